@@ -1,0 +1,13 @@
+/** The ordered schema migrations, imported as text so that a compiled binary carries them. */
+import sqliteInit from "./migrations/sqlite/001-init.sql" with { type: "text" };
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Append only: a released migration is never edited, a change is a new entry. */
+export const sqliteMigrations: readonly Migration[] = [
+  { version: 1, name: "init", sql: sqliteInit },
+];

@@ -1,0 +1,34 @@
+#!/usr/bin/env bun
+/** parley-server: reads flags and environment, starts a node, stops it cleanly on a signal. */
+import { parseConfig } from "./src/server/config.ts";
+import { startServer, VERSION } from "./src/server/server.ts";
+
+const parsed = parseConfig(process.argv.slice(2), process.env);
+switch (parsed.kind) {
+  case "help":
+    console.log(parsed.text);
+    process.exit(0);
+    break;
+  case "version":
+    console.log(`parley-server ${VERSION}`);
+    process.exit(0);
+    break;
+  case "error":
+    console.error(`parley-server: ${parsed.message}`);
+    process.exit(2);
+}
+
+let server: Awaited<ReturnType<typeof startServer>>;
+try {
+  server = await startServer({ config: parsed.config });
+} catch (err) {
+  console.error(`parley-server: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
+console.log(`Parley listening on ${server.url}`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    server.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,21 @@
+/**
+ * The bus carries every committed message to every node that may have its readers. In-process
+ * (bus-local.ts) on one machine; Redis pub/sub across many. Each node then fans the frame out to
+ * its own sockets through the room's Bun topic.
+ */
+
+export interface BusEnvelope {
+  room: number;
+  seq: number;
+  /** The encoded `msg` frame: encoded once, delivered to every member as is. */
+  frame: string;
+}
+
+export type Deliver = (envelope: BusEnvelope) => void;
+
+export interface Bus {
+  /** Begins calling `deliver` for every envelope published by any node, in publish order. */
+  start(deliver: Deliver): Promise<void>;
+  publish(envelope: BusEnvelope): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+/** Turning raw WebSocket data into validated frames, with a coded error for everything else. */
+import type { z } from "zod";
+import { ParleyError } from "./errors.ts";
+import { type ClientFrame, clientFrames, type ServerFrame, serverFrames } from "./frame.ts";
+
+export type Decoded<F> = { ok: true; frame: F } | { ok: false; error: ParleyError; ref?: string };
+
+function fail<F>(code: ParleyError["code"], message?: string, ref?: string): Decoded<F> {
+  const result: Decoded<F> = { ok: false, error: new ParleyError(code, message) };
+  if (ref !== undefined) result.ref = ref;
+  return result;
+}
+
+/** UTF-8 size without encoding when the answer is obvious: bytes >= UTF-16 units >= bytes / 3. */
+function exceedsBytes(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true;
+  if (text.length * 3 <= maxBytes) return false;
+  return Buffer.byteLength(text, "utf8") > maxBytes;
+}
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid frame";
+  const where = issue.path.length > 0 ? issue.path.join(".") : "frame";
+  return `${where}: ${issue.message}`;
+}
+
+function decode<F>(
+  data: string | ArrayBufferLike | Uint8Array,
+  maxBytes: number,
+  schemas: Record<string, z.ZodType>,
+): Decoded<F> {
+  if (typeof data !== "string") return fail("BAD_FRAME", "Binary frames are not supported.");
+  if (exceedsBytes(data, maxBytes)) {
+    return fail("FRAME_TOO_LARGE", `Frames are at most ${maxBytes} bytes.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return fail("BAD_FRAME", "The frame is not valid JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail("BAD_FRAME", "A frame is a JSON object.");
+  }
+  const record = value as Record<string, unknown>;
+  const ref = typeof record.id === "string" ? record.id.slice(0, 64) : undefined;
+  if (typeof record.type !== "string") return fail("INVALID", "type: required string", ref);
+  const schema = Object.hasOwn(schemas, record.type) ? schemas[record.type] : undefined;
+  if (!schema)
+    return fail("UNKNOWN_TYPE", `Unknown frame type "${record.type.slice(0, 32)}".`, ref);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) return fail("INVALID", describe(parsed.error), ref);
+  return { ok: true, frame: parsed.data as F };
+}
+
+export function decodeClientFrame(
+  data: string | ArrayBufferLike | Uint8Array,
+  maxBytes: number,
+): Decoded<ClientFrame> {
+  return decode<ClientFrame>(data, maxBytes, clientFrames);
+}
+
+/** Clients validate what the server sends too: a server bug surfaces as an error, not a crash. */
+export function decodeServerFrame(data: string, maxBytes = 64 * 1024 * 1024): Decoded<ServerFrame> {
+  return decode<ServerFrame>(data, maxBytes, serverFrames);
+}
+
+export function encodeFrame(frame: ServerFrame | ClientFrame): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,74 @@
+/** The error catalogue: every code a client can ever see, its HTTP status, and its default text. */
+
+export const ERRORS = {
+  BAD_FRAME: { status: 400, message: "The frame is not a JSON object." },
+  FRAME_TOO_LARGE: { status: 413, message: "The frame is larger than the limit." },
+  UNKNOWN_TYPE: { status: 400, message: "Unknown frame type." },
+  INVALID: { status: 400, message: "The request is not valid." },
+  BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the limit." },
+  NOT_FOUND: { status: 404, message: "No such endpoint." },
+  UNAUTHENTICATED: { status: 401, message: "A valid session token is required." },
+  INVALID_CREDENTIALS: { status: 401, message: "Unknown username or wrong password." },
+  THROTTLED: { status: 429, message: "Too many attempts. Wait before trying again." },
+  RATE_LIMITED: { status: 429, message: "Too many requests. Slow down." },
+  TOO_MANY_CONNECTIONS: { status: 429, message: "Too many open connections." },
+  INVALID_USERNAME: {
+    status: 400,
+    message: "Usernames are 3 to 32 characters: letters, digits, '_' and '-'.",
+  },
+  INVALID_PASSWORD: { status: 400, message: "Passwords are 8 to 256 characters." },
+  USERNAME_TAKEN: { status: 409, message: "That username is taken." },
+  INVALID_ROOM_NAME: {
+    status: 400,
+    message:
+      "Room names are 2 to 32 characters: letters, digits, '_' and '-', starting with a letter or digit.",
+  },
+  ROOM_NAME_TAKEN: { status: 409, message: "A room with that name already exists." },
+  ROOM_NOT_FOUND: { status: 404, message: "No such room." },
+  NOT_MEMBER: { status: 403, message: "You are not a member of that room." },
+  INVALID_MESSAGE: { status: 400, message: "Messages are 1 to 4000 characters." },
+  UNAVAILABLE: {
+    status: 503,
+    message: "The server cannot store that right now; it was not saved.",
+  },
+  BUSY: { status: 503, message: "The server is busy. Try again shortly." },
+  INTERNAL: { status: 500, message: "Internal server error." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The one error type that crosses the wire: anything else becomes INTERNAL at the boundary. */
+export class ParleyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Seconds until a throttled or rate-limited request may succeed. */
+  readonly retryAfter?: number;
+
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { retryAfter?: number; cause?: unknown },
+  ) {
+    super(message ?? ERRORS[code].message, { cause: options?.cause });
+    this.name = "ParleyError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  retryAfter?: number;
+}
+
+/** What a client is told about any thrown value: a ParleyError as is, anything else as INTERNAL. */
+export function toErrorBody(err: unknown): ErrorBody {
+  if (err instanceof ParleyError) {
+    const body: ErrorBody = { code: err.code, message: err.message };
+    if (err.retryAfter !== undefined) body.retryAfter = err.retryAfter;
+    return body;
+  }
+  return { code: "INTERNAL", message: ERRORS.INTERNAL.message };
+}

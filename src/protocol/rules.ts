@@ -1,0 +1,33 @@
+/** Validation rules that are part of the wire contract, shared by every client and the server. */
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9_-]{3,32}$/;
+export const ROOM_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+export const MESSAGE_MAX_CHARS = 4000;
+export const TOPIC_MAX_CHARS = 200;
+export const CLIENT_ID_MAX = 64;
+export const HISTORY_PAGE_MAX = 200;
+export const HISTORY_PAGE_DEFAULT = 50;
+
+/** Names are unique regardless of case: this is the key they are compared by. */
+export function nameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Message length in Unicode code points (not UTF-16 units), so an emoji counts once. */
+export function messageLength(body: string): number {
+  let n = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++;
+  }
+  return n;
+}
+
+/** 1 to 4000 code points, not all white space. Short bodies skip the count: units >= points. */
+export function isValidMessage(body: string): boolean {
+  if (body.trim().length === 0) return false;
+  if (body.length <= MESSAGE_MAX_CHARS) return true;
+  return body.length <= 2 * MESSAGE_MAX_CHARS && messageLength(body) <= MESSAGE_MAX_CHARS;
+}

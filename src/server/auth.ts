@@ -1,0 +1,172 @@
+/**
+ * Accounts and sessions: argon2id passwords, random bearer tokens stored only as SHA-256
+ * hashes, and throttles that answer the same way whether or not an account exists.
+ */
+import type { Store } from "../../db/store.ts";
+import {
+  nameKey,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  ParleyError,
+  USERNAME_PATTERN,
+  type UserRef,
+} from "../protocol/index.ts";
+import type { Logger } from "./log.ts";
+import { KeyedLimiter } from "./rate-limit.ts";
+
+/** OWASP's minimum for argon2id: 19 MiB, 2 passes. About 40 ms here, off the event loop. */
+const ARGON2 = { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 } as const;
+/** Hashes running at once; each holds 19 MiB. More wait in a bounded queue, then get BUSY. */
+const HASH_CONCURRENCY = 4;
+const HASH_QUEUE = 256;
+
+export interface Session {
+  user: UserRef;
+  tokenHash: string;
+  expiresAt: number;
+}
+
+export interface Issued {
+  user: UserRef;
+  token: string;
+  expiresAt: number;
+}
+
+export function hashToken(token: string): string {
+  return new Bun.CryptoHasher("sha256").update(token).digest("hex");
+}
+
+function newToken(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+}
+
+/** Bounds how many argon2 hashes run at once, so a login flood cannot exhaust memory. */
+class HashGate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= HASH_CONCURRENCY) {
+      if (this.waiting.length >= HASH_QUEUE) throw new ParleyError("BUSY");
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export interface AuthOptions {
+  store: Store;
+  log: Logger;
+  now: () => number;
+  sessionDays: number;
+}
+
+export class Auth {
+  private readonly gate = new HashGate();
+  /** Failed logins per account: 5 at once, then one a minute. */
+  private readonly accountFailures = new KeyedLimiter(5, 1 / 60);
+  /** Login attempts per address: 20 at once, then one every 3 s. */
+  private readonly addressLogins = new KeyedLimiter(20, 1 / 3);
+  /** Registrations per address: 5 at once, then one a minute. */
+  private readonly addressSignups = new KeyedLimiter(5, 1 / 60);
+  /** Verified against when the account does not exist, so both cases cost the same time. */
+  private readonly decoyHash: Promise<string>;
+
+  constructor(private readonly opts: AuthOptions) {
+    this.decoyHash = Bun.password.hash(newToken(), ARGON2);
+  }
+
+  async register(name: string, password: string, address: string): Promise<Issued> {
+    const now = this.opts.now();
+    if (!USERNAME_PATTERN.test(name)) throw new ParleyError("INVALID_USERNAME");
+    checkPassword(password);
+    if (!this.addressSignups.take(address, now)) {
+      throw new ParleyError("THROTTLED", "Too many registrations from this address.", {
+        retryAfter: this.addressSignups.retryAfter(address, now),
+      });
+    }
+    const hash = await this.gate.run(() => Bun.password.hash(password, ARGON2));
+    const created = await this.opts.store.createUser(name, hash, this.opts.now());
+    if (created === "taken") throw new ParleyError("USERNAME_TAKEN");
+    this.opts.log.info("user.registered", { user: created.id, name: created.name });
+    return this.issue({ id: created.id, name: created.name });
+  }
+
+  async login(name: string, password: string, address: string): Promise<Issued> {
+    const now = this.opts.now();
+    const account = nameKey(name);
+    // Checked before any lookup: the answer must not depend on whether the account exists.
+    if (!this.addressLogins.take(address, now) || !this.accountFailures.has(account, now)) {
+      const retryAfter = Math.max(
+        this.addressLogins.retryAfter(address, now),
+        this.accountFailures.retryAfter(account, now),
+      );
+      this.opts.log.warn("login.throttled", { address });
+      throw new ParleyError("THROTTLED", undefined, { retryAfter: Math.max(1, retryAfter) });
+    }
+    const user =
+      typeof password === "string" && password.length <= PASSWORD_MAX
+        ? await this.opts.store.findUser(name)
+        : undefined;
+    const ok = await this.gate.run(async () =>
+      user
+        ? Bun.password.verify(password, user.passwordHash)
+        : Bun.password
+            .verify(password.slice(0, PASSWORD_MAX), await this.decoyHash)
+            .then(() => false),
+    );
+    if (!user || !ok) {
+      this.accountFailures.take(account, this.opts.now());
+      this.opts.log.info("login.failed", { address });
+      throw new ParleyError("INVALID_CREDENTIALS");
+    }
+    this.opts.log.info("login.ok", { user: user.id });
+    return this.issue({ id: user.id, name: user.name });
+  }
+
+  private async issue(user: UserRef): Promise<Issued> {
+    const token = newToken();
+    const now = this.opts.now();
+    const expiresAt = now + this.opts.sessionDays * 86_400_000;
+    await this.opts.store.createSession(user.id, hashToken(token), now, expiresAt);
+    return { user, token, expiresAt };
+  }
+
+  /** The session behind a bearer token, or undefined. Never throws for a bad token. */
+  async authenticate(token: string | undefined | null): Promise<Session | undefined> {
+    if (!token || token.length > 256) return undefined;
+    const tokenHash = hashToken(token);
+    const found = await this.opts.store.findSession(tokenHash, this.opts.now());
+    return found ? { user: found.user, tokenHash, expiresAt: found.expiresAt } : undefined;
+  }
+
+  async logout(session: Session): Promise<void> {
+    await this.opts.store.deleteSession(session.tokenHash);
+    this.opts.log.info("logout", { user: session.user.id });
+  }
+
+  /** Forgets idle throttle state and expired sessions; run now and then. */
+  async sweep(): Promise<void> {
+    const now = this.opts.now();
+    this.accountFailures.prune(now);
+    this.addressLogins.prune(now);
+    this.addressSignups.prune(now);
+    await this.opts.store.deleteExpiredSessions(now);
+  }
+}
+
+function checkPassword(password: unknown): void {
+  if (
+    typeof password !== "string" ||
+    password.length < PASSWORD_MIN ||
+    password.length > PASSWORD_MAX
+  ) {
+    throw new ParleyError("INVALID_PASSWORD");
+  }
+}

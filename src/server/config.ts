@@ -1,0 +1,229 @@
+/**
+ * Server configuration: one table of options, each with its flag, environment variable, default
+ * and check. Only server.ts calls parseConfig; everything else receives a typed Config.
+ */
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
+
+export interface Config {
+  /** @default 3000 */
+  port: number;
+  /** @default "127.0.0.1" */
+  host: string;
+  /** SQLite file. @default "data/parley.db" */
+  db: string;
+  /** @default "info" */
+  logLevel: LogLevel;
+  /** A connection that answers no ping within this many seconds is dropped. @default 30 */
+  heartbeat: number;
+  /** Largest WebSocket frame answered with a coded error rather than a close. @default 32768 */
+  maxFrameBytes: number;
+  /** Largest HTTP request body. @default 65536 */
+  maxBodyBytes: number;
+  /** Frames per second a connection may send, sustained. @default 20 */
+  rate: number;
+  /** Frames a connection may send in a burst. @default 60 */
+  burst: number;
+  /** Open WebSocket connections per user. @default 16 */
+  maxConnectionsPerUser: number;
+  /** Bytes queued to a client that is not reading before it is cut off. @default 4194304 */
+  sendBufferBytes: number;
+  /** Most messages replayed per room on resume; older ones are announced as a gap. @default 1000 */
+  replayMax: number;
+  /** Session lifetime in days. @default 30 */
+  sessionDays: number;
+}
+
+type Kind = "port" | "int" | "string" | "level";
+
+interface Option {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  kind: Kind;
+  min?: number;
+  help: string;
+}
+
+export const DEFAULTS: Config = {
+  port: 3000,
+  host: "127.0.0.1",
+  db: "data/parley.db",
+  logLevel: "info",
+  heartbeat: 30,
+  maxFrameBytes: 32 * 1024,
+  maxBodyBytes: 64 * 1024,
+  rate: 20,
+  burst: 60,
+  maxConnectionsPerUser: 16,
+  sendBufferBytes: 4 * 1024 * 1024,
+  replayMax: 1000,
+  sessionDays: 30,
+};
+
+export const OPTIONS: readonly Option[] = [
+  {
+    key: "port",
+    flag: "--port",
+    env: "PARLEY_PORT",
+    kind: "port",
+    help: "TCP port; 0 picks a free one",
+  },
+  { key: "host", flag: "--host", env: "PARLEY_HOST", kind: "string", help: "address to listen on" },
+  { key: "db", flag: "--db", env: "PARLEY_DB", kind: "string", help: "SQLite database file" },
+  {
+    key: "logLevel",
+    flag: "--log-level",
+    env: "PARLEY_LOG_LEVEL",
+    kind: "level",
+    help: "debug, info, warn, error or silent",
+  },
+  {
+    key: "heartbeat",
+    flag: "--heartbeat",
+    env: "PARLEY_HEARTBEAT",
+    kind: "int",
+    min: 8,
+    help: "seconds before a silent connection is dropped (rounded up to a multiple of 4)",
+  },
+  {
+    key: "maxFrameBytes",
+    flag: "--max-frame-bytes",
+    env: "PARLEY_MAX_FRAME_BYTES",
+    kind: "int",
+    min: 1024,
+    help: "largest WebSocket frame accepted",
+  },
+  {
+    key: "maxBodyBytes",
+    flag: "--max-body-bytes",
+    env: "PARLEY_MAX_BODY_BYTES",
+    kind: "int",
+    min: 1024,
+    help: "largest HTTP request body",
+  },
+  {
+    key: "rate",
+    flag: "--rate",
+    env: "PARLEY_RATE",
+    kind: "int",
+    min: 1,
+    help: "frames per second per connection, sustained",
+  },
+  {
+    key: "burst",
+    flag: "--burst",
+    env: "PARLEY_BURST",
+    kind: "int",
+    min: 1,
+    help: "frames per connection in a burst",
+  },
+  {
+    key: "maxConnectionsPerUser",
+    flag: "--max-connections-per-user",
+    env: "PARLEY_MAX_CONNECTIONS_PER_USER",
+    kind: "int",
+    min: 1,
+    help: "open WebSockets per user",
+  },
+  {
+    key: "sendBufferBytes",
+    flag: "--send-buffer-bytes",
+    env: "PARLEY_SEND_BUFFER_BYTES",
+    kind: "int",
+    min: 65536,
+    help: "unread bytes before a slow client is cut off",
+  },
+  {
+    key: "replayMax",
+    flag: "--replay-max",
+    env: "PARLEY_REPLAY_MAX",
+    kind: "int",
+    min: 1,
+    help: "messages replayed per room on resume",
+  },
+  {
+    key: "sessionDays",
+    flag: "--session-days",
+    env: "PARLEY_SESSION_DAYS",
+    kind: "int",
+    min: 1,
+    help: "session lifetime in days",
+  },
+];
+
+export type ParsedConfig =
+  | { kind: "config"; config: Config }
+  | { kind: "help"; text: string }
+  | { kind: "version" }
+  | { kind: "error"; message: string };
+
+function convert(option: Option, raw: string): { value: unknown } | { error: string } {
+  const where = `${option.flag} (${option.env})`;
+  switch (option.kind) {
+    case "string":
+      return raw.length > 0 ? { value: raw } : { error: `${where} must not be empty` };
+    case "level":
+      return (LOG_LEVELS as readonly string[]).includes(raw)
+        ? { value: raw }
+        : { error: `${where} must be one of ${LOG_LEVELS.join(", ")}, not "${raw}"` };
+    case "port":
+    case "int": {
+      if (!/^\d+$/.test(raw)) return { error: `${where} must be a whole number, not "${raw}"` };
+      const n = Number(raw);
+      if (option.kind === "port" && n > 65535) return { error: `${where} must be 0 to 65535` };
+      if (option.min !== undefined && n < option.min) {
+        return { error: `${where} must be at least ${option.min}` };
+      }
+      if (!Number.isSafeInteger(n)) return { error: `${where} is too large` };
+      return { value: n };
+    }
+  }
+}
+
+export function helpText(): string {
+  const rows = OPTIONS.map(
+    (o) => `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key]}]`,
+  );
+  return [
+    "Usage: parley-server [options]",
+    "",
+    "Options (each also read from its environment variable):",
+    ...rows,
+    `  ${"--help".padEnd(34)}show this help`,
+    `  ${"--version".padEnd(34)}print the version`,
+  ].join("\n");
+}
+
+/** Flags win over the environment, which wins over the defaults. */
+export function parseConfig(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): ParsedConfig {
+  const config: Config = { ...DEFAULTS };
+  const assign = (option: Option, raw: string): string | undefined => {
+    const result = convert(option, raw);
+    if ("error" in result) return result.error;
+    (config as unknown as Record<string, unknown>)[option.key] = result.value;
+    return undefined;
+  };
+  for (const option of OPTIONS) {
+    const raw = env[option.env];
+    if (raw === undefined || raw === "") continue;
+    const error = assign(option, raw);
+    if (error) return { kind: "error", message: error };
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--help" || arg === "-h") return { kind: "help", text: helpText() };
+    if (arg === "--version" || arg === "-v") return { kind: "version" };
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const option = OPTIONS.find((o) => o.flag === name);
+    if (!option) return { kind: "error", message: `unknown option ${name} (see --help)` };
+    const raw = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (raw === undefined) return { kind: "error", message: `${name} needs a value` };
+    const error = assign(option, raw);
+    if (error) return { kind: "error", message: error };
+  }
+  return { kind: "config", config };
+}

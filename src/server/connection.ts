@@ -1,0 +1,202 @@
+/**
+ * The WebSocket side: one command table, and the guards that run before any handler (rate,
+ * frame validation, repeated abuse). Every socket here is already authenticated at the upgrade.
+ */
+import type { WebSocketHandler } from "bun";
+import type { Store } from "../../db/store.ts";
+import {
+  CLOSE,
+  type ClientFrameOf,
+  type ClientFrameType,
+  decodeClientFrame,
+  encodeFrame,
+  HISTORY_PAGE_DEFAULT,
+  HISTORY_PAGE_MAX,
+  type Limits,
+  MESSAGE_MAX_CHARS,
+  ParleyError,
+  type ServerFrame,
+  toErrorBody,
+} from "../protocol/index.ts";
+import type { Chat } from "./chat.ts";
+import type { Config } from "./config.ts";
+import type { ConnectionData, Hub, Socket } from "./hub.ts";
+import { errorFields, type Logger } from "./log.ts";
+import { attach, type ReplayLimits } from "./replay.ts";
+
+export interface ConnectionOptions {
+  config: Config;
+  store: Store;
+  chat: Chat;
+  hub: Hub;
+  log: Logger;
+  now: () => number;
+  version: string;
+}
+
+type Handler<T extends ClientFrameType> = (
+  ws: Socket,
+  frame: ClientFrameOf<T>,
+) => Promise<void> | void;
+
+function send(ws: Socket, frame: ServerFrame): void {
+  ws.send(encodeFrame(frame));
+}
+
+function sendError(ws: Socket, err: unknown, ref?: string): void {
+  const body = toErrorBody(err);
+  send(ws, ref === undefined ? { type: "error", ...body } : { type: "error", ref, ...body });
+}
+
+/** Resolves once the socket's send buffer is below half the cut-off, or it closed. */
+function drained(ws: Socket, bound: number): Promise<void> {
+  if (ws.data.state === "closed" || ws.getBufferedAmount() < bound / 2) return Promise.resolve();
+  return new Promise((resolve) => ws.data.drainWaiters.push(resolve));
+}
+
+export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<ConnectionData> {
+  const { config, chat, hub, log } = o;
+  const replay: ReplayLimits = {
+    maxMessages: config.replayMax,
+    maxBytes: Math.floor(config.sendBufferBytes / 4),
+  };
+  const limits: Limits = {
+    maxFrameBytes: config.maxFrameBytes,
+    maxMessageChars: MESSAGE_MAX_CHARS,
+    historyPageMax: HISTORY_PAGE_MAX,
+    replayMax: config.replayMax,
+    ratePerSecond: config.rate,
+    rateBurst: config.burst,
+    heartbeatSeconds: config.heartbeat,
+  };
+
+  const commands: { [T in ClientFrameType]: Handler<T> } = {
+    ping(ws, f) {
+      send(ws, { type: "pong", ref: f.id });
+    },
+    async rooms(ws, f) {
+      send(ws, { type: "rooms", ref: f.id, rooms: await chat.listRooms(ws.data.session.user) });
+    },
+    async create(ws, f) {
+      const room = await chat.createRoom(ws.data.session.user, f.name, f.topic);
+      await attach(o.store, hub, ws, room.id, { recent: 0 }, replay);
+      send(ws, { type: "created", ref: f.id, room });
+    },
+    async join(ws, f) {
+      const ref = f.room !== undefined ? { room: f.room } : { name: f.name as string };
+      const room = await chat.join(ws.data.session.user, ref);
+      const from = f.after !== undefined ? { after: f.after } : { recent: HISTORY_PAGE_DEFAULT };
+      await attach(o.store, hub, ws, room.id, from, replay);
+      send(ws, { type: "joined", ref: f.id, room });
+    },
+    async leave(ws, f) {
+      await chat.leave(ws.data.session.user, f.room);
+      send(ws, { type: "left", ref: f.id, room: f.room });
+    },
+    send(ws, f) {
+      chat.send(ws.data.session.user, f, (outcome) => {
+        if (!outcome.ok) return sendError(ws, outcome.error, f.id);
+        const m = outcome.message;
+        send(ws, {
+          type: "ack",
+          ref: f.id,
+          room: m.room,
+          cid: m.cid,
+          seq: m.seq,
+          ts: m.ts,
+          duplicate: outcome.duplicate,
+        });
+      });
+    },
+    async resume(ws, f) {
+      const user = ws.data.session.user;
+      const rooms: { room: number; head: number }[] = [];
+      const refused: { room: number; code: string }[] = [];
+      for (const { room, after } of f.rooms) {
+        try {
+          await chat.requireMember(user, room);
+          rooms.push({ room, head: await attach(o.store, hub, ws, room, { after }, replay) });
+        } catch (err) {
+          if (!(err instanceof ParleyError)) throw err;
+          refused.push({ room, code: err.code });
+        }
+        await drained(ws, config.sendBufferBytes);
+        if (ws.data.state === "closed") return;
+      }
+      send(ws, { type: "resumed", ref: f.id, rooms, refused });
+    },
+    async history(ws, f) {
+      const page = await chat.history(ws.data.session.user, f.room, f);
+      send(ws, { type: "history", ref: f.id, room: f.room, ...page });
+    },
+    async members(ws, f) {
+      const members = await chat.members(ws.data.session.user, f.room);
+      send(ws, { type: "members", ref: f.id, room: f.room, members });
+    },
+  };
+
+  /** Invalid or rate-limited frames spend a strike; a socket out of strikes is closed with 1008. */
+  function strike(ws: Socket): void {
+    if (ws.data.strikes.take(o.now())) return;
+    log.warn("ws.abusive", { conn: ws.data.id, user: ws.data.session.user.id });
+    ws.close(CLOSE.POLICY_VIOLATION, "too many invalid frames");
+  }
+
+  return {
+    maxPayloadLength: 1024 * 1024,
+    backpressureLimit: config.sendBufferBytes,
+    closeOnBackpressureLimit: true,
+    idleTimeout: config.heartbeat,
+    sendPings: true,
+    perMessageDeflate: false,
+
+    open(ws) {
+      hub.opened(ws);
+      log.info("ws.open", { conn: ws.data.id, user: ws.data.session.user.id });
+      send(ws, {
+        type: "hello",
+        user: ws.data.session.user,
+        server: { name: "parley", version: o.version },
+        limits,
+      });
+    },
+
+    message(ws, data) {
+      const decoded = decodeClientFrame(data, config.maxFrameBytes);
+      if (!decoded.ok) {
+        sendError(ws, decoded.error, decoded.ref);
+        return strike(ws);
+      }
+      const now = o.now();
+      if (!ws.data.frames.take(now)) {
+        const retryAfter = ws.data.frames.retryAfter(now);
+        sendError(ws, new ParleyError("RATE_LIMITED", undefined, { retryAfter }), decoded.frame.id);
+        return strike(ws);
+      }
+      const frame = decoded.frame;
+      const handler = commands[frame.type] as Handler<typeof frame.type>;
+      let pending: Promise<void> | void;
+      try {
+        pending = handler(ws, frame as never);
+      } catch (err) {
+        return fail(ws, err, frame.id);
+      }
+      if (pending) pending.catch((err) => fail(ws, err, frame.id));
+    },
+
+    drain(ws) {
+      for (const wake of ws.data.drainWaiters.splice(0)) wake();
+    },
+
+    close(ws, code) {
+      hub.closed(ws);
+      log.info("ws.close", { conn: ws.data.id, user: ws.data.session.user.id, code });
+    },
+  };
+
+  function fail(ws: Socket, err: unknown, ref: string): void {
+    if (!(err instanceof ParleyError))
+      log.error("ws.handler_failed", { conn: ws.data.id, ...errorFields(err) });
+    if (ws.data.state === "open") sendError(ws, err, ref);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The HTTP API (hono): accounts, rooms and history as JSON, with errors as {code, message}.
+ * WebSocket upgrades never reach it; server.ts routes /ws before hono sees the request.
+ */
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { HISTORY_PAGE_MAX, ParleyError, TOPIC_MAX_CHARS, toErrorBody } from "../protocol/index.ts";
+import type { Auth, Session } from "./auth.ts";
+import type { Chat } from "./chat.ts";
+import type { Hub } from "./hub.ts";
+import { errorFields, type Logger } from "./log.ts";
+
+export interface HttpEnv {
+  Bindings: { ip: string };
+  Variables: { session: Session };
+}
+
+export interface HttpOptions {
+  auth: Auth;
+  chat: Chat;
+  hub: Hub;
+  log: Logger;
+  maxBodyBytes: number;
+}
+
+const credentials = z.object({ username: z.string().max(64), password: z.string().max(1024) });
+const newRoom = z.object({
+  name: z.string().max(64),
+  topic: z.string().max(TOPIC_MAX_CHARS).optional(),
+});
+const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const historyQuery = z.object({
+  before: seqParam.optional(),
+  after: seqParam.optional(),
+  limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+});
+const roomParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+async function parse<T>(schema: z.ZodType<T>, value: unknown): Promise<T> {
+  const result = await schema.safeParseAsync(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+  throw new ParleyError("INVALID", `${where}${issue?.message ?? "invalid request"}`);
+}
+
+async function jsonBody<T>(c: Context<HttpEnv>, schema: z.ZodType<T>): Promise<T> {
+  let value: unknown;
+  try {
+    value = await c.req.json();
+  } catch {
+    throw new ParleyError("INVALID", "The body must be JSON.");
+  }
+  return parse(schema, value);
+}
+
+export function bearer(header: string | null | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1];
+}
+
+export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+  const { auth, chat } = o;
+
+  app.onError((err, c) => {
+    if (!(err instanceof ParleyError))
+      o.log.error("http.failed", { path: c.req.path, ...errorFields(err) });
+    const body = toErrorBody(err);
+    const status = err instanceof ParleyError ? err.status : 500;
+    if (body.retryAfter !== undefined) c.header("Retry-After", String(body.retryAfter));
+    return c.json(body, status as 400);
+  });
+  app.notFound((c) => c.json(toErrorBody(new ParleyError("NOT_FOUND")), 404));
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: o.maxBodyBytes,
+      onError: () => {
+        throw new ParleyError(
+          "BODY_TOO_LARGE",
+          `Request bodies are at most ${o.maxBodyBytes} bytes.`,
+        );
+      },
+    }),
+  );
+
+  app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.connections }));
+
+  app.post("/api/register", async (c) => {
+    const { username, password } = await jsonBody(c, credentials);
+    return c.json(await auth.register(username, password, c.env.ip), 201);
+  });
+
+  app.post("/api/login", async (c) => {
+    const { username, password } = await jsonBody(c, credentials);
+    return c.json(await auth.login(username, password, c.env.ip));
+  });
+
+  // Everything below needs a session.
+  app.use("/api/*", async (c, next) => {
+    const session = await auth.authenticate(bearer(c.req.header("authorization")));
+    if (!session) throw new ParleyError("UNAUTHENTICATED");
+    c.set("session", session);
+    await next();
+  });
+
+  app.post("/api/logout", async (c) => {
+    const session = c.get("session");
+    await auth.logout(session);
+    o.hub.endSession(session.user.id, session.tokenHash);
+    return c.body(null, 204);
+  });
+
+  app.get("/api/me", (c) => {
+    const session = c.get("session");
+    return c.json({ user: session.user, expiresAt: session.expiresAt });
+  });
+
+  app.get("/api/rooms", async (c) =>
+    c.json({ rooms: await chat.listRooms(c.get("session").user) }),
+  );
+
+  app.post("/api/rooms", async (c) => {
+    const { name, topic } = await jsonBody(c, newRoom);
+    return c.json({ room: await chat.createRoom(c.get("session").user, name, topic) }, 201);
+  });
+
+  app.post("/api/rooms/:id/join", async (c) => {
+    const room = await parse(roomParam, c.req.param("id"));
+    return c.json({ room: await chat.join(c.get("session").user, { room }) });
+  });
+
+  app.post("/api/rooms/:id/leave", async (c) => {
+    const room = await parse(roomParam, c.req.param("id"));
+    await chat.leave(c.get("session").user, room);
+    return c.body(null, 204);
+  });
+
+  app.get("/api/rooms/:id/messages", async (c) => {
+    const room = await parse(roomParam, c.req.param("id"));
+    const query = await parse(historyQuery, c.req.query());
+    return c.json({ room, ...(await chat.history(c.get("session").user, room, query)) });
+  });
+
+  app.get("/api/rooms/:id/members", async (c) => {
+    const room = await parse(roomParam, c.req.param("id"));
+    return c.json({ room, members: await chat.members(c.get("session").user, room) });
+  });
+
+  return app;
+}

@@ -1,0 +1,211 @@
+/**
+ * The hub knows this node's sockets: who is online, how many members of each room are online,
+ * and which sockets are catching up on a room. It turns bus envelopes into Bun topic publishes.
+ *
+ * Invariant: a socket is either catching up on a room (not subscribed; live envelopes are
+ * buffered for it) or subscribed to the room's topic, never both. The switch from one to the
+ * other happens in one synchronous step, so no envelope is lost or sent twice in between.
+ */
+import type { Server, ServerWebSocket } from "bun";
+import type { BusEnvelope } from "../bus/bus.ts";
+import { CLOSE } from "../protocol/index.ts";
+import type { Session } from "./auth.ts";
+import type { TokenBucket } from "./rate-limit.ts";
+
+export interface ConnectionData {
+  id: number;
+  session: Session;
+  address: string;
+  /** Rooms this socket receives: subscribed, or catching up (then listed in catchUp too). */
+  rooms: Set<number>;
+  catchUp: Map<number, BusEnvelope[]>;
+  frames: TokenBucket;
+  strikes: TokenBucket;
+  state: "open" | "closed";
+  drainWaiters: (() => void)[];
+  /** The user's rooms when the socket was accepted; seeds presence. */
+  memberships: number[];
+}
+
+export type Socket = ServerWebSocket<ConnectionData>;
+
+interface Presence {
+  sockets: Set<Socket>;
+  rooms: Set<number>;
+}
+
+export function topicOf(room: number): string {
+  return `room:${room}`;
+}
+
+export class Hub {
+  private server: Server<ConnectionData> | undefined;
+  private readonly presence = new Map<number, Presence>();
+  /** Open sockets plus accepted upgrades not yet open, per user: the connection cap counts both. */
+  private readonly reserved = new Map<number, number>();
+  private readonly roomOnline = new Map<number, number>();
+  private readonly catchingUp = new Map<number, Set<Socket>>();
+
+  constructor(private readonly maxConnectionsPerUser: number) {}
+
+  bind(server: Server<ConnectionData>): void {
+    this.server = server;
+  }
+
+  /** Claims a connection slot for the user; false when the cap is reached. */
+  reserve(userId: number): boolean {
+    const n = this.reserved.get(userId) ?? 0;
+    if (n >= this.maxConnectionsPerUser) return false;
+    this.reserved.set(userId, n + 1);
+    return true;
+  }
+
+  release(userId: number): void {
+    const n = (this.reserved.get(userId) ?? 1) - 1;
+    if (n <= 0) this.reserved.delete(userId);
+    else this.reserved.set(userId, n);
+  }
+
+  opened(ws: Socket): void {
+    const userId = ws.data.session.user.id;
+    let p = this.presence.get(userId);
+    if (!p) {
+      p = { sockets: new Set(), rooms: new Set(ws.data.memberships) };
+      this.presence.set(userId, p);
+      for (const room of p.rooms) this.bump(room, 1);
+    }
+    p.sockets.add(ws);
+  }
+
+  closed(ws: Socket): void {
+    ws.data.state = "closed";
+    for (const room of ws.data.catchUp.keys()) this.catchingUp.get(room)?.delete(ws);
+    ws.data.catchUp.clear();
+    for (const wake of ws.data.drainWaiters.splice(0)) wake();
+    const userId = ws.data.session.user.id;
+    this.release(userId);
+    const p = this.presence.get(userId);
+    if (!p) return;
+    p.sockets.delete(ws);
+    if (p.sockets.size > 0) return;
+    this.presence.delete(userId);
+    for (const room of p.rooms) this.bump(room, -1);
+  }
+
+  private bump(room: number, by: number): void {
+    const n = (this.roomOnline.get(room) ?? 0) + by;
+    if (n <= 0) this.roomOnline.delete(room);
+    else this.roomOnline.set(room, n);
+  }
+
+  memberJoined(userId: number, room: number): void {
+    const p = this.presence.get(userId);
+    if (p && !p.rooms.has(room)) {
+      p.rooms.add(room);
+      this.bump(room, 1);
+    }
+  }
+
+  /** The user left the room: none of their sockets receive it any more. */
+  memberLeft(userId: number, room: number): void {
+    const p = this.presence.get(userId);
+    if (!p) return;
+    for (const ws of p.sockets) this.detach(ws, room);
+    if (p.rooms.delete(room)) this.bump(room, -1);
+  }
+
+  online(room: number): number {
+    return this.roomOnline.get(room) ?? 0;
+  }
+
+  isOnline(userId: number): boolean {
+    return this.presence.has(userId);
+  }
+
+  /** Starts buffering the room's live envelopes for this socket, which is not subscribed. */
+  beginCatchUp(ws: Socket, room: number): void {
+    this.detach(ws, room);
+    ws.data.rooms.add(room);
+    ws.data.catchUp.set(room, []);
+    let set = this.catchingUp.get(room);
+    if (!set) {
+      set = new Set();
+      this.catchingUp.set(room, set);
+    }
+    set.add(ws);
+  }
+
+  /**
+   * Sends what was buffered past `lastSent` and subscribes, in one synchronous step.
+   * Returns the last seq the socket now has.
+   */
+  endCatchUp(ws: Socket, room: number, lastSent: number): number {
+    const buffered = ws.data.catchUp.get(room);
+    this.stopBuffering(ws, room);
+    if (!buffered || ws.data.state === "closed") return lastSent;
+    let last = lastSent;
+    for (const e of buffered) {
+      if (e.seq <= last) continue;
+      ws.send(e.frame);
+      last = e.seq;
+    }
+    ws.subscribe(topicOf(room));
+    return last;
+  }
+
+  private stopBuffering(ws: Socket, room: number): void {
+    ws.data.catchUp.delete(room);
+    const set = this.catchingUp.get(room);
+    if (!set) return;
+    set.delete(ws);
+    if (set.size === 0) this.catchingUp.delete(room);
+  }
+
+  detach(ws: Socket, room: number): void {
+    if (!ws.data.rooms.delete(room)) return;
+    this.stopBuffering(ws, room);
+    if (ws.data.state === "open") ws.unsubscribe(topicOf(room));
+  }
+
+  /** Called for every committed message from any node: buffer for catching-up sockets, publish. */
+  readonly deliver = (e: BusEnvelope): void => {
+    const waiting = this.catchingUp.get(e.room);
+    if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
+    this.server?.publish(topicOf(e.room), e.frame);
+  };
+
+  /** Closes every socket of a session (logout, revocation). */
+  endSession(userId: number, tokenHash: string): void {
+    const p = this.presence.get(userId);
+    if (!p) return;
+    for (const ws of [...p.sockets]) {
+      if (ws.data.session.tokenHash === tokenHash) ws.close(CLOSE.SESSION_ENDED, "session ended");
+    }
+  }
+
+  /** Closes sockets whose session has expired; returns how many. */
+  closeExpired(now: number): number {
+    let n = 0;
+    for (const p of this.presence.values()) {
+      for (const ws of [...p.sockets]) {
+        if (ws.data.session.expiresAt <= now) {
+          ws.close(CLOSE.SESSION_ENDED, "session expired");
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const p of [...this.presence.values()]) {
+      for (const ws of [...p.sockets]) ws.close(code, reason);
+    }
+  }
+
+  get connections(): number {
+    let n = 0;
+    for (const p of this.presence.values()) n += p.sockets.size;
+    return n;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Attaching a socket to a room: replay what it missed, then switch it to live delivery.
+ *
+ * The order is what makes it exact: start buffering live messages first, then read the store,
+ * send the stored messages, then send the buffered ones with a seq past the last sent, and
+ * subscribe in the same synchronous step. A message committed during the read is in the buffer,
+ * the read, or both; skipping seqs already sent removes the overlap.
+ */
+import type { Store } from "../../db/store.ts";
+import { encodeFrame, type Message } from "../protocol/index.ts";
+import type { Hub, Socket } from "./hub.ts";
+
+export type AttachFrom =
+  /** Exactly the messages with seq > after (the gap), then live. */
+  | { after: number }
+  /** The newest `recent` messages as context, then live. */
+  | { recent: number };
+
+export interface ReplayLimits {
+  /** Most messages replayed; older ones in the gap are announced with a `gap` frame. */
+  maxMessages: number;
+  /** Most bytes replayed at once, so a replay never trips the slow-consumer cut-off. */
+  maxBytes: number;
+}
+
+const NEWEST = Number.MAX_SAFE_INTEGER;
+
+/** Returns the last seq the socket has for the room once it is live. */
+export async function attach(
+  store: Store,
+  hub: Hub,
+  ws: Socket,
+  room: number,
+  from: AttachFrom,
+  limits: ReplayLimits,
+): Promise<number> {
+  hub.beginCatchUp(ws, room);
+  let messages: Message[];
+  try {
+    if ("after" in from) {
+      messages = await store.messagesAfter(room, from.after, limits.maxMessages + 1);
+      if (messages.length > limits.maxMessages) {
+        messages = await store.messagesBefore(room, NEWEST, limits.maxMessages);
+      }
+    } else {
+      messages = await store.messagesBefore(room, NEWEST, from.recent);
+    }
+  } catch (err) {
+    hub.detach(ws, room);
+    throw err;
+  }
+  // Left the room, re-attached or closed while reading: a newer attach owns the room now.
+  if (ws.data.state === "closed" || !ws.data.catchUp.has(room)) return 0;
+
+  const frames = messages.map((m) => encodeFrame({ type: "msg", ...m }));
+  let bytes = frames.reduce((n, f) => n + f.length, 0);
+  let first = 0;
+  while (bytes > limits.maxBytes && first < frames.length - 1) {
+    bytes -= (frames[first] as string).length;
+    first++;
+  }
+  const firstSeq = messages[first]?.seq;
+  let last = "after" in from ? from.after : (firstSeq ?? 1) - 1;
+  if ("after" in from && firstSeq !== undefined && firstSeq > from.after + 1) {
+    ws.send(encodeFrame({ type: "gap", room, from: from.after + 1, to: firstSeq - 1 }));
+  }
+  for (let i = first; i < frames.length; i++) {
+    const seq = (messages[i] as Message).seq;
+    if (seq <= last) continue;
+    ws.send(frames[i] as string);
+    last = seq;
+  }
+  return hub.endCatchUp(ws, room, last);
+}

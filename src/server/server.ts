@@ -1,0 +1,145 @@
+/**
+ * Wires a Parley node together: store, bus, hub, HTTP routes and the WebSocket endpoint at /ws.
+ * Everything it uses can be injected (store, bus, clock, logger), so tests run the real thing.
+ */
+
+import type { Store } from "../../db/store.ts";
+import { SqliteStore } from "../../db/store-sqlite.ts";
+import pkg from "../../package.json" with { type: "json" };
+import type { Bus } from "../bus/bus.ts";
+import { LocalBus } from "../bus/bus-local.ts";
+import { CLOSE, ParleyError, toErrorBody } from "../protocol/index.ts";
+import { Auth } from "./auth.ts";
+import { Chat } from "./chat.ts";
+import { CommitQueue } from "./commit-queue.ts";
+import type { Config } from "./config.ts";
+import { createWebSocketHandler } from "./connection.ts";
+import { bearer, createHttpApp } from "./http.ts";
+import { type ConnectionData, Hub } from "./hub.ts";
+import { createLogger, errorFields, type Logger } from "./log.ts";
+import { TokenBucket } from "./rate-limit.ts";
+
+export const VERSION: string = pkg.version;
+
+export interface ServerDeps {
+  config: Config;
+  store?: Store;
+  bus?: Bus;
+  log?: Logger;
+  now?: () => number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+/** How often sessions, throttles and expired connections are swept. */
+const SWEEP_MS = 60_000;
+/** Invalid frames a socket may send in a burst before it is closed with 1008; one back per 5 s. */
+const STRIKES = 10;
+
+function jsonError(err: ParleyError): Response {
+  return Response.json(toErrorBody(err), { status: err.status });
+}
+
+export async function startServer(deps: ServerDeps): Promise<RunningServer> {
+  const { config } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? createLogger(config.logLevel);
+  const store = deps.store ?? new SqliteStore(config.db);
+  const bus = deps.bus ?? new LocalBus();
+  const hub = new Hub(config.maxConnectionsPerUser);
+  const queue = new CommitQueue({ store, log });
+  const auth = new Auth({ store, log, now, sessionDays: config.sessionDays });
+  const chat = new Chat({ store, bus, hub, queue, log, now });
+  const app = createHttpApp({ auth, chat, hub, log, maxBodyBytes: config.maxBodyBytes });
+  const websocket = createWebSocketHandler({
+    config,
+    store,
+    chat,
+    hub,
+    log,
+    now,
+    version: VERSION,
+  });
+  let nextConnection = 1;
+
+  async function upgrade(req: Request, server: Bun.Server<ConnectionData>, url: URL) {
+    const token = bearer(req.headers.get("authorization")) ?? url.searchParams.get("token");
+    const session = await auth.authenticate(token);
+    if (!session) return jsonError(new ParleyError("UNAUTHENTICATED"));
+    const userId = session.user.id;
+    if (!hub.reserve(userId)) return jsonError(new ParleyError("TOO_MANY_CONNECTIONS"));
+    try {
+      const memberships = await store.roomsOf(userId);
+      const t = now();
+      const data: ConnectionData = {
+        id: nextConnection++,
+        session,
+        address: server.requestIP(req)?.address ?? "unknown",
+        rooms: new Set(),
+        catchUp: new Map(),
+        frames: new TokenBucket(config.burst, config.rate, t),
+        strikes: new TokenBucket(STRIKES, 1 / 5, t),
+        state: "open",
+        drainWaiters: [],
+        memberships,
+      };
+      if (server.upgrade(req, { data })) return undefined;
+    } catch (err) {
+      hub.release(userId);
+      throw err;
+    }
+    hub.release(userId);
+    return jsonError(new ParleyError("INVALID", "Expected a WebSocket upgrade."));
+  }
+
+  const server = Bun.serve<ConnectionData>({
+    port: config.port,
+    hostname: config.host,
+    async fetch(req, server) {
+      const url = new URL(req.url);
+      if (url.pathname === "/ws") return upgrade(req, server, url);
+      return app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" });
+    },
+    error(err) {
+      log.error("http.unhandled", errorFields(err));
+      return jsonError(new ParleyError("INTERNAL"));
+    },
+    websocket,
+  });
+  hub.bind(server);
+  await bus.start(hub.deliver);
+
+  const sweep = setInterval(() => {
+    hub.closeExpired(now());
+    auth.sweep().catch((err) => log.error("sweep.failed", errorFields(err)));
+  }, SWEEP_MS);
+  sweep.unref();
+
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  log.info("listening", { url, db: config.db, version: VERSION });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port: server.port as number,
+    store,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(sweep);
+        // Commit what was accepted first, so those senders still get their acks.
+        await queue.close();
+        hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
+        await server.stop(true);
+        await bus.close();
+        await store.close();
+        log.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}
