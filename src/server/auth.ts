@@ -65,20 +65,24 @@ export interface AuthOptions {
   log: Logger;
   now: () => number;
   sessionDays: number;
+  loginBurst: number;
+  signupBurst: number;
 }
 
 export class Auth {
   private readonly gate = new HashGate();
   /** Failed logins per account: 5 at once, then one a minute. */
   private readonly accountFailures = new KeyedLimiter(5, 1 / 60);
-  /** Login attempts per address: 20 at once, then one every 3 s. */
-  private readonly addressLogins = new KeyedLimiter(20, 1 / 3);
-  /** Registrations per address: 5 at once, then one a minute. */
-  private readonly addressSignups = new KeyedLimiter(5, 1 / 60);
+  /** Login attempts per address: loginBurst at once, refilled over a minute. */
+  private readonly addressLogins: KeyedLimiter;
+  /** Registrations per address: signupBurst at once, then one a minute. */
+  private readonly addressSignups: KeyedLimiter;
   /** Verified against when the account does not exist, so both cases cost the same time. */
   private readonly decoyHash: Promise<string>;
 
   constructor(private readonly opts: AuthOptions) {
+    this.addressLogins = new KeyedLimiter(opts.loginBurst, opts.loginBurst / 60);
+    this.addressSignups = new KeyedLimiter(opts.signupBurst, 1 / 60);
     this.decoyHash = Bun.password.hash(newToken(), ARGON2);
   }
 

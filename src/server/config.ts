@@ -31,6 +31,10 @@ export interface Config {
   replayMax: number;
   /** Session lifetime in days. @default 30 */
   sessionDays: number;
+  /** Login attempts per address in a burst; then one per 60/loginBurst s. @default 20 */
+  loginBurst: number;
+  /** Registrations per address in a burst; then one a minute. @default 5 */
+  signupBurst: number;
 }
 
 type Kind = "port" | "int" | "string" | "level";
@@ -58,6 +62,8 @@ export const DEFAULTS: Config = {
   sendBufferBytes: 4 * 1024 * 1024,
   replayMax: 1000,
   sessionDays: 30,
+  loginBurst: 20,
+  signupBurst: 5,
 };
 
 export const OPTIONS: readonly Option[] = [

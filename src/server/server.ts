@@ -53,7 +53,14 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const bus = deps.bus ?? new LocalBus();
   const hub = new Hub(config.maxConnectionsPerUser);
   const queue = new CommitQueue({ store, log });
-  const auth = new Auth({ store, log, now, sessionDays: config.sessionDays });
+  const auth = new Auth({
+    store,
+    log,
+    now,
+    sessionDays: config.sessionDays,
+    loginBurst: config.loginBurst,
+    signupBurst: config.signupBurst,
+  });
   const chat = new Chat({ store, bus, hub, queue, log, now });
   const app = createHttpApp({ auth, chat, hub, log, maxBodyBytes: config.maxBodyBytes });
   const websocket = createWebSocketHandler({

@@ -1,0 +1,1 @@
+console.log("parley client: not yet");

@@ -1,0 +1,114 @@
+/** Test servers: in-process on port 0, or a real child process that tests may SIGKILL. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, DEFAULTS } from "../../src/server/config.ts";
+import { createLogger, type Logger } from "../../src/server/log.ts";
+import { type RunningServer, startServer } from "../../src/server/server.ts";
+
+export const ROOT = join(import.meta.dir, "..", "..");
+
+export function tempDir(prefix = "parley-test-"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface TestServer extends RunningServer {
+  dir: string;
+  wsUrl: string;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** A real server in this process, on a free port, with a fresh SQLite database. */
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  extra: { now?: () => number; log?: Logger } = {},
+): Promise<TestServer> {
+  const dir = tempDir();
+  const logs: string[] = [];
+  const log = extra.log ?? createLogger("debug", (line) => logs.push(line));
+  const config: Config = { ...DEFAULTS, port: 0, db: join(dir.path, "parley.db"), ...overrides };
+  const server = await startServer({ config, log, ...(extra.now ? { now: extra.now } : {}) });
+  return {
+    ...server,
+    dir: dir.path,
+    logs,
+    wsUrl: `${server.url.replace(/^http/, "ws")}/ws`,
+    async close() {
+      await server.stop();
+      dir.remove();
+    },
+  };
+}
+
+export interface ChildServer {
+  url: string;
+  wsUrl: string;
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  /** SIGKILL: no shutdown code runs. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `bun server.ts` as a child process, resolved once it prints its URL. Pass the same db path
+ * (and port) again to restart it on the same data after a kill.
+ */
+export async function spawnServer(args: {
+  db: string;
+  port?: number;
+  extraArgs?: string[];
+  command?: string[];
+}): Promise<ChildServer> {
+  const command = args.command ?? [process.execPath, join(ROOT, "server.ts")];
+  const proc = Bun.spawn(
+    [
+      ...command,
+      "--port",
+      String(args.port ?? 0),
+      "--db",
+      args.db,
+      "--log-level",
+      "warn",
+      ...(args.extraArgs ?? []),
+    ],
+    { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } },
+  );
+  const url = await readUrl(proc);
+  return {
+    url,
+    wsUrl: `${url.replace(/^http/, "ws")}/ws`,
+    proc,
+    async kill() {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    },
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+
+async function readUrl(proc: Bun.Subprocess<"ignore", "pipe", "pipe">): Promise<string> {
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value, { stream: true });
+    const match = /listening on (\S+)/.exec(seen);
+    if (match?.[1]) {
+      reader.releaseLock();
+      // Keep draining both pipes so the child never blocks on a full one.
+      proc.stdout.pipeTo(new WritableStream()).catch(() => {});
+      proc.stderr.pipeTo(new WritableStream()).catch(() => {});
+      return match[1];
+    }
+  }
+  const stderr = await new Response(proc.stderr).text().catch(() => "");
+  throw new Error(`server did not start: ${seen}${stderr}`);
+}
