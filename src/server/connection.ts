@@ -79,14 +79,14 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic);
-      await attach(o.store, hub, ws, room.id, { recent: 0 }, replay);
+      await attach(o.store, hub, log, ws, room.id, { recent: 0 }, replay);
       send(ws, { type: "created", ref: f.id, room });
     },
     async join(ws, f) {
       const ref = f.room !== undefined ? { room: f.room } : { name: f.name as string };
       const room = await chat.join(ws.data.session.user, ref);
       const from = f.after !== undefined ? { after: f.after } : { recent: HISTORY_PAGE_DEFAULT };
-      await attach(o.store, hub, ws, room.id, from, replay);
+      await attach(o.store, hub, log, ws, room.id, from, replay);
       send(ws, { type: "joined", ref: f.id, room });
     },
     async leave(ws, f) {
@@ -115,7 +115,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       for (const { room, after } of f.rooms) {
         try {
           await chat.requireMember(user, room);
-          rooms.push({ room, head: await attach(o.store, hub, ws, room, { after }, replay) });
+          rooms.push({ room, head: await attach(o.store, hub, log, ws, room, { after }, replay) });
         } catch (err) {
           if (!(err instanceof ParleyError)) throw err;
           refused.push({ room, code: err.code });

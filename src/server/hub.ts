@@ -137,20 +137,22 @@ export class Hub {
 
   /**
    * Sends what was buffered past `lastSent` and subscribes, in one synchronous step.
-   * Returns the last seq the socket now has.
+   * Returns the last seq the socket now has, and how many buffered messages it was sent.
    */
-  endCatchUp(ws: Socket, room: number, lastSent: number): number {
+  endCatchUp(ws: Socket, room: number, lastSent: number): { last: number; buffered: number } {
     const buffered = ws.data.catchUp.get(room);
     this.stopBuffering(ws, room);
-    if (!buffered || ws.data.state === "closed") return lastSent;
+    if (!buffered || ws.data.state === "closed") return { last: lastSent, buffered: 0 };
     let last = lastSent;
+    let sent = 0;
     for (const e of buffered) {
       if (e.seq <= last) continue;
       ws.send(e.frame);
       last = e.seq;
+      sent++;
     }
     ws.subscribe(topicOf(room));
-    return last;
+    return { last, buffered: sent };
   }
 
   private stopBuffering(ws: Socket, room: number): void {

@@ -9,6 +9,7 @@
 import type { Store } from "../../db/store.ts";
 import { encodeFrame, type Message } from "../protocol/index.ts";
 import type { Hub, Socket } from "./hub.ts";
+import type { Logger } from "./log.ts";
 
 export type AttachFrom =
   /** Exactly the messages with seq > after (the gap), then live. */
@@ -29,6 +30,7 @@ const NEWEST = Number.MAX_SAFE_INTEGER;
 export async function attach(
   store: Store,
   hub: Hub,
+  log: Logger,
   ws: Socket,
   room: number,
   from: AttachFrom,
@@ -70,5 +72,14 @@ export async function attach(
     ws.send(frames[i] as string);
     last = seq;
   }
-  return hub.endCatchUp(ws, room, last);
+  const replayed = frames.length - first;
+  const live = hub.endCatchUp(ws, room, last);
+  log.debug("replay.done", {
+    conn: ws.data.id,
+    room,
+    replayed,
+    buffered: live.buffered,
+    last: live.last,
+  });
+  return live.last;
 }

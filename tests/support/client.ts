@@ -56,6 +56,12 @@ export async function joinRoom(base: string, token: string, room: number): Promi
 }
 
 type Msg = ServerFrameOf<"msg">;
+/** Any client frame, with the request id optional (request() fills it in). */
+export type Request = ClientFrame extends infer F
+  ? F extends { id: string }
+    ? Omit<F, "id"> & { id?: string }
+    : never
+  : never;
 
 export class TestSocket {
   readonly frames: ServerFrame[] = [];
@@ -91,10 +97,7 @@ export class TestSocket {
   }
 
   /** Sends a request (an id is filled in) and resolves with the reply that quotes it. */
-  async request<F extends ServerFrame = ServerFrame>(
-    frame: Omit<ClientFrame, "id"> & { id?: string },
-    timeoutMs = 5000,
-  ): Promise<F> {
+  async request<F extends ServerFrame = ServerFrame>(frame: Request, timeoutMs = 5000): Promise<F> {
     const id = frame.id ?? `t${++this.nextId}`;
     const reply = this.waitFor((f) => "ref" in f && f.ref === id, timeoutMs);
     this.ws.send(JSON.stringify({ ...frame, id }));

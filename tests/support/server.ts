@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Store } from "../../db/store.ts";
 import { type Config, DEFAULTS } from "../../src/server/config.ts";
 import { createLogger, type Logger } from "../../src/server/log.ts";
 import { type RunningServer, startServer } from "../../src/server/server.ts";
@@ -23,13 +24,26 @@ export interface TestServer extends RunningServer {
 /** A real server in this process, on a free port, with a fresh SQLite database. */
 export async function startTestServer(
   overrides: Partial<Config> = {},
-  extra: { now?: () => number; log?: Logger } = {},
+  extra: { now?: () => number; log?: Logger; store?: (path: string) => Store } = {},
 ): Promise<TestServer> {
   const dir = tempDir();
   const logs: string[] = [];
   const log = extra.log ?? createLogger("debug", (line) => logs.push(line));
-  const config: Config = { ...DEFAULTS, port: 0, db: join(dir.path, "parley.db"), ...overrides };
-  const server = await startServer({ config, log, ...(extra.now ? { now: extra.now } : {}) });
+  // Every test registers from 127.0.0.1: lift the per-address throttles unless a test sets them.
+  const config: Config = {
+    ...DEFAULTS,
+    port: 0,
+    db: join(dir.path, "parley.db"),
+    loginBurst: 10_000,
+    signupBurst: 10_000,
+    ...overrides,
+  };
+  const server = await startServer({
+    config,
+    log,
+    ...(extra.now ? { now: extra.now } : {}),
+    ...(extra.store ? { store: extra.store(config.db) } : {}),
+  });
   return {
     ...server,
     dir: dir.path,
@@ -71,6 +85,10 @@ export async function spawnServer(args: {
       args.db,
       "--log-level",
       "warn",
+      "--login-burst",
+      "10000",
+      "--signup-burst",
+      "10000",
       ...(args.extraArgs ?? []),
     ],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } },
