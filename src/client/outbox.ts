@@ -1,0 +1,72 @@
+/**
+ * Messages the user has typed but the server has not acknowledged. Each keeps the client id (cid)
+ * it was given when typed, so a retry after a reconnect is recognised by the server as the same
+ * message. One message is in flight at a time, which keeps them in the order they were typed.
+ */
+
+export type OutboxState = "queued" | "sending";
+
+export interface OutboxItem {
+  readonly cid: string;
+  readonly room: number;
+  readonly body: string;
+  readonly createdAt: number;
+  state: OutboxState;
+  /** Not sent again before this time (ms): set by RATE_LIMITED and BUSY answers. */
+  notBefore: number;
+  attempts: number;
+}
+
+export class Outbox {
+  private readonly items: OutboxItem[] = [];
+
+  add(room: number, body: string, now: number, cid: string = crypto.randomUUID()): OutboxItem {
+    const item: OutboxItem = {
+      cid,
+      room,
+      body,
+      createdAt: now,
+      state: "queued",
+      notBefore: 0,
+      attempts: 0,
+    };
+    this.items.push(item);
+    return item;
+  }
+
+  get(cid: string): OutboxItem | undefined {
+    return this.items.find((i) => i.cid === cid);
+  }
+
+  /** The item to send now, if any: the oldest, when nothing is in flight and it may go. */
+  next(now: number): OutboxItem | undefined {
+    const head = this.items[0];
+    if (!head || head.state === "sending" || head.notBefore > now) return undefined;
+    return head;
+  }
+
+  /** When the head may be sent next (ms), if it is waiting on a retry time. */
+  wakeAt(): number | undefined {
+    const head = this.items[0];
+    return head && head.state === "queued" && head.notBefore > 0 ? head.notBefore : undefined;
+  }
+
+  remove(cid: string): OutboxItem | undefined {
+    const i = this.items.findIndex((item) => item.cid === cid);
+    if (i < 0) return undefined;
+    return this.items.splice(i, 1)[0];
+  }
+
+  /** The connection dropped: whatever was in flight goes again, with the same cid. */
+  requeueAll(): void {
+    for (const item of this.items) item.state = "queued";
+  }
+
+  list(): readonly OutboxItem[] {
+    return this.items;
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+}

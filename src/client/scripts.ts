@@ -1,0 +1,200 @@
+/**
+ * The scriptable commands (login, send, tail, logout): no prompts and no terminal needed. They
+ * use the same session file and the same connection layer as the interactive client.
+ */
+import type { Message } from "../protocol/index.ts";
+import { Api, failureText } from "./api.ts";
+import { Connection, RequestError } from "./connection.ts";
+import type { SessionStore } from "./session-store.ts";
+import { statusText } from "./status-text.ts";
+
+export interface ScriptIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** All of standard input, for --password-stdin and a message piped to send. */
+  readStdin(): Promise<string>;
+}
+
+export interface ScriptContext {
+  server: string;
+  sessions: SessionStore;
+  io: ScriptIo;
+}
+
+function notLoggedIn(c: ScriptContext): number {
+  c.io.err(
+    `parley: not logged in to ${c.server}. Run: parley login --server ${c.server} --user NAME --password-stdin`,
+  );
+  return 1;
+}
+
+export async function login(
+  c: ScriptContext,
+  user: string | undefined,
+  passwordStdin: boolean,
+): Promise<number> {
+  if (!user) {
+    c.io.err("parley: login needs --user NAME");
+    return 2;
+  }
+  if (!passwordStdin) {
+    c.io.err("parley: give the password on standard input with --password-stdin");
+    return 2;
+  }
+  // The first line only, so `echo secret | parley login …` works and the newline is not part of it.
+  const password = (await c.io.readStdin()).split(/\r?\n/)[0] ?? "";
+  if (password === "") {
+    c.io.err("parley: no password on standard input");
+    return 2;
+  }
+  const api = new Api(c.server);
+  const result = await api.login(user, password);
+  if (!result.ok) {
+    c.io.err(`parley: ${failureText(result.failure, c.server)}`);
+    return 1;
+  }
+  c.sessions.save(c.server, result.value);
+  c.io.err(`Logged in to ${c.server} as ${result.value.user.name}.`);
+  return 0;
+}
+
+export async function logout(c: ScriptContext): Promise<number> {
+  const saved = c.sessions.get(c.server);
+  if (!saved) {
+    c.io.err(`parley: not logged in to ${c.server}.`);
+    return 0;
+  }
+  const result = await new Api(c.server).logout(saved.token);
+  c.sessions.forget(c.server);
+  if (!result.ok && result.failure.kind === "unreachable") {
+    c.io.err(
+      `parley: forgot the session, but could not revoke it: ${failureText(result.failure, c.server)}`,
+    );
+    return 1;
+  }
+  c.io.err(`Logged out of ${c.server}.`);
+  return 0;
+}
+
+/** A connection whose status goes to stderr, and which forgets a session the server ended. */
+function open(c: ScriptContext, token: string): Connection {
+  const conn = new Connection({ server: c.server, token });
+  conn.on("status", (s) => {
+    if (s.kind === "connecting" || s.kind === "connected") return;
+    if (s.kind === "stopped" && s.reason === "session-ended") c.sessions.forget(c.server);
+    c.io.err(`parley: ${statusText(s)}`);
+  });
+  conn.on("notice", (text) => c.io.err(`parley: ${text}`));
+  conn.start();
+  return conn;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function send(
+  c: ScriptContext,
+  room: string,
+  text: string | undefined,
+  timeoutSeconds: number,
+): Promise<number> {
+  const saved = c.sessions.get(c.server);
+  if (!saved) return notLoggedIn(c);
+  const body = text ?? (await c.io.readStdin()).replace(/\r?\n$/, "");
+  if (body.trim() === "") {
+    c.io.err("parley: nothing to send: give TEXT or pipe it on standard input");
+    return 2;
+  }
+  const conn = open(c, saved.token);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const outcome = await Promise.race([
+      (async () => {
+        const joined = await conn.join(room, { from: "head" });
+        const item = conn.send(joined.id, body);
+        return new Promise<number>((resolve) => {
+          conn.on("delivered", (done) => {
+            if (done.cid === item.cid) resolve(0);
+          });
+          conn.on("undeliverable", (failed, error) => {
+            if (failed.cid !== item.cid) return;
+            c.io.err(`parley: not sent: ${error.message}`);
+            resolve(1);
+          });
+          conn.on("status", (s) => {
+            if (s.kind === "stopped") resolve(1);
+          });
+        });
+      })(),
+      new Promise<number>((resolve) => {
+        timer = setTimeout(() => {
+          c.io.err(`parley: not sent: no acknowledgement within ${timeoutSeconds} s`);
+          resolve(1);
+        }, timeoutSeconds * 1000);
+      }),
+    ]);
+    return outcome;
+  } catch (err) {
+    if (!(err instanceof RequestError && err.code === "STOPPED")) {
+      c.io.err(`parley: ${errorText(err)}`);
+    }
+    return 1;
+  } finally {
+    clearTimeout(timer);
+    conn.close();
+  }
+}
+
+export function formatTailLine(m: Message, roomName: string, json: boolean): string {
+  if (json) {
+    return JSON.stringify({
+      room: m.room,
+      roomName,
+      seq: m.seq,
+      ts: m.ts,
+      from: m.from,
+      cid: m.cid,
+      body: m.body,
+    });
+  }
+  return `${new Date(m.ts).toISOString()} #${roomName} ${m.from.name}: ${m.body}`;
+}
+
+/** Prints messages until the session ends (exit 1) or the process is stopped. */
+export async function tail(
+  c: ScriptContext,
+  room: string,
+  json: boolean,
+  since: number | undefined,
+): Promise<number> {
+  const saved = c.sessions.get(c.server);
+  if (!saved) return notLoggedIn(c);
+  const conn = open(c, saved.token);
+  const stopped = new Promise<number>((resolve) =>
+    conn.on("status", (s) => {
+      if (s.kind === "stopped") resolve(1);
+    }),
+  );
+  // The replay arrives before join() resolves, so listen first and hold lines until the id is known.
+  let joined: { id: number; name: string } | undefined;
+  const early: Message[] = [];
+  conn.on("message", (m) => {
+    if (!joined) early.push(m);
+    else if (m.room === joined.id) c.io.out(formatTailLine(m, joined.name, json));
+  });
+  try {
+    const room_ = await conn.join(room, since === undefined ? {} : { from: since });
+    joined = room_;
+    for (const m of early.splice(0)) {
+      if (m.room === room_.id) c.io.out(formatTailLine(m, room_.name, json));
+    }
+  } catch (err) {
+    if (!(err instanceof RequestError && err.code === "STOPPED")) {
+      c.io.err(`parley: ${errorText(err)}`);
+    }
+    conn.close();
+    return 1;
+  }
+  return stopped;
+}
