@@ -44,7 +44,9 @@ function decode<F>(
     return fail("BAD_FRAME", "A frame is a JSON object.");
   }
   const record = value as Record<string, unknown>;
-  const ref = typeof record.id === "string" ? record.id.slice(0, 64) : undefined;
+  // Quote the request id only when it is one: a reply must never name a request it did not get.
+  const id = record.id;
+  const ref = typeof id === "string" && id.length > 0 && id.length <= 64 ? id : undefined;
   if (typeof record.type !== "string") return fail("INVALID", "type: required string", ref);
   const schema = Object.hasOwn(schemas, record.type) ? schemas[record.type] : undefined;
   if (!schema)

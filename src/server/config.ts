@@ -155,6 +155,22 @@ export const OPTIONS: readonly Option[] = [
     min: 1,
     help: "session lifetime in days",
   },
+  {
+    key: "loginBurst",
+    flag: "--login-burst",
+    env: "PARLEY_LOGIN_BURST",
+    kind: "int",
+    min: 1,
+    help: "login attempts per address per minute",
+  },
+  {
+    key: "signupBurst",
+    flag: "--signup-burst",
+    env: "PARLEY_SIGNUP_BURST",
+    kind: "int",
+    min: 1,
+    help: "registrations per address at once, then one a minute",
+  },
 ];
 
 export type ParsedConfig =

@@ -67,7 +67,11 @@ export class TestSocket {
   readonly frames: ServerFrame[] = [];
   readonly opened: Promise<ServerFrameOf<"hello">>;
   readonly closed: Promise<{ code: number; reason: string }>;
-  private waiters: { match: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
+  private waiters: {
+    match: (f: ServerFrame) => boolean;
+    resolve: (f: ServerFrame) => void;
+    reject?: (err: Error) => void;
+  }[] = [];
   private nextId = 0;
 
   constructor(readonly ws: WebSocket) {
@@ -79,7 +83,11 @@ export class TestSocket {
       });
     });
     this.closed = new Promise((resolve) =>
-      ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
+      ws.addEventListener("close", (e) => {
+        // Nothing more will arrive: fail whoever still waits, instead of letting them time out.
+        for (const w of this.waiters.splice(0)) w.reject?.(new Error(`socket closed (${e.code})`));
+        resolve({ code: e.code, reason: e.reason });
+      }),
     );
     ws.addEventListener("message", (e) => {
       const frame = JSON.parse(String(e.data)) as ServerFrame;
@@ -123,6 +131,10 @@ export class TestSocket {
         resolve: (f) => {
           clearTimeout(timer);
           resolve(f);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
         },
       });
     });
