@@ -67,6 +67,7 @@ try {
         sessions,
         input: process.stdin,
         output: process.stdout,
+        error: (text) => process.stderr.write(`${text}\n`),
         color: !process.env.NO_COLOR,
       });
       break;

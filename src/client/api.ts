@@ -78,6 +78,16 @@ export class Api {
     return this.call("GET", "/api/me", undefined, token);
   }
 
+  async createRoom(token: string, name: string): Promise<ApiResult<RoomSummary>> {
+    const r = await this.call<{ room: RoomSummary }>("POST", "/api/rooms", { name }, token);
+    return r.ok ? { ok: true, value: r.value.room } : r;
+  }
+
+  /** Is anything answering at this address? */
+  health(): Promise<ApiResult<{ ok: boolean }>> {
+    return this.call("GET", "/healthz");
+  }
+
   async rooms(token: string): Promise<ApiResult<RoomSummary[]>> {
     const r = await this.call<{ rooms: RoomSummary[] }>("GET", "/api/rooms", undefined, token);
     return r.ok ? { ok: true, value: r.value.rooms } : r;

@@ -1,13 +1,136 @@
-import type { SessionStore } from "./session-store.ts";
+/**
+ * The interactive client, start to end: check for a terminal, find or make a session, then
+ * alternate between the room picker and the chat view until the user quits.
+ */
+import * as p from "@clack/prompts";
+import { Api, failureText } from "./api.ts";
+import { runChatView } from "./chat-view.ts";
+import { Connection } from "./connection.ts";
+import { askRetry, type MenuIo, pickRoom, welcome } from "./menus.ts";
+import type { SavedSession, SessionStore } from "./session-store.ts";
+import { createStyle, type Style } from "./style.ts";
+
+/** Narrower than this, the chat's lines and the menus' hints stop making sense. */
+export const MIN_COLUMNS = 40;
 
 export interface InteractiveOptions {
   server: string;
   sessions: SessionStore;
   input: NodeJS.ReadStream;
   output: NodeJS.WriteStream;
+  /** Where "cannot run here" messages go (stderr): stdout may not be a terminal. */
+  error: (text: string) => void;
   color: boolean;
 }
 
-export async function runInteractive(_o: InteractiveOptions): Promise<number> {
-  return 1;
+type Step = "quit" | "failed" | "login";
+
+export async function runInteractive(o: InteractiveOptions): Promise<number> {
+  // Checked first: clack waiting on a stdin that is not a terminal spins forever.
+  if (!o.input.isTTY || !o.output.isTTY) {
+    o.error(
+      "parley: the interactive client needs a terminal. For scripts and pipes use " +
+        "`parley login`, `parley send` or `parley tail` (see parley --help).",
+    );
+    return 2;
+  }
+  const columns = o.output.columns ?? 0;
+  if (columns < MIN_COLUMNS) {
+    o.error(
+      `parley: the terminal is ${columns} columns wide; the chat needs at least ${MIN_COLUMNS}.`,
+    );
+    return 2;
+  }
+  const io: MenuIo = { input: o.input, output: o.output };
+  const api = new Api(o.server);
+  const style = createStyle(o.color);
+  p.intro(style.bold("Parley"), io);
+  for (;;) {
+    const session = await signIn(o, api, io);
+    if (session === "quit" || session === "failed") {
+      p.outro("Bye.", io);
+      return session === "quit" ? 0 : 1;
+    }
+    const step = await chat(o, api, io, style, session);
+    if (step !== "login") {
+      p.outro("Bye.", io);
+      return step === "quit" ? 0 : 1;
+    }
+  }
+}
+
+/** A saved session that still works, or a new one from the welcome menu. */
+async function signIn(
+  o: InteractiveOptions,
+  api: Api,
+  io: MenuIo,
+): Promise<SavedSession | "quit" | "failed"> {
+  for (;;) {
+    const saved = o.sessions.get(o.server);
+    const probe = saved ? await api.me(saved.token) : await api.health();
+    if (!probe.ok) {
+      const f = probe.failure;
+      if (saved && f.kind === "error" && f.status === 401) {
+        o.sessions.forget(o.server);
+        p.log.warn("Your saved session has ended. Please log in again.", io);
+      } else {
+        if (await askRetry(failureText(f, o.server), io)) continue;
+        return "failed";
+      }
+    } else if (saved) {
+      p.log.info(`Logged in as ${saved.user.name}.`, io);
+      return saved;
+    }
+    const issued = await welcome(api, io);
+    if (issued === "cancel") return "quit";
+    o.sessions.save(o.server, issued);
+    p.log.success(`Logged in as ${issued.user.name}.`, io);
+    return issued;
+  }
+}
+
+async function chat(
+  o: InteractiveOptions,
+  api: Api,
+  io: MenuIo,
+  style: Style,
+  session: SavedSession,
+): Promise<Step> {
+  const conn = new Connection({ server: o.server, token: session.token });
+  conn.start();
+  try {
+    for (;;) {
+      const choice = await pickRoom(api, session.token, io);
+      if (choice.kind === "retry") continue;
+      if (choice.kind === "quit") return "quit";
+      if (choice.kind === "logout") {
+        const result = await api.logout(session.token);
+        o.sessions.forget(o.server);
+        if (!result.ok)
+          p.log.warn(
+            `Could not revoke the session on the server: ${failureText(result.failure, o.server)}`,
+            io,
+          );
+        p.log.success("Logged out.", io);
+        return "login";
+      }
+      const outcome = await runChatView({
+        conn,
+        room: choice.name,
+        input: o.input,
+        output: o.output,
+        style,
+      });
+      if (outcome === "quit") return "quit";
+      if (outcome === "session-ended") {
+        o.sessions.forget(o.server);
+        return "login";
+      }
+    }
+  } finally {
+    const unsent = conn.pending().length;
+    if (unsent > 0)
+      p.log.warn(`${unsent} unsent ${unsent === 1 ? "message was" : "messages were"} dropped.`, io);
+    conn.close();
+  }
 }

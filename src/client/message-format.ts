@@ -1,0 +1,46 @@
+/**
+ * How a chat message looks: local time, the sender's name in their colour, and the body wrapped
+ * under itself (a hanging indent). The user's own messages are marked and bold, so they stand
+ * apart from everyone else's.
+ */
+import type { Message } from "../protocol/index.ts";
+import type { Style } from "./style.ts";
+import { sanitize, width, wrap } from "./text-layout.ts";
+
+export interface FormatOptions {
+  /** Columns available; lines are never wider. */
+  columns: number;
+  style: Style;
+  /** The user's own id. */
+  me: number | undefined;
+  /** Shown before the name when the message is from a room other than the current one. */
+  roomTag?: string;
+}
+
+function clock(ts: number): string {
+  const d = new Date(ts);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+export function formatMessage(m: Message, o: FormatOptions): string[] {
+  const own = m.from.id === o.me;
+  const tag = o.roomTag ? `#${o.roomTag} ` : "";
+  const name = sanitize(m.from.name);
+  const head = `${clock(m.ts)} ${own ? "›" : " "} ${tag}${name}: `;
+  const indent = Math.min(width(head), Math.floor(o.columns / 2));
+  const lines = wrap(sanitize(m.body), Math.max(10, o.columns - indent));
+  const styledHead = `${o.style.dim(clock(m.ts))} ${own ? o.style.cyan("›") : " "} ${o.style.dim(tag)}${
+    own ? o.style.bold(name) : o.style.name(name)
+  }: `;
+  if (indent < width(head)) {
+    // A very long name or tag on a narrow terminal: the body starts on the next line.
+    return [
+      styledHead.trimEnd(),
+      ...lines.map((l) => " ".repeat(indent) + (own ? o.style.bold(l) : l)),
+    ];
+  }
+  return lines.map((line, i) => {
+    const body = own ? o.style.bold(line) : line;
+    return i === 0 ? styledHead + body : " ".repeat(indent) + body;
+  });
+}
