@@ -1,0 +1,127 @@
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, it } from "bun:test";
+import { join } from "node:path";
+import type { AppendRequest, AppendResult } from "../db/store.ts";
+import { SqliteStore } from "../db/store-sqlite.ts";
+import { CommitQueue } from "../src/server/commit-queue.ts";
+import { createLogger } from "../src/server/log.ts";
+import { connect, createRoom, register } from "./support/client.ts";
+import { startTestServer, type TestServer, tempDir } from "./support/server.ts";
+
+/** The real store, counting the transactions it is asked for. */
+class CountingStore extends SqliteStore {
+  batches: number[] = [];
+  override append(batch: readonly AppendRequest[]) {
+    this.batches.push(batch.length);
+    return super.append(batch);
+  }
+}
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function setup() {
+  const dir = tempDir();
+  cleanup.push(() => dir.remove());
+  const path = join(dir.path, "parley.db");
+  const store = new CountingStore(path);
+  cleanup.push(() => store.close());
+  const user = (await store.createUser("alice", "hash", 1)) as { id: number; name: string };
+  const room = (await store.createRoom("general", "", user.id, 1)) as { id: number };
+  const queue = new CommitQueue({ store, log: createLogger("silent") });
+  const request = (i: number): AppendRequest => ({
+    room: room.id,
+    sender: { id: user.id, name: "alice" },
+    cid: `c${i}`,
+    body: `m${i}`,
+    ts: i,
+  });
+  return { path, store, queue, request };
+}
+
+describe("group commit", () => {
+  it("stores sends that arrive together in one transaction, and answers each only after it is durable", async () => {
+    const { path, store, queue, request } = await setup();
+    const reader = new Database(path, { readonly: true });
+    cleanup.push(() => reader.close());
+    const storedWhenAnswered: boolean[] = [];
+    const results = await Promise.all(
+      Array.from(
+        { length: 500 },
+        (_, i) =>
+          new Promise<AppendResult | "failed">((resolve) => {
+            queue.submit(request(i), (result) => {
+              // Another connection sees the row: it was committed before this callback ran.
+              storedWhenAnswered.push(
+                reader.query("SELECT 1 FROM messages WHERE client_id = ?").get(`c${i}`) !== null,
+              );
+              resolve(result);
+            });
+          }),
+      ),
+    );
+    expect(store.batches).toEqual([500]);
+    expect(storedWhenAnswered.every(Boolean)).toBe(true);
+    expect(results.map((r) => (r !== "failed" && r.ok ? r.message.seq : 0))).toEqual(
+      Array.from({ length: 500 }, (_, i) => i + 1),
+    );
+  });
+
+  it("splits a backlog into bounded batches, in order", async () => {
+    const { store, request } = await setup();
+    const queue = new CommitQueue({ store, log: createLogger("silent"), maxBatch: 100 });
+    const seqs: number[] = [];
+    await Promise.all(
+      Array.from(
+        { length: 250 },
+        (_, i) =>
+          new Promise<void>((resolve) =>
+            queue.submit(request(i), (r) => {
+              if (r !== "failed" && r.ok) seqs.push(r.message.seq);
+              resolve();
+            }),
+          ),
+      ),
+    );
+    expect(store.batches).toEqual([100, 100, 50]);
+    expect(seqs).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+  });
+
+  it("answers every send of a failed transaction with failed, and refuses new sends when full", async () => {
+    const { store, request } = await setup();
+    const queue = new CommitQueue({ store, log: createLogger("silent"), maxPending: 3 });
+    store.db.run("PRAGMA query_only = ON");
+    const answers = await Promise.all(
+      [0, 1, 2].map(
+        (i) => new Promise((resolve) => expect(queue.submit(request(i), resolve)).toBe(true)),
+      ),
+    );
+    expect(answers).toEqual(["failed", "failed", "failed"]);
+    for (let i = 0; i < 3; i++) queue.submit(request(10 + i), () => {});
+    expect(queue.submit(request(99), () => {})).toBe(false);
+    await queue.close();
+  });
+});
+
+describe("a database that refuses writes", () => {
+  let server: TestServer;
+  afterEach(() => server?.close());
+
+  it("gets UNAVAILABLE and no ack, and sends work again once it recovers", async () => {
+    server = await startTestServer();
+    const alice = await register(server.url);
+    const room = await createRoom(server.url, alice.token);
+    const ws = await connect(server.wsUrl, alice.token);
+    const db = (server.store as SqliteStore).db;
+    db.run("PRAGMA query_only = ON");
+    const refused = await ws.request({ type: "send", room, cid: "ro-1", body: "is anyone there" });
+    expect(refused).toMatchObject({ type: "error", code: "UNAVAILABLE" });
+    expect(ws.messages(room)).toEqual([]);
+    db.run("PRAGMA query_only = OFF");
+    const retried = await ws.request({ type: "send", room, cid: "ro-1", body: "is anyone there" });
+    expect(retried).toMatchObject({ type: "ack", seq: 1, duplicate: false });
+    await ws.close();
+  });
+});
