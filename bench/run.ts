@@ -1,0 +1,126 @@
+#!/usr/bin/env bun
+/**
+ * `bun run bench [--quick] [--json] [--only a,b] [--procs N] [--profile DIR]`
+ *
+ * Runs every scenario against a fresh Parley (and the bare relay where there is a baseline) and
+ * prints a table, or one JSON object with a key per scenario. Exits non-zero when any exact
+ * count fails, so `--quick` in CI proves the harness and the server still agree.
+ */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { isMet, type Report, table } from "./report.ts";
+import type { Scenario, ScenarioResult, Settings } from "./scenario.ts";
+import { durable } from "./scenarios/durable.ts";
+import { fanout } from "./scenarios/fanout.ts";
+import { history } from "./scenarios/history.ts";
+import { idle } from "./scenarios/idle.ts";
+import { latency } from "./scenarios/latency.ts";
+import { loginScenario } from "./scenarios/login.ts";
+import { reconnect } from "./scenarios/reconnect.ts";
+import { binaryIsFresh } from "./target.ts";
+
+const SCENARIOS: Record<string, Scenario> = {
+  fanout,
+  latency,
+  idle,
+  reconnect,
+  durable,
+  history,
+  login: loginScenario,
+};
+
+/**
+ * Limits the bench lifts so that it measures the server, not its per-client throttles:
+ * frames per connection and connections per user. Logins are lifted only if the flag exists.
+ */
+const PARLEY_FLAGS = [
+  "--log-level",
+  "warn",
+  "--rate",
+  "1000000",
+  "--burst",
+  "1000000",
+  "--max-connections-per-user",
+  "100000",
+];
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  const arg = argv[i] as string;
+  return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[i + 1];
+}
+
+function openFilesLimit(): string {
+  const limits = readFileSync("/proc/self/limits", "utf8");
+  return /Max open files\s+(\d+)/.exec(limits)?.[1] ?? "unknown";
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help")) {
+    console.log(
+      "Usage: bun run bench [--quick] [--json] [--only fanout,latency,…] [--procs N] [--profile DIR]",
+    );
+    console.log(`Scenarios: ${Object.keys(SCENARIOS).join(", ")}`);
+    return 0;
+  }
+  const json = argv.includes("--json");
+  const quick = argv.includes("--quick");
+  const only = flag(argv, "--only")?.split(",") ?? Object.keys(SCENARIOS);
+  const unknown = only.filter((name) => !SCENARIOS[name]);
+  if (unknown.length > 0) {
+    console.error(`bench: unknown scenario ${unknown.join(", ")}`);
+    return 2;
+  }
+  const profileDir = flag(argv, "--profile");
+  const { parleyAccepts } = await import("./target.ts");
+  const settings: Settings = {
+    quick,
+    procs: Number(flag(argv, "--procs") ?? 2),
+    parleyFlags: [
+      ...PARLEY_FLAGS,
+      ...(parleyAccepts("--login-burst") ? ["--login-burst", "1000000"] : []),
+    ],
+    log: (line) => {
+      if (!json) console.error(`  … ${line}`);
+    },
+    ...(profileDir ? { profileDir } : {}),
+  };
+  const started = performance.now();
+  const scenarios: Record<string, ScenarioResult> = {};
+  const failures: string[] = [];
+  for (const name of only) {
+    try {
+      const result = await (SCENARIOS[name] as Scenario)(settings);
+      scenarios[name] = result;
+      failures.push(...result.failures);
+    } catch (err) {
+      failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const report: Report = {
+    date: new Date().toISOString(),
+    command: `bun run bench ${argv.join(" ")}`.trim(),
+    server: profileDir || !binaryIsFresh() ? "bun server.ts" : "dist/parley-server",
+    machine: { cpus: availableParallelism(), bun: Bun.version, openFiles: openFilesLimit() },
+    seconds: (performance.now() - started) / 1000,
+    scenarios,
+    failures,
+  };
+  if (json) {
+    const targets = Object.fromEntries(
+      Object.values(scenarios).flatMap((s) =>
+        Object.entries(s.figures)
+          .filter(([, f]) => f.target)
+          .map(([key, f]) => [`${s.name}.${key}`, isMet(f)]),
+      ),
+    );
+    console.log(JSON.stringify({ ...report, targets }, null, 2));
+  } else {
+    console.log(table(report));
+  }
+  return failures.length === 0 ? 0 : 1;
+}
+
+process.exit(await main());

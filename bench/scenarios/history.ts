@@ -1,0 +1,64 @@
+/**
+ * History: pages of 100 messages, at random depths, from a room holding 1,000,000 messages,
+ * one request at a time over the WebSocket. Round trip p50/p99 as the client sees it.
+ */
+import { bodyOf, ClientSocket } from "../client-socket.ts";
+import { Histogram } from "../histogram.ts";
+import { expectEqual, type Scenario, withParley } from "../scenario.ts";
+
+const PAGE = 100;
+
+export const history: Scenario = async (settings) => {
+  const stored = 1_000_000;
+  const requests = settings.quick ? 200 : 2000;
+  return withParley(
+    settings,
+    async (seeder) => {
+      settings.log(`history: seeding ${stored} messages`);
+      const [reader] = await seeder.users(1);
+      if (!reader) throw new Error("no reader");
+      const room = await seeder.room([reader]);
+      seeder.messages(room, reader, stored, bodyOf(100));
+      return { ...reader, room };
+    },
+    async (d, reader) => {
+      const failures: string[] = [];
+      const s = await ClientSocket.open({ kind: "parley", wsUrl: d.target.wsUrl }, reader);
+      const histogram = new Histogram();
+      let wrong = 0;
+      // Deterministic depths, so two runs read the same pages.
+      let x = 12345;
+      for (let i = 0; i < requests + 20; i++) {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        const before = PAGE + 1 + (x % (stored - PAGE));
+        const reply = s.expect('{"type":"history"');
+        const started = performance.now();
+        s.ws.send(
+          JSON.stringify({ type: "history", id: "h", room: reader.room, before, limit: PAGE }),
+        );
+        const frame = await reply;
+        const ms = performance.now() - started;
+        // The first 20 warm the JIT and the page cache; they are checked but not timed.
+        if (i >= 20) histogram.record(ms);
+        const page = JSON.parse(frame) as { messages: { seq: number }[] };
+        if (page.messages.length !== PAGE || page.messages[PAGE - 1]?.seq !== before - 1) wrong++;
+      }
+      await s.close();
+      expectEqual(failures, "history pages with the wrong messages", wrong, 0);
+      return {
+        name: "history",
+        workload: { stored, pageSize: PAGE, requests },
+        failures,
+        figures: {
+          p50: { label: "page p50", value: histogram.quantile(0.5), unit: "ms" },
+          p99: {
+            label: "page p99",
+            value: histogram.quantile(0.99),
+            unit: "ms",
+            target: { kind: "max", value: 1 },
+          },
+        },
+      };
+    },
+  );
+};
