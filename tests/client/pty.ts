@@ -1,0 +1,46 @@
+/** The real client in a pseudo-terminal (Bun.spawn's terminal option), read through a VirtualTerminal. */
+import { join } from "node:path";
+import { ROOT } from "../support/server.ts";
+import { VirtualTerminal } from "./virtual-terminal.ts";
+
+export interface PtyClient {
+  screen: VirtualTerminal;
+  proc: Bun.Subprocess;
+  type(text: string): void;
+  /** Waits until the screen matches; the error shows the screen. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnClient(
+  args: string[],
+  env: Record<string, string>,
+  size = { cols: 100, rows: 32 },
+): PtyClient {
+  const screen = new VirtualTerminal(size.cols, size.rows);
+  const proc = Bun.spawn([process.execPath, join(ROOT, "client.ts"), ...args], {
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    terminal: {
+      cols: size.cols,
+      rows: size.rows,
+      data(_term, bytes) {
+        screen.write(bytes);
+      },
+    },
+  });
+  return {
+    screen,
+    proc,
+    type(text) {
+      proc.terminal?.write(text);
+    },
+    async waitFor(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(screen.text())) {
+        if (Date.now() > deadline) {
+          throw new Error(`screen never showed ${pattern}; it shows:\n${screen.text()}`);
+        }
+        await Bun.sleep(20);
+      }
+    },
+  };
+}

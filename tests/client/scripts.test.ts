@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { api, createRoom, register, unique } from "../support/client.ts";
+import { ROOT, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("the scriptable commands", () => {
+  let server: TestServer;
+  const config = tempDir("parley-config-");
+  const env = { ...process.env, XDG_CONFIG_HOME: config.path };
+  const sessionFile = join(config.path, "parley", "session.json");
+  let user: string;
+  let room: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    user = unique("bot");
+    const account = await register(server.url, user, "correct horse");
+    room = unique("r");
+    await createRoom(server.url, account.token, room);
+  });
+  afterAll(async () => {
+    await server.close();
+    config.remove();
+  });
+
+  async function parley(args: string[], stdin = ""): Promise<Run> {
+    const proc = Bun.spawn([process.execPath, join(ROOT, "client.ts"), ...args], {
+      env,
+      stdin: new Blob([stdin]),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { code, stdout, stderr };
+  }
+
+  it("should refuse a wrong password with the server's message and no stack trace", async () => {
+    const run = await parley(
+      ["login", "--server", server.url, "--user", user, "--password-stdin"],
+      "wrong password\n",
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("parley: Unknown username or wrong password.\n");
+    expect(existsSync(sessionFile)).toBe(false);
+  });
+
+  it("should log in from stdin and keep the token in a file only the user can read", async () => {
+    const run = await parley(
+      ["login", "--server", server.url, "--user", user, "--password-stdin"],
+      "correct horse\n",
+    );
+    expect(run.code).toBe(0);
+    expect(statSync(sessionFile).mode & 0o777).toBe(0o600);
+  });
+
+  it("should send and tail a room in a round trip, using the saved server", async () => {
+    expect((await parley(["send", "--room", room, "first line"])).code).toBe(0);
+    const tail = Bun.spawn(
+      [process.execPath, join(ROOT, "client.ts"), "tail", "--room", room, "--json", "--since", "0"],
+      { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    const reader = tail.stdout.getReader();
+    const decoder = new TextDecoder();
+    let seen = "";
+    const readLines = async (n: number) => {
+      while (seen.split("\n").filter(Boolean).length < n) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`tail ended early: ${seen}`);
+        seen += decoder.decode(value, { stream: true });
+      }
+      return seen
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+    };
+    try {
+      expect((await readLines(1)).map((m) => m.body)).toEqual(["first line"]);
+      expect((await parley(["send", "--room", room], "piped line\n")).code).toBe(0);
+      const lines = await readLines(2);
+      expect(lines.map((m) => m.body)).toEqual(["first line", "piped line"]);
+      expect(lines.map((m) => m.seq)).toEqual([1, 2]);
+      expect(lines[0]).toMatchObject({ roomName: room, from: { name: user } });
+    } finally {
+      tail.kill();
+      await tail.exited;
+    }
+    const since = await parley(["send", "--room", room.toUpperCase(), "third"]);
+    expect(since.code).toBe(0);
+  });
+
+  it("should refuse to send to a room that does not exist, saying why", async () => {
+    const run = await parley(["send", "--room", "no-such-room", "hello"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('There is no room named "no-such-room".');
+  });
+
+  it("should log out: forget the token and revoke it on the server", async () => {
+    const token = (await Bun.file(sessionFile).json()).sessions[
+      `http://${new URL(server.url).host}`
+    ].token as string;
+    const run = await parley(["logout"]);
+    expect(run.code).toBe(0);
+    expect(existsSync(sessionFile)).toBe(false);
+    expect((await api(server.url, "GET", "/api/me", undefined, token)).status).toBe(401);
+    const after = await parley(["send", "--room", room, "hello"]);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain("not logged in");
+  });
+
+  it("should explain, not hang, when started without a terminal and no command", async () => {
+    const run = await parley([], "some piped input\n");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("the interactive client needs a terminal");
+  });
+
+  it("should answer --version and reject an unknown option with the usage", async () => {
+    const version = await parley(["--version"]);
+    expect(version.stdout).toMatch(/^parley \d+\.\d+\.\d+\n$/);
+    const bad = await parley(["--frobnicate"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown option --frobnicate");
+    expect(bad.stderr).toContain("Usage:");
+  });
+});
