@@ -72,7 +72,7 @@ describe("the interactive client in a terminal", () => {
       expect(client.screen.cursorLine()).toBe("› half typed");
       const lines = client.screen.lines();
       const at = lines.findIndex((l) => l.includes("interrupting you"));
-      expect(at).toBeLessThan(lines.findIndex((l) => l === "› half typed"));
+      expect(at).toBeLessThan(lines.indexOf("› half typed"));
       client.type(" and finished\r");
       await until(
         () => bobSaw.some((m) => m.body === "half typed and finished"),

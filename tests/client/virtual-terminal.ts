@@ -29,6 +29,7 @@ export class VirtualTerminal {
     // Keep an unfinished escape sequence for the next chunk.
     const cut = this.pending.lastIndexOf("\x1b");
     let text = this.pending;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are the input here.
     if (cut >= 0 && !/^\x1b(\[[\d;?]*[@-~]|[^[])/.test(this.pending.slice(cut))) {
       text = this.pending.slice(0, cut);
       this.pending = this.pending.slice(cut);
@@ -51,6 +52,7 @@ export class VirtualTerminal {
     while (i < text.length) {
       const c = text[i] as string;
       if (c === "\x1b") {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are the input here.
         const m = /^\x1b\[([\d;?]*)([@-~])/.exec(text.slice(i));
         if (m) {
           this.csi(m[1] ?? "", m[2] ?? "");

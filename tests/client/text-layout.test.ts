@@ -1,0 +1,29 @@
+import { describe, expect, it } from "bun:test";
+import { sanitize, truncate, width, wrap } from "../../src/client/text-layout.ts";
+
+describe("wrap", () => {
+  it("should break at spaces so no line is wider than the columns", () => {
+    expect(wrap("the quick brown fox jumps", 10)).toEqual(["the quick", "brown fox", "jumps"]);
+  });
+
+  it("should count emoji and CJK characters as two columns", () => {
+    const lines = wrap("🎉🎉🎉 漢字漢字", 6);
+    for (const line of lines) expect(width(line)).toBeLessThanOrEqual(6);
+    expect(lines.join("")).toBe("🎉🎉🎉漢字漢字");
+  });
+
+  it("should split a word longer than a line without splitting a character", () => {
+    expect(wrap("👨‍👩‍👧abcdef", 4)).toEqual(["👨‍👩‍👧ab", "cdef"]);
+  });
+});
+
+describe("sanitize and truncate", () => {
+  it("should make escape codes in a message visible instead of obeying them", () => {
+    expect(sanitize("a\x1b[2Jb")).toBe("a␛[2Jb");
+  });
+
+  it("should cut to the columns with an ellipsis", () => {
+    expect(truncate("abcdefgh", 5)).toBe("abcd…");
+    expect(truncate("abc", 5)).toBe("abc");
+  });
+});
