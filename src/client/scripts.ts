@@ -81,6 +81,7 @@ function open(c: ScriptContext, token: string): Connection {
   const conn = new Connection({ server: c.server, token });
   conn.on("status", (s) => {
     if (s.kind === "connecting" || s.kind === "connected") return;
+    if (s.kind === "stopped" && s.reason === "closed") return; // we closed it: nothing to say
     if (s.kind === "stopped" && s.reason === "session-ended") c.sessions.forget(c.server);
     c.io.err(`parley: ${statusText(s)}`);
   });

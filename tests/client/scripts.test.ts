@@ -64,7 +64,8 @@ describe("the scriptable commands", () => {
   });
 
   it("should send and tail a room in a round trip, using the saved server", async () => {
-    expect((await parley(["send", "--room", room, "first line"])).code).toBe(0);
+    const first = await parley(["send", "--room", room, "first line"]);
+    expect(first).toEqual({ code: 0, stdout: "", stderr: "" });
     const tail = Bun.spawn(
       [process.execPath, join(ROOT, "client.ts"), "tail", "--room", room, "--json", "--since", "0"],
       { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
