@@ -1,0 +1,9 @@
+/** PostgreSQL's ordered schema migrations, imported as text so that a compiled binary carries them. */
+
+import postgresInit from "./migrations/postgres/001-init.sql" with { type: "text" };
+import type { Migration } from "./migrations.ts";
+
+/** Append only: a released migration is never edited, a change is a new entry. */
+export const postgresMigrations: readonly Migration[] = [
+  { version: 1, name: "init", sql: postgresInit },
+];

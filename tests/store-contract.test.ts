@@ -1,0 +1,524 @@
+/**
+ * One contract for every Store backend, run against SqliteStore (a temp file) and PostgresStore
+ * (a fresh database per run, dropped afterwards), plus what only a shared store must do:
+ * several nodes appending to one room at once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { join } from "node:path";
+import type { AppendRequest, AppendResult, Store, UserRecord } from "../db/store.ts";
+import { PostgresStore } from "../db/store-postgres.ts";
+import { SqliteStore } from "../db/store-sqlite.ts";
+import type { Message, UserRef } from "../src/protocol/index.ts";
+import { tempDir } from "./support/server.ts";
+import {
+  assertReachable,
+  createTestDatabase,
+  POSTGRES_URL,
+  postgresGate,
+  startTcpProxy,
+  type TestDatabase,
+  terminateConnections,
+  waitFor,
+} from "./support/services.ts";
+
+const T0 = 1_800_000_000_000;
+let counter = 0;
+/** A name unique in this run, valid as a user or room name. */
+function fresh(prefix: string): string {
+  counter += 1;
+  return `${prefix}${counter}x${Math.random().toString(36).slice(2, 7)}`;
+}
+
+function sent(result: AppendResult | undefined): Message {
+  if (!result?.ok) throw new Error(`expected a stored message, got ${JSON.stringify(result)}`);
+  return result.message;
+}
+
+interface Backend {
+  open(): Promise<Store>;
+  dispose(): Promise<void>;
+}
+
+function contract(name: string, backend: () => Backend, skip = false) {
+  describe.skipIf(skip)(`${name} store contract`, () => {
+    let b: Backend;
+    let store: Store;
+
+    async function user(prefix = "u"): Promise<UserRef> {
+      const r = await store.createUser(fresh(prefix), "hash", T0);
+      if (r === "taken") throw new Error("name taken");
+      return { id: r.id, name: r.name };
+    }
+
+    async function room(creator: UserRef, prefix = "r") {
+      const r = await store.createRoom(fresh(prefix), "topic", creator.id, T0);
+      if (r === "taken") throw new Error("room taken");
+      return r;
+    }
+
+    function req(
+      roomId: number,
+      sender: UserRef,
+      cid: string,
+      body = `body ${cid}`,
+    ): AppendRequest {
+      return { room: roomId, sender, cid, body, ts: T0 + 5 };
+    }
+
+    beforeAll(async () => {
+      b = backend();
+      store = await b.open();
+    });
+    afterAll(async () => {
+      await store?.close();
+      await b?.dispose();
+    });
+
+    describe("users", () => {
+      it("creates a user and finds it by name in any case, keeping the chosen case", async () => {
+        const name = fresh("Alice");
+        const created = await store.createUser(name, "argon-hash", T0);
+        expect(created).toEqual({ id: expect.any(Number), name, passwordHash: "argon-hash" });
+        expect(await store.findUser(name.toUpperCase())).toEqual(created as UserRecord);
+        expect(await store.findUser(name.toLowerCase())).toEqual(created as UserRecord);
+      });
+
+      it("refuses a name that differs only in case as taken", async () => {
+        const name = fresh("Bob");
+        await store.createUser(name, "h", T0);
+        expect(await store.createUser(name.toUpperCase(), "h2", T0)).toBe("taken");
+        expect((await store.findUser(name))?.passwordHash).toBe("h");
+      });
+
+      it("finds no unknown user", async () => {
+        expect(await store.findUser(fresh("nobody"))).toBeUndefined();
+      });
+    });
+
+    describe("sessions", () => {
+      it("finds a live session with its user until it expires", async () => {
+        const u = await user();
+        await store.createSession(u.id, "tok-live", T0, T0 + 1000);
+        expect(await store.findSession("tok-live", T0 + 999)).toEqual({
+          user: u,
+          expiresAt: T0 + 1000,
+        });
+        expect(await store.findSession("tok-live", T0 + 1000)).toBeUndefined();
+        expect(await store.findSession("tok-unknown", T0)).toBeUndefined();
+      });
+
+      it("deletes a session once", async () => {
+        const u = await user();
+        await store.createSession(u.id, "tok-del", T0, T0 + 1000);
+        expect(await store.deleteSession("tok-del")).toBe(true);
+        expect(await store.deleteSession("tok-del")).toBe(false);
+        expect(await store.findSession("tok-del", T0)).toBeUndefined();
+      });
+
+      it("sweeps only expired sessions", async () => {
+        const u = await user();
+        const far = T0 + 10_000_000;
+        await store.createSession(u.id, "tok-old-1", T0, far + 1);
+        await store.createSession(u.id, "tok-old-2", T0, far + 2);
+        await store.createSession(u.id, "tok-new", T0, far + 100);
+        expect(await store.deleteExpiredSessions(far + 2)).toBeGreaterThanOrEqual(2);
+        expect(await store.findSession("tok-old-2", T0)).toBeUndefined();
+        expect((await store.findSession("tok-new", far + 3))?.user).toEqual(u);
+      });
+    });
+
+    describe("rooms", () => {
+      it("creates a room with its creator as the only member and an empty head", async () => {
+        const u = await user();
+        const name = fresh("Lobby");
+        const r = await store.createRoom(name, "hello", u.id, T0 + 7);
+        expect(r).toEqual({
+          id: expect.any(Number),
+          name,
+          topic: "hello",
+          createdAt: T0 + 7,
+          head: 0,
+          members: 1,
+        });
+        if (r === "taken") return;
+        expect(await store.isMember(r.id, u.id)).toBe(true);
+        expect(await store.membersOf(r.id)).toEqual([u]);
+      });
+
+      it("refuses a room name that differs only in case as taken, adding nobody", async () => {
+        const a = await user();
+        const b2 = await user();
+        const name = fresh("Dup");
+        const first = await store.createRoom(name, "", a.id, T0);
+        expect(first).not.toBe("taken");
+        expect(await store.createRoom(name.toUpperCase(), "", b2.id, T0)).toBe("taken");
+        expect(await store.roomsOf(b2.id)).toEqual([]);
+        expect((await store.findRoomByName(name))?.members).toBe(1);
+      });
+
+      it("finds a room by id and by name in any case, and nothing unknown", async () => {
+        const u = await user();
+        const r = await room(u, "Find");
+        expect(await store.findRoom(r.id)).toEqual(r);
+        expect(await store.findRoomByName(r.name.toLowerCase())).toEqual(r);
+        expect(await store.findRoomByName(r.name.toUpperCase())).toEqual(r);
+        expect(await store.findRoom(99_999_999)).toBeUndefined();
+        expect(await store.findRoomByName(fresh("none"))).toBeUndefined();
+      });
+
+      it("lists rooms ordered by name key by code point, with member counts", async () => {
+        const u = await user();
+        const v = await user();
+        const tag = fresh("L").toLowerCase();
+        // "-" < "0" < "_" < "a" by code point; a locale collation would order them otherwise.
+        const names = [`${tag}_b`, `${tag}-b`, `${tag}Ab`, `${tag}0b`];
+        for (const n of names) await store.createRoom(n, "", u.id, T0);
+        const joined = await store.findRoomByName(`${tag}0b`);
+        if (joined) await store.addMember(joined.id, v.id, T0);
+        const listed = (await store.listRooms()).filter((r) => r.name.startsWith(tag));
+        expect(listed.map((r) => r.name)).toEqual([`${tag}-b`, `${tag}0b`, `${tag}_b`, `${tag}Ab`]);
+        expect(listed.map((r) => r.members)).toEqual([1, 2, 1, 1]);
+      });
+    });
+
+    describe("membership", () => {
+      it("adds and removes members once, and reports rooms and members", async () => {
+        const owner = await user("zz");
+        const guest = await user("aa");
+        const r = await room(owner);
+        expect(await store.isMember(r.id, guest.id)).toBe(false);
+        expect(await store.addMember(r.id, guest.id, T0)).toBe(true);
+        expect(await store.addMember(r.id, guest.id, T0)).toBe(false);
+        expect(await store.isMember(r.id, guest.id)).toBe(true);
+        expect(await store.roomsOf(guest.id)).toEqual([r.id]);
+        expect(await store.membersOf(r.id)).toEqual([guest, owner]);
+        expect((await store.findRoom(r.id))?.members).toBe(2);
+        expect(await store.removeMember(r.id, guest.id)).toBe(true);
+        expect(await store.removeMember(r.id, guest.id)).toBe(false);
+        expect(await store.isMember(r.id, guest.id)).toBe(false);
+        expect(await store.roomsOf(guest.id)).toEqual([]);
+      });
+    });
+
+    describe("append", () => {
+      it("assigns gapless seqs per room, in batch order, and moves the head", async () => {
+        const u = await user();
+        const r1 = await room(u);
+        const r2 = await room(u);
+        const results = await store.append([
+          req(r1.id, u, "a1"),
+          req(r2.id, u, "b1"),
+          req(r1.id, u, "a2"),
+          req(r1.id, u, "a3"),
+          req(r2.id, u, "b2"),
+        ]);
+        expect(results.map((x) => sent(x).seq)).toEqual([1, 1, 2, 3, 2]);
+        expect(results.every((x) => x.ok && !x.duplicate)).toBe(true);
+        expect(sent(results[0])).toEqual({
+          room: r1.id,
+          seq: 1,
+          ts: T0 + 5,
+          from: u,
+          cid: "a1",
+          body: "body a1",
+        });
+        const more = await store.append([req(r1.id, u, "a4")]);
+        expect(sent(more[0]).seq).toBe(4);
+        expect((await store.findRoom(r1.id))?.head).toBe(4);
+        expect((await store.findRoom(r2.id))?.head).toBe(2);
+      });
+
+      it("returns the original for a repeated (sender, cid) and stores nothing", async () => {
+        const u = await user();
+        const r = await room(u);
+        const [first] = await store.append([req(r.id, u, "once", "original body")]);
+        const [again] = await store.append([req(r.id, u, "once", "edited body")]);
+        expect(again).toEqual({ ok: true, duplicate: true, message: sent(first) });
+        expect((await store.findRoom(r.id))?.head).toBe(1);
+        expect((await store.messagesAfter(r.id, 0, 10)).map((m) => m.body)).toEqual([
+          "original body",
+        ]);
+      });
+
+      it("treats a repeat within one batch as a duplicate of the first", async () => {
+        const u = await user();
+        const r = await room(u);
+        const results = await store.append([
+          req(r.id, u, "twin", "one"),
+          req(r.id, u, "other"),
+          req(r.id, u, "twin", "two"),
+        ]);
+        expect(results[0]).toMatchObject({ ok: true, duplicate: false });
+        expect(results[2]).toEqual({ ok: true, duplicate: true, message: sent(results[0]) });
+        expect((await store.findRoom(r.id))?.head).toBe(2);
+      });
+
+      it("does not confuse the same cid from two senders", async () => {
+        const a = await user();
+        const c = await user();
+        const r = await room(a);
+        await store.addMember(r.id, c.id, T0);
+        const results = await store.append([req(r.id, a, "same"), req(r.id, c, "same")]);
+        expect(results.map((x) => [sent(x).seq, x.ok && x.duplicate])).toEqual([
+          [1, false],
+          [2, false],
+        ]);
+      });
+
+      it("refuses a non-member with NOT_MEMBER and an unknown room with ROOM_NOT_FOUND", async () => {
+        const owner = await user();
+        const outsider = await user();
+        const r = await room(owner);
+        const results = await store.append([
+          req(r.id, outsider, "x1"),
+          req(99_999_999, owner, "x2"),
+          req(r.id, owner, "x3"),
+        ]);
+        expect(results[0]).toEqual({ ok: false, code: "NOT_MEMBER" });
+        expect(results[1]).toEqual({ ok: false, code: "ROOM_NOT_FOUND" });
+        expect(sent(results[2]).seq).toBe(1);
+        // A refused request leaves its cid free.
+        await store.addMember(r.id, outsider.id, T0);
+        expect(sent((await store.append([req(r.id, outsider, "x1")]))[0]).seq).toBe(2);
+      });
+
+      it("keeps bodies exactly, including quotes, braces, back slashes and emoji", async () => {
+        const u = await user();
+        const r = await room(u);
+        const bodies = ['say "hi"', "{a,b}", "NULL", "back\\slash", "é🎉 ünï", "line\nbreak", "'"];
+        await store.append(bodies.map((body, i) => req(r.id, u, `k${i}`, body)));
+        expect((await store.messagesAfter(r.id, 0, 50)).map((m) => m.body)).toEqual(bodies);
+      });
+
+      it("stays gapless under concurrent appends from one store", async () => {
+        const u = await user();
+        const r = await room(u);
+        const calls = Array.from({ length: 20 }, (_, i) =>
+          store.append([req(r.id, u, `c${i}a`), req(r.id, u, `c${i}b`)]),
+        );
+        const seqs = (await Promise.all(calls)).flat().map((x) => sent(x).seq);
+        expect(seqs.toSorted((a, z) => a - z)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      });
+    });
+
+    describe("history", () => {
+      let u: UserRef;
+      let roomId: number;
+      beforeAll(async () => {
+        u = await user();
+        roomId = (await room(u)).id;
+        await store.append(Array.from({ length: 10 }, (_, i) => req(roomId, u, `h${i + 1}`)));
+      });
+
+      it("pages forward with messagesAfter, oldest first", async () => {
+        const page = async (after: number, limit: number) =>
+          (await store.messagesAfter(roomId, after, limit)).map((m) => m.seq);
+        expect(await page(0, 3)).toEqual([1, 2, 3]);
+        expect(await page(3, 3)).toEqual([4, 5, 6]);
+        expect(await page(9, 3)).toEqual([10]);
+        expect(await page(10, 3)).toEqual([]);
+      });
+
+      it("pages backward with messagesBefore, the newest of them oldest first", async () => {
+        const page = async (before: number, limit: number) =>
+          (await store.messagesBefore(roomId, before, limit)).map((m) => m.seq);
+        expect(await page(11, 3)).toEqual([8, 9, 10]);
+        expect(await page(8, 3)).toEqual([5, 6, 7]);
+        expect(await page(2, 3)).toEqual([1]);
+        expect(await page(1, 3)).toEqual([]);
+      });
+
+      it("returns whole messages with their sender", async () => {
+        const [m] = await store.messagesBefore(roomId, 2, 1);
+        expect(m).toEqual({
+          room: roomId,
+          seq: 1,
+          ts: T0 + 5,
+          from: u,
+          cid: "h1",
+          body: "body h1",
+        });
+      });
+    });
+  });
+}
+
+const sqliteDir = tempDir("parley-contract-");
+contract("SQLite", () => ({
+  async open() {
+    return new SqliteStore(join(sqliteDir.path, `${fresh("db")}.db`));
+  },
+  async dispose() {
+    sqliteDir.remove();
+  },
+}));
+
+const pg = await postgresGate();
+
+/** A PostgresStore on a database of its own, dropped with it. */
+function postgresBackend(): Backend & { db(): TestDatabase } {
+  let db: TestDatabase | undefined;
+  return {
+    async open() {
+      assertReachable("PostgreSQL", pg);
+      db = await createTestDatabase();
+      return PostgresStore.open({ url: db.url });
+    },
+    async dispose() {
+      await db?.drop();
+    },
+    db() {
+      if (!db) throw new Error("not opened");
+      return db;
+    },
+  };
+}
+
+contract("PostgreSQL", postgresBackend, pg.skip);
+
+describe.skipIf(pg.skip)("PostgresStore across nodes", () => {
+  let db: TestDatabase;
+  let nodes: PostgresStore[] = [];
+  let alice: UserRef;
+  let bob: UserRef;
+  let roomA: number;
+  let roomB: number;
+
+  beforeAll(async () => {
+    assertReachable("PostgreSQL", pg);
+    db = await createTestDatabase();
+    // Three nodes start at once on an empty database: the migration lock must serialize them.
+    nodes = await Promise.all([1, 2, 3].map(() => PostgresStore.open({ url: db.url, max: 4 })));
+    const [n1] = nodes as [PostgresStore];
+    const a = await n1.createUser("alice", "h", T0);
+    const b = await n1.createUser("bob", "h", T0);
+    if (a === "taken" || b === "taken") throw new Error("fresh database has users");
+    alice = { id: a.id, name: a.name };
+    bob = { id: b.id, name: b.name };
+    const ra = await n1.createRoom("alpha", "", alice.id, T0);
+    const rb = await n1.createRoom("beta", "", alice.id, T0);
+    if (ra === "taken" || rb === "taken") throw new Error("fresh database has rooms");
+    roomA = ra.id;
+    roomB = rb.id;
+    await n1.addMember(roomA, bob.id, T0);
+    await n1.addMember(roomB, bob.id, T0);
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    await db?.drop();
+  });
+
+  it("migrates once when three nodes start together", async () => {
+    const [n1] = nodes as [PostgresStore];
+    const rows = await n1.sql`SELECT version, name FROM parley_migrations ORDER BY version`;
+    expect([...rows]).toEqual([{ version: 1, name: "init" }]);
+  });
+
+  it("gives gapless, unique seqs when three nodes append to the same rooms at once", async () => {
+    const perNode = 30;
+    const work = nodes.map((node, n) =>
+      Promise.all(
+        Array.from({ length: perNode }, (_, i) => {
+          const sender = i % 2 === 0 ? alice : bob;
+          // Batches touch both rooms in both orders: locks must be taken in one order.
+          const [first, second] = i % 3 === 0 ? [roomB, roomA] : [roomA, roomB];
+          return node.append([
+            { room: first, sender, cid: `n${n}-${i}-1`, body: "x", ts: T0 },
+            { room: second, sender, cid: `n${n}-${i}-2`, body: "y", ts: T0 },
+            { room: first, sender, cid: `n${n}-${i}-3`, body: "z", ts: T0 },
+          ]);
+        }),
+      ),
+    );
+    const results = (await Promise.all(work)).flat(2);
+    expect(results.every((r) => r.ok && !r.duplicate)).toBe(true);
+    const messages = results.map(sent);
+    expect(messages).toHaveLength(nodes.length * perNode * 3);
+    for (const roomId of [roomA, roomB]) {
+      const acked = messages.filter((m) => m.room === roomId).map((m) => m.seq);
+      const count = acked.length;
+      const expected = Array.from({ length: count }, (_, i) => i + 1);
+      expect(acked.toSorted((a, z) => a - z)).toEqual(expected);
+      const stored = await (nodes[2] as PostgresStore).messagesAfter(roomId, 0, count + 10);
+      expect(stored.map((m) => m.seq)).toEqual(expected);
+      expect((await (nodes[1] as PostgresStore).findRoom(roomId))?.head).toBe(count);
+    }
+  });
+
+  it("stores a cid sent through three nodes at once exactly once", async () => {
+    const before = (await (nodes[0] as PostgresStore).findRoom(roomA))?.head ?? 0;
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all(
+        nodes.map((node, n) =>
+          node.append([
+            { room: roomA, sender: bob, cid: `race-${round}-n${n}`, body: "own", ts: T0 },
+            { room: roomA, sender: bob, cid: `race-${round}`, body: `via ${n}`, ts: T0 },
+          ]),
+        ),
+      );
+      const raced = results.map((r) => r[1]);
+      expect(raced.filter((r) => r?.ok && !r.duplicate)).toHaveLength(1);
+      const seqs = new Set(raced.map((r) => sent(r).seq));
+      const bodies = new Set(raced.map((r) => sent(r).body));
+      expect([seqs.size, bodies.size]).toEqual([1, 1]);
+    }
+    // Per round: three own cids and one raced cid.
+    const after = (await (nodes[0] as PostgresStore).findRoom(roomA))?.head;
+    expect(after).toBe(before + 5 * 4);
+    const stored = await (nodes[0] as PostgresStore).messagesAfter(roomA, before, 100);
+    expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => before + i + 1));
+  });
+
+  it("works again after its server connections are terminated", async () => {
+    const node = nodes[0] as PostgresStore;
+    expect(await terminateConnections(db.name)).toBeGreaterThan(0);
+    let result: AppendResult[] | undefined;
+    await waitFor(async () => {
+      result = await node
+        .append([{ room: roomB, sender: bob, cid: "after-kill", body: "k", ts: T0 }])
+        .catch(() => undefined);
+      return result !== undefined;
+    }, "an append after the kill");
+    expect(result?.[0]).toMatchObject({ ok: true, duplicate: false });
+  });
+});
+
+describe.skipIf(pg.skip)("PostgresStore when PostgreSQL is unreachable", () => {
+  it("rejects while PostgreSQL is unreachable and works again once it is back", async () => {
+    assertReachable("PostgreSQL", pg);
+    const db = await createTestDatabase();
+    const target = new URL(POSTGRES_URL);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const url = new URL(db.url);
+    url.hostname = "127.0.0.1";
+    url.port = String(proxy.port);
+    const store = await PostgresStore.open({ url: url.toString(), max: 2, connectionTimeout: 2 });
+    try {
+      const u = await store.createUser("carol", "h", T0);
+      if (u === "taken") throw new Error("fresh database has users");
+      const carol = { id: u.id, name: u.name };
+      const r = await store.createRoom("gamma", "", carol.id, T0);
+      if (r === "taken") throw new Error("fresh database has rooms");
+      const send = (cid: string) =>
+        store.append([{ room: r.id, sender: carol, cid, body: "b", ts: T0 }]);
+      expect(sent((await send("before"))[0]).seq).toBe(1);
+
+      await proxy.down();
+      await expect(send("during")).rejects.toThrow();
+      await expect(store.findRoom(r.id)).rejects.toThrow();
+
+      await proxy.up();
+      let during: AppendResult[] | undefined;
+      await waitFor(async () => {
+        during = await send("during").catch(() => undefined);
+        return during !== undefined;
+      }, "the store to work again");
+      // The refused append stored nothing: the retry is new, and the seq has no gap.
+      expect(during?.[0]).toMatchObject({ ok: true, duplicate: false, message: { seq: 2 } });
+    } finally {
+      await store.close();
+      await proxy.close();
+      await db.drop();
+    }
+  });
+});
