@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { startTestServer, type TestServer } from "./support/server.ts";
+import { makeCertificates, type TestCertificates } from "./support/tls.ts";
+
+let certs: TestCertificates;
+let server: TestServer;
+beforeAll(async () => {
+  certs = await makeCertificates();
+  server = await startTestServer({ tlsCert: certs.cert, tlsKey: certs.key });
+});
+afterAll(async () => {
+  await server.close();
+  certs.remove();
+});
+
+describe("TLS", () => {
+  it("serves https with the generated CA, with an HSTS header", async () => {
+    expect(server.url).toMatch(/^https:\/\//);
+    const res = await fetch(`${server.url}/healthz`, { tls: { ca: Bun.file(certs.ca) } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+    const err = await fetch(`${server.url}/api/me`, { tls: { ca: Bun.file(certs.ca) } });
+    expect(err.status).toBe(401);
+    expect(err.headers.get("strict-transport-security")).toContain("max-age=");
+  });
+
+  it("registers and chats over wss with the CA", async () => {
+    const reg = await fetch(`${server.url}/api/register`, {
+      method: "POST",
+      body: JSON.stringify({ username: "tlsuser", password: "correct horse" }),
+      tls: { ca: Bun.file(certs.ca) },
+    });
+    const { token } = (await reg.json()) as { token: string };
+    const ws = new WebSocket(`${server.wsUrl}?token=${token}`, {
+      tls: { ca: Bun.file(certs.ca) },
+    } as unknown as string[]);
+    const hello = await new Promise<string>((resolve, reject) => {
+      ws.addEventListener("message", (e) => resolve(String(e.data)));
+      ws.addEventListener("error", () => reject(new Error("wss failed")));
+    });
+    expect(JSON.parse(hello).type).toBe("hello");
+    ws.close();
+  });
+
+  it("is refused by a client that does not trust the certificate", async () => {
+    const failure = await fetch(`${server.url}/healthz`).then(
+      () => "connected",
+      (err: Error) => String((err as Error & { code?: string }).code ?? err.message),
+    );
+    expect(failure).not.toBe("connected");
+    expect(failure).toMatch(/CERT|certificate|SELF_SIGNED|UNABLE_TO/i);
+    const ws = new WebSocket(server.wsUrl);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.addEventListener("open", () => resolve("open"));
+      ws.addEventListener("error", () => resolve("error"));
+    });
+    expect(outcome).toBe("error");
+  });
+});
