@@ -18,6 +18,16 @@ switch (parsed.kind) {
     process.exit(2);
 }
 
+for (const [flag, path] of [
+  ["--tls-cert", parsed.config.tlsCert],
+  ["--tls-key", parsed.config.tlsKey],
+] as const) {
+  if (path !== "" && !(await Bun.file(path).exists())) {
+    console.error(`parley-server: ${flag}: cannot read ${path}`);
+    process.exit(2);
+  }
+}
+
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer({ config: parsed.config });

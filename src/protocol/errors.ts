@@ -12,6 +12,7 @@ export const ERRORS = {
   THROTTLED: { status: 429, message: "Too many attempts. Wait before trying again." },
   RATE_LIMITED: { status: 429, message: "Too many requests. Slow down." },
   TOO_MANY_CONNECTIONS: { status: 429, message: "Too many open connections." },
+  FORBIDDEN_ORIGIN: { status: 403, message: "Requests from this web origin are not allowed." },
   INVALID_USERNAME: {
     status: 400,
     message: "Usernames are 3 to 32 characters: letters, digits, '_' and '-'.",

@@ -35,6 +35,14 @@ export interface Config {
   loginBurst: number;
   /** Registrations per address in a burst; then one a minute. @default 5 */
   signupBurst: number;
+  /** Open WebSocket connections per client address. @default 64 */
+  maxConnectionsPerAddress: number;
+  /** PEM certificate chain; with tlsKey, serves https and wss. @default "" (plain http) */
+  tlsCert: string;
+  /** PEM private key for tlsCert. @default "" */
+  tlsKey: string;
+  /** Browser origins allowed besides the server's own, comma-separated; "*" allows any. @default "" */
+  allowedOrigins: string;
 }
 
 type Kind = "port" | "int" | "string" | "level";
@@ -64,6 +72,10 @@ export const DEFAULTS: Config = {
   sessionDays: 30,
   loginBurst: 20,
   signupBurst: 5,
+  maxConnectionsPerAddress: 64,
+  tlsCert: "",
+  tlsKey: "",
+  allowedOrigins: "",
 };
 
 export const OPTIONS: readonly Option[] = [
@@ -171,6 +183,35 @@ export const OPTIONS: readonly Option[] = [
     min: 1,
     help: "registrations per address at once, then one a minute",
   },
+  {
+    key: "maxConnectionsPerAddress",
+    flag: "--max-connections-per-address",
+    env: "PARLEY_MAX_CONNECTIONS_PER_ADDRESS",
+    kind: "int",
+    min: 1,
+    help: "open WebSockets per client address",
+  },
+  {
+    key: "tlsCert",
+    flag: "--tls-cert",
+    env: "PARLEY_TLS_CERT",
+    kind: "string",
+    help: "PEM certificate chain file; with --tls-key serves https and wss",
+  },
+  {
+    key: "tlsKey",
+    flag: "--tls-key",
+    env: "PARLEY_TLS_KEY",
+    kind: "string",
+    help: "PEM private key file for --tls-cert",
+  },
+  {
+    key: "allowedOrigins",
+    flag: "--allowed-origins",
+    env: "PARLEY_ALLOWED_ORIGINS",
+    kind: "string",
+    help: "browser origins allowed besides the server's own, comma-separated (* for any)",
+  },
 ];
 
 export type ParsedConfig =
@@ -204,7 +245,8 @@ function convert(option: Option, raw: string): { value: unknown } | { error: str
 
 export function helpText(): string {
   const rows = OPTIONS.map(
-    (o) => `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key]}]`,
+    (o) =>
+      `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key]}]`,
   );
   return [
     "Usage: parley-server [options]",
@@ -246,6 +288,9 @@ export function parseConfig(
     if (raw === undefined) return { kind: "error", message: `${name} needs a value` };
     const error = assign(option, raw);
     if (error) return { kind: "error", message: error };
+  }
+  if ((config.tlsCert === "") !== (config.tlsKey === "")) {
+    return { kind: "error", message: "--tls-cert and --tls-key go together: give both or neither" };
   }
   return { kind: "config", config };
 }

@@ -10,6 +10,7 @@ import type { Auth, Session } from "./auth.ts";
 import type { Chat } from "./chat.ts";
 import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
+import type { OriginPolicy } from "./origin.ts";
 
 export interface HttpEnv {
   Bindings: { ip: string };
@@ -21,6 +22,9 @@ export interface HttpOptions {
   chat: Chat;
   hub: Hub;
   log: Logger;
+  origins: OriginPolicy;
+  /** Served over TLS: tell browsers to never use plain http for this host again. */
+  hsts: boolean;
   maxBodyBytes: number;
 }
 
@@ -74,6 +78,20 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.json(body, status as 400);
   });
   app.notFound((c) => c.json(toErrorBody(new ParleyError("NOT_FOUND")), 404));
+
+  if (o.hsts) {
+    app.use("*", async (c, next) => {
+      await next();
+      c.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    });
+  }
+
+  app.use("/api/*", async (c, next) => {
+    if (!o.origins.allows(c.req.header("origin"), c.req.header("host"))) {
+      throw new ParleyError("FORBIDDEN_ORIGIN");
+    }
+    await next();
+  });
 
   app.use(
     "/api/*",

@@ -41,29 +41,32 @@ export function topicOf(room: number): string {
 export class Hub {
   private server: Server<ConnectionData> | undefined;
   private readonly presence = new Map<number, Presence>();
-  /** Open sockets plus accepted upgrades not yet open, per user: the connection cap counts both. */
-  private readonly reserved = new Map<number, number>();
-  private readonly roomOnline = new Map<number, number>();
+  /** Open sockets plus accepted upgrades not yet open: the connection caps count both. */
+  private readonly perUser = new Map<number, number>();
+  private readonly perAddress = new Map<string, number>();
   private readonly catchingUp = new Map<number, Set<Socket>>();
+  private readonly roomOnline = new Map<number, number>();
 
-  constructor(private readonly maxConnectionsPerUser: number) {}
+  constructor(private readonly caps: { perUser: number; perAddress: number }) {}
 
   bind(server: Server<ConnectionData>): void {
     this.server = server;
   }
 
-  /** Claims a connection slot for the user; false when the cap is reached. */
-  reserve(userId: number): boolean {
-    const n = this.reserved.get(userId) ?? 0;
-    if (n >= this.maxConnectionsPerUser) return false;
-    this.reserved.set(userId, n + 1);
-    return true;
+  /** Claims a connection slot; says which cap refused it, if one did. */
+  reserve(userId: number, address: string): "ok" | "user" | "address" {
+    const byUser = this.perUser.get(userId) ?? 0;
+    if (byUser >= this.caps.perUser) return "user";
+    const byAddress = this.perAddress.get(address) ?? 0;
+    if (byAddress >= this.caps.perAddress) return "address";
+    this.perUser.set(userId, byUser + 1);
+    this.perAddress.set(address, byAddress + 1);
+    return "ok";
   }
 
-  release(userId: number): void {
-    const n = (this.reserved.get(userId) ?? 1) - 1;
-    if (n <= 0) this.reserved.delete(userId);
-    else this.reserved.set(userId, n);
+  release(userId: number, address: string): void {
+    decrement(this.perUser, userId);
+    decrement(this.perAddress, address);
   }
 
   opened(ws: Socket): void {
@@ -83,7 +86,7 @@ export class Hub {
     ws.data.catchUp.clear();
     for (const wake of ws.data.drainWaiters.splice(0)) wake();
     const userId = ws.data.session.user.id;
-    this.release(userId);
+    this.release(userId, ws.data.address);
     const p = this.presence.get(userId);
     if (!p) return;
     p.sockets.delete(ws);
@@ -210,4 +213,10 @@ export class Hub {
     for (const p of this.presence.values()) n += p.sockets.size;
     return n;
   }
+}
+
+function decrement<K>(map: Map<K, number>, key: K): void {
+  const n = (map.get(key) ?? 1) - 1;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
 }

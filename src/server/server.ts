@@ -17,6 +17,7 @@ import { createWebSocketHandler } from "./connection.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub } from "./hub.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
+import { createOriginPolicy } from "./origin.ts";
 import { TokenBucket } from "./rate-limit.ts";
 
 export const VERSION: string = pkg.version;
@@ -51,7 +52,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const log = deps.log ?? createLogger(config.logLevel);
   const store = deps.store ?? new SqliteStore(config.db);
   const bus = deps.bus ?? new LocalBus();
-  const hub = new Hub(config.maxConnectionsPerUser);
+  const hub = new Hub({
+    perUser: config.maxConnectionsPerUser,
+    perAddress: config.maxConnectionsPerAddress,
+  });
+  const origins = createOriginPolicy(config.allowedOrigins);
+  const tls = config.tlsCert !== "";
   const queue = new CommitQueue({ store, log });
   const auth = new Auth({
     store,
@@ -62,7 +68,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     signupBurst: config.signupBurst,
   });
   const chat = new Chat({ store, bus, hub, queue, log, now });
-  const app = createHttpApp({ auth, chat, hub, log, maxBodyBytes: config.maxBodyBytes });
+  const app = createHttpApp({
+    auth,
+    chat,
+    hub,
+    log,
+    origins,
+    hsts: tls,
+    maxBodyBytes: config.maxBodyBytes,
+  });
   const websocket = createWebSocketHandler({
     config,
     store,
@@ -75,18 +89,26 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   let nextConnection = 1;
 
   async function upgrade(req: Request, server: Bun.Server<ConnectionData>, url: URL) {
+    if (!origins.allows(req.headers.get("origin"), req.headers.get("host"))) {
+      return jsonError(new ParleyError("FORBIDDEN_ORIGIN"));
+    }
     const token = bearer(req.headers.get("authorization")) ?? url.searchParams.get("token");
     const session = await auth.authenticate(token);
     if (!session) return jsonError(new ParleyError("UNAUTHENTICATED"));
     const userId = session.user.id;
-    if (!hub.reserve(userId)) return jsonError(new ParleyError("TOO_MANY_CONNECTIONS"));
+    const address = server.requestIP(req)?.address ?? "unknown";
+    const claim = hub.reserve(userId, address);
+    if (claim !== "ok") {
+      log.warn("ws.refused", { user: userId, address, cap: claim });
+      return jsonError(new ParleyError("TOO_MANY_CONNECTIONS"));
+    }
     try {
       const memberships = await store.roomsOf(userId);
       const t = now();
       const data: ConnectionData = {
         id: nextConnection++,
         session,
-        address: server.requestIP(req)?.address ?? "unknown",
+        address,
         rooms: new Set(),
         catchUp: new Map(),
         frames: new TokenBucket(config.burst, config.rate, t),
@@ -97,16 +119,19 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       };
       if (server.upgrade(req, { data })) return undefined;
     } catch (err) {
-      hub.release(userId);
+      hub.release(userId, address);
       throw err;
     }
-    hub.release(userId);
+    hub.release(userId, address);
     return jsonError(new ParleyError("INVALID", "Expected a WebSocket upgrade."));
   }
 
   const server = Bun.serve<ConnectionData>({
     port: config.port,
     hostname: config.host,
+    // Bun itself cuts an HTTP request whose headers never finish after about 12 s (measured;
+    // the idleTimeout option does not shorten that), which bounds slow and half-open upgrades.
+    ...(tls ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
     async fetch(req, server) {
       const url = new URL(req.url);
       if (url.pathname === "/ws") return upgrade(req, server, url);
@@ -127,7 +152,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   }, SWEEP_MS);
   sweep.unref();
 
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   log.info("listening", { url, db: config.db, version: VERSION });
 
   let stopping: Promise<void> | undefined;
