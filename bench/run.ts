@@ -30,8 +30,9 @@ const SCENARIOS: Record<string, Scenario> = {
 };
 
 /**
- * Limits the bench lifts so that it measures the server, not its per-client throttles:
- * frames per connection and connections per user. Logins are lifted only if the flag exists.
+ * Limits the bench lifts so that it measures the server, not its per-client throttles: frames
+ * per connection, connections per user and per address (every client is 127.0.0.1), logins per
+ * address.
  */
 const PARLEY_FLAGS = [
   "--log-level",
@@ -42,6 +43,10 @@ const PARLEY_FLAGS = [
   "1000000",
   "--max-connections-per-user",
   "100000",
+  "--max-connections-per-address",
+  "100000",
+  "--login-burst",
+  "1000000",
 ];
 
 function flag(argv: string[], name: string): string | undefined {
@@ -74,14 +79,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const profileDir = flag(argv, "--profile");
-  const { parleyAccepts } = await import("./target.ts");
   const settings: Settings = {
     quick,
     procs: Number(flag(argv, "--procs") ?? 2),
-    parleyFlags: [
-      ...PARLEY_FLAGS,
-      ...(parleyAccepts("--login-burst") ? ["--login-burst", "1000000"] : []),
-    ],
+    parleyFlags: PARLEY_FLAGS,
     log: (line) => {
       if (!json) console.error(`  … ${line}`);
     },

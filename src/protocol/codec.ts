@@ -15,7 +15,25 @@ function fail<F>(code: ParleyError["code"], message?: string, ref?: string): Dec
 function exceedsBytes(text: string, maxBytes: number): boolean {
   if (text.length > maxBytes) return true;
   if (text.length * 3 <= maxBytes) return false;
-  return Buffer.byteLength(text, "utf8") > maxBytes;
+  return utf8Length(text) > maxBytes;
+}
+
+/** UTF-8 byte length without encoding; runs in browsers too (no Buffer). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 function describe(error: z.ZodError): string {

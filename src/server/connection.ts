@@ -70,6 +70,8 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     heartbeatSeconds: config.heartbeat,
   };
 
+  const acks = new AckBatcher();
+
   const commands: { [T in ClientFrameType]: Handler<T> } = {
     ping(ws, f) {
       send(ws, { type: "pong", ref: f.id });
@@ -97,15 +99,18 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       chat.send(ws.data.session.user, f, (outcome) => {
         if (!outcome.ok) return sendError(ws, outcome.error, f.id);
         const m = outcome.message;
-        send(ws, {
-          type: "ack",
-          ref: f.id,
-          room: m.room,
-          cid: m.cid,
-          seq: m.seq,
-          ts: m.ts,
-          duplicate: outcome.duplicate,
-        });
+        acks.add(
+          ws,
+          encodeFrame({
+            type: "ack",
+            ref: f.id,
+            room: m.room,
+            cid: m.cid,
+            seq: m.seq,
+            ts: m.ts,
+            duplicate: outcome.duplicate,
+          }),
+        );
       });
     },
     async resume(ws, f) {
@@ -198,5 +203,36 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     if (!(err instanceof ParleyError))
       log.error("ws.handler_failed", { conn: ws.data.id, ...errorFields(err) });
     if (ws.data.state === "open") sendError(ws, err, ref);
+  }
+}
+
+/**
+ * Acks are answered from the commit callback, outside any uWS handler, where each send would be
+ * its own system call. Gathering a batch's acks per socket and sending them corked makes it one.
+ */
+class AckBatcher {
+  private pending = new Map<Socket, string[]>();
+
+  add(ws: Socket, frame: string): void {
+    const queued = this.pending.get(ws);
+    if (queued) {
+      queued.push(frame);
+      return;
+    }
+    if (this.pending.size === 0) queueMicrotask(() => this.flush());
+    this.pending.set(ws, [frame]);
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = new Map();
+    for (const [ws, frames] of batch) {
+      if (ws.data.state === "closed") continue;
+      if (frames.length === 1) ws.send(frames[0] as string);
+      else
+        ws.cork(() => {
+          for (const frame of frames) ws.send(frame);
+        });
+    }
   }
 }
