@@ -1,0 +1,47 @@
+/** End-to-end encryption for private messages: the public API. docs/e2ee.md is its prose. */
+export {
+  type BundleCheck,
+  type DeviceBundle,
+  deviceBundleSchema,
+  type VerifiedBundle,
+  verifyBundle,
+} from "./bundle.ts";
+export { CRYPTO_ERRORS, CryptoError, type CryptoErrorCode } from "./crypto-error.ts";
+export { fromBase64Url, toBase64Url } from "./encoding.ts";
+export {
+  type DeviceRef,
+  type OpenOptions,
+  type OpenResult,
+  open,
+  type SealOptions,
+  seal,
+  type TamperReason,
+} from "./envelope.ts";
+export { type Envelope, envelopeSchema } from "./envelope-format.ts";
+export {
+  createIdentity,
+  exportIdentity,
+  type Identity,
+  type IdentityFile,
+  type IdentityImport,
+  identityFileSchema,
+  importIdentity,
+} from "./identity.ts";
+export { type KeyBook, type KeyBookOpen, openKeyBook } from "./key-book.ts";
+export {
+  type DeviceChange,
+  type KeyBookState,
+  keyBookStateSchema,
+  type Observation,
+  type Trust,
+} from "./key-book-state.ts";
+export { type KeyBookStore, memoryKeyBookStore } from "./key-book-store.ts";
+export { safetyNumber } from "./safety-number.ts";
+export {
+  CONVERSATION_MAX,
+  DEVICES_MAX,
+  E2EE_VERSION,
+  ID_MAX,
+  PAD_BLOCK,
+  TEXT_BYTES_MAX,
+} from "./wire.ts";
