@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import type { VerifiedBundle } from "../../src/crypto/bundle.ts";
+import { signBundle, type VerifiedBundle } from "../../src/crypto/bundle.ts";
 import { CryptoError } from "../../src/crypto/crypto-error.ts";
 import { fromBase64Url } from "../../src/crypto/encoding.ts";
 import { type OpenOptions, open, seal, type TamperReason } from "../../src/crypto/envelope.ts";
@@ -350,6 +350,31 @@ describe("seal", () => {
     expect(seen.iv.size).toBe(count);
     expect(seen.ct.size).toBe(count);
     expect(seen.k.size).toBe(count * (bobBundles.length + 1));
+  });
+
+  it("should wrap differently for two devices that publish the same X25519 key", async () => {
+    // A device may sign someone else's X25519 public key into its own bundle. It cannot use it,
+    // but the two wrapping keys must still differ, or one (key, IV) pair would be used twice.
+    const { aliceLaptop, bobs } = await cast();
+    const [desk] = bobs;
+    if (!desk) throw new Error("setup");
+    const copycat = await createIdentity({ user: "bob", device: "copycat" });
+    const bundle = await signBundle({
+      user: "bob",
+      device: "copycat",
+      x25519: fromBase64Url(desk.bundle.x25519) ?? new Uint8Array(),
+      ed25519: fromBase64Url(copycat.bundle.ed25519) ?? new Uint8Array(),
+      signingKey: copycat.signing.privateKey,
+    });
+    const e = await seal({
+      from: aliceLaptop,
+      conversation: CONV,
+      text: "x",
+      to: [desk.bundle, bundle],
+    });
+    const [a, b] = ["desk", "copycat"].map((d) => e.to.find((r) => r.d === d)?.k);
+    expect(a).toBeDefined();
+    expect(a).not.toBe(b);
   });
 
   it("should pad the text so the ciphertext shows its length only to 64 bytes", async () => {
