@@ -15,6 +15,7 @@ import {
   GCM_IV_BYTES,
   GCM_TAG_BYTES,
   ID_MAX,
+  KEY_COMMITMENT_BYTES,
   PAD_BLOCK,
   SIGNATURE_BYTES,
   userId,
@@ -51,6 +52,8 @@ export const envelopeSchema = z.object({
     }),
   /** Ephemeral X25519 public key, raw 32 bytes, fresh for this envelope. */
   epk: base64UrlOf(X25519_PUBLIC_BYTES),
+  /** Key commitment: 32 bytes HKDF'd from the content key (content-key.ts). */
+  kc: base64UrlOf(KEY_COMMITMENT_BYTES),
   /** AES-GCM IV of the content, 12 bytes. */
   iv: base64UrlOf(GCM_IV_BYTES),
   /** Padded UTF-8 text under AES-256-GCM with the content key, tag included. */
@@ -69,6 +72,7 @@ export interface EnvelopeHeader {
   from: { u: string; d: string };
   to: readonly { u: string; d: string }[];
   epk: Bytes;
+  kc: Bytes;
 }
 
 /** A map key for one device of one user (JSON, so no two pairs of ids share a key). */
@@ -78,8 +82,8 @@ export function deviceKey(user: string, device: string): string {
 
 /**
  * Additional data for every AES-GCM operation of the envelope (content and key wraps): binds the
- * conversation, the message id and time, the sender, the ephemeral key and the exact ordered
- * recipient list, so none of them can be changed or the envelope moved without failing to open.
+ * conversation, the message id and time, the sender, the ephemeral key, the key commitment and
+ * the exact ordered recipient list, so none of them can be changed or the envelope moved without failing to open.
  */
 export function headerBytes(h: EnvelopeHeader): Bytes {
   return transcript([
@@ -90,6 +94,7 @@ export function headerBytes(h: EnvelopeHeader): Bytes {
     h.from.u,
     h.from.d,
     h.epk,
+    h.kc,
     String(h.to.length),
     ...h.to.flatMap((r) => [r.u, r.d]),
   ]);
@@ -108,12 +113,13 @@ export function decodeEnvelope(
   e: Envelope,
 ): { header: EnvelopeHeader; iv: Bytes; ct: Bytes; keys: Bytes[]; sig: Bytes } | undefined {
   const epk = fromBase64Url(e.epk);
+  const kc = fromBase64Url(e.kc);
   const iv = fromBase64Url(e.iv);
   const ct = fromBase64Url(e.ct);
   const sig = fromBase64Url(e.sig);
   const keys = e.to.map((r) => fromBase64Url(r.k));
-  if (!epk || !iv || !ct || !sig || keys.some((k) => k === undefined)) return undefined;
+  if (!epk || !kc || !iv || !ct || !sig || keys.some((k) => k === undefined)) return undefined;
   if ((ct.length - GCM_TAG_BYTES) % PAD_BLOCK !== 0) return undefined;
-  const header = { conv: e.conv, id: e.id, at: e.at, from: e.from, to: e.to, epk };
+  const header = { conv: e.conv, id: e.id, at: e.at, from: e.from, to: e.to, epk, kc };
   return { header, iv, ct, keys: keys as Bytes[], sig };
 }

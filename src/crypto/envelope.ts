@@ -1,9 +1,9 @@
 /**
  * seal() and open(): a private message encrypted on the sender's device for a list of devices.
  *
- * seal: a fresh random 256-bit content key encrypts the padded text (AES-256-GCM, AAD = header);
- * a fresh ephemeral X25519 key wraps that content key once per device (key-wrap.ts); the sending
- * device signs the lot with Ed25519. Every AES-GCM key is used for exactly one encryption, so
+ * seal: a fresh random 256-bit content key, through HKDF, encrypts the padded text (AES-256-GCM,
+ * AAD = header) and commits to itself (content-key.ts); a fresh ephemeral X25519 key wraps that
+ * content key once per device (key-wrap.ts); the sending device signs the lot with Ed25519. Every AES-GCM key is used for exactly one encryption, so
  * no (key, IV) pair can repeat whatever the IVs are.
  *
  * open: any failure of shape, binding, signature or decryption is the value
@@ -16,6 +16,7 @@ import {
   sameKeys,
   type VerifiedBundle,
 } from "./bundle.ts";
+import { contentCipher, newContentKey } from "./content-key.ts";
 import { CryptoError } from "./crypto-error.ts";
 import { fromUtf8, randomBytes, toBase64Url, utf8 } from "./encoding.ts";
 import {
@@ -29,14 +30,7 @@ import {
 import type { Identity } from "./identity.ts";
 import { unwrapContentKey, wrapContentKey } from "./key-wrap.ts";
 import { pad, unpad } from "./padding.ts";
-import {
-  CONTENT_KEY_BYTES,
-  CONVERSATION_MAX,
-  DEVICES_MAX,
-  GCM_IV_BYTES,
-  ID_MAX,
-  TEXT_BYTES_MAX,
-} from "./wire.ts";
+import { CONVERSATION_MAX, DEVICES_MAX, GCM_IV_BYTES, ID_MAX, TEXT_BYTES_MAX } from "./wire.ts";
 
 export interface SealOptions {
   /** The sending device. */
@@ -70,18 +64,19 @@ export async function seal(options: SealOptions): Promise<Envelope> {
     "deriveBits",
   ])) as CryptoKeyPair;
   const epk = new Uint8Array(await crypto.subtle.exportKey("raw", ephemeral.publicKey));
+  const contentKey = newContentKey();
+  const content = await contentCipher(contentKey, "encrypt");
   const to = devices.map((b) => ({ u: b.user, d: b.device }));
   const at = (options.now ?? Date.now)();
-  const header = { conv: conversation, id, at, from: { u: from.user, d: from.device }, to, epk };
+  const sender = { u: from.user, d: from.device };
+  const header = { conv: conversation, id, at, from: sender, to, epk, kc: content.commitment };
   const headerAad = headerBytes(header);
 
-  const contentKey = randomBytes(CONTENT_KEY_BYTES);
   const iv = randomBytes(GCM_IV_BYTES);
-  const aesKey = await crypto.subtle.importKey("raw", contentKey, "AES-GCM", false, ["encrypt"]);
   const ct = new Uint8Array(
     await crypto.subtle.encrypt(
       { name: "AES-GCM", iv, additionalData: headerAad },
-      aesKey,
+      content.key,
       pad(plain),
     ),
   );
@@ -108,9 +103,10 @@ export async function seal(options: SealOptions): Promise<Envelope> {
     conv: conversation,
     id,
     at,
-    from: header.from,
+    from: sender,
     to: to.map((r, i) => ({ ...r, k: toBase64Url(keys[i] as Uint8Array) })),
     epk: toBase64Url(epk),
+    kc: toBase64Url(content.commitment),
     iv: toBase64Url(iv),
     ct: toBase64Url(ct),
     sig: toBase64Url(sig),
@@ -147,6 +143,8 @@ export type TamperReason =
   | "signature"
   /** The content key wrapped for this device does not decrypt (or this device's keys changed). */
   | "wrapped-key"
+  /** The sender wrapped a different content key for this device than the one it committed to. */
+  | "key-commitment"
   /** The ciphertext, its IV or its header does not decrypt. */
   | "ciphertext"
   /** Decrypted, but the padding or the UTF-8 is not what seal() writes. */
@@ -233,11 +231,12 @@ export async function open(input: unknown, options: OpenOptions): Promise<OpenRe
   );
   if (!contentKey) return tampered("wrapped-key");
 
+  const content = await contentCipher(contentKey, "decrypt");
+  if (toBase64Url(content.commitment) !== e.kc) return tampered("key-commitment");
   let padded: Uint8Array;
   try {
-    const aesKey = await crypto.subtle.importKey("raw", contentKey, "AES-GCM", false, ["decrypt"]);
     padded = new Uint8Array(
-      await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad }, aesKey, ct),
+      await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad }, content.key, ct),
     );
   } catch {
     return tampered("ciphertext");

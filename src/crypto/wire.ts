@@ -24,6 +24,7 @@ export const SIGNATURE_BYTES = 64;
 export const GCM_IV_BYTES = 12;
 export const GCM_TAG_BYTES = 16;
 export const CONTENT_KEY_BYTES = 32;
+export const KEY_COMMITMENT_BYTES = 32;
 /** A content key wrapped for one device: the key and the GCM tag. */
 export const WRAPPED_KEY_BYTES = CONTENT_KEY_BYTES + GCM_TAG_BYTES;
 export const CIPHERTEXT_BYTES_MAX =

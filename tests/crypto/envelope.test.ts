@@ -1,10 +1,13 @@
 import { describe, expect, it } from "bun:test";
 import { signBundle, type VerifiedBundle } from "../../src/crypto/bundle.ts";
+import { contentCipher, newContentKey } from "../../src/crypto/content-key.ts";
 import { CryptoError } from "../../src/crypto/crypto-error.ts";
-import { fromBase64Url } from "../../src/crypto/encoding.ts";
+import { fromBase64Url, toBase64Url } from "../../src/crypto/encoding.ts";
 import { type OpenOptions, open, seal, type TamperReason } from "../../src/crypto/envelope.ts";
-import { type Envelope, envelopeSchema } from "../../src/crypto/envelope-format.ts";
-import { createIdentity } from "../../src/crypto/identity.ts";
+import { type Envelope, envelopeSchema, headerBytes } from "../../src/crypto/envelope-format.ts";
+import { createIdentity, type Identity } from "../../src/crypto/identity.ts";
+import { wrapContentKey } from "../../src/crypto/key-wrap.ts";
+import { pad } from "../../src/crypto/padding.ts";
 import { DEVICES_MAX, TEXT_BYTES_MAX } from "../../src/crypto/wire.ts";
 import { byteLength, devices, flipBit, signAs } from "./fixtures.ts";
 
@@ -156,16 +159,16 @@ describe("open on a tampered envelope", () => {
     return flips;
   }
 
-  it("should detect every single-bit flip in the ciphertext, IV, ephemeral key and signature", async () => {
+  it("should detect every single-bit flip in the ciphertext, IV, ephemeral key, commitment and signature", async () => {
     const { envelope: e, options } = await sealed();
     let flips = 0;
-    for (const field of ["ct", "iv", "epk", "sig"] as const) {
+    for (const field of ["ct", "iv", "epk", "kc", "sig"] as const) {
       flips += await expectEveryFlipTampered(options, e[field], (b) => ({
         ...e,
         [field]: flipBit(e[field], b),
       }));
     }
-    expect(flips).toBe((80 + 12 + 32 + 64) * 8);
+    expect(flips).toBe((80 + 12 + 32 + 32 + 64) * 8);
   });
 
   it("should detect every single-bit flip in the reader's own wrapped key and in others'", async () => {
@@ -190,6 +193,7 @@ describe("open on a tampered envelope", () => {
       [e.ct, (b) => ({ ...e, ct: flipBit(e.ct, b) }), "ciphertext"],
       [e.iv, (b) => ({ ...e, iv: flipBit(e.iv, b) }), "ciphertext"],
       [e.epk, (b) => ({ ...e, epk: flipBit(e.epk, b) }), "wrapped-key"],
+      [e.kc, (b) => ({ ...e, kc: flipBit(e.kc, b) }), "wrapped-key"],
       [
         e.to[mine]?.k ?? "",
         (b) => ({ ...e, to: e.to.map((r, i) => (i === mine ? { ...r, k: flipBit(r.k, b) } : r)) }),
@@ -217,6 +221,21 @@ describe("open on a tampered envelope", () => {
       const result = await open(edited, { ...options, conversation: edited.conv });
       expect(result).toEqual({ outcome: "tampered", reason: "wrapped-key" });
     }
+  });
+
+  it("should refuse a device that was wrapped another content key than the one committed to", async () => {
+    // A malicious sender could otherwise show different texts to different devices.
+    const { aliceLaptop, bobBundles, bobs, senders } = await cast();
+    const [desk, phone] = bobs;
+    if (!desk || !phone) throw new Error("setup");
+    const envelope = await sealSplit(aliceLaptop, bobBundles, "phone");
+    const options = { conversation: CONV, senders };
+    const honest = await open(envelope, { ...options, me: desk });
+    expect(honest.outcome === "opened" && honest.text).toBe("one text for all");
+    expect(await open(envelope, { ...options, me: phone })).toEqual({
+      outcome: "tampered",
+      reason: "key-commitment",
+    });
   });
 
   it("should refuse an envelope delivered in another conversation", async () => {
@@ -445,3 +464,53 @@ describe("seal", () => {
     expect((err as CryptoError).code).toBe("TOO_MANY_DEVICES");
   });
 });
+
+/** Like seal(), but wraps a different content key for `victim`: what a malicious sender does. */
+async function sealSplit(from: Identity, to: VerifiedBundle[], victim: string): Promise<Envelope> {
+  const ephemeral = (await crypto.subtle.generateKey("X25519", false, [
+    "deriveBits",
+  ])) as CryptoKeyPair;
+  const epk = new Uint8Array(await crypto.subtle.exportKey("raw", ephemeral.publicKey));
+  const [honestKey, otherKey] = [newContentKey(), newContentKey()];
+  const content = await contentCipher(honestKey, "encrypt");
+  const sender = { u: from.user, d: from.device };
+  const list = to.map((b) => ({ u: b.user, d: b.device }));
+  const header = {
+    conv: CONV,
+    id: "split",
+    at: 1,
+    from: sender,
+    to: list,
+    epk,
+    kc: content.commitment,
+  };
+  const aad = headerBytes(header);
+  const iv = new Uint8Array(12);
+  const plain = pad(new TextEncoder().encode("one text for all"));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad }, content.key, plain),
+  );
+  const keys = await Promise.all(
+    to.map(async (b) => {
+      const x25519 = fromBase64Url(b.x25519) ?? new Uint8Array();
+      const recipient = await crypto.subtle.importKey("raw", x25519, "X25519", false, []);
+      const ctx = { epk, recipientKey: x25519, user: b.user, device: b.device, aad };
+      const key = b.device === victim ? otherKey : honestKey;
+      return wrapContentKey(key, ephemeral.privateKey, recipient, ctx);
+    }),
+  );
+  const unsigned: Envelope = {
+    v: 1,
+    conv: CONV,
+    id: "split",
+    at: 1,
+    from: sender,
+    to: list.map((r, i) => ({ ...r, k: toBase64Url(keys[i] ?? new Uint8Array()) })),
+    epk: toBase64Url(epk),
+    kc: toBase64Url(content.commitment),
+    iv: toBase64Url(iv),
+    ct: toBase64Url(ct),
+    sig: "",
+  };
+  return signAs(from, unsigned);
+}
