@@ -291,12 +291,14 @@ export class PostgresStore implements Store {
       (locked as { id: Int; last_seq: Int }[]).map((r) => [Number(r.id), Number(r.last_seq)]),
     );
 
-    const senders = batch.map((r) => r.sender.id);
-    const cids = batch.map((r) => r.cid);
+    // Two "= ANY" conditions rather than a join on unnest(): the prepared statement's generic
+    // plan then always walks the index, where the join drifted to scanning all messages. The
+    // cross matches this admits (one sender's cid under another sender) are dropped by key.
+    const senders = [...new Set(batch.map((r) => r.sender.id))];
     const stored = await tx`
       SELECT ${this.messageColumns} FROM messages m JOIN users u ON u.id = m.sender_id
-      WHERE (m.sender_id, m.client_id) IN
-        (SELECT * FROM unnest(${senders}::bigint[], ${cids}::text[]))`;
+      WHERE m.sender_id = ANY(${senders}::bigint[])
+        AND m.client_id = ANY(${batch.map((r) => r.cid)}::text[])`;
     const known = new Map<string, Message>();
     for (const row of stored as MessageRow[]) {
       const m = toMessage(row);
@@ -304,8 +306,8 @@ export class PostgresStore implements Store {
     }
 
     const memberRows = await tx`
-      SELECT room_id, user_id FROM members WHERE (room_id, user_id) IN
-        (SELECT * FROM unnest(${batch.map((r) => r.room)}::bigint[], ${senders}::bigint[]))`;
+      SELECT room_id, user_id FROM members
+      WHERE room_id = ANY(${roomIds}::bigint[]) AND user_id = ANY(${senders}::bigint[])`;
     const members = new Set(
       (memberRows as { room_id: Int; user_id: Int }[]).map((r) => `${r.room_id}:${r.user_id}`),
     );
