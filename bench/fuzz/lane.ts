@@ -1,0 +1,258 @@
+/**
+ * A fuzz lane: one user's WebSocket, fed generated frames in small windows. Every reply is
+ * validated and matched to the request it quotes; every request must be answered correctly
+ * unless the server legitimately closes the socket (1008 abuse, 1009 oversize), after which the
+ * lane reconnects and carries on with the next frame.
+ */
+import { decodeServerFrame, type ServerFrame } from "../../src/protocol/index.ts";
+import type { FrameGenerator, FuzzFrame } from "./generator.ts";
+import { type Expectation, errorFrameProblem, expectationFor, judgeReply } from "./oracle.ts";
+import type { Random } from "./random.ts";
+import type { FuzzStats } from "./stats.ts";
+import { excerpt, type Violations } from "./violations.ts";
+
+/** A message the server acknowledged as new, as the server received it. */
+export interface AckedMessage {
+  room: number;
+  seq: number;
+  cid: string;
+  body: string;
+  sender: number;
+}
+
+export interface LaneOptions {
+  name: string;
+  wsUrl: string;
+  token: string;
+  userId: number;
+  generator: FrameGenerator;
+  /** Draws window sizes; separate from the generator so frames do not depend on it. */
+  rng: Random;
+  frames: number;
+  maxFrameBytes: number;
+  violations: Violations;
+  stats: FuzzStats;
+  acked: AckedMessage[];
+  /** Frames sent before waiting for every answer. @default 16 */
+  windowMax?: number;
+  /** How long a request may go unanswered. @default 10000 */
+  answerMs?: number;
+}
+
+/** The server's allowance of invalid frames per socket before it closes with 1008. */
+const STRIKES = 10;
+
+interface Pending {
+  e: Expectation;
+  input: string;
+}
+
+/** One socket of a lane, and what it still owes. */
+class FuzzSocket {
+  readonly byRef = new Map<string, Pending[]>();
+  readonly noRef: Pending[] = [];
+  closeExpected: Pending | undefined;
+  /** Frames refused by the decoder or rate limited: each costs the socket a strike. */
+  strikes = 0;
+  closed: { code: number; reason: string } | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly o: LaneOptions,
+  ) {}
+
+  get owed(): number {
+    let n = this.noRef.length + (this.closeExpected ? 1 : 0);
+    for (const list of this.byRef.values()) n += list.length;
+    return n;
+  }
+
+  expect(e: Expectation, input: string): void {
+    const p = { e, input };
+    if (e.kind === "none") return;
+    if (e.kind === "close") this.closeExpected = p;
+    else if (e.ref === undefined) this.noRef.push(p);
+    else {
+      const list = this.byRef.get(e.ref);
+      if (list) list.push(p);
+      else this.byRef.set(e.ref, [p]);
+    }
+    if (e.kind === "error") this.strikes++;
+  }
+
+  /** Resolves when nothing is owed, the socket closed, or the deadline passed (false). */
+  settled(ms: number): Promise<boolean> {
+    if (this.owed === 0 || this.closed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve(false);
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  poke(): void {
+    if (this.wake && (this.owed === 0 || this.closed)) this.wake();
+  }
+
+  receive(text: string): void {
+    const { violations, stats } = this.o;
+    const decoded = decodeServerFrame(text);
+    if (!decoded.ok) {
+      violations.add({
+        invariant: "reply-shape",
+        detail: `a server frame fails its schema: ${decoded.error.message}`,
+        input: excerpt(text),
+      });
+      return;
+    }
+    const f = decoded.frame;
+    stats.replies.add(f.type === "error" ? `error:${f.code}` : f.type);
+    if (f.type === "hello" || f.type === "msg" || f.type === "gap") return;
+    if (f.type === "error") {
+      const problem = errorFrameProblem(f);
+      if (problem)
+        violations.add({ invariant: "error-code", detail: problem, input: excerpt(text) });
+      if (f.code === "RATE_LIMITED") this.strikes++;
+      if (f.ref === undefined) {
+        const p = this.noRef.shift();
+        if (!p) {
+          violations.add({
+            invariant: "reply-match",
+            detail: "an error nobody asked for",
+            input: excerpt(text),
+          });
+        } else this.judge(p, f);
+        this.poke();
+        return;
+      }
+    }
+    const ref = "ref" in f ? f.ref : undefined;
+    if (ref === undefined) return;
+    const list = this.byRef.get(ref);
+    if (!list || list.length === 0) {
+      violations.add({
+        invariant: "reply-match",
+        detail: `a reply quoting ${JSON.stringify(ref)}, which no pending request has`,
+        input: excerpt(text),
+      });
+      return;
+    }
+    const fits = list.findIndex((p) => judgeReply(p.e, f) === undefined);
+    const p = list.splice(Math.max(fits, 0), 1)[0] as Pending;
+    if (list.length === 0) this.byRef.delete(ref);
+    this.judge(p, f);
+    this.poke();
+  }
+
+  private judge(p: Pending, f: ServerFrame): void {
+    const problem = judgeReply(p.e, f);
+    if (problem) {
+      this.o.violations.add({
+        invariant: "reply-content",
+        detail: `${problem} (reply ${excerpt(JSON.stringify(f), 200)})`,
+        input: p.input,
+      });
+      return;
+    }
+    const sent = p.e.kind === "reply" && p.e.frame.type === "send" ? p.e.frame : undefined;
+    if (sent && typeof sent.body === "string" && f.type === "ack" && !f.duplicate) {
+      this.o.acked.push({
+        room: f.room,
+        seq: f.seq,
+        cid: sent.cid,
+        body: sent.body,
+        sender: this.o.userId,
+      });
+    }
+  }
+
+  onClose(code: number, reason: string): void {
+    this.closed = { code, reason };
+    const { violations, stats } = this.o;
+    stats.closes.add(String(code));
+    const legit =
+      (code === 1008 && this.strikes > 0) || (code === 1009 && this.closeExpected !== undefined);
+    if (!legit) {
+      violations.add({
+        invariant: "socket-close",
+        detail: `the server closed a fuzz socket with ${code} ${reason}`.trim(),
+      });
+    }
+    if (code === 1009) this.closeExpected = undefined;
+    stats.unanswered += this.owed;
+    this.poke();
+  }
+}
+
+async function open(o: LaneOptions): Promise<FuzzSocket> {
+  for (let attempt = 1; ; attempt++) {
+    const ws = new WebSocket(o.wsUrl, {
+      headers: { authorization: `Bearer ${o.token}` },
+    } as unknown as string[]);
+    const socket = new FuzzSocket(ws, o);
+    const hello = await new Promise<string | undefined>((resolve) => {
+      ws.onmessage = (e) => {
+        ws.onmessage = (m) => socket.receive(String(m.data));
+        socket.receive(String(e.data));
+        resolve(undefined);
+      };
+      ws.onclose = (e) => resolve(`closed ${e.code} before hello`);
+    });
+    if (!hello) {
+      ws.onclose = (e) => socket.onClose(e.code, e.reason);
+      o.stats.connections++;
+      return socket;
+    }
+    if (attempt >= 3) throw new Error(`lane ${o.name} cannot connect: ${hello}`);
+    o.violations.add({ invariant: "connect", detail: `lane ${o.name}: ${hello}` });
+    await Bun.sleep(100 * attempt);
+  }
+}
+
+export async function runLane(o: LaneOptions): Promise<void> {
+  const windowMax = o.windowMax ?? 16;
+  const answerMs = o.answerMs ?? 10_000;
+  let socket = await open(o);
+  let sent = 0;
+  while (sent < o.frames) {
+    const window = Math.min(o.frames - sent, o.rng.int(1, windowMax));
+    for (let i = 0; i < window; i++) {
+      const frame: FuzzFrame = o.generator.next();
+      // Past the strike allowance the server is about to close: frames sent now would be lost.
+      if (socket.strikes > STRIKES) await socket.settled(answerMs);
+      if (socket.closed || socket.ws.readyState !== WebSocket.OPEN) {
+        await socket.settled(answerMs);
+        socket = await open(o);
+      }
+      const e = expectationFor(frame.data, o.maxFrameBytes);
+      socket.expect(e, excerpt(frame.data));
+      socket.ws.send(frame.data);
+      o.stats.sent.add(frame.kind);
+      sent++;
+    }
+    if (!(await socket.settled(answerMs))) {
+      const owed = [...socket.byRef.values()].flat().concat(socket.noRef);
+      for (const p of owed.slice(0, 5)) {
+        o.violations.add({
+          invariant: "no-answer",
+          detail: `lane ${o.name}: no answer within ${answerMs} ms`,
+          input: p.input,
+        });
+      }
+      socket.ws.close(1000);
+      socket = await open(o);
+    }
+  }
+  await socket.settled(answerMs);
+  if (!socket.closed) {
+    socket.ws.onclose = null;
+    socket.ws.close(1000);
+  }
+}
