@@ -67,7 +67,8 @@ export async function seal(options: SealOptions): Promise<Envelope> {
   const contentKey = newContentKey();
   const content = await contentCipher(contentKey, "encrypt");
   const to = devices.map((b) => ({ u: b.user, d: b.device }));
-  const at = (options.now ?? Date.now)();
+  // Whole non-negative milliseconds, as the schema requires, whatever clock was injected.
+  const at = Math.max(0, Math.floor((options.now ?? Date.now)()));
   const sender = { u: from.user, d: from.device };
   const header = { conv: conversation, id, at, from: sender, to, epk, kc: content.commitment };
   const headerAad = headerBytes(header);

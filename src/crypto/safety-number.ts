@@ -11,7 +11,8 @@ import { transcript } from "./encoding.ts";
 const LABEL = "parley/e2ee/v1/safety-number";
 /**
  * PBKDF2 rounds, as many as Signal's 5200 hash iterations: they make each guess of an attacker
- * who grinds keys for a number that merely looks alike about 2^12 times dearer. About 6 ms here.
+ * who grinds keys for a number that merely looks alike about 2^12 times dearer (about 2 ms per
+ * half here).
  */
 const ROUNDS = 5200;
 const CHUNKS = 6;
