@@ -1,5 +1,6 @@
 /** The ordered schema migrations, imported as text so that a compiled binary carries them. */
 import sqliteInit from "./migrations/sqlite/001-init.sql" with { type: "text" };
+import sqliteSocial from "./migrations/sqlite/002-social.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -10,4 +11,5 @@ export interface Migration {
 /** Append only: a released migration is never edited, a change is a new entry. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "init", sql: sqliteInit },
+  { version: 2, name: "social", sql: sqliteSocial },
 ];

@@ -9,16 +9,19 @@
 import { Database, type SQLQueryBindings, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Message } from "../src/protocol/index.ts";
+import type { DmPolicy, Message } from "../src/protocol/index.ts";
 import { nameKey } from "../src/protocol/index.ts";
 import { type Migration, sqliteMigrations } from "./migrations.ts";
-import type {
-  AppendRequest,
-  AppendResult,
-  RoomRecord,
-  SessionRecord,
-  Store,
-  UserRecord,
+import {
+  type AppendRequest,
+  type AppendResult,
+  type DmRecord,
+  type MembershipRecord,
+  type RoomRecord,
+  type SessionRecord,
+  type Store,
+  UNREAD_COUNT_MAX,
+  type UserRecord,
 } from "./store.ts";
 
 interface MessageRow {
@@ -29,22 +32,25 @@ interface MessageRow {
   name: string;
   cid: string;
   body: string;
+  sealed: number;
 }
 
 const MESSAGE_COLUMNS =
-  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body";
-const ROOM_COLUMNS = `r.id, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
+  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed";
+const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
   (SELECT count(*) FROM members WHERE room_id = r.id) AS members`;
 
 function toMessage(row: MessageRow): Message {
-  return {
+  const m: Message = {
     room: row.room,
     seq: row.seq,
     ts: row.ts,
     from: { id: row.sender, name: row.name },
     cid: row.cid,
-    body: row.body,
+    body: row.sealed ? "" : row.body,
   };
+  if (row.sealed) m.envelope = JSON.parse(row.body);
+  return m;
 }
 
 export function openSqlite(path: string): Database {
@@ -158,6 +164,117 @@ export class SqliteStore implements Store {
     return this.q.membersOf.all(roomId);
   }
 
+  async findUserById(id: number) {
+    return this.q.findUserById.get(id) ?? undefined;
+  }
+
+  async memberships(userId: number) {
+    return this.q.memberships.all(UNREAD_COUNT_MAX, userId);
+  }
+
+  async markRead(roomId: number, userId: number, seq: number) {
+    this.q.markRead.run(seq, roomId, userId);
+  }
+
+  async openDm(userId: number, peerId: number, now: number) {
+    const [a, b] = userId < peerId ? [userId, peerId] : [peerId, userId];
+    let created = false;
+    const room = this.db
+      .transaction(() => {
+        const found = this.q.findDm.get(a, b);
+        if (found) return found.room;
+        created = true;
+        const name = `dm:${a}:${b}`;
+        const row = this.q.insertDmRoom.get(name, name, userId, now) as { id: number };
+        this.q.insertDm.run(a, b, row.id);
+        this.q.insertMember.run(row.id, a, now);
+        this.q.insertMember.run(row.id, b, now);
+        return row.id;
+      })
+      .immediate();
+    const record = (await this.findRoom(room)) as RoomRecord;
+    const peer = (await this.findUserById(peerId)) as { id: number; name: string };
+    return { ...record, peer, created };
+  }
+
+  async dmUsers(roomId: number): Promise<[number, number] | undefined> {
+    const row = this.q.dmUsers.get(roomId);
+    return row ? [row.a, row.b] : undefined;
+  }
+
+  async listDms(userId: number): Promise<DmRecord[]> {
+    return this.q.listDms.all(userId, userId, userId).map(({ peerId, peerName, ...room }) => ({
+      ...room,
+      peer: { id: peerId, name: peerName },
+    }));
+  }
+
+  async addContact(userId: number, contactId: number, now: number) {
+    return this.q.addContact.run(userId, contactId, now).changes > 0;
+  }
+
+  async removeContact(userId: number, contactId: number) {
+    return this.q.removeContact.run(userId, contactId).changes > 0;
+  }
+
+  async contactsOf(userId: number) {
+    return this.q.contactsOf.all(userId);
+  }
+
+  async isContact(userId: number, contactId: number) {
+    return this.q.isContact.get(userId, contactId) !== null;
+  }
+
+  async block(userId: number, blockedId: number, now: number) {
+    return this.q.block.run(userId, blockedId, now).changes > 0;
+  }
+
+  async unblock(userId: number, blockedId: number) {
+    return this.q.unblock.run(userId, blockedId).changes > 0;
+  }
+
+  async blockedBy(userId: number) {
+    return this.q.blockedBy.all(userId);
+  }
+
+  async hasBlocked(userId: number, otherId: number) {
+    return this.q.hasBlocked.get(userId, otherId) !== null;
+  }
+
+  async dmPolicy(userId: number): Promise<DmPolicy> {
+    return this.q.dmPolicy.get(userId)?.policy ?? "everyone";
+  }
+
+  async setDmPolicy(userId: number, policy: DmPolicy) {
+    this.q.setDmPolicy.run(policy, userId);
+  }
+
+  async putDevice(
+    userId: number,
+    deviceId: string,
+    bundle: string,
+    now: number,
+    maxDevices: number,
+  ): Promise<"ok" | "too-many"> {
+    return this.db
+      .transaction((): "ok" | "too-many" => {
+        if ((this.q.countDevices.get(userId, deviceId)?.n ?? 0) >= maxDevices) return "too-many";
+        this.q.putDevice.run(userId, deviceId, bundle, now, now);
+        return "ok";
+      })
+      .immediate();
+  }
+
+  async devicesOf(userIds: readonly number[]) {
+    const found = new Map<number, string[]>();
+    for (const id of userIds)
+      found.set(
+        id,
+        this.q.devicesOf.all(id).map((r) => r.bundle),
+      );
+    return found;
+  }
+
   async append(batch: readonly AppendRequest[]) {
     return this.appendTx(batch);
   }
@@ -174,19 +291,25 @@ export class SqliteStore implements Store {
     }
     const bumped = q.bumpSeq.get(req.room);
     if (!bumped) return { ok: false, code: "ROOM_NOT_FOUND" };
-    q.insertMessage.run(req.room, bumped.seq, req.sender.id, req.cid, req.body, req.ts);
-    return {
-      ok: true,
-      duplicate: false,
-      message: {
-        room: req.room,
-        seq: bumped.seq,
-        ts: req.ts,
-        from: req.sender,
-        cid: req.cid,
-        body: req.body,
-      },
+    q.insertMessage.run(
+      req.room,
+      bumped.seq,
+      req.sender.id,
+      req.cid,
+      req.body,
+      req.sealed ? 1 : 0,
+      req.ts,
+    );
+    const message: Message = {
+      room: req.room,
+      seq: bumped.seq,
+      ts: req.ts,
+      from: req.sender,
+      cid: req.cid,
+      body: req.sealed ? "" : req.body,
     };
+    if (req.sealed) message.envelope = JSON.parse(req.body);
+    return { ok: true, duplicate: false, message };
   }
 
   async messagesAfter(roomId: number, after: number, limit: number) {
@@ -228,9 +351,82 @@ function prepare(db: Database) {
     ),
     findRoom: s<RoomRecord, [number]>(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = ?`),
     findRoomByName: s<RoomRecord, [string]>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.name_key = ?`,
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.name_key = ? AND r.kind = 'room'`,
     ),
-    listRooms: s<RoomRecord, []>(`SELECT ${ROOM_COLUMNS} FROM rooms r ORDER BY r.name_key`),
+    listRooms: s<RoomRecord, []>(
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' ORDER BY r.name_key`,
+    ),
+    findUserById: s<{ id: number; name: string }, [number]>(
+      "SELECT id, name FROM users WHERE id = ?",
+    ),
+    memberships: s<MembershipRecord, [number, number]>(
+      `SELECT m.room_id AS room, m.last_read AS lastRead,
+         (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
+            AND x.seq > m.last_read AND x.sender_id != m.user_id LIMIT ?)) AS unread
+       FROM members m WHERE m.user_id = ?`,
+    ),
+    markRead: s<never, [number, number, number]>(
+      `UPDATE members SET last_read = max(last_read, min(?, (SELECT last_seq FROM rooms WHERE id = room_id)))
+       WHERE room_id = ? AND user_id = ?`,
+    ),
+    findDm: s<{ room: number }, [number, number]>(
+      "SELECT room_id AS room FROM dms WHERE user_a = ? AND user_b = ?",
+    ),
+    insertDmRoom: s<{ id: number }, [string, string, number, number]>(
+      `INSERT INTO rooms (kind, name, name_key, topic, created_by, created_at)
+       VALUES ('dm', ?, ?, '', ?, ?) RETURNING id`,
+    ),
+    insertDm: s<never, [number, number, number]>(
+      "INSERT INTO dms (user_a, user_b, room_id) VALUES (?, ?, ?)",
+    ),
+    dmUsers: s<{ a: number; b: number }, [number]>(
+      "SELECT user_a AS a, user_b AS b FROM dms WHERE room_id = ?",
+    ),
+    listDms: s<RoomRecord & { peerId: number; peerName: string }, [number, number, number]>(
+      `SELECT ${ROOM_COLUMNS}, p.id AS peerId, p.name AS peerName FROM dms d
+       JOIN rooms r ON r.id = d.room_id
+       JOIN users p ON p.id = CASE WHEN d.user_a = ? THEN d.user_b ELSE d.user_a END
+       WHERE d.user_a = ? OR d.user_b = ? ORDER BY r.last_seq DESC`,
+    ),
+    addContact: s<never, [number, number, number]>(
+      "INSERT INTO contacts (user_id, contact_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    removeContact: s<never, [number, number]>(
+      "DELETE FROM contacts WHERE user_id = ? AND contact_id = ?",
+    ),
+    contactsOf: s<{ id: number; name: string }, [number]>(
+      `SELECT u.id, u.name FROM contacts c JOIN users u ON u.id = c.contact_id
+       WHERE c.user_id = ? ORDER BY u.name_key`,
+    ),
+    isContact: s<{ one: number }, [number, number]>(
+      "SELECT 1 AS one FROM contacts WHERE user_id = ? AND contact_id = ?",
+    ),
+    block: s<never, [number, number, number]>(
+      "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    unblock: s<never, [number, number]>("DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?"),
+    blockedBy: s<{ id: number; name: string }, [number]>(
+      `SELECT u.id, u.name FROM blocks b JOIN users u ON u.id = b.blocked_id
+       WHERE b.user_id = ? ORDER BY u.name_key`,
+    ),
+    hasBlocked: s<{ one: number }, [number, number]>(
+      "SELECT 1 AS one FROM blocks WHERE user_id = ? AND blocked_id = ?",
+    ),
+    dmPolicy: s<{ policy: DmPolicy }, [number]>(
+      "SELECT dm_policy AS policy FROM users WHERE id = ?",
+    ),
+    setDmPolicy: s<never, [string, number]>("UPDATE users SET dm_policy = ? WHERE id = ?"),
+    countDevices: s<{ n: number }, [number, string]>(
+      "SELECT count(*) AS n FROM devices WHERE user_id = ? AND device_id != ?",
+    ),
+    putDevice: s<never, [number, string, string, number, number]>(
+      `INSERT INTO devices (user_id, device_id, bundle, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, device_id) DO UPDATE SET bundle = excluded.bundle,
+         updated_at = excluded.updated_at`,
+    ),
+    devicesOf: s<{ bundle: string }, [number]>(
+      "SELECT bundle FROM devices WHERE user_id = ? ORDER BY created_at, device_id",
+    ),
     roomExists: s<{ one: number }, [number]>("SELECT 1 AS one FROM rooms WHERE id = ?"),
     insertMember: s<never, [number, number, number]>(
       "INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -256,9 +452,9 @@ function prepare(db: Database) {
     bumpSeq: s<{ seq: number }, [number]>(
       "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq",
     ),
-    insertMessage: s<never, [number, number, number, string, string, number]>(
-      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, ts)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+    insertMessage: s<never, [number, number, number, string, string, number, number]>(
+      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     messagesAfter: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id

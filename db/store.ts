@@ -3,7 +3,7 @@
  * (store-sqlite.ts now, a PostgreSQL store later); nothing outside db/ knows which is in use.
  * Methods are async so that a networked backend fits; expected outcomes are values, not throws.
  */
-import type { Message, UserRef } from "../src/protocol/index.ts";
+import type { DmPolicy, Message, RoomKind, UserRef } from "../src/protocol/index.ts";
 
 export interface UserRecord {
   id: number;
@@ -18,6 +18,7 @@ export interface SessionRecord {
 
 export interface RoomRecord {
   id: number;
+  kind: RoomKind;
   name: string;
   topic: string;
   createdAt: number;
@@ -30,8 +31,26 @@ export interface AppendRequest {
   room: number;
   sender: UserRef;
   cid: string;
+  /** The text, or for a sealed (end-to-end encrypted) message its envelope as JSON. */
   body: string;
+  /** True when body is an envelope. @default false */
+  sealed?: boolean;
   ts: number;
+}
+
+/** A room the user belongs to, with what they have read of it. */
+export interface MembershipRecord {
+  room: number;
+  lastRead: number;
+  /** Messages from others past lastRead, counted up to UNREAD_COUNT_MAX. */
+  unread: number;
+}
+
+/** The most unread messages counted per room; clients show more as "999+". */
+export const UNREAD_COUNT_MAX = 1000;
+
+export interface DmRecord extends RoomRecord {
+  peer: UserRef;
 }
 
 export type AppendResult =
@@ -41,6 +60,7 @@ export type AppendResult =
 export interface Store {
   createUser(name: string, passwordHash: string, now: number): Promise<UserRecord | "taken">;
   findUser(name: string): Promise<UserRecord | undefined>;
+  findUserById(id: number): Promise<UserRef | undefined>;
 
   createSession(userId: number, tokenHash: string, now: number, expiresAt: number): Promise<void>;
   /** The live session for a token hash, or undefined when unknown or expired. */
@@ -56,7 +76,9 @@ export interface Store {
     now: number,
   ): Promise<RoomRecord | "taken">;
   findRoom(id: number): Promise<RoomRecord | undefined>;
+  /** Only public rooms: DM rooms are never found by name. */
   findRoomByName(name: string): Promise<RoomRecord | undefined>;
+  /** The public rooms (not DMs). */
   listRooms(): Promise<RoomRecord[]>;
 
   /** True when the user was not a member before. */
@@ -65,7 +87,40 @@ export interface Store {
   removeMember(roomId: number, userId: number): Promise<boolean>;
   isMember(roomId: number, userId: number): Promise<boolean>;
   roomsOf(userId: number): Promise<number[]>;
+  memberships(userId: number): Promise<MembershipRecord[]>;
+  /** Raises the member's read marker to seq (never lowers it). */
+  markRead(roomId: number, userId: number, seq: number): Promise<void>;
   membersOf(roomId: number): Promise<UserRef[]>;
+
+  /** The DM room of two users, created (both as members) on first use. */
+  openDm(userId: number, peerId: number, now: number): Promise<DmRecord & { created: boolean }>;
+  /** The two users of a DM room, or undefined for a public room. */
+  dmUsers(roomId: number): Promise<[number, number] | undefined>;
+  listDms(userId: number): Promise<DmRecord[]>;
+
+  /** True when it was not a contact before. */
+  addContact(userId: number, contactId: number, now: number): Promise<boolean>;
+  removeContact(userId: number, contactId: number): Promise<boolean>;
+  contactsOf(userId: number): Promise<UserRef[]>;
+  isContact(userId: number, contactId: number): Promise<boolean>;
+  block(userId: number, blockedId: number, now: number): Promise<boolean>;
+  unblock(userId: number, blockedId: number): Promise<boolean>;
+  blockedBy(userId: number): Promise<UserRef[]>;
+  /** True when userId has blocked otherId. */
+  hasBlocked(userId: number, otherId: number): Promise<boolean>;
+  dmPolicy(userId: number): Promise<DmPolicy>;
+  setDmPolicy(userId: number, policy: DmPolicy): Promise<void>;
+
+  /** Stores or replaces a device's public bundle (JSON); "too-many" past maxDevices. */
+  putDevice(
+    userId: number,
+    deviceId: string,
+    bundle: string,
+    now: number,
+    maxDevices: number,
+  ): Promise<"ok" | "too-many">;
+  /** Every published bundle (JSON) of each user asked for. */
+  devicesOf(userIds: readonly number[]): Promise<Map<number, string[]>>;
 
   /**
    * Stores a batch in one transaction and resolves only after it is durable. Each room's seq is

@@ -2,7 +2,8 @@ import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import type { Message, ServerFrame, ServerFrameOf } from "../src/protocol/index.ts";
-import { api, connect, createRoom, register, type TestSocket } from "./support/client.ts";
+import { api, connect, type TestSocket } from "./support/client.ts";
+import { type Conversation, converse } from "./support/conversation.ts";
 import { type ChildServer, spawnServer, tempDir } from "./support/server.ts";
 
 const dirs: { remove(): void }[] = [];
@@ -12,8 +13,21 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) d.remove();
 });
 
+type Payload = Conversation["payload"];
+type SendRequest = Parameters<TestSocket["request"]>[0];
+
+async function sendFrame(room: number, cid: string, payload: Payload): Promise<SendRequest> {
+  return { type: "send", room, cid, ...(await payload(cid, `kill test ${cid}`)) } as SendRequest;
+}
+
 /** Sends until the socket dies, `window` in flight; records every ack it got. */
-function sendUntilDead(ws: TestSocket, room: number, acked: Map<string, number>, sent: string[]) {
+function sendUntilDead(
+  ws: TestSocket,
+  room: number,
+  payload: Payload,
+  acked: Map<string, number>,
+  sent: string[],
+) {
   let i = 0;
   let alive = true;
   ws.closed.then(() => {
@@ -24,10 +38,7 @@ function sendUntilDead(ws: TestSocket, room: number, acked: Map<string, number>,
       const cid = `k${i++}`;
       sent.push(cid);
       try {
-        const reply = await ws.request<ServerFrame>(
-          { type: "send", room, cid, body: `kill test ${cid}` },
-          3000,
-        );
+        const reply = await ws.request<ServerFrame>(await sendFrame(room, cid, payload), 3000);
         if (reply.type === "ack") acked.set(cid, reply.seq);
       } catch {
         return; // no reply: the server died first
@@ -38,75 +49,69 @@ function sendUntilDead(ws: TestSocket, room: number, acked: Map<string, number>,
 }
 
 describe("kill -9", () => {
-  it("keeps every acknowledged message and never reuses a seq after a restart", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const db = join(dir.path, "parley.db");
-    const fast = ["--rate", "100000", "--burst", "100000"];
-    const first = await spawnServer({ db, extraArgs: fast });
-    children.push(first);
-    const alice = await register(first.url);
-    const room = await createRoom(first.url, alice.token);
-    const ws = await connect(first.wsUrl, alice.token);
+  for (const kind of ["room", "dm"] as const) {
+    it(`keeps every acknowledged message and never reuses a seq after a restart (${kind})`, async () => {
+      const dir = tempDir();
+      dirs.push(dir);
+      const db = join(dir.path, "parley.db");
+      const fast = ["--rate", "100000", "--burst", "100000"];
+      const first = await spawnServer({ db, extraArgs: fast });
+      children.push(first);
+      const { room, alice, payload } = await converse(kind, first.url, first.wsUrl);
+      const ws = await connect(first.wsUrl, alice.token);
 
-    const acked = new Map<string, number>();
-    const sent: string[] = [];
-    const sending = sendUntilDead(ws, room, acked, sent);
-    for (const deadline = Date.now() + 20_000; acked.size < 300 && Date.now() < deadline; ) {
-      await Bun.sleep(5);
-    }
-    await first.kill();
-    await sending;
-    expect(acked.size).toBeGreaterThanOrEqual(300);
+      const acked = new Map<string, number>();
+      const sent: string[] = [];
+      const sending = sendUntilDead(ws, room, payload, acked, sent);
+      for (const deadline = Date.now() + 20_000; acked.size < 300 && Date.now() < deadline; ) {
+        await Bun.sleep(5);
+      }
+      await first.kill();
+      await sending;
+      expect(acked.size).toBeGreaterThanOrEqual(300);
 
-    // The file on disk is sound before anything else opens it.
-    const check = new Database(db, { readonly: true });
-    expect(
-      check.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check,
-    ).toBe("ok");
-    check.close();
+      // The file on disk is sound before anything else opens it.
+      const check = new Database(db, { readonly: true });
+      expect(
+        check.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()
+          ?.integrity_check,
+      ).toBe("ok");
+      check.close();
 
-    const second = await spawnServer({ db, extraArgs: fast });
-    children.push(second);
-    const page = async (after: number) =>
-      (
-        await api<{ messages: Message[]; more: boolean }>(
-          second.url,
-          "GET",
-          `/api/rooms/${room}/messages?after=${after}&limit=200`,
-          undefined,
-          alice.token,
-        )
-      ).body;
-    const stored: Message[] = [];
-    for (let p = await page(0); ; p = await page(stored.at(-1)?.seq ?? 0)) {
-      stored.push(...p.messages);
-      if (!p.more) break;
-    }
-    const byCid = new Map(stored.map((m) => [m.cid, m.seq]));
-    for (const [cid, seq] of acked) expect(byCid.get(cid)).toBe(seq);
-    // Seqs are gapless and unique: a seq is bumped in the same transaction as its insert.
-    expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
+      const second = await spawnServer({ db, extraArgs: fast });
+      children.push(second);
+      const page = async (after: number) =>
+        (
+          await api<{ messages: Message[]; more: boolean }>(
+            second.url,
+            "GET",
+            `/api/rooms/${room}/messages?after=${after}&limit=200`,
+            undefined,
+            alice.token,
+          )
+        ).body;
+      const stored: Message[] = [];
+      for (let p = await page(0); ; p = await page(stored.at(-1)?.seq ?? 0)) {
+        stored.push(...p.messages);
+        if (!p.more) break;
+      }
+      const byCid = new Map(stored.map((m) => [m.cid, m.seq]));
+      for (const [cid, seq] of acked) expect(byCid.get(cid)).toBe(seq);
+      // Seqs are gapless and unique: a seq is bumped in the same transaction as its insert.
+      expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
 
-    // Retrying everything that was sent is safe: stored ones come back as duplicates.
-    const ws2 = await connect(second.wsUrl, alice.token);
-    for (const cid of sent) {
-      const reply = await ws2.request<ServerFrameOf<"ack">>({
-        type: "send",
-        room,
-        cid,
-        body: `kill test ${cid}`,
-      });
-      if (byCid.has(cid)) expect(reply).toMatchObject({ duplicate: true, seq: byCid.get(cid) });
-      else expect(reply.seq).toBeGreaterThan(stored.length);
-    }
-    const fresh = await ws2.request<ServerFrameOf<"ack">>({
-      type: "send",
-      room,
-      cid: "after-restart",
-      body: "new",
+      // Retrying everything that was sent is safe: stored ones come back as duplicates.
+      const ws2 = await connect(second.wsUrl, alice.token);
+      for (const cid of sent) {
+        const reply = await ws2.request<ServerFrameOf<"ack">>(await sendFrame(room, cid, payload));
+        if (byCid.has(cid)) expect(reply).toMatchObject({ duplicate: true, seq: byCid.get(cid) });
+        else expect(reply.seq).toBeGreaterThan(stored.length);
+      }
+      const fresh = await ws2.request<ServerFrameOf<"ack">>(
+        await sendFrame(room, "after-restart", payload),
+      );
+      expect(fresh.seq).toBe(stored.length + sent.filter((c) => !byCid.has(c)).length + 1);
+      await ws2.close();
     });
-    expect(fresh.seq).toBe(stored.length + sent.filter((c) => !byCid.has(c)).length + 1);
-    await ws2.close();
-  });
+  }
 });

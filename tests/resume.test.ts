@@ -1,14 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { SqliteStore } from "../db/store-sqlite.ts";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
-import {
-  type Account,
-  connect,
-  createRoom,
-  joinRoom,
-  register,
-  type TestSocket,
-} from "./support/client.ts";
+import { connect, createRoom, register, type TestSocket } from "./support/client.ts";
+import { type Conversation, type ConversationKind, converse } from "./support/conversation.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 
 /** The real SQLite store, with the read latency of a networked database, to widen the race. */
@@ -32,19 +26,27 @@ afterEach(async () => {
   server = undefined;
 });
 
+type Payload = Conversation["payload"];
+type SendRequest = Parameters<TestSocket["request"]>[0];
+const text: Payload = async (_cid, body) => ({ body });
+
 /** Sends `count` messages, `window` unacknowledged at a time; resolves with every ack. */
-async function sendMany(ws: TestSocket, room: number, count: number, prefix: string, window = 8) {
+async function sendMany(
+  ws: TestSocket,
+  room: number,
+  count: number,
+  prefix: string,
+  payload: Payload = text,
+  window = 8,
+) {
   const acks: ServerFrameOf<"ack">[] = [];
   let next = 0;
   async function lane() {
     while (next < count) {
       const i = next++;
-      acks.push(
-        await ws.request<ServerFrameOf<"ack">>(
-          { type: "send", room, cid: `${prefix}${i}`, body: `${prefix} ${i}` },
-          20_000,
-        ),
-      );
+      const cid = `${prefix}${i}`;
+      const frame = { type: "send", room, cid, ...(await payload(cid, `${prefix} ${i}`)) };
+      acks.push(await ws.request<ServerFrameOf<"ack">>(frame as SendRequest, 20_000));
     }
   }
   await Promise.all(Array.from({ length: window }, lane));
@@ -55,24 +57,21 @@ function expectExactlyOnceInOrder(seqs: number[], from: number, to: number) {
   expect(seqs).toEqual(Array.from({ length: to - from + 1 }, (_, i) => from + i));
 }
 
-async function resumeRace(store?: (path: string) => SqliteStore) {
+async function resumeRace(kind: ConversationKind, store?: (path: string) => SqliteStore) {
   server = await startTestServer({ rate: 100_000, burst: 100_000 }, store ? { store } : {});
-  const alice: Account = await register(server.url);
-  const bob: Account = await register(server.url);
-  const room = await createRoom(server.url, alice.token);
-  await joinRoom(server.url, bob.token, room);
+  const { room, alice, bob, payload } = await converse(kind, server.url, server.wsUrl);
   const a = await connect(server.wsUrl, alice.token);
 
   // Bob reads the first 20, then drops.
   const first = await connect(server.wsUrl, bob.token);
-  await first.request({ type: "join", room });
-  await sendMany(a, room, 20, "before");
+  await first.request({ type: "resume", rooms: [{ room, after: 0 }] });
+  await sendMany(a, room, 20, "before", payload);
   const seen = (await first.waitForMessages(room, 20)).map((m) => m.seq);
   await first.close();
   const lastSeen = seen.at(-1) as number;
 
   // 500 messages go out while he reconnects and resumes; traffic continues during the replay.
-  const sending = sendMany(a, room, 500, "during");
+  const sending = sendMany(a, room, 500, "during", payload);
   await Bun.sleep(20);
   const second = await connect(server.wsUrl, bob.token);
   const resumed = await second.request<ServerFrameOf<"resumed">>(
@@ -95,11 +94,15 @@ async function resumeRace(store?: (path: string) => SqliteStore) {
 
 describe("resume", () => {
   it("replays exactly the gap while live traffic flows, each seq once and in order", async () => {
-    await resumeRace();
+    await resumeRace("room");
+  });
+
+  it("does the same for a DM's sealed messages", async () => {
+    await resumeRace("dm");
   });
 
   it("merges live messages that arrive during a slow replay without loss or repeats", async () => {
-    const replays = await resumeRace((path) => new LaggyStore(path));
+    const replays = await resumeRace("room", (path) => new LaggyStore(path));
     // The race really happened: live messages were buffered during a replay and merged.
     expect(replays.some((r) => r.buffered > 0)).toBe(true);
   });

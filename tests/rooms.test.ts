@@ -106,7 +106,7 @@ describe("rooms over HTTP", () => {
     const id = await createRoom(server.url, alice.token);
     await api(server.url, "POST", `/api/rooms/${id}/join`, undefined, bob.token);
     const ws = await connect(server.wsUrl, alice.token);
-    const res = await api<{ members: { id: number; name: string; online: boolean }[] }>(
+    const res = await api<{ members: { id: number; name: string; online: boolean; status: string }[] }>(
       server.url,
       "GET",
       `/api/rooms/${id}/members`,
@@ -117,6 +117,7 @@ describe("rooms over HTTP", () => {
       id: alice.user.id,
       name: alice.user.name,
       online: true,
+      status: "online",
     });
     await ws.close();
   });

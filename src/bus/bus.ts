@@ -6,6 +6,7 @@
 
 export interface BusEnvelope {
   room: number;
+  /** The message's seq, or EPHEMERAL_SEQ for a frame that is not a stored message. */
   seq: number;
   /** The encoded `msg` frame: encoded once, delivered to every member as is. */
   frame: string;
@@ -19,3 +20,6 @@ export interface Bus {
   publish(envelope: BusEnvelope): void;
   close(): Promise<void>;
 }
+
+/** Ephemeral frames (presence, typing, notices) travel with seq 0: never buffered or replayed. */
+export const EPHEMERAL_SEQ = 0;

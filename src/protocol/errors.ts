@@ -28,6 +28,18 @@ export const ERRORS = {
   ROOM_NOT_FOUND: { status: 404, message: "No such room." },
   NOT_MEMBER: { status: 403, message: "You are not a member of that room." },
   INVALID_MESSAGE: { status: 400, message: "Messages are 1 to 4000 characters." },
+  USER_NOT_FOUND: { status: 404, message: "No such user." },
+  DM_REFUSED: { status: 403, message: "This person is not accepting your messages." },
+  SEALED_ONLY: {
+    status: 400,
+    message: "Direct messages must be end-to-end encrypted: send an envelope, not a body.",
+  },
+  BAD_ENVELOPE: {
+    status: 400,
+    message: "The envelope does not belong to this conversation or sender.",
+  },
+  BAD_BUNDLE: { status: 400, message: "The device keys are not validly signed by their owner." },
+  TOO_MANY_DEVICES: { status: 409, message: "Too many devices: at most 10 per user." },
   UNAVAILABLE: {
     status: 503,
     message: "The server cannot store that right now; it was not saved.",

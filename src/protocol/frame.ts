@@ -3,6 +3,8 @@
  * runtime validation and the same static types. docs/protocol.md is the prose of this file.
  */
 import { z } from "zod";
+import { deviceBundleSchema } from "../crypto/bundle.ts";
+import { envelopeSchema } from "../crypto/envelope-format.ts";
 import type { ErrorCode } from "./errors.ts";
 import { CLIENT_ID_MAX, HISTORY_PAGE_MAX, TOPIC_MAX_CHARS } from "./rules.ts";
 
@@ -11,6 +13,14 @@ const roomId = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 // Bodies are checked in code points by the handler (INVALID_MESSAGE); this only bounds the work.
 const body = z.string().max(16_000);
+const userName = z.string().min(1).max(64);
+
+export const roomKind = z.enum(["room", "dm"]);
+export type RoomKind = z.infer<typeof roomKind>;
+export const userStatus = z.enum(["online", "away", "offline"]);
+export type UserStatus = z.infer<typeof userStatus>;
+export const dmPolicy = z.enum(["everyone", "contacts"]);
+export type DmPolicy = z.infer<typeof dmPolicy>;
 
 /** Client → server. Every request carries an `id`; the reply quotes it as `ref`. */
 export const clientFrames = {
@@ -35,13 +45,20 @@ export const clientFrames = {
       message: "give exactly one of room or name",
     }),
   leave: z.object({ type: z.literal("leave"), id: requestId, room: roomId }),
-  send: z.object({
-    type: z.literal("send"),
-    id: requestId,
-    room: roomId,
-    cid: z.string().min(1).max(CLIENT_ID_MAX),
-    body,
-  }),
+  send: z
+    .object({
+      type: z.literal("send"),
+      id: requestId,
+      room: roomId,
+      cid: z.string().min(1).max(CLIENT_ID_MAX),
+      /** Text, for a public room. */
+      body: body.optional(),
+      /** A sealed message, for a DM room: the server stores and relays it unread. */
+      envelope: envelopeSchema.optional(),
+    })
+    .refine((f) => (f.body === undefined) !== (f.envelope === undefined), {
+      message: "give exactly one of body or envelope",
+    }),
   resume: z.object({
     type: z.literal("resume"),
     id: requestId,
@@ -56,7 +73,36 @@ export const clientFrames = {
     limit: z.int().min(1).max(HISTORY_PAGE_MAX).optional(),
   }),
   members: z.object({ type: z.literal("members"), id: requestId, room: roomId }),
+  /** Notification (no reply): I am typing in this room. */
+  typing: z.object({ type: z.literal("typing"), id: requestId.optional(), room: roomId }),
+  /** Notification (no reply): I have read the room up to seq. */
+  read: z.object({ type: z.literal("read"), id: requestId.optional(), room: roomId, seq }),
+  /** Sets this connection's presence; the user is away when every connection is. */
+  status: z.object({
+    type: z.literal("status"),
+    id: requestId,
+    status: z.enum(["online", "away"]),
+  }),
+  /** Opens (or creates) the DM conversation with a user, and attaches this socket to it. */
+  dm: z.object({ type: z.literal("dm"), id: requestId, user: userName, after: seq.optional() }),
+  contacts: z.object({ type: z.literal("contacts"), id: requestId }),
+  contact_add: z.object({ type: z.literal("contact_add"), id: requestId, user: userName }),
+  contact_remove: z.object({ type: z.literal("contact_remove"), id: requestId, user: userName }),
+  block: z.object({ type: z.literal("block"), id: requestId, user: userName }),
+  unblock: z.object({ type: z.literal("unblock"), id: requestId, user: userName }),
+  dm_policy: z.object({ type: z.literal("dm_policy"), id: requestId, policy: dmPolicy }),
+  /** Publishes (or replaces) this device's signed public keys. */
+  device: z.object({ type: z.literal("device"), id: requestId, bundle: deviceBundleSchema }),
+  /** The published devices of some users. */
+  devices: z.object({
+    type: z.literal("devices"),
+    id: requestId,
+    users: z.array(z.int().min(1)).min(1).max(50),
+  }),
 } as const;
+
+/** Frames that are notifications: they carry no required id and get no reply on success. */
+export const NOTIFICATIONS: ReadonlySet<string> = new Set(["typing", "read"]);
 
 export type ClientFrameType = keyof typeof clientFrames;
 export type ClientFrameOf<T extends ClientFrameType> = z.infer<(typeof clientFrames)[T]>;
@@ -73,22 +119,35 @@ export const message = z.object({
   ts: z.int(),
   from: userRef,
   cid: z.string(),
+  /** The text; empty for a sealed message. */
   body: z.string(),
+  /** Only in DM rooms: the end-to-end encrypted message, opened by the recipients' devices. */
+  envelope: envelopeSchema.optional(),
 });
 export type Message = z.infer<typeof message>;
 
 export const roomSummary = z.object({
   id: roomId,
+  kind: roomKind,
   name: z.string(),
   topic: z.string(),
   members: z.int(),
   online: z.int(),
   joined: z.boolean(),
   head: seq,
+  /** Messages from others the caller has not marked read (counted up to 1000). */
+  unread: z.int(),
+  /** For a DM: the other person. */
+  peer: z.object({ id: z.int(), name: z.string(), status: userStatus }).optional(),
 });
 export type RoomSummary = z.infer<typeof roomSummary>;
 
-export const member = z.object({ id: z.int(), name: z.string(), online: z.boolean() });
+export const member = z.object({
+  id: z.int(),
+  name: z.string(),
+  online: z.boolean(),
+  status: userStatus,
+});
 export type Member = z.infer<typeof member>;
 
 export const limits = z.object({
@@ -141,6 +200,40 @@ export const serverFrames = {
     more: z.boolean(),
   }),
   members: z.object({ type: z.literal("members"), ref, room: roomId, members: z.array(member) }),
+  ok: z.object({ type: z.literal("ok"), ref }),
+  dm: z.object({ type: z.literal("dm"), ref, room: roomSummary }),
+  /** A new DM that includes you was opened elsewhere; this socket now receives it. */
+  dm_opened: z.object({ type: z.literal("dm_opened"), room: roomSummary }),
+  contacts: z.object({
+    type: z.literal("contacts"),
+    ref,
+    contacts: z.array(member.omit({ online: true })),
+    blocked: z.array(userRef),
+    dmPolicy,
+  }),
+  devices: z.object({
+    type: z.literal("devices"),
+    ref,
+    users: z.array(z.object({ user: userRef, devices: z.array(deviceBundleSchema) })),
+  }),
+  /** Ephemeral: a member's presence changed (never stored, never replayed). */
+  presence: z.object({
+    type: z.literal("presence"),
+    room: roomId,
+    user: userRef,
+    status: userStatus,
+  }),
+  /** Ephemeral: a member is typing; show it for about 6 s or until their message arrives. */
+  typing: z.object({ type: z.literal("typing"), room: roomId, user: userRef }),
+  /** Ephemeral: someone joined or left the room. */
+  notice: z.object({
+    type: z.literal("notice"),
+    room: roomId,
+    user: userRef,
+    event: z.enum(["joined", "left"]),
+  }),
+  /** Ephemeral: a user in this DM published or replaced a device: fetch its keys again. */
+  devices_changed: z.object({ type: z.literal("devices_changed"), room: roomId, user: userRef }),
   error: z.object({
     type: z.literal("error"),
     ref: z.string().optional(),

@@ -9,6 +9,17 @@ export const TOPIC_MAX_CHARS = 200;
 export const CLIENT_ID_MAX = 64;
 export const HISTORY_PAGE_MAX = 200;
 export const HISTORY_PAGE_DEFAULT = 50;
+/** Devices (each with its own keys) one user may publish. */
+export const DEVICES_PER_USER_MAX = 10;
+/** At most one typing notice per user and room is relayed in this window. */
+export const TYPING_INTERVAL_MS = 3000;
+/** Clients stop showing "is typing" this long after the last notice. */
+export const TYPING_EXPIRY_MS = 6000;
+
+/** A DM's conversation id, which its sealed envelopes must carry (binds them to the room). */
+export function dmConversation(room: number): string {
+  return `dm:${room}`;
+}
 
 /** Names are unique regardless of case: this is the key they are compared by. */
 export function nameKey(name: string): string {

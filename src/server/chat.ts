@@ -1,10 +1,12 @@
 /**
- * Chat operations shared by the HTTP routes and the WebSocket commands: rooms, membership,
+ * Chat operations shared by the HTTP routes and the WebSocket commands: rooms, DMs, membership,
  * history and sending. Each checks its own rules and throws a coded ParleyError when it refuses.
  */
-import type { RoomRecord, Store } from "../../db/store.ts";
-import type { Bus } from "../bus/bus.ts";
+import type { MembershipRecord, RoomRecord, Store } from "../../db/store.ts";
+import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
+import type { Envelope } from "../crypto/index.ts";
 import {
+  dmConversation,
   encodeFrame,
   HISTORY_PAGE_DEFAULT,
   isValidMessage,
@@ -12,10 +14,14 @@ import {
   type Message,
   ParleyError,
   ROOM_NAME_PATTERN,
+  type RoomKind,
   type RoomSummary,
+  type ServerFrame,
   type UserRef,
 } from "../protocol/index.ts";
 import type { CommitQueue } from "./commit-queue.ts";
+import type { Contacts } from "./contacts.ts";
+import { e2eeUserId } from "./devices.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 
@@ -36,7 +42,8 @@ export interface HistoryPage {
 export interface SendRequest {
   room: number;
   cid: string;
-  body: string;
+  body?: string | undefined;
+  envelope?: Envelope | undefined;
 }
 
 export type SendOutcome =
@@ -48,32 +55,56 @@ export interface ChatOptions {
   bus: Bus;
   hub: Hub;
   queue: CommitQueue;
+  contacts: Contacts;
   log: Logger;
   now: () => number;
 }
 
+/** Rooms never change kind, so a room's kind is looked up once. Bounded: DMs are many. */
+const KIND_CACHE_MAX = 100_000;
+
 export class Chat {
+  private readonly kinds = new Map<number, RoomKind>();
+
   constructor(private readonly o: ChatOptions) {}
 
-  private summary(room: RoomRecord, joined: boolean): RoomSummary {
-    return {
+  private summary(
+    room: RoomRecord,
+    membership: MembershipRecord | undefined,
+    peer?: UserRef,
+  ): RoomSummary {
+    const summary: RoomSummary = {
       id: room.id,
-      name: room.name,
+      kind: room.kind,
+      name: peer ? peer.name : room.name,
       topic: room.topic,
       members: room.members,
-      online: this.o.hub.online(room.id),
-      joined,
+      online: this.o.hub.presence.online(room.id),
+      joined: membership !== undefined,
       head: room.head,
+      unread: membership?.unread ?? 0,
     };
+    if (peer) summary.peer = { ...peer, status: this.o.hub.presence.status(peer.id) };
+    return summary;
   }
 
+  /** Publishes a frame that is not a message: live only, never stored or replayed. */
+  publishEphemeral(room: number, frame: ServerFrame): void {
+    this.o.bus.publish({ room, seq: EPHEMERAL_SEQ, frame: encodeFrame(frame) });
+  }
+
+  /** Public rooms, then the user's DMs, with unread counts. */
   async listRooms(user: UserRef): Promise<RoomSummary[]> {
-    const [rooms, mine] = await Promise.all([
+    const [rooms, dms, mine] = await Promise.all([
       this.o.store.listRooms(),
-      this.o.store.roomsOf(user.id),
+      this.o.store.listDms(user.id),
+      this.o.store.memberships(user.id),
     ]);
-    const joined = new Set(mine);
-    return rooms.map((r) => this.summary(r, joined.has(r.id)));
+    const membership = new Map(mine.map((m) => [m.room, m]));
+    return [
+      ...rooms.map((r) => this.summary(r, membership.get(r.id))),
+      ...dms.map((d) => this.summary(d, membership.get(d.id), d.peer)),
+    ];
   }
 
   async createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
@@ -82,15 +113,16 @@ export class Chat {
     if (room === "taken") throw new ParleyError("ROOM_NAME_TAKEN");
     this.o.hub.memberJoined(user.id, room.id);
     this.o.log.info("room.created", { room: room.id, name: room.name, user: user.id });
-    return this.summary(room, true);
+    return this.summary(room, { room: room.id, lastRead: 0, unread: 0 });
   }
 
+  /** A public room; DM rooms are reachable only through dm(). */
   async findRoom(ref: RoomRef): Promise<RoomRecord> {
     const room =
       "room" in ref
         ? await this.o.store.findRoom(ref.room)
         : await this.o.store.findRoomByName(ref.name);
-    if (!room) throw new ParleyError("ROOM_NOT_FOUND");
+    if (room?.kind !== "room") throw new ParleyError("ROOM_NOT_FOUND");
     return room;
   }
 
@@ -99,16 +131,47 @@ export class Chat {
     if (await this.o.store.addMember(room.id, user.id, this.o.now())) {
       room.members++;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
+      this.publishEphemeral(room.id, { type: "notice", room: room.id, user, event: "joined" });
     }
     this.o.hub.memberJoined(user.id, room.id);
-    return this.summary(room, true);
+    const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
+    return this.summary(room, membership);
   }
 
   async leave(user: UserRef, roomId: number): Promise<void> {
     await this.findRoom({ room: roomId });
     if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
     this.o.hub.memberLeft(user.id, roomId);
+    this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });
     this.o.log.info("room.left", { room: roomId, user: user.id });
+  }
+
+  /**
+   * Opens the DM with another user, if they accept DMs from us; on first use it is created, and
+   * `created` tells the caller to bring both users' other sockets into it.
+   */
+  async openDm(
+    user: UserRef,
+    peerName: string,
+  ): Promise<{ room: RoomSummary; peer: UserRef; created: boolean }> {
+    const peer = await this.o.contacts.other(user, peerName);
+    await this.o.contacts.requireDmAllowed(user, peer.id);
+    const dm = await this.o.store.openDm(user.id, peer.id, this.o.now());
+    this.kinds.set(dm.id, "dm");
+    this.o.hub.memberJoined(user.id, dm.id);
+    this.o.hub.memberJoined(peer.id, dm.id);
+    const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === dm.id);
+    return { room: this.summary(dm, membership, dm.peer), peer: dm.peer, created: dm.created };
+  }
+
+  /** A DM as the other side sees it: named after, and showing the status of, `other`. */
+  dmSummaryFor(room: RoomSummary, other: UserRef): RoomSummary {
+    return {
+      ...room,
+      name: other.name,
+      unread: 0,
+      peer: { ...other, status: this.o.hub.presence.status(other.id) },
+    };
   }
 
   /** Throws ROOM_NOT_FOUND or NOT_MEMBER unless the user may read the room. */
@@ -139,17 +202,73 @@ export class Chat {
   async members(user: UserRef, roomId: number): Promise<Member[]> {
     await this.requireMember(user, roomId);
     const members = await this.o.store.membersOf(roomId);
-    return members.map((m) => ({ ...m, online: this.o.hub.isOnline(m.id) }));
+    return members.map((m) => {
+      const status = this.o.hub.presence.status(m.id);
+      return { ...m, online: status !== "offline", status };
+    });
+  }
+
+  async markRead(user: UserRef, roomId: number, seq: number): Promise<void> {
+    await this.o.store.markRead(roomId, user.id, seq);
+  }
+
+  private async kindOf(roomId: number): Promise<RoomKind | undefined> {
+    const cached = this.kinds.get(roomId);
+    if (cached) return cached;
+    const room = await this.o.store.findRoom(roomId);
+    if (!room) return undefined;
+    if (this.kinds.size >= KIND_CACHE_MAX) this.kinds.clear();
+    this.kinds.set(roomId, room.kind);
+    return room.kind;
   }
 
   /**
-   * Queues a send for the next group commit. `done` runs after the commit; a new message is
-   * published to the room right after `done`, so the sender hears its ack first.
+   * Checks a send and queues it for the next group commit. `done` runs after the commit; a new
+   * message is published to the room right after `done`. Public rooms take text; DM rooms take
+   * only sealed envelopes, bound to the room and the sender, from someone the peer accepts.
+   * Synchronous for a public room whose kind is known (the hot path); otherwise a promise.
    */
-  send(user: UserRef, req: SendRequest, done: (outcome: SendOutcome) => void): void {
-    if (!isValidMessage(req.body)) throw new ParleyError("INVALID_MESSAGE");
+  send(
+    user: UserRef,
+    req: SendRequest,
+    done: (outcome: SendOutcome) => void,
+  ): void | Promise<void> {
+    if (this.kinds.get(req.room) === "room")
+      return this.queue(user, req, checkText(req), false, done);
+    return this.sendChecked(user, req, done);
+  }
+
+  private async sendChecked(user: UserRef, req: SendRequest, done: (o: SendOutcome) => void) {
+    const kind = await this.kindOf(req.room);
+    if (kind !== "dm") return this.queue(user, req, checkText(req), false, done);
+    if (req.envelope === undefined) throw new ParleyError("SEALED_ONLY");
+    const env = req.envelope;
+    // Bound to this conversation, this sender and this send (its id is the cid, so a retry is
+    // recognisably the same message), and addressed to no one outside the DM.
+    if (
+      env.conv !== dmConversation(req.room) ||
+      env.from.u !== e2eeUserId(user.id) ||
+      env.id !== req.cid
+    ) {
+      throw new ParleyError("BAD_ENVELOPE");
+    }
+    const users = await this.o.store.dmUsers(req.room);
+    if (!users?.includes(user.id)) throw new ParleyError("NOT_MEMBER");
+    const participants = new Set(users.map(e2eeUserId));
+    if (env.to.some((r) => !participants.has(r.u))) throw new ParleyError("BAD_ENVELOPE");
+    await this.o.contacts.requireDmAllowed(user, users[0] === user.id ? users[1] : users[0]);
+    this.queue(user, req, JSON.stringify(env), true, done);
+  }
+
+  private queue(
+    user: UserRef,
+    req: SendRequest,
+    body: string,
+    sealed: boolean,
+    done: (outcome: SendOutcome) => void,
+  ): void {
     const accepted = this.o.queue.submit(
-      { room: req.room, sender: user, cid: req.cid, body: req.body, ts: this.o.now() },
+      { room: req.room, sender: user, cid: req.cid, body, sealed, ts: this.o.now() },
       (result) => {
         if (result === "failed") return done({ ok: false, error: new ParleyError("UNAVAILABLE") });
         if (!result.ok) return done({ ok: false, error: new ParleyError(result.code) });
@@ -157,9 +276,18 @@ export class Chat {
         if (result.duplicate) return;
         const m = result.message;
         this.o.bus.publish({ room: m.room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
-        this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: m.body.length });
+        this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });
       },
     );
     if (!accepted) throw new ParleyError("BUSY");
   }
+}
+
+/** The text of a send to a public room, or the reason it is refused. */
+function checkText(req: SendRequest): string {
+  if (req.envelope !== undefined) {
+    throw new ParleyError("INVALID", "Envelopes are for direct messages; send a body.");
+  }
+  if (req.body === undefined || !isValidMessage(req.body)) throw new ParleyError("INVALID_MESSAGE");
+  return req.body;
 }

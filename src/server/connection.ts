@@ -18,17 +18,23 @@ import {
   type ServerFrame,
   toErrorBody,
 } from "../protocol/index.ts";
-import type { Chat } from "./chat.ts";
+import type { Chat, SendOutcome } from "./chat.ts";
 import type { Config } from "./config.ts";
+import type { Contacts } from "./contacts.ts";
+import type { Devices } from "./devices.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
+import type { TypingThrottle } from "./typing.ts";
 
 export interface ConnectionOptions {
   config: Config;
   store: Store;
   chat: Chat;
   hub: Hub;
+  contacts: Contacts;
+  devices: Devices;
+  typing: TypingThrottle;
   log: Logger;
   now: () => number;
   version: string;
@@ -38,6 +44,8 @@ type Handler<T extends ClientFrameType> = (
   ws: Socket,
   frame: ClientFrameOf<T>,
 ) => Promise<void> | void;
+
+const noop = () => {};
 
 function send(ws: Socket, frame: ServerFrame): void {
   ws.send(encodeFrame(frame));
@@ -55,7 +63,7 @@ function drained(ws: Socket, bound: number): Promise<void> {
 }
 
 export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<ConnectionData> {
-  const { config, chat, hub, log } = o;
+  const { config, chat, hub, log, typing } = o;
   const replay: ReplayLimits = {
     maxMessages: config.replayMax,
     maxBytes: Math.floor(config.sendBufferBytes / 4),
@@ -96,7 +104,9 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       send(ws, { type: "left", ref: f.id, room: f.room });
     },
     send(ws, f) {
-      chat.send(ws.data.session.user, f, (outcome) => {
+      const user = ws.data.user;
+      typing.sent(user.id, f.room);
+      const reply = (outcome: SendOutcome) => {
         if (!outcome.ok) return sendError(ws, outcome.error, f.id);
         const m = outcome.message;
         acks.add(
@@ -111,7 +121,21 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
             duplicate: outcome.duplicate,
           }),
         );
-      });
+      };
+      // A connection's sends are stored in the order it sent them: one that must wait for a
+      // lookup holds back the ones behind it.
+      const previous = ws.data.sendTail;
+      const result = previous
+        ? previous.then(() => chat.send(user, f, reply))
+        : chat.send(user, f, reply);
+      if (result) {
+        const tail: Promise<void> = result.then(noop, noop);
+        ws.data.sendTail = tail;
+        tail.then(() => {
+          if (ws.data.sendTail === tail) ws.data.sendTail = undefined;
+        });
+      }
+      return result;
     },
     async resume(ws, f) {
       const user = ws.data.session.user;
@@ -137,6 +161,74 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     async members(ws, f) {
       const members = await chat.members(ws.data.session.user, f.room);
       send(ws, { type: "members", ref: f.id, room: f.room, members });
+    },
+    async typing(ws, f) {
+      const user = ws.data.user;
+      if (!typing.allow(user.id, f.room, o.now())) return;
+      await chat.requireMember(user, f.room);
+      chat.publishEphemeral(f.room, { type: "typing", room: f.room, user });
+    },
+    async read(ws, f) {
+      await chat.markRead(ws.data.user, f.room, f.seq);
+    },
+    status(ws, f) {
+      hub.presence.setAway(ws, f.status === "away");
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async dm(ws, f) {
+      const user = ws.data.user;
+      const { room, peer, created } = await chat.openDm(user, f.user);
+      const from = f.after !== undefined ? { after: f.after } : { recent: HISTORY_PAGE_DEFAULT };
+      await attach(o.store, hub, log, ws, room.id, from, replay);
+      send(ws, { type: "dm", ref: f.id, room });
+      if (!created) return;
+      // A new conversation reaches both people's other sockets at once, from its first message.
+      const views = [
+        { sockets: hub.presence.sockets(user.id), view: room },
+        { sockets: hub.presence.sockets(peer.id), view: chat.dmSummaryFor(room, user) },
+      ];
+      for (const { sockets, view } of views) {
+        for (const other of sockets) {
+          if (other === ws) continue;
+          await attach(o.store, hub, log, other, room.id, { after: 0 }, replay);
+          send(other, { type: "dm_opened", room: view });
+        }
+      }
+    },
+    async contacts(ws, f) {
+      send(ws, { type: "contacts", ref: f.id, ...(await o.contacts.view(ws.data.user)) });
+    },
+    async contact_add(ws, f) {
+      send(ws, { type: "contacts", ref: f.id, ...(await o.contacts.add(ws.data.user, f.user)) });
+    },
+    async contact_remove(ws, f) {
+      send(ws, { type: "contacts", ref: f.id, ...(await o.contacts.remove(ws.data.user, f.user)) });
+    },
+    async block(ws, f) {
+      send(ws, { type: "contacts", ref: f.id, ...(await o.contacts.block(ws.data.user, f.user)) });
+    },
+    async unblock(ws, f) {
+      send(ws, {
+        type: "contacts",
+        ref: f.id,
+        ...(await o.contacts.unblock(ws.data.user, f.user)),
+      });
+    },
+    async dm_policy(ws, f) {
+      const view = await o.contacts.setPolicy(ws.data.user, f.policy);
+      send(ws, { type: "contacts", ref: f.id, ...view });
+    },
+    async device(ws, f) {
+      const user = ws.data.user;
+      await o.devices.publish(user, f.bundle);
+      send(ws, { type: "ok", ref: f.id });
+      // Peers must learn at once that there is a device to seal for, or a key that changed.
+      for (const dm of await o.store.listDms(user.id)) {
+        chat.publishEphemeral(dm.id, { type: "devices_changed", room: dm.id, user });
+      }
+    },
+    async devices(ws, f) {
+      send(ws, { type: "devices", ref: f.id, users: await o.devices.list(f.users) });
     },
   };
 
@@ -199,7 +291,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
   };
 
-  function fail(ws: Socket, err: unknown, ref: string): void {
+  function fail(ws: Socket, err: unknown, ref: string | undefined): void {
     if (!(err instanceof ParleyError))
       log.error("ws.handler_failed", { conn: ws.data.id, ...errorFields(err) });
     if (ws.data.state === "open") sendError(ws, err, ref);

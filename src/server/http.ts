@@ -106,7 +106,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     }),
   );
 
-  app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.connections }));
+  app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.presence.connections }));
 
   app.post("/api/register", async (c) => {
     const { username, password } = await jsonBody(c, credentials);

@@ -1,20 +1,25 @@
 /**
- * The hub knows this node's sockets: who is online, how many members of each room are online,
- * and which sockets are catching up on a room. It turns bus envelopes into Bun topic publishes.
+ * The hub delivers to this node's sockets: it caps connections, tracks which sockets are catching
+ * up on a room, and turns bus envelopes into Bun topic publishes. Who is online is presence.ts.
  *
  * Invariant: a socket is either catching up on a room (not subscribed; live envelopes are
  * buffered for it) or subscribed to the room's topic, never both. The switch from one to the
  * other happens in one synchronous step, so no envelope is lost or sent twice in between.
  */
 import type { Server, ServerWebSocket } from "bun";
-import type { BusEnvelope } from "../bus/bus.ts";
-import { CLOSE } from "../protocol/index.ts";
+import { type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
+import { CLOSE, type UserRef } from "../protocol/index.ts";
 import type { Session } from "./auth.ts";
+import type { Presence } from "./presence.ts";
 import type { TokenBucket } from "./rate-limit.ts";
 
 export interface ConnectionData {
   id: number;
   session: Session;
+  /** The session's user, for presence. */
+  user: UserRef;
+  /** This connection asked to be shown as away. */
+  away: boolean;
   address: string;
   /** Rooms this socket receives: subscribed, or catching up (then listed in catchUp too). */
   rooms: Set<number>;
@@ -25,14 +30,11 @@ export interface ConnectionData {
   drainWaiters: (() => void)[];
   /** The user's rooms when the socket was accepted; seeds presence. */
   memberships: number[];
+  /** The last send still waiting for a lookup; later sends queue behind it. */
+  sendTail: Promise<void> | undefined;
 }
 
 export type Socket = ServerWebSocket<ConnectionData>;
-
-interface Presence {
-  sockets: Set<Socket>;
-  rooms: Set<number>;
-}
 
 export function topicOf(room: number): string {
   return `room:${room}`;
@@ -40,14 +42,15 @@ export function topicOf(room: number): string {
 
 export class Hub {
   private server: Server<ConnectionData> | undefined;
-  private readonly presence = new Map<number, Presence>();
   /** Open sockets plus accepted upgrades not yet open: the connection caps count both. */
   private readonly perUser = new Map<number, number>();
   private readonly perAddress = new Map<string, number>();
   private readonly catchingUp = new Map<number, Set<Socket>>();
-  private readonly roomOnline = new Map<number, number>();
 
-  constructor(private readonly caps: { perUser: number; perAddress: number }) {}
+  constructor(
+    readonly presence: Presence<Socket>,
+    private readonly caps: { perUser: number; perAddress: number },
+  ) {}
 
   bind(server: Server<ConnectionData>): void {
     this.server = server;
@@ -70,14 +73,7 @@ export class Hub {
   }
 
   opened(ws: Socket): void {
-    const userId = ws.data.session.user.id;
-    let p = this.presence.get(userId);
-    if (!p) {
-      p = { sockets: new Set(), rooms: new Set(ws.data.memberships) };
-      this.presence.set(userId, p);
-      for (const room of p.rooms) this.bump(room, 1);
-    }
-    p.sockets.add(ws);
+    this.presence.connected(ws, ws.data.memberships);
   }
 
   closed(ws: Socket): void {
@@ -85,44 +81,18 @@ export class Hub {
     for (const room of ws.data.catchUp.keys()) this.catchingUp.get(room)?.delete(ws);
     ws.data.catchUp.clear();
     for (const wake of ws.data.drainWaiters.splice(0)) wake();
-    const userId = ws.data.session.user.id;
-    this.release(userId, ws.data.address);
-    const p = this.presence.get(userId);
-    if (!p) return;
-    p.sockets.delete(ws);
-    if (p.sockets.size > 0) return;
-    this.presence.delete(userId);
-    for (const room of p.rooms) this.bump(room, -1);
-  }
-
-  private bump(room: number, by: number): void {
-    const n = (this.roomOnline.get(room) ?? 0) + by;
-    if (n <= 0) this.roomOnline.delete(room);
-    else this.roomOnline.set(room, n);
+    this.release(ws.data.user.id, ws.data.address);
+    this.presence.disconnected(ws);
   }
 
   memberJoined(userId: number, room: number): void {
-    const p = this.presence.get(userId);
-    if (p && !p.rooms.has(room)) {
-      p.rooms.add(room);
-      this.bump(room, 1);
-    }
+    this.presence.memberJoined(userId, room);
   }
 
   /** The user left the room: none of their sockets receive it any more. */
   memberLeft(userId: number, room: number): void {
-    const p = this.presence.get(userId);
-    if (!p) return;
-    for (const ws of p.sockets) this.detach(ws, room);
-    if (p.rooms.delete(room)) this.bump(room, -1);
-  }
-
-  online(room: number): number {
-    return this.roomOnline.get(room) ?? 0;
-  }
-
-  isOnline(userId: number): boolean {
-    return this.presence.has(userId);
+    for (const ws of this.presence.sockets(userId)) this.detach(ws, room);
+    this.presence.memberLeft(userId, room);
   }
 
   /** Starts buffering the room's live envelopes for this socket, which is not subscribed. */
@@ -172,18 +142,22 @@ export class Hub {
     if (ws.data.state === "open") ws.unsubscribe(topicOf(room));
   }
 
-  /** Called for every committed message from any node: buffer for catching-up sockets, publish. */
+  /**
+   * Called for every envelope from any node: buffered for catching-up sockets when it is a
+   * message, then published to the room's topic. Ephemeral frames (seq 0: presence, typing,
+   * notices) are never buffered or replayed: a socket catching up simply misses them.
+   */
   readonly deliver = (e: BusEnvelope): void => {
-    const waiting = this.catchingUp.get(e.room);
-    if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
+    if (e.seq !== EPHEMERAL_SEQ) {
+      const waiting = this.catchingUp.get(e.room);
+      if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
+    }
     this.server?.publish(topicOf(e.room), e.frame);
   };
 
   /** Closes every socket of a session (logout, revocation). */
   endSession(userId: number, tokenHash: string): void {
-    const p = this.presence.get(userId);
-    if (!p) return;
-    for (const ws of [...p.sockets]) {
+    for (const ws of this.presence.sockets(userId)) {
       if (ws.data.session.tokenHash === tokenHash) ws.close(CLOSE.SESSION_ENDED, "session ended");
     }
   }
@@ -191,27 +165,17 @@ export class Hub {
   /** Closes sockets whose session has expired; returns how many. */
   closeExpired(now: number): number {
     let n = 0;
-    for (const p of this.presence.values()) {
-      for (const ws of [...p.sockets]) {
-        if (ws.data.session.expiresAt <= now) {
-          ws.close(CLOSE.SESSION_ENDED, "session expired");
-          n++;
-        }
+    for (const ws of this.presence.everyone()) {
+      if (ws.data.session.expiresAt <= now) {
+        ws.close(CLOSE.SESSION_ENDED, "session expired");
+        n++;
       }
     }
     return n;
   }
 
   closeAll(code: number, reason: string): void {
-    for (const p of [...this.presence.values()]) {
-      for (const ws of [...p.sockets]) ws.close(code, reason);
-    }
-  }
-
-  get connections(): number {
-    let n = 0;
-    for (const p of this.presence.values()) n += p.sockets.size;
-    return n;
+    for (const ws of this.presence.everyone()) ws.close(code, reason);
   }
 }
 

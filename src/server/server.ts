@@ -8,17 +8,27 @@ import { SqliteStore } from "../../db/store-sqlite.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
-import { CLOSE, ParleyError, toErrorBody } from "../protocol/index.ts";
+import {
+  CLOSE,
+  ParleyError,
+  toErrorBody,
+  type UserRef,
+  type UserStatus,
+} from "../protocol/index.ts";
 import { Auth } from "./auth.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
 import type { Config } from "./config.ts";
 import { createWebSocketHandler } from "./connection.ts";
+import { Contacts } from "./contacts.ts";
+import { Devices } from "./devices.ts";
 import { bearer, createHttpApp } from "./http.ts";
-import { type ConnectionData, Hub } from "./hub.ts";
+import { type ConnectionData, Hub, type Socket } from "./hub.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
 import { createOriginPolicy } from "./origin.ts";
+import { Presence } from "./presence.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { TypingThrottle } from "./typing.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -28,6 +38,8 @@ export interface ServerDeps {
   bus?: Bus;
   log?: Logger;
   now?: () => number;
+  /** How long a user with no connection still shows as online. @default 5000 */
+  offlineGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -52,7 +64,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const log = deps.log ?? createLogger(config.logLevel);
   const store = deps.store ?? new SqliteStore(config.db);
   const bus = deps.bus ?? new LocalBus();
-  const hub = new Hub({
+  // Announcements go through the chat, created below; presence changes only after sockets open.
+  let announce: (user: UserRef, status: UserStatus, rooms: readonly number[]) => void = () => {};
+  const presence = new Presence<Socket>({
+    announce: (user, status, rooms) => announce(user, status, rooms),
+    ...(deps.offlineGraceMs !== undefined ? { offlineGraceMs: deps.offlineGraceMs } : {}),
+  });
+  const hub = new Hub(presence, {
     perUser: config.maxConnectionsPerUser,
     perAddress: config.maxConnectionsPerAddress,
   });
@@ -67,7 +85,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     loginBurst: config.loginBurst,
     signupBurst: config.signupBurst,
   });
-  const chat = new Chat({ store, bus, hub, queue, log, now });
+  const contacts = new Contacts(store, (id) => presence.status(id), now);
+  const devices = new Devices(store, now);
+  const typing = new TypingThrottle();
+  const chat = new Chat({ store, bus, hub, queue, contacts, log, now });
+  announce = (user, status, rooms) => {
+    for (const room of rooms) chat.publishEphemeral(room, { type: "presence", room, user, status });
+  };
   const app = createHttpApp({
     auth,
     chat,
@@ -82,6 +106,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     store,
     chat,
     hub,
+    contacts,
+    devices,
+    typing,
     log,
     now,
     version: VERSION,
@@ -108,6 +135,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       const data: ConnectionData = {
         id: nextConnection++,
         session,
+        user: session.user,
+        away: false,
         address,
         rooms: new Set(),
         catchUp: new Map(),
@@ -116,6 +145,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         state: "open",
         drainWaiters: [],
         memberships,
+        sendTail: undefined,
       };
       if (server.upgrade(req, { data })) return undefined;
     } catch (err) {
@@ -148,6 +178,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
 
   const sweep = setInterval(() => {
     hub.closeExpired(now());
+    typing.prune(now());
     auth.sweep().catch((err) => log.error("sweep.failed", errorFields(err)));
   }, SWEEP_MS);
   sweep.unref();

@@ -58,7 +58,7 @@ export async function joinRoom(base: string, token: string, room: number): Promi
 type Msg = ServerFrameOf<"msg">;
 /** Any client frame, with the request id optional (request() fills it in). */
 export type Request = ClientFrame extends infer F
-  ? F extends { id: string }
+  ? F extends { type: string }
     ? Omit<F, "id"> & { id?: string }
     : never
   : never;

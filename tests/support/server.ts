@@ -24,7 +24,12 @@ export interface TestServer extends RunningServer {
 /** A real server in this process, on a free port, with a fresh SQLite database. */
 export async function startTestServer(
   overrides: Partial<Config> = {},
-  extra: { now?: () => number; log?: Logger; store?: (path: string) => Store } = {},
+  extra: {
+    now?: () => number;
+    log?: Logger;
+    store?: (path: string) => Store;
+    offlineGraceMs?: number;
+  } = {},
 ): Promise<TestServer> {
   const dir = tempDir();
   const logs: string[] = [];
@@ -43,6 +48,7 @@ export async function startTestServer(
     log,
     ...(extra.now ? { now: extra.now } : {}),
     ...(extra.store ? { store: extra.store(config.db) } : {}),
+    ...(extra.offlineGraceMs !== undefined ? { offlineGraceMs: extra.offlineGraceMs } : {}),
   });
   return {
     ...server,

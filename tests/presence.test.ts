@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { ServerFrame, ServerFrameOf } from "../src/protocol/index.ts";
+import { type Account, api, connect, createRoom, joinRoom, register } from "./support/client.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
+
+const GRACE = 300;
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({}, { offlineGraceMs: GRACE });
+});
+afterAll(() => server.close());
+
+type Presence = ServerFrameOf<"presence">;
+const presenceOf = (frames: ServerFrame[], user: number) =>
+  frames
+    .filter((f): f is Presence => f.type === "presence" && f.user.id === user)
+    .map((f) => f.status);
+
+async function pair(): Promise<{ alice: Account; bob: Account; room: number }> {
+  const alice = await register(server.url);
+  const bob = await register(server.url);
+  const room = await createRoom(server.url, alice.token);
+  await joinRoom(server.url, bob.token, room);
+  return { alice, bob, room };
+}
+
+async function statusOf(viewer: Account, room: number, user: number): Promise<string | undefined> {
+  const res = await api<{ members: { id: number; status: string }[] }>(
+    server.url,
+    "GET",
+    `/api/rooms/${room}/members`,
+    undefined,
+    viewer.token,
+  );
+  return res.body.members.find((m) => m.id === user)?.status;
+}
+
+describe("presence", () => {
+  it("keeps a user online while either of two connections is open", async () => {
+    const { alice, bob, room } = await pair();
+    const watcher = await connect(server.wsUrl, alice.token);
+    await watcher.request({ type: "join", room });
+    const phone = await connect(server.wsUrl, bob.token);
+    const laptop = await connect(server.wsUrl, bob.token);
+    await watcher.waitFor((f) => f.type === "presence" && f.user.id === bob.user.id);
+    expect(await statusOf(alice, room, bob.user.id)).toBe("online");
+
+    await phone.close();
+    await Bun.sleep(GRACE * 3);
+    expect(await statusOf(alice, room, bob.user.id)).toBe("online");
+    expect(presenceOf(watcher.frames, bob.user.id)).toEqual(["online"]);
+
+    await laptop.close();
+    await watcher.waitFor(
+      (f) => f.type === "presence" && f.user.id === bob.user.id && f.status === "offline",
+      5000,
+    );
+    expect(await statusOf(alice, room, bob.user.id)).toBe("offline");
+    expect(presenceOf(watcher.frames, bob.user.id)).toEqual(["online", "offline"]);
+    await watcher.close();
+  });
+
+  it("announces nothing when a user reconnects within the grace period", async () => {
+    const { alice, bob, room } = await pair();
+    const watcher = await connect(server.wsUrl, alice.token);
+    await watcher.request({ type: "join", room });
+    const first = await connect(server.wsUrl, bob.token);
+    await watcher.waitFor((f) => f.type === "presence" && f.user.id === bob.user.id);
+    await first.close();
+    const second = await connect(server.wsUrl, bob.token);
+    await Bun.sleep(GRACE * 3);
+    expect(presenceOf(watcher.frames, bob.user.id)).toEqual(["online"]);
+    await Promise.all([second.close(), watcher.close()]);
+  });
+
+  it("shows a user away only while every connection is away", async () => {
+    const { alice, bob, room } = await pair();
+    const a = await connect(server.wsUrl, bob.token);
+    const b = await connect(server.wsUrl, bob.token);
+    expect(await a.request({ type: "status", status: "away" })).toMatchObject({ type: "ok" });
+    expect(await statusOf(alice, room, bob.user.id)).toBe("online");
+    await b.request({ type: "status", status: "away" });
+    expect(await statusOf(alice, room, bob.user.id)).toBe("away");
+    await b.request({ type: "status", status: "online" });
+    expect(await statusOf(alice, room, bob.user.id)).toBe("online");
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("announces joins and leaves live, and never stores them as messages", async () => {
+    const alice = await register(server.url);
+    const bob = await register(server.url);
+    const room = await createRoom(server.url, alice.token);
+    const watcher = await connect(server.wsUrl, alice.token);
+    await watcher.request({ type: "join", room });
+    await joinRoom(server.url, bob.token, room);
+    await api(server.url, "POST", `/api/rooms/${room}/leave`, undefined, bob.token);
+    await watcher.waitFor((f) => f.type === "notice" && f.event === "left");
+    const notices = watcher.frames.filter((f): f is ServerFrameOf<"notice"> => f.type === "notice");
+    expect(notices.map((n) => [n.event, n.user.id])).toEqual([
+      ["joined", bob.user.id],
+      ["left", bob.user.id],
+    ]);
+    const history = await api<{ messages: unknown[] }>(
+      server.url,
+      "GET",
+      `/api/rooms/${room}/messages`,
+      undefined,
+      alice.token,
+    );
+    expect(history.body.messages).toEqual([]);
+    // A later reader resumes from seq 0 and is not replayed any of it.
+    const late = await connect(server.wsUrl, alice.token);
+    await late.request({ type: "resume", rooms: [{ room, after: 0 }] });
+    expect(late.frames.filter((f) => f.type === "notice" || f.type === "msg")).toEqual([]);
+    await Promise.all([watcher.close(), late.close()]);
+  });
+});
+
+describe("typing", () => {
+  it("relays at most one notice per user and room every 3 s, to the others in the room", async () => {
+    const { alice, bob, room } = await pair();
+    const a = await connect(server.wsUrl, alice.token);
+    const b = await connect(server.wsUrl, bob.token);
+    await a.request({ type: "join", room });
+    await b.request({ type: "join", room });
+    for (let i = 0; i < 10; i++) b.raw(JSON.stringify({ type: "typing", room }));
+    await a.waitFor((f) => f.type === "typing");
+    await b.request({ type: "ping" });
+    await a.request({ type: "ping" });
+    expect(a.frames.filter((f) => f.type === "typing")).toEqual([
+      { type: "typing", room, user: bob.user },
+    ]);
+    // Sending a message ends the typing: the next keystroke is relayed at once.
+    await b.request({ type: "send", room, cid: "t1", body: "done typing" });
+    b.raw(JSON.stringify({ type: "typing", room }));
+    await a.waitFor(
+      (f) => f.type === "typing" && a.frames.filter((x) => x.type === "typing").length === 2,
+    );
+    const history = await api<{ messages: { body: string }[] }>(
+      server.url,
+      "GET",
+      `/api/rooms/${room}/messages`,
+      undefined,
+      alice.token,
+    );
+    expect(history.body.messages.map((m) => m.body)).toEqual(["done typing"]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("refuses typing in a room one is not in, quoting the id if given", async () => {
+    const alice = await register(server.url);
+    const outsider = await register(server.url);
+    const room = await createRoom(server.url, alice.token);
+    const o = await connect(server.wsUrl, outsider.token);
+    expect(await o.request({ type: "typing", room })).toMatchObject({
+      type: "error",
+      code: "NOT_MEMBER",
+    });
+    await o.close();
+  });
+});
