@@ -106,13 +106,9 @@ describe("rooms over HTTP", () => {
     const id = await createRoom(server.url, alice.token);
     await api(server.url, "POST", `/api/rooms/${id}/join`, undefined, bob.token);
     const ws = await connect(server.wsUrl, alice.token);
-    const res = await api<{ members: { id: number; name: string; online: boolean; status: string }[] }>(
-      server.url,
-      "GET",
-      `/api/rooms/${id}/members`,
-      undefined,
-      bob.token,
-    );
+    const res = await api<{
+      members: { id: number; name: string; online: boolean; status: string }[];
+    }>(server.url, "GET", `/api/rooms/${id}/members`, undefined, bob.token);
     expect(res.body.members).toContainEqual({
       id: alice.user.id,
       name: alice.user.name,

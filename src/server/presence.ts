@@ -123,8 +123,14 @@ export class Presence<S extends PresenceSocket> {
       clearTimeout(p.offlineTimer);
       p.offlineTimer = undefined;
     }
-    if (now === p.announced) return this.forgetIfGone(p);
-    if (now !== "offline") return this.announce(p, now);
+    if (now === p.announced) {
+      this.forgetIfGone(p);
+      return;
+    }
+    if (now !== "offline") {
+      this.announce(p, now);
+      return;
+    }
     p.offlineTimer = setTimeout(() => {
       p.offlineTimer = undefined;
       if (this.status(p.user.id) === "offline") this.announce(p, "offline");
