@@ -6,7 +6,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
 import { RedisClient } from "bun";
 import type { BusEnvelope } from "../src/bus/bus.ts";
-import { decodeEnvelope, encodeEnvelope, RedisBus } from "../src/bus/bus-redis.ts";
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  RedisBus,
+  type RedisBusOptions,
+} from "../src/bus/bus-redis.ts";
 import {
   assertReachable,
   killRedisClients,
@@ -34,8 +39,16 @@ class Node {
     readonly name: string,
     readonly prefix: string,
     url = REDIS_URL,
+    options: Partial<RedisBusOptions> = {},
   ) {
-    this.bus = new RedisBus({ url, prefix, node: name, backoffMs: 50, backoffCapMs: 500 });
+    this.bus = new RedisBus({
+      url,
+      prefix,
+      node: name,
+      backoffMs: 50,
+      backoffCapMs: 500,
+      ...options,
+    });
   }
 
   start() {
@@ -97,6 +110,40 @@ describe.skipIf(redis.skip)("RedisBus across nodes", () => {
       expect(n.got).toHaveLength(202);
     }
     expect(c.got.find((e) => e.room === 1 && e.seq === 7)).toEqual(envelope(1, 7));
+  });
+
+  it("delivers a burst far larger than its outbox bound while the link is up", async () => {
+    const small = new Node("small", prefix, REDIS_URL, { outboxMax: 10 });
+    await small.start();
+    try {
+      for (let seq = 1; seq <= 2000; seq++) small.bus.publish(envelope(10, seq));
+      await waitFor(() => c.seqs(10).length >= 2000, "node C to receive the burst");
+      expect(c.seqs(10)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+      expect(small.bus.droppedCount).toBe(0);
+    } finally {
+      await small.bus.close();
+    }
+  });
+
+  it("keeps only the newest envelopes up to its bound during an outage", async () => {
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    const cut = new Node("bounded", prefix, `redis://${target.hostname}:${proxy.port}`, {
+      outboxMax: 3,
+    });
+    try {
+      await cut.start();
+      await proxy.down();
+      await waitFor(() => cut.bus.state === "down", "the outage");
+      for (let seq = 1; seq <= 10; seq++) cut.bus.publish(envelope(11, seq));
+      expect(cut.bus.droppedCount).toBe(7);
+      await proxy.up();
+      await waitFor(() => c.seqs(11).length >= 3, "node C to receive what was kept");
+      expect(c.seqs(11)).toEqual([8, 9, 10]);
+    } finally {
+      await cut.bus.close();
+      await proxy.close();
+    }
   });
 
   it("keeps deployments with another prefix apart", async () => {

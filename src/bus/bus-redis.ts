@@ -130,13 +130,8 @@ export class RedisBus implements Bus {
   publish(envelope: BusEnvelope): void {
     if (this._state === "closed" || this._state === "idle") return;
     this.outbox.push(encodeEnvelope(envelope));
-    if (this.outbox.length > this.o.outboxMax && this.outbox.length > this.inFlight) {
-      this.outbox.splice(this.inFlight, 1);
-      if (this.dropped++ % 1000 === 0) {
-        this.o.log?.warn("bus.outbox_full", { dropped: this.dropped, max: this.o.outboxMax });
-      }
-    }
     this.pump();
+    this.trim();
   }
 
   async close(): Promise<void> {
@@ -147,6 +142,21 @@ export class RedisBus implements Bus {
     this.deliver = undefined;
     this.outbox = [];
     this.inFlight = 0;
+  }
+
+  /**
+   * Bounds what waits unsent while the link is down, dropping the oldest. Envelopes already
+   * handed to a live link are not counted: a burst while up must never be dropped.
+   */
+  private trim(): void {
+    const excess = this.outbox.length - this.inFlight - this.o.outboxMax;
+    if (excess <= 0) return;
+    this.outbox.splice(this.inFlight, excess);
+    const before = this.dropped;
+    this.dropped += excess;
+    if (Math.floor(before / 1000) !== Math.floor(this.dropped / 1000) || before === 0) {
+      this.o.log?.warn("bus.outbox_full", { dropped: this.dropped, max: this.o.outboxMax });
+    }
   }
 
   private isClosed(): boolean {
@@ -244,6 +254,7 @@ export class RedisBus implements Bus {
     this.unlink();
     // Whatever was in flight may or may not have reached Redis: send it again (at least once).
     this.inFlight = 0;
+    this.trim();
     void this.reconnect();
   }
 
