@@ -42,7 +42,7 @@ describe("the fuzzer against a real server", () => {
     expect(raised.stats.bystanderMessages).toBeGreaterThan(20);
     expect(defaults.stats.bystanderMessages).toBeGreaterThan(20);
     expect(raised.stats.http.total).toBeGreaterThan(100);
-  });
+  }, 120_000);
 
   // Known bug, found by the fuzzer: the live copy keeps a lone surrogate, SQLite stores U+FFFD.
   // Run with `bun test --todo tests/fuzz.test.ts`; it passes once the server rejects or
@@ -75,7 +75,14 @@ describe("the fuzzer against a real server", () => {
 
 describe("the generator", () => {
   it("makes the same frames from the same seed", () => {
-    const ctx = { lane: "t", rooms: [1, 2, 999], roomNames: ["general"], maxFrameBytes: 32_768 };
+    const ctx = {
+      lane: "t",
+      rooms: [1, 2, 999],
+      roomNames: ["general"],
+      userNames: ["alice"],
+      userIds: [1],
+      maxFrameBytes: 32_768,
+    };
     const a = new FrameGenerator(new Random(7), ctx);
     const b = new FrameGenerator(new Random(7), ctx);
     const c = new FrameGenerator(new Random(8), ctx);

@@ -25,7 +25,7 @@ describe("the soak against a server killed with SIGKILL", () => {
     expect(c.stored).toBe(c.sent);
     expect(c.delivered).toBe(c.expectedDeliveries);
     expect(c.delivered).toBeGreaterThan(c.stored);
-  });
+  }, 120_000);
 });
 
 describe("the soak's ledger", () => {

@@ -152,7 +152,10 @@ export class Bystander {
         if (f.ref !== undefined) this.replies.get(f.ref)?.(false);
         return;
       default:
-        violations.add({ invariant: "bystander-order", detail: `${name} got ${f.type}` });
+        // Presence, typing, notices, DM openings: valid frames about other things.
+        if ("ref" in f) {
+          violations.add({ invariant: "bystander-order", detail: `${name} got a ${f.type} reply` });
+        }
     }
   }
 

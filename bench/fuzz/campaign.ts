@@ -200,6 +200,8 @@ async function runProfile(
           lane: `${profile.name[0]}${i}`,
           rooms,
           roomNames,
+          userNames: [...[...accounts.values()].map((a) => a.user.name), "nobody-here", "BY_A"],
+          userIds: [...[...accounts.values()].map((a) => a.user.id), 999_999],
           maxFrameBytes: DEFAULTS.maxFrameBytes,
           ...(profile.mixes?.[i] ? { mix: profile.mixes[i] } : {}),
         }),

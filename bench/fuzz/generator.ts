@@ -17,6 +17,9 @@ export interface FrameContext {
   rooms: readonly number[];
   /** Room names worth aiming at, for join by name and create. */
   roomNames: readonly string[];
+  /** Users worth aiming at (DMs, contacts, blocks, devices): names and ids, some missing. */
+  userNames: readonly string[];
+  userIds: readonly number[];
   maxFrameBytes: number;
   /** Weights by kind, to override the default mix (e.g. mostly valid, to reach rate limits). */
   mix?: Partial<Record<FrameKind, number>>;
@@ -63,6 +66,18 @@ const TYPES = [
   "resume",
   "history",
   "members",
+  "typing",
+  "read",
+  "status",
+  "dm",
+  "contacts",
+  "contact_add",
+  "contact_remove",
+  "block",
+  "unblock",
+  "dm_policy",
+  "device",
+  "devices",
 ] as const;
 
 const JSON_EDGES: readonly string[] = [
@@ -235,9 +250,57 @@ export class FrameGenerator {
           limit: rng.chance(0.5) ? rng.int(1, 200) : undefined,
         });
       }
+      case "typing":
+      case "read":
+        // Notifications: the id is optional, and a success gets no reply.
+        return members({
+          type,
+          id: rng.chance(0.5) ? id : undefined,
+          room: this.room(),
+          seq: type === "read" ? this.seqValue() : undefined,
+        });
+      case "status":
+        return members({ type, id, status: rng.pick(["online", "away", "away", "offline"]) });
+      case "dm":
+        return members({ type, id, user: this.user(), after: rng.chance(0.3) ? 0 : undefined });
+      case "contact_add":
+      case "contact_remove":
+      case "block":
+      case "unblock":
+        return members({ type, id, user: this.user() });
+      case "dm_policy":
+        return members({ type, id, policy: rng.pick(["everyone", "contacts", "nobody"]) });
+      case "device":
+        return members({ type, id, bundle: this.bundle() });
+      case "devices":
+        return members({
+          type,
+          id,
+          users: Array.from({ length: rng.int(1, 4) }, () => rng.pick(this.ctx.userIds)),
+        });
+      case "contacts":
+        return members({ type, id });
       default:
         return members({ type: "members", id, room: this.room() });
     }
+  }
+
+  private user(): string {
+    return this.rng.pick(this.ctx.userNames);
+  }
+
+  /** Something shaped like a device bundle, with random keys: the server must refuse it cleanly. */
+  private bundle(): Record<string, unknown> {
+    const rng = this.rng;
+    const b64 = (n: number) => Buffer.from(rng.bytes(n)).toString("base64url");
+    return {
+      device: b64(16),
+      identity: b64(32),
+      signing: b64(32),
+      exchange: b64(32),
+      createdAt: rng.int(0, 2 ** 40),
+      signature: b64(64),
+    };
   }
 
   /** Lengths at, just under and just over every limit. */

@@ -50,6 +50,10 @@ interface Pending {
 /** One socket of a lane, and what it still owes. */
 class FuzzSocket {
   readonly byRef = new Map<string, Pending[]>();
+  /** Notifications without an id: each may be refused with an error quoting nothing. */
+  silent = 0;
+  /** Notifications with an id: answered only if refused, so never owed. */
+  readonly maybe = new Map<string, Pending[]>();
   readonly noRef: Pending[] = [];
   closeExpected: Pending | undefined;
   /** Frames refused by the decoder or rate limited: each costs the socket a strike. */
@@ -70,7 +74,14 @@ class FuzzSocket {
 
   expect(e: Expectation, input: string): void {
     const p = { e, input };
-    if (e.kind === "none") return;
+    if (e.kind === "none") {
+      this.silent++;
+      return;
+    }
+    if (e.kind === "maybe") {
+      this.maybe.set(e.ref, [...(this.maybe.get(e.ref) ?? []), p]);
+      return;
+    }
     if (e.kind === "close") this.closeExpected = p;
     else if (e.ref === undefined) this.noRef.push(p);
     else {
@@ -121,21 +132,14 @@ class FuzzSocket {
         violations.add({ invariant: "error-code", detail: problem, input: excerpt(text) });
       if (f.code === "RATE_LIMITED") this.strikes++;
       if (f.ref === undefined) {
-        const p = this.noRef.shift();
-        if (!p) {
-          violations.add({
-            invariant: "reply-match",
-            detail: "an error nobody asked for",
-            input: excerpt(text),
-          });
-        } else this.judge(p, f);
+        this.matchUnquoted(f, text);
         this.poke();
         return;
       }
     }
     const ref = "ref" in f ? f.ref : undefined;
     if (ref === undefined) return;
-    const list = this.byRef.get(ref);
+    const list = this.byRef.get(ref)?.length ? this.byRef.get(ref) : this.maybe.get(ref);
     if (!list || list.length === 0) {
       violations.add({
         invariant: "reply-match",
@@ -146,9 +150,34 @@ class FuzzSocket {
     }
     const fits = list.findIndex((p) => judgeReply(p.e, f) === undefined);
     const p = list.splice(Math.max(fits, 0), 1)[0] as Pending;
-    if (list.length === 0) this.byRef.delete(ref);
+    if (list.length === 0) {
+      this.byRef.delete(ref);
+      this.maybe.delete(ref);
+    }
     this.judge(p, f);
     this.poke();
+  }
+
+  /**
+   * An error quoting no id: the decoder's refusals come in the order the frames were sent, and
+   * a refused notification without an id (typing, read) may answer in between.
+   */
+  private matchUnquoted(f: ServerFrame, text: string): void {
+    const head = this.noRef[0];
+    const fitsHead = head !== undefined && judgeReply(head.e, f) === undefined;
+    if (!fitsHead && this.silent > 0) {
+      this.silent--;
+      return;
+    }
+    const p = this.noRef.shift();
+    if (p) this.judge(p, f);
+    else {
+      this.o.violations.add({
+        invariant: "reply-match",
+        detail: "an error nobody asked for",
+        input: excerpt(text),
+      });
+    }
   }
 
   private judge(p: Pending, f: ServerFrame): void {

@@ -10,6 +10,7 @@ import {
   ERRORS,
   type ErrorCode,
   HISTORY_PAGE_DEFAULT,
+  NOTIFICATIONS,
   type ServerFrame,
 } from "../../src/protocol/index.ts";
 import { HARD_FRAME_BYTES } from "./generator.ts";
@@ -22,7 +23,9 @@ export type Expectation =
   /** Past the hard limit: the socket is closed with 1009. */
   | { kind: "close"; code: 1009 }
   /** A valid frame without a request id (a notification): nothing to answer. */
-  | { kind: "none" };
+  | { kind: "none" }
+  /** A notification with an id: silent on success, an error quoting the id on refusal. */
+  | { kind: "maybe"; ref: string; frame: ClientFrame };
 
 // Partial: frame types added to the protocol later are judged only on quoting their id.
 const REPLY_TYPE: Partial<Record<ClientFrameType, ServerFrame["type"]>> = {
@@ -70,7 +73,10 @@ export function expectationFor(
   const decoded = decodeClientFrame(text, maxFrameBytes);
   if (decoded.ok) {
     const id = (decoded.frame as { id?: string }).id;
-    return id === undefined ? { kind: "none" } : { kind: "reply", ref: id, frame: decoded.frame };
+    if (id === undefined) return { kind: "none" };
+    if (NOTIFICATIONS.has(decoded.frame.type))
+      return { kind: "maybe", ref: id, frame: decoded.frame };
+    return { kind: "reply", ref: id, frame: decoded.frame };
   }
   return { kind: "error", ref: decoded.ref, code: decoded.error.code };
 }
@@ -92,6 +98,10 @@ export function errorFrameProblem(f: ServerFrame & { type: "error" }): string | 
 /** Whether `reply` is a correct answer to the expectation; a reason when it is not. */
 export function judgeReply(e: Expectation, reply: ServerFrame): string | undefined {
   if (e.kind === "none") return `a reply to a frame that asks for none: ${reply.type}`;
+  if (e.kind === "maybe") {
+    if (reply.type !== "error") return `a ${reply.type} reply to a notification`;
+    return reply.code === "RATE_LIMITED" || reply.code !== "INTERNAL" ? undefined : "INTERNAL";
+  }
   if (e.kind === "close") return `expected a 1009 close, got ${reply.type}`;
   if (e.kind === "error") {
     if (reply.type !== "error") return `expected error ${e.code}, got ${reply.type}`;
