@@ -96,10 +96,17 @@ describe("sending", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it("refuses empty, blank and over-long bodies with INVALID_MESSAGE, counting code points", async () => {
+  it("refuses empty, blank, over-long, NUL and lone-surrogate bodies with INVALID_MESSAGE, counting code points", async () => {
     const room = await createRoom(server.url, alice.token);
     const a = await connect(server.wsUrl, alice.token);
-    for (const body of ["", "   \n\t", "x".repeat(4001), "😀".repeat(4001)]) {
+    for (const body of [
+      "",
+      "   \n\t",
+      "x".repeat(4001),
+      "😀".repeat(4001),
+      "nul\u0000byte",
+      "half \ud83d",
+    ]) {
       expect(await a.request({ type: "send", room, cid: crypto.randomUUID(), body })).toMatchObject(
         {
           type: "error",

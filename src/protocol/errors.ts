@@ -27,7 +27,10 @@ export const ERRORS = {
   ROOM_NAME_TAKEN: { status: 409, message: "A room with that name already exists." },
   ROOM_NOT_FOUND: { status: 404, message: "No such room." },
   NOT_MEMBER: { status: 403, message: "You are not a member of that room." },
-  INVALID_MESSAGE: { status: 400, message: "Messages are 1 to 4000 characters." },
+  INVALID_MESSAGE: {
+    status: 400,
+    message: "Messages are 1 to 4000 characters of valid text (no NUL, no lone surrogates).",
+  },
   USER_NOT_FOUND: { status: 404, message: "No such user." },
   DM_REFUSED: { status: 403, message: "This person is not accepting your messages." },
   SEALED_ONLY: {

@@ -36,9 +36,13 @@ export function messageLength(body: string): number {
   return n;
 }
 
-/** 1 to 4000 code points, not all white space. Short bodies skip the count: units >= points. */
+/**
+ * 1 to 4000 code points, not all white space, valid Unicode (no lone surrogates, which storage
+ * would turn into U+FFFD, so history would differ from what was delivered) and no NUL (which
+ * PostgreSQL cannot store). Short bodies skip the count: UTF-16 units >= code points.
+ */
 export function isValidMessage(body: string): boolean {
-  if (body.trim().length === 0) return false;
+  if (body.trim().length === 0 || !body.isWellFormed() || body.includes("\u0000")) return false;
   if (body.length <= MESSAGE_MAX_CHARS) return true;
   return body.length <= 2 * MESSAGE_MAX_CHARS && messageLength(body) <= MESSAGE_MAX_CHARS;
 }

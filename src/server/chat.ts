@@ -109,6 +109,9 @@ export class Chat {
 
   async createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
     if (!ROOM_NAME_PATTERN.test(name)) throw new ParleyError("INVALID_ROOM_NAME");
+    if (!topic.isWellFormed() || topic.includes("\u0000")) {
+      throw new ParleyError("INVALID", "topic: not valid text");
+    }
     const room = await this.o.store.createRoom(name, topic.trim(), user.id, this.o.now());
     if (room === "taken") throw new ParleyError("ROOM_NAME_TAKEN");
     this.o.hub.memberJoined(user.id, room.id);
