@@ -7,11 +7,14 @@
  * other happens in one synchronous step, so no envelope is lost or sent twice in between.
  */
 import type { Server, ServerWebSocket } from "bun";
+import type { Store } from "../../db/store.ts";
 import { type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import { CLOSE, type UserRef } from "../protocol/index.ts";
 import type { Session } from "./auth.ts";
+import type { Logger } from "./log.ts";
 import type { Presence } from "./presence.ts";
 import type { TokenBucket } from "./rate-limit.ts";
+import { Sequencer } from "./sequencer.ts";
 
 export interface ConnectionData {
   id: number;
@@ -47,10 +50,20 @@ export class Hub {
   private readonly perAddress = new Map<string, number>();
   private readonly catchingUp = new Map<number, Set<Socket>>();
 
+  private readonly sequencer: Sequencer;
+
   constructor(
     readonly presence: Presence<Socket>,
     private readonly caps: { perUser: number; perAddress: number },
-  ) {}
+    order: { store: Store; log: Logger; holdMs?: number },
+  ) {
+    this.sequencer = new Sequencer({
+      ...order,
+      deliver: (e) => this.deliverInOrder(e),
+      listening: (room) =>
+        this.catchingUp.has(room) || (this.server?.subscriberCount(topicOf(room)) ?? 0) > 0,
+    });
+  }
 
   bind(server: Server<ConnectionData>): void {
     this.server = server;
@@ -116,6 +129,8 @@ export class Hub {
     const buffered = ws.data.catchUp.get(room);
     this.stopBuffering(ws, room);
     if (!buffered || ws.data.state === "closed") return { last: lastSent, buffered: 0 };
+    // In seq order already, unless the room was not yet ordered on this node (its first reader).
+    buffered.sort((x, y) => x.seq - y.seq);
     let last = lastSent;
     let sent = 0;
     for (const e of buffered) {
@@ -125,6 +140,7 @@ export class Hub {
       sent++;
     }
     ws.subscribe(topicOf(room));
+    this.sequencer.track(room, last);
     return { last, buffered: sent };
   }
 
@@ -143,17 +159,26 @@ export class Hub {
   }
 
   /**
-   * Called for every envelope from any node: buffered for catching-up sockets when it is a
-   * message, then published to the room's topic. Ephemeral frames (seq 0: presence, typing,
-   * notices) are never buffered or replayed: a socket catching up simply misses them.
+   * Called for every envelope from any node. Ephemeral frames (seq 0: presence, typing, notices)
+   * go straight to the room's topic and are never buffered or replayed; messages go through the
+   * sequencer first, which puts them in seq order and drops repeats.
    */
   readonly deliver = (e: BusEnvelope): void => {
-    if (e.seq !== EPHEMERAL_SEQ) {
-      const waiting = this.catchingUp.get(e.room);
-      if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
-    }
-    this.server?.publish(topicOf(e.room), e.frame);
+    if (e.seq === EPHEMERAL_SEQ) this.server?.publish(topicOf(e.room), e.frame);
+    else this.sequencer.accept(e);
   };
+
+  /** A message in seq order: buffered for the sockets catching up, published to the others. */
+  private deliverInOrder(e: BusEnvelope): void {
+    const waiting = this.catchingUp.get(e.room);
+    if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
+    this.server?.publish(topicOf(e.room), e.frame);
+  }
+
+  /** The bus was down and may have lost messages: fill every room read here from the store. */
+  resync(): Promise<void> {
+    return this.sequencer.resync();
+  }
 
   /** Closes every socket of a session (logout, revocation). */
   endSession(userId: number, tokenHash: string): void {
@@ -175,6 +200,7 @@ export class Hub {
   }
 
   closeAll(code: number, reason: string): void {
+    this.sequencer.close();
     for (const ws of this.presence.everyone()) ws.close(code, reason);
   }
 }

@@ -70,10 +70,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     announce: (user, status, rooms) => announce(user, status, rooms),
     ...(deps.offlineGraceMs !== undefined ? { offlineGraceMs: deps.offlineGraceMs } : {}),
   });
-  const hub = new Hub(presence, {
-    perUser: config.maxConnectionsPerUser,
-    perAddress: config.maxConnectionsPerAddress,
-  });
+  const hub = new Hub(
+    presence,
+    { perUser: config.maxConnectionsPerUser, perAddress: config.maxConnectionsPerAddress },
+    { store, log },
+  );
   const origins = createOriginPolicy(config.allowedOrigins);
   const tls = config.tlsCert !== "";
   const queue = new CommitQueue({ store, log });

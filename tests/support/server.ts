@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Store } from "../../db/store.ts";
+import type { Bus } from "../../src/bus/bus.ts";
 import { type Config, DEFAULTS } from "../../src/server/config.ts";
 import { createLogger, type Logger } from "../../src/server/log.ts";
 import { type RunningServer, startServer } from "../../src/server/server.ts";
@@ -28,6 +29,7 @@ export async function startTestServer(
     now?: () => number;
     log?: Logger;
     store?: (path: string) => Store;
+    bus?: Bus;
     offlineGraceMs?: number;
   } = {},
 ): Promise<TestServer> {
@@ -49,6 +51,7 @@ export async function startTestServer(
     ...(extra.now ? { now: extra.now } : {}),
     ...(extra.store ? { store: extra.store(config.db) } : {}),
     ...(extra.offlineGraceMs !== undefined ? { offlineGraceMs: extra.offlineGraceMs } : {}),
+    ...(extra.bus ? { bus: extra.bus } : {}),
   });
   return {
     ...server,

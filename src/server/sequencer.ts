@@ -1,0 +1,128 @@
+/**
+ * Puts each room's messages back in seq order before this node delivers them. With one node the
+ * bus is already in order and this is a counter per room; with many, two nodes commit seq 6 and 7
+ * and their publishes may cross, the bus may repeat an envelope after a reconnect, and a node may
+ * die between commit and publish. So: repeats are dropped, an early envelope is held, and a hole
+ * still open after holdMs is read from the store, which has every committed message.
+ *
+ * Only rooms someone on this node listens to are tracked; the others cost nothing.
+ */
+import type { Store } from "../../db/store.ts";
+import type { BusEnvelope } from "../bus/bus.ts";
+import { encodeFrame } from "../protocol/index.ts";
+import { errorFields, type Logger } from "./log.ts";
+
+interface RoomOrder {
+  /** The last seq delivered on this node. */
+  last: number;
+  /** Envelopes past a hole, by seq. */
+  held: Map<number, BusEnvelope>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  filling: boolean;
+}
+
+export interface SequencerOptions {
+  store: Store;
+  log: Logger;
+  /** Delivers an in-order envelope to this node's sockets. */
+  deliver: (e: BusEnvelope) => void;
+  /** Whether any socket on this node reads the room. */
+  listening: (room: number) => boolean;
+  /** How long a hole may stay open before it is read from the store. @default 250 */
+  holdMs?: number;
+}
+
+/** Most messages read from the store to fill one hole; a larger one is filled in steps. */
+const FILL_PAGE = 500;
+
+export class Sequencer {
+  private readonly rooms = new Map<number, RoomOrder>();
+  private readonly holdMs: number;
+
+  constructor(private readonly o: SequencerOptions) {
+    this.holdMs = o.holdMs ?? 250;
+  }
+
+  /** A socket went live in the room having everything up to `last`: start tracking from there. */
+  track(room: number, last: number): void {
+    if (!this.rooms.has(room)) {
+      this.rooms.set(room, { last, held: new Map(), timer: undefined, filling: false });
+    }
+  }
+
+  accept(e: BusEnvelope): void {
+    const order = this.rooms.get(e.room);
+    if (!order) {
+      // Nobody here reads the room yet; whoever attaches later replays from the store.
+      this.o.deliver(e);
+      return;
+    }
+    if (!this.o.listening(e.room) && order.held.size === 0 && !order.filling) {
+      // Everyone here left: forget the room rather than keep a stale counter.
+      this.forget(e.room, order);
+      this.o.deliver(e);
+      return;
+    }
+    if (e.seq <= order.last || order.held.has(e.seq)) return;
+    order.held.set(e.seq, e);
+    this.release(e.room, order);
+  }
+
+  /** The bus lost messages (an outage): read every tracked room's tail from the store. */
+  async resync(): Promise<void> {
+    await Promise.all([...this.rooms.keys()].map((room) => this.fill(room)));
+  }
+
+  private release(room: number, order: RoomOrder): void {
+    for (let next = order.held.get(order.last + 1); next; next = order.held.get(order.last + 1)) {
+      order.held.delete(next.seq);
+      order.last = next.seq;
+      this.o.deliver(next);
+    }
+    if (order.held.size === 0) {
+      if (order.timer !== undefined) clearTimeout(order.timer);
+      order.timer = undefined;
+      return;
+    }
+    order.timer ??= setTimeout(() => {
+      order.timer = undefined;
+      this.fill(room);
+    }, this.holdMs);
+  }
+
+  private async fill(room: number): Promise<void> {
+    const order = this.rooms.get(room);
+    if (!order || order.filling) return;
+    order.filling = true;
+    try {
+      for (;;) {
+        const missing = await this.o.store.messagesAfter(room, order.last, FILL_PAGE);
+        for (const m of missing) {
+          if (m.seq > order.last && !order.held.has(m.seq)) {
+            order.held.set(m.seq, { room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
+          }
+        }
+        const before = order.last;
+        this.release(room, order);
+        if (missing.length < FILL_PAGE || order.last === before) break;
+      }
+    } catch (err) {
+      this.o.log.error("sequencer.fill_failed", { room, ...errorFields(err) });
+      order.timer ??= setTimeout(() => {
+        order.timer = undefined;
+        this.fill(room);
+      }, this.holdMs * 4);
+    } finally {
+      order.filling = false;
+    }
+  }
+
+  private forget(room: number, order: RoomOrder): void {
+    if (order.timer !== undefined) clearTimeout(order.timer);
+    this.rooms.delete(room);
+  }
+
+  close(): void {
+    for (const [room, order] of this.rooms) this.forget(room, order);
+  }
+}
