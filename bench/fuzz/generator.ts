@@ -227,7 +227,12 @@ export class FrameGenerator {
           type,
           id,
           room: this.room(),
-          cid: rng.chance(0.8) ? `${id}c` : `dup${rng.int(0, 20)}`,
+          cid: rng.weighted([
+            [16, () => `${id}c`],
+            [3, () => `dup${rng.int(0, 20)}`],
+            // Distinct cids that differ only in a lone surrogate: each must be its own message.
+            [1, () => `lone${rng.int(0, 3)}${rng.pick(["\ud800", "\udbff", "\udc00", "\udfff"])}`],
+          ])(),
           body: this.body(),
         });
       case "resume":

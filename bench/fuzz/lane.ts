@@ -64,6 +64,8 @@ class FuzzSocket {
   constructor(
     readonly ws: WebSocket,
     private readonly o: LaneOptions,
+    /** Every cid this lane's user has sent in a valid send, with how often: across sockets. */
+    private readonly cids: Map<string, number>,
   ) {}
 
   get owed(): number {
@@ -191,6 +193,17 @@ class FuzzSocket {
       return;
     }
     const sent = p.e.kind === "reply" && p.e.frame.type === "send" ? p.e.frame : undefined;
+    // A duplicate must be one: this user sent this very cid before. Otherwise a new message
+    // was acked and thrown away.
+    if (sent && f.type === "ack" && f.duplicate && (this.cids.get(sent.cid) ?? 0) < 2) {
+      this.o.violations.add({
+        invariant: "false-duplicate",
+        detail: `a first send of a cid was acked as a duplicate of room ${f.room} seq ${f.seq}`,
+        input: p.input,
+        sent: sent.cid,
+        stored: f.cid,
+      });
+    }
     if (sent && typeof sent.body === "string" && f.type === "ack" && !f.duplicate) {
       this.o.acked.push({
         room: f.room,
@@ -220,12 +233,12 @@ class FuzzSocket {
   }
 }
 
-async function open(o: LaneOptions): Promise<FuzzSocket> {
+async function open(o: LaneOptions, cids: Map<string, number>): Promise<FuzzSocket> {
   for (let attempt = 1; ; attempt++) {
     const ws = new WebSocket(o.wsUrl, {
       headers: { authorization: `Bearer ${o.token}` },
     } as unknown as string[]);
-    const socket = new FuzzSocket(ws, o);
+    const socket = new FuzzSocket(ws, o, cids);
     const hello = await new Promise<string | undefined>((resolve) => {
       ws.onmessage = (e) => {
         ws.onmessage = (m) => socket.receive(String(m.data));
@@ -248,7 +261,8 @@ async function open(o: LaneOptions): Promise<FuzzSocket> {
 export async function runLane(o: LaneOptions): Promise<void> {
   const windowMax = o.windowMax ?? 16;
   const answerMs = o.answerMs ?? 10_000;
-  let socket = await open(o);
+  const cids = new Map<string, number>();
+  let socket = await open(o, cids);
   let sent = 0;
   while (sent < o.frames) {
     const window = Math.min(o.frames - sent, o.rng.int(1, windowMax));
@@ -258,9 +272,12 @@ export async function runLane(o: LaneOptions): Promise<void> {
       if (socket.strikes > STRIKES) await socket.settled(answerMs);
       if (socket.closed || socket.ws.readyState !== WebSocket.OPEN) {
         await socket.settled(answerMs);
-        socket = await open(o);
+        socket = await open(o, cids);
       }
       const e = expectationFor(frame.data, o.maxFrameBytes);
+      if (e.kind === "reply" && e.frame.type === "send") {
+        cids.set(e.frame.cid, (cids.get(e.frame.cid) ?? 0) + 1);
+      }
       socket.expect(e, excerpt(frame.data));
       socket.ws.send(frame.data);
       o.stats.sent.add(frame.kind);
@@ -276,7 +293,7 @@ export async function runLane(o: LaneOptions): Promise<void> {
         });
       }
       socket.ws.close(1000);
-      socket = await open(o);
+      socket = await open(o, cids);
     }
   }
   await socket.settled(answerMs);

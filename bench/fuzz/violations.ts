@@ -27,7 +27,8 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
     summary:
       "A body or cid with a lone UTF-16 surrogate (JSON \\ud800) is acked and delivered live as " +
       "sent, but SQLite stores it as U+FFFD, so history, resume and the store disagree with the " +
-      "live copy.",
+      "live copy; and two cids differing only in a lone surrogate collide, so the second " +
+      "message is acked as a duplicate of the first and never stored.",
     matches: (v) =>
       v.sent !== undefined &&
       v.stored !== undefined &&
