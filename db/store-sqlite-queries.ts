@@ -1,0 +1,180 @@
+/**
+ * The SQLite store's statements, prepared once per connection: every query the store runs, and
+ * the row shapes they return. Parameterized only.
+ */
+import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
+import type { DmPolicy, Message } from "../src/protocol/index.ts";
+import type { MembershipRecord, RoomRecord, UserRecord } from "./store.ts";
+
+export interface MessageRow {
+  room: number;
+  seq: number;
+  ts: number;
+  sender: number;
+  name: string;
+  cid: string;
+  body: string;
+  sealed: number;
+}
+
+const MESSAGE_COLUMNS =
+  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed";
+const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
+  (SELECT count(*) FROM members WHERE room_id = r.id) AS members`;
+
+export function toMessage(row: MessageRow): Message {
+  const m: Message = {
+    room: row.room,
+    seq: row.seq,
+    ts: row.ts,
+    from: { id: row.sender, name: row.name },
+    cid: row.cid,
+    body: row.sealed ? "" : row.body,
+  };
+  if (row.sealed) m.envelope = JSON.parse(row.body);
+  return m;
+}
+
+export type Queries = ReturnType<typeof prepare>;
+
+export function prepare(db: Database) {
+  const s = <R, P extends SQLQueryBindings[]>(sql: string): Statement<R, P> =>
+    db.query<R, P>(sql) as Statement<R, P>;
+  return {
+    insertUser: s<{ id: number }, [string, string, string, number]>(
+      `INSERT INTO users (name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name_key) DO NOTHING RETURNING id`,
+    ),
+    findUser: s<UserRecord, [string]>(
+      "SELECT id, name, password_hash AS passwordHash FROM users WHERE name_key = ?",
+    ),
+    insertSession: s<never, [string, number, number, number]>(
+      "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    ),
+    findSession: s<{ id: number; name: string; expiresAt: number }, [string, number]>(
+      `SELECT u.id, u.name, s.expires_at AS expiresAt FROM sessions s
+       JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+    ),
+    deleteSession: s<never, [string]>("DELETE FROM sessions WHERE token_hash = ?"),
+    deleteExpired: s<never, [number]>("DELETE FROM sessions WHERE expires_at <= ?"),
+    insertRoom: s<{ id: number }, [string, string, string, number, number]>(
+      `INSERT INTO rooms (name, name_key, topic, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (name_key) DO NOTHING RETURNING id`,
+    ),
+    findRoom: s<RoomRecord, [number]>(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = ?`),
+    findRoomByName: s<RoomRecord, [string]>(
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.name_key = ? AND r.kind = 'room'`,
+    ),
+    listRooms: s<RoomRecord, []>(
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' ORDER BY r.name_key`,
+    ),
+    findUserById: s<{ id: number; name: string }, [number]>(
+      "SELECT id, name FROM users WHERE id = ?",
+    ),
+    memberships: s<MembershipRecord, [number, number]>(
+      `SELECT m.room_id AS room, m.last_read AS lastRead,
+         (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
+            AND x.seq > m.last_read AND x.sender_id != m.user_id LIMIT ?)) AS unread
+       FROM members m WHERE m.user_id = ?`,
+    ),
+    markRead: s<never, [number, number, number]>(
+      `UPDATE members SET last_read = max(last_read, min(?, (SELECT last_seq FROM rooms WHERE id = room_id)))
+       WHERE room_id = ? AND user_id = ?`,
+    ),
+    findDm: s<{ room: number }, [number, number]>(
+      "SELECT room_id AS room FROM dms WHERE user_a = ? AND user_b = ?",
+    ),
+    insertDmRoom: s<{ id: number }, [string, string, number, number]>(
+      `INSERT INTO rooms (kind, name, name_key, topic, created_by, created_at)
+       VALUES ('dm', ?, ?, '', ?, ?) RETURNING id`,
+    ),
+    insertDm: s<never, [number, number, number]>(
+      "INSERT INTO dms (user_a, user_b, room_id) VALUES (?, ?, ?)",
+    ),
+    dmUsers: s<{ a: number; b: number }, [number]>(
+      "SELECT user_a AS a, user_b AS b FROM dms WHERE room_id = ?",
+    ),
+    listDms: s<RoomRecord & { peerId: number; peerName: string }, [number, number, number]>(
+      `SELECT ${ROOM_COLUMNS}, p.id AS peerId, p.name AS peerName FROM dms d
+       JOIN rooms r ON r.id = d.room_id
+       JOIN users p ON p.id = CASE WHEN d.user_a = ? THEN d.user_b ELSE d.user_a END
+       WHERE d.user_a = ? OR d.user_b = ? ORDER BY r.last_seq DESC`,
+    ),
+    addContact: s<never, [number, number, number]>(
+      "INSERT INTO contacts (user_id, contact_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    removeContact: s<never, [number, number]>(
+      "DELETE FROM contacts WHERE user_id = ? AND contact_id = ?",
+    ),
+    contactsOf: s<{ id: number; name: string }, [number]>(
+      `SELECT u.id, u.name FROM contacts c JOIN users u ON u.id = c.contact_id
+       WHERE c.user_id = ? ORDER BY u.name_key`,
+    ),
+    isContact: s<{ one: number }, [number, number]>(
+      "SELECT 1 AS one FROM contacts WHERE user_id = ? AND contact_id = ?",
+    ),
+    block: s<never, [number, number, number]>(
+      "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    unblock: s<never, [number, number]>("DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?"),
+    blockedBy: s<{ id: number; name: string }, [number]>(
+      `SELECT u.id, u.name FROM blocks b JOIN users u ON u.id = b.blocked_id
+       WHERE b.user_id = ? ORDER BY u.name_key`,
+    ),
+    hasBlocked: s<{ one: number }, [number, number]>(
+      "SELECT 1 AS one FROM blocks WHERE user_id = ? AND blocked_id = ?",
+    ),
+    dmPolicy: s<{ policy: DmPolicy }, [number]>(
+      "SELECT dm_policy AS policy FROM users WHERE id = ?",
+    ),
+    setDmPolicy: s<never, [string, number]>("UPDATE users SET dm_policy = ? WHERE id = ?"),
+    countDevices: s<{ n: number }, [number, string]>(
+      "SELECT count(*) AS n FROM devices WHERE user_id = ? AND device_id != ?",
+    ),
+    putDevice: s<never, [number, string, string, number, number]>(
+      `INSERT INTO devices (user_id, device_id, bundle, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, device_id) DO UPDATE SET bundle = excluded.bundle,
+         updated_at = excluded.updated_at`,
+    ),
+    devicesOf: s<{ bundle: string }, [number]>(
+      "SELECT bundle FROM devices WHERE user_id = ? ORDER BY created_at, device_id",
+    ),
+    roomExists: s<{ one: number }, [number]>("SELECT 1 AS one FROM rooms WHERE id = ?"),
+    insertMember: s<never, [number, number, number]>(
+      "INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    deleteMember: s<never, [number, number]>(
+      "DELETE FROM members WHERE room_id = ? AND user_id = ?",
+    ),
+    isMember: s<{ one: number }, [number, number]>(
+      "SELECT 1 AS one FROM members WHERE room_id = ? AND user_id = ?",
+    ),
+    roomsOf: s<{ room: number }, [number]>("SELECT room_id AS room FROM members WHERE user_id = ?"),
+    membersOf: s<{ id: number; name: string }, [number]>(
+      `SELECT u.id, u.name FROM members m JOIN users u ON u.id = m.user_id
+       WHERE m.room_id = ? ORDER BY u.name_key`,
+    ),
+    hasClientId: s<{ one: number }, [number, string]>(
+      "SELECT 1 AS one FROM messages WHERE sender_id = ? AND client_id = ?",
+    ),
+    findByClientId: s<MessageRow, [number, string]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
+       WHERE m.sender_id = ? AND m.client_id = ?`,
+    ),
+    bumpSeq: s<{ seq: number }, [number]>(
+      "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq",
+    ),
+    insertMessage: s<never, [number, number, number, string, string, number, number]>(
+      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    messagesAfter: s<MessageRow, [number, number, number]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
+       WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+    ),
+    messagesBefore: s<MessageRow, [number, number, number]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
+       WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+    ),
+  };
+}
