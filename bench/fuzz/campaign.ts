@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULTS } from "../../src/server/config.ts";
-import { type Account, createRoom, joinRoom, listRooms, register } from "./api.ts";
+import { listRooms } from "./api.ts";
 import { Bystander, converse } from "./bystander.ts";
 import { ChildServer } from "./child-server.ts";
 import { type FrameContext, FrameGenerator } from "./generator.ts";
@@ -25,6 +25,8 @@ import {
   readMessages,
 } from "./store-check.ts";
 import { Violations } from "./violations.ts";
+import { runWireLane } from "./wire-lane.ts";
+import { buildWorld } from "./world.ts";
 
 export interface FuzzOptions {
   seed: number;
@@ -117,29 +119,10 @@ async function runProfile(
   log(`fuzz: ${profile.name} limits: ${frames} frames at ${base}`);
   let monitor: ReturnType<typeof setInterval> | undefined;
   try {
-    // Accounts and rooms. Names depend on the seed only, so a rerun builds the same world.
-    const tag = rng.int(0, 36 ** 4).toString(36);
-    const names = [
-      "by-a",
-      "by-b",
-      ...Array.from({ length: laneCount }, (_, i) => `fz-${i}`),
-      "fz-http",
-    ];
-    const accounts = new Map<string, Account>();
-    await Promise.all(
-      names.map(async (n) =>
-        accounts.set(n, await register(base, `${n}-${tag}`.replace(/-/g, "_"))),
-      ),
-    );
-    const acct = (n: string) => accounts.get(n) as Account;
-    const byRoom = await createRoom(base, acct("by-a").token, `bystand-${tag}`);
-    await joinRoom(base, acct("by-b").token, byRoom.id);
-    const laneRooms: number[] = [];
-    for (let i = 0; i < laneCount; i++) {
-      laneRooms.push((await createRoom(base, acct(`fz-${i}`).token, `fuzz-${tag}-${i}`)).id);
-    }
-    const rooms = [...laneRooms, byRoom.id, 999_999, 0];
-    const roomNames = [`bystand-${tag}`, `fuzz-${tag}-0`, "no-such-room", `BYSTAND-${tag}`];
+    const world = await buildWorld(base, rng, laneCount);
+    const acct = world.account;
+    const byRoom = world.bystanderRoom;
+    const { rooms, roomNames } = world;
 
     const pair = [
       await Bystander.connect({
@@ -187,7 +170,19 @@ async function runProfile(
 
     const acked: AckedMessage[] = [];
     const t0 = performance.now();
-    const per = Math.floor(frames / laneCount);
+    // A twentieth of the frames are malformed framing, sent byte by byte by the wire lane.
+    const wireFrames = Math.round(frames / 20);
+    const wire = runWireLane({
+      name: "fz-wire",
+      wsUrl: server.wsUrl,
+      token: acct("fz-wire").token,
+      rng: rng.fork("wire"),
+      frames: wireFrames,
+      violations,
+      stats,
+    });
+    const laneFrames = frames - wireFrames;
+    const per = Math.floor(laneFrames / laneCount);
     const lanes = Array.from({ length: laneCount }, (_, i) => {
       const lane = `fz-${i}`;
       const account = acct(lane);
@@ -200,13 +195,13 @@ async function runProfile(
           lane: `${profile.name[0]}${i}`,
           rooms,
           roomNames,
-          userNames: [...[...accounts.values()].map((a) => a.user.name), "nobody-here", "BY_A"],
-          userIds: [...[...accounts.values()].map((a) => a.user.id), 999_999],
+          userNames: world.userNames,
+          userIds: world.userIds,
           maxFrameBytes: DEFAULTS.maxFrameBytes,
           ...(profile.mixes?.[i] ? { mix: profile.mixes[i] } : {}),
         }),
         rng: rng.fork(`${lane}-windows`),
-        frames: i === laneCount - 1 ? frames - per * (laneCount - 1) : per,
+        frames: i === laneCount - 1 ? laneFrames - per * (laneCount - 1) : per,
         maxFrameBytes: DEFAULTS.maxFrameBytes,
         violations,
         stats,
@@ -226,7 +221,7 @@ async function runProfile(
       stats,
       stop: () => !fuzzing,
     });
-    const laneResults = await Promise.allSettled(lanes);
+    const laneResults = await Promise.allSettled([...lanes, wire]);
     const elapsedMs = performance.now() - t0;
     for (const r of laneResults) {
       if (r.status === "rejected") {

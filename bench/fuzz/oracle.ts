@@ -44,10 +44,20 @@ const REPLY_TYPE: Partial<Record<ClientFrameType, ServerFrame["type"]>> = {
 const REFUSALS: Partial<Record<ClientFrameType, readonly ErrorCode[]>> = {
   ping: [],
   rooms: [],
-  create: ["INVALID_ROOM_NAME", "ROOM_NAME_TAKEN"],
+  create: ["INVALID_ROOM_NAME", "ROOM_NAME_TAKEN", "INVALID"],
   join: ["ROOM_NOT_FOUND"],
   leave: ["ROOM_NOT_FOUND", "NOT_MEMBER"],
-  send: ["INVALID_MESSAGE", "NOT_MEMBER", "ROOM_NOT_FOUND", "BUSY"],
+  // INVALID, SEALED_ONLY, BAD_ENVELOPE, DM_REFUSED: a body where an envelope belongs, or back.
+  send: [
+    "INVALID_MESSAGE",
+    "NOT_MEMBER",
+    "ROOM_NOT_FOUND",
+    "BUSY",
+    "INVALID",
+    "SEALED_ONLY",
+    "BAD_ENVELOPE",
+    "DM_REFUSED",
+  ],
   resume: [],
   history: ["INVALID", "NOT_MEMBER", "ROOM_NOT_FOUND"],
   members: ["NOT_MEMBER", "ROOM_NOT_FOUND"],

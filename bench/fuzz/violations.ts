@@ -25,10 +25,9 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
   {
     id: "lone-surrogates",
     summary:
-      "A body or cid with a lone UTF-16 surrogate (JSON \\ud800) is acked and delivered live as " +
-      "sent, but SQLite stores it as U+FFFD, so history, resume and the store disagree with the " +
-      "live copy; and two cids differing only in a lone surrogate collide, so the second " +
-      "message is acked as a duplicate of the first and never stored.",
+      "A cid with a lone UTF-16 surrogate (JSON \\ud800) is acked as sent but stored with U+FFFD, " +
+      "so two cids that differ only in a lone surrogate collide: the second message is acked " +
+      "as a duplicate of the first and never stored. (Bodies were fixed: now INVALID_MESSAGE.)",
     matches: (v) =>
       v.sent !== undefined &&
       v.stored !== undefined &&
