@@ -6,7 +6,8 @@ import { SoakClient } from "../bench/soak/soak-client.ts";
 
 describe("the soak against a server killed with SIGKILL", () => {
   it("loses and duplicates nothing while 10 clients send through repeated kills and restarts", async () => {
-    // Seed 34 plans kills about 4, 5 and 7 s in, so at least two land inside the 10 s.
+    // Seed 34 plans kills about 4, 5 and 7 s after the clients start connecting: at least two
+    // land inside the run.
     const report = await runSoak({ seed: 34, clients: 10, seconds: 10, killEvery: 3, rate: 2 });
     const c = report.counts;
     expect(c.examples).toEqual([]);

@@ -59,7 +59,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const rate = o.rate ?? 1;
   const dir = mkdtempSync(join(tmpdir(), "parley-soak-"));
   const db = join(dir, "parley.db");
-  const args = ["--rate", "100", "--burst", "200"];
+  // The server's own limits: a client typing faster than them must still lose nothing.
+  const args: string[] = [];
   let server = await ChildServer.start({ db, args });
   const serverErrors: string[] = [];
   const clients: SoakClient[] = [];
@@ -81,9 +82,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const mine = roomCount === 1 ? rooms : [rooms[i % roomCount], rooms[(i + 1) % roomCount]];
       clients.push(new SoakClient(acct, server.url, mine as { id: number; name: string }[]));
     }
-    await Promise.all(clients.map((c) => c.start()));
-    log(`soak: ${o.clients} clients in ${roomCount} rooms at ${server.url}`);
-
+    // The killer starts before the clients connect and join: setup is no safe harbour.
     const started = Date.now();
     killer = new Killer(server, {
       db,
@@ -93,8 +92,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       started,
     });
     killer.start();
+    await Promise.all(clients.map((c) => c.start()));
+    log(`soak: ${o.clients} clients in ${roomCount} rooms at ${server.url}`);
     // Steady typing: each client on its own seeded jittered clock.
-    const until = started + o.seconds * 1000;
+    const until = Date.now() + o.seconds * 1000;
     await Promise.all(
       clients.map(async (c, i) => {
         const r = rng.fork(`client-${i}`);
