@@ -1,15 +1,18 @@
 #!/usr/bin/env bun
 /**
  * parley: the terminal client. The only module that reads argv and the environment; it picks
- * the command, resolves the server and the config directory, and hands typed values down.
+ * the command, resolves the servers, the config directory and the TLS trust (reading the --ca
+ * file), and hands typed values down.
  */
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import pkg from "./package.json" with { type: "json" };
 import { runInteractive } from "./src/client/app.ts";
 import { parseArgs, USAGE } from "./src/client/args.ts";
 import * as scripts from "./src/client/scripts.ts";
 import { SessionStore } from "./src/client/session-store.ts";
+import { createTransport, type Trust } from "./src/client/transport.ts";
 
 const DEFAULT_SERVER = "http://127.0.0.1:3000";
 
@@ -31,7 +34,41 @@ switch (command.kind) {
 
 const configHome = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
 const sessions = new SessionStore(join(configHome, "parley"));
-const server = parsed.server ?? sessions.currentServer() ?? DEFAULT_SERVER;
+const servers = parsed.servers ?? sessions.currentServers() ?? [DEFAULT_SERVER];
+
+// TLS trust: --insecure, else --ca, else the CA remembered from login, else the system's.
+// Never a silent downgrade: an untrusted certificate is refused unless --insecure says otherwise.
+const caPath = parsed.ca !== undefined ? resolve(parsed.ca) : sessions.get(servers)?.ca;
+let trust: Trust = { kind: "system" };
+if (parsed.insecure) {
+  process.stderr.write(
+    "parley: warning: --insecure: the server's certificate is not checked, so anyone on the " +
+      "network path can read and change this session. Use it for development only.\n",
+  );
+  trust = { kind: "insecure" };
+} else if (caPath !== undefined) {
+  const pem = readCa(caPath, parsed.ca !== undefined);
+  trust = { kind: "ca", pem };
+}
+const transport = createTransport(trust);
+
+/** The CA file's text, or exit 2 with the reason: a bad --ca must not fall back to anything. */
+function readCa(path: string, given: boolean): string {
+  const flag = given ? "--ca" : "the CA remembered from login";
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? String(err);
+    console.error(`parley: cannot read ${flag} file ${path} (${code}).`);
+    process.exit(2);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    console.error(`parley: ${flag} file ${path} holds no PEM certificate (BEGIN CERTIFICATE).`);
+    process.exit(2);
+  }
+  return pem;
+}
 
 // `parley tail | head` closes the pipe: that is a normal way to stop, not an error.
 process.stdout.on("error", () => process.exit(0));
@@ -44,7 +81,9 @@ const io: scripts.ScriptIo = {
   err: (text) => process.stderr.write(`${text}\n`),
   readStdin: () => Bun.stdin.text(),
 };
-const context: scripts.ScriptContext = { server, sessions, io };
+// The CA in use is remembered with the session at login, so later commands need no --ca.
+const ca = parsed.insecure ? undefined : caPath;
+const context: scripts.ScriptContext = { servers, sessions, io, transport, ...(ca ? { ca } : {}) };
 
 let code: number;
 try {
@@ -63,8 +102,10 @@ try {
       break;
     case "interactive":
       code = await runInteractive({
-        server,
+        servers,
         sessions,
+        transport,
+        ...(ca ? { ca } : {}),
         input: process.stdin,
         output: process.stdout,
         error: (text) => process.stderr.write(`${text}\n`),

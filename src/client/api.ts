@@ -1,9 +1,14 @@
 /**
  * The HTTP half of the protocol: accounts, sessions and room lists. Like the connection layer it
- * uses only fetch, so the browser client can share it. Failures come back as values: a coded
- * error from the server, or "unreachable" when there was no answer at all.
+ * uses only fetch (injected, so the terminal can pass one that trusts a private CA), so the
+ * browser client can share it. Failures come back as values: a coded error from the server,
+ * "unreachable" when there was no answer at all, or "certificate" when TLS refused the server.
+ *
+ * Given several nodes of one deployment, a request nobody answered goes to the next node, and
+ * the node that answered is used first from then on.
  */
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
+import { type CertificateProblem, certificateProblem, certificateText } from "./certificate.ts";
 
 export interface Issued {
   user: UserRef;
@@ -13,17 +18,59 @@ export interface Issued {
 
 export type ApiFailure =
   | { kind: "error"; status: number; code: string; message: string; retryAfter?: number }
-  | { kind: "unreachable"; message: string };
+  | { kind: "unreachable"; message: string }
+  | { kind: "certificate"; server: string; problem: CertificateProblem };
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; failure: ApiFailure };
 
 export class Api {
+  private readonly servers: readonly string[];
+  /** The node tried first: the last one that answered. */
+  private node = 0;
+
   constructor(
-    readonly server: string,
+    servers: string | readonly string[],
     private readonly fetchFn: typeof fetch = globalThis.fetch.bind(globalThis),
-  ) {}
+  ) {
+    this.servers = typeof servers === "string" ? [servers] : servers;
+    if (this.servers.length === 0) throw new Error("Api needs at least one server");
+  }
+
+  /** The node in use: the one that answered last (the first, until one has). */
+  get server(): string {
+    return this.servers[this.node] as string;
+  }
 
   private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<ApiResult<T>> {
+    let failure: ApiFailure | undefined;
+    for (let tried = 0; tried < this.servers.length; tried++) {
+      const node = (this.node + tried) % this.servers.length;
+      const result = await this.callNode<T>(
+        this.servers[node] as string,
+        method,
+        path,
+        body,
+        token,
+      );
+      // Only "nobody answered" moves on: a refusal is the deployment's answer, and a
+      // certificate failure is a problem to report, not to route around.
+      if (!result.ok && result.failure.kind === "unreachable") {
+        failure ??= result.failure;
+        continue;
+      }
+      this.node = node;
+      return result;
+    }
+    return { ok: false, failure: failure as ApiFailure };
+  }
+
+  private async callNode<T>(
+    server: string,
     method: string,
     path: string,
     body?: unknown,
@@ -34,13 +81,15 @@ export class Api {
     if (token) headers.authorization = `Bearer ${token}`;
     let res: Response;
     try {
-      res = await this.fetchFn(new URL(path, this.server), {
+      res = await this.fetchFn(new URL(path, server), {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (err) {
+      const problem = certificateProblem(err);
+      if (problem) return { ok: false, failure: { kind: "certificate", server, problem } };
       return { ok: false, failure: { kind: "unreachable", message: unreachableText(err) } };
     }
     const text = await res.text().catch(() => "");
@@ -104,6 +153,7 @@ function unreachableText(err: unknown): string {
 
 /** One line a user can read for any failure. */
 export function failureText(f: ApiFailure, server: string): string {
+  if (f.kind === "certificate") return certificateText(f.server, f.problem);
   if (f.kind === "unreachable")
     return `Cannot reach the Parley server at ${server} (${f.message}).`;
   const wait = f.retryAfter !== undefined ? ` Try again in ${f.retryAfter} s.` : "";

@@ -9,13 +9,19 @@ import { Connection } from "./connection.ts";
 import { askRetry, type MenuIo, pickRoom, welcome } from "./menus.ts";
 import type { SavedSession, SessionStore } from "./session-store.ts";
 import { createStyle, type Style } from "./style.ts";
+import type { Transport } from "./transport.ts";
 
 /** Narrower than this, the chat's lines and the menus' hints stop making sense. */
 export const MIN_COLUMNS = 40;
 
 export interface InteractiveOptions {
-  server: string;
+  /** The nodes of one deployment, tried in turn. */
+  servers: string[];
   sessions: SessionStore;
+  /** fetch and WebSocket with the TLS trust chosen on the command line. */
+  transport: Transport;
+  /** The --ca path (absolute), remembered with the session at login. */
+  ca?: string;
   input: NodeJS.ReadStream;
   output: NodeJS.WriteStream;
   /** Where "cannot run here" messages go (stderr): stdout may not be a terminal. */
@@ -42,7 +48,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
     return 2;
   }
   const io: MenuIo = { input: o.input, output: o.output };
-  const api = new Api(o.server);
+  const api = new Api(o.servers, o.transport.fetch);
   const style = createStyle(o.color);
   p.intro(style.bold("Parley"), io);
   for (;;) {
@@ -66,15 +72,19 @@ async function signIn(
   io: MenuIo,
 ): Promise<SavedSession | "quit" | "failed"> {
   for (;;) {
-    const saved = o.sessions.get(o.server);
+    const saved = o.sessions.get(o.servers);
     const probe = saved ? await api.me(saved.token) : await api.health();
     if (!probe.ok) {
       const f = probe.failure;
       if (saved && f.kind === "error" && f.status === 401) {
-        o.sessions.forget(o.server);
+        o.sessions.forget(o.servers);
         p.log.warn("Your saved session has ended. Please log in again.", io);
+      } else if (f.kind === "certificate") {
+        // Retrying cannot help: the fix is a flag on the next start, so say which and stop.
+        p.log.error(failureText(f, api.server), io);
+        return "failed";
       } else {
-        if (await askRetry(failureText(f, o.server), io)) continue;
+        if (await askRetry(failureText(f, o.servers.join(", ")), io)) continue;
         return "failed";
       }
     } else if (saved) {
@@ -83,7 +93,7 @@ async function signIn(
     }
     const issued = await welcome(api, io);
     if (issued === "cancel") return "quit";
-    o.sessions.save(o.server, issued);
+    o.sessions.save(o.servers, { ...issued, ...(o.ca ? { ca: o.ca } : {}) });
     p.log.success(`Logged in as ${issued.user.name}.`, io);
     return issued;
   }
@@ -96,7 +106,12 @@ async function chat(
   style: Style,
   session: SavedSession,
 ): Promise<Step> {
-  const conn = new Connection({ server: o.server, token: session.token });
+  const conn = new Connection({
+    server: o.servers,
+    token: session.token,
+    fetch: o.transport.fetch,
+    WebSocket: o.transport.WebSocket,
+  });
   conn.start();
   try {
     for (;;) {
@@ -105,10 +120,10 @@ async function chat(
       if (choice.kind === "quit") return "quit";
       if (choice.kind === "logout") {
         const result = await api.logout(session.token);
-        o.sessions.forget(o.server);
+        o.sessions.forget(o.servers);
         if (!result.ok)
           p.log.warn(
-            `Could not revoke the session on the server: ${failureText(result.failure, o.server)}`,
+            `Could not revoke the session on the server: ${failureText(result.failure, api.server)}`,
             io,
           );
         p.log.success("Logged out.", io);
@@ -123,7 +138,7 @@ async function chat(
       });
       if (outcome === "quit") return "quit";
       if (outcome === "session-ended") {
-        o.sessions.forget(o.server);
+        o.sessions.forget(o.servers);
         return "login";
       }
     }

@@ -1,4 +1,5 @@
 /** The command line, parsed into one typed command. Only client.ts calls this. */
+import { parseServerList } from "./server-url.ts";
 
 export type Command =
   | { kind: "interactive" }
@@ -12,8 +13,12 @@ export type Command =
 
 export interface ParsedArgs {
   command: Command;
-  /** --server, when given. */
-  server: string | undefined;
+  /** Every --server, split at commas, as base URLs (wss:// read as https://), when given. */
+  servers: string[] | undefined;
+  /** --ca FILE: a private CA to trust, as given (client.ts reads it). */
+  ca: string | undefined;
+  /** --insecure: skip certificate verification (development only; client.ts warns). */
+  insecure: boolean;
 }
 
 export const USAGE = `Usage:
@@ -25,21 +30,31 @@ export const USAGE = `Usage:
   parley logout [--server URL]                forget the saved session and revoke it
   parley --version | --help
 
+Options for every command:
+  --server URL[,URL...]  the server: http(s):// or ws(s)://; several nodes of one
+                         deployment, comma-separated or repeated, are tried in turn
+  --ca FILE              also trust this CA certificate (PEM), for a private CA
+  --insecure             do not verify the server's certificate (development only)
+
 The server defaults to the one last logged in to, then http://127.0.0.1:3000.
 Sessions are kept in $XDG_CONFIG_HOME/parley (or ~/.config/parley).`;
 
-const FLAGS_WITH_VALUE = new Set(["--server", "--user", "--room", "--since", "--timeout"]);
-const SWITCHES = new Set(["--password-stdin", "--json"]);
+const FLAGS_WITH_VALUE = new Set(["--server", "--user", "--room", "--since", "--timeout", "--ca"]);
+const SWITCHES = new Set(["--password-stdin", "--json", "--insecure"]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const values = new Map<string, string>();
   const switches = new Set<string>();
   const positional: string[] = [];
-  let server: string | undefined;
-  const fail = (message: string): ParsedArgs => ({
-    command: { kind: "error", message },
-    server,
+  const serverValues: string[] = [];
+  let servers: string[] | undefined;
+  const result = (command: Command): ParsedArgs => ({
+    command,
+    servers,
+    ca: values.get("--ca"),
+    insecure: switches.has("--insecure"),
   });
+  const fail = (message: string): ParsedArgs => result({ kind: "error", message });
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -47,8 +62,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       positional.push(...argv.slice(i + 1));
       break;
     }
-    if (arg === "--help" || arg === "-h") return { command: { kind: "help" }, server };
-    if (arg === "--version" || arg === "-v") return { command: { kind: "version" }, server };
+    if (arg === "--help" || arg === "-h") return result({ kind: "help" });
+    if (arg === "--version" || arg === "-v") return result({ kind: "version" });
     if (!arg.startsWith("--") || arg === "-") {
       positional.push(arg);
       continue;
@@ -60,36 +75,33 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     } else if (FLAGS_WITH_VALUE.has(name)) {
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || value === "") return fail(`${name} needs a value`);
-      if (name === "--server") server = value;
+      if (name === "--server") serverValues.push(value);
       else values.set(name, value);
     } else {
       return fail(`unknown option ${name}`);
     }
   }
-  if (server !== undefined) {
-    try {
-      const url = new URL(server);
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
-    } catch {
-      return fail(`--server must be an http:// or https:// URL, not "${server}"`);
-    }
+  if (serverValues.length > 0) {
+    const list = parseServerList(serverValues);
+    if (!list.ok) return fail(list.message);
+    servers = list.servers;
+  }
+  if (values.has("--ca") && switches.has("--insecure")) {
+    return fail("--ca and --insecure do not go together: --insecure checks no certificate at all");
   }
 
   const [sub, ...rest] = positional;
   const room = values.get("--room");
   switch (sub) {
     case undefined:
-      return { command: { kind: "interactive" }, server };
+      return result({ kind: "interactive" });
     case "login":
       if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
-      return {
-        command: {
-          kind: "login",
-          user: values.get("--user"),
-          passwordStdin: switches.has("--password-stdin"),
-        },
-        server,
-      };
+      return result({
+        kind: "login",
+        user: values.get("--user"),
+        passwordStdin: switches.has("--password-stdin"),
+      });
     case "send": {
       if (!room) return fail("send needs --room NAME");
       const timeout = values.get("--timeout") ?? "30";
@@ -97,10 +109,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         return fail("--timeout must be a whole number of seconds, at least 1");
       }
       const text = rest.length > 0 ? rest.join(" ") : undefined;
-      return {
-        command: { kind: "send", room, text, timeoutSeconds: Number(timeout) },
-        server,
-      };
+      return result({ kind: "send", room, text, timeoutSeconds: Number(timeout) });
     }
     case "tail": {
       if (!room) return fail("tail needs --room NAME");
@@ -109,19 +118,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (since !== undefined && !/^\d+$/.test(since)) {
         return fail("--since must be a message sequence number (0 or more)");
       }
-      return {
-        command: {
-          kind: "tail",
-          room,
-          json: switches.has("--json"),
-          since: since === undefined ? undefined : Number(since),
-        },
-        server,
-      };
+      return result({
+        kind: "tail",
+        room,
+        json: switches.has("--json"),
+        since: since === undefined ? undefined : Number(since),
+      });
     }
     case "logout":
       if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
-      return { command: { kind: "logout" }, server };
+      return result({ kind: "logout" });
     default:
       return fail(`unknown command "${sub}"`);
   }

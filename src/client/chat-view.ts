@@ -9,7 +9,7 @@ import type { Connection, Status } from "./connection.ts";
 import { parseKeys } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
 import { formatMessage } from "./message-format.ts";
-import { statusText } from "./status-text.ts";
+import { reconnectingText, statusText } from "./status-text.ts";
 import type { Style } from "./style.ts";
 import { sanitize, wrap } from "./text-layout.ts";
 
@@ -113,10 +113,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
         const at = Date.now() + s.delayMs;
         const tick = () => {
           const left = Math.max(0, Math.ceil((at - Date.now()) / 1000));
-          setStatus(
-            `reconnecting (attempt ${s.attempt}, next try in ${left} s): ${s.reason}`,
-            "warn",
-          );
+          setStatus(reconnectingText(s, left), "warn");
           screen.render();
         };
         tick();
@@ -127,7 +124,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
         wasOffline = false;
         setStatus(statusText(s), "ok");
         note(
-          `Back online: ${s.caughtUp} missed ${s.caughtUp === 1 ? "message" : "messages"} caught up.`,
+          `Back online${s.server ? ` on ${s.server}` : ""}: ${s.caughtUp} missed ${s.caughtUp === 1 ? "message" : "messages"} caught up.`,
           "ok",
         );
         return;

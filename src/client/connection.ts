@@ -3,8 +3,12 @@
  * backoff, resumes each room from its last seq, fills gaps from history, and retries unacked
  * sends with their original cid. Messages reach listeners once per room, in seq order.
  *
- * It runs in browsers as is: no node: imports, the global WebSocket (or an injected one), and
- * the token in the `?token=` query parameter, because browsers cannot set headers on a socket.
+ * Given several nodes of one deployment (they share the database, so seqs and sessions hold on
+ * all of them), each reconnect goes to the next node in turn, and resume works on any of them.
+ *
+ * It runs in browsers as is: no node: imports, the global WebSocket and fetch (or injected
+ * ones: the terminal passes ones that trust a private CA), and the token in the `?token=` query
+ * parameter, because browsers cannot set headers on a socket.
  */
 import {
   type ClientFrame,
@@ -21,6 +25,7 @@ import {
   type UserRef,
 } from "../protocol/index.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
+import { certificateProblem, certificateText } from "./certificate.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { Outbox, type OutboxItem } from "./outbox.ts";
 
@@ -28,11 +33,12 @@ export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | 
 
 export type StopReason = "closed" | "session-ended" | "refused";
 
+/** `server` is set only with several nodes: the node connected to, or the one tried next. */
 export type Status =
   | { kind: "connecting" }
-  | { kind: "connected"; user: UserRef }
-  | { kind: "reconnecting"; attempt: number; delayMs: number; reason: string }
-  | { kind: "back-online"; caughtUp: number }
+  | { kind: "connected"; user: UserRef; server?: string }
+  | { kind: "reconnecting"; attempt: number; delayMs: number; reason: string; server?: string }
+  | { kind: "back-online"; caughtUp: number; server?: string }
   | { kind: "stopped"; reason: StopReason; message: string };
 
 /** How a message reached us: live, or while catching up after a (re)connect or a gap. */
@@ -62,8 +68,11 @@ export interface ConnectionEvents {
 }
 
 export interface ConnectionOptions {
-  /** The server's base URL, http(s)://host:port. */
-  server: string;
+  /**
+   * The server's base URL, http(s)://host:port, or the URLs of several nodes of one deployment,
+   * tried in this order.
+   */
+  server: string | readonly string[];
   token: string;
   clock?: Clock;
   random?: () => number;
@@ -131,6 +140,9 @@ export class Connection {
   private readonly random: () => number;
   private readonly WS: typeof WebSocket;
   private readonly fetch: typeof fetch;
+  private readonly servers: readonly string[];
+  /** Index into servers of the node in use, or tried next while reconnecting. */
+  private node = 0;
   private readonly listeners: Listeners = {
     message: new Set(),
     status: new Set(),
@@ -163,6 +175,18 @@ export class Connection {
     this.random = o.random ?? Math.random;
     this.WS = o.WebSocket ?? globalThis.WebSocket;
     this.fetch = o.fetch ?? globalThis.fetch.bind(globalThis);
+    this.servers = typeof o.server === "string" ? [o.server] : [...o.server];
+    if (this.servers.length === 0) throw new Error("Connection needs at least one server");
+  }
+
+  /** The node in use, or the one tried next while reconnecting. */
+  get server(): string {
+    return this.servers[this.node] as string;
+  }
+
+  /** `{ server }` when there are several nodes to tell apart, else nothing. */
+  private where(): { server?: string } {
+    return this.servers.length > 1 ? { server: this.server } : {};
   }
 
   get state(): ConnectionState {
@@ -388,9 +412,9 @@ export class Connection {
     this.greeted = false;
     let ws: WebSocket;
     try {
-      ws = new this.WS(webSocketUrl(this.o.server, this.o.token));
+      ws = new this.WS(webSocketUrl(this.server, this.o.token));
     } catch {
-      this.stop("refused", `The server address ${this.o.server} is not valid.`);
+      this.stop("refused", `The server address ${this.server} is not valid.`);
       return;
     }
     this.ws = ws;
@@ -423,17 +447,27 @@ export class Connection {
     };
   }
 
-  /** The socket never opened: a refused token looks the same as a server that is down. */
+  /**
+   * The socket never opened: a refused token, an untrusted certificate and a server that is
+   * down all look the same to a WebSocket, so ask over HTTP which it was.
+   */
   private async refusedOrDown(ws: WebSocket): Promise<void> {
+    const server = this.server;
     let status = 0;
     try {
-      const res = await this.fetch(new URL("/api/me", this.o.server), {
+      const res = await this.fetch(new URL("/api/me", server), {
         headers: { authorization: `Bearer ${this.o.token}` },
       });
       status = res.status;
       await res.body?.cancel();
-    } catch {
-      // Unreachable: treated as down below.
+    } catch (err) {
+      // A certificate we do not trust will not become trusted by retrying: stop and say why.
+      const problem = certificateProblem(err);
+      if (problem && ws === this.ws) {
+        this.stop("refused", certificateText(server, problem));
+        return;
+      }
+      // Otherwise unreachable: treated as down below.
     }
     if (ws !== this.ws) return;
     if (status === 401) this.stop("session-ended", "Your session has ended: log in again.");
@@ -469,7 +503,8 @@ export class Connection {
         else this.answer(f.ref, f);
         break;
       default:
-        this.answer(f.ref, f);
+        // Replies quote a request; anything else is a push this client does not use yet.
+        if ("ref" in f) this.answer(f.ref, f);
     }
   }
 
@@ -519,8 +554,11 @@ export class Connection {
     for (const t of this.rooms.values()) if (t.filling) return;
     this.catchUp = undefined;
     this._state = "open";
-    if (this.everOpen) this.emit("status", { kind: "back-online", caughtUp: c.count });
-    else this.emit("status", { kind: "connected", user: this._user as UserRef });
+    if (this.everOpen) {
+      this.emit("status", { kind: "back-online", caughtUp: c.count, ...this.where() });
+    } else {
+      this.emit("status", { kind: "connected", user: this._user as UserRef, ...this.where() });
+    }
     this.everOpen = true;
     for (const w of this.openWaiters.splice(0)) w.resolve();
     this.pump();
@@ -635,9 +673,17 @@ export class Connection {
     if (ws !== this.ws || this._state === "closed") return;
     this.detach();
     this.attempt++;
+    // The next node in turn: a node that just failed is the least likely to answer now.
+    this.node = (this.node + 1) % this.servers.length;
     const delayMs = backoffDelay(this.attempt, this.random, this.o.backoff);
     this._state = "reconnecting";
-    this.emit("status", { kind: "reconnecting", attempt: this.attempt, delayMs, reason });
+    this.emit("status", {
+      kind: "reconnecting",
+      attempt: this.attempt,
+      delayMs,
+      reason,
+      ...this.where(),
+    });
     this.retryTimer = this.clock.setTimeout(() => {
       if (this._state === "reconnecting") this.connect();
     }, delayMs);

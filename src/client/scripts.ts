@@ -7,6 +7,7 @@ import { Api, failureText } from "./api.ts";
 import { Connection, RequestError } from "./connection.ts";
 import type { SessionStore } from "./session-store.ts";
 import { statusText } from "./status-text.ts";
+import type { Transport } from "./transport.ts";
 
 export interface ScriptIo {
   out(text: string): void;
@@ -16,14 +17,24 @@ export interface ScriptIo {
 }
 
 export interface ScriptContext {
-  server: string;
+  /** The nodes of one deployment, tried in turn. */
+  servers: string[];
   sessions: SessionStore;
   io: ScriptIo;
+  /** fetch and WebSocket with the TLS trust chosen on the command line. */
+  transport: Transport;
+  /** The --ca path (absolute), remembered with the session at login. */
+  ca?: string;
+}
+
+/** The nodes as the user typed them: for messages and suggested commands. */
+function shown(c: ScriptContext): string {
+  return c.servers.join(",");
 }
 
 function notLoggedIn(c: ScriptContext): number {
   c.io.err(
-    `parley: not logged in to ${c.server}. Run: parley login --server ${c.server} --user NAME --password-stdin`,
+    `parley: not logged in to ${shown(c)}. Run: parley login --server ${shown(c)} --user NAME --password-stdin`,
   );
   return 1;
 }
@@ -47,42 +58,47 @@ export async function login(
     c.io.err("parley: no password on standard input");
     return 2;
   }
-  const api = new Api(c.server);
+  const api = new Api(c.servers, c.transport.fetch);
   const result = await api.login(user, password);
   if (!result.ok) {
-    c.io.err(`parley: ${failureText(result.failure, c.server)}`);
+    c.io.err(`parley: ${failureText(result.failure, shown(c))}`);
     return 1;
   }
-  c.sessions.save(c.server, result.value);
-  c.io.err(`Logged in to ${c.server} as ${result.value.user.name}.`);
+  c.sessions.save(c.servers, { ...result.value, ...(c.ca ? { ca: c.ca } : {}) });
+  c.io.err(`Logged in to ${api.server} as ${result.value.user.name}.`);
   return 0;
 }
 
 export async function logout(c: ScriptContext): Promise<number> {
-  const saved = c.sessions.get(c.server);
+  const saved = c.sessions.get(c.servers);
   if (!saved) {
-    c.io.err(`parley: not logged in to ${c.server}.`);
+    c.io.err(`parley: not logged in to ${shown(c)}.`);
     return 0;
   }
-  const result = await new Api(c.server).logout(saved.token);
-  c.sessions.forget(c.server);
-  if (!result.ok && result.failure.kind === "unreachable") {
+  const result = await new Api(c.servers, c.transport.fetch).logout(saved.token);
+  c.sessions.forget(c.servers);
+  if (!result.ok && result.failure.kind !== "error") {
     c.io.err(
-      `parley: forgot the session, but could not revoke it: ${failureText(result.failure, c.server)}`,
+      `parley: forgot the session, but could not revoke it: ${failureText(result.failure, shown(c))}`,
     );
     return 1;
   }
-  c.io.err(`Logged out of ${c.server}.`);
+  c.io.err(`Logged out of ${shown(c)}.`);
   return 0;
 }
 
 /** A connection whose status goes to stderr, and which forgets a session the server ended. */
 function open(c: ScriptContext, token: string): Connection {
-  const conn = new Connection({ server: c.server, token });
+  const conn = new Connection({
+    server: c.servers,
+    token,
+    fetch: c.transport.fetch,
+    WebSocket: c.transport.WebSocket,
+  });
   conn.on("status", (s) => {
     if (s.kind === "connecting" || s.kind === "connected") return;
     if (s.kind === "stopped" && s.reason === "closed") return; // we closed it: nothing to say
-    if (s.kind === "stopped" && s.reason === "session-ended") c.sessions.forget(c.server);
+    if (s.kind === "stopped" && s.reason === "session-ended") c.sessions.forget(c.servers);
     c.io.err(`parley: ${statusText(s)}`);
   });
   conn.on("notice", (text) => c.io.err(`parley: ${text}`));
@@ -100,7 +116,7 @@ export async function send(
   text: string | undefined,
   timeoutSeconds: number,
 ): Promise<number> {
-  const saved = c.sessions.get(c.server);
+  const saved = c.sessions.get(c.servers);
   if (!saved) return notLoggedIn(c);
   const body = text ?? (await c.io.readStdin()).replace(/\r?\n$/, "");
   if (body.trim() === "") {
@@ -169,7 +185,7 @@ export async function tail(
   json: boolean,
   since: number | undefined,
 ): Promise<number> {
-  const saved = c.sessions.get(c.server);
+  const saved = c.sessions.get(c.servers);
   if (!saved) return notLoggedIn(c);
   const conn = open(c, saved.token);
   const stopped = new Promise<number>((resolve) =>

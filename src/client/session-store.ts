@@ -1,31 +1,41 @@
 /**
- * Saved sessions, so a restart does not ask for the password again: one token per server, in
- * <config dir>/parley/session.json, written with mode 0600 (it is as good as a password).
+ * Saved sessions, so a restart does not ask for the password again: one token per deployment,
+ * in <config dir>/parley/session.json, written with mode 0600 (it is as good as a password).
+ * A deployment is the list of node URLs given at login; its first node is the key, and any
+ * of its nodes finds it again.
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UserRef } from "../protocol/index.ts";
+import { serverBase } from "./server-url.ts";
 
 export interface SavedSession {
   user: UserRef;
   token: string;
   expiresAt: number;
+  /** Every node of the deployment, in the order given at login. Absent in older files. */
+  servers?: string[];
+  /** The private CA given with --ca at login (an absolute path): trusted again without it. */
+  ca?: string;
 }
 
 interface SessionFile {
-  /** The server last logged in to: the default for commands without --server. */
+  /** The deployment last logged in to (its key): the default for commands without --server. */
   current?: string;
   sessions: Record<string, SavedSession>;
 }
 
-/** The same server spelled two ways (a trailing slash, upper case) is one key. */
+/** The same server spelled two ways (a trailing slash, upper case, wss://) is one key. */
 export function serverKey(server: string): string {
-  try {
-    const url = new URL(server);
-    return `${url.protocol}//${url.host}`;
-  } catch {
-    return server;
-  }
+  return serverBase(server) ?? server;
+}
+
+function asList(servers: string | readonly string[]): string[] {
+  return (typeof servers === "string" ? [servers] : [...servers]).map(serverKey);
+}
+
+function nodesOf(key: string, s: SavedSession): string[] {
+  return Array.isArray(s.servers) && s.servers.length > 0 ? s.servers.map(serverKey) : [key];
 }
 
 export class SessionStore {
@@ -53,26 +63,43 @@ export class SessionStore {
     renameSync(tmp, this.file);
   }
 
-  /** The server to use when none is given: the last one logged in to, if any. */
-  currentServer(): string | undefined {
-    return this.read().current;
+  /** Keys of the saved deployments that share a node with `servers`. */
+  private matching(data: SessionFile, servers: string | readonly string[]): string[] {
+    const wanted = asList(servers);
+    return Object.entries(data.sessions)
+      .filter(([key, s]) => s && nodesOf(key, s).some((n) => wanted.includes(n)))
+      .map(([key]) => key);
   }
 
-  get(server: string): SavedSession | undefined {
-    const s = this.read().sessions[serverKey(server)];
+  /** The nodes to use when no --server is given: the deployment last logged in to, if any. */
+  currentServers(): string[] | undefined {
+    const data = this.read();
+    if (!data.current) return undefined;
+    const saved = data.sessions[data.current];
+    return saved ? nodesOf(data.current, saved) : [data.current];
+  }
+
+  /** The session for this deployment: saved under any of its nodes. */
+  get(servers: string | readonly string[]): SavedSession | undefined {
+    const data = this.read();
+    const key = this.matching(data, servers)[0];
+    const s = key === undefined ? undefined : data.sessions[key];
     return s && typeof s.token === "string" ? s : undefined;
   }
 
-  save(server: string, session: SavedSession): void {
+  save(servers: string | readonly string[], session: SavedSession): void {
     const data = this.read();
-    data.sessions[serverKey(server)] = session;
-    data.current = serverKey(server);
+    for (const key of this.matching(data, servers)) delete data.sessions[key];
+    const nodes = asList(servers);
+    const key = nodes[0] as string;
+    data.sessions[key] = { ...session, servers: nodes };
+    data.current = key;
     this.write(data);
   }
 
-  forget(server: string): void {
+  forget(servers: string | readonly string[]): void {
     const data = this.read();
-    delete data.sessions[serverKey(server)];
+    for (const key of this.matching(data, servers)) delete data.sessions[key];
     if (Object.keys(data.sessions).length === 0) {
       rmSync(this.file, { force: true });
       return;

@@ -5,21 +5,57 @@ describe("parseArgs", () => {
   it("should read tail with --json and --since", () => {
     expect(parseArgs(["tail", "--room", "lobby", "--json", "--since=12"])).toEqual({
       command: { kind: "tail", room: "lobby", json: true, since: 12 },
-      server: undefined,
+      servers: undefined,
+      ca: undefined,
+      insecure: false,
     });
   });
 
   it("should join the words of send into one message", () => {
     expect(parseArgs(["--server", "http://h:1", "send", "--room", "x", "hi", "there"])).toEqual({
       command: { kind: "send", room: "x", text: "hi there", timeoutSeconds: 30 },
-      server: "http://h:1",
+      servers: ["http://h:1"],
+      ca: undefined,
+      insecure: false,
     });
   });
 
-  it("should refuse a server that is not an http URL", () => {
+  it("should refuse a server that is not an http or ws URL", () => {
     expect(parseArgs(["--server", "ftp://x"]).command).toEqual({
       kind: "error",
-      message: '--server must be an http:// or https:// URL, not "ftp://x"',
+      message: '--server takes http://, https://, ws:// or wss:// URLs, not "ftp://x"',
+    });
+  });
+
+  it("should read wss:// as the same server as https://", () => {
+    expect(parseArgs(["--server", "wss://chat.example:8443/ws"]).servers).toEqual([
+      "https://chat.example:8443",
+    ]);
+  });
+
+  it("should collect several servers, comma-separated or repeated, in order and once each", () => {
+    const parsed = parseArgs([
+      "--server",
+      "https://a:1,https://b:2",
+      "--server=https://c:3",
+      "--server",
+      "https://A:1/",
+      "tail",
+      "--room",
+      "x",
+    ]);
+    expect(parsed.servers).toEqual(["https://a:1", "https://b:2", "https://c:3"]);
+  });
+
+  it("should read --ca FILE and --insecure, but refuse them together", () => {
+    expect(parseArgs(["--ca", "ca.pem", "logout"])).toMatchObject({
+      ca: "ca.pem",
+      insecure: false,
+    });
+    expect(parseArgs(["--insecure", "logout"])).toMatchObject({ ca: undefined, insecure: true });
+    expect(parseArgs(["--insecure", "--ca", "ca.pem"]).command).toMatchObject({
+      kind: "error",
+      message: expect.stringContaining("--ca and --insecure do not go together"),
     });
   });
 
