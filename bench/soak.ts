@@ -9,8 +9,9 @@ import { failed } from "./soak/ledger.ts";
 import { runSoak, type SoakOptions } from "./soak/run.ts";
 
 const USAGE = `usage: bun bench/soak.ts [--clients 50] [--seconds 30] [--kill-every S] [--seed N]
-  [--rooms N] [--rate MSGS_PER_CLIENT_PER_S] [--drain-seconds 60]
-  --kill-every S  SIGKILL the server every S seconds on average (seeded); 0 or absent: never`;
+  [--rooms N] [--rate MSGS_PER_CLIENT_PER_S] [--drain-seconds 60] [--freeze-share F]
+  --kill-every S    SIGKILL the server every S seconds on average (seeded); 0 or absent: never
+  --freeze-share F  make that share (0-1) of those events a SIGSTOP of 1-15 s instead`;
 
 function parseArgs(argv: string[]): SoakOptions {
   const o: SoakOptions = { seed: randomSeed(), clients: 50, seconds: 30, killEvery: 0 };
@@ -26,6 +27,7 @@ function parseArgs(argv: string[]): SoakOptions {
     else if (flag === "--rooms") o.rooms = Math.max(1, Math.floor(n));
     else if (flag === "--rate") o.rate = n;
     else if (flag === "--drain-seconds") o.drainSeconds = n;
+    else if (flag === "--freeze-share") o.freezeShare = Math.min(1, n);
     else throw new Error(`unknown argument ${flag}`);
   }
   return o;
@@ -48,6 +50,7 @@ const c = r.counts;
 const down = r.kills.map((k) => k.downMs);
 console.log(`
 kills:       ${r.kills.length}${down.length ? ` (down ${Math.min(...down)}–${Math.max(...down)} ms; at ${r.kills.map((k) => `${k.at.toFixed(1)}s`).join(", ")})` : ""}
+freezes:     ${r.freezes.length}${r.freezes.length ? ` (${r.freezes.map((f) => `${(f.frozenMs / 1000).toFixed(1)}s at ${f.at.toFixed(1)}s`).join(", ")})` : ""}
 reconnects:  ${r.reconnects}
 drain:       ${r.drained ? "complete" : "INCOMPLETE"} in ${(r.drainMs / 1000).toFixed(1)} s
 sent:        ${c.sent}
@@ -65,7 +68,8 @@ const bad = failed(c) || r.store.length > 0 || !r.drained;
 console.log(bad ? "soak: FAILED" : "soak: nothing lost, nothing duplicated");
 if (bad) {
   console.log(
-    `reproduce: bun bench/soak.ts --seed ${options.seed} --clients ${options.clients} --seconds ${options.seconds} --kill-every ${options.killEvery}`,
+    `reproduce: bun bench/soak.ts --seed ${options.seed} --clients ${options.clients} --seconds ${options.seconds} --kill-every ${options.killEvery}` +
+      `${options.rooms ? ` --rooms ${options.rooms}` : ""}${options.rate ? ` --rate ${options.rate}` : ""}${options.freezeShare ? ` --freeze-share ${options.freezeShare}` : ""}`,
   );
 }
 process.exit(bad ? 1 : 0);

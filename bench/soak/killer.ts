@@ -1,7 +1,8 @@
 /**
  * The chaos in the soak: SIGKILL the server at seeded random moments (exponential gaps, so
  * kills land anywhere in a commit, a resume or a reconnect) and restart it on the same database
- * and port after a short seeded pause.
+ * and port after a short seeded pause. Optionally some events are freezes instead (SIGSTOP, a
+ * pause, SIGCONT): a hung server, which clients can only notice by its silence.
  */
 import { ChildServer } from "../fuzz/child-server.ts";
 import type { Random } from "../fuzz/random.ts";
@@ -13,8 +14,14 @@ export interface KillRecord {
   downMs: number;
 }
 
+export interface FreezeRecord {
+  at: number;
+  frozenMs: number;
+}
+
 export class Killer {
   readonly kills: KillRecord[] = [];
+  readonly freezes: FreezeRecord[] = [];
   private running = true;
   private loop: Promise<void> | undefined;
   private restarting: Promise<void> | undefined;
@@ -27,6 +34,8 @@ export class Killer {
       rng: Random;
       /** Mean seconds between kills; 0 disables them. */
       everySeconds: number;
+      /** The share of events that freeze the server instead of killing it. @default 0 */
+      freezeShare?: number;
       started: number;
     },
   ) {}
@@ -40,10 +49,21 @@ export class Killer {
         while (this.running && Date.now() < until)
           await Bun.sleep(Math.min(100, until - Date.now()));
         if (!this.running) return;
-        this.restarting = this.killAndRestart();
+        this.restarting = this.o.rng.chance(this.o.freezeShare ?? 0)
+          ? this.freeze()
+          : this.killAndRestart();
         await this.restarting;
       }
     })();
+  }
+
+  private async freeze(): Promise<void> {
+    const t0 = Date.now();
+    const ms = this.o.rng.int(1000, 15_000);
+    this.server.proc.kill("SIGSTOP");
+    await Bun.sleep(ms);
+    this.server.proc.kill("SIGCONT");
+    this.freezes.push({ at: (t0 - this.o.started) / 1000, frozenMs: ms });
   }
 
   private async killAndRestart(): Promise<void> {

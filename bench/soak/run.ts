@@ -11,7 +11,7 @@ import { ChildServer } from "../fuzz/child-server.ts";
 import { Random } from "../fuzz/random.ts";
 import { checkDatabase, readMessages } from "../fuzz/store-check.ts";
 import type { Violation } from "../fuzz/violations.ts";
-import { Killer, type KillRecord } from "./killer.ts";
+import { type FreezeRecord, Killer, type KillRecord } from "./killer.ts";
 import { account, type SoakCounts } from "./ledger.ts";
 import { SoakClient } from "./soak-client.ts";
 
@@ -25,6 +25,8 @@ export interface SoakOptions {
   rooms?: number;
   /** Messages per second per client. @default 1 */
   rate?: number;
+  /** The share of chaos events that freeze the server (SIGSTOP) instead of killing it. */
+  freezeShare?: number;
   /** How long the drain may take. @default 60 */
   drainSeconds?: number;
   log?: (line: string) => void;
@@ -34,6 +36,7 @@ export interface SoakReport {
   options: SoakOptions;
   counts: SoakCounts;
   kills: KillRecord[];
+  freezes: FreezeRecord[];
   reconnects: number;
   drained: boolean;
   drainMs: number;
@@ -59,8 +62,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const rate = o.rate ?? 1;
   const dir = mkdtempSync(join(tmpdir(), "parley-soak-"));
   const db = join(dir, "parley.db");
-  // The server's own limits: a client typing faster than them must still lose nothing.
-  const args: string[] = [];
+  // The server's own limits: a client typing faster than them must still lose nothing. With
+  // freezes, the shortest heartbeat, so that silence is noticed within the run.
+  const args: string[] = o.freezeShare ? ["--heartbeat", "8"] : [];
   let server = await ChildServer.start({ db, args });
   const serverErrors: string[] = [];
   const clients: SoakClient[] = [];
@@ -89,6 +93,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       args,
       rng: rng.fork("kills"),
       everySeconds: o.killEvery,
+      freezeShare: o.freezeShare ?? 0,
       started,
     });
     killer.start();
@@ -134,6 +139,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       options: o,
       counts: account(clients, stored),
       kills: killer.kills,
+      freezes: killer.freezes,
       reconnects: clients.reduce((sum, c) => sum + c.reconnects, 0),
       drained,
       drainMs,
