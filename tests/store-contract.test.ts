@@ -5,8 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
-import type { AppendRequest, AppendResult, Store, UserRecord } from "../db/store.ts";
-import { PostgresStore } from "../db/store-postgres.ts";
+import { postgresMigrations } from "../db/migrations-postgres.ts";
+import {
+  type AppendRequest,
+  type AppendResult,
+  type DmRecord,
+  type Store,
+  UNREAD_COUNT_MAX,
+  type UserRecord,
+} from "../db/store.ts";
+import { PostgresStore, PostgresTimeoutError } from "../db/store-postgres.ts";
 import { SqliteStore } from "../db/store-sqlite.ts";
 import type { Message, UserRef } from "../src/protocol/index.ts";
 import { tempDir } from "./support/server.ts";
@@ -27,6 +35,23 @@ let counter = 0;
 function fresh(prefix: string): string {
   counter += 1;
   return `${prefix}${counter}x${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/** An envelope-shaped object; the store treats it as opaque JSON. */
+function envelope(id: string) {
+  return {
+    v: 1 as const,
+    conv: "dm-conv",
+    id,
+    at: T0,
+    from: { u: "1", d: "dev-a" },
+    to: [{ u: "2", d: "dev-b", k: "d3JhcHBlZA" }],
+    epk: "ZXBr",
+    kc: "a2M",
+    iv: "aXY",
+    ct: "Y2lwaGVyIOKAnHF1b3RlZOKAnQ",
+    sig: "c2ln",
+  };
 }
 
 function sent(result: AppendResult | undefined): Message {
@@ -63,6 +88,11 @@ function contract(name: string, backend: () => Backend, skip = false) {
       body = `body ${cid}`,
     ): AppendRequest {
       return { room: roomId, sender, cid, body, ts: T0 + 5 };
+    }
+
+    /** A sealed request: the store keeps the envelope as JSON and never looks inside. */
+    function sealedReq(roomId: number, sender: UserRef, cid: string): AppendRequest {
+      return { ...req(roomId, sender, cid, JSON.stringify(envelope(cid))), sealed: true };
     }
 
     beforeAll(async () => {
@@ -134,6 +164,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
         const r = await store.createRoom(name, "hello", u.id, T0 + 7);
         expect(r).toEqual({
           id: expect.any(Number),
+          kind: "room",
           name,
           topic: "hello",
           createdAt: T0 + 7,
@@ -340,6 +371,233 @@ function contract(name: string, backend: () => Backend, skip = false) {
         });
       });
     });
+
+    describe("room kinds", () => {
+      it("finds and lists only public rooms by name, never a DM", async () => {
+        const a = await user();
+        const b2 = await user();
+        const r = await room(a, "Pub");
+        const dm = await store.openDm(a.id, b2.id, T0);
+        expect(r.kind).toBe("room");
+        expect(dm.kind).toBe("dm");
+        expect((await store.findRoom(dm.id))?.kind).toBe("dm");
+        expect(await store.findRoomByName(dm.name)).toBeUndefined();
+        expect(await store.findRoomByName(r.name)).toEqual(r);
+        const listed = (await store.listRooms()).map((x) => x.id);
+        expect(listed).toContain(r.id);
+        expect(listed).not.toContain(dm.id);
+      });
+    });
+
+    describe("direct messages", () => {
+      it("creates a DM once, both as members, and finds the same room from either side", async () => {
+        const a = await user("aa");
+        const b2 = await user("bb");
+        const first = await store.openDm(b2.id, a.id, T0 + 3);
+        expect(first).toEqual({
+          id: expect.any(Number),
+          kind: "dm",
+          name: expect.any(String),
+          topic: "",
+          createdAt: T0 + 3,
+          head: 0,
+          members: 2,
+          peer: a,
+          created: true,
+        });
+        const again = await store.openDm(a.id, b2.id, T0 + 9);
+        expect(again).toEqual({ ...first, peer: b2, created: false });
+        expect(await store.openDm(b2.id, a.id, T0 + 9)).toEqual({ ...first, created: false });
+        expect(await store.membersOf(first.id)).toEqual([a, b2]);
+        expect(await store.roomsOf(a.id)).toEqual([first.id]);
+      });
+
+      it("tells the two users of a DM, lower id first, and nothing for a public room", async () => {
+        const a = await user();
+        const b2 = await user();
+        const dm = await store.openDm(b2.id, a.id, T0);
+        expect(await store.dmUsers(dm.id)).toEqual([a.id, b2.id]);
+        expect(await store.dmUsers((await room(a)).id)).toBeUndefined();
+        expect(await store.dmUsers(99_999_999)).toBeUndefined();
+      });
+
+      it("lists a user's DMs with the peer, the most recently active first", async () => {
+        const me = await user();
+        const [p1, p2, p3] = [await user(), await user(), await user()];
+        const quiet = await store.openDm(me.id, p1.id, T0);
+        const busy = await store.openDm(p2.id, me.id, T0);
+        const some = await store.openDm(me.id, p3.id, T0);
+        await store.append([sealedReq(busy.id, p2, "l1"), sealedReq(busy.id, me, "l2")]);
+        await store.append([sealedReq(some.id, me, "l3")]);
+        await room(me);
+        const strip = ({ created: _, ...dm }: DmRecord & { created: boolean }): DmRecord => dm;
+        expect(await store.listDms(me.id)).toEqual([
+          { ...strip(busy), head: 2, peer: p2 },
+          { ...strip(some), head: 1, peer: p3 },
+          strip(quiet),
+        ]);
+        expect(await store.listDms(p2.id)).toEqual([{ ...strip(busy), head: 2, peer: me }]);
+        expect(await store.listDms((await user()).id)).toEqual([]);
+      });
+    });
+
+    describe("sealed messages", () => {
+      it("stores an envelope and returns it parsed with an empty body, in history too", async () => {
+        const a = await user();
+        const b2 = await user();
+        const dm = await store.openDm(a.id, b2.id, T0);
+        const results = await store.append([sealedReq(dm.id, a, "s1"), req(dm.id, b2, "p1")]);
+        const sealed = sent(results[0]);
+        expect(sealed).toEqual({
+          room: dm.id,
+          seq: 1,
+          ts: T0 + 5,
+          from: a,
+          cid: "s1",
+          body: "",
+          envelope: envelope("s1"),
+        });
+        expect("envelope" in sent(results[1])).toBe(false);
+        expect(await store.messagesAfter(dm.id, 0, 10)).toEqual([sealed, sent(results[1])]);
+        expect(await store.messagesBefore(dm.id, 2, 10)).toEqual([sealed]);
+        const [again] = await store.append([sealedReq(dm.id, a, "s1")]);
+        expect(again).toEqual({ ok: true, duplicate: true, message: sealed });
+      });
+    });
+
+    describe("read markers", () => {
+      it("counts unread messages from others only, past the member's marker", async () => {
+        const a = await user();
+        const b2 = await user();
+        const r = await room(a);
+        const quiet = await room(a);
+        await store.addMember(r.id, b2.id, T0);
+        await store.append([req(r.id, a, "a1"), req(r.id, a, "a2"), req(r.id, a, "a3")]);
+        await store.append([req(r.id, b2, "b1"), req(r.id, b2, "b2")]);
+        expect(await store.memberships(b2.id)).toEqual([{ room: r.id, lastRead: 0, unread: 3 }]);
+        const byRoom = new Map((await store.memberships(a.id)).map((m) => [m.room, m]));
+        expect(byRoom.get(r.id)).toEqual({ room: r.id, lastRead: 0, unread: 2 });
+        expect(byRoom.get(quiet.id)).toEqual({ room: quiet.id, lastRead: 0, unread: 0 });
+        await store.markRead(r.id, b2.id, 2);
+        expect(await store.memberships(b2.id)).toEqual([{ room: r.id, lastRead: 2, unread: 1 }]);
+      });
+
+      it("never lowers the marker and never moves it past the room's head", async () => {
+        const a = await user();
+        const r = await room(a);
+        await store.append([req(r.id, a, "m1"), req(r.id, a, "m2"), req(r.id, a, "m3")]);
+        const marker = async () => (await store.memberships(a.id))[0]?.lastRead;
+        await store.markRead(r.id, a.id, 2);
+        expect(await marker()).toBe(2);
+        await store.markRead(r.id, a.id, 1);
+        expect(await marker()).toBe(2);
+        await store.markRead(r.id, a.id, 1_000_000);
+        expect(await marker()).toBe(3);
+        await store.append([req(r.id, a, "m4")]);
+        expect(await marker()).toBe(3);
+        await store.markRead(r.id, a.id, 4);
+        expect(await marker()).toBe(4);
+      });
+
+      it("leaves non-members without a marker", async () => {
+        const a = await user();
+        const outsider = await user();
+        const r = await room(a);
+        await store.append([req(r.id, a, "n1")]);
+        await store.markRead(r.id, outsider.id, 1);
+        expect(await store.memberships(outsider.id)).toEqual([]);
+      });
+
+      it(`counts unread messages up to ${UNREAD_COUNT_MAX}`, async () => {
+        const a = await user();
+        const b2 = await user();
+        const r = await room(a);
+        await store.addMember(r.id, b2.id, T0);
+        const total = UNREAD_COUNT_MAX + 5;
+        await store.append(Array.from({ length: total }, (_, i) => req(r.id, a, `cap${i}`)));
+        expect(await store.memberships(b2.id)).toEqual([
+          { room: r.id, lastRead: 0, unread: UNREAD_COUNT_MAX },
+        ]);
+        await store.markRead(r.id, b2.id, 10);
+        expect((await store.memberships(b2.id))[0]?.unread).toBe(total - 10);
+      });
+    });
+
+    describe("contacts, blocks and DM policy", () => {
+      it("adds and removes a contact once, one way, listed by name", async () => {
+        const me = await user("mm");
+        const zed = await user("zz");
+        const amy = await user("aa");
+        expect(await store.addContact(me.id, zed.id, T0)).toBe(true);
+        expect(await store.addContact(me.id, zed.id, T0)).toBe(false);
+        expect(await store.addContact(me.id, amy.id, T0)).toBe(true);
+        expect(await store.isContact(me.id, zed.id)).toBe(true);
+        expect(await store.isContact(zed.id, me.id)).toBe(false);
+        expect(await store.contactsOf(me.id)).toEqual([amy, zed]);
+        expect(await store.contactsOf(zed.id)).toEqual([]);
+        expect(await store.removeContact(me.id, zed.id)).toBe(true);
+        expect(await store.removeContact(me.id, zed.id)).toBe(false);
+        expect(await store.isContact(me.id, zed.id)).toBe(false);
+        expect(await store.contactsOf(me.id)).toEqual([amy]);
+      });
+
+      it("blocks one way, once, and unblocks", async () => {
+        const me = await user("mm");
+        const zed = await user("zz");
+        const amy = await user("aa");
+        expect(await store.block(me.id, zed.id, T0)).toBe(true);
+        expect(await store.block(me.id, zed.id, T0)).toBe(false);
+        expect(await store.block(me.id, amy.id, T0)).toBe(true);
+        expect(await store.hasBlocked(me.id, zed.id)).toBe(true);
+        expect(await store.hasBlocked(zed.id, me.id)).toBe(false);
+        expect(await store.blockedBy(me.id)).toEqual([amy, zed]);
+        expect(await store.blockedBy(zed.id)).toEqual([]);
+        expect(await store.unblock(me.id, zed.id)).toBe(true);
+        expect(await store.unblock(me.id, zed.id)).toBe(false);
+        expect(await store.hasBlocked(me.id, zed.id)).toBe(false);
+        expect(await store.blockedBy(me.id)).toEqual([amy]);
+      });
+
+      it("lets everyone DM a user until they choose contacts only", async () => {
+        const a = await user();
+        const b2 = await user();
+        expect(await store.dmPolicy(a.id)).toBe("everyone");
+        await store.setDmPolicy(a.id, "contacts");
+        expect(await store.dmPolicy(a.id)).toBe("contacts");
+        expect(await store.dmPolicy(b2.id)).toBe("everyone");
+        await store.setDmPolicy(a.id, "everyone");
+        expect(await store.dmPolicy(a.id)).toBe("everyone");
+      });
+    });
+
+    describe("devices", () => {
+      it("replaces a device's bundle without counting it twice, and refuses one past the max", async () => {
+        const a = await user();
+        expect(await store.putDevice(a.id, "d1", '{"k":1}', T0, 2)).toBe("ok");
+        expect(await store.putDevice(a.id, "d1", '{"k":2}', T0 + 1, 2)).toBe("ok");
+        expect(await store.putDevice(a.id, "d2", '{"k":3}', T0 + 2, 2)).toBe("ok");
+        expect(await store.putDevice(a.id, "d3", '{"k":4}', T0 + 3, 2)).toBe("too-many");
+        // At the max, a known device may still replace its bundle.
+        expect(await store.putDevice(a.id, "d2", '{"k":5}', T0 + 4, 2)).toBe("ok");
+        expect(await store.devicesOf([a.id])).toEqual(new Map([[a.id, ['{"k":2}', '{"k":5}']]]));
+      });
+
+      it("lists every bundle of each user asked for, oldest device first", async () => {
+        const a = await user();
+        const b2 = await user();
+        const none = await user();
+        await store.putDevice(a.id, "zeta", '{"a":"zeta"}', T0, 5);
+        await store.putDevice(a.id, "alpha", '{"a":"alpha"}', T0 + 1, 5);
+        await store.putDevice(b2.id, "one", '{"b":"one"}', T0, 5);
+        const found = await store.devicesOf([b2.id, none.id, a.id]);
+        expect([...found.entries()]).toEqual([
+          [b2.id, ['{"b":"one"}']],
+          [none.id, []],
+          [a.id, ['{"a":"zeta"}', '{"a":"alpha"}']],
+        ]);
+        expect(await store.devicesOf([])).toEqual(new Map());
+      });
+    });
   });
 }
 
@@ -411,7 +669,44 @@ describe.skipIf(pg.skip)("PostgresStore across nodes", () => {
   it("migrates once when three nodes start together", async () => {
     const [n1] = nodes as [PostgresStore];
     const rows = await n1.sql`SELECT version, name FROM parley_migrations ORDER BY version`;
-    expect([...rows]).toEqual([{ version: 1, name: "init" }]);
+    expect([...rows]).toEqual([
+      { version: 1, name: "init" },
+      { version: 2, name: "social" },
+    ]);
+  });
+
+  it("opens one DM room when three nodes open the same pair at once", async () => {
+    const [n1] = nodes as [PostgresStore];
+    for (let round = 0; round < 5; round++) {
+      const x = await n1.createUser(`dmx${round}`, "h", T0);
+      const y = await n1.createUser(`dmy${round}`, "h", T0);
+      if (x === "taken" || y === "taken") throw new Error("fresh database has users");
+      const opened = await Promise.all(
+        nodes.map((node, n) =>
+          n % 2 === 0 ? node.openDm(x.id, y.id, T0) : node.openDm(y.id, x.id, T0),
+        ),
+      );
+      expect(new Set(opened.map((dm) => dm.id)).size).toBe(1);
+      expect(opened.filter((dm) => dm.created)).toHaveLength(1);
+      expect((await n1.listDms(x.id)).map((dm) => dm.peer)).toEqual([{ id: y.id, name: y.name }]);
+      expect((await n1.membersOf(opened[0]?.id ?? 0)).map((u) => u.id).sort()).toEqual(
+        [x.id, y.id].sort(),
+      );
+    }
+  });
+
+  it("holds the device maximum when three nodes publish one user's devices at once", async () => {
+    const u = await (nodes[0] as PostgresStore).createUser("gadgets", "h", T0);
+    if (u === "taken") throw new Error("fresh database has users");
+    const max = 4;
+    const results = await Promise.all(
+      nodes.flatMap((node, n) =>
+        [0, 1, 2].map((i) => node.putDevice(u.id, `n${n}d${i}`, `{"d":${n * 3 + i}}`, T0, max)),
+      ),
+    );
+    expect(results.filter((r) => r === "ok")).toHaveLength(max);
+    expect(results.filter((r) => r === "too-many")).toHaveLength(9 - max);
+    expect((await (nodes[1] as PostgresStore).devicesOf([u.id])).get(u.id)).toHaveLength(max);
   });
 
   it("gives gapless, unique seqs when three nodes append to the same rooms at once", async () => {
@@ -483,6 +778,55 @@ describe.skipIf(pg.skip)("PostgresStore across nodes", () => {
   });
 });
 
+describe.skipIf(pg.skip)("PostgresStore upgrading its schema", () => {
+  it("keeps rooms public and messages unsealed when 002 runs on a 001 database", async () => {
+    assertReachable("PostgreSQL", pg);
+    const db = await createTestDatabase();
+    try {
+      const old = await PostgresStore.open({
+        url: db.url,
+        migrations: postgresMigrations.slice(0, 1),
+      });
+      let roomId: number;
+      try {
+        const [u] = await old.sql`
+          INSERT INTO users (name, name_key, password_hash, created_at)
+          VALUES ('dana', 'dana', 'h', ${T0}) RETURNING id`;
+        const [r] = await old.sql`
+          INSERT INTO rooms (name, name_key, created_by, created_at, last_seq)
+          VALUES ('Old', 'old', ${u.id}, ${T0}, 1) RETURNING id`;
+        roomId = Number(r.id);
+        await old.sql`INSERT INTO members (room_id, user_id, joined_at) VALUES (${r.id}, ${u.id}, ${T0})`;
+        await old.sql`
+          INSERT INTO messages (room_id, seq, sender_id, client_id, body, ts)
+          VALUES (${r.id}, 1, ${u.id}, 'c1', 'plain', ${T0})`;
+      } finally {
+        await old.close();
+      }
+      const store = await PostgresStore.open({ url: db.url });
+      try {
+        expect(await store.findRoomByName("old")).toMatchObject({
+          id: roomId,
+          kind: "room",
+          head: 1,
+        });
+        const [m] = await store.messagesAfter(roomId, 0, 10);
+        expect(m).toMatchObject({ body: "plain", cid: "c1" });
+        expect("envelope" in (m as Message)).toBe(false);
+        const dana = (await store.findUser("dana")) as UserRecord;
+        expect(await store.dmPolicy(dana.id)).toBe("everyone");
+        expect(await store.memberships(dana.id)).toEqual([
+          { room: roomId, lastRead: 0, unread: 0 },
+        ]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
 describe.skipIf(pg.skip)("PostgresStore when PostgreSQL is unreachable", () => {
   it("rejects while PostgreSQL is unreachable and works again once it is back", async () => {
     assertReachable("PostgreSQL", pg);
@@ -521,4 +865,56 @@ describe.skipIf(pg.skip)("PostgresStore when PostgreSQL is unreachable", () => {
       await db.drop();
     }
   });
+});
+
+describe.skipIf(pg.skip)("PostgresStore on a link that goes silent", () => {
+  it("rejects a call that gets no answer with PostgresTimeoutError, then works on a fresh pool", async () => {
+    assertReachable("PostgreSQL", pg);
+    const db = await createTestDatabase();
+    const target = new URL(POSTGRES_URL);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const url = new URL(db.url);
+    url.hostname = "127.0.0.1";
+    url.port = String(proxy.port);
+    const store = await PostgresStore.open({
+      url: url.toString(),
+      max: 2,
+      connectionTimeout: 2,
+      timeout: 2,
+    });
+    try {
+      // The server gets its own limits: half the deadline per statement, and a transaction
+      // whose client went quiet is ended (its room locks freed) after the deadline.
+      const [limits] = await store.sql`
+          SELECT current_setting('statement_timeout') AS statement,
+                 current_setting('idle_in_transaction_session_timeout') AS idle`;
+      expect(limits).toEqual({ statement: "1s", idle: "2s" });
+      const u = await store.createUser("erin", "h", T0);
+      if (u === "taken") throw new Error("fresh database has users");
+      const erin = { id: u.id, name: u.name };
+      const r = await store.createRoom("delta", "", erin.id, T0);
+      if (r === "taken") throw new Error("fresh database has rooms");
+      const send = (cid: string) =>
+        store.append([{ room: r.id, sender: erin, cid, body: "b", ts: T0 }]);
+      expect(sent((await send("before"))[0]).seq).toBe(1);
+
+      // No FIN, no RST, no bytes: without a deadline these calls would never settle.
+      proxy.silence();
+      await expect(store.findRoom(r.id)).rejects.toBeInstanceOf(PostgresTimeoutError);
+      await expect(send("silent")).rejects.toThrow();
+
+      proxy.speak();
+      let retried: AppendResult[] | undefined;
+      await waitFor(async () => {
+        retried = await send("silent").catch(() => undefined);
+        return retried !== undefined;
+      }, "the store to work again");
+      // Nothing reached the server while silent: the retry is new, and the seq has no gap.
+      expect(retried?.[0]).toMatchObject({ ok: true, duplicate: false, message: { seq: 2 } });
+    } finally {
+      await store.close();
+      await proxy.close();
+      await db.drop();
+    }
+  }, 60_000);
 });

@@ -155,19 +155,34 @@ export async function killRedisClients(admin: RedisClient, prefix: string): Prom
 /**
  * A TCP proxy in front of a service, so a test can make the service unreachable for one client
  * and bring it back, without touching the shared server. `down()` cuts every connection and
- * refuses new ones; `up()` listens again on the same port.
+ * refuses new ones; `up()` listens again on the same port. `silence()` is the nastier failure:
+ * connections stay open but every byte is dropped both ways, as when a link dies without a
+ * FIN or RST; `speak()` ends it, resetting the connections that lost bytes.
  */
 export interface TcpProxy {
   port: number;
   down(): Promise<void>;
   up(): Promise<void>;
+  silence(): void;
+  speak(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  /** Connection pairs that dropped bytes: their streams are corrupt, so speak() ends them. */
+  const broken = new Set<Socket>();
+  let silent = false;
   let port = 0;
   let server: Server | undefined;
+
+  const forward = (from: Socket, to: Socket, pair: Socket) => {
+    from.on("data", (chunk) => {
+      if (silent) broken.add(pair);
+      else if (!to.write(chunk)) from.pause();
+    });
+    to.on("drain", () => from.resume());
+  };
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -175,14 +190,20 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         const upstream = tcpConnect(targetPort, targetHost);
         for (const sock of [client, upstream]) {
           sockets.add(sock);
-          sock.on("close", () => sockets.delete(sock));
+          sock.on("close", () => {
+            sockets.delete(sock);
+            broken.delete(client);
+            client.destroy();
+            upstream.destroy();
+          });
           sock.on("error", () => {
             client.destroy();
             upstream.destroy();
           });
         }
-        client.pipe(upstream);
-        upstream.pipe(client);
+        forward(client, upstream, client);
+        forward(upstream, client, client);
+        if (silent) broken.add(client);
       });
       s.once("error", reject);
       s.listen(port, "127.0.0.1", () => {
@@ -209,6 +230,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     down,
     async up() {
       if (!server) await listen();
+    },
+    silence() {
+      silent = true;
+    },
+    speak() {
+      silent = false;
+      for (const client of broken) client.destroy();
+      broken.clear();
     },
     close: down,
   };
