@@ -22,13 +22,17 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
-/** A real server in this process, on a free port, with a fresh SQLite database. */
+/**
+ * A real server in this process, on a free port, with a fresh SQLite database unless
+ * `extra.store` builds another store (the server closes it when it stops).
+ */
 export async function startTestServer(
   overrides: Partial<Config> = {},
   extra: {
     now?: () => number;
     log?: Logger;
-    store?: (path: string) => Store;
+    /** Builds the store from the temp db path; async for a networked store (PostgresStore.open). */
+    store?: (path: string) => Store | Promise<Store>;
     bus?: Bus;
     offlineGraceMs?: number;
   } = {},
@@ -49,7 +53,7 @@ export async function startTestServer(
     config,
     log,
     ...(extra.now ? { now: extra.now } : {}),
-    ...(extra.store ? { store: extra.store(config.db) } : {}),
+    ...(extra.store ? { store: await extra.store(config.db) } : {}),
     ...(extra.offlineGraceMs !== undefined ? { offlineGraceMs: extra.offlineGraceMs } : {}),
     ...(extra.bus ? { bus: extra.bus } : {}),
   });
