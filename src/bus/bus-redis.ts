@@ -14,7 +14,7 @@
  */
 import { RedisClient } from "bun";
 import type { Logger } from "../server/log.ts";
-import type { Bus, BusEnvelope, Deliver } from "./bus.ts";
+import type { Bus, BusEnvelope, BusHooks, Deliver } from "./bus.ts";
 
 export interface RedisBusOptions {
   /** `redis://[user:password@]host:port[/db]`. */
@@ -32,14 +32,6 @@ export interface RedisBusOptions {
   /** Envelopes kept while the link is down; the oldest are dropped beyond this. @default 10000 */
   outboxMax?: number;
   log?: Logger;
-}
-
-export interface BusHooks {
-  /**
-   * The link to Redis was lost and is back. Envelopes published by other nodes meanwhile were
-   * not delivered here: replay every room this node serves from the store.
-   */
-  reconnected?: () => void;
 }
 
 export type RedisBusState = "idle" | "connecting" | "up" | "down" | "closed";

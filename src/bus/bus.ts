@@ -14,9 +14,17 @@ export interface BusEnvelope {
 
 export type Deliver = (envelope: BusEnvelope) => void;
 
+export interface BusHooks {
+  /**
+   * The bus lost its link and has it back. Envelopes published by other nodes meanwhile were not
+   * delivered here: replay every room this node serves from the store.
+   */
+  reconnected?: () => void;
+}
+
 export interface Bus {
   /** Begins calling `deliver` for every envelope published by any node, in publish order. */
-  start(deliver: Deliver): Promise<void>;
+  start(deliver: Deliver, hooks?: BusHooks): Promise<void>;
   publish(envelope: BusEnvelope): void;
   close(): Promise<void>;
 }

@@ -43,6 +43,12 @@ export interface Config {
   tlsKey: string;
   /** Browser origins allowed besides the server's own, comma-separated; "*" allows any. @default "" */
   allowedOrigins: string;
+  /** postgres:// URL: use PostgreSQL instead of the SQLite file, so several nodes can share it. @default "" */
+  databaseUrl: string;
+  /** redis:// URL: carry messages between nodes over Redis pub/sub. @default "" (one node) */
+  redisUrl: string;
+  /** Namespaces Parley's Redis channels, for several deployments on one Redis. @default "parley" */
+  redisPrefix: string;
 }
 
 type Kind = "port" | "int" | "string" | "level";
@@ -76,6 +82,9 @@ export const DEFAULTS: Config = {
   tlsCert: "",
   tlsKey: "",
   allowedOrigins: "",
+  databaseUrl: "",
+  redisUrl: "",
+  redisPrefix: "parley",
 };
 
 export const OPTIONS: readonly Option[] = [
@@ -212,6 +221,27 @@ export const OPTIONS: readonly Option[] = [
     kind: "string",
     help: "browser origins allowed besides the server's own, comma-separated (* for any)",
   },
+  {
+    key: "databaseUrl",
+    flag: "--database-url",
+    env: "DATABASE_URL",
+    kind: "string",
+    help: "postgres:// URL; replaces the SQLite file so several nodes can share one database",
+  },
+  {
+    key: "redisUrl",
+    flag: "--redis-url",
+    env: "REDIS_URL",
+    kind: "string",
+    help: "redis:// URL; carries messages between nodes",
+  },
+  {
+    key: "redisPrefix",
+    flag: "--redis-prefix",
+    env: "PARLEY_REDIS_PREFIX",
+    kind: "string",
+    help: "namespace for Parley's Redis channels",
+  },
 ];
 
 export type ParsedConfig =
@@ -288,6 +318,15 @@ export function parseConfig(
     if (raw === undefined) return { kind: "error", message: `${name} needs a value` };
     const error = assign(option, raw);
     if (error) return { kind: "error", message: error };
+  }
+  if (config.databaseUrl !== "" && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    return { kind: "error", message: "--database-url (DATABASE_URL) must start with postgres://" };
+  }
+  if (config.redisUrl !== "" && !/^rediss?:\/\//.test(config.redisUrl)) {
+    return {
+      kind: "error",
+      message: "--redis-url (REDIS_URL) must start with redis:// or rediss://",
+    };
   }
   if ((config.tlsCert === "") !== (config.tlsKey === "")) {
     return { kind: "error", message: "--tls-cert and --tls-key go together: give both or neither" };

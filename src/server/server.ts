@@ -3,11 +3,14 @@
  * Everything it uses can be injected (store, bus, clock, logger), so tests run the real thing.
  */
 
+import { hostname } from "node:os";
 import type { Store } from "../../db/store.ts";
+import { PostgresStore } from "../../db/store-postgres.ts";
 import { SqliteStore } from "../../db/store-sqlite.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
+import { RedisBus } from "../bus/bus-redis.ts";
 import {
   CLOSE,
   ParleyError,
@@ -54,6 +57,12 @@ const SWEEP_MS = 60_000;
 /** Invalid frames a socket may send in a burst before it is closed with 1008; one back per 5 s. */
 const STRIKES = 10;
 
+/** The embedded SQLite file, or PostgreSQL when a URL is configured; nothing else knows which. */
+async function openStore(config: Config): Promise<Store> {
+  if (!config.databaseUrl) return new SqliteStore(config.db);
+  return PostgresStore.open({ url: config.databaseUrl });
+}
+
 function jsonError(err: ParleyError): Response {
   return Response.json(toErrorBody(err), { status: err.status });
 }
@@ -62,8 +71,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger(config.logLevel);
-  const store = deps.store ?? new SqliteStore(config.db);
-  const bus = deps.bus ?? new LocalBus();
+  const store = deps.store ?? (await openStore(config));
+  const bus =
+    deps.bus ??
+    (config.redisUrl
+      ? new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, node: hostname(), log })
+      : new LocalBus());
   // Announcements go through the chat, created below; presence changes only after sockets open.
   let announce: (user: UserRef, status: UserStatus, rooms: readonly number[]) => void = () => {};
   const presence = new Presence<Socket>({
@@ -175,7 +188,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     websocket,
   });
   hub.bind(server);
-  await bus.start(hub.deliver);
+  await bus.start(hub.deliver, {
+    reconnected: () => {
+      log.warn("bus.reconnected");
+      hub.resync().catch((err) => log.error("bus.resync_failed", errorFields(err)));
+    },
+  });
 
   const sweep = setInterval(() => {
     hub.closeExpired(now());
@@ -185,7 +203,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   sweep.unref();
 
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  log.info("listening", { url, db: config.db, version: VERSION });
+  log.info("listening", {
+    url,
+    store: config.databaseUrl ? "postgres" : config.db,
+    bus: config.redisUrl ? "redis" : "local",
+    version: VERSION,
+  });
 
   let stopping: Promise<void> | undefined;
   return {
