@@ -1,12 +1,14 @@
 /**
  * `bun build/smoke.ts`: checks the compiled binaries in dist/ work on their own. Starts
  * dist/parley-server on a free port with a temporary database, then drives dist/parley:
- * --version, login, and a send/tail round trip. Runs from a temporary directory (no
+ * --version, login, a send/tail round trip, and a login over https (refused without --ca,
+ * accepted with it; needs openssl). Runs from a temporary directory (no
  * node_modules nearby) with a temporary XDG_CONFIG_HOME. Exits non-zero on any failure.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeCertificates } from "../tests/support/tls.ts";
 
 const root = join(import.meta.dir, "..");
 const serverBin = join(root, "dist", "parley-server");
@@ -130,6 +132,46 @@ async function main(): Promise<void> {
     parsed?.body === body && parsed.from.name === user,
     line ?? tailed.trim(),
   );
+
+  await checkTls(user, password);
+}
+
+/** The same binaries over https: refused without --ca (exit 1, a clear line), fine with it. */
+async function checkTls(user: string, password: string): Promise<void> {
+  const certs = await makeCertificates();
+  try {
+    const server = Bun.spawn(
+      [
+        serverBin,
+        ...["--port", "0", "--db", join(work, "parley-tls.db"), "--log-level", "warn"],
+        ...["--tls-cert", certs.cert, "--tls-key", certs.key],
+      ],
+      { cwd: work, env, stdin: "ignore", stdout: "pipe", stderr: "inherit" },
+    );
+    children.push(server);
+    const banner = await readUntil(server.stdout, /listening on (\S+)/, 15_000);
+    const base = /listening on (https:\S+)/.exec(banner)?.[1];
+    check("the server starts with TLS", base !== undefined, banner.trim());
+    server.stdout.pipeTo(new WritableStream()).catch(() => {});
+    const registered = await fetch(`${base}/api/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: user, password }),
+      tls: { ca: Bun.file(certs.ca) },
+    });
+    check("an account is registered over https", registered.status === 201);
+    const args = ["login", "--server", base as string, "--user", user, "--password-stdin"];
+    const refused = await run([clientBin, ...args], `${password}\n`);
+    check(
+      "parley refuses the untrusted certificate without --ca",
+      refused.code === 1 && refused.err.includes("TLS certificate is not trusted"),
+      refused.err.trim(),
+    );
+    const trusted = await run([clientBin, ...args, "--ca", certs.ca], `${password}\n`);
+    check("parley login --ca over https", trusted.code === 0, trusted.err.trim());
+  } finally {
+    certs.remove();
+  }
 }
 
 let failed = false;

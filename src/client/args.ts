@@ -33,7 +33,7 @@ export const USAGE = `Usage:
 Options for every command:
   --server URL[,URL...]  the server: http(s):// or ws(s)://; several nodes of one
                          deployment, comma-separated or repeated, are tried in turn
-  --ca FILE              also trust this CA certificate (PEM), for a private CA
+  --ca FILE              trust this CA certificate (PEM) instead of the public ones
   --insecure             do not verify the server's certificate (development only)
 
 The server defaults to the one last logged in to, then http://127.0.0.1:3000.

@@ -7,7 +7,7 @@
 export type Trust =
   /** The system's certificate authorities (Bun's bundled roots). */
   | { kind: "system" }
-  /** The system's authorities plus a private CA, in PEM. */
+  /** Only this CA (PEM): Bun's `ca` replaces the bundled authorities, as curl's --cacert does. */
   | { kind: "ca"; pem: string }
   /** No verification at all: --insecure, for development. The caller warns. */
   | { kind: "insecure" };
