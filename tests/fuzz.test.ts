@@ -94,6 +94,26 @@ describe("the fuzzer against a real server", () => {
   });
 });
 
+describe("a crash during a fuzz run", () => {
+  it("is reported as a violation, not missed", async () => {
+    let killed = false;
+    const report = await runFuzz({
+      seed: SEED,
+      frames: 4000,
+      tolerate: ["lone-surrogates"],
+      onServer: (server) => {
+        if (killed) return;
+        killed = true;
+        // Once the run is under way: the first profile's server dies as a crash would.
+        setTimeout(() => void server.kill(), 1500);
+      },
+    });
+    const invariants = new Set(report.violations.found.map((v) => v.invariant));
+    expect(invariants.has("server-alive")).toBe(true);
+    expect(invariants.has("bystander-closed")).toBe(true);
+  }, 120_000);
+});
+
 describe("the generator", () => {
   it("makes the same frames from the same seed", () => {
     const ctx = {

@@ -38,6 +38,11 @@ export interface FuzzOptions {
   tolerate?: readonly string[];
   /** Progress lines. */
   log?: (line: string) => void;
+  /**
+   * Called with each profile's server once it is up. Tests use it to crash the server on
+   * purpose and check that the run notices.
+   */
+  onServer?: (server: ChildServer) => void;
 }
 
 export interface ProfileResult {
@@ -115,6 +120,7 @@ async function runProfile(
   const db = join(dir, "parley.db");
   const stats = newStats();
   const server = await ChildServer.start({ db, args: profile.args });
+  o.onServer?.(server);
   const base = server.url;
   log(`fuzz: ${profile.name} limits: ${frames} frames at ${base}`);
   let monitor: ReturnType<typeof setInterval> | undefined;
@@ -157,6 +163,7 @@ async function runProfile(
           detail: `the server exited (${server.exitCode})`,
         });
         fuzzing = false;
+        clearInterval(monitor);
       }
     }, 100);
     const healthChecks = (async () => {
