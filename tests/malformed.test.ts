@@ -107,6 +107,12 @@ const corpus: [string, string | Uint8Array<ArrayBuffer>, string, string?][] = [
     "b9",
   ],
   ["a binary frame", new Uint8Array([0x7b, 0x7d, 0, 1, 2, 255]), "BAD_FRAME"],
+  [
+    "a client id with a lone surrogate",
+    '{"type":"send","id":"c2","room":1,"cid":"x\\ud800","body":"b"}',
+    "INVALID",
+    "c2",
+  ],
   ["a lone surrogate in the type", '{"type":"\\ud800","id":"c1"}', "UNKNOWN_TYPE", "c1"],
 ];
 

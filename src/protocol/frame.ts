@@ -14,6 +14,13 @@ const seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 // Bodies are checked in code points by the handler (INVALID_MESSAGE); this only bounds the work.
 const body = z.string().max(16_000);
 const userName = z.string().min(1).max(64);
+// Stored and compared as text: a lone surrogate would be stored as U+FFFD, so two different ids
+// could become one (and PostgreSQL cannot store NUL at all).
+const clientId = z
+  .string()
+  .min(1)
+  .max(CLIENT_ID_MAX)
+  .refine((s) => s.isWellFormed() && !s.includes("\u0000"), "not valid text");
 
 export const roomKind = z.enum(["room", "dm"]);
 export type RoomKind = z.infer<typeof roomKind>;
@@ -50,7 +57,7 @@ export const clientFrames = {
       type: z.literal("send"),
       id: requestId,
       room: roomId,
-      cid: z.string().min(1).max(CLIENT_ID_MAX),
+      cid: clientId,
       /** Text, for a public room. */
       body: body.optional(),
       /** A sealed message, for a DM room: the server stores and relays it unread. */
