@@ -6,10 +6,17 @@
  * Given several nodes of one deployment (they share the database, so seqs and sessions hold on
  * all of them), each reconnect goes to the next node in turn, and resume works on any of them.
  *
+ * Direct messages are rooms of kind "dm" with the same guarantees: they are tracked, resumed and
+ * gap-filled like rooms, and a DM in the outbox is sealed afresh (same cid) on every attempt by
+ * the sealer it was queued with. A DM the other person opens arrives as `dm_opened` and is
+ * tracked from its first message. Ephemeral frames (presence, typing, notices, device changes)
+ * are passed on to `push` listeners as they are.
+ *
  * It runs in browsers as is: no node: imports, the global WebSocket and fetch (or injected
  * ones: the terminal passes ones that trust a private CA), and the token in the `?token=` query
  * parameter, because browsers cannot set headers on a socket.
  */
+import type { Envelope } from "../crypto/index.ts";
 import {
   type ClientFrame,
   closeAdvice,
@@ -19,6 +26,7 @@ import {
   type Member,
   type Message,
   nameKey,
+  type RoomKind,
   type RoomSummary,
   type ServerFrame,
   type ServerFrameOf,
@@ -27,7 +35,7 @@ import {
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { certificateProblem, certificateText } from "./certificate.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { Outbox, type OutboxItem } from "./outbox.ts";
+import { Outbox, type OutboxItem, type Sealer } from "./outbox.ts";
 
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
@@ -40,6 +48,19 @@ export type Status =
   | { kind: "reconnecting"; attempt: number; delayMs: number; reason: string; server?: string }
   | { kind: "back-online"; caughtUp: number; server?: string }
   | { kind: "stopped"; reason: StopReason; message: string };
+
+/** Server frames that answer no request: passed on to `push` listeners. */
+export type PushFrame = ServerFrameOf<
+  "presence" | "typing" | "notice" | "devices_changed" | "dm_opened"
+>;
+
+/** A room this session receives, with the last seq delivered. */
+export interface TrackedRoom {
+  id: number;
+  kind: RoomKind;
+  name: string;
+  last: number;
+}
 
 /** How a message reached us: live, or while catching up after a (re)connect or a gap. */
 export type Arrival = "live" | "catch-up";
@@ -65,6 +86,8 @@ export interface ConnectionEvents {
   undeliverable: (item: OutboxItem, error: RequestError) => void;
   /** Something worth telling the user that belongs to no request. */
   notice: (text: string) => void;
+  /** Presence, typing, join/leave notices, device changes and newly opened DMs. */
+  push: (frame: PushFrame) => void;
 }
 
 export interface ConnectionOptions {
@@ -87,6 +110,7 @@ export interface ConnectionOptions {
 
 interface RoomTrack {
   id: number;
+  kind: RoomKind;
   name: string;
   /** The last seq delivered to listeners; undefined until the first message sets a baseline. */
   last: number | undefined;
@@ -116,7 +140,15 @@ type ReplyType =
   | "resumed"
   | "history"
   | "members"
-  | "pong";
+  | "pong"
+  | "ok"
+  | "dm"
+  | "contacts"
+  | "devices";
+
+/** Messages kept for a room not tracked yet: a DM whose `dm_opened` is still on its way. */
+const ORPHANS_PER_ROOM = 1000;
+const ORPHAN_ROOMS = 50;
 
 type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
 
@@ -149,6 +181,7 @@ export class Connection {
     delivered: new Set(),
     undeliverable: new Set(),
     notice: new Set(),
+    push: new Set(),
   };
   private ws: WebSocket | undefined;
   private greeted = false;
@@ -158,6 +191,8 @@ export class Connection {
   private nextId = 0;
   private readonly waiters = new Map<string, Waiter>();
   private readonly rooms = new Map<number, RoomTrack>();
+  /** Messages of rooms not tracked (yet): a DM opened elsewhere replays before `dm_opened`. */
+  private readonly orphans = new Map<number, Message[]>();
   private readonly outbox = new Outbox();
   private sending: OutboxItem | undefined;
   private catchUp: { count: number; resumed: boolean } | undefined;
@@ -169,6 +204,7 @@ export class Connection {
   private lastHeard = 0;
   private _user: UserRef | undefined;
   private _limits: Limits | undefined;
+  private presence: "online" | "away" = "online";
 
   constructor(private readonly o: ConnectionOptions) {
     this.clock = o.clock ?? systemClock;
@@ -247,10 +283,12 @@ export class Connection {
     for (;;) {
       try {
         const listed = await this.request<"rooms">({ type: "rooms" });
-        const found = listed.rooms.find((r) => nameKey(r.name) === nameKey(name));
+        const found = listed.rooms.find(
+          (r) => r.kind === "room" && nameKey(r.name) === nameKey(name),
+        );
         if (!found) throw new RequestError("ROOM_NOT_FOUND", `There is no room named "${name}".`);
         const start = from === "head" ? found.head : from;
-        const track = this.rooms.get(found.id) ?? this.track(found.id, found.name, start);
+        const track = this.rooms.get(found.id) ?? this.track(found, start);
         const reply = await this.request<"joined">(
           track.last === undefined
             ? { type: "join", room: found.id }
@@ -268,9 +306,36 @@ export class Connection {
 
   async create(name: string): Promise<RoomSummary> {
     const reply = await this.request<"created">({ type: "create", name });
-    const track = this.track(reply.room.id, reply.room.name, reply.room.head);
+    const track = this.track(reply.room, reply.room.head);
     this.settleTarget(track, reply.room.head);
     return reply.room;
+  }
+
+  /**
+   * Opens the DM with a user (creating it on first use) and receives it from then on, like
+   * join(): a DM tracked before resumes from its last seq; `from` picks the start otherwise.
+   */
+  async openDm(user: string, { from }: { from?: number | "head" } = {}): Promise<RoomSummary> {
+    for (;;) {
+      try {
+        const listed = await this.request<"rooms">({ type: "rooms" });
+        const found = listed.rooms.find(
+          (r) => r.kind === "dm" && nameKey(r.name) === nameKey(user),
+        );
+        const known = found ? this.rooms.get(found.id) : undefined;
+        const start = known ? known.last : from === "head" ? (found?.head ?? 0) : from;
+        const reply = await this.request<"dm">(
+          start === undefined ? { type: "dm", user } : { type: "dm", user, after: start },
+        );
+        // The replay came before the reply (kept as orphans): adopt the room, then take them in.
+        const track = this.rooms.get(reply.room.id) ?? this.adopt(reply.room, start);
+        this.settleTarget(track, reply.room.head);
+        return reply.room;
+      } catch (err) {
+        if (err instanceof RequestError && err.code === "OFFLINE") continue;
+        throw err;
+      }
+    }
   }
 
   async leave(room: number): Promise<void> {
@@ -296,13 +361,35 @@ export class Connection {
   }
 
   /** Rooms this session receives, with the last seq seen in each. */
-  joinedRooms(): { id: number; name: string; last: number }[] {
-    return [...this.rooms.values()].map((t) => ({ id: t.id, name: t.name, last: t.last ?? 0 }));
+  joinedRooms(): TrackedRoom[] {
+    return [...this.rooms.values()].map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      name: t.name,
+      last: t.last ?? 0,
+    }));
   }
 
-  private track(id: number, name: string, last: number | undefined): RoomTrack {
-    const track: RoomTrack = { id, name, last, held: new Map(), target: 0, filling: false };
-    this.rooms.set(id, track);
+  private track(room: RoomSummary, last: number | undefined): RoomTrack {
+    const track: RoomTrack = {
+      id: room.id,
+      kind: room.kind,
+      name: room.name,
+      last,
+      held: new Map(),
+      target: 0,
+      filling: false,
+    };
+    this.rooms.set(room.id, track);
+    return track;
+  }
+
+  /** Tracks a room the server attached us to, taking in what arrived for it before. */
+  private adopt(room: RoomSummary, last: number | undefined): RoomTrack {
+    const track = this.track(room, last);
+    const early = this.orphans.get(room.id) ?? [];
+    this.orphans.delete(room.id);
+    for (const m of early) this.accept(m);
     return track;
   }
 
@@ -314,11 +401,34 @@ export class Connection {
 
   // ---- Sending ----
 
-  /** Queues a message; it goes now if online, or after the next reconnect, exactly once. */
-  send(room: number, body: string): OutboxItem {
-    const item = this.outbox.add(room, body, this.clock.now());
+  /**
+   * Queues a message; it goes now if online, or after the next reconnect, exactly once. With
+   * `seal` (a DM) the body stays here and each attempt sends the envelope it makes; `cid` lets
+   * a message held back by its sender go later under the id it was given first.
+   */
+  send(room: number, body: string, o: { seal?: Sealer; cid?: string } = {}): OutboxItem {
+    const item = this.outbox.add(room, body, this.clock.now(), o.cid, o.seal);
     this.pump();
     return item;
+  }
+
+  /**
+   * Sets this session's presence. The server keeps it per socket, so it is sent again after
+   * every reconnect; while offline it is only remembered.
+   */
+  async setPresence(status: "online" | "away"): Promise<void> {
+    this.presence = status;
+    if (this._state === "open") await this.call<"ok">({ type: "status", status });
+  }
+
+  get presenceStatus(): "online" | "away" {
+    return this.presence;
+  }
+
+  /** A notification (typing, read): sent now if open, dropped otherwise; no reply. */
+  notify(frame: { type: "typing"; room: number } | { type: "read"; room: number; seq: number }) {
+    if (this._state !== "open" || !this.ws) return;
+    this.ws.send(JSON.stringify(frame));
   }
 
   /** Messages typed but not yet acknowledged, oldest first. */
@@ -346,8 +456,25 @@ export class Connection {
     item.state = "sending";
     item.attempts++;
     this.sending = item;
+    void this.transmit(item);
+  }
+
+  /** One attempt at the outbox's head: seal it if it is a DM, send it, settle the outcome. */
+  private async transmit(item: OutboxItem): Promise<void> {
+    const ws = this.ws;
+    let payload: { body: string } | { envelope: Envelope } = { body: item.body };
+    if (item.seal) {
+      try {
+        payload = { envelope: await item.seal(item.cid) };
+      } catch (err) {
+        this.failed(item, asRequestError(err));
+        return;
+      }
+      // The socket dropped while sealing: the item was requeued and goes again on the next one.
+      if (ws !== this.ws || this.sending !== item) return;
+    }
     this.call<"ack">(
-      { type: "send", room: item.room, cid: item.cid, body: item.body },
+      { type: "send", room: item.room, cid: item.cid, ...payload },
       { timeout: false },
     ).then(
       (ack) => {
@@ -355,18 +482,20 @@ export class Connection {
         this.settle(item.cid, ack.seq);
         this.pump();
       },
-      (err: RequestError) => {
-        if (this.sending === item) this.sending = undefined;
-        if (err.code === "OFFLINE" || err.code === "STOPPED") return; // retried on reconnect
-        if (["RATE_LIMITED", "BUSY", "UNAVAILABLE", "TIMEOUT"].includes(err.code)) {
-          item.state = "queued";
-          item.notBefore = this.clock.now() + (err.retryAfter ?? 1) * 1000;
-        } else if (this.outbox.remove(item.cid)) {
-          this.emit("undeliverable", item, err);
-        }
-        this.pump();
-      },
+      (err: RequestError) => this.failed(item, err),
     );
+  }
+
+  private failed(item: OutboxItem, err: RequestError): void {
+    if (this.sending === item) this.sending = undefined;
+    if (err.code === "OFFLINE" || err.code === "STOPPED") return; // retried on reconnect
+    if (["RATE_LIMITED", "BUSY", "UNAVAILABLE", "TIMEOUT"].includes(err.code)) {
+      item.state = "queued";
+      item.notBefore = this.clock.now() + (err.retryAfter ?? 1) * 1000;
+    } else if (this.outbox.remove(item.cid)) {
+      this.emit("undeliverable", item, err);
+    }
+    this.pump();
   }
 
   /** The server has this cid: forget it and say so, once. */
@@ -502,6 +631,16 @@ export class Connection {
         if (f.ref === undefined) this.emit("notice", f.message);
         else this.answer(f.ref, f);
         break;
+      case "dm_opened":
+        if (!this.rooms.has(f.room.id)) this.settleTarget(this.adopt(f.room, 0), f.room.head);
+        this.emit("push", f);
+        break;
+      case "presence":
+      case "typing":
+      case "notice":
+      case "devices_changed":
+        this.emit("push", f);
+        break;
       default:
         // Replies quote a request; anything else is a push this client does not use yet.
         if ("ref" in f) this.answer(f.ref, f);
@@ -525,6 +664,9 @@ export class Connection {
     this._limits = hello.limits;
     this.catchUp = { count: 0, resumed: false };
     this.startHeartbeat(hello.limits.heartbeatSeconds * 1000);
+    if (this.presence === "away") {
+      this.call<"ok">({ type: "status", status: "away" }).catch(() => {});
+    }
     // A room still joining (no baseline yet) is not resumed: its join is retried instead.
     const rooms = [...this.rooms.values()]
       .filter((t) => t.last !== undefined)
@@ -567,7 +709,10 @@ export class Connection {
   /** Every message passes here: duplicates are dropped, and nothing is shown out of order. */
   private accept(m: Message): void {
     const track = this.rooms.get(m.room);
-    if (!track) return;
+    if (!track) {
+      this.keepOrphan(m);
+      return;
+    }
     if (track.last === undefined) track.last = m.seq - 1;
     if (m.seq <= track.last) return;
     if (m.seq > track.last + 1) {
@@ -581,6 +726,15 @@ export class Connection {
       this.deliver(track, next);
     }
     for (const seq of track.held.keys()) if (seq <= track.last) track.held.delete(seq);
+  }
+
+  private keepOrphan(m: Message): void {
+    const list = this.orphans.get(m.room);
+    if (list) {
+      if (list.length < ORPHANS_PER_ROOM) list.push(m);
+    } else if (this.orphans.size < ORPHAN_ROOMS) {
+      this.orphans.set(m.room, [m]);
+    }
   }
 
   private deliver(track: RoomTrack, m: Message): void {
@@ -666,6 +820,7 @@ export class Connection {
     this.outbox.requeueAll();
     // Anything held past a hole comes again in the next resume.
     for (const t of this.rooms.values()) t.held.clear();
+    this.orphans.clear();
   }
 
   /** The link is gone but the session is fine: try again after a backoff delay. */
@@ -696,4 +851,13 @@ export class Connection {
     for (const w of this.openWaiters.splice(0)) w.reject(new RequestError("STOPPED", message));
     this.emit("status", { kind: "stopped", reason, message });
   }
+}
+
+function asRequestError(err: unknown): RequestError {
+  if (err instanceof RequestError) return err;
+  const code = (err as { code?: unknown })?.code;
+  return new RequestError(
+    typeof code === "string" ? code : "SEAL_FAILED",
+    err instanceof Error ? err.message : String(err),
+  );
 }

@@ -4,12 +4,23 @@
  * message. One message is in flight at a time, which keeps them in the order they were typed.
  */
 
+import type { Envelope } from "../crypto/index.ts";
+
 export type OutboxState = "queued" | "sending";
+
+/**
+ * Makes the sealed form of a DM for one attempt. Called again on every retry with the same cid
+ * (the envelope id must equal it); re-sealing is fine, and picks up devices added meanwhile.
+ */
+export type Sealer = (cid: string) => Promise<Envelope>;
 
 export interface OutboxItem {
   readonly cid: string;
   readonly room: number;
+  /** The text as typed. For a DM it stays on this device: only `seal`'s envelope is sent. */
   readonly body: string;
+  /** Present for a DM: the message goes as an envelope, never as a body. */
+  readonly seal?: Sealer;
   readonly createdAt: number;
   state: OutboxState;
   /** Not sent again before this time (ms): set by RATE_LIMITED and BUSY answers. */
@@ -20,11 +31,18 @@ export interface OutboxItem {
 export class Outbox {
   private readonly items: OutboxItem[] = [];
 
-  add(room: number, body: string, now: number, cid: string = crypto.randomUUID()): OutboxItem {
+  add(
+    room: number,
+    body: string,
+    now: number,
+    cid: string = crypto.randomUUID(),
+    seal?: Sealer,
+  ): OutboxItem {
     const item: OutboxItem = {
       cid,
       room,
       body,
+      ...(seal ? { seal } : {}),
       createdAt: now,
       state: "queued",
       notBefore: 0,

@@ -1,0 +1,269 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { Connection } from "../../src/client/connection.ts";
+import { deviceFiles } from "../../src/client/device-files.ts";
+import { type DmContent, type KeyChange, SecureDm } from "../../src/client/secure-dm.ts";
+import { createIdentity, type DeviceBundle, seal, verifyBundle } from "../../src/crypto/index.ts";
+import { dmConversation, type Message, type ServerFrameOf } from "../../src/protocol/index.ts";
+import { type Account, api, connect, register } from "../support/client.ts";
+import { spawnServer, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { until } from "./gated-clock.ts";
+
+/** One client installation: a connection, its encryption and its own config directory. */
+interface Device {
+  conn: Connection;
+  dm: SecureDm;
+  dir: string;
+  got: { from: string; seq: number; room: number; content: DmContent }[];
+  keys: KeyChange[];
+  held: string[];
+  texts(): string[];
+}
+
+const cleanups: (() => void)[] = [];
+const dirs = tempDir("parley-devices-");
+afterAll(() => dirs.remove());
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+let counter = 0;
+async function device(server: string, account: Account, dir?: string): Promise<Device> {
+  const home = dir ?? join(dirs.path, `d${++counter}`);
+  const conn = new Connection({ server, token: account.token });
+  const files = deviceFiles(home, server, account.user.id);
+  const dm = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+  const d: Device = {
+    conn,
+    dm,
+    dir: home,
+    got: [],
+    keys: [],
+    held: [],
+    texts: () => d.got.flatMap((g) => (g.content.kind === "text" ? [g.content.text] : [])),
+  };
+  dm.on("message", (m: Message, content) =>
+    d.got.push({ from: m.from.name, seq: m.seq, room: m.room, content }),
+  );
+  dm.on("keys", (k) => d.keys.push(k));
+  dm.on("held", (_peer, body) => d.held.push(body));
+  conn.start();
+  expect(await dm.start()).toEqual({ ok: true });
+  cleanups.push(() => {
+    dm.close();
+    conn.close();
+  });
+  return d;
+}
+
+async function storedDm(base: string, token: string, room: number) {
+  const res = await api<{ messages: Message[] }>(
+    base,
+    "GET",
+    `/api/rooms/${room}/messages?after=0&limit=200`,
+    undefined,
+    token,
+  );
+  return res.body.messages;
+}
+
+describe("end-to-end encrypted DMs through the connection layer", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ rate: 10_000, burst: 10_000 });
+  });
+  afterAll(() => server.close());
+
+  it("should deliver a DM between two clients that both can read, with 0600 key files and only ciphertext on the server", async () => {
+    const aliceAcc = await register(server.url);
+    const bobAcc = await register(server.url);
+    const alice = await device(server.url, aliceAcc);
+    const bob = await device(server.url, bobAcc);
+
+    const room = await alice.dm.openDm(bobAcc.user.name);
+    expect(room).toMatchObject({ kind: "dm", name: bobAcc.user.name });
+    alice.dm.send(room.id, "hello bob, privately");
+    // Bob never asked for this DM: it reaches him through dm_opened.
+    await until(() => bob.texts().includes("hello bob, privately"), "bob to read alice's DM");
+    await until(() => alice.texts().includes("hello bob, privately"), "alice to read her own");
+    expect(bob.got[0]).toMatchObject({ from: aliceAcc.user.name, room: room.id, seq: 1 });
+
+    bob.dm.send(room.id, "hi alice 🔐");
+    await until(() => alice.texts().includes("hi alice 🔐"), "alice to read bob's reply");
+    expect(alice.got.map((g) => g.seq)).toEqual([1, 2]);
+
+    const stored = await storedDm(server.url, bobAcc.token, room.id);
+    expect(stored.map((m) => m.body)).toEqual(["", ""]);
+    expect(stored.every((m) => m.envelope?.id === m.cid)).toBe(true);
+
+    const files = deviceFiles(alice.dir, server.url, aliceAcc.user.id);
+    for (const path of [files.identityPath, files.keyBookPath]) {
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it("should announce a peer's new identity and hold messages to them until trusted", async () => {
+    const aliceAcc = await register(server.url);
+    const bobAcc = await register(server.url);
+    const alice = await device(server.url, aliceAcc);
+    const bob = await device(server.url, bobAcc);
+    const room = await alice.dm.openDm(bobAcc.user.name);
+    alice.dm.send(room.id, "first");
+    await until(() => bob.texts().includes("first"), "the first DM");
+
+    // Bob reinstalls: a new config directory, so a new device identity.
+    bob.dm.close();
+    bob.conn.close();
+    const bob2 = await device(server.url, bobAcc);
+    await until(() => alice.keys.length > 0, "alice to be told bob's keys changed");
+    expect(alice.keys[0]).toMatchObject({
+      user: { id: bobAcc.user.id },
+      self: false,
+      observation: { kind: "device-added", trust: "changed" },
+    });
+
+    alice.dm.send(room.id, "is that really you?");
+    await until(() => alice.held.includes("is that really you?"), "the DM to be held");
+    expect((await storedDm(server.url, aliceAcc.token, room.id)).length).toBe(1);
+
+    expect(await alice.dm.trust(bobAcc.user.name)).toBe("updated");
+    await until(() => bob2.texts().includes("is that really you?"), "bob's new device to read it");
+    expect(alice.dm.trustOf(bobAcc.user.name)).toBe("unverified");
+
+    // Comparing safety numbers: both sides compute the same one, and alice marks bob verified.
+    const a = await alice.dm.safetyNumberWith(bobAcc.user.name);
+    bob2.dm.peerOf(room.id) ?? (await bob2.dm.openDm(aliceAcc.user.name));
+    const b = await bob2.dm.safetyNumberWith(aliceAcc.user.name);
+    expect(a).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(a).toBe(b as string);
+    expect(await alice.dm.markVerified(bobAcc.user.name)).toBe("updated");
+    expect(alice.dm.trustOf(bobAcc.user.name)).toBe("verified");
+  });
+
+  it("should show a tampered envelope as tampered, never as text", async () => {
+    const aliceAcc = await register(server.url);
+    const bobAcc = await register(server.url);
+    const alice = await device(server.url, aliceAcc);
+    const room = await alice.dm.openDm(bobAcc.user.name);
+
+    // Bob on a raw socket: a valid device, and an envelope with one ciphertext character changed.
+    const raw = await connect(server.wsUrl, bobAcc.token);
+    const bobDevice = await createIdentity({ user: String(bobAcc.user.id) });
+    await raw.request({ type: "device", bundle: bobDevice.bundle });
+    const listed = await raw.request<ServerFrameOf<"devices">>({
+      type: "devices",
+      users: [aliceAcc.user.id],
+    });
+    const to = [];
+    for (const b of (listed.users[0]?.devices ?? []) as DeviceBundle[]) {
+      const check = await verifyBundle(b);
+      if (check.ok) to.push(check.bundle);
+    }
+    const cid = crypto.randomUUID();
+    const envelope = await seal({
+      from: bobDevice,
+      conversation: dmConversation(room.id),
+      text: "the secret plan",
+      to,
+      id: cid,
+    });
+    const flipped = envelope.ct.startsWith("A")
+      ? `B${envelope.ct.slice(1)}`
+      : `A${envelope.ct.slice(1)}`;
+    const ack = await raw.request({
+      type: "send",
+      room: room.id,
+      cid,
+      envelope: { ...envelope, ct: flipped },
+    });
+    expect(ack).toMatchObject({ type: "ack" });
+
+    await until(() => alice.got.length === 1, "alice to receive the tampered DM");
+    expect(alice.got[0]?.content).toEqual({ kind: "tampered", reason: "signature" });
+    expect(alice.texts()).toEqual([]);
+    await raw.close();
+  });
+
+  it("should let a second device added later read what is sent after it registered", async () => {
+    const aliceAcc = await register(server.url);
+    const bobAcc = await register(server.url);
+    const alice1 = await device(server.url, aliceAcc);
+    const bob = await device(server.url, bobAcc);
+    const room = await bob.dm.openDm(aliceAcc.user.name);
+    bob.dm.send(room.id, "before the new device");
+    await until(() => alice1.texts().includes("before the new device"), "alice's first device");
+
+    const alice2 = await device(server.url, aliceAcc);
+    // Bob is told alice has a new device; so is alice's first device, about her own account.
+    await until(() => bob.keys.length > 0 && alice1.keys.length > 0, "both to be told");
+    expect(bob.keys[0]?.observation.kind).toBe("device-added");
+    expect(alice1.keys[0]).toMatchObject({ self: true, observation: { kind: "device-added" } });
+
+    bob.dm.send(room.id, "after the new device");
+    await until(() => bob.held.length === 1, "bob's DM to wait for his confirmation");
+    expect(await bob.dm.trust(aliceAcc.user.name)).toBe("updated");
+    await until(() => alice2.texts().includes("after the new device"), "the new device to read it");
+    await until(() => alice1.texts().includes("after the new device"), "the old device to read it");
+
+    // The new device cannot read what was sealed before it existed, and says so neutrally.
+    const page = await alice2.conn.history(room.id, { after: 0 });
+    const first = await alice2.dm.reveal(page.messages[0] as Message, { dedupe: false });
+    expect(first?.content).toEqual({ kind: "not-addressed" });
+
+    // Alice's first device waits for her to accept her own new device before sending.
+    alice1.dm.send(room.id, "from my first device");
+    await until(() => alice1.held.length === 1, "alice's DM to be held");
+    expect(await alice1.dm.trust(aliceAcc.user.name)).toBe("updated");
+    await until(
+      () => alice2.texts().includes("from my first device"),
+      "her other device to read it",
+    );
+    await until(() => bob.texts().includes("from my first device"), "bob to read it");
+  });
+});
+
+describe("DMs across a server crash", () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it("should resume DMs after SIGKILL and restart with nothing lost or repeated", async () => {
+    const db = join(dir.path, "parley.db");
+    let server = await spawnServer({ db });
+    const port = Number(new URL(server.url).port);
+    try {
+      const aliceAcc = await register(server.url);
+      const bobAcc = await register(server.url);
+      const alice = await device(server.url, aliceAcc);
+      const bob = await device(server.url, bobAcc);
+      const room = await alice.dm.openDm(bobAcc.user.name);
+      alice.dm.send(room.id, "a0");
+      await until(() => bob.texts().includes("a0"), "the first DM");
+
+      await server.kill();
+      await until(() => alice.conn.state === "reconnecting", "alice to notice");
+      for (const t of ["a1", "a2", "a3"]) alice.dm.send(room.id, t);
+      for (const t of ["b1", "b2"]) bob.dm.send(room.id, t);
+      expect(alice.conn.pending().map((i) => i.body)).toEqual(["a1", "a2", "a3"]);
+
+      server = await spawnServer({ db, port });
+      const all = ["a0", "a1", "a2", "a3", "b1", "b2"];
+      for (const d of [alice, bob]) {
+        await until(
+          () => all.every((t) => d.texts().includes(t)),
+          "every DM on both sides",
+          40_000,
+        );
+      }
+      const stored = await storedDm(server.url, aliceAcc.token, room.id);
+      expect(stored.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(new Set(stored.map((m) => m.cid)).size).toBe(6);
+      for (const d of [alice, bob]) {
+        expect([...d.texts()].sort()).toEqual(all);
+        expect(d.got.map((g) => g.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      }
+    } finally {
+      await server.kill();
+    }
+  });
+});
