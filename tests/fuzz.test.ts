@@ -99,13 +99,13 @@ describe("a crash during a fuzz run", () => {
     let killed = false;
     const report = await runFuzz({
       seed: SEED,
-      frames: 4000,
+      frames: 20_000,
       tolerate: ["lone-surrogates"],
-      onServer: (server) => {
+      onFuzzing: (server) => {
         if (killed) return;
         killed = true;
-        // Once the run is under way: the first profile's server dies as a crash would.
-        setTimeout(() => void server.kill(), 1500);
+        // The first profile's server dies as a crash would, well before its 17,000 frames.
+        setTimeout(() => void server.kill(), 300);
       },
     });
     const invariants = new Set(report.violations.found.map((v) => v.invariant));

@@ -39,10 +39,10 @@ export interface FuzzOptions {
   /** Progress lines. */
   log?: (line: string) => void;
   /**
-   * Called with each profile's server once it is up. Tests use it to crash the server on
-   * purpose and check that the run notices.
+   * Called with each profile's server as the fuzz lanes start. Tests use it to crash the
+   * server on purpose and check that the run notices.
    */
-  onServer?: (server: ChildServer) => void;
+  onFuzzing?: (server: ChildServer) => void;
 }
 
 export interface ProfileResult {
@@ -120,7 +120,6 @@ async function runProfile(
   const db = join(dir, "parley.db");
   const stats = newStats();
   const server = await ChildServer.start({ db, args: profile.args });
-  o.onServer?.(server);
   const base = server.url;
   log(`fuzz: ${profile.name} limits: ${frames} frames at ${base}`);
   let monitor: ReturnType<typeof setInterval> | undefined;
@@ -176,6 +175,7 @@ async function runProfile(
     })();
 
     const acked: AckedMessage[] = [];
+    o.onFuzzing?.(server);
     const t0 = performance.now();
     // A twentieth of the frames are malformed framing, sent byte by byte by the wire lane.
     const wireFrames = Math.round(frames / 20);
