@@ -6,7 +6,9 @@ import * as p from "@clack/prompts";
 import { Api, failureText } from "./api.ts";
 import { runChatView } from "./chat-view.ts";
 import { Connection } from "./connection.ts";
+import { deviceFiles } from "./device-files.ts";
 import { askRetry, type MenuIo, pickRoom, welcome } from "./menus.ts";
+import { SecureDm, type StartResult } from "./secure-dm.ts";
 import type { SavedSession, SessionStore } from "./session-store.ts";
 import { createStyle, type Style } from "./style.ts";
 import type { Transport } from "./transport.ts";
@@ -113,6 +115,7 @@ async function chat(
     WebSocket: o.transport.WebSocket,
   });
   conn.start();
+  const secure = await startEncryption(o, conn, session, io);
   try {
     for (;;) {
       const choice = await pickRoom(api, session.token, io);
@@ -135,6 +138,7 @@ async function chat(
         input: o.input,
         output: o.output,
         style,
+        ...(secure ? { secure } : {}),
       });
       if (outcome === "quit") return "quit";
       if (outcome === "session-ended") {
@@ -146,6 +150,50 @@ async function chat(
     const unsent = conn.pending().length;
     if (unsent > 0)
       p.log.warn(`${unsent} unsent ${unsent === 1 ? "message was" : "messages were"} dropped.`, io);
+    secure?.close();
     conn.close();
   }
+}
+
+/** Why encryption could not start, and what to do about it. */
+function startFailure(
+  reason: Exclude<StartResult, { ok: true }>["reason"],
+  identity: string,
+  keys: string,
+): string {
+  switch (reason) {
+    case "identity-damaged":
+      return `This device's key file ${identity} is damaged. Move it away to make a new one (your contacts will be told your keys changed).`;
+    case "identity-foreign":
+      return `The key file ${identity} belongs to another account. Move it away to make a new one.`;
+    case "key-book-corrupt":
+      return `The key book ${keys} is damaged. Move it away to start over (every key is then trusted again on first use).`;
+  }
+}
+
+/**
+ * Loads or makes this device's keys (0600 files next to the session) and publishes them. Private
+ * messages are off, with the reason shown, if that fails; rooms work either way.
+ */
+async function startEncryption(
+  o: InteractiveOptions,
+  conn: Connection,
+  session: SavedSession,
+  io: MenuIo,
+): Promise<SecureDm | undefined> {
+  const files = deviceFiles(o.sessions.dir, o.servers[0] as string, session.user.id);
+  const secure = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+  const started = await Promise.race([
+    secure.start().catch(() => "stopped" as const),
+    Bun.sleep(15_000).then(() => "slow" as const),
+  ]);
+  // Still connecting: it finishes in the background once the server answers.
+  if (started === "slow" || started === "stopped") return secure;
+  if (started.ok) return secure;
+  p.log.warn(
+    `Private messages are off: ${startFailure(started.reason, files.identityPath, files.keyBookPath)}`,
+    io,
+  );
+  secure.close();
+  return undefined;
 }

@@ -1,17 +1,25 @@
 /**
  * The live chat view: the connection's events become lines on the ChatScreen, keys edit the
- * input line, and a line starting with "/" runs a command from one table. Resolves with what
- * the user wants next: quit, the room picker, or (when the server ended the session) a login.
+ * input line, and a line starting with "/" runs a command from one table. Rooms and DMs ("@bob")
+ * share it: DMs arrive opened by SecureDm, presence and join/leave notices print as they come,
+ * and who is typing shows on the status row. Resolves with what the user wants next: quit, the
+ * room picker, or (when the server ended the session) a login.
  */
-import { HISTORY_PAGE_MAX, type Message, nameKey } from "../protocol/index.ts";
+import { HISTORY_PAGE_MAX, type Message, nameKey, type UserRef } from "../protocol/index.ts";
+import type { ChatContext, Command, NoteTone } from "./chat-command.ts";
 import { ChatScreen, type StatusTone, type TerminalOutput } from "./chat-screen.ts";
-import type { Connection, Status } from "./connection.ts";
+import { systemClock } from "./clock.ts";
+import type { Connection, PushFrame, Status } from "./connection.ts";
 import { parseKeys } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
 import { formatMessage } from "./message-format.ts";
+import { ReadMarker } from "./read-marker.ts";
+import type { DmContent, KeyChange, SecureDm } from "./secure-dm.ts";
+import { socialCommands } from "./social-commands.ts";
 import { reconnectingText, statusText } from "./status-text.ts";
 import type { Style } from "./style.ts";
 import { sanitize, wrap } from "./text-layout.ts";
+import { TypingIndicator, TypingSender, typingText } from "./typing-indicator.ts";
 
 export type ViewOutcome = "quit" | "picker" | "session-ended";
 
@@ -33,23 +41,51 @@ export interface ChatViewOptions {
     off?(event: "resize", fn: () => void): unknown;
   };
   style: Style;
-}
-
-interface Command {
-  usage: string;
-  help: string;
-  /** Needs an open connection: refused at once while offline rather than left waiting. */
-  online: boolean;
-  run(arg: string): Promise<void> | void;
+  /** Encrypted DMs; undefined when encryption could not be set up on this device. */
+  secure?: SecureDm;
+  /** Idle this long (no key pressed), the user is shown as away until a key is pressed. @default 10 min */
+  autoAwayMs?: number;
 }
 
 const HISTORY_DEFAULT = 20;
+const AUTO_AWAY_MS = 10 * 60_000;
+
+/** How a changed set of keys is announced: loudly, with what to do. */
+function keyChangeText(k: KeyChange): string {
+  const who = k.self ? "your own account" : k.user.name;
+  const what =
+    k.observation.kind === "key-changed"
+      ? `a device key of ${who} was replaced`
+      : k.observation.kind === "device-added"
+        ? `a new device was added to ${who}`
+        : `a device was removed from ${who}`;
+  if (k.observation.trust !== "changed") return `Keys: ${what}.`;
+  const name = k.user.name;
+  const waiting = k.self ? "Messages you send" : `Messages to ${name}`;
+  const compare = k.self ? "" : ` (compare first with /verify ${name})`;
+  return `⚠ SECURITY: ${what}. If this was not expected, someone may be reading along. ${waiting} wait until you type /trust ${name}${compare}.`;
+}
 
 export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
-  const { conn, style } = o;
+  const { conn, style, secure } = o;
   const editor = new LineEditor();
   const screen = new ChatScreen(o.output, editor, style);
-  let current: { id: number | undefined; name: string } = { id: undefined, name: o.room };
+  const dmName = (name: string) => (name.startsWith("@") ? name.slice(1) : undefined);
+  let current: { id: number | undefined; name: string; kind: "room" | "dm" } = {
+    id: undefined,
+    name: dmName(o.room) ?? o.room,
+    kind: dmName(o.room) !== undefined ? "dm" : "room",
+  };
+  /** "#general" or "@bob": how the current conversation is named on screen. */
+  const label = (c: { name: string; kind: "room" | "dm" } = current) =>
+    `${c.kind === "dm" ? "@" : "#"}${c.name}`;
+  const blocked = new Map<number, string>();
+  const typingShown = new TypingIndicator();
+  const typingSent = new TypingSender((room) => conn.notify({ type: "typing", room }));
+  const reads = new ReadMarker(
+    (room, seq) => conn.notify({ type: "read", room, seq }),
+    systemClock,
+  );
   /** The oldest seq shown per room: /history pages back from here. */
   const oldest = new Map<number, number>();
   const cleanups: (() => void)[] = [];
@@ -62,7 +98,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     };
   });
 
-  const note = (text: string, tone: "info" | "ok" | "warn" | "error" = "info") => {
+  const note = (text: string, tone: NoteTone = "info") => {
     const mark = {
       info: style.dim("·"),
       ok: style.green("✓"),
@@ -75,20 +111,47 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     );
   };
 
-  const roomName = (id: number) => conn.joinedRooms().find((r) => r.id === id)?.name ?? `${id}`;
-
-  const show = (m: Message) => {
-    const name = roomName(m.room);
-    const here = m.room === current.id || nameKey(name) === nameKey(current.name);
-    if (here && !oldest.has(m.room)) oldest.set(m.room, m.seq);
-    screen.print(
-      formatMessage(m, {
-        columns: screen.columns,
-        style,
-        me: conn.user?.id,
-        ...(here ? {} : { roomTag: name }),
-      }),
+  const tracked = (id: number) => conn.joinedRooms().find((r) => r.id === id);
+  const isHere = (room: number) => {
+    if (room === current.id) return true;
+    const t = tracked(room);
+    return (
+      current.id === undefined &&
+      !!t &&
+      t.kind === current.kind &&
+      nameKey(t.name) === nameKey(current.name)
     );
+  };
+
+  /** Prints a message (a room's, or a DM once opened) and marks it read. */
+  const show = (m: Message, content?: DmContent) => {
+    const t = tracked(m.room);
+    const here = isHere(m.room);
+    typingShown.stopped(m.room, m.from.id);
+    reads.shown(m.room, m.seq);
+    if (here && !oldest.has(m.room)) oldest.set(m.room, m.seq);
+    // A blocked user's messages are hidden (the server already refuses their DMs).
+    if (blocked.has(m.from.id) && m.from.id !== conn.user?.id) return;
+    const tag = here ? {} : { roomTag: t ? label(t) : `#${m.room}` };
+    const options = { columns: screen.columns, style, me: conn.user?.id, ...tag };
+    if (!content || content.kind === "text") {
+      screen.print(formatMessage(m, options));
+      return;
+    }
+    const text =
+      content.kind === "tampered"
+        ? "⚠ tampered message: it was altered or forged, so it is not shown"
+        : content.kind === "not-addressed"
+          ? "(not encrypted for this device)"
+          : "(sent from a device whose keys are unknown: not shown)";
+    const lines = formatMessage({ ...m, body: text }, options);
+    screen.print(content.kind === "tampered" ? lines.map((l) => style.red(l)) : lines);
+  };
+
+  const onRoomMessage = (m: Message) => {
+    // DMs are shown once opened, by SecureDm's own event.
+    if (m.envelope !== undefined || tracked(m.room)?.kind === "dm") return;
+    show(m);
   };
 
   const refreshPending = () => {
@@ -98,9 +161,30 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   // ---- Connection status: always on the status row; changes are announced in the log too ----
   let ticker: ReturnType<typeof setInterval> | undefined;
   let wasOffline = false;
+  let statusBase = "";
+  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The status row: connection · where · away · who is typing here (re-drawn as that expires). */
+  const composeStatus = () => {
+    const away = conn.presenceStatus === "away" ? " · away" : "";
+    const typing =
+      current.id === undefined ? "" : typingText(typingShown.who(current.id, Date.now()));
+    screen.status = `${statusBase} · ${label()}${away} · ${typing || "/help"}`;
+    clearTimeout(typingTimer);
+    const next = typingShown.nextExpiry();
+    if (next !== undefined) {
+      typingTimer = setTimeout(
+        () => {
+          composeStatus();
+          screen.render();
+        },
+        Math.max(50, next - Date.now() + 20),
+      );
+    }
+  };
   const setStatus = (text: string, tone: StatusTone) => {
-    screen.status = `${text} · #${current.name} · /help`;
+    statusBase = text;
     screen.tone = tone;
+    composeStatus();
   };
   const onStatus = (s: Status) => {
     clearInterval(ticker);
@@ -138,10 +222,50 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
         screen.render();
     }
   };
+  const userName = (u: UserRef) => sanitize(u.name);
+  const onPush = (f: PushFrame) => {
+    const me = conn.user?.id;
+    switch (f.type) {
+      case "typing":
+        if (f.user.id === me || blocked.has(f.user.id)) return;
+        typingShown.typing(f.room, f.user, Date.now());
+        composeStatus();
+        screen.render();
+        return;
+      case "notice": {
+        if (f.user.id === me || blocked.has(f.user.id)) return;
+        const t = tracked(f.room);
+        if (f.event === "left") typingShown.stopped(f.room, f.user.id);
+        note(
+          `${userName(f.user)} ${f.event === "joined" ? "joined" : "left"} ${t ? label(t) : "a room"}.`,
+        );
+        return;
+      }
+      case "presence":
+        // Said once, where it matters: in the conversation on screen.
+        if (f.user.id === me || blocked.has(f.user.id) || !isHere(f.room)) return;
+        if (f.status === "offline") typingShown.stopped(f.room, f.user.id);
+        note(`${userName(f.user)} is ${f.status === "online" ? "online" : f.status}.`);
+        return;
+      case "dm_opened":
+        if (f.room.peer && f.room.peer.id !== me) {
+          note(
+            `${userName(f.room.peer)} opened a private conversation with you: /dm ${f.room.peer.name}`,
+            "ok",
+          );
+        }
+        return;
+      case "devices_changed":
+        return; // SecureDm fetches the keys again and says what changed
+    }
+  };
   cleanups.push(
     () => clearInterval(ticker),
+    () => clearTimeout(typingTimer),
+    () => reads.close(),
     conn.on("status", onStatus),
-    conn.on("message", show),
+    conn.on("message", onRoomMessage),
+    conn.on("push", onPush),
     conn.on("notice", (text) => note(text, "warn")),
     conn.on("delivered", () => {
       refreshPending();
@@ -149,22 +273,55 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     }),
     conn.on("undeliverable", (item, err) => {
       refreshPending();
+      if (err.code === "HELD") return; // SecureDm says why it waits
       note(`Not sent (${err.message}): ${item.body}`, "error");
     }),
   );
+  if (secure) {
+    cleanups.push(
+      secure.on("message", (m, content) => show(m, content)),
+      secure.on("keys", (k) =>
+        note(keyChangeText(k), k.observation.trust === "changed" ? "error" : "info"),
+      ),
+      secure.on("held", (peer, body) => {
+        refreshPending();
+        const who = secure.trustOf(peer.name) === "changed" ? peer.name : (conn.user?.name ?? "");
+        note(`Waiting, not sent: "${body}" (keys changed). /trust ${who} to send it.`, "warn");
+      }),
+      secure.on("problem", (text) => note(text, "warn")),
+    );
+  }
 
   // ---- Commands ----
-  const enter = async (name: string) => {
+  const enter = async (target: string) => {
     const previous = current;
-    current = { id: undefined, name };
+    const peer = dmName(target);
+    current = { id: undefined, name: peer ?? target, kind: peer !== undefined ? "dm" : "room" };
     setStatus(
       conn.state === "open" ? `connected as ${conn.user?.name}` : "connecting…",
       conn.state === "open" ? "ok" : "warn",
     );
     screen.render();
     try {
-      const room = await conn.join(name);
-      current = { id: room.id, name: room.name };
+      if (peer !== undefined) {
+        if (!secure) throw new Error("encryption could not be set up on this device");
+        const known = conn
+          .joinedRooms()
+          .some((r) => r.kind === "dm" && nameKey(r.name) === nameKey(peer));
+        const room = await secure.openDm(peer);
+        current = { id: room.id, name: room.name, kind: "dm" };
+        setStatus(`connected as ${conn.user?.name}`, "ok");
+        const trust = secure.trustOf(room.name);
+        note(
+          `Private conversation with ${room.name}, end-to-end encrypted (their keys: ${trust ?? "not fetched yet"}; /verify ${room.name} to compare). ${room.peer?.status ? `${room.name} is ${room.peer.status}.` : ""}`,
+          "ok",
+        );
+        // Already received from its head: show the recent past once.
+        if (known && room.head > 0) await showHistory(HISTORY_DEFAULT, { quiet: true });
+        return;
+      }
+      const room = await conn.join(target);
+      current = { id: room.id, name: room.name, kind: "room" };
       setStatus(`connected as ${conn.user?.name}`, "ok");
       note(
         `You are in #${room.name}: ${room.members} ${room.members === 1 ? "member" : "members"}, ${room.online} online. Type /help for commands.`,
@@ -172,9 +329,51 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
       );
     } catch (err) {
       current = previous;
-      note(`Cannot join #${name}: ${(err as Error).message}`, "error");
+      setStatus(statusBase, screen.tone);
+      note(
+        `Cannot open ${peer !== undefined ? `@${peer}` : `#${target}`}: ${(err as Error).message}`,
+        "error",
+      );
       if (previous.id === undefined) finish("picker");
     }
+  };
+
+  /** Prints up to n messages before the oldest shown here; DMs are opened on the way. */
+  const showHistory = async (n: number, { quiet = false } = {}) => {
+    if (current.id === undefined) return;
+    const room = current.id;
+    const before = oldest.get(room) ?? (tracked(room)?.last ?? 0) + 1;
+    if (before <= 1) return quiet ? undefined : note("No earlier messages.");
+    const page = await conn.history(room, { before, limit: n });
+    if (page.messages.length === 0) return quiet ? undefined : note("No earlier messages.");
+    note(`${page.messages.length} earlier messages in ${label()}:`);
+    for (const m of page.messages) {
+      if (current.kind === "dm" && secure) {
+        const opened = await secure.reveal(m, { dedupe: false });
+        if (opened) show(opened.message, opened.content);
+      } else {
+        show(m);
+      }
+    }
+    oldest.set(room, page.messages[0]?.seq ?? before);
+    note(
+      page.more ? "End of page: /history for more." : "That is the beginning of the conversation.",
+    );
+  };
+
+  let autoAway = false;
+  const ctx: ChatContext = {
+    conn,
+    secure,
+    note,
+    enter,
+    blocked,
+    async setAway(away) {
+      autoAway = false;
+      await conn.setPresence(away ? "away" : "online");
+      composeStatus();
+      screen.render();
+    },
   };
 
   const commands: Record<string, Command> = {
@@ -183,8 +382,9 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
       help: "this list",
       online: false,
       run() {
-        const rows = Object.values(commands).map((c) => `  ${c.usage.padEnd(16)} ${c.help}`);
-        screen.print(["Commands:", ...rows, "  Ctrl-C           quit"].map((r) => style.dim(r)));
+        const rows = Object.values(commands).map((c) => `  ${c.usage.padEnd(28)} ${c.help}`);
+        const all = ["Commands:", ...rows, `  ${"Ctrl-C".padEnd(28)} quit`];
+        screen.print(all.map((r) => style.dim(r.slice(0, screen.columns))));
       },
     },
     rooms: {
@@ -230,24 +430,30 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
       online: true,
       async run() {
         if (current.id === undefined) return;
+        if (current.kind === "dm") return note("A private conversation cannot be left.", "warn");
         await conn.leave(current.id);
         note(`You left #${current.name}.`);
-        const other = conn.joinedRooms().at(-1);
+        const other = conn
+          .joinedRooms()
+          .filter((r) => r.kind === "room")
+          .at(-1);
         if (!other) return finish("picker");
-        current = { id: other.id, name: other.name };
+        current = { id: other.id, name: other.name, kind: "room" };
         setStatus(`connected as ${conn.user?.name}`, "ok");
         note(`Now in #${other.name}.`);
       },
     },
     who: {
       usage: "/who",
-      help: "who is in this room",
+      help: "who is here, online, away or offline",
       online: true,
       async run() {
         if (current.id === undefined) return;
         const members = await conn.members(current.id);
-        const list = members.map((m) => (m.online ? `${m.name} (online)` : m.name)).join(", ");
-        note(`Members of #${current.name}: ${list}`);
+        const list = members
+          .map((m) => `${m.name} (${m.status}${blocked.has(m.id) ? ", blocked" : ""})`)
+          .join(", ");
+        note(`Members of ${label()}: ${list}`);
       },
     },
     history: {
@@ -260,19 +466,10 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
         if (!Number.isInteger(n) || n < 1 || n > HISTORY_PAGE_MAX) {
           return note(`N is a number from 1 to ${HISTORY_PAGE_MAX}.`, "warn");
         }
-        const room = current.id;
-        const before = oldest.get(room) ?? conn.joinedRooms().find((r) => r.id === room)?.last;
-        if (before === undefined || before <= 1) return note("No earlier messages.");
-        const page = await conn.history(room, { before, limit: n });
-        if (page.messages.length === 0) return note("No earlier messages.");
-        note(`${page.messages.length} earlier messages in #${current.name}:`);
-        for (const m of page.messages) {
-          screen.print(formatMessage(m, { columns: screen.columns, style, me: conn.user?.id }));
-        }
-        oldest.set(room, page.messages[0]?.seq ?? before);
-        note(page.more ? "End of page: /history for more." : "That is the beginning of the room.");
+        await showHistory(n);
       },
     },
+    ...socialCommands(ctx),
     quit: {
       usage: "/quit",
       help: "leave Parley",
@@ -306,17 +503,51 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     // "//text" sends "/text": a way to start a message with a slash.
     const body = text.startsWith("//") ? line.trimStart().slice(1) : line;
     if (current.id === undefined) return note("Wait until the room is joined.", "warn");
-    conn.send(current.id, body);
+    typingSent.sent(current.id);
+    if (current.kind === "dm") {
+      if (!secure) return note("Encryption is not set up on this device: cannot send.", "error");
+      secure.send(current.id, body);
+    } else {
+      conn.send(current.id, body);
+    }
     refreshPending();
     screen.render();
   };
 
+  // ---- Away after a while without a key pressed; any key brings the user back ----
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const armIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      if (conn.presenceStatus === "away" || conn.state !== "open") return;
+      autoAway = true;
+      conn.setPresence("away").catch(() => {});
+      composeStatus();
+      screen.render();
+    }, o.autoAwayMs ?? AUTO_AWAY_MS);
+  };
+  const activity = () => {
+    armIdle();
+    if (autoAway) {
+      autoAway = false;
+      conn.setPresence("online").catch(() => {});
+      composeStatus();
+    }
+  };
+  cleanups.push(() => clearTimeout(idleTimer));
+  armIdle();
+
   // ---- Keys ----
   const onData = (chunk: Buffer | string) => {
+    activity();
     for (const key of parseKeys(typeof chunk === "string" ? chunk : chunk.toString("utf8"))) {
       switch (key.kind) {
         case "text":
           editor.insert(key.text);
+          // Typing a message (not a command) tells the others, at most once every 3 s.
+          if (current.id !== undefined && !editor.text.startsWith("/")) {
+            typingSent.keystroke(current.id, Date.now());
+          }
           break;
         case "enter":
           void runLine(editor.take());
@@ -376,6 +607,15 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   );
   refreshPending();
   screen.render();
-  void enter(o.room);
+  void (async () => {
+    // Whom we block first, so their messages are hidden from the first one replayed.
+    try {
+      const reply = await conn.request<"contacts">({ type: "contacts" });
+      for (const b of reply.blocked) blocked.set(b.id, b.name);
+    } catch {
+      // Offline or stopped: enter() reports that.
+    }
+    await enter(o.room);
+  })();
   return done;
 }

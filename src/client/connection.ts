@@ -426,9 +426,12 @@ export class Connection {
   }
 
   /** A notification (typing, read): sent now if open, dropped otherwise; no reply. */
-  notify(frame: { type: "typing"; room: number } | { type: "read"; room: number; seq: number }) {
-    if (this._state !== "open" || !this.ws) return;
+  notify(
+    frame: { type: "typing"; room: number } | { type: "read"; room: number; seq: number },
+  ): boolean {
+    if (this._state !== "open" || !this.ws) return false;
     this.ws.send(JSON.stringify(frame));
+    return true;
   }
 
   /** Messages typed but not yet acknowledged, oldest first. */

@@ -110,8 +110,14 @@ export async function pickRoom(api: Api, token: string, io: MenuIo): Promise<Pic
     const again = answer(await p.confirm({ ...io, message: "Try again?" }));
     return again === true ? { kind: "retry" } : { kind: "quit" };
   }
-  const rooms: RoomSummary[] = listed.value;
-  type Value = { kind: "room"; name: string } | { kind: "create" | "by-name" | "logout" | "quit" };
+  const all: RoomSummary[] = listed.value;
+  const rooms = all.filter((r) => r.kind === "room");
+  const dms = all.filter((r) => r.kind === "dm");
+  type Value =
+    | { kind: "room"; name: string }
+    | { kind: "create" | "by-name" | "message" | "logout" | "quit" };
+  const unread = (r: RoomSummary) =>
+    r.joined && r.unread > 0 ? `, ${r.unread >= 1000 ? "999+" : r.unread} unread` : "";
   const choice = answer(
     await p.select<Value>({
       ...io,
@@ -121,10 +127,16 @@ export async function pickRoom(api: Api, token: string, io: MenuIo): Promise<Pic
         ...rooms.map((r) => ({
           value: { kind: "room" as const, name: r.name },
           label: `#${r.name}`,
-          hint: `${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? ", joined" : ""}`,
+          hint: `${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? ", joined" : ""}${unread(r)}`,
+        })),
+        ...dms.map((r) => ({
+          value: { kind: "room" as const, name: `@${r.name}` },
+          label: `@${r.name}`,
+          hint: `private${r.peer ? `, ${r.peer.status}` : ""}${unread(r)}`,
         })),
         { value: { kind: "create" }, label: "Create a room" },
         { value: { kind: "by-name" }, label: "Join by name" },
+        { value: { kind: "message" }, label: "Message someone", hint: "a private conversation" },
         { value: { kind: "logout" }, label: "Log out" },
         { value: { kind: "quit" }, label: "Quit" },
       ],
@@ -133,6 +145,10 @@ export async function pickRoom(api: Api, token: string, io: MenuIo): Promise<Pic
   if (choice === "cancel" || choice.kind === "quit") return { kind: "quit" };
   if (choice.kind === "room") return choice;
   if (choice.kind === "logout") return { kind: "logout" };
+  if (choice.kind === "message") {
+    const name = answer(await p.text({ ...io, message: "Username", validate: checkUsername }));
+    return name === "cancel" ? { kind: "retry" } : { kind: "room", name: `@${name}` };
+  }
   if (choice.kind === "by-name") {
     const name = answer(await p.text({ ...io, message: "Room name", validate: checkRoomName }));
     return name === "cancel" ? { kind: "retry" } : { kind: "room", name };

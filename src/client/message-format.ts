@@ -13,7 +13,7 @@ export interface FormatOptions {
   style: Style;
   /** The user's own id. */
   me: number | undefined;
-  /** Shown before the name when the message is from a room other than the current one. */
+  /** Shown before the name when the message is from elsewhere: "#room", or "@peer" for a DM. */
   roomTag?: string;
 }
 
@@ -24,7 +24,7 @@ function clock(ts: number): string {
 
 export function formatMessage(m: Message, o: FormatOptions): string[] {
   const own = m.from.id === o.me;
-  const tag = o.roomTag ? `#${o.roomTag} ` : "";
+  const tag = o.roomTag ? `${o.roomTag} ` : "";
   const name = sanitize(m.from.name);
   const head = `${clock(m.ts)} ${own ? "›" : " "} ${tag}${name}: `;
   const indent = Math.min(width(head), Math.floor(o.columns / 2));
