@@ -12,7 +12,7 @@ const USAGE = `usage: bun bench/fuzz.ts [--seed N] [--frames N] [--lanes N] [--t
   --seed N        replay a run (default: a random seed)
   --frames N      WebSocket frames in all (default 50000)
   --lanes N       concurrent fuzz sockets per server (default 3)
-  --tolerate ID   report a known issue apart instead of failing: ${KNOWN_ISSUES.map((k) => k.id).join(", ")}`;
+  --tolerate ID   report a known issue apart instead of failing: ${KNOWN_ISSUES.map((k) => k.id).join(", ") || "none at present"}`;
 
 function parseArgs(argv: string[]) {
   const out = { seed: randomSeed(), frames: 50_000, lanes: 3, tolerate: [] as string[] };

@@ -150,7 +150,14 @@ class FuzzSocket {
       });
       return;
     }
-    const fits = list.findIndex((p) => judgeReply(p.e, f) === undefined);
+    // Mutations can give two pending frames one id: prefer the one this reply fits exactly (a
+    // decoder error of its code, a success of its type) over one it fits as a mere refusal.
+    const exact = list.findIndex(
+      (p) =>
+        judgeReply(p.e, f) === undefined &&
+        (p.e.kind === "error" ? f.type === "error" : f.type !== "error"),
+    );
+    const fits = exact >= 0 ? exact : list.findIndex((p) => judgeReply(p.e, f) === undefined);
     const p = list.splice(Math.max(fits, 0), 1)[0] as Pending;
     if (list.length === 0) {
       this.byRef.delete(ref);

@@ -21,20 +21,12 @@ export interface KnownIssue {
   matches(v: Violation): boolean;
 }
 
-export const KNOWN_ISSUES: readonly KnownIssue[] = [
-  {
-    id: "lone-surrogates",
-    summary:
-      "A cid with a lone UTF-16 surrogate (JSON \\ud800) is acked as sent but stored with U+FFFD, " +
-      "so two cids that differ only in a lone surrogate collide: the second message is acked " +
-      "as a duplicate of the first and never stored. (Bodies were fixed: now INVALID_MESSAGE.)",
-    matches: (v) =>
-      v.sent !== undefined &&
-      v.stored !== undefined &&
-      v.sent !== v.stored &&
-      v.sent.toWellFormed() === v.stored,
-  },
-];
+/**
+ * Bugs found and reported but not fixed yet, so that a run can tolerate them by name. Empty
+ * now: lone surrogates in bodies and cids (stored as U+FFFD, so cids collided) are refused since
+ * 8d44850. Add an entry here when a new bug awaits its fix, and remove it with the fix.
+ */
+export const KNOWN_ISSUES: readonly KnownIssue[] = [];
 
 /** A frame or text, escaped and shortened so a report line stays readable. */
 export function excerpt(data: string | Uint8Array, max = 160): string {
@@ -50,11 +42,11 @@ export class Violations {
   readonly known = new Map<string, { issue: KnownIssue; count: number; first: Violation }>();
   private readonly tolerated: readonly KnownIssue[];
 
-  constructor(tolerate: readonly string[] = []) {
+  constructor(tolerate: readonly string[] = [], catalogue: readonly KnownIssue[] = KNOWN_ISSUES) {
     for (const id of tolerate) {
-      if (!KNOWN_ISSUES.some((k) => k.id === id)) throw new Error(`unknown issue "${id}"`);
+      if (!catalogue.some((k) => k.id === id)) throw new Error(`unknown issue "${id}"`);
     }
-    this.tolerated = KNOWN_ISSUES.filter((k) => tolerate.includes(k.id));
+    this.tolerated = catalogue.filter((k) => tolerate.includes(k.id));
   }
 
   add(v: Violation): void {
