@@ -95,7 +95,7 @@ try {
       code = await scripts.logout(context);
       break;
     case "send":
-      code = await scripts.send(context, command.room, command.text, command.timeoutSeconds);
+      code = await scripts.send(context, command.target, command.text, command.timeoutSeconds);
       break;
     case "tail":
       code = await scripts.tail(context, command.room, command.json, command.since);

@@ -4,7 +4,13 @@ import { parseServerList } from "./server-url.ts";
 export type Command =
   | { kind: "interactive" }
   | { kind: "login"; user: string | undefined; passwordStdin: boolean }
-  | { kind: "send"; room: string; text: string | undefined; timeoutSeconds: number }
+  | {
+      kind: "send";
+      /** A room by name, or a person for an encrypted private message. */
+      target: { room: string } | { to: string };
+      text: string | undefined;
+      timeoutSeconds: number;
+    }
   | { kind: "tail"; room: string; json: boolean; since: number | undefined }
   | { kind: "logout" }
   | { kind: "help" }
@@ -25,6 +31,7 @@ export const USAGE = `Usage:
   parley [--server URL]                       the interactive client (needs a terminal)
   parley login --server URL --user NAME --password-stdin
   parley send --room NAME [--timeout S] TEXT  send TEXT (or stdin) to a room
+  parley send --to USER [--timeout S] TEXT    send USER an end-to-end encrypted message
   parley tail --room NAME [--json] [--since SEQ]
                                               print a room's messages as they arrive
   parley logout [--server URL]                forget the saved session and revoke it
@@ -39,7 +46,15 @@ Options for every command:
 The server defaults to the one last logged in to, then http://127.0.0.1:3000.
 Sessions are kept in $XDG_CONFIG_HOME/parley (or ~/.config/parley).`;
 
-const FLAGS_WITH_VALUE = new Set(["--server", "--user", "--room", "--since", "--timeout", "--ca"]);
+const FLAGS_WITH_VALUE = new Set([
+  "--server",
+  "--user",
+  "--room",
+  "--to",
+  "--since",
+  "--timeout",
+  "--ca",
+]);
 const SWITCHES = new Set(["--password-stdin", "--json", "--insecure"]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -103,13 +118,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         passwordStdin: switches.has("--password-stdin"),
       });
     case "send": {
-      if (!room) return fail("send needs --room NAME");
+      const to = values.get("--to");
+      if (!room === !to) return fail("send needs --room NAME or --to USER (one of them)");
       const timeout = values.get("--timeout") ?? "30";
       if (!/^\d+$/.test(timeout) || Number(timeout) < 1) {
         return fail("--timeout must be a whole number of seconds, at least 1");
       }
       const text = rest.length > 0 ? rest.join(" ") : undefined;
-      return result({ kind: "send", room, text, timeoutSeconds: Number(timeout) });
+      const target = room ? { room } : { to: to as string };
+      return result({ kind: "send", target, text, timeoutSeconds: Number(timeout) });
     }
     case "tail": {
       if (!room) return fail("tail needs --room NAME");

@@ -5,6 +5,9 @@
 import type { Message } from "../protocol/index.ts";
 import { Api, failureText } from "./api.ts";
 import { Connection, RequestError } from "./connection.ts";
+import { deviceFiles } from "./device-files.ts";
+import type { OutboxItem } from "./outbox.ts";
+import { SecureDm } from "./secure-dm.ts";
 import type { SessionStore } from "./session-store.ts";
 import { statusText } from "./status-text.ts";
 import type { Transport } from "./transport.ts";
@@ -110,9 +113,36 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Queues a DM to `to`, sealed with this installation's device keys (made on first use). */
+async function queueDm(
+  c: ScriptContext,
+  conn: Connection,
+  user: number,
+  to: string,
+  body: string,
+): Promise<OutboxItem> {
+  const files = deviceFiles(c.sessions.dir, c.servers[0] as string, user);
+  const secure = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+  secure.on("keys", (k) => {
+    if (k.observation.trust === "changed") {
+      c.io.err(`parley: warning: the keys of ${k.self ? "your own account" : k.user.name} changed`);
+    }
+  });
+  secure.on("problem", (text) => c.io.err(`parley: ${text}`));
+  const started = await secure.start();
+  if (!started.ok) {
+    throw new RequestError(
+      "NO_IDENTITY",
+      `encryption cannot start (${started.reason}): see ${files.identityPath} and ${files.keyBookPath}`,
+    );
+  }
+  const room = await secure.openDm(to, { from: "head" });
+  return secure.send(room.id, body);
+}
+
 export async function send(
   c: ScriptContext,
-  room: string,
+  target: { room: string } | { to: string },
   text: string | undefined,
   timeoutSeconds: number,
 ): Promise<number> {
@@ -128,15 +158,24 @@ export async function send(
   try {
     const outcome = await Promise.race([
       (async () => {
-        const joined = await conn.join(room, { from: "head" });
-        const item = conn.send(joined.id, body);
+        let item: OutboxItem;
+        if ("room" in target) {
+          const joined = await conn.join(target.room, { from: "head" });
+          item = conn.send(joined.id, body);
+        } else {
+          item = await queueDm(c, conn, saved.user.id, target.to, body);
+        }
         return new Promise<number>((resolve) => {
           conn.on("delivered", (done) => {
             if (done.cid === item.cid) resolve(0);
           });
           conn.on("undeliverable", (failed, error) => {
             if (failed.cid !== item.cid) return;
-            c.io.err(`parley: not sent: ${error.message}`);
+            const why =
+              error.code === "HELD" && "to" in target
+                ? `${target.to}'s keys (or yours) changed; check them in the interactive client with /verify or /trust ${target.to}`
+                : error.message;
+            c.io.err(`parley: not sent: ${why}`);
             resolve(1);
           });
           conn.on("status", (s) => {

@@ -13,7 +13,7 @@ describe("parseArgs", () => {
 
   it("should join the words of send into one message", () => {
     expect(parseArgs(["--server", "http://h:1", "send", "--room", "x", "hi", "there"])).toEqual({
-      command: { kind: "send", room: "x", text: "hi there", timeoutSeconds: 30 },
+      command: { kind: "send", target: { room: "x" }, text: "hi there", timeoutSeconds: 30 },
       servers: ["http://h:1"],
       ca: undefined,
       insecure: false,
@@ -59,10 +59,21 @@ describe("parseArgs", () => {
     });
   });
 
-  it("should refuse send without --room", () => {
-    expect(parseArgs(["send", "hi"]).command).toEqual({
-      kind: "error",
-      message: "send needs --room NAME",
+  it("should refuse send without --room or --to, or with both", () => {
+    const refusal = {
+      kind: "error" as const,
+      message: "send needs --room NAME or --to USER (one of them)",
+    };
+    expect(parseArgs(["send", "hi"]).command).toEqual(refusal);
+    expect(parseArgs(["send", "--room", "r", "--to", "bob", "hi"]).command).toEqual(refusal);
+  });
+
+  it("should read send --to USER as a private message", () => {
+    expect(parseArgs(["send", "--to", "bob", "--timeout", "5", "psst"]).command).toEqual({
+      kind: "send",
+      target: { to: "bob" },
+      text: "psst",
+      timeoutSeconds: 5,
     });
   });
 });

@@ -8,6 +8,7 @@ import { createIdentity, type DeviceBundle, seal, verifyBundle } from "../../src
 import { dmConversation, type Message, type ServerFrameOf } from "../../src/protocol/index.ts";
 import { type Account, api, connect, register } from "../support/client.ts";
 import { spawnServer, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { runParley } from "./cli.ts";
 import { until } from "./gated-clock.ts";
 
 /** One client installation: a connection, its encryption and its own config directory. */
@@ -223,6 +224,40 @@ describe("end-to-end encrypted DMs through the connection layer", () => {
   });
 });
 
+describe("parley send --to", () => {
+  let server: TestServer;
+  const config = tempDir("parley-config-");
+  beforeAll(async () => {
+    server = await startTestServer({ rate: 10_000, burst: 10_000 });
+  });
+  afterAll(async () => {
+    await server.close();
+    config.remove();
+  });
+
+  it("should seal a private message from a script that the recipient's device opens", async () => {
+    const botAcc = await register(server.url);
+    const bobAcc = await register(server.url);
+    const bob = await device(server.url, bobAcc);
+    const env = { ...process.env, XDG_CONFIG_HOME: config.path };
+    const login = await runParley(
+      ["login", "--server", server.url, "--user", botAcc.user.name, "--password-stdin"],
+      env,
+      "correct horse\n",
+    );
+    expect(login.code).toBe(0);
+    const sent = await runParley(["send", "--to", bobAcc.user.name, "build 42 passed"], env);
+    expect(sent).toMatchObject({ code: 0, stderr: "" });
+    await until(() => bob.texts().includes("build 42 passed"), "bob to read the script's DM");
+    // A second run reuses the same device: bob is told of no new keys.
+    expect((await runParley(["send", "--to", bobAcc.user.name, "again"], env)).code).toBe(0);
+    await until(() => bob.texts().includes("again"), "the second DM");
+    expect(bob.keys).toEqual([]);
+    const files = deviceFiles(join(config.path, "parley"), server.url, botAcc.user.id);
+    expect(statSync(files.identityPath).mode & 0o777).toBe(0o600);
+  }, 60_000);
+});
+
 describe("DMs across a server crash", () => {
   const dir = tempDir();
   afterAll(() => dir.remove());
@@ -265,5 +300,5 @@ describe("DMs across a server crash", () => {
     } finally {
       await server.kill();
     }
-  });
+  }, 60_000);
 });

@@ -125,7 +125,8 @@ describe("people in the interactive client", () => {
       bobConn.close();
       await carolWs.close();
     }
-  });
+    // Typing is shown for about 6 s by design, so this test takes longer than the default 5 s.
+  }, 60_000);
 });
 
 async function waitGone(text: () => string, pattern: RegExp, timeoutMs: number) {
