@@ -23,6 +23,7 @@ import {
   compareDelivered,
   compareSnapshot,
   readMessages,
+  type StoredMessage,
 } from "./store-check.ts";
 import { Violations } from "./violations.ts";
 import { runWireLane } from "./wire-lane.ts";
@@ -271,9 +272,18 @@ async function runProfile(
         violations.add({ invariant: "server-alive", detail: `shutdown exited ${code}` });
     }
 
-    // The database file, after the fact.
-    for (const v of checkDatabase(db)) violations.add(v);
-    const stored = readMessages(db);
+    // The database file, after the fact (the server is gone: stopped, or crashed).
+    if (server.alive) await server.kill();
+    let stored: StoredMessage[] = [];
+    try {
+      for (const v of checkDatabase(db)) violations.add(v);
+      stored = readMessages(db, true);
+    } catch (err) {
+      violations.add({
+        invariant: "integrity",
+        detail: `cannot read the database: ${String(err)}`,
+      });
+    }
     for (const v of compareSnapshot(snapshot, stored)) violations.add(v);
     for (const v of checkAcked(acked, stored)) violations.add(v);
     for (const b of pair) {

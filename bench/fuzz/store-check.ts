@@ -16,12 +16,18 @@ export interface StoredMessage {
   ts: number;
 }
 
-function open(path: string): Database {
-  return new Database(path, { readonly: true, strict: true });
+/**
+ * Read-only while a server runs. Once it is gone (stopped, or killed mid-write), open it
+ * writable: a hot WAL after a crash needs recovery, which a read-only connection cannot do.
+ */
+function open(path: string, serverGone: boolean): Database {
+  return serverGone
+    ? new Database(path, { readwrite: true, create: false, strict: true })
+    : new Database(path, { readonly: true, strict: true });
 }
 
-export function readMessages(path: string): StoredMessage[] {
-  const db = open(path);
+export function readMessages(path: string, serverGone = false): StoredMessage[] {
+  const db = open(path, serverGone);
   try {
     return db
       .query<StoredMessage, []>(
@@ -38,10 +44,13 @@ export function key(room: number, seq: number): string {
   return `${room}:${seq}`;
 }
 
-/** integrity_check, foreign keys, and per room: seqs 1..last_seq with none missing. */
+/**
+ * integrity_check, foreign keys, and per room: seqs 1..last_seq with none missing. Only once
+ * the server is gone.
+ */
 export function checkDatabase(path: string): Violation[] {
   const out: Violation[] = [];
-  const db = open(path);
+  const db = open(path, true);
   try {
     const integrity = db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").all();
     const verdict = integrity.map((r) => r.integrity_check).join("; ");

@@ -134,7 +134,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await server.stop();
     for (const e of server.errors) serverErrors.push(`${e.event}${e.error ? `: ${e.error}` : ""}`);
 
-    const stored = readMessages(db);
+    const stored = readMessages(db, true);
     return {
       options: o,
       counts: account(clients, stored),
