@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
+import { RedisClient } from "bun";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
 import {
   type Account,
@@ -24,7 +25,18 @@ import {
 const pg = await postgresGate();
 const redis = await redisGate();
 
-const FAST = ["--rate", "100000", "--burst", "100000", "--log-level", "error"];
+const FAST = [
+  "--rate",
+  "100000",
+  "--burst",
+  "100000",
+  "--log-level",
+  "error",
+  "--presence-grace",
+  "0",
+  "--presence-ttl",
+  "2",
+];
 const scratch = tempDir("parley-nodes-");
 const nodes: ChildServer[] = [];
 const instances: Instance[] = [];
@@ -48,6 +60,28 @@ async function node(options: { databaseUrl?: string; redisUrl?: string; prefix?:
 }
 
 let prefix = "";
+
+/** Presence leaves keys under the run's prefix (a killed node cannot clean up): remove them. */
+async function dropRedisKeys(keyPrefix: string): Promise<void> {
+  if (!keyPrefix) return;
+  const client = new RedisClient(REDIS_URL);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = (await client.send("SCAN", [
+        cursor,
+        "MATCH",
+        `${keyPrefix}:*`,
+        "COUNT",
+        "500",
+      ])) as [string, string[]];
+      cursor = next;
+      if (keys.length > 0) await client.send("DEL", keys);
+    } while (cursor !== "0");
+  } finally {
+    client.close();
+  }
+}
 async function sendAll(ws: TestSocket, room: number, count: number, tag: string) {
   const acks: ServerFrameOf<"ack">[] = [];
   let next = 0;
@@ -79,6 +113,7 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
     for (const n of nodes.splice(0)) await n.kill().catch(() => {});
     for (const i of instances.splice(0)) await i.remove().catch(() => {});
     await database?.drop();
+    await dropRedisKeys(prefix);
   });
   afterAll(() => scratch.remove());
 
@@ -160,6 +195,64 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
     await onC.waitForMessages(room, 300 - seen.length, 30_000);
     await Bun.sleep(100);
     inOrderOnce([...seen, ...onC.messages(room).map((m) => m.seq)], 1, 300);
+  });
+
+  it("keeps a user online while a socket on any node is open, and says so on every node", async () => {
+    const { servers, alice, others, room } = await setup(3);
+    const [a, b, c] = servers as [ChildServer, ChildServer, ChildServer];
+    const bob = others[0] as Account;
+    const watcher = await connect(a.wsUrl, alice.token);
+    await watcher.request({ type: "resume", rooms: [{ room, after: 0 }] });
+    const status = async () =>
+      (await watcher.request<ServerFrameOf<"members">>({ type: "members", room })).members.find(
+        (m) => m.id === bob.user.id,
+      )?.status;
+    const presence = () =>
+      watcher.frames
+        .filter(
+          (f): f is ServerFrameOf<"presence"> => f.type === "presence" && f.user.id === bob.user.id,
+        )
+        .map((f) => f.status);
+
+    const onB = await connect(b.wsUrl, bob.token);
+    const onC = await connect(c.wsUrl, bob.token);
+    await watcher.waitFor((f) => f.type === "presence" && f.user.id === bob.user.id);
+    expect(await status()).toBe("online");
+    const rooms = await watcher.request<ServerFrameOf<"rooms">>({ type: "rooms" });
+    expect(rooms.rooms.find((r) => r.id === room)?.online).toBeGreaterThanOrEqual(2);
+
+    await onB.close();
+    await Bun.sleep(500);
+    expect(await status()).toBe("online");
+    expect(presence()).toEqual(["online"]);
+
+    await onC.close();
+    await watcher.waitFor(
+      (f) => f.type === "presence" && f.user.id === bob.user.id && f.status === "offline",
+      10_000,
+    );
+    expect(await status()).toBe("offline");
+    expect(presence()).toEqual(["online", "offline"]);
+  });
+
+  it("turns the users of a node killed with -9 offline by themselves, and tells the others", async () => {
+    const { servers, alice, others, room } = await setup(2);
+    const [a, b] = servers as [ChildServer, ChildServer];
+    const bob = others[0] as Account;
+    const watcher = await connect(a.wsUrl, alice.token);
+    await watcher.request({ type: "resume", rooms: [{ room, after: 0 }] });
+    await connect(b.wsUrl, bob.token);
+    await watcher.waitFor(
+      (f) => f.type === "presence" && f.user.id === bob.user.id && f.status === "online",
+    );
+    await b.kill();
+    // The node's heartbeat (2 s here) runs out; a survivor reaps it and announces.
+    await watcher.waitFor(
+      (f) => f.type === "presence" && f.user.id === bob.user.id && f.status === "offline",
+      15_000,
+    );
+    const members = await watcher.request<ServerFrameOf<"members">>({ type: "members", room });
+    expect(members.members.find((m) => m.id === bob.user.id)?.status).toBe("offline");
   });
 
   it("delivers a message published while Redis was down once the bus is back", async () => {

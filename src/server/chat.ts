@@ -18,6 +18,7 @@ import {
   type RoomSummary,
   type ServerFrame,
   type UserRef,
+  type UserStatus,
 } from "../protocol/index.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
@@ -68,24 +69,45 @@ export class Chat {
 
   constructor(private readonly o: ChatOptions) {}
 
-  private summary(
+  /** Room summaries with online counts and peers' statuses, looked up in one batch each. */
+  private async summaries(
+    entries: readonly {
+      room: RoomRecord;
+      membership: MembershipRecord | undefined;
+      peer?: UserRef;
+    }[],
+  ): Promise<RoomSummary[]> {
+    const presence = this.o.hub.presence;
+    const peers = entries.flatMap((e) => (e.peer ? [e.peer.id] : []));
+    const [online, statuses] = await Promise.all([
+      presence.onlineCounts(entries.map((e) => e.room.id)),
+      peers.length > 0 ? presence.statuses(peers) : new Map<number, UserStatus>(),
+    ]);
+    return entries.map(({ room, membership, peer }) => {
+      const summary: RoomSummary = {
+        id: room.id,
+        kind: room.kind,
+        name: peer ? peer.name : room.name,
+        topic: room.topic,
+        members: room.members,
+        online: online.get(room.id) ?? 0,
+        joined: membership !== undefined,
+        head: room.head,
+        unread: membership?.unread ?? 0,
+      };
+      if (peer) summary.peer = { ...peer, status: statuses.get(peer.id) ?? "offline" };
+      return summary;
+    });
+  }
+
+  private async summary(
     room: RoomRecord,
     membership: MembershipRecord | undefined,
     peer?: UserRef,
-  ): RoomSummary {
-    const summary: RoomSummary = {
-      id: room.id,
-      kind: room.kind,
-      name: peer ? peer.name : room.name,
-      topic: room.topic,
-      members: room.members,
-      online: this.o.hub.presence.online(room.id),
-      joined: membership !== undefined,
-      head: room.head,
-      unread: membership?.unread ?? 0,
-    };
-    if (peer) summary.peer = { ...peer, status: this.o.hub.presence.status(peer.id) };
-    return summary;
+  ): Promise<RoomSummary> {
+    return (
+      await this.summaries([peer ? { room, membership, peer } : { room, membership }])
+    )[0] as RoomSummary;
   }
 
   /** Publishes a frame that is not a message: live only, never stored or replayed. */
@@ -101,10 +123,10 @@ export class Chat {
       this.o.store.memberships(user.id),
     ]);
     const membership = new Map(mine.map((m) => [m.room, m]));
-    return [
-      ...rooms.map((r) => this.summary(r, membership.get(r.id))),
-      ...dms.map((d) => this.summary(d, membership.get(d.id), d.peer)),
-    ];
+    return this.summaries([
+      ...rooms.map((room) => ({ room, membership: membership.get(room.id) })),
+      ...dms.map((room) => ({ room, membership: membership.get(room.id), peer: room.peer })),
+    ]);
   }
 
   async createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
@@ -164,17 +186,17 @@ export class Chat {
     this.o.hub.memberJoined(user.id, dm.id);
     this.o.hub.memberJoined(peer.id, dm.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === dm.id);
-    return { room: this.summary(dm, membership, dm.peer), peer: dm.peer, created: dm.created };
+    return {
+      room: await this.summary(dm, membership, dm.peer),
+      peer: dm.peer,
+      created: dm.created,
+    };
   }
 
   /** A DM as the other side sees it: named after, and showing the status of, `other`. */
-  dmSummaryFor(room: RoomSummary, other: UserRef): RoomSummary {
-    return {
-      ...room,
-      name: other.name,
-      unread: 0,
-      peer: { ...other, status: this.o.hub.presence.status(other.id) },
-    };
+  async dmSummaryFor(room: RoomSummary, other: UserRef): Promise<RoomSummary> {
+    const status = (await this.o.hub.presence.statuses([other.id])).get(other.id) ?? "offline";
+    return { ...room, name: other.name, unread: 0, peer: { ...other, status } };
   }
 
   /** Throws ROOM_NOT_FOUND or NOT_MEMBER unless the user may read the room. */
@@ -205,8 +227,9 @@ export class Chat {
   async members(user: UserRef, roomId: number): Promise<Member[]> {
     await this.requireMember(user, roomId);
     const members = await this.o.store.membersOf(roomId);
+    const statuses = await this.o.hub.presence.statuses(members.map((m) => m.id));
     return members.map((m) => {
-      const status = this.o.hub.presence.status(m.id);
+      const status = statuses.get(m.id) ?? "offline";
       return { ...m, online: status !== "offline", status };
     });
   }

@@ -2,6 +2,7 @@
  * Server configuration: one table of options, each with its flag, environment variable, default
  * and check. Only server.ts calls parseConfig; everything else receives a typed Config.
  */
+import { dirname, join } from "node:path";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 export interface Config {
@@ -19,6 +20,10 @@ export interface Config {
   maxFrameBytes: number;
   /** Largest HTTP request body. @default 65536 */
   maxBodyBytes: number;
+  /** Largest uploaded file (streamed; maxBodyBytes does not apply to uploads). @default 26214400 */
+  maxUploadBytes: number;
+  /** Where uploaded files are kept. @default "" (a files directory next to the SQLite file) */
+  filesDir: string;
   /** Frames per second a connection may send, sustained. @default 20 */
   rate: number;
   /** Frames a connection may send in a burst. @default 60 */
@@ -49,6 +54,10 @@ export interface Config {
   redisUrl: string;
   /** Namespaces Parley's Redis channels, for several deployments on one Redis. @default "parley" */
   redisPrefix: string;
+  /** With Redis: seconds after which a silent node's users count as offline. @default 15 */
+  presenceTtl: number;
+  /** Seconds a user whose last connection closed still shows online (reconnects say nothing). @default 5 */
+  presenceGrace: number;
 }
 
 type Kind = "port" | "int" | "string" | "level";
@@ -70,6 +79,8 @@ export const DEFAULTS: Config = {
   heartbeat: 30,
   maxFrameBytes: 32 * 1024,
   maxBodyBytes: 64 * 1024,
+  maxUploadBytes: 25 * 1024 * 1024,
+  filesDir: "",
   rate: 20,
   burst: 60,
   maxConnectionsPerUser: 16,
@@ -85,6 +96,8 @@ export const DEFAULTS: Config = {
   databaseUrl: "",
   redisUrl: "",
   redisPrefix: "parley",
+  presenceTtl: 15,
+  presenceGrace: 5,
 };
 
 export const OPTIONS: readonly Option[] = [
@@ -127,6 +140,21 @@ export const OPTIONS: readonly Option[] = [
     kind: "int",
     min: 1024,
     help: "largest HTTP request body",
+  },
+  {
+    key: "maxUploadBytes",
+    flag: "--max-upload-bytes",
+    env: "PARLEY_MAX_UPLOAD_BYTES",
+    kind: "int",
+    min: 1,
+    help: "largest uploaded file",
+  },
+  {
+    key: "filesDir",
+    flag: "--files-dir",
+    env: "PARLEY_FILES_DIR",
+    kind: "string",
+    help: "directory for uploaded files (shared storage when several nodes run); default: files/ next to --db",
   },
   {
     key: "rate",
@@ -242,6 +270,22 @@ export const OPTIONS: readonly Option[] = [
     kind: "string",
     help: "namespace for Parley's Redis channels",
   },
+  {
+    key: "presenceTtl",
+    flag: "--presence-ttl",
+    env: "PARLEY_PRESENCE_TTL",
+    kind: "int",
+    min: 1,
+    help: "with Redis: seconds before a dead node's users count as offline",
+  },
+  {
+    key: "presenceGrace",
+    flag: "--presence-grace",
+    env: "PARLEY_PRESENCE_GRACE",
+    kind: "int",
+    min: 0,
+    help: "seconds a user whose last connection closed still shows online",
+  },
 ];
 
 export type ParsedConfig =
@@ -332,4 +376,9 @@ export function parseConfig(
     return { kind: "error", message: "--tls-cert and --tls-key go together: give both or neither" };
   }
   return { kind: "config", config };
+}
+
+/** The directory uploaded files live in: --files-dir, or "files" next to the SQLite file. */
+export function filesDirOf(config: Pick<Config, "filesDir" | "db">): string {
+  return config.filesDir !== "" ? config.filesDir : join(dirname(config.db), "files");
 }

@@ -20,7 +20,7 @@ export interface ContactsView {
 export class Contacts {
   constructor(
     private readonly store: Store,
-    private readonly statusOf: (userId: number) => UserStatus,
+    private readonly statusesOf: (userIds: readonly number[]) => Promise<Map<number, UserStatus>>,
     private readonly now: () => number,
   ) {}
 
@@ -30,8 +30,9 @@ export class Contacts {
       this.store.blockedBy(user.id),
       this.store.dmPolicy(user.id),
     ]);
+    const statuses = await this.statusesOf(contacts.map((c) => c.id));
     return {
-      contacts: contacts.map((c) => ({ ...c, status: this.statusOf(c.id) })),
+      contacts: contacts.map((c) => ({ ...c, status: statuses.get(c.id) ?? "offline" })),
       blocked,
       dmPolicy,
     };

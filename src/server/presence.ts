@@ -1,10 +1,14 @@
 /**
- * Who is here, on this node: each user's sockets, the rooms they belong to, online counts per
+ * Who is here: each user's sockets on this node, the rooms they belong to, online counts per
  * room, and each user's status. A user is online while any socket is online, away while every
  * socket is away, offline with none.
  *
  * Status changes are announced to the user's rooms, coalesced: going offline waits out a grace
  * period, so a reconnect (a network blip, a page reload) announces nothing at all.
+ *
+ * With several nodes, each reports its own view to a SharedPresence (Redis) and a change is
+ * announced only when the user's status across all nodes changes: closing the laptop's socket
+ * on node A says nothing while the phone is still connected to node B.
  */
 import type { UserRef, UserStatus } from "../protocol/index.ts";
 
@@ -15,19 +19,36 @@ export interface PresenceSocket {
 
 export type Announce = (user: UserRef, status: UserStatus, rooms: readonly number[]) => void;
 
+/** Presence across nodes: every node reports its own view; answers cover all live nodes. */
+export interface SharedPresence {
+  /**
+   * Records this node's status for the user ("offline": no socket here any more) and returns
+   * the user's status across all nodes just before and just after.
+   */
+  report(userId: number, here: UserStatus): Promise<{ before: UserStatus; after: UserStatus }>;
+  /** This node's count of a room's online members. */
+  reportOnline(room: number, count: number): void;
+  statuses(userIds: readonly number[]): Promise<Map<number, UserStatus>>;
+  onlineCounts(rooms: readonly number[]): Promise<Map<number, number>>;
+  close(): Promise<void>;
+}
+
 interface UserPresence<S> {
   user: UserRef;
   sockets: Set<S>;
   rooms: Set<number>;
-  /** What the rooms were last told. */
-  announced: UserStatus;
+  /** What was last reported: to the rooms, or to the shared presence. */
+  reported: UserStatus;
   offlineTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export interface PresenceOptions {
   announce: Announce;
+  /** Set when several nodes share presence. */
+  shared?: SharedPresence;
   /** How long a user with no socket stays "online" to the others. @default 5000 */
   offlineGraceMs?: number;
+  onError?: (err: unknown) => void;
 }
 
 export class Presence<S extends PresenceSocket> {
@@ -47,7 +68,7 @@ export class Presence<S extends PresenceSocket> {
         user,
         sockets: new Set(),
         rooms: new Set(memberships),
-        announced: "offline",
+        reported: "offline",
         offlineTimer: undefined,
       };
       this.users.set(user.id, p);
@@ -83,6 +104,7 @@ export class Presence<S extends PresenceSocket> {
     if (p.sockets.size > 0) this.bump(room, -1);
   }
 
+  /** The user's status on this node alone. */
   status(userId: number): UserStatus {
     const p = this.users.get(userId);
     if (!p || p.sockets.size === 0) return "offline";
@@ -90,9 +112,33 @@ export class Presence<S extends PresenceSocket> {
     return "away";
   }
 
-  /** Members of the room with at least one socket open. */
+  /** Members of the room with at least one socket open, on this node. */
   online(room: number): number {
     return this.roomOnline.get(room) ?? 0;
+  }
+
+  /** Users' statuses across every node (this node's view alone if the shared one fails). */
+  async statuses(userIds: readonly number[]): Promise<Map<number, UserStatus>> {
+    if (this.o.shared && userIds.length > 0) {
+      try {
+        return await this.o.shared.statuses(userIds);
+      } catch (err) {
+        this.o.onError?.(err);
+      }
+    }
+    return new Map(userIds.map((id) => [id, this.status(id)]));
+  }
+
+  /** Rooms' online member counts across every node (this node's alone if the shared fails). */
+  async onlineCounts(rooms: readonly number[]): Promise<Map<number, number>> {
+    if (this.o.shared && rooms.length > 0) {
+      try {
+        return await this.o.shared.onlineCounts(rooms);
+      } catch (err) {
+        this.o.onError?.(err);
+      }
+    }
+    return new Map(rooms.map((room) => [room, this.online(room)]));
   }
 
   sockets(userId: number): readonly S[] {
@@ -115,6 +161,7 @@ export class Presence<S extends PresenceSocket> {
     const n = (this.roomOnline.get(room) ?? 0) + by;
     if (n <= 0) this.roomOnline.delete(room);
     else this.roomOnline.set(room, n);
+    this.o.shared?.reportOnline(room, Math.max(0, n));
   }
 
   private changed(p: UserPresence<S>): void {
@@ -123,29 +170,41 @@ export class Presence<S extends PresenceSocket> {
       clearTimeout(p.offlineTimer);
       p.offlineTimer = undefined;
     }
-    if (now === p.announced) {
+    if (now === p.reported) {
       this.forgetIfGone(p);
       return;
     }
     if (now !== "offline") {
-      this.announce(p, now);
+      this.report(p, now);
       return;
     }
     p.offlineTimer = setTimeout(() => {
       p.offlineTimer = undefined;
-      if (this.status(p.user.id) === "offline") this.announce(p, "offline");
+      if (this.status(p.user.id) === "offline") this.report(p, "offline");
       this.forgetIfGone(p);
     }, this.graceMs);
     p.offlineTimer.unref?.();
   }
 
-  private announce(p: UserPresence<S>, status: UserStatus): void {
-    p.announced = status;
-    this.o.announce(p.user, status, [...p.rooms]);
+  /** Tells the rooms, or with several nodes tells the others and the rooms if the sum changed. */
+  private report(p: UserPresence<S>, status: UserStatus): void {
+    p.reported = status;
+    const rooms = [...p.rooms];
+    const shared = this.o.shared;
+    if (!shared) {
+      this.o.announce(p.user, status, rooms);
+      return;
+    }
+    shared.report(p.user.id, status).then(
+      ({ before, after }) => {
+        if (before !== after) this.o.announce(p.user, after, rooms);
+      },
+      (err) => this.o.onError?.(err),
+    );
   }
 
   private forgetIfGone(p: UserPresence<S>): void {
-    if (p.sockets.size === 0 && p.offlineTimer === undefined && p.announced === "offline") {
+    if (p.sockets.size === 0 && p.offlineTimer === undefined && p.reported === "offline") {
       this.users.delete(p.user.id);
     }
   }

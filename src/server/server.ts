@@ -4,6 +4,7 @@
  */
 
 import { hostname } from "node:os";
+import { RedisClient } from "bun";
 import type { Store } from "../../db/store.ts";
 import { PostgresStore } from "../../db/store-postgres.ts";
 import { SqliteStore } from "../../db/store-sqlite.ts";
@@ -30,6 +31,7 @@ import { type ConnectionData, Hub, type Socket } from "./hub.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
 import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
+import { RedisPresence } from "./presence-redis.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { TypingThrottle } from "./typing.ts";
 
@@ -79,9 +81,33 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       : new LocalBus());
   // Announcements go through the chat, created below; presence changes only after sockets open.
   let announce: (user: UserRef, status: UserStatus, rooms: readonly number[]) => void = () => {};
+  const shared = config.redisUrl
+    ? await RedisPresence.start({
+        redis: new RedisClient(config.redisUrl, {
+          enableOfflineQueue: false,
+          connectionTimeout: 5000,
+        }),
+        prefix: config.redisPrefix,
+        node: `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+        ttlMs: config.presenceTtl * 1000,
+        onLost: (users) => {
+          announceLost(users).catch((err) => log.error("presence.lost_failed", errorFields(err)));
+        },
+        onError: (err) => log.warn("presence.shared_failed", errorFields(err)),
+      })
+    : undefined;
+  /** A dead node's users, offline everywhere now: tell their rooms, since that node cannot. */
+  async function announceLost(userIds: number[]): Promise<void> {
+    for (const id of userIds) {
+      const [user, rooms] = await Promise.all([store.findUserById(id), store.roomsOf(id)]);
+      if (user) announce(user, "offline", rooms);
+    }
+  }
   const presence = new Presence<Socket>({
     announce: (user, status, rooms) => announce(user, status, rooms),
-    ...(deps.offlineGraceMs !== undefined ? { offlineGraceMs: deps.offlineGraceMs } : {}),
+    ...(shared ? { shared } : {}),
+    onError: (err) => log.warn("presence.shared_failed", errorFields(err)),
+    offlineGraceMs: deps.offlineGraceMs ?? config.presenceGrace * 1000,
   });
   const hub = new Hub(
     presence,
@@ -99,7 +125,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     loginBurst: config.loginBurst,
     signupBurst: config.signupBurst,
   });
-  const contacts = new Contacts(store, (id) => presence.status(id), now);
+  const contacts = new Contacts(store, (ids) => presence.statuses(ids), now);
   const devices = new Devices(store, now);
   const typing = new TypingThrottle();
   const chat = new Chat({ store, bus, hub, queue, contacts, log, now });
@@ -221,6 +247,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         // Commit what was accepted first, so those senders still get their acks.
         await queue.close();
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
+        await shared?.close();
         await server.stop(true);
         await bus.close();
         await store.close();
