@@ -1,6 +1,7 @@
 /** The ordered schema migrations, imported as text so that a compiled binary carries them. */
 import sqliteInit from "./migrations/sqlite/001-init.sql" with { type: "text" };
 import sqliteSocial from "./migrations/sqlite/002-social.sql" with { type: "text" };
+import sqliteFiles from "./migrations/sqlite/003-files.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -12,4 +13,5 @@ export interface Migration {
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "init", sql: sqliteInit },
   { version: 2, name: "social", sql: sqliteSocial },
+  { version: 3, name: "files", sql: sqliteFiles },
 ];

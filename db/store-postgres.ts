@@ -24,6 +24,7 @@ import {
   type AppendRequest,
   type AppendResult,
   type DmRecord,
+  type FileRecord,
   type MembershipRecord,
   type RoomRecord,
   type SessionRecord,
@@ -76,7 +77,7 @@ const RETRYABLE = new Set(["40P01", "40001"]);
 const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at, r.last_seq AS head,
   (SELECT count(*) FROM members WHERE room_id = r.id) AS members`;
 const MESSAGE_COLUMNS =
-  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed";
+  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
 
 // int8 columns arrive as strings (Bun's default); every mapper below turns them into numbers.
 type Int = string | number;
@@ -90,6 +91,7 @@ interface MessageRow {
   cid: string;
   body: string;
   sealed: boolean;
+  file: string | null;
 }
 
 interface RoomRow {
@@ -121,6 +123,7 @@ function toMessage(row: MessageRow): Message {
     body: row.sealed ? "" : row.body,
   };
   if (row.sealed) m.envelope = JSON.parse(row.body);
+  if (row.file !== null) m.file = JSON.parse(row.file);
   return m;
 }
 
@@ -671,6 +674,7 @@ export class PostgresStore implements Store {
         body: req.sealed ? "" : req.body,
       };
       if (req.sealed) message.envelope = JSON.parse(req.body);
+      if (req.file) message.file = req.file;
       head.set(req.room, message.seq);
       known.set(key, message);
       fresh.push({ message, req });
@@ -679,12 +683,13 @@ export class PostgresStore implements Store {
     if (fresh.length === 0) return results;
 
     await tx`
-      INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts)
+      INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file)
       SELECT * FROM unnest(
         ${fresh.map((f) => f.message.room)}::bigint[], ${fresh.map((f) => f.message.seq)}::bigint[],
         ${fresh.map((f) => f.message.from.id)}::bigint[], ${fresh.map((f) => f.req.cid)}::text[],
         ${fresh.map((f) => f.req.body)}::text[], ${fresh.map((f) => f.req.sealed === true)}::boolean[],
-        ${fresh.map((f) => f.message.ts)}::bigint[])`;
+        ${fresh.map((f) => f.message.ts)}::bigint[],
+        ${fresh.map((f) => (f.req.file ? JSON.stringify(f.req.file) : null))}::text[])`;
     const bumped = roomIds.filter((id) => fresh.some((f) => f.message.room === id));
     await tx`
       UPDATE rooms SET last_seq = v.seq
@@ -692,6 +697,36 @@ export class PostgresStore implements Store {
         AS v(id, seq)
       WHERE rooms.id = v.id`;
     return results;
+  }
+
+  async putFile(f: FileRecord): Promise<"ok" | "taken"> {
+    const res = await this.run(
+      ({ sql }) => sql`
+        INSERT INTO files (id, room_id, uploader_id, sha256, size, name, type, created_at)
+        VALUES (${f.id}, ${f.room}, ${f.uploader}, ${f.sha256}, ${f.size}, ${f.name ?? null},
+          ${f.type ?? null}, ${f.createdAt})
+        ON CONFLICT (id) DO NOTHING`,
+    );
+    return res.count > 0 ? "ok" : "taken";
+  }
+
+  async findFile(id: string): Promise<FileRecord | undefined> {
+    const [row] = await this.run(
+      ({ sql }) => sql`
+        SELECT id, room_id, uploader_id, sha256, size, name, type, created_at FROM files
+        WHERE id = ${id}`,
+    );
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      room: Number(row.room_id),
+      uploader: Number(row.uploader_id),
+      sha256: row.sha256,
+      size: Number(row.size),
+      ...(row.name !== null ? { name: row.name } : {}),
+      ...(row.type !== null ? { type: row.type } : {}),
+      createdAt: Number(row.created_at),
+    };
   }
 
   async messagesAfter(roomId: number, after: number, limit: number) {

@@ -4,7 +4,7 @@
  */
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import type { DmPolicy, Message } from "../src/protocol/index.ts";
-import type { MembershipRecord, RoomRecord, UserRecord } from "./store.ts";
+import type { FileRecord, MembershipRecord, RoomRecord, UserRecord } from "./store.ts";
 
 export interface MessageRow {
   room: number;
@@ -15,10 +15,28 @@ export interface MessageRow {
   cid: string;
   body: string;
   sealed: number;
+  /** The shared file as JSON, or null. */
+  file: string | null;
+}
+
+interface FileRow {
+  id: string;
+  room: number;
+  uploader: number;
+  sha256: string;
+  size: number;
+  name: string | null;
+  type: string | null;
+  createdAt: number;
+}
+
+export function toFile(row: FileRow): FileRecord {
+  const { name, type, ...rest } = row;
+  return { ...rest, ...(name !== null ? { name } : {}), ...(type !== null ? { type } : {}) };
 }
 
 const MESSAGE_COLUMNS =
-  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed";
+  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
 const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
   (SELECT count(*) FROM members WHERE room_id = r.id) AS members`;
 
@@ -32,6 +50,7 @@ export function toMessage(row: MessageRow): Message {
     body: row.sealed ? "" : row.body,
   };
   if (row.sealed) m.envelope = JSON.parse(row.body);
+  if (row.file !== null) m.file = JSON.parse(row.file);
   return m;
 }
 
@@ -164,9 +183,23 @@ export function prepare(db: Database) {
     bumpSeq: s<{ seq: number }, [number]>(
       "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq",
     ),
-    insertMessage: s<never, [number, number, number, string, string, number, number]>(
-      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    insertMessage: s<
+      never,
+      [number, number, number, string, string, number, number, string | null]
+    >(
+      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertFile: s<
+      never,
+      [string, number, number, string, number, string | null, string | null, number]
+    >(
+      `INSERT INTO files (id, room_id, uploader_id, sha256, size, name, type, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ),
+    findFile: s<FileRow, [string]>(
+      `SELECT id, room_id AS room, uploader_id AS uploader, sha256, size, name, type,
+         created_at AS createdAt FROM files WHERE id = ?`,
     ),
     messagesAfter: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id

@@ -16,13 +16,20 @@ import {
   type AppendRequest,
   type AppendResult,
   type DmRecord,
+  type FileRecord,
   type RoomRecord,
   type SessionRecord,
   type Store,
   UNREAD_COUNT_MAX,
   type UserRecord,
 } from "./store.ts";
-import { type MessageRow, prepare, type Queries, toMessage } from "./store-sqlite-queries.ts";
+import {
+  type MessageRow,
+  prepare,
+  type Queries,
+  toFile,
+  toMessage,
+} from "./store-sqlite-queries.ts";
 
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -270,6 +277,7 @@ export class SqliteStore implements Store {
       req.body,
       req.sealed ? 1 : 0,
       req.ts,
+      req.file ? JSON.stringify(req.file) : null,
     );
     const message: Message = {
       room: req.room,
@@ -280,7 +288,27 @@ export class SqliteStore implements Store {
       body: req.sealed ? "" : req.body,
     };
     if (req.sealed) message.envelope = JSON.parse(req.body);
+    if (req.file) message.file = req.file;
     return { ok: true, duplicate: false, message };
+  }
+
+  async putFile(f: FileRecord): Promise<"ok" | "taken"> {
+    const { changes } = this.q.insertFile.run(
+      f.id,
+      f.room,
+      f.uploader,
+      f.sha256,
+      f.size,
+      f.name ?? null,
+      f.type ?? null,
+      f.createdAt,
+    );
+    return changes > 0 ? "ok" : "taken";
+  }
+
+  async findFile(id: string): Promise<FileRecord | undefined> {
+    const row = this.q.findFile.get(id);
+    return row ? toFile(row) : undefined;
   }
 
   async messagesAfter(roomId: number, after: number, limit: number) {

@@ -3,7 +3,7 @@
  * (store-sqlite.ts now, a PostgreSQL store later); nothing outside db/ knows which is in use.
  * Methods are async so that a networked backend fits; expected outcomes are values, not throws.
  */
-import type { DmPolicy, Message, RoomKind, UserRef } from "../src/protocol/index.ts";
+import type { DmPolicy, Message, MessageFile, RoomKind, UserRef } from "../src/protocol/index.ts";
 
 export interface UserRecord {
   id: number;
@@ -35,7 +35,26 @@ export interface AppendRequest {
   body: string;
   /** True when body is an envelope. @default false */
   sealed?: boolean;
+  /** The file the message shares (public rooms only); stored with it as it was then. */
+  file?: MessageFile | undefined;
   ts: number;
+}
+
+/** An uploaded file's metadata; its bytes live in the blob store under `sha256`. */
+export interface FileRecord {
+  /** Random and unguessable: 128 bits, base64url. */
+  id: string;
+  /** The room (or DM) it was uploaded to: only its members may download it. */
+  room: number;
+  uploader: number;
+  /** Hex SHA-256 of the stored bytes (ciphertext for a DM file): the blob's address. */
+  sha256: string;
+  size: number;
+  /** Absent for a DM file: the server must not learn it. */
+  name?: string | undefined;
+  /** Absent for a DM file. */
+  type?: string | undefined;
+  createdAt: number;
 }
 
 /** A room the user belongs to, with what they have read of it. */
@@ -121,6 +140,10 @@ export interface Store {
   ): Promise<"ok" | "too-many">;
   /** Every published bundle (JSON) of each user asked for. */
   devicesOf(userIds: readonly number[]): Promise<Map<number, string[]>>;
+
+  /** Records an uploaded file; "taken" if the id is in use (ids are random: retry with another). */
+  putFile(file: FileRecord): Promise<"ok" | "taken">;
+  findFile(id: string): Promise<FileRecord | undefined>;
 
   /**
    * Stores a batch in one transaction and resolves only after it is durable. Each room's seq is

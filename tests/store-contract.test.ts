@@ -3,13 +3,14 @@
  * (a fresh database per run, dropped afterwards), plus what only a shared store must do:
  * several nodes appending to one room at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { postgresMigrations } from "../db/migrations-postgres.ts";
 import {
   type AppendRequest,
   type AppendResult,
   type DmRecord,
+  type FileRecord,
   type Store,
   UNREAD_COUNT_MAX,
   type UserRecord,
@@ -28,6 +29,9 @@ import {
   terminateConnections,
   waitFor,
 } from "./support/services.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const T0 = 1_800_000_000_000;
 let counter = 0;
@@ -465,6 +469,62 @@ function contract(name: string, backend: () => Backend, skip = false) {
       });
     });
 
+    describe("files", () => {
+      function file(roomId: number, uploader: number, id: string, extra: Partial<FileRecord> = {}) {
+        return {
+          id,
+          room: roomId,
+          uploader,
+          sha256: "ab".repeat(32),
+          size: 1234,
+          name: "Résumé “final”.pdf",
+          type: "application/pdf",
+          createdAt: T0,
+          ...extra,
+        } satisfies FileRecord;
+      }
+
+      it("records a file once per id and finds it again exactly", async () => {
+        const a = await user();
+        const r = await room(a);
+        const id = fresh("f").padEnd(22, "x").slice(0, 22);
+        const record = file(r.id, a.id, id);
+        expect(await store.putFile(record)).toBe("ok");
+        expect(await store.putFile({ ...record, size: 1 })).toBe("taken");
+        expect(await store.findFile(id)).toEqual(record);
+        expect(await store.findFile("nope")).toBeUndefined();
+      });
+
+      it("keeps a DM file without a name or type: absent, not empty", async () => {
+        const a = await user();
+        const b2 = await user();
+        const dm = await store.openDm(a.id, b2.id, T0);
+        const id = fresh("d").padEnd(22, "y").slice(0, 22);
+        const { name: _n, type: _t, ...bare } = file(dm.id, a.id, id, { size: 0 });
+        expect(await store.putFile(bare)).toBe("ok");
+        const found = await store.findFile(id);
+        expect(found).toEqual(bare);
+        expect(found && ("name" in found || "type" in found)).toBe(false);
+      });
+
+      it("stores a message's file with it, in history and on a duplicate too", async () => {
+        const a = await user();
+        const r = await room(a);
+        const shared = { id: "F".repeat(22), name: "cat.png", size: 42, type: "image/png" };
+        const [first, plain] = await store.append([
+          { ...req(r.id, a, "file1", ""), file: shared },
+          req(r.id, a, "text1"),
+        ]);
+        expect(sent(first)).toMatchObject({ body: "", file: shared });
+        expect("file" in sent(plain)).toBe(false);
+        const history = await store.messagesAfter(r.id, 0, 10);
+        expect(history).toEqual([sent(first), sent(plain)]);
+        expect(await store.messagesBefore(r.id, 3, 10)).toEqual(history);
+        const [again] = await store.append([{ ...req(r.id, a, "file1", ""), file: shared }]);
+        expect(again).toEqual({ ok: true, duplicate: true, message: sent(first) });
+      });
+    });
+
     describe("read markers", () => {
       it("counts unread messages from others only, past the member's marker", async () => {
         const a = await user();
@@ -669,10 +729,7 @@ describe.skipIf(pg.skip)("PostgresStore across nodes", () => {
   it("migrates once when three nodes start together", async () => {
     const [n1] = nodes as [PostgresStore];
     const rows = await n1.sql`SELECT version, name FROM parley_migrations ORDER BY version`;
-    expect([...rows]).toEqual([
-      { version: 1, name: "init" },
-      { version: 2, name: "social" },
-    ]);
+    expect([...rows]).toEqual(postgresMigrations.map(({ version, name }) => ({ version, name })));
   });
 
   it("opens one DM room when three nodes open the same pair at once", async () => {
@@ -818,6 +875,53 @@ describe.skipIf(pg.skip)("PostgresStore upgrading its schema", () => {
         expect(await store.memberships(dana.id)).toEqual([
           { room: roomId, lastRead: 0, unread: 0 },
         ]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe.skipIf(pg.skip)("PostgresStore upgrading to files (003)", () => {
+  it("keeps a 002 database's messages, without a file, and then stores files", async () => {
+    assertReachable("PostgreSQL", pg);
+    const db = await createTestDatabase();
+    try {
+      const old = await PostgresStore.open({
+        url: db.url,
+        migrations: postgresMigrations.slice(0, 2),
+      });
+      let u: UserRef;
+      let roomId: number;
+      try {
+        u = (await old.createUser("erin", "h", T0)) as UserRecord;
+        roomId = ((await old.createRoom("Older", "", u.id, T0)) as { id: number }).id;
+        await old.sql`
+          INSERT INTO messages (room_id, seq, sender_id, client_id, body, ts)
+          VALUES (${roomId}, 1, ${u.id}, 'c1', 'plain', ${T0})`;
+        await old.sql`UPDATE rooms SET last_seq = 1 WHERE id = ${roomId}`;
+      } finally {
+        await old.close();
+      }
+      const store = await PostgresStore.open({ url: db.url });
+      try {
+        const [m] = await store.messagesAfter(roomId, 0, 10);
+        expect(m).toMatchObject({ body: "plain", cid: "c1" });
+        expect("file" in (m as Message)).toBe(false);
+        const record = {
+          id: "Z".repeat(22),
+          room: roomId,
+          uploader: u.id,
+          sha256: "cd".repeat(32),
+          size: 3,
+          name: "a.txt",
+          type: "text/plain",
+          createdAt: T0,
+        };
+        expect(await store.putFile(record)).toBe("ok");
+        expect(await store.findFile(record.id)).toEqual(record);
       } finally {
         await store.close();
       }

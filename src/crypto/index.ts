@@ -19,6 +19,21 @@ export {
 } from "./envelope.ts";
 export { type Envelope, envelopeSchema } from "./envelope-format.ts";
 export {
+  attachmentText,
+  FILE_ATTACHMENT_TAG,
+  type FileAttachment,
+  fileAttachmentSchema,
+  parseAttachment,
+} from "./file-attachment.ts";
+export {
+  decryptFile,
+  type EncryptedFile,
+  encryptFile,
+  type FileDecryption,
+  type FileSecret,
+  sha256Hex,
+} from "./file-cipher.ts";
+export {
   createIdentity,
   exportIdentity,
   type Identity,

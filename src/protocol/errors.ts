@@ -41,6 +41,8 @@ export const ERRORS = {
     status: 400,
     message: "The envelope does not belong to this conversation or sender.",
   },
+  FILE_TOO_LARGE: { status: 413, message: "The file is larger than this server accepts." },
+  FILE_NOT_FOUND: { status: 404, message: "No such file." },
   BAD_BUNDLE: { status: 400, message: "The device keys are not validly signed by their owner." },
   TOO_MANY_DEVICES: { status: 409, message: "Too many devices: at most 10 per user." },
   UNAVAILABLE: {

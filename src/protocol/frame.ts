@@ -6,7 +6,13 @@ import { z } from "zod";
 import { deviceBundleSchema } from "../crypto/bundle.ts";
 import { envelopeSchema } from "../crypto/envelope-format.ts";
 import type { ErrorCode } from "./errors.ts";
-import { CLIENT_ID_MAX, HISTORY_PAGE_MAX, TOPIC_MAX_CHARS } from "./rules.ts";
+import {
+  CLIENT_ID_MAX,
+  FILE_ID_PATTERN,
+  FILE_NAME_MAX,
+  HISTORY_PAGE_MAX,
+  TOPIC_MAX_CHARS,
+} from "./rules.ts";
 
 const requestId = z.string().min(1).max(64);
 const roomId = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -21,6 +27,8 @@ const clientId = z
   .min(1)
   .max(CLIENT_ID_MAX)
   .refine((s) => s.isWellFormed() && !s.includes("\u0000"), "not valid text");
+
+const fileId = z.string().regex(FILE_ID_PATTERN, "not a file id");
 
 export const roomKind = z.enum(["room", "dm"]);
 export type RoomKind = z.infer<typeof roomKind>;
@@ -62,10 +70,16 @@ export const clientFrames = {
       body: body.optional(),
       /** A sealed message, for a DM room: the server stores and relays it unread. */
       envelope: envelopeSchema.optional(),
+      /** A file this user uploaded to this public room; body is then an optional caption. */
+      file: fileId.optional(),
     })
-    .refine((f) => (f.body === undefined) !== (f.envelope === undefined), {
-      message: "give exactly one of body or envelope",
-    }),
+    .refine(
+      (f) =>
+        f.envelope === undefined
+          ? f.body !== undefined || f.file !== undefined
+          : f.body === undefined && f.file === undefined,
+      { message: "give a body, a file or both, or else an envelope alone" },
+    ),
   resume: z.object({
     type: z.literal("resume"),
     id: requestId,
@@ -120,6 +134,17 @@ export type ClientFrame = { [T in ClientFrameType]: ClientFrameOf<T> }[ClientFra
 export const userRef = z.object({ id: z.int(), name: z.string() });
 export type UserRef = z.infer<typeof userRef>;
 
+/** A file shared in a public room, as messages carry it. DM files travel inside the envelope. */
+export const messageFile = z.object({
+  id: z.string(),
+  name: z.string().max(FILE_NAME_MAX),
+  /** Bytes. */
+  size: z.int().min(0),
+  /** A MIME type such as "image/png"; "application/octet-stream" when unknown. */
+  type: z.string(),
+});
+export type MessageFile = z.infer<typeof messageFile>;
+
 export const message = z.object({
   room: roomId,
   seq,
@@ -130,6 +155,8 @@ export const message = z.object({
   body: z.string(),
   /** Only in DM rooms: the end-to-end encrypted message, opened by the recipients' devices. */
   envelope: envelopeSchema.optional(),
+  /** Only in public rooms: the file this message shares (body is then a caption, or empty). */
+  file: messageFile.optional(),
 });
 export type Message = z.infer<typeof message>;
 

@@ -9,6 +9,17 @@ export const TOPIC_MAX_CHARS = 200;
 export const CLIENT_ID_MAX = 64;
 export const HISTORY_PAGE_MAX = 200;
 export const HISTORY_PAGE_DEFAULT = 50;
+/** Longest file name kept for an upload, in UTF-16 units. */
+export const FILE_NAME_MAX = 255;
+/** File ids: 128 random bits in base64url. */
+export const FILE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+/** Image types a browser may show inline; every other file is served as an attachment. */
+export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+]);
 /** Devices (each with its own keys) one user may publish. */
 export const DEVICES_PER_USER_MAX = 10;
 /** At most one typing notice per user and room is relayed in this window. */

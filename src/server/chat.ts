@@ -12,6 +12,7 @@ import {
   isValidMessage,
   type Member,
   type Message,
+  type MessageFile,
   ParleyError,
   ROOM_NAME_PATTERN,
   type RoomKind,
@@ -45,6 +46,8 @@ export interface SendRequest {
   cid: string;
   body?: string | undefined;
   envelope?: Envelope | undefined;
+  /** The id of a file this user uploaded to this (public) room, to share in the message. */
+  file?: string | undefined;
 }
 
 export type SendOutcome =
@@ -259,14 +262,21 @@ export class Chat {
     req: SendRequest,
     done: (outcome: SendOutcome) => void,
   ): void | Promise<void> {
-    if (this.kinds.get(req.room) === "room")
+    if (this.kinds.get(req.room) === "room" && req.file === undefined)
       return this.queue(user, req, checkText(req), false, done);
     return this.sendChecked(user, req, done);
   }
 
   private async sendChecked(user: UserRef, req: SendRequest, done: (o: SendOutcome) => void) {
     const kind = await this.kindOf(req.room);
-    if (kind !== "dm") return this.queue(user, req, checkText(req), false, done);
+    if (kind !== "dm") {
+      const body = checkText(req);
+      const file = req.file === undefined ? undefined : await this.sharedFile(user, req);
+      return this.queue(user, req, body, false, done, file);
+    }
+    if (req.file !== undefined) {
+      throw new ParleyError("INVALID", "A DM's files travel inside its envelope: send no file id.");
+    }
     if (req.envelope === undefined) throw new ParleyError("SEALED_ONLY");
     const env = req.envelope;
     // Bound to this conversation, this sender and this send (its id is the cid, so a retry is
@@ -286,34 +296,43 @@ export class Chat {
     this.queue(user, req, JSON.stringify(env), true, done);
   }
 
+  /** The file a public-room send shares: it must be one this user uploaded to this room. */
+  private async sharedFile(user: UserRef, req: SendRequest): Promise<MessageFile> {
+    const f = await this.o.store.findFile(req.file as string);
+    if (!f || f.room !== req.room || f.uploader !== user.id || f.name === undefined) {
+      throw new ParleyError("FILE_NOT_FOUND", "You uploaded no file with that id to this room.");
+    }
+    return { id: f.id, name: f.name, size: f.size, type: f.type ?? "application/octet-stream" };
+  }
+
   private queue(
     user: UserRef,
     req: SendRequest,
     body: string,
     sealed: boolean,
     done: (outcome: SendOutcome) => void,
+    file?: MessageFile,
   ): void {
-    const accepted = this.o.queue.submit(
-      { room: req.room, sender: user, cid: req.cid, body, sealed, ts: this.o.now() },
-      (result) => {
-        if (result === "failed") return done({ ok: false, error: new ParleyError("UNAVAILABLE") });
-        if (!result.ok) return done({ ok: false, error: new ParleyError(result.code) });
-        done(result);
-        if (result.duplicate) return;
-        const m = result.message;
-        this.o.bus.publish({ room: m.room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
-        this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });
-      },
-    );
+    const request = { room: req.room, sender: user, cid: req.cid, body, sealed, ts: this.o.now() };
+    const accepted = this.o.queue.submit(file ? { ...request, file } : request, (result) => {
+      if (result === "failed") return done({ ok: false, error: new ParleyError("UNAVAILABLE") });
+      if (!result.ok) return done({ ok: false, error: new ParleyError(result.code) });
+      done(result);
+      if (result.duplicate) return;
+      const m = result.message;
+      this.o.bus.publish({ room: m.room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
+      this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });
+    });
     if (!accepted) throw new ParleyError("BUSY");
   }
 }
 
-/** The text of a send to a public room, or the reason it is refused. */
+/** The text of a send to a public room ("" for a file without a caption), or why it is refused. */
 function checkText(req: SendRequest): string {
   if (req.envelope !== undefined) {
     throw new ParleyError("INVALID", "Envelopes are for direct messages; send a body.");
   }
+  if (req.body === undefined && req.file !== undefined) return "";
   if (req.body === undefined || !isValidMessage(req.body)) throw new ParleyError("INVALID_MESSAGE");
   return req.body;
 }

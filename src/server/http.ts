@@ -8,6 +8,7 @@ import { z } from "zod";
 import { HISTORY_PAGE_MAX, ParleyError, TOPIC_MAX_CHARS, toErrorBody } from "../protocol/index.ts";
 import type { Auth, Session } from "./auth.ts";
 import type { Chat } from "./chat.ts";
+import { type Files, fileView } from "./files.ts";
 import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
 import type { OriginPolicy } from "./origin.ts";
@@ -26,7 +27,12 @@ export interface HttpOptions {
   /** Served over TLS: tell browsers to never use plain http for this host again. */
   hsts: boolean;
   maxBodyBytes: number;
+  /** File sharing; without it the file routes answer NOT_FOUND. */
+  files?: Files | undefined;
 }
+
+/** The upload route streams its body under its own limit, not maxBodyBytes. */
+const UPLOAD_PATH = /^\/api\/rooms\/[^/]+\/files$/;
 
 const credentials = z.object({ username: z.string().max(64), password: z.string().max(1024) });
 const newRoom = z.object({
@@ -93,17 +99,17 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     await next();
   });
 
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: o.maxBodyBytes,
-      onError: () => {
-        throw new ParleyError(
-          "BODY_TOO_LARGE",
-          `Request bodies are at most ${o.maxBodyBytes} bytes.`,
-        );
-      },
-    }),
+  const limitBody = bodyLimit({
+    maxSize: o.maxBodyBytes,
+    onError: () => {
+      throw new ParleyError(
+        "BODY_TOO_LARGE",
+        `Request bodies are at most ${o.maxBodyBytes} bytes.`,
+      );
+    },
+  });
+  app.use("/api/*", (c, next) =>
+    c.req.method === "POST" && UPLOAD_PATH.test(c.req.path) ? next() : limitBody(c, next),
   );
 
   app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.presence.connections }));
@@ -168,6 +174,22 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     const room = await parse(roomParam, c.req.param("id"));
     return c.json({ room, members: await chat.members(c.get("session").user, room) });
   });
+
+  const files = o.files;
+  if (files) {
+    app.post("/api/rooms/:id/files", async (c) => {
+      const room = await parse(roomParam, c.req.param("id"));
+      const declared = c.req.header("content-length");
+      const record = await files.upload(c.get("session").user, room, c.req.raw.body, {
+        name: c.req.query("name"),
+        type: c.req.header("content-type"),
+        length: declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined,
+      });
+      return c.json({ file: fileView(record) }, 201);
+    });
+
+    app.get("/api/files/:id", (c) => files.download(c.get("session").user, c.req.param("id")));
+  }
 
   return app;
 }

@@ -1,0 +1,178 @@
+/**
+ * File sharing: uploads into a room or DM, and downloads for its members only. Bytes go to the
+ * content-addressed FileBlobs, metadata to the store. A DM file arrives already encrypted by the
+ * client, so for DMs the server keeps no name and no type: only the ciphertext and its size.
+ */
+import { randomBytes } from "node:crypto";
+import type { FileRecord, RoomRecord, Store } from "../../db/store.ts";
+import { FILE_NAME_MAX, INLINE_IMAGE_TYPES, ParleyError, type UserRef } from "../protocol/index.ts";
+import { FileBlobs } from "./file-blobs.ts";
+import type { Logger } from "./log.ts";
+
+export interface FilesOptions {
+  store: Store;
+  /** Where blobs are kept (created on first upload). */
+  dir: string;
+  /** @default 26214400 (25 MiB) */
+  maxBytes?: number;
+  log: Logger;
+  now: () => number;
+}
+
+export interface UploadMeta {
+  /** The file's name (public rooms: required; DMs: must be absent). */
+  name?: string | undefined;
+  /** The Content-Type sent with the bytes (ignored for DMs). */
+  type?: string | undefined;
+  /** The declared Content-Length, when there is one: refused before reading if over the limit. */
+  length?: number | undefined;
+}
+
+/** What an upload answers, and what the browser needs to send the file message. */
+export interface FileView {
+  id: string;
+  room: number;
+  size: number;
+  sha256: string;
+  name?: string;
+  type?: string;
+}
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+const OCTET_STREAM = "application/octet-stream";
+const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+// Control characters and path separators: a name is shown and offered as a file name to save.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+const BAD_NAME = /[\u0000-\u001f\u007f/\\]/;
+/** Every download: never run as a page, never sniffed into something executable. */
+const DOWNLOAD_HEADERS = {
+  "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": "default-src 'none'; sandbox",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  "Cache-Control": "private, max-age=86400",
+} as const;
+
+/** The media type of a Content-Type header, lower case, or octet-stream if it is not one. */
+export function mediaType(header: string | undefined): string {
+  const type = (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  return MIME.test(type) ? type : OCTET_STREAM;
+}
+
+function checkName(name: string | undefined): string {
+  if (name === undefined || name.trim() === "") {
+    throw new ParleyError("INVALID", "name: give the file's name, as ?name=");
+  }
+  if (name.length > FILE_NAME_MAX || !name.isWellFormed() || BAD_NAME.test(name)) {
+    throw new ParleyError(
+      "INVALID",
+      `name: at most ${FILE_NAME_MAX} characters of valid text, without control characters or slashes`,
+    );
+  }
+  return name;
+}
+
+/** RFC 6266: an ASCII fallback for old agents, and the exact name in UTF-8 for the rest. */
+export function contentDisposition(kind: "inline" | "attachment", name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export function fileView(f: FileRecord): FileView {
+  const view: FileView = { id: f.id, room: f.room, size: f.size, sha256: f.sha256 };
+  if (f.name !== undefined) view.name = f.name;
+  if (f.type !== undefined) view.type = f.type;
+  return view;
+}
+
+export class Files {
+  readonly blobs: FileBlobs;
+  readonly maxBytes: number;
+
+  constructor(private readonly o: FilesOptions) {
+    this.blobs = new FileBlobs(o.dir);
+    this.maxBytes = o.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  }
+
+  /** The room, if the user may share and read files in it; a DM one is not in does not exist. */
+  private async memberRoom(user: UserRef, roomId: number): Promise<RoomRecord> {
+    const room = await this.o.store.findRoom(roomId);
+    if (!room) throw new ParleyError("ROOM_NOT_FOUND");
+    if (await this.o.store.isMember(roomId, user.id)) return room;
+    throw new ParleyError(room.kind === "dm" ? "ROOM_NOT_FOUND" : "NOT_MEMBER");
+  }
+
+  private tooLarge(): ParleyError {
+    return new ParleyError("FILE_TOO_LARGE", `Files are at most ${this.maxBytes} bytes here.`);
+  }
+
+  /** Checks everything it can before reading a byte, then streams the body to disk. */
+  async upload(
+    user: UserRef,
+    roomId: number,
+    body: ReadableStream<Uint8Array> | null,
+    meta: UploadMeta,
+  ): Promise<FileRecord> {
+    const room = await this.memberRoom(user, roomId);
+    const dm = room.kind === "dm";
+    if (dm && meta.name !== undefined) {
+      throw new ParleyError(
+        "INVALID",
+        "name: DM files are encrypted by the client, which keeps the name inside the message; send none",
+      );
+    }
+    const name = dm ? undefined : checkName(meta.name);
+    if (meta.length !== undefined && meta.length > this.maxBytes) throw this.tooLarge();
+    const written = await this.blobs.write(body ?? new Blob([]).stream(), this.maxBytes);
+    if (!written.ok) throw this.tooLarge();
+    const record: FileRecord = {
+      id: "",
+      room: roomId,
+      uploader: user.id,
+      sha256: written.sha256,
+      size: written.size,
+      ...(dm ? {} : { name, type: mediaType(meta.type) }),
+      createdAt: this.o.now(),
+    };
+    // 128 random bits do not collide in practice; the loop only keeps the store's promise.
+    for (;;) {
+      record.id = randomBytes(16).toString("base64url");
+      if ((await this.o.store.putFile(record)) === "ok") break;
+    }
+    this.o.log.info("file.uploaded", {
+      file: record.id,
+      room: roomId,
+      user: user.id,
+      bytes: record.size,
+    });
+    return record;
+  }
+
+  /**
+   * The download of a file, for members of its room. Only PNG, JPEG, GIF and WebP are shown
+   * inline (as images); everything else, HTML and SVG included, is an attachment, and nothing is
+   * ever sniffed, scripted or framed.
+   */
+  async download(user: UserRef, id: string): Promise<Response> {
+    const f = await this.o.store.findFile(id);
+    if (!f) throw new ParleyError("FILE_NOT_FOUND");
+    await this.memberRoom(user, f.room);
+    const blob = Bun.file(this.blobs.path(f.sha256));
+    if (!(await blob.exists())) {
+      this.o.log.error("file.blob_missing", { file: f.id, sha256: f.sha256 });
+      throw new ParleyError("FILE_NOT_FOUND");
+    }
+    const inline = f.type !== undefined && INLINE_IMAGE_TYPES.has(f.type);
+    return new Response(blob, {
+      headers: {
+        ...DOWNLOAD_HEADERS,
+        "Content-Type": inline ? (f.type as string) : OCTET_STREAM,
+        "Content-Disposition": contentDisposition(
+          inline ? "inline" : "attachment",
+          f.name ?? `${f.id}.bin`,
+        ),
+        "Content-Length": String(f.size),
+        ETag: `"${f.sha256}"`,
+      },
+    });
+  }
+}
