@@ -1,7 +1,10 @@
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { connect as tcp } from "node:net";
 import { api, connect, createRoom, joinRoom, register } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@
  * their own per run. Connections are cut with CLIENT KILL or through a TCP proxy, never by
  * restarting the shared Redis.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { RedisClient } from "bun";
 import type { BusEnvelope } from "../src/bus/bus.ts";
 import {
@@ -22,6 +22,9 @@ import {
   startTcpProxy,
   waitFor,
 } from "./support/services.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const redis = await redisGate();
 

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { AppendRequest, AppendResult } from "../db/store.ts";
 import { SqliteStore } from "../db/store-sqlite.ts";
@@ -7,6 +7,9 @@ import { CommitQueue } from "../src/server/commit-queue.ts";
 import { createLogger } from "../src/server/log.ts";
 import { connect, createRoom, register } from "./support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 /** The real store, counting the transactions it is asked for. */
 class CountingStore extends SqliteStore {

@@ -1,7 +1,10 @@
-import { describe, expect, it } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { DEFAULTS, parseConfig } from "../src/server/config.ts";
 import { ROOT, spawnServer, tempDir } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("parseConfig", () => {
   it("uses the embedded defaults: localhost, port 3000, SQLite under data/", () => {

@@ -1,10 +1,13 @@
 import { Database } from "bun:sqlite";
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { Message, ServerFrame, ServerFrameOf } from "../src/protocol/index.ts";
 import { api, connect, type TestSocket } from "./support/client.ts";
 import { type Conversation, converse } from "./support/conversation.ts";
 import { type ChildServer, spawnServer, tempDir } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const dirs: { remove(): void }[] = [];
 const children: ChildServer[] = [];

@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { SqliteStore } from "../db/store-sqlite.ts";
 import { api } from "./support/client.ts";
 import { ROOT, spawnServer, tempDir } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { describe, expect, it } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { runFuzz } from "../bench/fuzz/campaign.ts";
 import { FrameGenerator } from "../bench/fuzz/generator.ts";
@@ -16,6 +16,9 @@ import { formatViolation, Violations } from "../bench/fuzz/violations.ts";
 import type { ServerFrame } from "../src/protocol/index.ts";
 import { connect, createRoom, register } from "./support/client.ts";
 import { startTestServer, tempDir } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const SEED = 20_240_601;
 

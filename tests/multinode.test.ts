@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { RedisClient } from "bun";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
@@ -21,6 +21,9 @@ import {
   runId,
   type TestDatabase,
 } from "./support/services.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const pg = await postgresGate();
 const redis = await redisGate();

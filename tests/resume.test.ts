@@ -1,9 +1,12 @@
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { SqliteStore } from "../db/store-sqlite.ts";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
 import { connect, createRoom, register, type TestSocket } from "./support/client.ts";
 import { type Conversation, type ConversationKind, converse } from "./support/conversation.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 /** The real SQLite store, with the read latency of a networked database, to widen the race. */
 class LaggyStore extends SqliteStore {

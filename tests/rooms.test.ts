@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { RoomSummary, ServerFrameOf } from "../src/protocol/index.ts";
 import { type Account, api, connect, createRoom, register, unique } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 let server: TestServer;
 let alice: Account;

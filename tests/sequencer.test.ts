@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { LocalBus } from "../src/bus/bus-local.ts";
 import { encodeFrame } from "../src/protocol/index.ts";
 import { connect, createRoom, joinRoom, register } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
 import { connect, createRoom, joinRoom, register } from "./support/client.ts";
 import { RawSocket } from "./support/raw-socket.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,8 +1,11 @@
-import { describe, expect, it } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { StoredMessage } from "../bench/fuzz/store-check.ts";
 import { account, failed } from "../bench/soak/ledger.ts";
 import { runSoak } from "../bench/soak/run.ts";
 import { SoakClient } from "../bench/soak/soak-client.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("the soak against a server killed with SIGKILL", () => {
   it("loses and duplicates nothing while 10 clients send through repeated kills and restarts", async () => {

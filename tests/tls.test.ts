@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 import { makeCertificates, type TestCertificates } from "./support/tls.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 let certs: TestCertificates;
 let server: TestServer;

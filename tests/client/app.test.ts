@@ -1,12 +1,15 @@
-import { afterAll, describe, expect, it } from "bun:test";
+import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Connection } from "../../src/client/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { api, joinRoom, register, unique } from "../support/client.ts";
 import { spawnServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
 import { spawnClient } from "./pty.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("the interactive client in a terminal", () => {
   const dir = tempDir();

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { Connection, type Status } from "../../src/client/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
@@ -12,7 +12,10 @@ import {
   unique,
 } from "../support/client.ts";
 import { spawnServer, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { GatedClock, until } from "./gated-clock.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 /** A connection plus everything it reported, for assertions. */
 function watch(conn: Connection) {

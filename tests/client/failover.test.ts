@@ -1,11 +1,14 @@
-import { afterAll, afterEach, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { Connection, type Status } from "../../src/client/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { type ChildServer, spawnServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { runParley, spawnTail } from "./cli.ts";
 import { GatedClock, until } from "./gated-clock.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 /**
  * A port nothing listens on right now, for the node started later. Another process could take

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { api, createRoom, register, unique } from "../support/client.ts";
 import { ROOT, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 interface Run {
   code: number;

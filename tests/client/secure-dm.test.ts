@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Connection } from "../../src/client/connection.ts";
@@ -8,8 +8,11 @@ import { createIdentity, type DeviceBundle, seal, verifyBundle } from "../../src
 import { dmConversation, type Message, type ServerFrameOf } from "../../src/protocol/index.ts";
 import { type Account, api, connect, register } from "../support/client.ts";
 import { spawnServer, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { runParley } from "./cli.ts";
 import { until } from "./gated-clock.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 /** One client installation: a connection, its encryption and its own config directory. */
 interface Device {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { Connection } from "../../src/client/connection.ts";
@@ -8,8 +8,11 @@ import { SessionStore } from "../../src/client/session-store.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
 import { spawnClient } from "./pty.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("people in the interactive client", () => {
   let server: TestServer;

@@ -1,13 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Connection, type Status } from "../../src/client/connection.ts";
 import { unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { makeCertificates, type TestCertificates } from "../support/tls.ts";
 import { runParley, spawnTail } from "./cli.ts";
 import { until } from "./gated-clock.ts";
 import { spawnClient } from "./pty.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const PASSWORD = "correct horse";
 const STACK_TRACE = /at .*\(.*\.ts:\d+|^\s+at /m;
