@@ -21,8 +21,9 @@ export interface BurstTotals {
   errors: string[];
 }
 
+/** With several targets (nodes), each process spreads its clients over all of them. */
 export async function runBurst(
-  target: Target,
+  target: Target | Target[],
   identities: Identity[],
   plan: BurstPlan,
   procs: number,

@@ -69,8 +69,13 @@ export class Fleet {
     return this.sockets.flatMap((s) => s.errors).slice(0, 5);
   }
 
-  /** Opens one socket per identity and joins its room; resolves when all are live. */
-  async connect(target: Target, identities: Identity[], join = true): Promise<number> {
+  /**
+   * Opens one socket per identity and joins its room; resolves when all are live. With several
+   * targets (nodes), identity i goes to node i mod n, so a room's members spread over all nodes.
+   */
+  async connect(targets: Target | Target[], identities: Identity[], join = true): Promise<number> {
+    const nodes = Array.isArray(targets) ? targets : [targets];
+    const target = nodes[0] as Target;
     this.target = target;
     this.identities = identities;
     const sockets: ClientSocket[] = new Array(identities.length);
@@ -78,7 +83,7 @@ export class Fleet {
       identities.map((id, i) => [id, i] as const),
       OPEN_CONCURRENCY,
       async ([id, i]) => {
-        const socket = await ClientSocket.open(target, id);
+        const socket = await ClientSocket.open(nodes[i % nodes.length] as Target, id);
         if (join) await socket.join(target.kind);
         sockets[i] = socket;
       },

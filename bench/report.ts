@@ -13,6 +13,7 @@ export interface Report {
 
 function number(value: number, unit: string): string {
   if (!Number.isFinite(value)) return "n/a";
+  if (unit === "×") return `${value.toFixed(2)}×`;
   if (unit === "/s") return `${Math.round(value).toLocaleString("en-US")}/s`;
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : value >= 1 ? 2 : 3;
   return `${value.toFixed(digits)} ${unit}`;

@@ -1,15 +1,18 @@
 #!/usr/bin/env bun
 /**
- * `bun run bench [--quick] [--json] [--only a,b] [--procs N] [--profile DIR]`
+ * `bun run bench [--quick] [--json] [--only a,b] [--procs N] [--profile DIR] [--nodes N]`
  *
  * Runs every scenario against a fresh Parley (and the bare relay where there is a baseline) and
- * prints a table, or one JSON object with a key per scenario. Exits non-zero when any exact
+ * prints a table, or one JSON object with a key per scenario. `--nodes N` runs the cluster
+ * scenario instead: fanout on N nodes sharing PostgreSQL and Redis against one such node (see
+ * bench/scenarios/cluster.ts); only it needs those services. Exits non-zero when any exact
  * count fails, so `--quick` in CI proves the harness and the server still agree.
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isMet, type Report, table } from "./report.ts";
 import type { Scenario, ScenarioResult, Settings } from "./scenario.ts";
+import { cluster } from "./scenarios/cluster.ts";
 import { durable } from "./scenarios/durable.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { history } from "./scenarios/history.ts";
@@ -65,15 +68,25 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (argv.includes("--help")) {
     console.log(
-      "Usage: bun run bench [--quick] [--json] [--only fanout,latency,…] [--procs N] [--profile DIR]",
+      "Usage: bun run bench [--quick] [--json] [--only fanout,latency,…] [--procs N] [--profile DIR] [--nodes N]",
     );
     console.log(`Scenarios: ${Object.keys(SCENARIOS).join(", ")}`);
+    console.log(
+      "--nodes N: fanout on N nodes (PostgreSQL + Redis) against 1, SQLite and the relay; needs DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) and REDIS_URL (default redis://127.0.0.1:6379)",
+    );
     return 0;
   }
   const json = argv.includes("--json");
   const quick = argv.includes("--quick");
-  const only = flag(argv, "--only")?.split(",") ?? Object.keys(SCENARIOS);
-  const unknown = only.filter((name) => !SCENARIOS[name]);
+  const nodesFlag = flag(argv, "--nodes");
+  const nodes = nodesFlag === undefined ? 0 : Number(nodesFlag);
+  if (nodesFlag !== undefined && !(Number.isInteger(nodes) && nodes >= 1 && nodes <= 8)) {
+    console.error(`bench: --nodes must be a whole number from 1 to 8, not "${nodesFlag}"`);
+    return 2;
+  }
+  const scenarios: Record<string, Scenario> = nodes > 0 ? { cluster } : SCENARIOS;
+  const only = flag(argv, "--only")?.split(",") ?? Object.keys(scenarios);
+  const unknown = only.filter((name) => !scenarios[name]);
   if (unknown.length > 0) {
     console.error(`bench: unknown scenario ${unknown.join(", ")}`);
     return 2;
@@ -83,18 +96,19 @@ async function main(): Promise<number> {
     quick,
     procs: Number(flag(argv, "--procs") ?? 2),
     parleyFlags: PARLEY_FLAGS,
+    nodes,
     log: (line) => {
       if (!json) console.error(`  … ${line}`);
     },
     ...(profileDir ? { profileDir } : {}),
   };
   const started = performance.now();
-  const scenarios: Record<string, ScenarioResult> = {};
+  const results: Record<string, ScenarioResult> = {};
   const failures: string[] = [];
   for (const name of only) {
     try {
-      const result = await (SCENARIOS[name] as Scenario)(settings);
-      scenarios[name] = result;
+      const result = await (scenarios[name] as Scenario)(settings);
+      results[name] = result;
       failures.push(...result.failures);
     } catch (err) {
       failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
@@ -106,12 +120,12 @@ async function main(): Promise<number> {
     server: profileDir || !binaryIsFresh() ? "bun server.ts" : "dist/parley-server",
     machine: { cpus: availableParallelism(), bun: Bun.version, openFiles: openFilesLimit() },
     seconds: (performance.now() - started) / 1000,
-    scenarios,
+    scenarios: results,
     failures,
   };
   if (json) {
     const targets = Object.fromEntries(
-      Object.values(scenarios).flatMap((s) =>
+      Object.values(results).flatMap((s) =>
         Object.entries(s.figures)
           .filter(([, f]) => f.target)
           .map(([key, f]) => [`${s.name}.${key}`, isMet(f)]),

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Seeder } from "./seed.ts";
+import { createServices } from "./services.ts";
 import { type RunningTarget, type StartOptions, startParley, startRelay } from "./target.ts";
 
 export interface Settings {
@@ -16,6 +17,8 @@ export interface Settings {
   profileDir?: string;
   /** Flags Parley is started with (raised limits; see docs/performance.md). */
   parleyFlags: string[];
+  /** Parley nodes for the cluster scenario (PostgreSQL + Redis); 0 when not asked for. */
+  nodes: number;
   log(line: string): void;
 }
 
@@ -64,7 +67,7 @@ export async function withParley<S, T>(
   const dir = mkdtempSync(join(tmpdir(), "parley-bench-"));
   const db = join(dir, "parley.db");
   try {
-    const seeder = new Seeder(db);
+    const seeder = Seeder.sqlite(db);
     const seeded = await seed(seeder);
     await seeder.close();
     const target = await startParley(
@@ -79,6 +82,56 @@ export async function withParley<S, T>(
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface Cluster {
+  nodes: RunningTarget[];
+}
+
+/**
+ * Like withParley, for `nodes` Parley nodes sharing a fresh PostgreSQL database (seeded through
+ * PostgresStore) and a Redis bus under a prefix of their own; both are removed afterwards.
+ */
+export async function withCluster<S, T>(
+  settings: Settings,
+  nodes: number,
+  seed: (seeder: Seeder) => Promise<S>,
+  body: (c: Cluster, seeded: S) => Promise<T>,
+): Promise<T> {
+  const services = await createServices();
+  const dir = mkdtempSync(join(tmpdir(), "parley-bench-"));
+  try {
+    const seeder = await Seeder.postgres(services.databaseUrl);
+    let seeded: S;
+    try {
+      seeded = await seed(seeder);
+    } finally {
+      await seeder.close();
+    }
+    const flags = [
+      ...settings.parleyFlags,
+      "--database-url",
+      services.databaseUrl,
+      "--redis-url",
+      services.redisUrl,
+      "--redis-prefix",
+      services.redisPrefix,
+    ];
+    const started: RunningTarget[] = [];
+    try {
+      for (let i = 0; i < nodes; i++) {
+        // --db is ignored with --database-url, but each node gets its own files directory.
+        started.push(await startParley(join(dir, `node${i}.db`), flags, profileOptions(settings)));
+      }
+      return await body({ nodes: started }, seeded);
+    } finally {
+      await Promise.all(started.map((t) => t.stop()));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    const keys = await services.remove();
+    settings.log(`cluster: dropped the database, deleted ${keys} Redis keys`);
   }
 }
 

@@ -2,7 +2,12 @@
  * Seeds a fresh database through the real store before the server starts: users (all sharing
  * one precomputed argon2id hash), live sessions with known tokens, rooms, members and messages.
  * Registering thousands of users over HTTP would cost ~40 ms of argon2 each and be throttled.
+ *
+ * Everything goes through the Store interface, so SQLite and PostgreSQL are seeded alike; only
+ * the SQLite seeder batches its writes in one unsynced transaction and can bulk-insert messages.
  */
+import type { Store } from "../db/store.ts";
+import { PostgresStore } from "../db/store-postgres.ts";
 import { SqliteStore } from "../db/store-sqlite.ts";
 import { hashToken } from "../src/server/auth.ts";
 import type { Identity } from "./client-socket.ts";
@@ -21,16 +26,27 @@ export interface SeededUser {
 }
 
 export class Seeder {
-  private readonly store: SqliteStore;
   private readonly now = Date.now();
   private nextUser = 0;
   private nextRoom = 0;
 
-  constructor(path: string) {
-    this.store = new SqliteStore(path);
+  private constructor(
+    private readonly store: Store,
+    /** Set for SQLite only: the file the fast paths write to directly. */
+    private readonly sqlite?: SqliteStore,
+  ) {}
+
+  static sqlite(path: string): Seeder {
+    const store = new SqliteStore(path);
     // Seeding is setup, not the measured path: one transaction, no fsync until the end.
-    this.store.db.run("PRAGMA synchronous = OFF");
-    this.store.db.run("BEGIN");
+    store.db.run("PRAGMA synchronous = OFF");
+    store.db.run("BEGIN");
+    return new Seeder(store, store);
+  }
+
+  /** Opens (and migrates) the database at `url` through the real PostgresStore. */
+  static async postgres(url: string): Promise<Seeder> {
+    return new Seeder(await PostgresStore.open({ url }));
   }
 
   async users(count: number): Promise<SeededUser[]> {
@@ -75,12 +91,13 @@ export class Seeder {
   }
 
   /**
-   * Fills a room with `count` messages by inserting rows straight into the store's tables.
-   * The store's append path costs ~11 µs a message (a dedupe lookup and a seq bump each), so a
+   * Fills a room with `count` messages by inserting rows straight into SQLite's tables.
+   * The store's append path costs ~11 µs a message (a dedupe probe and a seq bump each), so a
    * million through it would take 20 s of setup; the rows written here are the same ones.
    */
   messages(room: number, from: SeededUser, count: number, body: string): void {
-    const db = this.store.db;
+    if (!this.sqlite) throw new Error("seed: bulk messages are only written to SQLite");
+    const db = this.sqlite.db;
     const insert = db.query(
       `INSERT INTO messages (room_id, seq, sender_id, client_id, body, ts)
        VALUES (?, ?, ?, ?, ?, ?)`,
@@ -92,8 +109,10 @@ export class Seeder {
   }
 
   async close(): Promise<void> {
-    this.store.db.run("COMMIT");
-    this.store.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (this.sqlite) {
+      this.sqlite.db.run("COMMIT");
+      this.sqlite.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
     await this.store.close();
   }
 }

@@ -77,13 +77,24 @@ export function startRelay(opts: StartOptions = {}) {
   ]);
 }
 
+/**
+ * The bench's environment minus what would silently change the server under test: the store and
+ * bus are chosen by flags only, so a DATABASE_URL left in a shell never turns a SQLite run into
+ * a PostgreSQL one.
+ */
+function serverEnv(): Record<string, string | undefined> {
+  const env = { ...process.env };
+  for (const name of ["DATABASE_URL", "REDIS_URL", "PARLEY_REDIS_PREFIX"]) delete env[name];
+  return env;
+}
+
 async function spawnTarget(command: string[]): Promise<RunningTarget> {
   const proc = Bun.spawn(command, {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
     cwd: ROOT,
-    env: { ...process.env },
+    env: serverEnv(),
   });
   let stderr = "";
   (async () => {

@@ -12,16 +12,19 @@ import {
   withRelay,
 } from "../scenario.ts";
 
-const CLIENTS = 64;
-const ROOMS = 2;
+export const CLIENTS = 64;
+export const ROOMS = 2;
+
+/** The fanout workload; the cluster scenario runs the same one across nodes. */
+export const FANOUT_PLAN: BurstPlan = {
+  perClient: 500,
+  window: 8,
+  bodyChars: 100,
+  roomSize: CLIENTS / ROOMS,
+};
 
 export const fanout: Scenario = async (settings) => {
-  const plan: BurstPlan = {
-    perClient: 500,
-    window: 8,
-    bodyChars: 100,
-    roomSize: CLIENTS / ROOMS,
-  };
+  const plan = FANOUT_PLAN;
   const expected = CLIENTS * plan.perClient * plan.roomSize;
   return withParley(
     settings,
