@@ -22,10 +22,11 @@ import {
 import { Auth } from "./auth.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
-import type { Config } from "./config.ts";
+import { type Config, filesDirOf } from "./config.ts";
 import { createWebSocketHandler } from "./connection.ts";
 import { Contacts } from "./contacts.ts";
 import { Devices } from "./devices.ts";
+import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
@@ -132,7 +133,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   announce = (user, status, rooms) => {
     for (const room of rooms) chat.publishEphemeral(room, { type: "presence", room, user, status });
   };
+  const files = new Files({
+    store,
+    dir: filesDirOf(config),
+    maxBytes: config.maxUploadBytes,
+    log,
+    now,
+  });
   const app = createHttpApp({
+    files,
     auth,
     chat,
     hub,
@@ -199,6 +208,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const server = Bun.serve<ConnectionData>({
     port: config.port,
     hostname: config.host,
+    // Uploads stream past the JSON limit up to their own (the routes enforce both exactly).
+    maxRequestBodySize: Math.max(config.maxUploadBytes, config.maxBodyBytes) + 1024 * 1024,
     // Bun itself cuts an HTTP request whose headers never finish after about 12 s (measured;
     // the idleTimeout option does not shorten that), which bounds slow and half-open upgrades.
     ...(tls ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
