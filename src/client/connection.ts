@@ -15,80 +15,42 @@
  * It runs in browsers as is: no node: imports, the global WebSocket and fetch (or injected
  * ones: the terminal passes ones that trust a private CA), and the token in the `?token=` query
  * parameter, because browsers cannot set headers on a socket.
+ *
+ * Connection ties together its parts, each in its own module: the socket with its backoff and
+ * failover (socket-link.ts), request/reply correlation (pending-requests.ts), per-room ordering
+ * and gap filling (room-tracker.ts) and the outbox's sending (outbox-sender.ts).
  */
-import type { Envelope } from "../crypto/index.ts";
 import {
-  type ClientFrame,
-  closeAdvice,
   decodeServerFrame,
-  HISTORY_PAGE_MAX,
   type Limits,
   type Member,
   type Message,
   nameKey,
-  type RoomKind,
   type RoomSummary,
-  type ServerFrame,
   type ServerFrameOf,
   type UserRef,
 } from "../protocol/index.ts";
-import { type BackoffOptions, backoffDelay } from "./backoff.ts";
-import { certificateProblem, certificateText } from "./certificate.ts";
+import type { BackoffOptions } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { Outbox, type OutboxItem, type Sealer } from "./outbox.ts";
+import type { ConnectionEvents, ConnectionState } from "./connection-events.ts";
+import type { OutboxItem, SendOptions } from "./outbox.ts";
+import { OutboxSender } from "./outbox-sender.ts";
+import { PendingRequests, type ReplyType, type RequestFrame } from "./pending-requests.ts";
+import { RequestError } from "./request-error.ts";
+import { RoomTracker, type TrackedRoom } from "./room-tracker.ts";
+import { SocketLink } from "./socket-link.ts";
 
-export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
-
-export type StopReason = "closed" | "session-ended" | "refused";
-
-/** `server` is set only with several nodes: the node connected to, or the one tried next. */
-export type Status =
-  | { kind: "connecting" }
-  | { kind: "connected"; user: UserRef; server?: string }
-  | { kind: "reconnecting"; attempt: number; delayMs: number; reason: string; server?: string }
-  | { kind: "back-online"; caughtUp: number; server?: string }
-  | { kind: "stopped"; reason: StopReason; message: string };
-
-/** Server frames that answer no request: passed on to `push` listeners. */
-export type PushFrame = ServerFrameOf<
-  "presence" | "typing" | "notice" | "devices_changed" | "dm_opened"
->;
-
-/** A room this session receives, with the last seq delivered. */
-export interface TrackedRoom {
-  id: number;
-  kind: RoomKind;
-  name: string;
-  last: number;
-}
-
-/** How a message reached us: live, or while catching up after a (re)connect or a gap. */
-export type Arrival = "live" | "catch-up";
-
-/** Server error codes, plus the ones this layer adds for requests that never got an answer. */
-export class RequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-    this.name = "RequestError";
-  }
-}
-
-export interface ConnectionEvents {
-  message: (m: Message, arrival: Arrival) => void;
-  status: (s: Status) => void;
-  /** The server has the message: an ack, or its own copy came back first. */
-  delivered: (item: OutboxItem, seq: number) => void;
-  /** The server refused the message for good (not a member, invalid): it will not be retried. */
-  undeliverable: (item: OutboxItem, error: RequestError) => void;
-  /** Something worth telling the user that belongs to no request. */
-  notice: (text: string) => void;
-  /** Presence, typing, join/leave notices, device changes and newly opened DMs. */
-  push: (frame: PushFrame) => void;
-}
+export type {
+  Arrival,
+  ConnectionEvents,
+  ConnectionState,
+  PushFrame,
+  Status,
+  StopReason,
+} from "./connection-events.ts";
+export { RequestError } from "./request-error.ts";
+export type { TrackedRoom } from "./room-tracker.ts";
+export { webSocketUrl } from "./socket-link.ts";
 
 export interface ConnectionOptions {
   /**
@@ -108,73 +70,12 @@ export interface ConnectionOptions {
   fetch?: typeof fetch;
 }
 
-interface RoomTrack {
-  id: number;
-  kind: RoomKind;
-  name: string;
-  /** The last seq delivered to listeners; undefined until the first message sets a baseline. */
-  last: number | undefined;
-  /** Messages that arrived ahead of a hole, waiting for the hole to be filled. */
-  held: Map<number, Message>;
-  /** The server said the room reaches this seq: fill up to it. */
-  target: number;
-  filling: boolean;
-}
-
-interface Waiter {
-  resolve: (f: ServerFrame) => void;
-  reject: (e: RequestError) => void;
-  timer: unknown;
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type RequestFrame = DistributiveOmit<ClientFrame, "id">;
-
-/** The frame types that answer a request. */
-type ReplyType =
-  | "rooms"
-  | "joined"
-  | "created"
-  | "left"
-  | "ack"
-  | "resumed"
-  | "history"
-  | "members"
-  | "pong"
-  | "ok"
-  | "dm"
-  | "contacts"
-  | "devices";
-
-/** Messages kept for a room not tracked yet: a DM whose `dm_opened` is still on its way. */
-const ORPHANS_PER_ROOM = 1000;
-const ORPHAN_ROOMS = 50;
-
 type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
-
-export function webSocketUrl(server: string, token: string): string {
-  const url = new URL("/ws", server);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.searchParams.set("token", token);
-  return url.toString();
-}
-
-function describeClose(code: number): string {
-  if (code === 1006) return "the connection was lost";
-  if (code === 1001 || code === 1012) return "the server is restarting";
-  if (code === 4000) return "the connection was too slow";
-  if (code === 4001) return "too many open connections";
-  return `the connection closed (${code})`;
-}
 
 export class Connection {
   private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly WS: typeof WebSocket;
-  private readonly fetch: typeof fetch;
-  private readonly servers: readonly string[];
-  /** Index into servers of the node in use, or tried next while reconnecting. */
-  private node = 0;
+  private readonly link: SocketLink;
+  private readonly requests: PendingRequests;
   private readonly listeners: Listeners = {
     message: new Set(),
     status: new Set(),
@@ -183,50 +84,64 @@ export class Connection {
     notice: new Set(),
     push: new Set(),
   };
-  private ws: WebSocket | undefined;
-  private greeted = false;
-  private _state: ConnectionState = "idle";
-  private attempt = 0;
   private everOpen = false;
-  private nextId = 0;
-  private readonly waiters = new Map<string, Waiter>();
-  private readonly rooms = new Map<number, RoomTrack>();
-  /** Messages of rooms not tracked (yet): a DM opened elsewhere replays before `dm_opened`. */
-  private readonly orphans = new Map<number, Message[]>();
-  private readonly outbox = new Outbox();
-  private sending: OutboxItem | undefined;
+  private readonly rooms = new RoomTracker({
+    history: (q) => this.call<"history">({ type: "history", ...q }),
+    deliver: (m) => this.deliver(m),
+    filled: () => this.finishCatchUp(),
+  });
+  private readonly sender: OutboxSender;
   private catchUp: { count: number; resumed: boolean } | undefined;
   private openWaiters: { resolve: () => void; reject: (e: RequestError) => void }[] = [];
-  private retryTimer: unknown;
-  private connectTimer: unknown;
-  private heartbeatTimer: unknown;
-  private pumpTimer: unknown;
-  private lastHeard = 0;
   private _user: UserRef | undefined;
   private _limits: Limits | undefined;
   private presence: "online" | "away" = "online";
 
-  constructor(private readonly o: ConnectionOptions) {
+  constructor(o: ConnectionOptions) {
     this.clock = o.clock ?? systemClock;
-    this.random = o.random ?? Math.random;
-    this.WS = o.WebSocket ?? globalThis.WebSocket;
-    this.fetch = o.fetch ?? globalThis.fetch.bind(globalThis);
-    this.servers = typeof o.server === "string" ? [o.server] : [...o.server];
-    if (this.servers.length === 0) throw new Error("Connection needs at least one server");
+    const servers = typeof o.server === "string" ? [o.server] : [...o.server];
+    if (servers.length === 0) throw new Error("Connection needs at least one server");
+    this.requests = new PendingRequests(this.clock, o.requestTimeoutMs ?? 30_000);
+    this.sender = new OutboxSender(this.clock, {
+      isOpen: () => this.link.state === "open",
+      socket: () => this.link.socket,
+      send: (frame) => this.call<"ack">(frame, { timeout: false }),
+      delivered: (item, seq) => this.emit("delivered", item, seq),
+      undeliverable: (item, err) => this.emit("undeliverable", item, err),
+    });
+    this.link = new SocketLink(
+      {
+        servers,
+        token: o.token,
+        clock: this.clock,
+        random: o.random ?? Math.random,
+        backoff: o.backoff,
+        connectTimeoutMs: o.connectTimeoutMs,
+        WebSocket: o.WebSocket ?? globalThis.WebSocket,
+        fetch: o.fetch ?? globalThis.fetch.bind(globalThis),
+      },
+      {
+        frame: (data) => this.receive(data),
+        detached: () => this.detached(),
+        status: (s) => {
+          if (s.kind === "stopped") {
+            for (const w of this.openWaiters.splice(0)) {
+              w.reject(new RequestError("STOPPED", s.message));
+            }
+          }
+          this.emit("status", s);
+        },
+      },
+    );
   }
 
   /** The node in use, or the one tried next while reconnecting. */
   get server(): string {
-    return this.servers[this.node] as string;
-  }
-
-  /** `{ server }` when there are several nodes to tell apart, else nothing. */
-  private where(): { server?: string } {
-    return this.servers.length > 1 ? { server: this.server } : {};
+    return this.link.server;
   }
 
   get state(): ConnectionState {
-    return this._state;
+    return this.link.state;
   }
 
   get user(): UserRef | undefined {
@@ -254,15 +169,15 @@ export class Connection {
   }
 
   start(): void {
-    if (this._state !== "idle") return;
+    if (this.link.state !== "idle") return;
     this.emit("status", { kind: "connecting" });
-    this.connect();
+    this.link.connect();
   }
 
   /** Resolves once the session is open and caught up; rejects if it stops for good. */
   ready(): Promise<void> {
-    if (this._state === "open") return Promise.resolve();
-    if (this._state === "closed") {
+    if (this.link.state === "open") return Promise.resolve();
+    if (this.link.state === "closed") {
       return Promise.reject(new RequestError("STOPPED", "The connection is closed."));
     }
     return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
@@ -270,7 +185,7 @@ export class Connection {
 
   /** Ends the session for good (the user quit). Unsent messages stay unsent. */
   close(): void {
-    this.stop("closed", "Disconnected.");
+    this.link.stop("closed", "Disconnected.");
   }
 
   // ---- Rooms ----
@@ -288,13 +203,13 @@ export class Connection {
         );
         if (!found) throw new RequestError("ROOM_NOT_FOUND", `There is no room named "${name}".`);
         const start = from === "head" ? found.head : from;
-        const track = this.rooms.get(found.id) ?? this.track(found, start);
+        const track = this.rooms.get(found.id) ?? this.rooms.track(found, start);
         const reply = await this.request<"joined">(
           track.last === undefined
             ? { type: "join", room: found.id }
             : { type: "join", room: found.id, after: track.last },
         );
-        this.settleTarget(track, reply.room.head);
+        this.rooms.settleTarget(track, reply.room.head);
         return reply.room;
       } catch (err) {
         // The socket dropped mid-way: joining is idempotent, so do it again once back.
@@ -306,8 +221,8 @@ export class Connection {
 
   async create(name: string): Promise<RoomSummary> {
     const reply = await this.request<"created">({ type: "create", name });
-    const track = this.track(reply.room, reply.room.head);
-    this.settleTarget(track, reply.room.head);
+    const track = this.rooms.track(reply.room, reply.room.head);
+    this.rooms.settleTarget(track, reply.room.head);
     return reply.room;
   }
 
@@ -328,8 +243,8 @@ export class Connection {
           start === undefined ? { type: "dm", user } : { type: "dm", user, after: start },
         );
         // The replay came before the reply (kept as orphans): adopt the room, then take them in.
-        const track = this.rooms.get(reply.room.id) ?? this.adopt(reply.room, start);
-        this.settleTarget(track, reply.room.head);
+        const track = this.rooms.get(reply.room.id) ?? this.rooms.adopt(reply.room, start);
+        this.rooms.settleTarget(track, reply.room.head);
         return reply.room;
       } catch (err) {
         if (err instanceof RequestError && err.code === "OFFLINE") continue;
@@ -362,41 +277,7 @@ export class Connection {
 
   /** Rooms this session receives, with the last seq seen in each. */
   joinedRooms(): TrackedRoom[] {
-    return [...this.rooms.values()].map((t) => ({
-      id: t.id,
-      kind: t.kind,
-      name: t.name,
-      last: t.last ?? 0,
-    }));
-  }
-
-  private track(room: RoomSummary, last: number | undefined): RoomTrack {
-    const track: RoomTrack = {
-      id: room.id,
-      kind: room.kind,
-      name: room.name,
-      last,
-      held: new Map(),
-      target: 0,
-      filling: false,
-    };
-    this.rooms.set(room.id, track);
-    return track;
-  }
-
-  /** Tracks a room the server attached us to, taking in what arrived for it before. */
-  private adopt(room: RoomSummary, last: number | undefined): RoomTrack {
-    const track = this.track(room, last);
-    const early = this.orphans.get(room.id) ?? [];
-    this.orphans.delete(room.id);
-    for (const m of early) this.accept(m);
-    return track;
-  }
-
-  private settleTarget(track: RoomTrack, head: number): void {
-    if (track.last === undefined) track.last = head;
-    track.target = Math.max(track.target, head);
-    if (track.last < track.target) void this.fill(track);
+    return this.rooms.joined();
   }
 
   // ---- Sending ----
@@ -406,10 +287,8 @@ export class Connection {
    * `seal` (a DM) the body stays here and each attempt sends the envelope it makes; `cid` lets
    * a message held back by its sender go later under the id it was given first.
    */
-  send(room: number, body: string, o: { seal?: Sealer; cid?: string } = {}): OutboxItem {
-    const item = this.outbox.add(room, body, this.clock.now(), o.cid, o.seal);
-    this.pump();
-    return item;
+  send(room: number, body: string, o: SendOptions = {}): OutboxItem {
+    return this.sender.add(room, body, o);
   }
 
   /**
@@ -418,7 +297,7 @@ export class Connection {
    */
   async setPresence(status: "online" | "away"): Promise<void> {
     this.presence = status;
-    if (this._state === "open") await this.call<"ok">({ type: "status", status });
+    if (this.link.state === "open") await this.call<"ok">({ type: "status", status });
   }
 
   get presenceStatus(): "online" | "away" {
@@ -429,82 +308,15 @@ export class Connection {
   notify(
     frame: { type: "typing"; room: number } | { type: "read"; room: number; seq: number },
   ): boolean {
-    if (this._state !== "open" || !this.ws) return false;
-    this.ws.send(JSON.stringify(frame));
+    const ws = this.link.socket;
+    if (this.link.state !== "open" || !ws) return false;
+    ws.send(JSON.stringify(frame));
     return true;
   }
 
   /** Messages typed but not yet acknowledged, oldest first. */
   pending(): readonly OutboxItem[] {
-    return this.outbox.list();
-  }
-
-  private pump(): void {
-    if (this._state !== "open" || this.sending) return;
-    const now = this.clock.now();
-    const item = this.outbox.next(now);
-    if (!item) {
-      const wake = this.outbox.wakeAt();
-      if (wake !== undefined && this.pumpTimer === undefined) {
-        this.pumpTimer = this.clock.setTimeout(
-          () => {
-            this.pumpTimer = undefined;
-            this.pump();
-          },
-          Math.max(0, wake - now),
-        );
-      }
-      return;
-    }
-    item.state = "sending";
-    item.attempts++;
-    this.sending = item;
-    void this.transmit(item);
-  }
-
-  /** One attempt at the outbox's head: seal it if it is a DM, send it, settle the outcome. */
-  private async transmit(item: OutboxItem): Promise<void> {
-    const ws = this.ws;
-    let payload: { body: string } | { envelope: Envelope } = { body: item.body };
-    if (item.seal) {
-      try {
-        payload = { envelope: await item.seal(item.cid) };
-      } catch (err) {
-        this.failed(item, asRequestError(err));
-        return;
-      }
-      // The socket dropped while sealing: the item was requeued and goes again on the next one.
-      if (ws !== this.ws || this.sending !== item) return;
-    }
-    this.call<"ack">(
-      { type: "send", room: item.room, cid: item.cid, ...payload },
-      { timeout: false },
-    ).then(
-      (ack) => {
-        if (this.sending === item) this.sending = undefined;
-        this.settle(item.cid, ack.seq);
-        this.pump();
-      },
-      (err: RequestError) => this.failed(item, err),
-    );
-  }
-
-  private failed(item: OutboxItem, err: RequestError): void {
-    if (this.sending === item) this.sending = undefined;
-    if (err.code === "OFFLINE" || err.code === "STOPPED") return; // retried on reconnect
-    if (["RATE_LIMITED", "BUSY", "UNAVAILABLE", "TIMEOUT"].includes(err.code)) {
-      item.state = "queued";
-      item.notBefore = this.clock.now() + (err.retryAfter ?? 1) * 1000;
-    } else if (this.outbox.remove(item.cid)) {
-      this.emit("undeliverable", item, err);
-    }
-    this.pump();
-  }
-
-  /** The server has this cid: forget it and say so, once. */
-  private settle(cid: string, seq: number): void {
-    const item = this.outbox.remove(cid);
-    if (item) this.emit("delivered", item, seq);
+    return this.sender.pending();
   }
 
   // ---- Requests ----
@@ -518,93 +330,16 @@ export class Connection {
   /** Sends on the current socket now; OFFLINE if there is none or it drops before the reply. */
   private call<T extends ReplyType>(
     frame: RequestFrame,
-    { timeout = true } = {},
+    options: { timeout?: boolean } = {},
   ): Promise<ServerFrameOf<T>> {
-    const ws = this.ws;
-    if (!ws || !this.greeted) {
+    const ws = this.link.socket;
+    if (!ws || !this.link.greeted) {
       return Promise.reject(new RequestError("OFFLINE", "Not connected."));
     }
-    const id = `c${++this.nextId}`;
-    return new Promise((resolve, reject) => {
-      const timer = timeout
-        ? this.clock.setTimeout(() => {
-            this.waiters.delete(id);
-            reject(new RequestError("TIMEOUT", "The server did not answer."));
-          }, this.o.requestTimeoutMs ?? 30_000)
-        : undefined;
-      this.waiters.set(id, { resolve: resolve as (f: ServerFrame) => void, reject, timer });
-      ws.send(JSON.stringify({ ...frame, id }));
-    });
+    return this.requests.call<T>(ws, frame, options);
   }
 
-  // ---- The socket ----
-
-  private connect(): void {
-    this._state = "connecting";
-    this.greeted = false;
-    let ws: WebSocket;
-    try {
-      ws = new this.WS(webSocketUrl(this.server, this.o.token));
-    } catch {
-      this.stop("refused", `The server address ${this.server} is not valid.`);
-      return;
-    }
-    this.ws = ws;
-    let opened = false;
-    this.connectTimer = this.clock.setTimeout(
-      () => this.drop(ws, "the server did not answer"),
-      this.o.connectTimeoutMs ?? 10_000,
-    );
-    ws.onopen = () => {
-      opened = true;
-    };
-    ws.onmessage = (e) => {
-      if (ws !== this.ws) return;
-      this.lastHeard = this.clock.now();
-      this.receive(typeof e.data === "string" ? e.data : "");
-    };
-    ws.onerror = () => {};
-    ws.onclose = (e) => {
-      if (ws !== this.ws) return;
-      if (!opened) {
-        void this.refusedOrDown(ws);
-        return;
-      }
-      if (closeAdvice(e.code) === "stop") {
-        if (e.code >= 4500) this.stop("session-ended", "Your session has ended: log in again.");
-        else this.stop("refused", `The server closed the connection (${e.code} ${e.reason}).`);
-        return;
-      }
-      this.drop(ws, describeClose(e.code));
-    };
-  }
-
-  /**
-   * The socket never opened: a refused token, an untrusted certificate and a server that is
-   * down all look the same to a WebSocket, so ask over HTTP which it was.
-   */
-  private async refusedOrDown(ws: WebSocket): Promise<void> {
-    const server = this.server;
-    let status = 0;
-    try {
-      const res = await this.fetch(new URL("/api/me", server), {
-        headers: { authorization: `Bearer ${this.o.token}` },
-      });
-      status = res.status;
-      await res.body?.cancel();
-    } catch (err) {
-      // A certificate we do not trust will not become trusted by retrying: stop and say why.
-      const problem = certificateProblem(err);
-      if (problem && ws === this.ws) {
-        this.stop("refused", certificateText(server, problem));
-        return;
-      }
-      // Otherwise unreachable: treated as down below.
-    }
-    if (ws !== this.ws) return;
-    if (status === 401) this.stop("session-ended", "Your session has ended: log in again.");
-    else this.drop(ws, status === 0 ? "the server cannot be reached" : "the server refused");
-  }
+  // ---- The session on each socket ----
 
   private receive(data: string): void {
     const decoded = decodeServerFrame(data);
@@ -619,23 +354,20 @@ export class Connection {
         break;
       case "msg": {
         const { type: _, ...m } = f;
-        this.accept(m);
+        this.rooms.accept(m);
         break;
       }
       case "gap": {
-        const track = this.rooms.get(f.room);
-        if (track) {
-          track.target = Math.max(track.target, f.to);
-          void this.fill(track);
-        }
+        this.rooms.gap(f.room, f.to);
         break;
       }
       case "error":
         if (f.ref === undefined) this.emit("notice", f.message);
-        else this.answer(f.ref, f);
+        else this.requests.answer(f.ref, f);
         break;
       case "dm_opened":
-        if (!this.rooms.has(f.room.id)) this.settleTarget(this.adopt(f.room, 0), f.room.head);
+        if (!this.rooms.has(f.room.id))
+          this.rooms.settleTarget(this.rooms.adopt(f.room, 0), f.room.head);
         this.emit("push", f);
         break;
       case "presence":
@@ -646,34 +378,19 @@ export class Connection {
         break;
       default:
         // Replies quote a request; anything else is a push this client does not use yet.
-        if ("ref" in f) this.answer(f.ref, f);
+        if ("ref" in f) this.requests.answer(f.ref, f);
     }
-  }
-
-  private answer(ref: string, f: ServerFrame): void {
-    const waiter = this.waiters.get(ref);
-    if (!waiter) return;
-    this.waiters.delete(ref);
-    if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
-    if (f.type === "error") waiter.reject(new RequestError(f.code, f.message, f.retryAfter));
-    else waiter.resolve(f);
   }
 
   private greet(hello: ServerFrameOf<"hello">): void {
-    this.clock.clearTimeout(this.connectTimer);
-    this.greeted = true;
-    this.attempt = 0;
+    this.link.greet(hello.limits.heartbeatSeconds * 1000);
     this._user = hello.user;
     this._limits = hello.limits;
     this.catchUp = { count: 0, resumed: false };
-    this.startHeartbeat(hello.limits.heartbeatSeconds * 1000);
     if (this.presence === "away") {
       this.call<"ok">({ type: "status", status: "away" }).catch(() => {});
     }
-    // A room still joining (no baseline yet) is not resumed: its join is retried instead.
-    const rooms = [...this.rooms.values()]
-      .filter((t) => t.last !== undefined)
-      .map((t) => ({ room: t.id, after: t.last as number }));
+    const rooms = this.rooms.resumePoints();
     this.call<"resumed">({ type: "resume", rooms }, { timeout: false }).then(
       (resumed) => {
         for (const { room, code } of resumed.refused) {
@@ -683,7 +400,7 @@ export class Connection {
         }
         for (const { room, head } of resumed.rooms) {
           const track = this.rooms.get(room);
-          if (track) this.settleTarget(track, head);
+          if (track) this.rooms.settleTarget(track, head);
         }
         if (this.catchUp) this.catchUp.resumed = true;
         this.finishCatchUp();
@@ -696,171 +413,31 @@ export class Connection {
   private finishCatchUp(): void {
     const c = this.catchUp;
     if (!c?.resumed) return;
-    for (const t of this.rooms.values()) if (t.filling) return;
+    if (this.rooms.filling) return;
     this.catchUp = undefined;
-    this._state = "open";
+    this.link.markOpen();
     if (this.everOpen) {
-      this.emit("status", { kind: "back-online", caughtUp: c.count, ...this.where() });
+      this.emit("status", { kind: "back-online", caughtUp: c.count, ...this.link.where() });
     } else {
-      this.emit("status", { kind: "connected", user: this._user as UserRef, ...this.where() });
+      this.emit("status", { kind: "connected", user: this._user as UserRef, ...this.link.where() });
     }
     this.everOpen = true;
     for (const w of this.openWaiters.splice(0)) w.resolve();
-    this.pump();
+    this.sender.pump();
   }
 
-  /** Every message passes here: duplicates are dropped, and nothing is shown out of order. */
-  private accept(m: Message): void {
-    const track = this.rooms.get(m.room);
-    if (!track) {
-      this.keepOrphan(m);
-      return;
-    }
-    if (track.last === undefined) track.last = m.seq - 1;
-    if (m.seq <= track.last) return;
-    if (m.seq > track.last + 1) {
-      track.held.set(m.seq, m);
-      void this.fill(track);
-      return;
-    }
-    this.deliver(track, m);
-    for (let next = track.held.get(track.last + 1); next; next = track.held.get(track.last + 1)) {
-      track.held.delete(next.seq);
-      this.deliver(track, next);
-    }
-    for (const seq of track.held.keys()) if (seq <= track.last) track.held.delete(seq);
-  }
-
-  private keepOrphan(m: Message): void {
-    const list = this.orphans.get(m.room);
-    if (list) {
-      if (list.length < ORPHANS_PER_ROOM) list.push(m);
-    } else if (this.orphans.size < ORPHAN_ROOMS) {
-      this.orphans.set(m.room, [m]);
-    }
-  }
-
-  private deliver(track: RoomTrack, m: Message): void {
-    track.last = m.seq;
-    if (m.from.id === this._user?.id) this.settle(m.cid, m.seq);
+  /** A message in its place in seq order: settle it if it is ours, and pass it on. */
+  private deliver(m: Message): void {
+    if (m.from.id === this._user?.id) this.sender.settle(m.cid, m.seq);
     if (this.catchUp) this.catchUp.count++;
     this.emit("message", m, this.catchUp ? "catch-up" : "live");
   }
 
-  /** Pages history into a hole (a gap frame, or a seq that skipped ahead) until it is closed. */
-  private async fill(track: RoomTrack): Promise<void> {
-    if (track.filling) return;
-    track.filling = true;
-    try {
-      while (
-        this.rooms.get(track.id) === track &&
-        track.last !== undefined &&
-        (track.held.size > 0 || track.last < track.target)
-      ) {
-        const before = track.last;
-        const page = await this.call<"history">({
-          type: "history",
-          room: track.id,
-          after: track.last,
-          limit: HISTORY_PAGE_MAX,
-        });
-        for (const m of page.messages) this.accept(m);
-        if (track.last === before && !page.more) {
-          // The store has nothing in the hole: show what we hold rather than stall forever.
-          const held = [...track.held.values()].sort((a, b) => a.seq - b.seq);
-          track.held.clear();
-          for (const m of held) if (m.seq > (track.last ?? 0)) this.deliver(track, m);
-          track.target = Math.min(track.target, track.last ?? 0);
-        }
-      }
-    } catch {
-      // Offline: the next resume starts from the last delivered seq and fills again.
-    } finally {
-      track.filling = false;
-      this.finishCatchUp();
-    }
-  }
-
-  private startHeartbeat(heartbeatMs: number): void {
-    this.clock.clearTimeout(this.heartbeatTimer);
-    const ws = this.ws;
-    const tick = () => {
-      if (ws !== this.ws) return;
-      const idle = this.clock.now() - this.lastHeard;
-      // Bun and browsers answer the server's pings themselves, so silence here means a dead
-      // link (a laptop lid, a pulled cable) that TCP would take minutes to notice.
-      if (!ws) return;
-      if (idle >= heartbeatMs * 1.5) return this.drop(ws, "no answer from the server");
-      if (idle >= heartbeatMs / 2) ws.send(JSON.stringify({ type: "ping", id: "hb" }));
-      this.heartbeatTimer = this.clock.setTimeout(tick, heartbeatMs / 2);
-    };
-    this.heartbeatTimer = this.clock.setTimeout(tick, heartbeatMs / 2);
-  }
-
-  private detach(): void {
-    const ws = this.ws;
-    this.ws = undefined;
-    this.greeted = false;
+  /** The socket is gone: what hung on it is released, and unacked sends wait for the next one. */
+  private detached(): void {
     this.catchUp = undefined;
-    this.sending = undefined;
-    for (const t of [this.connectTimer, this.heartbeatTimer, this.pumpTimer, this.retryTimer]) {
-      this.clock.clearTimeout(t);
-    }
-    this.pumpTimer = undefined;
-    if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = null;
-      try {
-        ws.close(1000);
-      } catch {
-        // Already closed.
-      }
-    }
-    for (const [id, w] of this.waiters) {
-      this.clock.clearTimeout(w.timer);
-      w.reject(new RequestError("OFFLINE", "The connection was lost."));
-      this.waiters.delete(id);
-    }
-    this.outbox.requeueAll();
-    // Anything held past a hole comes again in the next resume.
-    for (const t of this.rooms.values()) t.held.clear();
-    this.orphans.clear();
+    this.sender.reset();
+    this.requests.failAll();
+    this.rooms.dropHeld();
   }
-
-  /** The link is gone but the session is fine: try again after a backoff delay. */
-  private drop(ws: WebSocket, reason: string): void {
-    if (ws !== this.ws || this._state === "closed") return;
-    this.detach();
-    this.attempt++;
-    // The next node in turn: a node that just failed is the least likely to answer now.
-    this.node = (this.node + 1) % this.servers.length;
-    const delayMs = backoffDelay(this.attempt, this.random, this.o.backoff);
-    this._state = "reconnecting";
-    this.emit("status", {
-      kind: "reconnecting",
-      attempt: this.attempt,
-      delayMs,
-      reason,
-      ...this.where(),
-    });
-    this.retryTimer = this.clock.setTimeout(() => {
-      if (this._state === "reconnecting") this.connect();
-    }, delayMs);
-  }
-
-  private stop(reason: StopReason, message: string): void {
-    if (this._state === "closed") return;
-    this.detach();
-    this._state = "closed";
-    for (const w of this.openWaiters.splice(0)) w.reject(new RequestError("STOPPED", message));
-    this.emit("status", { kind: "stopped", reason, message });
-  }
-}
-
-function asRequestError(err: unknown): RequestError {
-  if (err instanceof RequestError) return err;
-  const code = (err as { code?: unknown })?.code;
-  return new RequestError(
-    typeof code === "string" ? code : "SEAL_FAILED",
-    err instanceof Error ? err.message : String(err),
-  );
 }

@@ -1,0 +1,238 @@
+/**
+ * The socket under a connection: one WebSocket at a time to one node of the deployment, given
+ * up on when it does not say hello in time, watched by a heartbeat once it has, and replaced
+ * after a backoff delay, on the next node in turn, when it drops. A close the server marks
+ * "stop", a refused token or an untrusted certificate ends it for good.
+ *
+ * The token goes in the `?token=` query parameter, because browsers cannot set headers on a
+ * socket.
+ */
+import { closeAdvice } from "../protocol/index.ts";
+import { type BackoffOptions, backoffDelay } from "./backoff.ts";
+import { certificateProblem, certificateText } from "./certificate.ts";
+import type { Clock } from "./clock.ts";
+import type { ConnectionState, Status, StopReason } from "./connection-events.ts";
+
+export interface SocketLinkOptions {
+  /** The nodes of one deployment, tried in this order; at least one. */
+  servers: readonly string[];
+  token: string;
+  clock: Clock;
+  random: () => number;
+  backoff?: BackoffOptions;
+  /** Give up on a socket that has not said hello within this many ms. @default 10000 */
+  connectTimeoutMs?: number;
+  WebSocket: typeof WebSocket;
+  fetch: typeof fetch;
+}
+
+/** What the link tells its connection. */
+export interface SocketLinkHooks {
+  /** A text frame from the socket in use. */
+  frame(data: string): void;
+  /** The socket in use is gone: release everything that hung on it. */
+  detached(): void;
+  /** Reconnecting after a delay, or stopped for good. */
+  status(s: Extract<Status, { kind: "reconnecting" | "stopped" }>): void;
+}
+
+export function webSocketUrl(server: string, token: string): string {
+  const url = new URL("/ws", server);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("token", token);
+  return url.toString();
+}
+
+function describeClose(code: number): string {
+  if (code === 1006) return "the connection was lost";
+  if (code === 1001 || code === 1012) return "the server is restarting";
+  if (code === 4000) return "the connection was too slow";
+  if (code === 4001) return "too many open connections";
+  return `the connection closed (${code})`;
+}
+
+export class SocketLink {
+  /** Index into servers of the node in use, or tried next while reconnecting. */
+  private node = 0;
+  private ws: WebSocket | undefined;
+  private _greeted = false;
+  private _state: ConnectionState = "idle";
+  private attempt = 0;
+  private retryTimer: unknown;
+  private connectTimer: unknown;
+  private heartbeatTimer: unknown;
+  private lastHeard = 0;
+
+  constructor(
+    private readonly o: SocketLinkOptions,
+    private readonly hooks: SocketLinkHooks,
+  ) {}
+
+  /** The node in use, or the one tried next while reconnecting. */
+  get server(): string {
+    return this.o.servers[this.node] as string;
+  }
+
+  /** `{ server }` when there are several nodes to tell apart, else nothing. */
+  where(): { server?: string } {
+    return this.o.servers.length > 1 ? { server: this.server } : {};
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+
+  /** The socket in use, if any; it may not have said hello yet. */
+  get socket(): WebSocket | undefined {
+    return this.ws;
+  }
+
+  /** True once the socket in use has said hello. */
+  get greeted(): boolean {
+    return this._greeted;
+  }
+
+  /** The socket in use said hello: it is live, so the backoff starts over. */
+  greet(heartbeatMs: number): void {
+    this.o.clock.clearTimeout(this.connectTimer);
+    this._greeted = true;
+    this.attempt = 0;
+    this.startHeartbeat(heartbeatMs);
+  }
+
+  /** The session on this socket is resumed and caught up. */
+  markOpen(): void {
+    this._state = "open";
+  }
+
+  connect(): void {
+    this._state = "connecting";
+    this._greeted = false;
+    let ws: WebSocket;
+    try {
+      ws = new this.o.WebSocket(webSocketUrl(this.server, this.o.token));
+    } catch {
+      this.stop("refused", `The server address ${this.server} is not valid.`);
+      return;
+    }
+    this.ws = ws;
+    let opened = false;
+    this.connectTimer = this.o.clock.setTimeout(
+      () => this.drop(ws, "the server did not answer"),
+      this.o.connectTimeoutMs ?? 10_000,
+    );
+    ws.onopen = () => {
+      opened = true;
+    };
+    ws.onmessage = (e) => {
+      if (ws !== this.ws) return;
+      this.lastHeard = this.o.clock.now();
+      this.hooks.frame(typeof e.data === "string" ? e.data : "");
+    };
+    ws.onerror = () => {};
+    ws.onclose = (e) => {
+      if (ws !== this.ws) return;
+      if (!opened) {
+        void this.refusedOrDown(ws);
+        return;
+      }
+      if (closeAdvice(e.code) === "stop") {
+        if (e.code >= 4500) this.stop("session-ended", "Your session has ended: log in again.");
+        else this.stop("refused", `The server closed the connection (${e.code} ${e.reason}).`);
+        return;
+      }
+      this.drop(ws, describeClose(e.code));
+    };
+  }
+
+  /**
+   * The socket never opened: a refused token, an untrusted certificate and a server that is
+   * down all look the same to a WebSocket, so ask over HTTP which it was.
+   */
+  private async refusedOrDown(ws: WebSocket): Promise<void> {
+    const server = this.server;
+    let status = 0;
+    try {
+      const res = await this.o.fetch(new URL("/api/me", server), {
+        headers: { authorization: `Bearer ${this.o.token}` },
+      });
+      status = res.status;
+      await res.body?.cancel();
+    } catch (err) {
+      // A certificate we do not trust will not become trusted by retrying: stop and say why.
+      const problem = certificateProblem(err);
+      if (problem && ws === this.ws) {
+        this.stop("refused", certificateText(server, problem));
+        return;
+      }
+      // Otherwise unreachable: treated as down below.
+    }
+    if (ws !== this.ws) return;
+    if (status === 401) this.stop("session-ended", "Your session has ended: log in again.");
+    else this.drop(ws, status === 0 ? "the server cannot be reached" : "the server refused");
+  }
+
+  private startHeartbeat(heartbeatMs: number): void {
+    const clock = this.o.clock;
+    clock.clearTimeout(this.heartbeatTimer);
+    const ws = this.ws;
+    const tick = () => {
+      if (ws !== this.ws) return;
+      const idle = clock.now() - this.lastHeard;
+      // Bun and browsers answer the server's pings themselves, so silence here means a dead
+      // link (a laptop lid, a pulled cable) that TCP would take minutes to notice.
+      if (!ws) return;
+      if (idle >= heartbeatMs * 1.5) return this.drop(ws, "no answer from the server");
+      if (idle >= heartbeatMs / 2) ws.send(JSON.stringify({ type: "ping", id: "hb" }));
+      this.heartbeatTimer = clock.setTimeout(tick, heartbeatMs / 2);
+    };
+    this.heartbeatTimer = clock.setTimeout(tick, heartbeatMs / 2);
+  }
+
+  private detach(): void {
+    const ws = this.ws;
+    this.ws = undefined;
+    this._greeted = false;
+    for (const t of [this.connectTimer, this.heartbeatTimer, this.retryTimer]) {
+      this.o.clock.clearTimeout(t);
+    }
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      try {
+        ws.close(1000);
+      } catch {
+        // Already closed.
+      }
+    }
+    this.hooks.detached();
+  }
+
+  /** The link is gone but the session is fine: try again after a backoff delay. */
+  private drop(ws: WebSocket, reason: string): void {
+    if (ws !== this.ws || this._state === "closed") return;
+    this.detach();
+    this.attempt++;
+    // The next node in turn: a node that just failed is the least likely to answer now.
+    this.node = (this.node + 1) % this.o.servers.length;
+    const delayMs = backoffDelay(this.attempt, this.o.random, this.o.backoff);
+    this._state = "reconnecting";
+    this.hooks.status({
+      kind: "reconnecting",
+      attempt: this.attempt,
+      delayMs,
+      reason,
+      ...this.where(),
+    });
+    this.retryTimer = this.o.clock.setTimeout(() => {
+      if (this._state === "reconnecting") this.connect();
+    }, delayMs);
+  }
+
+  /** Ends the session for good. */
+  stop(reason: StopReason, message: string): void {
+    if (this._state === "closed") return;
+    this.detach();
+    this._state = "closed";
+    this.hooks.status({ kind: "stopped", reason, message });
+  }
+}
