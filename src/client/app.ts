@@ -7,6 +7,7 @@ import { Api, failureText } from "./api.ts";
 import { runChatView } from "./chat-view.ts";
 import { Connection } from "./connection.ts";
 import { deviceFiles } from "./device-files.ts";
+import { FileTransfer } from "./file-transfer.ts";
 import { askRetry, type MenuIo, pickRoom, welcome } from "./menus.ts";
 import { SecureDm, type StartResult } from "./secure-dm.ts";
 import type { SavedSession, SessionStore } from "./session-store.ts";
@@ -116,6 +117,11 @@ async function chat(
   });
   conn.start();
   const secure = await startEncryption(o, conn, session, io);
+  const files = new FileTransfer({
+    server: () => conn.server,
+    token: session.token,
+    fetch: o.transport.fetch,
+  });
   try {
     for (;;) {
       const choice = await pickRoom(api, session.token, io);
@@ -139,6 +145,7 @@ async function chat(
         output: o.output,
         style,
         ...(secure ? { secure } : {}),
+        files,
       });
       if (outcome === "quit") return "quit";
       if (outcome === "session-ended") {

@@ -1,5 +1,6 @@
 /** The shape of a chat command, and what commands may use of the view they run in. */
 import type { Connection } from "./connection.ts";
+import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import type { SecureDm } from "./secure-dm.ts";
 
 export interface Command {
@@ -23,4 +24,10 @@ export interface ChatContext {
   blocked: Map<number, string>;
   /** Presence changed by hand: auto-away stays out of the way until /back. */
   setAway(away: boolean): Promise<void>;
+  /** The conversation on screen (id undefined until it is joined). */
+  here(): { id: number | undefined; kind: "room" | "dm" };
+  /** Uploads and downloads; undefined where the client has none. */
+  files: FileTransfer | undefined;
+  /** Files shown in this session, by id, with what it takes to read them. */
+  shared: Map<string, SharedFile>;
 }

@@ -5,14 +5,18 @@
  * and who is typing shows on the status row. Resolves with what the user wants next: quit, the
  * room picker, or (when the server ended the session) a login.
  */
+
+import { parseAttachment } from "../crypto/index.ts";
 import { HISTORY_PAGE_MAX, type Message, nameKey, type UserRef } from "../protocol/index.ts";
 import type { ChatContext, Command, NoteTone } from "./chat-command.ts";
 import { ChatScreen, type StatusTone, type TerminalOutput } from "./chat-screen.ts";
 import { systemClock } from "./clock.ts";
 import type { Connection, PushFrame, Status } from "./connection.ts";
+import { fileCommands } from "./file-commands.ts";
+import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import { parseKeys } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
-import { formatMessage } from "./message-format.ts";
+import { fileLine, formatMessage } from "./message-format.ts";
 import { ReadMarker } from "./read-marker.ts";
 import type { DmContent, KeyChange, SecureDm } from "./secure-dm.ts";
 import { socialCommands } from "./social-commands.ts";
@@ -43,6 +47,8 @@ export interface ChatViewOptions {
   style: Style;
   /** Encrypted DMs; undefined when encryption could not be set up on this device. */
   secure?: SecureDm;
+  /** Uploads and downloads (/upload, /download); without it those commands say so. */
+  files?: FileTransfer;
   /** Idle this long (no key pressed), the user is shown as away until a key is pressed. @default 10 min */
   autoAwayMs?: number;
 }
@@ -86,6 +92,8 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     (room, seq) => conn.notify({ type: "read", room, seq }),
     systemClock,
   );
+  /** Files shown, by id: what /download needs to fetch (and for DMs decrypt) them. */
+  const shared = new Map<string, SharedFile>();
   /** The oldest seq shown per room: /history pages back from here. */
   const oldest = new Map<number, number>();
   const cleanups: (() => void)[] = [];
@@ -134,8 +142,17 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     if (blocked.has(m.from.id) && m.from.id !== conn.user?.id) return;
     const tag = here ? {} : { roomTag: t ? label(t) : `#${m.room}` };
     const options = { columns: screen.columns, style, me: conn.user?.id, ...tag };
+    if (m.file) {
+      shared.set(m.file.id, { kind: "room", file: m.file });
+      const caption = m.body === "" ? "" : `${m.body} `;
+      screen.print(formatMessage({ ...m, body: caption + fileLine(m.file) }, options));
+      return;
+    }
     if (!content || content.kind === "text") {
-      screen.print(formatMessage(m, options));
+      const attachment = content ? parseAttachment(content.text) : undefined;
+      if (attachment) shared.set(attachment.id, { kind: "dm", attachment });
+      const body = attachment ? `${fileLine(attachment)} (encrypted)` : m.body;
+      screen.print(formatMessage({ ...m, body }, options));
       return;
     }
     const text =
@@ -155,7 +172,11 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   };
 
   const refreshPending = () => {
-    screen.pending = conn.pending().map((i) => i.body);
+    screen.pending = conn.pending().map((i) => {
+      const attachment = parseAttachment(i.body);
+      if (attachment) return `${fileLine(attachment)} (encrypted)`;
+      return i.file ? `[file]${i.body ? ` ${i.body}` : ""}` : i.body;
+    });
   };
 
   // ---- Connection status: always on the status row; changes are announced in the log too ----
@@ -368,6 +389,9 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     note,
     enter,
     blocked,
+    here: () => ({ id: current.id, kind: current.kind }),
+    files: o.files,
+    shared,
     async setAway(away) {
       autoAway = false;
       await conn.setPresence(away ? "away" : "online");
@@ -470,6 +494,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
       },
     },
     ...socialCommands(ctx),
+    ...fileCommands(ctx),
     quit: {
       usage: "/quit",
       help: "leave Parley",

@@ -4,6 +4,7 @@
  * apart from everyone else's.
  */
 import type { Message } from "../protocol/index.ts";
+import { formatBytes } from "./file-transfer.ts";
 import type { Style } from "./style.ts";
 import { sanitize, width, wrap } from "./text-layout.ts";
 
@@ -20,6 +21,11 @@ export interface FormatOptions {
 function clock(ts: number): string {
   const d = new Date(ts);
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** How a shared file reads in a message: its name, size, and how to fetch it. */
+export function fileLine(f: { id: string; name: string; size: number }): string {
+  return `[file] ${f.name} (${formatBytes(f.size)}) · /download ${f.id}`;
 }
 
 export function formatMessage(m: Message, o: FormatOptions): string[] {

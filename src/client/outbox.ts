@@ -21,11 +21,26 @@ export interface OutboxItem {
   readonly body: string;
   /** Present for a DM: the message goes as an envelope, never as a body. */
   readonly seal?: Sealer;
+  /** A file uploaded to this (public) room, shared by the message; body is then its caption. */
+  readonly file?: string;
   readonly createdAt: number;
   state: OutboxState;
   /** Not sent again before this time (ms): set by RATE_LIMITED and BUSY answers. */
   notBefore: number;
   attempts: number;
+}
+
+/** How a message may be queued: sealed (a DM), under a given cid, sharing a file (a room). */
+export interface SendOptions {
+  seal?: Sealer;
+  cid?: string;
+  file?: string;
+}
+
+/** The send frame's content for an unsealed item: its body, or its file and any caption. */
+export function sendFields(item: OutboxItem): { body: string } | { body?: string; file: string } {
+  if (item.file === undefined) return { body: item.body };
+  return item.body === "" ? { file: item.file } : { body: item.body, file: item.file };
 }
 
 export class Outbox {
@@ -37,12 +52,14 @@ export class Outbox {
     now: number,
     cid: string = crypto.randomUUID(),
     seal?: Sealer,
+    file?: string,
   ): OutboxItem {
     const item: OutboxItem = {
       cid,
       room,
       body,
       ...(seal ? { seal } : {}),
+      ...(file ? { file } : {}),
       createdAt: now,
       state: "queued",
       notBefore: 0,
