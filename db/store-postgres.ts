@@ -7,190 +7,48 @@
  * get gapless, unique seqs per room. When PostgreSQL is unreachable every method rejects; the
  * pool opens new connections on the next call, so the store recovers without a restart.
  *
- * No call waits forever: Bun.SQL has no per-query timeout, and a query sent on a TCP link that
- * died silently gets no answer and no error. Each call therefore has a deadline (`timeout`);
- * past it the call rejects and the whole pool is replaced, since a dead link rarely kills one
- * connection alone. The server gets a shorter statement_timeout, so a slow but live statement
- * fails with PostgreSQL's own error first and only a silent link reaches the deadline, and an
- * idle_in_transaction_session_timeout, so a node that vanished mid-transaction stops holding
- * room locks that every other node waits on.
+ * No call waits forever: each runs under a deadline, past which the pool is replaced
+ * (store-postgres-pool.ts). The append transaction is in store-postgres-append.ts, the
+ * migrations runner in store-postgres-migrator.ts, the row shapes in store-postgres-rows.ts.
  */
-import { SQL } from "bun";
-import type { DmPolicy, Message, RoomKind, UserRef } from "../src/protocol/index.ts";
+import type { SQL } from "bun";
+import type { DmPolicy, UserRef } from "../src/protocol/index.ts";
 import { nameKey } from "../src/protocol/index.ts";
 import type { Migration } from "./migrations.ts";
-import { postgresMigrations } from "./migrations-postgres.ts";
-import {
-  type AppendRequest,
-  type AppendResult,
-  type DmRecord,
-  type FileRecord,
-  type MembershipRecord,
-  type RoomRecord,
-  type SessionRecord,
-  type Store,
-  UNREAD_COUNT_MAX,
-  type UserRecord,
+import type {
+  AppendRequest,
+  AppendResult,
+  DmRecord,
+  FileRecord,
+  MembershipRecord,
+  RoomRecord,
+  SessionRecord,
+  Store,
+  UserRecord,
 } from "./store.ts";
+import { UNREAD_COUNT_MAX } from "./store.ts";
+import { appendBatch } from "./store-postgres-append.ts";
+import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
+import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
+import {
+  type Int,
+  type MessageRow,
+  type RoomRow,
+  toMessage,
+  toRoom,
+  toUsers,
+} from "./store-postgres-rows.ts";
 
-export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:port/database`. */
-  url: string;
-  /** Connections in this node's pool. @default 10 */
-  max?: number;
-  /** Seconds a call waits for a connection before it rejects. @default 5 */
-  connectionTimeout?: number;
-  /**
-   * Seconds a call waits for its answer (its whole transaction, retries included) before it
-   * rejects and the pool is replaced. PostgreSQL's statement_timeout is set to half of it.
-   * @default 10
-   */
-  timeout?: number;
-  /** Seconds an unused pooled connection stays open, so a link that died idle is not reused. @default 30 */
-  idleTimeout?: number;
-  /** Runtime parameters sent on connect, e.g. `{ search_path: "parley" }`. @default {} */
-  connection?: Record<string, string>;
+export { migratePostgres } from "./store-postgres-migrator.ts";
+export { PostgresTimeoutError } from "./store-postgres-pool.ts";
+
+export interface PostgresStoreOptions extends PostgresPoolOptions {
   /** Migrations to apply at open; tests pass their own. @default postgresMigrations */
   migrations?: readonly Migration[];
 }
 
-/** Thrown when PostgreSQL gave no answer within the store's `timeout`. */
-export class PostgresTimeoutError extends Error {
-  readonly code = "ERR_PARLEY_POSTGRES_TIMEOUT";
-  constructor(seconds: number) {
-    super(`PostgreSQL gave no answer within ${seconds} s`);
-    this.name = "PostgresTimeoutError";
-  }
-}
-
-/** Any fixed number: every node takes the same lock, so only one migrates at a time. */
-const MIGRATION_LOCK = 0x7061726c; // "parl"
-/** Migrating a large table, or waiting for another node to, may take long; but not forever. */
-const MIGRATION_TIMEOUT_S = 300;
-/** Seconds a replaced pool's other queries get to finish before its connections are closed. */
-const RETIRE_GRACE_S = 1;
-/** A transaction that lost a race (a deadlock, or the same cid committed meanwhile) is rerun. */
-const APPEND_ATTEMPTS = 5;
-/** SQLSTATEs after which the whole append transaction is safe to run again. */
-const RETRYABLE = new Set(["40P01", "40001"]);
-
-const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at, r.last_seq AS head,
-  (SELECT count(*) FROM members WHERE room_id = r.id) AS members`;
-const MESSAGE_COLUMNS =
-  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
-
-// int8 columns arrive as strings (Bun's default); every mapper below turns them into numbers.
-type Int = string | number;
-
-interface MessageRow {
-  room: Int;
-  seq: Int;
-  ts: Int;
-  sender: Int;
-  name: string;
-  cid: string;
-  body: string;
-  sealed: boolean;
-  file: string | null;
-}
-
-interface RoomRow {
-  id: Int;
-  kind: RoomKind;
-  name: string;
-  topic: string;
-  created_at: Int;
-  head: Int;
-  members: Int;
-}
-
-type Fragment = ReturnType<SQL["unsafe"]>;
-
-/** One connection pool with the column lists bound to it; replaced whole after a deadline. */
-interface Pool {
-  sql: SQL;
-  rooms: Fragment;
-  messages: Fragment;
-}
-
-function toMessage(row: MessageRow): Message {
-  const m: Message = {
-    room: Number(row.room),
-    seq: Number(row.seq),
-    ts: Number(row.ts),
-    from: { id: Number(row.sender), name: row.name },
-    cid: row.cid,
-    body: row.sealed ? "" : row.body,
-  };
-  if (row.sealed) m.envelope = JSON.parse(row.body);
-  if (row.file !== null) m.file = JSON.parse(row.file);
-  return m;
-}
-
-function toRoom(row: RoomRow): RoomRecord {
-  return {
-    id: Number(row.id),
-    kind: row.kind,
-    name: row.name,
-    topic: row.topic,
-    createdAt: Number(row.created_at),
-    head: Number(row.head),
-    members: Number(row.members),
-  };
-}
-
-function toUsers(rows: unknown): UserRef[] {
-  return (rows as { id: Int; name: string }[]).map((r) => ({ id: Number(r.id), name: r.name }));
-}
-
-/** The identity of a message for idempotency; sender ids hold no ":" so the key is unambiguous. */
-function clientKey(senderId: number, cid: string): string {
-  return `${senderId}:${cid}`;
-}
-
-function sqlState(err: unknown): string | undefined {
-  return err instanceof SQL.PostgresError ? err.errno : undefined;
-}
-
-/**
- * Applies every migration newer than the database's version, all in one transaction under a
- * transaction-scoped advisory lock: nodes that start together wait for the first one, then
- * find nothing left to do. A migration that fails rolls back completely.
- */
-export async function migratePostgres(
-  sql: SQL,
-  migrations: readonly Migration[] = postgresMigrations,
-): Promise<number> {
-  return sql.begin(async (tx) => {
-    // The store's statement_timeout is for chat traffic; a migration (or the wait for another
-    // node's) may legitimately run longer.
-    await tx`SET LOCAL statement_timeout = 0`;
-    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
-    await tx`CREATE TABLE IF NOT EXISTS parley_migrations (
-      version integer PRIMARY KEY,
-      name text NOT NULL,
-      applied_at bigint NOT NULL
-    )`;
-    const [row] = await tx`SELECT coalesce(max(version), 0)::int AS version FROM parley_migrations`;
-    let version: number = row.version;
-    for (const m of migrations) {
-      if (m.version <= version) continue;
-      // Migration files are ours and carry no parameters; unsafe runs their several statements.
-      await tx.unsafe(m.sql);
-      await tx`INSERT INTO parley_migrations (version, name, applied_at)
-               VALUES (${m.version}, ${m.name}, ${Date.now()})`;
-      version = m.version;
-    }
-    return version;
-  });
-}
-
 export class PostgresStore implements Store {
-  private pool: Pool;
-  private readonly connect: () => Pool;
-  private readonly timeout: number;
-  private readonly retiring = new Set<Promise<void>>();
-  private closed = false;
+  private readonly pool: PostgresPool;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -204,34 +62,8 @@ export class PostgresStore implements Store {
     return store;
   }
 
-  private constructor({
-    url,
-    max = 10,
-    connectionTimeout = 5,
-    timeout = 10,
-    idleTimeout = 30,
-    connection = {},
-  }: PostgresStoreOptions) {
-    // PGDATABASE in the environment would otherwise win over the database named in the URL.
-    const database = decodeURIComponent(new URL(url).pathname.slice(1));
-    const params = {
-      statement_timeout: String(Math.ceil((timeout * 1000) / 2)),
-      idle_in_transaction_session_timeout: String(timeout * 1000),
-      ...connection,
-    };
-    this.timeout = timeout;
-    this.connect = () => {
-      const sql = new SQL({
-        url,
-        max,
-        connectionTimeout,
-        idleTimeout,
-        connection: params,
-        ...(database ? { database } : {}),
-      });
-      return { sql, rooms: sql.unsafe(ROOM_COLUMNS), messages: sql.unsafe(MESSAGE_COLUMNS) };
-    };
-    this.pool = this.connect();
+  private constructor(options: PostgresStoreOptions) {
+    this.pool = new PostgresPool(options);
   }
 
   /** The current pool, for tests and tools; it changes after a deadline. */
@@ -240,27 +72,8 @@ export class PostgresStore implements Store {
   }
 
   /** Runs `work` on the current pool, rejecting with PostgresTimeoutError past the deadline. */
-  private run<T>(work: (pool: Pool) => Promise<T>, seconds = this.timeout): Promise<T> {
-    const pool = this.pool;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.retire(pool);
-        reject(new PostgresTimeoutError(seconds));
-      }, seconds * 1000);
-    });
-    return Promise.race([work(pool), deadline]).finally(() => clearTimeout(timer));
-  }
-
-  /** Swaps in a fresh pool; the stale one's connections close after a short grace. */
-  private retire(stale: Pool) {
-    if (this.closed || this.pool !== stale) return;
-    this.pool = this.connect();
-    const closing = stale.sql
-      .close({ timeout: RETIRE_GRACE_S })
-      .catch(() => {})
-      .finally(() => this.retiring.delete(closing));
-    this.retiring.add(closing);
+  private run<T>(work: (pool: Pool) => Promise<T>, seconds?: number): Promise<T> {
+    return this.pool.run(work, seconds);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {
@@ -599,104 +412,7 @@ export class PostgresStore implements Store {
 
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return this.run(async (pool) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await pool.sql.begin((tx) => this.appendIn(tx, pool, batch));
-        } catch (err) {
-          // Connection errors are not retried here: if COMMIT was sent, its outcome is unknown,
-          // and a rerun would report the stored messages as duplicates that nobody published.
-          // The caller refuses the batch, and the clients' retries with the same cids are safe.
-          if (attempt < APPEND_ATTEMPTS && isLostRace(err)) continue;
-          throw err;
-        }
-      }
-    });
-  }
-
-  private async appendIn(
-    tx: SQL,
-    pool: Pool,
-    batch: readonly AppendRequest[],
-  ): Promise<AppendResult[]> {
-    const roomIds = [...new Set(batch.map((r) => r.room))].sort((a, b) => a - b);
-    // Lock every room of the batch in id order, in one statement: two batches that share rooms
-    // queue on the first shared one instead of deadlocking. NO KEY UPDATE leaves members and
-    // messages free to reference the row meanwhile.
-    const locked = await tx`
-      SELECT id, last_seq FROM rooms WHERE id = ANY(${roomIds}::bigint[])
-      ORDER BY id FOR NO KEY UPDATE`;
-    const head = new Map<number, number>(
-      (locked as { id: Int; last_seq: Int }[]).map((r) => [Number(r.id), Number(r.last_seq)]),
-    );
-
-    // Two "= ANY" conditions rather than a join on unnest(): the prepared statement's generic
-    // plan then always walks the index, where the join drifted to scanning all messages. The
-    // cross matches this admits (one sender's cid under another sender) are dropped by key.
-    const senders = [...new Set(batch.map((r) => r.sender.id))];
-    const stored = await tx`
-      SELECT ${pool.messages} FROM messages m JOIN users u ON u.id = m.sender_id
-      WHERE m.sender_id = ANY(${senders}::bigint[])
-        AND m.client_id = ANY(${batch.map((r) => r.cid)}::text[])`;
-    const known = new Map<string, Message>();
-    for (const row of stored as MessageRow[]) {
-      const m = toMessage(row);
-      known.set(clientKey(m.from.id, m.cid), m);
-    }
-
-    const memberRows = await tx`
-      SELECT room_id, user_id FROM members
-      WHERE room_id = ANY(${roomIds}::bigint[]) AND user_id = ANY(${senders}::bigint[])`;
-    const members = new Set(
-      (memberRows as { room_id: Int; user_id: Int }[]).map((r) => `${r.room_id}:${r.user_id}`),
-    );
-
-    const results: AppendResult[] = [];
-    const fresh: { message: Message; req: AppendRequest }[] = [];
-    for (const req of batch) {
-      const key = clientKey(req.sender.id, req.cid);
-      const original = known.get(key);
-      if (original) {
-        results.push({ ok: true, message: original, duplicate: true });
-        continue;
-      }
-      const last = head.get(req.room);
-      if (!members.has(`${req.room}:${req.sender.id}`) || last === undefined) {
-        results.push({ ok: false, code: last === undefined ? "ROOM_NOT_FOUND" : "NOT_MEMBER" });
-        continue;
-      }
-      const message: Message = {
-        room: req.room,
-        seq: last + 1,
-        ts: req.ts,
-        from: req.sender,
-        cid: req.cid,
-        body: req.sealed ? "" : req.body,
-      };
-      if (req.sealed) message.envelope = JSON.parse(req.body);
-      if (req.file) message.file = req.file;
-      head.set(req.room, message.seq);
-      known.set(key, message);
-      fresh.push({ message, req });
-      results.push({ ok: true, message, duplicate: false });
-    }
-    if (fresh.length === 0) return results;
-
-    await tx`
-      INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file)
-      SELECT * FROM unnest(
-        ${fresh.map((f) => f.message.room)}::bigint[], ${fresh.map((f) => f.message.seq)}::bigint[],
-        ${fresh.map((f) => f.message.from.id)}::bigint[], ${fresh.map((f) => f.req.cid)}::text[],
-        ${fresh.map((f) => f.req.body)}::text[], ${fresh.map((f) => f.req.sealed === true)}::boolean[],
-        ${fresh.map((f) => f.message.ts)}::bigint[],
-        ${fresh.map((f) => (f.req.file ? JSON.stringify(f.req.file) : null))}::text[])`;
-    const bumped = roomIds.filter((id) => fresh.some((f) => f.message.room === id));
-    await tx`
-      UPDATE rooms SET last_seq = v.seq
-      FROM unnest(${bumped}::bigint[], ${bumped.map((id) => head.get(id) as number)}::bigint[])
-        AS v(id, seq)
-      WHERE rooms.id = v.id`;
-    return results;
+    return this.run((pool) => appendBatch(pool, batch));
   }
 
   async putFile(f: FileRecord): Promise<"ok" | "taken"> {
@@ -748,18 +464,6 @@ export class PostgresStore implements Store {
   }
 
   async close() {
-    this.closed = true;
-    await Promise.all([this.pool.sql.close({ timeout: 5 }), ...this.retiring]);
+    await this.pool.close();
   }
-}
-
-/**
- * A deadlock, a serialization failure, or the same (sender, cid) committed by another node
- * between our check and our insert: the rerun sees the other transaction's rows.
- */
-function isLostRace(err: unknown): boolean {
-  const state = sqlState(err);
-  if (state === undefined) return false;
-  if (RETRYABLE.has(state)) return true;
-  return state === "23505" && (err as { constraint?: string }).constraint === "messages_client_id";
 }
