@@ -28,7 +28,13 @@ import {
   register,
   type TestSocket,
 } from "./support/client.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import {
+  type ChildServer,
+  spawnServer,
+  startTestServer,
+  type TestServer,
+  tempDir,
+} from "./support/server.ts";
 
 type Upload = {
   file: { id: string; room: number; size: number; sha256: string; name?: string; type?: string };
@@ -50,7 +56,8 @@ async function upload(
     },
     body: bytes,
   });
-  return { status: res.status, body: await res.json() };
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : {} };
 }
 
 function download(base: string, token: string, id: string): Promise<Response> {
@@ -236,6 +243,38 @@ describe("the upload limit", () => {
     // Exactly the limit is fine.
     const fits = await upload(small.url, alice.token, room, bytesOf(100_000), { name: "ok" });
     expect(fits.status).toBe(201);
+  });
+});
+
+describe("the default upload limit, in a server process of its own", () => {
+  const dir = tempDir();
+  let child: ChildServer;
+  beforeAll(async () => {
+    child = await spawnServer({ db: join(dir.path, "parley.db") });
+  });
+  afterAll(async () => {
+    await child?.stop();
+    dir.remove();
+  });
+
+  it("refuses an endless streamed upload with FILE_TOO_LARGE once it passes 25 MiB", async () => {
+    const alice = await register(child.url);
+    const room = await createRoom(child.url, alice.token);
+    const chunk = new Uint8Array(1 << 20);
+    let sent = 0;
+    // Never ends: only a server that counts while streaming, and stops, ever answers. Bun reads
+    // ahead of the handler, so its own request cap must sit well above the limit, or its plain
+    // 413 (no code) wins the race.
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await upload(child.url, alice.token, room, endless, { name: "endless" });
+    expect(res).toMatchObject({ status: 413, body: { code: "FILE_TOO_LARGE" } });
+    expect(sent).toBeGreaterThan(25 * 1024 * 1024);
+    expect(blobs(join(dir.path, "files"))).toEqual([]);
   });
 });
 
