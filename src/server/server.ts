@@ -208,8 +208,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const server = Bun.serve<ConnectionData>({
     port: config.port,
     hostname: config.host,
-    // Uploads stream past the JSON limit up to their own (the routes enforce both exactly).
-    maxRequestBodySize: Math.max(config.maxUploadBytes, config.maxBodyBytes) + 1024 * 1024,
+    // Every route enforces its own limit while streaming (hono's bodyLimit for JSON, Files for
+    // uploads), with a coded error; a cap here would answer first with Bun's bare 413. Bodies
+    // are streamed, not buffered, so no cap costs no memory.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Bun itself cuts an HTTP request whose headers never finish after about 12 s (measured;
     // the idleTimeout option does not shorten that), which bounds slow and half-open upgrades.
     ...(tls ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
