@@ -27,7 +27,7 @@ describe("a client that stops reading", () => {
     await joinRoom(server.url, slowpoke.token, room);
 
     const slow = await RawSocket.open(server.wsUrl, slowpoke.token);
-    slow.send(1, JSON.stringify({ type: "join", id: "j", room }));
+    slow.sendText(JSON.stringify({ type: "join", id: "j", room }));
     for (let i = 0; i < 100 && !slow.text().some((t) => t.includes('"joined"')); i++)
       await Bun.sleep(10);
     slow.stopReading();
