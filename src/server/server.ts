@@ -19,6 +19,7 @@ import {
   type UserRef,
   type UserStatus,
 } from "../protocol/index.ts";
+import index from "../web/index.html";
 import { Auth } from "./auth.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
@@ -224,6 +225,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       log.error("http.unhandled", errorFields(err));
       return jsonError(new ParleyError("INTERNAL"));
     },
+    routes: { "/": index },
     websocket,
   });
   hub.bind(server);

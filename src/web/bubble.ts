@@ -1,0 +1,97 @@
+/**
+ * One message as a chat bubble: own messages on the right, others on the left with the
+ * sender's name at the start of a run, the time in the corner, @mentions of the reader marked.
+ * Everything is text nodes: a body holding "<script>" shows those characters.
+ */
+import type { Message } from "../protocol/index.ts";
+import { h } from "./dom.ts";
+import { fullTime, timeOfDay } from "./time-format.ts";
+
+/** Placeholders for what this foundation does not open yet (E2EE DMs, file downloads). */
+export const SEALED_TEXT = "🔒 Encrypted message: open it in the terminal client for now.";
+
+const MENTION = /@([A-Za-z0-9_-]{3,32})/g;
+
+/** The body's text with @mentions of `me` wrapped in <mark>; true in `mentioned` if any. */
+export function bodyNodes(body: string, me: string): { nodes: Node[]; mentioned: boolean } {
+  const nodes: Node[] = [];
+  let mentioned = false;
+  let at = 0;
+  for (const match of body.matchAll(MENTION)) {
+    const start = match.index ?? 0;
+    if (match[1]?.toLowerCase() !== me.toLowerCase()) continue;
+    mentioned = true;
+    if (start > at) nodes.push(document.createTextNode(body.slice(at, start)));
+    nodes.push(h("mark", { class: "mention" }, match[0]));
+    at = start + match[0].length;
+  }
+  if (at < body.length) nodes.push(document.createTextNode(body.slice(at)));
+  return { nodes, mentioned };
+}
+
+function fileText(m: Message): string | undefined {
+  if (!m.file) return undefined;
+  const kb = m.file.size / 1024;
+  const size = kb < 1024 ? `${Math.max(1, Math.round(kb))} KB` : `${(kb / 1024).toFixed(1)} MB`;
+  return `📎 ${m.file.name} (${size})`;
+}
+
+export interface BubbleOptions {
+  me: { id: number; name: string };
+  /** Continues a run of the same sender: no name above it. */
+  grouped: boolean;
+  state?: "pending" | "failed";
+  error?: string;
+}
+
+/** A row for a stored message, or (with `state`) one typed here and not yet stored. */
+export function bubbleRow(
+  m: Pick<Message, "from" | "ts" | "body" | "cid"> & Partial<Message>,
+  o: BubbleOptions,
+): HTMLLIElement {
+  const own = m.from.id === o.me.id;
+  const content = h("div", { class: "text" });
+  let mentioned = false;
+  const file = fileText(m as Message);
+  if (m.envelope) {
+    content.append(h("span", { class: "placeholder" }, SEALED_TEXT));
+  } else {
+    if (file) content.append(h("span", { class: "file" }, file));
+    if (m.body) {
+      const body = bodyNodes(m.body, o.me.name);
+      mentioned = body.mentioned && !own;
+      if (file) content.append(document.createElement("br"));
+      content.append(...body.nodes);
+    }
+  }
+  const when = new Date(m.ts);
+  const meta = h(
+    "span",
+    { class: "meta" },
+    o.state === "pending"
+      ? h("span", { class: "status", "aria-label": "Sending" }, "Sending…")
+      : o.state === "failed"
+        ? h("span", { class: "status failed" }, `Not sent: ${o.error ?? "refused"}`)
+        : h("time", { datetime: when.toISOString(), title: fullTime(m.ts) }, timeOfDay(m.ts)),
+  );
+  const classes = [
+    "msg",
+    own ? "own" : "other",
+    o.grouped ? "grouped" : "first",
+    mentioned ? "mentions-me" : "",
+    o.state ?? "",
+  ].filter(Boolean);
+  const label = `${own ? "You" : m.from.name}, ${timeOfDay(m.ts)}`;
+  return h(
+    "li",
+    {
+      class: classes.join(" "),
+      "data-cid": m.cid,
+      "data-seq": m.seq,
+      "data-from": m.from.name,
+      "aria-label": label,
+    },
+    !own && !o.grouped ? h("div", { class: "sender" }, m.from.name) : undefined,
+    h("div", { class: "bubble" }, content, meta),
+  );
+}

@@ -1,0 +1,387 @@
+/**
+ * The chat: sidebar, conversation, composer and connection banner, driven by the connection
+ * layer every Parley client shares (src/client/connection.ts), so reconnecting, resuming by
+ * seq, gap filling and the outbox behave exactly as in the terminal client.
+ */
+
+import { systemClock } from "../client/clock.ts";
+import { Connection, type RequestError, type Status } from "../client/connection.ts";
+import { ReadMarker } from "../client/read-marker.ts";
+import { TypingIndicator, TypingSender, typingText } from "../client/typing-indicator.ts";
+import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
+import { newClientId } from "./client-id.ts";
+import { Composer } from "./composer.ts";
+import { ConnectionBanner } from "./connection-banner.ts";
+import { Conversation } from "./conversation.ts";
+import { h } from "./dom.ts";
+import { MessageList } from "./message-list.ts";
+import { RoomDialog } from "./room-dialog.ts";
+import { Sidebar } from "./sidebar.ts";
+import { type Theme, themeToggle } from "./theme.ts";
+
+const HISTORY_PAGE = 50;
+const DM_NOTE =
+  "Private messages are end-to-end encrypted, and this browser client cannot encrypt them yet: open this conversation in the terminal client for now.";
+
+export interface ChatScreenOptions {
+  server: string;
+  token: string;
+  user: UserRef;
+  theme: Theme;
+  logout(): void;
+  /** The session ended (logged out elsewhere, expired): back to the login screen. */
+  ended(message: string): void;
+}
+
+export class ChatScreen {
+  readonly root: HTMLElement;
+  private readonly conn: Connection;
+  private readonly conversations = new Map<number, Conversation>();
+  private current: number | undefined;
+  private readonly sidebar: Sidebar;
+  private readonly list: MessageList;
+  private readonly composer: Composer;
+  private readonly banner = new ConnectionBanner();
+  private readonly dialog: RoomDialog;
+  private readonly title: HTMLHeadingElement;
+  private readonly subtitle: HTMLParagraphElement;
+  private readonly typingLine: HTMLParagraphElement;
+  private readonly menu: HTMLButtonElement;
+  private readonly typing = new TypingIndicator();
+  private readonly typingSender: TypingSender;
+  private readonly reads: ReadMarker;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly me: UserRef;
+
+  constructor(private readonly o: ChatScreenOptions) {
+    this.me = o.user;
+    this.conn = new Connection({ server: o.server, token: o.token });
+    this.typingSender = new TypingSender((room) => {
+      this.conn.notify({ type: "typing", room });
+    });
+    this.reads = new ReadMarker(
+      (room, seq) => this.conn.notify({ type: "read", room, seq }),
+      systemClock,
+    );
+
+    const nav = h("nav", { class: "sidebar", id: "sidebar", "aria-label": "Conversations" });
+    this.sidebar = new Sidebar(nav, {
+      select: (id) => this.select(id),
+      addRoom: () => void this.dialog.open(),
+    });
+    const logout = h("button", { type: "button", class: "text-button" }, "Log out");
+    logout.addEventListener("click", () => o.logout());
+    nav.prepend(
+      h(
+        "div",
+        { class: "me" },
+        h("span", { class: "avatar", "aria-hidden": "true" }, initial(this.me.name)),
+        h("span", { class: "me-name" }, this.me.name),
+        themeToggle(o.theme),
+        logout,
+      ),
+    );
+
+    this.list = new MessageList({ loadOlder: () => void this.loadOlder() });
+    this.composer = new Composer({
+      send: (text) => this.send(text),
+      typing: () => {
+        const c = this.currentConversation();
+        if (c && !c.isDm) this.typingSender.keystroke(c.id, Date.now());
+      },
+    });
+    this.dialog = new RoomDialog({
+      list: () => this.conn.listRooms(),
+      join: (name) => this.attach(() => this.conn.join(name)),
+      create: (name) => this.attach(() => this.conn.create(name)),
+    });
+    this.title = h("h1", { class: "room-title" }, "Parley");
+    this.subtitle = h("p", { class: "room-subtitle" });
+    this.typingLine = h("p", { class: "typing", "aria-live": "polite" });
+    this.menu = h(
+      "button",
+      {
+        type: "button",
+        class: "icon-button menu",
+        "aria-label": "Show conversations",
+        "aria-controls": "sidebar",
+        "aria-expanded": "false",
+      },
+      "☰",
+    );
+    this.menu.addEventListener("click", () => this.toggleSidebar());
+
+    const main = h(
+      "main",
+      { class: "chat", "aria-label": "Conversation" },
+      h(
+        "header",
+        { class: "chat-head" },
+        this.menu,
+        h("div", { class: "chat-titles" }, this.title, this.subtitle),
+      ),
+      this.banner.root,
+      this.list.root,
+      this.typingLine,
+      this.composer.root,
+    );
+    const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
+    scrim.addEventListener("click", () => this.toggleSidebar(false));
+    this.root = h(
+      "div",
+      { class: "shell", "data-sidebar": "closed" },
+      nav,
+      scrim,
+      main,
+      this.dialog.root,
+    );
+    this.root.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.root.dataset.sidebar === "open") this.toggleSidebar(false);
+    });
+
+    this.conn.on("status", (s) => this.status(s));
+    this.conn.on("message", (m) => this.received(m));
+    this.conn.on("undeliverable", (item, err) => this.refused(item.room, item.cid, err));
+    this.conn.on("push", (f) => {
+      if (f.type === "typing") this.typingNotice(f.room, f.user);
+      else if (f.type === "notice") this.joinLeave(f.room, f.user, f.event);
+      else if (f.type === "presence") this.presence(f.user, f.status);
+      else if (f.type === "dm_opened") this.track(f.room);
+    });
+    document.addEventListener("visibilitychange", () => this.markRead());
+    this.sidebar.render(this.conversations.values(), undefined);
+    this.conn.start();
+    void this.load();
+  }
+
+  /** Ends the session's socket for good (logging out, or back to the login screen). */
+  close(): void {
+    this.conn.close();
+    this.reads.close();
+    clearTimeout(this.typingTimer);
+  }
+
+  // ---- Rooms ----
+
+  /** Lists the rooms and DMs and attaches each joined one, one at a time (rate limits). */
+  private async load(): Promise<void> {
+    let rooms: RoomSummary[];
+    try {
+      rooms = (await this.conn.listRooms()).filter((r) => r.joined);
+    } catch {
+      return; // stopped: the status says why
+    }
+    for (const r of rooms) this.track(r);
+    const first = rooms.find((r) => r.kind === "room") ?? rooms[0];
+    if (first && this.current === undefined) this.select(first.id);
+    for (const r of rooms) {
+      try {
+        if (r.kind === "dm") await this.conn.openDm(r.name);
+        else await this.conn.join(r.name);
+      } catch {
+        // Refused (a DM the other person blocks, a room gone): it stays listed, unattached.
+      }
+    }
+  }
+
+  private track(summary: RoomSummary): Conversation {
+    let c = this.conversations.get(summary.id);
+    if (c) c.summary = { ...summary, unread: c.summary.unread };
+    else {
+      c = new Conversation(summary);
+      this.conversations.set(summary.id, c);
+    }
+    this.renderSidebar();
+    return c;
+  }
+
+  /** Joins or creates a room and switches to it; a refusal comes back as text. */
+  private async attach(run: () => Promise<RoomSummary>): Promise<string | undefined> {
+    try {
+      const room = await run();
+      this.track(room);
+      this.select(room.id);
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private select(id: number): void {
+    const c = this.conversations.get(id);
+    if (!c) return;
+    this.current = id;
+    this.renderHeader(c);
+    this.list.show(c, this.me);
+    this.composer.target(c.label, c.isDm ? DM_NOTE : undefined);
+    this.renderTyping();
+    this.toggleSidebar(false);
+    this.markRead();
+    this.renderSidebar();
+    this.composer.focus();
+  }
+
+  private renderHeader(c: Conversation): void {
+    const members = `${c.summary.members} member${c.summary.members === 1 ? "" : "s"}`;
+    this.title.textContent = c.label;
+    this.subtitle.textContent = c.isDm
+      ? (c.peerStatus ?? "")
+      : `${members}${c.summary.topic ? ` · ${c.summary.topic}` : ""}`;
+  }
+
+  private currentConversation(): Conversation | undefined {
+    return this.current === undefined ? undefined : this.conversations.get(this.current);
+  }
+
+  private async loadOlder(): Promise<void> {
+    const c = this.currentConversation();
+    const before = c?.firstSeq;
+    if (!c || c.loadingOlder || !c.hasOlder || before === undefined) return;
+    c.loadingOlder = true;
+    this.list.syncOlder();
+    try {
+      const page = await this.conn.history(c.id, { before, limit: HISTORY_PAGE });
+      c.prepend(page.messages, page.more);
+    } catch {
+      // Offline or refused: the button stays, to try again.
+    } finally {
+      c.loadingOlder = false;
+    }
+    if (this.current === c.id) this.list.show(c, this.me, true);
+  }
+
+  // ---- Messages ----
+
+  private send(text: string): void {
+    const c = this.currentConversation();
+    if (!c || c.isDm) return;
+    const cid = newClientId();
+    c.pending.push({ cid, body: text, ts: Date.now(), state: "pending" });
+    this.typingSender.sent(c.id);
+    this.list.renderPending();
+    this.list.scrollToBottom();
+    this.conn.send(c.id, text, { cid });
+  }
+
+  private received(m: Message): void {
+    const c = this.conversations.get(m.room);
+    if (!c) return;
+    const hadPending = c.pending.some((p) => p.cid === m.cid);
+    const item = c.add(m);
+    this.typing.stopped(m.room, m.from.id);
+    const shown = this.current === c.id;
+    if (shown) {
+      this.list.append(item);
+      if (hadPending) this.list.renderPending();
+      this.renderTyping();
+    }
+    // Replays on join are already counted in the summary's unread: count only what is newer.
+    if (m.from.id !== this.me.id && !(shown && this.visible()) && m.seq > c.summary.head) {
+      c.unread++;
+    }
+    c.summary.head = Math.max(c.summary.head, m.seq);
+    if (shown) this.markRead();
+    this.renderSidebar();
+  }
+
+  private refused(room: number, cid: string, err: RequestError): void {
+    const c = this.conversations.get(room);
+    const p = c?.pending.find((x) => x.cid === cid);
+    if (!c || !p) return;
+    p.state = "failed";
+    p.error = err.message;
+    if (this.current === room) this.list.renderPending();
+  }
+
+  /** What is on screen counts as read, on the server too. */
+  private markRead(): void {
+    const c = this.currentConversation();
+    if (!c || !this.visible()) return;
+    const last = c.lastSeq;
+    if (last !== undefined) this.reads.shown(c.id, last);
+    if (c.unread !== 0) {
+      c.unread = 0;
+      this.renderSidebar();
+    }
+  }
+
+  private visible(): boolean {
+    return document.visibilityState === "visible";
+  }
+
+  // ---- People ----
+
+  private typingNotice(room: number, user: UserRef): void {
+    if (user.id === this.me.id) return;
+    this.typing.typing(room, user, Date.now());
+    if (room === this.current) this.renderTyping();
+  }
+
+  private renderTyping(): void {
+    clearTimeout(this.typingTimer);
+    const now = Date.now();
+    const names = this.current === undefined ? [] : this.typing.who(this.current, now);
+    this.typingLine.textContent = typingText(names);
+    const next = this.typing.nextExpiry();
+    if (next !== undefined) {
+      this.typingTimer = setTimeout(() => this.renderTyping(), Math.max(50, next - now));
+    }
+  }
+
+  private joinLeave(room: number, user: UserRef, event: "joined" | "left"): void {
+    const c = this.conversations.get(room);
+    if (!c || user.id === this.me.id) return;
+    if (event === "left") this.typing.stopped(room, user.id);
+    c.summary.members = Math.max(0, c.summary.members + (event === "joined" ? 1 : -1));
+    const item = c.notice(
+      Date.now(),
+      `${user.name} ${event === "joined" ? "joined" : "left"} ${c.label}`,
+    );
+    if (this.current === room) {
+      this.list.append(item);
+      this.renderHeader(c);
+    }
+  }
+
+  private presence(user: UserRef, status: "online" | "away" | "offline"): void {
+    let changed = false;
+    for (const c of this.conversations.values()) {
+      if (c.summary.peer?.id === user.id && c.summary.peer.status !== status) {
+        c.summary.peer = { ...c.summary.peer, status };
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    this.renderSidebar();
+    const c = this.currentConversation();
+    if (c?.summary.peer?.id === user.id) this.renderHeader(c);
+  }
+
+  // ---- Chrome ----
+
+  private status(s: Status): void {
+    this.banner.update(s);
+    this.root.dataset.connection = s.kind;
+    if (s.kind === "stopped" && s.reason === "session-ended") this.o.ended(s.message);
+  }
+
+  private renderSidebar(): void {
+    this.sidebar.render(this.conversations.values(), this.current);
+    let unread = 0;
+    for (const c of this.conversations.values()) unread += c.unread;
+    document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";
+  }
+
+  private toggleSidebar(open = this.root.dataset.sidebar !== "open"): void {
+    this.root.dataset.sidebar = open ? "open" : "closed";
+    this.menu.setAttribute("aria-expanded", String(open));
+    this.menu.setAttribute("aria-label", open ? "Hide conversations" : "Show conversations");
+    if (open) this.root.querySelector<HTMLButtonElement>(".sidebar .conversation")?.focus();
+  }
+}
+
+function initial(name: string): string {
+  return (
+    name.codePointAt(0) ? String.fromCodePoint(name.codePointAt(0) as number) : "?"
+  ).toUpperCase();
+}

@@ -1,0 +1,86 @@
+/**
+ * One conversation (a room or a DM) as the web client holds it: its summary, what is shown
+ * (messages in seq order and join/leave notices where they happened), messages still pending,
+ * and its unread count. Plain state; the views read it.
+ */
+import type { Message, RoomSummary, UserStatus } from "../protocol/index.ts";
+
+export type Item =
+  | { kind: "message"; message: Message }
+  | { kind: "notice"; ts: number; text: string };
+
+/** A message typed here and not yet acknowledged, or refused for good. */
+export interface Pending {
+  cid: string;
+  body: string;
+  ts: number;
+  state: "pending" | "failed";
+  error?: string;
+}
+
+export class Conversation {
+  readonly items: Item[] = [];
+  readonly pending: Pending[] = [];
+  unread: number;
+  /** Older history exists before the first message shown. */
+  hasOlder = false;
+  loadingOlder = false;
+
+  constructor(public summary: RoomSummary) {
+    this.unread = summary.unread;
+  }
+
+  get id(): number {
+    return this.summary.id;
+  }
+
+  get isDm(): boolean {
+    return this.summary.kind === "dm";
+  }
+
+  /** The sidebar name: "#general", or the DM peer's name. */
+  get label(): string {
+    return this.isDm ? this.summary.name : `#${this.summary.name}`;
+  }
+
+  get peerStatus(): UserStatus | undefined {
+    return this.summary.peer?.status;
+  }
+
+  get firstSeq(): number | undefined {
+    for (const item of this.items) if (item.kind === "message") return item.message.seq;
+    return undefined;
+  }
+
+  get lastSeq(): number | undefined {
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const item = this.items[i];
+      if (item?.kind === "message") return item.message.seq;
+    }
+    return undefined;
+  }
+
+  /** A message in seq order (the connection delivers each once, in order). */
+  add(message: Message): Item {
+    const item: Item = { kind: "message", message };
+    this.items.push(item);
+    if (this.items.length === 1 || this.firstSeq === message.seq) this.hasOlder = message.seq > 1;
+    const i = this.pending.findIndex((p) => p.cid === message.cid);
+    if (i >= 0) this.pending.splice(i, 1);
+    return item;
+  }
+
+  notice(ts: number, text: string): Item {
+    const item: Item = { kind: "notice", ts, text };
+    this.items.push(item);
+    return item;
+  }
+
+  /** An older page from history, oldest first: it goes before everything shown. */
+  prepend(messages: readonly Message[], more: boolean): void {
+    const first = this.firstSeq ?? Number.POSITIVE_INFINITY;
+    const older = messages.filter((m) => m.seq < first);
+    this.items.unshift(...older.map((message): Item => ({ kind: "message", message })));
+    this.hasOlder = more && (this.firstSeq ?? 1) > 1;
+  }
+}

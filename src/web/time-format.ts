@@ -1,0 +1,32 @@
+/** Times and day labels for the chat, in the browser's locale and time zone. */
+
+const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const day = new Intl.DateTimeFormat(undefined, {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+});
+const full = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+
+export function timeOfDay(ts: number): string {
+  return time.format(ts);
+}
+
+/** The full date and time, for a tooltip and the <time> element's machine-readable twin. */
+export function fullTime(ts: number): string {
+  return full.format(ts);
+}
+
+/** A key that is equal for two timestamps on the same local day. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** "Today", "Yesterday", or the date. */
+export function dayLabel(ts: number, now: number = Date.now()): string {
+  if (dayKey(ts) === dayKey(now)) return "Today";
+  if (dayKey(ts) === dayKey(now - 86_400_000)) return "Yesterday";
+  return day.format(ts);
+}
