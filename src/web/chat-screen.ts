@@ -37,6 +37,11 @@ export class ChatScreen {
   readonly root: HTMLElement;
   private readonly conn: Connection;
   private readonly conversations = new Map<number, Conversation>();
+  /**
+   * Messages of a room not listed here yet: a join's replay comes before its reply, and a DM
+   * opened by the other person replays before `dm_opened`. Taken in when the room is tracked.
+   */
+  private readonly early = new Map<number, Message[]>();
   private current: number | undefined;
   private readonly sidebar: Sidebar;
   private readonly list: MessageList;
@@ -47,6 +52,8 @@ export class ChatScreen {
   private readonly subtitle: HTMLParagraphElement;
   private readonly typingLine: HTMLParagraphElement;
   private readonly menu: HTMLButtonElement;
+  /** Shown instead of a conversation until there is one. */
+  private readonly welcome: HTMLElement;
   private readonly typing = new TypingIndicator();
   private readonly typingSender: TypingSender;
   private readonly reads: ReadMarker;
@@ -111,6 +118,16 @@ export class ChatScreen {
     );
     this.menu.addEventListener("click", () => this.toggleSidebar());
 
+    const start = h("button", { type: "button", class: "primary" }, "Start a conversation");
+    start.addEventListener("click", () => void this.dialog.open());
+    this.welcome = h(
+      "section",
+      { class: "welcome", "aria-label": "No conversation yet" },
+      h("span", { class: "logo", "aria-hidden": "true" }, "P"),
+      h("h2", {}, `Welcome, ${this.me.name}`),
+      h("p", {}, "Create a room or join one to start talking."),
+      start,
+    );
     const main = h(
       "main",
       { class: "chat", "aria-label": "Conversation" },
@@ -121,6 +138,7 @@ export class ChatScreen {
         h("div", { class: "chat-titles" }, this.title, this.subtitle),
       ),
       this.banner.root,
+      this.welcome,
       this.list.root,
       this.typingLine,
       this.composer.root,
@@ -150,6 +168,7 @@ export class ChatScreen {
     });
     document.addEventListener("visibilitychange", () => this.markRead());
     this.sidebar.render(this.conversations.values(), undefined);
+    this.root.dataset.view = "welcome";
     this.conn.start();
     void this.load();
   }
@@ -190,6 +209,9 @@ export class ChatScreen {
     else {
       c = new Conversation(summary);
       this.conversations.set(summary.id, c);
+      const early = this.early.get(summary.id) ?? [];
+      this.early.delete(summary.id);
+      for (const m of early) this.received(m);
     }
     this.renderSidebar();
     return c;
@@ -211,6 +233,7 @@ export class ChatScreen {
     const c = this.conversations.get(id);
     if (!c) return;
     this.current = id;
+    this.root.dataset.view = "conversation";
     this.renderHeader(c);
     this.list.show(c, this.me);
     this.composer.target(c.label, c.isDm ? DM_NOTE : undefined);
@@ -265,7 +288,12 @@ export class ChatScreen {
 
   private received(m: Message): void {
     const c = this.conversations.get(m.room);
-    if (!c) return;
+    if (!c) {
+      const early = this.early.get(m.room) ?? [];
+      if (early.length < 1000) early.push(m);
+      this.early.set(m.room, early);
+      return;
+    }
     const hadPending = c.pending.some((p) => p.cid === m.cid);
     const item = c.add(m);
     this.typing.stopped(m.room, m.from.id);

@@ -1,0 +1,137 @@
+/**
+ * Browser tests' shared parts: Debian's chromium driven by playwright-core, a real server as a
+ * child process serving the web client, and page helpers that act as a user would.
+ *
+ * Without /usr/bin/chromium the suites skip with a printed notice, unless
+ * PARLEY_REQUIRE_SERVICES=1 (CI), where they fail loudly.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { ROOT, spawnServer } from "../support/server.ts";
+import { REQUIRE_SERVICES } from "../support/services.ts";
+
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** True when the browser suites should be skipped (chromium missing and not required). */
+export function chromiumGate(): { skip: boolean; missing: boolean } {
+  if (existsSync(CHROMIUM)) return { skip: false, missing: false };
+  if (REQUIRE_SERVICES) {
+    console.error(
+      `\n!!! chromium is required (PARLEY_REQUIRE_SERVICES=1) but ${CHROMIUM} is missing: apt-get install -y chromium\n`,
+    );
+    return { skip: false, missing: true };
+  }
+  console.warn(
+    `[skip] ${CHROMIUM} is missing (apt-get install -y chromium); skipping browser tests.`,
+  );
+  return { skip: true, missing: true };
+}
+
+/**
+ * Playwright gives every launch a fresh temporary profile of its own (it refuses
+ * --user-data-dir in launch()), so no state leaks between runs.
+ */
+export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`chromium is required but ${CHROMIUM} is missing`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+  });
+}
+
+/** Where screenshots go: a temp folder, never the repository. */
+export function shotDir(): string {
+  const dir = join(tmpdir(), "parley-web-shots");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * The server as a user runs it: `bun server.ts` in production mode (NODE_ENV=production, as in
+ * the compiled binary: the page is bundled once, with no dev-server reload client).
+ */
+export function spawnWebServer(db: string, port = 0) {
+  return spawnServer({
+    db,
+    port,
+    command: ["env", "NODE_ENV=production", process.execPath, join(ROOT, "server.ts")],
+  });
+}
+
+export interface PageErrors {
+  errors: string[];
+}
+
+/** A new page that records uncaught errors, for asserting none happened. */
+export async function openPage(
+  context: BrowserContext,
+  url: string,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Registers through the login screen and waits for the chat. */
+export async function registerInPage(page: Page, username: string): Promise<void> {
+  await page.getByRole("button", { name: "Register" }).click();
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill("correct horse");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("main", { name: "Conversation" }).waitFor();
+}
+
+/** Opens the rooms dialog from the sidebar, showing the sidebar first on a narrow screen. */
+async function openRoomDialog(page: Page): Promise<void> {
+  const menu = page.getByRole("button", { name: "Show conversations" });
+  if (await menu.isVisible()) await menu.click();
+  await page.getByRole("button", { name: "Create or join a room" }).click();
+}
+
+export async function createRoomInPage(page: Page, name: string): Promise<void> {
+  await openRoomDialog(page);
+  await page.getByLabel("Room name").fill(name);
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("heading", { name: `#${name}` }).waitFor();
+}
+
+export async function joinRoomInPage(page: Page, name: string): Promise<void> {
+  await openRoomDialog(page);
+  await page.getByRole("button", { name: `Join ${name}` }).click();
+  await page.getByRole("heading", { name: `#${name}` }).waitFor();
+}
+
+export async function sendInPage(page: Page, text: string): Promise<void> {
+  const box = page.locator(".composer-input");
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+/** The stored messages on screen, oldest first, as "sender: text". */
+export function shownMessages(page: Page): Promise<string[]> {
+  return page
+    .locator(".items:not(.pending-items) .msg")
+    .evaluateAll((rows) =>
+      rows.map(
+        (r) => `${(r as HTMLElement).dataset.from}: ${r.querySelector(".text")?.textContent ?? ""}`,
+      ),
+    );
+}
+
+/** Waits until `check` passes, retrying; the last failure is thrown at the deadline. */
+export async function eventually(check: () => Promise<void>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await Bun.sleep(100);
+    }
+  }
+}
