@@ -206,6 +206,9 @@ describe.skipIf(gate.skip)("the browser client", () => {
     await alice.page.keyboard.press("Escape");
     await eventually(async () => expect(await sidebar.isVisible()).toBe(false));
 
+    expect(await alice.page.getByRole("region", { name: "No conversation yet" }).isVisible()).toBe(
+      false,
+    );
     const box = await alice.page.locator(".composer-input").boundingBox();
     if (!box) throw new Error("the composer is not on screen");
     expect(box.y + box.height).toBeLessThanOrEqual(740);
