@@ -225,7 +225,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       log.error("http.unhandled", errorFields(err));
       return jsonError(new ParleyError("INTERNAL"));
     },
+    // The web app, bundled by Bun from its HTML import (and embedded by bun build --compile).
+    // Never development mode: no reload client or source maps for users.
     routes: { "/": index },
+    development: false,
     websocket,
   });
   hub.bind(server);

@@ -123,14 +123,12 @@ describe.skipIf(gate.skip)("the browser client", () => {
     expect(await entry.count()).toBe(0);
     // The read marker reached the server: a fresh load shows nothing unread.
     await eventually(async () => {
-      const rooms = await conn.listRooms();
       const res = await fetch(`${server.url}/api/rooms`, {
         headers: {
           authorization: `Bearer ${await alice.page.evaluate(() => JSON.parse(localStorage.getItem("parley.session") ?? "{}").token)}`,
         },
       });
       const mine = ((await res.json()) as { rooms: { id: number; unread: number }[] }).rooms;
-      expect(rooms.length).toBeGreaterThan(0);
       expect(mine.find((r) => r.id === joined.id)?.unread).toBe(0);
     });
     expect(alice.errors).toEqual([]);
