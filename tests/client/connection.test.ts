@@ -9,6 +9,7 @@ import {
   createRoom,
   joinRoom,
   register,
+  storedBodies,
   unique,
 } from "../support/client.ts";
 import { spawnServer, startTestServer, type TestServer, tempDir } from "../support/server.ts";
@@ -26,17 +27,6 @@ function watch(conn: Connection) {
   conn.on("status", (s) => statuses.push(s));
   conn.on("delivered", (item) => delivered.push(item.body));
   return { messages, statuses, delivered };
-}
-
-async function storedBodies(base: string, token: string, room: number): Promise<string[]> {
-  const res = await api<{ messages: Message[] }>(
-    base,
-    "GET",
-    `/api/rooms/${room}/messages?after=0&limit=200`,
-    undefined,
-    token,
-  );
-  return res.body.messages.map((m) => m.body);
 }
 
 function expectConsecutive(messages: Message[]): void {

@@ -2,7 +2,14 @@ import { afterAll, afterEach, describe, expect, it, setDefaultTimeout } from "bu
 import { join } from "node:path";
 import { Connection, type Status } from "../../src/client/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
-import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
+import {
+  connect,
+  createRoom,
+  joinRoom,
+  register,
+  storedBodies,
+  unique,
+} from "../support/client.ts";
 import { type ChildServer, spawnServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { runParley, spawnTail } from "./cli.ts";
@@ -19,17 +26,6 @@ function freePort(): number {
   const port = probe.port as number;
   probe.stop(true);
   return port;
-}
-
-async function storedBodies(base: string, token: string, room: number): Promise<string[]> {
-  const res = await api<{ messages: Message[] }>(
-    base,
-    "GET",
-    `/api/rooms/${room}/messages?after=0&limit=200`,
-    undefined,
-    token,
-  );
-  return res.body.messages.map((m) => m.body);
 }
 
 // SQLite is single-node, so "two nodes of one deployment" is node A on one port, killed, and

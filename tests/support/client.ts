@@ -50,6 +50,18 @@ export async function createRoom(base: string, token: string, name = unique("r")
   return res.body.room.id;
 }
 
+/** The bodies stored in a room, oldest first (up to 200): what the server will replay. */
+export async function storedBodies(base: string, token: string, room: number): Promise<string[]> {
+  const res = await api<{ messages: { body: string }[] }>(
+    base,
+    "GET",
+    `/api/rooms/${room}/messages?after=0&limit=200`,
+    undefined,
+    token,
+  );
+  return res.body.messages.map((m) => m.body);
+}
+
 export async function joinRoom(base: string, token: string, room: number): Promise<void> {
   const res = await api(base, "POST", `/api/rooms/${room}/join`, undefined, token);
   if (res.status !== 200) throw new Error(`join failed: ${res.status} ${JSON.stringify(res.body)}`);
