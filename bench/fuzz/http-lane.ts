@@ -63,6 +63,10 @@ function authHeader(spec: HttpRequestSpec, token: string): string | undefined {
 /** Why this answer is wrong, or undefined when it is a correct one. */
 function judge(spec: HttpRequestSpec, status: number, text: string): string | undefined {
   if (status === 204) return text === "" ? undefined : "204 with a body";
+  // The web app: the one answer that is a page, and only to GET (and HEAD) of "/".
+  if (spec.path === "/" && (spec.method === "GET" || spec.method === "HEAD") && status === 200) {
+    return text === "" || text.startsWith("<!doctype html>") ? undefined : "/ is not the web app";
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -227,7 +227,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     },
     // The web app, bundled by Bun from its HTML import (and embedded by bun build --compile).
     // Never development mode: no reload client or source maps for users.
-    routes: { "/": index },
+    routes: { "/": { GET: index } },
     development: false,
     websocket,
   });
