@@ -95,7 +95,7 @@ describe("group commit", () => {
   it("answers every send of a failed transaction with failed, and refuses new sends when full", async () => {
     const { store, request } = await setup();
     const queue = new CommitQueue({ store, log: createLogger("silent"), maxPending: 3 });
-    store.db.run("PRAGMA query_only = ON");
+    await store.setReadOnly(true);
     const answers = await Promise.all(
       [0, 1, 2].map(
         (i) => new Promise((resolve) => expect(queue.submit(request(i), resolve)).toBe(true)),
@@ -117,12 +117,12 @@ describe("a database that refuses writes", () => {
     const alice = await register(server.url);
     const room = await createRoom(server.url, alice.token);
     const ws = await connect(server.wsUrl, alice.token);
-    const db = (server.store as SqliteStore).db;
-    db.run("PRAGMA query_only = ON");
+    const store = server.store as SqliteStore;
+    await store.setReadOnly(true);
     const refused = await ws.request({ type: "send", room, cid: "ro-1", body: "is anyone there" });
     expect(refused).toMatchObject({ type: "error", code: "UNAVAILABLE" });
     expect(ws.messages(room)).toEqual([]);
-    db.run("PRAGMA query_only = OFF");
+    await store.setReadOnly(false);
     const retried = await ws.request({ type: "send", room, cid: "ro-1", body: "is anyone there" });
     expect(retried).toMatchObject({ type: "ack", seq: 1, duplicate: false });
     await ws.close();
