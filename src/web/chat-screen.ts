@@ -6,6 +6,7 @@
 
 import { systemClock } from "../client/clock.ts";
 import { Connection, type RequestError, type Status } from "../client/connection.ts";
+import { FileTransfer } from "../client/file-transfer.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import { TypingIndicator, TypingSender, typingText } from "../client/typing-indicator.ts";
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
@@ -14,12 +15,16 @@ import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
 import { Conversation } from "./conversation.ts";
 import { h } from "./dom.ts";
+import { fileDropTarget } from "./file-drop.ts";
+import { shareFile } from "./file-share.ts";
+import { FileViews } from "./file-view.ts";
 import { MessageList } from "./message-list.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import { Sidebar } from "./sidebar.ts";
 import { type Theme, themeToggle } from "./theme.ts";
 
 const HISTORY_PAGE = 50;
+const DM_FILES_NOTE = "Files in private messages cannot be shared from this browser client yet.";
 const DM_NOTE =
   "Private messages are end-to-end encrypted, and this browser client cannot encrypt them yet: open this conversation in the terminal client for now.";
 
@@ -59,10 +64,14 @@ export class ChatScreen {
   private readonly reads: ReadMarker;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly me: UserRef;
+  private readonly transfer: FileTransfer;
+  private readonly files: FileViews;
 
   constructor(private readonly o: ChatScreenOptions) {
     this.me = o.user;
     this.conn = new Connection({ server: o.server, token: o.token });
+    this.transfer = new FileTransfer({ server: () => this.conn.server, token: o.token });
+    this.files = new FileViews(this.transfer);
     this.typingSender = new TypingSender((room) => {
       this.conn.notify({ type: "typing", room });
     });
@@ -89,9 +98,13 @@ export class ChatScreen {
       ),
     );
 
-    this.list = new MessageList({ loadOlder: () => void this.loadOlder() });
+    this.list = new MessageList({
+      loadOlder: () => void this.loadOlder(),
+      fileView: (f) => this.files.render(f),
+    });
     this.composer = new Composer({
       send: (text) => this.send(text),
+      files: (files) => this.shareFiles(files),
       typing: () => {
         const c = this.currentConversation();
         if (c && !c.isDm) this.typingSender.keystroke(c.id, Date.now());
@@ -143,6 +156,10 @@ export class ChatScreen {
       this.typingLine,
       this.composer.root,
     );
+    fileDropTarget(main, {
+      accepts: () => this.currentConversation()?.isDm === false,
+      dropped: (files) => this.shareFiles(files),
+    });
     const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
     scrim.addEventListener("click", () => this.toggleSidebar(false));
     this.root = h(
@@ -177,6 +194,7 @@ export class ChatScreen {
   close(): void {
     this.conn.close();
     this.reads.close();
+    this.files.close();
     clearTimeout(this.typingTimer);
   }
 
@@ -237,6 +255,7 @@ export class ChatScreen {
     this.renderHeader(c);
     this.list.show(c, this.me);
     this.composer.target(c.label, c.isDm ? DM_NOTE : undefined);
+    this.composer.allowFiles(!c.isDm, DM_FILES_NOTE);
     this.renderTyping();
     this.toggleSidebar(false);
     this.markRead();
@@ -284,6 +303,24 @@ export class ChatScreen {
     this.list.renderPending();
     this.list.scrollToBottom();
     this.conn.send(c.id, text, { cid });
+  }
+
+  /** Uploads and shares files in the room on screen, one after another, in the order given. */
+  private shareFiles(files: File[]): void {
+    const c = this.currentConversation();
+    if (!c || c.isDm) return;
+    this.list.scrollToBottom();
+    void (async () => {
+      for (const file of files) {
+        await shareFile(c, file, {
+          transfer: this.transfer,
+          send: (room, cid, id) => this.conn.send(room, "", { cid, file: id }),
+          changed: (room) => {
+            if (this.current === room) this.list.renderPending();
+          },
+        });
+      }
+    })();
   }
 
   private received(m: Message): void {

@@ -6,6 +6,7 @@
 import { bubbleRow } from "./bubble.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import { h } from "./dom.ts";
+import type { FileFacts } from "./file-view.ts";
 import { dayKey, dayLabel } from "./time-format.ts";
 
 /** Messages from one sender within this long of each other share a group. */
@@ -17,6 +18,8 @@ const BOTTOM_SLACK = 80;
 
 export interface MessageListHooks {
   loadOlder(): void;
+  /** Shows a shared file: an inline image or a card with a download button. */
+  fileView?: (file: FileFacts) => Node;
 }
 
 export class MessageList {
@@ -96,8 +99,14 @@ export class MessageList {
     this.pendingList.replaceChildren(
       ...c.pending.map((p) =>
         bubbleRow(
-          { from: this.me, ts: p.ts, body: p.body, cid: p.cid },
-          { me: this.me, grouped: false, state: p.state, ...(p.error ? { error: p.error } : {}) },
+          { from: this.me, ts: p.ts, body: p.body, cid: p.cid, file: p.file },
+          {
+            me: this.me,
+            grouped: false,
+            state: p.state,
+            fileView: this.hooks.fileView,
+            ...(p.error ? { error: p.error } : {}),
+          },
         ),
       ),
     );
@@ -128,7 +137,7 @@ export class MessageList {
         prev?.kind === "message" &&
         prev.message.from.id === m.from.id &&
         ts - prev.message.ts < GROUP_MS;
-      this.list.append(bubbleRow(m, { me: this.me, grouped }));
+      this.list.append(bubbleRow(m, { me: this.me, grouped, fileView: this.hooks.fileView }));
     }
     this.last = item;
   }

@@ -1,0 +1,215 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { register, unique } from "../support/client.ts";
+import { type ChildServer, ROOT, spawnServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import {
+  chromiumGate,
+  createRoomInPage,
+  eventually,
+  joinRoomInPage,
+  launchBrowser,
+  openPage,
+  registerInPage,
+  shotDir,
+  spawnWebServer,
+} from "./browser.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const gate = chromiumGate();
+
+/** A 2×2 PNG (red, green, blue, white): small, and a real image the browser must decode. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z8DAAMIM/4EAAB/uBfsL2WiLAAAAAElFTkSuQmCC",
+  "base64",
+);
+
+/** Bytes no text encoding would keep intact: every byte value, then pseudo-random ones. */
+function binaryBytes(n: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    if (i < 256) out[i] = i;
+    else {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x & 0xff;
+    }
+  }
+  return out;
+}
+
+async function token(page: Page): Promise<string> {
+  return page.evaluate(() => JSON.parse(localStorage.getItem("parley.session") ?? "{}").token);
+}
+
+describe.skipIf(gate.skip)("files in the browser client", () => {
+  let browser: Browser;
+  let server: ChildServer;
+  const dir = tempDir("parley-web-files-");
+  const contexts: BrowserContext[] = [];
+  const children: ChildServer[] = [];
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, "files.db"));
+  });
+
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+    for (const c of children.splice(0)) await c.kill().catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+  });
+
+  async function context(): Promise<BrowserContext> {
+    const c = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    contexts.push(c);
+    return c;
+  }
+
+  it("shares a file and an image; another member sees the card and the inline image and downloads the same bytes; a non-member gets NOT_MEMBER", async () => {
+    const alice = await openPage(await context(), server.url);
+    const bob = await openPage(await context(), server.url);
+    const room = unique("share");
+    await registerInPage(alice.page, unique("alice"));
+    await createRoomInPage(alice.page, room);
+    await registerInPage(bob.page, unique("bob"));
+    await joinRoomInPage(bob.page, room);
+
+    const bytes = binaryBytes(70_000);
+    await alice.page.locator(".file-input").setInputFiles({
+      name: "report 2026.bin",
+      mimeType: "application/octet-stream",
+      buffer: bytes,
+    });
+    await alice.page
+      .locator(".items:not(.pending-items) .msg .file-card", { hasText: "report 2026.bin" })
+      .waitFor();
+    await alice.page.locator(".file-input").setInputFiles({
+      name: "dot.png",
+      mimeType: "image/png",
+      buffer: PNG,
+    });
+
+    // bob sees the card (name, size, a download button) and the image, decoded from its blob.
+    const card = bob.page.locator(".items .msg .file-card", { hasText: "report 2026.bin" });
+    await card.waitFor();
+    expect(await card.locator(".file-size").textContent()).toBe("68.4 KB");
+    const image = bob.page.locator(".items .msg .file-preview img.file-image");
+    await eventually(async () => {
+      const shown = await image.evaluate((img: HTMLImageElement) => ({
+        src: img.src,
+        width: img.naturalWidth,
+        alt: img.alt,
+      }));
+      expect(shown.src.startsWith("blob:")).toBe(true);
+      expect(shown.width).toBe(2);
+      expect(shown.alt).toBe("dot.png");
+    });
+    // Files come in the order shared, after nothing is left pending on alice's side.
+    await eventually(async () =>
+      expect(await alice.page.locator(".pending-items .msg").count()).toBe(0),
+    );
+    const order = await bob.page
+      .locator(".items .msg")
+      .evaluateAll((rows) =>
+        rows.map((r) =>
+          r.querySelector(".file-card") ? "card" : r.querySelector("img") ? "image" : "?",
+        ),
+      );
+    expect(order).toEqual(["card", "image"]);
+
+    const [download] = await Promise.all([
+      bob.page.waitForEvent("download"),
+      card.getByRole("button", { name: "Download report 2026.bin" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("report 2026.bin");
+    const saved = readFileSync(await download.path());
+    expect(saved.equals(bytes)).toBe(true);
+
+    // Someone outside the room is refused the same file, with the coded error.
+    const id = await card.getAttribute("data-file");
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const carol = await register(server.url, unique("carol"));
+    const refused = await fetch(`${server.url}/api/files/${id}`, {
+      headers: { authorization: `Bearer ${carol.token}` },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe("NOT_MEMBER");
+    // And the member's own token works through the same API (the browser used it).
+    const fetched = await fetch(`${server.url}/api/files/${id}`, {
+      headers: { authorization: `Bearer ${await token(bob.page)}` },
+    });
+    expect(Buffer.from(await fetched.arrayBuffer()).equals(bytes)).toBe(true);
+
+    await bob.page.screenshot({ path: join(shotDir(), "files-bob.png") });
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
+  it("shares files dropped onto the conversation", async () => {
+    const alice = await openPage(await context(), server.url);
+    await registerInPage(alice.page, unique("alice"));
+    await createRoomInPage(alice.page, unique("drop"));
+    const dropped = await alice.page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["first dropped\n"], "one.txt", { type: "text/plain" }));
+      dt.items.add(new File(["second dropped\n"], "two.txt", { type: "text/plain" }));
+      return dt;
+    });
+    const chat = alice.page.getByRole("main", { name: "Conversation" });
+    await chat.dispatchEvent("dragenter", { dataTransfer: dropped });
+    await eventually(async () => expect(await chat.getAttribute("data-drop")).toBe("over"));
+    await chat.dispatchEvent("drop", { dataTransfer: dropped });
+    await eventually(async () => {
+      const names = await alice.page
+        .locator(".items:not(.pending-items) .msg .file-name")
+        .allTextContents();
+      expect(names).toEqual(["one.txt", "two.txt"]);
+    });
+    expect(await chat.getAttribute("data-drop")).toBeNull();
+    expect(alice.errors).toEqual([]);
+  });
+
+  it("shows FILE_TOO_LARGE on a file over the server's limit and shares nothing", async () => {
+    const node = await spawnServer({
+      db: join(dir.path, "small-limit.db"),
+      extraArgs: ["--max-upload-bytes", "4096"],
+      command: ["env", "NODE_ENV=production", process.execPath, join(ROOT, "server.ts")],
+    });
+    children.push(node);
+    const alice = await openPage(await context(), node.url);
+    await registerInPage(alice.page, unique("alice"));
+    await createRoomInPage(alice.page, unique("big"));
+    await alice.page.locator(".file-input").setInputFiles({
+      name: "huge.bin",
+      mimeType: "application/octet-stream",
+      buffer: binaryBytes(10_000),
+    });
+    const failed = alice.page.locator(".pending-items .msg.failed", { hasText: "huge.bin" });
+    await failed.waitFor();
+    const status = await failed.locator(".status.failed").textContent();
+    expect(status).toContain("huge.bin is too large to share (9.8 KB)");
+    expect(status).toContain("FILE_TOO_LARGE");
+    await alice.page.screenshot({ path: join(shotDir(), "files-too-large.png") });
+    // A file under the limit still goes through afterwards.
+    await alice.page.locator(".file-input").setInputFiles({
+      name: "small.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("fits\n"),
+    });
+    const stored = alice.page.locator(".items:not(.pending-items) .msg");
+    await stored.locator(".file-name", { hasText: "small.txt" }).waitFor();
+    expect(await stored.count()).toBe(1);
+    expect(alice.errors).toEqual([]);
+  });
+});
