@@ -1,0 +1,101 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { Browser, BrowserContext } from "playwright-core";
+import { runParley, spawnTail, type Tail } from "../client/cli.ts";
+import { register, unique } from "../support/client.ts";
+import { type ChildServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import {
+  chromiumGate,
+  createRoomInPage,
+  eventually,
+  launchBrowser,
+  openPage,
+  registerInPage,
+  sendInPage,
+  shownMessages,
+  spawnWebServer,
+} from "./browser.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const gate = chromiumGate();
+
+describe.skipIf(gate.skip)("the browser client with the terminal client", () => {
+  let browser: Browser;
+  let server: ChildServer;
+  const dir = tempDir("parley-web-cross-");
+  const config = tempDir("parley-web-cross-config-");
+  const env = { ...process.env, XDG_CONFIG_HOME: config.path };
+  const contexts: BrowserContext[] = [];
+  const tails: Tail[] = [];
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, "cross.db"));
+  });
+
+  afterEach(async () => {
+    for (const t of tails.splice(0)) await t.stop().catch(() => {});
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+    config.remove();
+  });
+
+  it("lets a browser user and a `parley send`/`parley tail` user chat: each sees every message once, in order", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const alice = await openPage(context, server.url);
+    const [aliceName, bobName, room] = [unique("alice"), unique("bob"), unique("mixed")];
+    await registerInPage(alice.page, aliceName);
+    await createRoomInPage(alice.page, room);
+
+    await register(server.url, bobName, "correct horse");
+    const login = await runParley(
+      ["login", "--server", server.url, "--user", bobName, "--password-stdin"],
+      env,
+      "correct horse\n",
+    );
+    expect(login.code).toBe(0);
+    // bob's terminal follows the room from its start (and joins it).
+    const tail = spawnTail(["--room", room, "--since", "0"], env);
+    tails.push(tail);
+    await alice.page.getByText(`${bobName} joined #${room}`).waitFor({ timeout: 30_000 });
+
+    const sent = await runParley(["send", "--room", room, "hello from the terminal"], env);
+    expect(sent).toMatchObject({ code: 0, stderr: "" });
+    await alice.page.locator(".msg", { hasText: "hello from the terminal" }).waitFor();
+    await sendInPage(alice.page, "hello from the browser");
+    expect((await tail.lines(2)).map((l) => l.body)).toEqual([
+      "hello from the terminal",
+      "hello from the browser",
+    ]);
+    const piped = await runParley(["send", "--room", room], env, "and back again\n");
+    expect(piped.code).toBe(0);
+
+    const expected = [
+      `${bobName}: hello from the terminal`,
+      `${aliceName}: hello from the browser`,
+      `${bobName}: and back again`,
+    ];
+    await eventually(async () => expect(await shownMessages(alice.page)).toEqual(expected));
+    const lines = await tail.lines(3);
+    expect(lines.map((l) => l.body)).toEqual([
+      "hello from the terminal",
+      "hello from the browser",
+      "and back again",
+    ]);
+    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3]);
+    // Nothing arrives twice on either side afterwards (a late duplicate would show here).
+    await Bun.sleep(500);
+    expect(await shownMessages(alice.page)).toEqual(expected);
+    expect((await tail.lines(3)).length).toBe(3);
+    expect(alice.errors).toEqual([]);
+  });
+});
