@@ -6,27 +6,25 @@
 
 import { systemClock } from "../client/clock.ts";
 import { Connection, type RequestError, type Status } from "../client/connection.ts";
-import { FileTransfer } from "../client/file-transfer.ts";
 import { ReadMarker } from "../client/read-marker.ts";
+import type { KeyChange } from "../client/secure-dm.ts";
 import { TypingIndicator, TypingSender, typingText } from "../client/typing-indicator.ts";
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
 import { newClientId } from "./client-id.ts";
 import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
 import { Conversation } from "./conversation.ts";
+import { DmDialog } from "./dm-dialog.ts";
 import { h } from "./dom.ts";
-import { fileDropTarget } from "./file-drop.ts";
-import { shareFile } from "./file-share.ts";
-import { FileViews } from "./file-view.ts";
+import { KeyAlert } from "./key-alert.ts";
 import { MessageList } from "./message-list.ts";
+import { PrivateMessages, type SealedKind } from "./private-messages.ts";
 import { RoomDialog } from "./room-dialog.ts";
+import { SafetyDialog } from "./safety-dialog.ts";
 import { Sidebar } from "./sidebar.ts";
 import { type Theme, themeToggle } from "./theme.ts";
 
 const HISTORY_PAGE = 50;
-const DM_FILES_NOTE = "Files in private messages cannot be shared from this browser client yet.";
-const DM_NOTE =
-  "Private messages are end-to-end encrypted, and this browser client cannot encrypt them yet: open this conversation in the terminal client for now.";
 
 export interface ChatScreenOptions {
   server: string;
@@ -46,7 +44,7 @@ export class ChatScreen {
    * Messages of a room not listed here yet: a join's replay comes before its reply, and a DM
    * opened by the other person replays before `dm_opened`. Taken in when the room is tracked.
    */
-  private readonly early = new Map<number, Message[]>();
+  private readonly early = new Map<number, [Message, SealedKind | undefined][]>();
   private current: number | undefined;
   private readonly sidebar: Sidebar;
   private readonly list: MessageList;
@@ -64,14 +62,21 @@ export class ChatScreen {
   private readonly reads: ReadMarker;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly me: UserRef;
-  private readonly transfer: FileTransfer;
-  private readonly files: FileViews;
+  /** End-to-end encrypted DMs (SecureDm, keys in IndexedDB) and their dialogs. */
+  private readonly dms: PrivateMessages;
+  private readonly dmDialog: DmDialog;
+  private readonly safety: SafetyDialog;
+  private readonly keyAlert: KeyAlert;
+  private readonly safetyButton: HTMLButtonElement;
 
   constructor(private readonly o: ChatScreenOptions) {
     this.me = o.user;
     this.conn = new Connection({ server: o.server, token: o.token });
-    this.transfer = new FileTransfer({ server: () => this.conn.server, token: o.token });
-    this.files = new FileViews(this.transfer);
+    this.dms = new PrivateMessages(this.conn, this.me, {
+      message: (m, sealed) => this.received(m, sealed),
+      keys: (k) => this.keysChanged(k),
+      problem: (text) => this.dmProblem(text),
+    });
     this.typingSender = new TypingSender((room) => {
       this.conn.notify({ type: "typing", room });
     });
@@ -84,6 +89,7 @@ export class ChatScreen {
     this.sidebar = new Sidebar(nav, {
       select: (id) => this.select(id),
       addRoom: () => void this.dialog.open(),
+      newDm: () => this.dmDialog.open(),
     });
     const logout = h("button", { type: "button", class: "text-button" }, "Log out");
     logout.addEventListener("click", () => o.logout());
@@ -98,13 +104,9 @@ export class ChatScreen {
       ),
     );
 
-    this.list = new MessageList({
-      loadOlder: () => void this.loadOlder(),
-      fileView: (f) => this.files.render(f),
-    });
+    this.list = new MessageList({ loadOlder: () => void this.loadOlder() });
     this.composer = new Composer({
       send: (text) => this.send(text),
-      files: (files) => this.shareFiles(files),
       typing: () => {
         const c = this.currentConversation();
         if (c && !c.isDm) this.typingSender.keystroke(c.id, Date.now());
@@ -115,6 +117,27 @@ export class ChatScreen {
       join: (name) => this.attach(() => this.conn.join(name)),
       create: (name) => this.attach(() => this.conn.create(name)),
     });
+    this.dmDialog = new DmDialog({ open: (name) => this.attach(() => this.dms.open(name)) });
+    this.safety = new SafetyDialog({
+      safetyNumber: (name) => this.dms.safetyNumber(name),
+      trustOf: (name) => this.dms.trustOf(name),
+      markVerified: async (name) => {
+        const result = await this.dms.markVerified(name);
+        this.afterTrust();
+        return result;
+      },
+    });
+    const compare = () => {
+      const c = this.currentConversation();
+      if (c?.isDm) void this.safety.open(c.summary.name);
+    };
+    this.keyAlert = new KeyAlert({ compare, accept: () => void this.acceptKeys() });
+    this.safetyButton = h(
+      "button",
+      { type: "button", class: "text-button safety-button", hidden: true },
+      "Safety number",
+    );
+    this.safetyButton.addEventListener("click", compare);
     this.title = h("h1", { class: "room-title" }, "Parley");
     this.subtitle = h("p", { class: "room-subtitle" });
     this.typingLine = h("p", { class: "typing", "aria-live": "polite" });
@@ -149,17 +172,15 @@ export class ChatScreen {
         { class: "chat-head" },
         this.menu,
         h("div", { class: "chat-titles" }, this.title, this.subtitle),
+        this.safetyButton,
       ),
       this.banner.root,
       this.welcome,
       this.list.root,
       this.typingLine,
+      this.keyAlert.root,
       this.composer.root,
     );
-    fileDropTarget(main, {
-      accepts: () => this.currentConversation()?.isDm === false,
-      dropped: (files) => this.shareFiles(files),
-    });
     const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
     scrim.addEventListener("click", () => this.toggleSidebar(false));
     this.root = h(
@@ -169,13 +190,18 @@ export class ChatScreen {
       scrim,
       main,
       this.dialog.root,
+      this.dmDialog.root,
+      this.safety.root,
     );
     this.root.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && this.root.dataset.sidebar === "open") this.toggleSidebar(false);
     });
 
     this.conn.on("status", (s) => this.status(s));
-    this.conn.on("message", (m) => this.received(m));
+    this.conn.on("message", (m) => {
+      // DMs are shown once SecureDm has opened them.
+      if (!this.dms.handles(m, this.isDmRoom(m.room))) this.received(m);
+    });
     this.conn.on("undeliverable", (item, err) => this.refused(item.room, item.cid, err));
     this.conn.on("push", (f) => {
       if (f.type === "typing") this.typingNotice(f.room, f.user);
@@ -187,14 +213,14 @@ export class ChatScreen {
     this.sidebar.render(this.conversations.values(), undefined);
     this.root.dataset.view = "welcome";
     this.conn.start();
-    void this.load();
+    void this.load().then(() => this.startDms());
   }
 
   /** Ends the session's socket for good (logging out, or back to the login screen). */
   close(): void {
+    this.dms.close();
     this.conn.close();
     this.reads.close();
-    this.files.close();
     clearTimeout(this.typingTimer);
   }
 
@@ -229,7 +255,7 @@ export class ChatScreen {
       this.conversations.set(summary.id, c);
       const early = this.early.get(summary.id) ?? [];
       this.early.delete(summary.id);
-      for (const m of early) this.received(m);
+      for (const [m, sealed] of early) this.received(m, sealed);
     }
     this.renderSidebar();
     return c;
@@ -254,8 +280,8 @@ export class ChatScreen {
     this.root.dataset.view = "conversation";
     this.renderHeader(c);
     this.list.show(c, this.me);
-    this.composer.target(c.label, c.isDm ? DM_NOTE : undefined);
-    this.composer.allowFiles(!c.isDm, DM_FILES_NOTE);
+    if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
+    this.composer.target(c.label, c.isDm ? this.dms.off : undefined);
     this.renderTyping();
     this.toggleSidebar(false);
     this.markRead();
@@ -266,8 +292,9 @@ export class ChatScreen {
   private renderHeader(c: Conversation): void {
     const members = `${c.summary.members} member${c.summary.members === 1 ? "" : "s"}`;
     this.title.textContent = c.label;
+    this.renderDmChrome(c);
     this.subtitle.textContent = c.isDm
-      ? (c.peerStatus ?? "")
+      ? [c.peerStatus, "end-to-end encrypted"].filter(Boolean).join(" · ")
       : `${members}${c.summary.topic ? ` · ${c.summary.topic}` : ""}`;
   }
 
@@ -277,13 +304,24 @@ export class ChatScreen {
 
   private async loadOlder(): Promise<void> {
     const c = this.currentConversation();
-    const before = c?.firstSeq;
-    if (!c || c.loadingOlder || !c.hasOlder || before === undefined) return;
+    // A DM received from its head starts empty: its newest page comes first.
+    const empty = c?.isDm && c.firstSeq === undefined && c.summary.head > 0;
+    const before = empty ? (c?.summary.head ?? 0) + 1 : c?.firstSeq;
+    if (!c || c.loadingOlder || (!c.hasOlder && !empty) || before === undefined) return;
     c.loadingOlder = true;
     this.list.syncOlder();
     try {
       const page = await this.conn.history(c.id, { before, limit: HISTORY_PAGE });
-      c.prepend(page.messages, page.more);
+      if (c.isDm) {
+        const opened = await this.dms.reveal(page.messages);
+        const sealed = new Map<number, SealedKind>();
+        for (const o of opened) if (o.sealed) sealed.set(o.message.seq, o.sealed);
+        c.prepend(
+          opened.map((o) => o.message),
+          page.more,
+          sealed,
+        );
+      } else c.prepend(page.messages, page.more);
     } catch {
       // Offline or refused: the button stays, to try again.
     } finally {
@@ -296,43 +334,32 @@ export class ChatScreen {
 
   private send(text: string): void {
     const c = this.currentConversation();
-    if (!c || c.isDm) return;
+    if (!c || (c.isDm && this.dms.off)) return;
     const cid = newClientId();
     c.pending.push({ cid, body: text, ts: Date.now(), state: "pending" });
     this.typingSender.sent(c.id);
     this.list.renderPending();
     this.list.scrollToBottom();
-    this.conn.send(c.id, text, { cid });
+    if (c.isDm) this.dms.send(c.id, text, cid);
+    else this.conn.send(c.id, text, { cid });
   }
 
-  /** Uploads and shares files in the room on screen, one after another, in the order given. */
-  private shareFiles(files: File[]): void {
-    const c = this.currentConversation();
-    if (!c || c.isDm) return;
-    this.list.scrollToBottom();
-    void (async () => {
-      for (const file of files) {
-        await shareFile(c, file, {
-          transfer: this.transfer,
-          send: (room, cid, id) => this.conn.send(room, "", { cid, file: id }),
-          changed: (room) => {
-            if (this.current === room) this.list.renderPending();
-          },
-        });
-      }
-    })();
-  }
-
-  private received(m: Message): void {
+  private received(m: Message, sealed?: SealedKind): void {
     const c = this.conversations.get(m.room);
     if (!c) {
       const early = this.early.get(m.room) ?? [];
-      if (early.length < 1000) early.push(m);
+      if (early.length < 1000) early.push([m, sealed]);
       this.early.set(m.room, early);
       return;
     }
     const hadPending = c.pending.some((p) => p.cid === m.cid);
-    const item = c.add(m);
+    if (c.isDm && m.seq <= (c.lastSeq ?? 0)) {
+      // Shown already by a history page (DMs come in seq order).
+      c.pending.splice(0, c.pending.length, ...c.pending.filter((p) => p.cid !== m.cid));
+      if (this.current === c.id) this.list.renderPending();
+      return;
+    }
+    const item = c.add(m, sealed);
     this.typing.stopped(m.room, m.from.id);
     const shown = this.current === c.id;
     if (shown) {
@@ -353,8 +380,11 @@ export class ChatScreen {
     const c = this.conversations.get(room);
     const p = c?.pending.find((x) => x.cid === cid);
     if (!c || !p) return;
-    p.state = "failed";
-    p.error = err.message;
+    if (err.code === "HELD") p.held = true;
+    else {
+      p.state = "failed";
+      p.error = err.message;
+    }
     if (this.current === room) this.list.renderPending();
   }
 
@@ -420,6 +450,82 @@ export class ChatScreen {
     this.renderSidebar();
     const c = this.currentConversation();
     if (c?.summary.peer?.id === user.id) this.renderHeader(c);
+  }
+
+  // ---- Private messages ----
+
+  private isDmRoom(room: number): boolean {
+    const c = this.conversations.get(room);
+    if (c) return c.isDm;
+    return this.conn.joinedRooms().find((r) => r.id === room)?.kind === "dm";
+  }
+
+  /** Sets up this browser's keys once the conversations are attached; says if DMs are off. */
+  private async startDms(): Promise<void> {
+    const off = await this.dms.start();
+    const c = this.currentConversation();
+    if (off && c?.isDm) this.composer.target(c.label, off);
+  }
+
+  /** The safety-number button and the key-change alert of the DM on screen (hidden elsewhere). */
+  private renderDmChrome(c: Conversation): void {
+    this.safetyButton.hidden = !c.isDm;
+    this.safetyButton.setAttribute("aria-label", `Safety number with ${c.summary.name}`);
+    this.keyAlert.show(c.isDm ? this.dms.changedFor(c.summary.name) : undefined, c.summary.name);
+  }
+
+  /** Announced in every DM it concerns: loudly when it waits for the user's acceptance. */
+  private keysChanged(k: KeyChange): void {
+    const who = k.self ? "your own account" : k.user.name;
+    const kind = k.observation.kind;
+    const what =
+      kind === "key-changed"
+        ? `a device key of ${who} was replaced`
+        : kind === "device-added"
+          ? `a new device was added to ${who}`
+          : `a device was removed from ${who}`;
+    const loud = k.observation.trust === "changed";
+    const text = loud
+      ? `⚠ Security: ${what}. If this was not expected, someone may be reading along.`
+      : `Keys: ${what}.`;
+    for (const c of this.conversations.values()) {
+      if (!c.isDm || (!k.self && c.summary.peer?.id !== k.user.id)) continue;
+      const item = c.notice(Date.now(), text, loud);
+      if (this.current === c.id) {
+        this.list.append(item);
+        this.renderDmChrome(c);
+      }
+    }
+  }
+
+  /** The confirm step for a key change: accepting sends what waited for it. */
+  private async acceptKeys(): Promise<void> {
+    const c = this.currentConversation();
+    const change = c?.isDm ? this.dms.changedFor(c.summary.name) : undefined;
+    if (!c || !change) return;
+    const result = await this.dms.trust(change === "self" ? this.me.name : c.summary.name);
+    if (result === "stale") {
+      this.dmProblem("The keys changed again meanwhile: look at them once more.");
+    }
+    this.afterTrust();
+  }
+
+  /** Messages held for keys that are accepted now go again: shown as sending. */
+  private afterTrust(): void {
+    for (const c of this.conversations.values()) {
+      if (!c.isDm || this.dms.changedFor(c.summary.name)) continue;
+      for (const p of c.pending) p.held = false;
+    }
+    const c = this.currentConversation();
+    if (c) this.renderDmChrome(c);
+    this.list.renderPending();
+  }
+
+  private dmProblem(text: string): void {
+    const c = this.currentConversation();
+    if (!c) return;
+    const item = c.notice(Date.now(), text, true);
+    this.list.append(item);
   }
 
   // ---- Chrome ----

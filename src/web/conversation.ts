@@ -4,21 +4,22 @@
  * and its unread count. Plain state; the views read it.
  */
 import type { Message, RoomSummary, UserStatus } from "../protocol/index.ts";
+import type { SealedKind } from "./private-messages.ts";
 
 export type Item =
-  | { kind: "message"; message: Message }
-  | { kind: "notice"; ts: number; text: string };
+  /** `sealed`: a DM that cannot be shown as text (its body is empty). */
+  | { kind: "message"; message: Message; sealed?: SealedKind | undefined }
+  | { kind: "notice"; ts: number; text: string; alert?: boolean };
 
 /** A message typed here and not yet acknowledged, or refused for good. */
 export interface Pending {
   cid: string;
   body: string;
   ts: number;
-  /** "uploading": a shared file's bytes are still on their way, before the send. */
-  state: "uploading" | "pending" | "failed";
+  state: "pending" | "failed";
   error?: string;
-  /** A file being shared (a public room): what its card shows until the message is stored. */
-  file?: { name: string; size: number; type: string };
+  /** A DM waiting until a key change is accepted: shown as waiting, not as failed. */
+  held?: boolean;
 }
 
 export class Conversation {
@@ -64,8 +65,8 @@ export class Conversation {
   }
 
   /** A message in seq order (the connection delivers each once, in order). */
-  add(message: Message): Item {
-    const item: Item = { kind: "message", message };
+  add(message: Message, sealed?: SealedKind): Item {
+    const item: Item = { kind: "message", message, sealed };
     this.items.push(item);
     if (this.items.length === 1 || this.firstSeq === message.seq) this.hasOlder = message.seq > 1;
     const i = this.pending.findIndex((p) => p.cid === message.cid);
@@ -73,17 +74,25 @@ export class Conversation {
     return item;
   }
 
-  notice(ts: number, text: string): Item {
-    const item: Item = { kind: "notice", ts, text };
+  notice(ts: number, text: string, alert = false): Item {
+    const item: Item = { kind: "notice", ts, text, alert };
     this.items.push(item);
     return item;
   }
 
   /** An older page from history, oldest first: it goes before everything shown. */
-  prepend(messages: readonly Message[], more: boolean): void {
+  prepend(
+    messages: readonly Message[],
+    more: boolean,
+    sealed?: ReadonlyMap<number, SealedKind>,
+  ): void {
     const first = this.firstSeq ?? Number.POSITIVE_INFINITY;
     const older = messages.filter((m) => m.seq < first);
-    this.items.unshift(...older.map((message): Item => ({ kind: "message", message })));
+    this.items.unshift(
+      ...older.map(
+        (message): Item => ({ kind: "message", message, sealed: sealed?.get(message.seq) }),
+      ),
+    );
     this.hasOlder = more && (this.firstSeq ?? 1) > 1;
   }
 }

@@ -6,7 +6,6 @@
 import { bubbleRow } from "./bubble.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import { h } from "./dom.ts";
-import type { FileFacts } from "./file-view.ts";
 import { dayKey, dayLabel } from "./time-format.ts";
 
 /** Messages from one sender within this long of each other share a group. */
@@ -18,8 +17,6 @@ const BOTTOM_SLACK = 80;
 
 export interface MessageListHooks {
   loadOlder(): void;
-  /** Shows a shared file: an inline image or a card with a download button. */
-  fileView?: (file: FileFacts) => Node;
 }
 
 export class MessageList {
@@ -99,12 +96,12 @@ export class MessageList {
     this.pendingList.replaceChildren(
       ...c.pending.map((p) =>
         bubbleRow(
-          { from: this.me, ts: p.ts, body: p.body, cid: p.cid, file: p.file },
+          { from: this.me, ts: p.ts, body: p.body, cid: p.cid },
           {
             me: this.me,
             grouped: false,
+            held: p.held,
             state: p.state,
-            fileView: this.hooks.fileView,
             ...(p.error ? { error: p.error } : {}),
           },
         ),
@@ -129,7 +126,13 @@ export class MessageList {
       this.list.append(h("li", { class: "day", role: "separator" }, h("span", {}, dayLabel(ts))));
     }
     if (item.kind === "notice") {
-      this.list.append(h("li", { class: "notice" }, item.text));
+      this.list.append(
+        h(
+          "li",
+          item.alert ? { class: "notice alert", role: "alert" } : { class: "notice" },
+          item.text,
+        ),
+      );
     } else {
       const m = item.message;
       const grouped =
@@ -137,7 +140,7 @@ export class MessageList {
         prev?.kind === "message" &&
         prev.message.from.id === m.from.id &&
         ts - prev.message.ts < GROUP_MS;
-      this.list.append(bubbleRow(m, { me: this.me, grouped, fileView: this.hooks.fileView }));
+      this.list.append(bubbleRow(m, { me: this.me, grouped, sealed: item.sealed }));
     }
     this.last = item;
   }

@@ -9,6 +9,8 @@ import { h } from "./dom.ts";
 export interface SidebarHooks {
   select(id: number): void;
   addRoom(): void;
+  /** "Message someone": opens or starts a DM. */
+  newDm(): void;
 }
 
 function unreadText(n: number): string {
@@ -32,10 +34,16 @@ export class Sidebar {
     add.addEventListener("click", () => hooks.addRoom());
     this.rooms = h("ul", { class: "conversations", "aria-labelledby": "rooms-heading" });
     this.dms = h("ul", { class: "conversations", "aria-labelledby": "dms-heading" });
+    const newDm = h(
+      "button",
+      { type: "button", class: "icon-button add-room", "aria-label": "Message someone" },
+      "+",
+    );
+    newDm.addEventListener("click", () => hooks.newDm());
     this.dmSection = h(
       "section",
       { class: "group" },
-      h("div", { class: "group-head" }, h("h2", { id: "dms-heading" }, "Direct messages")),
+      h("div", { class: "group-head" }, h("h2", { id: "dms-heading" }, "Direct messages"), newDm),
       this.dms,
     );
     root.append(
@@ -59,7 +67,6 @@ export class Sidebar {
       this.rooms.append(h("li", { class: "empty" }, "No rooms yet: press + to create or join."));
     }
     this.dms.replaceChildren(...dms);
-    this.dmSection.hidden = dms.length === 0;
   }
 
   private entry(c: Conversation, current: boolean): HTMLLIElement {

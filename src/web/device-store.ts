@@ -1,0 +1,73 @@
+/**
+ * The browser's storage for end-to-end encryption, in IndexedDB: this device's identity and the
+ * key book, one pair per deployment (this page's origin) and user, as the terminal keeps them in
+ * two 0600 files. Values go in by structured clone, so whatever SecureDm hands over (an identity
+ * file today; an Identity of non-extractable CryptoKeys, which survives cloning, once SecureDm
+ * can take one back) is kept as it is. Each save is one transaction: it lands whole or not at all.
+ */
+
+import type { IdentityStore } from "../client/secure-dm.ts";
+import type { KeyBookState, KeyBookStore } from "../crypto/index.ts";
+
+const DB_NAME = "parley-e2ee";
+const DB_VERSION = 1;
+const STORE = "device";
+
+export interface DeviceStore {
+  identities: IdentityStore;
+  keyBook: KeyBookStore;
+}
+
+/** The store for `user` on this origin's deployment. */
+export function deviceStore(user: number, origin = location.origin): DeviceStore {
+  const host = new URL(origin).host;
+  const slot = (what: string) => `${what}:${host}:${user}`;
+  return {
+    identities: {
+      load: () => read(slot("identity")),
+      save: (file) => write(slot("identity"), file),
+    },
+    keyBook: {
+      load: () => read(slot("keys")),
+      save: (state: KeyBookState) => write(slot("keys"), state),
+    },
+  };
+}
+
+let opened: Promise<IDBDatabase> | undefined;
+
+function database(): Promise<IDBDatabase> {
+  opened ??= new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, DB_VERSION);
+    req.onupgradeneeded = () => {
+      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error("IndexedDB could not be opened"));
+    req.onblocked = () => reject(new Error("IndexedDB is blocked by another tab"));
+  }).catch((err) => {
+    opened = undefined; // let a later call try again
+    throw err;
+  });
+  return opened;
+}
+
+async function read(key: string): Promise<unknown> {
+  const db = await database();
+  return new Promise((resolve, reject) => {
+    const req = db.transaction(STORE, "readonly").objectStore(STORE).get(key);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function write(key: string, value: unknown): Promise<void> {
+  const db = await database();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, "readwrite");
+    tx.objectStore(STORE).put(value, key);
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB write aborted"));
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * End-to-end encrypted DMs for the browser: the same SecureDm as the terminal client, with the
+ * device's keys and key book in IndexedDB. Turns what SecureDm opens into plain messages for
+ * the views (text in `body`, the envelope dropped) or a sealed kind that is never shown as text.
+ */
+import type { Connection } from "../client/connection.ts";
+import {
+  type DmContent,
+  type KeyChange,
+  SecureDm,
+  type StartResult,
+  type TrustResult,
+} from "../client/secure-dm.ts";
+import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
+import { type DeviceStore, deviceStore } from "./device-store.ts";
+
+/** A DM that cannot be shown as text, and why. */
+export type SealedKind = "tampered" | "not-addressed" | "unknown-sender";
+
+export type Trust = "unverified" | "verified" | "changed";
+
+export interface PrivateMessagesHooks {
+  /** A DM, opened, in seq order per conversation. */
+  message(m: Message, sealed: SealedKind | undefined): void;
+  /** Someone's devices changed since they were recorded (oneself included). */
+  keys(change: KeyChange): void;
+  /** Something to tell the user that belongs to no message. */
+  problem(text: string): void;
+}
+
+const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], string> = {
+  "identity-damaged":
+    "This browser's encryption keys are damaged, so private messages are turned off here.",
+  "identity-foreign":
+    "This browser's encryption keys belong to another account, so private messages are turned off here.",
+  "key-book-corrupt":
+    "This browser's record of other people's keys is damaged, so private messages are turned off here.",
+};
+
+export class PrivateMessages {
+  private readonly secure: SecureDm;
+  /** undefined while starting or once started; the reason when encryption is off. */
+  private failure: string | undefined;
+
+  constructor(
+    conn: Connection,
+    private readonly me: UserRef,
+    hooks: PrivateMessagesHooks,
+    store: DeviceStore = deviceStore(me.id),
+  ) {
+    this.secure = new SecureDm({ conn, identities: store.identities, keyBook: store.keyBook });
+    this.secure.on("message", (m, content) => {
+      const shown = shownAs(m, content);
+      hooks.message(shown.message, shown.sealed);
+    });
+    this.secure.on("keys", (k) => hooks.keys(k));
+    this.secure.on("problem", (text) => hooks.problem(text));
+  }
+
+  /** Sets up this device's keys; resolves with why DMs are off, or undefined when they work. */
+  async start(): Promise<string | undefined> {
+    try {
+      const result = await this.secure.start();
+      this.failure = result.ok ? undefined : START_FAILURES[result.reason];
+    } catch (err) {
+      this.failure = `Encryption could not be set up: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    return this.failure;
+  }
+
+  /** Why DMs are off in this browser, if they are. */
+  get off(): string | undefined {
+    return this.failure;
+  }
+
+  /** A message SecureDm opens and reports itself (the chat must not show it as it came). */
+  handles(m: Message, isDmRoom: boolean): boolean {
+    return m.envelope !== undefined || isDmRoom;
+  }
+
+  open(user: string): Promise<RoomSummary> {
+    return this.secure.openDm(user);
+  }
+
+  send(room: number, text: string, cid: string): void {
+    this.secure.send(room, text, cid);
+  }
+
+  /** History pages of a DM, opened; oldest first. */
+  async reveal(messages: readonly Message[]): Promise<{ message: Message; sealed?: SealedKind }[]> {
+    const out: { message: Message; sealed?: SealedKind }[] = [];
+    for (const m of messages) {
+      const opened = await this.secure.reveal(m, { dedupe: false });
+      if (opened) out.push(shownAs(opened.message, opened.content));
+    }
+    return out;
+  }
+
+  trustOf(name: string): Trust | undefined {
+    return this.secure.trustOf(name);
+  }
+
+  /** Keys that changed and wait for acceptance: the peer's, or one's own. */
+  changedFor(peer: string): "peer" | "self" | undefined {
+    if (this.trustOf(peer) === "changed") return "peer";
+    if (this.trustOf(this.me.name) === "changed") return "self";
+    return undefined;
+  }
+
+  trust(name: string): Promise<TrustResult> {
+    return this.secure.trust(name);
+  }
+
+  safetyNumber(name: string): Promise<string | undefined> {
+    return this.secure.safetyNumberWith(name);
+  }
+
+  markVerified(name: string): Promise<TrustResult> {
+    return this.secure.markVerified(name);
+  }
+
+  close(): void {
+    this.secure.close();
+  }
+}
+
+function shownAs(m: Message, content: DmContent): { message: Message; sealed?: SealedKind } {
+  const { envelope: _sealed, ...rest } = m;
+  if (content.kind === "text") return { message: { ...rest, body: content.text } };
+  return { message: { ...rest, body: "" }, sealed: content.kind };
+}

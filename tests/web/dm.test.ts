@@ -1,0 +1,206 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { Connection } from "../../src/client/connection.ts";
+import { deviceFiles } from "../../src/client/device-files.ts";
+import { type DmContent, SecureDm } from "../../src/client/secure-dm.ts";
+import type { Message } from "../../src/protocol/index.ts";
+import { type Account, api, register, unique } from "../support/client.ts";
+import { type ChildServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import {
+  chromiumGate,
+  eventually,
+  launchBrowser,
+  openPage,
+  registerInPage,
+  sendInPage,
+  shotDir,
+  shownMessages,
+  spawnWebServer,
+} from "./browser.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const gate = chromiumGate();
+
+/** The terminal client's code: a connection, SecureDm and its 0600 files in a temp dir. */
+interface Terminal {
+  conn: Connection;
+  dm: SecureDm;
+  got: { from: string; room: number; content: DmContent }[];
+  texts(): string[];
+}
+
+describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
+  let browser: Browser;
+  let server: ChildServer;
+  const dir = tempDir("parley-web-dm-");
+  const contexts: BrowserContext[] = [];
+  const cleanups: (() => void)[] = [];
+  let homes = 0;
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, "dm.db"));
+  });
+
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) c();
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+  });
+
+  async function page(): Promise<{ page: Page; errors: string[] }> {
+    const c = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    contexts.push(c);
+    return openPage(c, server.url);
+  }
+
+  /** A terminal installation of `account` with a config directory of its own. */
+  async function terminal(account: Account): Promise<Terminal> {
+    const conn = new Connection({ server: server.url, token: account.token });
+    const files = deviceFiles(join(dir.path, `home${++homes}`), server.url, account.user.id);
+    const dm = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+    const t: Terminal = {
+      conn,
+      dm,
+      got: [],
+      texts: () => t.got.flatMap((g) => (g.content.kind === "text" ? [g.content.text] : [])),
+    };
+    dm.on("message", (m: Message, content) =>
+      t.got.push({ from: m.from.name, room: m.room, content }),
+    );
+    conn.start();
+    expect(await dm.start()).toEqual({ ok: true });
+    cleanups.push(() => {
+      dm.close();
+      conn.close();
+    });
+    return t;
+  }
+
+  /** Registers in the page and opens the DM with `peer` through "Message someone". */
+  async function browserUserWritingTo(p: Page, name: string, peer: string): Promise<number> {
+    await registerInPage(p, name);
+    await p.getByRole("button", { name: "Message someone" }).click();
+    await p.getByLabel("Username").fill(peer);
+    await p.getByRole("button", { name: "Open", exact: true }).click();
+    await p.getByRole("heading", { name: peer, exact: true }).waitFor();
+    const room = await p.locator(".conversation[aria-current=page]").getAttribute("data-room");
+    return Number(room);
+  }
+
+  async function stored(token: string, room: number): Promise<Message[]> {
+    const res = await api<{ messages: Message[] }>(
+      server.url,
+      "GET",
+      `/api/rooms/${room}/messages?after=0&limit=200`,
+      undefined,
+      token,
+    );
+    return res.body.messages;
+  }
+
+  it("a browser user and a terminal user read each other's sealed DMs; the server stores only envelopes", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    const aliceName = unique("alice");
+    const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);
+    await alice.page.getByText("end-to-end encrypted").first().waitFor();
+
+    await sendInPage(alice.page, "hello bob, from the browser <b>bold</b>");
+    await eventually(async () =>
+      expect(bob.texts()).toEqual(["hello bob, from the browser <b>bold</b>"]),
+    );
+    expect(bob.got[0]?.from).toBe(aliceName);
+    expect(bob.got[0]?.room).toBe(room);
+
+    bob.dm.send(room, "hi alice, from the terminal");
+    const expected = [
+      `${aliceName}: hello bob, from the browser <b>bold</b>`,
+      `${bobAccount.user.name}: hi alice, from the terminal`,
+    ];
+    await eventually(async () => expect(await shownMessages(alice.page)).toEqual(expected));
+    await eventually(async () =>
+      expect(await alice.page.locator(".pending-items .msg").count()).toBe(0),
+    );
+    expect(await alice.page.locator(".items b").count()).toBe(0);
+
+    // The server holds envelopes only: empty bodies, and neither text anywhere in what it stores.
+    const messages = await stored(bobAccount.token, room);
+    expect(messages.length).toBe(2);
+    for (const m of messages) {
+      expect(m.body).toBe("");
+      expect(m.envelope).toBeDefined();
+    }
+    const raw = JSON.stringify(messages);
+    expect(raw).not.toContain("from the browser");
+    expect(raw).not.toContain("from the terminal");
+
+    // A fresh load of the page (keys from IndexedDB) opens the history again.
+    await alice.page.reload();
+    await alice.page
+      .getByRole("button", { name: `Direct messages with ${bobAccount.user.name}` })
+      .click();
+    await eventually(async () => expect(await shownMessages(alice.page)).toEqual(expected));
+    await alice.page.screenshot({ path: join(shotDir(), "dm-alice.png") });
+    expect(alice.errors).toEqual([]);
+  });
+
+  it("announces a changed key loudly, holds messages until accepted, and shows a matching safety number", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    const aliceName = unique("alice");
+    const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);
+    await sendInPage(alice.page, "before the change");
+    await eventually(async () => expect(bob.texts()).toEqual(["before the change"]));
+
+    // bob installs the client again elsewhere: a new device with new keys.
+    const bob2 = await terminal(bobAccount);
+    const alert = alice.page.getByRole("alert").filter({ hasText: "encryption keys changed" });
+    await alert.waitFor();
+    await alice.page.locator(".notice.alert", { hasText: "new device was added" }).waitFor();
+    await alice.page.screenshot({ path: join(shotDir(), "dm-key-change.png") });
+
+    // Sent to a changed key: it waits, shown as waiting, until alice accepts.
+    await sendInPage(alice.page, "after the change");
+    await alice.page
+      .locator(".pending-items .msg", { hasText: "after the change" })
+      .locator(".status.held")
+      .waitFor();
+    expect(bob.texts()).toEqual(["before the change"]);
+
+    // The safety number matches the one the terminal computes, and can be marked verified.
+    await alice.page.getByRole("button", { name: "Compare safety numbers" }).click();
+    const digits = alice.page.locator(".safety-number .group");
+    await eventually(async () => expect(await digits.count()).toBe(12));
+    const shown = (await digits.allTextContents()).join("");
+    expect(shown).toBe(((await bob.dm.safetyNumberWith(aliceName)) ?? "").replaceAll(" ", ""));
+    await alice.page.getByRole("button", { name: "Mark verified" }).click();
+    await alice.page.getByText(`${bobAccount.user.name} is verified.`).waitFor();
+    await alice.page.getByRole("button", { name: "Close" }).last().click();
+
+    // Verifying accepted exactly those keys: the waiting message goes, to both of bob's devices.
+    await eventually(async () => expect(await alert.isHidden()).toBe(true));
+    await eventually(async () => {
+      expect(bob.texts()).toEqual(["before the change", "after the change"]);
+      expect(bob2.texts()).toContain("after the change");
+    });
+    await eventually(async () =>
+      expect(await alice.page.locator(".pending-items .msg").count()).toBe(0),
+    );
+    // And alice reads the new device.
+    bob2.dm.send(room, "from the new device");
+    await alice.page.locator(".msg", { hasText: "from the new device" }).waitFor();
+    expect(alice.errors).toEqual([]);
+  });
+});
