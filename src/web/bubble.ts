@@ -5,6 +5,7 @@
  */
 import type { Message } from "../protocol/index.ts";
 import { h } from "./dom.ts";
+import type { FileFacts } from "./file-view.ts";
 import type { SealedKind } from "./private-messages.ts";
 import { fullTime, timeOfDay } from "./time-format.ts";
 
@@ -30,7 +31,7 @@ export function bodyNodes(body: string, me: string): { nodes: Node[]; mentioned:
   return { nodes, mentioned };
 }
 
-function fileText(m: Message): string | undefined {
+function fileText(m: { file?: { name: string; size: number } }): string | undefined {
   if (!m.file) return undefined;
   const kb = m.file.size / 1024;
   const size = kb < 1024 ? `${Math.max(1, Math.round(kb))} KB` : `${(kb / 1024).toFixed(1)} MB`;
@@ -41,33 +42,37 @@ export interface BubbleOptions {
   me: { id: number; name: string };
   /** Continues a run of the same sender: no name above it. */
   grouped: boolean;
-  state?: "pending" | "failed";
+  state?: "uploading" | "pending" | "failed";
   error?: string;
   /** A DM that cannot be shown as text: says why instead, never the body. */
   sealed?: SealedKind | undefined;
   /** A DM waiting until a key change is accepted. */
   held?: boolean | undefined;
+  /** Shows a shared file (inline image or card); without it, a line of text names the file. */
+  fileView?: (file: FileFacts) => Node;
 }
 
 /** A row for a stored message, or (with `state`) one typed here and not yet stored. */
 export function bubbleRow(
-  m: Pick<Message, "from" | "ts" | "body" | "cid"> & Partial<Message>,
+  m: Pick<Message, "from" | "ts" | "body" | "cid"> &
+    Partial<Omit<Message, "file">> & { file?: FileFacts | undefined },
   o: BubbleOptions,
 ): HTMLLIElement {
   const own = m.from.id === o.me.id;
   const content = h("div", { class: "text" });
   let mentioned = false;
-  const file = fileText(m as Message);
+  const file = fileText(m);
   if (o.sealed) {
     content.append(sealedNote(o.sealed));
   } else if (m.envelope) {
     content.append(h("span", { class: "placeholder" }, SEALED_TEXT));
   } else {
-    if (file) content.append(h("span", { class: "file" }, file));
+    if (m.file && o.fileView) content.append(o.fileView(m.file));
+    else if (file) content.append(h("span", { class: "file" }, file));
     if (m.body) {
       const body = bodyNodes(m.body, o.me.name);
       mentioned = body.mentioned && !own;
-      if (file) content.append(document.createElement("br"));
+      if (m.file) content.append(document.createElement("br"));
       content.append(...body.nodes);
     }
   }
@@ -75,11 +80,13 @@ export function bubbleRow(
   const meta = h(
     "span",
     { class: "meta" },
-    o.state === "pending"
-      ? h("span", { class: "status", "aria-label": "Sending" }, "Sending…")
-      : o.state === "failed"
-        ? h("span", { class: "status failed" }, `Not sent: ${o.error ?? "refused"}`)
-        : h("time", { datetime: when.toISOString(), title: fullTime(m.ts) }, timeOfDay(m.ts)),
+    o.state === "uploading"
+      ? h("span", { class: "status", "aria-label": "Uploading" }, "Uploading…")
+      : o.state === "pending"
+        ? h("span", { class: "status", "aria-label": "Sending" }, "Sending…")
+        : o.state === "failed"
+          ? h("span", { class: "status failed" }, `Not sent: ${o.error ?? "refused"}`)
+          : h("time", { datetime: when.toISOString(), title: fullTime(m.ts) }, timeOfDay(m.ts)),
   );
   if (o.held) meta.replaceChildren(h("span", { class: "status held" }, "Waiting: keys changed"));
   const classes = [

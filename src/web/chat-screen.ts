@@ -6,6 +6,7 @@
 
 import { systemClock } from "../client/clock.ts";
 import { Connection, type RequestError, type Status } from "../client/connection.ts";
+import { FileTransfer } from "../client/file-transfer.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import type { KeyChange } from "../client/secure-dm.ts";
 import { TypingIndicator, TypingSender, typingText } from "../client/typing-indicator.ts";
@@ -16,6 +17,9 @@ import { ConnectionBanner } from "./connection-banner.ts";
 import { Conversation } from "./conversation.ts";
 import { DmDialog } from "./dm-dialog.ts";
 import { h } from "./dom.ts";
+import { fileDropTarget } from "./file-drop.ts";
+import { shareFile } from "./file-share.ts";
+import { FileViews } from "./file-view.ts";
 import { KeyAlert } from "./key-alert.ts";
 import { MessageList } from "./message-list.ts";
 import { PrivateMessages, type SealedKind } from "./private-messages.ts";
@@ -25,6 +29,7 @@ import { Sidebar } from "./sidebar.ts";
 import { type Theme, themeToggle } from "./theme.ts";
 
 const HISTORY_PAGE = 50;
+const DM_FILES_NOTE = "Files in private messages cannot be shared from this browser client yet.";
 
 export interface ChatScreenOptions {
   server: string;
@@ -68,6 +73,8 @@ export class ChatScreen {
   private readonly safety: SafetyDialog;
   private readonly keyAlert: KeyAlert;
   private readonly safetyButton: HTMLButtonElement;
+  private readonly transfer: FileTransfer;
+  private readonly files: FileViews;
 
   constructor(private readonly o: ChatScreenOptions) {
     this.me = o.user;
@@ -77,6 +84,8 @@ export class ChatScreen {
       keys: (k) => this.keysChanged(k),
       problem: (text) => this.dmProblem(text),
     });
+    this.transfer = new FileTransfer({ server: () => this.conn.server, token: o.token });
+    this.files = new FileViews(this.transfer);
     this.typingSender = new TypingSender((room) => {
       this.conn.notify({ type: "typing", room });
     });
@@ -104,9 +113,13 @@ export class ChatScreen {
       ),
     );
 
-    this.list = new MessageList({ loadOlder: () => void this.loadOlder() });
+    this.list = new MessageList({
+      loadOlder: () => void this.loadOlder(),
+      fileView: (f) => this.files.render(f),
+    });
     this.composer = new Composer({
       send: (text) => this.send(text),
+      files: (files) => this.shareFiles(files),
       typing: () => {
         const c = this.currentConversation();
         if (c && !c.isDm) this.typingSender.keystroke(c.id, Date.now());
@@ -181,6 +194,10 @@ export class ChatScreen {
       this.keyAlert.root,
       this.composer.root,
     );
+    fileDropTarget(main, {
+      accepts: () => this.currentConversation()?.isDm === false,
+      dropped: (files) => this.shareFiles(files),
+    });
     const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
     scrim.addEventListener("click", () => this.toggleSidebar(false));
     this.root = h(
@@ -221,6 +238,7 @@ export class ChatScreen {
     this.dms.close();
     this.conn.close();
     this.reads.close();
+    this.files.close();
     clearTimeout(this.typingTimer);
   }
 
@@ -282,6 +300,7 @@ export class ChatScreen {
     this.list.show(c, this.me);
     if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
     this.composer.target(c.label, c.isDm ? this.dms.off : undefined);
+    this.composer.allowFiles(!c.isDm, DM_FILES_NOTE);
     this.renderTyping();
     this.toggleSidebar(false);
     this.markRead();
@@ -342,6 +361,24 @@ export class ChatScreen {
     this.list.scrollToBottom();
     if (c.isDm) this.dms.send(c.id, text, cid);
     else this.conn.send(c.id, text, { cid });
+  }
+
+  /** Uploads and shares files in the room on screen, one after another, in the order given. */
+  private shareFiles(files: File[]): void {
+    const c = this.currentConversation();
+    if (!c || c.isDm) return;
+    this.list.scrollToBottom();
+    void (async () => {
+      for (const file of files) {
+        await shareFile(c, file, {
+          transfer: this.transfer,
+          send: (room, cid, id) => this.conn.send(room, "", { cid, file: id }),
+          changed: (room) => {
+            if (this.current === room) this.list.renderPending();
+          },
+        });
+      }
+    })();
   }
 
   private received(m: Message, sealed?: SealedKind): void {

@@ -16,10 +16,13 @@ export interface Pending {
   cid: string;
   body: string;
   ts: number;
-  state: "pending" | "failed";
+  /** "uploading": a shared file's bytes are still on their way, before the send. */
+  state: "uploading" | "pending" | "failed";
   error?: string;
   /** A DM waiting until a key change is accepted: shown as waiting, not as failed. */
   held?: boolean;
+  /** A file being shared (a public room): what its card shows until the message is stored. */
+  file?: { name: string; size: number; type: string };
 }
 
 export class Conversation {

@@ -6,6 +6,7 @@
 import { bubbleRow } from "./bubble.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import { h } from "./dom.ts";
+import type { FileFacts } from "./file-view.ts";
 import { dayKey, dayLabel } from "./time-format.ts";
 
 /** Messages from one sender within this long of each other share a group. */
@@ -17,6 +18,8 @@ const BOTTOM_SLACK = 80;
 
 export interface MessageListHooks {
   loadOlder(): void;
+  /** Shows a shared file: an inline image or a card with a download button. */
+  fileView?: (file: FileFacts) => Node;
 }
 
 export class MessageList {
@@ -96,12 +99,13 @@ export class MessageList {
     this.pendingList.replaceChildren(
       ...c.pending.map((p) =>
         bubbleRow(
-          { from: this.me, ts: p.ts, body: p.body, cid: p.cid },
+          { from: this.me, ts: p.ts, body: p.body, cid: p.cid, file: p.file },
           {
             me: this.me,
             grouped: false,
             held: p.held,
             state: p.state,
+            fileView: this.hooks.fileView,
             ...(p.error ? { error: p.error } : {}),
           },
         ),
@@ -140,7 +144,9 @@ export class MessageList {
         prev?.kind === "message" &&
         prev.message.from.id === m.from.id &&
         ts - prev.message.ts < GROUP_MS;
-      this.list.append(bubbleRow(m, { me: this.me, grouped, sealed: item.sealed }));
+      this.list.append(
+        bubbleRow(m, { me: this.me, grouped, sealed: item.sealed, fileView: this.hooks.fileView }),
+      );
     }
     this.last = item;
   }
