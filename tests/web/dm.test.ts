@@ -1,10 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { Connection } from "../../src/client/connection.ts";
 import { deviceFiles } from "../../src/client/device-files.ts";
 import { type DmContent, SecureDm } from "../../src/client/secure-dm.ts";
-import type { Message } from "../../src/protocol/index.ts";
+import {
+  type Envelope,
+  importIdentity,
+  seal,
+  type VerifiedBundle,
+  verifyBundle,
+} from "../../src/crypto/index.ts";
+import { dmConversation, type Message } from "../../src/protocol/index.ts";
 import { type Account, api, register, unique } from "../support/client.ts";
 import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
@@ -28,6 +36,7 @@ const gate = chromiumGate();
 interface Terminal {
   conn: Connection;
   dm: SecureDm;
+  identityPath: string;
   got: { from: string; room: number; content: DmContent }[];
   texts(): string[];
 }
@@ -71,6 +80,7 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
     const t: Terminal = {
       conn,
       dm,
+      identityPath: files.identityPath,
       got: [],
       texts: () => t.got.flatMap((g) => (g.content.kind === "text" ? [g.content.text] : [])),
     };
@@ -201,6 +211,58 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
     // And alice reads the new device.
     bob2.dm.send(room, "from the new device");
     await alice.page.locator(".msg", { hasText: "from the new device" }).waitFor();
+    expect(alice.errors).toEqual([]);
+  });
+
+  it("shows a forged DM as a tampered-message warning and one not sealed for this browser as such, never their text", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    const aliceName = unique("alice");
+    const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);
+    await sendInPage(alice.page, "hello");
+    await eventually(async () => expect(bob.texts()).toEqual(["hello"]));
+
+    // bob's own keys, sealing by hand: one envelope altered after signing, one not for alice.
+    const imported = await importIdentity(JSON.parse(readFileSync(bob.identityPath, "utf8")));
+    if (!imported.ok) throw new Error("bob's identity file did not load");
+    const aliceId = bob.dm.peerOf(room)?.id;
+    if (aliceId === undefined) throw new Error("bob does not know the DM's peer");
+    const listed = await bob.conn.request<"devices">({ type: "devices", users: [aliceId] });
+    const aliceDevices: VerifiedBundle[] = [];
+    for (const b of listed.users[0]?.devices ?? []) {
+      const check = await verifyBundle(b);
+      if (check.ok) aliceDevices.push(check.bundle);
+    }
+    expect(aliceDevices.length).toBe(1);
+    const sealer =
+      (text: string, to: VerifiedBundle[], alter: (e: Envelope) => Envelope) =>
+      async (id: string) =>
+        alter(
+          await seal({ from: imported.identity, conversation: dmConversation(room), text, id, to }),
+        );
+    // A different text under the same signature: one base64url character of the ciphertext flipped.
+    const flip = (e: Envelope): Envelope => {
+      const i = Math.floor(e.ct.length / 2);
+      return { ...e, ct: `${e.ct.slice(0, i)}${e.ct[i] === "A" ? "B" : "A"}${e.ct.slice(i + 1)}` };
+    };
+    bob.conn.send(room, "", { seal: sealer("forged secret", aliceDevices, flip) });
+    bob.conn.send(room, "", { seal: sealer("only for bob", [], (e) => e) });
+    bob.dm.send(room, "a genuine one");
+
+    const bobName = bobAccount.user.name;
+    await eventually(async () =>
+      expect(await shownMessages(alice.page)).toEqual([
+        `${aliceName}: hello`,
+        `${bobName}: ⚠ tampered message: it was altered or forged, so it is not shown`,
+        `${bobName}: 🔒 Not encrypted for this device (sent before this browser had its keys)`,
+        `${bobName}: a genuine one`,
+      ]),
+    );
+    const text = (await alice.page.locator(".messages").textContent()) ?? "";
+    expect(text).not.toContain("forged secret");
+    expect(text).not.toContain("only for bob");
+    expect(await alice.page.locator(".placeholder.sealed.tampered").count()).toBe(1);
     expect(alice.errors).toEqual([]);
   });
 });
