@@ -31,6 +31,14 @@ export function bodyNodes(body: string, me: string): { nodes: Node[]; mentioned:
   return { nodes, mentioned };
 }
 
+/** True when `body` mentions `me` (@name, in any case), as bodyNodes marks it. */
+export function mentions(body: string, me: string): boolean {
+  for (const match of body.matchAll(MENTION)) {
+    if (match[1]?.toLowerCase() === me.toLowerCase()) return true;
+  }
+  return false;
+}
+
 function fileText(m: { file?: { name: string; size: number } }): string | undefined {
   if (!m.file) return undefined;
   const kb = m.file.size / 1024;

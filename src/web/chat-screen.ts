@@ -22,6 +22,7 @@ import { shareFile } from "./file-share.ts";
 import { FileViews } from "./file-view.ts";
 import { KeyAlert } from "./key-alert.ts";
 import { MessageList } from "./message-list.ts";
+import { Notifier } from "./notifications.ts";
 import { PrivateMessages, type SealedKind } from "./private-messages.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import { SafetyDialog } from "./safety-dialog.ts";
@@ -75,6 +76,7 @@ export class ChatScreen {
   private readonly safetyButton: HTMLButtonElement;
   private readonly transfer: FileTransfer;
   private readonly files: FileViews;
+  private readonly notifier: Notifier;
 
   constructor(private readonly o: ChatScreenOptions) {
     this.me = o.user;
@@ -86,6 +88,7 @@ export class ChatScreen {
     });
     this.transfer = new FileTransfer({ server: () => this.conn.server, token: o.token });
     this.files = new FileViews(this.transfer);
+    this.notifier = new Notifier({ open: (room) => this.select(room) });
     this.typingSender = new TypingSender((room) => {
       this.conn.notify({ type: "typing", room });
     });
@@ -108,6 +111,7 @@ export class ChatScreen {
         { class: "me" },
         h("span", { class: "avatar", "aria-hidden": "true" }, initial(this.me.name)),
         h("span", { class: "me-name" }, this.me.name),
+        this.notifier.toggle,
         themeToggle(o.theme),
         logout,
       ),
@@ -239,6 +243,7 @@ export class ChatScreen {
     this.conn.close();
     this.reads.close();
     this.files.close();
+    this.notifier.close();
     clearTimeout(this.typingTimer);
   }
 
@@ -408,6 +413,11 @@ export class ChatScreen {
     if (m.from.id !== this.me.id && !(shown && this.visible()) && m.seq > c.summary.head) {
       c.unread++;
     }
+    this.notifier.incoming(
+      m,
+      { id: c.id, isDm: c.isDm, label: c.label, head: c.summary.head },
+      this.me,
+    );
     c.summary.head = Math.max(c.summary.head, m.seq);
     if (shown) this.markRead();
     this.renderSidebar();
