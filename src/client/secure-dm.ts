@@ -6,11 +6,13 @@
  * a changed key is announced, and messages to that person wait until the user accepts it.
  */
 import {
+  checkIdentity,
   createIdentity,
   type DeviceBundle,
   exportIdentity,
   type Identity,
   type IdentityFile,
+  identityFileSchema,
   importIdentity,
   type KeyBook,
   type KeyBookStore,
@@ -35,9 +37,15 @@ import type { OutboxItem } from "./outbox.ts";
 
 /** Where this device's identity (with its private keys) is kept. */
 export interface IdentityStore {
-  /** The saved identity file as stored, or undefined if there is none yet. */
+  /**
+   * "file": the identity exported with its private keys (the terminal's 0600 file). "keys": the
+   * Identity itself, its private keys non-extractable (a browser's IndexedDB keeps CryptoKeys
+   * by structured clone, so no script can ever read the private keys out). @default "file"
+   */
+  readonly keeps?: "file" | "keys";
+  /** The saved identity as stored, or undefined if there is none yet. */
   load(): Promise<unknown>;
-  save(file: IdentityFile): Promise<void>;
+  save(value: IdentityFile | Identity): Promise<void>;
 }
 
 /** What a DM turned out to hold once opened on this device. */
@@ -158,16 +166,24 @@ export class SecureDm {
     await conn.ready();
     const me = conn.user as UserRef;
     this.me = me;
+    const keeps = this.o.identities.keeps ?? "file";
     const saved = await this.o.identities.load();
     if (saved === undefined) {
-      this.identity = await createIdentity({ user: String(me.id), extractable: true });
-      await this.o.identities.save(await exportIdentity(this.identity));
+      this.identity = await createIdentity({ user: String(me.id), extractable: keeps === "file" });
+      await this.o.identities.save(
+        keeps === "file" ? await exportIdentity(this.identity) : this.identity,
+      );
     } else {
-      const imported = await importIdentity(saved);
-      if (!imported.ok) return { ok: false, reason: "identity-damaged" };
-      if (imported.identity.user !== String(me.id))
+      // A file (the terminal's, or a browser's from before it kept the keys) or the keys.
+      const isFile = identityFileSchema.safeParse(saved).success;
+      const restored = isFile ? await importIdentity(saved) : await checkIdentity(saved);
+      if (!restored.ok) return { ok: false, reason: "identity-damaged" };
+      if (restored.identity.user !== String(me.id)) {
         return { ok: false, reason: "identity-foreign" };
-      this.identity = imported.identity;
+      }
+      this.identity = restored.identity;
+      // Replace an exported file by the non-extractable keys it was imported as.
+      if (isFile && keeps === "keys") await this.o.identities.save(restored.identity);
     }
     const opened = await openKeyBook({
       store: this.o.keyBook,

@@ -136,6 +136,43 @@ export async function importIdentity(
   }
 }
 
+/**
+ * Checks an identity kept as it is rather than exported (a browser keeps its non-extractable
+ * CryptoKeys in IndexedDB, by structured clone): the keys are CryptoKeys, the X25519 pair
+ * agrees, and the bundle its Ed25519 key signs afresh verifies for the same user and device.
+ */
+export async function checkIdentity(value: unknown): Promise<IdentityImport> {
+  if (typeof value !== "object" || value === null) return { ok: false, reason: "malformed" };
+  const v = value as { user?: unknown; device?: unknown; agreement?: unknown; signing?: unknown };
+  if (
+    typeof v.user !== "string" ||
+    typeof v.device !== "string" ||
+    !isKeyPair(v.agreement) ||
+    !isKeyPair(v.signing)
+  ) {
+    return { ok: false, reason: "malformed" };
+  }
+  try {
+    if (!(await agreementPairMatches(v.agreement))) return { ok: false, reason: "bad-key" };
+    const identity = await assemble(v.user, v.device, v.agreement, v.signing);
+    const check = await verifyBundle(identity.bundle, { user: v.user, device: v.device });
+    if (!check.ok) return { ok: false, reason: "bad-key" };
+    return { ok: true, identity };
+  } catch {
+    return { ok: false, reason: "bad-key" };
+  }
+}
+
+function isKeyPair(value: unknown): value is CryptoKeyPair {
+  const pair = value as Partial<CryptoKeyPair> | null;
+  return (
+    typeof pair === "object" &&
+    pair !== null &&
+    pair.privateKey instanceof CryptoKey &&
+    pair.publicKey instanceof CryptoKey
+  );
+}
+
 async function importPair(
   jwk: { kty: string; crv: string; x: string; d: string },
   algorithm: "X25519" | "Ed25519",

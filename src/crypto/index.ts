@@ -34,6 +34,7 @@ export {
   sha256Hex,
 } from "./file-cipher.ts";
 export {
+  checkIdentity,
   createIdentity,
   exportIdentity,
   type Identity,

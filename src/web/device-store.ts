@@ -1,9 +1,9 @@
 /**
  * The browser's storage for end-to-end encryption, in IndexedDB: this device's identity and the
  * key book, one pair per deployment (this page's origin) and user, as the terminal keeps them in
- * two 0600 files. Values go in by structured clone, so whatever SecureDm hands over (an identity
- * file today; an Identity of non-extractable CryptoKeys, which survives cloning, once SecureDm
- * can take one back) is kept as it is. Each save is one transaction: it lands whole or not at all.
+ * two 0600 files. Values go in by structured clone, so the Identity is kept as it is, its private
+ * keys non-extractable CryptoKeys that no script can read out. Each save is one transaction: it
+ * lands whole or not at all.
  */
 
 import type { IdentityStore } from "../client/secure-dm.ts";
@@ -24,6 +24,7 @@ export function deviceStore(user: number, origin = location.origin): DeviceStore
   const slot = (what: string) => `${what}:${host}:${user}`;
   return {
     identities: {
+      keeps: "keys",
       load: () => read(slot("identity")),
       save: (file) => write(slot("identity"), file),
     },

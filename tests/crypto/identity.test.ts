@@ -3,6 +3,7 @@ import { verifyBundle } from "../../src/crypto/bundle.ts";
 import { CryptoError } from "../../src/crypto/crypto-error.ts";
 import { open, seal } from "../../src/crypto/envelope.ts";
 import {
+  checkIdentity,
   createIdentity,
   exportIdentity,
   type Identity,
@@ -99,5 +100,23 @@ describe("identity", () => {
       const err = await createIdentity(options).catch((e: unknown) => e);
       expect((err as CryptoError).code).toBe("INVALID_ID");
     }
+  });
+
+  it("should accept an identity kept as non-extractable keys, and refuse one whose keys do not belong together", async () => {
+    const me = await createIdentity({ user: "7" });
+    const kept = await checkIdentity(structuredClone(me));
+    expect(kept.ok).toBe(true);
+    if (kept.ok) expect(kept.identity.bundle).toEqual(me.bundle);
+    const other = await createIdentity({ user: "7", device: me.device });
+    const mixed = await checkIdentity({
+      ...me,
+      agreement: { ...me.agreement, privateKey: other.agreement.privateKey },
+    });
+    expect(mixed).toEqual({ ok: false, reason: "bad-key" });
+    expect(await checkIdentity({ user: "7", device: me.device })).toEqual({
+      ok: false,
+      reason: "malformed",
+    });
+    expect(await checkIdentity("not an identity")).toEqual({ ok: false, reason: "malformed" });
   });
 });

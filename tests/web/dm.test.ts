@@ -162,6 +162,31 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
       .click();
     await eventually(async () => expect(await shownMessages(alice.page)).toEqual(expected));
     await alice.page.screenshot({ path: join(shotDir(), "dm-alice.png") });
+
+    // The private keys sit in IndexedDB as CryptoKeys no script can export.
+    const keys = await alice.page.evaluate(
+      () =>
+        new Promise<unknown>((resolve, reject) => {
+          const req = indexedDB.open("parley-e2ee");
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const all = req.result.transaction("device").objectStore("device").getAll();
+            all.onerror = () => reject(all.error);
+            all.onsuccess = () => {
+              const identity = (
+                all.result as { agreement?: CryptoKeyPair; signing?: CryptoKeyPair }[]
+              ).find((v) => v?.agreement?.privateKey instanceof CryptoKey);
+              resolve(
+                identity && {
+                  agreement: identity.agreement?.privateKey.extractable,
+                  signing: identity.signing?.privateKey.extractable,
+                },
+              );
+            };
+          };
+        }),
+    );
+    expect(keys).toEqual({ agreement: false, signing: false });
     expect(alice.errors).toEqual([]);
   });
 
