@@ -16,6 +16,7 @@ import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
 import { Conversation } from "./conversation.ts";
 import { DmDialog } from "./dm-dialog.ts";
+import { shareDmFile } from "./dm-file.ts";
 import { h } from "./dom.ts";
 import { fileDropTarget } from "./file-drop.ts";
 import { shareFile } from "./file-share.ts";
@@ -30,7 +31,6 @@ import { Sidebar } from "./sidebar.ts";
 import { type Theme, themeToggle } from "./theme.ts";
 
 const HISTORY_PAGE = 50;
-const DM_FILES_NOTE = "Files in private messages cannot be shared from this browser client yet.";
 
 export interface ChatScreenOptions {
   server: string;
@@ -199,7 +199,7 @@ export class ChatScreen {
       this.composer.root,
     );
     fileDropTarget(main, {
-      accepts: () => this.currentConversation()?.isDm === false,
+      accepts: () => this.takesFiles(this.currentConversation()),
       dropped: (files) => this.shareFiles(files),
     });
     const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
@@ -305,7 +305,7 @@ export class ChatScreen {
     this.list.show(c, this.me);
     if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
     this.composer.target(c.label, c.isDm ? this.dms.off : undefined);
-    this.composer.allowFiles(!c.isDm, DM_FILES_NOTE);
+    this.composer.allowFiles(this.takesFiles(c), this.dms.off);
     this.renderTyping();
     this.toggleSidebar(false);
     this.markRead();
@@ -368,20 +368,37 @@ export class ChatScreen {
     else this.conn.send(c.id, text, { cid });
   }
 
-  /** Uploads and shares files in the room on screen, one after another, in the order given. */
+  /** Whether files can be shared in `c`: any room, and a DM while encryption works here. */
+  private takesFiles(c: Conversation | undefined): boolean {
+    return c !== undefined && !(c.isDm && this.dms.off);
+  }
+
+  /**
+   * Uploads and shares files in the conversation on screen, one after another, in the order
+   * given; in a DM encrypted first and shared by a sealed descriptor, like a text DM.
+   */
   private shareFiles(files: File[]): void {
     const c = this.currentConversation();
-    if (!c || c.isDm) return;
+    if (!c || !this.takesFiles(c)) return;
     this.list.scrollToBottom();
+    const changed = (room: number) => {
+      if (this.current === room) this.list.renderPending();
+    };
     void (async () => {
       for (const file of files) {
-        await shareFile(c, file, {
-          transfer: this.transfer,
-          send: (room, cid, id) => this.conn.send(room, "", { cid, file: id }),
-          changed: (room) => {
-            if (this.current === room) this.list.renderPending();
-          },
-        });
+        if (c.isDm) {
+          await shareDmFile(c, file, {
+            transfer: this.transfer,
+            send: (room, text, cid) => this.dms.send(room, text, cid),
+            changed,
+          });
+        } else {
+          await shareFile(c, file, {
+            transfer: this.transfer,
+            send: (room, cid, id) => this.conn.send(room, "", { cid, file: id }),
+            changed,
+          });
+        }
       }
     })();
   }
@@ -511,7 +528,10 @@ export class ChatScreen {
   private async startDms(): Promise<void> {
     const off = await this.dms.start();
     const c = this.currentConversation();
-    if (off && c?.isDm) this.composer.target(c.label, off);
+    if (off && c?.isDm) {
+      this.composer.target(c.label, off);
+      this.composer.allowFiles(false, off);
+    }
   }
 
   /** The safety-number button and the key-change alert of the DM on screen (hidden elsewhere). */

@@ -1,10 +1,11 @@
 /**
- * Files shared in public rooms, as a message shows them: the four raster image types inline, any
+ * Files shared in rooms and DMs, as a message shows them: the four raster image types inline, any
  * other file as a card with its name, size and a download button. Downloads need the bearer
  * header, so bytes are fetched and shown through object URLs; image URLs are cached (a room
  * shown again does not fetch again) and revoked when evicted or when the session closes.
  */
 import { type FileTransfer, formatBytes, TransferError } from "../client/file-transfer.ts";
+import type { FileAttachment } from "../crypto/index.ts";
 import type { MessageFile } from "../protocol/index.ts";
 import { INLINE_IMAGE_TYPES } from "../protocol/rules.ts";
 import { h } from "./dom.ts";
@@ -14,8 +15,14 @@ const IMAGE_CACHE_MAX = 200;
 /** A download's object URL outlives the click by this long, so the browser can start it. */
 const DOWNLOAD_URL_MS = 60_000;
 
-/** What a card or preview needs to know about a file; `id` is absent while it uploads. */
-export type FileFacts = Omit<MessageFile, "id"> & { id?: string };
+/**
+ * What a card or preview needs to know about a file; `id` is absent while it uploads. A DM's
+ * file carries its `attachment` (key included): its bytes are decrypted and checked here.
+ */
+export type FileFacts = Omit<MessageFile, "id"> & { id?: string; attachment?: FileAttachment };
+
+/** Shown instead of a DM file that does not decrypt or is not the file its sender described. */
+export const FILE_ALTERED = "⚠ file altered";
 
 export class FileViews {
   private readonly images = new Map<string, Promise<string>>();
@@ -46,7 +53,7 @@ export class FileViews {
       img,
       h("figcaption", {}, `${file.name} · ${formatBytes(file.size)}`),
     );
-    this.imageUrl(id, file.type).then(
+    this.imageUrl(file, id).then(
       (url) => {
         img.src = url;
         figure.classList.remove("loading");
@@ -59,7 +66,14 @@ export class FileViews {
     return figure;
   }
 
-  private imageUrl(id: string, type: string): Promise<string> {
+  /** The file's plaintext: a DM file decrypted and checked against its SHA-256. */
+  private bytesOf(file: FileFacts, id: string): Promise<Uint8Array<ArrayBuffer>> {
+    if (file.attachment)
+      return this.transfer.fetchShared({ kind: "dm", attachment: file.attachment });
+    return this.transfer.download(id);
+  }
+
+  private imageUrl(file: FileFacts, id: string): Promise<string> {
     const cached = this.images.get(id);
     if (cached) {
       // Most recently used last, so eviction takes the oldest.
@@ -67,9 +81,9 @@ export class FileViews {
       this.images.set(id, cached);
       return cached;
     }
-    const url = this.transfer
-      .download(id)
-      .then((bytes) => URL.createObjectURL(new Blob([bytes], { type })));
+    const url = this.bytesOf(file, id).then((bytes) =>
+      URL.createObjectURL(new Blob([bytes], { type: file.type })),
+    );
     url.catch(() => this.images.delete(id));
     this.images.set(id, url);
     while (this.images.size > IMAGE_CACHE_MAX) {
@@ -101,24 +115,24 @@ export class FileViews {
         { type: "button", class: "file-download", "aria-label": `Download ${file.name}` },
         "Download",
       );
-      button.addEventListener("click", () => void this.download(id, file.name, button, status));
+      button.addEventListener("click", () => void this.download(file, id, button, status));
       card.append(button);
     }
     return card;
   }
 
   private async download(
+    file: FileFacts,
     id: string,
-    name: string,
     button: HTMLButtonElement,
     status: HTMLElement,
   ): Promise<void> {
     button.disabled = true;
     status.textContent = "Downloading…";
     try {
-      const bytes = await this.transfer.download(id);
+      const bytes = await this.bytesOf(file, id);
       const url = URL.createObjectURL(new Blob([bytes]));
-      const a = h("a", { href: url, download: name, hidden: true });
+      const a = h("a", { href: url, download: file.name, hidden: true });
       document.body.append(a);
       a.click();
       a.remove();
@@ -137,6 +151,8 @@ export class FileViews {
 }
 
 function failure(err: unknown): string {
+  if (err instanceof TransferError && (err.code === "TAMPERED" || err.code === "DIGEST_MISMATCH"))
+    return `${FILE_ALTERED}: ${err.message} (${err.code})`;
   if (err instanceof TransferError) return `${err.message} (${err.code})`;
   return err instanceof Error ? err.message : String(err);
 }

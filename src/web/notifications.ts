@@ -39,7 +39,11 @@ export function noticeFor(m: Message, o: NotifyContext): Notice | undefined {
   if (!o.enabled || !o.hidden || !o.live || m.from.id === o.me.id) return undefined;
   if (o.lastShown !== undefined && o.now - o.lastShown < QUIET_MS) return undefined;
   const tag = `parley-room-${m.room}`;
-  if (o.isDm) return { title: m.from.name, body: "sent you a private message", tag };
+  if (o.isDm) {
+    // A DM file's `file` comes from its sealed descriptor: say so, and nothing of the file.
+    const body = m.file ? "shared a file with you" : "sent you a private message";
+    return { title: m.from.name, body, tag };
+  }
   if (!mentions(m.body, o.me.name)) return undefined;
   const body = m.body.length > BODY_MAX ? `${m.body.slice(0, BODY_MAX - 1)}…` : m.body;
   return { title: `${m.from.name} in ${o.label}`, body, tag };

@@ -1,7 +1,8 @@
 /**
  * End-to-end encrypted DMs for the browser: the same SecureDm as the terminal client, with the
  * device's keys and key book in IndexedDB. Turns what SecureDm opens into plain messages for
- * the views (text in `body`, the envelope dropped) or a sealed kind that is never shown as text.
+ * the views (text in `body`, a shared file in `file`, the envelope dropped) or a sealed kind
+ * that is never shown as text.
  */
 import type { Connection } from "../client/connection.ts";
 import {
@@ -13,6 +14,7 @@ import {
 } from "../client/secure-dm.ts";
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
+import { dmFileOf } from "./dm-file.ts";
 
 /** A DM that cannot be shown as text, and why. */
 export type SealedKind = "tampered" | "not-addressed" | "unknown-sender";
@@ -126,6 +128,11 @@ export class PrivateMessages {
 
 function shownAs(m: Message, content: DmContent): { message: Message; sealed?: SealedKind } {
   const { envelope: _sealed, ...rest } = m;
-  if (content.kind === "text") return { message: { ...rest, body: content.text } };
+  if (content.kind === "text") {
+    // A shared file: shown from its attachment, never its text (the descriptor holds the key).
+    const file = dmFileOf(content.text);
+    if (file) return { message: { ...rest, body: "", file } };
+    return { message: { ...rest, body: content.text } };
+  }
   return { message: { ...rest, body: "" }, sealed: content.kind };
 }

@@ -1,0 +1,62 @@
+/**
+ * Files in end-to-end encrypted DMs, as the terminal client shares them (docs/protocol.md 4.6):
+ * encrypted here with a fresh key, only the ciphertext uploaded, and shared by sealing the
+ * attachment descriptor as the DM's text. A received descriptor becomes the message's `file`
+ * (with its attachment, for decrypting) and is never shown as text: it holds the key.
+ */
+import type { FileTransfer } from "../client/file-transfer.ts";
+import { type FileAttachment, parseAttachment } from "../crypto/index.ts";
+import type { MessageFile } from "../protocol/index.ts";
+import { newClientId } from "./client-id.ts";
+import type { Conversation, Pending } from "./conversation.ts";
+import { uploadError } from "./file-share.ts";
+
+/** A DM's shared file: what its card shows, and the attachment that decrypts it. */
+export type DmFile = MessageFile & { attachment: FileAttachment };
+
+/** The file a DM's opened text shares, or undefined when it is ordinary text. */
+export function dmFileOf(text: string): DmFile | undefined {
+  const a = parseAttachment(text);
+  if (!a) return undefined;
+  return { id: a.id, name: a.name, size: a.size, type: a.type, attachment: a };
+}
+
+export interface DmFileShareHooks {
+  transfer: FileTransfer;
+  /** Seals and sends the descriptor under `cid` (PrivateMessages.send: held on key changes). */
+  send(room: number, text: string, cid: string): void;
+  /** The conversation's pending messages changed: redraw them if it is on screen. */
+  changed(room: number): void;
+}
+
+/**
+ * Encrypts `file`, uploads the ciphertext to the DM and shares it; failures are shown on its
+ * pending message. The pending message shows the file's card, never the descriptor.
+ */
+export async function shareDmFile(
+  c: Conversation,
+  file: File,
+  hooks: DmFileShareHooks,
+): Promise<void> {
+  const type = file.type || "application/octet-stream";
+  const p: Pending = {
+    cid: newClientId(),
+    body: "",
+    ts: Date.now(),
+    state: "uploading",
+    file: { name: file.name, size: file.size, type },
+  };
+  c.pending.push(p);
+  hooks.changed(c.id);
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const shared = await hooks.transfer.uploadForDm(c.id, bytes, { name: file.name, type });
+    p.state = "pending";
+    hooks.changed(c.id);
+    hooks.send(c.id, shared.text, p.cid);
+  } catch (err) {
+    p.state = "failed";
+    p.error = uploadError(file, err);
+    hooks.changed(c.id);
+  }
+}

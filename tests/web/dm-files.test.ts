@@ -1,0 +1,300 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { Connection } from "../../src/client/connection.ts";
+import { deviceFiles } from "../../src/client/device-files.ts";
+import { FileTransfer } from "../../src/client/file-transfer.ts";
+import { type DmContent, SecureDm } from "../../src/client/secure-dm.ts";
+import { attachmentText, parseAttachment } from "../../src/crypto/index.ts";
+import type { Message } from "../../src/protocol/index.ts";
+import { dmFileOf } from "../../src/web/dm-file.ts";
+import { noticeFor } from "../../src/web/notifications.ts";
+import { type Account, register, unique } from "../support/client.ts";
+import { type ChildServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import {
+  chromiumGate,
+  eventually,
+  launchBrowser,
+  openPage,
+  registerInPage,
+  shotDir,
+  spawnWebServer,
+} from "./browser.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const gate = chromiumGate();
+
+/** A 2×2 PNG: a real image the browser must decode. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z8DAAMIM/4EAAB/uBfsL2WiLAAAAAElFTkSuQmCC",
+  "base64",
+);
+
+/** Bytes no text encoding would keep intact, with a marker to look for in stored files. */
+function secretBytes(n: number, marker: string): Buffer {
+  const out = Buffer.alloc(n);
+  let x = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = i < 256 ? i : x & 0xff;
+  }
+  out.write(marker, 300, "utf8");
+  return out;
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** The terminal client's code: a connection, SecureDm, its files and its FileTransfer. */
+interface Terminal {
+  conn: Connection;
+  dm: SecureDm;
+  transfer: FileTransfer;
+  got: { from: string; room: number; content: DmContent }[];
+  texts(): string[];
+}
+
+describe("a DM file's notification", () => {
+  it("says the sender shared a file, and nothing of the descriptor", () => {
+    const text = attachmentText({
+      id: "A".repeat(22),
+      name: "secret plans.pdf",
+      type: "application/pdf",
+      size: 1234,
+      sha256: "a".repeat(64),
+      key: "k".repeat(43),
+      iv: "i".repeat(16),
+    });
+    const file = dmFileOf(text);
+    expect(file?.name).toBe("secret plans.pdf");
+    const bob = { id: 2, name: "bob" };
+    const m: Message = { room: 7, seq: 3, ts: 0, from: bob, cid: "c", body: "", file };
+    const notice = noticeFor(m, {
+      me: { id: 1, name: "alice" },
+      live: true,
+      isDm: true,
+      label: "bob",
+      hidden: true,
+      enabled: true,
+      now: 100_000,
+      lastShown: undefined,
+    });
+    expect(notice).toEqual({ title: "bob", body: "shared a file with you", tag: "parley-room-7" });
+    expect(dmFileOf("an ordinary message")).toBeUndefined();
+  });
+});
+
+describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", () => {
+  let browser: Browser;
+  let server: ChildServer;
+  const dir = tempDir("parley-web-dm-files-");
+  const contexts: BrowserContext[] = [];
+  const cleanups: (() => void)[] = [];
+  let homes = 0;
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, "dm-files.db"));
+  });
+
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) c();
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+  });
+
+  async function page(): Promise<{ page: Page; errors: string[] }> {
+    const c = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      acceptDownloads: true,
+    });
+    contexts.push(c);
+    return openPage(c, server.url);
+  }
+
+  async function terminal(account: Account): Promise<Terminal> {
+    const conn = new Connection({ server: server.url, token: account.token });
+    const files = deviceFiles(join(dir.path, `home${++homes}`), server.url, account.user.id);
+    const dm = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+    const transfer = new FileTransfer({ server: () => conn.server, token: account.token });
+    const t: Terminal = {
+      conn,
+      dm,
+      transfer,
+      got: [],
+      texts: () => t.got.flatMap((g) => (g.content.kind === "text" ? [g.content.text] : [])),
+    };
+    dm.on("message", (m: Message, content) =>
+      t.got.push({ from: m.from.name, room: m.room, content }),
+    );
+    conn.start();
+    expect(await dm.start()).toEqual({ ok: true });
+    cleanups.push(() => {
+      dm.close();
+      conn.close();
+    });
+    return t;
+  }
+
+  async function browserUserWritingTo(p: Page, name: string, peer: string): Promise<number> {
+    await registerInPage(p, name);
+    await p.getByRole("button", { name: "Message someone" }).click();
+    await p.getByLabel("Username").fill(peer);
+    await p.getByRole("button", { name: "Open", exact: true }).click();
+    await p.getByRole("heading", { name: peer, exact: true }).waitFor();
+    await p.getByText("end-to-end encrypted").first().waitFor();
+    const room = await p.locator(".conversation[aria-current=page]").getAttribute("data-room");
+    return Number(room);
+  }
+
+  it("shares a file from the browser in a DM: the terminal decrypts the same bytes and the server stores only ciphertext", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    const room = await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
+
+    const marker = "PLAINTEXT-MARKER-d7c1";
+    const bytes = secretBytes(50_000, marker);
+    const attach = alice.page.getByRole("button", { name: "Share a file" });
+    expect(await attach.isDisabled()).toBe(false);
+    await alice.page.locator(".file-input").setInputFiles({
+      name: "plans 2027.bin",
+      mimeType: "application/octet-stream",
+      buffer: bytes,
+    });
+
+    // bob's terminal code receives a descriptor, downloads, decrypts and checks the file.
+    await eventually(async () => expect(bob.texts().length).toBe(1));
+    const attachment = parseAttachment(bob.texts()[0] ?? "");
+    if (!attachment) throw new Error("bob did not receive an attachment descriptor");
+    expect(attachment.name).toBe("plans 2027.bin");
+    expect(attachment.size).toBe(bytes.length);
+    expect(bob.got[0]?.room).toBe(room);
+    const got = await bob.transfer.fetchShared({ kind: "dm", attachment });
+    expect(Buffer.from(got).equals(bytes)).toBe(true);
+
+    // alice sees her own file as a card once stored, never the descriptor.
+    const card = alice.page.locator(".items:not(.pending-items) .msg .file-card", {
+      hasText: "plans 2027.bin",
+    });
+    await card.waitFor();
+    await eventually(async () =>
+      expect(await alice.page.locator(".pending-items .msg").count()).toBe(0),
+    );
+    const shown = (await alice.page.locator(".messages").textContent()) ?? "";
+    expect(shown).not.toContain("parley.file");
+    expect(shown).not.toContain(attachment.key);
+
+    // What the server stored: 16 bytes more than the file, and not the file.
+    const stored = filesUnder(join(dir.path, "files"));
+    expect(stored.length).toBeGreaterThan(0);
+    const sizes = stored.map((f) => readFileSync(f).length);
+    expect(sizes).toContain(bytes.length + 16);
+    for (const f of stored) {
+      const raw = readFileSync(f);
+      expect(raw.includes(Buffer.from(marker))).toBe(false);
+      expect(raw.includes(bytes.subarray(0, 4096))).toBe(false);
+    }
+    expect(alice.errors).toEqual([]);
+  });
+
+  it("shares files dropped onto a DM", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
+    const dropped = await alice.page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["dropped in a DM\n"], "note.txt", { type: "text/plain" }));
+      return dt;
+    });
+    const chat = alice.page.getByRole("main", { name: "Conversation" });
+    await chat.dispatchEvent("dragenter", { dataTransfer: dropped });
+    await chat.dispatchEvent("drop", { dataTransfer: dropped });
+    await eventually(async () => expect(bob.texts().length).toBe(1));
+    const attachment = parseAttachment(bob.texts()[0] ?? "");
+    if (!attachment) throw new Error("bob did not receive an attachment descriptor");
+    expect(attachment).toMatchObject({ name: "note.txt", type: "text/plain" });
+    const got = await bob.transfer.fetchShared({ kind: "dm", attachment });
+    expect(new TextDecoder().decode(got)).toBe("dropped in a DM\n");
+    expect(alice.errors).toEqual([]);
+  });
+
+  it("shows a terminal's DM file as a card and an inline image, downloads the original bytes, and shows an altered file as such", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    const room = await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
+
+    const bytes = secretBytes(30_000, "from-the-terminal");
+    const doc = await bob.transfer.uploadForDm(room, new Uint8Array(bytes), {
+      name: "terminal report.bin",
+      type: "application/octet-stream",
+    });
+    bob.dm.send(room, doc.text);
+    const image = await bob.transfer.uploadForDm(room, new Uint8Array(PNG), {
+      name: "dot.png",
+      type: "image/png",
+    });
+    bob.dm.send(room, image.text);
+    // A descriptor whose digest is not the file's: decrypts, but is not what was described.
+    const altered = await bob.transfer.uploadForDm(room, new Uint8Array(bytes), {
+      name: "altered.bin",
+      type: "application/octet-stream",
+    });
+    const { t: _t, v: _v, ...described } = altered.attachment;
+    bob.dm.send(room, attachmentText({ ...described, sha256: "0".repeat(64) }));
+
+    const card = alice.page.locator(".items .msg .file-card", { hasText: "terminal report.bin" });
+    await card.waitFor();
+    expect(await card.locator(".file-size").textContent()).toBe("29.3 KB");
+    const img = alice.page.locator(".items .msg .file-preview img.file-image");
+    await eventually(async () => {
+      const shown = await img.evaluate((el: HTMLImageElement) => ({
+        src: el.src,
+        width: el.naturalWidth,
+      }));
+      expect(shown.src.startsWith("blob:")).toBe(true);
+      expect(shown.width).toBe(2);
+    });
+    const text = (await alice.page.locator(".messages").textContent()) ?? "";
+    expect(text).not.toContain("parley.file");
+    expect(text).not.toContain(doc.attachment.key);
+
+    const [download] = await Promise.all([
+      alice.page.waitForEvent("download"),
+      card.getByRole("button", { name: "Download terminal report.bin" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("terminal report.bin");
+    expect(readFileSync(await download.path()).equals(bytes)).toBe(true);
+
+    // The altered one: a warning with the code, and no download starts.
+    const bad = alice.page.locator(".items .msg .file-card", { hasText: "altered.bin" });
+    let downloads = 0;
+    alice.page.on("download", () => downloads++);
+    await bad.getByRole("button", { name: "Download altered.bin" }).click();
+    await eventually(async () =>
+      expect(await bad.locator(".file-status").textContent()).toContain(
+        "⚠ file altered: The file decrypted, but it is not the file the sender described",
+      ),
+    );
+    expect(downloads).toBe(0);
+    await alice.page.screenshot({ path: join(shotDir(), "dm-files-alice.png") });
+    expect(alice.errors).toEqual([]);
+  });
+});
