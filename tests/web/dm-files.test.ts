@@ -19,6 +19,7 @@ import {
   launchBrowser,
   openPage,
   registerInPage,
+  sendInPage,
   shotDir,
   spawnWebServer,
 } from "./browser.ts";
@@ -232,6 +233,42 @@ describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", (
     expect(attachment).toMatchObject({ name: "note.txt", type: "text/plain" });
     const got = await bob.transfer.fetchShared({ kind: "dm", attachment });
     expect(new TextDecoder().decode(got)).toBe("dropped in a DM\n");
+    expect(alice.errors).toEqual([]);
+  });
+
+  it("holds a DM file sent to a changed key, shown as waiting, until the new keys are accepted", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
+    await sendInPage(alice.page, "before the change");
+    await eventually(async () => expect(bob.texts()).toEqual(["before the change"]));
+
+    // bob installs the client again: a new device, so alice's next DM waits for her acceptance.
+    const bob2 = await terminal(bobAccount);
+    const alert = alice.page.getByRole("alert").filter({ hasText: "encryption keys changed" });
+    await alert.waitFor();
+    await alice.page.locator(".file-input").setInputFiles({
+      name: "held.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("waited for the keys\n"),
+    });
+    const held = alice.page.locator(".pending-items .msg", { hasText: "held.txt" });
+    await held.locator(".status.held").waitFor();
+    expect(await held.locator(".file-card").count()).toBe(1);
+    expect(bob.texts()).toEqual(["before the change"]);
+
+    await alert.getByRole("button", { name: "Accept new keys" }).click();
+    for (const t of [bob, bob2]) {
+      await eventually(async () => expect(t.texts().some((x) => parseAttachment(x))).toBe(true));
+      const attachment = parseAttachment(t.texts().find((x) => parseAttachment(x)) ?? "");
+      if (!attachment) throw new Error("no attachment descriptor");
+      const got = await t.transfer.fetchShared({ kind: "dm", attachment });
+      expect(new TextDecoder().decode(got)).toBe("waited for the keys\n");
+    }
+    await eventually(async () =>
+      expect(await alice.page.locator(".pending-items .msg").count()).toBe(0),
+    );
     expect(alice.errors).toEqual([]);
   });
 
