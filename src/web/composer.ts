@@ -1,6 +1,7 @@
 /**
  * The message box: Enter sends, Shift+Enter makes a new line; typing is reported (the caller
- * throttles it). In a DM, which this client cannot encrypt yet, it is replaced by a note.
+ * throttles it). Where this browser cannot send (a DM with encryption unavailable), it is
+ * replaced by a note saying why.
  */
 import { h } from "./dom.ts";
 
