@@ -7,9 +7,8 @@
 import type { FileTransfer } from "../client/file-transfer.ts";
 import { type FileAttachment, parseAttachment } from "../crypto/index.ts";
 import type { MessageFile } from "../protocol/index.ts";
-import { newClientId } from "./client-id.ts";
-import type { Conversation, Pending } from "./conversation.ts";
-import { uploadError } from "./file-share.ts";
+import type { Conversation } from "./conversation.ts";
+import { shareWithPending } from "./file-share.ts";
 
 /** A DM's shared file: what its card shows, and the attachment that decrypts it. */
 export type DmFile = MessageFile & { attachment: FileAttachment };
@@ -33,30 +32,10 @@ export interface DmFileShareHooks {
  * Encrypts `file`, uploads the ciphertext to the DM and shares it; failures are shown on its
  * pending message. The pending message shows the file's card, never the descriptor.
  */
-export async function shareDmFile(
-  c: Conversation,
-  file: File,
-  hooks: DmFileShareHooks,
-): Promise<void> {
-  const type = file.type || "application/octet-stream";
-  const p: Pending = {
-    cid: newClientId(),
-    body: "",
-    ts: Date.now(),
-    state: "uploading",
-    file: { name: file.name, size: file.size, type },
-  };
-  c.pending.push(p);
-  hooks.changed(c.id);
-  try {
+export function shareDmFile(c: Conversation, file: File, hooks: DmFileShareHooks): Promise<void> {
+  return shareWithPending(c, file, hooks.changed, async (type) => {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const shared = await hooks.transfer.uploadForDm(c.id, bytes, { name: file.name, type });
-    p.state = "pending";
-    hooks.changed(c.id);
-    hooks.send(c.id, shared.text, p.cid);
-  } catch (err) {
-    p.state = "failed";
-    p.error = uploadError(file, err);
-    hooks.changed(c.id);
-  }
+    return (cid) => hooks.send(c.id, shared.text, cid);
+  });
 }

@@ -17,7 +17,24 @@ export interface FileShareHooks {
 }
 
 /** Uploads `file` to the room and shares it; failures are shown on its pending message. */
-export async function shareFile(c: Conversation, file: File, hooks: FileShareHooks): Promise<void> {
+export function shareFile(c: Conversation, file: File, hooks: FileShareHooks): Promise<void> {
+  return shareWithPending(c, file, hooks.changed, async (type) => {
+    const uploaded = await hooks.transfer.upload(c.id, file, { name: file.name, type });
+    return (cid) => hooks.send(c.id, cid, uploaded.id);
+  });
+}
+
+/**
+ * The life of a shared file on screen, for rooms and DMs alike: a pending "Uploading…" message
+ * at once, then `upload`, which returns the send to make under the message's cid once the
+ * bytes are stored; a failure stays on the pending message with its reason.
+ */
+export async function shareWithPending(
+  c: Conversation,
+  file: File,
+  changed: (room: number) => void,
+  upload: (type: string) => Promise<(cid: string) => void>,
+): Promise<void> {
   const type = file.type || "application/octet-stream";
   const p: Pending = {
     cid: newClientId(),
@@ -27,16 +44,16 @@ export async function shareFile(c: Conversation, file: File, hooks: FileShareHoo
     file: { name: file.name, size: file.size, type },
   };
   c.pending.push(p);
-  hooks.changed(c.id);
+  changed(c.id);
   try {
-    const uploaded = await hooks.transfer.upload(c.id, file, { name: file.name, type });
+    const share = await upload(type);
     p.state = "pending";
-    hooks.changed(c.id);
-    hooks.send(c.id, p.cid, uploaded.id);
+    changed(c.id);
+    share(p.cid);
   } catch (err) {
     p.state = "failed";
     p.error = uploadError(file, err);
-    hooks.changed(c.id);
+    changed(c.id);
   }
 }
 
