@@ -2,10 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { Connection } from "../../src/client/connection.ts";
-import { deviceFiles } from "../../src/client/device-files.ts";
-import { FileTransfer } from "../../src/client/file-transfer.ts";
-import { type DmContent, SecureDm } from "../../src/client/secure-dm.ts";
 import { attachmentText, parseAttachment } from "../../src/crypto/index.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { dmFileOf } from "../../src/web/dm-file.ts";
@@ -18,11 +14,11 @@ import {
   eventually,
   launchBrowser,
   openPage,
-  registerInPage,
   sendInPage,
   shotDir,
   spawnWebServer,
 } from "./browser.ts";
+import { browserUserWritingTo, type Terminal, terminalPeer } from "./dm-peer.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -53,15 +49,6 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name));
-}
-
-/** The terminal client's code: a connection, SecureDm, its files and its FileTransfer. */
-interface Terminal {
-  conn: Connection;
-  dm: SecureDm;
-  transfer: FileTransfer;
-  got: { from: string; room: number; content: DmContent }[];
-  texts(): string[];
 }
 
 describe("a DM file's notification", () => {
@@ -128,39 +115,9 @@ describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", (
     return openPage(c, server.url);
   }
 
-  async function terminal(account: Account): Promise<Terminal> {
-    const conn = new Connection({ server: server.url, token: account.token });
-    const files = deviceFiles(join(dir.path, `home${++homes}`), server.url, account.user.id);
-    const dm = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
-    const transfer = new FileTransfer({ server: () => conn.server, token: account.token });
-    const t: Terminal = {
-      conn,
-      dm,
-      transfer,
-      got: [],
-      texts: () => t.got.flatMap((g) => (g.content.kind === "text" ? [g.content.text] : [])),
-    };
-    dm.on("message", (m: Message, content) =>
-      t.got.push({ from: m.from.name, room: m.room, content }),
-    );
-    conn.start();
-    expect(await dm.start()).toEqual({ ok: true });
-    cleanups.push(() => {
-      dm.close();
-      conn.close();
-    });
-    return t;
-  }
-
-  async function browserUserWritingTo(p: Page, name: string, peer: string): Promise<number> {
-    await registerInPage(p, name);
-    await p.getByRole("button", { name: "Message someone" }).click();
-    await p.getByLabel("Username").fill(peer);
-    await p.getByRole("button", { name: "Open", exact: true }).click();
-    await p.getByRole("heading", { name: peer, exact: true }).waitFor();
-    await p.getByText("end-to-end encrypted").first().waitFor();
-    const room = await p.locator(".conversation[aria-current=page]").getAttribute("data-room");
-    return Number(room);
+  function terminal(account: Account): Promise<Terminal> {
+    const home = join(dir.path, `home${++homes}`);
+    return terminalPeer({ server: server.url, home, account, cleanups });
   }
 
   it("shares a file from the browser in a DM: the terminal decrypts the same bytes and the server stores only ciphertext", async () => {

@@ -2,9 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { Connection } from "../../src/client/connection.ts";
-import { deviceFiles } from "../../src/client/device-files.ts";
-import { type DmContent, SecureDm } from "../../src/client/secure-dm.ts";
 import {
   type Envelope,
   importIdentity,
@@ -21,25 +18,16 @@ import {
   eventually,
   launchBrowser,
   openPage,
-  registerInPage,
   sendInPage,
   shotDir,
   shownMessages,
   spawnWebServer,
 } from "./browser.ts";
+import { browserUserWritingTo, type Terminal, terminalPeer } from "./dm-peer.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const gate = chromiumGate();
-
-/** The terminal client's code: a connection, SecureDm and its 0600 files in a temp dir. */
-interface Terminal {
-  conn: Connection;
-  dm: SecureDm;
-  identityPath: string;
-  got: { from: string; room: number; content: DmContent }[];
-  texts(): string[];
-}
 
 describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
   let browser: Browser;
@@ -72,39 +60,9 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
     return openPage(c, server.url);
   }
 
-  /** A terminal installation of `account` with a config directory of its own. */
-  async function terminal(account: Account): Promise<Terminal> {
-    const conn = new Connection({ server: server.url, token: account.token });
-    const files = deviceFiles(join(dir.path, `home${++homes}`), server.url, account.user.id);
-    const dm = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
-    const t: Terminal = {
-      conn,
-      dm,
-      identityPath: files.identityPath,
-      got: [],
-      texts: () => t.got.flatMap((g) => (g.content.kind === "text" ? [g.content.text] : [])),
-    };
-    dm.on("message", (m: Message, content) =>
-      t.got.push({ from: m.from.name, room: m.room, content }),
-    );
-    conn.start();
-    expect(await dm.start()).toEqual({ ok: true });
-    cleanups.push(() => {
-      dm.close();
-      conn.close();
-    });
-    return t;
-  }
-
-  /** Registers in the page and opens the DM with `peer` through "Message someone". */
-  async function browserUserWritingTo(p: Page, name: string, peer: string): Promise<number> {
-    await registerInPage(p, name);
-    await p.getByRole("button", { name: "Message someone" }).click();
-    await p.getByLabel("Username").fill(peer);
-    await p.getByRole("button", { name: "Open", exact: true }).click();
-    await p.getByRole("heading", { name: peer, exact: true }).waitFor();
-    const room = await p.locator(".conversation[aria-current=page]").getAttribute("data-room");
-    return Number(room);
+  function terminal(account: Account): Promise<Terminal> {
+    const home = join(dir.path, `home${++homes}`);
+    return terminalPeer({ server: server.url, home, account, cleanups });
   }
 
   async function stored(token: string, room: number): Promise<Message[]> {
