@@ -36,6 +36,7 @@ try {
   process.exit(1);
 }
 console.log(`Parley listening on ${server.url}`);
+if (server.metricsUrl) console.log(`Metrics at ${server.metricsUrl}`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

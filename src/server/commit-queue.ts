@@ -6,6 +6,7 @@
 import type { AppendRequest, AppendResult, Store } from "../../db/store.ts";
 import type { Logger } from "./log.ts";
 import { errorFields } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 
 export type Committed = (result: AppendResult | "failed") => void;
 
@@ -21,6 +22,7 @@ export interface CommitQueueOptions {
   maxBatch?: number;
   /** Most sends waiting for a commit; past it submit() refuses. @default 50000 */
   maxPending?: number;
+  metrics?: Metrics | undefined;
 }
 
 export class CommitQueue {
@@ -55,11 +57,15 @@ export class CommitQueue {
         this.pending.length <= this.maxBatch ? this.pending : this.pending.slice(0, this.maxBatch);
       this.pending = batch === this.pending ? [] : this.pending.slice(this.maxBatch);
       let results: AppendResult[] | undefined;
+      const started = performance.now();
       try {
         results = await this.opts.store.append(batch.map((p) => p.request));
       } catch (err) {
+        this.opts.metrics?.storeErrors.inc();
         this.opts.log.error("commit.failed", { messages: batch.length, ...errorFields(err) });
       }
+      this.opts.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
+      this.opts.metrics?.commitBatch.observe(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i] as Pending;
         try {

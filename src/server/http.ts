@@ -11,6 +11,7 @@ import type { Chat } from "./chat.ts";
 import { type Files, fileView } from "./files.ts";
 import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
 
 export interface HttpEnv {
@@ -29,6 +30,7 @@ export interface HttpOptions {
   maxBodyBytes: number;
   /** File sharing; without it the file routes answer NOT_FOUND. */
   files?: Files | undefined;
+  metrics?: Metrics | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
@@ -79,6 +81,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     if (!(err instanceof ParleyError))
       o.log.error("http.failed", { path: c.req.path, ...errorFields(err) });
     const body = toErrorBody(err);
+    o.metrics?.errors.inc({ code: body.code });
     const status = err instanceof ParleyError ? err.status : 500;
     if (body.retryAfter !== undefined) c.header("Retry-After", String(body.retryAfter));
     return c.json(body, status as 400);

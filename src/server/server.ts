@@ -31,6 +31,8 @@ import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
 import { createLogger, errorFields, type Logger } from "./log.ts";
+import { Metrics, meteredBus } from "./metrics.ts";
+import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
 import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
@@ -53,6 +55,9 @@ export interface RunningServer {
   url: string;
   port: number;
   store: Store;
+  metrics: Metrics;
+  /** Where GET /metrics is served, when --metrics-port is set. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -76,11 +81,19 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger(config.logLevel);
   const store = deps.store ?? (await openStore(config));
-  const bus =
+  // Reads presence, created below, only when scraped.
+  const metrics = new Metrics({
+    connections: () => presence.connections,
+    usersOnline: () => presence.usersOnline,
+  });
+  const bus = meteredBus(
     deps.bus ??
-    (config.redisUrl
-      ? new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, node: hostname(), log })
-      : new LocalBus());
+      (config.redisUrl
+        ? new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, node: hostname(), log })
+        : new LocalBus()),
+    metrics,
+    () => performance.now(),
+  );
   // Announcements go through the chat, created below; presence changes only after sockets open.
   let announce: (user: UserRef, status: UserStatus, rooms: readonly number[]) => void = () => {};
   const shared = config.redisUrl
@@ -114,11 +127,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const hub = new Hub(
     presence,
     { perUser: config.maxConnectionsPerUser, perAddress: config.maxConnectionsPerAddress },
-    { store, log },
+    { store, log, metrics },
   );
   const origins = createOriginPolicy(config.allowedOrigins);
   const tls = config.tlsCert !== "";
-  const queue = new CommitQueue({ store, log });
+  const queue = new CommitQueue({ store, log, metrics });
   const auth = new Auth({
     store,
     log,
@@ -126,11 +139,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     sessionDays: config.sessionDays,
     loginBurst: config.loginBurst,
     signupBurst: config.signupBurst,
+    passwordCost: config.passwordCost,
+    metrics,
   });
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now);
   const devices = new Devices(store, now);
   const typing = new TypingThrottle();
-  const chat = new Chat({ store, bus, hub, queue, contacts, log, now });
+  const chat = new Chat({ store, bus, hub, queue, contacts, log, now, metrics });
   announce = (user, status, rooms) => {
     for (const room of rooms) chat.publishEphemeral(room, { type: "presence", room, user, status });
   };
@@ -150,6 +165,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     origins,
     hsts: tls,
     maxBodyBytes: config.maxBodyBytes,
+    metrics,
   });
   const websocket = createWebSocketHandler({
     config,
@@ -162,6 +178,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     log,
     now,
     version: VERSION,
+    metrics,
   });
   let nextConnection = 1;
 
@@ -177,6 +194,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     const claim = hub.reserve(userId, address);
     if (claim !== "ok") {
       log.warn("ws.refused", { user: userId, address, cap: claim });
+      metrics.rateLimited.inc({ reason: "connections" });
       return jsonError(new ParleyError("TOO_MANY_CONNECTIONS"));
     }
     try {
@@ -234,6 +252,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   hub.bind(server);
   await bus.start(hub.deliver, {
     reconnected: () => {
+      metrics.busReconnects.inc();
       log.warn("bus.reconnected");
       hub.resync().catch((err) => log.error("bus.resync_failed", errorFields(err)));
     },
@@ -245,6 +264,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     auth.sweep().catch((err) => log.error("sweep.failed", errorFields(err)));
   }, SWEEP_MS);
   sweep.unref();
+  metrics.start();
+  const metricsListener: MetricsListener | undefined =
+    config.metricsPort >= 0 ? serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   log.info("listening", {
@@ -252,6 +274,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     store: config.databaseUrl ? "postgres" : config.db,
     bus: config.redisUrl ? "redis" : "local",
     version: VERSION,
+    ...(metricsListener ? { metrics: metricsListener.url } : {}),
   });
 
   let stopping: Promise<void> | undefined;
@@ -259,9 +282,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     url,
     port: server.port as number,
     store,
+    metrics,
+    metricsUrl: metricsListener?.url,
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
+        metrics.stop();
         // Commit what was accepted first, so those senders still get their acks.
         await queue.close();
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
@@ -269,6 +295,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         await server.stop(true);
         await bus.close();
         await store.close();
+        await metricsListener?.stop();
         log.info("stopped");
       })();
       return stopping;
