@@ -288,8 +288,14 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       stopping ??= (async () => {
         clearInterval(sweep);
         metrics.stop();
-        // Commit what was accepted first, so those senders still get their acks.
+        log.info("stopping");
+        // Stop accepting: no new connection or upgrade from here on; open sockets stay up.
+        // (Not awaited: it settles only once every connection has closed, below.)
+        void server.stop(false);
+        // Commit what was accepted, so those senders still get their acks; later sends get BUSY
+        // and are retried by their clients, with the same cid, after the reconnect.
         await queue.close();
+        // 1001 "going away": clients reconnect (to another node, or to this one restarted).
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
         await shared?.close();
         await server.stop(true);
