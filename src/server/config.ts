@@ -350,6 +350,7 @@ export function helpText(): string {
   );
   return [
     "Usage: parley-server [options]",
+    "       parley-server backup --to FILE | restore --from FILE [options] (see backup --help)",
     "",
     "Options (each also read from its environment variable):",
     ...rows,
