@@ -40,6 +40,8 @@ export interface Session {
   user: UserRef;
   tokenHash: string;
   expiresAt: number;
+  /** Set for a bot's API token: the only rooms it may use (bot-scope.ts). */
+  scope?: ReadonlySet<number>;
 }
 
 export interface Issued {
@@ -91,6 +93,8 @@ export interface AuthOptions {
   /** @default "default" */
   passwordCost?: PasswordCost;
   metrics?: Metrics | undefined;
+  /** Resolves bot API tokens (`pb_…`, see bots.ts); without it they authenticate nothing. */
+  botSession?: ((token: string) => Promise<Session | undefined>) | undefined;
 }
 
 export class Auth {
@@ -175,6 +179,11 @@ export class Auth {
   /** The session behind a bearer token, or undefined. Never throws for a bad token. */
   async authenticate(token: string | undefined | null): Promise<Session | undefined> {
     if (!token || token.length > 256) return undefined;
+    // A session token may start with "pb_" too (it is random base64url): fall through.
+    if (token.startsWith("pb_")) {
+      const bot = await this.opts.botSession?.(token);
+      if (bot) return bot;
+    }
     const tokenHash = hashToken(token);
     const found = await this.opts.store.findSession(tokenHash, this.opts.now());
     return found ? { user: found.user, tokenHash, expiresAt: found.expiresAt } : undefined;

@@ -18,6 +18,7 @@ import {
   type ServerFrame,
   toErrorBody,
 } from "../protocol/index.ts";
+import { frameDenial, inScope } from "./bot-scope.ts";
 import type { Chat, SendOutcome } from "./chat.ts";
 import type { Config } from "./config.ts";
 import type { Contacts } from "./contacts.ts";
@@ -88,7 +89,9 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       send(ws, { type: "pong", ref: f.id });
     },
     async rooms(ws, f) {
-      send(ws, { type: "rooms", ref: f.id, rooms: await chat.listRooms(ws.data.session.user) });
+      const rooms = await chat.listRooms(ws.data.session.user);
+      const visible = rooms.filter((r) => inScope(ws.data.session, r.id));
+      send(ws, { type: "rooms", ref: f.id, rooms: visible });
     },
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic);
@@ -279,6 +282,8 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
         return strike(ws, "rate_limited");
       }
       const frame = decoded.frame;
+      const denied = frameDenial(ws.data.session, frame);
+      if (denied) return fail(ws, denied, frame.id);
       const handler = commands[frame.type] as Handler<typeof frame.type>;
       let pending: Promise<void> | void;
       try {

@@ -7,6 +7,9 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { HISTORY_PAGE_MAX, ParleyError, TOPIC_MAX_CHARS, toErrorBody } from "../protocol/index.ts";
 import type { Auth, Session } from "./auth.ts";
+import { botRoutes, webhookRoutes } from "./bot-routes.ts";
+import { inScope, routeDenial } from "./bot-scope.ts";
+import type { Bots } from "./bots.ts";
 import type { Chat } from "./chat.ts";
 import { type Files, fileView } from "./files.ts";
 import type { Hub } from "./hub.ts";
@@ -31,6 +34,8 @@ export interface HttpOptions {
   /** File sharing; without it the file routes answer NOT_FOUND. */
   files?: Files | undefined;
   metrics?: Metrics | undefined;
+  /** Bots and webhooks; without it their routes answer NOT_FOUND. */
+  bots?: Bots | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
@@ -127,10 +132,14 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.json(await auth.login(username, password, c.env.ip));
   });
 
+  if (o.bots) app.route("/", webhookRoutes(o.bots));
+
   // Everything below needs a session.
   app.use("/api/*", async (c, next) => {
     const session = await auth.authenticate(bearer(c.req.header("authorization")));
     if (!session) throw new ParleyError("UNAUTHENTICATED");
+    const denied = routeDenial(session, c.req.method, c.req.path);
+    if (denied) throw denied;
     c.set("session", session);
     await next();
   });
@@ -147,9 +156,11 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.json({ user: session.user, expiresAt: session.expiresAt });
   });
 
-  app.get("/api/rooms", async (c) =>
-    c.json({ rooms: await chat.listRooms(c.get("session").user) }),
-  );
+  app.get("/api/rooms", async (c) => {
+    const session = c.get("session");
+    const rooms = await chat.listRooms(session.user);
+    return c.json({ rooms: rooms.filter((r) => inScope(session, r.id)) });
+  });
 
   app.post("/api/rooms", async (c) => {
     const { name, topic } = await jsonBody(c, newRoom);
@@ -193,6 +204,8 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
 
     app.get("/api/files/:id", (c) => files.download(c.get("session").user, c.req.param("id")));
   }
+
+  if (o.bots) app.route("/", botRoutes(o.bots));
 
   return app;
 }

@@ -21,6 +21,7 @@ import {
 } from "../protocol/index.ts";
 import index from "../web/index.html";
 import { Auth } from "./auth.ts";
+import { Bots } from "./bots.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
 import { type Config, filesDirOf } from "./config.ts";
@@ -141,11 +142,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     signupBurst: config.signupBurst,
     passwordCost: config.passwordCost,
     metrics,
+    botSession: (token) => bots.authenticate(token),
   });
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now);
   const devices = new Devices(store, now);
   const typing = new TypingThrottle();
   const chat = new Chat({ store, bus, hub, queue, contacts, log, now, metrics });
+  const bots = new Bots({ store, chat, hub, log, now, passwordCost: config.passwordCost, metrics });
   announce = (user, status, rooms) => {
     for (const room of rooms) chat.publishEphemeral(room, { type: "presence", room, user, status });
   };
@@ -166,6 +169,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     hsts: tls,
     maxBodyBytes: config.maxBodyBytes,
     metrics,
+    bots,
   });
   const websocket = createWebSocketHandler({
     config,
@@ -261,6 +265,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const sweep = setInterval(() => {
     hub.closeExpired(now());
     typing.prune(now());
+    bots.sweep();
     auth.sweep().catch((err) => log.error("sweep.failed", errorFields(err)));
   }, SWEEP_MS);
   sweep.unref();
