@@ -5,7 +5,7 @@
  */
 import type { AppendRequest, AppendResult, Store } from "../../db/store.ts";
 import type { Logger } from "./log.ts";
-import { errorFields } from "./log.ts";
+import { errorFields, logContext } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
 export type Committed = (result: AppendResult | "failed") => void;
@@ -45,7 +45,8 @@ export class CommitQueue {
     if (this.state === "idle") {
       this.state = "scheduled";
       // setImmediate, not a microtask: every frame already read in this loop turn joins the batch.
-      setImmediate(() => this.flush());
+      // Outside the submitter's log context: a batch belongs to no one connection.
+      logContext.exit(() => setImmediate(() => this.flush()));
     }
     return true;
   }

@@ -31,13 +31,14 @@ import { Devices } from "./devices.ts";
 import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
-import { createLogger, errorFields, type Logger } from "./log.ts";
+import { createLogger, errorFields, type Logger, logContext } from "./log.ts";
 import { Metrics, meteredBus } from "./metrics.ts";
 import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
 import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { loggablePath, requestIds } from "./request-id.ts";
 import { TypingThrottle } from "./typing.ts";
 
 export const VERSION: string = pkg.version;
@@ -185,6 +186,32 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics,
   });
   let nextConnection = 1;
+  const requestId = requestIds();
+
+  /** Every line logged while answering carries the request id; one access line at the end. */
+  function answer(req: Request, server: Bun.Server<ConnectionData>) {
+    const started = performance.now();
+    const id = requestId(req);
+    return logContext.run({ req: id }, async () => {
+      const url = new URL(req.url);
+      const res =
+        url.pathname === "/ws"
+          ? await upgrade(req, server, url)
+          : await app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" });
+      log.info("http.request", {
+        method: req.method,
+        path: loggablePath(url.pathname),
+        status: res ? res.status : 101,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+      try {
+        res?.headers.set("X-Request-Id", id);
+      } catch {
+        // An immutable response (none today): it goes without the header, never fails.
+      }
+      return res;
+    });
+  }
 
   async function upgrade(req: Request, server: Bun.Server<ConnectionData>, url: URL) {
     if (!origins.allows(req.headers.get("origin"), req.headers.get("host"))) {
@@ -238,11 +265,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     // Bun itself cuts an HTTP request whose headers never finish after about 12 s (measured;
     // the idleTimeout option does not shorten that), which bounds slow and half-open upgrades.
     ...(tls ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
-    async fetch(req, server) {
-      const url = new URL(req.url);
-      if (url.pathname === "/ws") return upgrade(req, server, url);
-      return app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" });
-    },
+    fetch: answer,
     error(err) {
       log.error("http.unhandled", errorFields(err));
       return jsonError(new ParleyError("INTERNAL"));
