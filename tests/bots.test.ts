@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import type { Message, ServerFrame } from "../src/protocol/index.ts";
+import type { Message, ServerFrame, ServerFrameOf } from "../src/protocol/index.ts";
 import {
   type Account,
   api,
@@ -131,6 +131,30 @@ describe("bot accounts", () => {
       owner.token,
     );
     expect(none.body.code).toBe("INVALID");
+    // A DM is never given to a bot, and a refused request joined the bot to nothing.
+    await register(server.url, `dmpeer${owner.user.id}`);
+    const ws = await connect(server.wsUrl, owner.token);
+    const dm = await ws.request<ServerFrameOf<"dm">>({
+      type: "dm",
+      user: `dmpeer${owner.user.id}`,
+    });
+    await ws.close();
+    const withDm = await api<{ code: string }>(
+      server.url,
+      "POST",
+      `/api/bots/${bot.id}/tokens`,
+      { rooms: [room, dm.room.id] },
+      owner.token,
+    );
+    expect(withDm.body.code).toBe("ROOM_NOT_FOUND");
+    const members = await api<{ members: { id: number }[] }>(
+      server.url,
+      "GET",
+      `/api/rooms/${room}/members`,
+      undefined,
+      owner.token,
+    );
+    expect(members.body.members.map((m) => m.id)).toEqual([owner.user.id]);
   });
 });
 

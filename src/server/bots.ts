@@ -32,6 +32,8 @@ export const BOT_TOKEN_ROOMS_MAX = 100;
 /** Most bots per owner, and live tokens per bot: each is a row someone could pile up. */
 export const BOTS_PER_OWNER_MAX = 25;
 export const TOKENS_PER_BOT_MAX = 50;
+/** Revoked tokens keep their rows (the owner's record): bounded too. */
+export const TOKEN_ROWS_PER_BOT_MAX = 1000;
 /** Webhook posts per token: a burst of 30, then one a second. */
 const WEBHOOK_BURST = 30;
 const WEBHOOK_RATE = 1;
@@ -135,12 +137,20 @@ export class Bots {
     rooms: number[],
   ): Promise<IssuedToken> {
     const bot = await this.managed(user, botId);
-    const live = (await this.o.store.botTokens(botId)).filter((t) => t.revokedAt === undefined);
-    if (live.length >= TOKENS_PER_BOT_MAX) {
-      throw new ParleyError("INVALID", `At most ${TOKENS_PER_BOT_MAX} live tokens per bot.`);
+    const all = await this.o.store.botTokens(botId);
+    const live = all.filter((t) => t.revokedAt === undefined);
+    if (live.length >= TOKENS_PER_BOT_MAX || all.length >= TOKEN_ROWS_PER_BOT_MAX) {
+      throw new ParleyError(
+        "INVALID",
+        `At most ${TOKENS_PER_BOT_MAX} live tokens per bot, ${TOKEN_ROWS_PER_BOT_MAX} ever.`,
+      );
     }
-    // Only public rooms the owner is in: a bot never reaches further than its owner.
-    for (const room of rooms) await this.o.chat.requireMember(user, room);
+    // Only public rooms the owner is in, all checked before the bot joins any: a bot never
+    // reaches further than its owner, and a refused request changes nothing.
+    for (const room of rooms) {
+      await this.o.chat.findRoom({ room });
+      await this.o.chat.requireMember(user, room);
+    }
     for (const room of rooms) await this.o.chat.join(bot, { room });
     const token = newToken(kind === "api" ? API_TOKEN_PREFIX : WEBHOOK_TOKEN_PREFIX);
     const id = await this.o.store.createBotToken({
