@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Connection } from "../src/client/connection.ts";
 import { CLOSE, type Message, type ServerFrame } from "../src/protocol/index.ts";
 import { api, connect, createRoom, register, type TestSocket, unique } from "./support/client.ts";
-import { type ChildServer, spawnServer, tempDir } from "./support/server.ts";
+import { type ChildServer, spawnServer, startTestServer, tempDir } from "./support/server.ts";
 import { waitFor } from "./support/services.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
@@ -119,5 +119,18 @@ describe("SIGTERM", () => {
     for (const cid of sent) expect(cids).toContain(cid);
     expect(delivered.size).toBe(sent.length);
     expect(messages.map((m) => m.seq)).toEqual(messages.map((_, i) => i + 1));
+  });
+
+  it("stops accepting new connections as soon as it begins stopping", async () => {
+    const server = await startTestServer();
+    const alice = await register(server.url);
+    const open = await connect(server.wsUrl, alice.token);
+    const stopping = server.stop();
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await expect(connect(server.wsUrl, alice.token)).rejects.toThrow();
+    // The socket that was open is told to go away, and so reconnects elsewhere.
+    expect((await open.closed).code).toBe(CLOSE.GOING_AWAY);
+    await stopping;
+    await server.close();
   });
 });
