@@ -24,7 +24,7 @@ import type { Config } from "./config.ts";
 import type { Contacts } from "./contacts.ts";
 import type { Devices } from "./devices.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
-import { errorFields, type Logger, logContext } from "./log.ts";
+import { errorFields, type Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
 import type { TypingThrottle } from "./typing.ts";
@@ -268,7 +268,30 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
 
     message(ws, data) {
-      logContext.run({ conn: ws.data.id }, receive, ws, data);
+      const decoded = decodeClientFrame(data, config.maxFrameBytes);
+      if (!decoded.ok) {
+        sendError(ws, decoded.error, decoded.ref, o.metrics);
+        return strike(ws, "invalid_frame");
+      }
+      const now = o.now();
+      if (!ws.data.frames.take(now)) {
+        const retryAfter = ws.data.frames.retryAfter(now);
+        o.metrics?.rateLimited.inc({ reason: "frames" });
+        const limited = new ParleyError("RATE_LIMITED", undefined, { retryAfter });
+        sendError(ws, limited, decoded.frame.id, o.metrics);
+        return strike(ws, "rate_limited");
+      }
+      const frame = decoded.frame;
+      const denied = frameDenial(ws.data.session, frame);
+      if (denied) return fail(ws, denied, frame.id);
+      const handler = commands[frame.type] as Handler<typeof frame.type>;
+      let pending: Promise<void> | void;
+      try {
+        pending = handler(ws, frame as never);
+      } catch (err) {
+        return fail(ws, err, frame.id);
+      }
+      if (pending) pending.catch((err) => fail(ws, err, frame.id));
     },
 
     drain(ws) {
@@ -280,34 +303,6 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       log.info("ws.close", { conn: ws.data.id, user: ws.data.session.user.id, code });
     },
   };
-
-  /** One frame from a client; every line it logs carries the connection id. */
-  function receive(ws: Socket, data: string | Buffer) {
-    const decoded = decodeClientFrame(data, config.maxFrameBytes);
-    if (!decoded.ok) {
-      sendError(ws, decoded.error, decoded.ref, o.metrics);
-      return strike(ws, "invalid_frame");
-    }
-    const now = o.now();
-    if (!ws.data.frames.take(now)) {
-      const retryAfter = ws.data.frames.retryAfter(now);
-      o.metrics?.rateLimited.inc({ reason: "frames" });
-      const limited = new ParleyError("RATE_LIMITED", undefined, { retryAfter });
-      sendError(ws, limited, decoded.frame.id, o.metrics);
-      return strike(ws, "rate_limited");
-    }
-    const frame = decoded.frame;
-    const denied = frameDenial(ws.data.session, frame);
-    if (denied) return fail(ws, denied, frame.id);
-    const handler = commands[frame.type] as Handler<typeof frame.type>;
-    let pending: Promise<void> | void;
-    try {
-      pending = handler(ws, frame as never);
-    } catch (err) {
-      return fail(ws, err, frame.id);
-    }
-    if (pending) pending.catch((err) => fail(ws, err, frame.id));
-  }
 
   function fail(ws: Socket, err: unknown, ref: string | undefined): void {
     if (!(err instanceof ParleyError))

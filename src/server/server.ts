@@ -172,7 +172,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics,
     bots,
   });
-  const websocket = createWebSocketHandler({
+  const handler = createWebSocketHandler({
     config,
     store,
     chat,
@@ -185,6 +185,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     version: VERSION,
     metrics,
   });
+  // Every line logged while handling a client's frame carries its connection id.
+  const receive = handler.message as NonNullable<typeof handler.message>;
+  const websocket: typeof handler = {
+    ...handler,
+    message: (ws, data) => logContext.run({ conn: ws.data.id }, () => receive(ws, data)),
+  };
   let nextConnection = 1;
   const requestId = requestIds();
 
