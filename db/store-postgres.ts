@@ -18,9 +18,12 @@ import type { Migration } from "./migrations.ts";
 import type {
   AppendRequest,
   AppendResult,
+  BotRecord,
+  BotTokenRecord,
   DmRecord,
   FileRecord,
   MembershipRecord,
+  NewBotToken,
   RoomRecord,
   SessionRecord,
   Store,
@@ -28,6 +31,7 @@ import type {
 } from "./store.ts";
 import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
+import { PostgresBots } from "./store-postgres-bots.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
 import {
@@ -49,6 +53,7 @@ export interface PostgresStoreOptions extends PostgresPoolOptions {
 
 export class PostgresStore implements Store {
   private readonly pool: PostgresPool;
+  private readonly bots: PostgresBots;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -64,6 +69,7 @@ export class PostgresStore implements Store {
 
   private constructor(options: PostgresStoreOptions) {
     this.pool = new PostgresPool(options);
+    this.bots = new PostgresBots((work) => this.run(work));
   }
 
   /** The current pool, for tests and tools; it changes after a deadline. */
@@ -461,6 +467,34 @@ export class PostgresStore implements Store {
         WHERE m.room_id = ${roomId} AND m.seq < ${before} ORDER BY m.seq DESC LIMIT ${limit}`,
     );
     return (rows as MessageRow[]).map(toMessage).reverse();
+  }
+
+  createBot(ownerId: number, name: string, passwordHash: string, now: number) {
+    return this.bots.createBot(ownerId, name, passwordHash, now);
+  }
+
+  botsOf(ownerId: number): Promise<BotRecord[]> {
+    return this.bots.botsOf(ownerId);
+  }
+
+  findBot(botId: number): Promise<BotRecord | undefined> {
+    return this.bots.findBot(botId);
+  }
+
+  createBotToken(token: NewBotToken): Promise<number> {
+    return this.bots.createBotToken(token);
+  }
+
+  findBotToken(tokenHash: string): Promise<BotTokenRecord | undefined> {
+    return this.bots.findBotToken(tokenHash);
+  }
+
+  botTokens(botId: number): Promise<BotTokenRecord[]> {
+    return this.bots.botTokens(botId);
+  }
+
+  revokeBotToken(botId: number, tokenId: number, now: number) {
+    return this.bots.revokeBotToken(botId, tokenId, now);
   }
 
   async close() {

@@ -15,8 +15,11 @@ import { type Migration, sqliteMigrations } from "./migrations.ts";
 import {
   type AppendRequest,
   type AppendResult,
+  type BotRecord,
+  type BotTokenRecord,
   type DmRecord,
   type FileRecord,
+  type NewBotToken,
   type RoomRecord,
   type SessionRecord,
   type Store,
@@ -24,6 +27,7 @@ import {
   type UserRecord,
 } from "./store.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
+import { SqliteBots } from "./store-sqlite-bots.ts";
 import { prepare, type Queries, toFile, toMessage } from "./store-sqlite-queries.ts";
 
 export function openSqlite(path: string): Database {
@@ -61,12 +65,14 @@ export class SqliteStore implements Store {
    * (latency p99 9.9-12.0 ms against 6.1-7.8 ms inline; docs/performance.md).
    */
   private readonly appendBatch: Appender;
+  private readonly bots: SqliteBots;
 
   constructor(path: string) {
     this.db = openSqlite(path);
     migrate(this.db);
     this.q = prepare(this.db);
     this.appendBatch = createAppender(this.db);
+    this.bots = new SqliteBots(this.db);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {
@@ -288,6 +294,34 @@ export class SqliteStore implements Store {
    */
   async setReadOnly(on: boolean): Promise<void> {
     this.db.run(`PRAGMA query_only = ${on ? "ON" : "OFF"}`);
+  }
+
+  async createBot(ownerId: number, name: string, passwordHash: string, now: number) {
+    return this.bots.createBot(ownerId, name, passwordHash, now);
+  }
+
+  async botsOf(ownerId: number): Promise<BotRecord[]> {
+    return this.bots.botsOf(ownerId);
+  }
+
+  async findBot(botId: number): Promise<BotRecord | undefined> {
+    return this.bots.findBot(botId);
+  }
+
+  async createBotToken(token: NewBotToken): Promise<number> {
+    return this.bots.createBotToken(token);
+  }
+
+  async findBotToken(tokenHash: string): Promise<BotTokenRecord | undefined> {
+    return this.bots.findBotToken(tokenHash);
+  }
+
+  async botTokens(botId: number): Promise<BotTokenRecord[]> {
+    return this.bots.botTokens(botId);
+  }
+
+  async revokeBotToken(botId: number, tokenId: number, now: number) {
+    return this.bots.revokeBotToken(botId, tokenId, now);
   }
 
   async close() {

@@ -50,6 +50,12 @@ export const ERRORS = {
     message: "The server cannot store that right now; it was not saved.",
   },
   BUSY: { status: 503, message: "The server is busy. Try again shortly." },
+  OUT_OF_SCOPE: {
+    status: 403,
+    message: "This bot token may not do that, or not in that room.",
+  },
+  BOT_NOT_FOUND: { status: 404, message: "You have no bot with that id." },
+  TOKEN_NOT_FOUND: { status: 404, message: "That bot has no live token with that id." },
   INTERNAL: { status: 500, message: "Internal server error." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

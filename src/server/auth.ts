@@ -13,10 +13,21 @@ import {
   type UserRef,
 } from "../protocol/index.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
 
-/** OWASP's minimum for argon2id: 19 MiB, 2 passes. About 40 ms here, off the event loop. */
-const ARGON2 = { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 } as const;
+/**
+ * How expensive new password hashes are. "default" is OWASP's minimum for argon2id: 19 MiB,
+ * 2 passes, about 40 ms here, off the event loop. "minimal" (64 KiB, 1 pass, well under 1 ms)
+ * is for test suites and throwaway demos: it is far weaker against an offline guesser. Verifying
+ * reads the cost from the stored hash, so either setting verifies hashes made with the other.
+ */
+export type PasswordCost = "default" | "minimal";
+export const PASSWORD_COSTS: readonly PasswordCost[] = ["default", "minimal"];
+const ARGON2 = {
+  default: { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 },
+  minimal: { algorithm: "argon2id", memoryCost: 64, timeCost: 1 },
+} as const;
 /**
  * Hashes running at once; each holds 19 MiB and a core. One core is left to the event loop, or
  * a login burst starves chat traffic (the bench measured ping p99 going 6.6 → 35 ms with 4 on 2
@@ -29,6 +40,8 @@ export interface Session {
   user: UserRef;
   tokenHash: string;
   expiresAt: number;
+  /** Set for a bot's API token: the only rooms it may use (bot-scope.ts). */
+  scope?: ReadonlySet<number>;
 }
 
 export interface Issued {
@@ -37,9 +50,9 @@ export interface Issued {
   expiresAt: number;
 }
 
-/** argon2id at the server's cost; off the event loop. Also used by db:seed. */
-export function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, ARGON2);
+/** argon2id at the given cost (the server's default unless told); off the event loop. Also used by db:seed. */
+export function hashPassword(password: string, cost: PasswordCost = "default"): Promise<string> {
+  return Bun.password.hash(password, ARGON2[cost]);
 }
 
 export function hashToken(token: string): string {
@@ -77,6 +90,11 @@ export interface AuthOptions {
   sessionDays: number;
   loginBurst: number;
   signupBurst: number;
+  /** @default "default" */
+  passwordCost?: PasswordCost;
+  metrics?: Metrics | undefined;
+  /** Resolves bot API tokens (`pb_…`, see bots.ts); without it they authenticate nothing. */
+  botSession?: ((token: string) => Promise<Session | undefined>) | undefined;
 }
 
 export class Auth {
@@ -93,7 +111,7 @@ export class Auth {
   constructor(private readonly opts: AuthOptions) {
     this.addressLogins = new KeyedLimiter(opts.loginBurst, opts.loginBurst / 60);
     this.addressSignups = new KeyedLimiter(opts.signupBurst, 1 / 60);
-    this.decoyHash = hashPassword(newToken());
+    this.decoyHash = hashPassword(newToken(), opts.passwordCost);
   }
 
   async register(name: string, password: string, address: string): Promise<Issued> {
@@ -101,14 +119,16 @@ export class Auth {
     if (!USERNAME_PATTERN.test(name)) throw new ParleyError("INVALID_USERNAME");
     checkPassword(password);
     if (!this.addressSignups.take(address, now)) {
+      this.opts.metrics?.rateLimited.inc({ reason: "signup" });
       throw new ParleyError("THROTTLED", "Too many registrations from this address.", {
         retryAfter: this.addressSignups.retryAfter(address, now),
       });
     }
-    const hash = await this.gate.run(() => hashPassword(password));
+    const hash = await this.gate.run(() => hashPassword(password, this.opts.passwordCost));
     const created = await this.opts.store.createUser(name, hash, this.opts.now());
     if (created === "taken") throw new ParleyError("USERNAME_TAKEN");
     this.opts.log.info("user.registered", { user: created.id, name: created.name });
+    this.opts.metrics?.registrations.inc();
     return this.issue({ id: created.id, name: created.name });
   }
 
@@ -122,6 +142,8 @@ export class Auth {
         this.accountFailures.retryAfter(account, now),
       );
       this.opts.log.warn("login.throttled", { address });
+      this.opts.metrics?.logins.inc({ result: "throttled" });
+      this.opts.metrics?.rateLimited.inc({ reason: "login" });
       throw new ParleyError("THROTTLED", undefined, { retryAfter: Math.max(1, retryAfter) });
     }
     const user =
@@ -138,9 +160,11 @@ export class Auth {
     if (!user || !ok) {
       this.accountFailures.take(account, this.opts.now());
       this.opts.log.info("login.failed", { address });
+      this.opts.metrics?.logins.inc({ result: "failed" });
       throw new ParleyError("INVALID_CREDENTIALS");
     }
     this.opts.log.info("login.ok", { user: user.id });
+    this.opts.metrics?.logins.inc({ result: "ok" });
     return this.issue({ id: user.id, name: user.name });
   }
 
@@ -155,6 +179,11 @@ export class Auth {
   /** The session behind a bearer token, or undefined. Never throws for a bad token. */
   async authenticate(token: string | undefined | null): Promise<Session | undefined> {
     if (!token || token.length > 256) return undefined;
+    // A session token may start with "pb_" too (it is random base64url): fall through.
+    if (token.startsWith("pb_")) {
+      const bot = await this.opts.botSession?.(token);
+      if (bot) return bot;
+    }
     const tokenHash = hashToken(token);
     const found = await this.opts.store.findSession(tokenHash, this.opts.now());
     return found ? { user: found.user, tokenHash, expiresAt: found.expiresAt } : undefined;

@@ -26,6 +26,7 @@ import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 
 export type RoomRef = { room: number } | { name: string };
 
@@ -62,6 +63,7 @@ export interface ChatOptions {
   contacts: Contacts;
   log: Logger;
   now: () => number;
+  metrics?: Metrics | undefined;
 }
 
 /** Rooms never change kind, so a room's kind is looked up once. Bounded: DMs are many. */
@@ -319,6 +321,7 @@ export class Chat {
       if (!result.ok) return done({ ok: false, error: new ParleyError(result.code) });
       done(result);
       if (result.duplicate) return;
+      this.o.metrics?.messagesAccepted.inc();
       const m = result.message;
       this.o.bus.publish({ room: m.room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
       this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });

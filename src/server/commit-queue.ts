@@ -5,7 +5,8 @@
  */
 import type { AppendRequest, AppendResult, Store } from "../../db/store.ts";
 import type { Logger } from "./log.ts";
-import { errorFields } from "./log.ts";
+import { errorFields, logContext } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 
 export type Committed = (result: AppendResult | "failed") => void;
 
@@ -21,6 +22,7 @@ export interface CommitQueueOptions {
   maxBatch?: number;
   /** Most sends waiting for a commit; past it submit() refuses. @default 50000 */
   maxPending?: number;
+  metrics?: Metrics | undefined;
 }
 
 export class CommitQueue {
@@ -43,7 +45,8 @@ export class CommitQueue {
     if (this.state === "idle") {
       this.state = "scheduled";
       // setImmediate, not a microtask: every frame already read in this loop turn joins the batch.
-      setImmediate(() => this.flush());
+      // Outside the submitter's log context: a batch belongs to no one connection.
+      logContext.exit(() => setImmediate(() => this.flush()));
     }
     return true;
   }
@@ -55,11 +58,15 @@ export class CommitQueue {
         this.pending.length <= this.maxBatch ? this.pending : this.pending.slice(0, this.maxBatch);
       this.pending = batch === this.pending ? [] : this.pending.slice(this.maxBatch);
       let results: AppendResult[] | undefined;
+      const started = performance.now();
       try {
         results = await this.opts.store.append(batch.map((p) => p.request));
       } catch (err) {
+        this.opts.metrics?.storeErrors.inc();
         this.opts.log.error("commit.failed", { messages: batch.length, ...errorFields(err) });
       }
+      this.opts.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
+      this.opts.metrics?.commitBatch.observe(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i] as Pending;
         try {

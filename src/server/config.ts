@@ -3,6 +3,7 @@
  * and check. Only server.ts calls parseConfig; everything else receives a typed Config.
  */
 import { dirname, join } from "node:path";
+import { PASSWORD_COSTS, type PasswordCost } from "./auth.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 export interface Config {
@@ -58,9 +59,13 @@ export interface Config {
   presenceTtl: number;
   /** Seconds a user whose last connection closed still shows online (reconnects say nothing). @default 5 */
   presenceGrace: number;
+  /** Port of the Prometheus /metrics listener on `host`; -1 turns it off. @default -1 */
+  metricsPort: number;
+  /** Cost of new password hashes; "minimal" is for tests and demos only. @default "default" */
+  passwordCost: PasswordCost;
 }
 
-type Kind = "port" | "int" | "string" | "level";
+type Kind = "port" | "int" | "string" | "level" | "optional-port" | "password-cost";
 
 interface Option {
   key: keyof Config;
@@ -98,6 +103,8 @@ export const DEFAULTS: Config = {
   redisPrefix: "parley",
   presenceTtl: 15,
   presenceGrace: 5,
+  metricsPort: -1,
+  passwordCost: "default",
 };
 
 export const OPTIONS: readonly Option[] = [
@@ -286,6 +293,20 @@ export const OPTIONS: readonly Option[] = [
     min: 0,
     help: "seconds a user whose last connection closed still shows online",
   },
+  {
+    key: "metricsPort",
+    flag: "--metrics-port",
+    env: "PARLEY_METRICS_PORT",
+    kind: "optional-port",
+    help: "serve Prometheus metrics at GET /metrics on this port of --host (0 picks one; off unless set)",
+  },
+  {
+    key: "passwordCost",
+    flag: "--password-cost",
+    env: "PARLEY_PASSWORD_COST",
+    kind: "password-cost",
+    help: "argon2id cost of new password hashes: default, or minimal (tests and demos only: weak)",
+  },
 ];
 
 export type ParsedConfig =
@@ -303,11 +324,16 @@ function convert(option: Option, raw: string): { value: unknown } | { error: str
       return (LOG_LEVELS as readonly string[]).includes(raw)
         ? { value: raw }
         : { error: `${where} must be one of ${LOG_LEVELS.join(", ")}, not "${raw}"` };
+    case "password-cost":
+      return (PASSWORD_COSTS as readonly string[]).includes(raw)
+        ? { value: raw }
+        : { error: `${where} must be one of ${PASSWORD_COSTS.join(", ")}, not "${raw}"` };
+    case "optional-port":
     case "port":
     case "int": {
       if (!/^\d+$/.test(raw)) return { error: `${where} must be a whole number, not "${raw}"` };
       const n = Number(raw);
-      if (option.kind === "port" && n > 65535) return { error: `${where} must be 0 to 65535` };
+      if (option.kind !== "int" && n > 65535) return { error: `${where} must be 0 to 65535` };
       if (option.min !== undefined && n < option.min) {
         return { error: `${where} must be at least ${option.min}` };
       }
@@ -320,10 +346,11 @@ function convert(option: Option, raw: string): { value: unknown } | { error: str
 export function helpText(): string {
   const rows = OPTIONS.map(
     (o) =>
-      `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key]}]`,
+      `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key] === -1 ? "off" : DEFAULTS[o.key]}]`,
   );
   return [
     "Usage: parley-server [options]",
+    "       parley-server backup --to FILE | restore --from FILE [options] (see backup --help)",
     "",
     "Options (each also read from its environment variable):",
     ...rows,

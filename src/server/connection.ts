@@ -18,12 +18,14 @@ import {
   type ServerFrame,
   toErrorBody,
 } from "../protocol/index.ts";
+import { frameDenial, inScope } from "./bot-scope.ts";
 import type { Chat, SendOutcome } from "./chat.ts";
 import type { Config } from "./config.ts";
 import type { Contacts } from "./contacts.ts";
 import type { Devices } from "./devices.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
 import type { TypingThrottle } from "./typing.ts";
 
@@ -38,6 +40,7 @@ export interface ConnectionOptions {
   log: Logger;
   now: () => number;
   version: string;
+  metrics?: Metrics | undefined;
 }
 
 type Handler<T extends ClientFrameType> = (
@@ -51,8 +54,9 @@ function send(ws: Socket, frame: ServerFrame): void {
   ws.send(encodeFrame(frame));
 }
 
-function sendError(ws: Socket, err: unknown, ref?: string): void {
+function sendError(ws: Socket, err: unknown, ref?: string, metrics?: Metrics): void {
   const body = toErrorBody(err);
+  metrics?.errors.inc({ code: body.code });
   send(ws, ref === undefined ? { type: "error", ...body } : { type: "error", ref, ...body });
 }
 
@@ -85,7 +89,9 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       send(ws, { type: "pong", ref: f.id });
     },
     async rooms(ws, f) {
-      send(ws, { type: "rooms", ref: f.id, rooms: await chat.listRooms(ws.data.session.user) });
+      const rooms = await chat.listRooms(ws.data.session.user);
+      const visible = rooms.filter((r) => inScope(ws.data.session, r.id));
+      send(ws, { type: "rooms", ref: f.id, rooms: visible });
     },
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic);
@@ -107,7 +113,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       const user = ws.data.user;
       typing.sent(user.id, f.room);
       const reply = (outcome: SendOutcome) => {
-        if (!outcome.ok) return sendError(ws, outcome.error, f.id);
+        if (!outcome.ok) return sendError(ws, outcome.error, f.id, o.metrics);
         const m = outcome.message;
         acks.add(
           ws,
@@ -138,6 +144,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       return result;
     },
     async resume(ws, f) {
+      o.metrics?.resumes.inc();
       const user = ws.data.session.user;
       const rooms: { room: number; head: number }[] = [];
       const refused: { room: number; code: string }[] = [];
@@ -233,8 +240,10 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
   };
 
   /** Invalid or rate-limited frames spend a strike; a socket out of strikes is closed with 1008. */
-  function strike(ws: Socket): void {
+  function strike(ws: Socket, reason: "invalid_frame" | "rate_limited"): void {
+    o.metrics?.strikes.inc({ reason });
     if (ws.data.strikes.take(o.now())) return;
+    o.metrics?.strikes.inc({ reason: "closed" });
     log.warn("ws.abusive", { conn: ws.data.id, user: ws.data.session.user.id });
     ws.close(CLOSE.POLICY_VIOLATION, "too many invalid frames");
   }
@@ -261,16 +270,20 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     message(ws, data) {
       const decoded = decodeClientFrame(data, config.maxFrameBytes);
       if (!decoded.ok) {
-        sendError(ws, decoded.error, decoded.ref);
-        return strike(ws);
+        sendError(ws, decoded.error, decoded.ref, o.metrics);
+        return strike(ws, "invalid_frame");
       }
       const now = o.now();
       if (!ws.data.frames.take(now)) {
         const retryAfter = ws.data.frames.retryAfter(now);
-        sendError(ws, new ParleyError("RATE_LIMITED", undefined, { retryAfter }), decoded.frame.id);
-        return strike(ws);
+        o.metrics?.rateLimited.inc({ reason: "frames" });
+        const limited = new ParleyError("RATE_LIMITED", undefined, { retryAfter });
+        sendError(ws, limited, decoded.frame.id, o.metrics);
+        return strike(ws, "rate_limited");
       }
       const frame = decoded.frame;
+      const denied = frameDenial(ws.data.session, frame);
+      if (denied) return fail(ws, denied, frame.id);
       const handler = commands[frame.type] as Handler<typeof frame.type>;
       let pending: Promise<void> | void;
       try {
@@ -294,7 +307,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
   function fail(ws: Socket, err: unknown, ref: string | undefined): void {
     if (!(err instanceof ParleyError))
       log.error("ws.handler_failed", { conn: ws.data.id, ...errorFields(err) });
-    if (ws.data.state === "open") sendError(ws, err, ref);
+    if (ws.data.state === "open") sendError(ws, err, ref, o.metrics);
   }
 }
 

@@ -7,10 +7,14 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { HISTORY_PAGE_MAX, ParleyError, TOPIC_MAX_CHARS, toErrorBody } from "../protocol/index.ts";
 import type { Auth, Session } from "./auth.ts";
+import { botRoutes, webhookRoutes } from "./bot-routes.ts";
+import { inScope, routeDenial } from "./bot-scope.ts";
+import type { Bots } from "./bots.ts";
 import type { Chat } from "./chat.ts";
 import { type Files, fileView } from "./files.ts";
 import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
 
 export interface HttpEnv {
@@ -29,6 +33,9 @@ export interface HttpOptions {
   maxBodyBytes: number;
   /** File sharing; without it the file routes answer NOT_FOUND. */
   files?: Files | undefined;
+  metrics?: Metrics | undefined;
+  /** Bots and webhooks; without it their routes answer NOT_FOUND. */
+  bots?: Bots | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
@@ -79,6 +86,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     if (!(err instanceof ParleyError))
       o.log.error("http.failed", { path: c.req.path, ...errorFields(err) });
     const body = toErrorBody(err);
+    o.metrics?.errors.inc({ code: body.code });
     const status = err instanceof ParleyError ? err.status : 500;
     if (body.retryAfter !== undefined) c.header("Retry-After", String(body.retryAfter));
     return c.json(body, status as 400);
@@ -124,10 +132,14 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.json(await auth.login(username, password, c.env.ip));
   });
 
+  if (o.bots) app.route("/", webhookRoutes(o.bots));
+
   // Everything below needs a session.
   app.use("/api/*", async (c, next) => {
     const session = await auth.authenticate(bearer(c.req.header("authorization")));
     if (!session) throw new ParleyError("UNAUTHENTICATED");
+    const denied = routeDenial(session, c.req.method, c.req.path);
+    if (denied) throw denied;
     c.set("session", session);
     await next();
   });
@@ -144,9 +156,11 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.json({ user: session.user, expiresAt: session.expiresAt });
   });
 
-  app.get("/api/rooms", async (c) =>
-    c.json({ rooms: await chat.listRooms(c.get("session").user) }),
-  );
+  app.get("/api/rooms", async (c) => {
+    const session = c.get("session");
+    const rooms = await chat.listRooms(session.user);
+    return c.json({ rooms: rooms.filter((r) => inScope(session, r.id)) });
+  });
 
   app.post("/api/rooms", async (c) => {
     const { name, topic } = await jsonBody(c, newRoom);
@@ -190,6 +204,8 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
 
     app.get("/api/files/:id", (c) => files.download(c.get("session").user, c.req.param("id")));
   }
+
+  if (o.bots) app.route("/", botRoutes(o.bots));
 
   return app;
 }

@@ -12,6 +12,7 @@ import { type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import { CLOSE, type UserRef } from "../protocol/index.ts";
 import type { Session } from "./auth.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
 import type { TokenBucket } from "./rate-limit.ts";
 import { Sequencer } from "./sequencer.ts";
@@ -51,12 +52,15 @@ export class Hub {
   private readonly catchingUp = new Map<number, Set<Socket>>();
 
   private readonly sequencer: Sequencer;
+  /** Counted by the hub and by replay.ts, which attaches sockets through it. */
+  readonly metrics: Metrics | undefined;
 
   constructor(
     readonly presence: Presence<Socket>,
     private readonly caps: { perUser: number; perAddress: number },
-    order: { store: Store; log: Logger; holdMs?: number },
+    order: { store: Store; log: Logger; holdMs?: number; metrics?: Metrics | undefined },
   ) {
+    this.metrics = order.metrics;
     this.sequencer = new Sequencer({
       ...order,
       deliver: (e) => this.deliverInOrder(e),
@@ -173,6 +177,7 @@ export class Hub {
     const waiting = this.catchingUp.get(e.room);
     if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
     this.server?.publish(topicOf(e.room), e.frame);
+    this.metrics?.messagesDelivered.inc(undefined, this.server?.subscriberCount(topicOf(e.room)));
   }
 
   /** The bus was down and may have lost messages: fill every room read here from the store. */

@@ -151,6 +151,13 @@ export class Presence<S extends PresenceSocket> {
     return all;
   }
 
+  /** Users with at least one socket on this node. */
+  get usersOnline(): number {
+    let n = 0;
+    for (const p of this.users.values()) if (p.sockets.size > 0) n++;
+    return n;
+  }
+
   get connections(): number {
     let n = 0;
     for (const p of this.users.values()) n += p.sockets.size;

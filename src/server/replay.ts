@@ -65,6 +65,7 @@ export async function attach(
   let last = "after" in from ? from.after : (firstSeq ?? 1) - 1;
   if ("after" in from && firstSeq !== undefined && firstSeq > from.after + 1) {
     ws.send(encodeFrame({ type: "gap", room, from: from.after + 1, to: firstSeq - 1 }));
+    hub.metrics?.gapFrames.inc();
   }
   for (let i = first; i < frames.length; i++) {
     const seq = (messages[i] as Message).seq;
@@ -73,6 +74,8 @@ export async function attach(
     last = seq;
   }
   const replayed = frames.length - first;
+  hub.metrics?.replays.inc();
+  hub.metrics?.messagesReplayed.inc(undefined, replayed);
   const live = hub.endCatchUp(ws, room, last);
   log.debug("replay.done", {
     conn: ws.data.id,

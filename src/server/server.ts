@@ -21,6 +21,7 @@ import {
 } from "../protocol/index.ts";
 import index from "../web/index.html";
 import { Auth } from "./auth.ts";
+import { Bots } from "./bots.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
 import { type Config, filesDirOf } from "./config.ts";
@@ -30,11 +31,14 @@ import { Devices } from "./devices.ts";
 import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
-import { createLogger, errorFields, type Logger } from "./log.ts";
+import { createLogger, errorFields, type Logger, logContext } from "./log.ts";
+import { Metrics, meteredBus } from "./metrics.ts";
+import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
 import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { loggablePath, requestIds } from "./request-id.ts";
 import { TypingThrottle } from "./typing.ts";
 
 export const VERSION: string = pkg.version;
@@ -53,6 +57,9 @@ export interface RunningServer {
   url: string;
   port: number;
   store: Store;
+  metrics: Metrics;
+  /** Where GET /metrics is served, when --metrics-port is set. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -76,11 +83,19 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger(config.logLevel);
   const store = deps.store ?? (await openStore(config));
-  const bus =
+  // Reads presence, created below, only when scraped.
+  const metrics = new Metrics({
+    connections: () => presence.connections,
+    usersOnline: () => presence.usersOnline,
+  });
+  const bus = meteredBus(
     deps.bus ??
-    (config.redisUrl
-      ? new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, node: hostname(), log })
-      : new LocalBus());
+      (config.redisUrl
+        ? new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, node: hostname(), log })
+        : new LocalBus()),
+    metrics,
+    () => performance.now(),
+  );
   // Announcements go through the chat, created below; presence changes only after sockets open.
   let announce: (user: UserRef, status: UserStatus, rooms: readonly number[]) => void = () => {};
   const shared = config.redisUrl
@@ -114,11 +129,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const hub = new Hub(
     presence,
     { perUser: config.maxConnectionsPerUser, perAddress: config.maxConnectionsPerAddress },
-    { store, log },
+    { store, log, metrics },
   );
   const origins = createOriginPolicy(config.allowedOrigins);
   const tls = config.tlsCert !== "";
-  const queue = new CommitQueue({ store, log });
+  const queue = new CommitQueue({ store, log, metrics });
   const auth = new Auth({
     store,
     log,
@@ -126,11 +141,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     sessionDays: config.sessionDays,
     loginBurst: config.loginBurst,
     signupBurst: config.signupBurst,
+    passwordCost: config.passwordCost,
+    metrics,
+    botSession: (token) => bots.authenticate(token),
   });
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now);
   const devices = new Devices(store, now);
   const typing = new TypingThrottle();
-  const chat = new Chat({ store, bus, hub, queue, contacts, log, now });
+  const chat = new Chat({ store, bus, hub, queue, contacts, log, now, metrics });
+  const bots = new Bots({ store, chat, hub, log, now, passwordCost: config.passwordCost, metrics });
   announce = (user, status, rooms) => {
     for (const room of rooms) chat.publishEphemeral(room, { type: "presence", room, user, status });
   };
@@ -150,8 +169,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     origins,
     hsts: tls,
     maxBodyBytes: config.maxBodyBytes,
+    metrics,
+    bots,
   });
-  const websocket = createWebSocketHandler({
+  const handler = createWebSocketHandler({
     config,
     store,
     chat,
@@ -162,8 +183,41 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     log,
     now,
     version: VERSION,
+    metrics,
   });
+  // Every line logged while handling a client's frame carries its connection id.
+  const receive = handler.message as NonNullable<typeof handler.message>;
+  const websocket: typeof handler = {
+    ...handler,
+    message: (ws, data) => logContext.run({ conn: ws.data.id }, () => receive(ws, data)),
+  };
   let nextConnection = 1;
+  const requestId = requestIds();
+
+  /** Every line logged while answering carries the request id; one access line at the end. */
+  function answer(req: Request, server: Bun.Server<ConnectionData>) {
+    const started = performance.now();
+    const id = requestId(req);
+    return logContext.run({ req: id }, async () => {
+      const url = new URL(req.url);
+      const res =
+        url.pathname === "/ws"
+          ? await upgrade(req, server, url)
+          : await app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" });
+      log.info("http.request", {
+        method: req.method,
+        path: loggablePath(url.pathname),
+        status: res ? res.status : 101,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+      try {
+        res?.headers.set("X-Request-Id", id);
+      } catch {
+        // An immutable response (none today): it goes without the header, never fails.
+      }
+      return res;
+    });
+  }
 
   async function upgrade(req: Request, server: Bun.Server<ConnectionData>, url: URL) {
     if (!origins.allows(req.headers.get("origin"), req.headers.get("host"))) {
@@ -177,6 +231,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     const claim = hub.reserve(userId, address);
     if (claim !== "ok") {
       log.warn("ws.refused", { user: userId, address, cap: claim });
+      metrics.rateLimited.inc({ reason: "connections" });
       return jsonError(new ParleyError("TOO_MANY_CONNECTIONS"));
     }
     try {
@@ -216,11 +271,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     // Bun itself cuts an HTTP request whose headers never finish after about 12 s (measured;
     // the idleTimeout option does not shorten that), which bounds slow and half-open upgrades.
     ...(tls ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
-    async fetch(req, server) {
-      const url = new URL(req.url);
-      if (url.pathname === "/ws") return upgrade(req, server, url);
-      return app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" });
-    },
+    fetch: answer,
     error(err) {
       log.error("http.unhandled", errorFields(err));
       return jsonError(new ParleyError("INTERNAL"));
@@ -234,6 +285,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   hub.bind(server);
   await bus.start(hub.deliver, {
     reconnected: () => {
+      metrics.busReconnects.inc();
       log.warn("bus.reconnected");
       hub.resync().catch((err) => log.error("bus.resync_failed", errorFields(err)));
     },
@@ -242,9 +294,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const sweep = setInterval(() => {
     hub.closeExpired(now());
     typing.prune(now());
+    bots.sweep();
     auth.sweep().catch((err) => log.error("sweep.failed", errorFields(err)));
   }, SWEEP_MS);
   sweep.unref();
+  metrics.start();
+  const metricsListener: MetricsListener | undefined =
+    config.metricsPort >= 0 ? serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   log.info("listening", {
@@ -252,6 +308,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     store: config.databaseUrl ? "postgres" : config.db,
     bus: config.redisUrl ? "redis" : "local",
     version: VERSION,
+    ...(metricsListener ? { metrics: metricsListener.url } : {}),
   });
 
   let stopping: Promise<void> | undefined;
@@ -259,16 +316,26 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     url,
     port: server.port as number,
     store,
+    metrics,
+    metricsUrl: metricsListener?.url,
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
-        // Commit what was accepted first, so those senders still get their acks.
+        metrics.stop();
+        log.info("stopping");
+        // Stop accepting: no new connection or upgrade from here on; open sockets stay up.
+        // (Not awaited: it settles only once every connection has closed, below.)
+        void server.stop(false);
+        // Commit what was accepted, so those senders still get their acks; later sends get BUSY
+        // and are retried by their clients, with the same cid, after the reconnect.
         await queue.close();
+        // 1001 "going away": clients reconnect (to another node, or to this one restarted).
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
         await shared?.close();
         await server.stop(true);
         await bus.close();
         await store.close();
+        await metricsListener?.stop();
         log.info("stopped");
       })();
       return stopping;

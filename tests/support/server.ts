@@ -41,12 +41,14 @@ export async function startTestServer(
   const logs: string[] = [];
   const log = extra.log ?? createLogger("debug", (line) => logs.push(line));
   // Every test registers from 127.0.0.1: lift the per-address throttles unless a test sets them.
+  // No test here measures hashing, so new passwords get the server's minimal argon2id cost.
   const config: Config = {
     ...DEFAULTS,
     port: 0,
     db: join(dir.path, "parley.db"),
     loginBurst: 10_000,
     signupBurst: 10_000,
+    passwordCost: "minimal",
     ...overrides,
   };
   const server = await startServer({
@@ -102,6 +104,8 @@ export async function spawnServer(args: {
       "10000",
       "--signup-burst",
       "10000",
+      "--password-cost",
+      "minimal",
       ...(args.extraArgs ?? []),
     ],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } },
