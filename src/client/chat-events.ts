@@ -45,7 +45,9 @@ export function listenToConnection(s: ChatState): void {
     s.refreshPending();
     switch (st.kind) {
       case "reconnecting": {
-        if (!s.wasOffline) s.note(`Connection lost: ${st.reason}. Reconnecting…`, "warn");
+        // "Connection lost: the connection was lost." said nothing twice: the reason only if new.
+        const why = /connection was lost/i.test(st.reason) ? "" : `: ${st.reason}`;
+        if (!s.wasOffline) s.note(`Connection lost${why}. Reconnecting…`, "warn");
         s.wasOffline = true;
         const at = Date.now() + st.delayMs;
         const tick = () => {
@@ -59,7 +61,8 @@ export function listenToConnection(s: ChatState): void {
       }
       case "back-online":
         s.wasOffline = false;
-        s.setStatus(statusText(st), "ok");
+        // The catch-up is said once in the log; the status row goes back to who is connected.
+        s.resetStatus();
         s.note(
           `Back online${st.server ? ` on ${st.server}` : ""}: ${st.caughtUp} missed ${st.caughtUp === 1 ? "message" : "messages"} caught up.`,
           "ok",
@@ -68,7 +71,7 @@ export function listenToConnection(s: ChatState): void {
       case "stopped":
         s.setStatus(statusText(st), "error");
         s.note(st.message, "error");
-        s.finish(st.reason === "session-ended" ? "session-ended" : "quit");
+        s.finish(st.reason === "session-ended" ? "session-ended" : "quit", st.message);
         return;
       default:
         s.setStatus(statusText(st), st.kind === "connected" ? "ok" : "warn");
@@ -89,8 +92,11 @@ export function listenToConnection(s: ChatState): void {
         if (f.user.id === me || s.blocked.has(f.user.id)) return;
         const t = s.tracked(f.room);
         if (f.event === "left") s.typingShown.stopped(f.room, f.user.id);
+        // Said in the room's own buffer, where it happened.
         s.note(
           `${userName(f.user)} ${f.event === "joined" ? "joined" : "left"} ${t ? s.label(t) : "a room"}.`,
+          "info",
+          s.bufferFor(f.room) ?? s.buffers.current,
         );
         return;
       }
@@ -102,6 +108,10 @@ export function listenToConnection(s: ChatState): void {
         return;
       case "dm_opened":
         if (f.room.peer && f.room.peer.id !== me) {
+          // Its buffer joins the activity bar at once; its messages count there as they come.
+          const b = s.openBuffer("dm", f.room.name);
+          b.id = f.room.id;
+          s.composeStatus();
           s.note(
             `${userName(f.room.peer)} opened a private conversation with you: /dm ${userName(f.room.peer)}`,
             "ok",

@@ -1,21 +1,25 @@
 /**
- * The chat view's state, in one object: the conversation on screen, whom we block, the files
- * shown, how far back each room is shown, who is typing, and the status row. Commands, key
- * actions and connection events all read and change the view through it, and it owns the
- * screen's status row so that row is recomputed whenever anything it shows changes.
+ * The chat view's state, in one object: the buffers (one per joined room and DM, one of them on
+ * screen), whom we block, the files shown, who is typing, highlights and the status row.
+ * Commands, key actions and connection events all change the view through it, and it keeps the
+ * screen's status row and activity bar up to date whenever anything they show changes.
  */
 import { parseAttachment } from "../crypto/index.ts";
-import { type Message, nameKey } from "../protocol/index.ts";
+import { type Message, messageLength } from "../protocol/index.ts";
+import { BufferList, type ChatBuffer, type Entry, entry } from "./chat-buffer.ts";
 import type { NoteTone } from "./chat-command.ts";
 import type { ChatScreen, StatusTone } from "./chat-screen.ts";
 import { systemClock } from "./clock.ts";
 import type { Connection, TrackedRoom } from "./connection.ts";
 import type { FileTransfer, SharedFile } from "./file-transfer.ts";
+import { mentions } from "./highlight.ts";
+import type { LineEditor } from "./line-editor.ts";
 import { fileLine, formatMessage } from "./message-format.ts";
 import { ReadMarker } from "./read-marker.ts";
 import type { DmContent, SecureDm } from "./secure-dm.ts";
+import type { ViewMemory } from "./session-store.ts";
 import type { Style } from "./style.ts";
-import { sanitize, wrap } from "./text-layout.ts";
+import { sanitize, truncate, wrap } from "./text-layout.ts";
 import { TypingIndicator, TypingSender, typingText } from "./typing-indicator.ts";
 
 export type ViewOutcome = "quit" | "picker" | "session-ended";
@@ -38,44 +42,53 @@ export function parseTarget(target: string): { name: string; kind: "room" | "dm"
   return { name: target.startsWith("#") ? target.slice(1) : target, kind: "room" };
 }
 
+/** Where the view keeps what it remembers across restarts. */
+export interface ViewStore {
+  load(): ViewMemory;
+  save(memory: ViewMemory): void;
+}
+
+/** From this share of the limit on, the status row counts the characters typed. */
+const COUNTER_FROM = 0.8;
+
 export class ChatState {
-  current: Here;
+  readonly buffers = new BufferList();
   readonly blocked = new Map<number, string>();
   /** Files shown, by id: what /download needs to fetch (and for DMs decrypt) them. */
   readonly shared = new Map<string, SharedFile>();
-  /** The oldest seq shown per room: /history pages back from here. */
-  readonly oldest = new Map<number, number>();
   readonly typingShown = new TypingIndicator();
   readonly typingSent: TypingSender;
   readonly reads: ReadMarker;
+  readonly memory: ViewMemory;
   /** Away because no key was pressed for a while (not by /away): a key brings the user back. */
   autoAway = false;
   /** Offline since the last "Connection lost" note: said once per outage. */
   wasOffline = false;
   private statusBase = "";
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private finishView: (outcome: ViewOutcome) => void = () => {};
+  private finishView: (outcome: ViewOutcome, farewell?: string) => void = () => {};
   readonly done: Promise<ViewOutcome>;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
     readonly conn: Connection,
     readonly screen: ChatScreen,
+    readonly editor: LineEditor,
     readonly style: Style,
     readonly secure: SecureDm | undefined,
     readonly files: FileTransfer | undefined,
-    start: string,
+    private readonly store: ViewStore | undefined,
   ) {
-    this.current = { id: undefined, ...parseTarget(start) };
+    this.memory = store?.load() ?? { history: {}, highlights: [], bell: true };
     this.typingSent = new TypingSender((room) => conn.notify({ type: "typing", room }));
     this.reads = new ReadMarker(
       (room, seq) => conn.notify({ type: "read", room, seq }),
       systemClock,
     );
     this.done = new Promise<ViewOutcome>((resolve) => {
-      this.finishView = (outcome) => {
+      this.finishView = (outcome, farewell) => {
         for (const cleanup of this.cleanups.splice(0)) cleanup();
-        this.screen.close();
+        this.screen.close(farewell);
         resolve(outcome);
       };
     });
@@ -90,8 +103,14 @@ export class ChatState {
     this.cleanups.push(...fns);
   }
 
-  finish(outcome: ViewOutcome): void {
-    this.finishView(outcome);
+  /** Ends the view; `farewell` is said on the terminal's own screen once the view is gone. */
+  finish(outcome: ViewOutcome, farewell?: string): void {
+    this.finishView(outcome, farewell);
+  }
+
+  get current(): Here {
+    const b = this.buffers.current;
+    return b ? { id: b.id, name: b.name, kind: b.kind } : { id: undefined, name: "", kind: "room" };
   }
 
   label(c: { name: string; kind: "room" | "dm" } = this.current): string {
@@ -102,62 +121,142 @@ export class ChatState {
     return this.conn.joinedRooms().find((r) => r.id === id);
   }
 
-  /** True when the room is the conversation on screen (or is becoming it). */
+  /** True when the room is the conversation on screen. */
   isHere(room: number): boolean {
-    const c = this.current;
-    if (room === c.id) return true;
-    const t = this.tracked(room);
-    return c.id === undefined && !!t && t.kind === c.kind && nameKey(t.name) === nameKey(c.name);
+    return this.buffers.current?.id === room;
   }
 
-  note(text: string, tone: NoteTone = "info"): void {
-    const { style, screen } = this;
+  /** The buffer a room's messages go to, made when a room or DM is seen for the first time. */
+  bufferFor(room: number): ChatBuffer | undefined {
+    const found = this.buffers.byId(room);
+    if (found) return found;
+    const t = this.tracked(room);
+    if (!t) return undefined;
+    const b = this.openBuffer(t.kind, t.name);
+    b.id = room;
+    return b;
+  }
+
+  /** The buffer for a conversation, with its remembered input history. */
+  openBuffer(kind: "room" | "dm", name: string): ChatBuffer {
+    return this.buffers.open(kind, name, this.memory.history[conversationLabel({ kind, name })]);
+  }
+
+  /** Puts a buffer on screen: its counts are cleared, it is marked read and remembered. */
+  select(b: ChatBuffer): void {
+    const previous = this.buffers.current;
+    if (previous && previous !== b) previous.draft = this.editor.text;
+    if (previous !== b) this.editor.set(b.draft);
+    this.buffers.select(b);
+    this.screen.buffer = b;
+    if (b.id !== undefined && b.newest > 0) this.reads.shown(b.id, b.newest);
+    this.remember();
+    this.composeStatus();
+    this.screen.render();
+  }
+
+  /** Saves what the view remembers: the buffer on screen, histories, highlight settings. */
+  remember(): void {
+    const b = this.buffers.current;
+    if (b?.id !== undefined) this.memory.last = b.label;
+    for (const x of this.buffers.all) this.memory.history[x.label] = x.history.lines;
+    try {
+      this.store?.save(this.memory);
+    } catch {
+      // A read-only config directory: the view still works, it just forgets.
+    }
+  }
+
+  /** Lines (already fitting the width) added to a buffer, the current one by default. */
+  print(lines: string[], b = this.buffers.current): void {
+    if (!b) return;
+    b.add(
+      entry((columns) => lines.map((l) => truncate(l, columns))),
+      this.screen.columns,
+    );
+    if (b === this.buffers.current) this.screen.render();
+  }
+
+  note(text: string, tone: NoteTone = "info", b = this.buffers.current): void {
+    if (!b) return;
+    b.add(this.noteEntry(text, tone), this.screen.columns);
+    if (b === this.buffers.current) this.screen.render();
+  }
+
+  /** A note as an entry: a mark for its tone, and the text wrapped under itself. */
+  noteEntry(text: string, tone: NoteTone = "info"): Entry {
+    const { style } = this;
     const mark = {
       info: style.dim("·"),
       ok: style.green("✓"),
       warn: style.yellow("!"),
       error: style.red("✕"),
     }[tone];
-    const lines = wrap(sanitize(text), screen.columns - 2);
-    screen.print(
-      lines.map((l, i) => `${i === 0 ? mark : " "} ${tone === "info" ? style.dim(l) : l}`),
+    const clean = sanitize(text);
+    return entry((columns) =>
+      wrap(clean, columns - 2).map(
+        (l, i) => `${i === 0 ? mark : " "} ${tone === "info" ? style.dim(l) : l}`,
+      ),
     );
   }
 
-  /** Prints a message (a room's, or a DM once opened) and marks it read. */
-  show(m: Message, content?: DmContent): void {
-    const { style, screen } = this;
-    const t = this.tracked(m.room);
-    const here = this.isHere(m.room);
+  /** Adds a message (a room's, or a DM once opened) to its buffer, counting and ringing. */
+  show(m: Message, content?: DmContent, { older = false } = {}): void {
+    const b = this.bufferFor(m.room);
+    if (!b) return;
     this.typingShown.stopped(m.room, m.from.id);
-    this.composeStatus();
-    this.reads.shown(m.room, m.seq);
-    if (here && !this.oldest.has(m.room)) this.oldest.set(m.room, m.seq);
     // A blocked user's messages are hidden (the server already refuses their DMs).
     if (this.blocked.has(m.from.id) && m.from.id !== this.conn.user?.id) return;
-    const tag = here ? {} : { roomTag: t ? this.label(t) : `#${m.room}` };
-    const options = { columns: screen.columns, style, me: this.conn.user?.id, ...tag };
+    b.nicks.delete(m.from.name);
+    b.nicks.add(m.from.name);
+    const { body, tone } = this.bodyOf(m, content);
+    const me = this.conn.user;
+    const own = m.from.id === me?.id;
+    const mention = !own && tone !== "tampered" && mentions(body, me?.name, this.memory.highlights);
+    const { style } = this;
+    const e = entry((columns) => {
+      const lines = formatMessage({ ...m, body }, { columns, style, me: me?.id });
+      if (tone === "tampered") return lines.map((l) => style.red(l));
+      return mention ? lines.map((l) => style.yellow(l)) : lines;
+    }, m.seq);
+    if (older) {
+      b.prepend([e]);
+      return;
+    }
+    b.add(e, this.screen.columns);
+    const here = b === this.buffers.current;
+    if (here) this.reads.shown(m.room, m.seq);
+    else if (!own) b.unread++;
+    if (mention && !here) b.mentions++;
+    if (mention && this.memory.bell) this.screen.bell();
+    this.composeStatus();
+    this.screen.render();
+  }
+
+  private bodyOf(m: Message, content?: DmContent): { body: string; tone?: "tampered" } {
     if (m.file) {
       this.shared.set(m.file.id, { kind: "room", file: m.file });
-      const caption = m.body === "" ? "" : `${m.body} `;
-      screen.print(formatMessage({ ...m, body: caption + fileLine(m.file) }, options));
-      return;
+      return { body: `${m.body === "" ? "" : `${m.body} `}${fileLine(m.file)}` };
     }
     if (!content || content.kind === "text") {
       const attachment = content ? parseAttachment(content.text) : undefined;
       if (attachment) this.shared.set(attachment.id, { kind: "dm", attachment });
-      const body = attachment ? `${fileLine(attachment)} (encrypted)` : m.body;
-      screen.print(formatMessage({ ...m, body }, options));
-      return;
+      return {
+        body: attachment ? `${fileLine(attachment)} (encrypted)` : (content?.text ?? m.body),
+      };
     }
-    const text =
-      content.kind === "tampered"
-        ? "⚠ tampered message: it was altered or forged, so it is not shown"
-        : content.kind === "not-addressed"
+    if (content.kind === "tampered") {
+      return {
+        body: "⚠ tampered message: it was altered or forged, so it is not shown",
+        tone: "tampered",
+      };
+    }
+    return {
+      body:
+        content.kind === "not-addressed"
           ? "(not encrypted for this device)"
-          : "(sent from a device whose keys are unknown: not shown)";
-    const lines = formatMessage({ ...m, body: text }, options);
-    screen.print(content.kind === "tampered" ? lines.map((l) => style.red(l)) : lines);
+          : "(sent from a device whose keys are unknown: not shown)",
+    };
   }
 
   /** The pending rows under the log: what was typed and not acknowledged yet. */
@@ -169,13 +268,27 @@ export class ChatState {
     });
   }
 
-  /** The status row: connection · where · away · who is typing here (re-drawn as that expires). */
+  /**
+   * The status row (connection · where · away · who is typing here · a character counter near
+   * the limit) and the activity bar; re-drawn as a typing notice expires.
+   */
   composeStatus(): void {
     const { conn, screen } = this;
     const away = conn.presenceStatus === "away" ? " · away" : "";
     const c = this.current;
     const typing = c.id === undefined ? "" : typingText(this.typingShown.who(c.id, Date.now()));
-    screen.status = `${this.statusBase} · ${this.label()}${away} · ${typing || "/help"}`;
+    const text = this.editor.text;
+    const lines = text.includes("\n") ? ` · ${text.split("\n").length} lines` : "";
+    const limit = conn.limits?.maxMessageChars ?? 4000;
+    const used = text.length > limit * COUNTER_FROM ? messageLength(text) : 0;
+    const counter =
+      used > limit
+        ? ` · ${used}/${limit}: ${used - limit} over, Enter keeps it`
+        : used >= limit * COUNTER_FROM
+          ? ` · ${used}/${limit}`
+          : "";
+    screen.status = `${this.statusBase} · ${this.label()}${away} · ${typing || "/help"}${lines}${counter}`;
+    screen.bar = this.buffers.bar();
     clearTimeout(this.typingTimer);
     const next = this.typingShown.nextExpiry();
     if (next !== undefined) {
@@ -202,9 +315,5 @@ export class ChatState {
       open ? `connected as ${this.conn.user?.name}` : "connecting…",
       open ? "ok" : "warn",
     );
-  }
-
-  keepStatus(): void {
-    this.setStatus(this.statusBase, this.screen.tone);
   }
 }

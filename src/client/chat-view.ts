@@ -1,23 +1,27 @@
 /**
- * The live chat view: wires a ChatState to its connection (chat-events.ts), its keys (keymap.ts)
- * and its commands (one module per group), and resolves with what the user wants next: quit,
- * the room picker, or (when the server ended the session) a login. A line starting with "/"
- * runs a command; any other line is sent to the conversation on screen.
+ * The live chat view: wires a ChatState to its connection (chat-events.ts), its keys (keymap.ts,
+ * key-actions.ts) and its commands (one module per group), and resolves with what the user wants
+ * next: quit, the room picker, or (when the server ended the session) a login. Every joined room
+ * and DM gets a buffer that receives its messages from the start; a line starting with "/" runs
+ * a command, and any other line (or any multi-line text) is sent to the buffer on screen.
  */
+import { bufferKey } from "./chat-buffer.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
 import { listenToConnection } from "./chat-events.ts";
 import { ChatScreen, type TerminalOutput } from "./chat-screen.ts";
-import { ChatState, type ViewOutcome } from "./chat-state.ts";
+import { ChatState, parseTarget, type ViewOutcome, type ViewStore } from "./chat-state.ts";
 import type { Connection } from "./connection.ts";
 import { fileCommands } from "./file-commands.ts";
 import type { FileTransfer } from "./file-transfer.ts";
-import { KEYMAP, type KeyTarget } from "./keymap.ts";
-import { parseKeys } from "./keys.ts";
+import { keyActions } from "./key-actions.ts";
+import { KEYMAP } from "./keymap.ts";
+import { KeyReader } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
 import type { SecureDm } from "./secure-dm.ts";
 import { socialCommands } from "./social-commands.ts";
 import type { Style } from "./style.ts";
+import { viewCommands } from "./view-commands.ts";
 
 export type { ViewOutcome } from "./chat-state.ts";
 
@@ -43,6 +47,8 @@ export interface ChatViewOptions {
   secure?: SecureDm;
   /** Uploads and downloads (/upload, /download); without it those commands say so. */
   files?: FileTransfer;
+  /** Where the last buffer, input history and highlight settings are kept across restarts. */
+  memory?: ViewStore;
   /** Idle this long (no key pressed), the user is shown as away until a key is pressed. @default 10 min */
   autoAwayMs?: number;
 }
@@ -67,33 +73,18 @@ function commandTable(s: ChatState): Record<string, Command> {
       s.screen.render();
     },
   };
+  const { quit, ...view } = viewCommands(s, () => commands);
   const commands: Record<string, Command> = {
-    help: {
-      usage: "/help",
-      help: "this list",
-      online: false,
-      run() {
-        const rows = Object.values(commands).map((c) => `  ${c.usage.padEnd(28)} ${c.help}`);
-        const all = ["Commands:", ...rows, `  ${"Ctrl-C".padEnd(28)} quit`];
-        s.screen.print(all.map((r) => s.style.dim(r.slice(0, s.screen.columns))));
-      },
-    },
+    ...view,
     ...roomCommands(s),
     ...socialCommands(ctx),
     ...fileCommands(ctx),
-    quit: {
-      usage: "/quit",
-      help: "leave Parley",
-      online: false,
-      run() {
-        s.finish("quit");
-      },
-    },
+    ...(quit ? { quit } : {}),
   };
   return commands;
 }
 
-/** Runs a typed line: a command, or a message to the conversation on screen. */
+/** Runs a line: a command (one line starting with "/"), or a message to the buffer on screen. */
 async function runLine(
   s: ChatState,
   commands: Record<string, Command>,
@@ -102,7 +93,7 @@ async function runLine(
   const { conn, secure } = s;
   const text = line.trim();
   if (text === "") return;
-  if (text.startsWith("/") && !text.startsWith("//")) {
+  if (!line.includes("\n") && text.startsWith("/") && !text.startsWith("//")) {
     const [name = "", ...rest] = text.slice(1).split(/\s+/);
     const command = commands[name.toLowerCase()];
     if (!command) return s.note(`Unknown command /${name}. Type /help for the list.`, "warn");
@@ -120,7 +111,7 @@ async function runLine(
     return;
   }
   // "//text" sends "/text": a way to start a message with a slash.
-  const body = text.startsWith("//") ? line.trimStart().slice(1) : line;
+  const body = !line.includes("\n") && text.startsWith("//") ? line.trimStart().slice(1) : line;
   const here = s.current;
   if (here.id === undefined) return s.note("Wait until the room is joined.", "warn");
   s.typingSent.sent(here.id);
@@ -159,37 +150,77 @@ function autoAway(s: ChatState, ms: number): () => void {
   };
 }
 
+/**
+ * A buffer for every room and DM the user is in, receiving from now on (their unread counts as
+ * the server has them), so activity shows wherever it happens. The start buffer is entered
+ * first; the others are joined behind it.
+ */
+async function openAllBuffers(s: ChatState, start: string): Promise<void> {
+  const first = parseTarget(start);
+  s.select(s.openBuffer(first.kind, first.name));
+  const rooms = await s.conn.listRooms().catch(() => []);
+  for (const r of rooms) {
+    if (!r.joined || (r.kind === "dm" && !s.secure)) continue;
+    const b = s.openBuffer(r.kind, r.name);
+    if (b !== s.buffers.current) b.unread = r.unread;
+  }
+  // Rooms by name, then DMs by name: Alt-2 is the same buffer after a restart.
+  const sorted = [...rooms].sort(
+    (a, b) => (a.kind === b.kind ? 0 : a.kind === "room" ? -1 : 1) || a.name.localeCompare(b.name),
+  );
+  s.buffers.order(sorted.map((r) => bufferKey(r.kind, r.name)));
+  await enterConversation(s, start);
+  for (const b of s.buffers.all) {
+    if (b.id !== undefined) continue;
+    try {
+      const room =
+        b.kind === "dm"
+          ? await s.secure?.openDm(b.name, { from: "head" })
+          : await s.conn.join(b.name, { from: "head" });
+      if (room) b.id = room.id;
+    } catch {
+      s.buffers.remove(b); // left elsewhere meanwhile: no buffer
+    }
+  }
+  s.composeStatus();
+  s.screen.render();
+}
+
 export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const editor = new LineEditor();
   const screen = new ChatScreen(o.output, editor, o.style);
-  const s = new ChatState(o.conn, screen, o.style, o.secure, o.files, o.room);
+  const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
   const commands = commandTable(s);
   const active = autoAway(s, o.autoAwayMs ?? AUTO_AWAY_MS);
   let ended = false;
-  const target: KeyTarget = {
-    editor,
-    submit: (line) => void runLine(s, commands, line),
-    quit: () => {
+  const keys = keyActions(
+    s,
+    commands,
+    (line) => runLine(s, commands, line),
+    () => {
       ended = true;
       s.finish("quit");
     },
-  };
+  );
+  const reader = new KeyReader();
 
   const onData = (chunk: Buffer | string) => {
     active();
-    for (const key of parseKeys(typeof chunk === "string" ? chunk : chunk.toString("utf8"))) {
+    for (const key of reader.feed(typeof chunk === "string" ? chunk : chunk.toString("utf8"))) {
+      keys.keyPressed(key.kind);
       if (key.kind === "text") {
         editor.insert(key.text);
         // Typing a message (not a command) tells the others, at most once every 3 s.
         if (s.current.id !== undefined && !editor.text.startsWith("/")) {
           s.typingSent.keystroke(s.current.id, Date.now());
         }
-        continue;
-      }
-      KEYMAP[key.kind](target);
+      } else if (key.kind === "paste") keys.paste(key.text);
+      else if (key.kind === "buffer") keys.toBuffer(key.index);
+      else KEYMAP[key.kind](keys);
       if (ended) return;
     }
+    s.composeStatus();
     screen.render();
   };
 
@@ -207,7 +238,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
 
   s.resetStatus();
   s.refreshPending();
-  screen.render();
+  screen.open();
   void (async () => {
     // Whom we block first, so their messages are hidden from the first one replayed.
     try {
@@ -216,7 +247,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     } catch {
       // Offline or stopped: entering the conversation reports that.
     }
-    await enterConversation(s, o.room);
+    await openAllBuffers(s, o.room);
   })();
   return s.done;
 }

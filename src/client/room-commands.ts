@@ -1,22 +1,32 @@
 /**
- * The chat commands about rooms and the view itself: switching conversations, listing, joining,
- * creating and leaving rooms, members, earlier messages, help and quit. Entering a conversation
- * and paging its history live here too, as other command groups use them through ChatContext.
+ * The chat commands about rooms and buffers: switching, listing, joining, creating and leaving
+ * rooms, members and earlier messages. Entering a conversation and paging its history live here
+ * too, as other command groups (and PageUp) use them.
  */
 import { HISTORY_PAGE_MAX, nameKey } from "../protocol/index.ts";
+import type { ChatBuffer } from "./chat-buffer.ts";
 import type { Command } from "./chat-command.ts";
 import { type ChatState, parseTarget } from "./chat-state.ts";
 
 export const HISTORY_DEFAULT = 20;
 
-/** Switches the view to a room by name ("#name" or "name"), or to a DM as "@name". */
+/**
+ * Puts a conversation on screen by name ("#name" or "name" a room, "@name" a DM): its buffer if
+ * there is one, else a new buffer, joined (or opened) first.
+ */
 export async function enterConversation(s: ChatState, target: string): Promise<void> {
-  const { conn, secure, screen } = s;
-  const previous = s.current;
+  const { conn, secure } = s;
+  const previous = s.buffers.current;
   const wanted = parseTarget(target);
-  s.current = { id: undefined, ...wanted };
+  const existing = s.buffers.find(wanted.kind, wanted.name);
+  if (existing?.id !== undefined) {
+    s.select(existing);
+    if (existing.entries.length === 0) await showHistory(s, HISTORY_DEFAULT, { quiet: true });
+    return;
+  }
+  const b = existing ?? s.openBuffer(wanted.kind, wanted.name);
+  s.select(b);
   s.resetStatus();
-  screen.render();
   try {
     if (wanted.kind === "dm") {
       const peer = wanted.name;
@@ -25,77 +35,123 @@ export async function enterConversation(s: ChatState, target: string): Promise<v
         .joinedRooms()
         .some((r) => r.kind === "dm" && nameKey(r.name) === nameKey(peer));
       const room = await secure.openDm(peer);
-      s.current = { id: room.id, name: room.name, kind: "dm" };
+      b.id = room.id;
+      b.name = room.name;
       s.resetStatus();
       const trust = secure.trustOf(room.name);
       s.note(
         `Private conversation with ${room.name}, end-to-end encrypted (their keys: ${trust ?? "not fetched yet"}; /verify ${room.name} to compare). ${room.peer?.status ? `${room.name} is ${room.peer.status}.` : ""}`,
         "ok",
+        b,
       );
       // Already received from its head: show the recent past once.
       if (known && room.head > 0) await showHistory(s, HISTORY_DEFAULT, { quiet: true });
-      return;
+    } else {
+      const room = await conn.join(wanted.name);
+      b.id = room.id;
+      b.name = room.name;
+      s.resetStatus();
+      s.note(
+        `You are in #${room.name}: ${room.members} ${room.members === 1 ? "member" : "members"}, ${room.online} online. Type /help for commands.`,
+        "ok",
+        b,
+      );
     }
-    const room = await conn.join(wanted.name);
-    s.current = { id: room.id, name: room.name, kind: "room" };
-    s.resetStatus();
-    s.note(
-      `You are in #${room.name}: ${room.members} ${room.members === 1 ? "member" : "members"}, ${room.online} online. Type /help for commands.`,
-      "ok",
-    );
+    s.remember();
+    void learnNicks(s, b);
   } catch (err) {
-    s.current = previous;
-    s.keepStatus();
-    s.note(`Cannot open ${s.label(wanted)}: ${(err as Error).message}`, "error");
-    if (previous.id === undefined) s.finish("picker");
+    const why = `Cannot open ${s.label(wanted)}: ${(err as Error).message}`;
+    if (b.id === undefined) s.buffers.remove(b);
+    const back = previous && previous !== b && previous.id !== undefined ? previous : undefined;
+    // Nothing to go back to: the picker, with the reason said on the way.
+    if (!back) return s.finish("picker", why);
+    s.select(back);
+    s.note(why, "error");
   }
 }
 
-/** Prints up to n messages before the oldest shown here; DMs are opened on the way. */
+/** The members of a buffer's room, for Tab: nicks seen in it come first anyway. */
+async function learnNicks(s: ChatState, b: ChatBuffer): Promise<void> {
+  if (b.id === undefined) return;
+  try {
+    const members = await s.conn.members(b.id);
+    for (const m of members) if (!b.nicks.has(m.name)) b.nicks.add(m.name);
+  } catch {
+    // Offline: the nicks seen in messages still complete.
+  }
+}
+
+/** In flight per buffer: PageUp pressed twice fetches one page, not two. */
+const fetching = new WeakSet<ChatBuffer>();
+
+/**
+ * Puts up to n messages from before the oldest shown on top of the buffer on screen (PageUp at
+ * the top, /history); DMs are opened on the way. Quiet: no note when there is nothing earlier.
+ */
 export async function showHistory(s: ChatState, n: number, { quiet = false } = {}): Promise<void> {
   const { conn, secure } = s;
-  const here = s.current;
-  if (here.id === undefined) return;
-  const room = here.id;
-  const before = s.oldest.get(room) ?? (s.tracked(room)?.last ?? 0) + 1;
-  if (before <= 1) return quiet ? undefined : s.note("No earlier messages.");
-  const page = await conn.history(room, { before, limit: n });
-  if (page.messages.length === 0) return quiet ? undefined : s.note("No earlier messages.");
-  const count = page.messages.length;
-  s.note(`${count} earlier ${count === 1 ? "message" : "messages"} in ${s.label()}:`);
-  for (const m of page.messages) {
-    if (here.kind === "dm" && secure) {
-      const opened = await secure.reveal(m, { dedupe: false });
-      if (opened) s.show(opened.message, opened.content);
-    } else {
-      s.show(m);
-    }
+  const b = s.buffers.current;
+  if (!b || b.id === undefined || b.atBeginning || fetching.has(b)) return;
+  const room = b.id;
+  const before = b.oldest ?? (s.tracked(room)?.last ?? 0) + 1;
+  if (before <= 1) {
+    b.atBeginning = true;
+    return quiet ? undefined : s.note("No earlier messages.");
   }
-  s.oldest.set(room, page.messages[0]?.seq ?? before);
-  s.note(
-    page.more ? "End of page: /history for more." : "That is the beginning of the conversation.",
-  );
+  fetching.add(b);
+  try {
+    const page = await conn.history(room, { before, limit: n });
+    const older = [...page.messages].reverse();
+    for (const m of older) {
+      if (b.kind === "dm" && secure) {
+        const opened = await secure.reveal(m, { dedupe: false });
+        if (opened) s.show(opened.message, opened.content, { older: true });
+      } else {
+        s.show(m, undefined, { older: true });
+      }
+    }
+    if (!page.more) {
+      b.atBeginning = true;
+      b.prepend([s.noteEntry("That is the beginning of the conversation.")]);
+    }
+    b.oldest = page.messages[0]?.seq ?? before;
+    s.screen.render();
+  } finally {
+    fetching.delete(b);
+  }
 }
 
 export function roomCommands(s: ChatState): Record<string, Command> {
-  const { conn, style, screen } = s;
+  const { conn, style } = s;
   const note = s.note.bind(s);
   return {
+    switch: {
+      usage: "/switch NAME",
+      help: "show another buffer (#room or @person); Alt-1…9, Ctrl-N/P also",
+      online: false,
+      async run(arg) {
+        if (!arg) return note("Which buffer? /switch NAME (Tab completes)", "warn");
+        await enterConversation(s, arg.trim());
+      },
+    },
     rooms: {
       usage: "/rooms",
-      help: "list the rooms on the server",
+      help: "list the rooms on the server, with unread counts",
       online: true,
       async run() {
         const rooms = await conn.listRooms();
         if (rooms.length === 0) return note("There are no rooms yet. /create NAME makes one.");
         const labels = rooms.map((r) => s.label(r));
         const width = Math.max(...labels.map((l) => l.length)) + 1;
-        screen.print(
-          rooms.map((r, i) =>
-            style.dim(
-              `  ${labels[i]?.padEnd(width)} ${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? " (joined)" : ""}`,
-            ),
-          ),
+        s.print(
+          rooms.map((r, i) => {
+            const unread = r.joined && r.unread > 0 ? `, ${r.unread} unread` : "";
+            const who =
+              r.kind === "dm"
+                ? `private${r.peer ? `, ${r.peer.status}` : ""}`
+                : `${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? " (joined)" : ""}`;
+            return style.dim(`  ${labels[i]?.padEnd(width)} ${who}${unread}`);
+          }),
         );
       },
     },
@@ -105,7 +161,7 @@ export function roomCommands(s: ChatState): Record<string, Command> {
       online: true,
       async run(arg) {
         if (!arg) return note("Which room? /join NAME", "warn");
-        await enterConversation(s, arg);
+        await enterConversation(s, arg.trim());
       },
     },
     create: {
@@ -114,29 +170,25 @@ export function roomCommands(s: ChatState): Record<string, Command> {
       online: true,
       async run(arg) {
         if (!arg) return note("Name the room: /create NAME", "warn");
-        const room = await conn.create(parseTarget(arg).name);
+        const room = await conn.create(parseTarget(arg.trim()).name);
         note(`Created #${room.name}.`, "ok");
         await enterConversation(s, room.name);
       },
     },
     leave: {
       usage: "/leave",
-      help: "leave this room",
+      help: "leave this room (its buffer closes)",
       online: true,
       async run() {
-        const here = s.current;
-        if (here.id === undefined) return;
-        if (here.kind === "dm") return note("A private conversation cannot be left.", "warn");
-        await conn.leave(here.id);
-        note(`You left #${here.name}.`);
-        const other = conn
-          .joinedRooms()
-          .filter((r) => r.kind === "room")
-          .at(-1);
-        if (!other) return s.finish("picker");
-        s.current = { id: other.id, name: other.name, kind: "room" };
-        s.resetStatus();
-        note(`Now in #${other.name}.`);
+        const b = s.buffers.current;
+        if (!b || b.id === undefined) return;
+        if (b.kind === "dm") return note("A private conversation cannot be left.", "warn");
+        await conn.leave(b.id);
+        s.buffers.remove(b);
+        const next = s.buffers.current;
+        if (!next) return s.finish("picker");
+        s.select(next);
+        note(`You left #${b.name}.`);
       },
     },
     who: {
@@ -144,8 +196,10 @@ export function roomCommands(s: ChatState): Record<string, Command> {
       help: "who is here, online, away or offline",
       online: true,
       async run() {
-        if (s.current.id === undefined) return;
-        const members = await conn.members(s.current.id);
+        const b = s.buffers.current;
+        if (b?.id === undefined) return;
+        const members = await conn.members(b.id);
+        for (const m of members) if (!b.nicks.has(m.name)) b.nicks.add(m.name);
         const list = members
           .map((m) => `${m.name} (${m.status}${s.blocked.has(m.id) ? ", blocked" : ""})`)
           .join(", ");
@@ -154,7 +208,7 @@ export function roomCommands(s: ChatState): Record<string, Command> {
     },
     history: {
       usage: "/history [N]",
-      help: `show N earlier messages (default ${HISTORY_DEFAULT})`,
+      help: `fetch N earlier messages (default ${HISTORY_DEFAULT}); PageUp also`,
       online: true,
       async run(arg) {
         if (s.current.id === undefined) return;
@@ -163,6 +217,10 @@ export function roomCommands(s: ChatState): Record<string, Command> {
           return note(`N is a number from 1 to ${HISTORY_PAGE_MAX}.`, "warn");
         }
         await showHistory(s, n);
+        // Scrolled to the top, so what was fetched is on screen.
+        const b = s.buffers.current;
+        if (b) b.scroll = Math.max(0, b.lineCount(s.screen.columns) - s.screen.logRows + 1);
+        s.screen.render();
       },
     },
   };
