@@ -123,8 +123,8 @@ async function chat(
     fetch: o.transport.fetch,
   });
   const memory = {
-    load: () => o.sessions.view(o.servers),
-    save: (m: ViewMemory) => o.sessions.saveView(o.servers, m),
+    load: () => o.sessions.view(o.servers, session.user.id),
+    save: (m: ViewMemory) => o.sessions.saveView(o.servers, session.user.id, m),
   };
   // After a restart the last buffer comes back at once; the picker is for when there is none.
   let restore = memory.load().last;

@@ -3,7 +3,7 @@
  * use the same session file and the same connection layer as the interactive client.
  */
 import { parseAttachment } from "../crypto/index.ts";
-import type { Message } from "../protocol/index.ts";
+import { HISTORY_PAGE_MAX, type Message } from "../protocol/index.ts";
 import { Api, failureText } from "./api.ts";
 import { Connection, RequestError } from "./connection.ts";
 import { deviceFiles } from "./device-files.ts";
@@ -245,6 +245,55 @@ function dmBody(content: DmContent): string {
 }
 
 /**
+ * A private conversation's messages, decrypted on this device: the backlog `since` asks for
+ * (fetched here, as the device already receives every DM from its head), then live ones.
+ */
+async function tailDm(
+  c: ScriptContext,
+  conn: Connection,
+  user: number,
+  to: string,
+  json: boolean,
+  since: number | "new" | undefined,
+): Promise<void> {
+  const secure = await startSecure(c, conn, user);
+  let shownUpTo: number | undefined;
+  const early: [Message, DmContent][] = [];
+  const print = (m: Message, content: DmContent) => {
+    if (shownUpTo !== undefined && m.seq <= shownUpTo) return;
+    shownUpTo = m.seq;
+    c.io.out(formatTailLine(m, `@${to}`, json, dmBody(content)));
+  };
+  let room: { id: number; head: number } | undefined;
+  secure.on("message", (m, content) => {
+    if (!room) early.push([m, content]);
+    else if (m.room === room.id) print(m, content);
+  });
+  const opened = await secure.openDm(to, { from: "head" });
+  const backlog: Message[] = [];
+  if (since === undefined) {
+    backlog.push(
+      ...(await conn.history(opened.id, { before: opened.head + 1, limit: 50 })).messages,
+    );
+  } else if (since !== "new") {
+    for (let after = since; after < opened.head; ) {
+      const page = await conn.history(opened.id, { after, limit: HISTORY_PAGE_MAX });
+      backlog.push(...page.messages.filter((m) => m.seq <= opened.head));
+      const last = page.messages.at(-1)?.seq;
+      if (!page.more || last === undefined) break;
+      after = last;
+    }
+  }
+  for (const m of backlog) {
+    const revealed = await secure.reveal(m, { dedupe: false });
+    if (revealed) print(revealed.message, revealed.content);
+  }
+  shownUpTo = Math.max(shownUpTo ?? 0, opened.head);
+  room = opened;
+  for (const [m, content] of early.splice(0)) if (m.room === opened.id) print(m, content);
+}
+
+/**
  * Prints messages until the session ends (exit 1) or the process is stopped. `since` picks the
  * start: after that seq, "new" (only messages sent from now on), or undefined (recent history).
  */
@@ -265,17 +314,7 @@ export async function tail(
   const from = since === undefined ? {} : { from: since === "new" ? ("head" as const) : since };
   try {
     if ("to" in target) {
-      const secure = await startSecure(c, conn, saved.user.id);
-      let dm: number | undefined;
-      const early: [Message, DmContent][] = [];
-      const print = (m: Message, content: DmContent) =>
-        c.io.out(formatTailLine(m, `@${target.to}`, json, dmBody(content)));
-      secure.on("message", (m, content) => {
-        if (dm === undefined) early.push([m, content]);
-        else if (m.room === dm) print(m, content);
-      });
-      dm = (await secure.openDm(target.to, from)).id;
-      for (const [m, content] of early.splice(0)) if (m.room === dm) print(m, content);
+      await tailDm(c, conn, saved.user.id, target.to, json, since);
       return stopped;
     }
     // The replay arrives before join() resolves: listen first, hold lines until the id is known.

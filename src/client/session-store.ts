@@ -63,9 +63,9 @@ export class SessionStore {
     this.viewFile = join(dir, "view.json");
   }
 
-  /** What the view remembered for this deployment (empty if nothing, or unreadable). */
-  view(servers: string | readonly string[]): ViewMemory {
-    const key = asList(servers)[0] as string;
+  /** What the view remembered for this user of this deployment (empty if nothing, or unreadable). */
+  view(servers: string | readonly string[], user: number): ViewMemory {
+    const key = `${asList(servers)[0]} ${user}`;
     try {
       const all = JSON.parse(readFileSync(this.viewFile, "utf8")) as Record<string, ViewMemory>;
       const v = all[key];
@@ -78,8 +78,8 @@ export class SessionStore {
     return { ...EMPTY_VIEW, history: {}, highlights: [] };
   }
 
-  saveView(servers: string | readonly string[], view: ViewMemory): void {
-    const key = asList(servers)[0] as string;
+  saveView(servers: string | readonly string[], user: number, view: ViewMemory): void {
+    const key = `${asList(servers)[0]} ${user}`;
     let all: Record<string, ViewMemory> = {};
     try {
       all = JSON.parse(readFileSync(this.viewFile, "utf8")) as Record<string, ViewMemory>;

@@ -65,7 +65,7 @@ describe("the terminal client as a daily driver", () => {
 
     const sessions = new SessionStore(join(config.path, "parley"));
     sessions.save([server.url], { ...alice, expiresAt: Date.now() + 86_400_000 });
-    sessions.saveView([server.url], {
+    sessions.saveView([server.url], alice.user.id, {
       last: `#${lounge}`,
       history: {},
       highlights: [],
@@ -122,6 +122,21 @@ describe("the terminal client as a daily driver", () => {
       await client.waitFor(/evil␛\]0;pwned␇ \[U\+202E\]gnp\.exe$/m);
       await client.waitFor(/^ +second line of it$/m);
       expect(client.screen.bells).toBe(bells + 1);
+
+      // A typist's message clears "is typing…" at once, not seconds later.
+      bobConn.notify({ type: "typing", room: devId });
+      await client.waitFor(/is typing…/);
+      await bobSend(devId, "done typing");
+      await client.waitFor(/done typing/);
+      expect(client.screen.text()).not.toMatch(/is typing…/);
+
+      // Text over the limit is counted, refused before sending, and kept in the input.
+      client.type("x".repeat(4100));
+      await client.waitFor(/4100\/4000: 100 over/);
+      client.type("\r");
+      await client.waitFor(/That is 4100 characters; a message holds 4000/);
+      expect(client.screen.cursorLine()).toMatch(/^› x+$/);
+      client.type(CTRL_U);
 
       // A 200-line paste, starting with /quit, is one message, and the connection stays up.
       const lines = ["/quit", ...Array.from({ length: 199 }, (_, i) => `pasted ${i + 2}`)];

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bu
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Connection } from "../../src/client/connection.ts";
+import { deviceFiles } from "../../src/client/device-files.ts";
 import { FileTransfer } from "../../src/client/file-transfer.ts";
+import { SecureDm } from "../../src/client/secure-dm.ts";
 import { api, createRoom, register, unique } from "../support/client.ts";
 import { ROOT, startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
@@ -170,6 +172,30 @@ describe("the scriptable commands", () => {
       body: "",
       file: { id: uploaded.id, name: "\u202egnp.exe", size: 2, type: "text/plain" },
     });
+  });
+
+  it("should send to and tail a private conversation named @user, decrypted on this device", async () => {
+    const bob = await register(server.url);
+    const bobConn = new Connection({ server: server.url, token: bob.token });
+    const bobDir = tempDir("parley-bob-");
+    const files = deviceFiles(bobDir.path, server.url, bob.user.id);
+    const bobDm = new SecureDm({
+      conn: bobConn,
+      identities: files.identities,
+      keyBook: files.keyBook,
+    });
+    bobConn.start();
+    try {
+      expect(await bobDm.start()).toEqual({ ok: true }); // publishes bob's device keys
+      const sent = await parley(["send", "--room", `@${bob.user.name}`, "secret\x1b[2J hi"]);
+      expect(sent).toMatchObject({ code: 0, stderr: "" });
+      const lines = await tailLines(["--room", `@${bob.user.name}`, "--since", "0"], 1);
+      expect(lines[0]).toContain(`@${bob.user.name} ${user}: secret␛[2J hi`);
+    } finally {
+      bobDm.close();
+      bobConn.close();
+      bobDir.remove();
+    }
   });
 
   it("should refuse to send to a room that does not exist, saying why", async () => {
