@@ -82,8 +82,11 @@ export class ChatBuffer {
   /** Older entries (a history page) go on top; the view does not move. */
   prepend(older: Entry[]): void {
     this.entries.unshift(...older);
-    const first = older.find((e) => e.seq !== undefined)?.seq;
-    if (first !== undefined) this.oldest = Math.min(this.oldest ?? first, first);
+    const seqs = older.flatMap((e) => (e.seq === undefined ? [] : [e.seq]));
+    if (seqs.length > 0) {
+      this.oldest = Math.min(this.oldest ?? Number.POSITIVE_INFINITY, ...seqs);
+      this.newest = Math.max(this.newest, ...seqs);
+    }
   }
 
   /** Lines in all, at a width. */

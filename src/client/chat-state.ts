@@ -48,6 +48,9 @@ export interface ViewStore {
   save(memory: ViewMemory): void;
 }
 
+/** Mentions older than the view (less this, for clocks apart) are replays: no bell. */
+const RING_SLACK_MS = 30_000;
+
 /** From this share of the limit on, the status row counts the characters typed. */
 const COUNTER_FROM = 0.8;
 
@@ -65,6 +68,7 @@ export class ChatState {
   /** Offline since the last "Connection lost" note: said once per outage. */
   wasOffline = false;
   private statusBase = "";
+  private readonly openedAt = Date.now();
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private finishView: (outcome: ViewOutcome, farewell?: string) => void = () => {};
   readonly done: Promise<ViewOutcome>;
@@ -228,7 +232,8 @@ export class ChatState {
     if (here) this.reads.shown(m.room, m.seq);
     else if (!own) b.unread++;
     if (mention && !here) b.mentions++;
-    if (mention && this.memory.bell) this.screen.bell();
+    // The bell is for news: not for an old mention replayed when a room is opened.
+    if (mention && this.memory.bell && m.ts >= this.openedAt - RING_SLACK_MS) this.screen.bell();
     this.composeStatus();
     this.screen.render();
   }

@@ -107,6 +107,17 @@ export class KeyReader {
   private partial = "";
 
   feed(chunk: string): Key[] {
+    // A terminal without bracketed paste still delivers a paste in one chunk: text, a line end,
+    // more text. Typing never does (Enter ends its chunk), so such a chunk is read as a paste.
+    if (
+      this.pasting === undefined &&
+      this.partial === "" &&
+      /[\r\n][^\r\n]/.test(chunk) &&
+      !chunk.includes("\x1b")
+    ) {
+      const printable = chunk.replace(/[\r\n]+$/, "");
+      if (/[^\p{Cc}]/u.test(printable)) return [{ kind: "paste", text: printable }];
+    }
     let data = this.partial + chunk;
     this.partial = "";
     const keys: Key[] = [];

@@ -115,6 +115,8 @@ export async function showHistory(s: ChatState, n: number, { quiet = false } = {
       b.prepend([s.noteEntry("That is the beginning of the conversation.")]);
     }
     b.oldest = page.messages[0]?.seq ?? before;
+    // What is now on screen is read (a buffer first shown with only its history, for one).
+    if (b === s.buffers.current && b.newest > 0) s.reads.shown(room, b.newest);
     s.screen.render();
   } finally {
     fetching.delete(b);

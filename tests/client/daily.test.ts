@@ -87,6 +87,7 @@ describe("the terminal client as a daily driver", () => {
 
       // Up recalls what was sent here.
       client.type("first line\r");
+      await until(() => bobSaw.some((m) => m.body === "first line"), "bob to get the first line");
       client.type("second line\r");
       await until(() => bobSaw.some((m) => m.body === "second line"), "bob to get both lines");
       client.type(UP + UP);

@@ -32,6 +32,11 @@ describe("parseKeys", () => {
     ]);
   });
 
+  it("should read lines arriving in one chunk without paste brackets as a paste, not as Enter", () => {
+    expect(parseKeys("one\r/quit\rtwo\r")).toEqual([{ kind: "paste", text: "one\r/quit\rtwo" }]);
+    expect(parseKeys("typed\r")).toEqual([{ kind: "text", text: "typed" }, { kind: "enter" }]);
+  });
+
   it("should read Alt-digits, Alt-arrows and Ctrl-N as buffer keys, Alt-Enter as a newline", () => {
     expect(parseKeys("\x1b2\x1b[1;3D\x0e\x1b\r\x1b[5~\t")).toEqual([
       { kind: "buffer", index: 1 },
