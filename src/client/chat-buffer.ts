@@ -45,6 +45,8 @@ export class ChatBuffer {
   /** Nicks seen here, most recent last. */
   readonly nicks = new Set<string>();
   readonly history: InputHistory;
+  /** A DM's introduction (encrypted, trust) has been shown. */
+  greeted = false;
   /** What was typed here and not sent when another buffer came on screen. */
   draft = "";
 

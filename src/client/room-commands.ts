@@ -22,6 +22,11 @@ export async function enterConversation(s: ChatState, target: string): Promise<v
   if (existing?.id !== undefined) {
     s.select(existing);
     if (existing.entries.length === 0) await showHistory(s, HISTORY_DEFAULT, { quiet: true });
+    // A DM buffer that filled in the background: say once how it is protected.
+    if (existing.kind === "dm" && secure && !existing.greeted) {
+      existing.greeted = true;
+      s.note(dmIntro(existing.name, secure.trustOf(existing.name)), "ok", existing);
+    }
     return;
   }
   const b = existing ?? s.openBuffer(wanted.kind, wanted.name);
@@ -38,12 +43,9 @@ export async function enterConversation(s: ChatState, target: string): Promise<v
       b.id = room.id;
       b.name = room.name;
       s.resetStatus();
-      const trust = secure.trustOf(room.name);
-      s.note(
-        `Private conversation with ${room.name}, end-to-end encrypted (their keys: ${trust ?? "not fetched yet"}; /verify ${room.name} to compare). ${room.peer?.status ? `${room.name} is ${room.peer.status}.` : ""}`,
-        "ok",
-        b,
-      );
+      b.greeted = true;
+      const status = room.peer?.status ? ` ${room.name} is ${room.peer.status}.` : "";
+      s.note(`${dmIntro(room.name, secure.trustOf(room.name))}${status}`, "ok", b);
       // Already received from its head: show the recent past once.
       if (known && room.head > 0) await showHistory(s, HISTORY_DEFAULT, { quiet: true });
     } else {
@@ -68,6 +70,11 @@ export async function enterConversation(s: ChatState, target: string): Promise<v
     s.select(back);
     s.note(why, "error");
   }
+}
+
+/** How a private conversation introduces itself: encrypted, and how far its keys are trusted. */
+function dmIntro(name: string, trust: string | undefined): string {
+  return `Private conversation with ${name}, end-to-end encrypted (their keys: ${trust ?? "not fetched yet"}; /verify ${name} to compare).`;
 }
 
 /** The members of a buffer's room, for Tab: nicks seen in it come first anyway. */

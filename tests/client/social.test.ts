@@ -114,6 +114,7 @@ describe("people in the interactive client", () => {
 
       // In the DM itself, the answer shows, and the peer's typing too.
       client.type(`/dm ${bob.user.name}\r`);
+      await client.waitFor(/Private conversation with .*end-to-end encrypted/);
       await client.waitFor(new RegExp(`${bob.user.name}: secret answer`));
       await client.waitFor(new RegExp(`\\[2:@${bob.user.name}\\]`));
       bobConn.notify({ type: "typing", room: dm?.id as number });
