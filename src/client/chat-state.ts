@@ -51,6 +51,9 @@ export interface ViewStore {
 /** Mentions older than the view (less this, for clocks apart) are replays: no bell. */
 const RING_SLACK_MS = 30_000;
 
+/** Input histories remembered, one per conversation. */
+const HISTORIES_KEPT = 50;
+
 /** From this share of the limit on, the status row counts the characters typed. */
 const COUNTER_FROM = 0.8;
 
@@ -164,6 +167,12 @@ export class ChatState {
     const b = this.buffers.current;
     if (b?.id !== undefined) this.memory.last = b.label;
     for (const x of this.buffers.all) this.memory.history[x.label] = x.history.lines;
+    // Bounded: the histories of conversations no longer open go first.
+    const labels = Object.keys(this.memory.history);
+    const open = new Set(this.buffers.all.map((x) => x.label));
+    for (const label of labels.slice(0, Math.max(0, labels.length - HISTORIES_KEPT))) {
+      if (!open.has(label)) delete this.memory.history[label];
+    }
     try {
       this.store?.save(this.memory);
     } catch {
@@ -171,14 +180,16 @@ export class ChatState {
     }
   }
 
-  /** Lines (already fitting the width) added to a buffer, the current one by default. */
-  print(lines: string[], b = this.buffers.current): void {
+  /** Plain lines added to the buffer on screen, each cut to the width, then painted. */
+  print(lines: string[], paint: (line: string) => string = (l) => l): void {
+    const b = this.buffers.current;
     if (!b) return;
+    const clean = lines.map(sanitize);
     b.add(
-      entry((columns) => lines.map((l) => truncate(l, columns))),
+      entry((columns) => clean.map((l) => paint(truncate(l, columns)))),
       this.screen.columns,
     );
-    if (b === this.buffers.current) this.screen.render();
+    this.screen.render();
   }
 
   note(text: string, tone: NoteTone = "info", b = this.buffers.current): void {

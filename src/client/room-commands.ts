@@ -159,8 +159,9 @@ export function roomCommands(s: ChatState): Record<string, Command> {
               r.kind === "dm"
                 ? `private${r.peer ? `, ${r.peer.status}` : ""}`
                 : `${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? " (joined)" : ""}`;
-            return style.dim(`  ${labels[i]?.padEnd(width)} ${who}${unread}`);
+            return `  ${labels[i]?.padEnd(width)} ${who}${unread}`;
           }),
+          style.dim,
         );
       },
     },

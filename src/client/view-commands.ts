@@ -20,7 +20,7 @@ export function viewCommands(
           "Keys: Up/Down history · Tab complete · PageUp/PageDown scroll · Alt-1…9, Ctrl-N/P buffers",
           "      Alt-Enter newline · Ctrl-A/E/K/U/W/Y, Alt-B/F edit · Ctrl-C quit",
         ];
-        s.print(["Commands:", ...rows, ...keys].map((r) => s.style.dim(r)));
+        s.print(["Commands:", ...rows, ...keys], s.style.dim);
       },
     },
     highlight: {
