@@ -34,6 +34,7 @@ export class ChatScreen {
   /** The buffer on screen; nothing is drawn above the footer without one. */
   buffer: ChatBuffer | undefined;
   private opened = false;
+  private scheduled = false;
 
   constructor(
     private readonly out: TerminalOutput,
@@ -67,7 +68,20 @@ export class ChatScreen {
     this.out.write("\x07");
   }
 
+  /**
+   * Redraws once the current batch of events is handled: a burst of messages (a catch-up, a
+   * busy room in the background) costs one redraw, not one per message.
+   */
   render(): void {
+    if (!this.opened || this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.draw();
+    });
+  }
+
+  private draw(): void {
     if (!this.opened) return;
     const cols = this.columns;
     const footer = this.footer();
