@@ -92,7 +92,8 @@ export function keyActions(
       }
     },
     switchBy(step) {
-      show(s.buffers.all.indexOf(s.buffers.step(step) as never));
+      const b = s.buffers.step(step);
+      if (b) show(s.buffers.all.indexOf(b));
     },
     toBuffer(index) {
       show(index);
