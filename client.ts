@@ -98,7 +98,7 @@ try {
       code = await scripts.send(context, command.target, command.text, command.timeoutSeconds);
       break;
     case "tail":
-      code = await scripts.tail(context, command.room, command.json, command.since);
+      code = await scripts.tail(context, command.target, command.json, command.since);
       break;
     case "interactive":
       code = await runInteractive({

@@ -86,6 +86,8 @@ describe("parley-server", () => {
     expect(help.code).toBe(0);
     for (const flag of ["--port", "--host", "--db", "--log-level", "PARLEY_PORT", "PARLEY_DB"])
       expect(help.stdout).toContain(flag);
+    // Even the longest flag is apart from its help text.
+    expect(help.stdout).not.toMatch(/VALUE\S/);
     const version = await run(["--version"]);
     expect(version.stdout).toMatch(/^parley-server \d+\.\d+\.\d+/);
   });

@@ -11,7 +11,14 @@ export type Command =
       text: string | undefined;
       timeoutSeconds: number;
     }
-  | { kind: "tail"; room: string; json: boolean; since: number | undefined }
+  | {
+      kind: "tail";
+      /** A room by name, or the encrypted private conversation with a person. */
+      target: { room: string } | { to: string };
+      json: boolean;
+      /** Where to start: after a seq, only new messages, or (undefined) the recent history. */
+      since: number | "new" | undefined;
+    }
   | { kind: "logout" }
   | { kind: "help" }
   | { kind: "version" }
@@ -32,8 +39,11 @@ export const USAGE = `Usage:
   parley login --server URL --user NAME --password-stdin
   parley send --room NAME [--timeout S] TEXT  send TEXT (or stdin) to a room
   parley send --to USER [--timeout S] TEXT    send USER an end-to-end encrypted message
-  parley tail --room NAME [--json] [--since SEQ]
-                                              print a room's messages as they arrive
+  parley tail --room NAME [--json] [--since SEQ | --new]
+                                              print a room's messages as they arrive:
+                                              first the recent ones (up to 50), or those
+                                              after SEQ, or (--new) only new ones
+  NAME is "lounge" or "#lounge"; "@bob" means the private conversation with bob.
   parley logout [--server URL]                forget the saved session and revoke it
   parley --version | --help
 
@@ -55,7 +65,7 @@ const FLAGS_WITH_VALUE = new Set([
   "--timeout",
   "--ca",
 ]);
-const SWITCHES = new Set(["--password-stdin", "--json", "--insecure"]);
+const SWITCHES = new Set(["--password-stdin", "--json", "--insecure", "--new"]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const values = new Map<string, string>();
@@ -107,6 +117,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   const [sub, ...rest] = positional;
   const room = values.get("--room");
+  /** "#lounge" is the room lounge, and "@bob" the private conversation with bob. */
+  const where = (name: string): { room: string } | { to: string } =>
+    name.startsWith("@") ? { to: name.slice(1) } : { room: name.replace(/^#/, "") };
   switch (sub) {
     case undefined:
       return result({ kind: "interactive" });
@@ -125,7 +138,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         return fail("--timeout must be a whole number of seconds, at least 1");
       }
       const text = rest.length > 0 ? rest.join(" ") : undefined;
-      const target = room ? { room } : { to: to as string };
+      const target = room ? where(room) : { to: (to as string).replace(/^@/, "") };
       return result({ kind: "send", target, text, timeoutSeconds: Number(timeout) });
     }
     case "tail": {
@@ -135,11 +148,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (since !== undefined && !/^\d+$/.test(since)) {
         return fail("--since must be a message sequence number (0 or more)");
       }
+      if (since !== undefined && switches.has("--new")) {
+        return fail("--since and --new do not go together: --new starts after the last message");
+      }
       return result({
         kind: "tail",
-        room,
+        target: where(room),
         json: switches.has("--json"),
-        since: since === undefined ? undefined : Number(since),
+        since: switches.has("--new") ? "new" : since === undefined ? undefined : Number(since),
       });
     }
     case "logout":

@@ -33,6 +33,7 @@ import {
 import type { BackoffOptions } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ConnectionEvents, ConnectionState } from "./connection-events.ts";
+import { FramePacer } from "./frame-pacer.ts";
 import type { OutboxItem, SendOptions } from "./outbox.ts";
 import { OutboxSender } from "./outbox-sender.ts";
 import { PendingRequests, type ReplyType, type RequestFrame } from "./pending-requests.ts";
@@ -96,6 +97,8 @@ export class Connection {
   private _user: UserRef | undefined;
   private _limits: Limits | undefined;
   private presence: "online" | "away" = "online";
+  /** Every frame this client sends keeps to the rate the server announced. */
+  private readonly pacer = new FramePacer();
 
   constructor(o: ConnectionOptions) {
     this.clock = o.clock ?? systemClock;
@@ -108,6 +111,7 @@ export class Connection {
       send: (frame) => this.call<"ack">(frame, { timeout: false }),
       delivered: (item, seq) => this.emit("delivered", item, seq),
       undeliverable: (item, err) => this.emit("undeliverable", item, err),
+      pace: () => (this.pacer.take(this.clock.now()) ? 0 : this.pacer.wait(this.clock.now())),
     });
     this.link = new SocketLink(
       {
@@ -310,6 +314,7 @@ export class Connection {
   ): boolean {
     const ws = this.link.socket;
     if (this.link.state !== "open" || !ws) return false;
+    if (!this.pacer.take(this.clock.now())) return false; // over the rate: typing and read come again
     ws.send(JSON.stringify(frame));
     return true;
   }
@@ -335,6 +340,15 @@ export class Connection {
     const ws = this.link.socket;
     if (!ws || !this.link.greeted) {
       return Promise.reject(new RequestError("OFFLINE", "Not connected."));
+    }
+    if (frame.type !== "send" && !this.pacer.take(this.clock.now())) {
+      // Over the rate: wait for the budget (sends are paced by the outbox before they get here).
+      const wait = this.pacer.wait(this.clock.now());
+      return new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait)).then(() =>
+        this.link.socket === ws
+          ? this.call<T>(frame, options)
+          : Promise.reject(new RequestError("OFFLINE", "Not connected.")),
+      );
     }
     return this.requests.call<T>(ws, frame, options);
   }
@@ -386,6 +400,7 @@ export class Connection {
     this.link.greet(hello.limits.heartbeatSeconds * 1000);
     this._user = hello.user;
     this._limits = hello.limits;
+    this.pacer.configure(hello.limits, this.clock.now());
     this.catchUp = { count: 0, resumed: false };
     if (this.presence === "away") {
       this.call<"ok">({ type: "status", status: "away" }).catch(() => {});

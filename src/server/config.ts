@@ -346,7 +346,7 @@ function convert(option: Option, raw: string): { value: unknown } | { error: str
 export function helpText(): string {
   const rows = OPTIONS.map(
     (o) =>
-      `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key] === -1 ? "off" : DEFAULTS[o.key]}]`,
+      `  ${`${o.flag} VALUE`.padEnd(33)} ${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key] === -1 ? "off" : DEFAULTS[o.key]}]`,
   );
   return [
     "Usage: parley-server [options]",

@@ -3,6 +3,7 @@
  * sender's name at the start of a run, the time in the corner, @mentions of the reader marked.
  * Everything is text nodes: a body holding "<script>" shows those characters.
  */
+import { safeName } from "../client/display-text.ts";
 import type { Message } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
@@ -43,7 +44,7 @@ function fileText(m: { file?: { name: string; size: number } }): string | undefi
   if (!m.file) return undefined;
   const kb = m.file.size / 1024;
   const size = kb < 1024 ? `${Math.max(1, Math.round(kb))} KB` : `${(kb / 1024).toFixed(1)} MB`;
-  return `📎 ${m.file.name} (${size})`;
+  return `📎 ${safeName(m.file.name)} (${size})`;
 }
 
 export interface BubbleOptions {
@@ -104,7 +105,7 @@ export function bubbleRow(
     mentioned ? "mentions-me" : "",
     o.state ?? "",
   ].filter(Boolean);
-  const label = `${own ? "You" : m.from.name}, ${timeOfDay(m.ts)}`;
+  const label = `${own ? "You" : safeName(m.from.name)}, ${timeOfDay(m.ts)}`;
   return h(
     "li",
     {
@@ -114,7 +115,7 @@ export function bubbleRow(
       "data-from": m.from.name,
       "aria-label": label,
     },
-    !own && !o.grouped ? h("div", { class: "sender" }, m.from.name) : undefined,
+    !own && !o.grouped ? h("div", { class: "sender" }, safeName(m.from.name)) : undefined,
     h("div", { class: "bubble" }, content, meta),
   );
 }

@@ -3,6 +3,7 @@
  * (messages in seq order and join/leave notices where they happened), messages still pending,
  * and its unread count. Plain state; the views read it.
  */
+import { safeName } from "../client/display-text.ts";
 import type { Message, RoomSummary, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./private-messages.ts";
 
@@ -47,7 +48,7 @@ export class Conversation {
 
   /** The sidebar name: "#general", or the DM peer's name. */
   get label(): string {
-    return this.isDm ? this.summary.name : `#${this.summary.name}`;
+    return this.isDm ? safeName(this.summary.name) : `#${safeName(this.summary.name)}`;
   }
 
   get peerStatus(): UserStatus | undefined {

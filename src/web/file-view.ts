@@ -4,6 +4,7 @@
  * header, so bytes are fetched and shown through object URLs; image URLs are cached (a room
  * shown again does not fetch again) and revoked when evicted or when the session closes.
  */
+import { safeName } from "../client/display-text.ts";
 import { type FileTransfer, formatBytes, TransferError } from "../client/file-transfer.ts";
 import type { FileAttachment } from "../crypto/index.ts";
 import type { MessageFile } from "../protocol/index.ts";
@@ -51,7 +52,7 @@ export class FileViews {
       "figure",
       { class: "file-preview loading", "data-file": id },
       img,
-      h("figcaption", {}, `${file.name} · ${formatBytes(file.size)}`),
+      h("figcaption", {}, `${safeName(file.name)} · ${formatBytes(file.size)}`),
     );
     this.imageUrl(file, id).then(
       (url) => {
@@ -103,7 +104,7 @@ export class FileViews {
       h(
         "span",
         { class: "file-facts" },
-        h("span", { class: "file-name" }, file.name),
+        h("span", { class: "file-name" }, safeName(file.name)),
         h("span", { class: "file-size" }, formatBytes(file.size)),
         status,
       ),

@@ -2,6 +2,7 @@
  * The "create or join a room" dialog: a native <dialog> (focus trapped, Escape closes), with
  * the public rooms not joined yet and a form to create one. Refusals are shown in it.
  */
+import { safeName } from "../client/display-text.ts";
 import type { RoomSummary } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 
@@ -75,7 +76,7 @@ export class RoomDialog {
           const b = h(
             "button",
             { type: "button", class: "joinable-room", "aria-label": `Join ${r.name}` },
-            h("span", { class: "name" }, `#${r.name}`),
+            h("span", { class: "name" }, `#${safeName(r.name)}`),
             h("span", { class: "count" }, `${r.members} member${r.members === 1 ? "" : "s"}`),
           );
           b.addEventListener("click", () => void this.run(() => this.hooks.join(r.name)));

@@ -3,6 +3,7 @@
  * their presence, each with its unread count. Every entry is a button, so the list is
  * keyboard-reachable; the current one is marked with aria-current.
  */
+import { safeName } from "../client/display-text.ts";
 import type { Conversation } from "./conversation.ts";
 import { h } from "./dom.ts";
 
@@ -91,7 +92,7 @@ export class Sidebar {
       c.isDm
         ? h("span", { class: `presence ${status ?? "offline"}`, "aria-hidden": "true" })
         : h("span", { class: "hash", "aria-hidden": "true" }, "#"),
-      h("span", { class: "name" }, c.summary.name),
+      h("span", { class: "name" }, safeName(c.summary.name)),
       unread ? h("span", { class: "badge", "aria-hidden": "true" }, unread) : undefined,
     );
     button.addEventListener("click", () => this.hooks.select(c.id));

@@ -200,6 +200,37 @@ describe("Connection against an in-process server", () => {
     expect(await storedBodies(server.url, alice.token, room)).toEqual(typed);
   });
 
+  it("should pace a burst of sends to hello.limits: none refused with RATE_LIMITED, the socket kept", async () => {
+    const name = unique("r");
+    const room = await createRoom(server.url, alice.token, name);
+    // The real WebSocket, counting the refusals the server sends.
+    let refused = 0;
+    class CountingSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener("message", (e) => {
+          if (String(e.data).includes('"RATE_LIMITED"')) refused++;
+        });
+      }
+    }
+    const conn = new Connection({
+      server: server.url,
+      token: alice.token,
+      WebSocket: CountingSocket,
+    });
+    open.push(conn);
+    const seen = watch(conn);
+    conn.start();
+    await conn.join(name);
+    const typed = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`);
+    for (const body of typed) conn.send(room, body);
+    await until(() => seen.delivered.length === typed.length, "all sends to be delivered");
+    expect(seen.delivered).toEqual(typed);
+    expect(seen.statuses.filter((st) => st.kind === "reconnecting")).toEqual([]);
+    expect(refused).toBe(0);
+    expect(await storedBodies(server.url, alice.token, room)).toEqual(typed);
+  });
+
   it("should refuse a join of a room that does not exist with ROOM_NOT_FOUND", async () => {
     const conn = connection(alice.token);
     conn.start();

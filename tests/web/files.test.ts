@@ -164,6 +164,8 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
       const dt = new DataTransfer();
       dt.items.add(new File(["first dropped\n"], "one.txt", { type: "text/plain" }));
       dt.items.add(new File(["second dropped\n"], "two.txt", { type: "text/plain" }));
+      // A right-to-left override would show this as "exe.png": it must show as it is.
+      dt.items.add(new File(["third dropped\n"], "\u202egnp.exe", { type: "text/plain" }));
       return dt;
     });
     const chat = alice.page.getByRole("main", { name: "Conversation" });
@@ -174,7 +176,7 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
       const names = await alice.page
         .locator(".items:not(.pending-items) .msg .file-name")
         .allTextContents();
-      expect(names).toEqual(["one.txt", "two.txt"]);
+      expect(names).toEqual(["one.txt", "two.txt", "[U+202E]gnp.exe"]);
     });
     expect(await chat.getAttribute("data-drop")).toBeNull();
     expect(alice.errors).toEqual([]);
