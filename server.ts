@@ -35,6 +35,8 @@ try {
   console.error(`parley-server: cannot start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
+// Printed before the URL line, which tools wait for: by then every address is known.
+for (const url of server.ircUrls) console.log(`Parley IRC gateway at ${url}`);
 console.log(`Parley listening on ${server.url}`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -58,7 +58,14 @@ export interface Config {
   presenceTtl: number;
   /** Seconds a user whose last connection closed still shows online (reconnects say nothing). @default 5 */
   presenceGrace: number;
+  /** IRC gateway port; 0 picks a free one. @default -1 (no IRC gateway) */
+  ircPort: number;
+  /** IRC over TLS, with tlsCert and tlsKey; 0 picks a free one. @default -1 (none) */
+  ircTlsPort: number;
 }
+
+/** A port option that is off unless given. */
+export const PORT_OFF = -1;
 
 type Kind = "port" | "int" | "string" | "level";
 
@@ -98,6 +105,8 @@ export const DEFAULTS: Config = {
   redisPrefix: "parley",
   presenceTtl: 15,
   presenceGrace: 5,
+  ircPort: PORT_OFF,
+  ircTlsPort: PORT_OFF,
 };
 
 export const OPTIONS: readonly Option[] = [
@@ -286,6 +295,20 @@ export const OPTIONS: readonly Option[] = [
     min: 0,
     help: "seconds a user whose last connection closed still shows online",
   },
+  {
+    key: "ircPort",
+    flag: "--irc-port",
+    env: "PARLEY_IRC_PORT",
+    kind: "port",
+    help: "IRC gateway port (see docs/irc.md); 0 picks a free one",
+  },
+  {
+    key: "ircTlsPort",
+    flag: "--irc-tls-port",
+    env: "PARLEY_IRC_TLS_PORT",
+    kind: "port",
+    help: "IRC over TLS port, with --tls-cert and --tls-key; 0 picks a free one",
+  },
 ];
 
 export type ParsedConfig =
@@ -320,7 +343,7 @@ function convert(option: Option, raw: string): { value: unknown } | { error: str
 export function helpText(): string {
   const rows = OPTIONS.map(
     (o) =>
-      `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key]}]`,
+      `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" || DEFAULTS[o.key] === PORT_OFF ? "none" : DEFAULTS[o.key]}]`,
   );
   return [
     "Usage: parley-server [options]",
@@ -374,6 +397,9 @@ export function parseConfig(
   }
   if ((config.tlsCert === "") !== (config.tlsKey === "")) {
     return { kind: "error", message: "--tls-cert and --tls-key go together: give both or neither" };
+  }
+  if (config.ircTlsPort !== PORT_OFF && config.tlsCert === "") {
+    return { kind: "error", message: "--irc-tls-port needs --tls-cert and --tls-key" };
   }
   return { kind: "config", config };
 }

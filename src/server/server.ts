@@ -12,8 +12,10 @@ import pkg from "../../package.json" with { type: "json" };
 import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
 import { RedisBus } from "../bus/bus-redis.ts";
+import { type IrcGateway, startIrcGateway } from "../irc/gateway.ts";
 import {
   CLOSE,
+  HISTORY_PAGE_MAX,
   ParleyError,
   toErrorBody,
   type UserRef,
@@ -23,7 +25,7 @@ import index from "../web/index.html";
 import { Auth } from "./auth.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
-import { type Config, filesDirOf } from "./config.ts";
+import { type Config, filesDirOf, PORT_OFF } from "./config.ts";
 import { createWebSocketHandler } from "./connection.ts";
 import { Contacts } from "./contacts.ts";
 import { Devices } from "./devices.ts";
@@ -53,6 +55,8 @@ export interface RunningServer {
   url: string;
   port: number;
   store: Store;
+  /** The IRC gateway's URLs (irc://, ircs://), when it runs. */
+  ircUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -65,6 +69,14 @@ const STRIKES = 10;
 async function openStore(config: Config): Promise<Store> {
   if (!config.databaseUrl) return new SqliteStore(config.db);
   return PostgresStore.open({ url: config.databaseUrl });
+}
+
+function ircUrlsOf(host: string, irc: IrcGateway): string[] {
+  const h = host.includes(":") ? `[${host}]` : host;
+  const urls: string[] = [];
+  if (irc.port !== undefined) urls.push(`irc://${h}:${irc.port}`);
+  if (irc.tlsPort !== undefined) urls.push(`ircs://${h}:${irc.tlsPort}`);
+  return urls;
 }
 
 function jsonError(err: ParleyError): Response {
@@ -247,6 +259,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   sweep.unref();
 
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  const irc = startIrc();
+  const ircUrls = irc ? ircUrlsOf(config.host, irc) : [];
   log.info("listening", {
     url,
     store: config.databaseUrl ? "postgres" : config.db,
@@ -254,17 +268,53 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     version: VERSION,
   });
 
+  /** The IRC gateway, when a port is configured: the same chat, hub and auth as /ws. */
+  function startIrc(): IrcGateway | undefined {
+    if (config.ircPort === PORT_OFF && config.ircTlsPort === PORT_OFF) return undefined;
+    return startIrcGateway(
+      {
+        store,
+        auth,
+        chat,
+        hub,
+        typing,
+        log,
+        now,
+        limits: {
+          rate: config.rate,
+          burst: config.burst,
+          heartbeat: config.heartbeat,
+          sendBufferBytes: config.sendBufferBytes,
+          replayMessages: Math.min(config.replayMax, HISTORY_PAGE_MAX),
+          perAddress: config.maxConnectionsPerAddress,
+        },
+        serverName: "parley",
+        version: VERSION,
+        startedAt: now(),
+      },
+      {
+        host: config.host,
+        port: config.ircPort === PORT_OFF ? undefined : config.ircPort,
+        tlsPort: config.ircTlsPort === PORT_OFF ? undefined : config.ircTlsPort,
+        tls: tls ? { cert: config.tlsCert, key: config.tlsKey } : undefined,
+      },
+    );
+  }
+  if (ircUrls.length > 0) log.info("irc.listening", { urls: ircUrls });
+
   let stopping: Promise<void> | undefined;
   return {
     url,
     port: server.port as number,
     store,
+    ircUrls,
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
         // Commit what was accepted first, so those senders still get their acks.
         await queue.close();
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
+        irc?.stop();
         await shared?.close();
         await server.stop(true);
         await bus.close();
