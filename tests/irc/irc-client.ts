@@ -17,6 +17,11 @@ export class IrcTestClient {
     options: { tls?: { ca: string } } = {},
   ): Promise<IrcTestClient> {
     const c = new IrcTestClient();
+    // Bun's TLS client drops what is written before its handshake ends: wait for it.
+    let shaken: () => void = () => {};
+    const handshake = new Promise<void>((resolve) => {
+      shaken = resolve;
+    });
     c.socket = await Bun.connect({
       hostname: "127.0.0.1",
       port,
@@ -28,8 +33,10 @@ export class IrcTestClient {
           c.wake();
         },
         error: () => {},
+        handshake: () => shaken(),
       },
     });
+    if (options.tls) await handshake;
     return c;
   }
 
