@@ -93,8 +93,14 @@ export const part: Handler = async (ctx, conn, msg, reply) => {
       continue;
     }
     const name = conn.channels.get(room) as string;
-    await ctx.chat.leave(conn.user, room);
+    // Removed first: leaving detaches this connection, which would otherwise PART it again.
     conn.channels.delete(room);
+    try {
+      await ctx.chat.leave(conn.user, room);
+    } catch (err) {
+      conn.channels.set(room, name);
+      throw err;
+    }
     const params = msg.params[1] ? [name, msg.params[1]] : [name];
     reply.send({ source: conn.source(), command: "PART", params });
   }

@@ -92,6 +92,7 @@ export class IrcConnection implements ReplySink {
       },
       unsubscribe(topic: string): void {
         ctx.hub.local.unsubscribe(topic, adapter);
+        self.detached(topic);
       },
       close(_code?: number, reason?: string): void {
         self.quit(reason ?? "Closed");
@@ -213,6 +214,22 @@ export class IrcConnection implements ReplySink {
     this.ctx.auth
       .logout({ user, tokenHash, expiresAt })
       .catch((err) => this.ctx.log.warn("irc.logout_failed", errorFields(err)));
+  }
+
+  /**
+   * The hub stopped delivering a room to this connection: the user left it on another client
+   * (a PART from here removes the channel first). The channel goes, and the client is told.
+   */
+  private detached(topic: string): void {
+    const room = Number(topic.slice(topic.indexOf(":") + 1));
+    const channel = this.channels.get(room);
+    if (channel === undefined || this.phase !== "registered") return;
+    this.channels.delete(room);
+    this.write({
+      source: this.source(),
+      command: "PART",
+      params: [channel, "Left on another client"],
+    });
   }
 
   /** A send from this connection: its live copy is the echo already given, or none. */

@@ -122,11 +122,24 @@ describe("channels", () => {
     await s.web.waitFor(
       (f) => f.type === "notice" && f.event === "left" && f.user.id === s.ircUser.user.id,
     );
+    expect(c.lines.filter((l) => l.command === "PART")).toHaveLength(1);
     const from = c.lines.length;
     c.send(`PRIVMSG ${s.channel} :still here?`);
     expect((await c.command("404", from)).params[1]).toBe(s.channel);
     c.send("PART #not-joined");
     await c.command("442");
+  });
+
+  it("PARTs the channel when the user leaves the room on another client", async () => {
+    const s = await scene();
+    const c = await irc(s.ircUser);
+    await c.command("366");
+    const other = await ws(s.ircUser);
+    await other.request({ type: "leave", room: s.room });
+    const part = await c.command("PART");
+    expect(part.params).toEqual([s.channel, "Left on another client"]);
+    await Bun.sleep(100);
+    expect(c.lines.filter((l) => l.command === "PART")).toHaveLength(1);
   });
 
   it("shows the topic and refuses to change it; LIST shows what GET /api/rooms shows", async () => {

@@ -136,6 +136,28 @@ describe("logging in", () => {
     }
   });
 
+  it("counts IRC connections in the per-user cap shared with WebSockets", async () => {
+    const capped = await startIrcServer({ maxConnectionsPerUser: 1 });
+    try {
+      const p = await person(capped.url);
+      const first = await loginIrc(capped.ircPort, p);
+      clients.push(first);
+      const second = await IrcTestClient.connect(capped.ircPort);
+      clients.push(second);
+      second.send(`PASS :${p.name}:${p.password}`, `NICK ${p.name}`, "USER x 0 * :X");
+      const error = await second.command("ERROR");
+      expect(error.params[0]).toBe("Too many open connections");
+      await second.waitClosed();
+      // The WebSocket upgrade is refused too while the IRC connection holds the slot.
+      const ws = await fetch(`${capped.url}/ws`, {
+        headers: { authorization: `Bearer ${p.token}`, upgrade: "websocket" },
+      });
+      expect(ws.status).toBe(429);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("ends the gateway's session when the client quits", async () => {
     const p = await person(server.url);
     const c = await loginIrc(server.ircPort, p);
@@ -144,6 +166,13 @@ describe("logging in", () => {
     const error = await c.command("ERROR");
     expect(error.params[0]).toBe("Quit: bye");
     await c.waitClosed();
+    const loggedOut = () =>
+      server.logs.some((l) => {
+        const e = JSON.parse(l) as { event: string; user?: number };
+        return e.event === "logout" && e.user === p.user.id;
+      });
+    for (let i = 0; i < 100 && !loggedOut(); i++) await Bun.sleep(20);
+    expect(loggedOut()).toBe(true);
   });
 });
 
