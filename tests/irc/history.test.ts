@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../../src/protocol/index.ts";
-import { hashPassword } from "../../src/server/auth.ts";
 import { connect, createRoom, joinRoom, type TestSocket, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { makeCertificates, type TestCertificates } from "../support/tls.ts";
@@ -199,7 +198,14 @@ describe("TLS", () => {
   let tlsServer: IrcServer;
   beforeAll(async () => {
     certs = await makeCertificates();
-    tlsServer = await startIrcServer({ tlsCert: certs.cert, tlsKey: certs.key, ircTlsPort: 0 });
+    tlsServer = await startIrcServer([
+      "--tls-cert",
+      certs.cert,
+      "--tls-key",
+      certs.key,
+      "--irc-tls-port",
+      "0",
+    ]);
   });
   afterAll(async () => {
     await tlsServer.close();
@@ -208,9 +214,14 @@ describe("TLS", () => {
 
   it("serves IRC over TLS with the server's certificate", async () => {
     const url = tlsServer.ircUrls.find((u) => u.startsWith("ircs://")) as string;
-    // Registered in the store: the HTTPS API would need the test CA in fetch.
     const name = unique("t");
-    await tlsServer.store.createUser(name, await hashPassword(PASSWORD), Date.now());
+    const registered = await fetch(`${tlsServer.url}/api/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: name, password: PASSWORD }),
+      tls: { ca: Bun.file(certs.ca) },
+    });
+    expect(registered.status).toBe(201);
     const c = await IrcTestClient.connect(Number(new URL(url).port), {
       tls: { ca: await Bun.file(certs.ca).text() },
     });
