@@ -8,6 +8,8 @@ export interface Received extends IrcMessage {
 export class IrcTestClient {
   readonly lines: Received[] = [];
   closed = false;
+  /** Answer the server's PINGs, as a real client does. */
+  autoPong = false;
   private buffer = "";
   private waiters: (() => void)[] = [];
   private socket!: Bun.Socket<undefined>;
@@ -48,7 +50,9 @@ export class IrcTestClient {
       const raw = this.buffer.slice(0, i);
       this.buffer = this.buffer.slice(i + 2);
       const m = parseLine(raw);
-      if (m) this.lines.push({ ...m, raw });
+      if (!m) continue;
+      this.lines.push({ ...m, raw });
+      if (this.autoPong && m.command === "PING") this.send(`PONG :${m.params[0] ?? ""}`);
     }
     this.wake();
   }
