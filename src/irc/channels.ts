@@ -150,12 +150,12 @@ async function sendNames(
 ): Promise<void> {
   const members = await ctx.chat.members(conn.user, room);
   const head = `:${ctx.serverName} ${RPL.NAMREPLY} ${conn.target()} = ${channel} :`;
-  const room_ = LINE_MAX_BYTES - 2 - byteLength(head);
+  const space = LINE_MAX_BYTES - 2 - byteLength(head);
   let line: string[] = [];
   let bytes = 0;
   for (const m of members) {
     const nick = nickOf(m.name);
-    if (bytes + nick.length + 1 > room_ && line.length > 0) {
+    if (bytes + nick.length + 1 > space && line.length > 0) {
       reply.send(conn.numeric(RPL.NAMREPLY, "=", channel, line.join(" ")));
       line = [];
       bytes = 0;
@@ -243,6 +243,40 @@ export const whois: Handler = async (ctx, conn, msg, reply) => {
       reply.send(conn.numeric(RPL.AWAY, shown, status === "away" ? "Away" : "Offline"));
   }
   reply.send(conn.numeric(RPL.ENDOFWHOIS, nick, "End of /WHOIS list"));
+};
+
+/** The users among some nicks, with their status: from many nicks, at most this many. */
+const LOOKUP_MAX = 20;
+
+async function lookup(ctx: IrcContext, nicks: readonly string[]) {
+  const found = [];
+  for (const nick of nicks.slice(0, LOOKUP_MAX)) {
+    const name = usernameOf(nick);
+    const user = name === undefined ? undefined : await ctx.store.findUser(name);
+    if (user) found.push(user);
+  }
+  const statuses = await ctx.hub.presence.statuses(found.map((u) => u.id));
+  return found.map((u) => ({
+    nick: nickOf(u.name),
+    name: u.name,
+    status: statuses.get(u.id) ?? "offline",
+  }));
+}
+
+/** ISON: which of these nicks are online (notify lists). */
+export const ison: Handler = async (ctx, conn, msg, reply) => {
+  const nicks = msg.params.join(" ").split(" ").filter(Boolean);
+  const online = (await lookup(ctx, nicks)).filter((u) => u.status !== "offline");
+  reply.send(conn.numeric(RPL.ISON, online.map((u) => u.nick).join(" ")));
+};
+
+/** USERHOST: nick=+user@host for each known nick ("-" when away or offline). */
+export const userhost: Handler = async (ctx, conn, msg, reply) => {
+  const users = await lookup(ctx, msg.params.slice(0, 5));
+  const entries = users.map(
+    (u) => `${u.nick}=${u.status === "online" ? "+" : "-"}${u.name}@${ctx.serverName}`,
+  );
+  reply.send(conn.numeric(RPL.USERHOST, entries.join(" ")));
 };
 
 export const list: Handler = async (ctx, conn, msg, reply) => {

@@ -48,6 +48,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   WHO: after(0, channels.who),
   WHOIS: after(1, channels.whois),
   LIST: after(0, channels.list),
+  ISON: after(1, channels.ison),
+  USERHOST: after(1, channels.userhost),
   MODE: after(1, channels.mode),
   PRIVMSG: after(2, messaging.privmsg),
   NOTICE: after(2, messaging.notice),

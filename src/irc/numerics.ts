@@ -7,6 +7,8 @@ export const RPL = {
   ISUPPORT: "005",
   UMODEIS: "221",
   AWAY: "301",
+  USERHOST: "302",
+  ISON: "303",
   UNAWAY: "305",
   NOWAWAY: "306",
   WHOISUSER: "311",

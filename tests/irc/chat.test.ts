@@ -197,6 +197,18 @@ describe("channels", () => {
     await c.command("502", from);
   });
 
+  it("answers ISON and USERHOST for notify lists", async () => {
+    const s = await scene();
+    const c = await irc(s.ircUser);
+    await c.command("366");
+    const from = c.lines.length;
+    c.send(`ISON ${s.owner.name} nobody-at-all-here`, `USERHOST ${s.owner.name}`);
+    expect((await c.command("303", from)).params[1]).toBe(s.owner.name);
+    expect((await c.command("302", from)).params[1]).toBe(
+      `${s.owner.name}=+${s.owner.name}@parley`,
+    );
+  });
+
   it("answers PING, MOTD and VERSION", async () => {
     const p = await person(server.url);
     const c = await irc(p);
