@@ -42,6 +42,8 @@ export async function joinRoom(
   if (room.topic !== "") reply.send(conn.numeric(RPL.TOPIC, channel, room.topic));
   await sendNames(ctx, conn, reply, room.id, channel);
   reply.finish();
+  // Gone meanwhile: attaching now would leave a closed connection in the hub's catch-up set.
+  if (conn.phase === "closed") return;
   // With chathistory the client asks for what it wants; otherwise it gets what it has not read.
   const lastRead = conn.caps.has("draft/chathistory")
     ? room.head

@@ -11,6 +11,7 @@ import { advertised } from "./caps.ts";
 import type { IrcConnection } from "./connection.ts";
 import type { IrcContext } from "./context.ts";
 import type { Handler } from "./handler.ts";
+import { usernameOf } from "./names.ts";
 import { ERR, RPL } from "./numerics.ts";
 import type { Reply } from "./reply.ts";
 import { welcome } from "./welcome.ts";
@@ -186,7 +187,9 @@ async function tryRegister(ctx: IrcContext, conn: IrcConnection, reply: Reply): 
   if (!conn.login && conn.pass !== undefined) {
     const colon = conn.pass.indexOf(":");
     const [name, password] =
-      colon > 0 ? [conn.pass.slice(0, colon), conn.pass.slice(colon + 1)] : [conn.nick, conn.pass];
+      colon > 0
+        ? [conn.pass.slice(0, colon), conn.pass.slice(colon + 1)]
+        : [usernameOf(conn.nick) ?? conn.nick, conn.pass];
     const refused = await logIn(ctx, conn, name, password);
     if (typeof refused === "string") {
       reply.send(conn.numeric(ERR.PASSWDMISMATCH, refused));

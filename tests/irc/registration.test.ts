@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { api } from "../support/client.ts";
+import { api, register, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { type IrcServer, PASSWORD, person, sessionCount, startIrcServer } from "./fixture.ts";
 import { IrcTestClient, loginIrc, saslPlain } from "./irc-client.ts";
@@ -52,6 +52,15 @@ describe("logging in", () => {
     const c = await open();
     c.send(`PASS :${p.name}:${p.password}`, `NICK ${p.name}`, "USER x 0 * :X");
     expect((await c.command("001")).params[0]).toBe(p.name);
+  });
+
+  it("logs in with a bare PASS password and a mapped nick (^ before a leading digit)", async () => {
+    const name = `7${unique("n")}`.slice(0, 32);
+    const account = await register(server.url, name, "digits-first-1");
+    const c = await open();
+    c.send("PASS digits-first-1", `NICK ^${name}`, "USER x 0 * :X");
+    expect((await c.command("001")).params[0]).toBe(`^${name}`);
+    expect(account.user.name).toBe(name);
   });
 
   it("refuses a wrong SASL password with 904 and still allows another try", async () => {
