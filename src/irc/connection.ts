@@ -19,6 +19,12 @@ import type { OutMessage, ReplySink } from "./reply.ts";
 
 export type Phase = "registering" | "registered" | "closed";
 
+/**
+ * What the hub, presence and replay use of a socket; the IRC connection's face implements these
+ * (checked), and is handed over as a Socket. A new use there must be added here.
+ */
+type HubUses = "data" | "send" | "subscribe" | "unsubscribe" | "close" | "getBufferedAmount";
+
 /** The byte stream under a connection: a Bun TCP or TLS socket. */
 export interface Transport {
   write(data: Uint8Array): number;
@@ -87,12 +93,14 @@ export class IrcConnection implements ReplySink {
         self.deliver(frame);
         return 1;
       },
-      subscribe(topic: string): void {
+      subscribe(topic: string): boolean {
         ctx.hub.local.subscribe(topic, adapter);
+        return true;
       },
-      unsubscribe(topic: string): void {
+      unsubscribe(topic: string): boolean {
         ctx.hub.local.unsubscribe(topic, adapter);
         self.detached(topic);
+        return true;
       },
       close(_code?: number, reason?: string): void {
         self.quit(reason ?? "Closed");
@@ -100,8 +108,7 @@ export class IrcConnection implements ReplySink {
       getBufferedAmount(): number {
         return self.outBytes;
       },
-    };
-    // The hub, presence and replay use only data, send, subscribe, unsubscribe and close.
+    } satisfies Pick<Socket, HubUses>;
     this.socket = adapter as unknown as Socket;
   }
 

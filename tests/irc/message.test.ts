@@ -60,7 +60,7 @@ describe("names", () => {
 
 describe("message text", () => {
   it("cuts long text into pieces of at most the byte limit, never inside a character", () => {
-    const text = "ü".repeat(300) + " end";
+    const text = `${"ü".repeat(300)} end`;
     const pieces = splitText(text, 101);
     for (const p of pieces) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(101);
     expect(pieces.join("")).toBe(text);
