@@ -167,6 +167,32 @@ describe("logging in", () => {
     }
   });
 
+  it("caps IRC connections per address, logged in or not", async () => {
+    const capped = await startIrcServer(["--max-connections-per-address", "2"]);
+    try {
+      const open3 = [];
+      for (let i = 0; i < 3; i++) open3.push(await IrcTestClient.connect(capped.ircPort));
+      clients.push(...open3);
+      const third = open3[2] as IrcTestClient;
+      expect((await third.command("ERROR")).params[0]).toBe(
+        "Too many connections from your address",
+      );
+      await third.waitClosed();
+      (open3[0] as IrcTestClient).send("PING first");
+      await (open3[0] as IrcTestClient).command("PONG");
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it("refuses a SASL message past its bound with 905", async () => {
+    const c = await open();
+    c.send("CAP REQ :sasl", "AUTHENTICATE PLAIN");
+    await c.command("AUTHENTICATE");
+    for (let i = 0; i < 4; i++) c.send(`AUTHENTICATE ${"A".repeat(400)}`);
+    await c.command("905");
+  });
+
   it("ends the gateway's session when the client quits", async () => {
     const p = await person(server.url);
     const c = await loginIrc(server.ircPort, p);
