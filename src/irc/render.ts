@@ -28,7 +28,8 @@ export function splitText(text: string, max: number): string[] {
         bytes += b;
         cut += ch.length;
       }
-      const space = rest.lastIndexOf(" ", cut);
+      // A space at index cut - 1 at the latest: the piece keeps it and must still fit.
+      const space = rest.lastIndexOf(" ", cut - 1);
       const at = space > cut / 2 ? space + 1 : cut;
       out.push(rest.slice(0, at));
       rest = rest.slice(at);

@@ -66,6 +66,14 @@ describe("message text", () => {
     expect(pieces.join("")).toBe(text);
   });
 
+  it("never goes over the limit when a space falls just past it", () => {
+    for (let max = 10; max < 30; max++) {
+      const text = `${"x".repeat(max)} ${"y".repeat(max)} z`;
+      for (const p of splitText(text, max)) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(max);
+      expect(splitText(text, max).join("")).toBe(text);
+    }
+  });
+
   it("makes every line of a multi-line body its own PRIVMSG and skips blank ones", () => {
     expect(privmsgTexts("one\n\n  \ntwo\r\nthree", ":s PRIVMSG #a :")).toEqual([
       "one",
