@@ -30,7 +30,11 @@ export function splitText(text: string, max: number): string[] {
       }
       // A space at index cut - 1 at the latest: the piece keeps it and must still fit.
       const space = rest.lastIndexOf(" ", cut - 1);
-      const at = space > cut / 2 ? space + 1 : cut;
+      // Never an empty piece (that would loop): at least one character goes.
+      const at =
+        space > cut / 2
+          ? space + 1
+          : Math.max(cut, (rest.codePointAt(0) as number) > 0xffff ? 2 : 1);
       out.push(rest.slice(0, at));
       rest = rest.slice(at);
     }
