@@ -200,25 +200,30 @@ export class IrcConnection implements ReplySink {
     this.transport.end();
   }
 
-  /** The transport closed: leave the hub, keep the read markers, end the gateway's session. */
-  closed(): void {
+  /**
+   * The transport closed: leave the hub, keep the read markers, end the gateway's session.
+   * Resolves once those writes are done (the gateway waits for them when the node stops).
+   */
+  closed(): Promise<void> {
     this.phase = "closed";
     if (this.readTimer) clearTimeout(this.readTimer);
     const data = this.data;
     if (!data) {
       // Logged in by SASL but gone before registration ended: the session goes too.
-      if (this.login) this.endSession(this.login.user, hashToken(this.login.token), 0);
-      return;
+      if (!this.login) return Promise.resolve();
+      return this.endSession(this.login.user, hashToken(this.login.token), 0);
     }
     const rooms = [...data.rooms];
     this.ctx.hub.closed(this.socket);
     for (const room of rooms) this.ctx.hub.local.unsubscribe(topicOf(room), this.socket);
-    this.flushReads();
-    this.endSession(data.user, data.session.tokenHash, data.session.expiresAt);
+    return Promise.all([
+      this.flushReads(),
+      this.endSession(data.user, data.session.tokenHash, data.session.expiresAt),
+    ]).then(() => {});
   }
 
-  private endSession(user: UserRef, tokenHash: string, expiresAt: number): void {
-    this.ctx.auth
+  endSession(user: UserRef, tokenHash: string, expiresAt: number): Promise<void> {
+    return this.ctx.auth
       .logout({ user, tokenHash, expiresAt })
       .catch((err) => this.ctx.log.warn("irc.logout_failed", errorFields(err)));
   }
@@ -266,16 +271,17 @@ export class IrcConnection implements ReplySink {
     this.readTimer ??= setTimeout(() => this.flushReads(), READ_FLUSH_MS);
   }
 
-  private flushReads(): void {
+  private flushReads(): Promise<void> {
     this.readTimer = undefined;
     const data = this.data;
-    if (!data) return;
-    for (const [room, seq] of this.readMarks) {
+    if (!data) return Promise.resolve();
+    const writes = [...this.readMarks].map(([room, seq]) =>
       this.ctx.chat
         .markRead(data.user, room, seq)
-        .catch((err) => this.ctx.log.warn("irc.mark_read_failed", errorFields(err)));
-    }
+        .catch((err) => this.ctx.log.warn("irc.mark_read_failed", errorFields(err))),
+    );
     this.readMarks.clear();
+    return Promise.all(writes).then(() => {});
   }
 
   /** A frame the hub delivered: rendered for the channels this client is in, else dropped. */

@@ -40,18 +40,23 @@ export interface IrcGatewayOptions {
 export interface IrcGateway {
   port: number | undefined;
   tlsPort: number | undefined;
-  stop(): void;
+  /** Closes every connection and waits (briefly) for their sessions to be ended. */
+  stop(): Promise<void>;
 }
 
 /** Lines waiting to run on one connection before it counts as a flood. */
 const QUEUE_MAX = 256;
 const STRIKES = 10;
+/** At most 2 s (100 × 20 ms) waiting for connections to close when the node stops. */
+const STOP_WAIT_STEPS = 100;
 const LF = 0x0a;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function startIrcGateway(ctx: IrcContext, o: IrcGatewayOptions): IrcGateway {
   const clients = new Set<Client>();
   const perAddress = new Map<string, number>();
+  /** Store writes of connections that closed (sessions, read markers), not yet done. */
+  const closing = new Set<Promise<void>>();
   let nextId = 1;
 
   function strike(client: Client): void {
@@ -194,7 +199,9 @@ export function startIrcGateway(ctx: IrcContext, o: IrcGatewayOptions): IrcGatew
       const n = (perAddress.get(address) ?? 1) - 1;
       if (n <= 0) perAddress.delete(address);
       else perAddress.set(address, n);
-      client.conn.closed();
+      const done = client.conn.closed();
+      closing.add(done);
+      done.finally(() => closing.delete(done));
       ctx.log.info("irc.close", { conn: client.conn.id });
     },
     error(socket: TcpSocket<Client>, err: Error) {
@@ -242,10 +249,13 @@ export function startIrcGateway(ctx: IrcContext, o: IrcGatewayOptions): IrcGatew
   return {
     port,
     tlsPort,
-    stop() {
+    async stop() {
       clearInterval(keepalive);
       for (const { conn } of clients) conn.quit("Server shutting down");
       for (const l of listeners) l.stop(true);
+      // Their close handlers write to the store, which closes after this: let them finish.
+      for (let i = 0; i < STOP_WAIT_STEPS && clients.size > 0; i++) await Bun.sleep(20);
+      await Promise.all(closing);
     },
   };
 }

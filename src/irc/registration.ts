@@ -172,8 +172,14 @@ async function logIn(
   password: string,
 ): Promise<Issued | string> {
   try {
-    conn.login = await ctx.auth.login(name, password, conn.address);
-    return conn.login;
+    const login = await ctx.auth.login(name, password, conn.address);
+    if (conn.phase === "closed") {
+      // Gone while the password was checked: nothing will end this session later.
+      await conn.endSession(login.user, hashToken(login.token), login.expiresAt);
+      return "The connection closed";
+    }
+    conn.login = login;
+    return login;
   } catch (err) {
     if (err instanceof ParleyError) return err.message;
     throw err;

@@ -314,7 +314,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         // Commit what was accepted first, so those senders still get their acks.
         await queue.close();
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
-        irc?.stop();
+        await irc?.stop();
         await shared?.close();
         await server.stop(true);
         await bus.close();

@@ -16,7 +16,9 @@ export interface IrcServer {
   ircPort: number;
   /** The SQLite file, for tests that check what was kept. */
   db: string;
-  close(): Promise<void>;
+  /** Stops it (SIGTERM) and removes its files, unless kept for a look (then call remove). */
+  close(options?: { keepFiles?: boolean }): Promise<void>;
+  remove(): void;
 }
 
 /** Extra flags go after the defaults, so they win (e.g. ["--login-burst", "2"]). */
@@ -31,10 +33,11 @@ export async function startIrcServer(flags: string[] = []): Promise<IrcServer> {
     ircUrls: child.ircUrls,
     ircPort: Number(new URL(plain).port),
     db,
-    async close() {
+    async close(options = {}) {
       await child.stop();
-      dir.remove();
+      if (!options.keepFiles) dir.remove();
     },
+    remove: () => dir.remove(),
   };
 }
 

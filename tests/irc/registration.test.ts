@@ -167,6 +167,17 @@ describe("logging in", () => {
     }
   });
 
+  it("ends the sessions of its IRC connections when the server stops", async () => {
+    const stopping = await startIrcServer();
+    const p = await person(stopping.url);
+    const c = await loginIrc(stopping.ircPort, p);
+    expect(sessionCount(stopping.db, p.user.id)).toBe(2);
+    await stopping.close({ keepFiles: true });
+    expect(c.lines.at(-1)?.command).toBe("ERROR");
+    expect(sessionCount(stopping.db, p.user.id)).toBe(1);
+    stopping.remove();
+  });
+
   it("caps IRC connections per address, logged in or not", async () => {
     const capped = await startIrcServer(["--max-connections-per-address", "2"]);
     try {
