@@ -42,6 +42,8 @@ try {
   console.error(`parley-server: cannot start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
+// Printed before the URL line, which tools wait for: by then every address is known.
+for (const url of server.ircUrls) console.log(`Parley IRC gateway at ${url}`);
 console.log(`Parley listening on ${server.url}`);
 if (server.metricsUrl) console.log(`Metrics at ${server.metricsUrl}`);
 

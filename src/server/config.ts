@@ -63,7 +63,14 @@ export interface Config {
   metricsPort: number;
   /** Cost of new password hashes; "minimal" is for tests and demos only. @default "default" */
   passwordCost: PasswordCost;
+  /** IRC gateway port; 0 picks a free one. @default -1 (no IRC gateway) */
+  ircPort: number;
+  /** IRC over TLS, with tlsCert and tlsKey; 0 picks a free one. @default -1 (none) */
+  ircTlsPort: number;
 }
+
+/** A port option that is off unless given. */
+export const PORT_OFF = -1;
 
 type Kind = "port" | "int" | "string" | "level" | "optional-port" | "password-cost";
 
@@ -105,6 +112,8 @@ export const DEFAULTS: Config = {
   presenceGrace: 5,
   metricsPort: -1,
   passwordCost: "default",
+  ircPort: PORT_OFF,
+  ircTlsPort: PORT_OFF,
 };
 
 export const OPTIONS: readonly Option[] = [
@@ -307,6 +316,20 @@ export const OPTIONS: readonly Option[] = [
     kind: "password-cost",
     help: "argon2id cost of new password hashes: default, or minimal (tests and demos only: weak)",
   },
+  {
+    key: "ircPort",
+    flag: "--irc-port",
+    env: "PARLEY_IRC_PORT",
+    kind: "port",
+    help: "IRC gateway port (see docs/irc.md); 0 picks a free one",
+  },
+  {
+    key: "ircTlsPort",
+    flag: "--irc-tls-port",
+    env: "PARLEY_IRC_TLS_PORT",
+    kind: "port",
+    help: "IRC over TLS port, with --tls-cert and --tls-key; 0 picks a free one",
+  },
 ];
 
 export type ParsedConfig =
@@ -346,7 +369,7 @@ function convert(option: Option, raw: string): { value: unknown } | { error: str
 export function helpText(): string {
   const rows = OPTIONS.map(
     (o) =>
-      `  ${`${o.flag} VALUE`.padEnd(33)} ${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key] === -1 ? "off" : DEFAULTS[o.key]}]`,
+      `  ${`${o.flag} VALUE`.padEnd(33)} ${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key] === PORT_OFF ? "off" : DEFAULTS[o.key]}]`,
   );
   return [
     "Usage: parley-server [options]",
@@ -401,6 +424,9 @@ export function parseConfig(
   }
   if ((config.tlsCert === "") !== (config.tlsKey === "")) {
     return { kind: "error", message: "--tls-cert and --tls-key go together: give both or neither" };
+  }
+  if (config.ircTlsPort !== PORT_OFF && config.tlsCert === "") {
+    return { kind: "error", message: "--irc-tls-port needs --tls-cert and --tls-key" };
   }
   return { kind: "config", config };
 }

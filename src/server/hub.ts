@@ -11,6 +11,7 @@ import type { Store } from "../../db/store.ts";
 import { type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import { CLOSE, type UserRef } from "../protocol/index.ts";
 import type { Session } from "./auth.ts";
+import { LocalTopics } from "./local-topics.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
@@ -50,6 +51,8 @@ export class Hub {
   private readonly perUser = new Map<number, number>();
   private readonly perAddress = new Map<string, number>();
   private readonly catchingUp = new Map<number, Set<Socket>>();
+  /** Subscribers that are not Bun WebSockets: the IRC gateway's connections. */
+  readonly local = new LocalTopics();
 
   private readonly sequencer: Sequencer;
   /** Counted by the hub and by replay.ts, which attaches sockets through it. */
@@ -65,7 +68,9 @@ export class Hub {
       ...order,
       deliver: (e) => this.deliverInOrder(e),
       listening: (room) =>
-        this.catchingUp.has(room) || (this.server?.subscriberCount(topicOf(room)) ?? 0) > 0,
+        this.catchingUp.has(room) ||
+        (this.server?.subscriberCount(topicOf(room)) ?? 0) > 0 ||
+        this.local.count(topicOf(room)) > 0,
     });
   }
 
@@ -168,7 +173,7 @@ export class Hub {
    * sequencer first, which puts them in seq order and drops repeats.
    */
   readonly deliver = (e: BusEnvelope): void => {
-    if (e.seq === EPHEMERAL_SEQ) this.server?.publish(topicOf(e.room), e.frame);
+    if (e.seq === EPHEMERAL_SEQ) this.publish(e.room, e.frame);
     else this.sequencer.accept(e);
   };
 
@@ -176,8 +181,13 @@ export class Hub {
   private deliverInOrder(e: BusEnvelope): void {
     const waiting = this.catchingUp.get(e.room);
     if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
-    this.server?.publish(topicOf(e.room), e.frame);
+    this.publish(e.room, e.frame);
     this.metrics?.messagesDelivered.inc(undefined, this.server?.subscriberCount(topicOf(e.room)));
+  }
+
+  private publish(room: number, frame: string): void {
+    this.server?.publish(topicOf(room), frame);
+    this.local.publish(topicOf(room), frame);
   }
 
   /** The bus was down and may have lost messages: fill every room read here from the store. */

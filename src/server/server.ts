@@ -12,8 +12,10 @@ import pkg from "../../package.json" with { type: "json" };
 import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
 import { RedisBus } from "../bus/bus-redis.ts";
+import { type IrcGateway, startIrcGateway } from "../irc/gateway.ts";
 import {
   CLOSE,
+  HISTORY_PAGE_MAX,
   ParleyError,
   toErrorBody,
   type UserRef,
@@ -24,7 +26,7 @@ import { Auth } from "./auth.ts";
 import { Bots } from "./bots.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
-import { type Config, filesDirOf } from "./config.ts";
+import { type Config, filesDirOf, PORT_OFF } from "./config.ts";
 import { createWebSocketHandler } from "./connection.ts";
 import { Contacts } from "./contacts.ts";
 import { Devices } from "./devices.ts";
@@ -60,6 +62,8 @@ export interface RunningServer {
   metrics: Metrics;
   /** Where GET /metrics is served, when --metrics-port is set. */
   metricsUrl: string | undefined;
+  /** The IRC gateway's URLs (irc://, ircs://), when it runs. */
+  ircUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -72,6 +76,14 @@ const STRIKES = 10;
 async function openStore(config: Config): Promise<Store> {
   if (!config.databaseUrl) return new SqliteStore(config.db);
   return PostgresStore.open({ url: config.databaseUrl });
+}
+
+function ircUrlsOf(host: string, irc: IrcGateway): string[] {
+  const h = host.includes(":") ? `[${host}]` : host;
+  const urls: string[] = [];
+  if (irc.port !== undefined) urls.push(`irc://${h}:${irc.port}`);
+  if (irc.tlsPort !== undefined) urls.push(`ircs://${h}:${irc.tlsPort}`);
+  return urls;
 }
 
 function jsonError(err: ParleyError): Response {
@@ -303,6 +315,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     config.metricsPort >= 0 ? serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  const irc = startIrc();
+  const ircUrls = irc ? ircUrlsOf(config.host, irc) : [];
   log.info("listening", {
     url,
     store: config.databaseUrl ? "postgres" : config.db,
@@ -311,6 +325,40 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     ...(metricsListener ? { metrics: metricsListener.url } : {}),
   });
 
+  /** The IRC gateway, when a port is configured: the same chat, hub and auth as /ws. */
+  function startIrc(): IrcGateway | undefined {
+    if (config.ircPort === PORT_OFF && config.ircTlsPort === PORT_OFF) return undefined;
+    return startIrcGateway(
+      {
+        store,
+        auth,
+        chat,
+        hub,
+        typing,
+        log,
+        now,
+        limits: {
+          rate: config.rate,
+          burst: config.burst,
+          heartbeat: config.heartbeat,
+          sendBufferBytes: config.sendBufferBytes,
+          replayMessages: Math.min(config.replayMax, HISTORY_PAGE_MAX),
+          perAddress: config.maxConnectionsPerAddress,
+        },
+        serverName: "parley",
+        version: VERSION,
+        startedAt: now(),
+      },
+      {
+        host: config.host,
+        port: config.ircPort === PORT_OFF ? undefined : config.ircPort,
+        tlsPort: config.ircTlsPort === PORT_OFF ? undefined : config.ircTlsPort,
+        tls: tls ? { cert: config.tlsCert, key: config.tlsKey } : undefined,
+      },
+    );
+  }
+  if (ircUrls.length > 0) log.info("irc.listening", { urls: ircUrls });
+
   let stopping: Promise<void> | undefined;
   return {
     url,
@@ -318,6 +366,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     store,
     metrics,
     metricsUrl: metricsListener?.url,
+    ircUrls,
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
@@ -331,6 +380,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         await queue.close();
         // 1001 "going away": clients reconnect (to another node, or to this one restarted).
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
+        await irc?.stop();
         await shared?.close();
         await server.stop(true);
         await bus.close();

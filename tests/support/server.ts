@@ -74,6 +74,8 @@ export async function startTestServer(
 export interface ChildServer {
   url: string;
   wsUrl: string;
+  /** The IRC gateway's irc:// and ircs:// URLs, printed before the URL line (--irc-port). */
+  ircUrls: string[];
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   /** SIGKILL: no shutdown code runs. */
   kill(): Promise<void>;
@@ -110,10 +112,11 @@ export async function spawnServer(args: {
     ],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } },
   );
-  const url = await readUrl(proc);
+  const { url, ircUrls } = await readUrl(proc);
   return {
     url,
     wsUrl: `${url.replace(/^http/, "ws")}/ws`,
+    ircUrls,
     proc,
     async kill() {
       proc.kill("SIGKILL");
@@ -126,7 +129,9 @@ export async function spawnServer(args: {
   };
 }
 
-async function readUrl(proc: Bun.Subprocess<"ignore", "pipe", "pipe">): Promise<string> {
+async function readUrl(
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">,
+): Promise<{ url: string; ircUrls: string[] }> {
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let seen = "";
@@ -141,7 +146,8 @@ async function readUrl(proc: Bun.Subprocess<"ignore", "pipe", "pipe">): Promise<
       // Keep draining both pipes so the child never blocks on a full one.
       proc.stdout.pipeTo(new WritableStream()).catch(() => {});
       proc.stderr.pipeTo(new WritableStream()).catch(() => {});
-      return match[1];
+      const ircUrls = [...seen.matchAll(/IRC gateway at (\S+)/g)].map((m) => m[1] as string);
+      return { url: match[1], ircUrls };
     }
   }
   const stderr = await new Response(proc.stderr).text().catch(() => "");
