@@ -28,6 +28,7 @@ import type {
 } from "./store.ts";
 import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
+import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
 import {
@@ -443,6 +444,18 @@ export class PostgresStore implements Store {
       ...(row.type !== null ? { type: row.type } : {}),
       createdAt: Number(row.created_at),
     };
+  }
+
+  roomHeads(roomIds: readonly number[]) {
+    return this.run((pool) => roomHeads(pool, roomIds));
+  }
+
+  liveSessions(tokenHashes: readonly string[], now: number) {
+    return this.run((pool) => liveSessions(pool, tokenHashes, now));
+  }
+
+  usersWithRooms(userIds: readonly number[]) {
+    return this.run((pool) => usersWithRooms(pool, userIds));
   }
 
   async messagesAfter(roomId: number, after: number, limit: number) {
