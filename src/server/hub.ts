@@ -14,6 +14,7 @@ import type { Session } from "./auth.ts";
 import type { Logger } from "./log.ts";
 import type { Presence } from "./presence.ts";
 import type { TokenBucket } from "./rate-limit.ts";
+import type { SendHolds } from "./send-order.ts";
 import { Sequencer } from "./sequencer.ts";
 
 export interface ConnectionData {
@@ -35,6 +36,8 @@ export interface ConnectionData {
   memberships: number[];
   /** The last send still waiting for a lookup; later sends queue behind it. */
   sendTail: Promise<void> | undefined;
+  /** Rooms whose sends wait for a refused one to be sent again (send-order.ts). */
+  holds?: SendHolds;
 }
 
 export type Socket = ServerWebSocket<ConnectionData>;
