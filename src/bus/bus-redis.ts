@@ -67,13 +67,14 @@ export class RedisBus implements Bus {
   private sub: RedisClient | undefined;
   /** Bumped whenever the link is replaced; callbacks of an older link are ignored. */
   private generation = 0;
-  /** Encoded envelopes not yet confirmed by Redis, oldest first; the first `inFlight` are sent. */
-  private outbox: string[] = [];
+  /** [channel, message] not yet confirmed by Redis, oldest first; the first `inFlight` are sent. */
+  private outbox: [string, string][] = [];
   private inFlight = 0;
   private dropped = 0;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private wake: (() => void) | undefined;
   private readonly channel: string;
+  private readonly controlChannel: string;
   private readonly o: Required<Omit<RedisBusOptions, "log">> & { log: Logger | undefined };
 
   constructor(options: RedisBusOptions) {
@@ -88,6 +89,7 @@ export class RedisBus implements Bus {
       log: options.log,
     };
     this.channel = `${this.o.prefix}:bus`;
+    this.controlChannel = `${this.o.prefix}:control`;
   }
 
   get state(): RedisBusState {
@@ -121,7 +123,14 @@ export class RedisBus implements Bus {
 
   publish(envelope: BusEnvelope): void {
     if (this._state === "closed" || this._state === "idle") return;
-    this.outbox.push(encodeEnvelope(envelope));
+    this.outbox.push([this.channel, encodeEnvelope(envelope)]);
+    this.pump();
+    this.trim();
+  }
+
+  signal(message: string): void {
+    if (this._state === "closed" || this._state === "idle") return;
+    this.outbox.push([this.controlChannel, message]);
     this.pump();
     this.trim();
   }
@@ -176,6 +185,9 @@ export class RedisBus implements Bus {
     await sub.subscribe(this.channel, (message) => {
       if (gen === this.generation) this.receive(message);
     });
+    await sub.subscribe(this.controlChannel, (message) => {
+      if (gen === this.generation) this.control(message);
+    });
     // A drop during the steps above fired onclose while we were not "up" yet: check directly.
     if (!pub.connected || !sub.connected) throw new Error("Redis connection lost while linking");
   }
@@ -203,14 +215,22 @@ export class RedisBus implements Bus {
     }
   }
 
+  private control(message: string): void {
+    try {
+      this.hooks.signal?.(message);
+    } catch (err) {
+      this.o.log?.error("bus.signal_failed", { error: (err as Error).message });
+    }
+  }
+
   /** Sends what waits in the outbox, in order, while the link is up. */
   private pump(): void {
     const pub = this.pub;
     if (this._state !== "up" || !pub) return;
     const gen = this.generation;
     while (this.inFlight < this.outbox.length) {
-      const message = this.outbox[this.inFlight++] as string;
-      pub.publish(this.channel, message).then(
+      const [channel, message] = this.outbox[this.inFlight++] as [string, string];
+      pub.publish(channel, message).then(
         () => {
           // Replies come back in send order on one connection: this one is the oldest.
           if (gen !== this.generation) return;

@@ -20,12 +20,19 @@ export interface BusHooks {
    * delivered here: replay every room this node serves from the store.
    */
   reconnected?: () => void;
+  /**
+   * A control signal from any node, this one included (revocation.ts): small, rare messages
+   * every node must act on, carried on their own channel beside the envelopes.
+   */
+  signal?: (message: string) => void;
 }
 
 export interface Bus {
   /** Begins calling `deliver` for every envelope published by any node, in publish order. */
   start(deliver: Deliver, hooks?: BusHooks): Promise<void>;
   publish(envelope: BusEnvelope): void;
+  /** Sends a control signal to every node, this one included. */
+  signal(message: string): void;
   close(): Promise<void>;
 }
 

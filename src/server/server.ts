@@ -35,6 +35,7 @@ import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { Revocation } from "./revocation.ts";
 import { TypingThrottle } from "./typing.ts";
 
 export const VERSION: string = pkg.version;
@@ -100,9 +101,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     : undefined;
   /** A dead node's users, offline everywhere now: tell their rooms, since that node cannot. */
   async function announceLost(userIds: number[]): Promise<void> {
-    for (const id of userIds) {
-      const [user, rooms] = await Promise.all([store.findUserById(id), store.roomsOf(id)]);
-      if (user) announce(user, "offline", rooms);
+    for (let i = 0; i < userIds.length; i += 1000) {
+      for (const { user, rooms } of await store.usersWithRooms(userIds.slice(i, i + 1000))) {
+        announce(user, "offline", rooms);
+      }
     }
   }
   const presence = new Presence<Socket>({
@@ -111,6 +113,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     onError: (err) => log.warn("presence.shared_failed", errorFields(err)),
     offlineGraceMs: deps.offlineGraceMs ?? config.presenceGrace * 1000,
   });
+  if (shared) shared.snapshot = () => presence.snapshot();
   const hub = new Hub(
     presence,
     { perUser: config.maxConnectionsPerUser, perAddress: config.maxConnectionsPerAddress },
@@ -141,8 +144,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     log,
     now,
   });
+  const revocation = new Revocation({ store, bus, log, now, sockets: () => presence.everyone() });
   const app = createHttpApp({
     files,
+    revocation,
     auth,
     chat,
     hub,
@@ -237,6 +242,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       log.warn("bus.reconnected");
       hub.resync().catch((err) => log.error("bus.resync_failed", errorFields(err)));
     },
+    signal: (message) => revocation.receive(message),
   });
 
   const sweep = setInterval(() => {
@@ -262,6 +268,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
+        revocation.close();
         // Commit what was accepted first, so those senders still get their acks.
         await queue.close();
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
