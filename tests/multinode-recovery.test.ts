@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { RedisClient } from "bun";
+import { Connection } from "../src/client/connection.ts";
 import { CLOSE, type ServerFrame, type ServerFrameOf } from "../src/protocol/index.ts";
 import {
   type Account,
@@ -34,6 +35,11 @@ const redis = await redisGate();
 
 let cluster: Cluster | undefined;
 const instances: Instance[] = [];
+
+async function createRoomNamed(base: string, token: string, name: string): Promise<number> {
+  const res = await api<{ room: { id: number } }>(base, "POST", "/api/rooms", { name }, token);
+  return res.body.room.id;
+}
 
 async function reader(wsUrl: string, token: string, room: number): Promise<TestSocket> {
   const ws = await connect(wsUrl, token);
@@ -222,6 +228,44 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
     );
     expect(http.status).toBe(503);
     expect(http.body.code).toBe("UNAVAILABLE");
+  });
+
+  it("has the client retry a resume refused UNAVAILABLE until it gets the missed messages", async () => {
+    cluster = await Cluster.create();
+    const a = await cluster.node({ redisUrl: "" });
+    const b = await cluster.node({ redisUrl: "" });
+    const alice = await register(a.url);
+    const name = `r${Date.now() % 1_000_000}`;
+    const room = await createRoomNamed(a.url, alice.token, name);
+    const conn = new Connection({
+      server: [a.url, b.url],
+      token: alice.token,
+      backoff: { baseMs: 4000, capMs: 4000 },
+    });
+    const seen: number[] = [];
+    conn.on("message", (m) => seen.push(m.seq));
+    try {
+      conn.start();
+      await conn.join(name);
+      await a.kill();
+      // While the client waits to reconnect: three messages on B, and the messages table locked,
+      // so its resume on B waits for the lock and then loses its backend: UNAVAILABLE.
+      const writer = await connect(b.wsUrl, alice.token);
+      for (let i = 1; i <= 3; i++) {
+        await writer.request({ type: "send", room, cid: `m${i}`, body: `missed ${i}` });
+      }
+      const sql = cluster.sql();
+      await sql.begin(async (tx) => {
+        await tx`LOCK TABLE messages IN ACCESS EXCLUSIVE MODE`;
+        await waitFor(async () => (await lockWaiters(cluster as Cluster)).length > 0, "the resume");
+        await tx`SELECT pg_terminate_backend(pid) FROM unnest(${await lockWaiters(cluster as Cluster)}::int[]) AS pid`;
+      });
+      await sql.close({ timeout: 0 });
+      await waitFor(() => seen.length >= 3, "the missed messages", 30_000);
+      expect(seen).toEqual([1, 2, 3]);
+    } finally {
+      conn.close();
+    }
   });
 
   it("closes the socket of a session logged out on another node", async () => {
