@@ -10,6 +10,11 @@ export class LocalBus implements Bus {
     this.hooks = hooks;
   }
 
+  /** One process: every envelope is delivered here anyway. */
+  async watch(_room: number): Promise<void> {}
+
+  unwatch(_room: number): void {}
+
   signal(message: string): void {
     this.hooks.signal?.(message);
   }

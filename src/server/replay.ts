@@ -36,9 +36,10 @@ export async function attach(
   from: AttachFrom,
   limits: ReplayLimits,
 ): Promise<number> {
-  hub.beginCatchUp(ws, room);
+  const watched = hub.beginCatchUp(ws, room);
   let messages: Message[];
   try {
+    await watched;
     messages = await readGap(store, room, from, limits);
   } catch (err) {
     hub.detach(ws, room);

@@ -34,10 +34,11 @@ export async function resume(
 ): Promise<ResumeResult> {
   const result: ResumeResult = { rooms: [], refused: [] };
   const unique = [...new Map(wanted.map((w) => [w.room, w])).values()];
-  for (const { room } of unique) hub.beginCatchUp(ws, room);
+  const watched = unique.map(({ room }) => hub.beginCatchUp(ws, room));
   let mine: Set<number>;
   let heads: Map<number, number>;
   try {
+    await Promise.all(watched);
     const [rooms, read] = await Promise.all([
       store.roomsOf(ws.data.session.user.id),
       store.roomHeads(unique.map((w) => w.room)),

@@ -236,7 +236,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     development: false,
     websocket,
   });
-  hub.bind(server);
+  hub.bind(server, bus);
   await bus.start(hub.deliver, {
     reconnected: () => {
       log.warn("bus.reconnected");
