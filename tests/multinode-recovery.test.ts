@@ -335,6 +335,37 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
     expect(members.members.find((m) => m.id === bob.user.id)?.status).toBe("online");
   });
 
+  it("recovers from a Redis restart that lost every key: presence, delivery and revocation work again", async () => {
+    const own = await startRedis();
+    instances.push(own);
+    cluster = await Cluster.create();
+    const a = await cluster.node({ redisUrl: own.url });
+    const b = await cluster.node({ redisUrl: own.url });
+    const alice = await register(a.url);
+    const bob = await register(b.url);
+    const room = await createRoom(a.url, alice.token);
+    await joinRoom(b.url, bob.token, room);
+    const watcher = await reader(a.wsUrl, alice.token, room);
+    const onB = await reader(b.wsUrl, bob.token, room);
+    await watcher.waitFor((f) => f.type === "presence" && f.user.id === bob.user.id);
+    // Redis keeps nothing on disk here: it comes back empty, as after losing its only replica.
+    await own.kill();
+    await own.restart();
+    const bobStatus = async () =>
+      (await watcher.request<ServerFrameOf<"members">>({ type: "members", room })).members.find(
+        (m) => m.id === bob.user.id,
+      )?.status;
+    await waitFor(async () => (await bobStatus()) === "online", "bob online again", 20_000);
+    await watcher.request({ type: "send", room, cid: "after", body: "after the restart" });
+    await onB.waitForMessages(room, 1, 20_000);
+    await api(a.url, "POST", "/api/logout", undefined, bob.token);
+    const closed = await Promise.race([
+      onB.closed,
+      Bun.sleep(20_000).then(() => ({ code: 0, reason: "still open" })),
+    ]);
+    expect(closed.code).toBe(CLOSE.SESSION_ENDED);
+  });
+
   it("forgets the users who went offline in the node's presence bookkeeping", async () => {
     cluster = await Cluster.create();
     const a = await cluster.node();
