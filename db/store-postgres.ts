@@ -46,10 +46,17 @@ export { PostgresTimeoutError } from "./store-postgres-pool.ts";
 export interface PostgresStoreOptions extends PostgresPoolOptions {
   /** Migrations to apply at open; tests pass their own. @default postgresMigrations */
   migrations?: readonly Migration[];
+  /**
+   * Connections kept for appends alone, beside the `max` for everything else, so a storm of
+   * reads (a mass resume) never makes sends wait for a connection. Match the commit queue's
+   * batches in flight. @default 4
+   */
+  appendConnections?: number;
 }
 
 export class PostgresStore implements Store {
   private readonly pool: PostgresPool;
+  private readonly appendPool: PostgresPool;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -65,6 +72,7 @@ export class PostgresStore implements Store {
 
   private constructor(options: PostgresStoreOptions) {
     this.pool = new PostgresPool(options);
+    this.appendPool = new PostgresPool({ ...options, max: options.appendConnections ?? 4 });
   }
 
   /** The current pool, for tests and tools; it changes after a deadline. */
@@ -413,7 +421,7 @@ export class PostgresStore implements Store {
 
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return this.run((pool) => appendBatch(pool, batch));
+    return this.appendPool.run((pool) => appendBatch(pool, batch));
   }
 
   async putFile(f: FileRecord): Promise<"ok" | "taken"> {
@@ -477,6 +485,6 @@ export class PostgresStore implements Store {
   }
 
   async close() {
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.appendPool.close()]);
   }
 }
