@@ -4,8 +4,10 @@
  * Durability promise: append resolves after PostgreSQL answered COMMIT, so an acked message is
  * as durable as the server's WAL settings make it (synchronous_commit = on by default).
  * Seqs are assigned in the database under the room's row lock, so writers on different nodes
- * get gapless, unique seqs per room. When PostgreSQL is unreachable every method rejects; the
- * pool opens new connections on the next call, so the store recovers without a restart.
+ * get gapless, unique seqs per room. When PostgreSQL is unreachable every method rejects with
+ * ParleyError UNAVAILABLE (retryAfter, the cause kept); the pool opens new connections on the
+ * next call, so the store recovers without a restart. Appends run on a small pool of their own
+ * (appendConnections), so a storm of reads never makes a send wait for a connection.
  *
  * No call waits forever: each runs under a deadline, past which the pool is replaced
  * (store-postgres-pool.ts). The append transaction is in store-postgres-append.ts, the
