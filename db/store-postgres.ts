@@ -4,8 +4,10 @@
  * Durability promise: append resolves after PostgreSQL answered COMMIT, so an acked message is
  * as durable as the server's WAL settings make it (synchronous_commit = on by default).
  * Seqs are assigned in the database under the room's row lock, so writers on different nodes
- * get gapless, unique seqs per room. When PostgreSQL is unreachable every method rejects; the
- * pool opens new connections on the next call, so the store recovers without a restart.
+ * get gapless, unique seqs per room. When PostgreSQL is unreachable every method rejects with
+ * ParleyError UNAVAILABLE (retryAfter, the cause kept); the pool opens new connections on the
+ * next call, so the store recovers without a restart. Appends run on a small pool of their own
+ * (appendConnections), so a storm of reads never makes a send wait for a connection.
  *
  * No call waits forever: each runs under a deadline, past which the pool is replaced
  * (store-postgres-pool.ts). The append transaction is in store-postgres-append.ts, the
@@ -32,6 +34,7 @@ import type {
 import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
+import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
 import {
@@ -49,11 +52,18 @@ export { PostgresTimeoutError } from "./store-postgres-pool.ts";
 export interface PostgresStoreOptions extends PostgresPoolOptions {
   /** Migrations to apply at open; tests pass their own. @default postgresMigrations */
   migrations?: readonly Migration[];
+  /**
+   * Connections kept for appends alone, beside the `max` for everything else, so a storm of
+   * reads (a mass resume) never makes sends wait for a connection. Match the commit queue's
+   * batches in flight. @default 4
+   */
+  appendConnections?: number;
 }
 
 export class PostgresStore implements Store {
   private readonly pool: PostgresPool;
   private readonly bots: PostgresBots;
+  private readonly appendPool: PostgresPool;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -70,6 +80,7 @@ export class PostgresStore implements Store {
   private constructor(options: PostgresStoreOptions) {
     this.pool = new PostgresPool(options);
     this.bots = new PostgresBots((work) => this.run(work));
+    this.appendPool = new PostgresPool({ ...options, max: options.appendConnections ?? 4 });
   }
 
   /** The current pool, for tests and tools; it changes after a deadline. */
@@ -418,7 +429,7 @@ export class PostgresStore implements Store {
 
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return this.run((pool) => appendBatch(pool, batch));
+    return this.appendPool.run((pool) => appendBatch(pool, batch));
   }
 
   async putFile(f: FileRecord): Promise<"ok" | "taken"> {
@@ -449,6 +460,18 @@ export class PostgresStore implements Store {
       ...(row.type !== null ? { type: row.type } : {}),
       createdAt: Number(row.created_at),
     };
+  }
+
+  roomHeads(roomIds: readonly number[]) {
+    return this.run((pool) => roomHeads(pool, roomIds));
+  }
+
+  liveSessions(tokenHashes: readonly string[], now: number) {
+    return this.run((pool) => liveSessions(pool, tokenHashes, now));
+  }
+
+  usersWithRooms(userIds: readonly number[]) {
+    return this.run((pool) => usersWithRooms(pool, userIds));
   }
 
   async messagesAfter(roomId: number, after: number, limit: number) {
@@ -498,6 +521,6 @@ export class PostgresStore implements Store {
   }
 
   async close() {
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.appendPool.close()]);
   }
 }

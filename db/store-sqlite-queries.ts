@@ -201,6 +201,18 @@ export function prepare(db: Database) {
       `SELECT id, room_id AS room, uploader_id AS uploader, sha256, size, name, type,
          created_at AS createdAt FROM files WHERE id = ?`,
     ),
+    // Lists travel as one JSON array: one prepared statement serves any length.
+    roomHeads: s<{ id: number; head: number }, [string]>(
+      "SELECT id, last_seq AS head FROM rooms WHERE id IN (SELECT value FROM json_each(?))",
+    ),
+    liveSessions: s<{ hash: string }, [string, number]>(
+      `SELECT token_hash AS hash FROM sessions
+       WHERE token_hash IN (SELECT value FROM json_each(?)) AND expires_at > ?`,
+    ),
+    usersWithRooms: s<{ id: number; name: string; rooms: string }, [string]>(
+      `SELECT u.id, u.name, (SELECT json_group_array(room_id) FROM members WHERE user_id = u.id)
+         AS rooms FROM users u WHERE u.id IN (SELECT value FROM json_each(?))`,
+    ),
     messagesAfter: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,

@@ -280,6 +280,22 @@ export class SqliteStore implements Store {
     return row ? toFile(row) : undefined;
   }
 
+  async roomHeads(roomIds: readonly number[]) {
+    const rows = this.q.roomHeads.all(JSON.stringify(roomIds));
+    return new Map(rows.map((r) => [r.id, r.head]));
+  }
+
+  async liveSessions(tokenHashes: readonly string[], now: number) {
+    return new Set(this.q.liveSessions.all(JSON.stringify(tokenHashes), now).map((r) => r.hash));
+  }
+
+  async usersWithRooms(userIds: readonly number[]) {
+    return this.q.usersWithRooms.all(JSON.stringify(userIds)).map((r) => ({
+      user: { id: r.id, name: r.name },
+      rooms: (JSON.parse(r.rooms) as number[]).sort((a, b) => a - b),
+    }));
+  }
+
   async messagesAfter(roomId: number, after: number, limit: number) {
     return this.q.messagesAfter.all(roomId, after, limit).map(toMessage);
   }

@@ -65,6 +65,9 @@ export interface MembershipRecord {
   unread: number;
 }
 
+/** Seconds a client is told to wait (retryAfter) when the store meets an outage. */
+export const OUTAGE_RETRY_AFTER_S = 1;
+
 /** The most unread messages counted per room; clients show more as "999+". */
 export const UNREAD_COUNT_MAX = 1000;
 
@@ -182,6 +185,12 @@ export interface Store {
    * message with duplicate: true and stores nothing. Rejects when nothing could be stored.
    */
   append(batch: readonly AppendRequest[]): Promise<AppendResult[]>;
+  /** Each listed room's head (its last seq); ids of rooms that do not exist are left out. */
+  roomHeads(roomIds: readonly number[]): Promise<Map<number, number>>;
+  /** The token hashes among these that still name a live (unexpired) session. */
+  liveSessions(tokenHashes: readonly string[], now: number): Promise<Set<string>>;
+  /** Each known user among these with the rooms they belong to, in one round trip. */
+  usersWithRooms(userIds: readonly number[]): Promise<{ user: UserRef; rooms: number[] }[]>;
   /** Up to `limit` messages with seq > after, oldest first. */
   messagesAfter(roomId: number, after: number, limit: number): Promise<Message[]>;
   /** Up to `limit` messages with seq < before, the newest of them, oldest first. */

@@ -236,6 +236,47 @@ function contract(name: string, backend: () => Backend, skip = false) {
       });
     });
 
+    describe("batch lookups", () => {
+      it("reads the heads of many rooms at once, leaving out unknown ids", async () => {
+        const u = await user();
+        const r1 = await room(u);
+        const r2 = await room(u);
+        await store.append([req(r1.id, u, "h1"), req(r1.id, u, "h2"), req(r2.id, u, "h3")]);
+        const heads = await store.roomHeads([r1.id, r2.id, 987_654_321]);
+        expect([...heads.entries()].sort((x, y) => x[0] - y[0])).toEqual([
+          [r1.id, 2],
+          [r2.id, 1],
+        ]);
+        expect((await store.roomHeads([])).size).toBe(0);
+      });
+
+      it("tells which of many session tokens are still live", async () => {
+        const u = await user();
+        await store.createSession(u.id, "batch-live", T0, T0 + 1000);
+        await store.createSession(u.id, "batch-expired", T0, T0 + 10);
+        await store.createSession(u.id, "batch-gone", T0, T0 + 1000);
+        await store.deleteSession("batch-gone");
+        const live = await store.liveSessions(
+          ["batch-live", "batch-expired", "batch-gone", "never"],
+          T0 + 100,
+        );
+        expect([...live]).toEqual(["batch-live"]);
+      });
+
+      it("finds many users with their rooms at once", async () => {
+        const a = await user();
+        const b = await user();
+        const r1 = await room(a);
+        const r2 = await room(a);
+        await store.addMember(r2.id, b.id, T0);
+        const found = await store.usersWithRooms([a.id, b.id, 987_654_321]);
+        expect(found.sort((x, y) => x.user.id - y.user.id)).toEqual([
+          { user: a, rooms: [r1.id, r2.id].sort((x, y) => x - y) },
+          { user: b, rooms: [r2.id] },
+        ]);
+      });
+    });
+
     describe("append", () => {
       it("assigns gapless seqs per room, in batch order, and moves the head", async () => {
         const u = await user();
@@ -1033,7 +1074,7 @@ describe.skipIf(pg.skip)("PostgresStore when PostgreSQL is unreachable", () => {
 });
 
 describe.skipIf(pg.skip)("PostgresStore on a link that goes silent", () => {
-  it("rejects a call that gets no answer with PostgresTimeoutError, then works on a fresh pool", async () => {
+  it("rejects a call that gets no answer with UNAVAILABLE (caused by PostgresTimeoutError), then works on a fresh pool", async () => {
     assertReachable("PostgreSQL", pg);
     const db = await createTestDatabase();
     const target = new URL(POSTGRES_URL);
@@ -1065,7 +1106,9 @@ describe.skipIf(pg.skip)("PostgresStore on a link that goes silent", () => {
 
       // No FIN, no RST, no bytes: without a deadline these calls would never settle.
       proxy.silence();
-      await expect(store.findRoom(r.id)).rejects.toBeInstanceOf(PostgresTimeoutError);
+      const silent = await store.findRoom(r.id).catch((err) => err);
+      expect(silent).toMatchObject({ code: "UNAVAILABLE", retryAfter: 1 });
+      expect(silent.cause).toBeInstanceOf(PostgresTimeoutError);
       await expect(send("silent")).rejects.toThrow();
 
       proxy.speak();

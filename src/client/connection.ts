@@ -405,6 +405,16 @@ export class Connection {
     if (this.presence === "away") {
       this.call<"ok">({ type: "status", status: "away" }).catch(() => {});
     }
+    this.resume(0);
+  }
+
+  /**
+   * Resumes every tracked room. A resume the server could not serve (UNAVAILABLE, BUSY, or any
+   * other error on a socket still up) is retried on the same socket after `retryAfter` seconds,
+   * or a backoff doubling from 1 s to 30 s: the rooms stay caught up with nothing lost.
+   */
+  private resume(attempt: number): void {
+    const socket = this.link.socket;
     const rooms = this.rooms.resumePoints();
     this.call<"resumed">({ type: "resume", rooms }, { timeout: false }).then(
       (resumed) => {
@@ -420,7 +430,16 @@ export class Connection {
         if (this.catchUp) this.catchUp.resumed = true;
         this.finishCatchUp();
       },
-      () => {}, // dropped before the answer: the next hello resumes again
+      (err: RequestError) => {
+        // Dropped before the answer: the next hello resumes again.
+        if (err.code === "OFFLINE" || err.code === "STOPPED") return;
+        const delayMs = (err.retryAfter ?? Math.min(30, 2 ** attempt)) * 1000;
+        this.clock.setTimeout(() => {
+          if (this.link.socket === socket && this.catchUp && !this.catchUp.resumed) {
+            this.resume(attempt + 1);
+          }
+        }, delayMs);
+      },
     );
   }
 

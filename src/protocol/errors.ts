@@ -47,7 +47,7 @@ export const ERRORS = {
   TOO_MANY_DEVICES: { status: 409, message: "Too many devices: at most 10 per user." },
   UNAVAILABLE: {
     status: 503,
-    message: "The server cannot store that right now; it was not saved.",
+    message: "The server cannot reach its storage right now. Try again shortly.",
   },
   BUSY: { status: 503, message: "The server is busy. Try again shortly." },
   OUT_OF_SCOPE: {

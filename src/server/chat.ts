@@ -2,7 +2,12 @@
  * Chat operations shared by the HTTP routes and the WebSocket commands: rooms, DMs, membership,
  * history and sending. Each checks its own rules and throws a coded ParleyError when it refuses.
  */
-import type { MembershipRecord, RoomRecord, Store } from "../../db/store.ts";
+import {
+  type MembershipRecord,
+  OUTAGE_RETRY_AFTER_S,
+  type RoomRecord,
+  type Store,
+} from "../../db/store.ts";
 import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import type { Envelope } from "../crypto/index.ts";
 import {
@@ -317,14 +322,22 @@ export class Chat {
   ): void {
     const request = { room: req.room, sender: user, cid: req.cid, body, sealed, ts: this.o.now() };
     const accepted = this.o.queue.submit(file ? { ...request, file } : request, (result) => {
-      if (result === "failed") return done({ ok: false, error: new ParleyError("UNAVAILABLE") });
+      if (result === "failed") {
+        return done({
+          ok: false,
+          error: new ParleyError("UNAVAILABLE", undefined, { retryAfter: OUTAGE_RETRY_AFTER_S }),
+        });
+      }
       if (!result.ok) return done({ ok: false, error: new ParleyError(result.code) });
       done(result);
-      if (result.duplicate) return;
-      this.o.metrics?.messagesAccepted.inc();
+      // A duplicate is published again: its first commit may never have been announced (it
+      // outlived its deadline, or its node died before publishing). Readers drop repeats by seq.
       const m = result.message;
       this.o.bus.publish({ room: m.room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
-      this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });
+      if (!result.duplicate) {
+        this.o.metrics?.messagesAccepted.inc();
+        this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });
+      }
     });
     if (!accepted) throw new ParleyError("BUSY");
   }

@@ -27,6 +27,8 @@ import type { ConnectionData, Hub, Socket } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
+import { resume } from "./resume.ts";
+import { heldBack, noteRefused } from "./send-order.ts";
 import type { TypingThrottle } from "./typing.ts";
 
 export interface ConnectionOptions {
@@ -112,8 +114,15 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     send(ws, f) {
       const user = ws.data.user;
       typing.sent(user.id, f.room);
+      ws.data.holds ??= new Map();
+      const holds = ws.data.holds;
+      const held = heldBack(holds, f.room, f.cid, o.now());
+      if (held) return sendError(ws, held, f.id);
       const reply = (outcome: SendOutcome) => {
-        if (!outcome.ok) return sendError(ws, outcome.error, f.id, o.metrics);
+        if (!outcome.ok) {
+          if (outcome.error.code === "UNAVAILABLE") noteRefused(holds, f.room, f.cid, o.now());
+          return sendError(ws, outcome.error, f.id, o.metrics);
+        }
         const m = outcome.message;
         acks.add(
           ws,
@@ -135,6 +144,11 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
         ? previous.then(() => chat.send(user, f, reply))
         : chat.send(user, f, reply);
       if (result) {
+        result.catch((err) => {
+          if (err instanceof ParleyError && err.code === "UNAVAILABLE") {
+            noteRefused(holds, f.room, f.cid, o.now());
+          }
+        });
         const tail: Promise<void> = result.then(noop, noop);
         ws.data.sendTail = tail;
         tail.then(() => {
@@ -145,21 +159,10 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
     async resume(ws, f) {
       o.metrics?.resumes.inc();
-      const user = ws.data.session.user;
-      const rooms: { room: number; head: number }[] = [];
-      const refused: { room: number; code: string }[] = [];
-      for (const { room, after } of f.rooms) {
-        try {
-          await chat.requireMember(user, room);
-          rooms.push({ room, head: await attach(o.store, hub, log, ws, room, { after }, replay) });
-        } catch (err) {
-          if (!(err instanceof ParleyError)) throw err;
-          refused.push({ room, code: err.code });
-        }
-        await drained(ws, config.sendBufferBytes);
-        if (ws.data.state === "closed") return;
-      }
-      send(ws, { type: "resumed", ref: f.id, rooms, refused });
+      const bound = config.sendBufferBytes;
+      const answer = await resume(o.store, hub, log, ws, f.rooms, replay, () => drained(ws, bound));
+      if (ws.data.state === "closed") return;
+      send(ws, { type: "resumed", ref: f.id, ...answer });
     },
     async history(ws, f) {
       const page = await chat.history(ws.data.session.user, f.room, f);

@@ -16,6 +16,7 @@ import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
+import type { Revocation } from "./revocation.ts";
 
 export interface HttpEnv {
   Bindings: { ip: string };
@@ -36,6 +37,8 @@ export interface HttpOptions {
   metrics?: Metrics | undefined;
   /** Bots and webhooks; without it their routes answer NOT_FOUND. */
   bots?: Bots | undefined;
+  /** Closes revoked sessions' sockets on every node; without it, on this node only. */
+  revocation?: Revocation | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
@@ -147,7 +150,8 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   app.post("/api/logout", async (c) => {
     const session = c.get("session");
     await auth.logout(session);
-    o.hub.endSession(session.user.id, session.tokenHash);
+    if (o.revocation) o.revocation.revokeSessions([session.tokenHash]);
+    else o.hub.endSession(session.user.id, session.tokenHash);
     return c.body(null, 204);
   });
 

@@ -8,7 +8,7 @@
  */
 import type { Server, ServerWebSocket } from "bun";
 import type { Store } from "../../db/store.ts";
-import { type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
+import { type Bus, type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import { CLOSE, type UserRef } from "../protocol/index.ts";
 import type { Session } from "./auth.ts";
 import { LocalTopics } from "./local-topics.ts";
@@ -16,6 +16,7 @@ import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
 import type { TokenBucket } from "./rate-limit.ts";
+import type { SendHolds } from "./send-order.ts";
 import { Sequencer } from "./sequencer.ts";
 
 export interface ConnectionData {
@@ -37,6 +38,8 @@ export interface ConnectionData {
   memberships: number[];
   /** The last send still waiting for a lookup; later sends queue behind it. */
   sendTail: Promise<void> | undefined;
+  /** Rooms whose sends wait for a refused one to be sent again (send-order.ts). */
+  holds?: SendHolds;
 }
 
 export type Socket = ServerWebSocket<ConnectionData>;
@@ -53,6 +56,11 @@ export class Hub {
   private readonly catchingUp = new Map<number, Set<Socket>>();
   /** Subscribers that are not Bun WebSockets: the IRC gateway's connections. */
   readonly local = new LocalTopics();
+  /** Sockets here reading each room (subscribed or catching up): the rooms the bus watches. */
+  private readonly readers = new Map<number, number>();
+  /** Rooms whose bus subscription is not confirmed yet. */
+  private readonly watching = new Map<number, Promise<void>>();
+  private bus: Bus | undefined;
 
   private readonly sequencer: Sequencer;
   /** Counted by the hub and by replay.ts, which attaches sockets through it. */
@@ -74,8 +82,35 @@ export class Hub {
     });
   }
 
-  bind(server: Server<ConnectionData>): void {
+  bind(server: Server<ConnectionData>, bus?: Bus): void {
     this.server = server;
+    this.bus = bus;
+  }
+
+  private addReader(room: number): void {
+    const n = this.readers.get(room) ?? 0;
+    this.readers.set(room, n + 1);
+    if (n > 0 || !this.bus) return;
+    const watched = this.bus.watch(room).finally(() => {
+      if (this.watching.get(room) === watched) this.watching.delete(room);
+    });
+    this.watching.set(room, watched);
+  }
+
+  private dropReader(room: number): void {
+    const n = (this.readers.get(room) ?? 1) - 1;
+    if (n > 0) {
+      this.readers.set(room, n);
+      return;
+    }
+    this.readers.delete(room);
+    this.watching.delete(room);
+    this.bus?.unwatch(room);
+  }
+
+  /** Rooms some socket here reads, so the bus watches them. */
+  get watchedRooms(): number {
+    return this.readers.size;
   }
 
   /** Claims a connection slot; says which cap refused it, if one did. */
@@ -102,6 +137,8 @@ export class Hub {
     ws.data.state = "closed";
     for (const room of ws.data.catchUp.keys()) this.catchingUp.get(room)?.delete(ws);
     ws.data.catchUp.clear();
+    for (const room of ws.data.rooms) this.dropReader(room);
+    ws.data.rooms.clear();
     for (const wake of ws.data.drainWaiters.splice(0)) wake();
     this.release(ws.data.user.id, ws.data.address);
     this.presence.disconnected(ws);
@@ -117,8 +154,13 @@ export class Hub {
     this.presence.memberLeft(userId, room);
   }
 
-  /** Starts buffering the room's live envelopes for this socket, which is not subscribed. */
-  beginCatchUp(ws: Socket, room: number): void {
+  /**
+   * Starts buffering the room's live envelopes for this socket, which is not subscribed. The
+   * promise resolves once the bus surely delivers the room here: read the store after it.
+   */
+  beginCatchUp(ws: Socket, room: number): Promise<void> {
+    // Counted before the detach, so a re-attach never drops the bus subscription in between.
+    this.addReader(room);
     this.detach(ws, room);
     ws.data.rooms.add(room);
     ws.data.catchUp.set(room, []);
@@ -128,6 +170,7 @@ export class Hub {
       this.catchingUp.set(room, set);
     }
     set.add(ws);
+    return this.watching.get(room) ?? Promise.resolve();
   }
 
   /**
@@ -163,6 +206,7 @@ export class Hub {
 
   detach(ws: Socket, room: number): void {
     if (!ws.data.rooms.delete(room)) return;
+    this.dropReader(room);
     this.stopBuffering(ws, room);
     if (ws.data.state === "open") ws.unsubscribe(topicOf(room));
   }

@@ -164,6 +164,9 @@ export function meteredBus(bus: Bus, metrics: Metrics, clock: () => number): Bus
       }
       bus.publish(e);
     },
+    watch: (room: number) => bus.watch(room),
+    unwatch: (room: number) => bus.unwatch(room),
+    signal: (message: string) => bus.signal(message),
     close: () => bus.close(),
   };
 }

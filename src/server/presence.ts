@@ -141,6 +141,13 @@ export class Presence<S extends PresenceSocket> {
     return new Map(rooms.map((room) => [room, this.online(room)]));
   }
 
+  /** This node's view as last reported, for a shared presence that lost it. */
+  snapshot(): { users: [number, UserStatus][]; rooms: [number, number][] } {
+    const users: [number, UserStatus][] = [];
+    for (const [id, p] of this.users) if (p.reported !== "offline") users.push([id, p.reported]);
+    return { users, rooms: [...this.roomOnline] };
+  }
+
   sockets(userId: number): readonly S[] {
     return [...(this.users.get(userId)?.sockets ?? [])];
   }

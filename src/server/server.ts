@@ -41,6 +41,7 @@ import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { loggablePath, requestIds } from "./request-id.ts";
+import { Revocation } from "./revocation.ts";
 import { TypingThrottle } from "./typing.ts";
 
 export const VERSION: string = pkg.version;
@@ -127,9 +128,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     : undefined;
   /** A dead node's users, offline everywhere now: tell their rooms, since that node cannot. */
   async function announceLost(userIds: number[]): Promise<void> {
-    for (const id of userIds) {
-      const [user, rooms] = await Promise.all([store.findUserById(id), store.roomsOf(id)]);
-      if (user) announce(user, "offline", rooms);
+    for (let i = 0; i < userIds.length; i += 1000) {
+      for (const { user, rooms } of await store.usersWithRooms(userIds.slice(i, i + 1000))) {
+        announce(user, "offline", rooms);
+      }
     }
   }
   const presence = new Presence<Socket>({
@@ -138,6 +140,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     onError: (err) => log.warn("presence.shared_failed", errorFields(err)),
     offlineGraceMs: deps.offlineGraceMs ?? config.presenceGrace * 1000,
   });
+  if (shared) shared.snapshot = () => presence.snapshot();
   const hub = new Hub(
     presence,
     { perUser: config.maxConnectionsPerUser, perAddress: config.maxConnectionsPerAddress },
@@ -172,8 +175,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     log,
     now,
   });
+  const revocation = new Revocation({ store, bus, log, now, sockets: () => presence.everyone() });
   const app = createHttpApp({
     files,
+    revocation,
     auth,
     chat,
     hub,
@@ -294,13 +299,14 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     development: false,
     websocket,
   });
-  hub.bind(server);
+  hub.bind(server, bus);
   await bus.start(hub.deliver, {
     reconnected: () => {
       metrics.busReconnects.inc();
       log.warn("bus.reconnected");
       hub.resync().catch((err) => log.error("bus.resync_failed", errorFields(err)));
     },
+    signal: (message) => revocation.receive(message),
   });
 
   const sweep = setInterval(() => {
@@ -370,6 +376,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
+        revocation.close();
         metrics.stop();
         log.info("stopping");
         // Stop accepting: no new connection or upgrade from here on; open sockets stay up.
