@@ -13,6 +13,7 @@ import {
   type UserRef,
 } from "../protocol/index.ts";
 import type { Logger } from "./log.ts";
+import { type LoginOutcome, LoginThrottle } from "./login-throttle.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 passes. About 40 ms here, off the event loop. */
@@ -23,7 +24,11 @@ const ARGON2 = { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 } as con
  * cores). More wait in a bounded queue, then get BUSY.
  */
 const HASH_CONCURRENCY = Math.max(1, availableParallelism() - 1);
-const HASH_QUEUE = 256;
+/**
+ * Hashes waiting at most; past it BUSY at once. About 2.5 s of work at 40 ms a hash, so a flood
+ * answers quickly instead of queueing for many seconds.
+ */
+const HASH_QUEUE = 64;
 
 export interface Session {
   user: UserRef;
@@ -50,22 +55,28 @@ function newToken(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 }
 
-/** Bounds how many argon2 hashes run at once, so a login flood cannot exhaust memory. */
+/**
+ * Bounds how many argon2 hashes run at once, so a login flood cannot exhaust memory. Logins
+ * from an address that has logged into the account before wait in a lane of their own that
+ * goes first, so a flood of strangers does not make the owner wait behind it.
+ */
 class HashGate {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly priority: (() => void)[] = [];
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>, first = false): Promise<T> {
     if (this.running >= HASH_CONCURRENCY) {
-      if (this.waiting.length >= HASH_QUEUE) throw new ParleyError("BUSY");
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      const lane = first ? this.priority : this.waiting;
+      if (lane.length >= HASH_QUEUE) throw new ParleyError("BUSY", undefined, { retryAfter: 1 });
+      await new Promise<void>((resolve) => lane.push(resolve));
     }
     this.running++;
     try {
       return await work();
     } finally {
       this.running--;
-      this.waiting.shift()?.();
+      (this.priority.shift() ?? this.waiting.shift())?.();
     }
   }
 }
@@ -81,17 +92,15 @@ export interface AuthOptions {
 
 export class Auth {
   private readonly gate = new HashGate();
-  /** Failed logins per account: 5 at once, then one a minute. */
-  private readonly accountFailures = new KeyedLimiter(5, 1 / 60);
-  /** Login attempts per address: loginBurst at once, refilled over a minute. */
-  private readonly addressLogins: KeyedLimiter;
+  /** Login attempts per address, per (account, address) and per account; see login-throttle.ts. */
+  private readonly logins: LoginThrottle;
   /** Registrations per address: signupBurst at once, then one a minute. */
   private readonly addressSignups: KeyedLimiter;
   /** Verified against when the account does not exist, so both cases cost the same time. */
   private readonly decoyHash: Promise<string>;
 
   constructor(private readonly opts: AuthOptions) {
-    this.addressLogins = new KeyedLimiter(opts.loginBurst, opts.loginBurst / 60);
+    this.logins = new LoginThrottle(opts.loginBurst);
     this.addressSignups = new KeyedLimiter(opts.signupBurst, 1 / 60);
     this.decoyHash = hashPassword(newToken());
   }
@@ -113,35 +122,43 @@ export class Auth {
   }
 
   async login(name: string, password: string, address: string): Promise<Issued> {
-    const now = this.opts.now();
     const account = nameKey(name);
-    // Checked before any lookup: the answer must not depend on whether the account exists.
-    if (!this.addressLogins.take(address, now) || !this.accountFailures.has(account, now)) {
-      const retryAfter = Math.max(
-        this.addressLogins.retryAfter(address, now),
-        this.accountFailures.retryAfter(account, now),
+    // Reserved before any lookup or hash: the answer must not depend on whether the account
+    // exists, and attempts arriving together cannot all pass a check made before any finished.
+    const slot = this.logins.reserve(account, address, this.opts.now());
+    if (!slot.ok) {
+      this.opts.log.warn("login.throttled", { address, by: slot.reason });
+      throw new ParleyError("THROTTLED", undefined, { retryAfter: Math.max(1, slot.retryAfter) });
+    }
+    let outcome: LoginOutcome = "failed";
+    try {
+      const user =
+        typeof password === "string" && password.length <= PASSWORD_MAX
+          ? await this.opts.store.findUser(name)
+          : undefined;
+      const ok = await this.gate.run(
+        async () =>
+          user
+            ? Bun.password.verify(password, user.passwordHash)
+            : Bun.password
+                .verify(password.slice(0, PASSWORD_MAX), await this.decoyHash)
+                .then(() => false),
+        slot.known,
       );
-      this.opts.log.warn("login.throttled", { address });
-      throw new ParleyError("THROTTLED", undefined, { retryAfter: Math.max(1, retryAfter) });
+      if (!user || !ok) {
+        this.opts.log.info("login.failed", { address });
+        throw new ParleyError("INVALID_CREDENTIALS");
+      }
+      this.opts.log.info("login.ok", { user: user.id });
+      outcome = "succeeded";
+      return await this.issue({ id: user.id, name: user.name });
+    } catch (err) {
+      // A refusal for load (BUSY) checked no password: it is no guess.
+      if (err instanceof ParleyError && err.code === "BUSY") outcome = "unchecked";
+      throw err;
+    } finally {
+      this.logins.settle(slot, outcome, this.opts.now());
     }
-    const user =
-      typeof password === "string" && password.length <= PASSWORD_MAX
-        ? await this.opts.store.findUser(name)
-        : undefined;
-    const ok = await this.gate.run(async () =>
-      user
-        ? Bun.password.verify(password, user.passwordHash)
-        : Bun.password
-            .verify(password.slice(0, PASSWORD_MAX), await this.decoyHash)
-            .then(() => false),
-    );
-    if (!user || !ok) {
-      this.accountFailures.take(account, this.opts.now());
-      this.opts.log.info("login.failed", { address });
-      throw new ParleyError("INVALID_CREDENTIALS");
-    }
-    this.opts.log.info("login.ok", { user: user.id });
-    return this.issue({ id: user.id, name: user.name });
   }
 
   private async issue(user: UserRef): Promise<Issued> {
@@ -168,8 +185,7 @@ export class Auth {
   /** Forgets idle throttle state and expired sessions; run now and then. */
   async sweep(): Promise<void> {
     const now = this.opts.now();
-    this.accountFailures.prune(now);
-    this.addressLogins.prune(now);
+    this.logins.prune(now);
     this.addressSignups.prune(now);
     await this.opts.store.deleteExpiredSessions(now);
   }
