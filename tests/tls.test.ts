@@ -25,6 +25,10 @@ describe("TLS", () => {
     const err = await fetch(`${server.url}/api/me`, { tls: { ca: Bun.file(certs.ca) } });
     expect(err.status).toBe(401);
     expect(err.headers.get("strict-transport-security")).toContain("max-age=");
+    // The page, served outside hono, carries it too.
+    const page = await fetch(`${server.url}/`, { tls: { ca: Bun.file(certs.ca) } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("strict-transport-security")).toContain("max-age=");
   });
 
   it("registers and chats over wss with the CA", async () => {

@@ -24,8 +24,6 @@ export interface HttpOptions {
   hub: Hub;
   log: Logger;
   origins: OriginPolicy;
-  /** Served over TLS: tell browsers to never use plain http for this host again. */
-  hsts: boolean;
   maxBodyBytes: number;
   /** File sharing; without it the file routes answer NOT_FOUND. */
   files?: Files | undefined;
@@ -84,13 +82,6 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.json(body, status as 400);
   });
   app.notFound((c) => c.json(toErrorBody(new ParleyError("NOT_FOUND")), 404));
-
-  if (o.hsts) {
-    app.use("*", async (c, next) => {
-      await next();
-      c.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    });
-  }
 
   app.use("/api/*", async (c, next) => {
     if (!o.origins.allows(c.req.header("origin"), c.req.header("host"))) {

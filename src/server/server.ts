@@ -35,7 +35,9 @@ import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { withSecurityHeaders } from "./security-headers.ts";
 import { TypingThrottle } from "./typing.ts";
+import { WebAssets } from "./web-assets.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -148,7 +150,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     hub,
     log,
     origins,
-    hsts: tls,
     maxBodyBytes: config.maxBodyBytes,
   });
   const websocket = createWebSocketHandler({
@@ -163,6 +164,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     now,
     version: VERSION,
   });
+  const web = await WebAssets.load(index);
   let nextConnection = 1;
 
   async function upgrade(req: Request, server: Bun.Server<ConnectionData>, url: URL) {
@@ -217,17 +219,29 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     // the idleTimeout option does not shorten that), which bounds slow and half-open upgrades.
     ...(tls ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
     async fetch(req, server) {
+      // An HTTP/1.0 request without a Host header has no URL Bun can build.
+      if (!URL.canParse(req.url)) {
+        return withSecurityHeaders(
+          jsonError(new ParleyError("INVALID", "The request needs a Host header.")),
+          tls,
+        );
+      }
       const url = new URL(req.url);
-      if (url.pathname === "/ws") return upgrade(req, server, url);
-      return app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" });
+      if (url.pathname === "/ws") {
+        const refused = await upgrade(req, server, url);
+        return refused && withSecurityHeaders(refused, tls);
+      }
+      const res =
+        web.serve(req, url.pathname) ??
+        (await app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" }));
+      return withSecurityHeaders(res, tls);
     },
     error(err) {
       log.error("http.unhandled", errorFields(err));
-      return jsonError(new ParleyError("INTERNAL"));
+      return withSecurityHeaders(jsonError(new ParleyError("INTERNAL")), tls);
     },
-    // The web app, bundled by Bun from its HTML import (and embedded by bun build --compile).
-    // Never development mode: no reload client or source maps for users.
-    routes: { "/": { GET: index } },
+    // The web app is bundled by Bun from its HTML import (embedded by bun build --compile) and
+    // served from memory by WebAssets, never in development mode: no reload client for users.
     development: false,
     websocket,
   });
