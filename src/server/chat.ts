@@ -26,6 +26,7 @@ import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
+import type { PresenceVisibility } from "./presence-visibility.ts";
 
 export type RoomRef = { room: number } | { name: string };
 
@@ -60,6 +61,7 @@ export interface ChatOptions {
   hub: Hub;
   queue: CommitQueue;
   contacts: Contacts;
+  visibility: PresenceVisibility;
   log: Logger;
   now: () => number;
 }
@@ -69,11 +71,13 @@ const KIND_CACHE_MAX = 100_000;
 
 export class Chat {
   private readonly kinds = new Map<number, RoomKind>();
+  private presenceTail: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ChatOptions) {}
 
   /** Room summaries with online counts and peers' statuses, looked up in one batch each. */
   private async summaries(
+    viewer: number,
     entries: readonly {
       room: RoomRecord;
       membership: MembershipRecord | undefined;
@@ -84,7 +88,7 @@ export class Chat {
     const peers = entries.flatMap((e) => (e.peer ? [e.peer.id] : []));
     const [online, statuses] = await Promise.all([
       presence.onlineCounts(entries.map((e) => e.room.id)),
-      peers.length > 0 ? presence.statuses(peers) : new Map<number, UserStatus>(),
+      peers.length > 0 ? this.visibleStatuses(viewer, peers) : new Map<number, UserStatus>(),
     ]);
     return entries.map(({ room, membership, peer }) => {
       const summary: RoomSummary = {
@@ -104,13 +108,48 @@ export class Chat {
   }
 
   private async summary(
+    viewer: number,
     room: RoomRecord,
     membership: MembershipRecord | undefined,
     peer?: UserRef,
   ): Promise<RoomSummary> {
     return (
-      await this.summaries([peer ? { room, membership, peer } : { room, membership }])
+      await this.summaries(viewer, [peer ? { room, membership, peer } : { room, membership }])
     )[0] as RoomSummary;
+  }
+
+  /** Statuses as `viewer` may see them: hidden ones read "offline" (presence-visibility.ts). */
+  private async visibleStatuses(
+    viewer: number,
+    users: readonly number[],
+  ): Promise<Map<number, UserStatus>> {
+    const [statuses, visible] = await Promise.all([
+      this.o.hub.presence.statuses(users),
+      this.o.visibility.visibleTo(viewer, users),
+    ]);
+    for (const id of users) if (!visible.has(id)) statuses.set(id, "offline");
+    return statuses;
+  }
+
+  /**
+   * Tells a user's rooms of a status change; a DM only when the peer may see it. Chained, so
+   * changes go out in the order they happened even when a lookup waits.
+   */
+  announcePresence(user: UserRef, status: UserStatus, rooms: readonly number[]): Promise<void> {
+    const next = this.presenceTail.then(() => this.announceNow(user, status, rooms));
+    this.presenceTail = next.catch(() => {});
+    return next;
+  }
+
+  private async announceNow(user: UserRef, status: UserStatus, rooms: readonly number[]) {
+    for (const room of rooms) {
+      if ((await this.kindOf(room)) === "dm") {
+        const users = await this.o.store.dmUsers(room);
+        const peer = users?.find((id) => id !== user.id);
+        if (peer === undefined || !(await this.o.visibility.canSee(peer, user.id))) continue;
+      }
+      this.publishEphemeral(room, { type: "presence", room, user, status });
+    }
   }
 
   /** Publishes a frame that is not a message: live only, never stored or replayed. */
@@ -126,7 +165,7 @@ export class Chat {
       this.o.store.memberships(user.id),
     ]);
     const membership = new Map(mine.map((m) => [m.room, m]));
-    return this.summaries([
+    return this.summaries(user.id, [
       ...rooms.map((room) => ({ room, membership: membership.get(room.id) })),
       ...dms.map((room) => ({ room, membership: membership.get(room.id), peer: room.peer })),
     ]);
@@ -141,7 +180,7 @@ export class Chat {
     if (room === "taken") throw new ParleyError("ROOM_NAME_TAKEN");
     this.o.hub.memberJoined(user.id, room.id);
     this.o.log.info("room.created", { room: room.id, name: room.name, user: user.id });
-    return this.summary(room, { room: room.id, lastRead: 0, unread: 0 });
+    return this.summary(user.id, room, { room: room.id, lastRead: 0, unread: 0 });
   }
 
   /** A public room; DM rooms are reachable only through dm(). */
@@ -163,7 +202,7 @@ export class Chat {
     }
     this.o.hub.memberJoined(user.id, room.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
-    return this.summary(room, membership);
+    return this.summary(user.id, room, membership);
   }
 
   async leave(user: UserRef, roomId: number): Promise<void> {
@@ -190,15 +229,15 @@ export class Chat {
     this.o.hub.memberJoined(peer.id, dm.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === dm.id);
     return {
-      room: await this.summary(dm, membership, dm.peer),
+      room: await this.summary(user.id, dm, membership, dm.peer),
       peer: dm.peer,
       created: dm.created,
     };
   }
 
-  /** A DM as the other side sees it: named after, and showing the status of, `other`. */
-  async dmSummaryFor(room: RoomSummary, other: UserRef): Promise<RoomSummary> {
-    const status = (await this.o.hub.presence.statuses([other.id])).get(other.id) ?? "offline";
+  /** A DM as `viewer` sees it: named after, and showing the status of, `other`. */
+  async dmSummaryFor(room: RoomSummary, other: UserRef, viewer: number): Promise<RoomSummary> {
+    const status = (await this.visibleStatuses(viewer, [other.id])).get(other.id) ?? "offline";
     return { ...room, name: other.name, unread: 0, peer: { ...other, status } };
   }
 
@@ -230,7 +269,14 @@ export class Chat {
   async members(user: UserRef, roomId: number): Promise<Member[]> {
     await this.requireMember(user, roomId);
     const members = await this.o.store.membersOf(roomId);
-    const statuses = await this.o.hub.presence.statuses(members.map((m) => m.id));
+    // A DM's peer is shown as the visibility rules say; a public room's members share it.
+    const statuses =
+      (await this.kindOf(roomId)) === "dm"
+        ? await this.visibleStatuses(
+            user.id,
+            members.map((m) => m.id),
+          )
+        : await this.o.hub.presence.statuses(members.map((m) => m.id));
     return members.map((m) => {
       const status = statuses.get(m.id) ?? "offline";
       return { ...m, online: status !== "offline", status };
@@ -274,6 +320,9 @@ export class Chat {
       const file = req.file === undefined ? undefined : await this.sharedFile(user, req);
       return this.queue(user, req, body, false, done, file);
     }
+    // Outsiders learn nothing about a DM, not even that it exists: checked before anything else.
+    const users = await this.o.store.dmUsers(req.room);
+    if (!users?.includes(user.id)) throw new ParleyError("ROOM_NOT_FOUND");
     if (req.file !== undefined) {
       throw new ParleyError("INVALID", "A DM's files travel inside its envelope: send no file id.");
     }
@@ -288,8 +337,6 @@ export class Chat {
     ) {
       throw new ParleyError("BAD_ENVELOPE");
     }
-    const users = await this.o.store.dmUsers(req.room);
-    if (!users?.includes(user.id)) throw new ParleyError("NOT_MEMBER");
     const participants = new Set(users.map(e2eeUserId));
     if (env.to.some((r) => !participants.has(r.u))) throw new ParleyError("BAD_ENVELOPE");
     await this.o.contacts.requireDmAllowed(user, users[0] === user.id ? users[1] : users[0]);

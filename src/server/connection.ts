@@ -185,7 +185,10 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       // A new conversation reaches both people's other sockets at once, from its first message.
       const views = [
         { sockets: hub.presence.sockets(user.id), view: room },
-        { sockets: hub.presence.sockets(peer.id), view: await chat.dmSummaryFor(room, user) },
+        {
+          sockets: hub.presence.sockets(peer.id),
+          view: await chat.dmSummaryFor(room, user, peer.id),
+        },
       ];
       for (const { sockets, view } of views) {
         for (const other of sockets) {

@@ -34,6 +34,7 @@ import { createLogger, errorFields, type Logger } from "./log.ts";
 import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
+import { PresenceVisibility } from "./presence-visibility.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
 import { TypingThrottle } from "./typing.ts";
@@ -129,12 +130,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     loginBurst: config.loginBurst,
     signupBurst: config.signupBurst,
   });
-  const contacts = new Contacts(store, (ids) => presence.statuses(ids), now);
+  const visibility = new PresenceVisibility(store);
+  const contacts = new Contacts(store, (ids) => presence.statuses(ids), now, visibility);
   const devices = new Devices(store, now);
   const typing = new TypingThrottle();
-  const chat = new Chat({ store, bus, hub, queue, contacts, log, now });
+  const chat = new Chat({ store, bus, hub, queue, contacts, visibility, log, now });
   announce = (user, status, rooms) => {
-    for (const room of rooms) chat.publishEphemeral(room, { type: "presence", room, user, status });
+    chat
+      .announcePresence(user, status, rooms)
+      .catch((err) => log.warn("presence.announce_failed", errorFields(err)));
   };
   const files = new Files({
     store,

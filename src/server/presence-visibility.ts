@@ -1,0 +1,40 @@
+/**
+ * Who may see whose live status. Invariant: a user's presence and status reach only people who
+ * share a public room with them or whom they accepted as a contact, and never someone they have
+ * blocked. Adding a stranger as a contact, or opening a DM with them, shows nothing.
+ */
+import type { Store } from "../../db/store.ts";
+
+export class PresenceVisibility {
+  constructor(private readonly store: Store) {}
+
+  /** True when `viewer` may see `subject`'s status. */
+  async canSee(viewer: number, subject: number): Promise<boolean> {
+    return (await this.visibleTo(viewer, [subject])).has(subject);
+  }
+
+  /** The subjects whose status `viewer` may see. */
+  async visibleTo(viewer: number, subjects: readonly number[]): Promise<Set<number>> {
+    const visible = new Set<number>();
+    if (subjects.length === 0) return visible;
+    const [rooms, dms] = await Promise.all([
+      this.store.roomsOf(viewer),
+      this.store.listDms(viewer),
+    ]);
+    const dmIds = new Set(dms.map((d) => d.id));
+    const publicRooms = new Set(rooms.filter((r) => !dmIds.has(r)));
+    await Promise.all(
+      subjects.map(async (subject) => {
+        if (subject === viewer) return visible.add(subject);
+        const [blocked, accepted, theirs] = await Promise.all([
+          this.store.hasBlocked(subject, viewer),
+          this.store.isContact(subject, viewer),
+          this.store.roomsOf(subject),
+        ]);
+        if (blocked) return;
+        if (accepted || theirs.some((r) => publicRooms.has(r))) visible.add(subject);
+      }),
+    );
+    return visible;
+  }
+}
