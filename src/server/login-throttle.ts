@@ -82,6 +82,8 @@ export class LoginThrottle {
   settle(r: Reservation & { ok: true }, outcome: LoginOutcome, now: number): void {
     const state = this.state(r.account, now);
     state.inFlight = Math.max(0, state.inFlight - 1);
+    // Only wrong guesses count against the pair: the owner may log in as often as they like.
+    if (outcome !== "failed") this.pairs.give(`${r.account}\u0000${r.address}`);
     if (outcome === "unchecked") return;
     if (outcome === "succeeded") {
       state.failures = 0;

@@ -42,6 +42,11 @@ export class TokenBucket {
     return this.tokens >= this.capacity;
   }
 
+  /** Puts a token back (a reservation that turned out not to count), up to capacity. */
+  give(): void {
+    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  }
+
   /** Whole seconds until a token is available. */
   retryAfter(now: number): number {
     this.top(now);
@@ -77,6 +82,10 @@ export class KeyedLimiter {
 
   take(key: string, now: number): boolean {
     return this.bucket(key, now).take(now);
+  }
+
+  give(key: string): void {
+    this.buckets.get(key)?.give();
   }
 
   has(key: string, now: number): boolean {
