@@ -197,7 +197,8 @@ export class Connection {
   async join(name: string, { from }: { from?: number | "head" } = {}): Promise<RoomSummary> {
     for (;;) {
       try {
-        const listed = await this.request<"rooms">({ type: "rooms" });
+        // Asked by name: the full list is paged, and the room may not be on its first page.
+        const listed = await this.request<"rooms">({ type: "rooms", name });
         const found = listed.rooms.find(
           (r) => r.kind === "room" && nameKey(r.name) === nameKey(name),
         );

@@ -26,6 +26,7 @@ export const ERRORS = {
   },
   ROOM_NAME_TAKEN: { status: 409, message: "A room with that name already exists." },
   ROOM_NOT_FOUND: { status: 404, message: "No such room." },
+  TOO_MANY_ROOMS: { status: 409, message: "You have created as many rooms as this server allows." },
   NOT_MEMBER: { status: 403, message: "You are not a member of that room." },
   INVALID_MESSAGE: {
     status: 400,

@@ -27,6 +27,7 @@ import { e2eeUserId } from "./devices.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
+import { type RoomListQuery, roomListing } from "./room-list.ts";
 
 export type RoomRef = { room: number } | { name: string };
 
@@ -62,6 +63,8 @@ export interface ChatOptions {
   queue: CommitQueue;
   contacts: Contacts;
   visibility: PresenceVisibility;
+  /** Public rooms one user may create. */
+  maxRoomsPerUser: number;
   log: Logger;
   now: () => number;
 }
@@ -72,6 +75,7 @@ const KIND_CACHE_MAX = 100_000;
 export class Chat {
   private readonly kinds = new Map<number, RoomKind>();
   private presenceTail: Promise<void> = Promise.resolve();
+  private readonly creating = new Map<number, Promise<void>>();
 
   constructor(private readonly o: ChatOptions) {}
 
@@ -157,22 +161,40 @@ export class Chat {
     this.o.bus.publish({ room, seq: EPHEMERAL_SEQ, frame: encodeFrame(frame) });
   }
 
-  /** Public rooms, then the user's DMs, with unread counts. */
-  async listRooms(user: UserRef): Promise<RoomSummary[]> {
-    const [rooms, dms, mine] = await Promise.all([
-      this.o.store.listRooms(),
-      this.o.store.listDms(user.id),
-      this.o.store.memberships(user.id),
-    ]);
-    const membership = new Map(mine.map((m) => [m.room, m]));
-    return this.summaries(user.id, [
-      ...rooms.map((room) => ({ room, membership: membership.get(room.id) })),
-      ...dms.map((room) => ({ room, membership: membership.get(room.id), peer: room.peer })),
-    ]);
+  /** Rooms (joined ones and a page of the rest), then the user's DMs, with unread counts. */
+  async listRooms(
+    user: UserRef,
+    q: RoomListQuery = {},
+  ): Promise<{ rooms: RoomSummary[]; next?: string }> {
+    const listing = await roomListing(this.o.store, user, q);
+    const rooms = await this.summaries(user.id, listing.entries);
+    return listing.next === undefined ? { rooms } : { rooms, next: listing.next };
   }
 
-  async createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
+  /** One creation at a time per user on this node, so the cap cannot be raced past. */
+  createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
+    const next = (this.creating.get(user.id) ?? Promise.resolve()).then(() =>
+      this.createRoomNow(user, name, topic),
+    );
+    const tail = next.then(
+      () => {},
+      () => {},
+    );
+    this.creating.set(user.id, tail);
+    tail.then(() => {
+      if (this.creating.get(user.id) === tail) this.creating.delete(user.id);
+    });
+    return next;
+  }
+
+  private async createRoomNow(user: UserRef, name: string, topic: string): Promise<RoomSummary> {
     if (!ROOM_NAME_PATTERN.test(name)) throw new ParleyError("INVALID_ROOM_NAME");
+    if ((await this.o.store.countRoomsCreatedBy(user.id)) >= this.o.maxRoomsPerUser) {
+      throw new ParleyError(
+        "TOO_MANY_ROOMS",
+        `You may create at most ${this.o.maxRoomsPerUser} rooms.`,
+      );
+    }
     if (!topic.isWellFormed() || topic.includes("\u0000")) {
       throw new ParleyError("INVALID", "topic: not valid text");
     }

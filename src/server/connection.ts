@@ -47,6 +47,26 @@ type Handler<T extends ClientFrameType> = (
 
 const noop = () => {};
 
+/**
+ * What a frame costs of the connection's rate bucket, by the work it makes: a frame not listed
+ * costs 1. Listing, creating, resuming and history read or write much more than a send.
+ */
+export const FRAME_COST: Partial<Record<ClientFrameType, number>> = {
+  rooms: 5,
+  create: 10,
+  resume: 5,
+  history: 3,
+  members: 3,
+  dm: 3,
+  contacts: 2,
+  contact_add: 2,
+  contact_remove: 2,
+  block: 2,
+  unblock: 2,
+  device: 5,
+  devices: 2,
+};
+
 function send(ws: Socket, frame: ServerFrame): void {
   ws.send(encodeFrame(frame));
 }
@@ -85,7 +105,8 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       send(ws, { type: "pong", ref: f.id });
     },
     async rooms(ws, f) {
-      send(ws, { type: "rooms", ref: f.id, rooms: await chat.listRooms(ws.data.session.user) });
+      const listed = await chat.listRooms(ws.data.session.user, f);
+      send(ws, { type: "rooms", ref: f.id, ...listed });
     },
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic);
@@ -235,7 +256,11 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
   };
 
-  /** Invalid or rate-limited frames spend a strike; a socket out of strikes is closed with 1008. */
+  /**
+   * Invalid frames spend a strike; a socket out of strikes is closed with 1008. Frames that are
+   * merely over the rate spend none: they are refused with RATE_LIMITED and a retryAfter, and
+   * the client slows down (a server stall must never turn a queued burst into a close).
+   */
   function strike(ws: Socket): void {
     if (ws.data.strikes.take(o.now())) return;
     log.warn("ws.abusive", { conn: ws.data.id, user: ws.data.session.user.id });
@@ -268,10 +293,11 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
         return strike(ws);
       }
       const now = o.now();
-      if (!ws.data.frames.take(now)) {
-        const retryAfter = ws.data.frames.retryAfter(now);
+      const cost = FRAME_COST[decoded.frame.type] ?? 1;
+      if (!ws.data.frames.take(now, cost)) {
+        const retryAfter = Math.max(1, ws.data.frames.retryAfter(now, cost));
         sendError(ws, new ParleyError("RATE_LIMITED", undefined, { retryAfter }), decoded.frame.id);
-        return strike(ws);
+        return;
       }
       const frame = decoded.frame;
       const handler = commands[frame.type] as Handler<typeof frame.type>;

@@ -5,13 +5,20 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { HISTORY_PAGE_MAX, ParleyError, TOPIC_MAX_CHARS, toErrorBody } from "../protocol/index.ts";
+import {
+  HISTORY_PAGE_MAX,
+  ParleyError,
+  ROOM_PAGE_MAX,
+  TOPIC_MAX_CHARS,
+  toErrorBody,
+} from "../protocol/index.ts";
 import type { Auth, Session } from "./auth.ts";
 import type { Chat } from "./chat.ts";
 import { type Files, fileView } from "./files.ts";
 import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
 import type { OriginPolicy } from "./origin.ts";
+import { KeyedLimiter } from "./rate-limit.ts";
 
 export interface HttpEnv {
   Bindings: { ip: string };
@@ -25,6 +32,11 @@ export interface HttpOptions {
   log: Logger;
   origins: OriginPolicy;
   maxBodyBytes: number;
+  /** Requests per second per user, sustained (4× per address); see HTTP_COST. */
+  httpRate: number;
+  /** Requests per user in a burst (4× per address). */
+  httpBurst: number;
+  now: () => number;
   /** File sharing; without it the file routes answer NOT_FOUND. */
   files?: Files | undefined;
 }
@@ -44,6 +56,32 @@ const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
 });
 const roomParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const roomsQuery = z.object({
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(ROOM_PAGE_MAX).optional(),
+  name: z.string().max(64).optional(),
+});
+
+/** Many users may share one address (NAT, a proxy): its bucket holds this many users' worth. */
+const ADDRESS_SHARE = 4;
+
+/**
+ * What a request costs of the rate buckets, by the work it makes; unlisted ones cost 1. The
+ * order matters: the first pattern that matches the method and path wins.
+ */
+const HTTP_COST: readonly [string, RegExp, number][] = [
+  ["GET", /^\/api\/rooms$/, 5],
+  ["POST", /^\/api\/rooms$/, 10],
+  ["POST", /^\/api\/rooms\/[^/]+\/files$/, 10],
+  ["GET", /^\/api\/rooms\/[^/]+\/(messages|members)$/, 3],
+  ["GET", /^\/api\/files\//, 2],
+  ["POST", /^\/api\/(login|register|password)$/, 2],
+];
+
+function costOf(method: string, path: string): number {
+  for (const [m, pattern, cost] of HTTP_COST) if (m === method && pattern.test(path)) return cost;
+  return 1;
+}
 
 async function parse<T>(schema: z.ZodType<T>, value: unknown): Promise<T> {
   const result = await schema.safeParseAsync(value);
@@ -103,6 +141,26 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     c.req.method === "POST" && UPLOAD_PATH.test(c.req.path) ? next() : limitBody(c, next),
   );
 
+  // Every API request is priced per address before anything else runs, and per user once the
+  // session is known (below): one user cannot make the server work for everyone else.
+  const byAddress = new KeyedLimiter(o.httpBurst * ADDRESS_SHARE, o.httpRate * ADDRESS_SHARE);
+  const byUser = new KeyedLimiter(o.httpBurst, o.httpRate);
+  const charge = (limiter: KeyedLimiter, key: string, cost: number) => {
+    const now = o.now();
+    if (limiter.take(key, now, cost)) return;
+    const retryAfter = Math.max(1, limiter.retryAfter(key, now, cost));
+    throw new ParleyError("RATE_LIMITED", undefined, { retryAfter });
+  };
+  app.use("/api/*", async (c, next) => {
+    charge(byAddress, c.env.ip, costOf(c.req.method, c.req.path));
+    await next();
+  });
+  const sweep = setInterval(() => {
+    byAddress.prune(o.now());
+    byUser.prune(o.now());
+  }, 60_000);
+  sweep.unref();
+
   app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.presence.connections }));
 
   app.post("/api/register", async (c) => {
@@ -119,6 +177,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   app.use("/api/*", async (c, next) => {
     const session = await auth.authenticate(bearer(c.req.header("authorization")));
     if (!session) throw new ParleyError("UNAUTHENTICATED");
+    charge(byUser, String(session.user.id), costOf(c.req.method, c.req.path));
     c.set("session", session);
     await next();
   });
@@ -135,9 +194,10 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.json({ user: session.user, expiresAt: session.expiresAt });
   });
 
-  app.get("/api/rooms", async (c) =>
-    c.json({ rooms: await chat.listRooms(c.get("session").user) }),
-  );
+  app.get("/api/rooms", async (c) => {
+    const query = await parse(roomsQuery, c.req.query());
+    return c.json(await chat.listRooms(c.get("session").user, query));
+  });
 
   app.post("/api/rooms", async (c) => {
     const { name, topic } = await jsonBody(c, newRoom);

@@ -134,7 +134,17 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now, visibility);
   const devices = new Devices(store, now);
   const typing = new TypingThrottle();
-  const chat = new Chat({ store, bus, hub, queue, contacts, visibility, log, now });
+  const chat = new Chat({
+    store,
+    bus,
+    hub,
+    queue,
+    contacts,
+    visibility,
+    maxRoomsPerUser: config.maxRoomsPerUser,
+    log,
+    now,
+  });
   announce = (user, status, rooms) => {
     chat
       .announcePresence(user, status, rooms)
@@ -155,6 +165,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     log,
     origins,
     maxBodyBytes: config.maxBodyBytes,
+    httpRate: config.httpRate,
+    httpBurst: config.httpBurst,
+    now,
   });
   const websocket = createWebSocketHandler({
     config,

@@ -47,6 +47,8 @@ export async function startTestServer(
     db: join(dir.path, "parley.db"),
     loginBurst: 10_000,
     signupBurst: 10_000,
+    httpRate: 10_000,
+    httpBurst: 10_000,
     ...overrides,
   };
   const server = await startServer({
@@ -101,6 +103,10 @@ export async function spawnServer(args: {
       "--login-burst",
       "10000",
       "--signup-burst",
+      "10000",
+      "--http-rate",
+      "10000",
+      "--http-burst",
       "10000",
       ...(args.extraArgs ?? []),
     ],
