@@ -39,9 +39,10 @@ describe("HTTP rate limits", () => {
   });
 
   it("prices a room list and a room creation above a plain request", async () => {
-    server = await startTestServer({ httpRate: 1, httpBurst: 20 });
-    const alice = await register(server.url);
-    const list = () => api(server!.url, "GET", "/api/rooms", undefined, alice.token);
+    const s = await startTestServer({ httpRate: 1, httpBurst: 20 });
+    server = s;
+    const alice = await register(s.url);
+    const list = () => api(s.url, "GET", "/api/rooms", undefined, alice.token);
     for (let i = 0; i < 4; i++) expect((await list()).status).toBe(200);
     expect((await list()).status).toBe(429);
   });
