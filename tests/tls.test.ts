@@ -38,7 +38,13 @@ describe("TLS", () => {
       tls: { ca: Bun.file(certs.ca) },
     });
     const { token } = (await reg.json()) as { token: string };
-    const ws = new WebSocket(`${server.wsUrl}?token=${token}`, {
+    const issued = await fetch(`${server.url}/api/ws-ticket`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      tls: { ca: Bun.file(certs.ca) },
+    });
+    const { ticket } = (await issued.json()) as { ticket: string };
+    const ws = new WebSocket(`${server.wsUrl}?ticket=${ticket}`, {
       tls: { ca: Bun.file(certs.ca) },
     } as unknown as string[]);
     const hello = await new Promise<string>((resolve, reject) => {

@@ -13,7 +13,7 @@
  * are passed on to `push` listeners as they are.
  *
  * It runs in browsers as is: no node: imports, the global WebSocket and fetch (or injected
- * ones: the terminal passes ones that trust a private CA), and the token in the `?token=` query
+ * ones: the terminal passes ones that trust a private CA), and a single-use ticket in the `?ticket=` query
  * parameter, because browsers cannot set headers on a socket.
  *
  * Connection ties together its parts, each in its own module: the socket with its backoff and

@@ -9,6 +9,8 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, message: "No such endpoint." },
   UNAUTHENTICATED: { status: 401, message: "A valid session token is required." },
   INVALID_CREDENTIALS: { status: 401, message: "Unknown username or wrong password." },
+  WRONG_PASSWORD: { status: 403, message: "The current password is wrong." },
+  SESSION_NOT_FOUND: { status: 404, message: "You have no session with that id." },
   THROTTLED: { status: 429, message: "Too many attempts. Wait before trying again." },
   RATE_LIMITED: { status: 429, message: "Too many requests. Slow down." },
   TOO_MANY_CONNECTIONS: { status: 429, message: "Too many open connections." },

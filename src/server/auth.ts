@@ -3,7 +3,7 @@
  * hashes, and throttles that answer the same way whether or not an account exists.
  */
 import { availableParallelism } from "node:os";
-import type { Store } from "../../db/store.ts";
+import type { Store, UserRecord } from "../../db/store.ts";
 import {
   nameKey,
   PASSWORD_MAX,
@@ -105,7 +105,7 @@ export class Auth {
     this.decoyHash = hashPassword(newToken());
   }
 
-  async register(name: string, password: string, address: string): Promise<Issued> {
+  async register(name: string, password: string, address: string, agent?: string): Promise<Issued> {
     const now = this.opts.now();
     if (!USERNAME_PATTERN.test(name)) throw new ParleyError("INVALID_USERNAME");
     checkPassword(password);
@@ -118,10 +118,20 @@ export class Auth {
     const created = await this.opts.store.createUser(name, hash, this.opts.now());
     if (created === "taken") throw new ParleyError("USERNAME_TAKEN");
     this.opts.log.info("user.registered", { user: created.id, name: created.name });
-    return this.issue({ id: created.id, name: created.name });
+    return this.issue({ id: created.id, name: created.name }, agent);
   }
 
-  async login(name: string, password: string, address: string): Promise<Issued> {
+  async login(name: string, password: string, address: string, agent?: string): Promise<Issued> {
+    const user = await this.verify(name, password, address);
+    this.opts.log.info("login.ok", { user: user.id });
+    return this.issue({ id: user.id, name: user.name }, agent);
+  }
+
+  /**
+   * The account, if this is its password: the one check behind login and password change, under
+   * the same throttles. Throws THROTTLED, BUSY or INVALID_CREDENTIALS otherwise.
+   */
+  async verify(name: string, password: string, address: string): Promise<UserRecord> {
     const account = nameKey(name);
     // Reserved before any lookup or hash: the answer must not depend on whether the account
     // exists, and attempts arriving together cannot all pass a check made before any finished.
@@ -149,9 +159,8 @@ export class Auth {
         this.opts.log.info("login.failed", { address });
         throw new ParleyError("INVALID_CREDENTIALS");
       }
-      this.opts.log.info("login.ok", { user: user.id });
       outcome = "succeeded";
-      return await this.issue({ id: user.id, name: user.name });
+      return user;
     } catch (err) {
       // A refusal for load (BUSY) checked no password: it is no guess.
       if (err instanceof ParleyError && err.code === "BUSY") outcome = "unchecked";
@@ -161,11 +170,18 @@ export class Auth {
     }
   }
 
-  private async issue(user: UserRef): Promise<Issued> {
+  /** argon2id of a new password, checked against the rules, under the hash gate. */
+  async newPasswordHash(password: string): Promise<string> {
+    checkPassword(password);
+    return this.gate.run(() => hashPassword(password));
+  }
+
+  private async issue(user: UserRef, agent?: string): Promise<Issued> {
     const token = newToken();
     const now = this.opts.now();
     const expiresAt = now + this.opts.sessionDays * 86_400_000;
     await this.opts.store.createSession(user.id, hashToken(token), now, expiresAt);
+    await this.opts.store.touchSession(hashToken(token), now, agent ?? "");
     return { user, token, expiresAt };
   }
 

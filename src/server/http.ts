@@ -19,6 +19,7 @@ import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
+import type { EndSessions, SessionControls } from "./session-controls.ts";
 
 export interface HttpEnv {
   Bindings: { ip: string };
@@ -37,6 +38,9 @@ export interface HttpOptions {
   /** Requests per user in a burst (4× per address). */
   httpBurst: number;
   now: () => number;
+  sessions: SessionControls;
+  /** Closes the sockets of revoked sessions: the one function for it (see server.ts). */
+  endSessions: EndSessions;
   /** File sharing; without it the file routes answer NOT_FOUND. */
   files?: Files | undefined;
 }
@@ -45,6 +49,10 @@ export interface HttpOptions {
 const UPLOAD_PATH = /^\/api\/rooms\/[^/]+\/files$/;
 
 const credentials = z.object({ username: z.string().max(64), password: z.string().max(1024) });
+const passwordChange = z.object({
+  current: z.string().max(1024),
+  password: z.string().max(1024),
+});
 const newRoom = z.object({
   name: z.string().max(64),
   topic: z.string().max(TOPIC_MAX_CHARS).optional(),
@@ -76,6 +84,7 @@ const HTTP_COST: readonly [string, RegExp, number][] = [
   ["GET", /^\/api\/rooms\/[^/]+\/(messages|members)$/, 3],
   ["GET", /^\/api\/files\//, 2],
   ["POST", /^\/api\/(login|register|password)$/, 2],
+  ["GET", /^\/api\/sessions$/, 2],
 ];
 
 function costOf(method: string, path: string): number {
@@ -165,12 +174,15 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
 
   app.post("/api/register", async (c) => {
     const { username, password } = await jsonBody(c, credentials);
-    return c.json(await auth.register(username, password, c.env.ip), 201);
+    return c.json(
+      await auth.register(username, password, c.env.ip, c.req.header("user-agent")),
+      201,
+    );
   });
 
   app.post("/api/login", async (c) => {
     const { username, password } = await jsonBody(c, credentials);
-    return c.json(await auth.login(username, password, c.env.ip));
+    return c.json(await auth.login(username, password, c.env.ip, c.req.header("user-agent")));
   });
 
   // Everything below needs a session.
@@ -185,8 +197,26 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   app.post("/api/logout", async (c) => {
     const session = c.get("session");
     await auth.logout(session);
-    o.hub.endSession(session.user.id, session.tokenHash);
+    o.endSessions(session.user.id, [session.tokenHash]);
     return c.body(null, 204);
+  });
+
+  // Session controls: tickets for the WebSocket, the session list, revocation, password change.
+  app.post("/api/ws-ticket", async (c) => c.json(await o.sessions.ticket(c.get("session"))));
+  app.get("/api/sessions", async (c) =>
+    c.json({ sessions: await o.sessions.list(c.get("session")) }),
+  );
+  app.delete("/api/sessions", async (c) =>
+    c.json({ revoked: await o.sessions.revokeOthers(c.get("session")) }),
+  );
+  app.delete("/api/sessions/:id", async (c) => {
+    await o.sessions.revoke(c.get("session"), c.req.param("id"));
+    return c.body(null, 204);
+  });
+  app.post("/api/password", async (c) => {
+    const { current, password } = await jsonBody(c, passwordChange);
+    const revoked = await o.sessions.changePassword(c.get("session"), current, password, c.env.ip);
+    return c.json({ revoked });
   });
 
   app.get("/api/me", (c) => {

@@ -37,6 +37,7 @@ import { RedisPresence } from "./presence-redis.ts";
 import { PresenceVisibility } from "./presence-visibility.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
+import { SessionControls } from "./session-controls.ts";
 import { TypingThrottle } from "./typing.ts";
 import { WebAssets } from "./web-assets.ts";
 
@@ -157,7 +158,17 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     log,
     now,
   });
+  /**
+   * Closes the sockets of revoked sessions on this node. The one place that does: logout,
+   * revocation and password change all come here, so cross-node revocation can hook in here.
+   */
+  const endSessions = (userId: number, tokenHashes: readonly string[]) => {
+    for (const tokenHash of tokenHashes) hub.endSession(userId, tokenHash);
+  };
+  const sessions = new SessionControls({ store, auth, log, now, endSessions });
   const app = createHttpApp({
+    sessions,
+    endSessions,
     files,
     auth,
     chat,
@@ -188,9 +199,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     if (!origins.allows(req.headers.get("origin"), req.headers.get("host"))) {
       return jsonError(new ParleyError("FORBIDDEN_ORIGIN"));
     }
-    const token = bearer(req.headers.get("authorization")) ?? url.searchParams.get("token");
-    const session = await auth.authenticate(token);
+    // A header (the terminal, tools) or a single-use ticket (browsers cannot set headers); the
+    // long-lived token is never accepted in the URL, where proxies would log it.
+    const header = bearer(req.headers.get("authorization"));
+    const session = header
+      ? await auth.authenticate(header)
+      : await sessions.redeem(url.searchParams.get("ticket"));
     if (!session) return jsonError(new ParleyError("UNAUTHENTICATED"));
+    store
+      .touchSession(session.tokenHash, now(), req.headers.get("user-agent") || undefined)
+      .catch((err) => log.warn("session.touch_failed", errorFields(err)));
     const userId = session.user.id;
     const address = server.requestIP(req)?.address ?? "unknown";
     const claim = hub.reserve(userId, address);
