@@ -46,6 +46,11 @@ export const ERRORS = {
   },
   FILE_TOO_LARGE: { status: 413, message: "The file is larger than this server accepts." },
   FILE_NOT_FOUND: { status: 404, message: "No such file." },
+  QUOTA_EXCEEDED: { status: 413, message: "That upload would pass your file quota." },
+  DISK_FULL: {
+    status: 507,
+    message: "The server is low on disk space and takes no uploads for now.",
+  },
   BAD_BUNDLE: { status: 400, message: "The device keys are not validly signed by their owner." },
   TOO_MANY_DEVICES: { status: 409, message: "Too many devices: at most 10 per user." },
   UNAVAILABLE: {

@@ -4,6 +4,7 @@
  */
 
 import { hostname } from "node:os";
+import { dirname } from "node:path";
 import { RedisClient } from "bun";
 import type { Store } from "../../db/store.ts";
 import { PostgresStore } from "../../db/store-postgres.ts";
@@ -27,6 +28,7 @@ import { type Config, filesDirOf } from "./config.ts";
 import { createWebSocketHandler } from "./connection.ts";
 import { Contacts } from "./contacts.ts";
 import { Devices } from "./devices.ts";
+import { FileQuota } from "./file-quota.ts";
 import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
@@ -62,6 +64,8 @@ export interface RunningServer {
 
 /** How often sessions, throttles and expired connections are swept. */
 const SWEEP_MS = 60_000;
+/** Sweeps between two sweeps of unshared and partial files (10 minutes). */
+const FILE_SWEEP_EVERY = 10;
 /** Invalid frames a socket may send in a burst before it is closed with 1008; one back per 5 s. */
 const STRIKES = 10;
 
@@ -151,12 +155,23 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       .announcePresence(user, status, rooms)
       .catch((err) => log.warn("presence.announce_failed", errorFields(err)));
   };
+  const quota = new FileQuota({
+    store,
+    now,
+    bytesPerDay: config.uploadBytesPerDay,
+    bytesTotal: config.uploadBytesTotal,
+    uploadsPerMinute: config.uploadsPerMinute,
+    minFreeDiskBytes: config.minFreeDiskBytes,
+    disks: [filesDirOf(config), dirname(config.db)],
+  });
   const files = new Files({
     store,
     dir: filesDirOf(config),
     maxBytes: config.maxUploadBytes,
     log,
     now,
+    quota,
+    unsharedFileHours: config.unsharedFileHours,
   });
   /**
    * Closes the sockets of revoked sessions on this node. The one place that does: logout,
@@ -288,10 +303,18 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     },
   });
 
+  // Once at start too: a restart is when a crash's partial files are left to clean.
+  files.sweep().catch((err) => log.error("files.sweep_failed", errorFields(err)));
+  let sweeps = 0;
   const sweep = setInterval(() => {
     hub.closeExpired(now());
     typing.prune(now());
+    quota.prune();
     auth.sweep().catch((err) => log.error("sweep.failed", errorFields(err)));
+    // Unshared and partial files every FILE_SWEEP_EVERY sweeps: their deadline is in hours.
+    if (++sweeps % FILE_SWEEP_EVERY === 0) {
+      files.sweep().catch((err) => log.error("files.sweep_failed", errorFields(err)));
+    }
   }, SWEEP_MS);
   sweep.unref();
 
