@@ -147,8 +147,19 @@ describe("clean-up", () => {
         fetch(`${again.url}/api/files/${id}`, {
           headers: { authorization: `Bearer ${alice.token}` },
         });
+      const dir = join(db, "files");
+      const blobCount = () =>
+        readdirSync(dir)
+          .filter((d) => d !== "tmp")
+          .flatMap((d) => readdirSync(join(dir, d))).length;
+      // The start-up sweep runs in the background: wait for all of it, then look.
       const deadline = Date.now() + 10_000;
-      while ((await get(lonely.id as string)).status !== 404 && Date.now() < deadline) {
+      while (
+        ((await get(lonely.id as string)).status !== 404 ||
+          existsSync(partial) ||
+          blobCount() !== 1) &&
+        Date.now() < deadline
+      ) {
         await Bun.sleep(50);
       }
       expect(((await (await get(lonely.id as string)).json()) as { code: string }).code).toBe(
@@ -156,9 +167,7 @@ describe("clean-up", () => {
       );
       expect((await get(shared.id as string)).status).toBe(200);
       expect(existsSync(partial)).toBe(false);
-      const dir = join(db, "files");
-      const blobs = readdirSync(dir).filter((d) => d !== "tmp");
-      expect(blobs.flatMap((d) => readdirSync(join(dir, d))).length).toBe(1);
+      expect(blobCount()).toBe(1);
     } finally {
       await again.stop();
       first.close().catch(() => {});
