@@ -221,8 +221,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       ? await auth.authenticate(header)
       : await sessions.redeem(url.searchParams.get("ticket"));
     if (!session) return jsonError(new ParleyError("UNAUTHENTICATED"));
-    store
-      .touchSession(session.tokenHash, now(), req.headers.get("user-agent") || undefined)
+    sessions
+      .seen(session, req.headers.get("user-agent") || undefined)
       .catch((err) => log.warn("session.touch_failed", errorFields(err)));
     const userId = session.user.id;
     const address = server.requestIP(req)?.address ?? "unknown";

@@ -15,6 +15,9 @@ import type { Logger } from "./log.ts";
 export const TICKET_TTL_MS = 30_000;
 /** Characters of the token hash that name a session in lists and revocations (64 bits). */
 const SESSION_ID_CHARS = 16;
+/** A session's "last seen" is written at most this often per node: reconnect storms stay cheap. */
+const SEEN_EVERY_MS = 5 * 60_000;
+const SEEN_KEYS_MAX = 100_000;
 
 export type EndSessions = (userId: number, tokenHashes: readonly string[]) => void;
 
@@ -41,7 +44,20 @@ function randomTicket(): string {
 }
 
 export class SessionControls {
+  /** When this node last recorded each session as seen. */
+  private readonly seenAt = new Map<string, number>();
+
   constructor(private readonly o: SessionControlsOptions) {}
+
+  /** Records that a session connected (and with which client), at most every few minutes. */
+  async seen(session: Session, agent: string | undefined): Promise<void> {
+    const now = this.o.now();
+    const last = this.seenAt.get(session.tokenHash);
+    if (last !== undefined && now - last < SEEN_EVERY_MS) return;
+    if (this.seenAt.size >= SEEN_KEYS_MAX) this.seenAt.clear();
+    this.seenAt.set(session.tokenHash, now);
+    await this.o.store.touchSession(session.tokenHash, now, agent);
+  }
 
   async ticket(session: Session): Promise<{ ticket: string; expiresAt: number }> {
     const ticket = randomTicket();
