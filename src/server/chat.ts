@@ -26,6 +26,7 @@ import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
+import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 
@@ -74,10 +75,17 @@ const KIND_CACHE_MAX = 100_000;
 
 export class Chat {
   private readonly kinds = new Map<number, RoomKind>();
-  private presenceTail: Promise<void> = Promise.resolve();
+  private readonly announcer: PresenceAnnouncer;
   private readonly creating = new Map<number, Promise<void>>();
 
-  constructor(private readonly o: ChatOptions) {}
+  constructor(private readonly o: ChatOptions) {
+    this.announcer = new PresenceAnnouncer({
+      store: o.store,
+      visibility: o.visibility,
+      kindOf: (room) => this.kindOf(room),
+      publish: (room, frame) => this.publishEphemeral(room, frame),
+    });
+  }
 
   /** Room summaries with online counts and peers' statuses, looked up in one batch each. */
   private async summaries(
@@ -135,25 +143,9 @@ export class Chat {
     return statuses;
   }
 
-  /**
-   * Tells a user's rooms of a status change; a DM only when the peer may see it. Chained, so
-   * changes go out in the order they happened even when a lookup waits.
-   */
+  /** Tells a user's rooms of a status change (presence-announcer.ts). */
   announcePresence(user: UserRef, status: UserStatus, rooms: readonly number[]): Promise<void> {
-    const next = this.presenceTail.then(() => this.announceNow(user, status, rooms));
-    this.presenceTail = next.catch(() => {});
-    return next;
-  }
-
-  private async announceNow(user: UserRef, status: UserStatus, rooms: readonly number[]) {
-    for (const room of rooms) {
-      if ((await this.kindOf(room)) === "dm") {
-        const users = await this.o.store.dmUsers(room);
-        const peer = users?.find((id) => id !== user.id);
-        if (peer === undefined || !(await this.o.visibility.canSee(peer, user.id))) continue;
-      }
-      this.publishEphemeral(room, { type: "presence", room, user, status });
-    }
+    return this.announcer.announce(user, status, rooms);
   }
 
   /** Publishes a frame that is not a message: live only, never stored or replayed. */
