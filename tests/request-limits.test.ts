@@ -81,6 +81,41 @@ describe("rooms", () => {
     await ws.close();
   });
 
+  it("caps the rooms one user is in, and the DMs one opens, with TOO_MANY_ROOMS", async () => {
+    server = await startTestServer({ maxRoomsJoined: 2 });
+    const owner = await register(server.url);
+    const rooms = [];
+    for (let i = 0; i < 3; i++) rooms.push(await createRoom(server.url, owner.token));
+    const joiner = await register(server.url);
+    await joinRoom(server.url, joiner.token, rooms[0] as number);
+    await joinRoom(server.url, joiner.token, rooms[1] as number);
+    const third = await api<{ code: string }>(
+      server.url,
+      "POST",
+      `/api/rooms/${rooms[2]}/join`,
+      undefined,
+      joiner.token,
+    );
+    expect(third.body.code).toBe("TOO_MANY_ROOMS");
+    // Joining a room one is already in is no new room.
+    await joinRoom(server.url, joiner.token, rooms[0] as number);
+    const ws = await connect(server.wsUrl, joiner.token);
+    const peers = [
+      await register(server.url),
+      await register(server.url),
+      await register(server.url),
+    ];
+    for (const p of peers.slice(0, 2)) {
+      expect((await ws.request({ type: "dm", user: p.user.name })).type).toBe("dm");
+    }
+    expect(await ws.request({ type: "dm", user: peers[2]?.user.name as string })).toMatchObject({
+      code: "TOO_MANY_ROOMS",
+    });
+    // Reopening an existing DM is fine.
+    expect((await ws.request({ type: "dm", user: peers[0]?.user.name as string })).type).toBe("dm");
+    await ws.close();
+  });
+
   it("lists rooms in bounded pages, joined rooms and DMs always included, with member counts", async () => {
     server = await startTestServer();
     const owner = await register(server.url);

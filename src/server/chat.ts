@@ -25,6 +25,7 @@ import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
 import type { Hub } from "./hub.ts";
+import { KeyedSerial } from "./keyed-serial.ts";
 import type { Logger } from "./log.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
@@ -66,6 +67,8 @@ export interface ChatOptions {
   visibility: PresenceVisibility;
   /** Public rooms one user may create. */
   maxRoomsPerUser: number;
+  /** Public rooms one user may be in, and DMs one user may open. */
+  maxRoomsJoined: number;
   log: Logger;
   now: () => number;
 }
@@ -76,7 +79,7 @@ const KIND_CACHE_MAX = 100_000;
 export class Chat {
   private readonly kinds = new Map<number, RoomKind>();
   private readonly announcer: PresenceAnnouncer;
-  private readonly creating = new Map<number, Promise<void>>();
+  private readonly perUser = new KeyedSerial<number>();
 
   constructor(private readonly o: ChatOptions) {
     this.announcer = new PresenceAnnouncer({
@@ -130,17 +133,9 @@ export class Chat {
     )[0] as RoomSummary;
   }
 
-  /** Statuses as `viewer` may see them: hidden ones read "offline" (presence-visibility.ts). */
-  private async visibleStatuses(
-    viewer: number,
-    users: readonly number[],
-  ): Promise<Map<number, UserStatus>> {
-    const [statuses, visible] = await Promise.all([
-      this.o.hub.presence.statuses(users),
-      this.o.visibility.visibleTo(viewer, users),
-    ]);
-    for (const id of users) if (!visible.has(id)) statuses.set(id, "offline");
-    return statuses;
+  /** Statuses as `viewer` may see them: hidden ones read "offline". */
+  private visibleStatuses(viewer: number, users: readonly number[]) {
+    return this.o.visibility.statuses(viewer, users, (ids) => this.o.hub.presence.statuses(ids));
   }
 
   /** Tells a user's rooms of a status change (presence-announcer.ts). */
@@ -165,18 +160,7 @@ export class Chat {
 
   /** One creation at a time per user on this node, so the cap cannot be raced past. */
   createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
-    const next = (this.creating.get(user.id) ?? Promise.resolve()).then(() =>
-      this.createRoomNow(user, name, topic),
-    );
-    const tail = next.then(
-      () => {},
-      () => {},
-    );
-    this.creating.set(user.id, tail);
-    tail.then(() => {
-      if (this.creating.get(user.id) === tail) this.creating.delete(user.id);
-    });
-    return next;
+    return this.perUser.run(user.id, () => this.createRoomNow(user, name, topic));
   }
 
   private async createRoomNow(user: UserRef, name: string, topic: string): Promise<RoomSummary> {
@@ -207,8 +191,21 @@ export class Chat {
     return room;
   }
 
-  async join(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
+  /** One join at a time per user on this node, so the cap cannot be raced past. */
+  join(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
+    return this.perUser.run(user.id, () => this.joinNow(user, ref));
+  }
+
+  private async joinNow(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
     const room = await this.findRoom(ref);
+    // Joined rooms are always listed: bounded, so a room list is too.
+    const joined = await this.o.store.joinedRooms(user.id);
+    if (joined.length >= this.o.maxRoomsJoined && !joined.some((r) => r.id === room.id)) {
+      throw new ParleyError(
+        "TOO_MANY_ROOMS",
+        `You may be in at most ${this.o.maxRoomsJoined} rooms.`,
+      );
+    }
     if (await this.o.store.addMember(room.id, user.id, this.o.now())) {
       room.members++;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
@@ -237,6 +234,10 @@ export class Chat {
   ): Promise<{ room: RoomSummary; peer: UserRef; created: boolean }> {
     const peer = await this.o.contacts.other(user, peerName);
     await this.o.contacts.requireDmAllowed(user, peer.id);
+    const dms = await this.o.store.listDms(user.id);
+    if (dms.length >= this.o.maxRoomsJoined && !dms.some((d) => d.peer.id === peer.id)) {
+      throw new ParleyError("TOO_MANY_ROOMS", `You may have at most ${this.o.maxRoomsJoined} DMs.`);
+    }
     const dm = await this.o.store.openDm(user.id, peer.id, this.o.now());
     this.kinds.set(dm.id, "dm");
     this.o.hub.memberJoined(user.id, dm.id);

@@ -64,6 +64,8 @@ export interface Config {
   httpBurst: number;
   /** Public rooms one user may create. @default 100 */
   maxRoomsPerUser: number;
+  /** Public rooms one user may be in, and DMs one user may open. @default 1000 */
+  maxRoomsJoined: number;
   /** Bytes one user may upload per 24 hours. @default 524288000 */
   uploadBytesPerDay: number;
   /** Bytes of files one user may keep uploaded in all. @default 2147483648 */
@@ -117,6 +119,7 @@ export const DEFAULTS: Config = {
   httpRate: 10,
   httpBurst: 60,
   maxRoomsPerUser: 100,
+  maxRoomsJoined: 1000,
   uploadBytesPerDay: 500 * 1024 * 1024,
   uploadBytesTotal: 2 * 1024 * 1024 * 1024,
   uploadsPerMinute: 10,
@@ -333,6 +336,14 @@ export const OPTIONS: readonly Option[] = [
     kind: "int",
     min: 1,
     help: "public rooms one user may create",
+  },
+  {
+    key: "maxRoomsJoined",
+    flag: "--max-rooms-joined",
+    env: "PARLEY_MAX_ROOMS_JOINED",
+    kind: "int",
+    min: 1,
+    help: "public rooms one user may be in, and DMs one user may open",
   },
   {
     key: "uploadBytesPerDay",

@@ -4,6 +4,7 @@
  * blocked. Adding a stranger as a contact, or opening a DM with them, shows nothing.
  */
 import type { Store } from "../../db/store.ts";
+import type { UserStatus } from "../protocol/index.ts";
 
 export class PresenceVisibility {
   constructor(private readonly store: Store) {}
@@ -36,5 +37,16 @@ export class PresenceVisibility {
       }),
     );
     return visible;
+  }
+
+  /** The users' statuses as `viewer` may see them: hidden ones read "offline". */
+  async statuses(
+    viewer: number,
+    users: readonly number[],
+    live: (ids: readonly number[]) => Promise<Map<number, UserStatus>>,
+  ): Promise<Map<number, UserStatus>> {
+    const [statuses, visible] = await Promise.all([live(users), this.visibleTo(viewer, users)]);
+    for (const id of users) if (!visible.has(id)) statuses.set(id, "offline");
+    return statuses;
   }
 }

@@ -147,6 +147,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     contacts,
     visibility,
     maxRoomsPerUser: config.maxRoomsPerUser,
+    maxRoomsJoined: config.maxRoomsJoined,
     log,
     now,
   });
