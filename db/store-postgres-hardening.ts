@@ -126,6 +126,18 @@ export async function countRoomsCreatedBy(run: Run, userId: number): Promise<num
   return Number(row?.n ?? 0);
 }
 
+export async function blockersOf(run: Run, userId: number): Promise<number[]> {
+  const rows = await run(({ sql }) => sql`SELECT user_id FROM blocks WHERE blocked_id = ${userId}`);
+  return (rows as { user_id: Int }[]).map((r) => Number(r.user_id));
+}
+
+export async function acceptedBy(run: Run, userId: number): Promise<number[]> {
+  const rows = await run(
+    ({ sql }) => sql`SELECT user_id FROM contacts WHERE contact_id = ${userId}`,
+  );
+  return (rows as { user_id: Int }[]).map((r) => Number(r.user_id));
+}
+
 export async function uploadedBytes(run: Run, userId: number, since: number): Promise<number> {
   const [row] = await run(
     ({ sql }) => sql`

@@ -147,6 +147,8 @@ export class PostgresStore implements Store {
   unsharedFiles = (before: number, limit: number) =>
     hardening.unsharedFiles(this.runner, before, limit);
   deleteFile = (id: string) => hardening.deleteFile(this.runner, id);
+  blockersOf = (userId: number) => hardening.blockersOf(this.runner, userId);
+  acceptedBy = (userId: number) => hardening.acceptedBy(this.runner, userId);
   private readonly runner: hardening.Run = (work) => this.run(work);
 
   async deleteExpiredSessions(now: number) {

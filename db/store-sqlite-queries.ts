@@ -186,6 +186,12 @@ export function prepare(db: Database) {
     hasBlocked: s<{ one: number }, [number, number]>(
       "SELECT 1 AS one FROM blocks WHERE user_id = ? AND blocked_id = ?",
     ),
+    blockersOf: s<{ id: number }, [number]>(
+      "SELECT user_id AS id FROM blocks WHERE blocked_id = ?",
+    ),
+    acceptedBy: s<{ id: number }, [number]>(
+      "SELECT user_id AS id FROM contacts WHERE contact_id = ?",
+    ),
     dmPolicy: s<{ policy: DmPolicy }, [number]>(
       "SELECT dm_policy AS policy FROM users WHERE id = ?",
     ),

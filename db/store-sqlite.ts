@@ -254,6 +254,14 @@ export class SqliteStore implements Store {
     return this.q.hasBlocked.get(userId, otherId) !== null;
   }
 
+  async blockersOf(userId: number) {
+    return this.q.blockersOf.all(userId).map((r) => r.id);
+  }
+
+  async acceptedBy(userId: number) {
+    return this.q.acceptedBy.all(userId).map((r) => r.id);
+  }
+
   async dmPolicy(userId: number): Promise<DmPolicy> {
     return this.q.dmPolicy.get(userId)?.policy ?? "everyone";
   }

@@ -157,6 +157,10 @@ export interface Store {
   blockedBy(userId: number): Promise<UserRef[]>;
   /** True when userId has blocked otherId. */
   hasBlocked(userId: number, otherId: number): Promise<boolean>;
+  /** The ids of the users who have blocked userId. */
+  blockersOf(userId: number): Promise<number[]>;
+  /** The ids of the users who have userId among their contacts. */
+  acceptedBy(userId: number): Promise<number[]>;
   dmPolicy(userId: number): Promise<DmPolicy>;
   setDmPolicy(userId: number, policy: DmPolicy): Promise<void>;
 

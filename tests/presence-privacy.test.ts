@@ -55,14 +55,21 @@ describe("presence privacy", () => {
     expect(await statusInContacts(mallory, alice, false)).toBe("online");
   });
 
-  it("shows status to someone sharing a room, and hides it once the user blocks them", async () => {
+  it("shows status to someone sharing a room, and hides it (list and members) once the user blocks them", async () => {
     const alice = await person();
     const bob = await person();
     const room = await createRoom(server.url, alice.account.token);
     await joinRoom(server.url, bob.account.token, room);
     expect(await statusInContacts(bob, alice)).toBe("online");
+    const inRoom = async () =>
+      (await bob.ws.request<ServerFrameOf<"members">>({ type: "members", room })).members.find(
+        (m) => m.id === alice.account.user.id,
+      );
+    expect(await inRoom()).toMatchObject({ online: true, status: "online" });
     await alice.ws.request({ type: "block", user: bob.account.user.name });
     expect(await statusInContacts(bob, alice, false)).toBe("offline");
+    // The room's member list still lists her, but not her status.
+    expect(await inRoom()).toMatchObject({ online: false, status: "offline" });
   });
 
   it("streams no presence to a stranger who opens a DM with the user", async () => {

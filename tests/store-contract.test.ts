@@ -567,6 +567,20 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(await store.findSession("other-1", T0)).toBeDefined();
       });
 
+      it("tells who blocked a user and who has them as a contact, one way only", async () => {
+        const a = await user();
+        const b2 = await user();
+        const c = await user();
+        await store.block(b2.id, a.id, T0);
+        await store.block(c.id, a.id, T0);
+        await store.block(a.id, c.id, T0);
+        await store.addContact(c.id, a.id, T0);
+        expect((await store.blockersOf(a.id)).sort((x, y) => x - y)).toEqual([b2.id, c.id]);
+        expect(await store.blockersOf(b2.id)).toEqual([]);
+        expect(await store.acceptedBy(a.id)).toEqual([c.id]);
+        expect(await store.acceptedBy(c.id)).toEqual([]);
+      });
+
       it("changes a password hash", async () => {
         const name = fresh("pw");
         const created = await store.createUser(name, "old-hash", T0);

@@ -134,8 +134,9 @@ export class Chat {
   }
 
   /** Statuses as `viewer` may see them: hidden ones read "offline". */
-  private visibleStatuses(viewer: number, users: readonly number[]) {
-    return this.o.visibility.statuses(viewer, users, (ids) => this.o.hub.presence.statuses(ids));
+  private visibleStatuses(viewer: number, users: readonly number[], shared = false) {
+    const live = (ids: readonly number[]) => this.o.hub.presence.statuses(ids);
+    return this.o.visibility.statuses(viewer, users, live, shared);
   }
 
   /** Tells a user's rooms of a status change (presence-announcer.ts). */
@@ -284,14 +285,11 @@ export class Chat {
   async members(user: UserRef, roomId: number): Promise<Member[]> {
     await this.requireMember(user, roomId);
     const members = await this.o.store.membersOf(roomId);
-    // A DM's peer is shown as the visibility rules say; a public room's members share it.
-    const statuses =
-      (await this.kindOf(roomId)) === "dm"
-        ? await this.visibleStatuses(
-            user.id,
-            members.map((m) => m.id),
-          )
-        : await this.o.hub.presence.statuses(members.map((m) => m.id));
+    // A DM's peer is shown as the visibility rules say; a public room's members share the
+    // room, so only a member who blocked the viewer is hidden.
+    const ids = members.map((m) => m.id);
+    const shared = (await this.kindOf(roomId)) !== "dm";
+    const statuses = await this.visibleStatuses(user.id, ids, shared);
     return members.map((m) => {
       const status = statuses.get(m.id) ?? "offline";
       return { ...m, online: status !== "offline", status };

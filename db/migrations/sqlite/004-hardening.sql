@@ -25,3 +25,7 @@ CREATE TABLE ws_tickets (
 CREATE INDEX ws_tickets_session ON ws_tickets(token_hash);
 
 CREATE INDEX files_uploader ON files(uploader_id, created_at);
+
+-- Presence visibility looks these up from the other side: who blocked a user, who accepted them.
+CREATE INDEX blocks_blocked ON blocks(blocked_id, user_id);
+CREATE INDEX contacts_contact ON contacts(contact_id, user_id);
