@@ -11,6 +11,7 @@ import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
   chromiumGate,
+  eventually,
   launchBrowser,
   openPage,
   registerInPage,
@@ -67,14 +68,16 @@ describe.skipIf(gate.skip)("the browser's account dialog", () => {
 
     await page.getByRole("button", { name: "Account" }).click();
     const rows = page.locator("dialog.account-dialog li[data-session]");
-    await expect(rows.count()).resolves.toBe(3);
+    // The list loads (and reloads after each action) in the background: wait for it.
+    const expectRows = (n: number) => eventually(async () => expect(await rows.count()).toBe(n));
+    await expectRows(3);
     await page.locator("dialog.account-dialog li", { hasText: "(this browser)" }).waitFor();
     await page
       .getByRole("button", { name: /^Revoke session / })
       .first()
       .click();
     await page.getByText("Session revoked.").waitFor();
-    await expect(rows.count()).resolves.toBe(2);
+    await expectRows(2);
     await page.getByRole("button", { name: "Log out everywhere else" }).click();
     await page.getByText("Logged out 1 other session.").waitFor();
     expect((await ws.closed).code).toBe(4500);
