@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isMet, type Report, table } from "./report.ts";
 import type { Scenario, ScenarioResult, Settings } from "./scenario.ts";
+import { abuse } from "./scenarios/abuse.ts";
 import { cluster } from "./scenarios/cluster.ts";
 import { durable } from "./scenarios/durable.ts";
 import { fanout } from "./scenarios/fanout.ts";
@@ -33,6 +34,7 @@ const SCENARIOS: Record<string, Scenario> = {
   durable,
   history,
   login: loginScenario,
+  abuse,
 };
 
 /**

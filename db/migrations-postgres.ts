@@ -3,7 +3,8 @@
 import postgresInit from "./migrations/postgres/001-init.sql" with { type: "text" };
 import postgresSocial from "./migrations/postgres/002-social.sql" with { type: "text" };
 import postgresFiles from "./migrations/postgres/003-files.sql" with { type: "text" };
-import postgresBots from "./migrations/postgres/006-bots.sql" with { type: "text" };
+import postgresHardening from "./migrations/postgres/004-hardening.sql" with { type: "text" };
+import postgresBots from "./migrations/postgres/005-bots.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
@@ -11,5 +12,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 1, name: "init", sql: postgresInit },
   { version: 2, name: "social", sql: postgresSocial },
   { version: 3, name: "files", sql: postgresFiles },
-  { version: 6, name: "bots", sql: postgresBots },
+  { version: 4, name: "hardening", sql: postgresHardening },
+  { version: 5, name: "bots", sql: postgresBots },
 ];

@@ -1,4 +1,4 @@
-/** The PostgreSQL store's bots and bot tokens (db/migrations/postgres/006-bots.sql). */
+/** The PostgreSQL store's bots and bot tokens (db/migrations/postgres/005-bots.sql). */
 import { nameKey } from "../src/protocol/index.ts";
 import type { BotRecord, BotTokenKind, BotTokenRecord, NewBotToken } from "./store.ts";
 import type { Pool } from "./store-postgres-pool.ts";

@@ -34,6 +34,7 @@ import type {
 import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
+import * as hardening from "./store-postgres-hardening.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
@@ -143,7 +144,32 @@ export class PostgresStore implements Store {
     return res.count > 0;
   }
 
+  // Session controls, tickets, room pages, quotas: store-postgres-hardening.ts.
+  listSessions = (userId: number, now: number) => hardening.listSessions(this.runner, userId, now);
+  deleteSessionsOf = (userId: number, keep?: string) =>
+    hardening.deleteSessionsOf(this.runner, userId, keep);
+  touchSession = (tokenHash: string, now: number, agent?: string) =>
+    hardening.touchSession(this.runner, tokenHash, now, agent);
+  setPassword = (userId: number, hash: string) => hardening.setPassword(this.runner, userId, hash);
+  createTicket = (ticketHash: string, tokenHash: string, expiresAt: number) =>
+    hardening.createTicket(this.runner, ticketHash, tokenHash, expiresAt);
+  consumeTicket = (ticketHash: string, now: number) =>
+    hardening.consumeTicket(this.runner, ticketHash, now);
+  listRoomsPage = (after: string | undefined, limit: number) =>
+    hardening.listRoomsPage(this.runner, after, limit);
+  joinedRooms = (userId: number) => hardening.joinedRooms(this.runner, userId);
+  countRoomsCreatedBy = (userId: number) => hardening.countRoomsCreatedBy(this.runner, userId);
+  uploadedBytes = (userId: number, since: number) =>
+    hardening.uploadedBytes(this.runner, userId, since);
+  unsharedFiles = (before: number, limit: number) =>
+    hardening.unsharedFiles(this.runner, before, limit);
+  deleteFile = (id: string) => hardening.deleteFile(this.runner, id);
+  blockersOf = (userId: number) => hardening.blockersOf(this.runner, userId);
+  acceptedBy = (userId: number) => hardening.acceptedBy(this.runner, userId);
+  private readonly runner: hardening.Run = (work) => this.run(work);
+
   async deleteExpiredSessions(now: number) {
+    await hardening.deleteExpiredTickets(this.runner, now);
     const res = await this.run(({ sql }) => sql`DELETE FROM sessions WHERE expires_at <= ${now}`);
     return res.count as number;
   }

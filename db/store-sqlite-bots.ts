@@ -1,4 +1,4 @@
-/** The SQLite store's bots and bot tokens (db/migrations/sqlite/006-bots.sql). */
+/** The SQLite store's bots and bot tokens (db/migrations/sqlite/005-bots.sql). */
 import type { Database } from "bun:sqlite";
 import { nameKey } from "../src/protocol/index.ts";
 import type { BotRecord, BotTokenKind, BotTokenRecord, NewBotToken } from "./store.ts";

@@ -97,7 +97,32 @@ export class SqliteStore implements Store {
     return this.q.deleteSession.run(tokenHash).changes > 0;
   }
 
+  async listSessions(userId: number, now: number) {
+    return this.q.listSessions.all(userId, now);
+  }
+
+  async deleteSessionsOf(userId: number, keep?: string) {
+    return this.q.deleteSessionsOf.all(userId, keep ?? "").map((r) => r.tokenHash);
+  }
+
+  async touchSession(tokenHash: string, now: number, agent?: string) {
+    this.q.touchSession.run(now, agent === undefined ? null : agent.slice(0, 200), tokenHash);
+  }
+
+  async setPassword(userId: number, passwordHash: string) {
+    this.q.setPassword.run(passwordHash, userId);
+  }
+
+  async createTicket(ticketHash: string, tokenHash: string, expiresAt: number) {
+    this.q.insertTicket.run(ticketHash, tokenHash, expiresAt);
+  }
+
+  async consumeTicket(ticketHash: string, now: number) {
+    return this.q.consumeTicket.get(ticketHash, now)?.tokenHash;
+  }
+
   async deleteExpiredSessions(now: number) {
+    this.q.deleteExpiredTickets.run(now);
     return this.q.deleteExpired.run(now).changes;
   }
 
@@ -124,6 +149,18 @@ export class SqliteStore implements Store {
 
   async listRooms() {
     return this.q.listRooms.all();
+  }
+
+  async listRoomsPage(after: string | undefined, limit: number) {
+    return this.q.listRoomsPage.all(after ?? "", limit);
+  }
+
+  async joinedRooms(userId: number) {
+    return this.q.joinedRooms.all(userId);
+  }
+
+  async countRoomsCreatedBy(userId: number) {
+    return this.q.countRoomsCreatedBy.get(userId)?.n ?? 0;
   }
 
   async addMember(roomId: number, userId: number, now: number) {
@@ -223,6 +260,14 @@ export class SqliteStore implements Store {
     return this.q.hasBlocked.get(userId, otherId) !== null;
   }
 
+  async blockersOf(userId: number) {
+    return this.q.blockersOf.all(userId).map((r) => r.id);
+  }
+
+  async acceptedBy(userId: number) {
+    return this.q.acceptedBy.all(userId).map((r) => r.id);
+  }
+
   async dmPolicy(userId: number): Promise<DmPolicy> {
     return this.q.dmPolicy.get(userId)?.policy ?? "everyone";
   }
@@ -294,6 +339,22 @@ export class SqliteStore implements Store {
       user: { id: r.id, name: r.name },
       rooms: (JSON.parse(r.rooms) as number[]).sort((a, b) => a - b),
     }));
+  }
+
+  async uploadedBytes(userId: number, since: number) {
+    return this.q.uploadedBytes.get(userId, since)?.n ?? 0;
+  }
+
+  async unsharedFiles(before: number, limit: number) {
+    return this.q.unsharedFiles.all(before, limit).map(toFile);
+  }
+
+  async deleteFile(id: string) {
+    return this.db.transaction(() => {
+      const row = this.q.deleteFile.get(id);
+      if (!row) return { deleted: false, blobUnused: false };
+      return { deleted: true, blobUnused: !this.q.shaInUse.get(row.sha256) };
+    })();
   }
 
   async messagesAfter(roomId: number, after: number, limit: number) {

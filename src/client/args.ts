@@ -1,4 +1,5 @@
 /** The command line, parsed into one typed command. Only client.ts calls this. */
+import type { SessionsAction } from "./account-commands.ts";
 import { parseServerList } from "./server-url.ts";
 
 export type Command =
@@ -20,6 +21,8 @@ export type Command =
       since: number | "new" | undefined;
     }
   | { kind: "logout" }
+  | { kind: "sessions"; action: SessionsAction }
+  | { kind: "password"; passwordStdin: boolean }
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "error"; message: string };
@@ -45,6 +48,10 @@ export const USAGE = `Usage:
                                               after SEQ, or (--new) only new ones
   NAME is "lounge" or "#lounge"; "@bob" means the private conversation with bob.
   parley logout [--server URL]                forget the saved session and revoke it
+  parley sessions                             list your sessions (* marks this one)
+  parley sessions revoke ID | --all           revoke one, or every session but this one
+  parley password --password-stdin            change the password (stdin: current, then new);
+                                              every other session is logged out
   parley --version | --help
 
 Options for every command:
@@ -65,7 +72,7 @@ const FLAGS_WITH_VALUE = new Set([
   "--timeout",
   "--ca",
 ]);
-const SWITCHES = new Set(["--password-stdin", "--json", "--insecure", "--new"]);
+const SWITCHES = new Set(["--password-stdin", "--json", "--insecure", "--new", "--all"]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const values = new Map<string, string>();
@@ -161,6 +168,20 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     case "logout":
       if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
       return result({ kind: "logout" });
+    case "sessions": {
+      const [verb, id, ...extra] = rest;
+      if (verb === undefined) return result({ kind: "sessions", action: { kind: "list" } });
+      if (verb !== "revoke") return fail(`unknown sessions command "${verb}" (try: revoke)`);
+      if (extra.length > 0) return fail(`unexpected argument "${extra[0]}"`);
+      if (switches.has("--all") === (id !== undefined)) {
+        return fail("sessions revoke needs a session ID or --all (one of them)");
+      }
+      const action: SessionsAction = id === undefined ? { kind: "all" } : { kind: "revoke", id };
+      return result({ kind: "sessions", action });
+    }
+    case "password":
+      if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
+      return result({ kind: "password", passwordStdin: switches.has("--password-stdin") });
     default:
       return fail(`unknown command "${sub}"`);
   }

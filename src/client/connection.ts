@@ -13,7 +13,7 @@
  * are passed on to `push` listeners as they are.
  *
  * It runs in browsers as is: no node: imports, the global WebSocket and fetch (or injected
- * ones: the terminal passes ones that trust a private CA), and the token in the `?token=` query
+ * ones: the terminal passes ones that trust a private CA), and a single-use ticket in the `?ticket=` query
  * parameter, because browsers cannot set headers on a socket.
  *
  * Connection ties together its parts, each in its own module: the socket with its backoff and
@@ -201,7 +201,8 @@ export class Connection {
   async join(name: string, { from }: { from?: number | "head" } = {}): Promise<RoomSummary> {
     for (;;) {
       try {
-        const listed = await this.request<"rooms">({ type: "rooms" });
+        // Asked by name: the full list is paged, and the room may not be on its first page.
+        const listed = await this.request<"rooms">({ type: "rooms", name });
         const found = listed.rooms.find(
           (r) => r.kind === "room" && nameKey(r.name) === nameKey(name),
         );

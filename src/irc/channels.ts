@@ -281,16 +281,27 @@ export const userhost: Handler = async (ctx, conn, msg, reply) => {
   reply.send(conn.numeric(RPL.USERHOST, entries.join(" ")));
 };
 
+/** LIST reads at most this many pages of public rooms, of LIST_PAGE each. */
+const LIST_PAGES_MAX = 10;
+const LIST_PAGE = 500;
+
 export const list: Handler = async (ctx, conn, msg, reply) => {
   const wanted = msg.params[0]
     ? new Set(msg.params[0].split(",").map((c) => foldName(c)))
     : undefined;
   reply.send(conn.numeric(RPL.LISTSTART, "Channel", "Users  Name"));
-  for (const room of await ctx.chat.listRooms(conn.user)) {
-    if (room.kind !== "room") continue;
-    const channel = channelOf(room.name);
-    if (wanted && !wanted.has(foldName(channel))) continue;
-    reply.send(conn.numeric(RPL.LIST, channel, String(room.members), room.topic));
+  // The room list is paged (GET /api/rooms): follow it, bounded like any one request.
+  let after: string | undefined;
+  for (let page = 0; page < LIST_PAGES_MAX; page++) {
+    const listed = await ctx.chat.listRooms(conn.user, { after, limit: LIST_PAGE });
+    for (const room of listed.rooms) {
+      if (room.kind !== "room") continue;
+      const channel = channelOf(room.name);
+      if (wanted && !wanted.has(foldName(channel))) continue;
+      reply.send(conn.numeric(RPL.LIST, channel, String(room.members), room.topic));
+    }
+    if (listed.next === undefined) break;
+    after = listed.next;
   }
   reply.send(conn.numeric(RPL.LISTEND, "End of /LIST"));
 };

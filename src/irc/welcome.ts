@@ -55,6 +55,8 @@ export async function welcome(ctx: IrcContext, conn: IrcConnection, reply: Reply
   reply.send(conn.numeric(RPL.MYINFO, server, `parley-${ctx.version}`, "i", "nt"));
   sendIsupport(conn, reply);
   sendMotd(ctx, conn, reply);
-  const rooms = (await ctx.chat.listRooms(conn.user)).filter((r) => r.kind === "room" && r.joined);
+  const rooms = (await ctx.chat.listRooms(conn.user)).rooms.filter(
+    (r) => r.kind === "room" && r.joined,
+  );
   for (const room of rooms) await joinRoom(ctx, conn, reply, { name: room.name });
 }

@@ -11,6 +11,7 @@ import {
   FILE_ID_PATTERN,
   FILE_NAME_MAX,
   HISTORY_PAGE_MAX,
+  ROOM_PAGE_MAX,
   TOPIC_MAX_CHARS,
 } from "./rules.ts";
 
@@ -40,7 +41,15 @@ export type DmPolicy = z.infer<typeof dmPolicy>;
 /** Client → server. Every request carries an `id`; the reply quotes it as `ref`. */
 export const clientFrames = {
   ping: z.object({ type: z.literal("ping"), id: requestId }),
-  rooms: z.object({ type: z.literal("rooms"), id: requestId }),
+  rooms: z.object({
+    type: z.literal("rooms"),
+    id: requestId,
+    /** The `next` of the page before: list public rooms after it. */
+    after: z.string().max(64).optional(),
+    limit: z.int().min(1).max(ROOM_PAGE_MAX).optional(),
+    /** Instead of a page: just the public room of this name (if any). */
+    name: z.string().max(64).optional(),
+  }),
   create: z.object({
     type: z.literal("create"),
     id: requestId,
@@ -205,7 +214,13 @@ export const serverFrames = {
     limits,
   }),
   pong: z.object({ type: z.literal("pong"), ref }),
-  rooms: z.object({ type: z.literal("rooms"), ref, rooms: z.array(roomSummary) }),
+  rooms: z.object({
+    type: z.literal("rooms"),
+    ref,
+    rooms: z.array(roomSummary),
+    /** More public rooms: ask again with `after` set to this. */
+    next: z.string().optional(),
+  }),
   created: z.object({ type: z.literal("created"), ref, room: roomSummary }),
   joined: z.object({ type: z.literal("joined"), ref, room: roomSummary }),
   left: z.object({ type: z.literal("left"), ref, room: roomId }),

@@ -46,6 +46,8 @@ export interface BotsOptions {
   now: () => number;
   passwordCost?: PasswordCost | undefined;
   metrics?: Metrics | undefined;
+  /** Closes the sockets of revoked tokens on every node (revocation.ts); else on this one. */
+  endSessions?: ((tokenHashes: readonly string[]) => void) | undefined;
 }
 
 export interface IssuedToken {
@@ -169,7 +171,8 @@ export class Bots {
     await this.managed(user, botId);
     const hash = await this.o.store.revokeBotToken(botId, tokenId, this.o.now());
     if (hash === undefined) throw new ParleyError("TOKEN_NOT_FOUND");
-    this.o.hub.endSession(botId, hash);
+    if (this.o.endSessions) this.o.endSessions([hash]);
+    else this.o.hub.endSession(botId, hash);
     this.o.log.info("bot.token_revoked", { bot: botId, token: tokenId });
   }
 

@@ -67,6 +67,24 @@ export interface Config {
   ircPort: number;
   /** IRC over TLS, with tlsCert and tlsKey; 0 picks a free one. @default -1 (none) */
   ircTlsPort: number;
+  /** HTTP requests per second per user (and 4× per address), sustained; costly ones count more. @default 10 */
+  httpRate: number;
+  /** HTTP requests per user in a burst (4× per address). @default 60 */
+  httpBurst: number;
+  /** Public rooms one user may create. @default 100 */
+  maxRoomsPerUser: number;
+  /** Public rooms one user may be in, and DMs one user may open. @default 1000 */
+  maxRoomsJoined: number;
+  /** Bytes one user may upload per 24 hours. @default 524288000 */
+  uploadBytesPerDay: number;
+  /** Bytes of files one user may keep uploaded in all. @default 2147483648 */
+  uploadBytesTotal: number;
+  /** Uploads per user per minute. @default 10 */
+  uploadsPerMinute: number;
+  /** Uploads are refused below this many free bytes on the files' or database's disk. @default 1073741824 */
+  minFreeDiskBytes: number;
+  /** Hours after which a room file that no message shares is deleted. @default 24 */
+  unsharedFileHours: number;
 }
 
 /** A port option that is off unless given. */
@@ -114,6 +132,15 @@ export const DEFAULTS: Config = {
   passwordCost: "default",
   ircPort: PORT_OFF,
   ircTlsPort: PORT_OFF,
+  httpRate: 10,
+  httpBurst: 60,
+  maxRoomsPerUser: 100,
+  maxRoomsJoined: 1000,
+  uploadBytesPerDay: 500 * 1024 * 1024,
+  uploadBytesTotal: 2 * 1024 * 1024 * 1024,
+  uploadsPerMinute: 10,
+  minFreeDiskBytes: 1024 * 1024 * 1024,
+  unsharedFileHours: 24,
 };
 
 export const OPTIONS: readonly Option[] = [
@@ -329,6 +356,78 @@ export const OPTIONS: readonly Option[] = [
     env: "PARLEY_IRC_TLS_PORT",
     kind: "port",
     help: "IRC over TLS port, with --tls-cert and --tls-key; 0 picks a free one",
+  },
+  {
+    key: "httpRate",
+    flag: "--http-rate",
+    env: "PARLEY_HTTP_RATE",
+    kind: "int",
+    min: 1,
+    help: "HTTP requests per second per user (4x per address), sustained",
+  },
+  {
+    key: "httpBurst",
+    flag: "--http-burst",
+    env: "PARLEY_HTTP_BURST",
+    kind: "int",
+    min: 10,
+    help: "HTTP requests per user in a burst (4x per address)",
+  },
+  {
+    key: "maxRoomsPerUser",
+    flag: "--max-rooms-per-user",
+    env: "PARLEY_MAX_ROOMS_PER_USER",
+    kind: "int",
+    min: 1,
+    help: "public rooms one user may create",
+  },
+  {
+    key: "maxRoomsJoined",
+    flag: "--max-rooms-joined",
+    env: "PARLEY_MAX_ROOMS_JOINED",
+    kind: "int",
+    min: 1,
+    help: "public rooms one user may be in, and DMs one user may open",
+  },
+  {
+    key: "uploadBytesPerDay",
+    flag: "--upload-bytes-per-day",
+    env: "PARLEY_UPLOAD_BYTES_PER_DAY",
+    kind: "int",
+    min: 1,
+    help: "bytes one user may upload per 24 hours",
+  },
+  {
+    key: "uploadBytesTotal",
+    flag: "--upload-bytes-total",
+    env: "PARLEY_UPLOAD_BYTES_TOTAL",
+    kind: "int",
+    min: 1,
+    help: "bytes of files one user may keep uploaded",
+  },
+  {
+    key: "uploadsPerMinute",
+    flag: "--uploads-per-minute",
+    env: "PARLEY_UPLOADS_PER_MINUTE",
+    kind: "int",
+    min: 1,
+    help: "uploads per user per minute",
+  },
+  {
+    key: "minFreeDiskBytes",
+    flag: "--min-free-disk-bytes",
+    env: "PARLEY_MIN_FREE_DISK_BYTES",
+    kind: "int",
+    min: 0,
+    help: "uploads are refused below this much free disk",
+  },
+  {
+    key: "unsharedFileHours",
+    flag: "--unshared-file-hours",
+    env: "PARLEY_UNSHARED_FILE_HOURS",
+    kind: "int",
+    min: 1,
+    help: "hours after which a room file no message shares is deleted",
   },
 ];
 

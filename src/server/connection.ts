@@ -52,6 +52,26 @@ type Handler<T extends ClientFrameType> = (
 
 const noop = () => {};
 
+/**
+ * What a frame costs of the connection's rate bucket, by the work it makes: a frame not listed
+ * costs 1. Listing, creating, resuming and history read or write much more than a send.
+ */
+export const FRAME_COST: Partial<Record<ClientFrameType, number>> = {
+  rooms: 5,
+  create: 10,
+  resume: 5,
+  history: 3,
+  members: 3,
+  dm: 3,
+  contacts: 2,
+  contact_add: 2,
+  contact_remove: 2,
+  block: 2,
+  unblock: 2,
+  device: 5,
+  devices: 2,
+};
+
 function send(ws: Socket, frame: ServerFrame): void {
   ws.send(encodeFrame(frame));
 }
@@ -91,9 +111,9 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       send(ws, { type: "pong", ref: f.id });
     },
     async rooms(ws, f) {
-      const rooms = await chat.listRooms(ws.data.session.user);
-      const visible = rooms.filter((r) => inScope(ws.data.session, r.id));
-      send(ws, { type: "rooms", ref: f.id, rooms: visible });
+      const listed = await chat.listRooms(ws.data.session.user, f);
+      const rooms = listed.rooms.filter((r) => inScope(ws.data.session, r.id));
+      send(ws, { type: "rooms", ref: f.id, ...listed, rooms });
     },
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic);
@@ -195,7 +215,10 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       // A new conversation reaches both people's other sockets at once, from its first message.
       const views = [
         { sockets: hub.presence.sockets(user.id), view: room },
-        { sockets: hub.presence.sockets(peer.id), view: await chat.dmSummaryFor(room, user) },
+        {
+          sockets: hub.presence.sockets(peer.id),
+          view: await chat.dmSummaryFor(room, user, peer.id),
+        },
       ];
       for (const { sockets, view } of views) {
         for (const other of sockets) {
@@ -242,8 +265,12 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
   };
 
-  /** Invalid or rate-limited frames spend a strike; a socket out of strikes is closed with 1008. */
-  function strike(ws: Socket, reason: "invalid_frame" | "rate_limited"): void {
+  /**
+   * Invalid frames spend a strike; a socket out of strikes is closed with 1008. Frames that are
+   * merely over the rate spend none: they are refused with RATE_LIMITED and a retryAfter, and
+   * the client slows down (a server stall must never turn a queued burst into a close).
+   */
+  function strike(ws: Socket, reason: "invalid_frame"): void {
     o.metrics?.strikes.inc({ reason });
     if (ws.data.strikes.take(o.now())) return;
     o.metrics?.strikes.inc({ reason: "closed" });
@@ -277,12 +304,13 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
         return strike(ws, "invalid_frame");
       }
       const now = o.now();
-      if (!ws.data.frames.take(now)) {
-        const retryAfter = ws.data.frames.retryAfter(now);
+      const cost = FRAME_COST[decoded.frame.type] ?? 1;
+      if (!ws.data.frames.take(now, cost)) {
+        const retryAfter = Math.max(1, ws.data.frames.retryAfter(now, cost));
         o.metrics?.rateLimited.inc({ reason: "frames" });
         const limited = new ParleyError("RATE_LIMITED", undefined, { retryAfter });
         sendError(ws, limited, decoded.frame.id, o.metrics);
-        return strike(ws, "rate_limited");
+        return;
       }
       const frame = decoded.frame;
       const denied = frameDenial(ws.data.session, frame);

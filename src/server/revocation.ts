@@ -87,7 +87,14 @@ export class Revocation {
     if (this.checking) return;
     this.checking = true;
     try {
-      const hashes = [...new Set([...this.o.sockets()].map((ws) => ws.data.session.tokenHash))];
+      // A bot's API token is no session row (bots.ts): its revocation travels by the signal.
+      const hashes = [
+        ...new Set(
+          [...this.o.sockets()]
+            .filter((ws) => ws.data.session.scope === undefined)
+            .map((ws) => ws.data.session.tokenHash),
+        ),
+      ];
       const gone = new Set<string>();
       for (let i = 0; i < hashes.length; i += CHECK_CHUNK) {
         const chunk = hashes.slice(i, i + CHECK_CHUNK);

@@ -4,6 +4,7 @@
  */
 
 import { hostname } from "node:os";
+import { dirname } from "node:path";
 import { RedisClient } from "bun";
 import type { Store } from "../../db/store.ts";
 import { PostgresStore } from "../../db/store-postgres.ts";
@@ -30,6 +31,7 @@ import { type Config, filesDirOf, PORT_OFF } from "./config.ts";
 import { createWebSocketHandler } from "./connection.ts";
 import { Contacts } from "./contacts.ts";
 import { Devices } from "./devices.ts";
+import { FileQuota } from "./file-quota.ts";
 import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
@@ -39,10 +41,14 @@ import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
 import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
+import { PresenceVisibility } from "./presence-visibility.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { loggablePath, requestIds } from "./request-id.ts";
 import { Revocation } from "./revocation.ts";
+import { withSecurityHeaders } from "./security-headers.ts";
+import { SessionControls } from "./session-controls.ts";
 import { TypingThrottle } from "./typing.ts";
+import { WebAssets } from "./web-assets.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -70,6 +76,8 @@ export interface RunningServer {
 
 /** How often sessions, throttles and expired connections are swept. */
 const SWEEP_MS = 60_000;
+/** Sweeps between two sweeps of unshared and partial files (10 minutes). */
+const FILE_SWEEP_EVERY = 10;
 /** Invalid frames a socket may send in a burst before it is closed with 1008; one back per 5 s. */
 const STRIKES = 10;
 
@@ -160,34 +168,80 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics,
     botSession: (token) => bots.authenticate(token),
   });
-  const contacts = new Contacts(store, (ids) => presence.statuses(ids), now);
+  const visibility = new PresenceVisibility(store);
+  const contacts = new Contacts(store, (ids) => presence.statuses(ids), now, visibility);
   const devices = new Devices(store, now);
   const typing = new TypingThrottle();
-  const chat = new Chat({ store, bus, hub, queue, contacts, log, now, metrics });
-  const bots = new Bots({ store, chat, hub, log, now, passwordCost: config.passwordCost, metrics });
+  const chat = new Chat({
+    store,
+    bus,
+    hub,
+    queue,
+    contacts,
+    visibility,
+    maxRoomsPerUser: config.maxRoomsPerUser,
+    maxRoomsJoined: config.maxRoomsJoined,
+    log,
+    now,
+    metrics,
+  });
+  const revocation = new Revocation({ store, bus, log, now, sockets: () => presence.everyone() });
+  const bots = new Bots({
+    store,
+    chat,
+    hub,
+    log,
+    now,
+    passwordCost: config.passwordCost,
+    metrics,
+    endSessions: (tokenHashes) => revocation.revokeSessions(tokenHashes),
+  });
   announce = (user, status, rooms) => {
-    for (const room of rooms) chat.publishEphemeral(room, { type: "presence", room, user, status });
+    chat
+      .announcePresence(user, status, rooms)
+      .catch((err) => log.warn("presence.announce_failed", errorFields(err)));
   };
+  const quota = new FileQuota({
+    store,
+    now,
+    bytesPerDay: config.uploadBytesPerDay,
+    bytesTotal: config.uploadBytesTotal,
+    uploadsPerMinute: config.uploadsPerMinute,
+    minFreeDiskBytes: config.minFreeDiskBytes,
+    disks: [filesDirOf(config), dirname(config.db)],
+  });
   const files = new Files({
     store,
     dir: filesDirOf(config),
     maxBytes: config.maxUploadBytes,
     log,
     now,
+    quota,
+    unsharedFileHours: config.unsharedFileHours,
   });
-  const revocation = new Revocation({ store, bus, log, now, sockets: () => presence.everyone() });
+  /**
+   * Closes the sockets of revoked sessions: logout, revocation and password change all come
+   * here, and revocation.ts closes them on this node at once and on every other node by a signal.
+   */
+  const endSessions = (_userId: number, tokenHashes: readonly string[]) => {
+    revocation.revokeSessions(tokenHashes);
+  };
+  const sessions = new SessionControls({ store, auth, log, now, endSessions });
   const app = createHttpApp({
+    sessions,
+    endSessions,
     files,
-    revocation,
     auth,
     chat,
     hub,
     log,
     origins,
-    hsts: tls,
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
+    httpRate: config.httpRate,
+    httpBurst: config.httpBurst,
+    now,
   });
   const handler = createWebSocketHandler({
     config,
@@ -208,6 +262,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     ...handler,
     message: (ws, data) => logContext.run({ conn: ws.data.id }, () => receive(ws, data)),
   };
+  const web = await WebAssets.load(index);
   let nextConnection = 1;
   const requestId = requestIds();
 
@@ -216,11 +271,18 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     const started = performance.now();
     const id = requestId(req);
     return logContext.run({ req: id }, async () => {
+      // An HTTP/1.0 request without a Host header has no URL Bun can build: a 400, not a 500.
+      if (!URL.canParse(req.url)) {
+        const bad = jsonError(new ParleyError("INVALID", "The request needs a Host header."));
+        bad.headers.set("X-Request-Id", id);
+        return withSecurityHeaders(bad, tls);
+      }
       const url = new URL(req.url);
       const res =
         url.pathname === "/ws"
           ? await upgrade(req, server, url)
-          : await app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" });
+          : (web.serve(req, url.pathname) ??
+            (await app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" })));
       log.info("http.request", {
         method: req.method,
         path: loggablePath(url.pathname),
@@ -232,7 +294,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       } catch {
         // An immutable response (none today): it goes without the header, never fails.
       }
-      return res;
+      return res && withSecurityHeaders(res, tls);
     });
   }
 
@@ -240,9 +302,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     if (!origins.allows(req.headers.get("origin"), req.headers.get("host"))) {
       return jsonError(new ParleyError("FORBIDDEN_ORIGIN"));
     }
-    const token = bearer(req.headers.get("authorization")) ?? url.searchParams.get("token");
-    const session = await auth.authenticate(token);
+    // A header (the terminal, tools) or a single-use ticket (browsers cannot set headers); the
+    // long-lived token is never accepted in the URL, where proxies would log it.
+    const header = bearer(req.headers.get("authorization"));
+    const session = header
+      ? await auth.authenticate(header)
+      : await sessions.redeem(url.searchParams.get("ticket"));
     if (!session) return jsonError(new ParleyError("UNAUTHENTICATED"));
+    sessions
+      .seen(session, req.headers.get("user-agent") || undefined)
+      .catch((err) => log.warn("session.touch_failed", errorFields(err)));
     const userId = session.user.id;
     const address = server.requestIP(req)?.address ?? "unknown";
     const claim = hub.reserve(userId, address);
@@ -291,11 +360,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     fetch: answer,
     error(err) {
       log.error("http.unhandled", errorFields(err));
-      return jsonError(new ParleyError("INTERNAL"));
+      return withSecurityHeaders(jsonError(new ParleyError("INTERNAL")), tls);
     },
-    // The web app, bundled by Bun from its HTML import (and embedded by bun build --compile).
-    // Never development mode: no reload client or source maps for users.
-    routes: { "/": { GET: index } },
+    // The web app is bundled by Bun from its HTML import (embedded by bun build --compile) and
+    // served from memory by WebAssets, never in development mode: no reload client for users.
     development: false,
     websocket,
   });
@@ -309,11 +377,19 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     signal: (message) => revocation.receive(message),
   });
 
+  // Once at start too: a restart is when a crash's partial files are left to clean.
+  files.sweep().catch((err) => log.error("files.sweep_failed", errorFields(err)));
+  let sweeps = 0;
   const sweep = setInterval(() => {
     hub.closeExpired(now());
     typing.prune(now());
     bots.sweep();
+    quota.prune();
     auth.sweep().catch((err) => log.error("sweep.failed", errorFields(err)));
+    // Unshared and partial files every FILE_SWEEP_EVERY sweeps: their deadline is in hours.
+    if (++sweeps % FILE_SWEEP_EVERY === 0) {
+      files.sweep().catch((err) => log.error("files.sweep_failed", errorFields(err)));
+    }
   }, SWEEP_MS);
   sweep.unref();
   metrics.start();

@@ -4,6 +4,7 @@
  * seq, gap filling and the outbox behave exactly as in the terminal client.
  */
 
+import { Api } from "../client/api.ts";
 import { systemClock } from "../client/clock.ts";
 import { Connection, type RequestError, type Status } from "../client/connection.ts";
 import { FileTransfer } from "../client/file-transfer.ts";
@@ -11,6 +12,7 @@ import { ReadMarker } from "../client/read-marker.ts";
 import type { KeyChange } from "../client/secure-dm.ts";
 import { TypingIndicator, TypingSender, typingText } from "../client/typing-indicator.ts";
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
+import { AccountDialog } from "./account-dialog.ts";
 import { newClientId } from "./client-id.ts";
 import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
@@ -113,6 +115,7 @@ export class ChatScreen {
         h("span", { class: "me-name" }, this.me.name),
         this.notifier.toggle,
         themeToggle(o.theme),
+        new AccountDialog(new Api(o.server), o.token).button,
         logout,
       ),
     );

@@ -49,6 +49,8 @@ export async function startTestServer(
     loginBurst: 10_000,
     signupBurst: 10_000,
     passwordCost: "minimal",
+    httpRate: 10_000,
+    httpBurst: 10_000,
     ...overrides,
   };
   const server = await startServer({
@@ -108,6 +110,10 @@ export async function spawnServer(args: {
       "10000",
       "--password-cost",
       "minimal",
+      "--http-rate",
+      "10000",
+      "--http-burst",
+      "10000",
       ...(args.extraArgs ?? []),
     ],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } },

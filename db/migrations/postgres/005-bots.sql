@@ -1,4 +1,4 @@
--- Bots and their tokens, as db/migrations/sqlite/006-bots.sql. A bot is a user owned by the
+-- Bots and their tokens, as db/migrations/sqlite/005-bots.sql. A bot is a user owned by the
 -- user who made it; people have no owner. Bots cannot log in.
 ALTER TABLE users ADD COLUMN bot_owner_id bigint REFERENCES users(id) ON DELETE CASCADE;
 CREATE INDEX users_bot_owner ON users(bot_owner_id) WHERE bot_owner_id IS NOT NULL;
