@@ -172,10 +172,13 @@ function replyContentProblem(frame: ClientFrame, reply: ServerFrame): string | u
         : undefined;
     case "resume":
       if (reply.type !== "resumed") return undefined;
-      if (reply.rooms.length + reply.refused.length !== frame.rooms.length) {
-        return `resume of ${frame.rooms.length} rooms answered for ${reply.rooms.length + reply.refused.length}`;
+      {
+        // Each distinct room is answered once (a room listed twice is resumed once).
+        const listed = new Set(frame.rooms.map((r) => r.room)).size;
+        const answered = reply.rooms.length + reply.refused.length;
+        if (answered !== listed) return `resume of ${listed} rooms answered for ${answered}`;
+        return undefined;
       }
-      return undefined;
     case "history": {
       if (reply.type !== "history") return undefined;
       if (reply.room !== frame.room) return "history of another room";

@@ -33,7 +33,13 @@ export async function resume(
   drained: () => Promise<void>,
 ): Promise<ResumeResult> {
   const result: ResumeResult = { rooms: [], refused: [] };
-  const unique = [...new Map(wanted.map((w) => [w.room, w])).values()];
+  // A room listed twice is resumed once, from the lower `after`: replaying more never loses one.
+  const lowest = new Map<number, { room: number; after: number }>();
+  for (const w of wanted) {
+    const seen = lowest.get(w.room);
+    if (!seen || w.after < seen.after) lowest.set(w.room, w);
+  }
+  const unique = [...lowest.values()];
   const watched = unique.map(({ room }) => hub.beginCatchUp(ws, room));
   let mine: Set<number>;
   let heads: Map<number, number>;

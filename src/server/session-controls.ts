@@ -72,8 +72,7 @@ export class SessionControls {
     const now = this.o.now();
     const tokenHash = await this.o.store.consumeTicket(hashToken(ticket), now);
     if (!tokenHash) return undefined;
-    const found = await this.o.store.findSession(tokenHash, now);
-    return found ? { user: found.user, tokenHash, expiresAt: found.expiresAt } : undefined;
+    return this.o.auth.sessionByHash(tokenHash);
   }
 
   async list(session: Session): Promise<SessionView[]> {
