@@ -6,7 +6,7 @@
 import type { Message } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
-import type { SealedKind } from "./private-messages.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 import { fullTime, timeOfDay } from "./time-format.ts";
 
 /** Placeholders for what this foundation does not open yet (E2EE DMs, file downloads). */

@@ -4,7 +4,7 @@
  * and its unread count. Plain state; the views read it.
  */
 import type { Message, RoomSummary, UserStatus } from "../protocol/index.ts";
-import type { SealedKind } from "./private-messages.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 
 export type Item =
   /** `sealed`: a DM that cannot be shown as text (its body is empty). */

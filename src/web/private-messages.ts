@@ -15,9 +15,9 @@ import {
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 
-/** A DM that cannot be shown as text, and why. */
-export type SealedKind = "tampered" | "not-addressed" | "unknown-sender";
+export type { SealedKind } from "./sealed-kind.ts";
 
 export type Trust = "unverified" | "verified" | "changed";
 
