@@ -193,10 +193,12 @@ export class SecureDm {
     this.book = opened.book;
     await this.publish();
     await this.refresh([me.id]);
+    const attached = new Set(conn.joinedRooms().map((r) => r.id));
     for (const room of await conn.listRooms()) {
       if (room.kind !== "dm" || !room.joined) continue;
       this.learn(room);
-      await conn.openDm(room.name, { from: "head" });
+      // Attached already (the browser attaches all rooms with one resume): no request per DM.
+      if (!attached.has(room.id)) await conn.openDm(room.name, { from: "head" });
     }
     return { ok: true };
   }

@@ -165,7 +165,10 @@ export class ChatScreen {
 
   // ---- Rooms ----
 
-  /** Lists the rooms and DMs and attaches each joined one, one at a time (rate limits). */
+  /**
+   * Lists the rooms and DMs and attaches all joined ones with one `resume`: two requests
+   * however many rooms there are, so a user in hundreds of rooms is never rate-limited here.
+   */
   private async load(): Promise<void> {
     let rooms: RoomSummary[];
     try {
@@ -176,13 +179,10 @@ export class ChatScreen {
     for (const r of rooms) this.track(r);
     const first = rooms.find((r) => r.kind === "room") ?? rooms[0];
     if (first && this.conversations.current === undefined) this.select(first.id);
-    for (const r of rooms) {
-      try {
-        if (r.kind === "dm") await this.conn.openDm(r.name);
-        else await this.conn.join(r.name);
-      } catch {
-        // Refused (a DM the other person blocks, a room gone): it stays listed, unattached.
-      }
+    try {
+      await this.conn.attachAll(rooms, { recent: HISTORY_PAGE });
+    } catch {
+      // Stopped meanwhile: the status says why. Refused rooms stay listed, unattached.
     }
   }
 

@@ -1,0 +1,86 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { Browser, BrowserContext } from "playwright-core";
+import { Connection } from "../../src/client/connection.ts";
+import { createRoom, register, unique } from "../support/client.ts";
+import { type ChildServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import { chromiumGate, eventually, launchBrowser, openAs, spawnWebServer } from "./browser.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const gate = chromiumGate();
+
+describe.skipIf(gate.skip)("the browser client starting up", () => {
+  let browser: Browser;
+  let server: ChildServer;
+  const dir = tempDir("parley-web-start-");
+  const contexts: BrowserContext[] = [];
+  const connections: Connection[] = [];
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, "start.db"));
+  });
+
+  afterEach(async () => {
+    for (const c of connections.splice(0)) c.close();
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+  });
+
+  async function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
+    const c = await browser.newContext({ viewport });
+    contexts.push(c);
+    return c;
+  }
+
+  function connect(token: string): Connection {
+    const conn = new Connection({ server: server.url, token });
+    connections.push(conn);
+    conn.start();
+    return conn;
+  }
+
+  it("attaches 45 rooms with one resume, never RATE_LIMITED, and receives in the last of them", async () => {
+    const alice = await register(server.url, unique("alice"));
+    const names: string[] = [];
+    const ids: number[] = [];
+    for (let i = 0; i < 45; i++) {
+      names.push(unique(`r${i}x`));
+      ids.push(await createRoom(server.url, alice.token, names[i]));
+    }
+    const opened = await openAs(await context(), server.url, alice);
+    const seen = opened.frames;
+    await eventually(async () =>
+      expect(await opened.page.locator(".sidebar .conversation").count()).toBe(45),
+    );
+    const bob = await register(server.url, unique("bob"));
+    const conn = connect(bob.token);
+    const last = ids[44] as number;
+    await conn.join(names[44] as string);
+    await eventually(async () =>
+      expect(seen.sent.filter((t) => t === "resume").length).toBeGreaterThanOrEqual(2),
+    );
+    conn.send(last, "to the 45th room");
+    await eventually(async () =>
+      expect(
+        await opened.page
+          .locator(`.conversation[data-room="${last}"] .badge`)
+          .textContent({ timeout: 1_000 }),
+      ).toBe("1"),
+    );
+    expect(seen.errors).toEqual([]);
+    expect(seen.sent.filter((t) => t === "join" || t === "dm").length).toBe(0);
+    // The hello's resume (nothing tracked yet) and the one that attaches all 45 rooms.
+    expect(seen.sent.filter((t) => t === "resume").length).toBe(2);
+    expect(seen.sent.length).toBeLessThan(12);
+    expect(opened.errors).toEqual([]);
+  });
+});
