@@ -197,7 +197,8 @@ export class ChatScreen {
   private async attach(run: () => Promise<RoomSummary>): Promise<string | undefined> {
     try {
       const room = await run();
-      this.track(room);
+      // Opened on purpose: nothing in it is news, so no badge and no "New" divider.
+      this.track(room).unread = 0;
       this.select(room.id);
       return undefined;
     } catch (err) {
@@ -208,10 +209,13 @@ export class ChatScreen {
   private select(id: number): void {
     const c = this.conversations.get(id);
     if (!c) return;
+    const left = this.conversations.shown;
+    if (left && left !== c) left.scroll = this.list.position();
+    if (left !== c) c.markUnread(this.me.id);
     this.conversations.current = id;
     this.layout.showConversation();
     this.renderHeader();
-    this.list.show(c, this.me);
+    this.list.show(c, this.me, { at: left === c ? this.list.position() : c.scroll });
     if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
     this.composer.target(c.label, c.isDm ? this.dms.off : undefined);
     this.composer.allowFiles(this.takesFiles(c), this.dms.off);
@@ -258,7 +262,7 @@ export class ChatScreen {
     } finally {
       c.loadingOlder = false;
     }
-    if (this.conversations.current === c.id) this.list.show(c, this.me, true);
+    if (this.conversations.current === c.id) this.list.show(c, this.me, { keepOffset: true });
   }
 
   // ---- Messages ----

@@ -23,6 +23,14 @@ export interface Pending {
   held?: boolean;
   /** A file being shared (a public room): what its card shows until the message is stored. */
   file?: { name: string; size: number; type: string };
+  /** The file picked, kept so a failed upload can be retried. */
+  source?: File;
+}
+
+/** A place in a conversation's list: the first message in view, `offset` px above its top. */
+export interface ScrollAnchor {
+  seq: number;
+  offset: number;
 }
 
 export class Conversation {
@@ -32,6 +40,10 @@ export class Conversation {
   /** Older history exists before the first message shown. */
   hasOlder = false;
   loadingOlder = false;
+  /** The first unread message when the conversation was opened: "New" is shown before it. */
+  dividerSeq: number | undefined;
+  /** Where the reader left it (MessageList.position()), restored when it is shown again. */
+  scroll: ScrollAnchor | undefined;
 
   constructor(public summary: RoomSummary) {
     this.unread = summary.unread;
@@ -65,6 +77,18 @@ export class Conversation {
       if (item?.kind === "message") return item.message.seq;
     }
     return undefined;
+  }
+
+  /** Puts the "New" divider before the first of the newest `unread` messages from others. */
+  markUnread(meId: number): void {
+    this.dividerSeq = undefined;
+    let left = this.unread;
+    for (let i = this.items.length - 1; i >= 0 && left > 0; i--) {
+      const item = this.items[i];
+      if (item?.kind !== "message" || item.message.from.id === meId) continue;
+      this.dividerSeq = item.message.seq;
+      left--;
+    }
   }
 
   /** A message in seq order (the connection delivers each once, in order). */
