@@ -56,16 +56,26 @@ export async function openKeyBook(options: {
   }
 
   let queue: Promise<unknown> = Promise.resolve();
-  /** Runs `step` after every earlier operation; the state moves only once the save succeeded. */
+  /** A shared store: what another holder saved since, read under its lock before a change. */
+  async function reload(): Promise<void> {
+    const parsed = keyBookStateSchema.safeParse(await store.load());
+    if (parsed.success) state = parsed.data;
+  }
+  /**
+   * Runs `step` after every earlier operation (and, on a shared store, alone among its holders,
+   * on the state as stored); the state moves only once the save succeeded.
+   */
   function serial<T>(step: (s: KeyBookState) => { state: KeyBookState; value: T }): Promise<T> {
-    const run = queue.then(async () => {
+    const change = async () => {
+      if (store.exclusive) await reload();
       const { state: next, value } = step(state);
       if (next !== state) {
         await store.save(next);
         state = next;
       }
       return value;
-    });
+    };
+    const run = queue.then(() => (store.exclusive ? store.exclusive(change) : change()));
     queue = run.catch(() => undefined);
     return run;
   }

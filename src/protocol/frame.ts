@@ -192,6 +192,8 @@ export const limits = z.object({
   ratePerSecond: z.number(),
   rateBurst: z.int(),
   heartbeatSeconds: z.int(),
+  /** The largest file upload taken, in bytes; absent from servers before it was added. */
+  maxUploadBytes: z.int().optional(),
 });
 export type Limits = z.infer<typeof limits>;
 

@@ -6,25 +6,23 @@
  */
 
 import { systemClock } from "../client/clock.ts";
-import { Connection, type RequestError, type Status } from "../client/connection.ts";
+import { Connection, type Status } from "../client/connection.ts";
 import { FileTransfer } from "../client/file-transfer.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
 import { ChatLayout } from "./chat-layout.ts";
-import { newClientId } from "./client-id.ts";
 import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import { Conversations } from "./conversations.ts";
 import { DmDialog } from "./dm-dialog.ts";
-import { shareDmFile } from "./dm-file.ts";
 import { DmTrust } from "./dm-trust.ts";
 import { h } from "./dom.ts";
 import { fileDropTarget } from "./file-drop.ts";
-import { shareFile } from "./file-share.ts";
 import { FileViews } from "./file-view.ts";
 import { MessageList } from "./message-list.ts";
 import { Notifier } from "./notifications.ts";
+import { Outgoing } from "./outgoing.ts";
 import { PrivateMessages } from "./private-messages.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import type { SealedKind } from "./sealed-kind.ts";
@@ -64,6 +62,7 @@ export class ChatScreen {
   private readonly transfer: FileTransfer;
   private readonly files: FileViews;
   private readonly notifier: Notifier;
+  private readonly outgoing: Outgoing;
 
   constructor(private readonly o: ChatScreenOptions) {
     this.me = o.user;
@@ -79,6 +78,25 @@ export class ChatScreen {
       headerChanged: () => this.renderHeader(),
     });
     this.transfer = new FileTransfer({ server: () => this.conn.server, token: o.token });
+    this.outgoing = new Outgoing(
+      {
+        me: this.me.id,
+        conn: this.conn,
+        dms: this.dms,
+        transfer: this.transfer,
+        conversations: this.conversations,
+      },
+      {
+        changed: (room) => {
+          if (this.conversations.current === room) this.list.renderPending();
+        },
+        sent: (room) => {
+          this.typing.sent(room);
+          if (this.conversations.current === room) this.list.scrollToBottom();
+        },
+        maxUploadBytes: () => this.conn.limits?.maxUploadBytes,
+      },
+    );
     this.files = new FileViews(this.transfer);
     this.notifier = new Notifier({ open: (room) => this.select(room) });
     this.typing = new TypingLine((room) => {
@@ -92,10 +110,12 @@ export class ChatScreen {
     this.list = new MessageList({
       loadOlder: () => void this.loadOlder(),
       fileView: (f) => this.files.render(f),
+      retry: (p) => this.onShown((c) => this.outgoing.retry(c, p)),
+      dismiss: (p) => this.onShown((c) => this.outgoing.dismiss(c, p)),
     });
     this.composer = new Composer({
-      send: (text) => this.send(text),
-      files: (files) => this.shareFiles(files),
+      send: (text) => this.onShown((c) => this.outgoing.text(c, text)),
+      files: (files) => this.onShown((c) => this.outgoing.files(c, files)),
       typing: () => {
         const c = this.conversations.shown;
         if (c && !c.isDm) this.typing.keystroke(c.id);
@@ -120,7 +140,12 @@ export class ChatScreen {
         this.trust.alert.root,
         this.composer.root,
       ],
-      dialogs: [this.dialog.root, this.dmDialog.root, this.trust.dialog.root],
+      dialogs: [
+        this.dialog.root,
+        this.dmDialog.root,
+        this.trust.dialog.root,
+        this.files.viewer.root,
+      ],
       start: () => void this.dialog.open(),
     });
     this.root = this.layout.root;
@@ -130,8 +155,8 @@ export class ChatScreen {
       newDm: () => this.dmDialog.open(),
     });
     fileDropTarget(this.layout.main, {
-      accepts: () => this.takesFiles(this.conversations.shown),
-      dropped: (files) => this.shareFiles(files),
+      accepts: () => this.outgoing.takes(this.conversations.shown),
+      dropped: (files) => this.onShown((c) => this.outgoing.files(c, files)),
     });
 
     this.conn.on("status", (s) => this.status(s));
@@ -139,7 +164,6 @@ export class ChatScreen {
       // DMs are shown once SecureDm has opened them.
       if (!this.dms.handles(m, this.isDmRoom(m.room))) this.received(m);
     });
-    this.conn.on("undeliverable", (item, err) => this.refused(item.room, item.cid, err));
     this.conn.on("push", (f) => {
       if (f.type === "typing") {
         if (f.user.id !== this.me.id) this.typing.typingIn(f.room, f.user);
@@ -218,7 +242,7 @@ export class ChatScreen {
     this.list.show(c, this.me, { at: left === c ? this.list.position() : c.scroll });
     if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
     this.composer.target(c.label, c.isDm ? this.dms.off : undefined);
-    this.composer.allowFiles(this.takesFiles(c), this.dms.off);
+    this.composer.allowFiles(this.outgoing.takes(c), this.dms.off);
     this.typing.render(id);
     this.layout.toggleSidebar(false);
     this.markRead();
@@ -267,53 +291,6 @@ export class ChatScreen {
 
   // ---- Messages ----
 
-  private send(text: string): void {
-    const c = this.conversations.shown;
-    if (!c || (c.isDm && this.dms.off)) return;
-    const cid = newClientId();
-    c.pending.push({ cid, body: text, ts: Date.now(), state: "pending" });
-    this.typing.sent(c.id);
-    this.list.renderPending();
-    this.list.scrollToBottom();
-    if (c.isDm) this.dms.send(c.id, text, cid);
-    else this.conn.send(c.id, text, { cid });
-  }
-
-  /** Whether files can be shared in `c`: any room, and a DM while encryption works here. */
-  private takesFiles(c: Conversation | undefined): boolean {
-    return c !== undefined && !(c.isDm && this.dms.off);
-  }
-
-  /**
-   * Uploads and shares files in the conversation on screen, one after another, in the order
-   * given; in a DM encrypted first and shared by a sealed descriptor, like a text DM.
-   */
-  private shareFiles(files: File[]): void {
-    const c = this.conversations.shown;
-    if (!c || !this.takesFiles(c)) return;
-    this.list.scrollToBottom();
-    const changed = (room: number) => {
-      if (this.conversations.current === room) this.list.renderPending();
-    };
-    void (async () => {
-      for (const file of files) {
-        if (c.isDm) {
-          await shareDmFile(c, file, {
-            transfer: this.transfer,
-            send: (room, text, cid) => this.dms.send(room, text, cid),
-            changed,
-          });
-        } else {
-          await shareFile(c, file, {
-            transfer: this.transfer,
-            send: (room, cid, id) => this.conn.send(room, "", { cid, file: id }),
-            changed,
-          });
-        }
-      }
-    })();
-  }
-
   private received(m: Message, sealed?: SealedKind): void {
     if (this.conversations.keepEarly(m, sealed)) return;
     const c = this.conversations.get(m.room);
@@ -346,21 +323,15 @@ export class ChatScreen {
     this.renderSidebar();
   }
 
+  /** Runs `act` on the conversation on screen, if there is one. */
+  private onShown(act: (c: Conversation) => void): void {
+    const c = this.conversations.shown;
+    if (c) act(c);
+  }
+
   /** A notice in a conversation, shown at once if it is on screen. */
   private showItem(c: Conversation, item: Item): void {
     if (this.conversations.current === c.id) this.list.append(item);
-  }
-
-  private refused(room: number, cid: string, err: RequestError): void {
-    const c = this.conversations.get(room);
-    const p = c?.pending.find((x) => x.cid === cid);
-    if (!c || !p) return;
-    if (err.code === "HELD") p.held = true;
-    else {
-      p.state = "failed";
-      p.error = err.message;
-    }
-    if (this.conversations.current === room) this.list.renderPending();
   }
 
   /** What is on screen counts as read, on the server too. */
@@ -418,6 +389,7 @@ export class ChatScreen {
       this.composer.target(c.label, off);
       this.composer.allowFiles(false, off);
     }
+    if (!off) this.outgoing.restoreHeld();
   }
 
   private dmProblem(text: string): void {

@@ -1,7 +1,8 @@
 /**
  * The browser's storage for end-to-end encryption, in IndexedDB: this device's identity and the
  * key book, one pair per deployment (this page's origin) and user, as the terminal keeps them in
- * two 0600 files. Values go in by structured clone, so the Identity is kept as it is, its private
+ * two 0600 files; tabs of the same user take turns changing the key book (a Web Lock). Values
+ * go in by structured clone, so the Identity is kept as it is, its private
  * keys non-extractable CryptoKeys that no script can read out. Each save is one transaction: it
  * lands whole or not at all.
  */
@@ -31,6 +32,10 @@ export function deviceStore(user: number, origin = location.origin): DeviceStore
     keyBook: {
       load: () => read(slot("keys")),
       save: (state: KeyBookState) => write(slot("keys"), state),
+      // Tabs of one user share the book: a Web Lock lets one change it at a time, each on the
+      // state as stored, so one tab never writes back what another changed.
+      exclusive: <T>(step: () => Promise<T>): Promise<T> =>
+        navigator.locks ? navigator.locks.request(`parley.${slot("keys")}`, step) : step(),
     },
   };
 }

@@ -213,7 +213,8 @@ export class MessageList {
   private failedActions(p: Pending): HTMLElement {
     const what = p.file ? p.file.name : "message";
     const row = h("span", { class: "failed-actions" });
-    if (this.hooks.retry) {
+    // A file can go again only while its bytes are at hand (not for one refused as too large).
+    if (this.hooks.retry && (!p.file || p.source)) {
       const retry = h(
         "button",
         { type: "button", class: "text-button", "aria-label": `Retry sending ${what}` },
