@@ -115,6 +115,7 @@ export class ChatScreen {
     });
     this.composer = new Composer({
       send: (text) => this.onShown((c) => this.outgoing.text(c, text)),
+      maxChars: () => this.conn.limits?.maxMessageChars,
       files: (files) => this.onShown((c) => this.outgoing.files(c, files)),
       typing: () => {
         const c = this.conversations.shown;

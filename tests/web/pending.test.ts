@@ -68,8 +68,11 @@ describe.skipIf(gate.skip)("messages that did not go, in the browser client", ()
     await registerInPage(alice.page, unique("alice"));
     await createRoomInPage(alice.page, unique("retry"));
 
+    const listBefore = await alice.page.locator(".messages").boundingBox();
     await node.kill();
     await alice.page.getByRole("status").filter({ hasText: "Reconnecting" }).waitFor();
+    // The banner lies over the list: nothing in it moves.
+    expect(await alice.page.locator(".messages").boundingBox()).toEqual(listBefore);
     for (const name of ["first.txt", "second.txt"]) {
       await alice.page.locator(".file-input").setInputFiles({
         name,
