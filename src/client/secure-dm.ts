@@ -367,6 +367,16 @@ export class SecureDm {
     return result;
   }
 
+  /**
+   * Reads the key book again after another holder of a shared store (another tab) changed it,
+   * and sends what waited for keys that were accepted there.
+   */
+  async reloadKeys(): Promise<void> {
+    if (!this.book) return;
+    await this.book.reload();
+    this.release();
+  }
+
   /** Queues again, under their first cid, the held messages nothing holds back any more. */
   private release(): void {
     const book = this.book as KeyBook;

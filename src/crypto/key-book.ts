@@ -31,6 +31,8 @@ export interface KeyBook {
   devices(user: string): VerifiedBundle[];
   /** A copy of the state, as saved. */
   snapshot(): KeyBookState;
+  /** Reads the state as stored again: another holder of a shared store changed it. */
+  reload(): Promise<void>;
 }
 
 export type KeyBookOpen = { ok: true; book: KeyBook } | { ok: false; reason: "corrupt" };
@@ -57,7 +59,7 @@ export async function openKeyBook(options: {
 
   let queue: Promise<unknown> = Promise.resolve();
   /** A shared store: what another holder saved since, read under its lock before a change. */
-  async function reload(): Promise<void> {
+  async function readStored(): Promise<void> {
     const parsed = keyBookStateSchema.safeParse(await store.load());
     if (parsed.success) state = parsed.data;
   }
@@ -67,7 +69,7 @@ export async function openKeyBook(options: {
    */
   function serial<T>(step: (s: KeyBookState) => { state: KeyBookState; value: T }): Promise<T> {
     const change = async () => {
-      if (store.exclusive) await reload();
+      if (store.exclusive) await readStored();
       const { state: next, value } = step(state);
       if (next !== state) {
         await store.save(next);
@@ -99,6 +101,11 @@ export async function openKeyBook(options: {
     trust: (user) => trustOf(state, user),
     devices: (user) => recordedDevices(state, user),
     snapshot: () => structuredClone(state),
+    reload: () => {
+      const run = queue.then(readStored);
+      queue = run.catch(() => undefined);
+      return run;
+    },
   };
   return { ok: true, book };
 }

@@ -71,6 +71,7 @@ export class ChatScreen {
       message: (m, sealed) => this.received(m, sealed),
       keys: (k) => this.trust.keysChanged(k),
       problem: (text) => this.dmProblem(text),
+      trustChanged: () => this.trust.afterTrust(),
     });
     this.trust = new DmTrust(this.dms, this.conversations, this.me, {
       notice: (c, item) => this.showItem(c, item),
@@ -258,7 +259,9 @@ export class ChatScreen {
     this.layout.title.textContent = c.label;
     this.trust.render(c);
     this.layout.subtitle.textContent = c.isDm
-      ? [c.peerStatus, "end-to-end encrypted"].filter(Boolean).join(" · ")
+      ? [c.peerStatus, "end-to-end encrypted", this.trust.verified(c) ? "✓ verified" : undefined]
+          .filter(Boolean)
+          .join(" · ")
       : `${members}${c.summary.topic ? ` · ${c.summary.topic}` : ""}`;
   }
 
@@ -390,6 +393,8 @@ export class ChatScreen {
       this.composer.target(c.label, off);
       this.composer.allowFiles(false, off);
     }
+    // The key book is read now: the DM on screen may have keys waiting to be accepted.
+    this.renderHeader();
     if (!off) this.outgoing.restoreHeld();
   }
 

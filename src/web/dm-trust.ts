@@ -112,7 +112,7 @@ export class DmTrust {
   }
 
   /** Messages held for keys that are accepted now go again: shown as sending. */
-  private afterTrust(): void {
+  afterTrust(): void {
     for (const c of this.conversations.values()) {
       if (!c.isDm || this.dms.changedFor(c.summary.name)) continue;
       for (const p of c.pending) p.held = false;

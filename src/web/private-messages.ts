@@ -28,6 +28,8 @@ export interface PrivateMessagesHooks {
   keys(change: KeyChange): void;
   /** Something to tell the user that belongs to no message. */
   problem(text: string): void;
+  /** Another tab changed the key book (accepted or recorded keys): show trust afresh. */
+  trustChanged(): void;
 }
 
 const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], string> = {
@@ -41,6 +43,7 @@ const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], strin
 
 export class PrivateMessages {
   private readonly secure: SecureDm;
+  private readonly stopListening: () => void;
   /** undefined while starting or once started; the reason when encryption is off. */
   private failure: string | undefined;
 
@@ -57,6 +60,9 @@ export class PrivateMessages {
     });
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));
+    this.stopListening = store.onKeyBookSaved(() => {
+      void this.secure.reloadKeys().then(() => hooks.trustChanged());
+    });
   }
 
   /** Sets up this device's keys; resolves with why DMs are off, or undefined when they work. */
@@ -122,6 +128,7 @@ export class PrivateMessages {
   }
 
   close(): void {
+    this.stopListening();
     this.secure.close();
   }
 }
