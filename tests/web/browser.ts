@@ -52,10 +52,11 @@ export function shotDir(): string {
  * The server as a user runs it: `bun server.ts` in production mode (NODE_ENV=production, as in
  * the compiled binary: the page is bundled once, with no dev-server reload client).
  */
-export function spawnWebServer(db: string, port = 0) {
+export function spawnWebServer(db: string, port = 0, extraArgs: string[] = []) {
   return spawnServer({
     db,
     port,
+    extraArgs,
     command: ["env", "NODE_ENV=production", process.execPath, join(ROOT, "server.ts")],
   });
 }

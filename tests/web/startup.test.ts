@@ -83,4 +83,38 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
     expect(seen.sent.length).toBeLessThan(12);
     expect(opened.errors).toEqual([]);
   });
+  it("shows a DM peer online after both reload, when the listing came while the peer was reloading", async () => {
+    // A long offline grace: alice's reload lands inside it however slow the machine is.
+    const node = await spawnWebServer(join(dir.path, "presence.db"), 0, ["--presence-grace", "60"]);
+    try {
+      const alice = await register(node.url, unique("alice"));
+      const bob = await register(node.url, unique("bob"));
+      const bobConn = () => {
+        const conn = new Connection({ server: node.url, token: bob.token });
+        connections.push(conn);
+        conn.start();
+        return conn;
+      };
+      const first = bobConn();
+      const dm = await first.openDm(alice.user.name);
+      const opened = await openAs(await context(), node.url, alice);
+      const peer = opened.page.locator(`.conversation[data-room="${dm.id}"] .presence`);
+      await eventually(async () => expect(await peer.getAttribute("class")).toContain("online"));
+
+      // bob reloads (his socket closes, a new one opens) while alice's page lists the rooms.
+      first.close();
+      await Bun.sleep(300);
+      await opened.page.reload();
+      await opened.page.getByRole("main", { name: "Conversation" }).waitFor();
+      await opened.page.locator(`.conversation[data-room="${dm.id}"]`).waitFor();
+      const second = bobConn();
+      await second.ready();
+      await second.listRooms();
+      await Bun.sleep(300);
+      expect(await peer.getAttribute("class")).toContain("online");
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await node.kill();
+    }
+  });
 });
