@@ -410,6 +410,7 @@ export class Connection {
       case "typing":
       case "notice":
       case "devices_changed":
+      case "room_created":
         this.emit("push", f);
         break;
       default:

@@ -172,6 +172,7 @@ export class ChatScreen {
       } else if (f.type === "notice") this.joinLeave(f.room, f.user, f.event);
       else if (f.type === "presence") this.presence(f.user, f.status);
       else if (f.type === "dm_opened") this.track(f.room);
+      else if (f.type === "room_created") this.roomCreated(f.room, f.by);
     });
     document.addEventListener("visibilitychange", () => this.markRead());
     this.renderSidebar();
@@ -210,6 +211,19 @@ export class ChatScreen {
     } catch {
       // Stopped meanwhile: the status says why. Refused rooms stay listed, unattached.
     }
+  }
+
+  /**
+   * A room was created: by this user on another device, it is theirs, so it is attached and
+   * listed; by anyone, the rooms dialog lists it if open.
+   */
+  private roomCreated(room: RoomSummary, by: UserRef): void {
+    void this.dialog.refresh();
+    if (by.id !== this.me.id || this.conversations.get(room.id)) return;
+    this.conn.join(room.name).then(
+      (joined) => this.track(joined),
+      () => {}, // gone again, or stopped: nothing to list
+    );
   }
 
   private track(summary: RoomSummary): Conversation {

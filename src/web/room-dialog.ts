@@ -68,6 +68,15 @@ export class RoomDialog {
     this.joinable.replaceChildren(h("li", { class: "hint" }, "Loading…"));
     this.root.showModal();
     this.name.focus();
+    await this.renderList();
+  }
+
+  /** A room was created somewhere: an open dialog lists it at once. */
+  async refresh(): Promise<void> {
+    if (this.root.open) await this.renderList();
+  }
+
+  private async renderList(): Promise<void> {
     try {
       const open = (await this.hooks.list()).filter((r) => r.kind === "room" && !r.joined);
       this.joinable.replaceChildren(

@@ -117,4 +117,36 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
       await node.kill();
     }
   });
+  it("lists a room created on another device at once, and in another user's open rooms dialog", async () => {
+    const alice = await register(server.url, unique("alice"));
+    const bob = await register(server.url, unique("bob"));
+    const c = await context();
+    const desk = await openAs(c, server.url, alice);
+    const phone = await openAs(c, server.url, alice); // another tab, as another device would
+    const other = await openAs(await context(), server.url, bob);
+    await other.page.getByRole("button", { name: "Create or join a room" }).click();
+    await other.page
+      .getByText("You are in every room.")
+      .or(other.page.locator(".joinable-room").first())
+      .waitFor();
+
+    const room = unique("fresh");
+    const conn = connect(alice.token);
+    await conn.create(room);
+    await desk.page.getByRole("button", { name: `Room ${room}` }).waitFor();
+    await phone.page.getByRole("button", { name: `Room ${room}` }).waitFor();
+    await other.page.getByRole("button", { name: `Join ${room}` }).waitFor();
+    // Attached, not only listed: a message in it reaches the other tab.
+    const bobConn = connect(bob.token);
+    const joined = await bobConn.join(room);
+    bobConn.send(joined.id, "in the new room");
+    await eventually(async () =>
+      expect(
+        await phone.page
+          .locator(`.conversation[data-room="${joined.id}"] .badge`)
+          .textContent({ timeout: 1_000 }),
+      ).toBe("1"),
+    );
+    expect([...desk.errors, ...phone.errors, ...other.errors]).toEqual([]);
+  });
 });
