@@ -241,15 +241,16 @@ export class MessageList {
     const prevTs = prev ? (prev.kind === "message" ? prev.message.ts : prev.ts) : undefined;
     const newDay = prevTs === undefined || dayKey(prevTs) !== dayKey(ts);
     if (newDay) {
-      this.list.append(h("li", { class: "day", role: "separator" }, h("span", {}, dayLabel(ts))));
+      // Plain list items (a role would stop them being items of the list): the text says it.
+      this.list.append(h("li", { class: "day" }, h("span", {}, dayLabel(ts))));
     }
     const divided = item.kind === "message" && item.message.seq === this.conversation?.dividerSeq;
     if (divided) {
       this.list.append(
         h(
           "li",
-          { class: "new-divider", role: "separator", "aria-label": "New messages" },
-          h("span", {}, "New"),
+          { class: "new-divider" },
+          h("span", {}, "New", h("span", { class: "visually-hidden" }, " messages")),
         ),
       );
     }

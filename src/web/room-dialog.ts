@@ -83,7 +83,12 @@ export class RoomDialog {
         ...open.map((r) => {
           const b = h(
             "button",
-            { type: "button", class: "joinable-room", "aria-label": `Join ${r.name}` },
+            // The name read out starts with what is shown, so voice control finds it too.
+            {
+              type: "button",
+              class: "joinable-room",
+              "aria-label": `#${r.name}, ${r.members} member${r.members === 1 ? "" : "s"}: join`,
+            },
             h("span", { class: "name" }, `#${r.name}`),
             h("span", { class: "count" }, `${r.members} member${r.members === 1 ? "" : "s"}`),
           );
