@@ -5,6 +5,7 @@
  * is open on a narrow screen.
  */
 import type { UserRef } from "../protocol/index.ts";
+import type { Conversation } from "./conversation.ts";
 import { h } from "./dom.ts";
 
 export interface ChatLayoutParts {
@@ -90,6 +91,17 @@ export class ChatLayout {
     this.root.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && this.root.dataset.sidebar === "open") this.toggleSidebar(false);
     });
+  }
+
+  /** The header of the conversation on screen: its name, then members and topic, or the DM's state. */
+  header(c: Conversation, verified: boolean): void {
+    const members = `${c.summary.members} member${c.summary.members === 1 ? "" : "s"}`;
+    this.title.textContent = c.label;
+    this.subtitle.textContent = c.isDm
+      ? [c.peerStatus, "end-to-end encrypted", verified ? "✓ verified" : undefined]
+          .filter(Boolean)
+          .join(" · ")
+      : `${members}${c.summary.topic ? ` · ${c.summary.topic}` : ""}`;
   }
 
   showConversation(): void {

@@ -9,7 +9,7 @@ import { systemClock } from "../client/clock.ts";
 import { Connection, type Status } from "../client/connection.ts";
 import { FileTransfer } from "../client/file-transfer.ts";
 import { ReadMarker } from "../client/read-marker.ts";
-import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
+import type { RoomSummary, UserRef } from "../protocol/index.ts";
 import { ChatLayout } from "./chat-layout.ts";
 import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
@@ -18,19 +18,23 @@ import { Conversations } from "./conversations.ts";
 import { DmDialog } from "./dm-dialog.ts";
 import { DmTrust } from "./dm-trust.ts";
 import { h } from "./dom.ts";
+import { Drafts } from "./drafts.ts";
 import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
+import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
+import { Incoming } from "./incoming.ts";
 import { MessageList } from "./message-list.ts";
 import { Notifier } from "./notifications.ts";
+import { NotifyLevels } from "./notify-levels.ts";
+import { NotifyMenu } from "./notify-menu.ts";
 import { Outgoing } from "./outgoing.ts";
 import { PrivateMessages } from "./private-messages.ts";
 import { RoomDialog } from "./room-dialog.ts";
-import type { SealedKind } from "./sealed-kind.ts";
+import { RoomSwitcher } from "./room-switcher.ts";
+import { chatShortcuts } from "./shortcuts.ts";
 import { Sidebar } from "./sidebar.ts";
 import { type Theme, themeToggle } from "./theme.ts";
 import { TypingLine } from "./typing-line.ts";
-
-const HISTORY_PAGE = 50;
 
 export interface ChatScreenOptions {
   server: string;
@@ -63,12 +67,22 @@ export class ChatScreen {
   private readonly files: FileViews;
   private readonly notifier: Notifier;
   private readonly outgoing: Outgoing;
+  private readonly incoming: Incoming;
+  private readonly levels: NotifyLevels;
+  private readonly notifyMenu: NotifyMenu;
+  private readonly switcher: RoomSwitcher;
+  private readonly drafts: Drafts;
+  private readonly stopShortcuts: () => void;
 
   constructor(private readonly o: ChatScreenOptions) {
     this.me = o.user;
+    this.drafts = new Drafts(this.me.id);
+    this.levels = new NotifyLevels(this.me.id);
+    this.notifyMenu = new NotifyMenu(this.levels);
+    this.levels.onChange(() => this.renderSidebar());
     this.conn = new Connection({ server: o.server, token: o.token });
     this.dms = new PrivateMessages(this.conn, this.me, {
-      message: (m, sealed) => this.received(m, sealed),
+      message: (m, sealed) => this.incoming.received(m, sealed),
       keys: (k) => this.trust.keysChanged(k),
       problem: (text) => this.dmProblem(text),
       trustChanged: () => this.trust.afterTrust(),
@@ -114,9 +128,20 @@ export class ChatScreen {
       retry: (p) => this.onShown((c) => this.outgoing.retry(c, p)),
       dismiss: (p) => this.onShown((c) => this.outgoing.dismiss(c, p)),
     });
+    this.incoming = new Incoming({
+      me: this.me,
+      conversations: this.conversations,
+      list: this.list,
+      typing: this.typing,
+      notifier: this.notifier,
+      reads: this.reads,
+      levels: this.levels,
+      countsChanged: () => this.renderSidebar(),
+    });
     this.composer = new Composer({
       send: (text) => this.onShown((c) => this.outgoing.text(c, text)),
       maxChars: () => this.conn.limits?.maxMessageChars,
+      edited: (text) => this.onShown((c) => this.drafts.set(c.id, text)),
       files: (files) => this.onShown((c) => this.outgoing.files(c, files)),
       typing: () => {
         const c = this.conversations.shown;
@@ -131,10 +156,21 @@ export class ChatScreen {
     this.dmDialog = new DmDialog({ open: (name) => this.attach(() => this.dms.open(name)) });
     const logout = h("button", { type: "button", class: "text-button" }, "Log out");
     logout.addEventListener("click", () => o.logout());
+    this.switcher = new RoomSwitcher({
+      conversations: () => this.conversations.values(),
+      select: (id) => this.select(id),
+    });
+    this.stopShortcuts = chatShortcuts(document, {
+      switcher: () => this.switcher.open(),
+      step: (by) => {
+        const next = this.conversations.neighbour(by);
+        if (next) this.select(next.id);
+      },
+    });
     this.layout = new ChatLayout({
       me: this.me,
       settings: [this.notifier.toggle, themeToggle(o.theme), logout],
-      headerEnd: [this.trust.button],
+      headerEnd: [this.notifyMenu.button, this.trust.button],
       main: [
         this.banner.root,
         this.list.root,
@@ -147,6 +183,8 @@ export class ChatScreen {
         this.dmDialog.root,
         this.trust.dialog.root,
         this.files.viewer.root,
+        this.switcher.root,
+        this.notifyMenu.root,
       ],
       start: () => void this.dialog.open(),
     });
@@ -164,7 +202,7 @@ export class ChatScreen {
     this.conn.on("status", (s) => this.status(s));
     this.conn.on("message", (m) => {
       // DMs are shown once SecureDm has opened them.
-      if (!this.dms.handles(m, this.isDmRoom(m.room))) this.received(m);
+      if (!this.dms.handles(m, this.isDmRoom(m.room))) this.incoming.received(m);
     });
     this.conn.on("push", (f) => {
       if (f.type === "typing") {
@@ -174,7 +212,7 @@ export class ChatScreen {
       else if (f.type === "dm_opened") this.track(f.room);
       else if (f.type === "room_created") this.roomCreated(f.room, f.by);
     });
-    document.addEventListener("visibilitychange", () => this.markRead());
+    document.addEventListener("visibilitychange", () => this.incoming.markRead());
     this.renderSidebar();
     this.conn.start();
     void this.load().then(() => this.startDms());
@@ -182,6 +220,7 @@ export class ChatScreen {
 
   /** Ends the session's socket for good (logging out, or back to the login screen). */
   close(): void {
+    this.stopShortcuts();
     this.dms.close();
     this.conn.close();
     this.reads.close();
@@ -228,7 +267,7 @@ export class ChatScreen {
 
   private track(summary: RoomSummary): Conversation {
     const { c, early } = this.conversations.track(summary);
-    for (const [m, sealed] of early) this.received(m, sealed);
+    for (const [m, sealed] of early) this.incoming.received(m, sealed);
     this.renderSidebar();
     return c;
   }
@@ -258,10 +297,11 @@ export class ChatScreen {
     this.list.show(c, this.me, { at: left === c ? this.list.position() : c.scroll });
     if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
     this.composer.target(c.label, c.isDm ? this.dms.off : undefined);
+    if (left !== c) this.composer.text = this.drafts.get(c.id);
     this.composer.allowFiles(this.outgoing.takes(c), this.dms.off);
     this.typing.render(id);
     this.layout.toggleSidebar(false);
-    this.markRead();
+    this.incoming.markRead();
     this.renderSidebar();
     this.composer.focus();
   }
@@ -269,77 +309,20 @@ export class ChatScreen {
   private renderHeader(): void {
     const c = this.conversations.shown;
     if (!c) return;
-    const members = `${c.summary.members} member${c.summary.members === 1 ? "" : "s"}`;
-    this.layout.title.textContent = c.label;
     this.trust.render(c);
-    this.layout.subtitle.textContent = c.isDm
-      ? [c.peerStatus, "end-to-end encrypted", this.trust.verified(c) ? "✓ verified" : undefined]
-          .filter(Boolean)
-          .join(" · ")
-      : `${members}${c.summary.topic ? ` · ${c.summary.topic}` : ""}`;
+    this.notifyMenu.render(c);
+    this.layout.header(c, this.trust.verified(c));
   }
 
   private async loadOlder(): Promise<void> {
     const c = this.conversations.shown;
-    // A DM received from its head starts empty: its newest page comes first.
-    const empty = c?.isDm && c.firstSeq === undefined && c.summary.head > 0;
-    const before = empty ? (c?.summary.head ?? 0) + 1 : c?.firstSeq;
-    if (!c || c.loadingOlder || (!c.hasOlder && !empty) || before === undefined) return;
-    c.loadingOlder = true;
-    this.list.syncOlder();
-    try {
-      const page = await this.conn.history(c.id, { before, limit: HISTORY_PAGE });
-      if (c.isDm) {
-        const opened = await this.dms.reveal(page.messages);
-        const sealed = new Map<number, SealedKind>();
-        for (const o of opened) if (o.sealed) sealed.set(o.message.seq, o.sealed);
-        c.prepend(
-          opened.map((o) => o.message),
-          page.more,
-          sealed,
-        );
-      } else c.prepend(page.messages, page.more);
-    } catch {
-      // Offline or refused: the button stays, to try again.
-    } finally {
-      c.loadingOlder = false;
-    }
+    if (!c) return;
+    const busy = () => this.list.syncOlder();
+    await loadOlderPage(c, { conn: this.conn, dms: this.dms, busy });
     if (this.conversations.current === c.id) this.list.show(c, this.me, { keepOffset: true });
   }
 
   // ---- Messages ----
-
-  private received(m: Message, sealed?: SealedKind): void {
-    if (this.conversations.keepEarly(m, sealed)) return;
-    const c = this.conversations.get(m.room);
-    if (!c) return;
-    const hadPending = c.pending.some((p) => p.cid === m.cid);
-    if (c.isDm && m.seq <= (c.lastSeq ?? 0)) {
-      // Shown already by a history page (DMs come in seq order).
-      c.pending.splice(0, c.pending.length, ...c.pending.filter((p) => p.cid !== m.cid));
-      if (this.conversations.current === c.id) this.list.renderPending();
-      return;
-    }
-    const item = c.add(m, sealed);
-    this.typing.stopped(m.room, m.from.id);
-    const shown = this.conversations.current === c.id;
-    if (shown) {
-      this.list.append(item);
-      if (hadPending) this.list.renderPending();
-    }
-    // Replays on join are already counted in the summary's unread: count only what is newer.
-    if (m.from.id !== this.me.id && !(shown && this.visible()) && m.seq > c.summary.head) {
-      c.unread++;
-    }
-    this.notifier.incoming(
-      m,
-      { id: c.id, isDm: c.isDm, label: c.label, head: c.summary.head },
-      this.me,
-    );
-    c.summary.head = Math.max(c.summary.head, m.seq);
-    if (shown) this.markRead();
-    this.renderSidebar();
-  }
 
   /** Runs `act` on the conversation on screen, if there is one. */
   private onShown(act: (c: Conversation) => void): void {
@@ -350,22 +333,6 @@ export class ChatScreen {
   /** A notice in a conversation, shown at once if it is on screen. */
   private showItem(c: Conversation, item: Item): void {
     if (this.conversations.current === c.id) this.list.append(item);
-  }
-
-  /** What is on screen counts as read, on the server too. */
-  private markRead(): void {
-    const c = this.conversations.shown;
-    if (!c || !this.visible()) return;
-    const last = c.lastSeq;
-    if (last !== undefined) this.reads.shown(c.id, last);
-    if (c.unread !== 0) {
-      c.unread = 0;
-      this.renderSidebar();
-    }
-  }
-
-  private visible(): boolean {
-    return document.visibilityState === "visible";
   }
 
   // ---- People ----
@@ -426,8 +393,9 @@ export class ChatScreen {
   }
 
   private renderSidebar(): void {
-    this.sidebar.render(this.conversations.values(), this.conversations.current);
-    const unread = this.conversations.totalUnread();
+    const muted = (c: Conversation) => this.levels.of(c.id, c.isDm) === "muted";
+    this.sidebar.render(this.conversations.values(), this.conversations.current, muted);
+    const unread = this.conversations.totalUnread((c) => !muted(c));
     document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";
   }
 }

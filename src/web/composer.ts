@@ -10,6 +10,8 @@ export interface ComposerHooks {
   /** The longest message the server takes (hello.limits.maxMessageChars). @default 4000 */
   maxChars?(): number | undefined;
   typing(): void;
+  /** The text in the box changed (typed, cleared by a send): kept as the room's draft. */
+  edited?(text: string): void;
   /** Files picked with the attach button; without this hook there is no button. */
   files?(files: File[]): void;
 }
@@ -25,6 +27,7 @@ export class Composer {
   private readonly attach: HTMLButtonElement | undefined;
   private readonly count: HTMLParagraphElement;
   private disabledWhy: string | undefined;
+  private readonly limit: () => number;
 
   constructor(hooks: ComposerHooks) {
     this.input = h("textarea", {
@@ -47,12 +50,14 @@ export class Composer {
       h("div", { class: "composer-row" }, picker?.input, this.attach, this.input, this.button),
     );
     const limit = () => hooks.maxChars?.() ?? DEFAULT_MAX_CHARS;
+    this.limit = limit;
     const submit = () => {
       const text = this.input.value;
       if (text.trim() === "" || [...text].length > limit()) return;
       this.input.value = "";
       this.fit();
       this.renderCount(limit());
+      hooks.edited?.("");
       hooks.send(text);
     };
     this.root.addEventListener("submit", (e) => {
@@ -68,6 +73,7 @@ export class Composer {
     this.input.addEventListener("input", () => {
       this.fit();
       this.renderCount(limit());
+      hooks.edited?.(this.input.value);
       if (this.input.value.trim() !== "") hooks.typing();
     });
   }
@@ -89,6 +95,13 @@ export class Composer {
     if (!this.attach) return;
     this.attach.disabled = !allowed;
     this.attach.title = allowed ? "Share a file (or drop it on the conversation)" : (why ?? "");
+  }
+
+  /** Puts a conversation's draft in the box (replacing what was there). */
+  set text(value: string) {
+    this.input.value = value;
+    this.fit();
+    this.renderCount(this.limit());
   }
 
   focus(): void {

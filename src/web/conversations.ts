@@ -56,6 +56,19 @@ export class Conversations {
     return true;
   }
 
+  /**
+   * The conversation `by` places after (or before) the one on screen, in the sidebar's order
+   * (rooms, then DMs, each by name), wrapping around.
+   */
+  neighbour(by: 1 | -1): Conversation | undefined {
+    const all = [...this.map.values()].sort(
+      (a, b) => Number(a.isDm) - Number(b.isDm) || a.label.localeCompare(b.label),
+    );
+    if (all.length === 0) return undefined;
+    const at = all.findIndex((c) => c.id === this.current);
+    return all[(at + by + all.length) % all.length];
+  }
+
   /** Records a user's presence on the DMs with them; true when something changed. */
   presence(user: UserRef, status: UserStatus): boolean {
     let changed = false;
