@@ -20,6 +20,8 @@ import {
   type UserStatus,
 } from "../protocol/index.ts";
 import index from "../web/index.html";
+import { ICON_SVG, MANIFEST } from "../web/manifest.ts";
+import { serviceWorkerSource } from "../web/service-worker.ts";
 import { Auth } from "./auth.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
@@ -227,7 +229,29 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     },
     // The web app, bundled by Bun from its HTML import (and embedded by bun build --compile).
     // Never development mode: no reload client or source maps for users.
-    routes: { "/": { GET: index } },
+    routes: {
+      "/": { GET: index },
+      // The installable app: its manifest, its icon, and the worker that caches the shell.
+      "/manifest.webmanifest": {
+        GET: () =>
+          new Response(JSON.stringify(MANIFEST), {
+            headers: { "content-type": "application/manifest+json" },
+          }),
+      },
+      "/icon.svg": {
+        GET: () => new Response(ICON_SVG, { headers: { "content-type": "image/svg+xml" } }),
+      },
+      "/sw.js": {
+        GET: () =>
+          new Response(serviceWorkerSource(VERSION), {
+            headers: {
+              "content-type": "text/javascript; charset=utf-8",
+              // Checked on every load, so a new version's worker is found at once.
+              "cache-control": "no-cache",
+            },
+          }),
+      },
+    },
     development: false,
     websocket,
   });
