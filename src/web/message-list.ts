@@ -43,6 +43,7 @@ export class MessageList {
   private stuck = true;
   /** scrollTop at the last scroll event: which way the reader moved. */
   private lastTop = 0;
+  private lastHeight = 0;
   /** Messages appended while scrolled up, counted on the jump button. */
   private unseen = 0;
 
@@ -72,11 +73,15 @@ export class MessageList {
     this.jump.addEventListener("click", () => this.scrollToBottom());
     this.root = h("div", { class: "messages-pane" }, this.scroller, this.jump);
     this.scroller.addEventListener("scroll", () => {
-      // Only moving up lets go of the bottom: content that grew before this event (an image
-      // that loaded) must not, or the resize observer below would not follow it down.
+      // Only the reader moving up lets go of the bottom. Content that changed before this event
+      // must not (an image that shrank to nothing, then decoded tall, moves scrollTop up and
+      // the bottom away), or the resize observer below would not follow it down.
       const top = this.scroller.scrollTop;
-      this.stuck = top < this.lastTop ? this.atBottom : this.stuck || this.atBottom;
+      const height = this.scroller.scrollHeight;
+      const movedUp = top < this.lastTop && height === this.lastHeight;
+      this.stuck = movedUp ? this.atBottom : this.stuck || this.atBottom;
       this.lastTop = top;
+      this.lastHeight = height;
       if (this.stuck) this.unseen = 0;
       this.renderJump();
       const c = this.conversation;

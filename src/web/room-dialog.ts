@@ -83,13 +83,12 @@ export class RoomDialog {
         ...open.map((r) => {
           const b = h(
             "button",
-            // The name read out starts with what is shown, so voice control finds it too.
-            {
-              type: "button",
-              class: "joinable-room",
-              "aria-label": `#${r.name}, ${r.members} member${r.members === 1 ? "" : "s"}: join`,
-            },
+            // Named by its text ("Join #general 3 members"), so what is read out contains what
+            // is shown and voice control finds it.
+            { type: "button", class: "joinable-room" },
+            h("span", { class: "visually-hidden" }, "Join "),
             h("span", { class: "name" }, `#${r.name}`),
+            " ",
             h("span", { class: "count" }, `${r.members} member${r.members === 1 ? "" : "s"}`),
           );
           b.addEventListener("click", () => void this.run(() => this.hooks.join(r.name)));

@@ -103,7 +103,7 @@ export async function createRoomInPage(page: Page, name: string): Promise<void> 
 
 export async function joinRoomInPage(page: Page, name: string): Promise<void> {
   await openRoomDialog(page);
-  await page.getByRole("button", { name: `#${name}, ` }).click();
+  await page.getByRole("button", { name: `Join #${name} ` }).click();
   await page.getByRole("heading", { name: `#${name}` }).waitFor();
 }
 

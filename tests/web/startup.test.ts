@@ -135,7 +135,7 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
     await conn.create(room);
     await desk.page.getByRole("button", { name: `Room ${room}` }).waitFor();
     await phone.page.getByRole("button", { name: `Room ${room}` }).waitFor();
-    await other.page.getByRole("button", { name: `#${room}, ` }).waitFor();
+    await other.page.getByRole("button", { name: `Join #${room} ` }).waitFor();
     // Attached, not only listed: a message in it reaches the other tab.
     const bobConn = connect(bob.token);
     const joined = await bobConn.join(room);
