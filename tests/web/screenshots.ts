@@ -83,7 +83,7 @@ try {
   await page.getByRole("button", { name: "Room general" }).click();
   await say(b, "Morning all! The new build is on staging.");
   await say(c, "Nice. Did the reconnect fix make it in?");
-  await say(page, "It did: kill -9 the server mid-sentence and nothing is lost 🎉");
+  await say(page, "It did: kill -9 the server mid-sentence and nothing is lost.");
   await say(d, "Trying it on my phone now.");
 
   // alice looks elsewhere while the conversation goes on: "New" marks where she left.
@@ -127,6 +127,8 @@ try {
     hasTouch: true,
   });
   const mobile = await openAs(phone, server.url, alice);
+  await mobile.page.getByRole("button", { name: "Show conversations" }).click();
+  await mobile.page.getByRole("button", { name: /^Room general/ }).click();
   await mobile.page.getByRole("heading", { name: "#general" }).waitFor();
   await mobile.page.locator(".file-preview:not(.loading)").waitFor();
   await Bun.sleep(500);
