@@ -10,6 +10,7 @@ import { Connection, type Status } from "../client/connection.ts";
 import { FileTransfer } from "../client/file-transfer.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
+import { Announcer } from "./announcer.ts";
 import { ChatLayout } from "./chat-layout.ts";
 import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
@@ -55,6 +56,7 @@ export class ChatScreen {
   private readonly list: MessageList;
   private readonly composer: Composer;
   private readonly banner = new ConnectionBanner();
+  private readonly announcer = new Announcer();
   private readonly dialog: RoomDialog;
   private readonly typing: TypingLine;
   private readonly reads: ReadMarker;
@@ -136,6 +138,7 @@ export class ChatScreen {
       notifier: this.notifier,
       reads: this.reads,
       levels: this.levels,
+      announcer: this.announcer,
       countsChanged: () => this.renderSidebar(),
     });
     this.composer = new Composer({
@@ -175,6 +178,7 @@ export class ChatScreen {
         this.banner.root,
         this.list.root,
         this.typing.root,
+        this.announcer.root,
         this.trust.alert.root,
         this.composer.root,
       ],
@@ -221,6 +225,7 @@ export class ChatScreen {
   /** Ends the session's socket for good (logging out, or back to the login screen). */
   close(): void {
     this.stopShortcuts();
+    this.announcer.close();
     this.dms.close();
     this.conn.close();
     this.reads.close();

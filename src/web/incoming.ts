@@ -6,6 +6,7 @@
  */
 import type { ReadMarker } from "../client/read-marker.ts";
 import type { Message, UserRef } from "../protocol/index.ts";
+import type { Announcer } from "./announcer.ts";
 import type { Conversations } from "./conversations.ts";
 import type { MessageList } from "./message-list.ts";
 import type { Notifier } from "./notifications.ts";
@@ -23,6 +24,7 @@ export class Incoming {
       notifier: Notifier;
       reads: ReadMarker;
       levels: NotifyLevels;
+      announcer: Announcer;
       /** Unread counts changed: redraw the sidebar and the title. */
       countsChanged(): void;
     },
@@ -46,6 +48,9 @@ export class Incoming {
     if (shown) {
       list.append(item);
       if (hadPending) list.renderPending();
+      if (m.from.id !== me.id && m.seq > c.summary.head && !sealed) {
+        this.o.announcer.message(m.from.name, m.body, m.file?.name);
+      }
     }
     // Replays on join are already counted in the summary's unread: count only what is newer.
     if (m.from.id !== me.id && !(shown && visible()) && m.seq > c.summary.head) c.unread++;

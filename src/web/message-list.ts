@@ -61,8 +61,9 @@ export class MessageList {
       {
         class: "messages",
         role: "log",
-        "aria-live": "polite",
-        "aria-relevant": "additions",
+        // Not read out as it changes: a switch redraws it whole. New messages are announced
+        // through the chat's own live region (announcer.ts).
+        "aria-live": "off",
         tabindex: 0,
       },
       this.older,

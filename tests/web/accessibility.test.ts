@@ -66,6 +66,13 @@ describe.skipIf(gate.skip)("accessibility of the browser client (axe-core)", () 
     const joined = await conn.join(room);
     conn.send(joined.id, `hello there, @${"someone"}`);
     await page.locator(".items .msg.other").waitFor();
+    // Read out politely by the chat's live region, not by redrawing the list.
+    await eventually(async () =>
+      expect(await page.locator(".announcer").textContent()).toBe(
+        `${bob.user.name}: hello there, @someone`,
+      ),
+    );
+    expect(await page.getByRole("log").getAttribute("aria-live")).toBe("off");
     await sendInPage(page, "and hello back");
     await eventually(async () => expect(await page.locator(".pending-items .msg").count()).toBe(0));
     return bob.user.name;
