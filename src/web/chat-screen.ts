@@ -249,11 +249,18 @@ export class ChatScreen {
     }
     for (const r of rooms) this.track(r);
     const first = rooms.find((r) => r.kind === "room") ?? rooms[0];
-    if (first && this.conversations.current === undefined) this.select(first.id);
+    const opened = first && this.conversations.current === undefined ? first : undefined;
+    if (opened) this.select(opened.id);
     try {
       await this.conn.attachAll(rooms, { recent: HISTORY_PAGE });
     } catch {
       // Stopped meanwhile: the status says why. Refused rooms stay listed, unattached.
+    }
+    // The room the app opened on was empty until now: show where its unread messages start.
+    const c = this.conversations.shown;
+    if (opened && c?.id === opened.id && opened.unread > 0 && c.dividerSeq === undefined) {
+      c.markUnread(this.me.id, opened.unread);
+      if (c.dividerSeq !== undefined) this.list.show(c, this.me, { toDivider: true });
     }
   }
 

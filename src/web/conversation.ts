@@ -80,9 +80,9 @@ export class Conversation {
   }
 
   /** Puts the "New" divider before the first of the newest `unread` messages from others. */
-  markUnread(meId: number): void {
+  markUnread(meId: number, unread = this.unread): void {
     this.dividerSeq = undefined;
-    let left = this.unread;
+    let left = unread;
     for (let i = this.items.length - 1; i >= 0 && left > 0; i--) {
       const item = this.items[i];
       if (item?.kind !== "message" || item.message.from.id === meId) continue;

@@ -134,7 +134,7 @@ export class MessageList {
   show(
     c: Conversation,
     me: { id: number; name: string },
-    o: { keepOffset?: boolean; at?: ScrollAnchor | undefined } = {},
+    o: { keepOffset?: boolean; at?: ScrollAnchor | undefined; toDivider?: boolean } = {},
   ): void {
     const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
     const same = this.conversation === c;
@@ -149,7 +149,7 @@ export class MessageList {
     this.scroller.setAttribute("aria-label", `Messages in ${c.label}`);
     const divider = this.list.querySelector<HTMLElement>(".new-divider");
     if (o.keepOffset) this.scrollTo(this.scroller.scrollHeight - fromBottom);
-    else if (divider && !same) this.scrollTo(divider.offsetTop - 8);
+    else if (divider && (!same || o.toDivider)) this.scrollTo(divider.offsetTop - 8);
     else if (o.at !== undefined) this.scrollToAnchor(o.at);
     else this.scrollToBottom();
   }

@@ -111,6 +111,8 @@ describe.skipIf(gate.skip)("the browser client's scrolling", () => {
   for (const viewport of VIEWPORTS) {
     it(`keeps the newest message in view when an image above it loads, at ${viewport.width} px`, async () => {
       const { page, errors, conn, bob, ids } = await setUp(viewport, 1);
+      // The app opened at the first unread message; the reader goes down to the newest.
+      await page.locator(".jump").click();
       await eventually(async () => expect(await belowView(page)).toBeLessThan(2));
       await shareImage(bob, conn, ids[0] as number);
       await page.locator(".file-preview:not(.loading) img").waitFor();
@@ -177,4 +179,18 @@ describe.skipIf(gate.skip)("the browser client's scrolling", () => {
       expect(errors).toEqual([]);
     });
   }
+  it("opens the app at the first unread message of the room it shows, under a New divider", async () => {
+    const { page, errors } = await setUp({ width: 1440, height: 900 }, 1, 40);
+    const divider = page.locator(".new-divider");
+    await divider.waitFor();
+    expect(
+      await divider.evaluate((el) => el.nextElementSibling?.querySelector(".text")?.textContent),
+    ).toBe("line 1");
+    const box = await divider.boundingBox();
+    const list = await page.locator(".messages").boundingBox();
+    if (!box || !list) throw new Error("the divider is not on screen");
+    expect(box.y).toBeGreaterThanOrEqual(list.y - 1);
+    expect(box.y + box.height).toBeLessThanOrEqual(list.y + list.height);
+    expect(errors).toEqual([]);
+  });
 });
