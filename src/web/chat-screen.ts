@@ -206,7 +206,8 @@ export class ChatScreen {
     this.conn.on("status", (s) => this.status(s));
     this.conn.on("message", (m) => {
       // DMs are shown once SecureDm has opened them.
-      if (!this.dms.handles(m, this.isDmRoom(m.room))) this.incoming.received(m);
+      const dm = this.conversations.get(m.room)?.isDm ?? this.dms.isDmRoom(m.room);
+      if (!this.dms.handles(m, dm)) this.incoming.received(m);
     });
     this.conn.on("push", (f) => {
       if (f.type === "typing") {
@@ -353,11 +354,7 @@ export class ChatScreen {
     const c = this.conversations.get(room);
     if (!c || user.id === this.me.id) return;
     if (event === "left") this.typing.stopped(room, user.id);
-    c.summary.members = Math.max(0, c.summary.members + (event === "joined" ? 1 : -1));
-    const item = c.notice(
-      Date.now(),
-      `${user.name} ${event === "joined" ? "joined" : "left"} ${c.label}`,
-    );
+    const item = c.memberEvent(user, event, Date.now());
     if (this.conversations.current === room) {
       this.list.append(item);
       this.renderHeader();
@@ -371,12 +368,6 @@ export class ChatScreen {
   }
 
   // ---- Private messages ----
-
-  private isDmRoom(room: number): boolean {
-    const c = this.conversations.get(room);
-    if (c) return c.isDm;
-    return this.conn.joinedRooms().find((r) => r.id === room)?.kind === "dm";
-  }
 
   /** Sets up this browser's keys once the conversations are attached; says if DMs are off. */
   private async startDms(): Promise<void> {

@@ -101,6 +101,12 @@ export class Conversation {
     return item;
   }
 
+  /** Someone joined or left: the member count follows, and a notice says so where it happened. */
+  memberEvent(user: { name: string }, event: "joined" | "left", ts: number): Item {
+    this.summary.members = Math.max(0, this.summary.members + (event === "joined" ? 1 : -1));
+    return this.notice(ts, `${user.name} ${event} ${this.label}`);
+  }
+
   notice(ts: number, text: string, alert = false): Item {
     const item: Item = { kind: "notice", ts, text, alert };
     this.items.push(item);

@@ -48,7 +48,7 @@ export class PrivateMessages {
   private failure: string | undefined;
 
   constructor(
-    conn: Connection,
+    private readonly conn: Connection,
     private readonly me: UserRef,
     hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
@@ -79,6 +79,11 @@ export class PrivateMessages {
   /** Why DMs are off in this browser, if they are. */
   get off(): string | undefined {
     return this.failure;
+  }
+
+  /** Whether the connection receives `room` as a DM (for a room the chat does not hold yet). */
+  isDmRoom(room: number): boolean {
+    return this.conn.joinedRooms().find((r) => r.id === room)?.kind === "dm";
   }
 
   /** A message SecureDm opens and reports itself (the chat must not show it as it came). */
