@@ -111,27 +111,31 @@ describe.skipIf(gate.skip)("the browser client's layout", () => {
     });
   }
 
-  it("shows the focus ring of the first joinable room whole, inside its list", async () => {
-    const other = await register(server.url, longName("o"));
-    await createRoom(server.url, other.token, longName("j"));
-    const { page } = await openPage(await context({ width: 1440, height: 900 }), server.url);
-    await registerInPage(page, longName("f"));
-    await page.getByRole("button", { name: "Create or join a room" }).click();
-    const first = page.locator(".joinable-room").first();
-    await first.waitFor();
-    await first.focus();
-    await page.keyboard.press("Shift+Tab");
-    await page.keyboard.press("Tab");
-    const [button, list] = await Promise.all([
-      first.boundingBox(),
-      page.locator(".joinable").boundingBox(),
-    ]);
-    if (!button || !list) throw new Error("not on screen");
-    // The ring is 2 px wide, 2 px out: 4 px around the button must be inside the list's box.
-    expect(button.x - 4).toBeGreaterThanOrEqual(list.x);
-    expect(button.y - 4).toBeGreaterThanOrEqual(list.y);
-    expect(button.x + button.width + 4).toBeLessThanOrEqual(list.x + list.width);
-  });
+  for (const viewport of VIEWPORTS) {
+    it(`shows the focus ring of the first joinable room whole, inside its list, at ${viewport.width} px`, async () => {
+      const other = await register(server.url, longName("o"));
+      await createRoom(server.url, other.token, longName("j"));
+      const { page } = await openPage(await context(viewport), server.url);
+      await registerInPage(page, longName("f"));
+      const menu = page.getByRole("button", { name: "Show conversations" });
+      if (await menu.isVisible()) await menu.click();
+      await page.getByRole("button", { name: "Create or join a room" }).click();
+      const first = page.locator(".joinable-room").first();
+      await first.waitFor();
+      await first.focus();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
+      const [button, list] = await Promise.all([
+        first.boundingBox(),
+        page.locator(".joinable").boundingBox(),
+      ]);
+      if (!button || !list) throw new Error("not on screen");
+      // The ring is 2 px wide, 2 px out: 4 px around the button must be inside the list's box.
+      expect(button.x - 4).toBeGreaterThanOrEqual(list.x);
+      expect(button.y - 4).toBeGreaterThanOrEqual(list.y);
+      expect(button.x + button.width + 4).toBeLessThanOrEqual(list.x + list.width);
+    });
+  }
 
   it("clears a stale refusal under the register form as soon as the user edits it", async () => {
     const taken = longName("t");

@@ -48,8 +48,8 @@ describe.skipIf(gate.skip)("messages that did not go, in the browser client", ()
     dir.remove();
   });
 
-  async function context(): Promise<BrowserContext> {
-    const c = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  async function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
+    const c = await browser.newContext({ viewport });
     contexts.push(c);
     return c;
   }
@@ -59,47 +59,52 @@ describe.skipIf(gate.skip)("messages that did not go, in the browser client", ()
     return terminalPeer({ server: server.url, home, account, cleanups });
   }
 
-  it("offers Retry and Dismiss on a failed upload: Retry shares it once the server is back, Dismiss removes it", async () => {
-    const db = join(dir.path, "retry.db");
-    let node = await spawnWebServer(db);
-    children.push(node);
-    const port = Number(new URL(node.url).port);
-    const alice = await openPage(await context(), node.url);
-    await registerInPage(alice.page, unique("alice"));
-    await createRoomInPage(alice.page, unique("retry"));
+  for (const viewport of [
+    { width: 1440, height: 900 },
+    { width: 375, height: 740 },
+  ]) {
+    it(`offers Retry and Dismiss on a failed upload: Retry shares it once the server is back, Dismiss removes it, at ${viewport.width} px`, async () => {
+      const db = join(dir.path, `retry-${viewport.width}.db`);
+      let node = await spawnWebServer(db);
+      children.push(node);
+      const port = Number(new URL(node.url).port);
+      const alice = await openPage(await context(viewport), node.url);
+      await registerInPage(alice.page, unique("alice"));
+      await createRoomInPage(alice.page, unique("retry"));
 
-    const listBefore = await alice.page.locator(".messages").boundingBox();
-    await node.kill();
-    await alice.page.getByRole("status").filter({ hasText: "Reconnecting" }).waitFor();
-    // The banner lies over the list: nothing in it moves.
-    expect(await alice.page.locator(".messages").boundingBox()).toEqual(listBefore);
-    for (const name of ["first.txt", "second.txt"]) {
-      await alice.page.locator(".file-input").setInputFiles({
-        name,
-        mimeType: "text/plain",
-        buffer: Buffer.from(`${name}\n`),
-      });
-      await alice.page.locator(".pending-items .msg.failed", { hasText: name }).waitFor();
-    }
-    node = await spawnWebServer(db, port);
-    children.push(node);
-    await eventually(async () =>
-      expect(await alice.page.locator(".shell").getAttribute("data-connection")).toBe(
-        "back-online",
-      ),
-    );
-    // Still there after the reconnect, each with its two ways out.
-    expect(await alice.page.locator(".pending-items .msg.failed").count()).toBe(2);
-    await alice.page.getByRole("button", { name: "Dismiss second.txt" }).click();
-    await alice.page.getByRole("button", { name: "Retry sending first.txt" }).click();
-    const stored = alice.page.locator(".items:not(.pending-items) .msg");
-    await stored.locator(".file-name", { hasText: "first.txt" }).waitFor();
-    await eventually(async () =>
-      expect(await alice.page.locator(".pending-items .msg").count()).toBe(0),
-    );
-    expect(await stored.count()).toBe(1);
-    expect(alice.errors).toEqual([]);
-  });
+      const listBefore = await alice.page.locator(".messages").boundingBox();
+      await node.kill();
+      await alice.page.getByRole("status").filter({ hasText: "Reconnecting" }).waitFor();
+      // The banner lies over the list: nothing in it moves.
+      expect(await alice.page.locator(".messages").boundingBox()).toEqual(listBefore);
+      for (const name of ["first.txt", "second.txt"]) {
+        await alice.page.locator(".file-input").setInputFiles({
+          name,
+          mimeType: "text/plain",
+          buffer: Buffer.from(`${name}\n`),
+        });
+        await alice.page.locator(".pending-items .msg.failed", { hasText: name }).waitFor();
+      }
+      node = await spawnWebServer(db, port);
+      children.push(node);
+      await eventually(async () =>
+        expect(await alice.page.locator(".shell").getAttribute("data-connection")).toBe(
+          "back-online",
+        ),
+      );
+      // Still there after the reconnect, each with its two ways out.
+      expect(await alice.page.locator(".pending-items .msg.failed").count()).toBe(2);
+      await alice.page.getByRole("button", { name: "Dismiss second.txt" }).click();
+      await alice.page.getByRole("button", { name: "Retry sending first.txt" }).click();
+      const stored = alice.page.locator(".items:not(.pending-items) .msg");
+      await stored.locator(".file-name", { hasText: "first.txt" }).waitFor();
+      await eventually(async () =>
+        expect(await alice.page.locator(".pending-items .msg").count()).toBe(0),
+      );
+      expect(await stored.count()).toBe(1);
+      expect(alice.errors).toEqual([]);
+    });
+  }
 
   it("keeps a DM held for a key change when the tab closes, and sends it once after the keys are accepted", async () => {
     const bobAccount = await register(server.url, unique("bob"));
