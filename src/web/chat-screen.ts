@@ -393,6 +393,18 @@ export class ChatScreen {
     this.banner.update(s);
     this.root.dataset.connection = s.kind;
     if (s.kind === "stopped" && s.reason === "session-ended") this.o.ended(s.message);
+    // Presence, member counts and topics are pushed, never replayed: while this socket was
+    // away they may have changed unannounced, so read them again (one request).
+    if (s.kind === "back-online") {
+      this.conn.listRooms().then(
+        (rooms) => {
+          for (const r of rooms) if (this.conversations.get(r.id)) this.conversations.track(r);
+          this.renderSidebar();
+          this.renderHeader();
+        },
+        () => {}, // dropped again: the next back-online reads them
+      );
+    }
   }
 
   private renderSidebar(): void {

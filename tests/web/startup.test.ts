@@ -149,4 +149,34 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
     );
     expect([...desk.errors, ...phone.errors, ...other.errors]).toEqual([]);
   });
+  it("reads presence again after its own reconnect, so a peer who left meanwhile is not shown online", async () => {
+    const db = join(dir.path, "away.db");
+    let node = await spawnWebServer(db);
+    const port = Number(new URL(node.url).port);
+    try {
+      const alice = await register(node.url, unique("alice"));
+      const bob = await register(node.url, unique("bob"));
+      const bobConn = new Connection({ server: node.url, token: bob.token });
+      connections.push(bobConn);
+      bobConn.start();
+      const dm = await bobConn.openDm(alice.user.name);
+      const opened = await openAs(await context(), node.url, alice);
+      const peer = opened.page.locator(`.conversation[data-room="${dm.id}"] .presence`);
+      await eventually(async () => expect(await peer.getAttribute("class")).toContain("online"));
+
+      // The server goes down; bob closes his laptop meanwhile; the server comes back.
+      await node.kill();
+      bobConn.close();
+      node = await spawnWebServer(db, port);
+      await eventually(async () =>
+        expect(await opened.page.locator(".shell").getAttribute("data-connection")).toBe(
+          "back-online",
+        ),
+      );
+      await eventually(async () => expect(await peer.getAttribute("class")).toContain("offline"));
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await node.kill();
+    }
+  });
 });
