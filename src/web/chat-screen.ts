@@ -30,6 +30,7 @@ import { NotifyLevels } from "./notify-levels.ts";
 import { NotifyMenu } from "./notify-menu.ts";
 import { Outgoing } from "./outgoing.ts";
 import { PrivateMessages } from "./private-messages.ts";
+import { RoomActivity } from "./room-activity.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import { RoomSwitcher } from "./room-switcher.ts";
 import { chatShortcuts } from "./shortcuts.ts";
@@ -209,13 +210,21 @@ export class ChatScreen {
       const dm = this.conversations.get(m.room)?.isDm ?? this.dms.isDmRoom(m.room);
       if (!this.dms.handles(m, dm)) this.incoming.received(m);
     });
-    this.conn.on("push", (f) => {
-      if (f.type === "typing") {
-        if (f.user.id !== this.me.id) this.typing.typingIn(f.room, f.user);
-      } else if (f.type === "notice") this.joinLeave(f.room, f.user, f.event);
-      else if (f.type === "presence") this.presence(f.user, f.status);
-      else if (f.type === "dm_opened") this.track(f.room);
-      else if (f.type === "room_created") this.roomCreated(f.room, f.by);
+    const activity = new RoomActivity(
+      { me: this.me, conn: this.conn, conversations: this.conversations, typing: this.typing },
+      {
+        track: (summary) => this.track(summary),
+        append: (item) => this.list.append(item),
+        changed: () => {
+          this.renderSidebar();
+          this.renderHeader();
+        },
+        roomListed: () => void this.dialog.refresh(),
+      },
+    );
+    this.conn.on("push", (f) => activity.push(f));
+    this.conn.on("status", (s) => {
+      if (s.kind === "back-online") activity.backOnline();
     });
     document.addEventListener("visibilitychange", () => this.incoming.markRead());
     this.renderSidebar();
@@ -263,19 +272,6 @@ export class ChatScreen {
       c.markUnread(this.me.id, opened.unread);
       if (c.dividerSeq !== undefined) this.list.show(c, this.me, { toDivider: true });
     }
-  }
-
-  /**
-   * A room was created: by this user on another device, it is theirs, so it is attached and
-   * listed; by anyone, the rooms dialog lists it if open.
-   */
-  private roomCreated(room: RoomSummary, by: UserRef): void {
-    void this.dialog.refresh();
-    if (by.id !== this.me.id || this.conversations.get(room.id)) return;
-    this.conn.join(room.name).then(
-      (joined) => this.track(joined),
-      () => {}, // gone again, or stopped: nothing to list
-    );
   }
 
   private track(summary: RoomSummary): Conversation {
@@ -348,25 +344,6 @@ export class ChatScreen {
     if (this.conversations.current === c.id) this.list.append(item);
   }
 
-  // ---- People ----
-
-  private joinLeave(room: number, user: UserRef, event: "joined" | "left"): void {
-    const c = this.conversations.get(room);
-    if (!c || user.id === this.me.id) return;
-    if (event === "left") this.typing.stopped(room, user.id);
-    const item = c.memberEvent(user, event, Date.now());
-    if (this.conversations.current === room) {
-      this.list.append(item);
-      this.renderHeader();
-    }
-  }
-
-  private presence(user: UserRef, status: "online" | "away" | "offline"): void {
-    if (!this.conversations.presence(user, status)) return;
-    this.renderSidebar();
-    if (this.conversations.shown?.summary.peer?.id === user.id) this.renderHeader();
-  }
-
   // ---- Private messages ----
 
   /** Sets up this browser's keys once the conversations are attached; says if DMs are off. */
@@ -393,18 +370,6 @@ export class ChatScreen {
     this.banner.update(s);
     this.root.dataset.connection = s.kind;
     if (s.kind === "stopped" && s.reason === "session-ended") this.o.ended(s.message);
-    // Presence, member counts and topics are pushed, never replayed: while this socket was
-    // away they may have changed unannounced, so read them again (one request).
-    if (s.kind === "back-online") {
-      this.conn.listRooms().then(
-        (rooms) => {
-          for (const r of rooms) if (this.conversations.get(r.id)) this.conversations.track(r);
-          this.renderSidebar();
-          this.renderHeader();
-        },
-        () => {}, // dropped again: the next back-online reads them
-      );
-    }
   }
 
   private renderSidebar(): void {
