@@ -71,6 +71,9 @@ export interface ConnectionOptions {
   fetch?: typeof fetch;
 }
 
+/** Rooms in one `resume` (the server's bound, docs/protocol.md section 8). */
+const RESUME_ROOMS_MAX = 1000;
+
 type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
 
 export class Connection {
@@ -222,6 +225,39 @@ export class Connection {
         throw err;
       }
     }
+  }
+
+  /**
+   * Attaches rooms and DMs the user is already a member of (from `listRooms`) with one
+   * `resume`, each from its newest `recent` messages, instead of a request or two per room: a
+   * client starting up in hundreds of rooms stays within the rate limit. Rooms tracked already
+   * are left as they are. Resolves with the rooms the server refused (no longer a member).
+   */
+  async attachAll(
+    rooms: readonly RoomSummary[],
+    { recent = 50 }: { recent?: number } = {},
+  ): Promise<{ room: TrackedRoom; code: string }[]> {
+    const fresh = rooms.filter((r) => !this.rooms.has(r.id));
+    // Tracked with a baseline, so every later hello resumes them too.
+    for (const r of fresh) this.rooms.track(r, Math.max(0, r.head - recent));
+    const refused: { room: TrackedRoom; code: string }[] = [];
+    for (let i = 0; i < fresh.length; i += RESUME_ROOMS_MAX) {
+      const points = fresh
+        .slice(i, i + RESUME_ROOMS_MAX)
+        .map((r) => ({ room: r.id, after: this.rooms.get(r.id)?.last ?? 0 }));
+      try {
+        await this.ready();
+        const resumed = await this.call<"resumed">(
+          { type: "resume", rooms: points },
+          { timeout: false },
+        );
+        refused.push(...this.settleResumed(resumed));
+      } catch (err) {
+        // Dropped meanwhile: the next hello's resume attaches them; anything else is final.
+        if (!(err instanceof RequestError && err.code === "OFFLINE")) throw err;
+      }
+    }
+    return refused;
   }
 
   async create(name: string): Promise<RoomSummary> {
@@ -389,6 +425,7 @@ export class Connection {
       case "typing":
       case "notice":
       case "devices_changed":
+      case "room_created":
         this.emit("push", f);
         break;
       default:
@@ -419,14 +456,8 @@ export class Connection {
     const rooms = this.rooms.resumePoints();
     this.call<"resumed">({ type: "resume", rooms }, { timeout: false }).then(
       (resumed) => {
-        for (const { room, code } of resumed.refused) {
-          const track = this.rooms.get(room);
-          this.rooms.delete(room);
-          if (track) this.emit("notice", `You are no longer in #${track.name} (${code}).`);
-        }
-        for (const { room, head } of resumed.rooms) {
-          const track = this.rooms.get(room);
-          if (track) this.rooms.settleTarget(track, head);
+        for (const { room, code } of this.settleResumed(resumed)) {
+          this.emit("notice", `You are no longer in #${room.name} (${code}).`);
         }
         if (this.catchUp) this.catchUp.resumed = true;
         this.finishCatchUp();
@@ -442,6 +473,21 @@ export class Connection {
         }, delayMs);
       },
     );
+  }
+
+  /** Takes in a `resumed` reply: refused rooms are dropped (and returned), the rest filled. */
+  private settleResumed(resumed: ServerFrameOf<"resumed">): { room: TrackedRoom; code: string }[] {
+    const refused: { room: TrackedRoom; code: string }[] = [];
+    for (const { room, code } of resumed.refused) {
+      const track = this.rooms.get(room);
+      this.rooms.delete(room);
+      if (track) refused.push({ room: { ...track, last: track.last ?? 0 }, code });
+    }
+    for (const { room, head } of resumed.rooms) {
+      const track = this.rooms.get(room);
+      if (track) this.rooms.settleTarget(track, head);
+    }
+    return refused;
   }
 
   /** Open once resumed and every gap is filled; then say so and flush the outbox. */

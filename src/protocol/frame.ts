@@ -201,6 +201,8 @@ export const limits = z.object({
   ratePerSecond: z.number(),
   rateBurst: z.int(),
   heartbeatSeconds: z.int(),
+  /** The largest file upload taken, in bytes; absent from servers before it was added. */
+  maxUploadBytes: z.int().optional(),
 });
 export type Limits = z.infer<typeof limits>;
 
@@ -251,6 +253,11 @@ export const serverFrames = {
   members: z.object({ type: z.literal("members"), ref, room: roomId, members: z.array(member) }),
   ok: z.object({ type: z.literal("ok"), ref }),
   dm: z.object({ type: z.literal("dm"), ref, room: roomSummary }),
+  /**
+   * Ephemeral, to every socket: a public room was created (`by` is its creator, now its only
+   * member; `room.joined` is false and `room.unread` 0, as for anyone else).
+   */
+  room_created: z.object({ type: z.literal("room_created"), room: roomSummary, by: userRef }),
   /** A new DM that includes you was opened elsewhere; this socket now receives it. */
   dm_opened: z.object({ type: z.literal("dm_opened"), room: roomSummary }),
   contacts: z.object({

@@ -29,7 +29,7 @@ import {
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
-import type { Hub } from "./hub.ts";
+import { DIRECTORY, type Hub } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -186,7 +186,14 @@ export class Chat {
     if (room === "taken") throw new ParleyError("ROOM_NAME_TAKEN");
     this.o.hub.memberJoined(user.id, room.id);
     this.o.log.info("room.created", { room: room.id, name: room.name, user: user.id });
-    return this.summary(user.id, room, { room: room.id, lastRead: 0, unread: 0 });
+    const summary = await this.summary(user.id, room, { room: room.id, lastRead: 0, unread: 0 });
+    // Every client's room list, and the creator's other devices, learn of it without a reload.
+    this.publishEphemeral(DIRECTORY, {
+      type: "room_created",
+      room: { ...summary, joined: false, unread: 0 },
+      by: user,
+    });
+    return summary;
   }
 
   /** A public room; DM rooms are reachable only through dm(). */

@@ -102,6 +102,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     ratePerSecond: config.rate,
     rateBurst: config.burst,
     heartbeatSeconds: config.heartbeat,
+    maxUploadBytes: config.maxUploadBytes,
   };
 
   const acks = new AckBatcher();

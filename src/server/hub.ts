@@ -44,6 +44,12 @@ export interface ConnectionData {
 
 export type Socket = ServerWebSocket<ConnectionData>;
 
+/**
+ * Not a room: the topic every socket is subscribed to from its start, for news about the room
+ * directory (a room was created). Envelopes for it are ephemeral, like presence.
+ */
+export const DIRECTORY = 0;
+
 export function topicOf(room: number): string {
   return `room:${room}`;
 }
@@ -130,6 +136,7 @@ export class Hub {
   }
 
   opened(ws: Socket): void {
+    ws.subscribe(topicOf(DIRECTORY));
     this.presence.connected(ws, ws.data.memberships);
   }
 

@@ -126,7 +126,17 @@ export class Presence<S extends PresenceSocket> {
         this.o.onError?.(err);
       }
     }
-    return new Map(userIds.map((id) => [id, this.status(id)]));
+    return new Map(userIds.map((id) => [id, this.announced(id)]));
+  }
+
+  /**
+   * The user's status as last announced to their rooms. Listings answer with it, not with the
+   * sockets open this instant: a user reloading the page is still online to the others during
+   * the grace period, and their return announces nothing, so a listing that said "offline"
+   * then would never be corrected.
+   */
+  private announced(userId: number): UserStatus {
+    return this.users.get(userId)?.reported ?? "offline";
   }
 
   /** Rooms' online member counts across every node (this node's alone if the shared fails). */

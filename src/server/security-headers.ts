@@ -13,6 +13,7 @@ export const PAGE_CSP = [
   "media-src 'self' blob:",
   "connect-src 'self'",
   "manifest-src 'self'",
+  "worker-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

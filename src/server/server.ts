@@ -23,6 +23,8 @@ import {
   type UserStatus,
 } from "../protocol/index.ts";
 import index from "../web/index.html";
+import { ICON_SVG, MANIFEST } from "../web/manifest.ts";
+import { serviceWorkerSource } from "../web/service-worker.ts";
 import { Auth } from "./auth.ts";
 import { Bots } from "./bots.ts";
 import { Chat } from "./chat.ts";
@@ -263,7 +265,17 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     ...handler,
     message: (ws, data) => logContext.run({ conn: ws.data.id }, () => receive(ws, data)),
   };
-  const web = await WebAssets.load(index);
+  const web = await WebAssets.load(index, {
+    // The installable app: its manifest, its icon, and the worker that caches the shell.
+    "/manifest.webmanifest": { body: JSON.stringify(MANIFEST), type: "application/manifest+json" },
+    "/icon.svg": { body: ICON_SVG, type: "image/svg+xml" },
+    "/sw.js": {
+      body: serviceWorkerSource(VERSION),
+      type: "text/javascript; charset=utf-8",
+      // The worker fetches the app shell from this origin, and nothing else.
+      csp: "default-src 'none'; connect-src 'self'",
+    },
+  });
   let nextConnection = 1;
   const requestId = requestIds();
 

@@ -10,16 +10,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 interface Asset {
-  body: ArrayBuffer;
+  body: ArrayBuffer | string;
   type: string;
   etag: string;
   cacheControl: string;
+  /** A CSP of its own (the service worker's, which must fetch); else the default one. */
+  csp?: string;
+}
+
+/** A file the bundle does not hold: the app's manifest, icon and service worker. */
+export interface ExtraAsset {
+  body: string;
+  type: string;
+  cacheControl?: string;
+  csp?: string;
 }
 
 export class WebAssets {
   private constructor(private readonly files: ReadonlyMap<string, Asset>) {}
 
-  static async load(bundle: Bun.HTMLBundle): Promise<WebAssets> {
+  static async load(
+    bundle: Bun.HTMLBundle,
+    extras: Readonly<Record<string, ExtraAsset>> = {},
+  ): Promise<WebAssets> {
     const dir = mkdtempSync(join(tmpdir(), "parley-web-"));
     const unix = join(dir, "bundle.sock");
     const inner = Bun.serve({
@@ -43,7 +56,7 @@ export class WebAssets {
       const page = await read("/");
       if (!page) throw new Error("the web client's bundle did not build");
       files.set("/", page);
-      const html = new TextDecoder().decode(page.body);
+      const html = new TextDecoder().decode(page.body as ArrayBuffer);
       for (const match of html.matchAll(/(?:src|href)="(\/[^"/][^"]*)"/g)) {
         const path = match[1] as string;
         const asset = await read(path);
@@ -52,6 +65,15 @@ export class WebAssets {
     } finally {
       await inner.stop(true);
       rmSync(dir, { recursive: true, force: true });
+    }
+    for (const [path, extra] of Object.entries(extras)) {
+      files.set(path, {
+        body: extra.body,
+        type: extra.type,
+        etag: `"${Bun.hash(extra.body).toString(36)}"`,
+        cacheControl: extra.cacheControl ?? "no-cache",
+        ...(extra.csp ? { csp: extra.csp } : {}),
+      });
     }
     return new WebAssets(files);
   }
@@ -65,6 +87,7 @@ export class WebAssets {
       "Content-Type": file.type,
       "Cache-Control": file.cacheControl,
       ...(file.etag ? { ETag: file.etag } : {}),
+      ...(file.csp ? { "Content-Security-Policy": file.csp } : {}),
     };
     if (file.etag && req.headers.get("if-none-match") === file.etag) {
       return new Response(null, { status: 304, headers });

@@ -7,7 +7,7 @@ import { safeName } from "../client/display-text.ts";
 import type { Message } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
-import type { SealedKind } from "./private-messages.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 import { fullTime, timeOfDay } from "./time-format.ts";
 
 /** Placeholders for what this foundation does not open yet (E2EE DMs, file downloads). */
@@ -85,6 +85,7 @@ export function bubbleRow(
       content.append(...body.nodes);
     }
   }
+  const fold = isLong(m.body) ? foldButton(content) : undefined;
   const when = new Date(m.ts);
   const meta = h(
     "span",
@@ -116,8 +117,37 @@ export function bubbleRow(
       "aria-label": label,
     },
     !own && !o.grouped ? h("div", { class: "sender" }, safeName(m.from.name)) : undefined,
-    h("div", { class: "bubble" }, content, meta),
+    h("div", { class: "bubble" }, content, fold, meta),
   );
+}
+
+/** Longer than this (characters or lines) is folded to its start, with "Show more". */
+const FOLD_CHARS = 1200;
+const FOLD_LINES = 14;
+
+function isLong(body: string): boolean {
+  if (body.length > FOLD_CHARS) return true;
+  let lines = 1;
+  for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) {
+    if (++lines > FOLD_LINES) return true;
+  }
+  return false;
+}
+
+/** Folds `content` and returns the button that unfolds (and folds) it. */
+function foldButton(content: HTMLElement): HTMLButtonElement {
+  content.classList.add("folded");
+  const button = h(
+    "button",
+    { type: "button", class: "fold", "aria-expanded": "false" },
+    "Show more",
+  );
+  button.addEventListener("click", () => {
+    const folded = content.classList.toggle("folded");
+    button.textContent = folded ? "Show more" : "Show less";
+    button.setAttribute("aria-expanded", String(!folded));
+  });
+  return button;
 }
 
 const SEALED_NOTES: Record<SealedKind, string> = {

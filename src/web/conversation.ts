@@ -5,7 +5,7 @@
  */
 import { safeName } from "../client/display-text.ts";
 import type { Message, RoomSummary, UserStatus } from "../protocol/index.ts";
-import type { SealedKind } from "./private-messages.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 
 export type Item =
   /** `sealed`: a DM that cannot be shown as text (its body is empty). */
@@ -24,6 +24,14 @@ export interface Pending {
   held?: boolean;
   /** A file being shared (a public room): what its card shows until the message is stored. */
   file?: { name: string; size: number; type: string };
+  /** The file picked, kept so a failed upload can be retried. */
+  source?: File;
+}
+
+/** A place in a conversation's list: the first message in view, `offset` px above its top. */
+export interface ScrollAnchor {
+  seq: number;
+  offset: number;
 }
 
 export class Conversation {
@@ -33,6 +41,10 @@ export class Conversation {
   /** Older history exists before the first message shown. */
   hasOlder = false;
   loadingOlder = false;
+  /** The first unread message when the conversation was opened: "New" is shown before it. */
+  dividerSeq: number | undefined;
+  /** Where the reader left it (MessageList.position()), restored when it is shown again. */
+  scroll: ScrollAnchor | undefined;
 
   constructor(public summary: RoomSummary) {
     this.unread = summary.unread;
@@ -68,6 +80,18 @@ export class Conversation {
     return undefined;
   }
 
+  /** Puts the "New" divider before the first of the newest `unread` messages from others. */
+  markUnread(meId: number, unread = this.unread): void {
+    this.dividerSeq = undefined;
+    let left = unread;
+    for (let i = this.items.length - 1; i >= 0 && left > 0; i--) {
+      const item = this.items[i];
+      if (item?.kind !== "message" || item.message.from.id === meId) continue;
+      this.dividerSeq = item.message.seq;
+      left--;
+    }
+  }
+
   /** A message in seq order (the connection delivers each once, in order). */
   add(message: Message, sealed?: SealedKind): Item {
     const item: Item = { kind: "message", message, sealed };
@@ -76,6 +100,12 @@ export class Conversation {
     const i = this.pending.findIndex((p) => p.cid === message.cid);
     if (i >= 0) this.pending.splice(i, 1);
     return item;
+  }
+
+  /** Someone joined or left: the member count follows, and a notice says so where it happened. */
+  memberEvent(user: { name: string }, event: "joined" | "left", ts: number): Item {
+    this.summary.members = Math.max(0, this.summary.members + (event === "joined" ? 1 : -1));
+    return this.notice(ts, `${user.name} ${event} ${this.label}`);
   }
 
   notice(ts: number, text: string, alert = false): Item {

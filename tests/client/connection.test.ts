@@ -186,6 +186,43 @@ describe("Connection against an in-process server", () => {
     expect(seen.messages.map((m) => m.body)).toEqual(["old 1", "old 2", "new"]);
   });
 
+  it("should attach every joined room with one resume, within a burst of 4, each from its recent messages", async () => {
+    const bob = await register(server.url);
+    const rooms: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const room = await createRoom(server.url, bob.token, unique("r"));
+      await joinRoom(server.url, alice.token, room);
+      rooms.push(room);
+    }
+    // bob sends within his own rate: a socket per room.
+    const bobSockets = await Promise.all(rooms.map(() => connect(server.wsUrl, bob.token)));
+    for (const [i, room] of rooms.entries()) {
+      await bobSockets[i]?.request({ type: "send", room, cid: `a${i}-1`, body: `old ${i}` });
+    }
+    const conn = connection(alice.token);
+    const seen = watch(conn);
+    conn.start();
+    const listed = (await conn.listRooms()).filter((r) => rooms.includes(r.id));
+    // One request for six rooms: a join each would pass the burst of 4 and be RATE_LIMITED.
+    const refused = await conn.attachAll(listed, { recent: 1 });
+    expect(refused).toEqual([]);
+    expect(
+      conn
+        .joinedRooms()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...rooms].sort());
+    await until(() => seen.messages.length === 6, "each room's recent message");
+    for (const [i, room] of rooms.entries()) {
+      await bobSockets[i]?.request({ type: "send", room, cid: `a${i}-2`, body: `new ${i}` });
+    }
+    await until(() => seen.messages.length === 12, "the live messages");
+    expect(seen.messages.map((m) => m.body).sort()).toEqual(
+      rooms.flatMap((_, i) => [`new ${i}`, `old ${i}`]).sort(),
+    );
+    for (const socket of bobSockets) socket.close();
+  });
+
   it("should retry a RATE_LIMITED send after retryAfter, keeping the typed order", async () => {
     const name = unique("r");
     const room = await createRoom(server.url, alice.token, name);

@@ -181,6 +181,35 @@ describe("key book storage", () => {
     expect(await keys.observe("bob", bob)).toMatchObject({ kind: "first-seen" });
   });
 
+  it("should build on what another holder of a shared store saved, never overwrite it", async () => {
+    // Two tabs of one browser: one store, a lock between them, each with its own key book.
+    const shared = memoryKeyBookStore();
+    let lock: Promise<unknown> = Promise.resolve();
+    const store: KeyBookStore = {
+      load: () => shared.load(),
+      save: (s) => shared.save(s),
+      exclusive<T>(step: () => Promise<T>): Promise<T> {
+        const run = lock.then(step);
+        lock = run.catch(() => undefined);
+        return run;
+      },
+    };
+    const bob = await bobDevices(["desk"]);
+    const carol = (await devices("carol", ["laptop"])).map((d) => d.bundle);
+    const one = await book(store);
+    await one.observe("bob", bob);
+    const two = await book(store);
+    const moreBob = await bobDevices(["desk", "phone"]);
+    await one.observe("bob", moreBob);
+    await two.observe("bob", moreBob);
+    // Tab one accepts bob's new device; tab two, which still held "changed", then meets carol.
+    expect(await one.acknowledge("bob", moreBob)).toBe("updated");
+    await two.observe("carol", carol);
+    const opened = await book(store);
+    expect(opened.trust("bob")).toBe("unverified");
+    expect(opened.trust("carol")).toBe("unverified");
+  });
+
   it("should apply concurrent observations one after the other", async () => {
     const keys = await book();
     const bob = await bobDevices(["desk"]);
