@@ -97,6 +97,8 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
       };
       const first = bobConn();
       const dm = await first.openDm(alice.user.name);
+      // bob shows his status to alice: a DM alone does not (docs/security.md, presence).
+      await first.request({ type: "contact_add", user: alice.user.name });
       const opened = await openAs(await context(), node.url, alice);
       const peer = opened.page.locator(`.conversation[data-room="${dm.id}"] .presence`);
       await eventually(async () => expect(await peer.getAttribute("class")).toContain("online"));
@@ -160,6 +162,8 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
       connections.push(bobConn);
       bobConn.start();
       const dm = await bobConn.openDm(alice.user.name);
+      // bob shows his status to alice: a DM alone does not (docs/security.md, presence).
+      await bobConn.request({ type: "contact_add", user: alice.user.name });
       const opened = await openAs(await context(), node.url, alice);
       const peer = opened.page.locator(`.conversation[data-room="${dm.id}"] .presence`);
       await eventually(async () => expect(await peer.getAttribute("class")).toContain("online"));
