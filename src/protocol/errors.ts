@@ -64,6 +64,17 @@ export const ERRORS = {
   },
   BOT_NOT_FOUND: { status: 404, message: "You have no bot with that id." },
   TOKEN_NOT_FOUND: { status: 404, message: "That bot has no live token with that id." },
+  MESSAGE_NOT_FOUND: { status: 404, message: "No message with that seq in this room." },
+  MESSAGE_DELETED: { status: 409, message: "That message was deleted." },
+  NOT_AUTHOR: { status: 403, message: "Only its author may edit a message." },
+  DELETE_FORBIDDEN: {
+    status: 403,
+    message: "Only its author (or a moderator of the room) may delete a message.",
+  },
+  INVALID_REACTION: { status: 400, message: "A reaction is one emoji." },
+  TOO_MANY_REACTIONS: { status: 409, message: "That message carries as many emoji as it may." },
+  REPLY_NOT_FOUND: { status: 404, message: "The message replied to is not in this room." },
+  INVALID_SEARCH: { status: 400, message: "Search for 1 to 200 characters of text." },
   INTERNAL: { status: 500, message: "Internal server error." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
