@@ -27,6 +27,7 @@ import type {
   MembershipRecord,
   NewBotToken,
   RoomRecord,
+  SearchQuery,
   SessionRecord,
   Store,
   UserRecord,
@@ -35,7 +36,7 @@ import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
 import * as hardening from "./store-postgres-hardening.ts";
-import { findMessage, logAfter, logBefore } from "./store-postgres-log.ts";
+import { findMessage, logAfter, logBefore, search } from "./store-postgres-log.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
@@ -522,6 +523,10 @@ export class PostgresStore implements Store {
 
   findMessage(roomId: number, seq: number) {
     return this.run((pool) => findMessage(pool, roomId, seq));
+  }
+
+  search(userId: number, q: SearchQuery) {
+    return this.run((pool) => search(pool, userId, q));
   }
 
   async messagesBefore(roomId: number, before: number, limit: number) {

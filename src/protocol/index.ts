@@ -5,3 +5,4 @@ export * from "./event.ts";
 export * from "./frame.ts";
 export * from "./log-entry.ts";
 export * from "./rules.ts";
+export * from "./search.ts";

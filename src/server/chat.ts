@@ -39,6 +39,7 @@ import type { Metrics } from "./metrics.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
+import { MessageSearch } from "./search.ts";
 
 export type RoomRef = { room: number } | { name: string };
 export type { HistoryPage, HistoryQuery } from "./history.ts";
@@ -83,9 +84,12 @@ export class Chat {
   private readonly perUser = new KeyedSerial<number>();
   /** Edits, deletions and reactions: events of the room's log (message-events.ts). */
   readonly events: MessageEvents;
+  /** Full-text search of public rooms (search.ts). */
+  readonly search: MessageSearch;
 
   constructor(private readonly o: ChatOptions) {
     this.events = new MessageEvents(o);
+    this.search = new MessageSearch(o.store);
     this.announcer = new PresenceAnnouncer({
       store: o.store,
       visibility: o.visibility,

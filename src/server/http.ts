@@ -23,6 +23,7 @@ import { errorFields, type Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
+import { searchRoutes } from "./search.ts";
 import type { EndSessions, SessionControls } from "./session-controls.ts";
 
 export interface HttpEnv {
@@ -92,6 +93,7 @@ const HTTP_COST: readonly [string, RegExp, number][] = [
   ["GET", /^\/api\/files\//, 2],
   ["POST", /^\/api\/(login|register|password)$/, 2],
   ["GET", /^\/api\/sessions$/, 2],
+  ["GET", /^\/api\/search$/, 5],
 ];
 
 function costOf(method: string, path: string): number {
@@ -287,6 +289,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   }
 
   if (o.bots) app.route("/", botRoutes(o.bots));
+  app.route("/", searchRoutes(chat.search));
 
   return app;
 }
