@@ -17,6 +17,8 @@ import { keyActions } from "./key-actions.ts";
 import { KEYMAP } from "./keymap.ts";
 import { KeyReader } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
+import { messageCommands } from "./message-commands.ts";
+import type { Searcher } from "./message-search.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
 import type { SecureDm } from "./secure-dm.ts";
 import { socialCommands } from "./social-commands.ts";
@@ -47,6 +49,8 @@ export interface ChatViewOptions {
   secure?: SecureDm;
   /** Uploads and downloads (/upload, /download); without it those commands say so. */
   files?: FileTransfer;
+  /** Message search (/search); without it the command says so. */
+  search?: Searcher;
   /** Where the last buffer, input history and highlight settings are kept across restarts. */
   memory?: ViewStore;
   /** Idle this long (no key pressed), the user is shown as away until a key is pressed. @default 10 min */
@@ -56,7 +60,7 @@ export interface ChatViewOptions {
 const AUTO_AWAY_MS = 10 * 60_000;
 
 /** Every command, in the order /help lists them. */
-function commandTable(s: ChatState): Record<string, Command> {
+function commandTable(s: ChatState, search?: Searcher): Record<string, Command> {
   const ctx: ChatContext = {
     conn: s.conn,
     secure: s.secure,
@@ -79,6 +83,7 @@ function commandTable(s: ChatState): Record<string, Command> {
     ...roomCommands(s),
     ...socialCommands(ctx),
     ...fileCommands(ctx),
+    ...messageCommands(s, search),
     ...(quit ? { quit } : {}),
   };
   return commands;
@@ -191,7 +196,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const screen = new ChatScreen(o.output, editor, o.style);
   const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
-  const commands = commandTable(s);
+  const commands = commandTable(s, o.search);
   const active = autoAway(s, o.autoAwayMs ?? AUTO_AWAY_MS);
   let ended = false;
   const keys = keyActions(

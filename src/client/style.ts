@@ -7,6 +7,9 @@ export interface Style {
   yellow(s: string): string;
   red(s: string): string;
   cyan(s: string): string;
+  italic(s: string): string;
+  strike(s: string): string;
+  underline(s: string): string;
   /** A stable colour per user name, so a speaker is recognisable at a glance. */
   name(s: string): string;
 }
@@ -29,6 +32,9 @@ export function createStyle(color: boolean): Style {
     yellow: wrap(33, 39),
     red: wrap(31, 39),
     cyan: wrap(36, 39),
+    italic: wrap(3, 23),
+    strike: wrap(9, 29),
+    underline: wrap(4, 24),
     name: (s) => wrap(NAME_COLOURS[hash(s.toLowerCase()) % NAME_COLOURS.length] as number, 39)(s),
   };
 }
