@@ -164,6 +164,7 @@ export class ChatScreen {
       send: (text) =>
         this.onShown((c) => this.outgoing.text(c, text, this.actions.takeReply(c.id))),
       maxChars: () => this.conn.limits?.maxMessageChars,
+      names: () => this.actions.names(),
       edited: (text) => this.onShown((c) => this.drafts.set(c.id, text)),
       files: (files) => this.onShown((c) => this.outgoing.files(c, files)),
       typing: () => {

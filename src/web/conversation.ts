@@ -39,6 +39,8 @@ export class Conversation {
   readonly items: Item[] = [];
   readonly pending: Pending[] = [];
   unread: number;
+  /** Unread messages that @mention the reader, counted apart (shown next to unread). */
+  mentions = 0;
   /** Older history exists before the first message shown. */
   hasOlder = false;
   loadingOlder = false;

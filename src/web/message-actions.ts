@@ -74,6 +74,18 @@ export class MessageActionsView implements MessageActions {
     if (item && this.o.conversations.current === e.room) this.o.list.replace(item);
   }
 
+  /** People to @mention in the conversation on screen: its senders, the latest first. */
+  names(): string[] {
+    const c = this.o.conversations.shown;
+    const seen: string[] = [];
+    for (let i = (c?.items.length ?? 0) - 1; i >= 0; i--) {
+      const item = c?.items[i];
+      if (item?.kind !== "message" || item.message.from.id === this.o.me()) continue;
+      if (!seen.includes(item.message.from.name)) seen.push(item.message.from.name);
+    }
+    return seen;
+  }
+
   /** The seq a message being sent now replies to, if any (and the bar goes). */
   takeReply(room: number): number | undefined {
     const r = this.replying;

@@ -150,6 +150,21 @@ describe.skipIf(gate.skip)("the browser client's messages", () => {
     await page.locator(".search-hit", { hasText: "the walrus has landed" }).click();
     await page.locator(`.msg.flash[data-seq="${walrus.seq}"]`).waitFor();
 
+    // @name completes with Tab in the composer.
+    const box = page.locator(".composer-input");
+    await box.fill(`hi @${bob.user.name.slice(0, 3)}`);
+    await box.press("Tab");
+    expect(await box.inputValue()).toBe(`hi @${bob.user.name} `);
+    await box.fill("");
+
+    // A mention in a room not on screen is counted apart in the sidebar.
+    await createRoomInPage(page, unique("other"));
+    await say(`@${aliceName} ping`);
+    const entry = page.locator(`button.conversation[data-room="${roomId}"]`);
+    await entry.locator(".mention-badge", { hasText: "@1" }).waitFor();
+    await entry.click();
+    await row.waitFor();
+
     // Cut off: the server dies; bob edits and reacts meanwhile; the page shows the final state.
     await server.kill();
     await page.getByRole("status").filter({ hasText: "Reconnecting" }).waitFor();
