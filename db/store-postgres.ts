@@ -546,6 +546,22 @@ export class PostgresStore implements Store {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
 
+  async userSettings(userId: number): Promise<string | undefined> {
+    const rows = await this.run(
+      ({ sql }) => sql`SELECT settings FROM user_settings WHERE user_id = ${userId}`,
+    );
+    return (rows as { settings: string }[])[0]?.settings;
+  }
+
+  async putUserSettings(userId: number, settings: string, now: number) {
+    await this.run(
+      ({ sql }) => sql`INSERT INTO user_settings (user_id, settings, updated_at)
+        VALUES (${userId}, ${settings}, ${now})
+        ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings,
+          updated_at = excluded.updated_at`,
+    );
+  }
+
   async close() {
     await Promise.all([this.pool.close(), this.appendPool.close()]);
   }

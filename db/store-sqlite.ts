@@ -401,6 +401,22 @@ export class SqliteStore implements Store {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
 
+  async userSettings(userId: number): Promise<string | undefined> {
+    return this.db
+      .query<{ settings: string }, [number]>("SELECT settings FROM user_settings WHERE user_id = ?")
+      .get(userId)?.settings;
+  }
+
+  async putUserSettings(userId: number, settings: string, now: number) {
+    this.db
+      .query(
+        `INSERT INTO user_settings (user_id, settings, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings,
+           updated_at = excluded.updated_at`,
+      )
+      .run(userId, settings, now);
+  }
+
   async close() {
     this.db.close();
   }

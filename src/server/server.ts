@@ -242,6 +242,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
+    store,
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,
     now,
