@@ -5,6 +5,7 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import type { Store } from "../../db/store.ts";
 import {
   HISTORY_PAGE_MAX,
   ParleyError,
@@ -12,7 +13,6 @@ import {
   TOPIC_MAX_CHARS,
   toErrorBody,
 } from "../protocol/index.ts";
-import type { Store } from "../../db/store.ts";
 import type { Auth, Session } from "./auth.ts";
 import { botRoutes, webhookRoutes } from "./bot-routes.ts";
 import { inScope, routeDenial } from "./bot-scope.ts";
