@@ -72,6 +72,7 @@ export class SettingsPanel {
       type: "file",
       accept: "application/json,.json",
       id: "theme-file",
+      "aria-label": "Theme file to import",
       class: "visually-hidden",
       tabindex: -1,
     });
