@@ -31,7 +31,12 @@ function hash(s: string): number {
   return h;
 }
 
-const paint = (l: Look) => (s: string) => (l.on ? `\x1b[${l.on}m${s}\x1b[${l.off}m` : s);
+/** An inner look's reset (what paint writes at its end); the outer look is drawn again after it. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what it matches.
+const RESET = /\x1b\[(?:0|22|23|24|27|39)(?:;(?:0|22|23|24|27|39))*m/g;
+
+const paint = (l: Look) => (s: string) =>
+  l.on ? `\x1b[${l.on}m${s.replace(RESET, (r) => `${r}\x1b[${l.on}m`)}\x1b[${l.off}m` : s;
 
 /** The style of a theme; `true` and `false` mean the default theme and no colour. */
 export function createStyle(theme: TerminalTheme | boolean): Style {

@@ -74,6 +74,12 @@ describe("terminal themes", () => {
     expect(colours.size).toBeGreaterThan(1);
   });
 
+  it("draws an outer colour again after an inner one ends (a mention line with a name in it)", () => {
+    const style = createStyle(builtInTheme("light-terminal"));
+    const line = style.yellow(`${style.dim("12:00")} bob: hi`);
+    expect(line).toBe("\x1b[38;5;130m\x1b[38;5;242m12:00\x1b[39m\x1b[38;5;130m bob: hi\x1b[39m");
+  });
+
   it("writes no escape code at all in the no-color theme, and some in every other", () => {
     for (const name of BUILT_IN_THEMES) {
       const style = createStyle(builtInTheme(name));
