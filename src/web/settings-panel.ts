@@ -120,7 +120,11 @@ export class SettingsPanel {
       this.form,
       h("div", { class: "actions" }, importButton, exportButton, file),
     );
-    theme.onSettings(() => this.sync());
+    const stop = theme.onSettings(() => {
+      // A panel left from an earlier login stops listening once its button is gone.
+      if (this.button.isConnected) this.sync();
+      else if (!this.root.open) stop();
+    });
     const onKey = (e: KeyboardEvent) => {
       if (!this.button.isConnected) return document.removeEventListener("keydown", onKey);
       if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key === ",") {
@@ -132,6 +136,9 @@ export class SettingsPanel {
   }
 
   open(): void {
+    // One panel in the page: one left by an earlier login (the same ids) goes.
+    for (const old of document.querySelectorAll(".settings-panel"))
+      if (old !== this.root) old.remove();
     if (!this.root.isConnected) document.body.append(this.root);
     this.error.textContent = "";
     this.sync();

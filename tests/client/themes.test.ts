@@ -17,6 +17,7 @@ import { type PtyClient, spawnClient } from "./pty.ts";
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 /** Any SGR sequence: a colour or an attribute such as bold. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what it reads.
 const SGR = /\x1b\[[0-9;]*m/;
 
 describe("terminal themes", () => {
@@ -90,6 +91,7 @@ describe("terminal themes", () => {
         expect(raw).toContain(createStyle(builtInTheme(name)).name(bob));
         if (name === "high-contrast") {
           // Never a hue nor dimmed text: the terminal's own foreground, bold or reversed.
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what it reads.
           expect(raw).not.toMatch(/\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;5;\d+|2)m/);
         }
       } finally {

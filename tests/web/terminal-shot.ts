@@ -94,17 +94,20 @@ export function lastFrameHtml(raw: string, fg: string, bg: string): string {
   const end = raw.indexOf("\x1b[?25h", start);
   const frame = raw.slice(start + 9, end < 0 ? undefined : end);
   // The PTY writes each "\n" as "\r\n": a row ends in ESC[K, then one or two CRs and a LF.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what it reads.
   const rows = frame.split(/\x1b\[K\r*\n/).map((r) => r.replace(/\x1b\[K.*$/s, ""));
   return rows
     .map((row) => {
       let pen: Pen = {};
       let html = "";
       let last = 0;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what it reads.
       for (const m of row.matchAll(/\x1b\[([\d;]*)m/g)) {
         html += span(row.slice(last, m.index), pen, fg, bg);
         pen = apply(pen, m[1] ? m[1].split(";").map(Number) : [0]);
         last = (m.index ?? 0) + m[0].length;
       }
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what it reads.
       html += span(row.slice(last).replace(/\x1b\[[\d;?]*[@-~]/g, ""), pen, fg, bg);
       return `<div class="row">${html || "&nbsp;"}</div>`;
     })
