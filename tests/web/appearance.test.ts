@@ -118,6 +118,10 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
     await page.getByLabel("Colour", { exact: true }).fill("#0b7a75");
     expect(await style(page, ".msg.own .bubble", "background-color")).toBe("rgb(11, 122, 117)");
     expect(await style(page, ".msg.own .bubble", "color")).toBe("rgb(255, 255, 255)");
+    // A light accent gets dark text on it, and the page still passes axe-core's contrast check.
+    await page.getByLabel("Colour", { exact: true }).fill("#ffd60a");
+    expect(await style(page, ".msg.own .bubble", "color")).toBe("rgb(0, 0, 0)");
+    expect(await seriousViolations(page, "yellow accent")).toEqual([]);
     await page.getByRole("button", { name: "Theme's own" }).click();
     expect(await style(page, ".msg.own .bubble", "background-color")).toBe("rgb(79, 70, 229)");
 
