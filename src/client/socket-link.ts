@@ -8,7 +8,7 @@
  * token never goes in one: each connection first trades it (in a header) for a single-use
  * ticket that expires in seconds, and opens `/ws?ticket=`.
  */
-import { closeAdvice } from "../protocol/index.ts";
+import { CLOSE, closeAdvice } from "../protocol/index.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { certificateProblem, certificateText } from "./certificate.ts";
 import type { Clock } from "./clock.ts";
@@ -51,10 +51,9 @@ type TicketOutcome =
   | { kind: "down"; reason: string };
 
 function describeClose(code: number): string {
-  if (code === 1006) return "the connection was lost";
-  if (code === 1001 || code === 1012) return "the server is restarting";
-  if (code === 4000) return "the connection was too slow";
-  if (code === 4001) return "too many open connections";
+  if (code === CLOSE.ABNORMAL) return "the connection was lost";
+  if (code === CLOSE.GOING_AWAY || code === CLOSE.SERVICE_RESTART)
+    return "the server is restarting";
   return `the connection closed (${code})`;
 }
 
