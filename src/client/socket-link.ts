@@ -248,7 +248,7 @@ export class SocketLink {
     if (ws) {
       ws.onopen = ws.onmessage = ws.onclose = null;
       try {
-        ws.close(1000);
+        ws.close(CLOSE.NORMAL);
       } catch {
         // Already closed.
       }
