@@ -1,11 +1,13 @@
 /**
  * The README's configuration table and `parley-server --help` list the same options, with the
- * same environment variables and defaults: the defaults are written in config.ts, the help is
- * generated from it, and this test keeps the README from drifting.
+ * same environment variables and defaults. The defaults are written in config.ts (DEFAULTS, and
+ * each Config field's @default), the help is generated from DEFAULTS, and this test keeps the
+ * README and the @default comments from drifting.
  */
 import { describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { DEFAULTS } from "../src/server/config.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 
@@ -52,8 +54,8 @@ function helpOptions(help: string): Map<string, OptionDoc> {
 
 const sorted = (map: Map<string, OptionDoc>) => [...map].sort(([a], [b]) => a.localeCompare(b));
 
-describe("the README's configuration table", () => {
-  it("lists every option of parley-server --help with the same variable and default", async () => {
+describe("the documented configuration", () => {
+  it("in the README lists every option of parley-server --help with the same variable and default", async () => {
     const proc = Bun.spawn([process.execPath, "server.ts", "--help"], {
       cwd: ROOT,
       stdout: "pipe",
@@ -65,6 +67,17 @@ describe("the README's configuration table", () => {
     expect(fromHelp.size).toBeGreaterThan(30);
     const fromReadme = readmeOptions(readFileSync(resolve(ROOT, "README.md"), "utf8"));
     expect(sorted(fromReadme)).toEqual(sorted(fromHelp));
+  });
+
+  it("agrees with the @default of every field of Config in src/server/config.ts", () => {
+    const source = readFileSync(resolve(ROOT, "src/server/config.ts"), "utf8");
+    const block = source.split("export interface Config {")[1]?.split("\n}\n")[0] ?? "";
+    const documented = [
+      ...block.matchAll(/@default ("[^"]*"|\S+?)(?:\s[^*]*)?\*\/\s*\n\s*(\w+):/g),
+    ].map((m) => [m[2] as string, (m[1] as string).replace(/^"(.*)"$/, "$1")]);
+    expect(documented.map(([key]) => key).sort()).toEqual(Object.keys(DEFAULTS).sort());
+    const actual = documented.map(([key]) => [key, String(DEFAULTS[key as keyof typeof DEFAULTS])]);
+    expect(documented).toEqual(actual);
   });
 
   it("notices a missing option and a wrong default", () => {
