@@ -178,11 +178,7 @@ export class Bots {
 
   /** The session an API token stands for, or undefined. Called by Auth for `pb_` tokens. */
   async authenticate(token: string): Promise<Session | undefined> {
-    return this.authenticateHash(hashToken(token));
-  }
-
-  /** The same, by the token's hash (a WebSocket ticket issued to this token). */
-  async authenticateHash(tokenHash: string): Promise<Session | undefined> {
+    const tokenHash = hashToken(token);
     const found = await this.o.store.findBotToken(tokenHash);
     if (found?.kind !== "api") return undefined;
     return {

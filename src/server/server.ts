@@ -169,7 +169,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     passwordCost: config.passwordCost,
     metrics,
     botSession: (token) => bots.authenticate(token),
-    botSessionByHash: (tokenHash) => bots.authenticateHash(tokenHash),
   });
   const visibility = new PresenceVisibility(store);
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now, visibility);

@@ -72,7 +72,8 @@ export class SessionControls {
     const now = this.o.now();
     const tokenHash = await this.o.store.consumeTicket(hashToken(ticket), now);
     if (!tokenHash) return undefined;
-    return this.o.auth.sessionByHash(tokenHash);
+    const found = await this.o.store.findSession(tokenHash, now);
+    return found ? { user: found.user, tokenHash, expiresAt: found.expiresAt } : undefined;
   }
 
   async list(session: Session): Promise<SessionView[]> {
