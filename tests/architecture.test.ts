@@ -16,11 +16,11 @@ const MAX_LINES = 400;
 const KNOWN_LONG: Record<string, number> = {
   "db/store-postgres.ts": 552,
   "db/store-sqlite.ts": 407,
-  "src/client/connection.ts": 524,
+  "src/client/connection.ts": 527,
   "src/client/secure-dm.ts": 499,
   "src/server/chat.ts": 421,
   "src/server/config.ts": 536,
-  "src/server/server.ts": 490,
+  "src/server/server.ts": 489,
 };
 
 /** Every TypeScript module of the product, relative to the repository root. */

@@ -74,9 +74,12 @@ describe("the documented configuration", () => {
     const block = source.split("export interface Config {")[1]?.split("\n}\n")[0] ?? "";
     const documented = [
       ...block.matchAll(/@default ("[^"]*"|\S+?)(?:\s[^*]*)?\*\/\s*\n\s*(\w+):/g),
-    ].map((m) => [m[2] as string, (m[1] as string).replace(/^"(.*)"$/, "$1")]);
+    ].map((m): [string, string] => [m[2] as string, (m[1] as string).replace(/^"(.*)"$/, "$1")]);
     expect(documented.map(([key]) => key).sort()).toEqual(Object.keys(DEFAULTS).sort());
-    const actual = documented.map(([key]) => [key, String(DEFAULTS[key as keyof typeof DEFAULTS])]);
+    const actual = documented.map(([key]): [string, string] => [
+      key,
+      String(DEFAULTS[key as keyof typeof DEFAULTS]),
+    ]);
     expect(documented).toEqual(actual);
   });
 
