@@ -9,7 +9,7 @@
  * ticket that expires in seconds, and opens `/ws?ticket=`. A program on Bun (a bot, whose API
  * token is no session a ticket could name) may instead send the token in the upgrade's header.
  */
-import { closeAdvice } from "../protocol/index.ts";
+import { CLOSE, closeAdvice } from "../protocol/index.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { certificateProblem, certificateText } from "./certificate.ts";
 import type { Clock } from "./clock.ts";
@@ -60,10 +60,9 @@ type TicketOutcome =
   | { kind: "down"; reason: string };
 
 function describeClose(code: number): string {
-  if (code === 1006) return "the connection was lost";
-  if (code === 1001 || code === 1012) return "the server is restarting";
-  if (code === 4000) return "the connection was too slow";
-  if (code === 4001) return "too many open connections";
+  if (code === CLOSE.ABNORMAL) return "the connection was lost";
+  if (code === CLOSE.GOING_AWAY || code === CLOSE.SERVICE_RESTART)
+    return "the server is restarting";
   return `the connection closed (${code})`;
 }
 
@@ -269,7 +268,7 @@ export class SocketLink {
     if (ws) {
       ws.onopen = ws.onmessage = ws.onclose = null;
       try {
-        ws.close(1000);
+        ws.close(CLOSE.NORMAL);
       } catch {
         // Already closed.
       }

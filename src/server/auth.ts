@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { Store, UserRecord } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import {
   nameKey,
   PASSWORD_MAX,
@@ -12,7 +13,6 @@ import {
   USERNAME_PATTERN,
   type UserRef,
 } from "../protocol/index.ts";
-import type { Logger } from "./log.ts";
 import { type LoginOutcome, LoginThrottle } from "./login-throttle.ts";
 import type { Metrics } from "./metrics.ts";
 import { KeyedLimiter } from "./rate-limit.ts";

@@ -12,6 +12,7 @@
  * role (planned with communities) adds itself there.
  */
 import type { BotRecord, BotTokenKind, BotTokenRecord, Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import {
   MESSAGE_MAX_CHARS,
   ParleyError,
@@ -21,7 +22,6 @@ import {
 import { hashPassword, hashToken, type PasswordCost, type Session } from "./auth.ts";
 import type { Chat, SendOutcome } from "./chat.ts";
 import type { Hub } from "./hub.ts";
-import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
 

@@ -7,9 +7,9 @@
  * that does so (server.ts), so it can be routed to every node later.
  */
 import type { SessionInfo, Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import { ParleyError } from "../protocol/index.ts";
 import { type Auth, hashToken, type Session } from "./auth.ts";
-import type { Logger } from "./log.ts";
 
 /** How long a ticket may wait before the upgrade it is for. */
 export const TICKET_TTL_MS = 30_000;
