@@ -1,7 +1,8 @@
 /**
  * The append transaction of the SQLite store: a batch in one IMMEDIATE transaction, each
  * message checked (duplicate client id, membership), given the room's next seq, and inserted.
- * Shared by the inline writer and the writer thread, so there is one implementation.
+ * Runs on the calling thread (a writer thread was measured and removed; see store-sqlite.ts);
+ * kept apart from the store class so the hot path reads as one piece.
  */
 import type { Database } from "bun:sqlite";
 import type { Message } from "../src/protocol/index.ts";

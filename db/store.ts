@@ -1,7 +1,9 @@
 /**
- * The store interface: everything Parley keeps. One implementation per backend
- * (store-sqlite.ts now, a PostgreSQL store later); nothing outside db/ knows which is in use.
- * Methods are async so that a networked backend fits; expected outcomes are values, not throws.
+ * The store interface: everything Parley keeps. One implementation per backend, store-sqlite.ts
+ * and store-postgres.ts, both held to tests/store-contract.test.ts. Only what opens a store
+ * (src/server/server.ts from the config, src/server/backup.ts, the bench and the db/ scripts)
+ * names a backend; every other module receives a Store. Methods are async so that a networked
+ * backend fits; expected outcomes are values, not throws.
  */
 import type { DmPolicy, Message, MessageFile, RoomKind, UserRef } from "../src/protocol/index.ts";
 

@@ -10,6 +10,7 @@ import {
 } from "../../db/store.ts";
 import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import type { Envelope } from "../crypto/index.ts";
+import type { Logger } from "../log/log.ts";
 import {
   dmConversation,
   encodeFrame,
@@ -31,7 +32,6 @@ import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
 import { DIRECTORY, type Hub } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
-import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";

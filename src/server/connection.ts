@@ -4,6 +4,7 @@
  */
 import type { WebSocketHandler } from "bun";
 import type { Store } from "../../db/store.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import {
   CLOSE,
   type ClientFrameOf,
@@ -24,7 +25,6 @@ import type { Config } from "./config.ts";
 import type { Contacts } from "./contacts.ts";
 import type { Devices } from "./devices.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
-import { errorFields, type Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
 import { resume } from "./resume.ts";

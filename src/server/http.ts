@@ -6,6 +6,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { Store } from "../../db/store.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import {
   HISTORY_PAGE_MAX,
   ParleyError,
@@ -20,7 +21,6 @@ import type { Bots } from "./bots.ts";
 import type { Chat } from "./chat.ts";
 import { type Files, fileView } from "./files.ts";
 import type { Hub } from "./hub.ts";
-import { errorFields, type Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
