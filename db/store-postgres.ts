@@ -410,6 +410,44 @@ export class PostgresStore implements Store {
     return found;
   }
 
+  async putDeviceList(
+    userId: number,
+    key: string,
+    version: number,
+    list: string,
+    now: number,
+    replaceKey: boolean,
+  ): Promise<"ok" | "stale" | "key-changed"> {
+    return this.run(({ sql }) =>
+      sql.begin(async (tx): Promise<"ok" | "stale" | "key-changed"> => {
+        // The user's row lock orders this user's list publishes from every node.
+        await tx`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
+        const [stored] = await tx`
+          SELECT identity_key AS key, version::float8 AS version FROM device_lists
+          WHERE user_id = ${userId}`;
+        if (stored && stored.key !== key && !replaceKey) return "key-changed";
+        if (stored && stored.key === key && version <= Number(stored.version)) return "stale";
+        await tx`
+          INSERT INTO device_lists (user_id, identity_key, version, list, updated_at)
+          VALUES (${userId}, ${key}, ${version}, ${list}, ${now})
+          ON CONFLICT (user_id) DO UPDATE SET identity_key = excluded.identity_key,
+            version = excluded.version, list = excluded.list, updated_at = excluded.updated_at`;
+        return "ok";
+      }),
+    );
+  }
+
+  async deviceListsOf(userIds: readonly number[]) {
+    const found = new Map<number, string>();
+    if (userIds.length === 0) return found;
+    const rows = await this.run(
+      ({ sql }) => sql`
+        SELECT user_id, list FROM device_lists WHERE user_id = ANY(${[...userIds]}::bigint[])`,
+    );
+    for (const r of rows as { user_id: Int; list: string }[]) found.set(Number(r.user_id), r.list);
+    return found;
+  }
+
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
     return this.run((pool) => appendBatch(pool, batch));

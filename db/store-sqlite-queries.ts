@@ -155,6 +155,14 @@ export function prepare(db: Database) {
        ON CONFLICT (user_id, device_id) DO UPDATE SET bundle = excluded.bundle,
          updated_at = excluded.updated_at`,
     ),
+    deviceList: s<{ key: string; version: number; list: string }, [number]>(
+      "SELECT identity_key AS key, version, list FROM device_lists WHERE user_id = ?",
+    ),
+    putDeviceList: s<never, [number, string, number, string, number]>(
+      `INSERT INTO device_lists (user_id, identity_key, version, list, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET identity_key = excluded.identity_key,
+         version = excluded.version, list = excluded.list, updated_at = excluded.updated_at`,
+    ),
     devicesOf: s<{ bundle: string }, [number]>(
       "SELECT bundle FROM devices WHERE user_id = ? ORDER BY created_at, device_id",
     ),

@@ -251,6 +251,34 @@ export class SqliteStore implements Store {
     return found;
   }
 
+  async putDeviceList(
+    userId: number,
+    key: string,
+    version: number,
+    list: string,
+    now: number,
+    replaceKey: boolean,
+  ): Promise<"ok" | "stale" | "key-changed"> {
+    return this.db
+      .transaction((): "ok" | "stale" | "key-changed" => {
+        const stored = this.q.deviceList.get(userId);
+        if (stored && stored.key !== key && !replaceKey) return "key-changed";
+        if (stored && stored.key === key && version <= stored.version) return "stale";
+        this.q.putDeviceList.run(userId, key, version, list, now);
+        return "ok";
+      })
+      .immediate();
+  }
+
+  async deviceListsOf(userIds: readonly number[]) {
+    const found = new Map<number, string>();
+    for (const id of userIds) {
+      const row = this.q.deviceList.get(id);
+      if (row) found.set(id, row.list);
+    }
+    return found;
+  }
+
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     return this.appendBatch(batch);
   }

@@ -657,6 +657,24 @@ function contract(name: string, backend: () => Backend, skip = false) {
         ]);
         expect(await store.devicesOf([])).toEqual(new Map());
       });
+
+      it("keeps a user's newest device list and refuses an older version or another key", async () => {
+        const a = await user();
+        const b2 = await user();
+        expect(await store.putDeviceList(a.id, "K1", 2, '{"l":2}', T0, false)).toBe("ok");
+        expect(await store.putDeviceList(a.id, "K1", 2, '{"l":"fork"}', T0, false)).toBe("stale");
+        expect(await store.putDeviceList(a.id, "K1", 1, '{"l":1}', T0, false)).toBe("stale");
+        expect(await store.putDeviceList(a.id, "K2", 9, '{"l":"k2"}', T0, false)).toBe(
+          "key-changed",
+        );
+        expect(await store.putDeviceList(a.id, "K1", 3, '{"l":3}', T0 + 1, false)).toBe("ok");
+        expect(await store.deviceListsOf([a.id, b2.id])).toEqual(new Map([[a.id, '{"l":3}']]));
+        // A reset replaces the key at any version; the new key's versions count from there.
+        expect(await store.putDeviceList(a.id, "K2", 1, '{"l":"k2"}', T0 + 2, true)).toBe("ok");
+        expect(await store.putDeviceList(a.id, "K2", 1, '{"l":"again"}', T0, false)).toBe("stale");
+        expect(await store.deviceListsOf([a.id])).toEqual(new Map([[a.id, '{"l":"k2"}']]));
+        expect(await store.deviceListsOf([])).toEqual(new Map());
+      });
     });
   });
 }

@@ -12,13 +12,14 @@ import type { ChatContext, Command, NoteTone } from "./chat-command.ts";
 import { ChatScreen, type StatusTone, type TerminalOutput } from "./chat-screen.ts";
 import { systemClock } from "./clock.ts";
 import type { Connection, PushFrame, Status } from "./connection.ts";
+import { dmNotice, keyChangeIsLoud, keyChangeText } from "./dm-notices.ts";
 import { fileCommands } from "./file-commands.ts";
 import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import { parseKeys } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
 import { fileLine, formatMessage } from "./message-format.ts";
 import { ReadMarker } from "./read-marker.ts";
-import type { DmContent, KeyChange, SecureDm } from "./secure-dm.ts";
+import type { DmContent, SecureDm } from "./secure-dm.ts";
 import { socialCommands } from "./social-commands.ts";
 import { reconnectingText, statusText } from "./status-text.ts";
 import type { Style } from "./style.ts";
@@ -55,22 +56,6 @@ export interface ChatViewOptions {
 
 const HISTORY_DEFAULT = 20;
 const AUTO_AWAY_MS = 10 * 60_000;
-
-/** How a changed set of keys is announced: loudly, with what to do. */
-function keyChangeText(k: KeyChange): string {
-  const who = k.self ? "your own account" : k.user.name;
-  const what =
-    k.observation.kind === "key-changed"
-      ? `a device key of ${who} was replaced`
-      : k.observation.kind === "device-added"
-        ? `a new device was added to ${who}`
-        : `a device was removed from ${who}`;
-  if (k.observation.trust !== "changed") return `Keys: ${what}.`;
-  const name = k.user.name;
-  const waiting = k.self ? "Messages you send" : `Messages to ${name}`;
-  const compare = k.self ? "" : ` (compare first with /verify ${name})`;
-  return `⚠ SECURITY: ${what}. If this was not expected, someone may be reading along. ${waiting} wait until you type /trust ${name}${compare}.`;
-}
 
 export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const { conn, style, secure } = o;
@@ -155,14 +140,10 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
       screen.print(formatMessage({ ...m, body }, options));
       return;
     }
-    const text =
-      content.kind === "tampered"
-        ? "⚠ tampered message: it was altered or forged, so it is not shown"
-        : content.kind === "not-addressed"
-          ? "(not encrypted for this device)"
-          : "(sent from a device whose keys are unknown: not shown)";
+    const text = dmNotice(content, m.from.name) ?? "";
     const lines = formatMessage({ ...m, body: text }, options);
-    screen.print(content.kind === "tampered" ? lines.map((l) => style.red(l)) : lines);
+    const loud = content.kind === "tampered" || content.kind === "unverified-device";
+    screen.print(loud ? lines.map((l) => style.red(l)) : lines);
   };
 
   const onRoomMessage = (m: Message) => {
@@ -301,9 +282,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   if (secure) {
     cleanups.push(
       secure.on("message", (m, content) => show(m, content)),
-      secure.on("keys", (k) =>
-        note(keyChangeText(k), k.observation.trust === "changed" ? "error" : "info"),
-      ),
+      secure.on("keys", (k) => note(keyChangeText(k), keyChangeIsLoud(k) ? "error" : "info")),
       secure.on("held", (peer, body) => {
         refreshPending();
         const who = secure.trustOf(peer.name) === "changed" ? peer.name : (conn.user?.name ?? "");

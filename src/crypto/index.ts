@@ -7,6 +7,19 @@ export {
   verifyBundle,
 } from "./bundle.ts";
 export { CRYPTO_ERRORS, CryptoError, type CryptoErrorCode } from "./crypto-error.ts";
+export {
+  accountKeyId,
+  createAccountKey,
+  type DeviceList,
+  type DeviceListCheck,
+  deviceListSchema,
+  deviceListWire,
+  LIST_DEVICES_MAX,
+  listHolds,
+  signDeviceList,
+  type VerifiedDeviceList,
+  verifyDeviceList,
+} from "./device-list.ts";
 export { fromBase64Url, toBase64Url } from "./encoding.ts";
 export {
   type DeviceRef,
@@ -42,6 +55,7 @@ export {
   type IdentityImport,
   identityFileSchema,
   importIdentity,
+  withAccountKey,
 } from "./identity.ts";
 export { type KeyBook, type KeyBookOpen, openKeyBook } from "./key-book.ts";
 export {
@@ -52,7 +66,7 @@ export {
   type Trust,
 } from "./key-book-state.ts";
 export { type KeyBookStore, memoryKeyBookStore } from "./key-book-store.ts";
-export { safetyNumber } from "./safety-number.ts";
+export { accountSafetyNumber, linkCode, safetyNumber } from "./safety-number.ts";
 export {
   CONVERSATION_MAX,
   DEVICES_MAX,

@@ -45,6 +45,18 @@ export const ERRORS = {
   FILE_NOT_FOUND: { status: 404, message: "No such file." },
   BAD_BUNDLE: { status: 400, message: "The device keys are not validly signed by their owner." },
   TOO_MANY_DEVICES: { status: 409, message: "Too many devices: at most 10 per user." },
+  BAD_DEVICE_LIST: {
+    status: 400,
+    message: "The device list is not validly signed, or names someone else or a device twice.",
+  },
+  STALE_DEVICE_LIST: {
+    status: 409,
+    message: "A device list of the same or a newer version is already published.",
+  },
+  ACCOUNT_KEY_CHANGED: {
+    status: 409,
+    message: "Another account key signed the published device list; reset it to replace it.",
+  },
   UNAVAILABLE: {
     status: 503,
     message: "The server cannot store that right now; it was not saved.",

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { deviceBundleSchema } from "../crypto/bundle.ts";
+import { deviceListSchema } from "../crypto/device-list.ts";
 import { envelopeSchema } from "../crypto/envelope-format.ts";
 import type { ErrorCode } from "./errors.ts";
 import {
@@ -114,6 +115,16 @@ export const clientFrames = {
   dm_policy: z.object({ type: z.literal("dm_policy"), id: requestId, policy: dmPolicy }),
   /** Publishes (or replaces) this device's signed public keys. */
   device: z.object({ type: z.literal("device"), id: requestId, bundle: deviceBundleSchema }),
+  /**
+   * Publishes this account's device list, signed by its account identity key. `reset` replaces
+   * a list signed by another key (a lost account key); peers' clients announce that loudly.
+   */
+  device_list: z.object({
+    type: z.literal("device_list"),
+    id: requestId,
+    list: deviceListSchema,
+    reset: z.boolean().optional(),
+  }),
   /** The published devices of some users. */
   devices: z.object({
     type: z.literal("devices"),
@@ -248,7 +259,14 @@ export const serverFrames = {
   devices: z.object({
     type: z.literal("devices"),
     ref,
-    users: z.array(z.object({ user: userRef, devices: z.array(deviceBundleSchema) })),
+    users: z.array(
+      z.object({
+        user: userRef,
+        devices: z.array(deviceBundleSchema),
+        /** The account's signed device list; absent when it has none yet. */
+        list: deviceListSchema.optional(),
+      }),
+    ),
   }),
   /** Ephemeral: a member's presence changed (never stored, never replayed). */
   presence: z.object({

@@ -227,6 +227,14 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
         chat.publishEphemeral(dm.id, { type: "devices_changed", room: dm.id, user });
       }
     },
+    async device_list(ws, f) {
+      const user = ws.data.user;
+      await o.devices.publishList(user, f.list, f.reset ?? false);
+      send(ws, { type: "ok", ref: f.id });
+      for (const dm of await o.store.listDms(user.id)) {
+        chat.publishEphemeral(dm.id, { type: "devices_changed", room: dm.id, user });
+      }
+    },
     async devices(ws, f) {
       send(ws, { type: "devices", ref: f.id, users: await o.devices.list(f.users) });
     },

@@ -6,6 +6,7 @@
 
 import { systemClock } from "../client/clock.ts";
 import { Connection, type RequestError, type Status } from "../client/connection.ts";
+import { keyChangeIsLoud, keyChangeSummary } from "../client/dm-notices.ts";
 import { FileTransfer } from "../client/file-transfer.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import type { KeyChange } from "../client/secure-dm.ts";
@@ -543,18 +544,8 @@ export class ChatScreen {
 
   /** Announced in every DM it concerns: loudly when it waits for the user's acceptance. */
   private keysChanged(k: KeyChange): void {
-    const who = k.self ? "your own account" : k.user.name;
-    const kind = k.observation.kind;
-    const what =
-      kind === "key-changed"
-        ? `a device key of ${who} was replaced`
-        : kind === "device-added"
-          ? `a new device was added to ${who}`
-          : `a device was removed from ${who}`;
-    const loud = k.observation.trust === "changed";
-    const text = loud
-      ? `⚠ Security: ${what}. If this was not expected, someone may be reading along.`
-      : `Keys: ${what}.`;
+    const loud = keyChangeIsLoud(k);
+    const text = keyChangeSummary(k);
     for (const c of this.conversations.values()) {
       if (!c.isDm || (!k.self && c.summary.peer?.id !== k.user.id)) continue;
       const item = c.notice(Date.now(), text, loud);

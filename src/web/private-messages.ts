@@ -17,7 +17,7 @@ import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
 
 /** A DM that cannot be shown as text, and why. */
-export type SealedKind = "tampered" | "not-addressed" | "unknown-sender";
+export type SealedKind = "tampered" | "not-addressed" | "unknown-sender" | "unverified-device";
 
 export type Trust = "unverified" | "verified" | "changed";
 

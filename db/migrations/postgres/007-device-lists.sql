@@ -1,0 +1,13 @@
+-- End-to-end encryption across devices: each user's device list, signed by the account identity
+-- key (docs/e2ee.md). The server keeps the newest list and refuses an older version or another
+-- key unless the owner resets it; clients never trust the server for either.
+
+CREATE TABLE device_lists (
+  user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  -- The account identity key (Ed25519 public, base64url) that signed `list`.
+  identity_key TEXT NOT NULL,
+  version BIGINT NOT NULL CHECK (version >= 1),
+  -- The signed list as JSON.
+  list TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
