@@ -21,8 +21,8 @@ import {
 } from "../crypto/index.ts";
 import type { UserRef } from "../protocol/index.ts";
 import { type Connection, RequestError } from "./connection.ts";
+import type { IdentityStore } from "./device-identity.ts";
 import type { KeyDirectory } from "./key-directory.ts";
-import type { IdentityStore } from "./secure-dm.ts";
 
 export type LinkState = "linked" | "unlinked";
 

@@ -12,7 +12,7 @@ import type { ChatContext, Command, NoteTone } from "./chat-command.ts";
 import { ChatScreen, type StatusTone, type TerminalOutput } from "./chat-screen.ts";
 import { systemClock } from "./clock.ts";
 import type { Connection, PushFrame, Status } from "./connection.ts";
-import { dmNotice, keyChangeIsLoud, keyChangeText } from "./dm-notices.ts";
+import { dmNotice, keyChangeIsLoud, keyChangeText, skewNotice } from "./dm-notices.ts";
 import { fileCommands } from "./file-commands.ts";
 import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import { parseKeys } from "./keys.ts";
@@ -138,6 +138,9 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
       if (attachment) shared.set(attachment.id, { kind: "dm", attachment });
       const body = attachment ? `${fileLine(attachment)} (encrypted)` : m.body;
       screen.print(formatMessage({ ...m, body }, options));
+      if (content?.kind === "text" && content.serverTs !== undefined) {
+        note(skewNotice(m.ts, content.serverTs), "warn");
+      }
       return;
     }
     const text = dmNotice(content, m.from.name) ?? "";

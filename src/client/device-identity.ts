@@ -8,12 +8,25 @@ import {
   createIdentity,
   exportIdentity,
   type Identity,
+  type IdentityFile,
   identityFileSchema,
   importIdentity,
 } from "../crypto/index.ts";
 import type { UserRef } from "../protocol/index.ts";
 import type { Connection } from "./connection.ts";
-import type { IdentityStore } from "./secure-dm.ts";
+
+/** Where this device's identity (with its private keys) is kept. */
+export interface IdentityStore {
+  /**
+   * "file": the identity exported with its private keys (the terminal's 0600 file). "keys": the
+   * Identity itself, its private keys non-extractable (a browser's IndexedDB keeps CryptoKeys
+   * by structured clone, so no script can ever read the private keys out). @default "file"
+   */
+  readonly keeps?: "file" | "keys";
+  /** The saved identity as stored, or undefined if there is none yet. */
+  load(): Promise<unknown>;
+  save(value: IdentityFile | Identity): Promise<void>;
+}
 
 export type IdentityLoad =
   | { ok: true; identity: Identity }

@@ -2,8 +2,9 @@
  * What the terminal says about encrypted DMs that are not plain text from an accepted device,
  * and about key changes: one place for these texts, so every view words them the same way.
  */
+
+import type { DmContent } from "./dm-reveal.ts";
 import type { KeyChange } from "./key-directory.ts";
-import type { DmContent } from "./secure-dm.ts";
 
 /** The line shown in place of a DM's text; undefined for plain text from an accepted device. */
 export function dmNotice(content: DmContent, sender: string): string | undefined {
@@ -16,9 +17,18 @@ export function dmNotice(content: DmContent, sender: string): string | undefined
       return "(not encrypted for this device)";
     case "unknown-sender":
       return "(sent from a device whose keys are unknown: not shown)";
+    case "replay":
+      return `⚠ a replayed copy of an earlier message (#${content.firstSeq}), delivered again: not shown as new`;
     case "unverified-device":
       return `⚠ from an unverified device of ${sender} (not in ${sender}'s signed device list), not shown as ${sender}'s words: "${content.text}". Ask ${sender} to approve the device (/link), or compare safety numbers with /verify ${sender}.`;
   }
+}
+
+/** The warning under a DM whose signed time (shown) and the server's time differ a lot. */
+export function skewNotice(signedTs: number, serverTs: number): string {
+  const minutes = Math.round(Math.abs(serverTs - signedTs) / 60_000);
+  const which = serverTs > signedTs ? "later" : "earlier";
+  return `⚠ The time shown is the sender's signed time; the server stored it ${minutes} min ${which}. The sender's clock may be wrong, or the message was held back.`;
 }
 
 /** Whether a key change must stop the user (loud) or is only worth a line. */

@@ -10,13 +10,10 @@
 import {
   accountSafetyNumber,
   type Identity,
-  type IdentityFile,
   type KeyBook,
   type KeyBookStore,
-  open,
   openKeyBook,
   seal,
-  type TamperReason,
 } from "../crypto/index.ts";
 import {
   dmConversation,
@@ -27,39 +24,14 @@ import {
 } from "../protocol/index.ts";
 import { AccountDevices } from "./account-devices.ts";
 import { type Connection, type PushFrame, RequestError } from "./connection.ts";
-import { loadIdentity, publishIdentity } from "./device-identity.ts";
+import { type IdentityStore, loadIdentity, publishIdentity } from "./device-identity.ts";
+import { type DmContent, revealDm } from "./dm-reveal.ts";
 import { type KeyChange, KeyDirectory } from "./key-directory.ts";
 import type { OutboxItem } from "./outbox.ts";
 
+export type { IdentityStore } from "./device-identity.ts";
+export type { DmContent } from "./dm-reveal.ts";
 export type { KeyChange } from "./key-directory.ts";
-
-/** Where this device's identity (with its private keys) is kept. */
-export interface IdentityStore {
-  /**
-   * "file": the identity exported with its private keys (the terminal's 0600 file). "keys": the
-   * Identity itself, its private keys non-extractable (a browser's IndexedDB keeps CryptoKeys
-   * by structured clone, so no script can ever read the private keys out). @default "file"
-   */
-  readonly keeps?: "file" | "keys";
-  /** The saved identity as stored, or undefined if there is none yet. */
-  load(): Promise<unknown>;
-  save(value: IdentityFile | Identity): Promise<void>;
-}
-
-/** What a DM turned out to hold once opened on this device. */
-export type DmContent =
-  | { kind: "text"; text: string }
-  /**
-   * Authentic, from a device of the sender that no list signed by their trusted identity key
-   * holds (one the server added, or one not approved yet): never shown as their words.
-   */
-  | { kind: "unverified-device"; text: string; device: string }
-  /** Altered or forged: never shown as text. */
-  | { kind: "tampered"; reason: TamperReason | "no-envelope" }
-  /** Authentic, but sealed before this device existed (or without it). */
-  | { kind: "not-addressed" }
-  /** Sent by a device the server does not list, even after fetching its keys again. */
-  | { kind: "unknown-sender" };
 
 export interface SecureDmEvents {
   /** A DM message, opened; in seq order per conversation. `from` is who sealed it. */
@@ -83,9 +55,6 @@ interface Held {
   cid: string;
   body: string;
 }
-
-/** Envelope ids remembered per session to drop a replayed (device, id). */
-const SEEN_MAX = 50_000;
 
 const UNLINKED =
   "This device is not linked to your account yet: approve it from a linked device (/link), or reset the account keys.";
@@ -111,7 +80,6 @@ export class SecureDm {
   private readonly held: Held[] = [];
   /** The identity key shown when a safety number was computed: markVerified() accepts it. */
   private readonly shown = new Map<string, string>();
-  private readonly seen = new Set<string>();
   /** Opens run one at a time, so messages come out in the order they came in. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly cleanups: (() => void)[] = [];
@@ -410,8 +378,8 @@ export class SecureDm {
   }
 
   /**
-   * Opens one DM message (used for live ones and history pages). undefined for a replay of an
-   * envelope already shown. The `from` of the result is the sealing user, not the frame's.
+   * Opens one DM message: live ones (`dedupe`, the default: undefined for a duplicate delivery
+   * of one already shown) and history pages (`dedupe: false`). dm-reveal.ts says what it shows.
    */
   async reveal(
     m: Message,
@@ -419,60 +387,15 @@ export class SecureDm {
   ): Promise<{ message: Message; content: DmContent } | undefined> {
     const started = await this.start();
     const peer = await this.peerFor(m.room);
-    const me = this.me as UserRef;
     if (!started.ok || !peer) return { message: m, content: { kind: "not-addressed" } };
-    if (m.envelope === undefined) {
-      return { message: m, content: { kind: "tampered", reason: "no-envelope" } };
-    }
-    const directory = this.directory as KeyDirectory;
-    const options = () => ({
-      me: this.identity as Identity,
-      conversation: dmConversation(m.room),
-      // Unaccepted devices too, so their messages can be shown as what they are.
-      senders: [peer.id, me.id].flatMap((u) => [
-        ...directory.accepted(u),
-        ...directory.unverified(u),
-      ]),
-      participants: [String(peer.id), String(me.id)],
-    });
-    let result = await open(m.envelope, options());
-    if (result.outcome === "unknown-sender") {
-      // A device we have not recorded yet: fetch that user's keys and try once more.
-      await this.refresh([Number(result.from.user)]).catch(() => {});
-      result = await open(m.envelope, options());
-    }
-    switch (result.outcome) {
-      case "opened": {
-        const key = `${result.from.user}/${result.from.device}/${result.id}`;
-        if (dedupe) {
-          if (this.seen.has(key)) return undefined;
-          if (this.seen.size >= SEEN_MAX) this.seen.clear();
-          this.seen.add(key);
-        }
-        const from = result.from.user === String(me.id) ? me : peer;
-        // Accepted devices come first in `senders`, so a listed device id was checked with its
-        // listed keys: the sender is accepted exactly when the accepted list has that id.
-        const accepted = directory
-          .accepted(result.from.user)
-          .some((b) => b.device === result.from.device);
-        if (!accepted) {
-          // Never the person's words: the body stays empty, and the text goes with its warning.
-          return {
-            message: { ...m, from, body: "" },
-            content: { kind: "unverified-device", text: result.text, device: result.from.device },
-          };
-        }
-        return {
-          message: { ...m, from, body: result.text },
-          content: { kind: "text", text: result.text },
-        };
-      }
-      case "tampered":
-        return { message: m, content: { kind: "tampered", reason: result.reason } };
-      case "not-addressed":
-        return { message: m, content: { kind: "not-addressed" } };
-      case "unknown-sender":
-        return { message: m, content: { kind: "unknown-sender" } };
-    }
+    const context = {
+      identity: this.identity as Identity,
+      me: this.me as UserRef,
+      peer,
+      book: this.book as KeyBook,
+      directory: this.directory as KeyDirectory,
+      refresh: (user: number) => this.refresh([user]),
+    };
+    return revealDm(m, context, dedupe);
   }
 }

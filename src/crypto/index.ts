@@ -58,6 +58,7 @@ export {
   withAccountKey,
 } from "./identity.ts";
 export { type KeyBook, type KeyBookOpen, openKeyBook } from "./key-book.ts";
+export { envelopeKey, type Sighting } from "./key-book-replays.ts";
 export {
   type DeviceChange,
   type KeyBookState,

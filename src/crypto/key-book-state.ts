@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { type DeviceBundle, deviceBundleSchema, sameKeys, type VerifiedBundle } from "./bundle.ts";
 import { deviceListSchema, type VerifiedDeviceList } from "./device-list.ts";
+import { replaysSchema } from "./key-book-replays.ts";
 import { base64UrlOf, ED25519_PUBLIC_BYTES, userId } from "./wire.ts";
 
 /**
@@ -51,7 +52,12 @@ const usersSchema = <T extends z.ZodType<{ user: string }>>(entry: T) =>
     message: "a user appears twice",
   });
 
-export const keyBookStateSchema = z.object({ v: z.literal(2), users: usersSchema(entrySchema) });
+export const keyBookStateSchema = z.object({
+  v: z.literal(2),
+  users: usersSchema(entrySchema),
+  /** Envelopes opened per conversation, to flag replays (key-book-replays.ts). */
+  replays: replaysSchema.default([]),
+});
 export type KeyBookState = z.infer<typeof keyBookStateSchema>;
 type Entry = z.infer<typeof entrySchema>;
 
@@ -78,6 +84,7 @@ export function parseKeyBook(value: unknown): KeyBookState | undefined {
   // A v1 "verified" covered device keys, not an identity key: it must be compared again.
   return {
     v: 2,
+    replays: [],
     users: v1.data.users.map((e) => ({
       ...e,
       version: 0,
@@ -119,7 +126,7 @@ export interface Observation {
 }
 
 export function emptyKeyBook(): KeyBookState {
-  return { v: 2, users: [] };
+  return { v: 2, users: [], replays: [] };
 }
 
 /** The devices a user's pinned list accepts; they were verified before they were recorded. */

@@ -6,6 +6,7 @@
  */
 import type { VerifiedBundle } from "./bundle.ts";
 import type { VerifiedDeviceList } from "./device-list.ts";
+import { type Sighting, sight } from "./key-book-replays.ts";
 import {
   emptyKeyBook,
   identityOf,
@@ -36,6 +37,11 @@ export interface KeyBook {
   identity(user: string): ReturnType<typeof identityOf>;
   /** The devices the pinned signed list accepts: what to seal to and whose words to show. */
   devices(user: string): VerifiedBundle[];
+  /**
+   * Records that the envelope `key` (envelopeKey()) was opened at `seq` in `conversation`:
+   * "new" the first time, "same" at the same seq again (history reloaded), "replay" at another.
+   */
+  sight(conversation: string, key: string, seq: number): Promise<Sighting>;
   /** A copy of the state, as saved. */
   snapshot(): KeyBookState;
 }
@@ -92,6 +98,11 @@ export async function openKeyBook(options: {
       serial((s) => {
         const { state: next, result } = setTrust(s, user, "unverified", seen);
         return { state: next, value: result };
+      }),
+    sight: (conversation, key, seq) =>
+      serial((s) => {
+        const { replays, sighting } = sight(s.replays, conversation, key, seq);
+        return { state: replays === s.replays ? s : { ...s, replays }, value: sighting };
       }),
     trust: (user) => trustOf(state, user),
     identity: (user) => identityOf(state, user),

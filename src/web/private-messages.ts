@@ -5,6 +5,7 @@
  * that is never shown as text.
  */
 import type { Connection } from "../client/connection.ts";
+import { skewNotice } from "../client/dm-notices.ts";
 import {
   type DmContent,
   type KeyChange,
@@ -17,7 +18,12 @@ import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
 
 /** A DM that cannot be shown as text, and why. */
-export type SealedKind = "tampered" | "not-addressed" | "unknown-sender" | "unverified-device";
+export type SealedKind =
+  | "tampered"
+  | "not-addressed"
+  | "unknown-sender"
+  | "unverified-device"
+  | "replay";
 
 export type Trust = "unverified" | "verified" | "changed";
 
@@ -54,6 +60,9 @@ export class PrivateMessages {
     this.secure.on("message", (m, content) => {
       const shown = shownAs(m, content);
       hooks.message(shown.message, shown.sealed);
+      if (content.kind === "text" && content.serverTs !== undefined) {
+        hooks.problem(`${m.from.name}: ${skewNotice(m.ts, content.serverTs)}`);
+      }
     });
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));

@@ -130,12 +130,19 @@ function overwriteList(user: number, version: number, json: string): void {
   }
 }
 
-/** The account key of a device's identity file: what a device holding it could sign with. */
-async function accountKeyOf(d: Device, account: Account): Promise<CryptoKeyPair> {
+/** A device's identity, read from its file: what that device itself could seal and sign with. */
+async function identityOf(d: Device, account: Account): Promise<Identity> {
   const files = deviceFiles(d.dir, server.url, account.user.id);
   const imported = await importIdentity(JSON.parse(readFileSync(files.identityPath, "utf8")));
-  if (!imported.ok || !imported.identity.account) throw new Error("no account key");
-  return imported.identity.account;
+  if (!imported.ok) throw new Error("no identity");
+  return imported.identity;
+}
+
+/** The account key of a device's identity file: what a device holding it could sign with. */
+async function accountKeyOf(d: Device, account: Account): Promise<CryptoKeyPair> {
+  const account_ = (await identityOf(d, account)).account;
+  if (!account_) throw new Error("no account key");
+  return account_;
 }
 
 describe("a malicious server", () => {
@@ -247,5 +254,80 @@ describe("a malicious server", () => {
     await until(() => alice.keys.some((k) => k.observation.kind === "fork"), "the fork");
     await until(() => bob2.texts().includes("and now?"), "bob's second device, still accepted");
     expect(alice.held).toEqual([]);
+  });
+
+  it("is caught replaying an envelope under a new seq, live or in history, even after a restart", async () => {
+    const { aliceAcc, bobAcc, alice, bob, room } = await pair();
+    bob.dm.send(room, "send 10 EUR to carol");
+    await until(() => alice.texts().includes("send 10 EUR to carol"), "the genuine DM");
+    const page = await alice.conn.history(room, { after: 0 });
+    const original = page.messages.find((m) => m.seq === 2) as Message;
+
+    // The server appends the same envelope again (under another cid of its own), then relays it
+    // in the gap before bob's next message.
+    const [copy] = await server.store.append([
+      {
+        room,
+        sender: bobAcc.user,
+        cid: crypto.randomUUID(),
+        body: JSON.stringify(original.envelope),
+        sealed: true,
+        ts: Date.now(),
+      },
+    ]);
+    if (!copy?.ok) throw new Error("the store refused the copy");
+    bob.dm.send(room, "next");
+    await until(() => alice.texts().includes("next"), "bob's next DM, after the gap");
+    const flagged = alice.got.find((g) => g.seq === copy.message.seq);
+    expect(flagged?.content).toEqual({ kind: "replay", firstSeq: 2 });
+    expect(flagged?.message.body).toBe("");
+    expect(alice.texts().filter((t) => t === "send 10 EUR to carol").length).toBe(1);
+
+    // A restart of alice's device remembers (the key book holds it), and history pages are
+    // checked too: the original opens as it was, the copy is flagged.
+    alice.close();
+    const again = await device(aliceAcc, alice.dir);
+    const reloaded = await again.conn.history(room, { after: 0 });
+    const shown = [];
+    for (const m of reloaded.messages) shown.push(await again.dm.reveal(m, { dedupe: false }));
+    expect(shown.map((r) => r?.content.kind)).toEqual(["text", "text", "replay", "text"]);
+    expect(shown[1]?.content).toMatchObject({ text: "send 10 EUR to carol" });
+  });
+
+  it("shows a DM at its signed time, and says so when the server's time differs by minutes", async () => {
+    const { aliceAcc, bobAcc, alice, bob, room } = await pair();
+    const signed = Date.now() - 30 * 60_000;
+    const bobDevice = await identityOf(bob, bobAcc);
+    const to = await listed(aliceAcc.token, aliceAcc.user.id, bobAcc.user.id);
+    const cid = crypto.randomUUID();
+    const envelope = await seal({
+      from: bobDevice,
+      conversation: dmConversation(room),
+      text: "written half an hour ago",
+      id: cid,
+      to,
+      now: () => signed,
+    });
+    const [stored] = await server.store.append([
+      {
+        room,
+        sender: bobAcc.user,
+        cid,
+        body: JSON.stringify(envelope),
+        sealed: true,
+        ts: Date.now(),
+      },
+    ]);
+    if (!stored?.ok) throw new Error("refused");
+    const opened = await alice.dm.reveal(stored.message, { dedupe: false });
+    expect(opened?.message.ts).toBe(signed);
+    expect(opened?.content).toEqual({
+      kind: "text",
+      text: "written half an hour ago",
+      serverTs: stored.message.ts,
+    });
+    // A DM whose times agree carries no warning.
+    const normal = alice.got.find((g) => g.content.kind === "text");
+    expect(normal?.content).toEqual({ kind: "text", text: "hi alice, it's bob" });
   });
 });

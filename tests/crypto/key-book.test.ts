@@ -199,3 +199,30 @@ describe("key book storage", () => {
     expect(reloaded.devices("__proto__").length).toBe(1);
   });
 });
+
+describe("key book replay memory", () => {
+  it("should call an envelope new once, the same at its own seq, and a replay at any other", async () => {
+    const store = memoryKeyBookStore();
+    const keys = await book(store);
+    expect(await keys.sight("dm:1", "bob/desk/m1", 5)).toEqual({ kind: "new" });
+    expect(await keys.sight("dm:1", "bob/desk/m1", 5)).toEqual({ kind: "same" });
+    expect(await keys.sight("dm:1", "bob/desk/m1", 9)).toEqual({ kind: "replay", firstSeq: 5 });
+    // Per conversation: the same id elsewhere is another message.
+    expect(await keys.sight("dm:2", "bob/desk/m1", 9)).toEqual({ kind: "new" });
+    // It lasts: a key book opened again from the store remembers.
+    const again = await book(store);
+    expect(await again.sight("dm:1", "bob/desk/m1", 12)).toEqual({ kind: "replay", firstSeq: 5 });
+  });
+
+  it("should keep the newest 2,000 envelopes of a conversation", async () => {
+    const keys = await book();
+    for (let i = 0; i < 2_001; i++) await keys.sight("dm:1", `bob/desk/${i}`, i);
+    const conv = keys.snapshot().replays.find((r) => r.conv === "dm:1");
+    expect(conv?.seen.length).toBe(2_000);
+    expect(conv?.seen[0]?.[0]).toBe("bob/desk/1");
+    expect(await keys.sight("dm:1", "bob/desk/2000", 1)).toEqual({
+      kind: "replay",
+      firstSeq: 2000,
+    });
+  });
+});
