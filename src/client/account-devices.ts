@@ -52,6 +52,13 @@ export class AccountDevices {
     return this.o.getIdentity().account !== undefined;
   }
 
+  /** This device's id, and the devices of this account that its signed list accepts. */
+  async listed(): Promise<{ me: string; devices: string[] }> {
+    await this.o.directory.refresh([this.o.me.id]);
+    const devices = this.o.directory.accepted(this.o.me.id).map((b) => b.device);
+    return { me: this.o.getIdentity().device, devices };
+  }
+
   /** The code this device shows, to compare with the one its approving device shows. */
   myLinkCode(): Promise<string> {
     return linkCode(this.o.getIdentity().bundle);

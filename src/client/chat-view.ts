@@ -13,6 +13,7 @@ import { ChatScreen, type StatusTone, type TerminalOutput } from "./chat-screen.
 import { systemClock } from "./clock.ts";
 import type { Connection, PushFrame, Status } from "./connection.ts";
 import { dmNotice, keyChangeIsLoud, keyChangeText, skewNotice } from "./dm-notices.ts";
+import { deviceCommands } from "./device-commands.ts";
 import { fileCommands } from "./file-commands.ts";
 import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import { parseKeys } from "./keys.ts";
@@ -477,6 +478,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
     },
     ...socialCommands(ctx),
     ...fileCommands(ctx),
+    ...deviceCommands(ctx),
     quit: {
       usage: "/quit",
       help: "leave Parley",

@@ -53,7 +53,7 @@ export class PrivateMessages {
   constructor(
     conn: Connection,
     private readonly me: UserRef,
-    hooks: PrivateMessagesHooks,
+    private readonly hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
   ) {
     this.secure = new SecureDm({ conn, identities: store.identities, keyBook: store.keyBook });
@@ -73,6 +73,12 @@ export class PrivateMessages {
     try {
       const result = await this.secure.start();
       this.failure = result.ok ? undefined : START_FAILURES[result.reason];
+      const devices = this.secure.devices;
+      if (result.ok && devices?.state === "unlinked") {
+        this.hooks.problem(
+          `This browser is not linked to your account yet: nothing is sealed for it and it cannot send private messages. Its code is ${await devices.myLinkCode()}; on a linked device type /link and approve it if the codes match.`,
+        );
+      }
     } catch (err) {
       this.failure = `Encryption could not be set up: ${err instanceof Error ? err.message : String(err)}`;
     }
