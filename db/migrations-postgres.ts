@@ -3,7 +3,9 @@
 import postgresInit from "./migrations/postgres/001-init.sql" with { type: "text" };
 import postgresSocial from "./migrations/postgres/002-social.sql" with { type: "text" };
 import postgresFiles from "./migrations/postgres/003-files.sql" with { type: "text" };
-import postgresDeviceLists from "./migrations/postgres/007-device-lists.sql" with { type: "text" };
+import postgresE2eeAccounts from "./migrations/postgres/007-e2ee-accounts.sql" with {
+  type: "text",
+};
 import type { Migration } from "./migrations.ts";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
@@ -11,5 +13,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 1, name: "init", sql: postgresInit },
   { version: 2, name: "social", sql: postgresSocial },
   { version: 3, name: "files", sql: postgresFiles },
-  { version: 7, name: "device-lists", sql: postgresDeviceLists },
+  { version: 7, name: "e2ee-accounts", sql: postgresE2eeAccounts },
 ];

@@ -448,6 +448,56 @@ export class PostgresStore implements Store {
     return found;
   }
 
+  async putKeyBackup(userId: number, info: string, now: number): Promise<void> {
+    await this.run(({ sql }) =>
+      sql.begin(async (tx) => {
+        await tx`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
+        await tx`DELETE FROM key_backup_items WHERE user_id = ${userId}`;
+        await tx`
+          INSERT INTO key_backups (user_id, info, updated_at) VALUES (${userId}, ${info}, ${now})
+          ON CONFLICT (user_id) DO UPDATE SET info = excluded.info, updated_at = excluded.updated_at`;
+      }),
+    );
+  }
+
+  async keyBackup(userId: number): Promise<string | undefined> {
+    const rows = await this.run(
+      ({ sql }) => sql`SELECT info FROM key_backups WHERE user_id = ${userId}`,
+    );
+    return (rows as { info: string }[])[0]?.info;
+  }
+
+  async addBackupItem(
+    userId: number,
+    item: string,
+    now: number,
+    maxItems: number,
+  ): Promise<"ok" | "full" | "no-backup"> {
+    return this.run(({ sql }) =>
+      sql.begin(async (tx): Promise<"ok" | "full" | "no-backup"> => {
+        // The user's row lock orders this user's additions from every node, so the count holds.
+        await tx`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
+        const [info] = await tx`SELECT 1 AS one FROM key_backups WHERE user_id = ${userId}`;
+        if (!info) return "no-backup";
+        const [row] = await tx`
+          SELECT count(*)::int AS n FROM key_backup_items WHERE user_id = ${userId}`;
+        if (row.n >= maxItems) return "full";
+        await tx`
+          INSERT INTO key_backup_items (user_id, item, created_at) VALUES (${userId}, ${item}, ${now})`;
+        return "ok";
+      }),
+    );
+  }
+
+  async backupItems(userId: number, after: number, limit: number) {
+    const rows = await this.run(
+      ({ sql }) => sql`
+        SELECT id, item FROM key_backup_items WHERE user_id = ${userId} AND id > ${after}
+        ORDER BY id LIMIT ${limit}`,
+    );
+    return (rows as { id: Int; item: string }[]).map((r) => ({ id: Number(r.id), item: r.item }));
+  }
+
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
     return this.run((pool) => appendBatch(pool, batch));

@@ -279,6 +279,39 @@ export class SqliteStore implements Store {
     return found;
   }
 
+  async putKeyBackup(userId: number, info: string, now: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.q.deleteBackupItems.run(userId);
+        this.q.putKeyBackup.run(userId, info, now);
+      })
+      .immediate();
+  }
+
+  async keyBackup(userId: number): Promise<string | undefined> {
+    return this.q.keyBackup.get(userId)?.info;
+  }
+
+  async addBackupItem(
+    userId: number,
+    item: string,
+    now: number,
+    maxItems: number,
+  ): Promise<"ok" | "full" | "no-backup"> {
+    return this.db
+      .transaction((): "ok" | "full" | "no-backup" => {
+        if (!this.q.keyBackup.get(userId)) return "no-backup";
+        if ((this.q.countBackupItems.get(userId)?.n ?? 0) >= maxItems) return "full";
+        this.q.insertBackupItem.run(userId, item, now);
+        return "ok";
+      })
+      .immediate();
+  }
+
+  async backupItems(userId: number, after: number, limit: number) {
+    return this.q.backupItems.all(userId, after, limit);
+  }
+
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     return this.appendBatch(batch);
   }

@@ -4,12 +4,15 @@ import { join } from "node:path";
 import {
   createAccountKey,
   createIdentity,
+  createRecoveryKey,
   type DeviceBundle,
   deviceListWire,
   type Envelope,
   type Identity,
   open,
+  recoveryKeys,
   seal,
+  signBackupInfo,
   signDeviceList,
   type VerifiedBundle,
   verifyBundle,
@@ -340,6 +343,41 @@ describe("device keys", () => {
     expect(reply.users[0]?.list).toEqual(v3);
     // A reset replaces the key; peers' clients announce it (tests/client/malicious-server.test.ts).
     expect(await publish(await list(1, other), true)).toMatchObject({ type: "ok" });
+  });
+
+  it("keeps a key backup only when the account key of the published list signed it", async () => {
+    const alice = await person();
+    const user = String(alice.account.user.id);
+    const key = await createAccountKey();
+    const keys = await recoveryKeys(createRecoveryKey());
+    expect(await alice.ws.request({ type: "backup_add", item: "x" })).toMatchObject({
+      code: "NO_BACKUP",
+    });
+    const info = await signBackupInfo({ user, keys, account: key });
+    // No device list yet: nothing to check the signature against.
+    expect(await alice.ws.request({ type: "backup_create", info })).toMatchObject({
+      code: "BAD_BACKUP",
+    });
+    const list = await signDeviceList({
+      user,
+      version: 1,
+      account: key,
+      devices: [alice.device.bundle],
+    });
+    await alice.ws.request({ type: "device_list", list: deviceListWire(list) });
+    const forged = await signBackupInfo({ user, keys, account: await createAccountKey() });
+    expect(await alice.ws.request({ type: "backup_create", info: forged })).toMatchObject({
+      code: "BAD_BACKUP",
+    });
+    expect(await alice.ws.request({ type: "backup_create", info })).toMatchObject({ type: "ok" });
+    expect(await alice.ws.request({ type: "backup_add", item: "y".repeat(30_001) })).toMatchObject({
+      code: "INVALID",
+    });
+    expect(await alice.ws.request({ type: "backup_add", item: "sealed" })).toMatchObject({
+      type: "ok",
+    });
+    const page = await alice.ws.request<ServerFrameOf<"backup">>({ type: "backup_get" });
+    expect(page).toMatchObject({ info, more: false, items: [{ item: "sealed" }] });
   });
 });
 

@@ -92,6 +92,13 @@ export class AccountDevices {
     }
   }
 
+  /** Takes the account key (restored from the key backup) and signs this device into the list. */
+  async adopt(account: CryptoKeyPair): Promise<void> {
+    await this.save(withAccountKey(this.o.getIdentity(), account));
+    await this.ensure();
+    await this.o.directory.refresh([this.o.me.id]);
+  }
+
   /** Devices of this account the server lists that the signed list does not hold, with codes. */
   async pending(): Promise<{ device: string; code: string }[]> {
     await this.o.directory.refresh([this.o.me.id]);

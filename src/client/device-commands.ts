@@ -103,5 +103,45 @@ export function deviceCommands(ctx: ChatContext): Record<string, Command> {
         note(`No device ${device} is waiting to be linked: see /link.`, "warn");
       },
     },
+    backup: {
+      usage: "/backup [create | restore RECOVERY KEY]",
+      help: "an encrypted backup of your message keys, read back with a recovery key",
+      online: true,
+      async run(arg) {
+        const backup = (ctx.secure as SecureDm | undefined)?.keyBackup;
+        if (!backup) throw new Error("Encryption could not be set up here (see above).");
+        const [verb = "", ...rest] = arg.trim().split(/\s+/);
+        if (verb === "create") {
+          const key = await backup.create();
+          if (key === "no-account-key") {
+            return note("Only a device holding the account key can create the backup.", "warn");
+          }
+          note("Your recovery key. Write it down now: it is shown only this once.", "warn");
+          note(`  ${key}`, "ok");
+          return note(
+            "On a new device, /backup restore followed by this key reads your earlier private messages and links the device. Anyone with it can do the same.",
+          );
+        }
+        if (verb === "restore" && rest.length > 0) {
+          const result = await backup.restore(rest.join(" "));
+          if (result.ok) {
+            const linked = result.linked ? " This device is now linked to your account." : "";
+            return note(
+              `Restored ${result.keys} message keys: /history shows earlier messages.${linked}`,
+              "ok",
+            );
+          }
+          if (result.reason === "no-backup") return note("Your account has no key backup.", "warn");
+          return note("That is not this account's recovery key.", "error");
+        }
+        if (verb)
+          return note("Usage: /backup, /backup create, /backup restore RECOVERY KEY", "warn");
+        note(
+          backup.enabled
+            ? "Your message keys are backed up, encrypted to your recovery key."
+            : "No key backup: /backup create makes one (on a device holding the account key).",
+        );
+      },
+    },
   };
 }

@@ -15,6 +15,7 @@ import {
   type TamperReason,
 } from "../crypto/index.ts";
 import { dmConversation, type Message, type UserRef } from "../protocol/index.ts";
+import type { KeyBackupSync } from "./key-backup-sync.ts";
 import type { KeyDirectory } from "./key-directory.ts";
 
 /** How far the server's time may differ from the signed one before the message says so. */
@@ -48,6 +49,8 @@ export interface RevealContext {
   peer: UserRef;
   book: KeyBook;
   directory: KeyDirectory;
+  /** The account's key backup: content keys go in, restored ones open older envelopes. */
+  backup: KeyBackupSync;
   /** Fetches a user's keys again (for a sender not seen yet). */
   refresh(user: number): Promise<void>;
 }
@@ -65,7 +68,11 @@ export async function revealDm(
     return { message: m, content: { kind: "tampered", reason: "no-envelope" } };
   }
   const conversation = dmConversation(m.room);
+  let contentKey: Uint8Array<ArrayBuffer> | undefined;
   const options = () => ({
+    onContentKey: (k: Uint8Array<ArrayBuffer>) => {
+      contentKey = k;
+    },
     me: c.identity,
     conversation,
     // Unaccepted devices too, so their messages can be shown as what they are.
@@ -81,6 +88,13 @@ export async function revealDm(
     await c.refresh(Number(result.from.user)).catch(() => {});
     result = await open(m.envelope, options());
   }
+  if (result.outcome === "not-addressed") {
+    // Sealed before this device was linked: the key backup may hold its content key.
+    const e = m.envelope;
+    const restored = c.backup.keyFor(conversation, { user: e.from.u, device: e.from.d }, e.id);
+    const again = restored && (await open(e, { ...options(), contentKey: restored }));
+    if (again && again.outcome === "opened") result = again;
+  }
   switch (result.outcome) {
     case "tampered":
       return { message: m, content: { kind: "tampered", reason: result.reason } };
@@ -92,6 +106,9 @@ export async function revealDm(
       break;
   }
   const sighting = await c.book.sight(conversation, envelopeKey(result.from, result.id), m.seq);
+  if (sighting.kind === "new" && contentKey) {
+    c.backup.record(conversation, result.from, result.id, contentKey);
+  }
   if (sighting.kind === "same" && live) return undefined;
   const from = result.from.user === String(c.me.id) ? c.me : c.peer;
   if (sighting.kind === "replay") {

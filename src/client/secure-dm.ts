@@ -26,6 +26,7 @@ import { AccountDevices } from "./account-devices.ts";
 import { type Connection, type PushFrame, RequestError } from "./connection.ts";
 import { type IdentityStore, loadIdentity, publishIdentity } from "./device-identity.ts";
 import { type DmContent, revealDm } from "./dm-reveal.ts";
+import { KeyBackupSync } from "./key-backup-sync.ts";
 import { type KeyChange, KeyDirectory } from "./key-directory.ts";
 import type { OutboxItem } from "./outbox.ts";
 
@@ -72,6 +73,7 @@ export class SecureDm {
   private book: KeyBook | undefined;
   private directory: KeyDirectory | undefined;
   private account: AccountDevices | undefined;
+  private backup: KeyBackupSync | undefined;
   private me: UserRef | undefined;
   private started: Promise<StartResult> | undefined;
   /** The other person of each DM room. */
@@ -162,6 +164,15 @@ export class SecureDm {
     await publishIdentity(conn, me, this.identity);
     await this.account.ensure();
     await this.refresh([me.id]);
+    const account = this.account;
+    this.backup = new KeyBackupSync({
+      conn,
+      me,
+      book: opened.book,
+      getIdentity: () => this.identity as Identity,
+      adoptAccountKey: (key) => account.adopt(key),
+    });
+    await this.backup.load();
     for (const room of await conn.listRooms()) {
       if (room.kind !== "dm" || !room.joined) continue;
       this.learn(room);
@@ -173,6 +184,11 @@ export class SecureDm {
   /** This device's id, once started. */
   get device(): string | undefined {
     return this.identity?.device;
+  }
+
+  /** This account's encrypted key backup, as this device sees it; undefined until started. */
+  get keyBackup(): KeyBackupSync | undefined {
+    return this.backup;
   }
 
   /** This account's device list, as this device can sign it; undefined until started. */
@@ -394,6 +410,7 @@ export class SecureDm {
       peer,
       book: this.book as KeyBook,
       directory: this.directory as KeyDirectory,
+      backup: this.backup as KeyBackupSync,
       refresh: (user: number) => this.refresh([user]),
     };
     return revealDm(m, context, dedupe);

@@ -57,6 +57,22 @@ export {
   importIdentity,
   withAccountKey,
 } from "./identity.ts";
+export {
+  type BackupEntry,
+  type BackupInfo,
+  backupInfoSchema,
+  createRecoveryKey,
+  formatRecoveryKey,
+  ITEM_ENTRIES_MAX,
+  openBackupAccount,
+  openBackupItem,
+  parseRecoveryKey,
+  type RecoveryKeys,
+  recoveryKeys,
+  sealBackupItem,
+  signBackupInfo,
+  verifyBackupInfo,
+} from "./key-backup.ts";
 export { type KeyBook, type KeyBookOpen, openKeyBook } from "./key-book.ts";
 export { envelopeKey, type Sighting } from "./key-book-replays.ts";
 export {

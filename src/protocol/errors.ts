@@ -53,6 +53,12 @@ export const ERRORS = {
     status: 409,
     message: "A device list of the same or a newer version is already published.",
   },
+  BAD_BACKUP: {
+    status: 400,
+    message: "The key backup is not signed by the account key of the published device list.",
+  },
+  NO_BACKUP: { status: 409, message: "This account has no key backup; create one first." },
+  BACKUP_FULL: { status: 409, message: "The key backup is full: at most 10000 items." },
   ACCOUNT_KEY_CHANGED: {
     status: 409,
     message: "Another account key signed the published device list; reset it to replace it.",

@@ -11,3 +11,19 @@ CREATE TABLE device_lists (
   list TEXT NOT NULL,
   updated_at BIGINT NOT NULL
 );
+
+-- Encrypted key backup (docs/e2ee.md section 11): the backup's public key, signed by the account
+-- key, and opaque items sealed to it. The server holds no key that opens them.
+CREATE TABLE key_backups (
+  user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  info TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE key_backup_items (
+  id BIGSERIAL PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  item TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX key_backup_items_user ON key_backup_items(user_id, id);

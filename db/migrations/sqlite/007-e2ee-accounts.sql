@@ -11,3 +11,19 @@ CREATE TABLE device_lists (
   list TEXT NOT NULL,
   updated_at INTEGER NOT NULL
 ) STRICT;
+
+-- Encrypted key backup (docs/e2ee.md section 11): the backup's public key, signed by the account
+-- key, and opaque items sealed to it. The server holds no key that opens them.
+CREATE TABLE key_backups (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  info TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE key_backup_items (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  item TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX key_backup_items_user ON key_backup_items(user_id, id);
