@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
+  createIdentity,
   type Envelope,
   importIdentity,
   seal,
@@ -246,6 +247,40 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
     expect(text).not.toContain("forged secret");
     expect(text).not.toContain("only for bob");
     expect(await alice.page.locator(".placeholder.sealed.tampered").count()).toBe(1);
+    expect(alice.errors).toEqual([]);
+  });
+
+  it("shows a DM from a device outside bob's signed device list as from an unverified device, never as his words", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    const aliceName = unique("alice");
+    const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);
+    await sendInPage(alice.page, "hello");
+    await eventually(async () => expect(bob.texts()).toEqual(["hello"]));
+
+    // A device the server lists for bob, which bob's account key never signed.
+    const rogue = await createIdentity({ user: String(bobAccount.user.id) });
+    await bob.conn.request<"ok">({ type: "device", bundle: rogue.bundle });
+    const aliceId = bob.dm.peerOf(room)?.id as number;
+    const listed = await bob.conn.request<"devices">({ type: "devices", users: [aliceId] });
+    const to: VerifiedBundle[] = [];
+    for (const b of listed.users[0]?.devices ?? []) {
+      const check = await verifyBundle(b);
+      if (check.ok) to.push(check.bundle);
+    }
+    const iban = "Bob here, new phone: send the wire to IBAN DE00 1234";
+    bob.conn.send(room, "", {
+      seal: (id) => seal({ from: rogue, conversation: dmConversation(room), text: iban, id, to }),
+    });
+    const bobName = bobAccount.user.name;
+    await eventually(async () =>
+      expect(await shownMessages(alice.page)).toContain(
+        `${bobName}: ⚠ From an unverified device of this person (not in their signed device list): not shown as their words`,
+      ),
+    );
+    expect((await alice.page.locator(".messages").textContent()) ?? "").not.toContain(iban);
+    await alice.page.locator(".notice.alert", { hasText: "did not sign" }).first().waitFor();
     expect(alice.errors).toEqual([]);
   });
 });
