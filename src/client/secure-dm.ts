@@ -315,7 +315,11 @@ export class SecureDm {
     const seen = this.shown.get(id) ?? identity?.pending ?? identity?.key;
     if (!seen) return "stale";
     const result = await book.acknowledge(id, seen);
-    if (result === "updated") this.release();
+    if (result === "updated") {
+      // What was shown is settled: a later change must be shown (and accepted) afresh.
+      this.shown.delete(id);
+      this.release();
+    }
     return result;
   }
 
@@ -338,7 +342,7 @@ export class SecureDm {
     return accountSafetyNumber(String(me.id), myKey, String(user.id), theirKey);
   }
 
-  /** After the safety numbers matched: the devices they were computed from become verified. */
+  /** After the safety numbers matched: the identity key they were computed from is verified. */
   async markVerified(name: string): Promise<TrustResult> {
     const user = this.userNamed(name);
     const book = this.book;
@@ -347,7 +351,11 @@ export class SecureDm {
     const seen = this.shown.get(id);
     if (!seen) return "stale";
     const result = await book.markVerified(id, seen);
-    if (result === "updated") this.release();
+    if (result === "updated") {
+      // What was shown is settled: a later change must be shown (and accepted) afresh.
+      this.shown.delete(id);
+      this.release();
+    }
     return result;
   }
 
