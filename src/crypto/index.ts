@@ -47,6 +47,15 @@ export {
   sha256Hex,
 } from "./file-cipher.ts";
 export {
+  acceptMembership,
+  GROUP_MEMBERS_MAX,
+  type Membership,
+  type MembershipCheck,
+  membershipSchema,
+  signMembership,
+  type VerifiedMembership,
+} from "./group-membership.ts";
+export {
   checkIdentity,
   createIdentity,
   exportIdentity,
