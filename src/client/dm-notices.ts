@@ -20,7 +20,9 @@ export function dmNotice(content: DmContent, sender: string): string | undefined
     case "replay":
       return `⚠ a replayed copy of an earlier message (#${content.firstSeq}), delivered again: not shown as new`;
     case "unverified-device":
-      return `⚠ from an unverified device of ${sender} (not in ${sender}'s signed device list), not shown as ${sender}'s words: "${content.text}". Ask ${sender} to approve the device (/link), or compare safety numbers with /verify ${sender}.`;
+      // Not the text, even quoted: it would read as theirs. Once the device is linked, /history
+      // shows it as their words.
+      return `⚠ from an unverified device of ${sender} (${content.device}, not in ${sender}'s signed device list): not shown. If it is ${sender}'s new device, they approve it with /link; compare safety numbers with /verify ${sender}.`;
   }
 }
 
