@@ -91,9 +91,14 @@ export async function revealDm(
   if (result.outcome === "not-addressed") {
     // Sealed before this device was linked: the key backup may hold its content key.
     const e = m.envelope;
-    const restored = c.backup.keyFor(conversation, { user: e.from.u, device: e.from.d }, e.id);
-    const again = restored && (await open(e, { ...options(), contentKey: restored }));
-    if (again && again.outcome === "opened") result = again;
+    const from = { user: e.from.u, device: e.from.d };
+    for (const restored of c.backup.keysFor(conversation, from, e.id)) {
+      const again = await open(e, { ...options(), contentKey: restored });
+      if (again.outcome === "opened") {
+        result = again;
+        break;
+      }
+    }
   }
   switch (result.outcome) {
     case "tampered":

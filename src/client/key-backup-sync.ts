@@ -39,8 +39,12 @@ export class KeyBackupSync {
   private queue: BackupEntry[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private sending: Promise<void> = Promise.resolve();
-  /** Content keys restored from the backup, by conversation/user/device/id. */
-  private readonly restored = new Map<string, Uint8Array<ArrayBuffer>>();
+  /**
+   * Content keys restored from the backup, by conversation/user/device/id. Several per envelope:
+   * anyone who knows the public backup key (the server too) can add items, so a planted entry
+   * must not hide the genuine one; open() accepts only the key the envelope committed to.
+   */
+  private readonly restored = new Map<string, Uint8Array<ArrayBuffer>[]>();
 
   constructor(
     private readonly o: {
@@ -112,13 +116,13 @@ export class KeyBackupSync {
     return this.queue.length > 0 ? this.flush() : this.sending;
   }
 
-  /** The restored content key of an envelope, if the backup had it. */
-  keyFor(
+  /** The restored content keys the backup holds for an envelope (usually one). */
+  keysFor(
     conv: string,
     from: { user: string; device: string },
     id: string,
-  ): Uint8Array<ArrayBuffer> | undefined {
-    return this.restored.get(`${conv}/${from.user}/${from.device}/${id}`);
+  ): readonly Uint8Array<ArrayBuffer>[] {
+    return this.restored.get(`${conv}/${from.user}/${from.device}/${id}`) ?? [];
   }
 
   /** Reads the whole backup with the recovery key the person typed. */
@@ -143,7 +147,9 @@ export class KeyBackupSync {
     for (const item of items) {
       for (const e of (await openBackupItem(item, keys)) ?? []) {
         const k = fromBase64Url(e.k);
-        if (k) this.restored.set(`${e.c}/${e.u}/${e.d}/${e.i}`, k);
+        const key = `${e.c}/${e.u}/${e.d}/${e.i}`;
+        // Every candidate is kept (the backup's item bound bounds them): the server orders items.
+        if (k) this.restored.set(key, [...(this.restored.get(key) ?? []), k]);
       }
     }
     let linked = false;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatRecoveryKey, parseRecoveryKey } from "../../src/crypto/index.ts";
+import { formatRecoveryKey, parseRecoveryKey, sealBackupItem } from "../../src/crypto/index.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { register } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
@@ -74,6 +74,21 @@ describe("encrypted key backup", () => {
       { kind: "not-addressed" },
       { kind: "not-addressed" },
     ]);
+
+    // The server, which knows the public backup key, plants a wrong key for the same envelope.
+    const page = await alice.conn.history(room.id, { after: 0 });
+    const first = (page.messages[0] as Message).envelope;
+    const info = JSON.parse((await server.store.keyBackup(aliceAcc.user.id)) as string);
+    const planted = await sealBackupItem(info.key, [
+      {
+        c: `dm:${room.id}`,
+        u: first?.from.u ?? "",
+        d: first?.from.d ?? "",
+        i: first?.id ?? "",
+        k: "A".repeat(43),
+      },
+    ]);
+    expect(await server.store.addBackupItem(aliceAcc.user.id, planted, Date.now(), 100)).toBe("ok");
 
     // A new device with the recovery key reads them, and the account key inside links it.
     const restored = await device(aliceAcc);
