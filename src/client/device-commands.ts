@@ -118,6 +118,8 @@ export function deviceCommands(ctx: ChatContext): Record<string, Command> {
           }
           note("Your recovery key. Write it down now: it is shown only this once.", "warn");
           note(`  ${key}`, "ok");
+          const earlier = (await ctx.secure?.backUpHistory()) ?? 0;
+          note(`Backed up the keys of ${earlier} earlier messages this device can read.`);
           return note(
             "On a new device, /backup restore followed by this key reads your earlier private messages and links the device. Anyone with it can do the same.",
           );

@@ -15,7 +15,7 @@ import {
   type TamperReason,
 } from "../crypto/index.ts";
 import { dmConversation, type Message, type UserRef } from "../protocol/index.ts";
-import type { KeyBackupSync } from "./key-backup-sync.ts";
+import type { KeyBackupSync, OpenedKey } from "./key-backup-sync.ts";
 import type { KeyDirectory } from "./key-directory.ts";
 
 /** How far the server's time may differ from the signed one before the message says so. */
@@ -136,4 +136,28 @@ export async function revealDm(
     message: { ...m, from, body: result.text, ts: result.at },
     content: { kind: "text", text: result.text, ...(skewed ? { serverTs: m.ts } : {}) },
   };
+}
+
+/**
+ * The content key of a stored DM this device can open, as a backup entry: what a new backup
+ * takes from the history it did not see being opened. undefined for anything that does not open.
+ */
+export async function contentKeyOf(m: Message, c: RevealContext): Promise<OpenedKey | undefined> {
+  if (m.envelope === undefined) return undefined;
+  let key: Uint8Array<ArrayBuffer> | undefined;
+  const conversation = dmConversation(m.room);
+  const result = await open(m.envelope, {
+    me: c.identity,
+    conversation,
+    senders: [c.peer.id, c.me.id].flatMap((u) => [
+      ...c.directory.accepted(u),
+      ...c.directory.unverified(u),
+    ]),
+    participants: [String(c.peer.id), String(c.me.id)],
+    onContentKey: (k) => {
+      key = k;
+    },
+  });
+  if (result.outcome !== "opened" || !key) return undefined;
+  return { conv: conversation, from: result.from, id: result.id, key };
 }

@@ -23,11 +23,19 @@ import {
   toBase64Url,
   verifyBackupInfo,
 } from "../crypto/index.ts";
-import type { UserRef } from "../protocol/index.ts";
+import { HISTORY_PAGE_MAX, type Message, type UserRef } from "../protocol/index.ts";
 import type { Connection } from "./connection.ts";
 
 /** How long opened keys wait to be sent together. */
 const FLUSH_MS = 300;
+
+/** An envelope's content key, as the backup keeps it. */
+export interface OpenedKey {
+  conv: string;
+  from: { user: string; device: string };
+  id: string;
+  key: Uint8Array<ArrayBuffer>;
+}
 
 export type RestoreResult =
   | { ok: true; keys: number; linked: boolean }
@@ -114,6 +122,32 @@ export class KeyBackupSync {
         .catch(() => {}); // offline or full: those keys are not backed up, as if never opened
     }
     return this.queue.length > 0 ? this.flush() : this.sending;
+  }
+
+  /**
+   * Adds the content keys of every stored message of `rooms` that `keyOf` opens, page by page;
+   * resolves with how many, once they are stored.
+   */
+  async backfill(
+    rooms: readonly number[],
+    keyOf: (m: Message) => Promise<OpenedKey | undefined>,
+  ): Promise<number> {
+    let added = 0;
+    for (const room of rooms) {
+      for (let after = 0, more = true; more; ) {
+        const page = await this.o.conn.history(room, { after, limit: HISTORY_PAGE_MAX });
+        for (const m of page.messages) {
+          const opened = await keyOf(m);
+          if (!opened) continue;
+          this.record(opened.conv, opened.from, opened.id, opened.key);
+          added++;
+        }
+        after = page.messages.at(-1)?.seq ?? after;
+        more = page.more && page.messages.length > 0;
+      }
+    }
+    await this.flush();
+    return added;
   }
 
   /** The restored content keys the backup holds for an envelope (usually one). */

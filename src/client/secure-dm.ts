@@ -8,7 +8,6 @@
  * accepted list is shown only as "from an unverified device".
  */
 import {
-  accountSafetyNumber,
   type Identity,
   type KeyBook,
   type KeyBookStore,
@@ -25,7 +24,8 @@ import {
 import { AccountDevices } from "./account-devices.ts";
 import { type Connection, type PushFrame, RequestError } from "./connection.ts";
 import { type IdentityStore, loadIdentity, publishIdentity } from "./device-identity.ts";
-import { type DmContent, revealDm } from "./dm-reveal.ts";
+import { contentKeyOf, type DmContent, type RevealContext, revealDm } from "./dm-reveal.ts";
+import { IdentityTrust } from "./identity-trust.ts";
 import { KeyBackupSync } from "./key-backup-sync.ts";
 import { type KeyChange, KeyDirectory } from "./key-directory.ts";
 import type { OutboxItem } from "./outbox.ts";
@@ -74,14 +74,13 @@ export class SecureDm {
   private directory: KeyDirectory | undefined;
   private account: AccountDevices | undefined;
   private backup: KeyBackupSync | undefined;
+  private trusts: IdentityTrust | undefined;
   private me: UserRef | undefined;
   private started: Promise<StartResult> | undefined;
   /** The other person of each DM room. */
   private readonly peers = new Map<number, UserRef>();
   /** Messages waiting for trust() of their peer (or of one's own devices). */
   private readonly held: Held[] = [];
-  /** The identity key shown when a safety number was computed: markVerified() accepts it. */
-  private readonly shown = new Map<string, string>();
   /** Opens run one at a time, so messages come out in the order they came in. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly cleanups: (() => void)[] = [];
@@ -161,6 +160,9 @@ export class SecureDm {
         this.identity = identity;
       },
     });
+    this.trusts = new IdentityTrust(opened.book, String(me.id), (users) =>
+      this.refresh(users.map(Number)),
+    );
     await publishIdentity(conn, me, this.identity);
     await this.account.ensure();
     await this.refresh([me.id]);
@@ -189,6 +191,24 @@ export class SecureDm {
   /** This account's encrypted key backup, as this device sees it; undefined until started. */
   get keyBackup(): KeyBackupSync | undefined {
     return this.backup;
+  }
+
+  /**
+   * Adds to the key backup the content keys of every DM this device can open from its history
+   * (a backup keeps what is opened from its creation on; this takes what came before). Resolves
+   * with how many it added, once they are stored.
+   */
+  async backUpHistory(): Promise<number> {
+    const backup = this.backup;
+    if (!(await this.start()).ok || !backup?.enabled) return 0;
+    const rooms = (await this.o.conn.listRooms()).filter((r) => r.kind === "dm" && r.joined);
+    return backup.backfill(
+      rooms.map((r) => r.id),
+      async (m) => {
+        const peer = await this.peerFor(m.room);
+        return peer && contentKeyOf(m, this.contextFor(peer));
+      },
+    );
   }
 
   /** This account's device list, as this device can sign it; undefined until started. */
@@ -301,61 +321,27 @@ export class SecureDm {
     return user && this.book?.trust(String(user.id));
   }
 
-  /**
-   * Accepts the identity key of `name` announced as changed (or the one shown with the safety
-   * number) without comparing, and sends what waited for it. "stale" when it changed again
-   * since it was shown.
-   */
+  /** Accepts the identity key of `name` announced as changed, and sends what waited for it. */
   async trust(name: string): Promise<TrustResult> {
     const user = this.userNamed(name);
-    const book = this.book;
-    if (!user || !book) return "unknown-user";
-    const id = String(user.id);
-    const identity = book.identity(id);
-    const seen = this.shown.get(id) ?? identity?.pending ?? identity?.key;
-    if (!seen) return "stale";
-    const result = await book.acknowledge(id, seen);
-    if (result === "updated") {
-      // What was shown is settled: a later change must be shown (and accepted) afresh.
-      this.shown.delete(id);
-      this.release();
-    }
+    if (!user || !this.trusts) return "unknown-user";
+    const result = await this.trusts.accept(String(user.id));
+    if (result === "updated") this.release();
     return result;
   }
 
-  /**
-   * The safety number for `name` (fetching their keys first), to compare out of band. It covers
-   * both accounts' identity keys, so it stays the same when either adds or removes a device.
-   */
+  /** The safety number for `name`, over both identity keys, to compare out of band. */
   async safetyNumberWith(name: string): Promise<string | undefined> {
     const user = this.userNamed(name);
-    const book = this.book;
-    const me = this.me;
-    if (!user || !book || !me || user.id === me.id) return undefined;
-    await this.refresh([user.id, me.id]);
-    const theirs = book.identity(String(user.id));
-    const mine = book.identity(String(me.id));
-    const theirKey = theirs?.pending ?? theirs?.key;
-    const myKey = mine?.key;
-    if (!theirKey || !myKey) return undefined;
-    this.shown.set(String(user.id), theirKey);
-    return accountSafetyNumber(String(me.id), myKey, String(user.id), theirKey);
+    return user && this.trusts?.safetyNumber(String(user.id));
   }
 
   /** After the safety numbers matched: the identity key they were computed from is verified. */
   async markVerified(name: string): Promise<TrustResult> {
     const user = this.userNamed(name);
-    const book = this.book;
-    if (!user || !book) return "unknown-user";
-    const id = String(user.id);
-    const seen = this.shown.get(id);
-    if (!seen) return "stale";
-    const result = await book.markVerified(id, seen);
-    if (result === "updated") {
-      // What was shown is settled: a later change must be shown (and accepted) afresh.
-      this.shown.delete(id);
-      this.release();
-    }
+    if (!user || !this.trusts) return "unknown-user";
+    const result = await this.trusts.markVerified(String(user.id));
+    if (result === "updated") this.release();
     return result;
   }
 
@@ -412,7 +398,12 @@ export class SecureDm {
     const started = await this.start();
     const peer = await this.peerFor(m.room);
     if (!started.ok || !peer) return { message: m, content: { kind: "not-addressed" } };
-    const context = {
+    return revealDm(m, this.contextFor(peer), dedupe);
+  }
+
+  /** What opening a DM with `peer` needs, once started. */
+  private contextFor(peer: UserRef): RevealContext {
+    return {
       identity: this.identity as Identity,
       me: this.me as UserRef,
       peer,
@@ -421,6 +412,5 @@ export class SecureDm {
       backup: this.backup as KeyBackupSync,
       refresh: (user: number) => this.refresh([user]),
     };
-    return revealDm(m, context, dedupe);
   }
 }

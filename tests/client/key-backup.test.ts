@@ -45,10 +45,14 @@ describe("encrypted key backup", () => {
     const bobAcc = await register(server.url);
     const alice = await device(aliceAcc);
     const bob = await device(bobAcc);
+    const room = await alice.dm.openDm(bobAcc.user.name);
+    bob.dm.send(room.id, "sent before the backup");
+    await until(() => alice.texts().includes("sent before the backup"), "the first DM");
     const recovery = (await alice.dm.keyBackup?.create()) as string;
     expect(parseRecoveryKey(recovery)).toBeDefined();
+    // What came before the backup is taken from the history.
+    expect(await alice.dm.backUpHistory()).toBe(1);
 
-    const room = await alice.dm.openDm(bobAcc.user.name);
     const secret = `the-vault-code-is-${crypto.randomUUID()}`;
     bob.dm.send(room.id, `${secret} (from bob)`);
     await until(() => alice.texts().includes(`${secret} (from bob)`), "alice to read bob's DM");
@@ -61,6 +65,7 @@ describe("encrypted key backup", () => {
     expect(await shownBy(stranger, room.id)).toEqual([
       { kind: "not-addressed" },
       { kind: "not-addressed" },
+      { kind: "not-addressed" },
     ]);
     expect(await stranger.dm.keyBackup?.restore(formatRecoveryKey(new Uint8Array(32)))).toEqual({
       ok: false,
@@ -71,6 +76,7 @@ describe("encrypted key backup", () => {
       reason: "malformed",
     });
     expect(await shownBy(stranger, room.id)).toEqual([
+      { kind: "not-addressed" },
       { kind: "not-addressed" },
       { kind: "not-addressed" },
     ]);
@@ -95,11 +101,12 @@ describe("encrypted key backup", () => {
     expect(restored.dm.devices?.state).toBe("unlinked");
     expect(await restored.dm.keyBackup?.restore(recovery)).toEqual({
       ok: true,
-      keys: 2,
+      keys: 3,
       linked: true,
     });
     expect(restored.dm.devices?.state).toBe("linked");
     expect(await shownBy(restored, room.id)).toEqual([
+      { kind: "text", text: "sent before the backup" },
       { kind: "text", text: `${secret} (from bob)` },
       { kind: "text", text: `${secret} (from alice)` },
     ]);
