@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import pkg from "./package.json" with { type: "json" };
+import * as account from "./src/client/account-commands.ts";
 import { runInteractive } from "./src/client/app.ts";
 import { parseArgs, USAGE } from "./src/client/args.ts";
 import * as scripts from "./src/client/scripts.ts";
@@ -98,7 +99,13 @@ try {
       code = await scripts.send(context, command.target, command.text, command.timeoutSeconds);
       break;
     case "tail":
-      code = await scripts.tail(context, command.room, command.json, command.since);
+      code = await scripts.tail(context, command.target, command.json, command.since);
+      break;
+    case "sessions":
+      code = await account.sessions(context, command.action);
+      break;
+    case "password":
+      code = await account.password(context, command.passwordStdin);
       break;
     case "interactive":
       code = await runInteractive({

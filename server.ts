@@ -1,7 +1,14 @@
 #!/usr/bin/env bun
 /** parley-server: reads flags and environment, starts a node, stops it cleanly on a signal. */
 import { parseConfig } from "./src/server/config.ts";
+import { runMaintenance } from "./src/server/maintenance.ts";
 import { startServer, VERSION } from "./src/server/server.ts";
+
+const maintenance = await runMaintenance(process.argv.slice(2), process.env, {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+});
+if (maintenance !== undefined) process.exit(maintenance);
 
 const parsed = parseConfig(process.argv.slice(2), process.env);
 switch (parsed.kind) {
@@ -35,7 +42,10 @@ try {
   console.error(`parley-server: cannot start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
+// Printed before the URL line, which tools wait for: by then every address is known.
+for (const url of server.ircUrls) console.log(`Parley IRC gateway at ${url}`);
 console.log(`Parley listening on ${server.url}`);
+if (server.metricsUrl) console.log(`Metrics at ${server.metricsUrl}`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

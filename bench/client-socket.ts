@@ -144,6 +144,15 @@ export class ClientSocket {
     return reply;
   }
 
+  /** Resumes several rooms after 0 in one frame; resolves with the `resumed` reply. */
+  async resumeRooms(rooms: readonly number[], timeoutMs = 30_000): Promise<string> {
+    const reply = this.expect('{"type":"resumed"', timeoutMs);
+    this.ws.send(
+      JSON.stringify({ type: "resume", id: "r", rooms: rooms.map((room) => ({ room, after: 0 })) }),
+    );
+    return reply;
+  }
+
   /** Sends one message with a fresh client id (unique per user, so never a duplicate). */
   send(body: string, room = this.id.room): void {
     const cid = `${this.id.user}.${++this.nextCid}`;

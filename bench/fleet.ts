@@ -210,6 +210,48 @@ export class Fleet {
     return result;
   }
 
+  /**
+   * Opens a socket per identity at once, on targets[i mod n], resumes its rooms (`rooms[i]`) in
+   * one frame, and waits until it holds `expected[i]` messages: a reconnect storm.
+   */
+  async storm(
+    targets: Target[],
+    identities: Identity[],
+    rooms: number[][],
+    expected: number[],
+    timeoutMs: number,
+  ): Promise<ResumeResult> {
+    this.identities = identities;
+    this.target = targets[0];
+    const start = wallClock();
+    let end = start;
+    const sockets: ClientSocket[] = [];
+    const opened = identities.map(async (id, i) => {
+      const s = await ClientSocket.open(targets[i % targets.length] as Target, id, timeoutMs);
+      sockets.push(s);
+      const goal = expected[i] ?? 0;
+      const caughtUp = new Promise<void>((resolve) => {
+        if (goal === 0) return resolve();
+        s.on.msg = () => {
+          if (s.msgs >= goal) resolve();
+        };
+      });
+      await s.resumeRooms(rooms[i] ?? [], timeoutMs);
+      await caughtUp;
+      end = Math.max(end, wallClock());
+    });
+    const settled = await Promise.allSettled(opened);
+    this.sockets = sockets;
+    const failed = settled.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+    return {
+      start,
+      end,
+      deliveries: sockets.reduce((n, s) => n + s.msgs, 0),
+      behind: failed.length,
+      errors: [...failed.map((r) => String(r.reason)).slice(0, 3), ...this.errors()],
+    };
+  }
+
   /** Application-level ping round trips, one at a time, every `everyMs`, for `durationMs`. */
   async probe(durationMs: number, everyMs: number): Promise<HistogramData> {
     const histogram = new Histogram();

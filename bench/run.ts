@@ -4,14 +4,17 @@
  *
  * Runs every scenario against a fresh Parley (and the bare relay where there is a baseline) and
  * prints a table, or one JSON object with a key per scenario. `--nodes N` runs the cluster
- * scenario instead: fanout on N nodes sharing PostgreSQL and Redis against one such node (see
- * bench/scenarios/cluster.ts); only it needs those services. Exits non-zero when any exact
+ * scenario (fanout on N nodes sharing PostgreSQL and Redis against one such node, and the store's
+ * append path, PostgreSQL against SQLite; bench/scenarios/cluster.ts) and the storm scenario (a
+ * reconnect storm on the survivors; bench/scenarios/storm.ts) instead; only they need those
+ * services. Exits non-zero when any exact
  * count fails, so `--quick` in CI proves the harness and the server still agree.
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isMet, type Report, table } from "./report.ts";
 import type { Scenario, ScenarioResult, Settings } from "./scenario.ts";
+import { abuse } from "./scenarios/abuse.ts";
 import { cluster } from "./scenarios/cluster.ts";
 import { durable } from "./scenarios/durable.ts";
 import { fanout } from "./scenarios/fanout.ts";
@@ -20,6 +23,7 @@ import { idle } from "./scenarios/idle.ts";
 import { latency } from "./scenarios/latency.ts";
 import { loginScenario } from "./scenarios/login.ts";
 import { reconnect } from "./scenarios/reconnect.ts";
+import { storm } from "./scenarios/storm.ts";
 import { binaryIsFresh } from "./target.ts";
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -30,6 +34,7 @@ const SCENARIOS: Record<string, Scenario> = {
   durable,
   history,
   login: loginScenario,
+  abuse,
 };
 
 /**
@@ -84,7 +89,7 @@ async function main(): Promise<number> {
     console.error(`bench: --nodes must be a whole number from 1 to 8, not "${nodesFlag}"`);
     return 2;
   }
-  const scenarios: Record<string, Scenario> = nodes > 0 ? { cluster } : SCENARIOS;
+  const scenarios: Record<string, Scenario> = nodes > 0 ? { cluster, storm } : SCENARIOS;
   const only = flag(argv, "--only")?.split(",") ?? Object.keys(scenarios);
   const unknown = only.filter((name) => !scenarios[name]);
   if (unknown.length > 0) {

@@ -86,6 +86,52 @@ export class Seeder {
     return out;
   }
 
+  /**
+   * `clients` users and as many rooms, each user in `perClient` rooms and each room with
+   * `perClient` members (user c is in rooms c, c + stride, c + 2·stride, … modulo the count).
+   * Memberships are written a few at a time: over PostgreSQL, one by one would take minutes.
+   */
+  async grid(
+    clients: number,
+    perClient: number,
+  ): Promise<{ users: SeededUser[]; rooms: number[][] }> {
+    if (clients % perClient !== 0) throw new Error("seed: clients must divide by perClient");
+    const users = await this.users(clients);
+    const ids: number[] = [];
+    for (let r = 0; r < clients; r++) {
+      const room = await this.store.createRoom(
+        `grid${++this.nextRoom}`,
+        "",
+        (users[r] as SeededUser).user,
+        this.now,
+      );
+      if (room === "taken") throw new Error("seed: room name taken");
+      ids.push(room.id);
+    }
+    const stride = clients / perClient;
+    const rooms = users.map((_, c) =>
+      Array.from({ length: perClient }, (_, j) => ids[(c + j * stride) % clients] as number),
+    );
+    const pairs = users.flatMap((u, c) =>
+      (rooms[c] as number[]).map((room) => [room, u.user] as const),
+    );
+    for (let i = 0; i < pairs.length; i += 32) {
+      await Promise.all(
+        pairs.slice(i, i + 32).map(([room, user]) => this.store.addMember(room, user, this.now)),
+      );
+    }
+    return { users, rooms };
+  }
+
+  /** Adds one user to many rooms, a few at a time. */
+  async joinAll(rooms: readonly number[], user: SeededUser): Promise<void> {
+    for (let i = 0; i < rooms.length; i += 32) {
+      await Promise.all(
+        rooms.slice(i, i + 32).map((room) => this.store.addMember(room, user.user, this.now)),
+      );
+    }
+  }
+
   async join(room: number, user: SeededUser): Promise<void> {
     await this.store.addMember(room, user.user, this.now);
   }

@@ -3,7 +3,9 @@
 import postgresInit from "./migrations/postgres/001-init.sql" with { type: "text" };
 import postgresSocial from "./migrations/postgres/002-social.sql" with { type: "text" };
 import postgresFiles from "./migrations/postgres/003-files.sql" with { type: "text" };
-import postgresE2eeAccounts from "./migrations/postgres/007-e2ee-accounts.sql" with {
+import postgresHardening from "./migrations/postgres/004-hardening.sql" with { type: "text" };
+import postgresBots from "./migrations/postgres/005-bots.sql" with { type: "text" };
+import postgresE2eeAccounts from "./migrations/postgres/006-e2ee-accounts.sql" with {
   type: "text",
 };
 import type { Migration } from "./migrations.ts";
@@ -13,5 +15,7 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 1, name: "init", sql: postgresInit },
   { version: 2, name: "social", sql: postgresSocial },
   { version: 3, name: "files", sql: postgresFiles },
-  { version: 7, name: "e2ee-accounts", sql: postgresE2eeAccounts },
+  { version: 4, name: "hardening", sql: postgresHardening },
+  { version: 5, name: "bots", sql: postgresBots },
+  { version: 6, name: "e2ee-accounts", sql: postgresE2eeAccounts },
 ];

@@ -46,33 +46,36 @@ async function appendIn(
   batch: readonly AppendRequest[],
 ): Promise<AppendResult[]> {
   const roomIds = [...new Set(batch.map((r) => r.room))].sort((a, b) => a - b);
+  const senders = [...new Set(batch.map((r) => r.sender.id))];
+  // The three reads go out together, pipelined on the transaction's connection: one round trip.
   // Lock every room of the batch in id order, in one statement: two batches that share rooms
   // queue on the first shared one instead of deadlocking. NO KEY UPDATE leaves members and
-  // messages free to reference the row meanwhile.
-  const locked = await tx`
-    SELECT id, last_seq FROM rooms WHERE id = ANY(${roomIds}::bigint[])
-    ORDER BY id FOR NO KEY UPDATE`;
-  const head = new Map<number, number>(
-    (locked as { id: Int; last_seq: Int }[]).map((r) => [Number(r.id), Number(r.last_seq)]),
-  );
-
+  // messages free to reference the row meanwhile. The duplicate and membership reads need no
+  // lock: a cid committed by another node after our read fails our insert (messages_client_id),
+  // and the transaction is rerun (isLostRace).
   // Two "= ANY" conditions rather than a join on unnest(): the prepared statement's generic
   // plan then always walks the index, where the join drifted to scanning all messages. The
   // cross matches this admits (one sender's cid under another sender) are dropped by key.
-  const senders = [...new Set(batch.map((r) => r.sender.id))];
-  const stored = await tx`
-    SELECT ${pool.messages} FROM messages m JOIN users u ON u.id = m.sender_id
-    WHERE m.sender_id = ANY(${senders}::bigint[])
-      AND m.client_id = ANY(${batch.map((r) => r.cid)}::text[])`;
+  const [locked, stored, memberRows] = await Promise.all([
+    tx`
+      SELECT id, last_seq FROM rooms WHERE id = ANY(${roomIds}::bigint[])
+      ORDER BY id FOR NO KEY UPDATE`,
+    tx`
+      SELECT ${pool.messages} FROM messages m JOIN users u ON u.id = m.sender_id
+      WHERE m.sender_id = ANY(${senders}::bigint[])
+        AND m.client_id = ANY(${batch.map((r) => r.cid)}::text[])`,
+    tx`
+      SELECT room_id, user_id FROM members
+      WHERE room_id = ANY(${roomIds}::bigint[]) AND user_id = ANY(${senders}::bigint[])`,
+  ]);
+  const head = new Map<number, number>(
+    (locked as { id: Int; last_seq: Int }[]).map((r) => [Number(r.id), Number(r.last_seq)]),
+  );
   const known = new Map<string, Message>();
   for (const row of stored as MessageRow[]) {
     const m = toMessage(row);
     known.set(clientKey(m.from.id, m.cid), m);
   }
-
-  const memberRows = await tx`
-    SELECT room_id, user_id FROM members
-    WHERE room_id = ANY(${roomIds}::bigint[]) AND user_id = ANY(${senders}::bigint[])`;
   const members = new Set(
     (memberRows as { room_id: Int; user_id: Int }[]).map((r) => `${r.room_id}:${r.user_id}`),
   );
@@ -108,7 +111,9 @@ async function appendIn(
   }
   if (fresh.length === 0) return results;
 
-  await tx`
+  // The insert and the heads' bump go out together too.
+  const bumped = roomIds.filter((id) => fresh.some((f) => f.message.room === id));
+  const insert = tx`
     INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file)
     SELECT * FROM unnest(
       ${fresh.map((f) => f.message.room)}::bigint[], ${fresh.map((f) => f.message.seq)}::bigint[],
@@ -116,12 +121,12 @@ async function appendIn(
       ${fresh.map((f) => f.req.body)}::text[], ${fresh.map((f) => f.req.sealed === true)}::boolean[],
       ${fresh.map((f) => f.message.ts)}::bigint[],
       ${fresh.map((f) => (f.req.file ? JSON.stringify(f.req.file) : null))}::text[])`;
-  const bumped = roomIds.filter((id) => fresh.some((f) => f.message.room === id));
-  await tx`
+  const bump = tx`
     UPDATE rooms SET last_seq = v.seq
     FROM unnest(${bumped}::bigint[], ${bumped.map((id) => head.get(id) as number)}::bigint[])
       AS v(id, seq)
     WHERE rooms.id = v.id`;
+  await Promise.all([insert, bump]);
   return results;
 }
 

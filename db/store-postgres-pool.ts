@@ -10,6 +10,8 @@
  * room locks that every other node waits on.
  */
 import { SQL } from "bun";
+import { ParleyError } from "../src/protocol/index.ts";
+import { OUTAGE_RETRY_AFTER_S } from "./store.ts";
 import { MESSAGE_COLUMNS, ROOM_COLUMNS } from "./store-postgres-rows.ts";
 
 export interface PostgresPoolOptions {
@@ -38,6 +40,38 @@ export class PostgresTimeoutError extends Error {
     super(`PostgreSQL gave no answer within ${seconds} s`);
     this.name = "PostgresTimeoutError";
   }
+}
+
+/**
+ * SQLSTATE classes that mean "PostgreSQL cannot serve this now", not "this request is wrong":
+ * connection exceptions, a lost race after its retries, insufficient resources, a lock not
+ * available, an operator intervention (statement timeout, shutdown, terminated backend), system.
+ */
+const UNAVAILABLE_CLASSES = new Set(["08", "40", "53", "55", "57", "58"]);
+
+/**
+ * An outage as the one error clients understand, UNAVAILABLE with retryAfter, keeping the cause
+ * for the log; anything else (a bug, a constraint) is returned as it is.
+ */
+export function asUnavailable(err: unknown): unknown {
+  if (err instanceof ParleyError) return err;
+  let outage = err instanceof PostgresTimeoutError;
+  if (err instanceof SQL.PostgresError) {
+    outage =
+      err.code === "ERR_POSTGRES_SERVER_ERROR"
+        ? UNAVAILABLE_CLASSES.has(String(err.errno ?? "").slice(0, 2))
+        : true; // Bun's own codes: a refused, closed or timed-out connection.
+  } else if (
+    err instanceof Error &&
+    /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/.test(`${(err as { code?: string }).code}`)
+  ) {
+    outage = true;
+  }
+  if (!outage) return err;
+  return new ParleyError("UNAVAILABLE", undefined, {
+    retryAfter: OUTAGE_RETRY_AFTER_S,
+    cause: err,
+  });
 }
 
 /** Seconds a replaced pool's other queries get to finish before its connections are closed. */
@@ -105,7 +139,11 @@ export class PostgresPool {
         reject(new PostgresTimeoutError(seconds));
       }, seconds * 1000);
     });
-    return Promise.race([work(pool), deadline]).finally(() => clearTimeout(timer));
+    return Promise.race([work(pool), deadline])
+      .catch((err) => {
+        throw asUnavailable(err);
+      })
+      .finally(() => clearTimeout(timer));
   }
 
   /** Swaps in a fresh pool; the stale one's connections close after a short grace. */

@@ -6,7 +6,7 @@ import type { Message, RoomKind, UserRef } from "../src/protocol/index.ts";
 import type { RoomRecord } from "./store.ts";
 
 export const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at, r.last_seq AS head,
-  (SELECT count(*) FROM members WHERE room_id = r.id) AS members`;
+  r.member_count AS members`;
 export const MESSAGE_COLUMNS =
   "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
 

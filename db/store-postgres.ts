@@ -4,8 +4,10 @@
  * Durability promise: append resolves after PostgreSQL answered COMMIT, so an acked message is
  * as durable as the server's WAL settings make it (synchronous_commit = on by default).
  * Seqs are assigned in the database under the room's row lock, so writers on different nodes
- * get gapless, unique seqs per room. When PostgreSQL is unreachable every method rejects; the
- * pool opens new connections on the next call, so the store recovers without a restart.
+ * get gapless, unique seqs per room. When PostgreSQL is unreachable every method rejects with
+ * ParleyError UNAVAILABLE (retryAfter, the cause kept); the pool opens new connections on the
+ * next call, so the store recovers without a restart. Appends run on a small pool of their own
+ * (appendConnections), so a storm of reads never makes a send wait for a connection.
  *
  * No call waits forever: each runs under a deadline, past which the pool is replaced
  * (store-postgres-pool.ts). The append transaction is in store-postgres-append.ts, the
@@ -18,9 +20,12 @@ import type { Migration } from "./migrations.ts";
 import type {
   AppendRequest,
   AppendResult,
+  BotRecord,
+  BotTokenRecord,
   DmRecord,
   FileRecord,
   MembershipRecord,
+  NewBotToken,
   RoomRecord,
   SessionRecord,
   Store,
@@ -28,6 +33,9 @@ import type {
 } from "./store.ts";
 import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
+import { PostgresBots } from "./store-postgres-bots.ts";
+import * as hardening from "./store-postgres-hardening.ts";
+import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
 import {
@@ -45,10 +53,18 @@ export { PostgresTimeoutError } from "./store-postgres-pool.ts";
 export interface PostgresStoreOptions extends PostgresPoolOptions {
   /** Migrations to apply at open; tests pass their own. @default postgresMigrations */
   migrations?: readonly Migration[];
+  /**
+   * Connections kept for appends alone, beside the `max` for everything else, so a storm of
+   * reads (a mass resume) never makes sends wait for a connection. Match the commit queue's
+   * batches in flight. @default 4
+   */
+  appendConnections?: number;
 }
 
 export class PostgresStore implements Store {
   private readonly pool: PostgresPool;
+  private readonly bots: PostgresBots;
+  private readonly appendPool: PostgresPool;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -64,6 +80,8 @@ export class PostgresStore implements Store {
 
   private constructor(options: PostgresStoreOptions) {
     this.pool = new PostgresPool(options);
+    this.bots = new PostgresBots((work) => this.run(work));
+    this.appendPool = new PostgresPool({ ...options, max: options.appendConnections ?? 4 });
   }
 
   /** The current pool, for tests and tools; it changes after a deadline. */
@@ -126,7 +144,32 @@ export class PostgresStore implements Store {
     return res.count > 0;
   }
 
+  // Session controls, tickets, room pages, quotas: store-postgres-hardening.ts.
+  listSessions = (userId: number, now: number) => hardening.listSessions(this.runner, userId, now);
+  deleteSessionsOf = (userId: number, keep?: string) =>
+    hardening.deleteSessionsOf(this.runner, userId, keep);
+  touchSession = (tokenHash: string, now: number, agent?: string) =>
+    hardening.touchSession(this.runner, tokenHash, now, agent);
+  setPassword = (userId: number, hash: string) => hardening.setPassword(this.runner, userId, hash);
+  createTicket = (ticketHash: string, tokenHash: string, expiresAt: number) =>
+    hardening.createTicket(this.runner, ticketHash, tokenHash, expiresAt);
+  consumeTicket = (ticketHash: string, now: number) =>
+    hardening.consumeTicket(this.runner, ticketHash, now);
+  listRoomsPage = (after: string | undefined, limit: number) =>
+    hardening.listRoomsPage(this.runner, after, limit);
+  joinedRooms = (userId: number) => hardening.joinedRooms(this.runner, userId);
+  countRoomsCreatedBy = (userId: number) => hardening.countRoomsCreatedBy(this.runner, userId);
+  uploadedBytes = (userId: number, since: number) =>
+    hardening.uploadedBytes(this.runner, userId, since);
+  unsharedFiles = (before: number, limit: number) =>
+    hardening.unsharedFiles(this.runner, before, limit);
+  deleteFile = (id: string) => hardening.deleteFile(this.runner, id);
+  blockersOf = (userId: number) => hardening.blockersOf(this.runner, userId);
+  acceptedBy = (userId: number) => hardening.acceptedBy(this.runner, userId);
+  private readonly runner: hardening.Run = (work) => this.run(work);
+
   async deleteExpiredSessions(now: number) {
+    await hardening.deleteExpiredTickets(this.runner, now);
     const res = await this.run(({ sql }) => sql`DELETE FROM sessions WHERE expires_at <= ${now}`);
     return res.count as number;
   }
@@ -500,7 +543,7 @@ export class PostgresStore implements Store {
 
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return this.run((pool) => appendBatch(pool, batch));
+    return this.appendPool.run((pool) => appendBatch(pool, batch));
   }
 
   async putFile(f: FileRecord): Promise<"ok" | "taken"> {
@@ -533,6 +576,18 @@ export class PostgresStore implements Store {
     };
   }
 
+  roomHeads(roomIds: readonly number[]) {
+    return this.run((pool) => roomHeads(pool, roomIds));
+  }
+
+  liveSessions(tokenHashes: readonly string[], now: number) {
+    return this.run((pool) => liveSessions(pool, tokenHashes, now));
+  }
+
+  usersWithRooms(userIds: readonly number[]) {
+    return this.run((pool) => usersWithRooms(pool, userIds));
+  }
+
   async messagesAfter(roomId: number, after: number, limit: number) {
     const rows = await this.run(
       ({ sql, messages }) => sql`
@@ -551,7 +606,35 @@ export class PostgresStore implements Store {
     return (rows as MessageRow[]).map(toMessage).reverse();
   }
 
+  createBot(ownerId: number, name: string, passwordHash: string, now: number) {
+    return this.bots.createBot(ownerId, name, passwordHash, now);
+  }
+
+  botsOf(ownerId: number): Promise<BotRecord[]> {
+    return this.bots.botsOf(ownerId);
+  }
+
+  findBot(botId: number): Promise<BotRecord | undefined> {
+    return this.bots.findBot(botId);
+  }
+
+  createBotToken(token: NewBotToken): Promise<number> {
+    return this.bots.createBotToken(token);
+  }
+
+  findBotToken(tokenHash: string): Promise<BotTokenRecord | undefined> {
+    return this.bots.findBotToken(tokenHash);
+  }
+
+  botTokens(botId: number): Promise<BotTokenRecord[]> {
+    return this.bots.botTokens(botId);
+  }
+
+  revokeBotToken(botId: number, tokenId: number, now: number) {
+    return this.bots.revokeBotToken(botId, tokenId, now);
+  }
+
   async close() {
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.appendPool.close()]);
   }
 }

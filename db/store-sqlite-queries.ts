@@ -4,7 +4,7 @@
  */
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import type { DmPolicy, Message } from "../src/protocol/index.ts";
-import type { FileRecord, MembershipRecord, RoomRecord, UserRecord } from "./store.ts";
+import type { FileRecord, MembershipRecord, RoomRecord, SessionInfo, UserRecord } from "./store.ts";
 
 export interface MessageRow {
   room: number;
@@ -38,7 +38,7 @@ export function toFile(row: FileRow): FileRecord {
 const MESSAGE_COLUMNS =
   "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
 const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
-  (SELECT count(*) FROM members WHERE room_id = r.id) AS members`;
+  r.member_count AS members`;
 
 export function toMessage(row: MessageRow): Message {
   const m: Message = {
@@ -76,6 +76,49 @@ export function prepare(db: Database) {
     ),
     deleteSession: s<never, [string]>("DELETE FROM sessions WHERE token_hash = ?"),
     deleteExpired: s<never, [number]>("DELETE FROM sessions WHERE expires_at <= ?"),
+    deleteExpiredTickets: s<never, [number]>("DELETE FROM ws_tickets WHERE expires_at <= ?"),
+    listSessions: s<SessionInfo, [number, number]>(
+      `SELECT token_hash AS tokenHash, created_at AS createdAt, last_seen_at AS lastSeenAt,
+         expires_at AS expiresAt, agent FROM sessions WHERE user_id = ? AND expires_at > ?
+       ORDER BY created_at DESC, token_hash`,
+    ),
+    deleteSessionsOf: s<{ tokenHash: string }, [number, string]>(
+      "DELETE FROM sessions WHERE user_id = ? AND token_hash != ? RETURNING token_hash AS tokenHash",
+    ),
+    touchSession: s<never, [number, string | null, string]>(
+      "UPDATE sessions SET last_seen_at = ?, agent = coalesce(?, agent) WHERE token_hash = ?",
+    ),
+    setPassword: s<never, [string, number]>("UPDATE users SET password_hash = ? WHERE id = ?"),
+    insertTicket: s<never, [string, string, number]>(
+      "INSERT INTO ws_tickets (ticket_hash, token_hash, expires_at) VALUES (?, ?, ?)",
+    ),
+    consumeTicket: s<{ tokenHash: string }, [string, number]>(
+      "DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING token_hash AS tokenHash",
+    ),
+    listRoomsPage: s<RoomRecord, [string, number]>(
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.name_key > ?
+       ORDER BY r.name_key LIMIT ?`,
+    ),
+    joinedRooms: s<RoomRecord, [number]>(
+      `SELECT ${ROOM_COLUMNS} FROM members m JOIN rooms r ON r.id = m.room_id
+       WHERE m.user_id = ? AND r.kind = 'room' ORDER BY r.name_key`,
+    ),
+    countRoomsCreatedBy: s<{ n: number }, [number]>(
+      "SELECT count(*) AS n FROM rooms WHERE created_by = ? AND kind = 'room'",
+    ),
+    uploadedBytes: s<{ n: number }, [number, number]>(
+      "SELECT coalesce(sum(size), 0) AS n FROM files WHERE uploader_id = ? AND created_at >= ?",
+    ),
+    unsharedFiles: s<FileRow, [number, number]>(
+      `SELECT id, room_id AS room, uploader_id AS uploader, sha256, size, name, type,
+         created_at AS createdAt FROM files f
+       WHERE f.created_at < ? AND f.name IS NOT NULL AND NOT EXISTS (
+         SELECT 1 FROM messages m WHERE m.room_id = f.room_id AND m.file IS NOT NULL
+           AND json_extract(m.file, '$.id') = f.id)
+       ORDER BY f.created_at LIMIT ?`,
+    ),
+    deleteFile: s<{ sha256: string }, [string]>("DELETE FROM files WHERE id = ? RETURNING sha256"),
+    shaInUse: s<{ one: number }, [string]>("SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1"),
     insertRoom: s<{ id: number }, [string, string, string, number, number]>(
       `INSERT INTO rooms (name, name_key, topic, created_by, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (name_key) DO NOTHING RETURNING id`,
@@ -142,6 +185,12 @@ export function prepare(db: Database) {
     ),
     hasBlocked: s<{ one: number }, [number, number]>(
       "SELECT 1 AS one FROM blocks WHERE user_id = ? AND blocked_id = ?",
+    ),
+    blockersOf: s<{ id: number }, [number]>(
+      "SELECT user_id AS id FROM blocks WHERE blocked_id = ?",
+    ),
+    acceptedBy: s<{ id: number }, [number]>(
+      "SELECT user_id AS id FROM contacts WHERE contact_id = ?",
     ),
     dmPolicy: s<{ policy: DmPolicy }, [number]>(
       "SELECT dm_policy AS policy FROM users WHERE id = ?",
@@ -223,6 +272,18 @@ export function prepare(db: Database) {
     findFile: s<FileRow, [string]>(
       `SELECT id, room_id AS room, uploader_id AS uploader, sha256, size, name, type,
          created_at AS createdAt FROM files WHERE id = ?`,
+    ),
+    // Lists travel as one JSON array: one prepared statement serves any length.
+    roomHeads: s<{ id: number; head: number }, [string]>(
+      "SELECT id, last_seq AS head FROM rooms WHERE id IN (SELECT value FROM json_each(?))",
+    ),
+    liveSessions: s<{ hash: string }, [string, number]>(
+      `SELECT token_hash AS hash FROM sessions
+       WHERE token_hash IN (SELECT value FROM json_each(?)) AND expires_at > ?`,
+    ),
+    usersWithRooms: s<{ id: number; name: string; rooms: string }, [string]>(
+      `SELECT u.id, u.name, (SELECT json_group_array(room_id) FROM members WHERE user_id = u.id)
+         AS rooms FROM users u WHERE u.id IN (SELECT value FROM json_each(?))`,
     ),
     messagesAfter: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id

@@ -15,8 +15,11 @@ import { type Migration, sqliteMigrations } from "./migrations.ts";
 import {
   type AppendRequest,
   type AppendResult,
+  type BotRecord,
+  type BotTokenRecord,
   type DmRecord,
   type FileRecord,
+  type NewBotToken,
   type RoomRecord,
   type SessionRecord,
   type Store,
@@ -24,6 +27,7 @@ import {
   type UserRecord,
 } from "./store.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
+import { SqliteBots } from "./store-sqlite-bots.ts";
 import { prepare, type Queries, toFile, toMessage } from "./store-sqlite-queries.ts";
 
 export function openSqlite(path: string): Database {
@@ -61,12 +65,14 @@ export class SqliteStore implements Store {
    * (latency p99 9.9-12.0 ms against 6.1-7.8 ms inline; docs/performance.md).
    */
   private readonly appendBatch: Appender;
+  private readonly bots: SqliteBots;
 
   constructor(path: string) {
     this.db = openSqlite(path);
     migrate(this.db);
     this.q = prepare(this.db);
     this.appendBatch = createAppender(this.db);
+    this.bots = new SqliteBots(this.db);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {
@@ -91,7 +97,32 @@ export class SqliteStore implements Store {
     return this.q.deleteSession.run(tokenHash).changes > 0;
   }
 
+  async listSessions(userId: number, now: number) {
+    return this.q.listSessions.all(userId, now);
+  }
+
+  async deleteSessionsOf(userId: number, keep?: string) {
+    return this.q.deleteSessionsOf.all(userId, keep ?? "").map((r) => r.tokenHash);
+  }
+
+  async touchSession(tokenHash: string, now: number, agent?: string) {
+    this.q.touchSession.run(now, agent === undefined ? null : agent.slice(0, 200), tokenHash);
+  }
+
+  async setPassword(userId: number, passwordHash: string) {
+    this.q.setPassword.run(passwordHash, userId);
+  }
+
+  async createTicket(ticketHash: string, tokenHash: string, expiresAt: number) {
+    this.q.insertTicket.run(ticketHash, tokenHash, expiresAt);
+  }
+
+  async consumeTicket(ticketHash: string, now: number) {
+    return this.q.consumeTicket.get(ticketHash, now)?.tokenHash;
+  }
+
   async deleteExpiredSessions(now: number) {
+    this.q.deleteExpiredTickets.run(now);
     return this.q.deleteExpired.run(now).changes;
   }
 
@@ -118,6 +149,18 @@ export class SqliteStore implements Store {
 
   async listRooms() {
     return this.q.listRooms.all();
+  }
+
+  async listRoomsPage(after: string | undefined, limit: number) {
+    return this.q.listRoomsPage.all(after ?? "", limit);
+  }
+
+  async joinedRooms(userId: number) {
+    return this.q.joinedRooms.all(userId);
+  }
+
+  async countRoomsCreatedBy(userId: number) {
+    return this.q.countRoomsCreatedBy.get(userId)?.n ?? 0;
   }
 
   async addMember(roomId: number, userId: number, now: number) {
@@ -215,6 +258,14 @@ export class SqliteStore implements Store {
 
   async hasBlocked(userId: number, otherId: number) {
     return this.q.hasBlocked.get(userId, otherId) !== null;
+  }
+
+  async blockersOf(userId: number) {
+    return this.q.blockersOf.all(userId).map((r) => r.id);
+  }
+
+  async acceptedBy(userId: number) {
+    return this.q.acceptedBy.all(userId).map((r) => r.id);
   }
 
   async dmPolicy(userId: number): Promise<DmPolicy> {
@@ -335,6 +386,38 @@ export class SqliteStore implements Store {
     return row ? toFile(row) : undefined;
   }
 
+  async roomHeads(roomIds: readonly number[]) {
+    const rows = this.q.roomHeads.all(JSON.stringify(roomIds));
+    return new Map(rows.map((r) => [r.id, r.head]));
+  }
+
+  async liveSessions(tokenHashes: readonly string[], now: number) {
+    return new Set(this.q.liveSessions.all(JSON.stringify(tokenHashes), now).map((r) => r.hash));
+  }
+
+  async usersWithRooms(userIds: readonly number[]) {
+    return this.q.usersWithRooms.all(JSON.stringify(userIds)).map((r) => ({
+      user: { id: r.id, name: r.name },
+      rooms: (JSON.parse(r.rooms) as number[]).sort((a, b) => a - b),
+    }));
+  }
+
+  async uploadedBytes(userId: number, since: number) {
+    return this.q.uploadedBytes.get(userId, since)?.n ?? 0;
+  }
+
+  async unsharedFiles(before: number, limit: number) {
+    return this.q.unsharedFiles.all(before, limit).map(toFile);
+  }
+
+  async deleteFile(id: string) {
+    return this.db.transaction(() => {
+      const row = this.q.deleteFile.get(id);
+      if (!row) return { deleted: false, blobUnused: false };
+      return { deleted: true, blobUnused: !this.q.shaInUse.get(row.sha256) };
+    })();
+  }
+
   async messagesAfter(roomId: number, after: number, limit: number) {
     return this.q.messagesAfter.all(roomId, after, limit).map(toMessage);
   }
@@ -349,6 +432,34 @@ export class SqliteStore implements Store {
    */
   async setReadOnly(on: boolean): Promise<void> {
     this.db.run(`PRAGMA query_only = ${on ? "ON" : "OFF"}`);
+  }
+
+  async createBot(ownerId: number, name: string, passwordHash: string, now: number) {
+    return this.bots.createBot(ownerId, name, passwordHash, now);
+  }
+
+  async botsOf(ownerId: number): Promise<BotRecord[]> {
+    return this.bots.botsOf(ownerId);
+  }
+
+  async findBot(botId: number): Promise<BotRecord | undefined> {
+    return this.bots.findBot(botId);
+  }
+
+  async createBotToken(token: NewBotToken): Promise<number> {
+    return this.bots.createBotToken(token);
+  }
+
+  async findBotToken(tokenHash: string): Promise<BotTokenRecord | undefined> {
+    return this.bots.findBotToken(tokenHash);
+  }
+
+  async botTokens(botId: number): Promise<BotTokenRecord[]> {
+    return this.bots.botTokens(botId);
+  }
+
+  async revokeBotToken(botId: number, tokenId: number, now: number) {
+    return this.bots.revokeBotToken(botId, tokenId, now);
   }
 
   async close() {

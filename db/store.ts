@@ -16,6 +16,18 @@ export interface SessionRecord {
   expiresAt: number;
 }
 
+/** A session as its owner sees it listed. */
+export interface SessionInfo {
+  /** SHA-256 of the token, hex: the key to revoke it by; the token itself is never stored. */
+  tokenHash: string;
+  createdAt: number;
+  /** The last WebSocket connection or login with it (0 when never recorded). */
+  lastSeenAt: number;
+  expiresAt: number;
+  /** The client's User-Agent when last seen, cut to 200 characters ("" when unknown). */
+  agent: string;
+}
+
 export interface RoomRecord {
   id: number;
   kind: RoomKind;
@@ -65,11 +77,45 @@ export interface MembershipRecord {
   unread: number;
 }
 
+/** Seconds a client is told to wait (retryAfter) when the store meets an outage. */
+export const OUTAGE_RETRY_AFTER_S = 1;
+
 /** The most unread messages counted per room; clients show more as "999+". */
 export const UNREAD_COUNT_MAX = 1000;
 
 export interface DmRecord extends RoomRecord {
   peer: UserRef;
+}
+
+/** A bot: a user made and owned by another user. */
+export interface BotRecord {
+  id: number;
+  name: string;
+  owner: number;
+  createdAt: number;
+}
+
+export type BotTokenKind = "api" | "webhook";
+
+/** A bot's long-lived token (only its hash is stored); live unless revokedAt is set. */
+export interface BotTokenRecord {
+  id: number;
+  bot: UserRef;
+  /** The user who owns the bot. */
+  owner: number;
+  kind: BotTokenKind;
+  /** The rooms the token may use; a webhook's holds exactly one. */
+  rooms: number[];
+  createdAt: number;
+  revokedAt?: number | undefined;
+}
+
+export interface NewBotToken {
+  botId: number;
+  kind: BotTokenKind;
+  tokenHash: string;
+  rooms: readonly number[];
+  now: number;
 }
 
 export type AppendResult =
@@ -85,7 +131,19 @@ export interface Store {
   /** The live session for a token hash, or undefined when unknown or expired. */
   findSession(tokenHash: string, now: number): Promise<SessionRecord | undefined>;
   deleteSession(tokenHash: string): Promise<boolean>;
+  /** Deletes expired sessions (and expired WebSocket tickets); the count of sessions deleted. */
   deleteExpiredSessions(now: number): Promise<number>;
+  /** The user's live sessions, the most recently created first. */
+  listSessions(userId: number, now: number): Promise<SessionInfo[]>;
+  /** Deletes the user's sessions, all or all but `keep`; the token hashes it deleted. */
+  deleteSessionsOf(userId: number, keep?: string): Promise<string[]>;
+  /** Records a session's latest use, and the client's User-Agent when given. */
+  touchSession(tokenHash: string, now: number, agent?: string): Promise<void>;
+  setPassword(userId: number, passwordHash: string): Promise<void>;
+  /** Stores a WebSocket ticket's hash for a session until expiresAt. */
+  createTicket(ticketHash: string, tokenHash: string, expiresAt: number): Promise<void>;
+  /** The session token hash of a live ticket, deleting the ticket: each works once. */
+  consumeTicket(ticketHash: string, now: number): Promise<string | undefined>;
 
   /** Creates the room and makes the creator its first member, atomically. */
   createRoom(
@@ -99,6 +157,12 @@ export interface Store {
   findRoomByName(name: string): Promise<RoomRecord | undefined>;
   /** The public rooms (not DMs). */
   listRooms(): Promise<RoomRecord[]>;
+  /** Up to `limit` public rooms whose name key sorts after `after` (by code point), in order. */
+  listRoomsPage(after: string | undefined, limit: number): Promise<RoomRecord[]>;
+  /** The public rooms the user is a member of, by name key. */
+  joinedRooms(userId: number): Promise<RoomRecord[]>;
+  /** How many public rooms the user created (and still exist). */
+  countRoomsCreatedBy(userId: number): Promise<number>;
 
   /** True when the user was not a member before. */
   addMember(roomId: number, userId: number, now: number): Promise<boolean>;
@@ -127,6 +191,10 @@ export interface Store {
   blockedBy(userId: number): Promise<UserRef[]>;
   /** True when userId has blocked otherId. */
   hasBlocked(userId: number, otherId: number): Promise<boolean>;
+  /** The ids of the users who have blocked userId. */
+  blockersOf(userId: number): Promise<number[]>;
+  /** The ids of the users who have userId among their contacts. */
+  acceptedBy(userId: number): Promise<number[]>;
   dmPolicy(userId: number): Promise<DmPolicy>;
   setDmPolicy(userId: number, policy: DmPolicy): Promise<void>;
 
@@ -177,6 +245,12 @@ export interface Store {
   /** Records an uploaded file; "taken" if the id is in use (ids are random: retry with another). */
   putFile(file: FileRecord): Promise<"ok" | "taken">;
   findFile(id: string): Promise<FileRecord | undefined>;
+  /** Bytes of the files the user uploaded at or after `since` (0: ever). */
+  uploadedBytes(userId: number, since: number): Promise<number>;
+  /** Up to `limit` public-room files uploaded before `before` that no message shares. */
+  unsharedFiles(before: number, limit: number): Promise<FileRecord[]>;
+  /** Deletes a file's record; `blobUnused` when no record is left using its bytes. */
+  deleteFile(id: string): Promise<{ deleted: boolean; blobUnused: boolean }>;
 
   /**
    * Stores a batch in one transaction and resolves only after it is durable. Each room's seq is
@@ -184,10 +258,38 @@ export interface Store {
    * message with duplicate: true and stores nothing. Rejects when nothing could be stored.
    */
   append(batch: readonly AppendRequest[]): Promise<AppendResult[]>;
+  /** Each listed room's head (its last seq); ids of rooms that do not exist are left out. */
+  roomHeads(roomIds: readonly number[]): Promise<Map<number, number>>;
+  /** The token hashes among these that still name a live (unexpired) session. */
+  liveSessions(tokenHashes: readonly string[], now: number): Promise<Set<string>>;
+  /** Each known user among these with the rooms they belong to, in one round trip. */
+  usersWithRooms(userIds: readonly number[]): Promise<{ user: UserRef; rooms: number[] }[]>;
   /** Up to `limit` messages with seq > after, oldest first. */
   messagesAfter(roomId: number, after: number, limit: number): Promise<Message[]>;
   /** Up to `limit` messages with seq < before, the newest of them, oldest first. */
   messagesBefore(roomId: number, before: number, limit: number): Promise<Message[]>;
+
+  /**
+   * Creates a bot owned by `ownerId`: a user that accepts DMs from contacts only (it has none)
+   * and whose password hash is of a secret nobody keeps. "taken" when the name is in use.
+   */
+  createBot(
+    ownerId: number,
+    name: string,
+    passwordHash: string,
+    now: number,
+  ): Promise<BotRecord | "taken">;
+  /** The bots a user owns, oldest first. */
+  botsOf(ownerId: number): Promise<BotRecord[]>;
+  findBot(botId: number): Promise<BotRecord | undefined>;
+  /** Stores a token's hash; returns the token's id. */
+  createBotToken(token: NewBotToken): Promise<number>;
+  /** The live (unrevoked) token with this hash, or undefined. */
+  findBotToken(tokenHash: string): Promise<BotTokenRecord | undefined>;
+  /** A bot's tokens, live and revoked, oldest first. */
+  botTokens(botId: number): Promise<BotTokenRecord[]>;
+  /** Revokes a live token of the bot; returns its hash (to end its sockets), or undefined. */
+  revokeBotToken(botId: number, tokenId: number, now: number): Promise<string | undefined>;
 
   close(): Promise<void>;
 }

@@ -32,8 +32,8 @@ describe("browser origins", () => {
     expect(foreign.status).toBe(403);
     expect(await foreign.json()).toMatchObject({ code: "FORBIDDEN_ORIGIN" });
     expect((await upgrade("null")).status).toBe(403);
-    const own = new WebSocket(`${server.wsUrl}?token=${account.token}`, {
-      headers: { origin: `http://${host}` },
+    const own = new WebSocket(server.wsUrl, {
+      headers: { origin: `http://${host}`, authorization: `Bearer ${account.token}` },
     } as unknown as string[]);
     const opened = await new Promise((resolve) => {
       own.addEventListener("open", () => resolve(true));

@@ -243,14 +243,18 @@ describe("sessions on the WebSocket", () => {
     expect(((await res.json()) as { code: string }).code).toBe("UNAUTHENTICATED");
   });
 
-  it("accepts the token as a query parameter, for browsers", async () => {
+  it("refuses the long-lived token in the URL with UNAUTHENTICATED: browsers use a ticket", async () => {
     const account = await register(server.url);
-    const ws = new WebSocket(`${server.wsUrl}?token=${account.token}`);
-    const hello = await new Promise<string>((resolve) =>
-      ws.addEventListener("message", (e) => resolve(String(e.data))),
-    );
-    expect(JSON.parse(hello).type).toBe("hello");
-    ws.close();
+    const res = await fetch(`${server.url}/ws?token=${account.token}`, {
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe("UNAUTHENTICATED");
   });
 
   it("closes a logged-out session's sockets with 4500", async () => {

@@ -54,8 +54,10 @@ class Node {
     });
   }
 
-  start() {
-    return this.bus.start((e) => this.got.push(e), { reconnected: () => this.reconnects++ });
+  /** Starts and watches the rooms the tests use (1 to 11): a node receives only what it watches. */
+  async start() {
+    await this.bus.start((e) => this.got.push(e), { reconnected: () => this.reconnects++ });
+    await Promise.all(Array.from({ length: 11 }, (_, i) => this.bus.watch(i + 1)));
   }
 
   seqs(room: number): number[] {
@@ -95,6 +97,35 @@ describe.skipIf(redis.skip)("RedisBus across nodes", () => {
   });
   afterEach(() => {
     for (const n of nodes) n.got.length = 0;
+  });
+
+  it("delivers a room's envelopes only to the nodes that watch it, and stops after unwatch", async () => {
+    const prefix2 = `parley-test-${runId()}`;
+    const watcher = new Node("W", prefix2);
+    const other = new Node("O", prefix2);
+    await watcher.bus.start((e) => watcher.got.push(e));
+    await other.bus.start((e) => other.got.push(e));
+    try {
+      await watcher.bus.watch(100);
+      other.bus.publish(envelope(100, 1));
+      other.bus.publish(envelope(101, 1));
+      other.bus.publish(envelope(100, 2));
+      await waitFor(() => watcher.got.length >= 2, "the watched room's envelopes");
+      // The marker after the room's envelopes: the unwatched room never came.
+      expect(watcher.seqs(100)).toEqual([1, 2]);
+      expect(watcher.seqs(101)).toEqual([]);
+      expect(other.got).toEqual([]);
+      watcher.bus.unwatch(100);
+      await Bun.sleep(100);
+      other.bus.publish(envelope(100, 3));
+      await watcher.bus.watch(102);
+      other.bus.publish(envelope(102, 1));
+      await waitFor(() => watcher.seqs(102).length === 1, "the next watched room");
+      expect(watcher.seqs(100)).toEqual([1, 2]);
+    } finally {
+      await watcher.bus.close();
+      await other.bus.close();
+    }
   });
 
   it("delivers every envelope to every node once, in each publisher's order", async () => {
@@ -166,7 +197,7 @@ describe.skipIf(redis.skip)("RedisBus across nodes", () => {
   });
 
   it("ignores a foreign message on its channel and keeps delivering", async () => {
-    await admin.publish(`${prefix}:bus`, "not an envelope");
+    await admin.publish(a.bus.channelOf(5), "not an envelope");
     a.bus.publish(envelope(5, 1));
     await waitFor(() => nodes.every((n) => n.got.length >= 1), "the envelope after the junk");
     for (const n of nodes) expect(n.got).toEqual([envelope(5, 1)]);

@@ -26,6 +26,15 @@ describe("parseConfig", () => {
     });
   });
 
+  it("turns metrics off and keeps the default password cost unless told", () => {
+    expect(DEFAULTS).toMatchObject({ metricsPort: -1, passwordCost: "default" });
+    const parsed = parseConfig(["--metrics-port", "0"], { PARLEY_PASSWORD_COST: "minimal" });
+    expect(parsed).toEqual({
+      kind: "config",
+      config: { ...DEFAULTS, metricsPort: 0, passwordCost: "minimal" },
+    });
+  });
+
   it("refuses bad values with one clear line naming the option", () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [["--port", "http"], {}, /--port \(PARLEY_PORT\) must be a whole number/],
@@ -34,6 +43,12 @@ describe("parseConfig", () => {
       [["--heartbeat", "2"], {}, /--heartbeat .* must be at least 8/],
       [["--colour"], {}, /unknown option --colour/],
       [["--db"], {}, /--db needs a value/],
+      [
+        ["--metrics-port", "99999"],
+        {},
+        /--metrics-port \(PARLEY_METRICS_PORT\) must be 0 to 65535/,
+      ],
+      [[], { PARLEY_PASSWORD_COST: "cheap" }, /--password-cost .* must be one of default, minimal/],
     ];
     for (const [argv, env, message] of cases) {
       const parsed = parseConfig(argv, env);
@@ -71,6 +86,8 @@ describe("parley-server", () => {
     expect(help.code).toBe(0);
     for (const flag of ["--port", "--host", "--db", "--log-level", "PARLEY_PORT", "PARLEY_DB"])
       expect(help.stdout).toContain(flag);
+    // Even the longest flag is apart from its help text.
+    expect(help.stdout).not.toMatch(/VALUE\S/);
     const version = await run(["--version"]);
     expect(version.stdout).toMatch(/^parley-server \d+\.\d+\.\d+/);
   });

@@ -421,7 +421,8 @@ describe("blocks and DM policy", () => {
       type: "contact_add",
       user: alice.account.user.name,
     });
-    expect(added.contacts).toEqual([{ ...alice.account.user, status: "online" }]);
+    // Alice has not added Bob and shares no room with him: her status stays hidden from him.
+    expect(added.contacts).toEqual([{ ...alice.account.user, status: "offline" }]);
     const room = await openDm(alice, bob);
     expect(await sendDm(alice, bob, room, "hi, contact")).toMatchObject({ type: "ack" });
     await bob.ws.request({ type: "contact_remove", user: alice.account.user.name });

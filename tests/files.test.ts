@@ -209,6 +209,13 @@ describe("the upload limit", () => {
   });
   afterAll(() => small.close());
 
+  it("is announced in hello.limits.maxUploadBytes, so clients can refuse a larger file first", async () => {
+    const account = await register(small.url);
+    const socket = await connect(small.wsUrl, account.token);
+    expect((await socket.opened).limits.maxUploadBytes).toBe(100_000);
+    socket.close();
+  });
+
   it("refuses a declared oversize upload with FILE_TOO_LARGE, and a streamed one too, storing nothing", async () => {
     const alice = await register(small.url);
     const room = await createRoom(small.url, alice.token);

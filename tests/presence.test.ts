@@ -76,6 +76,39 @@ describe("presence", () => {
     await Promise.all([second.close(), watcher.close()]);
   });
 
+  it("lists a user who reloads within the grace period as online, as announced, so no listing goes stale", async () => {
+    // A long grace of its own: the listing is read well inside it, however slow the machine.
+    const slow = await startTestServer({}, { offlineGraceMs: 60_000 });
+    try {
+      const alice = await register(slow.url);
+      const bob = await register(slow.url);
+      const room = await createRoom(slow.url, alice.token);
+      await joinRoom(slow.url, bob.token, room);
+      const members = async () =>
+        (
+          await api<{ members: { id: number; status: string }[] }>(
+            slow.url,
+            "GET",
+            `/api/rooms/${room}/members`,
+            undefined,
+            alice.token,
+          )
+        ).body.members.find((m) => m.id === bob.user.id)?.status;
+      const first = await connect(slow.wsUrl, bob.token);
+      expect(await members()).toBe("online");
+      await first.close();
+      await Bun.sleep(200); // the server has seen the close by now, the grace is far from over
+      // The room was never told bob left, so a listing must not say so either: nothing would
+      // ever correct it when he is back (his return announces nothing).
+      expect(await members()).toBe("online");
+      const second = await connect(slow.wsUrl, bob.token);
+      expect(await members()).toBe("online");
+      await second.close();
+    } finally {
+      slow.close();
+    }
+  });
+
   it("shows a user away only while every connection is away", async () => {
     const { alice, bob, room } = await pair();
     const a = await connect(server.wsUrl, bob.token);

@@ -25,6 +25,10 @@ describe("TLS", () => {
     const err = await fetch(`${server.url}/api/me`, { tls: { ca: Bun.file(certs.ca) } });
     expect(err.status).toBe(401);
     expect(err.headers.get("strict-transport-security")).toContain("max-age=");
+    // The page, served outside hono, carries it too.
+    const page = await fetch(`${server.url}/`, { tls: { ca: Bun.file(certs.ca) } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("strict-transport-security")).toContain("max-age=");
   });
 
   it("registers and chats over wss with the CA", async () => {
@@ -34,7 +38,13 @@ describe("TLS", () => {
       tls: { ca: Bun.file(certs.ca) },
     });
     const { token } = (await reg.json()) as { token: string };
-    const ws = new WebSocket(`${server.wsUrl}?token=${token}`, {
+    const issued = await fetch(`${server.url}/api/ws-ticket`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      tls: { ca: Bun.file(certs.ca) },
+    });
+    const { ticket } = (await issued.json()) as { ticket: string };
+    const ws = new WebSocket(`${server.wsUrl}?ticket=${ticket}`, {
       tls: { ca: Bun.file(certs.ca) },
     } as unknown as string[]);
     const hello = await new Promise<string>((resolve, reject) => {

@@ -61,6 +61,11 @@ export class ChildServer {
         "100000",
         "--signup-burst",
         "100000",
+        // The HTTP lane sends requests back to back: its limits are exercised by tests instead.
+        "--http-rate",
+        "100000",
+        "--http-burst",
+        "100000",
         ...(o.args ?? []),
       ],
       { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } },

@@ -6,7 +6,13 @@
  */
 import { decodeServerFrame, type ServerFrame } from "../../src/protocol/index.ts";
 import type { FrameGenerator, FuzzFrame } from "./generator.ts";
-import { type Expectation, errorFrameProblem, expectationFor, judgeReply } from "./oracle.ts";
+import {
+  type Expectation,
+  errorFrameProblem,
+  expectationFor,
+  judgeReply,
+  refusalListed,
+} from "./oracle.ts";
 import type { Random } from "./random.ts";
 import type { FuzzStats } from "./stats.ts";
 import { excerpt, type Violations } from "./violations.ts";
@@ -48,7 +54,7 @@ interface Pending {
 }
 
 /** One socket of a lane, and what it still owes. */
-class FuzzSocket {
+export class FuzzSocket {
   readonly byRef = new Map<string, Pending[]>();
   /** Notifications without an id: each may be refused with an error quoting nothing. */
   silent = 0;
@@ -141,8 +147,9 @@ class FuzzSocket {
     }
     const ref = "ref" in f ? f.ref : undefined;
     if (ref === undefined) return;
-    const list = this.byRef.get(ref)?.length ? this.byRef.get(ref) : this.maybe.get(ref);
-    if (!list || list.length === 0) {
+    const replies = this.byRef.get(ref) ?? [];
+    const notes = this.maybe.get(ref) ?? [];
+    if (replies.length + notes.length === 0) {
       violations.add({
         invariant: "reply-match",
         detail: `a reply quoting ${JSON.stringify(ref)}, which no pending request has`,
@@ -150,19 +157,13 @@ class FuzzSocket {
       });
       return;
     }
-    // Mutations can give two pending frames one id: prefer the one this reply fits exactly (a
-    // decoder error of its code, a success of its type) over one it fits as a mere refusal.
-    const exact = list.findIndex(
-      (p) =>
-        judgeReply(p.e, f) === undefined &&
-        (p.e.kind === "error" ? f.type === "error" : f.type !== "error"),
-    );
-    const fits = exact >= 0 ? exact : list.findIndex((p) => judgeReply(p.e, f) === undefined);
-    const p = list.splice(Math.max(fits, 0), 1)[0] as Pending;
-    if (list.length === 0) {
-      this.byRef.delete(ref);
-      this.maybe.delete(ref);
-    }
+    // Mutations can give two pending frames one id, a request and a notification among them,
+    // answered in any order: give the reply to the frame it fits best, so that a notification's
+    // refusal does not use up the request's entry (seed 7 once reported this as a double reply).
+    const { list, index } = pickPending(replies, notes, f);
+    const p = list.splice(index, 1)[0] as Pending;
+    if (replies.length === 0) this.byRef.delete(ref);
+    if (notes.length === 0) this.maybe.delete(ref);
     this.judge(p, f);
     this.poke();
   }
@@ -238,6 +239,30 @@ class FuzzSocket {
     stats.unanswered += this.owed;
     this.poke();
   }
+}
+
+/**
+ * The pending frame a reply with a shared id answers, best fit first: a request it fits exactly
+ * (a decoder error of its code, a success of its type), a request whose listed refusals name the
+ * code, a notification it fits, a request it fits as an unlisted refusal; else the first.
+ */
+function pickPending(
+  replies: Pending[],
+  notes: Pending[],
+  f: ServerFrame,
+): { list: Pending[]; index: number } {
+  const fits = (p: Pending) => judgeReply(p.e, f) === undefined;
+  const choices: [Pending[], (p: Pending) => boolean][] = [
+    [replies, (p) => fits(p) && (p.e.kind === "error" ? f.type === "error" : f.type !== "error")],
+    [replies, (p) => refusalListed(p.e, f)],
+    [notes, fits],
+    [replies, fits],
+  ];
+  for (const [list, test] of choices) {
+    const index = list.findIndex(test);
+    if (index >= 0) return { list, index };
+  }
+  return replies.length > 0 ? { list: replies, index: 0 } : { list: notes, index: 0 };
 }
 
 async function open(o: LaneOptions, cids: Map<string, number>): Promise<FuzzSocket> {

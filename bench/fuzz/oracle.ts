@@ -61,7 +61,18 @@ const REFUSALS: Partial<Record<ClientFrameType, readonly ErrorCode[]>> = {
   resume: [],
   history: ["INVALID", "NOT_MEMBER", "ROOM_NOT_FOUND"],
   members: ["NOT_MEMBER", "ROOM_NOT_FOUND"],
+  dm: ["USER_NOT_FOUND", "INVALID", "DM_REFUSED"],
+  contact_add: ["USER_NOT_FOUND", "INVALID"],
+  contact_remove: ["USER_NOT_FOUND", "INVALID"],
+  block: ["USER_NOT_FOUND", "INVALID"],
+  unblock: ["USER_NOT_FOUND", "INVALID"],
 };
+
+/** True when the reply is an error the frame's listed refusals name (not merely allowed). */
+export function refusalListed(e: Expectation, reply: ServerFrame): boolean {
+  if (e.kind !== "reply" || reply.type !== "error") return false;
+  return REFUSALS[e.frame.type]?.includes(reply.code as ErrorCode) ?? false;
+}
 
 /** The text the server receives for a text frame: UTF-8 replaces lone surrogates with U+FFFD. */
 export function onTheWire(text: string): string {
@@ -161,10 +172,13 @@ function replyContentProblem(frame: ClientFrame, reply: ServerFrame): string | u
         : undefined;
     case "resume":
       if (reply.type !== "resumed") return undefined;
-      if (reply.rooms.length + reply.refused.length !== frame.rooms.length) {
-        return `resume of ${frame.rooms.length} rooms answered for ${reply.rooms.length + reply.refused.length}`;
+      {
+        // Each distinct room is answered once (a room listed twice is resumed once).
+        const listed = new Set(frame.rooms.map((r) => r.room)).size;
+        const answered = reply.rooms.length + reply.refused.length;
+        if (answered !== listed) return `resume of ${listed} rooms answered for ${answered}`;
+        return undefined;
       }
-      return undefined;
     case "history": {
       if (reply.type !== "history") return undefined;
       if (reply.room !== frame.room) return "history of another room";

@@ -3,8 +3,10 @@
  * and Redis, against one such node, against the default single node on SQLite, and against the
  * bare relay, all in one run. The clients are split evenly across the nodes inside every room,
  * so every message is committed on one node and crosses Redis to reach the other's members.
- * Then the services alone: PostgreSQL commit rate and Redis pub/sub throughput.
+ * Then the services alone: PostgreSQL commit rate and Redis pub/sub throughput; and the store's
+ * append path alone, PostgreSQL against SQLite (bench/append-probe.ts).
  */
+import { probeAppends } from "../append-probe.ts";
 import { type BurstTotals, runBurst } from "../burst.ts";
 import type { Identity } from "../client-socket.ts";
 import {
@@ -76,7 +78,9 @@ export const cluster: Scenario = async (settings) => {
   const services = await createServices();
   let commits: Awaited<ReturnType<typeof probeCommits>>;
   let pubsub: Awaited<ReturnType<typeof probePubSub>>;
+  let appends: Awaited<ReturnType<typeof probeAppends>>;
   try {
+    appends = await probeAppends(services.databaseUrl, settings.quick ? 100 : 500);
     commits = await probeCommits(services.databaseUrl, settings.quick ? 200 : 1000);
     const envelopes = settings.quick ? 20_000 : 200_000;
     pubsub = await probePubSub(
@@ -123,6 +127,21 @@ export const cluster: Scenario = async (settings) => {
         label: `PG commits/s, ${commits.connections} connections`,
         value: commits.pooledPerSecond,
         unit: "/s",
+      },
+      appendsPostgres: {
+        label: "store.append msgs/s, PostgreSQL (32 a batch)",
+        value: appends.postgres,
+        unit: "/s",
+      },
+      appendsSqlite: {
+        label: "store.append msgs/s, SQLite (32 a batch)",
+        value: appends.sqlite,
+        unit: "/s",
+      },
+      appendsRatio: {
+        label: "PostgreSQL appends ÷ SQLite appends",
+        value: appends.postgres / appends.sqlite,
+        unit: "×",
       },
       pubsub: {
         label: `Redis pub/sub envelopes/s (${ENVELOPE_BYTES} B)`,

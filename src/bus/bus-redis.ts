@@ -1,6 +1,10 @@
 /**
- * The bus across nodes: Redis pub/sub through Bun's built-in client. Every node publishes the
- * envelopes it committed on one channel and receives every node's envelopes from it.
+ * The bus across nodes: Redis pub/sub through Bun's built-in client. A room's envelopes go on
+ * its bucket's channel, `<prefix>:bus:<room % buckets>`, and a node subscribes only to the
+ * buckets of the rooms it watches (rooms its sockets read), subscribing and unsubscribing as
+ * rooms gain and lose readers here. So a node decodes its own rooms' traffic and its bucket
+ * neighbours', not the whole deployment's. Control signals (revocation) use one more channel,
+ * `<prefix>:control`, which every node subscribes to.
  *
  * Delivery is at least once while Redis is up: envelopes published while this node's link is
  * down wait in a bounded outbox and go out after the reconnect, in order; one in flight when
@@ -31,6 +35,8 @@ export interface RedisBusOptions {
   pingMs?: number;
   /** Envelopes kept while the link is down; the oldest are dropped beyond this. @default 10000 */
   outboxMax?: number;
+  /** Channels the rooms are spread over; each node subscribes to those it needs. @default 1024 */
+  buckets?: number;
   log?: Logger;
 }
 
@@ -67,13 +73,19 @@ export class RedisBus implements Bus {
   private sub: RedisClient | undefined;
   /** Bumped whenever the link is replaced; callbacks of an older link are ignored. */
   private generation = 0;
-  /** Encoded envelopes not yet confirmed by Redis, oldest first; the first `inFlight` are sent. */
-  private outbox: string[] = [];
+  /** [channel, message] not yet confirmed by Redis, oldest first; the first `inFlight` are sent. */
+  private outbox: [string, string][] = [];
   private inFlight = 0;
   private dropped = 0;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private wake: (() => void) | undefined;
-  private readonly channel: string;
+  private readonly controlChannel: string;
+  /** Watches per bucket channel (counted: a room watched twice is unwatched twice). */
+  private readonly watched = new Map<string, number>();
+  /** Channels subscribed (or being subscribed) on the current link. */
+  private subscribed = new Set<string>();
+  private readonly subscribing = new Map<string, Promise<void>>();
+  private listener: ((message: string) => void) | undefined;
   private readonly o: Required<Omit<RedisBusOptions, "log">> & { log: Logger | undefined };
 
   constructor(options: RedisBusOptions) {
@@ -84,14 +96,20 @@ export class RedisBus implements Bus {
       backoffCapMs: 5_000,
       pingMs: 5_000,
       outboxMax: 10_000,
+      buckets: 1024,
       ...options,
       log: options.log,
     };
-    this.channel = `${this.o.prefix}:bus`;
+    this.controlChannel = `${this.o.prefix}:control`;
   }
 
   get state(): RedisBusState {
     return this._state;
+  }
+
+  /** The channel that carries the room's envelopes. */
+  channelOf(room: number): string {
+    return `${this.o.prefix}:bus:${room % this.o.buckets}`;
   }
 
   /** Envelopes dropped because the outbox was full during an outage, since start. */
@@ -114,6 +132,7 @@ export class RedisBus implements Bus {
     }
     if (this.isClosed()) return this.unlink();
     this._state = "up";
+    this.subscribeWatched();
     this.pinger = setInterval(() => this.checkLink(), this.o.pingMs);
     this.pinger.unref();
     this.pump();
@@ -121,7 +140,57 @@ export class RedisBus implements Bus {
 
   publish(envelope: BusEnvelope): void {
     if (this._state === "closed" || this._state === "idle") return;
-    this.outbox.push(encodeEnvelope(envelope));
+    this.outbox.push([this.channelOf(envelope.room), encodeEnvelope(envelope)]);
+    this.pump();
+    this.trim();
+  }
+
+  watch(room: number): Promise<void> {
+    const channel = this.channelOf(room);
+    this.watched.set(channel, (this.watched.get(channel) ?? 0) + 1);
+    return this.ensure(channel);
+  }
+
+  unwatch(room: number): void {
+    const channel = this.channelOf(room);
+    const n = (this.watched.get(channel) ?? 0) - 1;
+    if (n > 0) {
+      this.watched.set(channel, n);
+      return;
+    }
+    this.watched.delete(channel);
+    if (this.sub && this.subscribed.delete(channel)) this.sub.unsubscribe(channel).catch(() => {});
+  }
+
+  /** Subscribes the link to the channel unless it already is; resolves once Redis confirmed. */
+  private ensure(channel: string): Promise<void> {
+    const { sub, listener } = this;
+    if (this._state !== "up" || !sub || !listener || this.subscribed.has(channel)) {
+      return this.subscribing.get(channel) ?? Promise.resolve();
+    }
+    this.subscribed.add(channel);
+    const gen = this.generation;
+    const done = sub
+      .subscribe(channel, listener)
+      .then(
+        () => {},
+        (err: Error) => {
+          if (gen === this.generation) this.lost(err);
+        },
+      )
+      .finally(() => this.subscribing.delete(channel));
+    this.subscribing.set(channel, done);
+    return done;
+  }
+
+  /** Channels watched while the link was being made: subscribe them now it is up. */
+  private subscribeWatched(): void {
+    for (const channel of this.watched.keys()) void this.ensure(channel);
+  }
+
+  signal(message: string): void {
+    if (this._state === "closed" || this._state === "idle") return;
+    this.outbox.push([this.controlChannel, message]);
     this.pump();
     this.trim();
   }
@@ -173,9 +242,15 @@ export class RedisBus implements Bus {
       pub.send("CLIENT", ["SETNAME", `${name}:pub`]),
       sub.send("CLIENT", ["SETNAME", `${name}:sub`]),
     ]);
-    await sub.subscribe(this.channel, (message) => {
+    const listener = (message: string) => {
       if (gen === this.generation) this.receive(message);
+    };
+    this.listener = listener;
+    this.subscribed = new Set(this.watched.keys());
+    await sub.subscribe(this.controlChannel, (message) => {
+      if (gen === this.generation) this.control(message);
     });
+    if (this.subscribed.size > 0) await sub.subscribe([...this.subscribed], listener);
     // A drop during the steps above fired onclose while we were not "up" yet: check directly.
     if (!pub.connected || !sub.connected) throw new Error("Redis connection lost while linking");
   }
@@ -192,7 +267,7 @@ export class RedisBus implements Bus {
   private receive(message: string): void {
     const envelope = decodeEnvelope(message);
     if (!envelope) {
-      this.o.log?.warn("bus.malformed", { channel: this.channel, bytes: message.length });
+      this.o.log?.warn("bus.malformed", { bytes: message.length });
       return;
     }
     try {
@@ -203,14 +278,22 @@ export class RedisBus implements Bus {
     }
   }
 
+  private control(message: string): void {
+    try {
+      this.hooks.signal?.(message);
+    } catch (err) {
+      this.o.log?.error("bus.signal_failed", { error: (err as Error).message });
+    }
+  }
+
   /** Sends what waits in the outbox, in order, while the link is up. */
   private pump(): void {
     const pub = this.pub;
     if (this._state !== "up" || !pub) return;
     const gen = this.generation;
     while (this.inFlight < this.outbox.length) {
-      const message = this.outbox[this.inFlight++] as string;
-      pub.publish(this.channel, message).then(
+      const [channel, message] = this.outbox[this.inFlight++] as [string, string];
+      pub.publish(channel, message).then(
         () => {
           // Replies come back in send order on one connection: this one is the oldest.
           if (gen !== this.generation) return;
@@ -263,6 +346,7 @@ export class RedisBus implements Bus {
       }
       if (this.isClosed()) return this.unlink();
       this._state = "up";
+      this.subscribeWatched();
       this.o.log?.info("bus.up", { attempt, unsent: this.outbox.length });
       this.pump();
       try {

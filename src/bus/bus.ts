@@ -2,6 +2,10 @@
  * The bus carries every committed message to every node that may have its readers. In-process
  * (bus-local.ts) on one machine; Redis pub/sub across many. Each node then fans the frame out to
  * its own sockets through the room's Bun topic.
+ *
+ * A node receives only the rooms it watches: the hub watches a room while any socket here reads
+ * it. Envelopes of rooms nobody here reads may still arrive (a channel carries a bucket of
+ * rooms); they cost a decode and nothing else.
  */
 
 export interface BusEnvelope {
@@ -20,12 +24,26 @@ export interface BusHooks {
    * delivered here: replay every room this node serves from the store.
    */
   reconnected?: () => void;
+  /**
+   * A control signal from any node, this one included (revocation.ts): small, rare messages
+   * every node must act on, carried on their own channel beside the envelopes.
+   */
+  signal?: (message: string) => void;
 }
 
 export interface Bus {
   /** Begins calling `deliver` for every envelope published by any node, in publish order. */
   start(deliver: Deliver, hooks?: BusHooks): Promise<void>;
   publish(envelope: BusEnvelope): void;
+  /**
+   * Starts receiving the room's envelopes; resolves once they are sure to arrive (or at once
+   * while the link is down: the reconnect's resync covers the room). Counted: watch twice,
+   * unwatch twice.
+   */
+  watch(room: number): Promise<void>;
+  unwatch(room: number): void;
+  /** Sends a control signal to every node, this one included. */
+  signal(message: string): void;
   close(): Promise<void>;
 }
 

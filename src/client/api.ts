@@ -16,6 +16,16 @@ export interface Issued {
   expiresAt: number;
 }
 
+/** One of the user's sessions, as GET /api/sessions lists it. */
+export interface SessionView {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  agent: string;
+  current: boolean;
+}
+
 export type ApiFailure =
   | { kind: "error"; status: number; code: string; message: string; retryAfter?: number }
   | { kind: "unreachable"; message: string }
@@ -135,6 +145,42 @@ export class Api {
   /** Is anything answering at this address? */
   health(): Promise<ApiResult<{ ok: boolean }>> {
     return this.call("GET", "/healthz");
+  }
+
+  /** The caller's sessions, newest first (GET /api/sessions). */
+  async sessions(token: string): Promise<ApiResult<SessionView[]>> {
+    const r = await this.call<{ sessions: SessionView[] }>(
+      "GET",
+      "/api/sessions",
+      undefined,
+      token,
+    );
+    return r.ok ? { ok: true, value: r.value.sessions } : r;
+  }
+
+  revokeSession(token: string, id: string): Promise<ApiResult<null>> {
+    return this.call("DELETE", `/api/sessions/${encodeURIComponent(id)}`, undefined, token);
+  }
+
+  /** Logs out everywhere else; how many sessions it revoked. */
+  async revokeOtherSessions(token: string): Promise<ApiResult<number>> {
+    const r = await this.call<{ revoked: number }>("DELETE", "/api/sessions", undefined, token);
+    return r.ok ? { ok: true, value: r.value.revoked } : r;
+  }
+
+  /** Changes the password, which revokes every other session; how many it revoked. */
+  async changePassword(
+    token: string,
+    current: string,
+    password: string,
+  ): Promise<ApiResult<number>> {
+    const r = await this.call<{ revoked: number }>(
+      "POST",
+      "/api/password",
+      { current, password },
+      token,
+    );
+    return r.ok ? { ok: true, value: r.value.revoked } : r;
   }
 
   async rooms(token: string): Promise<ApiResult<RoomSummary[]>> {

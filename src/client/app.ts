@@ -10,7 +10,7 @@ import { deviceFiles } from "./device-files.ts";
 import { FileTransfer } from "./file-transfer.ts";
 import { askRetry, type MenuIo, pickRoom, welcome } from "./menus.ts";
 import { SecureDm, type StartResult } from "./secure-dm.ts";
-import type { SavedSession, SessionStore } from "./session-store.ts";
+import type { SavedSession, SessionStore, ViewMemory } from "./session-store.ts";
 import { createStyle, type Style } from "./style.ts";
 import type { Transport } from "./transport.ts";
 
@@ -122,9 +122,18 @@ async function chat(
     token: session.token,
     fetch: o.transport.fetch,
   });
+  const memory = {
+    load: () => o.sessions.view(o.servers, session.user.id),
+    save: (m: ViewMemory) => o.sessions.saveView(o.servers, session.user.id, m),
+  };
+  // After a restart the last buffer comes back at once; the picker is for when there is none.
+  let restore = memory.load().last;
   try {
     for (;;) {
-      const choice = await pickRoom(api, session.token, io);
+      const choice = restore
+        ? { kind: "room" as const, name: restore }
+        : await pickRoom(api, session.token, io);
+      restore = undefined;
       if (choice.kind === "retry") continue;
       if (choice.kind === "quit") return "quit";
       if (choice.kind === "logout") {
@@ -146,6 +155,7 @@ async function chat(
         style,
         ...(secure ? { secure } : {}),
         files,
+        memory,
       });
       if (outcome === "quit") return "quit";
       if (outcome === "session-ended") {

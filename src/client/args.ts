@@ -1,4 +1,5 @@
 /** The command line, parsed into one typed command. Only client.ts calls this. */
+import type { SessionsAction } from "./account-commands.ts";
 import { parseServerList } from "./server-url.ts";
 
 export type Command =
@@ -11,8 +12,17 @@ export type Command =
       text: string | undefined;
       timeoutSeconds: number;
     }
-  | { kind: "tail"; room: string; json: boolean; since: number | undefined }
+  | {
+      kind: "tail";
+      /** A room by name, or the encrypted private conversation with a person. */
+      target: { room: string } | { to: string };
+      json: boolean;
+      /** Where to start: after a seq, only new messages, or (undefined) the recent history. */
+      since: number | "new" | undefined;
+    }
   | { kind: "logout" }
+  | { kind: "sessions"; action: SessionsAction }
+  | { kind: "password"; passwordStdin: boolean }
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "error"; message: string };
@@ -32,9 +42,16 @@ export const USAGE = `Usage:
   parley login --server URL --user NAME --password-stdin
   parley send --room NAME [--timeout S] TEXT  send TEXT (or stdin) to a room
   parley send --to USER [--timeout S] TEXT    send USER an end-to-end encrypted message
-  parley tail --room NAME [--json] [--since SEQ]
-                                              print a room's messages as they arrive
+  parley tail --room NAME [--json] [--since SEQ | --new]
+                                              print a room's messages as they arrive:
+                                              first the recent ones (up to 50), or those
+                                              after SEQ, or (--new) only new ones
+  NAME is "lounge" or "#lounge"; "@bob" means the private conversation with bob.
   parley logout [--server URL]                forget the saved session and revoke it
+  parley sessions                             list your sessions (* marks this one)
+  parley sessions revoke ID | --all           revoke one, or every session but this one
+  parley password --password-stdin            change the password (stdin: current, then new);
+                                              every other session is logged out
   parley --version | --help
 
 Options for every command:
@@ -55,7 +72,7 @@ const FLAGS_WITH_VALUE = new Set([
   "--timeout",
   "--ca",
 ]);
-const SWITCHES = new Set(["--password-stdin", "--json", "--insecure"]);
+const SWITCHES = new Set(["--password-stdin", "--json", "--insecure", "--new", "--all"]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const values = new Map<string, string>();
@@ -107,6 +124,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   const [sub, ...rest] = positional;
   const room = values.get("--room");
+  /** "#lounge" is the room lounge, and "@bob" the private conversation with bob. */
+  const where = (name: string): { room: string } | { to: string } =>
+    name.startsWith("@") ? { to: name.slice(1) } : { room: name.replace(/^#/, "") };
   switch (sub) {
     case undefined:
       return result({ kind: "interactive" });
@@ -125,7 +145,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         return fail("--timeout must be a whole number of seconds, at least 1");
       }
       const text = rest.length > 0 ? rest.join(" ") : undefined;
-      const target = room ? { room } : { to: to as string };
+      const target = room ? where(room) : { to: (to as string).replace(/^@/, "") };
       return result({ kind: "send", target, text, timeoutSeconds: Number(timeout) });
     }
     case "tail": {
@@ -135,16 +155,33 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (since !== undefined && !/^\d+$/.test(since)) {
         return fail("--since must be a message sequence number (0 or more)");
       }
+      if (since !== undefined && switches.has("--new")) {
+        return fail("--since and --new do not go together: --new starts after the last message");
+      }
       return result({
         kind: "tail",
-        room,
+        target: where(room),
         json: switches.has("--json"),
-        since: since === undefined ? undefined : Number(since),
+        since: switches.has("--new") ? "new" : since === undefined ? undefined : Number(since),
       });
     }
     case "logout":
       if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
       return result({ kind: "logout" });
+    case "sessions": {
+      const [verb, id, ...extra] = rest;
+      if (verb === undefined) return result({ kind: "sessions", action: { kind: "list" } });
+      if (verb !== "revoke") return fail(`unknown sessions command "${verb}" (try: revoke)`);
+      if (extra.length > 0) return fail(`unexpected argument "${extra[0]}"`);
+      if (switches.has("--all") === (id !== undefined)) {
+        return fail("sessions revoke needs a session ID or --all (one of them)");
+      }
+      const action: SessionsAction = id === undefined ? { kind: "all" } : { kind: "revoke", id };
+      return result({ kind: "sessions", action });
+    }
+    case "password":
+      if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
+      return result({ kind: "password", passwordStdin: switches.has("--password-stdin") });
     default:
       return fail(`unknown command "${sub}"`);
   }

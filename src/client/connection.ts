@@ -13,7 +13,7 @@
  * are passed on to `push` listeners as they are.
  *
  * It runs in browsers as is: no node: imports, the global WebSocket and fetch (or injected
- * ones: the terminal passes ones that trust a private CA), and the token in the `?token=` query
+ * ones: the terminal passes ones that trust a private CA), and a single-use ticket in the `?ticket=` query
  * parameter, because browsers cannot set headers on a socket.
  *
  * Connection ties together its parts, each in its own module: the socket with its backoff and
@@ -33,6 +33,7 @@ import {
 import type { BackoffOptions } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ConnectionEvents, ConnectionState } from "./connection-events.ts";
+import { FramePacer } from "./frame-pacer.ts";
 import type { OutboxItem, SendOptions } from "./outbox.ts";
 import { OutboxSender } from "./outbox-sender.ts";
 import { PendingRequests, type ReplyType, type RequestFrame } from "./pending-requests.ts";
@@ -70,6 +71,9 @@ export interface ConnectionOptions {
   fetch?: typeof fetch;
 }
 
+/** Rooms in one `resume` (the server's bound, docs/protocol.md section 8). */
+const RESUME_ROOMS_MAX = 1000;
+
 type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
 
 export class Connection {
@@ -96,6 +100,8 @@ export class Connection {
   private _user: UserRef | undefined;
   private _limits: Limits | undefined;
   private presence: "online" | "away" = "online";
+  /** Every frame this client sends keeps to the rate the server announced. */
+  private readonly pacer = new FramePacer();
 
   constructor(o: ConnectionOptions) {
     this.clock = o.clock ?? systemClock;
@@ -108,6 +114,7 @@ export class Connection {
       send: (frame) => this.call<"ack">(frame, { timeout: false }),
       delivered: (item, seq) => this.emit("delivered", item, seq),
       undeliverable: (item, err) => this.emit("undeliverable", item, err),
+      pace: () => (this.pacer.take(this.clock.now()) ? 0 : this.pacer.wait(this.clock.now())),
     });
     this.link = new SocketLink(
       {
@@ -197,7 +204,8 @@ export class Connection {
   async join(name: string, { from }: { from?: number | "head" } = {}): Promise<RoomSummary> {
     for (;;) {
       try {
-        const listed = await this.request<"rooms">({ type: "rooms" });
+        // Asked by name: the full list is paged, and the room may not be on its first page.
+        const listed = await this.request<"rooms">({ type: "rooms", name });
         const found = listed.rooms.find(
           (r) => r.kind === "room" && nameKey(r.name) === nameKey(name),
         );
@@ -217,6 +225,39 @@ export class Connection {
         throw err;
       }
     }
+  }
+
+  /**
+   * Attaches rooms and DMs the user is already a member of (from `listRooms`) with one
+   * `resume`, each from its newest `recent` messages, instead of a request or two per room: a
+   * client starting up in hundreds of rooms stays within the rate limit. Rooms tracked already
+   * are left as they are. Resolves with the rooms the server refused (no longer a member).
+   */
+  async attachAll(
+    rooms: readonly RoomSummary[],
+    { recent = 50 }: { recent?: number } = {},
+  ): Promise<{ room: TrackedRoom; code: string }[]> {
+    const fresh = rooms.filter((r) => !this.rooms.has(r.id));
+    // Tracked with a baseline, so every later hello resumes them too.
+    for (const r of fresh) this.rooms.track(r, Math.max(0, r.head - recent));
+    const refused: { room: TrackedRoom; code: string }[] = [];
+    for (let i = 0; i < fresh.length; i += RESUME_ROOMS_MAX) {
+      const points = fresh
+        .slice(i, i + RESUME_ROOMS_MAX)
+        .map((r) => ({ room: r.id, after: this.rooms.get(r.id)?.last ?? 0 }));
+      try {
+        await this.ready();
+        const resumed = await this.call<"resumed">(
+          { type: "resume", rooms: points },
+          { timeout: false },
+        );
+        refused.push(...this.settleResumed(resumed));
+      } catch (err) {
+        // Dropped meanwhile: the next hello's resume attaches them; anything else is final.
+        if (!(err instanceof RequestError && err.code === "OFFLINE")) throw err;
+      }
+    }
+    return refused;
   }
 
   async create(name: string): Promise<RoomSummary> {
@@ -310,6 +351,7 @@ export class Connection {
   ): boolean {
     const ws = this.link.socket;
     if (this.link.state !== "open" || !ws) return false;
+    if (!this.pacer.take(this.clock.now())) return false; // over the rate: typing and read come again
     ws.send(JSON.stringify(frame));
     return true;
   }
@@ -335,6 +377,15 @@ export class Connection {
     const ws = this.link.socket;
     if (!ws || !this.link.greeted) {
       return Promise.reject(new RequestError("OFFLINE", "Not connected."));
+    }
+    if (frame.type !== "send" && !this.pacer.take(this.clock.now())) {
+      // Over the rate: wait for the budget (sends are paced by the outbox before they get here).
+      const wait = this.pacer.wait(this.clock.now());
+      return new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait)).then(() =>
+        this.link.socket === ws
+          ? this.call<T>(frame, options)
+          : Promise.reject(new RequestError("OFFLINE", "Not connected.")),
+      );
     }
     return this.requests.call<T>(ws, frame, options);
   }
@@ -374,6 +425,7 @@ export class Connection {
       case "typing":
       case "notice":
       case "devices_changed":
+      case "room_created":
         this.emit("push", f);
         break;
       default:
@@ -386,27 +438,56 @@ export class Connection {
     this.link.greet(hello.limits.heartbeatSeconds * 1000);
     this._user = hello.user;
     this._limits = hello.limits;
+    this.pacer.configure(hello.limits, this.clock.now());
     this.catchUp = { count: 0, resumed: false };
     if (this.presence === "away") {
       this.call<"ok">({ type: "status", status: "away" }).catch(() => {});
     }
+    this.resume(0);
+  }
+
+  /**
+   * Resumes every tracked room. A resume the server could not serve (UNAVAILABLE, BUSY, or any
+   * other error on a socket still up) is retried on the same socket after `retryAfter` seconds,
+   * or a backoff doubling from 1 s to 30 s: the rooms stay caught up with nothing lost.
+   */
+  private resume(attempt: number): void {
+    const socket = this.link.socket;
     const rooms = this.rooms.resumePoints();
     this.call<"resumed">({ type: "resume", rooms }, { timeout: false }).then(
       (resumed) => {
-        for (const { room, code } of resumed.refused) {
-          const track = this.rooms.get(room);
-          this.rooms.delete(room);
-          if (track) this.emit("notice", `You are no longer in #${track.name} (${code}).`);
-        }
-        for (const { room, head } of resumed.rooms) {
-          const track = this.rooms.get(room);
-          if (track) this.rooms.settleTarget(track, head);
+        for (const { room, code } of this.settleResumed(resumed)) {
+          this.emit("notice", `You are no longer in #${room.name} (${code}).`);
         }
         if (this.catchUp) this.catchUp.resumed = true;
         this.finishCatchUp();
       },
-      () => {}, // dropped before the answer: the next hello resumes again
+      (err: RequestError) => {
+        // Dropped before the answer: the next hello resumes again.
+        if (err.code === "OFFLINE" || err.code === "STOPPED") return;
+        const delayMs = (err.retryAfter ?? Math.min(30, 2 ** attempt)) * 1000;
+        this.clock.setTimeout(() => {
+          if (this.link.socket === socket && this.catchUp && !this.catchUp.resumed) {
+            this.resume(attempt + 1);
+          }
+        }, delayMs);
+      },
     );
+  }
+
+  /** Takes in a `resumed` reply: refused rooms are dropped (and returned), the rest filled. */
+  private settleResumed(resumed: ServerFrameOf<"resumed">): { room: TrackedRoom; code: string }[] {
+    const refused: { room: TrackedRoom; code: string }[] = [];
+    for (const { room, code } of resumed.refused) {
+      const track = this.rooms.get(room);
+      this.rooms.delete(room);
+      if (track) refused.push({ room: { ...track, last: track.last ?? 0 }, code });
+    }
+    for (const { room, head } of resumed.rooms) {
+      const track = this.rooms.get(room);
+      if (track) this.rooms.settleTarget(track, head);
+    }
+    return refused;
   }
 
   /** Open once resumed and every gap is filled; then say so and flush the outbox. */

@@ -2,6 +2,7 @@
  * The clack menus: welcome (log in, register, quit), the account prompts, and the room picker.
  * Each returns a value or "cancel" (Ctrl-C); server refusals are shown and asked again.
  */
+
 import * as p from "@clack/prompts";
 import {
   ERRORS,
@@ -12,6 +13,7 @@ import {
   USERNAME_PATTERN,
 } from "../protocol/index.ts";
 import { type Api, failureText, type Issued } from "./api.ts";
+import { safeName } from "./display-text.ts";
 
 export interface MenuIo {
   input: NodeJS.ReadStream;
@@ -116,8 +118,9 @@ export async function pickRoom(api: Api, token: string, io: MenuIo): Promise<Pic
   type Value =
     | { kind: "room"; name: string }
     | { kind: "create" | "by-name" | "message" | "logout" | "quit" };
+  // In the label, not the hint: a hint shows only on the highlighted row.
   const unread = (r: RoomSummary) =>
-    r.joined && r.unread > 0 ? `, ${r.unread >= 1000 ? "999+" : r.unread} unread` : "";
+    r.joined && r.unread > 0 ? ` (${r.unread >= 1000 ? "999+" : r.unread} unread)` : "";
   const choice = answer(
     await p.select<Value>({
       ...io,
@@ -126,13 +129,13 @@ export async function pickRoom(api: Api, token: string, io: MenuIo): Promise<Pic
       options: [
         ...rooms.map((r) => ({
           value: { kind: "room" as const, name: r.name },
-          label: `#${r.name}`,
-          hint: `${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? ", joined" : ""}${unread(r)}`,
+          label: `#${safeName(r.name)}${unread(r)}`,
+          hint: `${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? ", joined" : ""}`,
         })),
         ...dms.map((r) => ({
           value: { kind: "room" as const, name: `@${r.name}` },
-          label: `@${r.name}`,
-          hint: `private${r.peer ? `, ${r.peer.status}` : ""}${unread(r)}`,
+          label: `@${safeName(r.name)}${unread(r)}`,
+          hint: `private${r.peer ? `, ${r.peer.status}` : ""}`,
         })),
         { value: { kind: "create" }, label: "Create a room" },
         { value: { kind: "by-name" }, label: "Join by name" },

@@ -4,6 +4,7 @@
  * apart from everyone else's.
  */
 import type { Message } from "../protocol/index.ts";
+import { escapeControls } from "./display-text.ts";
 import { formatBytes } from "./file-transfer.ts";
 import type { Style } from "./style.ts";
 import { sanitize, width, wrap } from "./text-layout.ts";
@@ -34,7 +35,11 @@ export function formatMessage(m: Message, o: FormatOptions): string[] {
   const name = sanitize(m.from.name);
   const head = `${clock(m.ts)} ${own ? "›" : " "} ${tag}${name}: `;
   const indent = Math.min(width(head), Math.floor(o.columns / 2));
-  const lines = wrap(sanitize(m.body), Math.max(10, o.columns - indent));
+  // A multi-line body keeps its lines, each under the first; controls are escaped in each.
+  const lines = wrap(
+    escapeControls(m.body, { keepNewlines: true }),
+    Math.max(10, o.columns - indent),
+  );
   const styledHead = `${o.style.dim(clock(m.ts))} ${own ? o.style.cyan("›") : " "} ${o.style.dim(tag)}${
     own ? o.style.bold(name) : o.style.name(name)
   }: `;

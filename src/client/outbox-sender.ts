@@ -21,6 +21,8 @@ export interface OutboxSenderHooks {
   send(frame: RequestFrame): Promise<ServerFrameOf<"ack">>;
   delivered(item: OutboxItem, seq: number): void;
   undeliverable(item: OutboxItem, error: RequestError): void;
+  /** Takes a frame from the rate budget: 0 to go now, or the ms to wait before asking again. */
+  pace?(): number;
 }
 
 export class OutboxSender {
@@ -57,8 +59,10 @@ export class OutboxSender {
     if (!this.hooks.isOpen() || this.sending) return;
     const now = this.clock.now();
     const item = this.outbox.next(now);
-    if (!item) {
-      const wake = this.outbox.wakeAt();
+    // Under the server's rate: a paste or a burst waits here rather than being refused.
+    const paced = item ? (this.hooks.pace?.() ?? 0) : 0;
+    if (!item || paced > 0) {
+      const wake = paced > 0 ? now + paced : this.outbox.wakeAt();
       if (wake !== undefined && this.pumpTimer === undefined) {
         this.pumpTimer = this.clock.setTimeout(
           () => {

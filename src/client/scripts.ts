@@ -2,14 +2,17 @@
  * The scriptable commands (login, send, tail, logout): no prompts and no terminal needed. They
  * use the same session file and the same connection layer as the interactive client.
  */
-import type { Message } from "../protocol/index.ts";
+import { parseAttachment } from "../crypto/index.ts";
+import { HISTORY_PAGE_MAX, type Message } from "../protocol/index.ts";
 import { Api, failureText } from "./api.ts";
 import { Connection, RequestError } from "./connection.ts";
 import { deviceFiles } from "./device-files.ts";
+import { formatBytes } from "./file-transfer.ts";
 import type { OutboxItem } from "./outbox.ts";
-import { SecureDm } from "./secure-dm.ts";
+import { type DmContent, SecureDm } from "./secure-dm.ts";
 import type { SessionStore } from "./session-store.ts";
 import { statusText } from "./status-text.ts";
+import { sanitize } from "./text-layout.ts";
 import type { Transport } from "./transport.ts";
 
 export interface ScriptIo {
@@ -113,14 +116,8 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Queues a DM to `to`, sealed with this installation's device keys (made on first use). */
-async function queueDm(
-  c: ScriptContext,
-  conn: Connection,
-  user: number,
-  to: string,
-  body: string,
-): Promise<OutboxItem> {
+/** This installation's device keys (made on first use), started on the connection. */
+async function startSecure(c: ScriptContext, conn: Connection, user: number): Promise<SecureDm> {
   const files = deviceFiles(c.sessions.dir, c.servers[0] as string, user);
   const secure = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
   secure.on("keys", (k) => {
@@ -136,6 +133,18 @@ async function queueDm(
       `encryption cannot start (${started.reason}): see ${files.identityPath} and ${files.keyBookPath}`,
     );
   }
+  return secure;
+}
+
+/** Queues a DM to `to`, sealed with this installation's device keys. */
+async function queueDm(
+  c: ScriptContext,
+  conn: Connection,
+  user: number,
+  to: string,
+  body: string,
+): Promise<OutboxItem> {
+  const secure = await startSecure(c, conn, user);
   const room = await secure.openDm(to, { from: "head" });
   return secure.send(room.id, body);
 }
@@ -202,27 +211,97 @@ export async function send(
   }
 }
 
-export function formatTailLine(m: Message, roomName: string, json: boolean): string {
+/** A tail line: one JSON object, or one line of text with every control character escaped. */
+export function formatTailLine(m: Message, where: string, json: boolean, body = m.body): string {
   if (json) {
     return JSON.stringify({
       room: m.room,
-      roomName,
+      roomName: where.slice(1),
+      kind: where.startsWith("@") ? "dm" : "room",
       seq: m.seq,
       ts: m.ts,
       from: m.from,
       cid: m.cid,
-      body: m.body,
+      body,
+      ...(m.file ? { file: m.file } : {}),
     });
   }
-  return `${new Date(m.ts).toISOString()} #${roomName} ${m.from.name}: ${m.body}`;
+  // One message is one line, whatever it holds: a newline or ESC in a body could forge a line.
+  const file = m.file
+    ? `[file] ${m.file.name} (${formatBytes(m.file.size)}, ${m.file.type}) id ${m.file.id}`
+    : "";
+  const text = [body, file].filter((t) => t !== "").join(" ");
+  return `${new Date(m.ts).toISOString()} ${sanitize(where)} ${sanitize(m.from.name)}: ${sanitize(text)}`;
 }
 
-/** Prints messages until the session ends (exit 1) or the process is stopped. */
+/** What a DM body reads as in a tail: the text, or why it cannot be shown. */
+function dmBody(content: DmContent): string {
+  if (content.kind === "text") {
+    const attachment = parseAttachment(content.text);
+    if (!attachment) return content.text;
+    return `[file] ${attachment.name} (${formatBytes(attachment.size)}, encrypted) id ${attachment.id}`;
+  }
+  return content.kind === "tampered" ? "(tampered: not shown)" : "(not readable on this device)";
+}
+
+/**
+ * A private conversation's messages, decrypted on this device: the backlog `since` asks for
+ * (fetched here, as the device already receives every DM from its head), then live ones.
+ */
+async function tailDm(
+  c: ScriptContext,
+  conn: Connection,
+  user: number,
+  to: string,
+  json: boolean,
+  since: number | "new" | undefined,
+): Promise<void> {
+  const secure = await startSecure(c, conn, user);
+  let shownUpTo: number | undefined;
+  const early: [Message, DmContent][] = [];
+  const print = (m: Message, content: DmContent) => {
+    if (shownUpTo !== undefined && m.seq <= shownUpTo) return;
+    shownUpTo = m.seq;
+    c.io.out(formatTailLine(m, `@${to}`, json, dmBody(content)));
+  };
+  let room: { id: number; head: number } | undefined;
+  secure.on("message", (m, content) => {
+    if (!room) early.push([m, content]);
+    else if (m.room === room.id) print(m, content);
+  });
+  const opened = await secure.openDm(to, { from: "head" });
+  const backlog: Message[] = [];
+  if (since === undefined) {
+    backlog.push(
+      ...(await conn.history(opened.id, { before: opened.head + 1, limit: 50 })).messages,
+    );
+  } else if (since !== "new") {
+    for (let after = since; after < opened.head; ) {
+      const page = await conn.history(opened.id, { after, limit: HISTORY_PAGE_MAX });
+      backlog.push(...page.messages.filter((m) => m.seq <= opened.head));
+      const last = page.messages.at(-1)?.seq;
+      if (!page.more || last === undefined) break;
+      after = last;
+    }
+  }
+  for (const m of backlog) {
+    const revealed = await secure.reveal(m, { dedupe: false });
+    if (revealed) print(revealed.message, revealed.content);
+  }
+  shownUpTo = Math.max(shownUpTo ?? 0, opened.head);
+  room = opened;
+  for (const [m, content] of early.splice(0)) if (m.room === opened.id) print(m, content);
+}
+
+/**
+ * Prints messages until the session ends (exit 1) or the process is stopped. `since` picks the
+ * start: after that seq, "new" (only messages sent from now on), or undefined (recent history).
+ */
 export async function tail(
   c: ScriptContext,
-  room: string,
+  target: { room: string } | { to: string },
   json: boolean,
-  since: number | undefined,
+  since: number | "new" | undefined,
 ): Promise<number> {
   const saved = c.sessions.get(c.servers);
   if (!saved) return notLoggedIn(c);
@@ -232,18 +311,23 @@ export async function tail(
       if (s.kind === "stopped") resolve(1);
     }),
   );
-  // The replay arrives before join() resolves, so listen first and hold lines until the id is known.
-  let joined: { id: number; name: string } | undefined;
-  const early: Message[] = [];
-  conn.on("message", (m) => {
-    if (!joined) early.push(m);
-    else if (m.room === joined.id) c.io.out(formatTailLine(m, joined.name, json));
-  });
+  const from = since === undefined ? {} : { from: since === "new" ? ("head" as const) : since };
   try {
-    const room_ = await conn.join(room, since === undefined ? {} : { from: since });
-    joined = room_;
+    if ("to" in target) {
+      await tailDm(c, conn, saved.user.id, target.to, json, since);
+      return stopped;
+    }
+    // The replay arrives before join() resolves: listen first, hold lines until the id is known.
+    let joined: { id: number; name: string } | undefined;
+    const early: Message[] = [];
+    conn.on("message", (m) => {
+      if (!joined) early.push(m);
+      else if (m.room === joined.id) c.io.out(formatTailLine(m, `#${joined.name}`, json));
+    });
+    const room = await conn.join(target.room, from);
+    joined = room;
     for (const m of early.splice(0)) {
-      if (m.room === room_.id) c.io.out(formatTailLine(m, room_.name, json));
+      if (m.room === room.id) c.io.out(formatTailLine(m, `#${room.name}`, json));
     }
   } catch (err) {
     if (!(err instanceof RequestError && err.code === "STOPPED")) {

@@ -175,10 +175,12 @@ export class SecureDm {
       adoptAccountKey: (key) => account.adopt(key),
     });
     await this.backup.load();
+    const attached = new Set(conn.joinedRooms().map((r) => r.id));
     for (const room of await conn.listRooms()) {
       if (room.kind !== "dm" || !room.joined) continue;
       this.learn(room);
-      await conn.openDm(room.name, { from: "head" });
+      // Attached already (the browser attaches all rooms with one resume): no request per DM.
+      if (!attached.has(room.id)) await conn.openDm(room.name, { from: "head" });
     }
     return { ok: true };
   }
@@ -343,6 +345,16 @@ export class SecureDm {
     const result = await this.trusts.markVerified(String(user.id));
     if (result === "updated") this.release();
     return result;
+  }
+
+  /**
+   * Reads the key book again after another holder of a shared store (another tab) changed it,
+   * and sends what waited for keys that were accepted there.
+   */
+  async reloadKeys(): Promise<void> {
+    if (!this.book) return;
+    await this.book.reload();
+    this.release();
   }
 
   /** Queues again, under their first cid, the held messages nothing holds back any more. */

@@ -19,6 +19,21 @@ export interface SavedSession {
   ca?: string;
 }
 
+/**
+ * What the chat view remembers for a deployment across restarts: the buffer last on screen,
+ * each buffer's input history, the highlight words and whether a mention rings the bell.
+ */
+export interface ViewMemory {
+  /** "#lounge" or "@bob". */
+  last?: string;
+  /** Buffer label → lines sent there, oldest first. */
+  history: Record<string, string[]>;
+  highlights: string[];
+  bell: boolean;
+}
+
+export const EMPTY_VIEW: ViewMemory = { history: {}, highlights: [], bell: true };
+
 interface SessionFile {
   /** The deployment last logged in to (its key): the default for commands without --server. */
   current?: string;
@@ -40,9 +55,43 @@ function nodesOf(key: string, s: SavedSession): string[] {
 
 export class SessionStore {
   readonly file: string;
+  /** The view's memory (view.json): input history is private too, so it is 0600 as well. */
+  readonly viewFile: string;
 
   constructor(readonly dir: string) {
     this.file = join(dir, "session.json");
+    this.viewFile = join(dir, "view.json");
+  }
+
+  /** What the view remembered for this user of this deployment (empty if nothing, or unreadable). */
+  view(servers: string | readonly string[], user: number): ViewMemory {
+    const key = `${asList(servers)[0]} ${user}`;
+    try {
+      const all = JSON.parse(readFileSync(this.viewFile, "utf8")) as Record<string, ViewMemory>;
+      const v = all[key];
+      if (v && typeof v.history === "object" && Array.isArray(v.highlights)) {
+        return { ...EMPTY_VIEW, ...v };
+      }
+    } catch {
+      // Missing or damaged: start afresh; it is only a convenience.
+    }
+    return { ...EMPTY_VIEW, history: {}, highlights: [] };
+  }
+
+  saveView(servers: string | readonly string[], user: number, view: ViewMemory): void {
+    const key = `${asList(servers)[0]} ${user}`;
+    let all: Record<string, ViewMemory> = {};
+    try {
+      all = JSON.parse(readFileSync(this.viewFile, "utf8")) as Record<string, ViewMemory>;
+    } catch {
+      all = {};
+    }
+    all[key] = view;
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.viewFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(all)}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.viewFile);
   }
 
   private read(): SessionFile {

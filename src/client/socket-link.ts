@@ -4,8 +4,9 @@
  * after a backoff delay, on the next node in turn, when it drops. A close the server marks
  * "stop", a refused token or an untrusted certificate ends it for good.
  *
- * The token goes in the `?token=` query parameter, because browsers cannot set headers on a
- * socket.
+ * Browsers cannot set headers on a socket, and a URL ends up in proxies' logs, so the long-lived
+ * token never goes in one: each connection first trades it (in a header) for a single-use
+ * ticket that expires in seconds, and opens `/ws?ticket=`.
  */
 import { closeAdvice } from "../protocol/index.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
@@ -36,12 +37,18 @@ export interface SocketLinkHooks {
   status(s: Extract<Status, { kind: "reconnecting" | "stopped" }>): void;
 }
 
-export function webSocketUrl(server: string, token: string): string {
+export function webSocketUrl(server: string, ticket: string): string {
   const url = new URL("/ws", server);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.searchParams.set("token", token);
+  url.searchParams.set("ticket", ticket);
   return url.toString();
 }
+
+type TicketOutcome =
+  | { kind: "ticket"; ticket: string }
+  | { kind: "ended" }
+  | { kind: "stop"; message: string }
+  | { kind: "down"; reason: string };
 
 function describeClose(code: number): string {
   if (code === 1006) return "the connection was lost";
@@ -62,6 +69,8 @@ export class SocketLink {
   private connectTimer: unknown;
   private heartbeatTimer: unknown;
   private lastHeard = 0;
+  /** Counts connect() calls, so a ticket that arrives after a newer attempt is dropped. */
+  private attempts = 0;
 
   constructor(
     private readonly o: SocketLinkOptions,
@@ -108,9 +117,50 @@ export class SocketLink {
   connect(): void {
     this._state = "connecting";
     this._greeted = false;
+    const attempt = ++this.attempts;
+    void this.ticket(this.server).then((t) => {
+      if (attempt !== this.attempts || this._state !== "connecting") return;
+      if (t.kind === "ticket") this.open(t.ticket);
+      else if (t.kind === "ended")
+        this.stop("session-ended", "Your session has ended: log in again.");
+      else if (t.kind === "stop") this.stop("refused", t.message);
+      else this.drop(undefined, t.reason);
+    });
+  }
+
+  /** Trades the session token, sent in a header, for a single-use WebSocket ticket. */
+  private async ticket(server: string): Promise<TicketOutcome> {
+    let url: URL;
+    try {
+      url = new URL("/api/ws-ticket", server);
+    } catch {
+      return { kind: "stop", message: `The server address ${server} is not valid.` };
+    }
+    try {
+      const res = await this.o.fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${this.o.token}` },
+      });
+      if (res.status === 401) return { kind: "ended" };
+      if (!res.ok) {
+        await res.body?.cancel();
+        return { kind: "down", reason: "the server refused" };
+      }
+      const body = (await res.json()) as { ticket?: unknown };
+      if (typeof body.ticket !== "string") return { kind: "down", reason: "the server refused" };
+      return { kind: "ticket", ticket: body.ticket };
+    } catch (err) {
+      // A certificate we do not trust will not become trusted by retrying: stop and say why.
+      const problem = certificateProblem(err);
+      if (problem) return { kind: "stop", message: certificateText(server, problem) };
+      return { kind: "down", reason: "the server cannot be reached" };
+    }
+  }
+
+  private open(ticket: string): void {
     let ws: WebSocket;
     try {
-      ws = new this.o.WebSocket(webSocketUrl(this.server, this.o.token));
+      ws = new this.o.WebSocket(webSocketUrl(this.server, ticket));
     } catch {
       this.stop("refused", `The server address ${this.server} is not valid.`);
       return;
@@ -208,7 +258,7 @@ export class SocketLink {
   }
 
   /** The link is gone but the session is fine: try again after a backoff delay. */
-  private drop(ws: WebSocket, reason: string): void {
+  private drop(ws: WebSocket | undefined, reason: string): void {
     if (ws !== this.ws || this._state === "closed") return;
     this.detach();
     this.attempt++;

@@ -3,6 +3,8 @@
  * takes two columns, a combining accent none. Bun.stringWidth does the measuring.
  */
 
+import { escapeControls } from "./display-text.ts";
+
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 export function graphemes(text: string): string[] {
@@ -15,11 +17,7 @@ export function width(text: string): number {
 
 /** Control characters would move the cursor or recolour the screen: show them as visible marks. */
 export function sanitize(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
-  return text.replace(/\t/g, "  ").replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x20 ? String.fromCharCode(0x2400 + code) : "\u2421";
-  });
+  return escapeControls(text);
 }
 
 /**

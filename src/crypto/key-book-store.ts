@@ -9,6 +9,12 @@ export interface KeyBookStore {
   load(): Promise<unknown>;
   /** Replaces the saved state; the key book calls it after every change and waits for it. */
   save(state: KeyBookState): Promise<void>;
+  /**
+   * Given where several holders share the store (tabs of one browser): runs `step` while no
+   * other holder runs one. The key book then reads the stored state afresh at the start of each
+   * change, so a change made elsewhere is built on, never overwritten.
+   */
+  exclusive?<T>(step: () => Promise<T>): Promise<T>;
 }
 
 /** A store in memory; `saved()` shows what a real store would have written. */

@@ -44,6 +44,8 @@ export interface KeyBook {
   sight(conversation: string, key: string, seq: number): Promise<Sighting>;
   /** A copy of the state, as saved. */
   snapshot(): KeyBookState;
+  /** Reads the state as stored again: another holder of a shared store changed it. */
+  reload(): Promise<void>;
 }
 
 export type KeyBookOpen = { ok: true; book: KeyBook } | { ok: false; reason: "corrupt" };
@@ -69,16 +71,26 @@ export async function openKeyBook(options: {
   }
 
   let queue: Promise<unknown> = Promise.resolve();
-  /** Runs `step` after every earlier operation; the state moves only once the save succeeded. */
+  /** A shared store: what another holder saved since, read under its lock before a change. */
+  async function readStored(): Promise<void> {
+    const parsed = parseKeyBook(await store.load());
+    if (parsed) state = parsed;
+  }
+  /**
+   * Runs `step` after every earlier operation (and, on a shared store, alone among its holders,
+   * on the state as stored); the state moves only once the save succeeded.
+   */
   function serial<T>(step: (s: KeyBookState) => { state: KeyBookState; value: T }): Promise<T> {
-    const run = queue.then(async () => {
+    const change = async () => {
+      if (store.exclusive) await readStored();
       const { state: next, value } = step(state);
       if (next !== state) {
         await store.save(next);
         state = next;
       }
       return value;
-    });
+    };
+    const run = queue.then(() => (store.exclusive ? store.exclusive(change) : change()));
     queue = run.catch(() => undefined);
     return run;
   }
@@ -108,6 +120,11 @@ export async function openKeyBook(options: {
     identity: (user) => identityOf(state, user),
     devices: (user) => recordedDevices(state, user),
     snapshot: () => structuredClone(state),
+    reload: () => {
+      const run = queue.then(readStored);
+      queue = run.catch(() => undefined);
+      return run;
+    },
   };
   return { ok: true, book };
 }

@@ -9,6 +9,8 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, message: "No such endpoint." },
   UNAUTHENTICATED: { status: 401, message: "A valid session token is required." },
   INVALID_CREDENTIALS: { status: 401, message: "Unknown username or wrong password." },
+  WRONG_PASSWORD: { status: 403, message: "The current password is wrong." },
+  SESSION_NOT_FOUND: { status: 404, message: "You have no session with that id." },
   THROTTLED: { status: 429, message: "Too many attempts. Wait before trying again." },
   RATE_LIMITED: { status: 429, message: "Too many requests. Slow down." },
   TOO_MANY_CONNECTIONS: { status: 429, message: "Too many open connections." },
@@ -26,6 +28,7 @@ export const ERRORS = {
   },
   ROOM_NAME_TAKEN: { status: 409, message: "A room with that name already exists." },
   ROOM_NOT_FOUND: { status: 404, message: "No such room." },
+  TOO_MANY_ROOMS: { status: 409, message: "You have created as many rooms as this server allows." },
   NOT_MEMBER: { status: 403, message: "You are not a member of that room." },
   INVALID_MESSAGE: {
     status: 400,
@@ -43,6 +46,11 @@ export const ERRORS = {
   },
   FILE_TOO_LARGE: { status: 413, message: "The file is larger than this server accepts." },
   FILE_NOT_FOUND: { status: 404, message: "No such file." },
+  QUOTA_EXCEEDED: { status: 413, message: "That upload would pass your file quota." },
+  DISK_FULL: {
+    status: 507,
+    message: "The server is low on disk space and takes no uploads for now.",
+  },
   BAD_BUNDLE: { status: 400, message: "The device keys are not validly signed by their owner." },
   TOO_MANY_DEVICES: { status: 409, message: "Too many devices: at most 10 per user." },
   BAD_DEVICE_LIST: {
@@ -65,9 +73,15 @@ export const ERRORS = {
   },
   UNAVAILABLE: {
     status: 503,
-    message: "The server cannot store that right now; it was not saved.",
+    message: "The server cannot reach its storage right now. Try again shortly.",
   },
   BUSY: { status: 503, message: "The server is busy. Try again shortly." },
+  OUT_OF_SCOPE: {
+    status: 403,
+    message: "This bot token may not do that, or not in that room.",
+  },
+  BOT_NOT_FOUND: { status: 404, message: "You have no bot with that id." },
+  TOKEN_NOT_FOUND: { status: 404, message: "That bot has no live token with that id." },
   INTERNAL: { status: 500, message: "Internal server error." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -14,6 +14,7 @@ import {
   FILE_ID_PATTERN,
   FILE_NAME_MAX,
   HISTORY_PAGE_MAX,
+  ROOM_PAGE_MAX,
   TOPIC_MAX_CHARS,
 } from "./rules.ts";
 
@@ -43,7 +44,15 @@ export type DmPolicy = z.infer<typeof dmPolicy>;
 /** Client → server. Every request carries an `id`; the reply quotes it as `ref`. */
 export const clientFrames = {
   ping: z.object({ type: z.literal("ping"), id: requestId }),
-  rooms: z.object({ type: z.literal("rooms"), id: requestId }),
+  rooms: z.object({
+    type: z.literal("rooms"),
+    id: requestId,
+    /** The `next` of the page before: list public rooms after it. */
+    after: z.string().max(64).optional(),
+    limit: z.int().min(1).max(ROOM_PAGE_MAX).optional(),
+    /** Instead of a page: just the public room of this name (if any). */
+    name: z.string().max(64).optional(),
+  }),
   create: z.object({
     type: z.literal("create"),
     id: requestId,
@@ -223,6 +232,8 @@ export const limits = z.object({
   ratePerSecond: z.number(),
   rateBurst: z.int(),
   heartbeatSeconds: z.int(),
+  /** The largest file upload taken, in bytes; absent from servers before it was added. */
+  maxUploadBytes: z.int().optional(),
 });
 export type Limits = z.infer<typeof limits>;
 
@@ -236,7 +247,13 @@ export const serverFrames = {
     limits,
   }),
   pong: z.object({ type: z.literal("pong"), ref }),
-  rooms: z.object({ type: z.literal("rooms"), ref, rooms: z.array(roomSummary) }),
+  rooms: z.object({
+    type: z.literal("rooms"),
+    ref,
+    rooms: z.array(roomSummary),
+    /** More public rooms: ask again with `after` set to this. */
+    next: z.string().optional(),
+  }),
   created: z.object({ type: z.literal("created"), ref, room: roomSummary }),
   joined: z.object({ type: z.literal("joined"), ref, room: roomSummary }),
   left: z.object({ type: z.literal("left"), ref, room: roomId }),
@@ -267,6 +284,11 @@ export const serverFrames = {
   members: z.object({ type: z.literal("members"), ref, room: roomId, members: z.array(member) }),
   ok: z.object({ type: z.literal("ok"), ref }),
   dm: z.object({ type: z.literal("dm"), ref, room: roomSummary }),
+  /**
+   * Ephemeral, to every socket: a public room was created (`by` is its creator, now its only
+   * member; `room.joined` is false and `room.unread` 0, as for anyone else).
+   */
+  room_created: z.object({ type: z.literal("room_created"), room: roomSummary, by: userRef }),
   /** A new DM that includes you was opened elsewhere; this socket now receives it. */
   dm_opened: z.object({ type: z.literal("dm_opened"), room: roomSummary }),
   contacts: z.object({

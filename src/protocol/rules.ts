@@ -9,6 +9,9 @@ export const TOPIC_MAX_CHARS = 200;
 export const CLIENT_ID_MAX = 64;
 export const HISTORY_PAGE_MAX = 200;
 export const HISTORY_PAGE_DEFAULT = 50;
+/** Public rooms the user has not joined, listed per page (joined rooms and DMs always come). */
+export const ROOM_PAGE_DEFAULT = 100;
+export const ROOM_PAGE_MAX = 500;
 /** Longest file name kept for an upload, in UTF-16 units. */
 export const FILE_NAME_MAX = 255;
 /** File ids: 128 random bits in base64url. */

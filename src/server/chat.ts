@@ -2,7 +2,12 @@
  * Chat operations shared by the HTTP routes and the WebSocket commands: rooms, DMs, membership,
  * history and sending. Each checks its own rules and throws a coded ParleyError when it refuses.
  */
-import type { MembershipRecord, RoomRecord, Store } from "../../db/store.ts";
+import {
+  type MembershipRecord,
+  OUTAGE_RETRY_AFTER_S,
+  type RoomRecord,
+  type Store,
+} from "../../db/store.ts";
 import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import type { Envelope } from "../crypto/index.ts";
 import {
@@ -24,8 +29,13 @@ import {
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
-import type { Hub } from "./hub.ts";
+import { DIRECTORY, type Hub } from "./hub.ts";
+import { KeyedSerial } from "./keyed-serial.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import { PresenceAnnouncer } from "./presence-announcer.ts";
+import type { PresenceVisibility } from "./presence-visibility.ts";
+import { type RoomListQuery, roomListing } from "./room-list.ts";
 
 export type RoomRef = { room: number } | { name: string };
 
@@ -60,8 +70,14 @@ export interface ChatOptions {
   hub: Hub;
   queue: CommitQueue;
   contacts: Contacts;
+  visibility: PresenceVisibility;
+  /** Public rooms one user may create. */
+  maxRoomsPerUser: number;
+  /** Public rooms one user may be in, and DMs one user may open. */
+  maxRoomsJoined: number;
   log: Logger;
   now: () => number;
+  metrics?: Metrics | undefined;
 }
 
 /** Rooms never change kind, so a room's kind is looked up once. Bounded: DMs are many. */
@@ -69,11 +85,21 @@ const KIND_CACHE_MAX = 100_000;
 
 export class Chat {
   private readonly kinds = new Map<number, RoomKind>();
+  private readonly announcer: PresenceAnnouncer;
+  private readonly perUser = new KeyedSerial<number>();
 
-  constructor(private readonly o: ChatOptions) {}
+  constructor(private readonly o: ChatOptions) {
+    this.announcer = new PresenceAnnouncer({
+      store: o.store,
+      visibility: o.visibility,
+      kindOf: (room) => this.kindOf(room),
+      publish: (room, frame) => this.publishEphemeral(room, frame),
+    });
+  }
 
   /** Room summaries with online counts and peers' statuses, looked up in one batch each. */
   private async summaries(
+    viewer: number,
     entries: readonly {
       room: RoomRecord;
       membership: MembershipRecord | undefined;
@@ -84,7 +110,7 @@ export class Chat {
     const peers = entries.flatMap((e) => (e.peer ? [e.peer.id] : []));
     const [online, statuses] = await Promise.all([
       presence.onlineCounts(entries.map((e) => e.room.id)),
-      peers.length > 0 ? presence.statuses(peers) : new Map<number, UserStatus>(),
+      peers.length > 0 ? this.visibleStatuses(viewer, peers) : new Map<number, UserStatus>(),
     ]);
     return entries.map(({ room, membership, peer }) => {
       const summary: RoomSummary = {
@@ -104,13 +130,25 @@ export class Chat {
   }
 
   private async summary(
+    viewer: number,
     room: RoomRecord,
     membership: MembershipRecord | undefined,
     peer?: UserRef,
   ): Promise<RoomSummary> {
     return (
-      await this.summaries([peer ? { room, membership, peer } : { room, membership }])
+      await this.summaries(viewer, [peer ? { room, membership, peer } : { room, membership }])
     )[0] as RoomSummary;
+  }
+
+  /** Statuses as `viewer` may see them: hidden ones read "offline". */
+  private visibleStatuses(viewer: number, users: readonly number[], shared = false) {
+    const live = (ids: readonly number[]) => this.o.hub.presence.statuses(ids);
+    return this.o.visibility.statuses(viewer, users, live, shared);
+  }
+
+  /** Tells a user's rooms of a status change (presence-announcer.ts). */
+  announcePresence(user: UserRef, status: UserStatus, rooms: readonly number[]): Promise<void> {
+    return this.announcer.announce(user, status, rooms);
   }
 
   /** Publishes a frame that is not a message: live only, never stored or replayed. */
@@ -118,22 +156,29 @@ export class Chat {
     this.o.bus.publish({ room, seq: EPHEMERAL_SEQ, frame: encodeFrame(frame) });
   }
 
-  /** Public rooms, then the user's DMs, with unread counts. */
-  async listRooms(user: UserRef): Promise<RoomSummary[]> {
-    const [rooms, dms, mine] = await Promise.all([
-      this.o.store.listRooms(),
-      this.o.store.listDms(user.id),
-      this.o.store.memberships(user.id),
-    ]);
-    const membership = new Map(mine.map((m) => [m.room, m]));
-    return this.summaries([
-      ...rooms.map((room) => ({ room, membership: membership.get(room.id) })),
-      ...dms.map((room) => ({ room, membership: membership.get(room.id), peer: room.peer })),
-    ]);
+  /** Rooms (joined ones and a page of the rest), then the user's DMs, with unread counts. */
+  async listRooms(
+    user: UserRef,
+    q: RoomListQuery = {},
+  ): Promise<{ rooms: RoomSummary[]; next?: string }> {
+    const listing = await roomListing(this.o.store, user, q);
+    const rooms = await this.summaries(user.id, listing.entries);
+    return listing.next === undefined ? { rooms } : { rooms, next: listing.next };
   }
 
-  async createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
+  /** One creation at a time per user on this node, so the cap cannot be raced past. */
+  createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
+    return this.perUser.run(user.id, () => this.createRoomNow(user, name, topic));
+  }
+
+  private async createRoomNow(user: UserRef, name: string, topic: string): Promise<RoomSummary> {
     if (!ROOM_NAME_PATTERN.test(name)) throw new ParleyError("INVALID_ROOM_NAME");
+    if ((await this.o.store.countRoomsCreatedBy(user.id)) >= this.o.maxRoomsPerUser) {
+      throw new ParleyError(
+        "TOO_MANY_ROOMS",
+        `You may create at most ${this.o.maxRoomsPerUser} rooms.`,
+      );
+    }
     if (!topic.isWellFormed() || topic.includes("\u0000")) {
       throw new ParleyError("INVALID", "topic: not valid text");
     }
@@ -141,7 +186,14 @@ export class Chat {
     if (room === "taken") throw new ParleyError("ROOM_NAME_TAKEN");
     this.o.hub.memberJoined(user.id, room.id);
     this.o.log.info("room.created", { room: room.id, name: room.name, user: user.id });
-    return this.summary(room, { room: room.id, lastRead: 0, unread: 0 });
+    const summary = await this.summary(user.id, room, { room: room.id, lastRead: 0, unread: 0 });
+    // Every client's room list, and the creator's other devices, learn of it without a reload.
+    this.publishEphemeral(DIRECTORY, {
+      type: "room_created",
+      room: { ...summary, joined: false, unread: 0 },
+      by: user,
+    });
+    return summary;
   }
 
   /** A public room; DM rooms are reachable only through dm(). */
@@ -154,8 +206,21 @@ export class Chat {
     return room;
   }
 
-  async join(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
+  /** One join at a time per user on this node, so the cap cannot be raced past. */
+  join(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
+    return this.perUser.run(user.id, () => this.joinNow(user, ref));
+  }
+
+  private async joinNow(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
     const room = await this.findRoom(ref);
+    // Joined rooms are always listed: bounded, so a room list is too.
+    const joined = await this.o.store.joinedRooms(user.id);
+    if (joined.length >= this.o.maxRoomsJoined && !joined.some((r) => r.id === room.id)) {
+      throw new ParleyError(
+        "TOO_MANY_ROOMS",
+        `You may be in at most ${this.o.maxRoomsJoined} rooms.`,
+      );
+    }
     if (await this.o.store.addMember(room.id, user.id, this.o.now())) {
       room.members++;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
@@ -163,7 +228,7 @@ export class Chat {
     }
     this.o.hub.memberJoined(user.id, room.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
-    return this.summary(room, membership);
+    return this.summary(user.id, room, membership);
   }
 
   async leave(user: UserRef, roomId: number): Promise<void> {
@@ -184,21 +249,25 @@ export class Chat {
   ): Promise<{ room: RoomSummary; peer: UserRef; created: boolean }> {
     const peer = await this.o.contacts.other(user, peerName);
     await this.o.contacts.requireDmAllowed(user, peer.id);
+    const dms = await this.o.store.listDms(user.id);
+    if (dms.length >= this.o.maxRoomsJoined && !dms.some((d) => d.peer.id === peer.id)) {
+      throw new ParleyError("TOO_MANY_ROOMS", `You may have at most ${this.o.maxRoomsJoined} DMs.`);
+    }
     const dm = await this.o.store.openDm(user.id, peer.id, this.o.now());
     this.kinds.set(dm.id, "dm");
     this.o.hub.memberJoined(user.id, dm.id);
     this.o.hub.memberJoined(peer.id, dm.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === dm.id);
     return {
-      room: await this.summary(dm, membership, dm.peer),
+      room: await this.summary(user.id, dm, membership, dm.peer),
       peer: dm.peer,
       created: dm.created,
     };
   }
 
-  /** A DM as the other side sees it: named after, and showing the status of, `other`. */
-  async dmSummaryFor(room: RoomSummary, other: UserRef): Promise<RoomSummary> {
-    const status = (await this.o.hub.presence.statuses([other.id])).get(other.id) ?? "offline";
+  /** A DM as `viewer` sees it: named after, and showing the status of, `other`. */
+  async dmSummaryFor(room: RoomSummary, other: UserRef, viewer: number): Promise<RoomSummary> {
+    const status = (await this.visibleStatuses(viewer, [other.id])).get(other.id) ?? "offline";
     return { ...room, name: other.name, unread: 0, peer: { ...other, status } };
   }
 
@@ -230,7 +299,11 @@ export class Chat {
   async members(user: UserRef, roomId: number): Promise<Member[]> {
     await this.requireMember(user, roomId);
     const members = await this.o.store.membersOf(roomId);
-    const statuses = await this.o.hub.presence.statuses(members.map((m) => m.id));
+    // A DM's peer is shown as the visibility rules say; a public room's members share the
+    // room, so only a member who blocked the viewer is hidden.
+    const ids = members.map((m) => m.id);
+    const shared = (await this.kindOf(roomId)) !== "dm";
+    const statuses = await this.visibleStatuses(user.id, ids, shared);
     return members.map((m) => {
       const status = statuses.get(m.id) ?? "offline";
       return { ...m, online: status !== "offline", status };
@@ -274,6 +347,9 @@ export class Chat {
       const file = req.file === undefined ? undefined : await this.sharedFile(user, req);
       return this.queue(user, req, body, false, done, file);
     }
+    // Outsiders learn nothing about a DM, not even that it exists: checked before anything else.
+    const users = await this.o.store.dmUsers(req.room);
+    if (!users?.includes(user.id)) throw new ParleyError("ROOM_NOT_FOUND");
     if (req.file !== undefined) {
       throw new ParleyError("INVALID", "A DM's files travel inside its envelope: send no file id.");
     }
@@ -288,8 +364,6 @@ export class Chat {
     ) {
       throw new ParleyError("BAD_ENVELOPE");
     }
-    const users = await this.o.store.dmUsers(req.room);
-    if (!users?.includes(user.id)) throw new ParleyError("NOT_MEMBER");
     const participants = new Set(users.map(e2eeUserId));
     if (env.to.some((r) => !participants.has(r.u))) throw new ParleyError("BAD_ENVELOPE");
     await this.o.contacts.requireDmAllowed(user, users[0] === user.id ? users[1] : users[0]);
@@ -315,13 +389,22 @@ export class Chat {
   ): void {
     const request = { room: req.room, sender: user, cid: req.cid, body, sealed, ts: this.o.now() };
     const accepted = this.o.queue.submit(file ? { ...request, file } : request, (result) => {
-      if (result === "failed") return done({ ok: false, error: new ParleyError("UNAVAILABLE") });
+      if (result === "failed") {
+        return done({
+          ok: false,
+          error: new ParleyError("UNAVAILABLE", undefined, { retryAfter: OUTAGE_RETRY_AFTER_S }),
+        });
+      }
       if (!result.ok) return done({ ok: false, error: new ParleyError(result.code) });
       done(result);
-      if (result.duplicate) return;
+      // A duplicate is published again: its first commit may never have been announced (it
+      // outlived its deadline, or its node died before publishing). Readers drop repeats by seq.
       const m = result.message;
       this.o.bus.publish({ room: m.room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
-      this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });
+      if (!result.duplicate) {
+        this.o.metrics?.messagesAccepted.inc();
+        this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });
+      }
     });
     if (!accepted) throw new ParleyError("BUSY");
   }

@@ -3,6 +3,7 @@
  * and check. Only server.ts calls parseConfig; everything else receives a typed Config.
  */
 import { dirname, join } from "node:path";
+import { PASSWORD_COSTS, type PasswordCost } from "./auth.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 export interface Config {
@@ -58,9 +59,38 @@ export interface Config {
   presenceTtl: number;
   /** Seconds a user whose last connection closed still shows online (reconnects say nothing). @default 5 */
   presenceGrace: number;
+  /** Port of the Prometheus /metrics listener on `host`; -1 turns it off. @default -1 */
+  metricsPort: number;
+  /** Cost of new password hashes; "minimal" is for tests and demos only. @default "default" */
+  passwordCost: PasswordCost;
+  /** IRC gateway port; 0 picks a free one. @default -1 (no IRC gateway) */
+  ircPort: number;
+  /** IRC over TLS, with tlsCert and tlsKey; 0 picks a free one. @default -1 (none) */
+  ircTlsPort: number;
+  /** HTTP requests per second per user (and 4× per address), sustained; costly ones count more. @default 10 */
+  httpRate: number;
+  /** HTTP requests per user in a burst (4× per address). @default 60 */
+  httpBurst: number;
+  /** Public rooms one user may create. @default 100 */
+  maxRoomsPerUser: number;
+  /** Public rooms one user may be in, and DMs one user may open. @default 1000 */
+  maxRoomsJoined: number;
+  /** Bytes one user may upload per 24 hours. @default 524288000 */
+  uploadBytesPerDay: number;
+  /** Bytes of files one user may keep uploaded in all. @default 2147483648 */
+  uploadBytesTotal: number;
+  /** Uploads per user per minute. @default 10 */
+  uploadsPerMinute: number;
+  /** Uploads are refused below this many free bytes on the files' or database's disk. @default 1073741824 */
+  minFreeDiskBytes: number;
+  /** Hours after which a room file that no message shares is deleted. @default 24 */
+  unsharedFileHours: number;
 }
 
-type Kind = "port" | "int" | "string" | "level";
+/** A port option that is off unless given. */
+export const PORT_OFF = -1;
+
+type Kind = "port" | "int" | "string" | "level" | "optional-port" | "password-cost";
 
 interface Option {
   key: keyof Config;
@@ -98,6 +128,19 @@ export const DEFAULTS: Config = {
   redisPrefix: "parley",
   presenceTtl: 15,
   presenceGrace: 5,
+  metricsPort: -1,
+  passwordCost: "default",
+  ircPort: PORT_OFF,
+  ircTlsPort: PORT_OFF,
+  httpRate: 10,
+  httpBurst: 60,
+  maxRoomsPerUser: 100,
+  maxRoomsJoined: 1000,
+  uploadBytesPerDay: 500 * 1024 * 1024,
+  uploadBytesTotal: 2 * 1024 * 1024 * 1024,
+  uploadsPerMinute: 10,
+  minFreeDiskBytes: 1024 * 1024 * 1024,
+  unsharedFileHours: 24,
 };
 
 export const OPTIONS: readonly Option[] = [
@@ -286,6 +329,106 @@ export const OPTIONS: readonly Option[] = [
     min: 0,
     help: "seconds a user whose last connection closed still shows online",
   },
+  {
+    key: "metricsPort",
+    flag: "--metrics-port",
+    env: "PARLEY_METRICS_PORT",
+    kind: "optional-port",
+    help: "serve Prometheus metrics at GET /metrics on this port of --host (0 picks one; off unless set)",
+  },
+  {
+    key: "passwordCost",
+    flag: "--password-cost",
+    env: "PARLEY_PASSWORD_COST",
+    kind: "password-cost",
+    help: "argon2id cost of new password hashes: default, or minimal (tests and demos only: weak)",
+  },
+  {
+    key: "ircPort",
+    flag: "--irc-port",
+    env: "PARLEY_IRC_PORT",
+    kind: "port",
+    help: "IRC gateway port (see docs/irc.md); 0 picks a free one",
+  },
+  {
+    key: "ircTlsPort",
+    flag: "--irc-tls-port",
+    env: "PARLEY_IRC_TLS_PORT",
+    kind: "port",
+    help: "IRC over TLS port, with --tls-cert and --tls-key; 0 picks a free one",
+  },
+  {
+    key: "httpRate",
+    flag: "--http-rate",
+    env: "PARLEY_HTTP_RATE",
+    kind: "int",
+    min: 1,
+    help: "HTTP requests per second per user (4x per address), sustained",
+  },
+  {
+    key: "httpBurst",
+    flag: "--http-burst",
+    env: "PARLEY_HTTP_BURST",
+    kind: "int",
+    min: 10,
+    help: "HTTP requests per user in a burst (4x per address)",
+  },
+  {
+    key: "maxRoomsPerUser",
+    flag: "--max-rooms-per-user",
+    env: "PARLEY_MAX_ROOMS_PER_USER",
+    kind: "int",
+    min: 1,
+    help: "public rooms one user may create",
+  },
+  {
+    key: "maxRoomsJoined",
+    flag: "--max-rooms-joined",
+    env: "PARLEY_MAX_ROOMS_JOINED",
+    kind: "int",
+    min: 1,
+    help: "public rooms one user may be in, and DMs one user may open",
+  },
+  {
+    key: "uploadBytesPerDay",
+    flag: "--upload-bytes-per-day",
+    env: "PARLEY_UPLOAD_BYTES_PER_DAY",
+    kind: "int",
+    min: 1,
+    help: "bytes one user may upload per 24 hours",
+  },
+  {
+    key: "uploadBytesTotal",
+    flag: "--upload-bytes-total",
+    env: "PARLEY_UPLOAD_BYTES_TOTAL",
+    kind: "int",
+    min: 1,
+    help: "bytes of files one user may keep uploaded",
+  },
+  {
+    key: "uploadsPerMinute",
+    flag: "--uploads-per-minute",
+    env: "PARLEY_UPLOADS_PER_MINUTE",
+    kind: "int",
+    min: 1,
+    help: "uploads per user per minute",
+  },
+  {
+    key: "minFreeDiskBytes",
+    flag: "--min-free-disk-bytes",
+    env: "PARLEY_MIN_FREE_DISK_BYTES",
+    kind: "int",
+    min: 0,
+    help: "uploads are refused below this much free disk",
+  },
+  {
+    key: "unsharedFileHours",
+    flag: "--unshared-file-hours",
+    env: "PARLEY_UNSHARED_FILE_HOURS",
+    kind: "int",
+    min: 1,
+    help: "hours after which a room file no message shares is deleted",
+  },
 ];
 
 export type ParsedConfig =
@@ -303,11 +446,16 @@ function convert(option: Option, raw: string): { value: unknown } | { error: str
       return (LOG_LEVELS as readonly string[]).includes(raw)
         ? { value: raw }
         : { error: `${where} must be one of ${LOG_LEVELS.join(", ")}, not "${raw}"` };
+    case "password-cost":
+      return (PASSWORD_COSTS as readonly string[]).includes(raw)
+        ? { value: raw }
+        : { error: `${where} must be one of ${PASSWORD_COSTS.join(", ")}, not "${raw}"` };
+    case "optional-port":
     case "port":
     case "int": {
       if (!/^\d+$/.test(raw)) return { error: `${where} must be a whole number, not "${raw}"` };
       const n = Number(raw);
-      if (option.kind === "port" && n > 65535) return { error: `${where} must be 0 to 65535` };
+      if (option.kind !== "int" && n > 65535) return { error: `${where} must be 0 to 65535` };
       if (option.min !== undefined && n < option.min) {
         return { error: `${where} must be at least ${option.min}` };
       }
@@ -320,10 +468,11 @@ function convert(option: Option, raw: string): { value: unknown } | { error: str
 export function helpText(): string {
   const rows = OPTIONS.map(
     (o) =>
-      `  ${`${o.flag} VALUE`.padEnd(34)}${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key]}]`,
+      `  ${`${o.flag} VALUE`.padEnd(33)} ${o.help} [${o.env}, default ${DEFAULTS[o.key] === "" ? "none" : DEFAULTS[o.key] === PORT_OFF ? "off" : DEFAULTS[o.key]}]`,
   );
   return [
     "Usage: parley-server [options]",
+    "       parley-server backup --to FILE | restore --from FILE [options] (see backup --help)",
     "",
     "Options (each also read from its environment variable):",
     ...rows,
@@ -374,6 +523,9 @@ export function parseConfig(
   }
   if ((config.tlsCert === "") !== (config.tlsKey === "")) {
     return { kind: "error", message: "--tls-cert and --tls-key go together: give both or neither" };
+  }
+  if (config.ircTlsPort !== PORT_OFF && config.tlsCert === "") {
+    return { kind: "error", message: "--irc-tls-port needs --tls-cert and --tls-key" };
   }
   return { kind: "config", config };
 }

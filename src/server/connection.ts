@@ -18,6 +18,7 @@ import {
   type ServerFrame,
   toErrorBody,
 } from "../protocol/index.ts";
+import { frameDenial, inScope } from "./bot-scope.ts";
 import type { Chat, SendOutcome } from "./chat.ts";
 import type { Config } from "./config.ts";
 import type { Contacts } from "./contacts.ts";
@@ -25,7 +26,10 @@ import type { Devices } from "./devices.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
 import { KeyBackups } from "./key-backups.ts";
 import { errorFields, type Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
+import { resume } from "./resume.ts";
+import { heldBack, noteRefused } from "./send-order.ts";
 import type { TypingThrottle } from "./typing.ts";
 
 export interface ConnectionOptions {
@@ -39,6 +43,7 @@ export interface ConnectionOptions {
   log: Logger;
   now: () => number;
   version: string;
+  metrics?: Metrics | undefined;
 }
 
 type Handler<T extends ClientFrameType> = (
@@ -48,12 +53,33 @@ type Handler<T extends ClientFrameType> = (
 
 const noop = () => {};
 
+/**
+ * What a frame costs of the connection's rate bucket, by the work it makes: a frame not listed
+ * costs 1. Listing, creating, resuming and history read or write much more than a send.
+ */
+export const FRAME_COST: Partial<Record<ClientFrameType, number>> = {
+  rooms: 5,
+  create: 10,
+  resume: 5,
+  history: 3,
+  members: 3,
+  dm: 3,
+  contacts: 2,
+  contact_add: 2,
+  contact_remove: 2,
+  block: 2,
+  unblock: 2,
+  device: 5,
+  devices: 2,
+};
+
 function send(ws: Socket, frame: ServerFrame): void {
   ws.send(encodeFrame(frame));
 }
 
-function sendError(ws: Socket, err: unknown, ref?: string): void {
+function sendError(ws: Socket, err: unknown, ref?: string, metrics?: Metrics): void {
   const body = toErrorBody(err);
+  metrics?.errors.inc({ code: body.code });
   send(ws, ref === undefined ? { type: "error", ...body } : { type: "error", ref, ...body });
 }
 
@@ -78,6 +104,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     ratePerSecond: config.rate,
     rateBurst: config.burst,
     heartbeatSeconds: config.heartbeat,
+    maxUploadBytes: config.maxUploadBytes,
   };
 
   const acks = new AckBatcher();
@@ -87,7 +114,9 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       send(ws, { type: "pong", ref: f.id });
     },
     async rooms(ws, f) {
-      send(ws, { type: "rooms", ref: f.id, rooms: await chat.listRooms(ws.data.session.user) });
+      const listed = await chat.listRooms(ws.data.session.user, f);
+      const rooms = listed.rooms.filter((r) => inScope(ws.data.session, r.id));
+      send(ws, { type: "rooms", ref: f.id, ...listed, rooms });
     },
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic);
@@ -108,8 +137,15 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     send(ws, f) {
       const user = ws.data.user;
       typing.sent(user.id, f.room);
+      ws.data.holds ??= new Map();
+      const holds = ws.data.holds;
+      const held = heldBack(holds, f.room, f.cid, o.now());
+      if (held) return sendError(ws, held, f.id);
       const reply = (outcome: SendOutcome) => {
-        if (!outcome.ok) return sendError(ws, outcome.error, f.id);
+        if (!outcome.ok) {
+          if (outcome.error.code === "UNAVAILABLE") noteRefused(holds, f.room, f.cid, o.now());
+          return sendError(ws, outcome.error, f.id, o.metrics);
+        }
         const m = outcome.message;
         acks.add(
           ws,
@@ -131,6 +167,11 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
         ? previous.then(() => chat.send(user, f, reply))
         : chat.send(user, f, reply);
       if (result) {
+        result.catch((err) => {
+          if (err instanceof ParleyError && err.code === "UNAVAILABLE") {
+            noteRefused(holds, f.room, f.cid, o.now());
+          }
+        });
         const tail: Promise<void> = result.then(noop, noop);
         ws.data.sendTail = tail;
         tail.then(() => {
@@ -140,21 +181,11 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       return result;
     },
     async resume(ws, f) {
-      const user = ws.data.session.user;
-      const rooms: { room: number; head: number }[] = [];
-      const refused: { room: number; code: string }[] = [];
-      for (const { room, after } of f.rooms) {
-        try {
-          await chat.requireMember(user, room);
-          rooms.push({ room, head: await attach(o.store, hub, log, ws, room, { after }, replay) });
-        } catch (err) {
-          if (!(err instanceof ParleyError)) throw err;
-          refused.push({ room, code: err.code });
-        }
-        await drained(ws, config.sendBufferBytes);
-        if (ws.data.state === "closed") return;
-      }
-      send(ws, { type: "resumed", ref: f.id, rooms, refused });
+      o.metrics?.resumes.inc();
+      const bound = config.sendBufferBytes;
+      const answer = await resume(o.store, hub, log, ws, f.rooms, replay, () => drained(ws, bound));
+      if (ws.data.state === "closed") return;
+      send(ws, { type: "resumed", ref: f.id, ...answer });
     },
     async history(ws, f) {
       const page = await chat.history(ws.data.session.user, f.room, f);
@@ -187,7 +218,10 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       // A new conversation reaches both people's other sockets at once, from its first message.
       const views = [
         { sockets: hub.presence.sockets(user.id), view: room },
-        { sockets: hub.presence.sockets(peer.id), view: await chat.dmSummaryFor(room, user) },
+        {
+          sockets: hub.presence.sockets(peer.id),
+          view: await chat.dmSummaryFor(room, user, peer.id),
+        },
       ];
       for (const { sockets, view } of views) {
         for (const other of sockets) {
@@ -253,9 +287,15 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
   };
 
-  /** Invalid or rate-limited frames spend a strike; a socket out of strikes is closed with 1008. */
-  function strike(ws: Socket): void {
+  /**
+   * Invalid frames spend a strike; a socket out of strikes is closed with 1008. Frames that are
+   * merely over the rate spend none: they are refused with RATE_LIMITED and a retryAfter, and
+   * the client slows down (a server stall must never turn a queued burst into a close).
+   */
+  function strike(ws: Socket, reason: "invalid_frame"): void {
+    o.metrics?.strikes.inc({ reason });
     if (ws.data.strikes.take(o.now())) return;
+    o.metrics?.strikes.inc({ reason: "closed" });
     log.warn("ws.abusive", { conn: ws.data.id, user: ws.data.session.user.id });
     ws.close(CLOSE.POLICY_VIOLATION, "too many invalid frames");
   }
@@ -282,16 +322,21 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     message(ws, data) {
       const decoded = decodeClientFrame(data, config.maxFrameBytes);
       if (!decoded.ok) {
-        sendError(ws, decoded.error, decoded.ref);
-        return strike(ws);
+        sendError(ws, decoded.error, decoded.ref, o.metrics);
+        return strike(ws, "invalid_frame");
       }
       const now = o.now();
-      if (!ws.data.frames.take(now)) {
-        const retryAfter = ws.data.frames.retryAfter(now);
-        sendError(ws, new ParleyError("RATE_LIMITED", undefined, { retryAfter }), decoded.frame.id);
-        return strike(ws);
+      const cost = FRAME_COST[decoded.frame.type] ?? 1;
+      if (!ws.data.frames.take(now, cost)) {
+        const retryAfter = Math.max(1, ws.data.frames.retryAfter(now, cost));
+        o.metrics?.rateLimited.inc({ reason: "frames" });
+        const limited = new ParleyError("RATE_LIMITED", undefined, { retryAfter });
+        sendError(ws, limited, decoded.frame.id, o.metrics);
+        return;
       }
       const frame = decoded.frame;
+      const denied = frameDenial(ws.data.session, frame);
+      if (denied) return fail(ws, denied, frame.id);
       const handler = commands[frame.type] as Handler<typeof frame.type>;
       let pending: Promise<void> | void;
       try {
@@ -315,7 +360,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
   function fail(ws: Socket, err: unknown, ref: string | undefined): void {
     if (!(err instanceof ParleyError))
       log.error("ws.handler_failed", { conn: ws.data.id, ...errorFields(err) });
-    if (ws.data.state === "open") sendError(ws, err, ref);
+    if (ws.data.state === "open") sendError(ws, err, ref, o.metrics);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type UserRef,
   type UserStatus,
 } from "../protocol/index.ts";
+import type { PresenceVisibility } from "./presence-visibility.ts";
 
 export interface ContactsView {
   contacts: Omit<Member, "online">[];
@@ -22,6 +23,7 @@ export class Contacts {
     private readonly store: Store,
     private readonly statusesOf: (userIds: readonly number[]) => Promise<Map<number, UserStatus>>,
     private readonly now: () => number,
+    private readonly visibility: PresenceVisibility,
   ) {}
 
   async view(user: UserRef): Promise<ContactsView> {
@@ -30,9 +32,16 @@ export class Contacts {
       this.store.blockedBy(user.id),
       this.store.dmPolicy(user.id),
     ]);
-    const statuses = await this.statusesOf(contacts.map((c) => c.id));
+    const ids = contacts.map((c) => c.id);
+    const [statuses, visible] = await Promise.all([
+      this.statusesOf(ids),
+      this.visibility.visibleTo(user.id, ids),
+    ]);
+    // A contact who has not accepted us (and shares no room) or blocked us shows as offline.
+    const statusOf = (id: number) =>
+      visible.has(id) ? (statuses.get(id) ?? "offline") : "offline";
     return {
-      contacts: contacts.map((c) => ({ ...c, status: statuses.get(c.id) ?? "offline" })),
+      contacts: contacts.map((c) => ({ ...c, status: statusOf(c.id) })),
       blocked,
       dmPolicy,
     };

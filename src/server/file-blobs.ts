@@ -5,7 +5,7 @@
  * temporary file behind.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 export type BlobWrite =
@@ -15,8 +15,37 @@ export type BlobWrite =
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/** A temporary file older than this is what a crash or a cut upload left behind. */
+const PARTIAL_MAX_AGE_MS = 60 * 60_000;
+
 export class FileBlobs {
   constructor(readonly dir: string) {}
+
+  /** Deletes a blob unless it was written after `notAfter` (an upload may have reused it). */
+  async remove(sha256: string, notAfter: number): Promise<boolean> {
+    const path = this.path(sha256);
+    const s = await stat(path).catch(() => undefined);
+    if (!s || s.mtimeMs > notAfter) return false;
+    await unlink(path).catch(() => {});
+    return true;
+  }
+
+  /** Deletes temporary files older than an hour: uploads cut off or killed half way. */
+  async removePartials(now: number): Promise<number> {
+    const tmpDir = join(this.dir, "tmp");
+    const names = await readdir(tmpDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      if (!name.endsWith(".part")) continue;
+      const path = join(tmpDir, name);
+      const s = await stat(path).catch(() => undefined);
+      if (s && now - s.mtimeMs > PARTIAL_MAX_AGE_MS) {
+        await unlink(path).catch(() => {});
+        removed++;
+      }
+    }
+    return removed;
+  }
 
   /** Where the blob with this hash lives (whether or not it exists). */
   path(sha256: string): string {
@@ -54,11 +83,11 @@ export class FileBlobs {
       await file.close();
       const sha256 = hasher.digest("hex");
       const final = this.path(sha256);
-      if (!(await this.has(sha256))) {
-        await mkdir(dirname(final), { recursive: true });
-        await rename(tmp, final);
-        kept = true;
-      }
+      // Renamed even over an existing copy (the same bytes): a fresh blob's time is now, so
+      // the sweep of unshared files never deletes a blob an upload has just reused.
+      await mkdir(dirname(final), { recursive: true });
+      await rename(tmp, final);
+      kept = true;
       return { ok: true, sha256, size };
     } finally {
       await file.close().catch(() => {});

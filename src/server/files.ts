@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { FileRecord, RoomRecord, Store } from "../../db/store.ts";
 import { FILE_NAME_MAX, INLINE_IMAGE_TYPES, ParleyError, type UserRef } from "../protocol/index.ts";
 import { FileBlobs } from "./file-blobs.ts";
+import type { FileQuota } from "./file-quota.ts";
 import type { Logger } from "./log.ts";
 
 export interface FilesOptions {
@@ -17,6 +18,10 @@ export interface FilesOptions {
   maxBytes?: number;
   log: Logger;
   now: () => number;
+  /** Per-user quotas, upload rate and the disk watermark; none when absent (tools, tests). */
+  quota?: FileQuota | undefined;
+  /** Hours after which a room file no message shares is deleted. @default 24 */
+  unsharedFileHours?: number;
 }
 
 export interface UploadMeta {
@@ -122,8 +127,23 @@ export class Files {
     }
     const name = dm ? undefined : checkName(meta.name);
     if (meta.length !== undefined && meta.length > this.maxBytes) throw this.tooLarge();
-    const written = await this.blobs.write(body ?? new Blob([]).stream(), this.maxBytes);
-    if (!written.ok) throw this.tooLarge();
+    const { release, allowance } = this.o.quota
+      ? await this.o.quota.admit(user.id, meta.length)
+      : { release: () => {}, allowance: Number.POSITIVE_INFINITY };
+    // A body longer than it declared, or than the quota leaves, is cut off before it is kept.
+    const limit = Math.min(this.maxBytes, allowance);
+    let written: Awaited<ReturnType<FileBlobs["write"]>>;
+    try {
+      written = await this.blobs.write(body ?? new Blob([]).stream(), limit);
+      if (!written.ok) {
+        throw limit < this.maxBytes
+          ? new ParleyError("QUOTA_EXCEEDED", "That upload would pass your file quota.")
+          : this.tooLarge();
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
     const record: FileRecord = {
       id: "",
       room: roomId,
@@ -134,9 +154,13 @@ export class Files {
       createdAt: this.o.now(),
     };
     // 128 random bits do not collide in practice; the loop only keeps the store's promise.
-    for (;;) {
-      record.id = randomBytes(16).toString("base64url");
-      if ((await this.o.store.putFile(record)) === "ok") break;
+    try {
+      for (;;) {
+        record.id = randomBytes(16).toString("base64url");
+        if ((await this.o.store.putFile(record)) === "ok") break;
+      }
+    } finally {
+      release();
     }
     this.o.log.info("file.uploaded", {
       file: record.id,
@@ -145,6 +169,27 @@ export class Files {
       bytes: record.size,
     });
     return record;
+  }
+
+  /**
+   * Deletes room files that no message shared within unsharedFileHours, and their bytes once
+   * no record uses them, plus partial files a cut upload left. DM files are encrypted by the
+   * client, which shares them inside an envelope the server cannot read: they stay, counted in
+   * their uploader's quota. Returns how many records it deleted.
+   */
+  async sweep(batch = 500): Promise<number> {
+    const now = this.o.now();
+    const cutoff = now - (this.o.unsharedFileHours ?? 24) * 3_600_000;
+    let deleted = 0;
+    for (const f of await this.o.store.unsharedFiles(cutoff, batch)) {
+      const gone = await this.o.store.deleteFile(f.id);
+      if (!gone.deleted) continue;
+      deleted++;
+      if (gone.blobUnused) await this.blobs.remove(f.sha256, cutoff);
+    }
+    const partials = await this.blobs.removePartials(now);
+    if (deleted > 0 || partials > 0) this.o.log.info("files.swept", { deleted, partials });
+    return deleted;
   }
 
   /**

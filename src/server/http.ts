@@ -5,13 +5,25 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { HISTORY_PAGE_MAX, ParleyError, TOPIC_MAX_CHARS, toErrorBody } from "../protocol/index.ts";
+import {
+  HISTORY_PAGE_MAX,
+  ParleyError,
+  ROOM_PAGE_MAX,
+  TOPIC_MAX_CHARS,
+  toErrorBody,
+} from "../protocol/index.ts";
 import type { Auth, Session } from "./auth.ts";
+import { botRoutes, webhookRoutes } from "./bot-routes.ts";
+import { inScope, routeDenial } from "./bot-scope.ts";
+import type { Bots } from "./bots.ts";
 import type { Chat } from "./chat.ts";
 import { type Files, fileView } from "./files.ts";
 import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
+import { KeyedLimiter } from "./rate-limit.ts";
+import type { EndSessions, SessionControls } from "./session-controls.ts";
 
 export interface HttpEnv {
   Bindings: { ip: string };
@@ -24,17 +36,30 @@ export interface HttpOptions {
   hub: Hub;
   log: Logger;
   origins: OriginPolicy;
-  /** Served over TLS: tell browsers to never use plain http for this host again. */
-  hsts: boolean;
   maxBodyBytes: number;
+  /** Requests per second per user, sustained (4× per address); see HTTP_COST. */
+  httpRate: number;
+  /** Requests per user in a burst (4× per address). */
+  httpBurst: number;
+  now: () => number;
+  sessions: SessionControls;
+  /** Closes the sockets of revoked sessions: the one function for it (see server.ts). */
+  endSessions: EndSessions;
   /** File sharing; without it the file routes answer NOT_FOUND. */
   files?: Files | undefined;
+  metrics?: Metrics | undefined;
+  /** Bots and webhooks; without it their routes answer NOT_FOUND. */
+  bots?: Bots | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
 const UPLOAD_PATH = /^\/api\/rooms\/[^/]+\/files$/;
 
 const credentials = z.object({ username: z.string().max(64), password: z.string().max(1024) });
+const passwordChange = z.object({
+  current: z.string().max(1024),
+  password: z.string().max(1024),
+});
 const newRoom = z.object({
   name: z.string().max(64),
   topic: z.string().max(TOPIC_MAX_CHARS).optional(),
@@ -46,6 +71,33 @@ const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
 });
 const roomParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const roomsQuery = z.object({
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(ROOM_PAGE_MAX).optional(),
+  name: z.string().max(64).optional(),
+});
+
+/** Many users may share one address (NAT, a proxy): its bucket holds this many users' worth. */
+const ADDRESS_SHARE = 4;
+
+/**
+ * What a request costs of the rate buckets, by the work it makes; unlisted ones cost 1. The
+ * order matters: the first pattern that matches the method and path wins.
+ */
+const HTTP_COST: readonly [string, RegExp, number][] = [
+  ["GET", /^\/api\/rooms$/, 5],
+  ["POST", /^\/api\/rooms$/, 10],
+  ["POST", /^\/api\/rooms\/[^/]+\/files$/, 10],
+  ["GET", /^\/api\/rooms\/[^/]+\/(messages|members)$/, 3],
+  ["GET", /^\/api\/files\//, 2],
+  ["POST", /^\/api\/(login|register|password)$/, 2],
+  ["GET", /^\/api\/sessions$/, 2],
+];
+
+function costOf(method: string, path: string): number {
+  for (const [m, pattern, cost] of HTTP_COST) if (m === method && pattern.test(path)) return cost;
+  return 1;
+}
 
 async function parse<T>(schema: z.ZodType<T>, value: unknown): Promise<T> {
   const result = await schema.safeParseAsync(value);
@@ -79,18 +131,12 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     if (!(err instanceof ParleyError))
       o.log.error("http.failed", { path: c.req.path, ...errorFields(err) });
     const body = toErrorBody(err);
+    o.metrics?.errors.inc({ code: body.code });
     const status = err instanceof ParleyError ? err.status : 500;
     if (body.retryAfter !== undefined) c.header("Retry-After", String(body.retryAfter));
     return c.json(body, status as 400);
   });
   app.notFound((c) => c.json(toErrorBody(new ParleyError("NOT_FOUND")), 404));
-
-  if (o.hsts) {
-    app.use("*", async (c, next) => {
-      await next();
-      c.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    });
-  }
 
   app.use("/api/*", async (c, next) => {
     if (!o.origins.allows(c.req.header("origin"), c.req.header("host"))) {
@@ -112,22 +158,50 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     c.req.method === "POST" && UPLOAD_PATH.test(c.req.path) ? next() : limitBody(c, next),
   );
 
+  // Every API request is priced per address before anything else runs, and per user once the
+  // session is known (below): one user cannot make the server work for everyone else.
+  const byAddress = new KeyedLimiter(o.httpBurst * ADDRESS_SHARE, o.httpRate * ADDRESS_SHARE);
+  const byUser = new KeyedLimiter(o.httpBurst, o.httpRate);
+  const charge = (limiter: KeyedLimiter, key: string, cost: number) => {
+    const now = o.now();
+    if (limiter.take(key, now, cost)) return;
+    const retryAfter = Math.max(1, limiter.retryAfter(key, now, cost));
+    throw new ParleyError("RATE_LIMITED", undefined, { retryAfter });
+  };
+  app.use("/api/*", async (c, next) => {
+    charge(byAddress, c.env.ip, costOf(c.req.method, c.req.path));
+    await next();
+  });
+  const sweep = setInterval(() => {
+    byAddress.prune(o.now());
+    byUser.prune(o.now());
+  }, 60_000);
+  sweep.unref();
+
   app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.presence.connections }));
 
   app.post("/api/register", async (c) => {
     const { username, password } = await jsonBody(c, credentials);
-    return c.json(await auth.register(username, password, c.env.ip), 201);
+    return c.json(
+      await auth.register(username, password, c.env.ip, c.req.header("user-agent")),
+      201,
+    );
   });
 
   app.post("/api/login", async (c) => {
     const { username, password } = await jsonBody(c, credentials);
-    return c.json(await auth.login(username, password, c.env.ip));
+    return c.json(await auth.login(username, password, c.env.ip, c.req.header("user-agent")));
   });
+
+  if (o.bots) app.route("/", webhookRoutes(o.bots));
 
   // Everything below needs a session.
   app.use("/api/*", async (c, next) => {
     const session = await auth.authenticate(bearer(c.req.header("authorization")));
     if (!session) throw new ParleyError("UNAUTHENTICATED");
+    const denied = routeDenial(session, c.req.method, c.req.path);
+    if (denied) throw denied;
+    charge(byUser, String(session.user.id), costOf(c.req.method, c.req.path));
     c.set("session", session);
     await next();
   });
@@ -135,8 +209,26 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   app.post("/api/logout", async (c) => {
     const session = c.get("session");
     await auth.logout(session);
-    o.hub.endSession(session.user.id, session.tokenHash);
+    o.endSessions(session.user.id, [session.tokenHash]);
     return c.body(null, 204);
+  });
+
+  // Session controls: tickets for the WebSocket, the session list, revocation, password change.
+  app.post("/api/ws-ticket", async (c) => c.json(await o.sessions.ticket(c.get("session"))));
+  app.get("/api/sessions", async (c) =>
+    c.json({ sessions: await o.sessions.list(c.get("session")) }),
+  );
+  app.delete("/api/sessions", async (c) =>
+    c.json({ revoked: await o.sessions.revokeOthers(c.get("session")) }),
+  );
+  app.delete("/api/sessions/:id", async (c) => {
+    await o.sessions.revoke(c.get("session"), c.req.param("id"));
+    return c.body(null, 204);
+  });
+  app.post("/api/password", async (c) => {
+    const { current, password } = await jsonBody(c, passwordChange);
+    const revoked = await o.sessions.changePassword(c.get("session"), current, password, c.env.ip);
+    return c.json({ revoked });
   });
 
   app.get("/api/me", (c) => {
@@ -144,9 +236,12 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.json({ user: session.user, expiresAt: session.expiresAt });
   });
 
-  app.get("/api/rooms", async (c) =>
-    c.json({ rooms: await chat.listRooms(c.get("session").user) }),
-  );
+  app.get("/api/rooms", async (c) => {
+    const session = c.get("session");
+    const query = await parse(roomsQuery, c.req.query());
+    const listed = await chat.listRooms(session.user, query);
+    return c.json({ ...listed, rooms: listed.rooms.filter((r) => inScope(session, r.id)) });
+  });
 
   app.post("/api/rooms", async (c) => {
     const { name, topic } = await jsonBody(c, newRoom);
@@ -190,6 +285,8 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
 
     app.get("/api/files/:id", (c) => files.download(c.get("session").user, c.req.param("id")));
   }
+
+  if (o.bots) app.route("/", botRoutes(o.bots));
 
   return app;
 }

@@ -8,12 +8,15 @@
  */
 import type { Server, ServerWebSocket } from "bun";
 import type { Store } from "../../db/store.ts";
-import { type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
+import { type Bus, type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import { CLOSE, type UserRef } from "../protocol/index.ts";
 import type { Session } from "./auth.ts";
+import { LocalTopics } from "./local-topics.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
 import type { TokenBucket } from "./rate-limit.ts";
+import type { SendHolds } from "./send-order.ts";
 import { Sequencer } from "./sequencer.ts";
 
 export interface ConnectionData {
@@ -35,9 +38,17 @@ export interface ConnectionData {
   memberships: number[];
   /** The last send still waiting for a lookup; later sends queue behind it. */
   sendTail: Promise<void> | undefined;
+  /** Rooms whose sends wait for a refused one to be sent again (send-order.ts). */
+  holds?: SendHolds;
 }
 
 export type Socket = ServerWebSocket<ConnectionData>;
+
+/**
+ * Not a room: the topic every socket is subscribed to from its start, for news about the room
+ * directory (a room was created). Envelopes for it are ephemeral, like presence.
+ */
+export const DIRECTORY = 0;
 
 export function topicOf(room: number): string {
   return `room:${room}`;
@@ -49,24 +60,63 @@ export class Hub {
   private readonly perUser = new Map<number, number>();
   private readonly perAddress = new Map<string, number>();
   private readonly catchingUp = new Map<number, Set<Socket>>();
+  /** Subscribers that are not Bun WebSockets: the IRC gateway's connections. */
+  readonly local = new LocalTopics();
+  /** Sockets here reading each room (subscribed or catching up): the rooms the bus watches. */
+  private readonly readers = new Map<number, number>();
+  /** Rooms whose bus subscription is not confirmed yet. */
+  private readonly watching = new Map<number, Promise<void>>();
+  private bus: Bus | undefined;
 
   private readonly sequencer: Sequencer;
+  /** Counted by the hub and by replay.ts, which attaches sockets through it. */
+  readonly metrics: Metrics | undefined;
 
   constructor(
     readonly presence: Presence<Socket>,
     private readonly caps: { perUser: number; perAddress: number },
-    order: { store: Store; log: Logger; holdMs?: number },
+    order: { store: Store; log: Logger; holdMs?: number; metrics?: Metrics | undefined },
   ) {
+    this.metrics = order.metrics;
     this.sequencer = new Sequencer({
       ...order,
       deliver: (e) => this.deliverInOrder(e),
       listening: (room) =>
-        this.catchingUp.has(room) || (this.server?.subscriberCount(topicOf(room)) ?? 0) > 0,
+        this.catchingUp.has(room) ||
+        (this.server?.subscriberCount(topicOf(room)) ?? 0) > 0 ||
+        this.local.count(topicOf(room)) > 0,
     });
   }
 
-  bind(server: Server<ConnectionData>): void {
+  bind(server: Server<ConnectionData>, bus?: Bus): void {
     this.server = server;
+    this.bus = bus;
+  }
+
+  private addReader(room: number): void {
+    const n = this.readers.get(room) ?? 0;
+    this.readers.set(room, n + 1);
+    if (n > 0 || !this.bus) return;
+    const watched = this.bus.watch(room).finally(() => {
+      if (this.watching.get(room) === watched) this.watching.delete(room);
+    });
+    this.watching.set(room, watched);
+  }
+
+  private dropReader(room: number): void {
+    const n = (this.readers.get(room) ?? 1) - 1;
+    if (n > 0) {
+      this.readers.set(room, n);
+      return;
+    }
+    this.readers.delete(room);
+    this.watching.delete(room);
+    this.bus?.unwatch(room);
+  }
+
+  /** Rooms some socket here reads, so the bus watches them. */
+  get watchedRooms(): number {
+    return this.readers.size;
   }
 
   /** Claims a connection slot; says which cap refused it, if one did. */
@@ -86,6 +136,7 @@ export class Hub {
   }
 
   opened(ws: Socket): void {
+    ws.subscribe(topicOf(DIRECTORY));
     this.presence.connected(ws, ws.data.memberships);
   }
 
@@ -93,6 +144,8 @@ export class Hub {
     ws.data.state = "closed";
     for (const room of ws.data.catchUp.keys()) this.catchingUp.get(room)?.delete(ws);
     ws.data.catchUp.clear();
+    for (const room of ws.data.rooms) this.dropReader(room);
+    ws.data.rooms.clear();
     for (const wake of ws.data.drainWaiters.splice(0)) wake();
     this.release(ws.data.user.id, ws.data.address);
     this.presence.disconnected(ws);
@@ -108,8 +161,13 @@ export class Hub {
     this.presence.memberLeft(userId, room);
   }
 
-  /** Starts buffering the room's live envelopes for this socket, which is not subscribed. */
-  beginCatchUp(ws: Socket, room: number): void {
+  /**
+   * Starts buffering the room's live envelopes for this socket, which is not subscribed. The
+   * promise resolves once the bus surely delivers the room here: read the store after it.
+   */
+  beginCatchUp(ws: Socket, room: number): Promise<void> {
+    // Counted before the detach, so a re-attach never drops the bus subscription in between.
+    this.addReader(room);
     this.detach(ws, room);
     ws.data.rooms.add(room);
     ws.data.catchUp.set(room, []);
@@ -119,6 +177,7 @@ export class Hub {
       this.catchingUp.set(room, set);
     }
     set.add(ws);
+    return this.watching.get(room) ?? Promise.resolve();
   }
 
   /**
@@ -154,6 +213,7 @@ export class Hub {
 
   detach(ws: Socket, room: number): void {
     if (!ws.data.rooms.delete(room)) return;
+    this.dropReader(room);
     this.stopBuffering(ws, room);
     if (ws.data.state === "open") ws.unsubscribe(topicOf(room));
   }
@@ -164,7 +224,7 @@ export class Hub {
    * sequencer first, which puts them in seq order and drops repeats.
    */
   readonly deliver = (e: BusEnvelope): void => {
-    if (e.seq === EPHEMERAL_SEQ) this.server?.publish(topicOf(e.room), e.frame);
+    if (e.seq === EPHEMERAL_SEQ) this.publish(e.room, e.frame);
     else this.sequencer.accept(e);
   };
 
@@ -172,7 +232,13 @@ export class Hub {
   private deliverInOrder(e: BusEnvelope): void {
     const waiting = this.catchingUp.get(e.room);
     if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
-    this.server?.publish(topicOf(e.room), e.frame);
+    this.publish(e.room, e.frame);
+    this.metrics?.messagesDelivered.inc(undefined, this.server?.subscriberCount(topicOf(e.room)));
+  }
+
+  private publish(room: number, frame: string): void {
+    this.server?.publish(topicOf(room), frame);
+    this.local.publish(topicOf(room), frame);
   }
 
   /** The bus was down and may have lost messages: fill every room read here from the store. */

@@ -126,7 +126,17 @@ export class Presence<S extends PresenceSocket> {
         this.o.onError?.(err);
       }
     }
-    return new Map(userIds.map((id) => [id, this.status(id)]));
+    return new Map(userIds.map((id) => [id, this.announced(id)]));
+  }
+
+  /**
+   * The user's status as last announced to their rooms. Listings answer with it, not with the
+   * sockets open this instant: a user reloading the page is still online to the others during
+   * the grace period, and their return announces nothing, so a listing that said "offline"
+   * then would never be corrected.
+   */
+  private announced(userId: number): UserStatus {
+    return this.users.get(userId)?.reported ?? "offline";
   }
 
   /** Rooms' online member counts across every node (this node's alone if the shared fails). */
@@ -141,6 +151,13 @@ export class Presence<S extends PresenceSocket> {
     return new Map(rooms.map((room) => [room, this.online(room)]));
   }
 
+  /** This node's view as last reported, for a shared presence that lost it. */
+  snapshot(): { users: [number, UserStatus][]; rooms: [number, number][] } {
+    const users: [number, UserStatus][] = [];
+    for (const [id, p] of this.users) if (p.reported !== "offline") users.push([id, p.reported]);
+    return { users, rooms: [...this.roomOnline] };
+  }
+
   sockets(userId: number): readonly S[] {
     return [...(this.users.get(userId)?.sockets ?? [])];
   }
@@ -149,6 +166,13 @@ export class Presence<S extends PresenceSocket> {
     const all: S[] = [];
     for (const p of this.users.values()) all.push(...p.sockets);
     return all;
+  }
+
+  /** Users with at least one socket on this node. */
+  get usersOnline(): number {
+    let n = 0;
+    for (const p of this.users.values()) if (p.sockets.size > 0) n++;
+    return n;
   }
 
   get connections(): number {

@@ -1,4 +1,7 @@
-/** Token buckets: one per connection for frame rates, and keyed ones for logins and signups. */
+/**
+ * Token buckets: one per connection for frame rates, and keyed ones for HTTP requests, logins
+ * and signups. A request may cost several tokens, so that its price matches its cost.
+ */
 
 export class TokenBucket {
   private tokens: number;
@@ -24,11 +27,20 @@ export class TokenBucket {
     }
   }
 
-  /** Takes one token if there is one. */
-  take(now: number): boolean {
+  /**
+   * What a request of this cost takes: never more than a quarter of the capacity, so a small
+   * bucket still lets a few costly requests through in a burst.
+   */
+  private price(cost: number): number {
+    return Math.min(cost, Math.max(1, Math.floor(this.capacity / 4)));
+  }
+
+  /** Takes a request's price in tokens if there are that many. */
+  take(now: number, cost = 1): boolean {
     this.top(now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    const price = this.price(cost);
+    if (this.tokens < price) return false;
+    this.tokens -= price;
     return true;
   }
 
@@ -42,10 +54,16 @@ export class TokenBucket {
     return this.tokens >= this.capacity;
   }
 
-  /** Whole seconds until a token is available. */
-  retryAfter(now: number): number {
+  /** Puts a token back (a reservation that turned out not to count), up to capacity. */
+  give(): void {
+    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  }
+
+  /** Whole seconds until `cost` tokens are available. */
+  retryAfter(now: number, cost = 1): number {
     this.top(now);
-    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.refill);
+    const price = this.price(cost);
+    return this.tokens >= price ? 0 : Math.ceil((price - this.tokens) / this.refill);
   }
 }
 
@@ -75,16 +93,20 @@ export class KeyedLimiter {
     return b;
   }
 
-  take(key: string, now: number): boolean {
-    return this.bucket(key, now).take(now);
+  take(key: string, now: number, cost = 1): boolean {
+    return this.bucket(key, now).take(now, cost);
+  }
+
+  give(key: string): void {
+    this.buckets.get(key)?.give();
   }
 
   has(key: string, now: number): boolean {
     return this.buckets.get(key)?.has(now) ?? true;
   }
 
-  retryAfter(key: string, now: number): number {
-    return this.buckets.get(key)?.retryAfter(now) ?? 0;
+  retryAfter(key: string, now: number, cost = 1): number {
+    return this.buckets.get(key)?.retryAfter(now, cost) ?? 0;
   }
 
   prune(now: number): void {

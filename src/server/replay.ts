@@ -36,21 +36,44 @@ export async function attach(
   from: AttachFrom,
   limits: ReplayLimits,
 ): Promise<number> {
-  hub.beginCatchUp(ws, room);
+  const watched = hub.beginCatchUp(ws, room);
   let messages: Message[];
   try {
-    if ("after" in from) {
-      messages = await store.messagesAfter(room, from.after, limits.maxMessages + 1);
-      if (messages.length > limits.maxMessages) {
-        messages = await store.messagesBefore(room, NEWEST, limits.maxMessages);
-      }
-    } else {
-      messages = await store.messagesBefore(room, NEWEST, from.recent);
-    }
+    await watched;
+    messages = await readGap(store, room, from, limits);
   } catch (err) {
     hub.detach(ws, room);
     throw err;
   }
+  return finishAttach(hub, log, ws, room, from, messages, limits);
+}
+
+/** The stored messages a socket attaching with `from` must be sent, oldest first. */
+export async function readGap(
+  store: Store,
+  room: number,
+  from: AttachFrom,
+  limits: ReplayLimits,
+): Promise<Message[]> {
+  if (!("after" in from)) return store.messagesBefore(room, NEWEST, from.recent);
+  const messages = await store.messagesAfter(room, from.after, limits.maxMessages + 1);
+  if (messages.length <= limits.maxMessages) return messages;
+  return store.messagesBefore(room, NEWEST, limits.maxMessages);
+}
+
+/**
+ * The second half of an attach, for a socket already catching up on the room (beginCatchUp):
+ * sends the stored messages read since, then the buffered ones, and goes live.
+ */
+export function finishAttach(
+  hub: Hub,
+  log: Logger,
+  ws: Socket,
+  room: number,
+  from: AttachFrom,
+  messages: Message[],
+  limits: ReplayLimits,
+): number {
   // Left the room, re-attached or closed while reading: a newer attach owns the room now.
   if (ws.data.state === "closed" || !ws.data.catchUp.has(room)) return 0;
 
@@ -65,6 +88,7 @@ export async function attach(
   let last = "after" in from ? from.after : (firstSeq ?? 1) - 1;
   if ("after" in from && firstSeq !== undefined && firstSeq > from.after + 1) {
     ws.send(encodeFrame({ type: "gap", room, from: from.after + 1, to: firstSeq - 1 }));
+    hub.metrics?.gapFrames.inc();
   }
   for (let i = first; i < frames.length; i++) {
     const seq = (messages[i] as Message).seq;
@@ -73,6 +97,8 @@ export async function attach(
     last = seq;
   }
   const replayed = frames.length - first;
+  hub.metrics?.replays.inc();
+  hub.metrics?.messagesReplayed.inc(undefined, replayed);
   const live = hub.endCatchUp(ws, room, last);
   log.debug("replay.done", {
     conn: ws.data.id,

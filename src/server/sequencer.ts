@@ -5,6 +5,12 @@
  * die between commit and publish. So: repeats are dropped, an early envelope is held, and a hole
  * still open after holdMs is read from the store, which has every committed message.
  *
+ * An envelope may also never come: its node died between commit and publish, Redis refused the
+ * publish, or a commit finished after its deadline had been answered. So every sweepMs the
+ * heads of all tracked rooms are read from the store in one batch, and a room whose head is past
+ * the last seq delivered here is filled. A stored message therefore reaches every attached
+ * socket within about sweepMs plus one store read, with no later traffic needed.
+ *
  * Only rooms someone on this node listens to are tracked; the others cost nothing.
  */
 import type { Store } from "../../db/store.ts";
@@ -30,7 +36,12 @@ export interface SequencerOptions {
   listening: (room: number) => boolean;
   /** How long a hole may stay open before it is read from the store. @default 250 */
   holdMs?: number;
+  /** How often the tracked rooms' heads are compared with the store; 0 never. @default 1000 */
+  sweepMs?: number;
 }
+
+/** Rooms whose heads are read in one store call during a sweep. */
+const SWEEP_CHUNK = 1000;
 
 /** Most messages read from the store to fill one hole; a larger one is filled in steps. */
 const FILL_PAGE = 500;
@@ -38,9 +49,16 @@ const FILL_PAGE = 500;
 export class Sequencer {
   private readonly rooms = new Map<number, RoomOrder>();
   private readonly holdMs: number;
+  private readonly sweeper: ReturnType<typeof setInterval> | undefined;
+  private sweeping = false;
 
   constructor(private readonly o: SequencerOptions) {
     this.holdMs = o.holdMs ?? 250;
+    const sweepMs = o.sweepMs ?? 1000;
+    if (sweepMs > 0) {
+      this.sweeper = setInterval(() => void this.sweep(), sweepMs);
+      this.sweeper.unref?.();
+    }
   }
 
   /** A socket went live in the room having everything up to `last`: start tracking from there. */
@@ -71,6 +89,31 @@ export class Sequencer {
   /** The bus lost messages (an outage): read every tracked room's tail from the store. */
   async resync(): Promise<void> {
     await Promise.all([...this.rooms.keys()].map((room) => this.fill(room)));
+  }
+
+  /**
+   * Reads every tracked room's head and fills those behind it; rooms nobody here reads any more
+   * are forgotten. One sweep at a time: a slow store never piles them up.
+   */
+  async sweep(): Promise<void> {
+    if (this.sweeping || this.rooms.size === 0) return;
+    this.sweeping = true;
+    try {
+      const rooms = [...this.rooms.keys()];
+      for (let i = 0; i < rooms.length; i += SWEEP_CHUNK) {
+        const heads = await this.o.store.roomHeads(rooms.slice(i, i + SWEEP_CHUNK));
+        for (const [room, head] of heads) {
+          const order = this.rooms.get(room);
+          if (!order || order.filling) continue;
+          if (!this.o.listening(room) && order.held.size === 0) this.forget(room, order);
+          else if (head > order.last) void this.fill(room);
+        }
+      }
+    } catch (err) {
+      this.o.log.warn("sequencer.sweep_failed", errorFields(err));
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   private release(room: number, order: RoomOrder): void {
@@ -123,6 +166,7 @@ export class Sequencer {
   }
 
   close(): void {
+    clearInterval(this.sweeper);
     for (const [room, order] of this.rooms) this.forget(room, order);
   }
 }

@@ -3,10 +3,11 @@
  * sender's name at the start of a run, the time in the corner, @mentions of the reader marked.
  * Everything is text nodes: a body holding "<script>" shows those characters.
  */
+import { safeName } from "../client/display-text.ts";
 import type { Message } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
-import type { SealedKind } from "./private-messages.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 import { fullTime, timeOfDay } from "./time-format.ts";
 
 /** Placeholders for what this foundation does not open yet (E2EE DMs, file downloads). */
@@ -43,7 +44,7 @@ function fileText(m: { file?: { name: string; size: number } }): string | undefi
   if (!m.file) return undefined;
   const kb = m.file.size / 1024;
   const size = kb < 1024 ? `${Math.max(1, Math.round(kb))} KB` : `${(kb / 1024).toFixed(1)} MB`;
-  return `📎 ${m.file.name} (${size})`;
+  return `📎 ${safeName(m.file.name)} (${size})`;
 }
 
 export interface BubbleOptions {
@@ -84,6 +85,7 @@ export function bubbleRow(
       content.append(...body.nodes);
     }
   }
+  const fold = isLong(m.body) ? foldButton(content) : undefined;
   const when = new Date(m.ts);
   const meta = h(
     "span",
@@ -104,7 +106,7 @@ export function bubbleRow(
     mentioned ? "mentions-me" : "",
     o.state ?? "",
   ].filter(Boolean);
-  const label = `${own ? "You" : m.from.name}, ${timeOfDay(m.ts)}`;
+  const label = `${own ? "You" : safeName(m.from.name)}, ${timeOfDay(m.ts)}`;
   return h(
     "li",
     {
@@ -114,9 +116,38 @@ export function bubbleRow(
       "data-from": m.from.name,
       "aria-label": label,
     },
-    !own && !o.grouped ? h("div", { class: "sender" }, m.from.name) : undefined,
-    h("div", { class: "bubble" }, content, meta),
+    !own && !o.grouped ? h("div", { class: "sender" }, safeName(m.from.name)) : undefined,
+    h("div", { class: "bubble" }, content, fold, meta),
   );
+}
+
+/** Longer than this (characters or lines) is folded to its start, with "Show more". */
+const FOLD_CHARS = 1200;
+const FOLD_LINES = 14;
+
+function isLong(body: string): boolean {
+  if (body.length > FOLD_CHARS) return true;
+  let lines = 1;
+  for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) {
+    if (++lines > FOLD_LINES) return true;
+  }
+  return false;
+}
+
+/** Folds `content` and returns the button that unfolds (and folds) it. */
+function foldButton(content: HTMLElement): HTMLButtonElement {
+  content.classList.add("folded");
+  const button = h(
+    "button",
+    { type: "button", class: "fold", "aria-expanded": "false" },
+    "Show more",
+  );
+  button.addEventListener("click", () => {
+    const folded = content.classList.toggle("folded");
+    button.textContent = folded ? "Show more" : "Show less";
+    button.setAttribute("aria-expanded", String(!folded));
+  });
+  return button;
 }
 
 const SEALED_NOTES: Record<SealedKind, string> = {

@@ -1,16 +1,23 @@
 /**
  * The message box: Enter sends, Shift+Enter makes a new line; typing is reported (the caller
- * throttles it). Where this browser cannot send (a DM with encryption unavailable), it is
+ * throttles it). Text over the server's limit is kept, counted and not sent, never cut. Where this browser cannot send (a DM with encryption unavailable), it is
  * replaced by a note saying why.
  */
 import { h } from "./dom.ts";
 
 export interface ComposerHooks {
   send(text: string): void;
+  /** The longest message the server takes (hello.limits.maxMessageChars). @default 4000 */
+  maxChars?(): number | undefined;
   typing(): void;
+  /** The text in the box changed (typed, cleared by a send): kept as the room's draft. */
+  edited?(text: string): void;
   /** Files picked with the attach button; without this hook there is no button. */
   files?(files: File[]): void;
 }
+
+const DEFAULT_MAX_CHARS = 4000;
+const number = new Intl.NumberFormat();
 
 export class Composer {
   readonly root: HTMLFormElement;
@@ -18,6 +25,9 @@ export class Composer {
   private readonly button: HTMLButtonElement;
   private readonly note: HTMLParagraphElement;
   private readonly attach: HTMLButtonElement | undefined;
+  private readonly count: HTMLParagraphElement;
+  private disabledWhy: string | undefined;
+  private readonly limit: () => number;
 
   constructor(hooks: ComposerHooks) {
     this.input = h("textarea", {
@@ -25,8 +35,9 @@ export class Composer {
       class: "composer-input",
       placeholder: "Write a message",
       "aria-label": "Message",
-      maxlength: 4000,
     });
+    // No maxlength: a paste over the limit is kept whole and refused with a count, not cut.
+    this.count = h("p", { class: "composer-count", id: "composer-count", hidden: true });
     this.button = h("button", { type: "submit", class: "send", "aria-label": "Send" }, "Send");
     this.note = h("p", { class: "composer-note", hidden: true });
     const picker = hooks.files && filePicker(hooks.files);
@@ -35,13 +46,18 @@ export class Composer {
       "form",
       { class: "composer", "aria-label": "Send a message" },
       this.note,
+      this.count,
       h("div", { class: "composer-row" }, picker?.input, this.attach, this.input, this.button),
     );
+    const limit = () => hooks.maxChars?.() ?? DEFAULT_MAX_CHARS;
+    this.limit = limit;
     const submit = () => {
       const text = this.input.value;
-      if (text.trim() === "") return;
+      if (text.trim() === "" || [...text].length > limit()) return;
       this.input.value = "";
       this.fit();
+      this.renderCount(limit());
+      hooks.edited?.("");
       hooks.send(text);
     };
     this.root.addEventListener("submit", (e) => {
@@ -56,6 +72,8 @@ export class Composer {
     });
     this.input.addEventListener("input", () => {
       this.fit();
+      this.renderCount(limit());
+      hooks.edited?.(this.input.value);
       if (this.input.value.trim() !== "") hooks.typing();
     });
   }
@@ -63,7 +81,8 @@ export class Composer {
   /** Points the box at a conversation; `disabled` explains why it cannot send there. */
   target(label: string, disabled?: string): void {
     this.input.setAttribute("aria-label", `Message ${label}`);
-    this.input.placeholder = `Message ${label}`;
+    this.input.placeholder = `Message ${[...label].length > 20 ? `${[...label].slice(0, 19).join("")}…` : label}`;
+    this.disabledWhy = disabled;
     this.note.hidden = !disabled;
     this.note.textContent = disabled ?? "";
     this.input.disabled = !!disabled;
@@ -78,8 +97,28 @@ export class Composer {
     this.attach.title = allowed ? "Share a file (or drop it on the conversation)" : (why ?? "");
   }
 
+  /** Puts a conversation's draft in the box (replacing what was there). */
+  set text(value: string) {
+    this.input.value = value;
+    this.fit();
+    this.renderCount(this.limit());
+  }
+
   focus(): void {
     if (!this.input.disabled) this.input.focus();
+  }
+
+  /** Near the limit, how many characters are left; past it, that it is too long, and no Send. */
+  private renderCount(max: number): void {
+    const n = [...this.input.value].length;
+    const near = n > max * 0.9;
+    this.count.hidden = !near;
+    this.count.classList.toggle("over", n > max);
+    this.count.textContent = near ? `${number.format(n)} / ${number.format(max)} characters` : "";
+    if (near) this.input.setAttribute("aria-describedby", this.count.id);
+    else this.input.removeAttribute("aria-describedby");
+    this.input.setAttribute("aria-invalid", String(n > max));
+    this.button.disabled = !!this.disabledWhy || n > max;
   }
 
   /** Grows with its text up to a few lines. */

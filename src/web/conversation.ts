@@ -3,8 +3,9 @@
  * (messages in seq order and join/leave notices where they happened), messages still pending,
  * and its unread count. Plain state; the views read it.
  */
+import { safeName } from "../client/display-text.ts";
 import type { Message, RoomSummary, UserStatus } from "../protocol/index.ts";
-import type { SealedKind } from "./private-messages.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 
 export type Item =
   /** `sealed`: a DM that cannot be shown as text (its body is empty). */
@@ -23,6 +24,14 @@ export interface Pending {
   held?: boolean;
   /** A file being shared (a public room): what its card shows until the message is stored. */
   file?: { name: string; size: number; type: string };
+  /** The file picked, kept so a failed upload can be retried. */
+  source?: File;
+}
+
+/** A place in a conversation's list: the first message in view, `offset` px above its top. */
+export interface ScrollAnchor {
+  seq: number;
+  offset: number;
 }
 
 export class Conversation {
@@ -32,6 +41,10 @@ export class Conversation {
   /** Older history exists before the first message shown. */
   hasOlder = false;
   loadingOlder = false;
+  /** The first unread message when the conversation was opened: "New" is shown before it. */
+  dividerSeq: number | undefined;
+  /** Where the reader left it (MessageList.position()), restored when it is shown again. */
+  scroll: ScrollAnchor | undefined;
 
   constructor(public summary: RoomSummary) {
     this.unread = summary.unread;
@@ -47,7 +60,7 @@ export class Conversation {
 
   /** The sidebar name: "#general", or the DM peer's name. */
   get label(): string {
-    return this.isDm ? this.summary.name : `#${this.summary.name}`;
+    return this.isDm ? safeName(this.summary.name) : `#${safeName(this.summary.name)}`;
   }
 
   get peerStatus(): UserStatus | undefined {
@@ -67,6 +80,18 @@ export class Conversation {
     return undefined;
   }
 
+  /** Puts the "New" divider before the first of the newest `unread` messages from others. */
+  markUnread(meId: number, unread = this.unread): void {
+    this.dividerSeq = undefined;
+    let left = unread;
+    for (let i = this.items.length - 1; i >= 0 && left > 0; i--) {
+      const item = this.items[i];
+      if (item?.kind !== "message" || item.message.from.id === meId) continue;
+      this.dividerSeq = item.message.seq;
+      left--;
+    }
+  }
+
   /** A message in seq order (the connection delivers each once, in order). */
   add(message: Message, sealed?: SealedKind): Item {
     const item: Item = { kind: "message", message, sealed };
@@ -75,6 +100,12 @@ export class Conversation {
     const i = this.pending.findIndex((p) => p.cid === message.cid);
     if (i >= 0) this.pending.splice(i, 1);
     return item;
+  }
+
+  /** Someone joined or left: the member count follows, and a notice says so where it happened. */
+  memberEvent(user: { name: string }, event: "joined" | "left", ts: number): Item {
+    this.summary.members = Math.max(0, this.summary.members + (event === "joined" ? 1 : -1));
+    return this.notice(ts, `${user.name} ${event} ${this.label}`);
   }
 
   notice(ts: number, text: string, alert = false): Item {

@@ -1,7 +1,8 @@
 /**
  * The browser's storage for end-to-end encryption, in IndexedDB: this device's identity and the
  * key book, one pair per deployment (this page's origin) and user, as the terminal keeps them in
- * two 0600 files. Values go in by structured clone, so the Identity is kept as it is, its private
+ * two 0600 files; tabs of the same user take turns changing the key book (a Web Lock). Values
+ * go in by structured clone, so the Identity is kept as it is, its private
  * keys non-extractable CryptoKeys that no script can read out. Each save is one transaction: it
  * lands whole or not at all.
  */
@@ -16,12 +17,17 @@ const STORE = "device";
 export interface DeviceStore {
   identities: IdentityStore;
   keyBook: KeyBookStore;
+  /** Calls `fn` when another tab saved the key book; returns the way to stop. */
+  onKeyBookSaved(fn: () => void): () => void;
 }
 
 /** The store for `user` on this origin's deployment. */
 export function deviceStore(user: number, origin = location.origin): DeviceStore {
   const host = new URL(origin).host;
   const slot = (what: string) => `${what}:${host}:${user}`;
+  // Tells the other tabs of this user that the key book changed (a channel never hears itself).
+  const channel =
+    "BroadcastChannel" in globalThis ? new BroadcastChannel(`parley.${slot("keys")}`) : undefined;
   return {
     identities: {
       keeps: "keys",
@@ -30,7 +36,19 @@ export function deviceStore(user: number, origin = location.origin): DeviceStore
     },
     keyBook: {
       load: () => read(slot("keys")),
-      save: (state: KeyBookState) => write(slot("keys"), state),
+      save: async (state: KeyBookState) => {
+        await write(slot("keys"), state);
+        channel?.postMessage("saved");
+      },
+      // Tabs of one user share the book: a Web Lock lets one change it at a time, each on the
+      // state as stored, so one tab never writes back what another changed.
+      exclusive: <T>(step: () => Promise<T>): Promise<T> =>
+        navigator.locks ? navigator.locks.request(`parley.${slot("keys")}`, step) : step(),
+    },
+    onKeyBookSaved(fn) {
+      const heard = () => fn();
+      channel?.addEventListener("message", heard);
+      return () => channel?.removeEventListener("message", heard);
     },
   };
 }

@@ -22,6 +22,8 @@ export function dmFileOf(text: string): DmFile | undefined {
 
 export interface DmFileShareHooks {
   transfer: FileTransfer;
+  /** The server's upload limit (hello.limits.maxUploadBytes): a larger file is refused here. */
+  maxBytes?: number | undefined;
   /** Seals and sends the descriptor under `cid` (PrivateMessages.send: held on key changes). */
   send(room: number, text: string, cid: string): void;
   /** The conversation's pending messages changed: redraw them if it is on screen. */
@@ -33,7 +35,7 @@ export interface DmFileShareHooks {
  * pending message. The pending message shows the file's card, never the descriptor.
  */
 export function shareDmFile(c: Conversation, file: File, hooks: DmFileShareHooks): Promise<void> {
-  return shareWithPending(c, file, hooks.changed, async (type) => {
+  return shareWithPending(c, file, hooks, async (type) => {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const shared = await hooks.transfer.uploadForDm(c.id, bytes, { name: file.name, type });
     return (cid) => hooks.send(c.id, shared.text, cid);

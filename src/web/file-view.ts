@@ -1,14 +1,17 @@
 /**
  * Files shared in rooms and DMs, as a message shows them: the four raster image types inline, any
- * other file as a card with its name, size and a download button. Downloads need the bearer
+ * other file as a card with its name, size and a download button; an image opens in full (with a
+ * download button) when clicked. Downloads need the bearer
  * header, so bytes are fetched and shown through object URLs; image URLs are cached (a room
  * shown again does not fetch again) and revoked when evicted or when the session closes.
  */
+import { safeName } from "../client/display-text.ts";
 import { type FileTransfer, formatBytes, TransferError } from "../client/file-transfer.ts";
 import type { FileAttachment } from "../crypto/index.ts";
 import type { MessageFile } from "../protocol/index.ts";
 import { INLINE_IMAGE_TYPES } from "../protocol/rules.ts";
 import { h } from "./dom.ts";
+import { ImageViewer } from "./image-viewer.ts";
 
 /** Object URLs of images kept at once; the oldest is revoked past this. */
 const IMAGE_CACHE_MAX = 200;
@@ -25,6 +28,8 @@ export type FileFacts = Omit<MessageFile, "id"> & { id?: string; attachment?: Fi
 export const FILE_ALTERED = "⚠ file altered";
 
 export class FileViews {
+  /** The full-size view an inline image opens; placed with the chat's dialogs. */
+  readonly viewer = new ImageViewer();
   private readonly images = new Map<string, Promise<string>>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
@@ -47,16 +52,25 @@ export class FileViews {
 
   private image(file: FileFacts, id: string): HTMLElement {
     const img = h("img", { class: "file-image", alt: file.name, decoding: "async" });
+    const open = h(
+      "button",
+      { type: "button", class: "file-open", "aria-label": `View ${file.name}`, disabled: true },
+      img,
+    );
     const figure = h(
       "figure",
       { class: "file-preview loading", "data-file": id },
-      img,
-      h("figcaption", {}, `${file.name} · ${formatBytes(file.size)}`),
+      open,
+      h("figcaption", {}, `${safeName(file.name)} · ${formatBytes(file.size)}`),
     );
     this.imageUrl(file, id).then(
       (url) => {
         img.src = url;
         figure.classList.remove("loading");
+        open.disabled = false;
+        open.addEventListener("click", () =>
+          this.viewer.show(file, url, () => this.save(file, id)),
+        );
       },
       (err: unknown) => {
         // Not viewable (gone, refused): offer it as a download instead, with the reason.
@@ -103,7 +117,7 @@ export class FileViews {
       h(
         "span",
         { class: "file-facts" },
-        h("span", { class: "file-name" }, file.name),
+        h("span", { class: "file-name" }, safeName(file.name)),
         h("span", { class: "file-size" }, formatBytes(file.size)),
         status,
       ),
@@ -130,23 +144,28 @@ export class FileViews {
     button.disabled = true;
     status.textContent = "Downloading…";
     try {
-      const bytes = await this.bytesOf(file, id);
-      const url = URL.createObjectURL(new Blob([bytes]));
-      const a = h("a", { href: url, download: file.name, hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      const t = setTimeout(() => {
-        URL.revokeObjectURL(url);
-        this.timers.delete(t);
-      }, DOWNLOAD_URL_MS);
-      this.timers.add(t);
+      await this.save(file, id);
       status.textContent = "";
     } catch (err) {
       status.textContent = failure(err);
     } finally {
       button.disabled = false;
     }
+  }
+
+  /** Fetches the file (decrypting a DM file) and hands it to the browser as a download. */
+  private async save(file: FileFacts, id: string): Promise<void> {
+    const bytes = await this.bytesOf(file, id);
+    const url = URL.createObjectURL(new Blob([bytes]));
+    const a = h("a", { href: url, download: file.name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    const t = setTimeout(() => {
+      URL.revokeObjectURL(url);
+      this.timers.delete(t);
+    }, DOWNLOAD_URL_MS);
+    this.timers.add(t);
   }
 }
 

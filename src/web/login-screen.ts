@@ -55,6 +55,16 @@ export function loginScreen(
     error.textContent = "";
   };
   for (const t of tabs) t.addEventListener("click", () => setMode(t.dataset.mode as Mode));
+  // A refusal is about what was sent: it goes once the user edits the form, and gives way to
+  // the browser's own message when the form does not validate.
+  for (const field of [username, password]) {
+    field.addEventListener("input", () => {
+      error.textContent = "";
+    });
+    field.addEventListener("invalid", () => {
+      error.textContent = "";
+    });
+  }
   const form = h(
     "form",
     { class: "login-form", "aria-label": "Log in or register" },

@@ -51,6 +51,21 @@ function showChat(session: SavedSession): void {
   app.replaceChildren(chat.root);
 }
 
+// The manifest makes the page installable. Linked from here, not from index.html: Bun's HTML
+// bundler would look for the file, and it is a server route (src/web/manifest.ts).
+document.head.append(
+  Object.assign(document.createElement("link"), { rel: "manifest", href: "/manifest.webmanifest" }),
+  Object.assign(document.createElement("link"), { rel: "apple-touch-icon", href: "/icon.svg" }),
+);
+
+// The app shell is cached by a service worker (src/web/service-worker.ts), so the page opens
+// even while the server is down; browsers allow one only on https and localhost.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {
+    // Not allowed here (plain http to another host): the page works the same without it.
+  });
+}
+
 const saved = loadSession();
 if (saved) showChat(saved);
 else showLogin();

@@ -1,10 +1,12 @@
 /**
  * The scrolling list of one conversation: day separators, bubbles grouped by sender, join and
- * leave notices, then the messages still pending. Appends in place while the reader is at the
- * bottom (and keeps them there); asks for older history when scrolled to the top.
+ * leave notices, a "New" divider before the first unread message, then the messages still
+ * pending. While the reader is at the bottom it stays there, also when content above grows
+ * (an image loading); scrolled up, new messages are counted on a jump-to-latest button
+ * instead. Asks for older history when scrolled to the top.
  */
 import { bubbleRow } from "./bubble.ts";
-import type { Conversation, Item } from "./conversation.ts";
+import type { Conversation, Item, Pending, ScrollAnchor } from "./conversation.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
 import { dayKey, dayLabel } from "./time-format.ts";
@@ -20,17 +22,30 @@ export interface MessageListHooks {
   loadOlder(): void;
   /** Shows a shared file: an inline image or a card with a download button. */
   fileView?: (file: FileFacts) => Node;
+  /** Actions on a message that failed for good: send it again, or drop it. */
+  retry?: (p: Pending) => void;
+  dismiss?: (p: Pending) => void;
 }
 
 export class MessageList {
+  /** The pane: the scrolling list with the jump button over it. */
   readonly root: HTMLElement;
+  private readonly scroller: HTMLElement;
   private readonly older: HTMLButtonElement;
   private readonly list: HTMLOListElement;
   private readonly pendingList: HTMLOListElement;
+  private readonly jump: HTMLButtonElement;
   private conversation: Conversation | undefined;
   private me = { id: 0, name: "" };
   /** The last item rendered, to decide grouping and day separators for the next. */
   private last: Item | undefined;
+  /** The reader is at the bottom: growth keeps them there. Updated on every scroll. */
+  private stuck = true;
+  /** scrollTop at the last scroll event: which way the reader moved. */
+  private lastTop = 0;
+  private lastHeight = 0;
+  /** Messages appended while scrolled up, counted on the jump button. */
+  private unseen = 0;
 
   constructor(private readonly hooks: MessageListHooks) {
     this.older = h(
@@ -41,64 +56,123 @@ export class MessageList {
     this.older.addEventListener("click", () => this.hooks.loadOlder());
     this.list = h("ol", { class: "items" });
     this.pendingList = h("ol", { class: "items pending-items", "aria-label": "Sending" });
-    this.root = h(
+    this.scroller = h(
       "div",
       {
         class: "messages",
         role: "log",
-        "aria-live": "polite",
-        "aria-relevant": "additions",
+        // Not read out as it changes: a switch redraws it whole. New messages are announced
+        // through the chat's own live region (announcer.ts).
+        "aria-live": "off",
         tabindex: 0,
       },
       this.older,
       this.list,
       this.pendingList,
     );
-    this.root.addEventListener("scroll", () => {
+    this.jump = h("button", { type: "button", class: "jump", hidden: true });
+    this.jump.addEventListener("click", () => this.scrollToBottom());
+    this.root = h("div", { class: "messages-pane" }, this.scroller, this.jump);
+    this.scroller.addEventListener("scroll", () => {
+      // Only the reader moving up lets go of the bottom. Content that changed before this event
+      // must not (an image that shrank to nothing, then decoded tall, moves scrollTop up and
+      // the bottom away), or the resize observer below would not follow it down.
+      const top = this.scroller.scrollTop;
+      const height = this.scroller.scrollHeight;
+      const movedUp = top < this.lastTop && height === this.lastHeight;
+      this.stuck = movedUp ? this.atBottom : this.stuck || this.atBottom;
+      this.lastTop = top;
+      this.lastHeight = height;
+      if (this.stuck) this.unseen = 0;
+      this.renderJump();
       const c = this.conversation;
-      if (c?.hasOlder && !c.loadingOlder && this.root.scrollTop < TOP_SLACK) this.hooks.loadOlder();
+      if (c?.hasOlder && !c.loadingOlder && this.scroller.scrollTop < TOP_SLACK) {
+        this.hooks.loadOlder();
+      }
     });
+    // Content that grows above the bottom (an image decoding, a font) keeps a stuck reader there.
+    const grow = new ResizeObserver(() => {
+      if (this.stuck) this.scroller.scrollTop = this.scroller.scrollHeight;
+    });
+    grow.observe(this.list);
+    grow.observe(this.pendingList);
   }
 
   get atBottom(): boolean {
-    const r = this.root;
+    const r = this.scroller;
     return r.scrollHeight - r.scrollTop - r.clientHeight < BOTTOM_SLACK;
   }
 
   scrollToBottom(): void {
-    this.root.scrollTop = this.root.scrollHeight;
+    this.stuck = true;
+    this.unseen = 0;
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.renderJump();
   }
 
-  /** Renders a conversation from scratch; `keepOffset` holds the view still over a prepend. */
-  show(c: Conversation, me: { id: number; name: string }, keepOffset = false): void {
-    const fromBottom = this.root.scrollHeight - this.root.scrollTop;
+  /**
+   * Where the reader is in the conversation on screen, to come back to it: the first message
+   * in view and how far above the view's top it starts, or undefined when at the bottom (then
+   * the newest is shown again). A message, not a pixel offset: a divider may come or go.
+   */
+  position(): ScrollAnchor | undefined {
+    if (this.stuck) return undefined;
+    const top = this.scroller.scrollTop;
+    for (const row of this.list.querySelectorAll<HTMLElement>(".msg[data-seq]")) {
+      if (row.offsetTop + row.offsetHeight > top) {
+        return { seq: Number(row.dataset.seq), offset: row.offsetTop - top };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Renders a conversation from scratch: at its "New" divider if it has one, else at the
+   * saved position `at` (see position()), else at the bottom. `keepOffset` holds the view
+   * still over a prepend.
+   */
+  show(
+    c: Conversation,
+    me: { id: number; name: string },
+    o: { keepOffset?: boolean; at?: ScrollAnchor | undefined; toDivider?: boolean } = {},
+  ): void {
+    const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+    const same = this.conversation === c;
     this.conversation = c;
     this.me = me;
     this.last = undefined;
+    if (!same) this.unseen = 0;
     this.list.replaceChildren();
     for (const item of c.items) this.renderItem(item);
     this.renderPending();
     this.syncOlder();
-    this.root.setAttribute("aria-label", `Messages in ${c.label}`);
-    if (keepOffset) this.root.scrollTop = this.root.scrollHeight - fromBottom;
+    this.scroller.setAttribute("aria-label", `Messages in ${c.label}`);
+    const divider = this.list.querySelector<HTMLElement>(".new-divider");
+    if (o.keepOffset) this.scrollTo(this.scroller.scrollHeight - fromBottom);
+    else if (divider && (!same || o.toDivider)) this.scrollTo(divider.offsetTop - 8);
+    else if (o.at !== undefined) this.scrollToAnchor(o.at);
     else this.scrollToBottom();
   }
 
   /** A new item at the end of the conversation on screen. */
   append(item: Item): void {
-    const stick = this.atBottom;
+    const stick = this.stuck;
     this.renderItem(item);
     this.syncOlder();
     if (stick) this.scrollToBottom();
+    else if (item.kind === "message") {
+      this.unseen++;
+      this.renderJump();
+    }
   }
 
   renderPending(): void {
     const c = this.conversation;
     if (!c) return;
-    const stick = this.atBottom;
+    const stick = this.stuck;
     this.pendingList.replaceChildren(
-      ...c.pending.map((p) =>
-        bubbleRow(
+      ...c.pending.map((p) => {
+        const row = bubbleRow(
           { from: this.me, ts: p.ts, body: p.body, cid: p.cid, file: p.file },
           {
             me: this.me,
@@ -108,8 +182,10 @@ export class MessageList {
             fileView: this.hooks.fileView,
             ...(p.error ? { error: p.error } : {}),
           },
-        ),
-      ),
+        );
+        if (p.state === "failed") row.querySelector(".bubble")?.append(this.failedActions(p));
+        return row;
+      }),
     );
     if (stick) this.scrollToBottom();
   }
@@ -121,13 +197,68 @@ export class MessageList {
     this.older.textContent = c?.loadingOlder ? "Loading…" : "Load earlier messages";
   }
 
+  private scrollToAnchor(at: ScrollAnchor): void {
+    const row = this.list.querySelector<HTMLElement>(`.msg[data-seq="${at.seq}"]`);
+    if (row) this.scrollTo(row.offsetTop - at.offset);
+    else this.scrollToBottom();
+  }
+
+  private scrollTo(top: number): void {
+    this.scroller.scrollTop = top;
+    this.stuck = this.atBottom;
+    this.renderJump();
+  }
+
+  private renderJump(): void {
+    this.jump.hidden = this.stuck;
+    const n = this.unseen;
+    this.jump.textContent = n > 0 ? `↓ ${n} new message${n === 1 ? "" : "s"}` : "↓ Jump to latest";
+  }
+
+  /** "Retry" and "Dismiss" under a message that was refused or failed to upload. */
+  private failedActions(p: Pending): HTMLElement {
+    const what = p.file ? p.file.name : "message";
+    const row = h("span", { class: "failed-actions" });
+    // A file can go again only while its bytes are at hand (not for one refused as too large).
+    if (this.hooks.retry && (!p.file || p.source)) {
+      const retry = h(
+        "button",
+        { type: "button", class: "text-button", "aria-label": `Retry sending ${what}` },
+        "Retry",
+      );
+      retry.addEventListener("click", () => this.hooks.retry?.(p));
+      row.append(retry);
+    }
+    if (this.hooks.dismiss) {
+      const dismiss = h(
+        "button",
+        { type: "button", class: "text-button", "aria-label": `Dismiss ${what}` },
+        "Dismiss",
+      );
+      dismiss.addEventListener("click", () => this.hooks.dismiss?.(p));
+      row.append(dismiss);
+    }
+    return row;
+  }
+
   private renderItem(item: Item): void {
     const ts = item.kind === "message" ? item.message.ts : item.ts;
     const prev = this.last;
     const prevTs = prev ? (prev.kind === "message" ? prev.message.ts : prev.ts) : undefined;
     const newDay = prevTs === undefined || dayKey(prevTs) !== dayKey(ts);
     if (newDay) {
-      this.list.append(h("li", { class: "day", role: "separator" }, h("span", {}, dayLabel(ts))));
+      // Plain list items (a role would stop them being items of the list): the text says it.
+      this.list.append(h("li", { class: "day" }, h("span", {}, dayLabel(ts))));
+    }
+    const divided = item.kind === "message" && item.message.seq === this.conversation?.dividerSeq;
+    if (divided) {
+      this.list.append(
+        h(
+          "li",
+          { class: "new-divider" },
+          h("span", {}, "New", h("span", { class: "visually-hidden" }, " messages")),
+        ),
+      );
     }
     if (item.kind === "notice") {
       this.list.append(
@@ -141,6 +272,7 @@ export class MessageList {
       const m = item.message;
       const grouped =
         !newDay &&
+        !divided &&
         prev?.kind === "message" &&
         prev.message.from.id === m.from.id &&
         ts - prev.message.ts < GROUP_MS;

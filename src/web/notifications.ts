@@ -8,6 +8,7 @@
 import type { Message, UserRef } from "../protocol/index.ts";
 import { mentions } from "./bubble.ts";
 import { h } from "./dom.ts";
+import type { NotifyLevel } from "./notify-levels.ts";
 
 const STORAGE_KEY = "parley.notifications";
 /** After a notification, the same conversation stays quiet this long. */
@@ -26,6 +27,8 @@ export interface NotifyContext {
   now: number;
   /** When this conversation last notified, if it did. */
   lastShown: number | undefined;
+  /** The conversation's level (notify-levels.ts). @default "mentions" in rooms, "all" in DMs */
+  level?: NotifyLevel;
 }
 
 export interface Notice {
@@ -37,6 +40,8 @@ export interface Notice {
 /** Whether a message deserves a notification, and what it says: the rules, without the API. */
 export function noticeFor(m: Message, o: NotifyContext): Notice | undefined {
   if (!o.enabled || !o.hidden || !o.live || m.from.id === o.me.id) return undefined;
+  const level = o.level ?? (o.isDm ? "all" : "mentions");
+  if (level === "muted") return undefined;
   if (o.lastShown !== undefined && o.now - o.lastShown < QUIET_MS) return undefined;
   const tag = `parley-room-${m.room}`;
   if (o.isDm) {
@@ -44,7 +49,7 @@ export function noticeFor(m: Message, o: NotifyContext): Notice | undefined {
     const body = m.file ? "shared a file with you" : "sent you a private message";
     return { title: m.from.name, body, tag };
   }
-  if (!mentions(m.body, o.me.name)) return undefined;
+  if (level !== "all" && !mentions(m.body, o.me.name)) return undefined;
   const body = m.body.length > BODY_MAX ? `${m.body.slice(0, BODY_MAX - 1)}…` : m.body;
   return { title: `${m.from.name} in ${o.label}`, body, tag };
 }
@@ -74,7 +79,11 @@ export class Notifier {
   }
 
   /** A message just received in a conversation (before its head moves past it). */
-  incoming(m: Message, c: { id: number; isDm: boolean; label: string; head: number }, me: UserRef) {
+  incoming(
+    m: Message,
+    c: { id: number; isDm: boolean; label: string; head: number; level: NotifyLevel },
+    me: UserRef,
+  ) {
     const notice = noticeFor(m, {
       me,
       live: m.seq > c.head,
@@ -84,6 +93,7 @@ export class Notifier {
       enabled: this.enabled && supported() && Notification.permission === "granted",
       now: Date.now(),
       lastShown: this.lastShown.get(c.id),
+      level: c.level,
     });
     if (!notice) return;
     this.lastShown.set(c.id, Date.now());
@@ -156,7 +166,7 @@ function stored(): string | null {
 }
 
 /** A bell drawn as SVG: emoji fonts are not everywhere. */
-function bell(): SVGSVGElement {
+export function bell(): SVGSVGElement {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   for (const [k, v] of Object.entries({

@@ -16,14 +16,9 @@ import {
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 
-/** A DM that cannot be shown as text, and why. */
-export type SealedKind =
-  | "tampered"
-  | "not-addressed"
-  | "unknown-sender"
-  | "unverified-device"
-  | "replay";
+export type { SealedKind } from "./sealed-kind.ts";
 
 export type Trust = "unverified" | "verified" | "changed";
 
@@ -34,6 +29,8 @@ export interface PrivateMessagesHooks {
   keys(change: KeyChange): void;
   /** Something to tell the user that belongs to no message. */
   problem(text: string): void;
+  /** Another tab changed the key book (accepted or recorded keys): show trust afresh. */
+  trustChanged(): void;
 }
 
 const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], string> = {
@@ -47,11 +44,12 @@ const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], strin
 
 export class PrivateMessages {
   private readonly secure: SecureDm;
+  private readonly stopListening: () => void;
   /** undefined while starting or once started; the reason when encryption is off. */
   private failure: string | undefined;
 
   constructor(
-    conn: Connection,
+    private readonly conn: Connection,
     private readonly me: UserRef,
     private readonly hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
@@ -66,6 +64,9 @@ export class PrivateMessages {
     });
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));
+    this.stopListening = store.onKeyBookSaved(() => {
+      void this.secure.reloadKeys().then(() => hooks.trustChanged());
+    });
   }
 
   /** Sets up this device's keys; resolves with why DMs are off, or undefined when they work. */
@@ -88,6 +89,11 @@ export class PrivateMessages {
   /** Why DMs are off in this browser, if they are. */
   get off(): string | undefined {
     return this.failure;
+  }
+
+  /** Whether the connection receives `room` as a DM (for a room the chat does not hold yet). */
+  isDmRoom(room: number): boolean {
+    return this.conn.joinedRooms().find((r) => r.id === room)?.kind === "dm";
   }
 
   /** A message SecureDm opens and reports itself (the chat must not show it as it came). */
@@ -137,6 +143,7 @@ export class PrivateMessages {
   }
 
   close(): void {
+    this.stopListening();
     this.secure.close();
   }
 }

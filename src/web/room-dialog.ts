@@ -2,6 +2,7 @@
  * The "create or join a room" dialog: a native <dialog> (focus trapped, Escape closes), with
  * the public rooms not joined yet and a form to create one. Refusals are shown in it.
  */
+import { safeName } from "../client/display-text.ts";
 import type { RoomSummary } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 
@@ -68,14 +69,27 @@ export class RoomDialog {
     this.joinable.replaceChildren(h("li", { class: "hint" }, "Loading…"));
     this.root.showModal();
     this.name.focus();
+    await this.renderList();
+  }
+
+  /** A room was created somewhere: an open dialog lists it at once. */
+  async refresh(): Promise<void> {
+    if (this.root.open) await this.renderList();
+  }
+
+  private async renderList(): Promise<void> {
     try {
       const open = (await this.hooks.list()).filter((r) => r.kind === "room" && !r.joined);
       this.joinable.replaceChildren(
         ...open.map((r) => {
           const b = h(
             "button",
-            { type: "button", class: "joinable-room", "aria-label": `Join ${r.name}` },
-            h("span", { class: "name" }, `#${r.name}`),
+            // Named by its text ("Join #general 3 members"), so what is read out contains what
+            // is shown and voice control finds it.
+            { type: "button", class: "joinable-room" },
+            h("span", { class: "visually-hidden" }, "Join "),
+            h("span", { class: "name" }, `#${safeName(r.name)}`),
+            " ",
             h("span", { class: "count" }, `${r.members} member${r.members === 1 ? "" : "s"}`),
           );
           b.addEventListener("click", () => void this.run(() => this.hooks.join(r.name)));

@@ -31,7 +31,7 @@ export class SafetyDialog {
     this.title = h("h2", { id: "safety-title" }, "Safety number");
     this.digits = h("div", { class: "safety-number", "aria-label": "Safety number" });
     this.state = h("p", { class: "safety-state" });
-    this.result = h("p", { class: "form-error", role: "status" });
+    this.result = h("p", { class: "safety-result", role: "status" });
     this.verify = h("button", { type: "button", class: "primary" }, "Mark verified");
     this.verify.addEventListener("click", () => void this.markVerified());
     const close = h("button", { type: "button", class: "icon-button", "aria-label": "Close" }, "✕");
@@ -56,7 +56,7 @@ export class SafetyDialog {
     this.peer = peer;
     this.title.textContent = `Safety number with ${peer}`;
     this.digits.textContent = "Loading…";
-    this.result.textContent = "";
+    this.say("");
     this.verify.disabled = true;
     this.root.showModal();
     let number: string | undefined;
@@ -64,12 +64,12 @@ export class SafetyDialog {
       number = await this.hooks.safetyNumber(peer);
     } catch (err) {
       this.digits.textContent = "";
-      this.result.textContent = err instanceof Error ? err.message : String(err);
+      this.say(err instanceof Error ? err.message : String(err), "problem");
       return;
     }
     if (number === undefined) {
       this.digits.textContent = "";
-      this.result.textContent = `No keys known for ${peer} yet.`;
+      this.say(`No keys known for ${peer} yet.`, "problem");
       return;
     }
     this.digits.replaceChildren(
@@ -82,18 +82,27 @@ export class SafetyDialog {
     const trust = this.hooks.trustOf(this.peer);
     this.state.textContent = trust ? TRUST_TEXT[trust] : "";
     this.state.classList.toggle("danger", trust === "changed");
-    this.verify.disabled = trust === "verified";
+    this.state.classList.toggle("verified", trust === "verified");
+    // Once verified there is nothing to mark: the state says so instead of a dead button.
+    this.verify.hidden = trust === "verified";
+    this.verify.disabled = false;
+  }
+
+  /** A result line: good news in the success style, a problem in the danger style. */
+  private say(text: string, tone: "ok" | "problem" = "ok"): void {
+    this.result.textContent = text;
+    this.result.dataset.tone = tone;
   }
 
   private async markVerified(): Promise<void> {
     const result = await this.hooks.markVerified(this.peer);
-    this.result.textContent =
-      result === "updated"
-        ? `${this.peer} is verified.`
-        : result === "stale"
-          ? "Their keys changed while this was open: compare the new number."
-          : `${this.peer} is not known here.`;
-    if (result === "stale") await this.open(this.peer);
-    else this.renderState();
+    if (result === "stale") {
+      await this.open(this.peer);
+      this.say("Their keys changed while this was open: compare the new number.", "problem");
+      return;
+    }
+    if (result === "updated") this.say(`✓ ${this.peer} is verified.`);
+    else this.say(`${this.peer} is not known here.`, "problem");
+    this.renderState();
   }
 }

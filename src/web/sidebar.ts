@@ -3,6 +3,7 @@
  * their presence, each with its unread count. Every entry is a button, so the list is
  * keyboard-reachable; the current one is marked with aria-current.
  */
+import { safeName } from "../client/display-text.ts";
 import type { Conversation } from "./conversation.ts";
 import { h } from "./dom.ts";
 
@@ -57,11 +58,16 @@ export class Sidebar {
     );
   }
 
-  render(conversations: Iterable<Conversation>, current: number | undefined): void {
+  /** `muted` conversations show a dot for unread messages instead of a count. */
+  render(
+    conversations: Iterable<Conversation>,
+    current: number | undefined,
+    muted: (c: Conversation) => boolean = () => false,
+  ): void {
     const rooms: HTMLLIElement[] = [];
     const dms: HTMLLIElement[] = [];
     const sorted = [...conversations].sort((a, b) => a.label.localeCompare(b.label));
-    for (const c of sorted) (c.isDm ? dms : rooms).push(this.entry(c, c.id === current));
+    for (const c of sorted) (c.isDm ? dms : rooms).push(this.entry(c, c.id === current, muted(c)));
     this.rooms.replaceChildren(...rooms);
     if (rooms.length === 0) {
       this.rooms.append(h("li", { class: "empty" }, "No rooms yet: press + to create or join."));
@@ -69,13 +75,14 @@ export class Sidebar {
     this.dms.replaceChildren(...dms);
   }
 
-  private entry(c: Conversation, current: boolean): HTMLLIElement {
+  private entry(c: Conversation, current: boolean, muted: boolean): HTMLLIElement {
     const status = c.peerStatus;
     const unread = c.unread > 0 ? unreadText(c.unread) : undefined;
     const label = [
       c.isDm ? `Direct messages with ${c.summary.name}` : `Room ${c.summary.name}`,
       status ? status : undefined,
-      unread ? `${unread} unread` : undefined,
+      unread ? (muted ? "unread messages" : `${unread} unread`) : undefined,
+      muted ? "muted" : undefined,
     ]
       .filter(Boolean)
       .join(", ");
@@ -91,8 +98,9 @@ export class Sidebar {
       c.isDm
         ? h("span", { class: `presence ${status ?? "offline"}`, "aria-hidden": "true" })
         : h("span", { class: "hash", "aria-hidden": "true" }, "#"),
-      h("span", { class: "name" }, c.summary.name),
-      unread ? h("span", { class: "badge", "aria-hidden": "true" }, unread) : undefined,
+      h("span", { class: "name" }, safeName(c.summary.name)),
+      unread && muted ? h("span", { class: "dot", "aria-hidden": "true" }) : undefined,
+      unread && !muted ? h("span", { class: "badge", "aria-hidden": "true" }, unread) : undefined,
     );
     button.addEventListener("click", () => this.hooks.select(c.id));
     return h("li", {}, button);

@@ -1,6 +1,7 @@
 /** Times and day labels for the chat, in the browser's locale and time zone. */
 
-const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+/** "8:43 PM" or "20:43", as the locale writes it: the hour without a leading zero. */
+const time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const day = new Intl.DateTimeFormat(undefined, {
   weekday: "long",
   day: "numeric",

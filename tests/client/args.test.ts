@@ -4,11 +4,33 @@ import { parseArgs } from "../../src/client/args.ts";
 describe("parseArgs", () => {
   it("should read tail with --json and --since", () => {
     expect(parseArgs(["tail", "--room", "lobby", "--json", "--since=12"])).toEqual({
-      command: { kind: "tail", room: "lobby", json: true, since: 12 },
+      command: { kind: "tail", target: { room: "lobby" }, json: true, since: 12 },
       servers: undefined,
       ca: undefined,
       insecure: false,
     });
+  });
+
+  it("should read --room as the UI writes it: #lounge a room, @bob a private conversation", () => {
+    expect(parseArgs(["tail", "--room", "#lounge"]).command).toEqual({
+      kind: "tail",
+      target: { room: "lounge" },
+      json: false,
+      since: undefined,
+    });
+    expect(parseArgs(["tail", "--room", "@bob", "--new"]).command).toEqual({
+      kind: "tail",
+      target: { to: "bob" },
+      json: false,
+      since: "new",
+    });
+    expect(parseArgs(["send", "--room", "@bob", "hi"]).command).toEqual({
+      kind: "send",
+      target: { to: "bob" },
+      text: "hi",
+      timeoutSeconds: 30,
+    });
+    expect(parseArgs(["tail", "--room", "x", "--new", "--since", "3"]).command.kind).toBe("error");
   });
 
   it("should join the words of send into one message", () => {

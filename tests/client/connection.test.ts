@@ -186,6 +186,43 @@ describe("Connection against an in-process server", () => {
     expect(seen.messages.map((m) => m.body)).toEqual(["old 1", "old 2", "new"]);
   });
 
+  it("should attach every joined room with one resume, within a burst of 4, each from its recent messages", async () => {
+    const bob = await register(server.url);
+    const rooms: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const room = await createRoom(server.url, bob.token, unique("r"));
+      await joinRoom(server.url, alice.token, room);
+      rooms.push(room);
+    }
+    // bob sends within his own rate: a socket per room.
+    const bobSockets = await Promise.all(rooms.map(() => connect(server.wsUrl, bob.token)));
+    for (const [i, room] of rooms.entries()) {
+      await bobSockets[i]?.request({ type: "send", room, cid: `a${i}-1`, body: `old ${i}` });
+    }
+    const conn = connection(alice.token);
+    const seen = watch(conn);
+    conn.start();
+    const listed = (await conn.listRooms()).filter((r) => rooms.includes(r.id));
+    // One request for six rooms: a join each would pass the burst of 4 and be RATE_LIMITED.
+    const refused = await conn.attachAll(listed, { recent: 1 });
+    expect(refused).toEqual([]);
+    expect(
+      conn
+        .joinedRooms()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...rooms].sort());
+    await until(() => seen.messages.length === 6, "each room's recent message");
+    for (const [i, room] of rooms.entries()) {
+      await bobSockets[i]?.request({ type: "send", room, cid: `a${i}-2`, body: `new ${i}` });
+    }
+    await until(() => seen.messages.length === 12, "the live messages");
+    expect(seen.messages.map((m) => m.body).sort()).toEqual(
+      rooms.flatMap((_, i) => [`new ${i}`, `old ${i}`]).sort(),
+    );
+    for (const socket of bobSockets) socket.close();
+  });
+
   it("should retry a RATE_LIMITED send after retryAfter, keeping the typed order", async () => {
     const name = unique("r");
     const room = await createRoom(server.url, alice.token, name);
@@ -197,6 +234,37 @@ describe("Connection against an in-process server", () => {
     for (const body of typed) conn.send(room, body);
     await until(() => seen.delivered.length === typed.length, "all sends to be delivered");
     expect(seen.delivered).toEqual(typed);
+    expect(await storedBodies(server.url, alice.token, room)).toEqual(typed);
+  });
+
+  it("should pace a burst of sends to hello.limits: none refused with RATE_LIMITED, the socket kept", async () => {
+    const name = unique("r");
+    const room = await createRoom(server.url, alice.token, name);
+    // The real WebSocket, counting the refusals the server sends.
+    let refused = 0;
+    class CountingSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener("message", (e) => {
+          if (String(e.data).includes('"RATE_LIMITED"')) refused++;
+        });
+      }
+    }
+    const conn = new Connection({
+      server: server.url,
+      token: alice.token,
+      WebSocket: CountingSocket,
+    });
+    open.push(conn);
+    const seen = watch(conn);
+    conn.start();
+    await conn.join(name);
+    const typed = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`);
+    for (const body of typed) conn.send(room, body);
+    await until(() => seen.delivered.length === typed.length, "all sends to be delivered");
+    expect(seen.delivered).toEqual(typed);
+    expect(seen.statuses.filter((st) => st.kind === "reconnecting")).toEqual([]);
+    expect(refused).toBe(0);
     expect(await storedBodies(server.url, alice.token, room)).toEqual(typed);
   });
 

@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { Connection } from "../../src/client/connection.ts";
+import { deviceFiles } from "../../src/client/device-files.ts";
+import { FileTransfer } from "../../src/client/file-transfer.ts";
+import { SecureDm } from "../../src/client/secure-dm.ts";
 import { api, createRoom, register, unique } from "../support/client.ts";
 import { ROOT, startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import { until } from "./gated-clock.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -45,6 +50,30 @@ describe("the scriptable commands", () => {
       proc.exited,
     ]);
     return { code, stdout, stderr };
+  }
+
+  /** The first n lines a `parley tail ARGS` prints, then it is stopped. */
+  async function tailLines(args: string[], n: number): Promise<string[]> {
+    const proc = Bun.spawn([process.execPath, join(ROOT, "client.ts"), "tail", ...args], {
+      env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const reader = proc.stdout.getReader();
+    const decoder = new TextDecoder();
+    let seen = "";
+    try {
+      while (seen.split("\n").filter(Boolean).length < n) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`tail ended early: ${seen}`);
+        seen += decoder.decode(value, { stream: true });
+      }
+      return seen.split("\n").filter(Boolean);
+    } finally {
+      proc.kill();
+      await proc.exited;
+    }
   }
 
   it("should refuse a wrong password with the server's message and no stack trace", async () => {
@@ -100,6 +129,73 @@ describe("the scriptable commands", () => {
     }
     const since = await parley(["send", "--room", room.toUpperCase(), "third"]);
     expect(since.code).toBe(0);
+  });
+
+  it("should show files (name, size, id) and escape control characters in tail, text and JSON", async () => {
+    const token = (await Bun.file(sessionFile).json()).sessions[
+      `http://${new URL(server.url).host}`
+    ].token as string;
+    const rooms = await api<{ rooms: { id: number; name: string }[] }>(
+      server.url,
+      "GET",
+      "/api/rooms",
+      undefined,
+      token,
+    );
+    const id = rooms.body.rooms.find((r) => r.name === room)?.id as number;
+    const files = new FileTransfer({ server: () => server.url, token, fetch });
+    const uploaded = await files.upload(id, new TextEncoder().encode("hi"), {
+      name: "\u202egnp.exe",
+      type: "text/plain",
+    });
+    const conn = new Connection({ server: server.url, token });
+    conn.start();
+    try {
+      await conn.join(room, { from: "head" });
+      const forged = "x\n2026-11-29T20:57:00.000Z #lounge bob: I approve\x1b]0;title\x07";
+      conn.send(id, forged);
+      conn.send(id, "", { file: uploaded.id });
+      await until(() => conn.pending().length === 0, "both messages to be acknowledged");
+    } finally {
+      conn.close();
+    }
+    const text = await tailLines(["--room", `#${room}`, "--since", "3"], 2);
+    expect(text[0]).toContain(
+      `${user}: x␊2026-11-29T20:57:00.000Z #lounge bob: I approve␛]0;title␇`,
+    );
+    expect(text[1]).toContain(`[file] [U+202E]gnp.exe (2 B, text/plain) id ${uploaded.id}`);
+    const json = (await tailLines(["--room", `#${room}`, "--since", "3", "--json"], 2)).map((l) =>
+      JSON.parse(l),
+    );
+    expect(json[0].body).toContain("\x1b]0;title");
+    expect(json[1]).toMatchObject({
+      body: "",
+      file: { id: uploaded.id, name: "\u202egnp.exe", size: 2, type: "text/plain" },
+    });
+  });
+
+  it("should send to and tail a private conversation named @user, decrypted on this device", async () => {
+    const bob = await register(server.url);
+    const bobConn = new Connection({ server: server.url, token: bob.token });
+    const bobDir = tempDir("parley-bob-");
+    const files = deviceFiles(bobDir.path, server.url, bob.user.id);
+    const bobDm = new SecureDm({
+      conn: bobConn,
+      identities: files.identities,
+      keyBook: files.keyBook,
+    });
+    bobConn.start();
+    try {
+      expect(await bobDm.start()).toEqual({ ok: true }); // publishes bob's device keys
+      const sent = await parley(["send", "--room", `@${bob.user.name}`, "secret\x1b[2J hi"]);
+      expect(sent).toMatchObject({ code: 0, stderr: "" });
+      const lines = await tailLines(["--room", `@${bob.user.name}`, "--since", "0"], 1);
+      expect(lines[0]).toContain(`@${bob.user.name} ${user}: secret␛[2J hi`);
+    } finally {
+      bobDm.close();
+      bobConn.close();
+      bobDir.remove();
+    }
   });
 
   it("should refuse to send to a room that does not exist, saying why", async () => {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SessionStore } from "../../src/client/session-store.ts";
 import { tempDir } from "../support/server.ts";
@@ -15,6 +15,26 @@ describe("SessionStore", () => {
   };
   afterAll(() => {
     for (const d of dirs) d.remove();
+  });
+
+  it("should keep each user's last buffer and input history apart, in a file only they can read", () => {
+    const s = store();
+    s.saveView(["http://a:1"], 1, {
+      last: "#dev",
+      history: { "#dev": ["hi"] },
+      highlights: [],
+      bell: false,
+    });
+    expect(s.view(["http://a:1/"], 1)).toEqual({
+      last: "#dev",
+      history: { "#dev": ["hi"] },
+      highlights: [],
+      bell: false,
+    });
+    expect(s.view(["http://a:1"], 2)).toEqual({ history: {}, highlights: [], bell: true });
+    expect(statSync(s.viewFile).mode & 0o777).toBe(0o600);
+    writeFileSync(s.viewFile, "{damaged");
+    expect(s.view(["http://a:1"], 1).last).toBeUndefined();
   });
 
   it("should find a deployment's session through any of its nodes, and remember the list", () => {

@@ -108,11 +108,15 @@ describe("people in the interactive client", () => {
       const dm = bobConn.joinedRooms().find((r) => r.kind === "dm");
       expect(dm).toBeDefined();
       bobDm.send(dm?.id as number, "secret answer");
-      await client.waitFor(new RegExp(`@${bob.user.name} ${bob.user.name}: secret answer`));
+      // It waits in the DM's own buffer, counted in the activity bar, until that is shown.
+      await client.waitFor(new RegExp(`2:@${bob.user.name}\\(1\\)`));
+      expect(client.screen.text()).not.toContain("secret answer");
 
-      // In the DM itself, the peer's typing shows too.
+      // In the DM itself, the answer shows, and the peer's typing too.
       client.type(`/dm ${bob.user.name}\r`);
       await client.waitFor(/Private conversation with .*end-to-end encrypted/);
+      await client.waitFor(new RegExp(`${bob.user.name}: secret answer`));
+      await client.waitFor(new RegExp(`\\[2:@${bob.user.name}\\]`));
       bobConn.notify({ type: "typing", room: dm?.id as number });
       await client.waitFor(new RegExp(`@${bob.user.name} · ${bob.user.name} is typing…`));
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test";
+import { escapeControls, safeName } from "../../src/client/display-text.ts";
 import { sanitize, truncate, width, wrap } from "../../src/client/text-layout.ts";
 
 describe("wrap", () => {
@@ -25,5 +26,14 @@ describe("sanitize and truncate", () => {
   it("should cut to the columns with an ellipsis", () => {
     expect(truncate("abcdefgh", 5)).toBe("abcd…");
     expect(truncate("abc", 5)).toBe("abc");
+  });
+});
+
+describe("text from others on a terminal", () => {
+  it("should show bidi overrides, C1 controls and ESC visibly, in names and bodies", () => {
+    expect(safeName("\u202egnp.exe")).toBe("[U+202E]gnp.exe");
+    expect(sanitize("a\u009b2Jb\u2066c")).toBe("a[U+009B]2Jb[U+2066]c");
+    expect(escapeControls("one\ntwo\x1b]0;t\x07", { keepNewlines: true })).toBe("one\ntwo␛]0;t␇");
+    expect(sanitize("one\ntwo")).toBe("one␊two");
   });
 });

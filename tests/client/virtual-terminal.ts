@@ -11,6 +11,10 @@ export class VirtualTerminal {
   private row = 0;
   private col = 0;
   private pending = "";
+  /** The main screen while the alternate one is shown. */
+  private saved: { grid: string[][]; row: number; col: number } | undefined;
+  /** Every BEL received so far. */
+  bells = 0;
   private readonly decoder = new TextDecoder();
 
   constructor(
@@ -60,7 +64,8 @@ export class VirtualTerminal {
         } else i += 2;
         continue;
       }
-      if (c === "\r") this.col = 0;
+      if (c === "\x07") this.bells++;
+      else if (c === "\r") this.col = 0;
       else if (c === "\n") this.lineFeed();
       else if (c === "\b") this.col = Math.max(0, this.col - 1);
       else if (c >= " ") {
@@ -85,6 +90,10 @@ export class VirtualTerminal {
   }
 
   private csi(params: string, final: string): void {
+    if (params === "?1049" && (final === "h" || final === "l")) {
+      this.alternate(final === "h");
+      return;
+    }
     if (params.startsWith("?")) return;
     const n = params.split(";").map((p) => (p === "" ? undefined : Number(p)));
     const a = n[0] ?? 1;
@@ -130,6 +139,17 @@ export class VirtualTerminal {
         this.clearLine(mode);
         break;
       }
+    }
+  }
+
+  /** The alternate screen (ESC[?1049h/l): a blank grid, and the main one back as it was. */
+  private alternate(on: boolean): void {
+    if (on && !this.saved) {
+      this.saved = { grid: this.grid, row: this.row, col: this.col };
+      this.grid = Array.from({ length: this.rows }, () => this.blank());
+    } else if (!on && this.saved) {
+      ({ grid: this.grid, row: this.row, col: this.col } = this.saved);
+      this.saved = undefined;
     }
   }
 

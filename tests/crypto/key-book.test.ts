@@ -18,6 +18,21 @@ async function book(
   return opened.book;
 }
 
+/** One store shared by several key books (tabs of one browser), with a lock between them. */
+function lockedStore(): KeyBookStore {
+  const shared = memoryKeyBookStore();
+  let lock: Promise<unknown> = Promise.resolve();
+  return {
+    load: () => shared.load(),
+    save: (s) => shared.save(s),
+    exclusive<T>(step: () => Promise<T>): Promise<T> {
+      const run = lock.then(step);
+      lock = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
+
 /** Bob's account: an identity key and the devices it signs lists of. */
 async function account(user = "bob") {
   const key = await createAccountKey();
@@ -175,6 +190,41 @@ describe("key book storage", () => {
     expect(keys.trust("bob")).toBeUndefined();
     failing = false;
     expect(await keys.observe("bob", v1)).toMatchObject({ kind: "first-seen" });
+  });
+
+  it("should build on what another holder of a shared store saved, never overwrite it", async () => {
+    // Two tabs of one browser: one store, a lock between them, each with its own key book.
+    const store = lockedStore();
+    const bob = await account();
+    const [desk, phone] = await devices("bob", ["desk", "phone"]);
+    const carol = await (await account("carol")).list(1, await devices("carol", ["laptop"]));
+    const one = await book(store);
+    await one.observe("bob", await bob.list(1, [desk as Identity]));
+    const two = await book(store);
+    // Bob resets his account key: both tabs see it and hold bob as "changed".
+    const reset = await (await account()).list(1, [desk as Identity, phone as Identity]);
+    await one.observe("bob", reset);
+    await two.observe("bob", reset);
+    // Tab one accepts bob's new key; tab two, which still held "changed", then meets carol.
+    expect(await one.acknowledge("bob", reset.key)).toBe("updated");
+    await two.observe("carol", carol);
+    const opened = await book(store);
+    expect(opened.trust("bob")).toBe("unverified");
+    expect(opened.trust("carol")).toBe("unverified");
+  });
+
+  it("should keep the replay memory of every tab sharing a store, so a replay seen in one is flagged in another", async () => {
+    const store = lockedStore();
+    const one = await book(store);
+    const two = await book(store);
+    expect(await one.sight("dm:1", "bob/desk/m1", 5)).toEqual({ kind: "new" });
+    expect(await two.sight("dm:1", "bob/desk/m2", 6)).toEqual({ kind: "new" });
+    // Tab two never opened m1 itself: the sighting tab one saved is what flags it.
+    expect(await two.sight("dm:1", "bob/desk/m1", 9)).toEqual({ kind: "replay", firstSeq: 5 });
+    expect(await one.sight("dm:1", "bob/desk/m2", 6)).toEqual({ kind: "same" });
+    const opened = await book(store);
+    expect(await opened.sight("dm:1", "bob/desk/m1", 5)).toEqual({ kind: "same" });
+    expect(await opened.sight("dm:1", "bob/desk/m2", 6)).toEqual({ kind: "same" });
   });
 
   it("should apply concurrent observations one after the other", async () => {

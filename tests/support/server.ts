@@ -41,12 +41,16 @@ export async function startTestServer(
   const logs: string[] = [];
   const log = extra.log ?? createLogger("debug", (line) => logs.push(line));
   // Every test registers from 127.0.0.1: lift the per-address throttles unless a test sets them.
+  // No test here measures hashing, so new passwords get the server's minimal argon2id cost.
   const config: Config = {
     ...DEFAULTS,
     port: 0,
     db: join(dir.path, "parley.db"),
     loginBurst: 10_000,
     signupBurst: 10_000,
+    passwordCost: "minimal",
+    httpRate: 10_000,
+    httpBurst: 10_000,
     ...overrides,
   };
   const server = await startServer({
@@ -72,6 +76,8 @@ export async function startTestServer(
 export interface ChildServer {
   url: string;
   wsUrl: string;
+  /** The IRC gateway's irc:// and ircs:// URLs, printed before the URL line (--irc-port). */
+  ircUrls: string[];
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   /** SIGKILL: no shutdown code runs. */
   kill(): Promise<void>;
@@ -102,14 +108,21 @@ export async function spawnServer(args: {
       "10000",
       "--signup-burst",
       "10000",
+      "--password-cost",
+      "minimal",
+      "--http-rate",
+      "10000",
+      "--http-burst",
+      "10000",
       ...(args.extraArgs ?? []),
     ],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env } },
   );
-  const url = await readUrl(proc);
+  const { url, ircUrls } = await readUrl(proc);
   return {
     url,
     wsUrl: `${url.replace(/^http/, "ws")}/ws`,
+    ircUrls,
     proc,
     async kill() {
       proc.kill("SIGKILL");
@@ -122,7 +135,9 @@ export async function spawnServer(args: {
   };
 }
 
-async function readUrl(proc: Bun.Subprocess<"ignore", "pipe", "pipe">): Promise<string> {
+async function readUrl(
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">,
+): Promise<{ url: string; ircUrls: string[] }> {
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let seen = "";
@@ -137,7 +152,8 @@ async function readUrl(proc: Bun.Subprocess<"ignore", "pipe", "pipe">): Promise<
       // Keep draining both pipes so the child never blocks on a full one.
       proc.stdout.pipeTo(new WritableStream()).catch(() => {});
       proc.stderr.pipeTo(new WritableStream()).catch(() => {});
-      return match[1];
+      const ircUrls = [...seen.matchAll(/IRC gateway at (\S+)/g)].map((m) => m[1] as string);
+      return { url: match[1], ircUrls };
     }
   }
   const stderr = await new Response(proc.stderr).text().catch(() => "");

@@ -52,10 +52,11 @@ export function shotDir(): string {
  * The server as a user runs it: `bun server.ts` in production mode (NODE_ENV=production, as in
  * the compiled binary: the page is bundled once, with no dev-server reload client).
  */
-export function spawnWebServer(db: string, port = 0) {
+export function spawnWebServer(db: string, port = 0, extraArgs: string[] = []) {
   return spawnServer({
     db,
     port,
+    extraArgs,
     command: ["env", "NODE_ENV=production", process.execPath, join(ROOT, "server.ts")],
   });
 }
@@ -68,12 +69,13 @@ export interface PageErrors {
 export async function openPage(
   context: BrowserContext,
   url: string,
-): Promise<{ page: Page; errors: string[] }> {
+): Promise<{ page: Page; errors: string[]; frames: { sent: string[]; errors: string[] } }> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  const frames = recordFrames(page);
   await page.goto(url);
-  return { page, errors };
+  return { page, errors, frames };
 }
 
 /** Registers through the login screen and waits for the chat. */
@@ -101,7 +103,7 @@ export async function createRoomInPage(page: Page, name: string): Promise<void> 
 
 export async function joinRoomInPage(page: Page, name: string): Promise<void> {
   await openRoomDialog(page);
-  await page.getByRole("button", { name: `Join ${name}` }).click();
+  await page.getByRole("button", { name: `Join #${name} ` }).click();
   await page.getByRole("heading", { name: `#${name}` }).waitFor();
 }
 
@@ -133,5 +135,49 @@ export async function eventually(check: () => Promise<void>, ms = 20_000): Promi
       if (Date.now() > deadline) throw err;
       await Bun.sleep(100);
     }
+  }
+}
+
+/** Opens the app already logged in as `account` (its session put where a login leaves it). */
+export async function openAs(
+  context: BrowserContext,
+  url: string,
+  account: { token: string; user: { id: number; name: string } },
+): Promise<{ page: Page; errors: string[]; frames: { sent: string[]; errors: string[] } }> {
+  await context.addInitScript(
+    (session) => {
+      if (!localStorage.getItem("parley.session")) {
+        localStorage.setItem("parley.session", session);
+      }
+    },
+    JSON.stringify({ token: account.token, user: account.user }),
+  );
+  const opened = await openPage(context, url);
+  await opened.page.getByRole("main", { name: "Conversation" }).waitFor();
+  return opened;
+}
+
+/** Every request frame the page sends on its sockets, by type, and every error code it gets. */
+export function recordFrames(page: Page): { sent: string[]; errors: string[] } {
+  const seen = { sent: [] as string[], errors: [] as string[] };
+  page.on("websocket", (ws) => {
+    ws.on("framesent", (f) => {
+      const type = frameField(f.payload, "type");
+      if (type) seen.sent.push(type);
+    });
+    ws.on("framereceived", (f) => {
+      if (frameField(f.payload, "type") === "error")
+        seen.errors.push(frameField(f.payload, "code") ?? "");
+    });
+  });
+  return seen;
+}
+
+function frameField(payload: string | Buffer, field: string): string | undefined {
+  try {
+    const v = (JSON.parse(String(payload)) as Record<string, unknown>)[field];
+    return typeof v === "string" ? v : undefined;
+  } catch {
+    return undefined;
   }
 }

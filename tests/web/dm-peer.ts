@@ -57,6 +57,8 @@ export async function terminalPeer(o: {
 /** Registers in the page and opens the DM with `peer` through "Message someone", ready to seal. */
 export async function browserUserWritingTo(p: Page, name: string, peer: string): Promise<number> {
   await registerInPage(p, name);
+  const menu = p.getByRole("button", { name: "Show conversations" });
+  if (await menu.isVisible()) await menu.click();
   await p.getByRole("button", { name: "Message someone" }).click();
   await p.getByLabel("Username").fill(peer);
   await p.getByRole("button", { name: "Open", exact: true }).click();

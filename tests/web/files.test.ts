@@ -16,6 +16,7 @@ import {
   shotDir,
   spawnWebServer,
 } from "./browser.ts";
+import { solidPng } from "./png.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -164,6 +165,8 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
       const dt = new DataTransfer();
       dt.items.add(new File(["first dropped\n"], "one.txt", { type: "text/plain" }));
       dt.items.add(new File(["second dropped\n"], "two.txt", { type: "text/plain" }));
+      // A right-to-left override would show this as "exe.png": it must show as it is.
+      dt.items.add(new File(["third dropped\n"], "\u202egnp.exe", { type: "text/plain" }));
       return dt;
     });
     const chat = alice.page.getByRole("main", { name: "Conversation" });
@@ -174,13 +177,13 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
       const names = await alice.page
         .locator(".items:not(.pending-items) .msg .file-name")
         .allTextContents();
-      expect(names).toEqual(["one.txt", "two.txt"]);
+      expect(names).toEqual(["one.txt", "two.txt", "[U+202E]gnp.exe"]);
     });
     expect(await chat.getAttribute("data-drop")).toBeNull();
     expect(alice.errors).toEqual([]);
   });
 
-  it("shows FILE_TOO_LARGE on a file over the server's limit and shares nothing", async () => {
+  it("refuses a file over the server's limit before uploading it, saying the limit, and shares nothing", async () => {
     const node = await spawnServer({
       db: join(dir.path, "small-limit.db"),
       extraArgs: ["--max-upload-bytes", "4096"],
@@ -188,6 +191,10 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
     });
     children.push(node);
     const alice = await openPage(await context(), node.url);
+    const uploads: string[] = [];
+    alice.page.on("request", (r) => {
+      if (r.url().includes("/files")) uploads.push(r.url());
+    });
     await registerInPage(alice.page, unique("alice"));
     await createRoomInPage(alice.page, unique("big"));
     await alice.page.locator(".file-input").setInputFiles({
@@ -198,8 +205,15 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
     const failed = alice.page.locator(".pending-items .msg.failed", { hasText: "huge.bin" });
     await failed.waitFor();
     const status = await failed.locator(".status.failed").textContent();
-    expect(status).toContain("huge.bin is too large to share (9.8 KB)");
-    expect(status).toContain("FILE_TOO_LARGE");
+    // Refused from hello.limits before any upload, in the units people read.
+    expect(status).toBe(
+      "Not sent: huge.bin is too large to share (9.8 KB): files can be at most 4 KB.",
+    );
+    expect(uploads).toEqual([]);
+    // No Retry for a file that would be refused again; Dismiss takes it away.
+    expect(await failed.getByRole("button", { name: "Retry sending huge.bin" }).count()).toBe(0);
+    await failed.getByRole("button", { name: "Dismiss huge.bin" }).click();
+    await eventually(async () => expect(await failed.count()).toBe(0));
     await alice.page.screenshot({ path: join(shotDir(), "files-too-large.png") });
     // A file under the limit still goes through afterwards.
     await alice.page.locator(".file-input").setInputFiles({
@@ -212,4 +226,41 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
     expect(await stored.count()).toBe(1);
     expect(alice.errors).toEqual([]);
   });
+  for (const viewport of [
+    { width: 1440, height: 900 },
+    { width: 375, height: 740 },
+  ]) {
+    it(`opens a shared image full size with a Download button, and previews a 4000×300 image legibly, at ${viewport.width} px`, async () => {
+      const c = await browser.newContext({ viewport });
+      contexts.push(c);
+      const alice = await openPage(c, server.url);
+      await registerInPage(alice.page, unique("alice"));
+      await createRoomInPage(alice.page, unique("wide"));
+      await alice.page.locator(".file-input").setInputFiles({
+        name: "panorama.png",
+        mimeType: "image/png",
+        buffer: solidPng(4000, 300),
+      });
+      const preview = alice.page.locator(".items:not(.pending-items) .file-preview:not(.loading)");
+      await preview.waitFor();
+      const box = await preview.locator("img").boundingBox();
+      if (!box) throw new Error("the preview is not on screen");
+      expect(box.height).toBeGreaterThanOrEqual(96);
+
+      await alice.page.getByRole("button", { name: "View panorama.png" }).click();
+      const viewer = alice.page.getByRole("dialog", { name: "panorama.png" });
+      await viewer.waitFor();
+      const full = await viewer.locator("img").evaluate((img: HTMLImageElement) => ({
+        natural: img.naturalWidth,
+        shown: img.getBoundingClientRect().height,
+      }));
+      expect(full).toEqual({ natural: 4000, shown: 300 });
+      const download = alice.page.waitForEvent("download");
+      await viewer.getByRole("button", { name: "Download" }).click();
+      expect((await download).suggestedFilename()).toBe("panorama.png");
+      await alice.page.keyboard.press("Escape");
+      await eventually(async () => expect(await viewer.isVisible()).toBe(false));
+      expect(alice.errors).toEqual([]);
+    });
+  }
 });

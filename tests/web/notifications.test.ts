@@ -62,6 +62,17 @@ describe("which messages notify", () => {
     expect(noticeFor(msg("hi @alicea and @bob"), ctx())).toBeUndefined();
   });
 
+  it("follows the room's level: every message at all, none when muted, not even a mention or a DM", () => {
+    expect(noticeFor(msg("hello all"), ctx({ level: "all" }))).toEqual({
+      title: "bob in #lobby",
+      body: "hello all",
+      tag: "parley-room-7",
+    });
+    expect(noticeFor(msg("look @alice"), ctx({ level: "muted" }))).toBeUndefined();
+    expect(noticeFor(msg("psst"), ctx({ isDm: true, level: "muted" }))).toBeUndefined();
+    expect(noticeFor(msg("hello all"), ctx({ level: "mentions" }))).toBeUndefined();
+  });
+
   it("stays quiet while the tab is visible, when turned off, for own messages and for replays", () => {
     const m = msg("@alice");
     expect(noticeFor(m, ctx({ hidden: false }))).toBeUndefined();

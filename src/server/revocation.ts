@@ -1,0 +1,137 @@
+/**
+ * Session revocation that reaches every node: logout, "sign out this session / all sessions",
+ * a password change, disabling or banning a user. The store is the truth (a revoked session's
+ * row is gone); this module closes the sockets that still use it, wherever they are.
+ *
+ * API for routes (the caller deletes the session rows first, then calls one of these):
+ *   revocation.revokeSessions(tokenHashes)          close the sockets of these sessions
+ *   revocation.revokeUser(userId, { except? })      close every socket of the user, except
+ *                                                   those of the session `except` (its hash)
+ * Both close matching sockets on this node at once, with CLOSE.SESSION_ENDED, and send a signal
+ * on the bus, so every other node does the same within one bus hop (milliseconds). A signal can
+ * be lost (Redis down at that moment), so each node also re-checks the sessions of all its open
+ * sockets against the store every `checkMs`, in batches: a socket whose session row is gone or
+ * expired is closed within `checkMs` plus one store read, whatever happened to the signal.
+ */
+import type { Store } from "../../db/store.ts";
+import type { Bus } from "../bus/bus.ts";
+import { CLOSE } from "../protocol/index.ts";
+import type { Socket } from "./hub.ts";
+import { errorFields, type Logger } from "./log.ts";
+
+export interface RevocationOptions {
+  store: Store;
+  bus: Bus;
+  log: Logger;
+  now: () => number;
+  /** This node's open sockets. */
+  sockets: () => Iterable<Socket>;
+  /** How often every open socket's session is checked against the store; 0 never. @default 5000 */
+  checkMs?: number;
+}
+
+type Signal = { t: "sessions"; h: string[] } | { t: "user"; u: number; x?: string };
+
+/** Sessions checked per store call. */
+const CHECK_CHUNK = 1000;
+/** Most token hashes in one signal; a longer list goes as several. */
+const SIGNAL_CHUNK = 500;
+
+export class Revocation {
+  private readonly timer: ReturnType<typeof setInterval> | undefined;
+  private checking = false;
+
+  constructor(private readonly o: RevocationOptions) {
+    const checkMs = o.checkMs ?? 5000;
+    if (checkMs > 0) {
+      this.timer = setInterval(() => void this.check(), checkMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Closes, on every node, the sockets of these sessions (by token hash). */
+  revokeSessions(tokenHashes: readonly string[]): void {
+    if (tokenHashes.length === 0) return;
+    this.closeSessions(new Set(tokenHashes));
+    for (let i = 0; i < tokenHashes.length; i += SIGNAL_CHUNK) {
+      this.send({ t: "sessions", h: tokenHashes.slice(i, i + SIGNAL_CHUNK) });
+    }
+  }
+
+  /** Closes, on every node, every socket of the user but those of session `except`. */
+  revokeUser(userId: number, options: { except?: string } = {}): void {
+    this.closeUser(userId, options.except);
+    this.send(
+      options.except === undefined
+        ? { t: "user", u: userId }
+        : { t: "user", u: userId, x: options.except },
+    );
+  }
+
+  /** A signal from the bus (any node's, ours included: closing twice is harmless). */
+  receive(message: string): void {
+    let signal: Signal;
+    try {
+      signal = JSON.parse(message) as Signal;
+    } catch {
+      this.o.log.warn("revocation.malformed", { bytes: message.length });
+      return;
+    }
+    if (signal.t === "sessions" && Array.isArray(signal.h)) this.closeSessions(new Set(signal.h));
+    else if (signal.t === "user" && Number.isSafeInteger(signal.u))
+      this.closeUser(signal.u, signal.x);
+  }
+
+  /** Closes this node's sockets whose session is no longer in the store. */
+  async check(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      // A bot's API token is no session row (bots.ts): its revocation travels by the signal.
+      const hashes = [
+        ...new Set(
+          [...this.o.sockets()]
+            .filter((ws) => ws.data.session.scope === undefined)
+            .map((ws) => ws.data.session.tokenHash),
+        ),
+      ];
+      const gone = new Set<string>();
+      for (let i = 0; i < hashes.length; i += CHECK_CHUNK) {
+        const chunk = hashes.slice(i, i + CHECK_CHUNK);
+        const live = await this.o.store.liveSessions(chunk, this.o.now());
+        for (const h of chunk) if (!live.has(h)) gone.add(h);
+      }
+      if (gone.size > 0) this.closeSessions(gone);
+    } catch (err) {
+      this.o.log.warn("revocation.check_failed", errorFields(err));
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private send(signal: Signal): void {
+    this.o.bus.signal(JSON.stringify(signal));
+  }
+
+  private closeSessions(hashes: ReadonlySet<string>): void {
+    for (const ws of [...this.o.sockets()]) {
+      if (hashes.has(ws.data.session.tokenHash)) this.end(ws);
+    }
+  }
+
+  private closeUser(userId: number, except: string | undefined): void {
+    for (const ws of [...this.o.sockets()]) {
+      if (ws.data.user.id === userId && ws.data.session.tokenHash !== except) this.end(ws);
+    }
+  }
+
+  private end(ws: Socket): void {
+    if (ws.data.state === "closed") return;
+    this.o.log.info("session.revoked", { conn: ws.data.id, user: ws.data.user.id });
+    ws.close(CLOSE.SESSION_ENDED, "session ended");
+  }
+}

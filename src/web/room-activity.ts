@@ -1,0 +1,87 @@
+/**
+ * What the server pushes about the conversations besides messages: someone typing, joining or
+ * leaving, presence, a DM opened by the other person, a room created elsewhere; and, after
+ * this page's own reconnect, the statuses and counts read again, since pushes are never
+ * replayed. It updates the held conversations and says what to redraw.
+ */
+import type { Connection, PushFrame } from "../client/connection.ts";
+import type { RoomSummary, UserRef } from "../protocol/index.ts";
+import type { Conversation, Item } from "./conversation.ts";
+import type { Conversations } from "./conversations.ts";
+import type { TypingLine } from "./typing-line.ts";
+
+export interface RoomActivityHooks {
+  /** Holds a conversation (new, or its summary refreshed). */
+  track(summary: RoomSummary): Conversation;
+  /** A notice in the conversation on screen. */
+  append(item: Item): void;
+  /** Something the sidebar or the header shows changed. */
+  changed(): void;
+  /** A room was created somewhere: an open rooms dialog lists it. */
+  roomListed(): void;
+}
+
+export class RoomActivity {
+  constructor(
+    private readonly o: {
+      me: UserRef;
+      conn: Connection;
+      conversations: Conversations;
+      typing: TypingLine;
+    },
+    private readonly hooks: RoomActivityHooks,
+  ) {}
+
+  push(f: PushFrame): void {
+    const { me, conversations, typing } = this.o;
+    switch (f.type) {
+      case "typing":
+        if (f.user.id !== me.id) typing.typingIn(f.room, f.user);
+        return;
+      case "notice": {
+        const c = conversations.get(f.room);
+        if (!c || f.user.id === me.id) return;
+        if (f.event === "left") typing.stopped(f.room, f.user.id);
+        const item = c.memberEvent(f.user, f.event, Date.now());
+        if (conversations.current === f.room) this.hooks.append(item);
+        this.hooks.changed();
+        return;
+      }
+      case "presence":
+        if (conversations.presence(f.user, f.status)) this.hooks.changed();
+        return;
+      case "dm_opened":
+        this.hooks.track(f.room);
+        return;
+      case "room_created":
+        this.roomCreated(f.room, f.by);
+        return;
+      case "devices_changed":
+        return; // SecureDm fetches the keys again and says what changed
+    }
+  }
+
+  /** This page's socket is back: read presence, member counts and topics again (one request). */
+  backOnline(): void {
+    this.o.conn.listRooms().then(
+      (rooms) => {
+        for (const r of rooms) if (this.o.conversations.get(r.id)) this.hooks.track(r);
+        this.hooks.changed();
+      },
+      () => {}, // dropped again: the next back-online reads them
+    );
+  }
+
+  /**
+   * By this user on another device, the room is theirs, so it is attached and listed; by
+   * anyone, the rooms dialog lists it if open.
+   */
+  private roomCreated(room: RoomSummary, by: UserRef): void {
+    this.hooks.roomListed();
+    if (by.id !== this.o.me.id || this.o.conversations.get(room.id)) return;
+    this.o.conn.join(room.name).then(
+      (joined) => this.hooks.track(joined),
+      () => {}, // gone again, or stopped: nothing to list
+    );
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Presence across nodes under failure: simultaneous disconnects on two nodes, a node that just
+ * started, a Redis restart that lost every key, and bookkeeping that must shrink. Real node
+ * processes, the shared PostgreSQL, and a private Redis wherever a test pauses or restarts it.
+ */
+import { afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { RedisClient } from "bun";
+import { CLOSE, type ServerFrameOf } from "../src/protocol/index.ts";
+import {
+  type Account,
+  api,
+  connect,
+  createRoom,
+  joinRoom,
+  register,
+  type TestSocket,
+} from "./support/client.ts";
+import { Cluster } from "./support/cluster.ts";
+import { type Instance, startRedis } from "./support/instances.ts";
+import {
+  assertReachable,
+  postgresGate,
+  REDIS_URL,
+  redisGate,
+  waitFor,
+} from "./support/services.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const pg = await postgresGate();
+const redis = await redisGate();
+
+let cluster: Cluster | undefined;
+const instances: Instance[] = [];
+
+async function reader(wsUrl: string, token: string, room: number): Promise<TestSocket> {
+  const ws = await connect(wsUrl, token);
+  await ws.request({ type: "resume", rooms: [{ room, after: 0 }] }, 20_000);
+  return ws;
+}
+
+describe.skipIf(pg.skip || redis.skip)("presence across nodes under failure", () => {
+  beforeAll(() => {
+    assertReachable("PostgreSQL", pg);
+    assertReachable("Redis", redis);
+  });
+  afterEach(async () => {
+    await cluster?.remove(instances[0]?.url);
+    cluster = undefined;
+    for (const i of instances.splice(0)) await i.remove().catch(() => {});
+  });
+
+  it("announces offline every user whose sockets on two nodes close at the same moment", async () => {
+    // A Redis of our own, paused while both nodes report: their reads then meet in its queue.
+    const own = await startRedis();
+    instances.push(own);
+    cluster = await Cluster.create();
+    const a = await cluster.node({ redisUrl: own.url });
+    const b = await cluster.node({ redisUrl: own.url });
+    const alice = await register(a.url);
+    const room = await createRoom(a.url, alice.token);
+    const watcher = await reader(a.wsUrl, alice.token, room);
+    const users: Account[] = [];
+    for (let i = 0; i < 12; i++) {
+      const u = await register(b.url);
+      await joinRoom(b.url, u.token, room);
+      users.push(u);
+    }
+    const sockets = (
+      await Promise.all(
+        users.map((u) => Promise.all([connect(a.wsUrl, u.token), connect(b.wsUrl, u.token)])),
+      )
+    ).flat();
+    const saw = (id: number, status: string) =>
+      watcher.frames.some((f) => f.type === "presence" && f.user.id === id && f.status === status);
+    await waitFor(() => users.every((u) => saw(u.user.id, "online")), "everyone online");
+    // Both sockets of each user close together: each node reports "offline here" at once.
+    const admin = new RedisClient(own.url);
+    await admin.send("CLIENT", ["PAUSE", "1000", "ALL"]);
+    await Promise.all(sockets.map((s) => s.close()));
+    admin.close();
+    await waitFor(() => users.every((u) => saw(u.user.id, "offline")), "everyone offline", 15_000);
+  });
+
+  it("shows users of a node that started after this one as online at once", async () => {
+    cluster = await Cluster.create();
+    const slow = ["--presence-ttl", "15"];
+    const a = await cluster.node({ extraArgs: slow });
+    const alice = await register(a.url);
+    const room = await createRoom(a.url, alice.token);
+    const watcher = await reader(a.wsUrl, alice.token, room);
+    const b = await cluster.node({ extraArgs: slow });
+    const bob = await register(b.url);
+    await joinRoom(b.url, bob.token, room);
+    await connect(b.wsUrl, bob.token);
+    await watcher.waitFor(
+      (f) => f.type === "presence" && f.user.id === bob.user.id && f.status === "online",
+      10_000,
+    );
+    const members = await watcher.request<ServerFrameOf<"members">>({ type: "members", room });
+    expect(members.members.find((m) => m.id === bob.user.id)?.status).toBe("online");
+  });
+
+  it("recovers from a Redis restart that lost every key: presence, delivery and revocation work again", async () => {
+    const own = await startRedis();
+    instances.push(own);
+    cluster = await Cluster.create();
+    const a = await cluster.node({ redisUrl: own.url });
+    const b = await cluster.node({ redisUrl: own.url });
+    const alice = await register(a.url);
+    const bob = await register(b.url);
+    const room = await createRoom(a.url, alice.token);
+    await joinRoom(b.url, bob.token, room);
+    const watcher = await reader(a.wsUrl, alice.token, room);
+    const onB = await reader(b.wsUrl, bob.token, room);
+    await watcher.waitFor((f) => f.type === "presence" && f.user.id === bob.user.id);
+    // Redis keeps nothing on disk here: it comes back empty, as after losing its only replica.
+    await own.kill();
+    await own.restart();
+    const bobStatus = async () =>
+      (await watcher.request<ServerFrameOf<"members">>({ type: "members", room })).members.find(
+        (m) => m.id === bob.user.id,
+      )?.status;
+    await waitFor(async () => (await bobStatus()) === "online", "bob online again", 20_000);
+    await watcher.request({ type: "send", room, cid: "after", body: "after the restart" });
+    await onB.waitForMessages(room, 1, 20_000);
+    await api(a.url, "POST", "/api/logout", undefined, bob.token);
+    const closed = await Promise.race([
+      onB.closed,
+      Bun.sleep(20_000).then(() => ({ code: 0, reason: "still open" })),
+    ]);
+    expect(closed.code).toBe(CLOSE.SESSION_ENDED);
+  });
+
+  it("forgets the users who went offline in the node's presence bookkeeping", async () => {
+    cluster = await Cluster.create();
+    const a = await cluster.node();
+    const alice = await register(a.url);
+    const room = await createRoom(a.url, alice.token);
+    const watcher = await reader(a.wsUrl, alice.token, room);
+    const admin = new RedisClient(REDIS_URL);
+    try {
+      const [node] = (await admin.send("SMEMBERS", [`${cluster.prefix}:nodes`])) as string[];
+      const touched = `${cluster.prefix}:touched:${node}`;
+      const base = Number(await admin.send("SCARD", [touched]));
+      for (let i = 0; i < 5; i++) {
+        const u = await register(a.url);
+        await joinRoom(a.url, u.token, room);
+        const ws = await connect(a.wsUrl, u.token);
+        await watcher.waitFor((f) => f.type === "presence" && f.user.id === u.user.id);
+        await ws.close();
+        await watcher.waitFor(
+          (f) => f.type === "presence" && f.user.id === u.user.id && f.status === "offline",
+          10_000,
+        );
+      }
+      await Bun.sleep(300);
+      expect(Number(await admin.send("SCARD", [touched]))).toBeLessThanOrEqual(base);
+    } finally {
+      admin.close();
+    }
+  });
+});

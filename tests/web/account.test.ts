@@ -1,0 +1,108 @@
+/**
+ * The browser's account dialog: its sessions (this one marked), revoking another, logging out
+ * everywhere else, and changing the password; and the page's socket opened with a ticket, the
+ * session token never in a URL, under the server's strict CSP with no violations.
+ */
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { api, connect } from "../support/client.ts";
+import { type ChildServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import {
+  chromiumGate,
+  eventually,
+  launchBrowser,
+  openPage,
+  registerInPage,
+  spawnWebServer,
+} from "./browser.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const gate = chromiumGate();
+
+describe.skipIf(gate.skip)("the browser's account dialog", () => {
+  let browser: Browser;
+  let server: ChildServer;
+  const dir = tempDir("parley-web-account-");
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, "account.db"));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+  });
+
+  it("lists and revokes sessions, logs out elsewhere and changes the password", async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openPage(context, server.url);
+    const sockets: string[] = [];
+    const consoleErrors: string[] = [];
+    page.on("websocket", (ws) => sockets.push(ws.url()));
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+    const name = `acc${Date.now().toString(36)}`;
+    await registerInPage(page, name);
+    const token = await page.evaluate(() => {
+      for (let i = 0; i < localStorage.length; i++) {
+        const value = localStorage.getItem(localStorage.key(i) as string) ?? "";
+        const match = /"token":"([^"]+)"/.exec(value);
+        if (match) return match[1] as string;
+      }
+      return "";
+    });
+    // Two more sessions elsewhere, one with a socket open.
+    const login = () =>
+      api<{ token: string }>(server.url, "POST", "/api/login", {
+        username: name,
+        password: "correct horse",
+      });
+    const [one, two] = [await login(), await login()];
+    const ws = await connect(server.wsUrl, one.body.token);
+
+    await page.getByRole("button", { name: "Account" }).click();
+    const rows = page.locator("dialog.account-dialog li[data-session]");
+    // The list loads (and reloads after each action) in the background: wait for it.
+    const expectRows = (n: number) => eventually(async () => expect(await rows.count()).toBe(n));
+    await expectRows(3);
+    await page.locator("dialog.account-dialog li", { hasText: "(this browser)" }).waitFor();
+    await page
+      .getByRole("button", { name: /^Revoke session / })
+      .first()
+      .click();
+    await page.getByText("Session revoked.").waitFor();
+    await expectRows(2);
+    await page.getByRole("button", { name: "Log out everywhere else" }).click();
+    await page.getByText("Logged out 1 other session.").waitFor();
+    expect((await ws.closed).code).toBe(4500);
+    for (const t of [one.body.token, two.body.token]) {
+      expect((await api(server.url, "GET", "/api/me", undefined, t)).status).toBe(401);
+    }
+
+    await page.getByLabel("Current password").fill("correct horse");
+    await page.getByLabel("New password").fill("another good passphrase");
+    await page.getByRole("button", { name: "Change", exact: true }).click();
+    await page.getByText("Password changed; 0 other sessions were logged out.").waitFor();
+    const relogin = await api(server.url, "POST", "/api/login", {
+      username: name,
+      password: "another good passphrase",
+    });
+    expect(relogin.status).toBe(200);
+
+    expect(token).not.toBe("");
+    expect(sockets.length).toBeGreaterThan(0);
+    for (const url of sockets) {
+      expect(url).toContain("ticket=");
+      expect(url).not.toContain(token);
+    }
+    expect(errors).toEqual([]);
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await context.close();
+  });
+});

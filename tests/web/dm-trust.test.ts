@@ -1,0 +1,142 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { type Account, register, unique } from "../support/client.ts";
+import { type ChildServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import {
+  chromiumGate,
+  eventually,
+  launchBrowser,
+  openPage,
+  sendInPage,
+  spawnWebServer,
+} from "./browser.ts";
+import { browserUserWritingTo, type Terminal, terminalPeer } from "./dm-peer.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const gate = chromiumGate();
+
+/** Opens the DM with `peer` from the sidebar (showing it first on a narrow screen). */
+async function openDm(page: Page, peer: string): Promise<void> {
+  const menu = page.getByRole("button", { name: "Show conversations" });
+  if (await menu.isVisible()) await menu.click();
+  await page.getByRole("button", { name: new RegExp(`^Direct messages with ${peer}`) }).click();
+  await page.getByRole("heading", { name: peer, exact: true }).waitFor();
+}
+
+describe.skipIf(gate.skip)("trust in DM keys, in the browser client", () => {
+  let browser: Browser;
+  let server: ChildServer;
+  const dir = tempDir("parley-web-trust-");
+  const contexts: BrowserContext[] = [];
+  const cleanups: (() => void)[] = [];
+  let homes = 0;
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, "trust.db"));
+  });
+
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) c();
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+  });
+
+  async function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
+    const c = await browser.newContext({ viewport });
+    contexts.push(c);
+    return c;
+  }
+
+  function terminal(account: Account): Promise<Terminal> {
+    const home = join(dir.path, `home${++homes}`);
+    return terminalPeer({ server: server.url, home, account, cleanups });
+  }
+
+  for (const viewport of [
+    { width: 1440, height: 900 },
+    { width: 375, height: 740 },
+  ]) {
+    it(`says "verified" as good news, drops the button, and shows it in the header, at ${viewport.width} px`, async () => {
+      const bobAccount = await register(server.url, unique("bob"));
+      await terminal(bobAccount);
+      const alice = await openPage(await context(viewport), server.url);
+      const bob = bobAccount.user.name;
+      await browserUserWritingTo(alice.page, unique("alice"), bob);
+      await sendInPage(alice.page, "hello");
+      await alice.page.getByRole("button", { name: `Safety number with ${bob}` }).click();
+      const dialog = alice.page.getByRole("dialog", { name: `Safety number with ${bob}` });
+      await eventually(async () => expect(await dialog.locator(".group").count()).toBe(12));
+      await dialog.getByRole("button", { name: "Mark verified" }).click();
+      const result = dialog.getByRole("status").filter({ hasText: `${bob} is verified.` });
+      await result.waitFor();
+      expect(await result.evaluate((el) => el.classList.contains("form-error"))).toBe(false);
+      const [resultColour, dangerColour] = await result.evaluate((el) => [
+        getComputedStyle(el).color,
+        getComputedStyle(el).getPropertyValue("--danger"),
+      ]);
+      expect(resultColour).not.toBe(dangerColour);
+      expect(await dialog.getByRole("button", { name: "Mark verified" }).count()).toBe(0);
+      await dialog.getByText("Verified: you compared this number").waitFor();
+      await dialog.getByRole("button", { name: "Close" }).click();
+      await eventually(async () =>
+        expect(await alice.page.locator(".room-subtitle").textContent()).toContain("✓ verified"),
+      );
+      expect(alice.errors).toEqual([]);
+    });
+  }
+
+  it("lets two tabs of one user change the key book without undoing each other", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const carolAccount = await register(server.url, unique("carol"));
+    const [bob, carol] = [bobAccount.user.name, carolAccount.user.name];
+    const bobDesk = await terminal(bobAccount);
+    await terminal(carolAccount);
+    const c = await context();
+    const one = await openPage(c, server.url);
+    await browserUserWritingTo(one.page, unique("alice"), bob);
+    await sendInPage(one.page, "hello bob");
+    await eventually(async () => expect(bobDesk.texts()).toEqual(["hello bob"]));
+    // The second tab shares the session and the keys (same profile).
+    const two = await openPage(c, server.url);
+    await openDm(two.page, bob);
+
+    await terminal(bobAccount); // bob's new device: both tabs see the change
+    for (const tab of [one, two]) {
+      await tab.page.getByRole("alert").filter({ hasText: "encryption keys changed" }).waitFor();
+    }
+    await one.page.getByRole("button", { name: "Accept new keys" }).click();
+    await eventually(async () =>
+      expect(await one.page.getByRole("button", { name: "Accept new keys" }).isVisible()).toBe(
+        false,
+      ),
+    );
+    // Tab two, which still remembers bob as changed, records carol's keys.
+    await two.page.getByRole("button", { name: "Message someone" }).click();
+    await two.page.getByLabel("Username").fill(carol);
+    await two.page.getByRole("button", { name: "Open", exact: true }).click();
+    await two.page.getByRole("heading", { name: carol, exact: true }).waitFor();
+    await sendInPage(two.page, "hello carol");
+    await eventually(async () =>
+      expect(await two.page.locator(".pending-items .msg").count()).toBe(0),
+    );
+
+    // A fresh tab reads the book as stored: bob's acceptance is still there.
+    const three = await openPage(c, server.url);
+    await openDm(three.page, bob);
+    await three.page.getByText("end-to-end encrypted").first().waitFor();
+    await sendInPage(three.page, "after both tabs wrote");
+    await eventually(async () => expect(bobDesk.texts()).toContain("after both tabs wrote"));
+    expect(await three.page.getByRole("button", { name: "Accept new keys" }).count()).toBe(0);
+    expect([...one.errors, ...two.errors, ...three.errors]).toEqual([]);
+  });
+});
