@@ -76,6 +76,9 @@ describe("the terminal's view of a device outside the signed list", () => {
         type: "ack",
       });
       await raw.close();
+      // The DM lands in its own buffer (2, beside the room): Alt-2 puts it on screen.
+      await client.waitFor(new RegExp(`2:@${bob.user.name}\\(1\\)`));
+      client.type("\x1b2");
       await client.waitFor(/from an unverified device of/);
       const screen = client.screen.lines().join(" ").replace(/\s+/g, " ");
       expect(screen).toContain(`from an unverified device of ${bob.user.name}`);
