@@ -34,6 +34,7 @@ import type {
 import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
+import * as e2ee from "./store-postgres-e2ee.ts";
 import * as hardening from "./store-postgres-hardening.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
@@ -453,93 +454,23 @@ export class PostgresStore implements Store {
     return found;
   }
 
-  async putDeviceList(
+  // Signed device lists and the encrypted key backup: store-postgres-e2ee.ts.
+  putDeviceList = (
     userId: number,
     key: string,
     version: number,
     list: string,
     now: number,
     replaceKey: boolean,
-  ): Promise<"ok" | "stale" | "key-changed"> {
-    return this.run(({ sql }) =>
-      sql.begin(async (tx): Promise<"ok" | "stale" | "key-changed"> => {
-        // The user's row lock orders this user's list publishes from every node.
-        await tx`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
-        const [stored] = await tx`
-          SELECT identity_key AS key, version::float8 AS version FROM device_lists
-          WHERE user_id = ${userId}`;
-        if (stored && stored.key !== key && !replaceKey) return "key-changed";
-        if (stored && stored.key === key && version <= Number(stored.version)) return "stale";
-        await tx`
-          INSERT INTO device_lists (user_id, identity_key, version, list, updated_at)
-          VALUES (${userId}, ${key}, ${version}, ${list}, ${now})
-          ON CONFLICT (user_id) DO UPDATE SET identity_key = excluded.identity_key,
-            version = excluded.version, list = excluded.list, updated_at = excluded.updated_at`;
-        return "ok";
-      }),
-    );
-  }
-
-  async deviceListsOf(userIds: readonly number[]) {
-    const found = new Map<number, string>();
-    if (userIds.length === 0) return found;
-    const rows = await this.run(
-      ({ sql }) => sql`
-        SELECT user_id, list FROM device_lists WHERE user_id = ANY(${[...userIds]}::bigint[])`,
-    );
-    for (const r of rows as { user_id: Int; list: string }[]) found.set(Number(r.user_id), r.list);
-    return found;
-  }
-
-  async putKeyBackup(userId: number, info: string, now: number): Promise<void> {
-    await this.run(({ sql }) =>
-      sql.begin(async (tx) => {
-        await tx`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
-        await tx`DELETE FROM key_backup_items WHERE user_id = ${userId}`;
-        await tx`
-          INSERT INTO key_backups (user_id, info, updated_at) VALUES (${userId}, ${info}, ${now})
-          ON CONFLICT (user_id) DO UPDATE SET info = excluded.info, updated_at = excluded.updated_at`;
-      }),
-    );
-  }
-
-  async keyBackup(userId: number): Promise<string | undefined> {
-    const rows = await this.run(
-      ({ sql }) => sql`SELECT info FROM key_backups WHERE user_id = ${userId}`,
-    );
-    return (rows as { info: string }[])[0]?.info;
-  }
-
-  async addBackupItem(
-    userId: number,
-    item: string,
-    now: number,
-    maxItems: number,
-  ): Promise<"ok" | "full" | "no-backup"> {
-    return this.run(({ sql }) =>
-      sql.begin(async (tx): Promise<"ok" | "full" | "no-backup"> => {
-        // The user's row lock orders this user's additions from every node, so the count holds.
-        await tx`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
-        const [info] = await tx`SELECT 1 AS one FROM key_backups WHERE user_id = ${userId}`;
-        if (!info) return "no-backup";
-        const [row] = await tx`
-          SELECT count(*)::int AS n FROM key_backup_items WHERE user_id = ${userId}`;
-        if (row.n >= maxItems) return "full";
-        await tx`
-          INSERT INTO key_backup_items (user_id, item, created_at) VALUES (${userId}, ${item}, ${now})`;
-        return "ok";
-      }),
-    );
-  }
-
-  async backupItems(userId: number, after: number, limit: number) {
-    const rows = await this.run(
-      ({ sql }) => sql`
-        SELECT id, item FROM key_backup_items WHERE user_id = ${userId} AND id > ${after}
-        ORDER BY id LIMIT ${limit}`,
-    );
-    return (rows as { id: Int; item: string }[]).map((r) => ({ id: Number(r.id), item: r.item }));
-  }
+  ) => e2ee.putDeviceList(this.runner, userId, key, version, list, now, replaceKey);
+  deviceListsOf = (userIds: readonly number[]) => e2ee.deviceListsOf(this.runner, userIds);
+  putKeyBackup = (userId: number, info: string, now: number) =>
+    e2ee.putKeyBackup(this.runner, userId, info, now);
+  keyBackup = (userId: number) => e2ee.keyBackup(this.runner, userId);
+  addBackupItem = (userId: number, item: string, now: number, maxItems: number) =>
+    e2ee.addBackupItem(this.runner, userId, item, now, maxItems);
+  backupItems = (userId: number, after: number, limit: number) =>
+    e2ee.backupItems(this.runner, userId, after, limit);
 
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];

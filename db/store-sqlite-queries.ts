@@ -204,29 +204,6 @@ export function prepare(db: Database) {
        ON CONFLICT (user_id, device_id) DO UPDATE SET bundle = excluded.bundle,
          updated_at = excluded.updated_at`,
     ),
-    deviceList: s<{ key: string; version: number; list: string }, [number]>(
-      "SELECT identity_key AS key, version, list FROM device_lists WHERE user_id = ?",
-    ),
-    putDeviceList: s<never, [number, string, number, string, number]>(
-      `INSERT INTO device_lists (user_id, identity_key, version, list, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET identity_key = excluded.identity_key,
-         version = excluded.version, list = excluded.list, updated_at = excluded.updated_at`,
-    ),
-    keyBackup: s<{ info: string }, [number]>("SELECT info FROM key_backups WHERE user_id = ?"),
-    putKeyBackup: s<never, [number, string, number]>(
-      `INSERT INTO key_backups (user_id, info, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET info = excluded.info, updated_at = excluded.updated_at`,
-    ),
-    deleteBackupItems: s<never, [number]>("DELETE FROM key_backup_items WHERE user_id = ?"),
-    countBackupItems: s<{ n: number }, [number]>(
-      "SELECT count(*) AS n FROM key_backup_items WHERE user_id = ?",
-    ),
-    insertBackupItem: s<never, [number, string, number]>(
-      "INSERT INTO key_backup_items (user_id, item, created_at) VALUES (?, ?, ?)",
-    ),
-    backupItems: s<{ id: number; item: string }, [number, number, number]>(
-      "SELECT id, item FROM key_backup_items WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?",
-    ),
     devicesOf: s<{ bundle: string }, [number]>(
       "SELECT bundle FROM devices WHERE user_id = ? ORDER BY created_at, device_id",
     ),
