@@ -114,7 +114,8 @@ export async function revealDm(
   if (sighting.kind === "new" && contentKey) {
     c.backup.record(conversation, result.from, result.id, contentKey);
   }
-  if (sighting.kind === "same" && live) return undefined;
+  // A duplicate delivery of one shown here already; another tab's sighting is news here.
+  if (sighting.kind === "same" && !sighting.elsewhere && live) return undefined;
   const from = result.from.user === String(c.me.id) ? c.me : c.peer;
   if (sighting.kind === "replay") {
     return { message: { ...m, from, body: "" }, content: sighting };

@@ -22,7 +22,19 @@ export const replaysSchema = z
   .max(CONVERSATIONS_MAX);
 export type Replays = z.infer<typeof replaysSchema>;
 
-export type Sighting = { kind: "new" } | { kind: "same" } | { kind: "replay"; firstSeq: number };
+/**
+ * `elsewhere`: "same" only because another holder of a shared store (another tab) opened it
+ * while this one was open; this holder has not shown it yet.
+ */
+export type Sighting =
+  | { kind: "new" }
+  | { kind: "same"; elsewhere?: true }
+  | { kind: "replay"; firstSeq: number };
+
+/** Whether `replays` holds `key` in `conv`, at any seq. */
+export function holds(replays: Replays, conv: string, key: string): boolean {
+  return replays.some((r) => r.conv === conv && r.seen.some(([k]) => k === key));
+}
 
 /** The envelope's identity within a conversation: who sealed it and its id. */
 export function envelopeKey(from: { user: string; device: string }, id: string): string {

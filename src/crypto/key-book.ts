@@ -6,7 +6,7 @@
  */
 import type { VerifiedBundle } from "./bundle.ts";
 import type { VerifiedDeviceList } from "./device-list.ts";
-import { type Sighting, sight } from "./key-book-replays.ts";
+import { holds, type Sighting, sight } from "./key-book-replays.ts";
 import {
   emptyKeyBook,
   identityOf,
@@ -70,6 +70,9 @@ export async function openKeyBook(options: {
     state = parsed;
   }
 
+  /** The replay memory as loaded, and what this holder sighted since: what it has shown. */
+  const openedWith = state.replays;
+  const sightedHere = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
   /** A shared store: what another holder saved since, read under its lock before a change. */
   async function readStored(): Promise<void> {
@@ -114,7 +117,14 @@ export async function openKeyBook(options: {
     sight: (conversation, key, seq) =>
       serial((s) => {
         const { replays, sighting } = sight(s.replays, conversation, key, seq);
-        return { state: replays === s.replays ? s : { ...s, replays }, value: sighting };
+        // Known here: loaded at open, or sighted by this holder. Otherwise another tab saved it
+        // meanwhile, and this tab must still show it (it is "same" only to the store).
+        const here =
+          sightedHere.has(`${conversation}\n${key}`) || holds(openedWith, conversation, key);
+        sightedHere.add(`${conversation}\n${key}`);
+        const value: Sighting =
+          sighting.kind === "same" && !here ? { kind: "same", elsewhere: true } : sighting;
+        return { state: replays === s.replays ? s : { ...s, replays }, value };
       }),
     trust: (user) => trustOf(state, user),
     identity: (user) => identityOf(state, user),

@@ -221,7 +221,10 @@ describe("key book storage", () => {
     expect(await two.sight("dm:1", "bob/desk/m2", 6)).toEqual({ kind: "new" });
     // Tab two never opened m1 itself: the sighting tab one saved is what flags it.
     expect(await two.sight("dm:1", "bob/desk/m1", 9)).toEqual({ kind: "replay", firstSeq: 5 });
+    // Tab one has not shown m2 yet: "same" to the store, news to tab one, shown once there.
+    expect(await one.sight("dm:1", "bob/desk/m2", 6)).toEqual({ kind: "same", elsewhere: true });
     expect(await one.sight("dm:1", "bob/desk/m2", 6)).toEqual({ kind: "same" });
+    expect(await one.sight("dm:1", "bob/desk/m1", 5)).toEqual({ kind: "same" });
     const opened = await book(store);
     expect(await opened.sight("dm:1", "bob/desk/m1", 5)).toEqual({ kind: "same" });
     expect(await opened.sight("dm:1", "bob/desk/m2", 6)).toEqual({ kind: "same" });
