@@ -28,6 +28,7 @@ import {
 } from "./store.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
+import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { prepare, type Queries, toFile, toMessage } from "./store-sqlite-queries.ts";
 
 export function openSqlite(path: string): Database {
@@ -66,6 +67,7 @@ export class SqliteStore implements Store {
    */
   private readonly appendBatch: Appender;
   private readonly bots: SqliteBots;
+  private readonly e2ee: SqliteE2ee;
 
   constructor(path: string) {
     this.db = openSqlite(path);
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.q = prepare(this.db);
     this.appendBatch = createAppender(this.db);
     this.bots = new SqliteBots(this.db);
+    this.e2ee = new SqliteE2ee(this.db);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {
@@ -301,6 +304,24 @@ export class SqliteStore implements Store {
       );
     return found;
   }
+
+  // Signed device lists and the encrypted key backup: store-sqlite-e2ee.ts.
+  putDeviceList = (
+    userId: number,
+    key: string,
+    version: number,
+    list: string,
+    now: number,
+    replaceKey: boolean,
+  ) => this.e2ee.putDeviceList(userId, key, version, list, now, replaceKey);
+  deviceListsOf = (userIds: readonly number[]) => this.e2ee.deviceListsOf(userIds);
+  putKeyBackup = (userId: number, info: string, now: number) =>
+    this.e2ee.putKeyBackup(userId, info, now);
+  keyBackup = (userId: number) => this.e2ee.keyBackup(userId);
+  addBackupItem = (userId: number, item: string, now: number, maxItems: number) =>
+    this.e2ee.addBackupItem(userId, item, now, maxItems);
+  backupItems = (userId: number, after: number, limit: number) =>
+    this.e2ee.backupItems(userId, after, limit);
 
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     return this.appendBatch(batch);
