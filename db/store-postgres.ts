@@ -47,6 +47,7 @@ import {
   toRoom,
   toUsers,
 } from "./store-postgres-rows.ts";
+import * as settings from "./store-postgres-settings.ts";
 
 export { migratePostgres } from "./store-postgres-migrator.ts";
 export { PostgresTimeoutError } from "./store-postgres-pool.ts";
@@ -565,21 +566,10 @@ export class PostgresStore implements Store {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
 
-  async userSettings(userId: number): Promise<string | undefined> {
-    const rows = await this.run(
-      ({ sql }) => sql`SELECT settings FROM user_settings WHERE user_id = ${userId}`,
-    );
-    return (rows as { settings: string }[])[0]?.settings;
-  }
-
-  async putUserSettings(userId: number, settings: string, now: number) {
-    await this.run(
-      ({ sql }) => sql`INSERT INTO user_settings (user_id, settings, updated_at)
-        VALUES (${userId}, ${settings}, ${now})
-        ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings,
-          updated_at = excluded.updated_at`,
-    );
-  }
+  // Appearance settings: store-postgres-settings.ts.
+  userSettings = (userId: number) => settings.userSettings(this.runner, userId);
+  putUserSettings = (userId: number, json: string, now: number) =>
+    settings.putUserSettings(this.runner, userId, json, now);
 
   async close() {
     await Promise.all([this.pool.close(), this.appendPool.close()]);

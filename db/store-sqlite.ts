@@ -30,6 +30,7 @@ import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
 import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { prepare, type Queries, toFile, toMessage } from "./store-sqlite-queries.ts";
+import * as settings from "./store-sqlite-settings.ts";
 
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -422,21 +423,10 @@ export class SqliteStore implements Store {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
 
-  async userSettings(userId: number): Promise<string | undefined> {
-    return this.db
-      .query<{ settings: string }, [number]>("SELECT settings FROM user_settings WHERE user_id = ?")
-      .get(userId)?.settings;
-  }
-
-  async putUserSettings(userId: number, settings: string, now: number) {
-    this.db
-      .query(
-        `INSERT INTO user_settings (user_id, settings, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings,
-           updated_at = excluded.updated_at`,
-      )
-      .run(userId, settings, now);
-  }
+  // Appearance settings: store-sqlite-settings.ts.
+  userSettings = (userId: number) => settings.userSettings(this.db, userId);
+  putUserSettings = (userId: number, json: string, now: number) =>
+    settings.putUserSettings(this.db, userId, json, now);
 
   async close() {
     this.db.close();
