@@ -183,6 +183,14 @@ export function isBuiltIn(name: string): name is BuiltInTheme {
   return (BUILT_IN_THEMES as readonly string[]).includes(name);
 }
 
+/** Printable text only: a theme file must not smuggle escape codes onto the screen. */
+const printable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}\p{Cf}]+$/u, "control characters are not allowed");
+
 const lookSpec = z.union([z.string().max(100), z.number().int().min(0).max(255)]);
 
 /** A theme file: every field optional, each on top of the theme it extends. */
@@ -195,12 +203,12 @@ export const themeFileSchema = z.strictObject({
     })
     .optional(),
   symbols: z
-    .strictObject(Object.fromEntries(SYMBOLS.map((s) => [s, z.string().min(1).max(4).optional()])))
+    .strictObject(Object.fromEntries(SYMBOLS.map((s) => [s, printable(4).optional()])))
     .optional(),
   time: z
     .strictObject({
       clock: z.enum(["12h", "24h"]).optional(),
-      format: z.string().min(1).max(40).optional(),
+      format: printable(40).optional(),
     })
     .optional(),
 });

@@ -119,6 +119,8 @@ describe("terminal themes", () => {
     expect(parseThemeFile('{"colours":{}}', "t")).toContain("colours");
     expect(parseThemeFile('{"colors":{"accent":"sparkly"}}', "t")).toContain("sparkly");
     expect(parseThemeFile('{"symbols":{"own":"›››››"}}', "t")).toContain("symbols.own");
+    expect(parseThemeFile('{"symbols":{"own":"\\u001b[2J"}}', "t")).toContain("control characters");
+    expect(parseThemeFile('{"time":{"format":"%H\\u0007"}}', "t")).toContain("control characters");
   });
 
   it("writes times in 24 or 12 hours, or by a format string", () => {
