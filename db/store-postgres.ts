@@ -35,6 +35,7 @@ import type {
 import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
+import * as e2ee from "./store-postgres-e2ee.ts";
 import * as hardening from "./store-postgres-hardening.ts";
 import { findMessage, logAfter, logBefore, search } from "./store-postgres-log.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
@@ -48,6 +49,7 @@ import {
   toRoom,
   toUsers,
 } from "./store-postgres-rows.ts";
+import * as settings from "./store-postgres-settings.ts";
 
 export { migratePostgres } from "./store-postgres-migrator.ts";
 export { PostgresTimeoutError } from "./store-postgres-pool.ts";
@@ -456,6 +458,24 @@ export class PostgresStore implements Store {
     return found;
   }
 
+  // Signed device lists and the encrypted key backup: store-postgres-e2ee.ts.
+  putDeviceList = (
+    userId: number,
+    key: string,
+    version: number,
+    list: string,
+    now: number,
+    replaceKey: boolean,
+  ) => e2ee.putDeviceList(this.runner, userId, key, version, list, now, replaceKey);
+  deviceListsOf = (userIds: readonly number[]) => e2ee.deviceListsOf(this.runner, userIds);
+  putKeyBackup = (userId: number, info: string, now: number) =>
+    e2ee.putKeyBackup(this.runner, userId, info, now);
+  keyBackup = (userId: number) => e2ee.keyBackup(this.runner, userId);
+  addBackupItem = (userId: number, item: string, now: number, maxItems: number) =>
+    e2ee.addBackupItem(this.runner, userId, item, now, maxItems);
+  backupItems = (userId: number, after: number, limit: number) =>
+    e2ee.backupItems(this.runner, userId, after, limit);
+
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
     return this.appendPool.run((pool) => appendBatch(pool, batch));
@@ -566,6 +586,11 @@ export class PostgresStore implements Store {
   revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
+
+  // Appearance settings: store-postgres-settings.ts.
+  userSettings = (userId: number) => settings.userSettings(this.runner, userId);
+  putUserSettings = (userId: number, json: string, now: number) =>
+    settings.putUserSettings(this.runner, userId, json, now);
 
   async close() {
     await Promise.all([this.pool.close(), this.appendPool.close()]);

@@ -29,7 +29,9 @@ import {
 } from "./store.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
+import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { prepare, type Queries, toEntry, toFile, toMessage } from "./store-sqlite-queries.ts";
+import * as settings from "./store-sqlite-settings.ts";
 
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -69,6 +71,7 @@ export class SqliteStore implements Store {
    */
   private readonly appendBatch: Appender;
   private readonly bots: SqliteBots;
+  private readonly e2ee: SqliteE2ee;
 
   constructor(path: string) {
     this.db = openSqlite(path);
@@ -76,6 +79,7 @@ export class SqliteStore implements Store {
     this.q = prepare(this.db);
     this.appendBatch = createAppender(this.db);
     this.bots = new SqliteBots(this.db);
+    this.e2ee = new SqliteE2ee(this.db);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {
@@ -305,6 +309,24 @@ export class SqliteStore implements Store {
     return found;
   }
 
+  // Signed device lists and the encrypted key backup: store-sqlite-e2ee.ts.
+  putDeviceList = (
+    userId: number,
+    key: string,
+    version: number,
+    list: string,
+    now: number,
+    replaceKey: boolean,
+  ) => this.e2ee.putDeviceList(userId, key, version, list, now, replaceKey);
+  deviceListsOf = (userIds: readonly number[]) => this.e2ee.deviceListsOf(userIds);
+  putKeyBackup = (userId: number, info: string, now: number) =>
+    this.e2ee.putKeyBackup(userId, info, now);
+  keyBackup = (userId: number) => this.e2ee.keyBackup(userId);
+  addBackupItem = (userId: number, item: string, now: number, maxItems: number) =>
+    this.e2ee.addBackupItem(userId, item, now, maxItems);
+  backupItems = (userId: number, after: number, limit: number) =>
+    this.e2ee.backupItems(userId, after, limit);
+
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     return this.appendBatch(batch);
   }
@@ -431,6 +453,11 @@ export class SqliteStore implements Store {
   async revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
+
+  // Appearance settings: store-sqlite-settings.ts.
+  userSettings = (userId: number) => settings.userSettings(this.db, userId);
+  putUserSettings = (userId: number, json: string, now: number) =>
+    settings.putUserSettings(this.db, userId, json, now);
 
   async close() {
     this.db.close();

@@ -11,6 +11,7 @@ import type { NoteTone } from "./chat-command.ts";
 import type { ChatScreen, StatusTone } from "./chat-screen.ts";
 import { systemClock } from "./clock.ts";
 import type { Connection, TrackedRoom } from "./connection.ts";
+import { dmNotice, skewNotice } from "./dm-notices.ts";
 import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import { mentions } from "./highlight.ts";
 import type { LineEditor } from "./line-editor.ts";
@@ -203,10 +204,10 @@ export class ChatState {
   noteEntry(text: string, tone: NoteTone = "info"): Entry {
     const { style } = this;
     const mark = {
-      info: style.dim("·"),
-      ok: style.green("✓"),
-      warn: style.yellow("!"),
-      error: style.red("✕"),
+      info: style.dim(style.symbols.info),
+      ok: style.green(style.symbols.ok),
+      warn: style.yellow(style.symbols.warn),
+      error: style.red(style.symbols.error),
     }[tone];
     const clean = sanitize(text);
     return entry((columns) =>
@@ -228,15 +229,21 @@ export class ChatState {
     const { body, tone, plain } = this.bodyOf(m, content);
     const me = this.conn.user;
     const own = m.from.id === me?.id;
-    const mention = !own && tone !== "tampered" && mentions(body, me?.name, this.memory.highlights);
+    const mention = !own && tone !== "loud" && mentions(body, me?.name, this.memory.highlights);
     const shown = { ...m, body };
     if (tone === undefined && !plain) b.messages.set(m.seq, shown);
     const e = this.messageEntry(shown, { tone, mention, plain });
+    // A DM whose signed time and the server's differ a lot says so under it.
+    const skew =
+      content?.kind === "text" && content.serverTs !== undefined
+        ? [this.noteEntry(skewNotice(m.ts, content.serverTs), "warn")]
+        : [];
     if (older) {
-      b.prepend([e]);
+      b.prepend([e, ...skew]);
       return;
     }
     b.add(e, this.screen.columns);
+    for (const n of skew) b.add(n, this.screen.columns);
     const here = b === this.buffers.current;
     if (here) this.reads.shown(m.room, m.seq);
     else if (!own) b.unread++;
@@ -250,7 +257,7 @@ export class ChatState {
   /** A message as an entry, drawn at any width; redrawn whole when an event changes it. */
   messageEntry(
     m: Message,
-    o: { tone?: "tampered" | undefined; mention?: boolean; plain?: boolean | undefined } = {},
+    o: { tone?: "loud" | undefined; mention?: boolean; plain?: boolean | undefined } = {},
   ): Entry {
     const { style } = this;
     const me = this.conn.user;
@@ -262,7 +269,7 @@ export class ChatState {
         meName: me?.name,
         plain: o.plain === true,
       });
-      if (o.tone === "tampered") return lines.map((l) => style.red(l));
+      if (o.tone === "loud") return lines.map((l) => style.red(l));
       return o.mention ? lines.map((l) => style.yellow(l)) : lines;
     }, m.seq);
   }
@@ -285,7 +292,7 @@ export class ChatState {
   private bodyOf(
     m: Message,
     content?: DmContent,
-  ): { body: string; tone?: "tampered"; plain?: boolean } {
+  ): { body: string; tone?: "loud"; plain?: boolean } {
     if (m.file) {
       this.shared.set(m.file.id, { kind: "room", file: m.file });
       return { body: `${m.body === "" ? "" : `${m.body} `}${fileLine(m.file)}`, plain: true };
@@ -297,18 +304,12 @@ export class ChatState {
         ? { body: `${fileLine(attachment)} (encrypted)`, plain: true }
         : { body: content?.text ?? m.body };
     }
-    if (content.kind === "tampered") {
-      return {
-        body: "⚠ tampered message: it was altered or forged, so it is not shown",
-        tone: "tampered",
-      };
-    }
+    // Tampered, or from a device outside the sender's signed list: red, and never a mention.
+    const loud = content.kind === "tampered" || content.kind === "unverified-device";
     return {
-      body:
-        content.kind === "not-addressed"
-          ? "(not encrypted for this device)"
-          : "(sent from a device whose keys are unknown: not shown)",
+      body: dmNotice(content, m.from.name) ?? "",
       plain: true,
+      ...(loud ? { tone: "loud" as const } : {}),
     };
   }
 

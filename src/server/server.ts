@@ -14,6 +14,7 @@ import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
 import { RedisBus } from "../bus/bus-redis.ts";
 import { type IrcGateway, startIrcGateway } from "../irc/gateway.ts";
+import { createLogger, errorFields, type Logger, logContext } from "../log/log.ts";
 import {
   CLOSE,
   HISTORY_PAGE_MAX,
@@ -37,7 +38,6 @@ import { FileQuota } from "./file-quota.ts";
 import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
-import { createLogger, errorFields, type Logger, logContext } from "./log.ts";
 import { Metrics, meteredBus } from "./metrics.ts";
 import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
 import { createOriginPolicy } from "./origin.ts";
@@ -169,7 +169,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     passwordCost: config.passwordCost,
     metrics,
     botSession: (token) => bots.authenticate(token),
-    botSessionByHash: (tokenHash) => bots.authenticateHash(tokenHash),
   });
   const visibility = new PresenceVisibility(store);
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now, visibility);
@@ -242,6 +241,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
+    store,
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,
     now,
