@@ -25,7 +25,7 @@ const MAX_LINES = 400;
 const KNOWN_LONG: Record<string, number> = {
   "db/store-postgres.ts": 598,
   "db/store-sqlite.ts": 465,
-  "src/client/connection.ts": 556,
+  "src/client/connection.ts": 567,
   "src/client/secure-dm.ts": 428,
   "src/server/chat.ts": 426,
   "src/server/config.ts": 536,
