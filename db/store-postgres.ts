@@ -255,13 +255,19 @@ export class PostgresStore implements Store {
           (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
              AND x.seq > m.last_read AND x.sender_id <> m.user_id AND x.kind IS NULL
              LIMIT ${UNREAD_COUNT_MAX}) c)
-            AS unread
-        FROM members m WHERE m.user_id = ${userId} ORDER BY m.room_id`,
+            AS unread,
+          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
+             AND x.seq > m.last_read AND x.sender_id <> m.user_id AND x.kind IS NULL
+             AND NOT x.sealed AND x.deleted_at IS NULL AND position(${"@"} || lower(u.name) IN
+             lower(x.body)) > 0 LIMIT ${UNREAD_COUNT_MAX}) c) AS mentions
+        FROM members m JOIN users u ON u.id = m.user_id
+        WHERE m.user_id = ${userId} ORDER BY m.room_id`,
     );
-    return (rows as { room_id: Int; last_read: Int; unread: Int }[]).map((r) => ({
+    return (rows as { room_id: Int; last_read: Int; unread: Int; mentions: Int }[]).map((r) => ({
       room: Number(r.room_id),
       lastRead: Number(r.last_read),
       unread: Number(r.unread),
+      mentions: Number(r.mentions),
     }));
   }
 

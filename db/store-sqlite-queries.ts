@@ -137,8 +137,13 @@ export function prepare(db: Database) {
       `SELECT m.room_id AS room, m.last_read AS lastRead,
          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
             AND x.seq > m.last_read AND x.sender_id != m.user_id AND x.kind IS NULL
-            LIMIT ?)) AS unread
-       FROM members m WHERE m.user_id = ?`,
+            LIMIT ?1)) AS unread,
+         (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
+            AND x.seq > m.last_read AND x.sender_id != m.user_id AND x.kind IS NULL
+            AND x.sealed = 0 AND x.deleted_at IS NULL
+            AND instr(lower(x.body), '@' || (SELECT lower(name) FROM users WHERE id = m.user_id)) > 0
+            LIMIT ?1)) AS mentions
+       FROM members m WHERE m.user_id = ?2`,
     ),
     markRead: s<never, [number, number, number]>(
       `UPDATE members SET last_read = max(last_read, min(?, (SELECT last_seq FROM rooms WHERE id = room_id)))

@@ -115,6 +115,8 @@ export interface MembershipRecord {
   lastRead: number;
   /** Messages from others past lastRead, counted up to UNREAD_COUNT_MAX. */
   unread: number;
+  /** Of those, the ones that @mention the member (public rooms), counted the same way. */
+  mentions?: number;
 }
 
 /** Seconds a client is told to wait (retryAfter) when the store meets an outage. */

@@ -305,6 +305,21 @@ describe("message events", () => {
   });
 });
 
+describe("mention counts", () => {
+  it("lists a room's unread mentions of the caller next to its unread count", async () => {
+    const { room, a, bob } = await pair();
+    await send(a, room, `hello @${bob.user.name}`);
+    await send(a, room, "no one");
+    const listed = await fetch(`${server?.url}/api/rooms`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    const rooms = (
+      (await listed.json()) as { rooms: { id: number; unread: number; mentions?: number }[] }
+    ).rooms;
+    expect(rooms.find((r) => r.id === room)).toMatchObject({ unread: 2, mentions: 1 });
+  });
+});
+
 describe("message events after kill -9", () => {
   it("keeps every acknowledged edit, reaction and delete across a SIGKILL", async () => {
     const dir = tempDir();

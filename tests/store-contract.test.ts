@@ -717,12 +717,21 @@ function contract(name: string, backend: () => Backend, skip = false) {
         await store.addMember(r.id, b2.id, T0);
         await store.append([req(r.id, a, "a1"), req(r.id, a, "a2"), req(r.id, a, "a3")]);
         await store.append([req(r.id, b2, "b1"), req(r.id, b2, "b2")]);
-        expect(await store.memberships(b2.id)).toEqual([{ room: r.id, lastRead: 0, unread: 3 }]);
+        expect(await store.memberships(b2.id)).toEqual([
+          { room: r.id, lastRead: 0, unread: 3, mentions: 0 },
+        ]);
         const byRoom = new Map((await store.memberships(a.id)).map((m) => [m.room, m]));
-        expect(byRoom.get(r.id)).toEqual({ room: r.id, lastRead: 0, unread: 2 });
-        expect(byRoom.get(quiet.id)).toEqual({ room: quiet.id, lastRead: 0, unread: 0 });
+        expect(byRoom.get(r.id)).toEqual({ room: r.id, lastRead: 0, unread: 2, mentions: 0 });
+        expect(byRoom.get(quiet.id)).toEqual({
+          room: quiet.id,
+          lastRead: 0,
+          unread: 0,
+          mentions: 0,
+        });
         await store.markRead(r.id, b2.id, 2);
-        expect(await store.memberships(b2.id)).toEqual([{ room: r.id, lastRead: 2, unread: 1 }]);
+        expect(await store.memberships(b2.id)).toEqual([
+          { room: r.id, lastRead: 2, unread: 1, mentions: 0 },
+        ]);
       });
 
       it("never lowers the marker and never moves it past the room's head", async () => {
@@ -759,7 +768,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
         const total = UNREAD_COUNT_MAX + 5;
         await store.append(Array.from({ length: total }, (_, i) => req(r.id, a, `cap${i}`)));
         expect(await store.memberships(b2.id)).toEqual([
-          { room: r.id, lastRead: 0, unread: UNREAD_COUNT_MAX },
+          { room: r.id, lastRead: 0, unread: UNREAD_COUNT_MAX, mentions: 0 },
         ]);
         await store.markRead(r.id, b2.id, 10);
         expect((await store.memberships(b2.id))[0]?.unread).toBe(total - 10);
@@ -1065,6 +1074,25 @@ function contract(name: string, backend: () => Backend, skip = false) {
           excerpt: "",
           deleted: true,
         });
+      });
+
+      it("counts unread messages that @mention the member apart, in any case, never deleted ones", async () => {
+        const a = await user();
+        const b2 = await user();
+        const r = await room(a);
+        await store.addMember(r.id, b2.id, T0);
+        const [m1] = (
+          await store.append([
+            req(r.id, a, "mn-1", `hi @${b2.name.toUpperCase()}!`),
+            req(r.id, a, "mn-2", "no mention"),
+            req(r.id, a, "mn-3", `@${b2.name} again`),
+          ])
+        ).map((x) => sent(x));
+        await store.append([
+          { ...req(r.id, a, "mn-d", ""), event: { kind: "delete", target: m1?.seq } },
+        ]);
+        const mine = (await store.memberships(b2.id)).find((x) => x.room === r.id);
+        expect(mine).toMatchObject({ unread: 3, mentions: 1 });
       });
 
       it("counts no event as unread", async () => {
@@ -1431,7 +1459,7 @@ describe.skipIf(pg.skip)("PostgresStore upgrading its schema", () => {
         const dana = (await store.findUser("dana")) as UserRecord;
         expect(await store.dmPolicy(dana.id)).toBe("everyone");
         expect(await store.memberships(dana.id)).toEqual([
-          { room: roomId, lastRead: 0, unread: 0 },
+          { room: roomId, lastRead: 0, unread: 0, mentions: 0 },
         ]);
       } finally {
         await store.close();

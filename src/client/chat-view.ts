@@ -169,7 +169,10 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
   for (const r of rooms) {
     if (!r.joined || (r.kind === "dm" && !s.secure)) continue;
     const b = s.openBuffer(r.kind, r.name);
-    if (b !== s.buffers.current) b.unread = r.unread;
+    if (b !== s.buffers.current) {
+      b.unread = r.unread;
+      b.mentions = r.mentions ?? 0;
+    }
   }
   // Rooms by name, then DMs by name: Alt-2 is the same buffer after a restart.
   const sorted = [...rooms].sort(

@@ -125,6 +125,7 @@ export class Chat {
         head: room.head,
         unread: membership?.unread ?? 0,
       };
+      if (membership?.mentions) summary.mentions = membership.mentions;
       if (peer) summary.peer = { ...peer, status: statuses.get(peer.id) ?? "offline" };
       return summary;
     });

@@ -51,6 +51,7 @@ export class Conversation {
 
   constructor(public summary: RoomSummary) {
     this.unread = summary.unread;
+    this.mentions = summary.mentions ?? 0;
   }
 
   get id(): number {
