@@ -103,7 +103,7 @@ export class Sidebar {
       unread && muted ? h("span", { class: "dot", "aria-hidden": "true" }) : undefined,
       unread && !muted ? h("span", { class: "badge", "aria-hidden": "true" }, unread) : undefined,
       c.mentions > 0
-        ? h("span", { class: "badge mention-badge", "aria-hidden": "true" }, `@${c.mentions}`)
+        ? h("span", { class: "mention-count", "aria-hidden": "true" }, `@${c.mentions}`)
         : undefined,
     );
     button.addEventListener("click", () => this.hooks.select(c.id));

@@ -161,7 +161,7 @@ describe.skipIf(gate.skip)("the browser client's messages", () => {
     await createRoomInPage(page, unique("other"));
     await say(`@${aliceName} ping`);
     const entry = page.locator(`button.conversation[data-room="${roomId}"]`);
-    await entry.locator(".mention-badge", { hasText: "@1" }).waitFor();
+    await entry.locator(".mention-count", { hasText: "@1" }).waitFor();
     await entry.click();
     await row.waitFor();
 
