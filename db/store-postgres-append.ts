@@ -65,7 +65,7 @@ async function appendIn(
       WHERE m.sender_id = ANY(${senders}::bigint[])
         AND m.client_id = ANY(${batch.map((r) => r.cid)}::text[])`,
     tx`
-      SELECT room_id, user_id FROM members
+      SELECT room_id, user_id, muted_until FROM members
       WHERE room_id = ANY(${roomIds}::bigint[]) AND user_id = ANY(${senders}::bigint[])`,
   ]);
   const head = new Map<number, number>(
@@ -76,8 +76,12 @@ async function appendIn(
     const m = toMessage(row);
     known.set(clientKey(m.from.id, m.cid), m);
   }
-  const members = new Set(
-    (memberRows as { room_id: Int; user_id: Int }[]).map((r) => `${r.room_id}:${r.user_id}`),
+  // Each member's mute end, read in the same transaction as the insert: a mute from any node holds.
+  const members = new Map(
+    (memberRows as { room_id: Int; user_id: Int; muted_until: Int }[]).map((r) => [
+      `${r.room_id}:${r.user_id}`,
+      Number(r.muted_until),
+    ]),
   );
 
   const results: AppendResult[] = [];
@@ -90,8 +94,13 @@ async function appendIn(
       continue;
     }
     const last = head.get(req.room);
-    if (!members.has(`${req.room}:${req.sender.id}`) || last === undefined) {
+    const mutedUntil = members.get(`${req.room}:${req.sender.id}`);
+    if (mutedUntil === undefined || last === undefined) {
       results.push({ ok: false, code: last === undefined ? "ROOM_NOT_FOUND" : "NOT_MEMBER" });
+      continue;
+    }
+    if (mutedUntil > req.ts) {
+      results.push({ ok: false, code: "MUTED" });
       continue;
     }
     const message: Message = {

@@ -3,10 +3,10 @@
  * each row to the records the Store interface returns.
  */
 import type { Message, RoomKind, UserRef } from "../src/protocol/index.ts";
-import type { RoomRecord } from "./store.ts";
+import type { RoomRecord, RoomVisibility } from "./store.ts";
 
 export const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at, r.last_seq AS head,
-  r.member_count AS members`;
+  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
 export const MESSAGE_COLUMNS =
   "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
 
@@ -33,6 +33,7 @@ export interface RoomRow {
   created_at: Int;
   head: Int;
   members: Int;
+  visibility: RoomVisibility;
 }
 
 export function toMessage(row: MessageRow): Message {
@@ -58,6 +59,7 @@ export function toRoom(row: RoomRow): RoomRecord {
     createdAt: Number(row.created_at),
     head: Number(row.head),
     members: Number(row.members),
+    visibility: row.visibility,
   };
 }
 

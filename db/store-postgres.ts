@@ -25,8 +25,11 @@ import type {
   DmRecord,
   FileRecord,
   MembershipRecord,
+  ModerationRecord,
   NewBotToken,
+  NewInvite,
   RoomRecord,
+  RoomVisibility,
   SessionRecord,
   Store,
   UserRecord,
@@ -34,6 +37,7 @@ import type {
 import { UNREAD_COUNT_MAX } from "./store.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
+import { PostgresCommunities } from "./store-postgres-communities.ts";
 import * as hardening from "./store-postgres-hardening.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
@@ -64,6 +68,7 @@ export interface PostgresStoreOptions extends PostgresPoolOptions {
 export class PostgresStore implements Store {
   private readonly pool: PostgresPool;
   private readonly bots: PostgresBots;
+  private readonly communities: PostgresCommunities;
   private readonly appendPool: PostgresPool;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
@@ -81,6 +86,7 @@ export class PostgresStore implements Store {
   private constructor(options: PostgresStoreOptions) {
     this.pool = new PostgresPool(options);
     this.bots = new PostgresBots((work) => this.run(work));
+    this.communities = new PostgresCommunities((work) => this.run(work));
     this.appendPool = new PostgresPool({ ...options, max: options.appendConnections ?? 4 });
   }
 
@@ -174,15 +180,22 @@ export class PostgresStore implements Store {
     return res.count as number;
   }
 
-  async createRoom(name: string, topic: string, creatorId: number, now: number) {
+  async createRoom(
+    name: string,
+    topic: string,
+    creatorId: number,
+    now: number,
+    visibility: RoomVisibility = "public",
+  ) {
     const id = await this.run(({ sql }) =>
       sql.begin(async (tx) => {
         const [row] = await tx`
-          INSERT INTO rooms (name, name_key, topic, created_by, created_at)
-          VALUES (${name}, ${nameKey(name)}, ${topic}, ${creatorId}, ${now})
+          INSERT INTO rooms (name, name_key, topic, created_by, created_at, visibility)
+          VALUES (${name}, ${nameKey(name)}, ${topic}, ${creatorId}, ${now}, ${visibility})
           ON CONFLICT (name_key) DO NOTHING RETURNING id`;
         if (!row) return undefined;
-        await tx`INSERT INTO members (room_id, user_id, joined_at) VALUES (${row.id}, ${creatorId}, ${now})`;
+        await tx`INSERT INTO members (room_id, user_id, joined_at, role)
+                 VALUES (${row.id}, ${creatorId}, ${now}, 'owner')`;
         return Number(row.id);
       }),
     );
@@ -209,7 +222,8 @@ export class PostgresStore implements Store {
     // COLLATE "C" sorts by code point, as SQLite's default BINARY collation does.
     const rows = await this.run(
       ({ sql, rooms }) => sql`
-        SELECT ${rooms} FROM rooms r WHERE r.kind = 'room' ORDER BY r.name_key COLLATE "C"`,
+        SELECT ${rooms} FROM rooms r WHERE r.kind = 'room' AND r.visibility = 'public'
+        ORDER BY r.name_key COLLATE "C"`,
     );
     return (rows as RoomRow[]).map(toRoom);
   }
@@ -545,6 +559,20 @@ export class PostgresStore implements Store {
   revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
+
+  standing = (roomId: number, userId: number) => this.communities.standing(roomId, userId);
+  standings = (roomId: number) => this.communities.standings(roomId);
+  isBanned = (roomId: number, userId: number, now: number) =>
+    this.communities.isBanned(roomId, userId, now);
+  moderate = (record: ModerationRecord) => this.communities.moderate(record);
+  createInvite = (invite: NewInvite) => this.communities.createInvite(invite);
+  redeemInvite = (codeHash: string, user: UserRef, now: number) =>
+    this.communities.redeemInvite(codeHash, user, now);
+  invites = (roomId: number) => this.communities.invites(roomId);
+  revokeInvite = (roomId: number, inviteId: number, actor: UserRef, now: number) =>
+    this.communities.revokeInvite(roomId, inviteId, actor, now);
+  auditLog = (roomId: number | undefined, limit: number) =>
+    this.communities.auditLog(roomId, limit);
 
   async close() {
     await Promise.all([this.pool.close(), this.appendPool.close()]);

@@ -19,9 +19,12 @@ export function createAppender(db: Database): Appender {
       const existing = q.findByClientId.get(req.sender.id, req.cid) as MessageRow;
       return { ok: true, message: toMessage(existing), duplicate: true };
     }
-    if (q.isMember.get(req.room, req.sender.id) === null) {
+    const member = q.mutedUntil.get(req.room, req.sender.id);
+    if (member === null) {
       return { ok: false, code: q.roomExists.get(req.room) ? "NOT_MEMBER" : "ROOM_NOT_FOUND" };
     }
+    // Checked in the same transaction as the insert, so a mute applied on any node holds here.
+    if (member.until > req.ts) return { ok: false, code: "MUTED" };
     const bumped = q.bumpSeq.get(req.room);
     if (!bumped) return { ok: false, code: "ROOM_NOT_FOUND" };
     q.insertMessage.run(

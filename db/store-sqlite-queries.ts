@@ -38,7 +38,7 @@ export function toFile(row: FileRow): FileRecord {
 const MESSAGE_COLUMNS =
   "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
 const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
-  r.member_count AS members`;
+  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
 
 export function toMessage(row: MessageRow): Message {
   const m: Message = {
@@ -96,7 +96,7 @@ export function prepare(db: Database) {
       "DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING token_hash AS tokenHash",
     ),
     listRoomsPage: s<RoomRecord, [string, number]>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.name_key > ?
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.visibility = 'public' AND r.name_key > ?
        ORDER BY r.name_key LIMIT ?`,
     ),
     joinedRooms: s<RoomRecord, [number]>(
@@ -119,8 +119,9 @@ export function prepare(db: Database) {
     ),
     deleteFile: s<{ sha256: string }, [string]>("DELETE FROM files WHERE id = ? RETURNING sha256"),
     shaInUse: s<{ one: number }, [string]>("SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1"),
-    insertRoom: s<{ id: number }, [string, string, string, number, number]>(
-      `INSERT INTO rooms (name, name_key, topic, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+    insertRoom: s<{ id: number }, [string, string, string, number, number, string]>(
+      `INSERT INTO rooms (name, name_key, topic, created_by, created_at, visibility)
+       VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (name_key) DO NOTHING RETURNING id`,
     ),
     findRoom: s<RoomRecord, [number]>(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = ?`),
@@ -128,7 +129,8 @@ export function prepare(db: Database) {
       `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.name_key = ? AND r.kind = 'room'`,
     ),
     listRooms: s<RoomRecord, []>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' ORDER BY r.name_key`,
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.visibility = 'public'
+       ORDER BY r.name_key`,
     ),
     findUserById: s<{ id: number; name: string }, [number]>(
       "SELECT id, name FROM users WHERE id = ?",
@@ -216,6 +218,9 @@ export function prepare(db: Database) {
     ),
     isMember: s<{ one: number }, [number, number]>(
       "SELECT 1 AS one FROM members WHERE room_id = ? AND user_id = ?",
+    ),
+    mutedUntil: s<{ until: number }, [number, number]>(
+      "SELECT muted_until AS until FROM members WHERE room_id = ? AND user_id = ?",
     ),
     roomsOf: s<{ room: number }, [number]>("SELECT room_id AS room FROM members WHERE user_id = ?"),
     membersOf: s<{ id: number; name: string }, [number]>(

@@ -9,7 +9,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { DmPolicy } from "../src/protocol/index.ts";
+import type { DmPolicy, UserRef } from "../src/protocol/index.ts";
 import { nameKey } from "../src/protocol/index.ts";
 import { type Migration, sqliteMigrations } from "./migrations.ts";
 import {
@@ -19,8 +19,11 @@ import {
   type BotTokenRecord,
   type DmRecord,
   type FileRecord,
+  type ModerationRecord,
   type NewBotToken,
+  type NewInvite,
   type RoomRecord,
+  type RoomVisibility,
   type SessionRecord,
   type Store,
   UNREAD_COUNT_MAX,
@@ -28,6 +31,7 @@ import {
 } from "./store.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
+import { SqliteCommunities } from "./store-sqlite-communities.ts";
 import { prepare, type Queries, toFile, toMessage } from "./store-sqlite-queries.ts";
 
 export function openSqlite(path: string): Database {
@@ -66,6 +70,7 @@ export class SqliteStore implements Store {
    */
   private readonly appendBatch: Appender;
   private readonly bots: SqliteBots;
+  private readonly communities: SqliteCommunities;
 
   constructor(path: string) {
     this.db = openSqlite(path);
@@ -73,6 +78,7 @@ export class SqliteStore implements Store {
     this.q = prepare(this.db);
     this.appendBatch = createAppender(this.db);
     this.bots = new SqliteBots(this.db);
+    this.communities = new SqliteCommunities(this.db);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {
@@ -126,12 +132,19 @@ export class SqliteStore implements Store {
     return this.q.deleteExpired.run(now).changes;
   }
 
-  async createRoom(name: string, topic: string, creatorId: number, now: number) {
+  async createRoom(
+    name: string,
+    topic: string,
+    creatorId: number,
+    now: number,
+    visibility: RoomVisibility = "public",
+  ) {
     const room = this.db
       .transaction(() => {
-        const row = this.q.insertRoom.get(name, nameKey(name), topic, creatorId, now);
+        const row = this.q.insertRoom.get(name, nameKey(name), topic, creatorId, now, visibility);
         if (!row) return undefined;
         this.q.insertMember.run(row.id, creatorId, now);
+        this.communities.makeOwner(row.id, creatorId);
         return row.id;
       })
       .immediate();
@@ -400,6 +413,20 @@ export class SqliteStore implements Store {
   async revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
+
+  standing = (roomId: number, userId: number) => this.communities.standing(roomId, userId);
+  standings = (roomId: number) => this.communities.standings(roomId);
+  isBanned = (roomId: number, userId: number, now: number) =>
+    this.communities.isBanned(roomId, userId, now);
+  moderate = (record: ModerationRecord) => this.communities.moderate(record);
+  createInvite = (invite: NewInvite) => this.communities.createInvite(invite);
+  redeemInvite = (codeHash: string, user: UserRef, now: number) =>
+    this.communities.redeemInvite(codeHash, user, now);
+  invites = (roomId: number) => this.communities.invites(roomId);
+  revokeInvite = (roomId: number, inviteId: number, actor: UserRef, now: number) =>
+    this.communities.revokeInvite(roomId, inviteId, actor, now);
+  auditLog = (roomId: number | undefined, limit: number) =>
+    this.communities.auditLog(roomId, limit);
 
   async close() {
     this.db.close();

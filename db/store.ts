@@ -31,6 +31,8 @@ export interface SessionInfo {
 export interface RoomRecord {
   id: number;
   kind: RoomKind;
+  /** A private room is unlisted and, to anyone not a member, does not exist. DMs read "private". */
+  visibility: RoomVisibility;
   name: string;
   topic: string;
   createdAt: number;
@@ -120,7 +122,81 @@ export interface NewBotToken {
 
 export type AppendResult =
   | { ok: true; message: Message; duplicate: boolean }
-  | { ok: false; code: "NOT_MEMBER" | "ROOM_NOT_FOUND" };
+  | { ok: false; code: "NOT_MEMBER" | "ROOM_NOT_FOUND" | "MUTED" };
+
+export type RoomVisibility = "public" | "private";
+export type RoomRole = "owner" | "moderator" | "member";
+
+/** A member's standing in a room. */
+export interface RoomStanding {
+  role: RoomRole;
+  /** Until when (ms) the member may read but not send; 0 or past: not muted. */
+  mutedUntil: number;
+}
+
+/**
+ * A moderation action, applied with its audit row in one transaction (Store.moderate). The
+ * rights are checked before (src/server/moderation.ts); the store only makes it so.
+ */
+export type ModerationAct =
+  | { action: "kick"; target: number }
+  /** until: ms, or null for a ban without end. The user stops being a member. */
+  | { action: "ban"; target: number; until: number | null }
+  | { action: "unban"; target: number }
+  | { action: "mute"; target: number; until: number }
+  | { action: "unmute"; target: number }
+  | { action: "role"; target: number; role: "moderator" | "member" }
+  /** The target becomes owner, the actor a moderator. */
+  | { action: "transfer"; target: number }
+  | { action: "topic"; topic: string }
+  | { action: "delete_room" };
+
+export interface ModerationRecord {
+  room: number;
+  actor: UserRef;
+  act: ModerationAct;
+  reason: string;
+  now: number;
+}
+
+/** One row of the audit log. */
+export interface AuditEntry {
+  id: number;
+  /** The room acted on; absent for a server-wide (admin) action. */
+  room?: number;
+  actor: UserRef;
+  action: string;
+  target?: UserRef;
+  reason: string;
+  /** The action's parameters as JSON text ("" when none): a ban's end, a new topic, a role. */
+  detail: string;
+  at: number;
+}
+
+export interface NewInvite {
+  room: number;
+  /** SHA-256 of the code, hex: the code itself is never stored. */
+  codeHash: string;
+  by: UserRef;
+  now: number;
+  expiresAt: number;
+  maxUses: number;
+}
+
+export interface InviteRecord {
+  id: number;
+  room: number;
+  createdBy: number | null;
+  createdAt: number;
+  expiresAt: number;
+  maxUses: number;
+  uses: number;
+  revokedAt?: number;
+}
+
+export type InviteRedemption =
+  | { ok: true; room: number; joined: boolean }
+  | { ok: false; code: "INVITE_NOT_FOUND" | "BANNED" };
 
 export interface Store {
   createUser(name: string, passwordHash: string, now: number): Promise<UserRecord | "taken">;
@@ -145,21 +221,22 @@ export interface Store {
   /** The session token hash of a live ticket, deleting the ticket: each works once. */
   consumeTicket(ticketHash: string, now: number): Promise<string | undefined>;
 
-  /** Creates the room and makes the creator its first member, atomically. */
+  /** Creates the room and makes the creator its first member (its owner), atomically. */
   createRoom(
     name: string,
     topic: string,
     creatorId: number,
     now: number,
+    visibility?: RoomVisibility,
   ): Promise<RoomRecord | "taken">;
   findRoom(id: number): Promise<RoomRecord | undefined>;
-  /** Only public rooms: DM rooms are never found by name. */
+  /** Rooms, public or private: DM rooms are never found by name. */
   findRoomByName(name: string): Promise<RoomRecord | undefined>;
-  /** The public rooms (not DMs). */
+  /** The public rooms (not DMs, not private rooms). */
   listRooms(): Promise<RoomRecord[]>;
-  /** Up to `limit` public rooms whose name key sorts after `after` (by code point), in order. */
+  /** Up to `limit` public (not private) rooms whose name key sorts after `after` (by code point), in order. */
   listRoomsPage(after: string | undefined, limit: number): Promise<RoomRecord[]>;
-  /** The public rooms the user is a member of, by name key. */
+  /** The rooms (public or private, not DMs) the user is a member of, by name key. */
   joinedRooms(userId: number): Promise<RoomRecord[]>;
   /** How many public rooms the user created (and still exist). */
   countRoomsCreatedBy(userId: number): Promise<number>;
@@ -257,6 +334,32 @@ export interface Store {
   botTokens(botId: number): Promise<BotTokenRecord[]>;
   /** Revokes a live token of the bot; returns its hash (to end its sockets), or undefined. */
   revokeBotToken(botId: number, tokenId: number, now: number): Promise<string | undefined>;
+
+  // ---- Communities (db/store-*-communities.ts) ----
+  /** The user's role and mute in the room, or undefined when not a member. */
+  standing(roomId: number, userId: number): Promise<RoomStanding | undefined>;
+  /** Every member's standing in the room, by user id. */
+  standings(roomId: number): Promise<Map<number, RoomStanding>>;
+  /** True when the user is banned from the room at `now`. */
+  isBanned(roomId: number, userId: number, now: number): Promise<boolean>;
+  /**
+   * Applies a moderation action and writes its audit row in one transaction. False when it
+   * changed nothing (the target was not a member, not banned, the room is gone): no row then.
+   */
+  moderate(record: ModerationRecord): Promise<boolean>;
+  /** Stores an invite code's hash; returns the invite's id. Audited as "invite_create". */
+  createInvite(invite: NewInvite): Promise<number>;
+  /**
+   * Spends one use of a live invite (unexpired, unrevoked, uses left) and makes the user a
+   * member, atomically; a banned user spends nothing. `joined` is false for a member already.
+   */
+  redeemInvite(codeHash: string, user: UserRef, now: number): Promise<InviteRedemption>;
+  /** The room's invites, newest first, live or not. */
+  invites(roomId: number): Promise<InviteRecord[]>;
+  /** Revokes a live invite of the room, audited; false when there is none with that id. */
+  revokeInvite(roomId: number, inviteId: number, actor: UserRef, now: number): Promise<boolean>;
+  /** The newest audit rows, of one room or (room undefined) of all, newest first. */
+  auditLog(roomId: number | undefined, limit: number): Promise<AuditEntry[]>;
 
   close(): Promise<void>;
 }

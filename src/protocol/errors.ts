@@ -64,6 +64,17 @@ export const ERRORS = {
   },
   BOT_NOT_FOUND: { status: 404, message: "You have no bot with that id." },
   TOKEN_NOT_FOUND: { status: 404, message: "That bot has no live token with that id." },
+  MUTED: { status: 403, message: "You are muted in this room: you may read but not send." },
+  BANNED: { status: 403, message: "You are banned from this room." },
+  NOT_ALLOWED: { status: 403, message: "Your role in this room does not allow that." },
+  OUTRANKED: {
+    status: 403,
+    message: "You cannot act on a member whose role is equal to or above yours.",
+  },
+  INVITE_NOT_FOUND: {
+    status: 404,
+    message: "No such invite, or it has expired, been used up or been revoked.",
+  },
   INTERNAL: { status: 500, message: "Internal server error." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
