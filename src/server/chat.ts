@@ -6,6 +6,7 @@ import {
   type MembershipRecord,
   OUTAGE_RETRY_AFTER_S,
   type RoomRecord,
+  type RoomVisibility,
   type Store,
 } from "../../db/store.ts";
 import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
@@ -125,6 +126,7 @@ export class Chat {
         unread: membership?.unread ?? 0,
       };
       if (peer) summary.peer = { ...peer, status: statuses.get(peer.id) ?? "offline" };
+      else summary.visibility = room.visibility;
       return summary;
     });
   }
@@ -167,11 +169,21 @@ export class Chat {
   }
 
   /** One creation at a time per user on this node, so the cap cannot be raced past. */
-  createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
-    return this.perUser.run(user.id, () => this.createRoomNow(user, name, topic));
+  createRoom(
+    user: UserRef,
+    name: string,
+    topic = "",
+    visibility: RoomVisibility = "public",
+  ): Promise<RoomSummary> {
+    return this.perUser.run(user.id, () => this.createRoomNow(user, name, topic, visibility));
   }
 
-  private async createRoomNow(user: UserRef, name: string, topic: string): Promise<RoomSummary> {
+  private async createRoomNow(
+    user: UserRef,
+    name: string,
+    topic: string,
+    visibility: RoomVisibility,
+  ): Promise<RoomSummary> {
     if (!ROOM_NAME_PATTERN.test(name)) throw new ParleyError("INVALID_ROOM_NAME");
     if ((await this.o.store.countRoomsCreatedBy(user.id)) >= this.o.maxRoomsPerUser) {
       throw new ParleyError(
@@ -182,11 +194,19 @@ export class Chat {
     if (!topic.isWellFormed() || topic.includes("\u0000")) {
       throw new ParleyError("INVALID", "topic: not valid text");
     }
-    const room = await this.o.store.createRoom(name, topic.trim(), user.id, this.o.now());
+    const room = await this.o.store.createRoom(
+      name,
+      topic.trim(),
+      user.id,
+      this.o.now(),
+      visibility,
+    );
     if (room === "taken") throw new ParleyError("ROOM_NAME_TAKEN");
     this.o.hub.memberJoined(user.id, room.id);
     this.o.log.info("room.created", { room: room.id, name: room.name, user: user.id });
     const summary = await this.summary(user.id, room, { room: room.id, lastRead: 0, unread: 0 });
+    // A private room is announced to nobody: to anyone not in it, it does not exist.
+    if (visibility === "private") return summary;
     // Every client's room list, and the creator's other devices, learn of it without a reload.
     this.publishEphemeral(DIRECTORY, {
       type: "room_created",
@@ -196,13 +216,22 @@ export class Chat {
     return summary;
   }
 
-  /** A public room; DM rooms are reachable only through dm(). */
-  async findRoom(ref: RoomRef): Promise<RoomRecord> {
+  /**
+   * A room as `viewer` may know it: public, or private with the viewer a member. To anyone
+   * else a private room does not exist (ROOM_NOT_FOUND), exactly like a DM; DM rooms are
+   * reachable only through dm(). Every route, frame and the IRC gateway come through here.
+   */
+  async findRoom(ref: RoomRef, viewer: UserRef | undefined): Promise<RoomRecord> {
     const room =
       "room" in ref
         ? await this.o.store.findRoom(ref.room)
         : await this.o.store.findRoomByName(ref.name);
     if (room?.kind !== "room") throw new ParleyError("ROOM_NOT_FOUND");
+    if (room.visibility === "private") {
+      if (!viewer || !(await this.o.store.isMember(room.id, viewer.id))) {
+        throw new ParleyError("ROOM_NOT_FOUND");
+      }
+    }
     return room;
   }
 
@@ -212,7 +241,12 @@ export class Chat {
   }
 
   private async joinNow(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
-    const room = await this.findRoom(ref);
+    // A private room is joined by invitation only (invitations.ts), so here only its members
+    // find it (and joining again changes nothing).
+    const room = await this.findRoom(ref, user);
+    if (await this.o.store.isBanned(room.id, user.id, this.o.now())) {
+      throw new ParleyError("BANNED");
+    }
     // Joined rooms are always listed: bounded, so a room list is too.
     const joined = await this.o.store.joinedRooms(user.id);
     if (joined.length >= this.o.maxRoomsJoined && !joined.some((r) => r.id === room.id)) {
@@ -231,8 +265,15 @@ export class Chat {
     return this.summary(user.id, room, membership);
   }
 
+  /** A user became a member by other means (an invite code): as a join, live. */
+  announceJoin(user: UserRef, roomId: number): void {
+    this.o.hub.memberJoined(user.id, roomId);
+    this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "joined" });
+    this.o.log.info("room.joined", { room: roomId, user: user.id, by: "invite" });
+  }
+
   async leave(user: UserRef, roomId: number): Promise<void> {
-    await this.findRoom({ room: roomId });
+    await this.findRoom({ room: roomId }, user);
     if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
     this.o.hub.memberLeft(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });
@@ -274,7 +315,7 @@ export class Chat {
   /** Throws ROOM_NOT_FOUND or NOT_MEMBER unless the user may read the room. */
   async requireMember(user: UserRef, roomId: number): Promise<void> {
     if (await this.o.store.isMember(roomId, user.id)) return;
-    await this.findRoom({ room: roomId });
+    await this.findRoom({ room: roomId }, user);
     throw new ParleyError("NOT_MEMBER");
   }
 
@@ -303,10 +344,20 @@ export class Chat {
     // room, so only a member who blocked the viewer is hidden.
     const ids = members.map((m) => m.id);
     const shared = (await this.kindOf(roomId)) !== "dm";
-    const statuses = await this.visibleStatuses(user.id, ids, shared);
+    const [statuses, standings] = await Promise.all([
+      this.visibleStatuses(user.id, ids, shared),
+      shared ? this.o.store.standings(roomId) : undefined,
+    ]);
+    const now = this.o.now();
     return members.map((m) => {
       const status = statuses.get(m.id) ?? "offline";
-      return { ...m, online: status !== "offline", status };
+      const member: Member = { ...m, online: status !== "offline", status };
+      const standing = standings?.get(m.id);
+      if (standing) {
+        member.role = standing.role;
+        if (standing.mutedUntil > now) member.mutedUntil = standing.mutedUntil;
+      }
+      return member;
     });
   }
 

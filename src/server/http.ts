@@ -2,7 +2,7 @@
  * The HTTP API (hono): accounts, rooms and history as JSON, with errors as {code, message}.
  * WebSocket upgrades never reach it; server.ts routes /ws before hono sees the request.
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import {
@@ -17,7 +17,9 @@ import { botRoutes, webhookRoutes } from "./bot-routes.ts";
 import { inScope, routeDenial } from "./bot-scope.ts";
 import type { Bots } from "./bots.ts";
 import type { Chat } from "./chat.ts";
+import { type CommunityRouteOptions, communityRoutes } from "./community-routes.ts";
 import { type Files, fileView } from "./files.ts";
+import { jsonBody, parse } from "./http-input.ts";
 import type { Hub } from "./hub.ts";
 import { errorFields, type Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -50,6 +52,8 @@ export interface HttpOptions {
   metrics?: Metrics | undefined;
   /** Bots and webhooks; without it their routes answer NOT_FOUND. */
   bots?: Bots | undefined;
+  /** Moderation, invite codes and the audit log; without it their routes answer NOT_FOUND. */
+  communities?: CommunityRouteOptions | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
@@ -63,6 +67,7 @@ const passwordChange = z.object({
 const newRoom = z.object({
   name: z.string().max(64),
   topic: z.string().max(TOPIC_MAX_CHARS).optional(),
+  visibility: z.enum(["public", "private"]).optional(),
 });
 const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const historyQuery = z.object({
@@ -97,24 +102,6 @@ const HTTP_COST: readonly [string, RegExp, number][] = [
 function costOf(method: string, path: string): number {
   for (const [m, pattern, cost] of HTTP_COST) if (m === method && pattern.test(path)) return cost;
   return 1;
-}
-
-async function parse<T>(schema: z.ZodType<T>, value: unknown): Promise<T> {
-  const result = await schema.safeParseAsync(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-  throw new ParleyError("INVALID", `${where}${issue?.message ?? "invalid request"}`);
-}
-
-async function jsonBody<T>(c: Context<HttpEnv>, schema: z.ZodType<T>): Promise<T> {
-  let value: unknown;
-  try {
-    value = await c.req.json();
-  } catch {
-    throw new ParleyError("INVALID", "The body must be JSON.");
-  }
-  return parse(schema, value);
 }
 
 export function bearer(header: string | null | undefined): string | undefined {
@@ -244,8 +231,9 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   });
 
   app.post("/api/rooms", async (c) => {
-    const { name, topic } = await jsonBody(c, newRoom);
-    return c.json({ room: await chat.createRoom(c.get("session").user, name, topic) }, 201);
+    const { name, topic, visibility } = await jsonBody(c, newRoom);
+    const room = await chat.createRoom(c.get("session").user, name, topic, visibility);
+    return c.json({ room }, 201);
   });
 
   app.post("/api/rooms/:id/join", async (c) => {
@@ -287,6 +275,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   }
 
   if (o.bots) app.route("/", botRoutes(o.bots));
+  if (o.communities) app.route("/", communityRoutes(o.communities));
 
   return app;
 }

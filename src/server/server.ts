@@ -16,6 +16,7 @@ import { RedisBus } from "../bus/bus-redis.ts";
 import { type IrcGateway, startIrcGateway } from "../irc/gateway.ts";
 import {
   CLOSE,
+  encodeFrame,
   HISTORY_PAGE_MAX,
   ParleyError,
   toErrorBody,
@@ -37,9 +38,11 @@ import { FileQuota } from "./file-quota.ts";
 import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
+import { Invitations } from "./invitations.ts";
 import { createLogger, errorFields, type Logger, logContext } from "./log.ts";
 import { Metrics, meteredBus } from "./metrics.ts";
 import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
+import { Moderation } from "./moderation.ts";
 import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
@@ -188,7 +191,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     now,
     metrics,
   });
-  const revocation = new Revocation({ store, bus, log, now, sockets: () => presence.everyone() });
+  const revocation = new Revocation({
+    store,
+    bus,
+    log,
+    now,
+    sockets: () => presence.everyone(),
+    leaveRoom: (userId, room, reason) =>
+      hub.removeMember(userId, room, encodeFrame({ type: "removed", room, reason })),
+  });
   const bots = new Bots({
     store,
     chat,
@@ -230,6 +241,18 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     revocation.revokeSessions(tokenHashes);
   };
   const sessions = new SessionControls({ store, auth, log, now, endSessions });
+  const moderation = new Moderation({
+    store,
+    log,
+    now,
+    publish: (room, frame) => chat.publishEphemeral(room, frame),
+    remove: (userId, room, why) => revocation.removeFromRoom(userId, room, why),
+  });
+  const invitations = new Invitations({
+    store,
+    now,
+    joined: async (user, room) => chat.announceJoin(user, room),
+  });
   const app = createHttpApp({
     sessions,
     endSessions,
@@ -242,6 +265,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
+    communities: { store, chat, moderation, invitations },
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,
     now,
@@ -258,6 +282,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     now,
     version: VERSION,
     metrics,
+    moderation,
+    invitations,
   });
   // Every line logged while handling a client's frame carries its connection id.
   const receive = handler.message as NonNullable<typeof handler.message>;
