@@ -35,6 +35,14 @@ export function toFile(row: FileRow): FileRecord {
   return { ...rest, ...(name !== null ? { name } : {}), ...(type !== null ? { type } : {}) };
 }
 
+/**
+ * A new room's id: past every room's and every audited room's, so the id of a deleted room is
+ * never handed out again (SQLite would reuse the highest rowid) and its audit rows stay its own.
+ * PostgreSQL's sequence never reuses one.
+ */
+const NEXT_ROOM_ID = `(SELECT coalesce(max(x), 0) + 1 FROM (SELECT max(id) AS x FROM rooms
+  UNION ALL SELECT max(room_id) FROM audit_log))`;
+
 const MESSAGE_COLUMNS =
   "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
 const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
@@ -120,8 +128,8 @@ export function prepare(db: Database) {
     deleteFile: s<{ sha256: string }, [string]>("DELETE FROM files WHERE id = ? RETURNING sha256"),
     shaInUse: s<{ one: number }, [string]>("SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1"),
     insertRoom: s<{ id: number }, [string, string, string, number, number, string]>(
-      `INSERT INTO rooms (name, name_key, topic, created_by, created_at, visibility)
-       VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO rooms (id, name, name_key, topic, created_by, created_at, visibility)
+       VALUES (${NEXT_ROOM_ID}, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (name_key) DO NOTHING RETURNING id`,
     ),
     findRoom: s<RoomRecord, [number]>(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = ?`),
@@ -149,8 +157,8 @@ export function prepare(db: Database) {
       "SELECT room_id AS room FROM dms WHERE user_a = ? AND user_b = ?",
     ),
     insertDmRoom: s<{ id: number }, [string, string, number, number]>(
-      `INSERT INTO rooms (kind, name, name_key, topic, created_by, created_at)
-       VALUES ('dm', ?, ?, '', ?, ?) RETURNING id`,
+      `INSERT INTO rooms (id, kind, name, name_key, topic, created_by, created_at)
+       VALUES (${NEXT_ROOM_ID}, 'dm', ?, ?, '', ?, ?) RETURNING id`,
     ),
     insertDm: s<never, [number, number, number]>(
       "INSERT INTO dms (user_a, user_b, room_id) VALUES (?, ?, ?)",

@@ -446,7 +446,20 @@ export class Chat {
           error: new ParleyError("UNAVAILABLE", undefined, { retryAfter: OUTAGE_RETRY_AFTER_S }),
         });
       }
-      if (!result.ok) return done({ ok: false, error: new ParleyError(result.code) });
+      if (!result.ok) {
+        if (result.code !== "NOT_MEMBER") {
+          return done({ ok: false, error: new ParleyError(result.code) });
+        }
+        // An outsider learns nothing of a private room, not even from a refused send.
+        this.o.store.findRoom(req.room).then(
+          (room) => {
+            const code = room?.visibility === "public" ? "NOT_MEMBER" : "ROOM_NOT_FOUND";
+            done({ ok: false, error: new ParleyError(code) });
+          },
+          () => done({ ok: false, error: new ParleyError("NOT_MEMBER") }),
+        );
+        return;
+      }
       done(result);
       // A duplicate is published again: its first commit may never have been announced (it
       // outlived its deadline, or its node died before publishing). Readers drop repeats by seq.
