@@ -117,6 +117,7 @@ describe("rooms over HTTP", () => {
       name: alice.user.name,
       online: true,
       status: "online",
+      role: "owner",
     });
     await ws.close();
   });
