@@ -5,6 +5,9 @@ import postgresSocial from "./migrations/postgres/002-social.sql" with { type: "
 import postgresFiles from "./migrations/postgres/003-files.sql" with { type: "text" };
 import postgresHardening from "./migrations/postgres/004-hardening.sql" with { type: "text" };
 import postgresBots from "./migrations/postgres/005-bots.sql" with { type: "text" };
+import postgresMessageEvents from "./migrations/postgres/007-message-events.sql" with {
+  type: "text",
+};
 import postgresCommunities from "./migrations/postgres/009-communities.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
@@ -15,5 +18,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 3, name: "files", sql: postgresFiles },
   { version: 4, name: "hardening", sql: postgresHardening },
   { version: 5, name: "bots", sql: postgresBots },
+  { version: 7, name: "message-events", sql: postgresMessageEvents },
   { version: 9, name: "communities", sql: postgresCommunities },
 ];

@@ -39,6 +39,7 @@ import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
 import { PostgresCommunities } from "./store-postgres-communities.ts";
 import * as hardening from "./store-postgres-hardening.ts";
+import { findMessage, logAfter, logBefore } from "./store-postgres-log.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
@@ -263,7 +264,8 @@ export class PostgresStore implements Store {
       ({ sql }) => sql`
         SELECT m.room_id, m.last_read,
           (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
-             AND x.seq > m.last_read AND x.sender_id <> m.user_id LIMIT ${UNREAD_COUNT_MAX}) c)
+             AND x.seq > m.last_read AND x.sender_id <> m.user_id AND x.kind IS NULL
+             LIMIT ${UNREAD_COUNT_MAX}) c)
             AS unread
         FROM members m WHERE m.user_id = ${userId} ORDER BY m.room_id`,
     );
@@ -518,16 +520,30 @@ export class PostgresStore implements Store {
     const rows = await this.run(
       ({ sql, messages }) => sql`
         SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
-        WHERE m.room_id = ${roomId} AND m.seq > ${after} ORDER BY m.seq LIMIT ${limit}`,
+        WHERE m.room_id = ${roomId} AND m.seq > ${after} AND m.kind IS NULL
+        ORDER BY m.seq LIMIT ${limit}`,
     );
     return (rows as MessageRow[]).map(toMessage);
+  }
+
+  logAfter(roomId: number, after: number, limit: number) {
+    return this.run((pool) => logAfter(pool, roomId, after, limit));
+  }
+
+  logBefore(roomId: number, before: number, limit: number) {
+    return this.run((pool) => logBefore(pool, roomId, before, limit));
+  }
+
+  findMessage(roomId: number, seq: number) {
+    return this.run((pool) => findMessage(pool, roomId, seq));
   }
 
   async messagesBefore(roomId: number, before: number, limit: number) {
     const rows = await this.run(
       ({ sql, messages }) => sql`
         SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
-        WHERE m.room_id = ${roomId} AND m.seq < ${before} ORDER BY m.seq DESC LIMIT ${limit}`,
+        WHERE m.room_id = ${roomId} AND m.seq < ${before} AND m.kind IS NULL
+        ORDER BY m.seq DESC LIMIT ${limit}`,
     );
     return (rows as MessageRow[]).map(toMessage).reverse();
   }

@@ -32,7 +32,7 @@ import {
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
 import { SqliteCommunities } from "./store-sqlite-communities.ts";
-import { prepare, type Queries, toFile, toMessage } from "./store-sqlite-queries.ts";
+import { prepare, type Queries, toEntry, toFile, toMessage } from "./store-sqlite-queries.ts";
 
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -376,6 +376,19 @@ export class SqliteStore implements Store {
 
   async messagesBefore(roomId: number, before: number, limit: number) {
     return this.q.messagesBefore.all(roomId, before, limit).map(toMessage).reverse();
+  }
+
+  async logAfter(roomId: number, after: number, limit: number) {
+    return this.q.logAfter.all(roomId, after, limit).map(toEntry);
+  }
+
+  async logBefore(roomId: number, before: number, limit: number) {
+    return this.q.logBefore.all(roomId, before, limit).map(toEntry).reverse();
+  }
+
+  async findMessage(roomId: number, seq: number) {
+    const row = this.q.findMessage.get(roomId, seq);
+    return row ? toMessage(row) : undefined;
   }
 
   /**

@@ -3,7 +3,19 @@
  * (store-sqlite.ts now, a PostgreSQL store later); nothing outside db/ knows which is in use.
  * Methods are async so that a networked backend fits; expected outcomes are values, not throws.
  */
-import type { DmPolicy, Message, MessageFile, RoomKind, UserRef } from "../src/protocol/index.ts";
+import type {
+  DmPolicy,
+  EventKind,
+  Message,
+  MessageFile,
+  RoomEvent,
+  RoomKind,
+  UserRef,
+} from "../src/protocol/index.ts";
+import type { LogEntry } from "./log-entry.ts";
+
+export type { LogEntry } from "./log-entry.ts";
+export { entryFrame, isEvent } from "./log-entry.ts";
 
 export interface UserRecord {
   id: number;
@@ -51,8 +63,34 @@ export interface AppendRequest {
   sealed?: boolean;
   /** The file the message shares (public rooms only); stored with it as it was then. */
   file?: MessageFile | undefined;
+  /** The seq of the message in the same room this one replies to. */
+  reply?: number | undefined;
+  /**
+   * Makes this an event of the room's log rather than a message: `body` is then the edit's new
+   * text, a reaction's emoji, "" for a delete, or (sealed) the envelope of the change.
+   */
+  event?: EventChange | undefined;
   ts: number;
 }
+
+/** What an event does, as the store applies it in the append's transaction. */
+export interface EventChange {
+  kind: EventKind;
+  /** The message it changes. */
+  target?: number | undefined;
+  /** react: added (true) or taken back (false). */
+  on?: boolean | undefined;
+}
+
+/** Why an append stored nothing for one request. */
+export type AppendRefusal =
+  | "NOT_MEMBER"
+  | "ROOM_NOT_FOUND"
+  | "MESSAGE_NOT_FOUND"
+  | "MESSAGE_DELETED"
+  | "TOO_MANY_REACTIONS"
+  | "REPLY_NOT_FOUND"
+  | "MUTED";
 
 /** An uploaded file's metadata; its bytes live in the blob store under `sha256`. */
 export interface FileRecord {
@@ -121,8 +159,9 @@ export interface NewBotToken {
 }
 
 export type AppendResult =
-  | { ok: true; message: Message; duplicate: boolean }
-  | { ok: false; code: "NOT_MEMBER" | "ROOM_NOT_FOUND" | "MUTED" };
+  | { ok: true; message: Message; event?: undefined; duplicate: boolean }
+  | { ok: true; event: RoomEvent; message?: undefined; duplicate: boolean }
+  | { ok: false; code: AppendRefusal };
 
 export type RoomVisibility = "public" | "private";
 export type RoomRole = "owner" | "moderator" | "member";
@@ -299,7 +338,10 @@ export interface Store {
   /**
    * Stores a batch in one transaction and resolves only after it is durable. Each room's seq is
    * assigned atomically; a request whose (sender, cid) is already stored returns the original
-   * message with duplicate: true and stores nothing. Rejects when nothing could be stored.
+   * message (or event) with duplicate: true and stores nothing. An event is applied to its
+   * target in the same transaction: an edit replaces the text, a delete erases the text (and
+   * the text of the edits before it, the file and the reactions), a reaction is added or taken
+   * back. Rejects when nothing could be stored.
    */
   append(batch: readonly AppendRequest[]): Promise<AppendResult[]>;
   /** Each listed room's head (its last seq); ids of rooms that do not exist are left out. */
@@ -308,10 +350,16 @@ export interface Store {
   liveSessions(tokenHashes: readonly string[], now: number): Promise<Set<string>>;
   /** Each known user among these with the rooms they belong to, in one round trip. */
   usersWithRooms(userIds: readonly number[]): Promise<{ user: UserRef; rooms: number[] }[]>;
-  /** Up to `limit` messages with seq > after, oldest first. */
+  /** Up to `limit` messages with seq > after, oldest first, each in its current state. */
   messagesAfter(roomId: number, after: number, limit: number): Promise<Message[]>;
   /** Up to `limit` messages with seq < before, the newest of them, oldest first. */
   messagesBefore(roomId: number, before: number, limit: number): Promise<Message[]>;
+  /** Up to `limit` log entries (messages in their current state, and events) with seq > after. */
+  logAfter(roomId: number, after: number, limit: number): Promise<LogEntry[]>;
+  /** Up to `limit` log entries with seq < before, the newest of them, oldest first. */
+  logBefore(roomId: number, before: number, limit: number): Promise<LogEntry[]>;
+  /** The message (not an event) at seq in the room, in its current state. */
+  findMessage(roomId: number, seq: number): Promise<Message | undefined>;
 
   /**
    * Creates a bot owned by `ownerId`: a user that accepts DMs from contacts only (it has none)

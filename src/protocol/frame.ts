@@ -6,6 +6,7 @@ import { z } from "zod";
 import { deviceBundleSchema } from "../crypto/bundle.ts";
 import { envelopeSchema } from "../crypto/envelope-format.ts";
 import type { ErrorCode } from "./errors.ts";
+import { messageState, REQUESTED_KINDS, roomEvent } from "./event.ts";
 import {
   CLIENT_ID_MAX,
   FILE_ID_PATTERN,
@@ -97,6 +98,8 @@ export const clientFrames = {
       envelope: envelopeSchema.optional(),
       /** A file this user uploaded to this public room; body is then an optional caption. */
       file: fileId.optional(),
+      /** The seq of the message (in this room) this one replies to. */
+      reply: seq.optional(),
     })
     .refine(
       (f) =>
@@ -105,6 +108,23 @@ export const clientFrames = {
           : f.body === undefined && f.file === undefined,
       { message: "give a body, a file or both, or else an envelope alone" },
     ),
+  /**
+   * A change to a message, stored as an event in the room's log (event.ts): `edit` (body, or an
+   * envelope in a DM), `delete`, `react` (emoji and on, or an envelope in a DM). Answered by an
+   * `ack` with the event's own seq, like a send, and idempotent by cid the same way.
+   */
+  event: z.object({
+    type: z.literal("event"),
+    id: requestId,
+    room: roomId,
+    cid: clientId,
+    kind: z.enum(REQUESTED_KINDS),
+    target: seq,
+    body: body.optional(),
+    emoji: z.string().max(64).optional(),
+    on: z.boolean().optional(),
+    envelope: envelopeSchema.optional(),
+  }),
   resume: z.object({
     type: z.literal("resume"),
     id: requestId,
@@ -234,6 +254,8 @@ export const message = z.object({
   envelope: envelopeSchema.optional(),
   /** Only in public rooms: the file this message shares (body is then a caption, or empty). */
   file: messageFile.optional(),
+  /** Its current state: edited, deleted, reactions, the message it replies to (event.ts). */
+  ...messageState,
 });
 export type Message = z.infer<typeof message>;
 
@@ -332,6 +354,8 @@ export const serverFrames = {
     duplicate: z.boolean(),
   }),
   msg: message.extend({ type: z.literal("msg") }),
+  /** An event of the room's log (event.ts), in seq order with the messages. */
+  event: roomEvent.extend({ type: z.literal("event") }),
   gap: z.object({ type: z.literal("gap"), room: roomId, from: seq, to: seq }),
   resumed: z.object({
     type: z.literal("resumed"),
@@ -344,6 +368,8 @@ export const serverFrames = {
     ref,
     room: roomId,
     messages: z.array(message),
+    /** With `after`: the events in the same stretch of the log (a `before` page folds them in). */
+    events: z.array(roomEvent).optional(),
     more: z.boolean(),
   }),
   members: z.object({ type: z.literal("members"), ref, room: roomId, members: z.array(member) }),

@@ -3,6 +3,8 @@
  * history and sending. Each checks its own rules and throws a coded ParleyError when it refuses.
  */
 import {
+  type AppendRequest,
+  entryFrame,
   type MembershipRecord,
   OUTAGE_RETRY_AFTER_S,
   type RoomRecord,
@@ -14,7 +16,6 @@ import type { Envelope } from "../crypto/index.ts";
 import {
   dmConversation,
   encodeFrame,
-  HISTORY_PAGE_DEFAULT,
   isValidMessage,
   type Member,
   type Message,
@@ -30,27 +31,18 @@ import {
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
+import { type HistoryPage, type HistoryQuery, historyPage } from "./history.ts";
 import { DIRECTORY, type Hub } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import type { Logger } from "./log.ts";
+import { MessageEvents } from "./message-events.ts";
 import type { Metrics } from "./metrics.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 
 export type RoomRef = { room: number } | { name: string };
-
-export interface HistoryQuery {
-  before?: number | undefined;
-  after?: number | undefined;
-  limit?: number | undefined;
-}
-
-export interface HistoryPage {
-  messages: Message[];
-  /** More messages exist past this page, in the direction it was read. */
-  more: boolean;
-}
+export type { HistoryPage, HistoryQuery } from "./history.ts";
 
 export interface SendRequest {
   room: number;
@@ -59,6 +51,8 @@ export interface SendRequest {
   envelope?: Envelope | undefined;
   /** The id of a file this user uploaded to this (public) room, to share in the message. */
   file?: string | undefined;
+  /** The seq of the message of this room it replies to (REPLY_NOT_FOUND otherwise). */
+  reply?: number | undefined;
 }
 
 export type SendOutcome =
@@ -88,8 +82,11 @@ export class Chat {
   private readonly kinds = new Map<number, RoomKind>();
   private readonly announcer: PresenceAnnouncer;
   private readonly perUser = new KeyedSerial<number>();
+  /** Edits, deletions and reactions: events of the room's log (message-events.ts). */
+  readonly events: MessageEvents;
 
   constructor(private readonly o: ChatOptions) {
+    this.events = new MessageEvents(o);
     this.announcer = new PresenceAnnouncer({
       store: o.store,
       visibility: o.visibility,
@@ -324,17 +321,7 @@ export class Chat {
       throw new ParleyError("INVALID", "Give at most one of before and after.");
     }
     await this.requireMember(user, roomId);
-    const limit = q.limit ?? HISTORY_PAGE_DEFAULT;
-    const page =
-      q.after !== undefined
-        ? await this.o.store.messagesAfter(roomId, q.after, limit + 1)
-        : await this.o.store.messagesBefore(roomId, q.before ?? Number.MAX_SAFE_INTEGER, limit + 1);
-    const more = page.length > limit;
-    if (more) {
-      if (q.after !== undefined) page.pop();
-      else page.shift();
-    }
-    return { messages: page, more };
+    return historyPage(this.o.store, roomId, q);
   }
 
   async members(user: UserRef, roomId: number): Promise<Member[]> {
@@ -438,8 +425,17 @@ export class Chat {
     done: (outcome: SendOutcome) => void,
     file?: MessageFile,
   ): void {
-    const request = { room: req.room, sender: user, cid: req.cid, body, sealed, ts: this.o.now() };
-    const accepted = this.o.queue.submit(file ? { ...request, file } : request, (result) => {
+    const request: AppendRequest = {
+      room: req.room,
+      sender: user,
+      cid: req.cid,
+      body,
+      sealed,
+      ts: this.o.now(),
+    };
+    if (file) request.file = file;
+    if (req.reply !== undefined) request.reply = req.reply;
+    const accepted = this.o.queue.submit(request, (result) => {
       if (result === "failed") {
         return done({
           ok: false,
@@ -460,11 +456,16 @@ export class Chat {
         );
         return;
       }
-      done(result);
+      // A send is a message; a cid reused from an event answers with that event's seq.
+      const m = result.message ?? (result.event as unknown as Message);
+      done({ ok: true, message: m, duplicate: result.duplicate });
       // A duplicate is published again: its first commit may never have been announced (it
       // outlived its deadline, or its node died before publishing). Readers drop repeats by seq.
-      const m = result.message;
-      this.o.bus.publish({ room: m.room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
+      this.o.bus.publish({
+        room: m.room,
+        seq: m.seq,
+        frame: encodeFrame(entryFrame(result.message ?? result.event)),
+      });
       if (!result.duplicate) {
         this.o.metrics?.messagesAccepted.inc();
         this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });

@@ -185,6 +185,24 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       }
       return result;
     },
+    async event(ws, f) {
+      await chat.events.submit(ws.data.user, f, (outcome) => {
+        if (!outcome.ok) return sendError(ws, outcome.error, f.id, o.metrics);
+        const e = outcome.event;
+        acks.add(
+          ws,
+          encodeFrame({
+            type: "ack",
+            ref: f.id,
+            room: e.room,
+            cid: e.cid,
+            seq: e.seq,
+            ts: e.ts,
+            duplicate: outcome.duplicate,
+          }),
+        );
+      });
+    },
     async resume(ws, f) {
       o.metrics?.resumes.inc();
       const bound = config.sendBufferBytes;

@@ -8,8 +8,8 @@
  * message committed meanwhile is in the buffer, the read, or both (replay.ts). An outage
  * rejects the whole resume with UNAVAILABLE, leaving no room half attached: the client retries.
  */
-import type { Store } from "../../db/store.ts";
-import type { ErrorCode, Message } from "../protocol/index.ts";
+import type { LogEntry, Store } from "../../db/store.ts";
+import type { ErrorCode } from "../protocol/index.ts";
 import type { Hub, Socket } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import { finishAttach, type ReplayLimits, readGap } from "./replay.ts";
@@ -78,7 +78,7 @@ export async function resume(
   let failure: unknown;
   const worker = async () => {
     for (let w = todo.shift(); w && failure === undefined; w = todo.shift()) {
-      let messages: Message[];
+      let messages: LogEntry[];
       try {
         messages = await readGap(store, w.room, { after: w.after }, limits);
       } catch (err) {
@@ -103,7 +103,7 @@ function live(
   log: Logger,
   ws: Socket,
   w: { room: number; after: number },
-  messages: Message[],
+  messages: LogEntry[],
   limits: ReplayLimits,
 ): number {
   return finishAttach(hub, log, ws, w.room, { after: w.after }, messages, limits);
