@@ -4,7 +4,7 @@
  */
 import { SQL } from "bun";
 import type { Message } from "../src/protocol/index.ts";
-import { isEvent, type LogEntry } from "./log-entry.ts";
+import { eventData, isEvent, type LogEntry } from "./log-entry.ts";
 import type { AppendRequest, AppendResult } from "./store.ts";
 import { applyEvent, eventOf, quoteFor } from "./store-postgres-events.ts";
 import type { Pool } from "./store-postgres-pool.ts";
@@ -164,8 +164,8 @@ async function appendIn(
       ${fresh.map((f) => ev(f)?.kind ?? null)}::text[],
       ${fresh.map((f) => ev(f)?.target ?? null)}::bigint[],
       ${fresh.map((f) => {
-        const on = ev(f)?.on;
-        return on === undefined ? null : JSON.stringify({ on });
+        const change = ev(f);
+        return change ? eventData(change) : null;
       })}::text[])`;
   const bump = tx`
     UPDATE rooms SET last_seq = v.seq

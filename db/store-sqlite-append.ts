@@ -6,7 +6,7 @@
 import type { Database } from "bun:sqlite";
 import type { Message, RoomEvent } from "../src/protocol/index.ts";
 import { REACTIONS_PER_MESSAGE_MAX, REPLY_EXCERPT_MAX } from "../src/protocol/index.ts";
-import { isEvent } from "./log-entry.ts";
+import { eventData, isEvent, withRoomFields } from "./log-entry.ts";
 import type { AppendRefusal, AppendRequest, AppendResult } from "./store.ts";
 import { type MessageRow, prepare, toEntry } from "./store-sqlite-queries.ts";
 
@@ -88,7 +88,7 @@ function appendEvent(q: Queries, req: AppendRequest): AppendResult {
   if (refused) return { ok: false, code: refused };
   const bumped = q.bumpSeq.get(req.room);
   if (!bumped) return { ok: false, code: "ROOM_NOT_FOUND" };
-  const data = change.on === undefined ? null : JSON.stringify({ on: change.on });
+  const data = eventData(change);
   // A delete keeps no text of its own; everything else keeps what it changed to.
   const body = change.kind === "delete" ? "" : req.body;
   q.insertEvent.run(
@@ -117,6 +117,7 @@ function appendEvent(q: Queries, req: AppendRequest): AppendResult {
   } else if (change.kind === "edit") event.body = body;
   else if (change.kind === "react") event.emoji = body;
   if (change.on !== undefined) event.on = change.on;
+  withRoomFields(event, body, change.user);
   return { ok: true, duplicate: false, event };
 }
 

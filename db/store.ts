@@ -80,6 +80,8 @@ export interface EventChange {
   target?: number | undefined;
   /** react: added (true) or taken back (false). */
   on?: boolean | undefined;
+  /** kick, ban, role: the member acted on (kept in the row's data). */
+  user?: UserRef | undefined;
 }
 
 /** Why an append stored nothing for one request. */

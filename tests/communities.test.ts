@@ -340,10 +340,11 @@ describe("moderation", () => {
     expect(
       (await call("PUT", `/api/rooms/${r.id}/topic`, owner, { topic: "new topic" })).status,
     ).toBe(204);
-    expect(await bobWs.waitFor((f) => f.type === "topic")).toMatchObject({
+    expect(await bobWs.waitFor((f) => f.type === "event" && f.kind === "topic")).toMatchObject({
       room: r.id,
-      topic: "new topic",
-      by: owner.user,
+      kind: "topic",
+      body: "new topic",
+      from: owner.user,
     });
   });
 
@@ -395,5 +396,82 @@ describe("moderation", () => {
     const ws = await socket(owner);
     const frame = await ws.request<ServerFrameOf<"audit">>({ type: "audit", room: r.id });
     expect(frame.entries).toHaveLength(3);
+  });
+});
+
+describe("the room's timeline", () => {
+  it("stores joins, leaves, role changes, topics, kicks and bans as events, replayed in order on resume", async () => {
+    const owner = await register(server.url);
+    const [bob, carol, dave] = await Promise.all([1, 2, 3].map(() => register(server.url)));
+    const r = await room(owner);
+    for (const a of [bob, carol] as Account[]) await call("POST", `/api/rooms/${r.id}/join`, a);
+    const carolWs = await socket(carol as Account);
+    const joined = await carolWs.request<ServerFrameOf<"joined">>({ type: "join", room: r.id });
+    const head = joined.room.head;
+    carolWs.ws.close();
+
+    await call("POST", `/api/rooms/${r.id}/join`, dave as Account);
+    await moderate(owner, r.id, { action: "op", user: (dave as Account).user.name });
+    await call("PUT", `/api/rooms/${r.id}/topic`, owner, { topic: "rules" });
+    await moderate(owner, r.id, { action: "kick", user: (bob as Account).user.name, reason: "x" });
+    await call("POST", `/api/rooms/${r.id}/leave`, dave as Account);
+
+    const again = await socket(carol as Account);
+    await again.request({ type: "resume", rooms: [{ room: r.id, after: head }] });
+    const events = again.frames.filter(
+      (f): f is ServerFrameOf<"event"> => f.type === "event" && f.room === r.id,
+    );
+    expect(events.map((e) => [e.kind, e.from.name, e.user?.name, e.body])).toEqual([
+      ["join", (dave as Account).user.name, undefined, undefined],
+      ["role", owner.user.name, (dave as Account).user.name, "moderator"],
+      ["topic", owner.user.name, undefined, "rules"],
+      ["kick", owner.user.name, (bob as Account).user.name, "x"],
+      ["leave", (dave as Account).user.name, undefined, undefined],
+    ]);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(seqs[0]).toBe(head + 1);
+  });
+});
+
+describe("moderator deletion", () => {
+  it("lets a moderator delete anyone's message, and refuses a member with DELETE_FORBIDDEN", async () => {
+    const owner = await register(server.url);
+    const [mod, bob, carol] = await Promise.all([1, 2, 3].map(() => register(server.url)));
+    const r = await room(owner);
+    for (const a of [mod, bob, carol] as Account[])
+      await call("POST", `/api/rooms/${r.id}/join`, a);
+    await moderate(owner, r.id, { action: "op", user: (mod as Account).user.name });
+    const bobWs = await socket(bob as Account);
+    await bobWs.request({ type: "join", room: r.id });
+    const sent = await bobWs.request<ServerFrameOf<"ack">>({
+      type: "send",
+      room: r.id,
+      cid: unique("c"),
+      body: "spam",
+    });
+    const carolWs = await socket(carol as Account);
+    const refused = await carolWs.request({
+      type: "event",
+      room: r.id,
+      cid: unique("e"),
+      kind: "delete",
+      target: sent.seq,
+    });
+    expect(errorCode(refused)).toBe("DELETE_FORBIDDEN");
+    const modWs = await socket(mod as Account);
+    const ack = await modWs.request({
+      type: "event",
+      room: r.id,
+      cid: unique("e"),
+      kind: "delete",
+      target: sent.seq,
+    });
+    expect(ack.type).toBe("ack");
+    const page = await bobWs.request<ServerFrameOf<"history">>({ type: "history", room: r.id });
+    expect(page.messages.find((m) => m.seq === sent.seq)).toMatchObject({
+      deleted: true,
+      body: "",
+    });
   });
 });

@@ -412,7 +412,10 @@ export const serverFrames = {
   }),
   /** Ephemeral: a user in this DM published or replaced a device: fetch its keys again. */
   devices_changed: z.object({ type: z.literal("devices_changed"), room: roomId, user: userRef }),
-  /** Ephemeral, to the room: a moderator acted on a member (`until`: a ban's or mute's end). */
+  /**
+   * Ephemeral, to the room: a moderator acted on a member (`until`: a ban's or mute's end), for
+   * member lists to refresh. The timeline shows the stored events (kick, ban, role) instead.
+   */
   moderation: z.object({
     type: z.literal("moderation"),
     room: roomId,
@@ -422,8 +425,6 @@ export const serverFrames = {
     until: z.int().nullable().optional(),
     reason: z.string().optional(),
   }),
-  /** Ephemeral, to the room: its topic changed. */
-  topic: z.object({ type: z.literal("topic"), room: roomId, topic: z.string(), by: userRef }),
   /** To a removed user's sockets: they are out of the room and receive it no more. */
   removed: z.object({
     type: z.literal("removed"),

@@ -39,7 +39,9 @@ import { MessageEvents } from "./message-events.ts";
 import type { Metrics } from "./metrics.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
+import { moderates } from "./roles.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
+import { RoomLog } from "./room-log.ts";
 
 export type RoomRef = { room: number } | { name: string };
 export type { HistoryPage, HistoryQuery } from "./history.ts";
@@ -84,9 +86,16 @@ export class Chat {
   private readonly perUser = new KeyedSerial<number>();
   /** Edits, deletions and reactions: events of the room's log (message-events.ts). */
   readonly events: MessageEvents;
+  /** Joins, leaves, kicks, bans, roles and topics: the room's own events (room-log.ts). */
+  readonly roomLog: RoomLog;
 
   constructor(private readonly o: ChatOptions) {
-    this.events = new MessageEvents(o);
+    // A room's moderators (and owners) may delete anyone's message there (roles.ts).
+    this.events = new MessageEvents({
+      ...o,
+      moderates: (room, user) => moderates(o.store, room, user),
+    });
+    this.roomLog = new RoomLog(o);
     this.announcer = new PresenceAnnouncer({
       store: o.store,
       visibility: o.visibility,
@@ -256,6 +265,7 @@ export class Chat {
       room.members++;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
       this.publishEphemeral(room.id, { type: "notice", room: room.id, user, event: "joined" });
+      await this.roomLog.record(room.id, user, "join");
     }
     this.o.hub.memberJoined(user.id, room.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
@@ -263,14 +273,18 @@ export class Chat {
   }
 
   /** A user became a member by other means (an invite code): as a join, live. */
-  announceJoin(user: UserRef, roomId: number): void {
+  async announceJoin(user: UserRef, roomId: number): Promise<void> {
     this.o.hub.memberJoined(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "joined" });
+    await this.roomLog.record(roomId, user, "join", { body: "invite" });
     this.o.log.info("room.joined", { room: roomId, user: user.id, by: "invite" });
   }
 
   async leave(user: UserRef, roomId: number): Promise<void> {
     await this.findRoom({ room: roomId }, user);
+    // Stored while still a member (its sender must be one); a leave refused below stores none.
+    if (await this.o.store.isMember(roomId, user.id))
+      await this.roomLog.record(roomId, user, "leave");
     if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
     this.o.hub.memberLeft(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });

@@ -9,6 +9,7 @@ import type { ModerationAct, Store } from "../../db/store.ts";
 import { ParleyError, type ServerFrame, TOPIC_MAX_CHARS, type UserRef } from "../protocol/index.ts";
 import type { Logger } from "./log.ts";
 import { outranks, type RoomRight, requireRight } from "./roles.ts";
+import type { RoomLog } from "./room-log.ts";
 
 export type ModerationAction =
   | "kick"
@@ -36,6 +37,8 @@ export interface ModerationOptions {
   now: () => number;
   /** Publishes a live frame to the room's members. */
   publish: (room: number, frame: ServerFrame) => void;
+  /** The room's ordered log, for the events every member sees (kick, ban, role, topic). */
+  roomLog: RoomLog;
   /** Takes the user out of the room on every node: their sockets stop receiving it at once. */
   remove: (userId: number, room: number, why: "kicked" | "banned" | "deleted") => void;
 }
@@ -92,6 +95,7 @@ export class Moderation {
     if (req.action === "kick" || req.action === "ban") {
       this.o.remove(target.id, req.room, req.action === "kick" ? "kicked" : "banned");
     }
+    await this.logEvent(req, actor, ref, reason);
     const until = "until" in act ? act.until : undefined;
     this.o.publish(req.room, {
       type: "moderation",
@@ -104,6 +108,24 @@ export class Moderation {
     });
   }
 
+  /** Kicks, bans and role changes are events of the room's log too: the timeline shows them. */
+  private async logEvent(req: ModerationRequest, actor: UserRef, user: UserRef, reason: string) {
+    const log = this.o.roomLog;
+    switch (req.action) {
+      case "kick":
+      case "ban":
+        return log.record(req.room, actor, req.action, { user, body: reason });
+      case "op":
+        return log.record(req.room, actor, "role", { user, body: "moderator" });
+      case "deop":
+        return log.record(req.room, actor, "role", { user, body: "member" });
+      case "transfer":
+        return log.record(req.room, actor, "role", { user, body: "owner" });
+      default:
+        return;
+    }
+  }
+
   async setTopic(actor: UserRef, room: number, topic: string): Promise<void> {
     if (topic.length > TOPIC_MAX_CHARS || !topic.isWellFormed() || topic.includes("\u0000")) {
       throw new ParleyError("INVALID", "topic: not valid text");
@@ -113,7 +135,7 @@ export class Moderation {
     if (!(await this.o.store.moderate({ room, actor, act, reason: "", now: this.o.now() }))) {
       return;
     }
-    this.o.publish(room, { type: "topic", room, topic: act.topic, by: actor });
+    await this.o.roomLog.record(room, actor, "topic", { body: act.topic });
   }
 
   async deleteRoom(actor: UserRef, room: number, reason?: string): Promise<void> {

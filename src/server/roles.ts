@@ -62,3 +62,9 @@ export async function requireRight(
   if (!holds(standing.role, right)) throw new ParleyError("NOT_ALLOWED");
   return standing;
 }
+
+/** True when the user moderates the room (a moderator or its owner). */
+export async function moderates(store: Store, room: number, user: UserRef): Promise<boolean> {
+  const standing = await store.standing(room, user.id);
+  return standing !== undefined && holds(standing.role, "moderate");
+}

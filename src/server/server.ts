@@ -246,6 +246,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     log,
     now,
     publish: (room, frame) => chat.publishEphemeral(room, frame),
+    roomLog: chat.roomLog,
     remove: (userId, room, why) => revocation.removeFromRoom(userId, room, why),
   });
   const invitations = new Invitations({
