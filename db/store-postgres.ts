@@ -20,6 +20,7 @@ import type { Migration } from "./migrations.ts";
 import type {
   AppendRequest,
   AppendResult,
+  AuditBy,
   BotRecord,
   BotTokenRecord,
   DmRecord,
@@ -35,6 +36,7 @@ import type {
   UserRecord,
 } from "./store.ts";
 import { UNREAD_COUNT_MAX } from "./store.ts";
+import { PostgresAdmin } from "./store-postgres-admin.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
 import { PostgresCommunities } from "./store-postgres-communities.ts";
@@ -70,6 +72,7 @@ export class PostgresStore implements Store {
   private readonly pool: PostgresPool;
   private readonly bots: PostgresBots;
   private readonly communities: PostgresCommunities;
+  private readonly admin: PostgresAdmin;
   private readonly appendPool: PostgresPool;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
@@ -88,6 +91,7 @@ export class PostgresStore implements Store {
     this.pool = new PostgresPool(options);
     this.bots = new PostgresBots((work) => this.run(work));
     this.communities = new PostgresCommunities((work) => this.run(work));
+    this.admin = new PostgresAdmin((work) => this.run(work));
     this.appendPool = new PostgresPool({ ...options, max: options.appendConnections ?? 4 });
   }
 
@@ -137,7 +141,7 @@ export class PostgresStore implements Store {
     const [row] = await this.run(
       ({ sql }) => sql`
         SELECT u.id, u.name, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = ${tokenHash} AND s.expires_at > ${now}`,
+        WHERE s.token_hash = ${tokenHash} AND s.expires_at > ${now} AND u.disabled_at IS NULL`,
     );
     return row
       ? { user: { id: Number(row.id), name: row.name }, expiresAt: Number(row.expires_at) }
@@ -589,6 +593,29 @@ export class PostgresStore implements Store {
     this.communities.revokeInvite(roomId, inviteId, actor, now);
   auditLog = (roomId: number | undefined, limit: number) =>
     this.communities.auditLog(roomId, limit);
+
+  accountFlags = (userId: number) => this.admin.accountFlags(userId);
+  listUsers = (after: string | undefined, limit: number) => this.admin.listUsers(after, limit);
+  setAdmin = (userId: number, admin: boolean, by: AuditBy) =>
+    this.admin.setAdmin(userId, admin, by);
+  setDisabled = (userId: number, disabled: boolean, by: AuditBy) =>
+    this.admin.setDisabled(userId, disabled, by);
+  resetPassword = (userId: number, hash: string, by: AuditBy) =>
+    this.admin.resetPassword(userId, hash, by);
+  deleteAccount = (userId: number, by: AuditBy) => this.admin.deleteAccount(userId, by);
+  setting = (key: string) => this.admin.setting(key);
+  setSetting = (key: string, value: string, by: AuditBy) => this.admin.setSetting(key, value, by);
+  createServerInvite = (codeHash: string, expiresAt: number, maxUses: number, by: AuditBy) =>
+    this.admin.createServerInvite(codeHash, expiresAt, maxUses, by);
+  registerWithInvite = (codeHash: string, name: string, hash: string, now: number) =>
+    this.admin.registerWithInvite(codeHash, name, hash, now);
+  audit = (
+    room: number | undefined,
+    action: string,
+    target: number | undefined,
+    by: AuditBy,
+    detail?: string,
+  ) => this.admin.auditRow(room, action, target, by, detail);
 
   async close() {
     await Promise.all([this.pool.close(), this.appendPool.close()]);

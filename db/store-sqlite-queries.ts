@@ -80,7 +80,8 @@ export function prepare(db: Database) {
     ),
     findSession: s<{ id: number; name: string; expiresAt: number }, [string, number]>(
       `SELECT u.id, u.name, s.expires_at AS expiresAt FROM sessions s
-       JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+       JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?
+       AND u.disabled_at IS NULL`,
     ),
     deleteSession: s<never, [string]>("DELETE FROM sessions WHERE token_hash = ?"),
     deleteExpired: s<never, [number]>("DELETE FROM sessions WHERE expires_at <= ?"),
@@ -269,8 +270,9 @@ export function prepare(db: Database) {
       "SELECT id, last_seq AS head FROM rooms WHERE id IN (SELECT value FROM json_each(?))",
     ),
     liveSessions: s<{ hash: string }, [string, number]>(
-      `SELECT token_hash AS hash FROM sessions
-       WHERE token_hash IN (SELECT value FROM json_each(?)) AND expires_at > ?`,
+      `SELECT token_hash AS hash FROM sessions s
+       WHERE token_hash IN (SELECT value FROM json_each(?)) AND expires_at > ?
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)`,
     ),
     usersWithRooms: s<{ id: number; name: string; rooms: string }, [string]>(
       `SELECT u.id, u.name, (SELECT json_group_array(room_id) FROM members WHERE user_id = u.id)

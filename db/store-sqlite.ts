@@ -15,6 +15,7 @@ import { type Migration, sqliteMigrations } from "./migrations.ts";
 import {
   type AppendRequest,
   type AppendResult,
+  type AuditBy,
   type BotRecord,
   type BotTokenRecord,
   type DmRecord,
@@ -29,6 +30,7 @@ import {
   UNREAD_COUNT_MAX,
   type UserRecord,
 } from "./store.ts";
+import { SqliteAdmin } from "./store-sqlite-admin.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
 import { SqliteCommunities } from "./store-sqlite-communities.ts";
@@ -71,6 +73,7 @@ export class SqliteStore implements Store {
   private readonly appendBatch: Appender;
   private readonly bots: SqliteBots;
   private readonly communities: SqliteCommunities;
+  private readonly admin: SqliteAdmin;
 
   constructor(path: string) {
     this.db = openSqlite(path);
@@ -79,6 +82,7 @@ export class SqliteStore implements Store {
     this.appendBatch = createAppender(this.db);
     this.bots = new SqliteBots(this.db);
     this.communities = new SqliteCommunities(this.db);
+    this.admin = new SqliteAdmin(this.db);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {
@@ -440,6 +444,29 @@ export class SqliteStore implements Store {
     this.communities.revokeInvite(roomId, inviteId, actor, now);
   auditLog = (roomId: number | undefined, limit: number) =>
     this.communities.auditLog(roomId, limit);
+
+  accountFlags = (userId: number) => this.admin.accountFlags(userId);
+  listUsers = (after: string | undefined, limit: number) => this.admin.listUsers(after, limit);
+  setAdmin = (userId: number, admin: boolean, by: AuditBy) =>
+    this.admin.setAdmin(userId, admin, by);
+  setDisabled = (userId: number, disabled: boolean, by: AuditBy) =>
+    this.admin.setDisabled(userId, disabled, by);
+  resetPassword = (userId: number, hash: string, by: AuditBy) =>
+    this.admin.resetPassword(userId, hash, by);
+  deleteAccount = (userId: number, by: AuditBy) => this.admin.deleteAccount(userId, by);
+  setting = (key: string) => this.admin.setting(key);
+  setSetting = (key: string, value: string, by: AuditBy) => this.admin.setSetting(key, value, by);
+  createServerInvite = (codeHash: string, expiresAt: number, maxUses: number, by: AuditBy) =>
+    this.admin.createServerInvite(codeHash, expiresAt, maxUses, by);
+  registerWithInvite = (codeHash: string, name: string, hash: string, now: number) =>
+    this.admin.registerWithInvite(codeHash, name, hash, now);
+  audit = (
+    room: number | undefined,
+    action: string,
+    target: number | undefined,
+    by: AuditBy,
+    detail?: string,
+  ) => this.admin.auditRow(room, action, target, by, detail);
 
   async close() {
     this.db.close();

@@ -45,3 +45,20 @@ CREATE TABLE audit_log (
   created_at bigint NOT NULL
 );
 CREATE INDEX audit_log_room ON audit_log(room_id, id);
+
+ALTER TABLE users ADD COLUMN is_admin boolean NOT NULL DEFAULT false;
+ALTER TABLE users ADD COLUMN disabled_at bigint;
+CREATE TABLE server_settings (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+CREATE TABLE server_invites (
+  id bigserial PRIMARY KEY,
+  code_hash text NOT NULL UNIQUE,
+  created_by bigint,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  max_uses bigint NOT NULL,
+  uses bigint NOT NULL DEFAULT 0,
+  revoked_at bigint
+);

@@ -50,3 +50,23 @@ CREATE TABLE audit_log (
   created_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX audit_log_room ON audit_log(room_id, id);
+
+-- Running a server: administrators, disabled accounts, the registration mode, server invites.
+ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
+-- Set while the account is disabled: its sessions are refused and it cannot log in.
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+CREATE TABLE server_settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+-- Invite codes for registration (--registration invite); only their SHA-256 is stored.
+CREATE TABLE server_invites (
+  id INTEGER PRIMARY KEY,
+  code_hash TEXT NOT NULL UNIQUE,
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  max_uses INTEGER NOT NULL,
+  uses INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER
+) STRICT;
