@@ -86,6 +86,12 @@ export const ERRORS = {
     status: 404,
     message: "No such invite, or it has expired, been used up or been revoked.",
   },
+  REGISTRATION_CLOSED: {
+    status: 403,
+    message: "This server takes no registrations: an administrator creates accounts.",
+  },
+  ACCOUNT_DISABLED: { status: 403, message: "This account is disabled." },
+  NOT_ADMIN: { status: 403, message: "Only a server administrator may do that." },
   INTERNAL: { status: 500, message: "Internal server error." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -12,6 +12,8 @@ import {
   TOPIC_MAX_CHARS,
   toErrorBody,
 } from "../protocol/index.ts";
+import type { Admin } from "./admin.ts";
+import { adminRoutes } from "./admin-routes.ts";
 import type { Auth, Session } from "./auth.ts";
 import { botRoutes, webhookRoutes } from "./bot-routes.ts";
 import { inScope, routeDenial } from "./bot-scope.ts";
@@ -54,12 +56,15 @@ export interface HttpOptions {
   bots?: Bots | undefined;
   /** Moderation, invite codes and the audit log; without it their routes answer NOT_FOUND. */
   communities?: CommunityRouteOptions | undefined;
+  /** Server administration and account deletion; without it their routes answer NOT_FOUND. */
+  admin?: Admin | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
 const UPLOAD_PATH = /^\/api\/rooms\/[^/]+\/files$/;
 
 const credentials = z.object({ username: z.string().max(64), password: z.string().max(1024) });
+const registrationBody = credentials.extend({ invite: z.string().max(64).optional() });
 const passwordChange = z.object({
   current: z.string().max(1024),
   password: z.string().max(1024),
@@ -168,9 +173,9 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.presence.connections }));
 
   app.post("/api/register", async (c) => {
-    const { username, password } = await jsonBody(c, credentials);
+    const { username, password, invite } = await jsonBody(c, registrationBody);
     return c.json(
-      await auth.register(username, password, c.env.ip, c.req.header("user-agent")),
+      await auth.register(username, password, c.env.ip, c.req.header("user-agent"), invite),
       201,
     );
   });
@@ -276,6 +281,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
 
   if (o.bots) app.route("/", botRoutes(o.bots));
   if (o.communities) app.route("/", communityRoutes(o.communities));
+  if (o.admin) app.route("/", adminRoutes(o.admin, auth));
 
   return app;
 }

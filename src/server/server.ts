@@ -26,7 +26,8 @@ import {
 import index from "../web/index.html";
 import { ICON_SVG, MANIFEST } from "../web/manifest.ts";
 import { serviceWorkerSource } from "../web/service-worker.ts";
-import { Auth } from "./auth.ts";
+import { Admin } from "./admin.ts";
+import { Auth, hashPassword } from "./auth.ts";
 import { Bots } from "./bots.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
@@ -48,6 +49,7 @@ import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
 import { PresenceVisibility } from "./presence-visibility.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { Registration, type RegistrationMode } from "./registration.ts";
 import { loggablePath, requestIds } from "./request-id.ts";
 import { Revocation } from "./revocation.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
@@ -87,7 +89,7 @@ const FILE_SWEEP_EVERY = 10;
 const STRIKES = 10;
 
 /** The embedded SQLite file, or PostgreSQL when a URL is configured; nothing else knows which. */
-async function openStore(config: Config): Promise<Store> {
+export async function openStore(config: Config): Promise<Store> {
   if (!config.databaseUrl) return new SqliteStore(config.db);
   return PostgresStore.open({ url: config.databaseUrl });
 }
@@ -162,6 +164,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const origins = createOriginPolicy(config.allowedOrigins);
   const tls = config.tlsCert !== "";
   const queue = new CommitQueue({ store, log, metrics });
+  const registration = new Registration(store, config.registration as RegistrationMode);
   const auth = new Auth({
     store,
     log,
@@ -173,6 +176,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics,
     botSession: (token) => bots.authenticate(token),
     botSessionByHash: (tokenHash) => bots.authenticateHash(tokenHash),
+    registration,
   });
   const visibility = new PresenceVisibility(store);
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now, visibility);
@@ -249,6 +253,14 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     roomLog: chat.roomLog,
     remove: (userId, room, why) => revocation.removeFromRoom(userId, room, why),
   });
+  const admin = new Admin({
+    store,
+    registration,
+    now,
+    hashPassword: (password) => hashPassword(password, config.passwordCost),
+    endUser: (userId) => revocation.revokeUser(userId),
+    deleteRoom: (actor, room, reason) => moderation.deleteRoom(actor, room, reason),
+  });
   const invitations = new Invitations({
     store,
     now,
@@ -267,6 +279,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics,
     bots,
     communities: { store, chat, moderation, invitations },
+    admin,
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,
     now,
