@@ -5,6 +5,9 @@ import postgresSocial from "./migrations/postgres/002-social.sql" with { type: "
 import postgresFiles from "./migrations/postgres/003-files.sql" with { type: "text" };
 import postgresHardening from "./migrations/postgres/004-hardening.sql" with { type: "text" };
 import postgresBots from "./migrations/postgres/005-bots.sql" with { type: "text" };
+import postgresE2eeAccounts from "./migrations/postgres/006-e2ee-accounts.sql" with {
+  type: "text",
+};
 import postgresMessageEvents from "./migrations/postgres/007-message-events.sql" with {
   type: "text",
 };
@@ -18,6 +21,7 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 3, name: "files", sql: postgresFiles },
   { version: 4, name: "hardening", sql: postgresHardening },
   { version: 5, name: "bots", sql: postgresBots },
+  { version: 6, name: "e2ee-accounts", sql: postgresE2eeAccounts },
   { version: 7, name: "message-events", sql: postgresMessageEvents },
   { version: 9, name: "communities", sql: postgresCommunities },
 ];

@@ -40,6 +40,7 @@ import { PostgresAdmin } from "./store-postgres-admin.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
 import { PostgresCommunities } from "./store-postgres-communities.ts";
+import * as e2ee from "./store-postgres-e2ee.ts";
 import * as hardening from "./store-postgres-hardening.ts";
 import { findMessage, logAfter, logBefore } from "./store-postgres-log.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
@@ -472,6 +473,24 @@ export class PostgresStore implements Store {
     }
     return found;
   }
+
+  // Signed device lists and the encrypted key backup: store-postgres-e2ee.ts.
+  putDeviceList = (
+    userId: number,
+    key: string,
+    version: number,
+    list: string,
+    now: number,
+    replaceKey: boolean,
+  ) => e2ee.putDeviceList(this.runner, userId, key, version, list, now, replaceKey);
+  deviceListsOf = (userIds: readonly number[]) => e2ee.deviceListsOf(this.runner, userIds);
+  putKeyBackup = (userId: number, info: string, now: number) =>
+    e2ee.putKeyBackup(this.runner, userId, info, now);
+  keyBackup = (userId: number) => e2ee.keyBackup(this.runner, userId);
+  addBackupItem = (userId: number, item: string, now: number, maxItems: number) =>
+    e2ee.addBackupItem(this.runner, userId, item, now, maxItems);
+  backupItems = (userId: number, after: number, limit: number) =>
+    e2ee.backupItems(this.runner, userId, after, limit);
 
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];

@@ -34,6 +34,7 @@ import { SqliteAdmin } from "./store-sqlite-admin.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
 import { SqliteCommunities } from "./store-sqlite-communities.ts";
+import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { prepare, type Queries, toEntry, toFile, toMessage } from "./store-sqlite-queries.ts";
 
 export function openSqlite(path: string): Database {
@@ -74,6 +75,7 @@ export class SqliteStore implements Store {
   private readonly bots: SqliteBots;
   private readonly communities: SqliteCommunities;
   private readonly admin: SqliteAdmin;
+  private readonly e2ee: SqliteE2ee;
 
   constructor(path: string) {
     this.db = openSqlite(path);
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
     this.bots = new SqliteBots(this.db);
     this.communities = new SqliteCommunities(this.db);
     this.admin = new SqliteAdmin(this.db);
+    this.e2ee = new SqliteE2ee(this.db);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {
@@ -318,6 +321,24 @@ export class SqliteStore implements Store {
       );
     return found;
   }
+
+  // Signed device lists and the encrypted key backup: store-sqlite-e2ee.ts.
+  putDeviceList = (
+    userId: number,
+    key: string,
+    version: number,
+    list: string,
+    now: number,
+    replaceKey: boolean,
+  ) => this.e2ee.putDeviceList(userId, key, version, list, now, replaceKey);
+  deviceListsOf = (userIds: readonly number[]) => this.e2ee.deviceListsOf(userIds);
+  putKeyBackup = (userId: number, info: string, now: number) =>
+    this.e2ee.putKeyBackup(userId, info, now);
+  keyBackup = (userId: number) => this.e2ee.keyBackup(userId);
+  addBackupItem = (userId: number, item: string, now: number, maxItems: number) =>
+    this.e2ee.addBackupItem(userId, item, now, maxItems);
+  backupItems = (userId: number, after: number, limit: number) =>
+    this.e2ee.backupItems(userId, after, limit);
 
   async append(batch: readonly AppendRequest[]): Promise<AppendResult[]> {
     return this.appendBatch(batch);

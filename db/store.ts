@@ -1,7 +1,9 @@
 /**
- * The store interface: everything Parley keeps. One implementation per backend
- * (store-sqlite.ts now, a PostgreSQL store later); nothing outside db/ knows which is in use.
- * Methods are async so that a networked backend fits; expected outcomes are values, not throws.
+ * The store interface: everything Parley keeps. One implementation per backend, store-sqlite.ts
+ * and store-postgres.ts, both held to tests/store-contract.test.ts. Only what opens a store
+ * (src/server/server.ts from the config, src/server/backup.ts, the bench and the db/ scripts)
+ * names a backend; every other module receives a Store. Methods are async so that a networked
+ * backend fits; expected outcomes are values, not throws.
  */
 import type {
   DmPolicy,
@@ -326,6 +328,39 @@ export interface Store {
   ): Promise<"ok" | "too-many">;
   /** Every published bundle (JSON) of each user asked for. */
   devicesOf(userIds: readonly number[]): Promise<Map<number, string[]>>;
+  /**
+   * Stores a user's signed device list (JSON) under identity key `key`: "stale" unless `version`
+   * is above the stored one, "key-changed" if another key signed the stored one and `replaceKey`
+   * is false. With replaceKey the new key's list replaces the old at any version.
+   */
+  putDeviceList(
+    userId: number,
+    key: string,
+    version: number,
+    list: string,
+    now: number,
+    replaceKey: boolean,
+  ): Promise<"ok" | "stale" | "key-changed">;
+  /** The stored signed device list (JSON) of each user asked for who has one. */
+  deviceListsOf(userIds: readonly number[]): Promise<Map<number, string>>;
+
+  /** Replaces a user's key backup info (JSON); the items sealed to the old one go with it. */
+  putKeyBackup(userId: number, info: string, now: number): Promise<void>;
+  /** The user's key backup info (JSON), or undefined. */
+  keyBackup(userId: number): Promise<string | undefined>;
+  /** Adds an opaque backup item: "no-backup" without info, "full" at maxItems. */
+  addBackupItem(
+    userId: number,
+    item: string,
+    now: number,
+    maxItems: number,
+  ): Promise<"ok" | "full" | "no-backup">;
+  /** Up to `limit` of the user's backup items with id > after, oldest first. */
+  backupItems(
+    userId: number,
+    after: number,
+    limit: number,
+  ): Promise<{ id: number; item: string }[]>;
 
   /** Records an uploaded file; "taken" if the id is in use (ids are random: retry with another). */
   putFile(file: FileRecord): Promise<"ok" | "taken">;

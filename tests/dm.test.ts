@@ -2,12 +2,18 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bu
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  createAccountKey,
   createIdentity,
+  createRecoveryKey,
   type DeviceBundle,
+  deviceListWire,
   type Envelope,
   type Identity,
   open,
+  recoveryKeys,
   seal,
+  signBackupInfo,
+  signDeviceList,
   type VerifiedBundle,
   verifyBundle,
 } from "../src/crypto/index.ts";
@@ -301,6 +307,77 @@ describe("device keys", () => {
     expect(await alice.ws.request({ type: "device", bundle: again.bundle })).toMatchObject({
       type: "ok",
     });
+  });
+
+  it("keeps a signed device list, refusing a bad signature, an old version or another key without reset", async () => {
+    const alice = await person();
+    const user = String(alice.account.user.id);
+    const key = await createAccountKey();
+    const list = async (version: number, account = key, devices = [alice.device.bundle]) =>
+      deviceListWire(await signDeviceList({ user, version, account, devices }));
+    const publish = (l: unknown, reset?: boolean) =>
+      alice.ws.request({ type: "device_list", list: l, ...(reset ? { reset } : {}) } as never);
+
+    expect(await publish(await list(2))).toMatchObject({ type: "ok" });
+    const v3 = await list(3);
+    expect(await publish({ ...v3, version: 4 })).toMatchObject({ code: "BAD_DEVICE_LIST" });
+    const bobs = deviceListWire(
+      await signDeviceList({
+        user: "999999",
+        version: 5,
+        account: key,
+        devices: [(await createIdentity({ user: "999999" })).bundle],
+      }),
+    );
+    expect(await publish(bobs)).toMatchObject({ code: "BAD_DEVICE_LIST" });
+    expect(await publish(await list(1))).toMatchObject({ code: "STALE_DEVICE_LIST" });
+    expect(await publish(await list(2))).toMatchObject({ code: "STALE_DEVICE_LIST" });
+    const other = await createAccountKey();
+    expect(await publish(await list(9, other))).toMatchObject({ code: "ACCOUNT_KEY_CHANGED" });
+    expect(await publish(v3)).toMatchObject({ type: "ok" });
+
+    const reply = await alice.ws.request<ServerFrameOf<"devices">>({
+      type: "devices",
+      users: [alice.account.user.id],
+    });
+    expect(reply.users[0]?.list).toEqual(v3);
+    // A reset replaces the key; peers' clients announce it (tests/client/malicious-server.test.ts).
+    expect(await publish(await list(1, other), true)).toMatchObject({ type: "ok" });
+  });
+
+  it("keeps a key backup only when the account key of the published list signed it", async () => {
+    const alice = await person();
+    const user = String(alice.account.user.id);
+    const key = await createAccountKey();
+    const keys = await recoveryKeys(createRecoveryKey());
+    expect(await alice.ws.request({ type: "backup_add", item: "x" })).toMatchObject({
+      code: "NO_BACKUP",
+    });
+    const info = await signBackupInfo({ user, keys, account: key });
+    // No device list yet: nothing to check the signature against.
+    expect(await alice.ws.request({ type: "backup_create", info })).toMatchObject({
+      code: "BAD_BACKUP",
+    });
+    const list = await signDeviceList({
+      user,
+      version: 1,
+      account: key,
+      devices: [alice.device.bundle],
+    });
+    await alice.ws.request({ type: "device_list", list: deviceListWire(list) });
+    const forged = await signBackupInfo({ user, keys, account: await createAccountKey() });
+    expect(await alice.ws.request({ type: "backup_create", info: forged })).toMatchObject({
+      code: "BAD_BACKUP",
+    });
+    expect(await alice.ws.request({ type: "backup_create", info })).toMatchObject({ type: "ok" });
+    expect(await alice.ws.request({ type: "backup_add", item: "y".repeat(30_001) })).toMatchObject({
+      code: "INVALID",
+    });
+    expect(await alice.ws.request({ type: "backup_add", item: "sealed" })).toMatchObject({
+      type: "ok",
+    });
+    const page = await alice.ws.request<ServerFrameOf<"backup">>({ type: "backup_get" });
+    expect(page).toMatchObject({ info, more: false, items: [{ item: "sealed" }] });
   });
 });
 

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createLogger } from "../src/log/log.ts";
 import { DEFAULTS } from "../src/server/config.ts";
-import { createLogger } from "../src/server/log.ts";
 import { startServer } from "../src/server/server.ts";
 import { connect, createRoom, register } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";

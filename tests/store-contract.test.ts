@@ -842,6 +842,45 @@ function contract(name: string, backend: () => Backend, skip = false) {
         ]);
         expect(await store.devicesOf([])).toEqual(new Map());
       });
+
+      it("keeps a user's newest device list and refuses an older version or another key", async () => {
+        const a = await user();
+        const b2 = await user();
+        expect(await store.putDeviceList(a.id, "K1", 2, '{"l":2}', T0, false)).toBe("ok");
+        expect(await store.putDeviceList(a.id, "K1", 2, '{"l":"fork"}', T0, false)).toBe("stale");
+        expect(await store.putDeviceList(a.id, "K1", 1, '{"l":1}', T0, false)).toBe("stale");
+        expect(await store.putDeviceList(a.id, "K2", 9, '{"l":"k2"}', T0, false)).toBe(
+          "key-changed",
+        );
+        expect(await store.putDeviceList(a.id, "K1", 3, '{"l":3}', T0 + 1, false)).toBe("ok");
+        expect(await store.deviceListsOf([a.id, b2.id])).toEqual(new Map([[a.id, '{"l":3}']]));
+        // A reset replaces the key at any version; the new key's versions count from there.
+        expect(await store.putDeviceList(a.id, "K2", 1, '{"l":"k2"}', T0 + 2, true)).toBe("ok");
+        expect(await store.putDeviceList(a.id, "K2", 1, '{"l":"again"}', T0, false)).toBe("stale");
+        expect(await store.deviceListsOf([a.id])).toEqual(new Map([[a.id, '{"l":"k2"}']]));
+        expect(await store.deviceListsOf([])).toEqual(new Map());
+      });
+
+      it("keeps a key backup's info and items, paged, bounded, and dropped when the info is replaced", async () => {
+        const a = await user();
+        const b2 = await user();
+        expect(await store.keyBackup(a.id)).toBeUndefined();
+        expect(await store.addBackupItem(a.id, "i0", T0, 3)).toBe("no-backup");
+        await store.putKeyBackup(a.id, '{"k":1}', T0);
+        expect(await store.keyBackup(a.id)).toBe('{"k":1}');
+        for (const item of ["i1", "i2", "i3"]) {
+          expect(await store.addBackupItem(a.id, item, T0, 3)).toBe("ok");
+        }
+        expect(await store.addBackupItem(a.id, "i4", T0, 3)).toBe("full");
+        const first = await store.backupItems(a.id, 0, 2);
+        expect(first.map((r) => r.item)).toEqual(["i1", "i2"]);
+        const rest = await store.backupItems(a.id, first[1]?.id ?? 0, 2);
+        expect(rest.map((r) => r.item)).toEqual(["i3"]);
+        expect(await store.backupItems(b2.id, 0, 10)).toEqual([]);
+        await store.putKeyBackup(a.id, '{"k":2}', T0 + 1);
+        expect(await store.keyBackup(a.id)).toBe('{"k":2}');
+        expect(await store.backupItems(a.id, 0, 10)).toEqual([]);
+      });
     });
 
     describe("the event log (migration 007)", () => {

@@ -63,6 +63,8 @@ export class Bot {
     this.connection = new Connection({
       server: o.server,
       token: o.token,
+      // A bot's API token names no session, so no ticket: it goes in the upgrade's header.
+      upgradeAuth: "header",
       ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}),
       ...(o.fetch ? { fetch: o.fetch } : {}),
     });

@@ -17,7 +17,7 @@
  * different nodes may arrive out of seq order; the bus does not reorder them.
  */
 import { RedisClient } from "bun";
-import type { Logger } from "../server/log.ts";
+import type { Logger } from "../log/log.ts";
 import type { Bus, BusEnvelope, BusHooks, Deliver } from "./bus.ts";
 
 export interface RedisBusOptions {

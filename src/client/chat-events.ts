@@ -6,25 +6,9 @@
 import type { Message, UserRef } from "../protocol/index.ts";
 import type { ChatState } from "./chat-state.ts";
 import type { PushFrame, Status } from "./connection.ts";
-import type { KeyChange } from "./secure-dm.ts";
+import { keyChangeIsLoud, keyChangeText } from "./dm-notices.ts";
 import { reconnectingText, statusText } from "./status-text.ts";
 import { sanitize } from "./text-layout.ts";
-
-/** How a changed set of keys is announced: loudly, with what to do. */
-export function keyChangeText(k: KeyChange): string {
-  const who = k.self ? "your own account" : k.user.name;
-  const what =
-    k.observation.kind === "key-changed"
-      ? `a device key of ${who} was replaced`
-      : k.observation.kind === "device-added"
-        ? `a new device was added to ${who}`
-        : `a device was removed from ${who}`;
-  if (k.observation.trust !== "changed") return `Keys: ${what}.`;
-  const name = k.user.name;
-  const waiting = k.self ? "Messages you send" : `Messages to ${name}`;
-  const compare = k.self ? "" : ` (compare first with /verify ${name})`;
-  return `⚠ SECURITY: ${what}. If this was not expected, someone may be reading along. ${waiting} wait until you type /trust ${name}${compare}.`;
-}
 
 const userName = (u: UserRef) => sanitize(u.name);
 
@@ -142,9 +126,7 @@ export function listenToConnection(s: ChatState): void {
   if (secure) {
     s.onCleanup(
       secure.on("message", (m, content) => s.show(m, content)),
-      secure.on("keys", (k) =>
-        s.note(keyChangeText(k), k.observation.trust === "changed" ? "error" : "info"),
-      ),
+      secure.on("keys", (k) => s.note(keyChangeText(k), keyChangeIsLoud(k) ? "error" : "info")),
       secure.on("held", (peer, body) => {
         s.refreshPending();
         const who = secure.trustOf(peer.name) === "changed" ? peer.name : (conn.user?.name ?? "");

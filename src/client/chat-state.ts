@@ -11,6 +11,7 @@ import type { NoteTone } from "./chat-command.ts";
 import type { ChatScreen, StatusTone } from "./chat-screen.ts";
 import { systemClock } from "./clock.ts";
 import type { Connection, TrackedRoom } from "./connection.ts";
+import { dmNotice, skewNotice } from "./dm-notices.ts";
 import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import { mentions } from "./highlight.ts";
 import type { LineEditor } from "./line-editor.ts";
@@ -227,18 +228,24 @@ export class ChatState {
     const { body, tone } = this.bodyOf(m, content);
     const me = this.conn.user;
     const own = m.from.id === me?.id;
-    const mention = !own && tone !== "tampered" && mentions(body, me?.name, this.memory.highlights);
+    const mention = !own && tone !== "loud" && mentions(body, me?.name, this.memory.highlights);
     const { style } = this;
     const e = entry((columns) => {
       const lines = formatMessage({ ...m, body }, { columns, style, me: me?.id });
-      if (tone === "tampered") return lines.map((l) => style.red(l));
+      if (tone === "loud") return lines.map((l) => style.red(l));
       return mention ? lines.map((l) => style.yellow(l)) : lines;
     }, m.seq);
+    // A DM whose signed time and the server's differ a lot says so under it.
+    const skew =
+      content?.kind === "text" && content.serverTs !== undefined
+        ? [this.noteEntry(skewNotice(m.ts, content.serverTs), "warn")]
+        : [];
     if (older) {
-      b.prepend([e]);
+      b.prepend([e, ...skew]);
       return;
     }
     b.add(e, this.screen.columns);
+    for (const n of skew) b.add(n, this.screen.columns);
     const here = b === this.buffers.current;
     if (here) this.reads.shown(m.room, m.seq);
     else if (!own) b.unread++;
@@ -249,7 +256,7 @@ export class ChatState {
     this.screen.render();
   }
 
-  private bodyOf(m: Message, content?: DmContent): { body: string; tone?: "tampered" } {
+  private bodyOf(m: Message, content?: DmContent): { body: string; tone?: "loud" } {
     if (m.file) {
       this.shared.set(m.file.id, { kind: "room", file: m.file });
       return { body: `${m.body === "" ? "" : `${m.body} `}${fileLine(m.file)}` };
@@ -261,17 +268,11 @@ export class ChatState {
         body: attachment ? `${fileLine(attachment)} (encrypted)` : (content?.text ?? m.body),
       };
     }
-    if (content.kind === "tampered") {
-      return {
-        body: "⚠ tampered message: it was altered or forged, so it is not shown",
-        tone: "tampered",
-      };
-    }
+    // Tampered, or from a device outside the sender's signed list: red, and never a mention.
+    const loud = content.kind === "tampered" || content.kind === "unverified-device";
     return {
-      body:
-        content.kind === "not-addressed"
-          ? "(not encrypted for this device)"
-          : "(sent from a device whose keys are unknown: not shown)",
+      body: dmNotice(content, m.from.name) ?? "",
+      ...(loud ? { tone: "loud" as const } : {}),
     };
   }
 

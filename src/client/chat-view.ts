@@ -11,6 +11,7 @@ import { listenToConnection } from "./chat-events.ts";
 import { ChatScreen, type TerminalOutput } from "./chat-screen.ts";
 import { ChatState, parseTarget, type ViewOutcome, type ViewStore } from "./chat-state.ts";
 import type { Connection } from "./connection.ts";
+import { deviceCommands } from "./device-commands.ts";
 import { fileCommands } from "./file-commands.ts";
 import type { FileTransfer } from "./file-transfer.ts";
 import { keyActions } from "./key-actions.ts";
@@ -79,6 +80,7 @@ function commandTable(s: ChatState): Record<string, Command> {
     ...roomCommands(s),
     ...socialCommands(ctx),
     ...fileCommands(ctx),
+    ...deviceCommands(ctx),
     ...(quit ? { quit } : {}),
   };
   return commands;

@@ -69,6 +69,8 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   WebSocket?: typeof WebSocket;
   fetch?: typeof fetch;
+  /** See SocketLinkOptions.upgradeAuth. @default "ticket" */
+  upgradeAuth?: "ticket" | "header";
 }
 
 /** Rooms in one `resume` (the server's bound, docs/protocol.md section 8). */
@@ -126,6 +128,7 @@ export class Connection {
         connectTimeoutMs: o.connectTimeoutMs,
         WebSocket: o.WebSocket ?? globalThis.WebSocket,
         fetch: o.fetch ?? globalThis.fetch.bind(globalThis),
+        ...(o.upgradeAuth ? { upgradeAuth: o.upgradeAuth } : {}),
       },
       {
         frame: (data) => this.receive(data),

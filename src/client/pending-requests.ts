@@ -23,7 +23,8 @@ export type ReplyType =
   | "ok"
   | "dm"
   | "contacts"
-  | "devices";
+  | "devices"
+  | "backup";
 
 interface Waiter {
   resolve: (f: ServerFrame) => void;

@@ -1,29 +1,18 @@
 /**
  * End-to-end encrypted direct messages around a Connection, for every client (terminal and
  * browser: no node: imports; the identity and the key book are kept by injected stores). It
- * publishes this device's keys, seals each DM for every device of both people (re-sealed with
- * the same cid on every retry), opens what arrives in seq order, and keeps trust on first use:
- * a changed key is announced, and messages to that person wait until the user accepts it.
+ * publishes this device's keys, seals each DM for the devices in both people's signed device
+ * lists (re-sealed with the same cid on every retry), opens what arrives in seq order, and
+ * pins each account's identity key on first use: a changed identity key is announced, messages
+ * to that person wait until the user accepts it, and a message from a device outside the
+ * accepted list is shown only as "from an unverified device".
  */
 import {
-  checkIdentity,
-  createIdentity,
-  type DeviceBundle,
-  exportIdentity,
   type Identity,
-  type IdentityFile,
-  identityFileSchema,
-  importIdentity,
   type KeyBook,
   type KeyBookStore,
-  type Observation,
-  open,
   openKeyBook,
-  safetyNumber,
   seal,
-  type TamperReason,
-  type VerifiedBundle,
-  verifyBundle,
 } from "../crypto/index.ts";
 import {
   dmConversation,
@@ -32,38 +21,18 @@ import {
   type RoomSummary,
   type UserRef,
 } from "../protocol/index.ts";
+import { AccountDevices } from "./account-devices.ts";
 import { type Connection, type PushFrame, RequestError } from "./connection.ts";
+import { type IdentityStore, loadIdentity, publishIdentity } from "./device-identity.ts";
+import { contentKeyOf, type DmContent, type RevealContext, revealDm } from "./dm-reveal.ts";
+import { IdentityTrust } from "./identity-trust.ts";
+import { KeyBackupSync } from "./key-backup-sync.ts";
+import { type KeyChange, KeyDirectory } from "./key-directory.ts";
 import type { OutboxItem } from "./outbox.ts";
 
-/** Where this device's identity (with its private keys) is kept. */
-export interface IdentityStore {
-  /**
-   * "file": the identity exported with its private keys (the terminal's 0600 file). "keys": the
-   * Identity itself, its private keys non-extractable (a browser's IndexedDB keeps CryptoKeys
-   * by structured clone, so no script can ever read the private keys out). @default "file"
-   */
-  readonly keeps?: "file" | "keys";
-  /** The saved identity as stored, or undefined if there is none yet. */
-  load(): Promise<unknown>;
-  save(value: IdentityFile | Identity): Promise<void>;
-}
-
-/** What a DM turned out to hold once opened on this device. */
-export type DmContent =
-  | { kind: "text"; text: string }
-  /** Altered or forged: never shown as text. */
-  | { kind: "tampered"; reason: TamperReason | "no-envelope" }
-  /** Authentic, but sealed before this device existed (or without it). */
-  | { kind: "not-addressed" }
-  /** Sent by a device the server does not list, even after fetching its keys again. */
-  | { kind: "unknown-sender" };
-
-export interface KeyChange {
-  user: UserRef;
-  /** The user is the one of this session (another device of one's own). */
-  self: boolean;
-  observation: Observation;
-}
+export type { IdentityStore } from "./device-identity.ts";
+export type { DmContent } from "./dm-reveal.ts";
+export type { KeyChange } from "./key-directory.ts";
 
 export interface SecureDmEvents {
   /** A DM message, opened; in seq order per conversation. `from` is who sealed it. */
@@ -88,8 +57,8 @@ interface Held {
   body: string;
 }
 
-/** Envelope ids remembered per session to drop a replayed (device, id). */
-const SEEN_MAX = 50_000;
+const UNLINKED =
+  "This device is not linked to your account yet: approve it from a linked device (/link), or reset the account keys.";
 
 type Listeners = { [K in keyof SecureDmEvents]: Set<SecureDmEvents[K]> };
 
@@ -102,15 +71,16 @@ export class SecureDm {
   };
   private identity: Identity | undefined;
   private book: KeyBook | undefined;
+  private directory: KeyDirectory | undefined;
+  private account: AccountDevices | undefined;
+  private backup: KeyBackupSync | undefined;
+  private trusts: IdentityTrust | undefined;
   private me: UserRef | undefined;
   private started: Promise<StartResult> | undefined;
   /** The other person of each DM room. */
   private readonly peers = new Map<number, UserRef>();
   /** Messages waiting for trust() of their peer (or of one's own devices). */
   private readonly held: Held[] = [];
-  /** The devices shown when a change was announced: trust() accepts exactly these. */
-  private readonly shown = new Map<string, DeviceBundle[]>();
-  private readonly seen = new Set<string>();
   /** Opens run one at a time, so messages come out in the order they came in. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly cleanups: (() => void)[] = [];
@@ -166,33 +136,45 @@ export class SecureDm {
     await conn.ready();
     const me = conn.user as UserRef;
     this.me = me;
-    const keeps = this.o.identities.keeps ?? "file";
-    const saved = await this.o.identities.load();
-    if (saved === undefined) {
-      this.identity = await createIdentity({ user: String(me.id), extractable: keeps === "file" });
-      await this.o.identities.save(
-        keeps === "file" ? await exportIdentity(this.identity) : this.identity,
-      );
-    } else {
-      // A file (the terminal's, or a browser's from before it kept the keys) or the keys.
-      const isFile = identityFileSchema.safeParse(saved).success;
-      const restored = isFile ? await importIdentity(saved) : await checkIdentity(saved);
-      if (!restored.ok) return { ok: false, reason: "identity-damaged" };
-      if (restored.identity.user !== String(me.id)) {
-        return { ok: false, reason: "identity-foreign" };
-      }
-      this.identity = restored.identity;
-      // Replace an exported file by the non-extractable keys it was imported as.
-      if (isFile && keeps === "keys") await this.o.identities.save(restored.identity);
-    }
+    const loaded = await loadIdentity(this.o.identities, me);
+    if (!loaded.ok) return loaded;
+    this.identity = loaded.identity;
     const opened = await openKeyBook({
       store: this.o.keyBook,
       ...(this.o.now ? { now: this.o.now } : {}),
     });
     if (!opened.ok) return { ok: false, reason: "key-book-corrupt" };
     this.book = opened.book;
-    await this.publish();
+    this.directory = new KeyDirectory(conn, opened.book, me, this.identity.device, {
+      keys: (change) => this.emit("keys", change),
+      problem: (text) => this.emit("problem", text),
+    });
+    this.account = new AccountDevices({
+      conn,
+      me,
+      book: opened.book,
+      directory: this.directory,
+      identities: this.o.identities,
+      getIdentity: () => this.identity as Identity,
+      setIdentity: (identity) => {
+        this.identity = identity;
+      },
+    });
+    this.trusts = new IdentityTrust(opened.book, String(me.id), (users) =>
+      this.refresh(users.map(Number)),
+    );
+    await publishIdentity(conn, me, this.identity);
+    await this.account.ensure();
     await this.refresh([me.id]);
+    const account = this.account;
+    this.backup = new KeyBackupSync({
+      conn,
+      me,
+      book: opened.book,
+      getIdentity: () => this.identity as Identity,
+      adoptAccountKey: (key) => account.adopt(key),
+    });
+    await this.backup.load();
     const attached = new Set(conn.joinedRooms().map((r) => r.id));
     for (const room of await conn.listRooms()) {
       if (room.kind !== "dm" || !room.joined) continue;
@@ -203,24 +185,37 @@ export class SecureDm {
     return { ok: true };
   }
 
-  /** Publishes this device's bundle unless the server already lists exactly it. */
-  private async publish(): Promise<void> {
-    const { conn } = this.o;
-    const identity = this.identity as Identity;
-    const me = this.me as UserRef;
-    const listed = await conn.request<"devices">({ type: "devices", users: [me.id] });
-    const mine = listed.users[0]?.devices.find((b) => b.device === identity.device);
-    const same =
-      mine &&
-      mine.x25519 === identity.bundle.x25519 &&
-      mine.ed25519 === identity.bundle.ed25519 &&
-      mine.sig === identity.bundle.sig;
-    if (!same) await conn.request<"ok">({ type: "device", bundle: identity.bundle });
-  }
-
   /** This device's id, once started. */
   get device(): string | undefined {
     return this.identity?.device;
+  }
+
+  /** This account's encrypted key backup, as this device sees it; undefined until started. */
+  get keyBackup(): KeyBackupSync | undefined {
+    return this.backup;
+  }
+
+  /**
+   * Adds to the key backup the content keys of every DM this device can open from its history
+   * (a backup keeps what is opened from its creation on; this takes what came before). Resolves
+   * with how many it added, once they are stored.
+   */
+  async backUpHistory(): Promise<number> {
+    const backup = this.backup;
+    if (!(await this.start()).ok || !backup?.enabled) return 0;
+    const rooms = (await this.o.conn.listRooms()).filter((r) => r.kind === "dm" && r.joined);
+    return backup.backfill(
+      rooms.map((r) => r.id),
+      async (m) => {
+        const peer = await this.peerFor(m.room);
+        return peer && contentKeyOf(m, this.contextFor(peer));
+      },
+    );
+  }
+
+  /** This account's device list, as this device can sign it; undefined until started. */
+  get devices(): AccountDevices | undefined {
+    return this.account;
   }
 
   close(): void {
@@ -282,6 +277,7 @@ export class SecureDm {
     if (!peer) throw new RequestError("ROOM_NOT_FOUND", "That conversation is not known here.");
     await this.refresh([peer.id, me.id]);
     const book = this.book as KeyBook;
+    if (this.account?.state !== "linked") throw new RequestError("UNLINKED", UNLINKED);
     if (book.trust(String(peer.id)) === "changed" || book.trust(String(me.id)) === "changed") {
       throw new RequestError("HELD", "Waiting for a key change to be accepted.");
     }
@@ -327,42 +323,26 @@ export class SecureDm {
     return user && this.book?.trust(String(user.id));
   }
 
-  /**
-   * Accepts the devices last shown for `name` without comparing safety numbers, and sends what
-   * waited for it. "stale" when the devices changed again since they were shown.
-   */
+  /** Accepts the identity key of `name` announced as changed, and sends what waited for it. */
   async trust(name: string): Promise<TrustResult> {
     const user = this.userNamed(name);
-    const book = this.book;
-    if (!user || !book) return "unknown-user";
-    const id = String(user.id);
-    const seen = this.shown.get(id) ?? book.devices(id);
-    const result = await book.acknowledge(id, seen);
+    if (!user || !this.trusts) return "unknown-user";
+    const result = await this.trusts.accept(String(user.id));
     if (result === "updated") this.release();
     return result;
   }
 
-  /** The safety number for `name` (fetching their devices first), to compare out of band. */
+  /** The safety number for `name`, over both identity keys, to compare out of band. */
   async safetyNumberWith(name: string): Promise<string | undefined> {
     const user = this.userNamed(name);
-    const book = this.book;
-    const me = this.me;
-    if (!user || !book || !me || user.id === me.id) return undefined;
-    await this.refresh([user.id, me.id]);
-    const theirs = book.devices(String(user.id));
-    this.shown.set(String(user.id), theirs);
-    return safetyNumber(String(me.id), book.devices(String(me.id)), String(user.id), theirs);
+    return user && this.trusts?.safetyNumber(String(user.id));
   }
 
-  /** After the safety numbers matched: the devices they were computed from become verified. */
+  /** After the safety numbers matched: the identity key they were computed from is verified. */
   async markVerified(name: string): Promise<TrustResult> {
     const user = this.userNamed(name);
-    const book = this.book;
-    if (!user || !book) return "unknown-user";
-    const id = String(user.id);
-    const seen = this.shown.get(id);
-    if (!seen) return "stale";
-    const result = await book.markVerified(id, seen);
+    if (!user || !this.trusts) return "unknown-user";
+    const result = await this.trusts.markVerified(String(user.id));
     if (result === "updated") this.release();
     return result;
   }
@@ -392,35 +372,8 @@ export class SecureDm {
   // ---- Keys ----
 
   /** Fetches, verifies and records the devices of some users; announces what changed. */
-  private async refresh(users: number[]): Promise<void> {
-    const book = this.book as KeyBook;
-    const reply = await this.o.conn.request<"devices">({ type: "devices", users });
-    for (const entry of reply.users) {
-      const id = String(entry.user.id);
-      const verified: VerifiedBundle[] = [];
-      for (const b of entry.devices) {
-        const check = await verifyBundle(b, { user: id });
-        if (check.ok) verified.push(check.bundle);
-        else {
-          this.emit(
-            "problem",
-            `Ignored a device of ${entry.user.name} whose keys are not validly signed (${check.reason}).`,
-          );
-        }
-      }
-      const observation = await book.observe(id, verified);
-      if (observation.kind === "unchanged" || observation.kind === "first-seen") continue;
-      const self = entry.user.id === this.me?.id;
-      const onlyThisDevice =
-        self && observation.changes.every((c) => c.device === this.identity?.device);
-      if (onlyThisDevice && observation.trust === "changed") {
-        // This device's own new keys: nothing to ask about.
-        await book.acknowledge(id, verified);
-        continue;
-      }
-      this.shown.set(id, verified);
-      this.emit("keys", { user: entry.user, self, observation });
-    }
+  private refresh(users: number[]): Promise<void> {
+    return (this.directory as KeyDirectory).refresh(users);
   }
 
   private onPush(f: PushFrame): void {
@@ -447,8 +400,8 @@ export class SecureDm {
   }
 
   /**
-   * Opens one DM message (used for live ones and history pages). undefined for a replay of an
-   * envelope already shown. The `from` of the result is the sealing user, not the frame's.
+   * Opens one DM message: live ones (`dedupe`, the default: undefined for a duplicate delivery
+   * of one already shown) and history pages (`dedupe: false`). dm-reveal.ts says what it shows.
    */
   async reveal(
     m: Message,
@@ -456,44 +409,20 @@ export class SecureDm {
   ): Promise<{ message: Message; content: DmContent } | undefined> {
     const started = await this.start();
     const peer = await this.peerFor(m.room);
-    const me = this.me as UserRef;
     if (!started.ok || !peer) return { message: m, content: { kind: "not-addressed" } };
-    if (m.envelope === undefined) {
-      return { message: m, content: { kind: "tampered", reason: "no-envelope" } };
-    }
-    const book = this.book as KeyBook;
-    const options = () => ({
-      me: this.identity as Identity,
-      conversation: dmConversation(m.room),
-      senders: [...book.devices(String(peer.id)), ...book.devices(String(me.id))],
-      participants: [String(peer.id), String(me.id)],
-    });
-    let result = await open(m.envelope, options());
-    if (result.outcome === "unknown-sender") {
-      // A device we have not recorded yet: fetch that user's keys and try once more.
-      await this.refresh([Number(result.from.user)]).catch(() => {});
-      result = await open(m.envelope, options());
-    }
-    switch (result.outcome) {
-      case "opened": {
-        const key = `${result.from.user}/${result.from.device}/${result.id}`;
-        if (dedupe) {
-          if (this.seen.has(key)) return undefined;
-          if (this.seen.size >= SEEN_MAX) this.seen.clear();
-          this.seen.add(key);
-        }
-        const from = result.from.user === String(me.id) ? me : peer;
-        return {
-          message: { ...m, from, body: result.text },
-          content: { kind: "text", text: result.text },
-        };
-      }
-      case "tampered":
-        return { message: m, content: { kind: "tampered", reason: result.reason } };
-      case "not-addressed":
-        return { message: m, content: { kind: "not-addressed" } };
-      case "unknown-sender":
-        return { message: m, content: { kind: "unknown-sender" } };
-    }
+    return revealDm(m, this.contextFor(peer), dedupe);
+  }
+
+  /** What opening a DM with `peer` needs, once started. */
+  private contextFor(peer: UserRef): RevealContext {
+    return {
+      identity: this.identity as Identity,
+      me: this.me as UserRef,
+      peer,
+      book: this.book as KeyBook,
+      directory: this.directory as KeyDirectory,
+      backup: this.backup as KeyBackupSync,
+      refresh: (user: number) => this.refresh([user]),
+    };
   }
 }

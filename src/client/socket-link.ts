@@ -6,9 +6,10 @@
  *
  * Browsers cannot set headers on a socket, and a URL ends up in proxies' logs, so the long-lived
  * token never goes in one: each connection first trades it (in a header) for a single-use
- * ticket that expires in seconds, and opens `/ws?ticket=`.
+ * ticket that expires in seconds, and opens `/ws?ticket=`. A program on Bun (a bot, whose API
+ * token is no session a ticket could name) may instead send the token in the upgrade's header.
  */
-import { closeAdvice } from "../protocol/index.ts";
+import { CLOSE, closeAdvice } from "../protocol/index.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { certificateProblem, certificateText } from "./certificate.ts";
 import type { Clock } from "./clock.ts";
@@ -25,6 +26,11 @@ export interface SocketLinkOptions {
   connectTimeoutMs?: number;
   WebSocket: typeof WebSocket;
   fetch: typeof fetch;
+  /**
+   * How the upgrade is authenticated: a single-use ticket in the URL (browsers), or the token in
+   * an Authorization header (Bun's WebSocket only). @default "ticket"
+   */
+  upgradeAuth?: "ticket" | "header";
 }
 
 /** What the link tells its connection. */
@@ -37,12 +43,15 @@ export interface SocketLinkHooks {
   status(s: Extract<Status, { kind: "reconnecting" | "stopped" }>): void;
 }
 
-export function webSocketUrl(server: string, ticket: string): string {
+export function webSocketUrl(server: string, ticket?: string): string {
   const url = new URL("/ws", server);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.searchParams.set("ticket", ticket);
+  if (ticket !== undefined) url.searchParams.set("ticket", ticket);
   return url.toString();
 }
+
+/** Bun's WebSocket takes headers as a second argument; browsers' does not. */
+type HeaderWebSocket = new (url: string, init: { headers: Record<string, string> }) => WebSocket;
 
 type TicketOutcome =
   | { kind: "ticket"; ticket: string }
@@ -51,10 +60,9 @@ type TicketOutcome =
   | { kind: "down"; reason: string };
 
 function describeClose(code: number): string {
-  if (code === 1006) return "the connection was lost";
-  if (code === 1001 || code === 1012) return "the server is restarting";
-  if (code === 4000) return "the connection was too slow";
-  if (code === 4001) return "too many open connections";
+  if (code === CLOSE.ABNORMAL) return "the connection was lost";
+  if (code === CLOSE.GOING_AWAY || code === CLOSE.SERVICE_RESTART)
+    return "the server is restarting";
   return `the connection closed (${code})`;
 }
 
@@ -118,6 +126,10 @@ export class SocketLink {
     this._state = "connecting";
     this._greeted = false;
     const attempt = ++this.attempts;
+    if (this.o.upgradeAuth === "header") {
+      this.open(undefined);
+      return;
+    }
     void this.ticket(this.server).then((t) => {
       if (attempt !== this.attempts || this._state !== "connecting") return;
       if (t.kind === "ticket") this.open(t.ticket);
@@ -157,10 +169,17 @@ export class SocketLink {
     }
   }
 
-  private open(ticket: string): void {
+  /** Opens the socket with a ticket, or with no ticket and the token in a header. */
+  private open(ticket: string | undefined): void {
     let ws: WebSocket;
     try {
-      ws = new this.o.WebSocket(webSocketUrl(this.server, ticket));
+      const url = webSocketUrl(this.server, ticket);
+      ws =
+        ticket === undefined
+          ? new (this.o.WebSocket as unknown as HeaderWebSocket)(url, {
+              headers: { authorization: `Bearer ${this.o.token}` },
+            })
+          : new this.o.WebSocket(url);
     } catch {
       this.stop("refused", `The server address ${this.server} is not valid.`);
       return;
@@ -249,7 +268,7 @@ export class SocketLink {
     if (ws) {
       ws.onopen = ws.onmessage = ws.onclose = null;
       try {
-        ws.close(1000);
+        ws.close(CLOSE.NORMAL);
       } catch {
         // Already closed.
       }

@@ -183,6 +183,13 @@ export interface OpenOptions {
   senders: readonly VerifiedBundle[];
   /** If given, the sender and every recipient must be one of these users (a DM's two users). */
   participants?: readonly string[];
+  /**
+   * The content key of this envelope from a key backup, used when it was not sealed for this
+   * device. It is accepted only if it matches the signed key commitment.
+   */
+  contentKey?: Uint8Array<ArrayBuffer>;
+  /** Called with the content key once the envelope opened (to add it to a key backup). */
+  onContentKey?: (key: Uint8Array<ArrayBuffer>) => void;
 }
 
 /** Opens an envelope from the wire. Never throws for anything the envelope contains. */
@@ -211,25 +218,8 @@ export async function open(input: unknown, options: OpenOptions): Promise<OpenRe
 
   const { me } = options;
   const mine = e.to.findIndex((r) => r.u === me.user && r.d === me.device);
-  if (mine < 0) return { outcome: "not-addressed" };
-  let epk: CryptoKey;
-  try {
-    epk = await crypto.subtle.importKey("raw", header.epk, "X25519", false, []);
-  } catch {
-    return tampered("wrapped-key");
-  }
-  const contentKey = await unwrapContentKey(
-    keys[mine] as Uint8Array<ArrayBuffer>,
-    me.agreement.privateKey,
-    epk,
-    {
-      epk: header.epk,
-      recipientKey: rawKey(me.bundle.x25519),
-      user: me.user,
-      device: me.device,
-      aad,
-    },
-  );
+  if (mine < 0 && !options.contentKey) return { outcome: "not-addressed" };
+  const contentKey = mine < 0 ? options.contentKey : await unwrapFor(mine, header, keys, aad, me);
   if (!contentKey) return tampered("wrapped-key");
 
   const content = await contentCipher(contentKey, "decrypt");
@@ -245,6 +235,7 @@ export async function open(input: unknown, options: OpenOptions): Promise<OpenRe
   const plain = unpad(padded);
   const text = plain && fromUtf8(plain);
   if (text === undefined) return tampered("encoding");
+  options.onContentKey?.(contentKey);
   return {
     outcome: "opened",
     text,
@@ -254,6 +245,29 @@ export async function open(input: unknown, options: OpenOptions): Promise<OpenRe
     from: { user: e.from.u, device: e.from.d },
     to: e.to.map((r) => ({ user: r.u, device: r.d })),
   };
+}
+
+/** This device's wrapped content key, unwrapped; undefined when it does not unwrap. */
+async function unwrapFor(
+  mine: number,
+  header: { epk: Uint8Array<ArrayBuffer> },
+  keys: Uint8Array[],
+  aad: Uint8Array<ArrayBuffer>,
+  me: Identity,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  let epk: CryptoKey;
+  try {
+    epk = await crypto.subtle.importKey("raw", header.epk, "X25519", false, []);
+  } catch {
+    return undefined;
+  }
+  return unwrapContentKey(keys[mine] as Uint8Array<ArrayBuffer>, me.agreement.privateKey, epk, {
+    epk: header.epk,
+    recipientKey: rawKey(me.bundle.x25519),
+    user: me.user,
+    device: me.device,
+    aad,
+  });
 }
 
 function tampered(reason: TamperReason): OpenResult {

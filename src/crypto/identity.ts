@@ -21,6 +21,17 @@ export interface Identity {
   readonly signing: CryptoKeyPair;
   /** The public bundle to publish, signed by `signing`. */
   readonly bundle: VerifiedBundle;
+  /**
+   * The account identity key (Ed25519), on a device linked to the account: it signs the
+   * account's device list. Absent on a device not yet linked.
+   */
+  readonly account?: CryptoKeyPair;
+}
+
+/** The identity with the account key it now holds (or drops, given undefined). */
+export function withAccountKey(identity: Identity, account: CryptoKeyPair | undefined): Identity {
+  const { account: _old, ...rest } = identity;
+  return account ? { ...rest, account } : rest;
 }
 
 /**
@@ -84,12 +95,18 @@ export const identityFileSchema = z.object({
   device: deviceId,
   x25519: privateJwk("X25519"),
   ed25519: privateJwk("Ed25519"),
+  /** The account identity key, on a linked device. */
+  account: privateJwk("Ed25519").optional(),
 });
 export type IdentityFile = z.infer<typeof identityFileSchema>;
 
 /** Serialises an identity with its private keys as JWK; throws NOT_EXTRACTABLE if it cannot. */
 export async function exportIdentity(identity: Identity): Promise<IdentityFile> {
-  if (!identity.agreement.privateKey.extractable || !identity.signing.privateKey.extractable) {
+  if (
+    !identity.agreement.privateKey.extractable ||
+    !identity.signing.privateKey.extractable ||
+    (identity.account && !identity.account.privateKey.extractable)
+  ) {
     throw new CryptoError("NOT_EXTRACTABLE");
   }
   const jwk = async (key: CryptoKey) => {
@@ -102,6 +119,7 @@ export async function exportIdentity(identity: Identity): Promise<IdentityFile> 
     device: identity.device,
     x25519: await jwk(identity.agreement.privateKey),
     ed25519: await jwk(identity.signing.privateKey),
+    ...(identity.account ? { account: await jwk(identity.account.privateKey) } : {}),
   });
 }
 
@@ -130,7 +148,10 @@ export async function importIdentity(
     // Re-verify the bundle we just signed: proves the Ed25519 halves belong together.
     const check = await verifyBundle(identity.bundle, { user: f.user, device: f.device });
     if (!check.ok) return { ok: false, reason: "bad-key" };
-    return { ok: true, identity };
+    if (!f.account) return { ok: true, identity };
+    const account = await importPair(f.account, "Ed25519", extractable, ["sign"], ["verify"]);
+    if (!(await signingPairMatches(account))) return { ok: false, reason: "bad-key" };
+    return { ok: true, identity: withAccountKey(identity, account) };
   } catch {
     return { ok: false, reason: "bad-key" };
   }
@@ -143,12 +164,19 @@ export async function importIdentity(
  */
 export async function checkIdentity(value: unknown): Promise<IdentityImport> {
   if (typeof value !== "object" || value === null) return { ok: false, reason: "malformed" };
-  const v = value as { user?: unknown; device?: unknown; agreement?: unknown; signing?: unknown };
+  const v = value as {
+    user?: unknown;
+    device?: unknown;
+    agreement?: unknown;
+    signing?: unknown;
+    account?: unknown;
+  };
   if (
     typeof v.user !== "string" ||
     typeof v.device !== "string" ||
     !isKeyPair(v.agreement) ||
-    !isKeyPair(v.signing)
+    !isKeyPair(v.signing) ||
+    (v.account !== undefined && !isKeyPair(v.account))
   ) {
     return { ok: false, reason: "malformed" };
   }
@@ -157,7 +185,9 @@ export async function checkIdentity(value: unknown): Promise<IdentityImport> {
     const identity = await assemble(v.user, v.device, v.agreement, v.signing);
     const check = await verifyBundle(identity.bundle, { user: v.user, device: v.device });
     if (!check.ok) return { ok: false, reason: "bad-key" };
-    return { ok: true, identity };
+    const account = v.account as CryptoKeyPair | undefined;
+    if (account && !(await signingPairMatches(account))) return { ok: false, reason: "bad-key" };
+    return { ok: true, identity: withAccountKey(identity, account) };
   } catch {
     return { ok: false, reason: "bad-key" };
   }
@@ -210,4 +240,11 @@ async function agreementPairMatches(agreement: CryptoKeyPair): Promise<boolean> 
     256,
   );
   return toBase64Url(new Uint8Array(mine)) === toBase64Url(new Uint8Array(theirs));
+}
+
+/** An Ed25519 pair belongs together when what the private half signs, the public half verifies. */
+async function signingPairMatches(pair: CryptoKeyPair): Promise<boolean> {
+  const probe = new Uint8Array(32);
+  const sig = await crypto.subtle.sign("Ed25519", pair.privateKey, probe);
+  return crypto.subtle.verify("Ed25519", pair.publicKey, sig, probe);
 }

@@ -7,6 +7,19 @@ export {
   verifyBundle,
 } from "./bundle.ts";
 export { CRYPTO_ERRORS, CryptoError, type CryptoErrorCode } from "./crypto-error.ts";
+export {
+  accountKeyId,
+  createAccountKey,
+  type DeviceList,
+  type DeviceListCheck,
+  deviceListSchema,
+  deviceListWire,
+  LIST_DEVICES_MAX,
+  listHolds,
+  signDeviceList,
+  type VerifiedDeviceList,
+  verifyDeviceList,
+} from "./device-list.ts";
 export { fromBase64Url, toBase64Url } from "./encoding.ts";
 export {
   type DeviceRef,
@@ -34,6 +47,15 @@ export {
   sha256Hex,
 } from "./file-cipher.ts";
 export {
+  acceptMembership,
+  GROUP_MEMBERS_MAX,
+  type Membership,
+  type MembershipCheck,
+  membershipSchema,
+  signMembership,
+  type VerifiedMembership,
+} from "./group-membership.ts";
+export {
   checkIdentity,
   createIdentity,
   exportIdentity,
@@ -42,8 +64,26 @@ export {
   type IdentityImport,
   identityFileSchema,
   importIdentity,
+  withAccountKey,
 } from "./identity.ts";
+export {
+  type BackupEntry,
+  type BackupInfo,
+  backupInfoSchema,
+  createRecoveryKey,
+  formatRecoveryKey,
+  ITEM_ENTRIES_MAX,
+  openBackupAccount,
+  openBackupItem,
+  parseRecoveryKey,
+  type RecoveryKeys,
+  recoveryKeys,
+  sealBackupItem,
+  signBackupInfo,
+  verifyBackupInfo,
+} from "./key-backup.ts";
 export { type KeyBook, type KeyBookOpen, openKeyBook } from "./key-book.ts";
+export { envelopeKey, type Sighting } from "./key-book-replays.ts";
 export {
   type DeviceChange,
   type KeyBookState,
@@ -52,7 +92,7 @@ export {
   type Trust,
 } from "./key-book-state.ts";
 export { type KeyBookStore, memoryKeyBookStore } from "./key-book-store.ts";
-export { safetyNumber } from "./safety-number.ts";
+export { accountSafetyNumber, linkCode, safetyNumber } from "./safety-number.ts";
 export {
   CONVERSATION_MAX,
   DEVICES_MAX,

@@ -1,28 +1,45 @@
 /**
- * Trust on first use, as pure functions over a JSON-serialisable state: which device bundles
- * each user had when we last looked, how a fresh set differs, and whether the user's keys were
- * verified (safety numbers compared) or changed since they were last accepted.
+ * What a device believes about each user's keys, as pure functions over a JSON-serialisable
+ * state: the account identity key pinned on first use (TOFU), the highest signed device list
+ * seen under it (version and hash, to catch a list rolled back or forked), the devices that list
+ * accepts, and whether the identity key was verified (safety numbers compared) or changed.
  */
 import { z } from "zod";
 import { type DeviceBundle, deviceBundleSchema, sameKeys, type VerifiedBundle } from "./bundle.ts";
-import { CryptoError } from "./crypto-error.ts";
-import { userId } from "./wire.ts";
+import { deviceListSchema, type VerifiedDeviceList } from "./device-list.ts";
+import { replaysSchema } from "./key-book-replays.ts";
+import { base64UrlOf, ED25519_PUBLIC_BYTES, userId } from "./wire.ts";
 
 /**
- * - unverified: keys accepted on first use, or a change acknowledged, but never compared;
- * - verified: the safety number was compared for exactly these keys;
- * - changed: a device was added or a key replaced since the keys were last accepted. A client
- *   announces it loudly and asks before it sends to this user again.
+ * - unverified: the identity key was accepted on first use, or a change acknowledged, but the
+ *   safety number was never compared;
+ * - verified: the safety number was compared for exactly this identity key;
+ * - changed: the user's identity key is not the one accepted. A client announces it loudly,
+ *   sends nothing to this user and quarantines the new devices until the person accepts it.
  */
 export type Trust = "unverified" | "verified" | "changed";
 
+const accountKey = base64UrlOf(ED25519_PUBLIC_BYTES);
+const listHash = z.string().min(1).max(64);
+
 const entrySchema = z.object({
   user: userId,
+  /** The pinned account identity key; absent only for an entry carried over from scheme v1. */
+  key: accountKey.optional(),
+  /** The highest list version seen under `key` (0: none yet). */
+  version: z.int().min(0),
+  /** The hash of that list: another list at the same version is a fork. */
+  hash: listHash.optional(),
+  /** The devices the pinned list accepts: what to seal to and whose words to show. */
   devices: z.array(deviceBundleSchema),
   trust: z.enum(["unverified", "verified", "changed"]),
-  /** When this user's devices were first recorded, ms. */
+  /** A list signed by a different identity key, waiting for the person to accept it. */
+  pending: deviceListSchema.extend({ hash: listHash }).optional(),
+  /** A rolled-back or forked list was shown since the person last accepted this user's keys. */
+  alarm: z.enum(["rollback", "fork"]).optional(),
+  /** When this user's keys were first recorded, ms. */
   firstSeenAt: z.int(),
-  /** When the device set last changed, ms. */
+  /** When the accepted devices or the identity key last changed, ms. */
   changedAt: z.int(),
 });
 
@@ -30,46 +47,107 @@ const entrySchema = z.object({
  * Users are a list, not an object keyed by user id: ids are data from the server, and a key such
  * as "__proto__" does not survive every JSON and schema library as a plain name.
  */
+const usersSchema = <T extends z.ZodType<{ user: string }>>(entry: T) =>
+  z.array(entry).refine((list) => new Set(list.map((e) => e.user)).size === list.length, {
+    message: "a user appears twice",
+  });
+
 export const keyBookStateSchema = z.object({
-  v: z.literal(1),
-  users: z
-    .array(entrySchema)
-    .refine((list) => new Set(list.map((e) => e.user)).size === list.length, {
-      message: "a user appears twice",
-    }),
+  v: z.literal(2),
+  users: usersSchema(entrySchema),
+  /** Envelopes opened per conversation, to flag replays (key-book-replays.ts). */
+  replays: replaysSchema.default([]),
 });
 export type KeyBookState = z.infer<typeof keyBookStateSchema>;
 type Entry = z.infer<typeof entrySchema>;
 
+/** Scheme v1 kept device keys only (no identity key): read so that nobody is re-trusted blind. */
+const v1Schema = z.object({
+  v: z.literal(1),
+  users: usersSchema(
+    z.object({
+      user: userId,
+      devices: z.array(deviceBundleSchema),
+      trust: z.enum(["unverified", "verified", "changed"]),
+      firstSeenAt: z.int(),
+      changedAt: z.int(),
+    }),
+  ),
+});
+
+/** Parses a saved state of either scheme; undefined when it is neither. */
+export function parseKeyBook(value: unknown): KeyBookState | undefined {
+  const v2 = keyBookStateSchema.safeParse(value);
+  if (v2.success) return v2.data;
+  const v1 = v1Schema.safeParse(value);
+  if (!v1.success) return undefined;
+  // A v1 "verified" covered device keys, not an identity key: it must be compared again.
+  return {
+    v: 2,
+    replays: [],
+    users: v1.data.users.map((e) => ({
+      ...e,
+      version: 0,
+      trust: e.trust === "verified" ? "unverified" : e.trust,
+    })),
+  };
+}
+
 export type DeviceChange =
   | { kind: "device-added"; device: string }
   | { kind: "device-removed"; device: string }
-  /** Same device id, different keys: a reinstall, or someone impersonating the device. */
+  /** Same device id, different keys, in a newer list signed by the same identity key. */
   | { kind: "key-changed"; device: string };
 
 /**
- * How a fresh set of a user's bundles compares with the recorded one. `kind` is the most serious
- * of `changes` (key-changed, then device-added, then device-removed): an added device reads
- * every later message, a removed one only stops reading.
+ * How a freshly fetched signed list compares with what was recorded:
+ * - first-seen: the identity key is pinned now;
+ * - unchanged; or a device change under the same identity key (device-added, -removed,
+ *   key-changed): the owner's linked device signed it, so trust does not move;
+ * - identity-changed: another identity key signed it (a reset, or a server lying);
+ * - rollback: an older version than one already seen; fork: a different list at the same version.
+ *   Both keep the recorded list and raise an alarm;
+ * - no-list: the server gave no signed list, so nothing of this user's is accepted.
  */
 export interface Observation {
-  kind: "first-seen" | "unchanged" | DeviceChange["kind"];
+  kind:
+    | "first-seen"
+    | "unchanged"
+    | DeviceChange["kind"]
+    | "identity-changed"
+    | "rollback"
+    | "fork"
+    | "no-list"
+    /** Reported by clients, not the key book: the server lists a device no signed list holds. */
+    | "unlisted-device";
   changes: DeviceChange[];
-  /** The user's trust after this observation. */
-  trust: Trust;
+  /** The user's trust after this observation (undefined: nothing recorded). */
+  trust: Trust | undefined;
 }
 
 export function emptyKeyBook(): KeyBookState {
-  return { v: 1, users: [] };
+  return { v: 2, users: [], replays: [] };
 }
 
-/** The recorded bundles of a user; they were verified before they were recorded. */
+/** The devices a user's pinned list accepts; they were verified before they were recorded. */
 export function recordedDevices(state: KeyBookState, user: string): VerifiedBundle[] {
-  return [...(entryOf(state, user)?.devices ?? [])] as VerifiedBundle[];
+  const entry = entryOf(state, user);
+  return entry?.key ? ([...entry.devices] as VerifiedBundle[]) : [];
 }
 
 export function trustOf(state: KeyBookState, user: string): Trust | undefined {
   return entryOf(state, user)?.trust;
+}
+
+/** The pinned identity key and, if one waits for acceptance, the new one. */
+export function identityOf(
+  state: KeyBookState,
+  user: string,
+):
+  | { key: string | undefined; version: number; pending: string | undefined; alarm: Entry["alarm"] }
+  | undefined {
+  const e = entryOf(state, user);
+  return e && { key: e.key, version: e.version, pending: e.pending?.key, alarm: e.alarm };
 }
 
 /** Compares two device sets; pure. */
@@ -93,57 +171,94 @@ export function compareDevices(
 
 const SEVERITY: DeviceChange["kind"][] = ["key-changed", "device-added", "device-removed"];
 
-/**
- * Records the bundles just fetched for `user` and classifies them. Adding a device or changing a
- * key sets trust to "changed" (from any trust: the new key is unknown whatever came before); a
- * removal alone keeps the trust, since every remaining key is one that was accepted.
- */
-export function observeDevices(
+/** Records the signed list just fetched for `user` (already verified for that user). */
+export function observeList(
   state: KeyBookState,
   user: string,
-  bundles: readonly VerifiedBundle[],
+  list: VerifiedDeviceList | undefined,
   now: number,
 ): { state: KeyBookState; observation: Observation } {
-  const devices = distinct(user, bundles);
   const entry = entryOf(state, user);
-  if (!entry) {
-    const fresh: Entry = { user, devices, trust: "unverified", firstSeenAt: now, changedAt: now };
+  const same = (kind: Observation["kind"]) => ({
+    state,
+    observation: { kind, changes: [], trust: entry?.trust },
+  });
+  if (!list) return same(entry?.key ? "unchanged" : "no-list");
+  const devices = stripped(list.devices);
+  if (!entry?.key) {
+    const fresh: Entry = {
+      user,
+      key: list.key,
+      version: list.version,
+      hash: list.hash,
+      devices,
+      trust: entry?.trust === "changed" ? "changed" : "unverified",
+      firstSeenAt: entry?.firstSeenAt ?? now,
+      changedAt: now,
+    };
     return {
       state: withEntry(state, fresh),
-      observation: { kind: "first-seen", changes: [], trust: "unverified" },
+      observation: { kind: "first-seen", changes: [], trust: fresh.trust },
     };
   }
-  const changes = compareDevices(entry.devices, devices);
-  if (changes.length === 0) {
-    return { state, observation: { kind: "unchanged", changes, trust: entry.trust } };
+  if (list.key !== entry.key) {
+    const waiting = entry.pending;
+    if (waiting && waiting.key === list.key && waiting.version >= list.version) {
+      return same("identity-changed");
+    }
+    const pending = { ...wireOf(list), hash: list.hash };
+    const next: Entry = { ...entry, pending, trust: "changed" };
+    return {
+      state: withEntry(state, next),
+      observation: { kind: "identity-changed", changes: [], trust: "changed" },
+    };
   }
-  const kind = SEVERITY.find((k) => changes.some((c) => c.kind === k)) ?? "device-removed";
-  const trust: Trust = kind === "device-removed" ? entry.trust : "changed";
-  const next: Entry = { ...entry, devices, trust, changedAt: now };
-  return { state: withEntry(state, next), observation: { kind, changes, trust } };
+  if (
+    list.version < entry.version ||
+    (list.version === entry.version && list.hash !== entry.hash)
+  ) {
+    const alarm = list.version < entry.version ? "rollback" : "fork";
+    return {
+      state: withEntry(state, { ...entry, alarm }),
+      observation: { kind: alarm, changes: [], trust: entry.trust },
+    };
+  }
+  if (list.version === entry.version) return same("unchanged");
+  const changes = compareDevices(entry.devices, devices);
+  const next: Entry = {
+    ...entry,
+    version: list.version,
+    hash: list.hash,
+    devices,
+    changedAt: changes.length > 0 ? now : entry.changedAt,
+  };
+  const kind = SEVERITY.find((k) => changes.some((c) => c.kind === k)) ?? "unchanged";
+  return { state: withEntry(state, next), observation: { kind, changes, trust: entry.trust } };
 }
 
 /**
  * Sets a user's trust after the person acted: "verified" once safety numbers matched,
- * "unverified" once a change was acknowledged without comparing. `seen` is the device set the
- * person was shown; if the recorded set has moved on since, nothing changes and the result is
- * "stale" (so a key swapped in while the dialog was open is never approved by it).
+ * "unverified" once a change was acknowledged without comparing. `seenKey` is the identity key
+ * the person was shown: a waiting new key is adopted only if it is that one, and anything else
+ * is "stale" (so a key swapped in while the dialog was open is never approved by it).
  */
 export function setTrust(
   state: KeyBookState,
   user: string,
   trust: "verified" | "unverified",
-  seen: readonly DeviceBundle[],
+  seenKey: string,
 ): { state: KeyBookState; result: "updated" | "stale" } {
   const entry = entryOf(state, user);
-  if (
-    !entry ||
-    entry.devices.length !== seen.length ||
-    compareDevices(entry.devices, seen).length > 0
-  ) {
-    return { state, result: "stale" };
+  if (!entry) return { state, result: "stale" };
+  const { pending, alarm: _alarm, ...rest } = entry;
+  if (pending) {
+    if (pending.key !== seenKey) return { state, result: "stale" };
+    const { hash, key, version, devices } = pending;
+    const next: Entry = { ...rest, key, version, hash, devices, trust };
+    return { state: withEntry(state, next), result: "updated" };
   }
-  return { state: withEntry(state, { ...entry, trust }), result: "updated" };
+  if (entry.key !== seenKey) return { state, result: "stale" };
+  return { state: withEntry(state, { ...rest, trust }), result: "updated" };
 }
 
 function entryOf(state: KeyBookState, user: string): Entry | undefined {
@@ -157,18 +272,19 @@ function withEntry(state: KeyBookState, entry: Entry): KeyBookState {
   return { ...state, users };
 }
 
-/** Bundles sorted by device, repeats dropped; throws on a foreign user or conflicting repeat. */
-function distinct(user: string, bundles: readonly VerifiedBundle[]): DeviceBundle[] {
-  const byDevice = new Map<string, DeviceBundle>();
-  for (const b of bundles) {
-    if (b.user !== user) throw new CryptoError("USER_MISMATCH");
-    const seen = byDevice.get(b.device);
-    if (seen && !sameKeys(seen, b)) throw new CryptoError("DUPLICATE_DEVICE");
-    // Keep only the schema's fields, so the stored state is exactly what the schema accepts.
-    const { v, user: u, device, x25519, ed25519, sig } = b;
-    byDevice.set(device, { v, user: u, device, x25519, ed25519, sig });
-  }
-  return [...byDevice.values()].sort((a, b) =>
-    a.device < b.device ? -1 : a.device > b.device ? 1 : 0,
-  );
+/** Only the schema's fields, so the stored state is exactly what the schema accepts. */
+function stripped(bundles: readonly DeviceBundle[]): DeviceBundle[] {
+  return bundles.map(({ v, user, device, x25519, ed25519, sig }) => ({
+    v,
+    user,
+    device,
+    x25519,
+    ed25519,
+    sig,
+  }));
+}
+
+function wireOf(list: VerifiedDeviceList) {
+  const { v, user, version, key, sig } = list;
+  return { v, user, version, key, sig, devices: stripped(list.devices) };
 }

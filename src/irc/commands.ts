@@ -4,8 +4,9 @@
  * takes. Refusals from Parley's operations become a numeric where IRC has one, else a FAIL
  * standard reply carrying the Parley error code; anything unexpected becomes INTERNAL.
  */
+
+import { errorFields } from "../log/log.ts";
 import { ParleyError, toErrorBody } from "../protocol/index.ts";
-import { errorFields } from "../server/log.ts";
 import * as channels from "./channels.ts";
 import { chathistory } from "./chathistory.ts";
 import type { IrcConnection } from "./connection.ts";

@@ -5,11 +5,11 @@
  * them into IRC lines for the channels it is in. DM frames are never rendered.
  */
 
+import { errorFields } from "../log/log.ts";
 import type { Message, ServerFrame, UserRef, UserStatus } from "../protocol/index.ts";
 import { hashToken, type Issued } from "../server/auth.ts";
 import type { ConnectionData, Socket } from "../server/hub.ts";
 import { topicOf } from "../server/hub.ts";
-import { errorFields } from "../server/log.ts";
 import { type Capability, CapSet } from "./caps.ts";
 import type { IrcContext } from "./context.ts";
 import { serialize } from "./message.ts";

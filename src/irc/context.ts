@@ -1,9 +1,9 @@
 /** What the gateway's commands use of the node: Parley's own operations, injected once. */
 import type { Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import type { Auth } from "../server/auth.ts";
 import type { Chat } from "../server/chat.ts";
 import type { Hub } from "../server/hub.ts";
-import type { Logger } from "../server/log.ts";
 import type { TypingThrottle } from "../server/typing.ts";
 
 export interface IrcLimits {

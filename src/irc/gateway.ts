@@ -6,7 +6,7 @@
  * connection's lines run one at a time, in order, so its messages are stored in the order sent.
  */
 import type { TCPSocketListener, Socket as TcpSocket } from "bun";
-import { errorFields } from "../server/log.ts";
+import { errorFields } from "../log/log.ts";
 import { TokenBucket } from "../server/rate-limit.ts";
 import { dispatch } from "./commands.ts";
 import { IrcConnection } from "./connection.ts";

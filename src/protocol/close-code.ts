@@ -2,6 +2,8 @@
  * WebSocket close codes and what a client must do after each. A client decides whether to
  * reconnect from the code alone: 4000–4499 and the transient standard codes mean "reconnect
  * with backoff"; 4500–4999, 1008 and 1009 mean "stop" (fix the cause or log in again).
+ * 4000–4499 are reserved: none is sent today (a slow consumer is dropped, 1006, and a user over
+ * the connection cap is refused at the upgrade with 429 TOO_MANY_CONNECTIONS).
  */
 
 export const CLOSE = {
@@ -13,10 +15,6 @@ export const CLOSE = {
   INTERNAL: 1011,
   SERVICE_RESTART: 1012,
   TRY_AGAIN_LATER: 1013,
-  /** The server cut a client whose unread backlog passed the send-buffer bound. */
-  SLOW_CONSUMER: 4000,
-  /** The user already has the maximum number of open connections. */
-  TOO_MANY_CONNECTIONS: 4001,
   /** The session was logged out, revoked or expired: log in again. */
   SESSION_ENDED: 4500,
 } as const;

@@ -53,6 +53,24 @@ export const ERRORS = {
   },
   BAD_BUNDLE: { status: 400, message: "The device keys are not validly signed by their owner." },
   TOO_MANY_DEVICES: { status: 409, message: "Too many devices: at most 10 per user." },
+  BAD_DEVICE_LIST: {
+    status: 400,
+    message: "The device list is not validly signed, or names someone else or a device twice.",
+  },
+  STALE_DEVICE_LIST: {
+    status: 409,
+    message: "A device list of the same or a newer version is already published.",
+  },
+  BAD_BACKUP: {
+    status: 400,
+    message: "The key backup is not signed by the account key of the published device list.",
+  },
+  NO_BACKUP: { status: 409, message: "This account has no key backup; create one first." },
+  BACKUP_FULL: { status: 409, message: "The key backup is full: at most 10000 items." },
+  ACCOUNT_KEY_CHANGED: {
+    status: 409,
+    message: "Another account key signed the published device list; reset it to replace it.",
+  },
   UNAVAILABLE: {
     status: 503,
     message: "The server cannot reach its storage right now. Try again shortly.",

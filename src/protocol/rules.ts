@@ -25,6 +25,10 @@ export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set([
 ]);
 /** Devices (each with its own keys) one user may publish. */
 export const DEVICES_PER_USER_MAX = 10;
+/** Encrypted key backup: items per account, characters per item, items per page. */
+export const BACKUP_ITEMS_MAX = 10_000;
+export const BACKUP_ITEM_CHARS_MAX = 30_000;
+export const BACKUP_PAGE_MAX = 100;
 /** At most one typing notice per user and room is relayed in this window. */
 export const TYPING_INTERVAL_MS = 3000;
 /** Clients stop showing "is typing" this long after the last notice. */

@@ -7,8 +7,7 @@ import { z } from "zod";
 import { ParleyError } from "../protocol/index.ts";
 import type { Admin } from "./admin.ts";
 import type { Auth } from "./auth.ts";
-import type { HttpEnv } from "./http.ts";
-import { jsonBody, parse } from "./http-input.ts";
+import { type HttpEnv, jsonBody, parse } from "./http-input.ts";
 
 const name = z.string().min(1).max(64);
 const password = z.string().max(1024);

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { Store, UserRecord } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import {
   nameKey,
   PASSWORD_MAX,
@@ -12,7 +13,6 @@ import {
   USERNAME_PATTERN,
   type UserRef,
 } from "../protocol/index.ts";
-import type { Logger } from "./log.ts";
 import { type LoginOutcome, LoginThrottle } from "./login-throttle.ts";
 import type { Metrics } from "./metrics.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
@@ -107,8 +107,6 @@ export interface AuthOptions {
   metrics?: Metrics | undefined;
   /** Resolves bot API tokens (`pb_…`, see bots.ts); without it they authenticate nothing. */
   botSession?: ((token: string) => Promise<Session | undefined>) | undefined;
-  /** The same by the token's hash, for a WebSocket ticket issued to a bot token. */
-  botSessionByHash?: ((tokenHash: string) => Promise<Session | undefined>) | undefined;
   /** Who may register (registration.ts); without it registration is open. */
   registration?: Registration | undefined;
 }
@@ -246,13 +244,6 @@ export class Auth {
     const tokenHash = hashToken(token);
     const found = await this.opts.store.findSession(tokenHash, this.opts.now());
     return found ? { user: found.user, tokenHash, expiresAt: found.expiresAt } : undefined;
-  }
-
-  /** The live session, or bot token, behind a token hash (a redeemed WebSocket ticket's). */
-  async sessionByHash(tokenHash: string): Promise<Session | undefined> {
-    const found = await this.opts.store.findSession(tokenHash, this.opts.now());
-    if (found) return { user: found.user, tokenHash, expiresAt: found.expiresAt };
-    return this.opts.botSessionByHash?.(tokenHash);
   }
 
   async logout(session: Session): Promise<void> {

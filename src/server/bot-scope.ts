@@ -54,8 +54,6 @@ export function frameDenial(session: Session, frame: ClientFrame): ParleyError |
 /** HTTP routes a bot may call; `:room` must be in scope. Anything else is refused. */
 const ALLOWED_ROUTES: readonly [string, RegExp][] = [
   ["GET", /^\/api\/me$/],
-  // The WebSocket's single-use ticket (session-controls.ts): the token stays out of URLs.
-  ["POST", /^\/api\/ws-ticket$/],
   ["GET", /^\/api\/rooms$/],
   ["POST", /^\/api\/rooms\/(\d+)\/(join|leave|files)$/],
   ["GET", /^\/api\/rooms\/(\d+)\/(messages|members)$/],

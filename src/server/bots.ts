@@ -12,6 +12,7 @@
  * role (planned with communities) adds itself there.
  */
 import type { BotRecord, BotTokenKind, BotTokenRecord, Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import {
   MESSAGE_MAX_CHARS,
   ParleyError,
@@ -21,7 +22,6 @@ import {
 import { hashPassword, hashToken, type PasswordCost, type Session } from "./auth.ts";
 import type { Chat, SendOutcome } from "./chat.ts";
 import type { Hub } from "./hub.ts";
-import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
 
@@ -178,11 +178,7 @@ export class Bots {
 
   /** The session an API token stands for, or undefined. Called by Auth for `pb_` tokens. */
   async authenticate(token: string): Promise<Session | undefined> {
-    return this.authenticateHash(hashToken(token));
-  }
-
-  /** The same, by the token's hash (a WebSocket ticket issued to this token). */
-  async authenticateHash(tokenHash: string): Promise<Session | undefined> {
+    const tokenHash = hashToken(token);
     const found = await this.o.store.findBotToken(tokenHash);
     if (found?.kind !== "api") return undefined;
     return {

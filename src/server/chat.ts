@@ -13,6 +13,7 @@ import {
 } from "../../db/store.ts";
 import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import type { Envelope } from "../crypto/index.ts";
+import type { Logger } from "../log/log.ts";
 import {
   dmConversation,
   encodeFrame,
@@ -34,7 +35,6 @@ import { e2eeUserId } from "./devices.ts";
 import { type HistoryPage, type HistoryQuery, historyPage } from "./history.ts";
 import { DIRECTORY, type Hub } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
-import type { Logger } from "./log.ts";
 import { MessageEvents } from "./message-events.ts";
 import type { Metrics } from "./metrics.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";

@@ -12,8 +12,8 @@
  *   it: none may be stored before the failed one, which its sender will retry first.
  */
 import type { AppendRequest, AppendResult, Store } from "../../db/store.ts";
-import type { Logger } from "./log.ts";
-import { errorFields, logContext } from "./log.ts";
+import type { Logger } from "../log/log.ts";
+import { errorFields, logContext } from "../log/log.ts";
 import type { Metrics } from "./metrics.ts";
 
 export type Committed = (result: AppendResult | "failed") => void;

@@ -8,8 +8,7 @@ import type { Store } from "../../db/store.ts";
 import { moderationAction, TOPIC_MAX_CHARS } from "../protocol/index.ts";
 import { roomAuditLog } from "./audit-log.ts";
 import type { Chat } from "./chat.ts";
-import type { HttpEnv } from "./http.ts";
-import { jsonBody, parse } from "./http-input.ts";
+import { type HttpEnv, jsonBody, parse } from "./http-input.ts";
 import type { Invitations } from "./invitations.ts";
 import type { Moderation } from "./moderation.ts";
 

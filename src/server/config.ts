@@ -3,8 +3,8 @@
  * and check. Only server.ts calls parseConfig; everything else receives a typed Config.
  */
 import { dirname, join } from "node:path";
+import { LOG_LEVELS, type LogLevel } from "../log/log.ts";
 import { PASSWORD_COSTS, type PasswordCost } from "./auth.ts";
-import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 export interface Config {
   /** @default 3000 */

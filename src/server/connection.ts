@@ -4,6 +4,7 @@
  */
 import type { WebSocketHandler } from "bun";
 import type { Store } from "../../db/store.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import {
   CLOSE,
   type ClientFrameOf,
@@ -26,7 +27,7 @@ import type { Contacts } from "./contacts.ts";
 import type { Devices } from "./devices.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
 import type { Invitations } from "./invitations.ts";
-import { errorFields, type Logger } from "./log.ts";
+import { KeyBackups } from "./key-backups.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Moderation } from "./moderation.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
@@ -96,6 +97,7 @@ function drained(ws: Socket, bound: number): Promise<void> {
 
 export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<ConnectionData> {
   const { config, chat, hub, log, typing } = o;
+  const backups = new KeyBackups(o.store, o.now);
   const replay: ReplayLimits = {
     maxMessages: config.replayMax,
     maxBytes: Math.floor(config.sendBufferBytes / 4),
@@ -285,6 +287,25 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       for (const dm of await o.store.listDms(user.id)) {
         chat.publishEphemeral(dm.id, { type: "devices_changed", room: dm.id, user });
       }
+    },
+    async device_list(ws, f) {
+      const user = ws.data.user;
+      await o.devices.publishList(user, f.list, f.reset ?? false);
+      send(ws, { type: "ok", ref: f.id });
+      for (const dm of await o.store.listDms(user.id)) {
+        chat.publishEphemeral(dm.id, { type: "devices_changed", room: dm.id, user });
+      }
+    },
+    async backup_create(ws, f) {
+      await backups.create(ws.data.user, f.info);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async backup_add(ws, f) {
+      await backups.add(ws.data.user, f.item);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async backup_get(ws, f) {
+      send(ws, { type: "backup", ref: f.id, ...(await backups.page(ws.data.user, f.after ?? 0)) });
     },
     async devices(ws, f) {
       send(ws, { type: "devices", ref: f.id, users: await o.devices.list(f.users) });

@@ -5,10 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type { FileRecord, RoomRecord, Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import { FILE_NAME_MAX, INLINE_IMAGE_TYPES, ParleyError, type UserRef } from "../protocol/index.ts";
 import { FileBlobs } from "./file-blobs.ts";
 import type { FileQuota } from "./file-quota.ts";
-import type { Logger } from "./log.ts";
 
 export interface FilesOptions {
   store: Store;

@@ -1,7 +1,14 @@
-/** Reading HTTP input with zod: a failed parse becomes INVALID with the first issue's path. */
+/** The HTTP API's environment, and reading its input with zod (a failed parse is INVALID). */
 import type { Context, Env } from "hono";
 import type { z } from "zod";
 import { ParleyError } from "../protocol/index.ts";
+import type { Session } from "./auth.ts";
+
+/** The API's hono environment: the client's address, and the session once checked. */
+export interface HttpEnv {
+  Bindings: { ip: string };
+  Variables: { session: Session };
+}
 
 export async function parse<T>(schema: z.ZodType<T>, value: unknown): Promise<T> {
   const result = await schema.safeParseAsync(value);

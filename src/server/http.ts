@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { errorFields, type Logger } from "../log/log.ts";
 import {
   HISTORY_PAGE_MAX,
   ParleyError,
@@ -14,25 +15,21 @@ import {
 } from "../protocol/index.ts";
 import type { Admin } from "./admin.ts";
 import { adminRoutes } from "./admin-routes.ts";
-import type { Auth, Session } from "./auth.ts";
+import type { Auth } from "./auth.ts";
 import { botRoutes, webhookRoutes } from "./bot-routes.ts";
 import { inScope, routeDenial } from "./bot-scope.ts";
 import type { Bots } from "./bots.ts";
 import type { Chat } from "./chat.ts";
 import { type CommunityRouteOptions, communityRoutes } from "./community-routes.ts";
 import { type Files, fileView } from "./files.ts";
-import { jsonBody, parse } from "./http-input.ts";
+import { type HttpEnv, jsonBody, parse } from "./http-input.ts";
 import type { Hub } from "./hub.ts";
-import { errorFields, type Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
 import type { EndSessions, SessionControls } from "./session-controls.ts";
 
-export interface HttpEnv {
-  Bindings: { ip: string };
-  Variables: { session: Session };
-}
+export type { HttpEnv } from "./http-input.ts";
 
 export interface HttpOptions {
   auth: Auth;

@@ -9,10 +9,10 @@
 import type { Server, ServerWebSocket } from "bun";
 import type { Store } from "../../db/store.ts";
 import { type Bus, type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
+import type { Logger } from "../log/log.ts";
 import { CLOSE, type UserRef } from "../protocol/index.ts";
 import type { Session } from "./auth.ts";
 import { LocalTopics } from "./local-topics.ts";
-import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
 import type { TokenBucket } from "./rate-limit.ts";

@@ -7,9 +7,9 @@
  * the read, or both; skipping seqs already sent removes the overlap.
  */
 import { entryFrame, type LogEntry, type Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import { encodeFrame } from "../protocol/index.ts";
 import type { Hub, Socket } from "./hub.ts";
-import type { Logger } from "./log.ts";
 
 export type AttachFrom =
   /** Exactly the messages with seq > after (the gap), then live. */

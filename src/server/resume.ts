@@ -9,9 +9,9 @@
  * rejects the whole resume with UNAVAILABLE, leaving no room half attached: the client retries.
  */
 import type { LogEntry, Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import type { ErrorCode } from "../protocol/index.ts";
 import type { Hub, Socket } from "./hub.ts";
-import type { Logger } from "./log.ts";
 import { finishAttach, type ReplayLimits, readGap } from "./replay.ts";
 
 export interface ResumeResult {

@@ -17,9 +17,9 @@
  */
 import type { Store } from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import { CLOSE } from "../protocol/index.ts";
 import type { Socket } from "./hub.ts";
-import { errorFields, type Logger } from "./log.ts";
 
 export interface RevocationOptions {
   store: Store;

@@ -15,8 +15,8 @@
  */
 import { entryFrame, type Store } from "../../db/store.ts";
 import type { BusEnvelope } from "../bus/bus.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import { encodeFrame } from "../protocol/index.ts";
-import { errorFields, type Logger } from "./log.ts";
 
 interface RoomOrder {
   /** The last seq delivered on this node. */

@@ -14,6 +14,7 @@ import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
 import { RedisBus } from "../bus/bus-redis.ts";
 import { type IrcGateway, startIrcGateway } from "../irc/gateway.ts";
+import { createLogger, errorFields, type Logger, logContext } from "../log/log.ts";
 import {
   CLOSE,
   encodeFrame,
@@ -40,7 +41,6 @@ import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
 import { Invitations } from "./invitations.ts";
-import { createLogger, errorFields, type Logger, logContext } from "./log.ts";
 import { Metrics, meteredBus } from "./metrics.ts";
 import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
 import { Moderation } from "./moderation.ts";
@@ -175,7 +175,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     passwordCost: config.passwordCost,
     metrics,
     botSession: (token) => bots.authenticate(token),
-    botSessionByHash: (tokenHash) => bots.authenticateHash(tokenHash),
     registration,
   });
   const visibility = new PresenceVisibility(store);

@@ -7,9 +7,9 @@
  * that does so (server.ts), so it can be routed to every node later.
  */
 import type { SessionInfo, Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import { ParleyError } from "../protocol/index.ts";
 import { type Auth, hashToken, type Session } from "./auth.ts";
-import type { Logger } from "./log.ts";
 
 /** How long a ticket may wait before the upgrade it is for. */
 export const TICKET_TTL_MS = 30_000;
@@ -72,7 +72,8 @@ export class SessionControls {
     const now = this.o.now();
     const tokenHash = await this.o.store.consumeTicket(hashToken(ticket), now);
     if (!tokenHash) return undefined;
-    return this.o.auth.sessionByHash(tokenHash);
+    const found = await this.o.store.findSession(tokenHash, now);
+    return found ? { user: found.user, tokenHash, expiresAt: found.expiresAt } : undefined;
   }
 
   async list(session: Session): Promise<SessionView[]> {

@@ -154,6 +154,9 @@ const SEALED_NOTES: Record<SealedKind, string> = {
   tampered: "⚠ tampered message: it was altered or forged, so it is not shown",
   "not-addressed": "🔒 Not encrypted for this device (sent before this browser had its keys)",
   "unknown-sender": "Sent from a device whose keys are unknown: not shown",
+  replay: "⚠ A replayed copy of an earlier message: not shown again as new",
+  "unverified-device":
+    "⚠ From an unverified device of this person (not in their signed device list): not shown as their words",
 };
 
 function sealedNote(kind: SealedKind): HTMLElement {

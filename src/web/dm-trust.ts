@@ -3,6 +3,7 @@
  * dialog, the alert above the composer when keys changed, the notices a key change leaves in
  * each DM it concerns, and accepting new keys (which sends what waited for them).
  */
+import { keyChangeIsLoud, keyChangeSummary } from "../client/dm-notices.ts";
 import type { KeyChange } from "../client/secure-dm.ts";
 import type { UserRef } from "../protocol/index.ts";
 import type { Conversation, Item } from "./conversation.ts";
@@ -23,21 +24,7 @@ export interface DmTrustHooks {
 
 /** What a key change says in the DMs it concerns, and whether it waits for the user. */
 export function keyChangeText(k: KeyChange): { text: string; loud: boolean } {
-  const who = k.self ? "your own account" : k.user.name;
-  const kind = k.observation.kind;
-  const what =
-    kind === "key-changed"
-      ? `a device key of ${who} was replaced`
-      : kind === "device-added"
-        ? `a new device was added to ${who}`
-        : `a device was removed from ${who}`;
-  const loud = k.observation.trust === "changed";
-  return {
-    text: loud
-      ? `⚠ Security: ${what}. If this was not expected, someone may be reading along.`
-      : `Keys: ${what}.`,
-    loud,
-  };
+  return { text: keyChangeSummary(k), loud: keyChangeIsLoud(k) };
 }
 
 export class DmTrust {

@@ -5,6 +5,7 @@
  * that is never shown as text.
  */
 import type { Connection } from "../client/connection.ts";
+import { skewNotice } from "../client/dm-notices.ts";
 import {
   type DmContent,
   type KeyChange,
@@ -50,13 +51,16 @@ export class PrivateMessages {
   constructor(
     private readonly conn: Connection,
     private readonly me: UserRef,
-    hooks: PrivateMessagesHooks,
+    private readonly hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
   ) {
     this.secure = new SecureDm({ conn, identities: store.identities, keyBook: store.keyBook });
     this.secure.on("message", (m, content) => {
       const shown = shownAs(m, content);
       hooks.message(shown.message, shown.sealed);
+      if (content.kind === "text" && content.serverTs !== undefined) {
+        hooks.problem(`${m.from.name}: ${skewNotice(m.ts, content.serverTs)}`);
+      }
     });
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));
@@ -70,6 +74,12 @@ export class PrivateMessages {
     try {
       const result = await this.secure.start();
       this.failure = result.ok ? undefined : START_FAILURES[result.reason];
+      const devices = this.secure.devices;
+      if (result.ok && devices?.state === "unlinked") {
+        this.hooks.problem(
+          `This browser is not linked to your account yet: nothing is sealed for it and it cannot send private messages. Its code is ${await devices.myLinkCode()}; on a linked device type /link and approve it if the codes match.`,
+        );
+      }
     } catch (err) {
       this.failure = `Encryption could not be set up: ${err instanceof Error ? err.message : String(err)}`;
     }

@@ -107,7 +107,7 @@ describe("end-to-end encrypted DMs through the connection layer", () => {
     }
   });
 
-  it("should announce a peer's new identity and hold messages to them until trusted", async () => {
+  it("should announce a peer's reset account key and hold messages to them until trusted", async () => {
     const aliceAcc = await register(server.url);
     const bobAcc = await register(server.url);
     const alice = await device(server.url, aliceAcc);
@@ -115,34 +115,40 @@ describe("end-to-end encrypted DMs through the connection layer", () => {
     const room = await alice.dm.openDm(bobAcc.user.name);
     alice.dm.send(room.id, "first");
     await until(() => bob.texts().includes("first"), "the first DM");
+    const before = await alice.dm.safetyNumberWith(bobAcc.user.name);
 
-    // Bob reinstalls: a new config directory, so a new device identity.
+    // Bob reinstalls: a new config directory, so a new device without the account key. It is
+    // not linked, so it may not send, until Bob resets his account key on it.
     bob.dm.close();
     bob.conn.close();
     const bob2 = await device(server.url, bobAcc);
-    await until(() => alice.keys.length > 0, "alice to be told bob's keys changed");
-    expect(alice.keys[0]).toMatchObject({
+    expect(bob2.dm.devices?.state).toBe("unlinked");
+    await bob2.dm.devices?.resetAccount();
+    expect(bob2.dm.devices?.state).toBe("linked");
+    await until(
+      () => alice.keys.some((k) => k.observation.kind === "identity-changed"),
+      "alice to be told bob's account key changed",
+    );
+    expect(alice.keys.find((k) => k.observation.kind === "identity-changed")).toMatchObject({
       user: { id: bobAcc.user.id },
       self: false,
-      observation: { kind: "device-added", trust: "changed" },
+      observation: { trust: "changed" },
     });
 
     alice.dm.send(room.id, "is that really you?");
     await until(() => alice.held.includes("is that really you?"), "the DM to be held");
     expect((await storedDm(server.url, aliceAcc.token, room.id)).length).toBe(1);
 
-    expect(await alice.dm.trust(bobAcc.user.name)).toBe("updated");
-    await until(() => bob2.texts().includes("is that really you?"), "bob's new device to read it");
-    expect(alice.dm.trustOf(bobAcc.user.name)).toBe("unverified");
-
-    // Comparing safety numbers: both sides compute the same one, and alice marks bob verified.
+    // Comparing safety numbers: both sides compute the same one, over the new account key.
     const a = await alice.dm.safetyNumberWith(bobAcc.user.name);
     bob2.dm.peerOf(room.id) ?? (await bob2.dm.openDm(aliceAcc.user.name));
     const b = await bob2.dm.safetyNumberWith(aliceAcc.user.name);
     expect(a).toMatch(/^(\d{5} ){11}\d{5}$/);
     expect(a).toBe(b as string);
+    expect(a).not.toBe(before as string);
     expect(await alice.dm.markVerified(bobAcc.user.name)).toBe("updated");
     expect(alice.dm.trustOf(bobAcc.user.name)).toBe("verified");
+    await until(() => bob2.texts().includes("is that really you?"), "bob's new device to read it");
   });
 
   it("should show a tampered envelope as tampered, never as text", async () => {
@@ -189,7 +195,7 @@ describe("end-to-end encrypted DMs through the connection layer", () => {
     await raw.close();
   });
 
-  it("should let a second device added later read what is sent after it registered", async () => {
+  it("should let a second device read what is sent once a linked device approved it by its code", async () => {
     const aliceAcc = await register(server.url);
     const bobAcc = await register(server.url);
     const alice1 = await device(server.url, aliceAcc);
@@ -197,33 +203,53 @@ describe("end-to-end encrypted DMs through the connection layer", () => {
     const room = await bob.dm.openDm(aliceAcc.user.name);
     bob.dm.send(room.id, "before the new device");
     await until(() => alice1.texts().includes("before the new device"), "alice's first device");
+    const safety = await bob.dm.safetyNumberWith(aliceAcc.user.name);
 
     const alice2 = await device(server.url, aliceAcc);
-    // Bob is told alice has a new device; so is alice's first device, about her own account.
+    expect(alice2.dm.devices?.state).toBe("unlinked");
+    // Both are told the server lists a device alice's account has not signed.
     await until(() => bob.keys.length > 0 && alice1.keys.length > 0, "both to be told");
-    expect(bob.keys[0]?.observation.kind).toBe("device-added");
-    expect(alice1.keys[0]).toMatchObject({ self: true, observation: { kind: "device-added" } });
+    expect(bob.keys[0]).toMatchObject({ observation: { kind: "unlisted-device" } });
+    expect(alice1.keys[0]).toMatchObject({ self: true, observation: { kind: "unlisted-device" } });
+
+    // Until approved, nothing is sealed for it and it may not send.
+    bob.dm.send(room.id, "while it waits");
+    await until(() => alice1.texts().includes("while it waits"), "alice's first device");
+    await until(
+      () => alice2.got.some((g) => g.content.kind === "not-addressed" && g.seq === 2),
+      "the waiting device to be told it cannot read it",
+    );
+
+    // Alice compares the code her new device shows with the one her first device lists.
+    const code = (await alice2.dm.devices?.myLinkCode()) as string;
+    expect(code).toMatch(/^\d{4} \d{4} \d{4}$/);
+    const pending = (await alice1.dm.devices?.pending()) ?? [];
+    expect(pending).toEqual([{ device: alice2.dm.device as string, code }]);
+    expect(await alice1.dm.devices?.approve(alice2.dm.device as string, "0000 0000 0000")).toBe(
+      code === "0000 0000 0000" ? "approved" : "code-mismatch",
+    );
+    expect(await alice1.dm.devices?.approve(alice2.dm.device as string, code)).toBe("approved");
+    await until(
+      () => bob.keys.some((k) => k.observation.kind === "device-added"),
+      "bob to learn of the signed new device",
+    );
+    expect(bob.dm.trustOf(aliceAcc.user.name)).toBe("unverified");
+    // The safety number covers the account key, so a new device of alice's leaves it as it was.
+    expect(await bob.dm.safetyNumberWith(aliceAcc.user.name)).toBe(safety as string);
 
     bob.dm.send(room.id, "after the new device");
-    await until(() => bob.held.length === 1, "bob's DM to wait for his confirmation");
-    expect(await bob.dm.trust(aliceAcc.user.name)).toBe("updated");
     await until(() => alice2.texts().includes("after the new device"), "the new device to read it");
     await until(() => alice1.texts().includes("after the new device"), "the old device to read it");
+    expect(bob.held).toEqual([]);
 
-    // The new device cannot read what was sealed before it existed, and says so neutrally.
+    // The new device cannot read what was sealed before it was approved, and says so neutrally.
     const page = await alice2.conn.history(room.id, { after: 0 });
     const first = await alice2.dm.reveal(page.messages[0] as Message, { dedupe: false });
     expect(first?.content).toEqual({ kind: "not-addressed" });
 
-    // Alice's first device waits for her to accept her own new device before sending.
-    alice1.dm.send(room.id, "from my first device");
-    await until(() => alice1.held.length === 1, "alice's DM to be held");
-    expect(await alice1.dm.trust(aliceAcc.user.name)).toBe("updated");
-    await until(
-      () => alice2.texts().includes("from my first device"),
-      "her other device to read it",
-    );
-    await until(() => bob.texts().includes("from my first device"), "bob to read it");
+    alice2.dm.send(room.id, "from my new device");
+    await until(() => bob.texts().includes("from my new device"), "bob to read it as alice's");
+    await until(() => alice1.texts().includes("from my new device"), "her other device too");
   });
 });
 

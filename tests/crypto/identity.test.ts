@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { verifyBundle } from "../../src/crypto/bundle.ts";
 import { CryptoError } from "../../src/crypto/crypto-error.ts";
+import { accountKeyId, createAccountKey } from "../../src/crypto/device-list.ts";
 import { open, seal } from "../../src/crypto/envelope.ts";
 import {
   checkIdentity,
@@ -8,6 +9,7 @@ import {
   exportIdentity,
   type Identity,
   importIdentity,
+  withAccountKey,
 } from "../../src/crypto/identity.ts";
 
 /** The identity can still sign as itself and open what is sealed to it. */
@@ -22,6 +24,21 @@ async function stillWorks(me: Identity, peer: Identity): Promise<void> {
 }
 
 describe("identity", () => {
+  it("should keep the account key through export and import, and refuse one that does not belong together", async () => {
+    const me = await createIdentity({ user: "alice", device: "term", extractable: true });
+    const account = await createAccountKey(true);
+    const file = await exportIdentity(withAccountKey(me, account));
+    expect(file.account?.crv).toBe("Ed25519");
+    const imported = await importIdentity(JSON.parse(JSON.stringify(file)));
+    if (!imported.ok || !imported.identity.account) throw new Error("no account key");
+    expect(await accountKeyId(imported.identity.account)).toBe(await accountKeyId(account));
+    const other = await exportIdentity(withAccountKey(me, await createAccountKey(true)));
+    const mixed = { ...file, account: { ...file.account, x: other.account?.x } };
+    expect(await importIdentity(mixed)).toEqual({ ok: false, reason: "bad-key" });
+    // Without one, the file is as before.
+    expect((await exportIdentity(me)).account).toBeUndefined();
+  });
+
   it("should make a device id of 22 base64url characters when none is given", async () => {
     const a = await createIdentity({ user: "alice" });
     const b = await createIdentity({ user: "alice" });

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Store } from "../../db/store.ts";
 import type { Bus } from "../../src/bus/bus.ts";
+import { createLogger, type Logger } from "../../src/log/log.ts";
 import { type Config, DEFAULTS } from "../../src/server/config.ts";
-import { createLogger, type Logger } from "../../src/server/log.ts";
 import { type RunningServer, startServer } from "../../src/server/server.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");

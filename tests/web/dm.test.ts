@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
+  createIdentity,
   type Envelope,
   importIdentity,
   seal,
@@ -157,11 +158,12 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
     await sendInPage(alice.page, "before the change");
     await eventually(async () => expect(bob.texts()).toEqual(["before the change"]));
 
-    // bob installs the client again elsewhere: a new device with new keys.
+    // bob installs the client again elsewhere, without his account key: he resets it there.
     const bob2 = await terminal(bobAccount);
+    await bob2.dm.devices?.resetAccount();
     const alert = alice.page.getByRole("alert").filter({ hasText: "encryption keys changed" });
     await alert.waitFor();
-    await alice.page.locator(".notice.alert", { hasText: "new device was added" }).waitFor();
+    await alice.page.locator(".notice.alert", { hasText: "account key of" }).waitFor();
     await alice.page.screenshot({ path: join(shotDir(), "dm-key-change.png") });
 
     // Sent to a changed key: it waits, shown as waiting, until alice accepts.
@@ -177,17 +179,16 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
     const digits = alice.page.locator(".safety-number .group");
     await eventually(async () => expect(await digits.count()).toBe(12));
     const shown = (await digits.allTextContents()).join("");
-    expect(shown).toBe(((await bob.dm.safetyNumberWith(aliceName)) ?? "").replaceAll(" ", ""));
+    expect(shown).toBe(((await bob2.dm.safetyNumberWith(aliceName)) ?? "").replaceAll(" ", ""));
     await alice.page.getByRole("button", { name: "Mark verified" }).click();
     await alice.page.getByText(`${bobAccount.user.name} is verified.`).waitFor();
     await alice.page.getByRole("button", { name: "Close" }).last().click();
 
-    // Verifying accepted exactly those keys: the waiting message goes, to both of bob's devices.
+    // Verifying accepted exactly that key: the waiting message goes to bob's device under it
+    // (his old device is not in the new account key's list, so nothing is sealed for it).
     await eventually(async () => expect(await alert.isHidden()).toBe(true));
-    await eventually(async () => {
-      expect(bob.texts()).toEqual(["before the change", "after the change"]);
-      expect(bob2.texts()).toContain("after the change");
-    });
+    await eventually(async () => expect(bob2.texts()).toContain("after the change"));
+    expect(bob.texts()).toEqual(["before the change"]);
     await eventually(async () =>
       expect(await alice.page.locator(".pending-items .msg").count()).toBe(0),
     );
@@ -246,6 +247,40 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
     expect(text).not.toContain("forged secret");
     expect(text).not.toContain("only for bob");
     expect(await alice.page.locator(".placeholder.sealed.tampered").count()).toBe(1);
+    expect(alice.errors).toEqual([]);
+  });
+
+  it("shows a DM from a device outside bob's signed device list as from an unverified device, never as his words", async () => {
+    const bobAccount = await register(server.url, unique("bob"));
+    const bob = await terminal(bobAccount);
+    const alice = await page();
+    const aliceName = unique("alice");
+    const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);
+    await sendInPage(alice.page, "hello");
+    await eventually(async () => expect(bob.texts()).toEqual(["hello"]));
+
+    // A device the server lists for bob, which bob's account key never signed.
+    const rogue = await createIdentity({ user: String(bobAccount.user.id) });
+    await bob.conn.request<"ok">({ type: "device", bundle: rogue.bundle });
+    const aliceId = bob.dm.peerOf(room)?.id as number;
+    const listed = await bob.conn.request<"devices">({ type: "devices", users: [aliceId] });
+    const to: VerifiedBundle[] = [];
+    for (const b of listed.users[0]?.devices ?? []) {
+      const check = await verifyBundle(b);
+      if (check.ok) to.push(check.bundle);
+    }
+    const iban = "Bob here, new phone: send the wire to IBAN DE00 1234";
+    bob.conn.send(room, "", {
+      seal: (id) => seal({ from: rogue, conversation: dmConversation(room), text: iban, id, to }),
+    });
+    const bobName = bobAccount.user.name;
+    await eventually(async () =>
+      expect(await shownMessages(alice.page)).toContain(
+        `${bobName}: ⚠ From an unverified device of this person (not in their signed device list): not shown as their words`,
+      ),
+    );
+    expect((await alice.page.locator(".messages").textContent()) ?? "").not.toContain(iban);
+    await alice.page.locator(".notice.alert", { hasText: "did not sign" }).first().waitFor();
     expect(alice.errors).toEqual([]);
   });
 });

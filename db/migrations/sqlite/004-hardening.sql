@@ -17,11 +17,9 @@ ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN agent TEXT NOT NULL DEFAULT '';
 
 -- A ticket is good for one WebSocket upgrade within seconds; only its SHA-256 is stored.
--- token_hash names a session or a bot API token (no foreign key: it may be either), and
--- redeeming a ticket checks that what it names is still live; expired tickets are swept.
 CREATE TABLE ws_tickets (
   ticket_hash TEXT PRIMARY KEY,
-  token_hash TEXT NOT NULL,
+  token_hash TEXT NOT NULL REFERENCES sessions(token_hash) ON DELETE CASCADE,
   expires_at INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX ws_tickets_session ON ws_tickets(token_hash);

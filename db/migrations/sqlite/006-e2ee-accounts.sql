@@ -1,0 +1,29 @@
+-- End-to-end encryption across devices: each user's device list, signed by the account identity
+-- key (docs/e2ee.md). The server keeps the newest list and refuses an older version or another
+-- key unless the owner resets it; clients never trust the server for either.
+
+CREATE TABLE device_lists (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  -- The account identity key (Ed25519 public, base64url) that signed `list`.
+  identity_key TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  -- The signed list as JSON.
+  list TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+-- Encrypted key backup (docs/e2ee.md section 11): the backup's public key, signed by the account
+-- key, and opaque items sealed to it. The server holds no key that opens them.
+CREATE TABLE key_backups (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  info TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE key_backup_items (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  item TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX key_backup_items_user ON key_backup_items(user_id, id);
