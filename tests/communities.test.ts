@@ -400,7 +400,7 @@ describe("moderation", () => {
 });
 
 describe("the room's timeline", () => {
-  it("stores joins, leaves, role changes, topics, kicks and bans as events, replayed in order on resume", async () => {
+  it("stores joins by invitation, role changes, topics, kicks and bans as events, replayed in order on resume", async () => {
     const owner = await register(server.url);
     const [bob, carol, dave] = await Promise.all([1, 2, 3].map(() => register(server.url)));
     const r = await room(owner);
@@ -410,7 +410,8 @@ describe("the room's timeline", () => {
     const head = joined.room.head;
     carolWs.ws.close();
 
-    await call("POST", `/api/rooms/${r.id}/join`, dave as Account);
+    const { code } = await invite(owner, r.id);
+    expect((await accept(dave as Account, code)).status).toBe(200);
     await moderate(owner, r.id, { action: "op", user: (dave as Account).user.name });
     await call("PUT", `/api/rooms/${r.id}/topic`, owner, { topic: "rules" });
     await moderate(owner, r.id, { action: "kick", user: (bob as Account).user.name, reason: "x" });
@@ -422,11 +423,10 @@ describe("the room's timeline", () => {
       (f): f is ServerFrameOf<"event"> => f.type === "event" && f.room === r.id,
     );
     expect(events.map((e) => [e.kind, e.from.name, e.user?.name, e.body])).toEqual([
-      ["join", (dave as Account).user.name, undefined, undefined],
+      ["join", (dave as Account).user.name, undefined, "invite"],
       ["role", owner.user.name, (dave as Account).user.name, "moderator"],
       ["topic", owner.user.name, undefined, "rules"],
       ["kick", owner.user.name, (bob as Account).user.name, "x"],
-      ["leave", (dave as Account).user.name, undefined, undefined],
     ]);
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));

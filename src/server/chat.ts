@@ -265,14 +265,17 @@ export class Chat {
       room.members++;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
       this.publishEphemeral(room.id, { type: "notice", room: room.id, user, event: "joined" });
-      await this.roomLog.record(room.id, user, "join");
     }
     this.o.hub.memberJoined(user.id, room.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
     return this.summary(user.id, room, membership);
   }
 
-  /** A user became a member by other means (an invite code): as a join, live. */
+  /**
+   * A user became a member by an invite code: as a join, live, and an invitation accepted is an
+   * event of the room's log. (A plain join or leave stays a live notice only, as before: public
+   * rooms' comings and goings would otherwise crowd their log and renumber what clients count.)
+   */
   async announceJoin(user: UserRef, roomId: number): Promise<void> {
     this.o.hub.memberJoined(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "joined" });
@@ -282,9 +285,6 @@ export class Chat {
 
   async leave(user: UserRef, roomId: number): Promise<void> {
     await this.findRoom({ room: roomId }, user);
-    // Stored while still a member (its sender must be one); a leave refused below stores none.
-    if (await this.o.store.isMember(roomId, user.id))
-      await this.roomLog.record(roomId, user, "leave");
     if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
     this.o.hub.memberLeft(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });

@@ -1,9 +1,10 @@
 /**
- * The room's own events in its ordered log: joins, leaves, kicks, bans, role and topic changes.
+ * The room's own events in its ordered log: joins by invitation, kicks, bans, role and topic
+ * changes (the kinds "leave" and a plain "join" exist for clients but are not stored today).
  * They are entries of the same log as messages and edits (src/protocol/event.ts), stored through
  * the same group commit and published in seq order, so every member sees them, in order, live
  * and after a resume. The one who acted is the event's sender and must be a member when it is
- * stored: a leave is recorded before the membership ends, a join after it begins.
+ * stored: a join is recorded after the membership begins.
  */
 import { type AppendRequest, entryFrame } from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
