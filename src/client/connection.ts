@@ -263,8 +263,12 @@ export class Connection {
     return refused;
   }
 
-  async create(name: string): Promise<RoomSummary> {
-    const reply = await this.request<"created">({ type: "create", name });
+  async create(name: string, visibility?: "public" | "private"): Promise<RoomSummary> {
+    const reply = await this.request<"created">({
+      type: "create",
+      name,
+      ...(visibility ? { visibility } : {}),
+    });
     const track = this.rooms.track(reply.room, reply.room.head);
     this.rooms.settleTarget(track, reply.room.head);
     return reply.room;

@@ -26,6 +26,7 @@ import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
 import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
 import { Incoming } from "./incoming.ts";
+import { type MemberPanel, memberPanel } from "./member-panel-hooks.ts";
 import { MessageList } from "./message-list.ts";
 import { Notifier } from "./notifications.ts";
 import { NotifyLevels } from "./notify-levels.ts";
@@ -53,6 +54,7 @@ export interface ChatScreenOptions {
 export class ChatScreen {
   readonly root: HTMLElement;
   private readonly conn: Connection;
+  private readonly members: MemberPanel;
   private readonly conversations = new Conversations();
   private readonly layout: ChatLayout;
   private readonly sidebar: Sidebar;
@@ -157,7 +159,11 @@ export class ChatScreen {
     this.dialog = new RoomDialog({
       list: () => this.conn.listRooms(),
       join: (name) => this.attach(() => this.conn.join(name)),
-      create: (name) => this.attach(() => this.conn.create(name)),
+      create: (name, visibility) => this.attach(() => this.conn.create(name, visibility)),
+    });
+    this.members = memberPanel(this.conn, this.conversations, this.me.id, {
+      redraw: () => this.renderSidebar(),
+      select: (id) => this.select(id),
     });
     this.dmDialog = new DmDialog({ open: (name) => this.attach(() => this.dms.open(name)) });
     const logout = h("button", { type: "button", class: "text-button" }, "Log out");
@@ -181,7 +187,7 @@ export class ChatScreen {
         new AccountDialog(new Api(o.server), o.token).button,
         logout,
       ],
-      headerEnd: [this.notifyMenu.button, this.trust.button],
+      headerEnd: [this.members.button, this.notifyMenu.button, this.trust.button],
       main: [
         this.banner.root,
         this.list.root,
@@ -197,6 +203,7 @@ export class ChatScreen {
         this.files.viewer.root,
         this.switcher.root,
         this.notifyMenu.root,
+        this.members.root,
       ],
       start: () => void this.dialog.open(),
     });
