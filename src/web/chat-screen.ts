@@ -12,6 +12,7 @@ import { FileTransfer } from "../client/file-transfer.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
 import { AccountDialog } from "./account-dialog.ts";
+import { AdminPage } from "./admin-page.ts";
 import { Announcer } from "./announcer.ts";
 import { ChatLayout } from "./chat-layout.ts";
 import { Composer } from "./composer.ts";
@@ -55,6 +56,7 @@ export class ChatScreen {
   readonly root: HTMLElement;
   private readonly conn: Connection;
   private readonly members: MemberPanel;
+  private readonly admin: AdminPage;
   private readonly conversations = new Conversations();
   private readonly layout: ChatLayout;
   private readonly sidebar: Sidebar;
@@ -165,6 +167,7 @@ export class ChatScreen {
       redraw: () => this.renderSidebar(),
       select: (id) => this.select(id),
     });
+    this.admin = new AdminPage(o.server, o.token);
     this.dmDialog = new DmDialog({ open: (name) => this.attach(() => this.dms.open(name)) });
     const logout = h("button", { type: "button", class: "text-button" }, "Log out");
     logout.addEventListener("click", () => o.logout());
@@ -185,6 +188,7 @@ export class ChatScreen {
         this.notifier.toggle,
         themeToggle(o.theme),
         new AccountDialog(new Api(o.server), o.token).button,
+        this.admin.button,
         logout,
       ],
       headerEnd: [this.members.button, this.notifyMenu.button, this.trust.button],
@@ -204,6 +208,7 @@ export class ChatScreen {
         this.switcher.root,
         this.notifyMenu.root,
         this.members.root,
+        this.admin.root,
       ],
       start: () => void this.dialog.open(),
     });

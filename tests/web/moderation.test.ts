@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import type { RoomSummary } from "../../src/protocol/index.ts";
 import { api, connect, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
+import { type ChildServer, ROOT, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { chromiumGate, eventually, launchBrowser, openAs, spawnWebServer } from "./browser.ts";
 
@@ -112,5 +112,61 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     expect(errors).toEqual([]);
     carolWs.ws.close();
     await context.close();
+  });
+
+  it("shows admins an admin page that disables an account and sets registration", async () => {
+    const root = await register(server.url, unique("root"));
+    const bob = await register(server.url, unique("bo"));
+    const promote = Bun.spawn(
+      [
+        process.execPath,
+        join(ROOT, "server.ts"),
+        "admin",
+        "promote",
+        root.user.name,
+        "--db",
+        join(dir.path, "moderation.db"),
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    expect(await promote.exited).toBe(0);
+    const bobWs = await connect(server.wsUrl, bob.token);
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, server.url, root);
+    await page.getByRole("button", { name: "Admin" }).click();
+    const admin = page.locator("dialog.admin-page");
+    await admin.getByRole("button", { name: `Disable ${bob.user.name}` }).click();
+    expect((await bobWs.closed).code).toBe(4500);
+    await admin.getByRole("button", { name: `Enable ${bob.user.name}` }).click();
+    await admin.getByRole("button", { name: `Disable ${bob.user.name}` }).waitFor();
+    await admin.getByLabel("Registration").selectOption("closed");
+    await eventually(async () => {
+      const mode = await api<{ mode: string }>(
+        server.url,
+        "GET",
+        "/api/admin/registration",
+        undefined,
+        root.token,
+      );
+      expect(mode.body.mode).toBe("closed");
+    });
+    await admin.locator("li", { hasText: "user_disable" }).first().waitFor();
+    // Someone who is not an admin never sees the button.
+    const other = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const plain = await openAs(
+      other,
+      server.url,
+      await api<{ token: string; user: { id: number; name: string } }>(
+        server.url,
+        "POST",
+        "/api/login",
+        { username: bob.user.name, password: "correct horse" },
+      ).then((r) => r.body),
+    );
+    await Bun.sleep(500);
+    expect(await plain.page.getByRole("button", { name: "Admin" }).isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await context.close();
+    await other.close();
   });
 });
