@@ -6,6 +6,7 @@
 import type { SQL } from "bun";
 import type { UserRef } from "../src/protocol/index.ts";
 import type {
+  AuditBy,
   AuditEntry,
   InviteRecord,
   InviteRedemption,
@@ -16,7 +17,14 @@ import type {
 } from "./store.ts";
 import type { Run } from "./store-postgres-hardening.ts";
 import type { Int } from "./store-postgres-rows.ts";
-import { actDetail, actTarget, toAuditEntry, toInvite } from "./store-sqlite-communities.ts";
+import {
+  actDetail,
+  actTarget,
+  type ReportRow,
+  toAuditEntry,
+  toInvite,
+  toReport,
+} from "./store-sqlite-communities.ts";
 
 const AUDIT_COLUMNS = `id, room_id AS room, actor_id AS "actorId", actor_name AS "actorName", action,
   target_id AS "targetId", target_name AS "targetName", reason, detail, created_at AS at`;
@@ -169,6 +177,43 @@ export class PostgresCommunities {
               ORDER BY id DESC LIMIT ${limit}`,
     );
     return (rows as Parameters<typeof toAuditEntry>[0][]).map(toAuditEntry);
+  }
+  async createReport(room: number, seq: number, reporter: UserRef, reason: string, now: number) {
+    const [row] = await this.run(
+      ({ sql }) => sql`
+        INSERT INTO reports (room_id, seq, reporter_id, reason, created_at)
+        VALUES (${room}, ${seq}, ${reporter.id}, ${reason}, ${now}) RETURNING id`,
+    );
+    return Number(row.id);
+  }
+
+  async reports(roomId: number | undefined, open: boolean, limit: number) {
+    const rows = await this.run(
+      ({ sql }) => sql`
+        SELECT r.id, r.room_id AS room, r.seq, r.reporter_id AS "reporterId",
+          u.name AS "reporterName", r.reason, r.created_at AS "createdAt",
+          r.resolved_by AS "resolvedBy", r.resolved_at AS "resolvedAt", r.outcome
+        FROM reports r LEFT JOIN users u ON u.id = r.reporter_id
+        WHERE (${roomId ?? null}::bigint IS NULL OR r.room_id = ${roomId ?? null})
+          AND (NOT ${open} OR r.resolved_at IS NULL)
+        ORDER BY r.id DESC LIMIT ${limit}`,
+    );
+    return (rows as ReportRow[]).map(toReport);
+  }
+
+  resolveReport(roomId: number, reportId: number, outcome: string, by: AuditBy) {
+    return this.run(({ sql }) =>
+      sql.begin(async (tx) => {
+        const res = await tx`
+          UPDATE reports SET resolved_by = ${by.actor.id}, resolved_at = ${by.now},
+            outcome = ${outcome}
+          WHERE id = ${reportId} AND room_id = ${roomId} AND resolved_at IS NULL`;
+        if ((res.count as number) === 0) return false;
+        const detail = JSON.stringify({ report: reportId, outcome });
+        await audit(tx, roomId, by.actor, "report_resolve", undefined, by.reason, detail, by.now);
+        return true;
+      }),
+    );
   }
 }
 

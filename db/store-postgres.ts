@@ -636,6 +636,13 @@ export class PostgresStore implements Store {
     detail?: string,
   ) => this.admin.auditRow(room, action, target, by, detail);
 
+  createReport = (room: number, seq: number, reporter: UserRef, reason: string, now: number) =>
+    this.communities.createReport(room, seq, reporter, reason, now);
+  reports = (roomId: number | undefined, open: boolean, limit: number) =>
+    this.communities.reports(roomId, open, limit);
+  resolveReport = (roomId: number, reportId: number, outcome: string, by: AuditBy) =>
+    this.communities.resolveReport(roomId, reportId, outcome, by);
+
   async close() {
     await Promise.all([this.pool.close(), this.appendPool.close()]);
   }

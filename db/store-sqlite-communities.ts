@@ -6,12 +6,14 @@
 import type { Database } from "bun:sqlite";
 import type { UserRef } from "../src/protocol/index.ts";
 import type {
+  AuditBy,
   AuditEntry,
   InviteRecord,
   InviteRedemption,
   ModerationAct,
   ModerationRecord,
   NewInvite,
+  ReportRecord,
   RoomStanding,
 } from "./store.ts";
 
@@ -319,4 +321,74 @@ export class SqliteCommunities {
       roomId === undefined ? this.q.auditAll.all(limit) : this.q.auditRoom.all(roomId, limit);
     return rows.map(toAuditEntry);
   }
+
+  async createReport(room: number, seq: number, reporter: UserRef, reason: string, now: number) {
+    const row = this.db
+      .query<{ id: number }, [number, number, number, string, number]>(
+        `INSERT INTO reports (room_id, seq, reporter_id, reason, created_at) VALUES (?, ?, ?, ?, ?)
+         RETURNING id`,
+      )
+      .get(room, seq, reporter.id, reason, now) as { id: number };
+    return row.id;
+  }
+
+  async reports(roomId: number | undefined, open: boolean, limit: number) {
+    const rows = this.db
+      .query<ReportRow, [number | null, number | null, number, number]>(
+        `SELECT r.id, r.room_id AS room, r.seq, r.reporter_id AS reporterId, u.name AS reporterName,
+           r.reason, r.created_at AS createdAt, r.resolved_by AS resolvedBy,
+           r.resolved_at AS resolvedAt, r.outcome
+         FROM reports r LEFT JOIN users u ON u.id = r.reporter_id
+         WHERE (?1 IS NULL OR r.room_id = ?2) AND (?3 = 0 OR r.resolved_at IS NULL)
+         ORDER BY r.id DESC LIMIT ?4`,
+      )
+      .all(roomId ?? null, roomId ?? null, open ? 1 : 0, limit);
+    return rows.map(toReport);
+  }
+
+  async resolveReport(roomId: number, reportId: number, outcome: string, by: AuditBy) {
+    return this.db
+      .transaction(() => {
+        const done = this.db.run(
+          `UPDATE reports SET resolved_by = ?, resolved_at = ?, outcome = ?
+           WHERE id = ? AND room_id = ? AND resolved_at IS NULL`,
+          [by.actor.id, by.now, outcome, reportId, roomId],
+        ).changes;
+        if (done === 0) return false;
+        const detail = JSON.stringify({ report: reportId, outcome });
+        this.audit(roomId, by.actor, "report_resolve", undefined, by.reason, detail, by.now);
+        return true;
+      })
+      .immediate();
+  }
+}
+
+export interface ReportRow {
+  id: number;
+  room: number;
+  seq: number;
+  reporterId: number | null;
+  reporterName: string | null;
+  reason: string;
+  createdAt: number;
+  resolvedBy: number | null;
+  resolvedAt: number | null;
+  outcome: string;
+}
+
+export function toReport(r: ReportRow): ReportRecord {
+  const report: ReportRecord = {
+    id: Number(r.id),
+    room: Number(r.room),
+    seq: Number(r.seq),
+    reason: r.reason,
+    createdAt: Number(r.createdAt),
+    outcome: r.outcome,
+  };
+  if (r.reporterId !== null && r.reporterName !== null) {
+    report.reporter = { id: Number(r.reporterId), name: r.reporterName };
+  }
+  if (r.resolvedBy !== null) report.resolvedBy = Number(r.resolvedBy);
+  if (r.resolvedAt !== null) report.resolvedAt = Number(r.resolvedAt);
+  return report;
 }

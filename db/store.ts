@@ -14,8 +14,21 @@ import type {
   RoomKind,
   UserRef,
 } from "../src/protocol/index.ts";
+import type {
+  AccountRecord,
+  AuditBy,
+  AuditEntry,
+  InviteRecord,
+  InviteRedemption,
+  ModerationRecord,
+  NewInvite,
+  ReportRecord,
+  RoomStanding,
+  RoomVisibility,
+} from "./community-records.ts";
 import type { LogEntry } from "./log-entry.ts";
 
+export * from "./community-records.ts";
 export type { LogEntry } from "./log-entry.ts";
 export { entryFrame, isEvent } from "./log-entry.ts";
 
@@ -166,80 +179,6 @@ export type AppendResult =
   | { ok: true; message: Message; event?: undefined; duplicate: boolean }
   | { ok: true; event: RoomEvent; message?: undefined; duplicate: boolean }
   | { ok: false; code: AppendRefusal };
-
-export type RoomVisibility = "public" | "private";
-export type RoomRole = "owner" | "moderator" | "member";
-
-/** A member's standing in a room. */
-export interface RoomStanding {
-  role: RoomRole;
-  /** Until when (ms) the member may read but not send; 0 or past: not muted. */
-  mutedUntil: number;
-}
-
-/**
- * A moderation action, applied with its audit row in one transaction (Store.moderate). The
- * rights are checked before (src/server/moderation.ts); the store only makes it so.
- */
-export type ModerationAct =
-  | { action: "kick"; target: number }
-  /** until: ms, or null for a ban without end. The user stops being a member. */
-  | { action: "ban"; target: number; until: number | null }
-  | { action: "unban"; target: number }
-  | { action: "mute"; target: number; until: number }
-  | { action: "unmute"; target: number }
-  | { action: "role"; target: number; role: "moderator" | "member" }
-  /** The target becomes owner, the actor a moderator. */
-  | { action: "transfer"; target: number }
-  | { action: "topic"; topic: string }
-  | { action: "delete_room" };
-
-export interface ModerationRecord {
-  room: number;
-  actor: UserRef;
-  act: ModerationAct;
-  reason: string;
-  now: number;
-}
-
-/** One row of the audit log. */
-export interface AuditEntry {
-  id: number;
-  /** The room acted on; absent for a server-wide (admin) action. */
-  room?: number;
-  actor: UserRef;
-  action: string;
-  target?: UserRef;
-  reason: string;
-  /** The action's parameters as JSON text ("" when none): a ban's end, a new topic, a role. */
-  detail: string;
-  at: number;
-}
-
-export interface NewInvite {
-  room: number;
-  /** SHA-256 of the code, hex: the code itself is never stored. */
-  codeHash: string;
-  by: UserRef;
-  now: number;
-  expiresAt: number;
-  maxUses: number;
-}
-
-export interface InviteRecord {
-  id: number;
-  room: number;
-  createdBy: number | null;
-  createdAt: number;
-  expiresAt: number;
-  maxUses: number;
-  uses: number;
-  revokedAt?: number;
-}
-
-export type InviteRedemption =
-  | { ok: true; room: number; joined: boolean }
-  | { ok: false; code: "INVITE_NOT_FOUND" | "BANNED" };
 
 export interface Store {
   createUser(name: string, passwordHash: string, now: number): Promise<UserRecord | "taken">;
@@ -445,6 +384,18 @@ export interface Store {
   revokeInvite(roomId: number, inviteId: number, actor: UserRef, now: number): Promise<boolean>;
   /** The newest audit rows, of one room or (room undefined) of all, newest first. */
   auditLog(roomId: number | undefined, limit: number): Promise<AuditEntry[]>;
+  /** Stores a member's report of a message; returns its id. */
+  createReport(
+    room: number,
+    seq: number,
+    reporter: UserRef,
+    reason: string,
+    now: number,
+  ): Promise<number>;
+  /** The newest reports, of one room or (undefined) of all, open ones only or all. */
+  reports(roomId: number | undefined, open: boolean, limit: number): Promise<ReportRecord[]>;
+  /** Closes an open report of the room with what was done, audited; false if none such. */
+  resolveReport(roomId: number, reportId: number, outcome: string, by: AuditBy): Promise<boolean>;
 
   // ---- Running a server (db/store-*-admin.ts) ----
   /** A user's server-wide standing, or undefined for no such user. */
@@ -492,19 +443,4 @@ export interface Store {
   ): Promise<void>;
 
   close(): Promise<void>;
-}
-
-/** Who did an audited action, why and when. The admin command acts as { id: 0, name: "(admin command)" }. */
-export interface AuditBy {
-  actor: UserRef;
-  reason: string;
-  now: number;
-}
-
-export interface AccountRecord {
-  id: number;
-  name: string;
-  admin: boolean;
-  disabled: boolean;
-  createdAt: number;
 }

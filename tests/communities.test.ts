@@ -475,3 +475,61 @@ describe("moderator deletion", () => {
     });
   });
 });
+
+describe("reports", () => {
+  it("lets a member report a message; moderators see and resolve it; others get NOT_ALLOWED", async () => {
+    const owner = await register(server.url);
+    const bob = await register(server.url);
+    const carol = await register(server.url);
+    const r = await room(owner);
+    for (const a of [bob, carol]) await call("POST", `/api/rooms/${r.id}/join`, a);
+    const bobWs = await socket(bob);
+    await bobWs.request({ type: "join", room: r.id });
+    const sent = await bobWs.request<ServerFrameOf<"ack">>({
+      type: "send",
+      room: r.id,
+      cid: unique("c"),
+      body: "rude",
+    });
+    const made = await call<{ report: number }>("POST", `/api/rooms/${r.id}/reports`, carol, {
+      seq: sent.seq,
+      reason: "insults",
+    });
+    expect(made.status).toBe(201);
+    expect(
+      (await call("POST", `/api/rooms/${r.id}/reports`, carol, { seq: 9999, reason: "x" })).body
+        .code,
+    ).toBe("MESSAGE_NOT_FOUND");
+    expect((await call("GET", `/api/rooms/${r.id}/reports`, carol)).body.code).toBe("NOT_ALLOWED");
+    const open = await call<{ reports: { id: number; reason: string; seq: number }[] }>(
+      "GET",
+      `/api/rooms/${r.id}/reports`,
+      owner,
+    );
+    expect(open.body.reports.map((x) => [x.id, x.seq, x.reason])).toEqual([
+      [made.body.report, sent.seq, "insults"],
+    ]);
+    const resolved = await call(
+      "POST",
+      `/api/rooms/${r.id}/reports/${made.body.report}/resolve`,
+      owner,
+      { outcome: "muted bob" },
+    );
+    expect(resolved.status).toBe(204);
+    const again = await call(
+      "POST",
+      `/api/rooms/${r.id}/reports/${made.body.report}/resolve`,
+      owner,
+      {
+        outcome: "x",
+      },
+    );
+    expect(again.body.code).toBe("REPORT_NOT_FOUND");
+    const all = await call<{ reports: { outcome: string }[] }>(
+      "GET",
+      `/api/rooms/${r.id}/reports?all`,
+      owner,
+    );
+    expect(all.body.reports[0]?.outcome).toBe("muted bob");
+  });
+});

@@ -1403,6 +1403,28 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect((await store.auditLog(undefined, 1000)).some((e) => e.id === log[0]?.id)).toBe(true);
       });
 
+      it("stores reports, lists open ones per room and all, and resolves each once, audited", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        const id = await store.createReport(r.id, 3, m, "spam", T0);
+        const open = await store.reports(r.id, true, 10);
+        expect(open).toEqual([
+          { id, room: r.id, seq: 3, reporter: m, reason: "spam", createdAt: T0, outcome: "" },
+        ]);
+        expect((await store.reports(undefined, true, 1000)).some((x) => x.id === id)).toBe(true);
+        const by = { actor: owner, reason: "", now: T0 + 1 };
+        expect(await store.resolveReport(r.id, id, "banned them", by)).toBe(true);
+        expect(await store.resolveReport(r.id, id, "again", by)).toBe(false);
+        expect(await store.reports(r.id, true, 10)).toEqual([]);
+        expect((await store.reports(r.id, false, 10))[0]).toMatchObject({
+          resolvedBy: owner.id,
+          resolvedAt: T0 + 1,
+          outcome: "banned them",
+        });
+        expect((await store.auditLog(r.id, 5))[0]?.action).toBe("report_resolve");
+      });
+
       it("deletes a room with its audit row kept", async () => {
         const owner = await user();
         const r = await room(owner);

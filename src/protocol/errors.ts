@@ -104,6 +104,7 @@ export const ERRORS = {
     status: 404,
     message: "No such invite, or it has expired, been used up or been revoked.",
   },
+  REPORT_NOT_FOUND: { status: 404, message: "This room has no open report with that id." },
   REGISTRATION_CLOSED: {
     status: 403,
     message: "This server takes no registrations: an administrator creates accounts.",

@@ -11,9 +11,11 @@ import type { Chat } from "./chat.ts";
 import { type HttpEnv, jsonBody, parse } from "./http-input.ts";
 import type { Invitations } from "./invitations.ts";
 import type { Moderation } from "./moderation.ts";
+import type { Reports } from "./reports.ts";
 
 export interface CommunityRouteOptions {
   store: Store;
+  reports: Reports;
   chat: Chat;
   moderation: Moderation;
   invitations: Invitations;
@@ -105,6 +107,39 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     const id = await room(c.req.param("id"));
     return c.json({ room: id, entries: await roomAuditLog(o.store, c.get("session").user, id) });
   });
+
+  app.post("/api/rooms/:id/reports", async (c) => {
+    const body = await jsonBody(c, z.object({ seq: z.number().int().min(1), reason: reason }));
+    const id = await o.reports.report(
+      c.get("session").user,
+      await room(c.req.param("id")),
+      body.seq,
+      body.reason,
+    );
+    return c.json({ report: id }, 201);
+  });
+
+  app.get("/api/rooms/:id/reports", async (c) => {
+    const id = await room(c.req.param("id"));
+    const open = c.req.query("all") === undefined;
+    return c.json({ room: id, reports: await o.reports.list(c.get("session").user, id, open) });
+  });
+
+  app.post("/api/rooms/:id/reports/:report/resolve", async (c) => {
+    const body = await jsonBody(c, z.object({ outcome: reason }));
+    const report = await parse(roomParam, c.req.param("report"));
+    await o.reports.resolve(
+      c.get("session").user,
+      await room(c.req.param("id")),
+      report,
+      body.outcome,
+    );
+    return c.body(null, 204);
+  });
+
+  app.get("/api/admin/reports", async (c) =>
+    c.json({ reports: await o.reports.all(c.get("session").user) }),
+  );
 
   return app;
 }

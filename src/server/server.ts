@@ -50,6 +50,7 @@ import { RedisPresence } from "./presence-redis.ts";
 import { PresenceVisibility } from "./presence-visibility.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { Registration, type RegistrationMode } from "./registration.ts";
+import { Reports } from "./reports.ts";
 import { loggablePath, requestIds } from "./request-id.ts";
 import { Revocation } from "./revocation.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
@@ -260,6 +261,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     endUser: (userId) => revocation.revokeUser(userId),
     deleteRoom: (actor, room, reason) => moderation.deleteRoom(actor, room, reason),
   });
+  const reports = new Reports({
+    store,
+    now,
+    requireMember: (user, room) => chat.requireMember(user, room),
+    requireAdmin: (user) => admin.require(user),
+  });
   const invitations = new Invitations({
     store,
     now,
@@ -277,7 +284,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
-    communities: { store, chat, moderation, invitations },
+    communities: { store, chat, moderation, invitations, reports },
     admin,
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,

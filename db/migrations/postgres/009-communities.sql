@@ -62,3 +62,16 @@ CREATE TABLE server_invites (
   uses bigint NOT NULL DEFAULT 0,
   revoked_at bigint
 );
+
+CREATE TABLE reports (
+  id bigserial PRIMARY KEY,
+  room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  seq bigint NOT NULL,
+  reporter_id bigint REFERENCES users(id) ON DELETE SET NULL,
+  reason text NOT NULL,
+  created_at bigint NOT NULL,
+  resolved_by bigint,
+  resolved_at bigint,
+  outcome text NOT NULL DEFAULT ''
+);
+CREATE INDEX reports_room ON reports(room_id, id);

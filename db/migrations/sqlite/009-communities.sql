@@ -70,3 +70,18 @@ CREATE TABLE server_invites (
   uses INTEGER NOT NULL DEFAULT 0,
   revoked_at INTEGER
 ) STRICT;
+
+-- A member's report of a message to the room's moderators and the server's admins.
+CREATE TABLE reports (
+  id INTEGER PRIMARY KEY,
+  room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  reporter_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  -- Set when a moderator closed it, with what was done.
+  resolved_by INTEGER,
+  resolved_at INTEGER,
+  outcome TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX reports_room ON reports(room_id, id);
