@@ -24,7 +24,7 @@ const KNOWN_LONG: Record<string, number> = {
   "db/store-postgres.ts": 642,
   "db/store-sqlite.ts": 495,
   "db/store.ts": 510,
-  "src/client/connection.ts": 527,
+  "src/client/connection.ts": 531,
   "src/client/secure-dm.ts": 428,
   "src/protocol/frame.ts": 499,
   "src/server/chat.ts": 500,

@@ -169,7 +169,9 @@ export function moderationCommands(ctx: ChatContext): Record<string, Command> {
           return `${m.role ? mark[m.role] : ""}${m.name} (${m.status}${muted}${ctx.blocked.has(m.id) ? ", blocked" : ""})`;
         })
         .join(", ");
-      note(`Members (~ owner, @ moderator): ${list}`);
+      const name = conn.joinedRooms().find((r) => r.id === here.id)?.name;
+      const label = here.kind === "dm" ? `@${name ?? "?"}` : `#${name ?? "?"}`;
+      note(`Members of ${label}: ${list}${/[~@]/.test(list) ? " (~ owner, @ moderator)" : ""}`);
     },
   };
   return commands;

@@ -46,7 +46,7 @@ describe("moderation in the interactive client", () => {
       client.type(`/op ${bob.user.name}\r`);
       await client.waitFor(new RegExp(`Done: op ${bob.user.name}`));
       client.type("/who\r");
-      await client.waitFor(/Members \(~ owner, @ moderator\)/);
+      await client.waitFor(/Members of #.*\(~ owner, @ moderator\)/);
       const who = client.screen.lines().join(" ").replace(/\s+/g, " ");
       expect(who).toContain(`~${alice.user.name}`);
       expect(who).toContain(`@${bob.user.name}`);
