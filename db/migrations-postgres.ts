@@ -11,6 +11,7 @@ import postgresE2eeAccounts from "./migrations/postgres/006-e2ee-accounts.sql" w
 import postgresMessageEvents from "./migrations/postgres/007-message-events.sql" with {
   type: "text",
 };
+import postgresAppearance from "./migrations/postgres/008-appearance.sql" with { type: "text" };
 import postgresCommunities from "./migrations/postgres/009-communities.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
@@ -23,5 +24,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 5, name: "bots", sql: postgresBots },
   { version: 6, name: "e2ee-accounts", sql: postgresE2eeAccounts },
   { version: 7, name: "message-events", sql: postgresMessageEvents },
+  { version: 8, name: "appearance", sql: postgresAppearance },
   { version: 9, name: "communities", sql: postgresCommunities },
 ];

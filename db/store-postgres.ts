@@ -54,6 +54,7 @@ import {
   toRoom,
   toUsers,
 } from "./store-postgres-rows.ts";
+import * as settings from "./store-postgres-settings.ts";
 
 export { migratePostgres } from "./store-postgres-migrator.ts";
 export { PostgresTimeoutError } from "./store-postgres-pool.ts";
@@ -642,6 +643,11 @@ export class PostgresStore implements Store {
     this.communities.reports(roomId, open, limit);
   resolveReport = (roomId: number, reportId: number, outcome: string, by: AuditBy) =>
     this.communities.resolveReport(roomId, reportId, outcome, by);
+
+  // Appearance settings: store-postgres-settings.ts.
+  userSettings = (userId: number) => settings.userSettings(this.runner, userId);
+  putUserSettings = (userId: number, json: string, now: number) =>
+    settings.putUserSettings(this.runner, userId, json, now);
 
   async close() {
     await Promise.all([this.pool.close(), this.appendPool.close()]);

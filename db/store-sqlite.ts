@@ -36,6 +36,7 @@ import { SqliteBots } from "./store-sqlite-bots.ts";
 import { SqliteCommunities } from "./store-sqlite-communities.ts";
 import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { prepare, type Queries, toEntry, toFile, toMessage } from "./store-sqlite-queries.ts";
+import * as settings from "./store-sqlite-settings.ts";
 
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -495,6 +496,11 @@ export class SqliteStore implements Store {
     this.communities.reports(roomId, open, limit);
   resolveReport = (roomId: number, reportId: number, outcome: string, by: AuditBy) =>
     this.communities.resolveReport(roomId, reportId, outcome, by);
+
+  // Appearance settings: store-sqlite-settings.ts.
+  userSettings = (userId: number) => settings.userSettings(this.db, userId);
+  putUserSettings = (userId: number, json: string, now: number) =>
+    settings.putUserSettings(this.db, userId, json, now);
 
   async close() {
     this.db.close();

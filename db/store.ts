@@ -442,5 +442,10 @@ export interface Store {
     detail?: string,
   ): Promise<void>;
 
+  /** The user's appearance settings as last stored (a JSON document), or undefined if never. */
+  userSettings(userId: number): Promise<string | undefined>;
+  /** Stores the user's appearance settings, replacing any before (validated by the caller). */
+  putUserSettings(userId: number, settings: string, now: number): Promise<void>;
+
   close(): Promise<void>;
 }

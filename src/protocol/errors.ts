@@ -111,6 +111,10 @@ export const ERRORS = {
   },
   ACCOUNT_DISABLED: { status: 403, message: "This account is disabled." },
   NOT_ADMIN: { status: 403, message: "Only a server administrator may do that." },
+  INVALID_SETTINGS: {
+    status: 400,
+    message: "The settings are not valid: see docs/protocol.md for their fields and limits.",
+  },
   INTERNAL: { status: 500, message: "Internal server error." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import type { Store } from "../../db/store.ts";
 import { errorFields, type Logger } from "../log/log.ts";
 import {
   HISTORY_PAGE_MAX,
@@ -28,6 +29,7 @@ import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
 import type { EndSessions, SessionControls } from "./session-controls.ts";
+import { settingsRoutes } from "./settings-routes.ts";
 
 export type { HttpEnv } from "./http-input.ts";
 
@@ -55,6 +57,8 @@ export interface HttpOptions {
   communities?: CommunityRouteOptions | undefined;
   /** Server administration and account deletion; without it their routes answer NOT_FOUND. */
   admin?: Admin | undefined;
+  /** Where per-user settings are kept; without it /api/settings answers NOT_FOUND. */
+  store?: Store | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
@@ -279,6 +283,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   if (o.bots) app.route("/", botRoutes(o.bots));
   if (o.communities) app.route("/", communityRoutes(o.communities));
   if (o.admin) app.route("/", adminRoutes(o.admin, auth));
+  if (o.store) app.route("/", settingsRoutes(o.store, o.now));
 
   return app;
 }

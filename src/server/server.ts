@@ -286,6 +286,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     bots,
     communities: { store, chat, moderation, invitations, reports },
     admin,
+    store,
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,
     now,

@@ -37,6 +37,7 @@ import { PrivateMessages } from "./private-messages.ts";
 import { RoomActivity } from "./room-activity.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import { RoomSwitcher } from "./room-switcher.ts";
+import { SettingsPanel } from "./settings-panel.ts";
 import { chatShortcuts } from "./shortcuts.ts";
 import { Sidebar } from "./sidebar.ts";
 import { type Theme, themeToggle } from "./theme.ts";
@@ -159,7 +160,7 @@ export class ChatScreen {
       },
     });
     this.dialog = new RoomDialog({
-      list: () => this.conn.listRooms(),
+      list: (q) => this.conn.request<"rooms">({ type: "rooms", ...q }),
       join: (name) => this.attach(() => this.conn.join(name)),
       create: (name, visibility) => this.attach(() => this.conn.create(name, visibility)),
     });
@@ -187,6 +188,7 @@ export class ChatScreen {
       settings: [
         this.notifier.toggle,
         themeToggle(o.theme),
+        new SettingsPanel(o.theme).button,
         new AccountDialog(new Api(o.server), o.token).button,
         this.admin.button,
         logout,
