@@ -27,7 +27,7 @@ import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
 import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
 import { Incoming } from "./incoming.ts";
-import { type MemberPanel, memberPanel } from "./member-panel-hooks.ts";
+import { memberPanel } from "./member-panel-hooks.ts";
 import { MessageList } from "./message-list.ts";
 import { Notifier } from "./notifications.ts";
 import { NotifyLevels } from "./notify-levels.ts";
@@ -56,8 +56,6 @@ export interface ChatScreenOptions {
 export class ChatScreen {
   readonly root: HTMLElement;
   private readonly conn: Connection;
-  private readonly members: MemberPanel;
-  private readonly admin: AdminPage;
   private readonly conversations = new Conversations();
   private readonly layout: ChatLayout;
   private readonly sidebar: Sidebar;
@@ -164,11 +162,11 @@ export class ChatScreen {
       join: (name) => this.attach(() => this.conn.join(name)),
       create: (name, visibility) => this.attach(() => this.conn.create(name, visibility)),
     });
-    this.members = memberPanel(this.conn, this.conversations, this.me.id, {
+    const members = memberPanel(this.conn, this.conversations, this.me.id, {
       redraw: () => this.renderSidebar(),
       select: (id) => this.select(id),
     });
-    this.admin = new AdminPage(o.server, o.token);
+    const admin = new AdminPage(o.server, o.token);
     this.dmDialog = new DmDialog({ open: (name) => this.attach(() => this.dms.open(name)) });
     const logout = h("button", { type: "button", class: "text-button" }, "Log out");
     logout.addEventListener("click", () => o.logout());
@@ -190,10 +188,10 @@ export class ChatScreen {
         themeToggle(o.theme),
         new SettingsPanel(o.theme).button,
         new AccountDialog(new Api(o.server), o.token).button,
-        this.admin.button,
+        admin.button,
         logout,
       ],
-      headerEnd: [this.members.button, this.notifyMenu.button, this.trust.button],
+      headerEnd: [members.button, this.notifyMenu.button, this.trust.button],
       main: [
         this.banner.root,
         this.list.root,
@@ -209,8 +207,8 @@ export class ChatScreen {
         this.files.viewer.root,
         this.switcher.root,
         this.notifyMenu.root,
-        this.members.root,
-        this.admin.root,
+        members.root,
+        admin.root,
       ],
       start: () => void this.dialog.open(),
     });
