@@ -26,7 +26,7 @@ const KNOWN_LONG: Record<string, number> = {
   "db/store-postgres.ts": 655,
   "db/store-sqlite.ts": 508,
   "db/store.ts": 451,
-  "src/client/connection.ts": 539,
+  "src/client/connection.ts": 540,
   "src/client/secure-dm.ts": 428,
   "src/protocol/frame.ts": 499,
   "src/server/chat.ts": 500,

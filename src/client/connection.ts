@@ -441,6 +441,7 @@ export class Connection {
       case "notice":
       case "devices_changed":
       case "room_created":
+      case "removed": // kicked, banned, or the room deleted: the listeners drop the room
         this.emit("push", f);
         break;
       default:

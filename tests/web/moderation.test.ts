@@ -90,8 +90,15 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
 
     const carolWs = await connect(server.wsUrl, carol.token);
     await carolWs.request({ type: "join", room: room.id });
+    // Carol has the room open in her browser too: a kick takes it from her list at once.
+    const carolContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const carolPage = (await openAs(carolContext, server.url, carol)).page;
+    const carolsRoom = carolPage.locator("ul.conversations li", { hasText: name });
+    await carolsRoom.waitFor();
     await panel.getByRole("button", { name: `Kick ${carol.user.name}` }).click();
     expect(await carolWs.waitFor((f) => f.type === "removed")).toMatchObject({ reason: "kicked" });
+    await eventually(async () => expect(await carolsRoom.count()).toBe(0));
+    await carolContext.close();
     await eventually(async () =>
       expect(await panel.locator("li", { hasText: carol.user.name }).count()).toBe(0),
     );
