@@ -4,9 +4,11 @@
  */
 import { SQL } from "bun";
 import type { Message } from "../src/protocol/index.ts";
+import { eventData, isEvent, type LogEntry } from "./log-entry.ts";
 import type { AppendRequest, AppendResult } from "./store.ts";
+import { applyEvent, eventOf, quoteFor } from "./store-postgres-events.ts";
 import type { Pool } from "./store-postgres-pool.ts";
-import { type Int, type MessageRow, toMessage } from "./store-postgres-rows.ts";
+import { type Int, type MessageRow, toEntry } from "./store-postgres-rows.ts";
 
 /** A transaction that lost a race (a deadlock, or the same cid committed meanwhile) is rerun. */
 const APPEND_ATTEMPTS = 5;
@@ -65,33 +67,66 @@ async function appendIn(
       WHERE m.sender_id = ANY(${senders}::bigint[])
         AND m.client_id = ANY(${batch.map((r) => r.cid)}::text[])`,
     tx`
-      SELECT room_id, user_id FROM members
+      SELECT room_id, user_id, muted_until FROM members
       WHERE room_id = ANY(${roomIds}::bigint[]) AND user_id = ANY(${senders}::bigint[])`,
   ]);
   const head = new Map<number, number>(
     (locked as { id: Int; last_seq: Int }[]).map((r) => [Number(r.id), Number(r.last_seq)]),
   );
-  const known = new Map<string, Message>();
+  const known = new Map<string, LogEntry>();
   for (const row of stored as MessageRow[]) {
-    const m = toMessage(row);
+    const m = toEntry(row);
     known.set(clientKey(m.from.id, m.cid), m);
   }
-  const members = new Set(
-    (memberRows as { room_id: Int; user_id: Int }[]).map((r) => `${r.room_id}:${r.user_id}`),
+  // Each member's mute end, read in the same transaction as the insert: a mute from any node holds.
+  const members = new Map(
+    (memberRows as { room_id: Int; user_id: Int; muted_until: Int }[]).map((r) => [
+      `${r.room_id}:${r.user_id}`,
+      Number(r.muted_until),
+    ]),
   );
 
   const results: AppendResult[] = [];
-  const fresh: { message: Message; req: AppendRequest }[] = [];
+  const fresh: { entry: LogEntry; req: AppendRequest }[] = [];
   for (const req of batch) {
     const key = clientKey(req.sender.id, req.cid);
     const original = known.get(key);
     if (original) {
-      results.push({ ok: true, message: original, duplicate: true });
+      results.push(
+        isEvent(original)
+          ? { ok: true, event: original, duplicate: true }
+          : { ok: true, message: original, duplicate: true },
+      );
       continue;
     }
     const last = head.get(req.room);
-    if (!members.has(`${req.room}:${req.sender.id}`) || last === undefined) {
+    const mutedUntil = members.get(`${req.room}:${req.sender.id}`);
+    if (mutedUntil === undefined || last === undefined) {
       results.push({ ok: false, code: last === undefined ? "ROOM_NOT_FOUND" : "NOT_MEMBER" });
+      continue;
+    }
+    // A muted member sends nothing, events (edits, reactions) included: read-only until then.
+    if (mutedUntil > req.ts) {
+      results.push({ ok: false, code: "MUTED" });
+      continue;
+    }
+    // Events and replies read their target, under the room's lock: the rare, slower path.
+    if (req.event) {
+      const refused = await applyEvent(tx, req);
+      if (refused) {
+        results.push({ ok: false, code: refused });
+        continue;
+      }
+      const event = eventOf(req, last + 1);
+      head.set(req.room, event.seq);
+      known.set(key, event);
+      fresh.push({ entry: event, req });
+      results.push({ ok: true, event, duplicate: false });
+      continue;
+    }
+    const quote = req.reply === undefined ? undefined : await quoteFor(tx, pool, req);
+    if (quote === null) {
+      results.push({ ok: false, code: "REPLY_NOT_FOUND" });
       continue;
     }
     const message: Message = {
@@ -104,23 +139,34 @@ async function appendIn(
     };
     if (req.sealed) message.envelope = JSON.parse(req.body);
     if (req.file) message.file = req.file;
+    if (quote) message.reply = quote;
     head.set(req.room, message.seq);
     known.set(key, message);
-    fresh.push({ message, req });
+    fresh.push({ entry: message, req });
     results.push({ ok: true, message, duplicate: false });
   }
   if (fresh.length === 0) return results;
 
   // The insert and the heads' bump go out together too.
-  const bumped = roomIds.filter((id) => fresh.some((f) => f.message.room === id));
+  const bumped = roomIds.filter((id) => fresh.some((f) => f.entry.room === id));
+  const ev = (f: { req: AppendRequest }) => f.req.event;
   const insert = tx`
-    INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file)
+    INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file,
+      reply_to, kind, target, data)
     SELECT * FROM unnest(
-      ${fresh.map((f) => f.message.room)}::bigint[], ${fresh.map((f) => f.message.seq)}::bigint[],
-      ${fresh.map((f) => f.message.from.id)}::bigint[], ${fresh.map((f) => f.req.cid)}::text[],
-      ${fresh.map((f) => f.req.body)}::text[], ${fresh.map((f) => f.req.sealed === true)}::boolean[],
-      ${fresh.map((f) => f.message.ts)}::bigint[],
-      ${fresh.map((f) => (f.req.file ? JSON.stringify(f.req.file) : null))}::text[])`;
+      ${fresh.map((f) => f.entry.room)}::bigint[], ${fresh.map((f) => f.entry.seq)}::bigint[],
+      ${fresh.map((f) => f.entry.from.id)}::bigint[], ${fresh.map((f) => f.req.cid)}::text[],
+      ${fresh.map((f) => (ev(f)?.kind === "delete" ? "" : f.req.body))}::text[],
+      ${fresh.map((f) => f.req.sealed === true)}::boolean[],
+      ${fresh.map((f) => f.entry.ts)}::bigint[],
+      ${fresh.map((f) => (f.req.file ? JSON.stringify(f.req.file) : null))}::text[],
+      ${fresh.map((f) => f.req.reply ?? null)}::bigint[],
+      ${fresh.map((f) => ev(f)?.kind ?? null)}::text[],
+      ${fresh.map((f) => ev(f)?.target ?? null)}::bigint[],
+      ${fresh.map((f) => {
+        const change = ev(f);
+        return change ? eventData(change) : null;
+      })}::text[])`;
   const bump = tx`
     UPDATE rooms SET last_seq = v.seq
     FROM unnest(${bumped}::bigint[], ${bumped.map((id) => head.get(id) as number)}::bigint[])

@@ -1,15 +1,20 @@
 /**
  * The append transaction of the SQLite store: a batch in one IMMEDIATE transaction, each
- * message checked (duplicate client id, membership), given the room's next seq, and inserted.
+ * message or event checked (duplicate client id, membership, its target), given the room's next
+ * seq, and inserted; an event is applied to its target in the same transaction.
  * Runs on the calling thread (a writer thread was measured and removed; see store-sqlite.ts);
  * kept apart from the store class so the hot path reads as one piece.
  */
 import type { Database } from "bun:sqlite";
-import type { Message } from "../src/protocol/index.ts";
-import type { AppendRequest, AppendResult } from "./store.ts";
-import { type MessageRow, prepare, toMessage } from "./store-sqlite-queries.ts";
+import type { Message, RoomEvent } from "../src/protocol/index.ts";
+import { REACTIONS_PER_MESSAGE_MAX, REPLY_EXCERPT_MAX } from "../src/protocol/index.ts";
+import { eventData, isEvent, withRoomFields } from "./log-entry.ts";
+import type { AppendRefusal, AppendRequest, AppendResult } from "./store.ts";
+import { type MessageRow, prepare, toEntry } from "./store-sqlite-queries.ts";
 
 export type Appender = (batch: readonly AppendRequest[]) => AppendResult[];
+
+type Queries = ReturnType<typeof prepare>;
 
 export function createAppender(db: Database): Appender {
   const q = prepare(db);
@@ -17,11 +22,26 @@ export function createAppender(db: Database): Appender {
   function appendOne(req: AppendRequest): AppendResult {
     // The cheap probe first: reading the full row costs ~10x more and is almost never needed.
     if (q.hasClientId.get(req.sender.id, req.cid) !== null) {
-      const existing = q.findByClientId.get(req.sender.id, req.cid) as MessageRow;
-      return { ok: true, message: toMessage(existing), duplicate: true };
+      const existing = toEntry(q.findByClientId.get(req.sender.id, req.cid) as MessageRow);
+      return isEvent(existing)
+        ? { ok: true, event: existing, duplicate: true }
+        : { ok: true, message: existing, duplicate: true };
     }
-    if (q.isMember.get(req.room, req.sender.id) === null) {
+    const member = q.mutedUntil.get(req.room, req.sender.id);
+    if (member === null) {
       return { ok: false, code: q.roomExists.get(req.room) ? "NOT_MEMBER" : "ROOM_NOT_FOUND" };
+    }
+    // Checked in the same transaction as the insert, so a mute applied on any node holds here;
+    // a muted member sends nothing, events (edits, reactions) included.
+    if (member.until > req.ts) return { ok: false, code: "MUTED" };
+    if (req.event) return appendEvent(q, req);
+    let quoted: Message["reply"];
+    if (req.reply !== undefined) {
+      const t = q.findMessage.get(req.room, req.reply);
+      if (!t) return { ok: false, code: "REPLY_NOT_FOUND" };
+      const original = toEntry(t) as Message;
+      quoted = { seq: original.seq, from: original.from, excerpt: excerpt(original.body) };
+      if (original.deleted) quoted.deleted = true;
     }
     const bumped = q.bumpSeq.get(req.room);
     if (!bumped) return { ok: false, code: "ROOM_NOT_FOUND" };
@@ -34,6 +54,7 @@ export function createAppender(db: Database): Appender {
       req.sealed ? 1 : 0,
       req.ts,
       req.file ? JSON.stringify(req.file) : null,
+      req.reply ?? null,
     );
     const message: Message = {
       room: req.room,
@@ -45,8 +66,91 @@ export function createAppender(db: Database): Appender {
     };
     if (req.sealed) message.envelope = JSON.parse(req.body);
     if (req.file) message.file = req.file;
+    if (quoted) message.reply = quoted;
     return { ok: true, duplicate: false, message };
   }
 
   return db.transaction((batch: readonly AppendRequest[]) => batch.map(appendOne)).immediate;
+}
+
+/** The start of a message's text, as a reply quotes it. */
+export function excerpt(body: string): string {
+  return body.length <= REPLY_EXCERPT_MAX ? body : body.slice(0, REPLY_EXCERPT_MAX);
+}
+
+function appendEvent(q: Queries, req: AppendRequest): AppendResult {
+  const change = req.event as NonNullable<AppendRequest["event"]>;
+  const target = change.target;
+  if (target !== undefined) {
+    const t = q.target.get(req.room, target);
+    if (!t || t.kind !== null) return { ok: false, code: "MESSAGE_NOT_FOUND" };
+    if (t.deleted !== null) return { ok: false, code: "MESSAGE_DELETED" };
+  }
+  const refused = applyEvent(q, req, target);
+  if (refused) return { ok: false, code: refused };
+  const bumped = q.bumpSeq.get(req.room);
+  if (!bumped) return { ok: false, code: "ROOM_NOT_FOUND" };
+  const data = eventData(change);
+  // A delete keeps no text of its own; everything else keeps what it changed to.
+  const body = change.kind === "delete" ? "" : req.body;
+  q.insertEvent.run(
+    req.room,
+    bumped.seq,
+    req.sender.id,
+    req.cid,
+    body,
+    req.sealed ? 1 : 0,
+    req.ts,
+    change.kind,
+    target ?? null,
+    data,
+  );
+  const event: RoomEvent = {
+    room: req.room,
+    seq: bumped.seq,
+    ts: req.ts,
+    from: req.sender,
+    cid: req.cid,
+    kind: change.kind,
+  };
+  if (target !== undefined) event.target = target;
+  if (req.sealed) {
+    if (body !== "") event.envelope = JSON.parse(body);
+  } else if (change.kind === "edit") event.body = body;
+  else if (change.kind === "react") event.emoji = body;
+  if (change.on !== undefined) event.on = change.on;
+  withRoomFields(event, body, change.user);
+  return { ok: true, duplicate: false, event };
+}
+
+/** The event's effect on its target, or why it is refused (before anything is written). */
+function applyEvent(
+  q: Queries,
+  req: AppendRequest,
+  target: number | undefined,
+): AppendRefusal | undefined {
+  const change = req.event as NonNullable<AppendRequest["event"]>;
+  if (target === undefined) return undefined;
+  switch (change.kind) {
+    case "edit":
+      q.editMessage.run(req.body, req.ts, req.room, target);
+      return undefined;
+    case "delete":
+      q.eraseMessage.run(req.ts, req.room, target);
+      q.eraseEvents.run(req.room, target);
+      q.dropReactions.run(req.room, target);
+      return undefined;
+    case "react": {
+      // Sealed reactions are opaque: the clients count them.
+      if (req.sealed) return undefined;
+      if (change.on === false) {
+        q.removeReaction.run(req.room, target, req.body, req.sender.id);
+        return undefined;
+      }
+      const now = q.reactionCount.get(req.body, req.room, target);
+      if (now && !now.has && now.n >= REACTIONS_PER_MESSAGE_MAX) return "TOO_MANY_REACTIONS";
+      q.addReaction.run(req.room, target, req.body, req.sender.id, req.ts);
+      return undefined;
+    }
+  }
 }

@@ -4,20 +4,11 @@
  */
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import type { DmPolicy, Message } from "../src/protocol/index.ts";
+import { type LogEntry, type LogRow, toLogEntry } from "./log-entry.ts";
 import type { FileRecord, MembershipRecord, RoomRecord, SessionInfo, UserRecord } from "./store.ts";
 
-export interface MessageRow {
-  room: number;
-  seq: number;
-  ts: number;
-  sender: number;
-  name: string;
-  cid: string;
-  body: string;
-  sealed: number;
-  /** The shared file as JSON, or null. */
-  file: string | null;
-}
+/** A log row as SQLite returns it: booleans are 0 or 1. */
+export type MessageRow = Omit<LogRow, "sealed"> & { sealed: number };
 
 interface FileRow {
   id: string;
@@ -35,23 +26,40 @@ export function toFile(row: FileRow): FileRecord {
   return { ...rest, ...(name !== null ? { name } : {}), ...(type !== null ? { type } : {}) };
 }
 
-const MESSAGE_COLUMNS =
-  "m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.client_id AS cid, m.body, m.sealed, m.file";
-const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
-  r.member_count AS members`;
+/**
+ * A new room's id: past every room's and every audited room's, so the id of a deleted room is
+ * never handed out again (SQLite would reuse the highest rowid) and its audit rows stay its own.
+ * PostgreSQL's sequence never reuses one.
+ */
+const NEXT_ROOM_ID = `(SELECT coalesce(max(x), 0) + 1 FROM (SELECT max(id) AS x FROM rooms
+  UNION ALL SELECT max(room_id) FROM audit_log))`;
 
+// A message's reply quote and reactions are read only when it has them (the CASEs), so a plain
+// message costs what it did before events existed.
+const MESSAGE_COLUMNS = `m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name,
+  m.client_id AS cid, m.body, m.sealed, m.file, m.kind, m.target, m.data,
+  m.edited_at AS edited, m.deleted_at AS deleted,
+  CASE WHEN m.reply_to IS NOT NULL THEN (
+    SELECT json_object('seq', t.seq, 'id', t.sender_id, 'name', tu.name,
+      'body', CASE WHEN t.sealed OR t.deleted_at IS NOT NULL THEN '' ELSE substr(t.body, 1, 120) END,
+      'deleted', t.deleted_at IS NOT NULL)
+    FROM messages t JOIN users tu ON tu.id = t.sender_id
+    WHERE t.room_id = m.room_id AND t.seq = m.reply_to) END AS reply,
+  CASE WHEN m.kind IS NULL AND m.sealed = 0 THEN (
+    SELECT json_group_array(json_array(x.emoji, x.user_id, x.name)) FROM (
+      SELECT r.emoji, r.user_id, ru.name FROM reactions r JOIN users ru ON ru.id = r.user_id
+      WHERE r.room_id = m.room_id AND r.seq = m.seq ORDER BY r.created_at, r.user_id, r.emoji) x
+    ) END AS reactions`;
+const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
+  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
+
+export function toEntry(row: MessageRow): LogEntry {
+  return toLogEntry({ ...row, sealed: row.sealed !== 0 });
+}
+
+/** A row read with `kind IS NULL`: a message. */
 export function toMessage(row: MessageRow): Message {
-  const m: Message = {
-    room: row.room,
-    seq: row.seq,
-    ts: row.ts,
-    from: { id: row.sender, name: row.name },
-    cid: row.cid,
-    body: row.sealed ? "" : row.body,
-  };
-  if (row.sealed) m.envelope = JSON.parse(row.body);
-  if (row.file !== null) m.file = JSON.parse(row.file);
-  return m;
+  return toEntry(row) as Message;
 }
 
 export type Queries = ReturnType<typeof prepare>;
@@ -72,7 +80,8 @@ export function prepare(db: Database) {
     ),
     findSession: s<{ id: number; name: string; expiresAt: number }, [string, number]>(
       `SELECT u.id, u.name, s.expires_at AS expiresAt FROM sessions s
-       JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+       JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?
+       AND u.disabled_at IS NULL`,
     ),
     deleteSession: s<never, [string]>("DELETE FROM sessions WHERE token_hash = ?"),
     deleteExpired: s<never, [number]>("DELETE FROM sessions WHERE expires_at <= ?"),
@@ -96,7 +105,7 @@ export function prepare(db: Database) {
       "DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING token_hash AS tokenHash",
     ),
     listRoomsPage: s<RoomRecord, [string, number]>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.name_key > ?
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.visibility = 'public' AND r.name_key > ?
        ORDER BY r.name_key LIMIT ?`,
     ),
     joinedRooms: s<RoomRecord, [number]>(
@@ -119,8 +128,9 @@ export function prepare(db: Database) {
     ),
     deleteFile: s<{ sha256: string }, [string]>("DELETE FROM files WHERE id = ? RETURNING sha256"),
     shaInUse: s<{ one: number }, [string]>("SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1"),
-    insertRoom: s<{ id: number }, [string, string, string, number, number]>(
-      `INSERT INTO rooms (name, name_key, topic, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+    insertRoom: s<{ id: number }, [string, string, string, number, number, string]>(
+      `INSERT INTO rooms (id, name, name_key, topic, created_by, created_at, visibility)
+       VALUES (${NEXT_ROOM_ID}, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (name_key) DO NOTHING RETURNING id`,
     ),
     findRoom: s<RoomRecord, [number]>(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = ?`),
@@ -128,7 +138,8 @@ export function prepare(db: Database) {
       `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.name_key = ? AND r.kind = 'room'`,
     ),
     listRooms: s<RoomRecord, []>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' ORDER BY r.name_key`,
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.visibility = 'public'
+       ORDER BY r.name_key`,
     ),
     findUserById: s<{ id: number; name: string }, [number]>(
       "SELECT id, name FROM users WHERE id = ?",
@@ -136,7 +147,8 @@ export function prepare(db: Database) {
     memberships: s<MembershipRecord, [number, number]>(
       `SELECT m.room_id AS room, m.last_read AS lastRead,
          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
-            AND x.seq > m.last_read AND x.sender_id != m.user_id LIMIT ?)) AS unread
+            AND x.seq > m.last_read AND x.sender_id != m.user_id AND x.kind IS NULL
+            LIMIT ?)) AS unread
        FROM members m WHERE m.user_id = ?`,
     ),
     markRead: s<never, [number, number, number]>(
@@ -147,8 +159,8 @@ export function prepare(db: Database) {
       "SELECT room_id AS room FROM dms WHERE user_a = ? AND user_b = ?",
     ),
     insertDmRoom: s<{ id: number }, [string, string, number, number]>(
-      `INSERT INTO rooms (kind, name, name_key, topic, created_by, created_at)
-       VALUES ('dm', ?, ?, '', ?, ?) RETURNING id`,
+      `INSERT INTO rooms (id, kind, name, name_key, topic, created_by, created_at)
+       VALUES (${NEXT_ROOM_ID}, 'dm', ?, ?, '', ?, ?) RETURNING id`,
     ),
     insertDm: s<never, [number, number, number]>(
       "INSERT INTO dms (user_a, user_b, room_id) VALUES (?, ?, ?)",
@@ -217,6 +229,9 @@ export function prepare(db: Database) {
     isMember: s<{ one: number }, [number, number]>(
       "SELECT 1 AS one FROM members WHERE room_id = ? AND user_id = ?",
     ),
+    mutedUntil: s<{ until: number }, [number, number]>(
+      "SELECT muted_until AS until FROM members WHERE room_id = ? AND user_id = ?",
+    ),
     roomsOf: s<{ room: number }, [number]>("SELECT room_id AS room FROM members WHERE user_id = ?"),
     membersOf: s<{ id: number; name: string }, [number]>(
       `SELECT u.id, u.name FROM members m JOIN users u ON u.id = m.user_id
@@ -234,10 +249,10 @@ export function prepare(db: Database) {
     ),
     insertMessage: s<
       never,
-      [number, number, number, string, string, number, number, string | null]
+      [number, number, number, string, string, number, number, string | null, number | null]
     >(
-      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file, reply_to)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertFile: s<
       never,
@@ -255,8 +270,9 @@ export function prepare(db: Database) {
       "SELECT id, last_seq AS head FROM rooms WHERE id IN (SELECT value FROM json_each(?))",
     ),
     liveSessions: s<{ hash: string }, [string, number]>(
-      `SELECT token_hash AS hash FROM sessions
-       WHERE token_hash IN (SELECT value FROM json_each(?)) AND expires_at > ?`,
+      `SELECT token_hash AS hash FROM sessions s
+       WHERE token_hash IN (SELECT value FROM json_each(?)) AND expires_at > ?
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)`,
     ),
     usersWithRooms: s<{ id: number; name: string; rooms: string }, [string]>(
       `SELECT u.id, u.name, (SELECT json_group_array(room_id) FROM members WHERE user_id = u.id)
@@ -264,11 +280,60 @@ export function prepare(db: Database) {
     ),
     messagesAfter: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
-       WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+       WHERE m.room_id = ? AND m.seq > ? AND m.kind IS NULL ORDER BY m.seq LIMIT ?`,
     ),
     messagesBefore: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
+       WHERE m.room_id = ? AND m.seq < ? AND m.kind IS NULL ORDER BY m.seq DESC LIMIT ?`,
+    ),
+    logAfter: s<MessageRow, [number, number, number]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
+       WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+    ),
+    logBefore: s<MessageRow, [number, number, number]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+    ),
+    findMessage: s<MessageRow, [number, number]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
+       WHERE m.room_id = ? AND m.seq = ? AND m.kind IS NULL`,
+    ),
+    /** What an event or a reply needs to know of its target, read in the append. */
+    target: s<{ kind: string | null; deleted: number | null; sealed: number }, [number, number]>(
+      "SELECT kind, deleted_at AS deleted, sealed FROM messages WHERE room_id = ? AND seq = ?",
+    ),
+    insertEvent: s<
+      never,
+      [number, number, number, string, string, number, number, string, number | null, string | null]
+    >(
+      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, kind, target, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    editMessage: s<never, [string, number, number, number]>(
+      "UPDATE messages SET body = ?, edited_at = ? WHERE room_id = ? AND seq = ?",
+    ),
+    // Erasure: the text, the file and the sealed text go; so do the earlier edits' texts and
+    // the sealed reactions aimed at it. The rows stay, so seqs stay gapless.
+    eraseMessage: s<never, [number, number, number]>(
+      "UPDATE messages SET body = '', file = NULL, deleted_at = ? WHERE room_id = ? AND seq = ?",
+    ),
+    eraseEvents: s<never, [number, number]>(
+      `UPDATE messages SET body = '' WHERE room_id = ? AND target = ?
+         AND (kind = 'edit' OR (kind = 'react' AND sealed = 1))`,
+    ),
+    dropReactions: s<never, [number, number]>(
+      "DELETE FROM reactions WHERE room_id = ? AND seq = ?",
+    ),
+    reactionCount: s<{ n: number; has: number }, [string, number, number]>(
+      `SELECT count(DISTINCT emoji) AS n, coalesce(max(emoji = ?), 0) AS has FROM reactions
+       WHERE room_id = ? AND seq = ?`,
+    ),
+    addReaction: s<never, [number, number, string, number, number]>(
+      `INSERT INTO reactions (room_id, seq, emoji, user_id, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ),
+    removeReaction: s<never, [number, number, string, number]>(
+      "DELETE FROM reactions WHERE room_id = ? AND seq = ? AND emoji = ? AND user_id = ?",
     ),
   };
 }

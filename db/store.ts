@@ -5,7 +5,32 @@
  * names a backend; every other module receives a Store. Methods are async so that a networked
  * backend fits; expected outcomes are values, not throws.
  */
-import type { DmPolicy, Message, MessageFile, RoomKind, UserRef } from "../src/protocol/index.ts";
+import type {
+  DmPolicy,
+  EventKind,
+  Message,
+  MessageFile,
+  RoomEvent,
+  RoomKind,
+  UserRef,
+} from "../src/protocol/index.ts";
+import type {
+  AccountRecord,
+  AuditBy,
+  AuditEntry,
+  InviteRecord,
+  InviteRedemption,
+  ModerationRecord,
+  NewInvite,
+  ReportRecord,
+  RoomStanding,
+  RoomVisibility,
+} from "./community-records.ts";
+import type { LogEntry } from "./log-entry.ts";
+
+export * from "./community-records.ts";
+export type { LogEntry } from "./log-entry.ts";
+export { entryFrame, isEvent } from "./log-entry.ts";
 
 export interface UserRecord {
   id: number;
@@ -33,6 +58,8 @@ export interface SessionInfo {
 export interface RoomRecord {
   id: number;
   kind: RoomKind;
+  /** A private room is unlisted and, to anyone not a member, does not exist. DMs read "private". */
+  visibility: RoomVisibility;
   name: string;
   topic: string;
   createdAt: number;
@@ -51,8 +78,36 @@ export interface AppendRequest {
   sealed?: boolean;
   /** The file the message shares (public rooms only); stored with it as it was then. */
   file?: MessageFile | undefined;
+  /** The seq of the message in the same room this one replies to. */
+  reply?: number | undefined;
+  /**
+   * Makes this an event of the room's log rather than a message: `body` is then the edit's new
+   * text, a reaction's emoji, "" for a delete, or (sealed) the envelope of the change.
+   */
+  event?: EventChange | undefined;
   ts: number;
 }
+
+/** What an event does, as the store applies it in the append's transaction. */
+export interface EventChange {
+  kind: EventKind;
+  /** The message it changes. */
+  target?: number | undefined;
+  /** react: added (true) or taken back (false). */
+  on?: boolean | undefined;
+  /** kick, ban, role: the member acted on (kept in the row's data). */
+  user?: UserRef | undefined;
+}
+
+/** Why an append stored nothing for one request. */
+export type AppendRefusal =
+  | "NOT_MEMBER"
+  | "ROOM_NOT_FOUND"
+  | "MESSAGE_NOT_FOUND"
+  | "MESSAGE_DELETED"
+  | "TOO_MANY_REACTIONS"
+  | "REPLY_NOT_FOUND"
+  | "MUTED";
 
 /** An uploaded file's metadata; its bytes live in the blob store under `sha256`. */
 export interface FileRecord {
@@ -121,8 +176,9 @@ export interface NewBotToken {
 }
 
 export type AppendResult =
-  | { ok: true; message: Message; duplicate: boolean }
-  | { ok: false; code: "NOT_MEMBER" | "ROOM_NOT_FOUND" };
+  | { ok: true; message: Message; event?: undefined; duplicate: boolean }
+  | { ok: true; event: RoomEvent; message?: undefined; duplicate: boolean }
+  | { ok: false; code: AppendRefusal };
 
 export interface Store {
   createUser(name: string, passwordHash: string, now: number): Promise<UserRecord | "taken">;
@@ -147,21 +203,22 @@ export interface Store {
   /** The session token hash of a live ticket, deleting the ticket: each works once. */
   consumeTicket(ticketHash: string, now: number): Promise<string | undefined>;
 
-  /** Creates the room and makes the creator its first member, atomically. */
+  /** Creates the room and makes the creator its first member (its owner), atomically. */
   createRoom(
     name: string,
     topic: string,
     creatorId: number,
     now: number,
+    visibility?: RoomVisibility,
   ): Promise<RoomRecord | "taken">;
   findRoom(id: number): Promise<RoomRecord | undefined>;
-  /** Only public rooms: DM rooms are never found by name. */
+  /** Rooms, public or private: DM rooms are never found by name. */
   findRoomByName(name: string): Promise<RoomRecord | undefined>;
-  /** The public rooms (not DMs). */
+  /** The public rooms (not DMs, not private rooms). */
   listRooms(): Promise<RoomRecord[]>;
-  /** Up to `limit` public rooms whose name key sorts after `after` (by code point), in order. */
+  /** Up to `limit` public (not private) rooms whose name key sorts after `after` (by code point), in order. */
   listRoomsPage(after: string | undefined, limit: number): Promise<RoomRecord[]>;
-  /** The public rooms the user is a member of, by name key. */
+  /** The rooms (public or private, not DMs) the user is a member of, by name key. */
   joinedRooms(userId: number): Promise<RoomRecord[]>;
   /** How many public rooms the user created (and still exist). */
   countRoomsCreatedBy(userId: number): Promise<number>;
@@ -257,7 +314,10 @@ export interface Store {
   /**
    * Stores a batch in one transaction and resolves only after it is durable. Each room's seq is
    * assigned atomically; a request whose (sender, cid) is already stored returns the original
-   * message with duplicate: true and stores nothing. Rejects when nothing could be stored.
+   * message (or event) with duplicate: true and stores nothing. An event is applied to its
+   * target in the same transaction: an edit replaces the text, a delete erases the text (and
+   * the text of the edits before it, the file and the reactions), a reaction is added or taken
+   * back. Rejects when nothing could be stored.
    */
   append(batch: readonly AppendRequest[]): Promise<AppendResult[]>;
   /** Each listed room's head (its last seq); ids of rooms that do not exist are left out. */
@@ -266,10 +326,16 @@ export interface Store {
   liveSessions(tokenHashes: readonly string[], now: number): Promise<Set<string>>;
   /** Each known user among these with the rooms they belong to, in one round trip. */
   usersWithRooms(userIds: readonly number[]): Promise<{ user: UserRef; rooms: number[] }[]>;
-  /** Up to `limit` messages with seq > after, oldest first. */
+  /** Up to `limit` messages with seq > after, oldest first, each in its current state. */
   messagesAfter(roomId: number, after: number, limit: number): Promise<Message[]>;
   /** Up to `limit` messages with seq < before, the newest of them, oldest first. */
   messagesBefore(roomId: number, before: number, limit: number): Promise<Message[]>;
+  /** Up to `limit` log entries (messages in their current state, and events) with seq > after. */
+  logAfter(roomId: number, after: number, limit: number): Promise<LogEntry[]>;
+  /** Up to `limit` log entries with seq < before, the newest of them, oldest first. */
+  logBefore(roomId: number, before: number, limit: number): Promise<LogEntry[]>;
+  /** The message (not an event) at seq in the room, in its current state. */
+  findMessage(roomId: number, seq: number): Promise<Message | undefined>;
 
   /**
    * Creates a bot owned by `ownerId`: a user that accepts DMs from contacts only (it has none)
@@ -292,6 +358,89 @@ export interface Store {
   botTokens(botId: number): Promise<BotTokenRecord[]>;
   /** Revokes a live token of the bot; returns its hash (to end its sockets), or undefined. */
   revokeBotToken(botId: number, tokenId: number, now: number): Promise<string | undefined>;
+
+  // ---- Communities (db/store-*-communities.ts) ----
+  /** The user's role and mute in the room, or undefined when not a member. */
+  standing(roomId: number, userId: number): Promise<RoomStanding | undefined>;
+  /** Every member's standing in the room, by user id. */
+  standings(roomId: number): Promise<Map<number, RoomStanding>>;
+  /** True when the user is banned from the room at `now`. */
+  isBanned(roomId: number, userId: number, now: number): Promise<boolean>;
+  /**
+   * Applies a moderation action and writes its audit row in one transaction. False when it
+   * changed nothing (the target was not a member, not banned, the room is gone): no row then.
+   */
+  moderate(record: ModerationRecord): Promise<boolean>;
+  /** Stores an invite code's hash; returns the invite's id. Audited as "invite_create". */
+  createInvite(invite: NewInvite): Promise<number>;
+  /**
+   * Spends one use of a live invite (unexpired, unrevoked, uses left) and makes the user a
+   * member, atomically; a banned user spends nothing. `joined` is false for a member already.
+   */
+  redeemInvite(codeHash: string, user: UserRef, now: number): Promise<InviteRedemption>;
+  /** The room's invites, newest first, live or not. */
+  invites(roomId: number): Promise<InviteRecord[]>;
+  /** Revokes a live invite of the room, audited; false when there is none with that id. */
+  revokeInvite(roomId: number, inviteId: number, actor: UserRef, now: number): Promise<boolean>;
+  /** The newest audit rows, of one room or (room undefined) of all, newest first. */
+  auditLog(roomId: number | undefined, limit: number): Promise<AuditEntry[]>;
+  /** Stores a member's report of a message; returns its id. */
+  createReport(
+    room: number,
+    seq: number,
+    reporter: UserRef,
+    reason: string,
+    now: number,
+  ): Promise<number>;
+  /** The newest reports, of one room or (undefined) of all, open ones only or all. */
+  reports(roomId: number | undefined, open: boolean, limit: number): Promise<ReportRecord[]>;
+  /** Closes an open report of the room with what was done, audited; false if none such. */
+  resolveReport(roomId: number, reportId: number, outcome: string, by: AuditBy): Promise<boolean>;
+
+  // ---- Running a server (db/store-*-admin.ts) ----
+  /** A user's server-wide standing, or undefined for no such user. */
+  accountFlags(userId: number): Promise<{ admin: boolean; disabled: boolean } | undefined>;
+  /** Up to `limit` accounts whose name key sorts after `after`, in order. */
+  listUsers(after: string | undefined, limit: number): Promise<AccountRecord[]>;
+  /** Makes the user a server admin or not, audited; false when nothing changed. */
+  setAdmin(userId: number, admin: boolean, by: AuditBy): Promise<boolean>;
+  /**
+   * Disables (deleting every session, atomically) or enables the account, audited; false when
+   * nothing changed. A disabled account's sessions are refused by findSession and liveSessions.
+   */
+  setDisabled(userId: number, disabled: boolean, by: AuditBy): Promise<boolean>;
+  /** Sets a password as an admin (deleting every session), audited; false for no such user. */
+  resetPassword(userId: number, passwordHash: string, by: AuditBy): Promise<boolean>;
+  /**
+   * Deletes an account, audited: its sessions, memberships, contacts, blocks, devices and bots'
+   * tokens go; its messages stay, shown under "deleted-ID" (the name is freed). False if none.
+   */
+  deleteAccount(userId: number, by: AuditBy): Promise<boolean>;
+  /** A server setting (registration mode), or undefined when never set. */
+  setting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string, by: AuditBy): Promise<void>;
+  /** Stores a registration invite code's hash; returns its id. Audited. */
+  createServerInvite(
+    codeHash: string,
+    expiresAt: number,
+    maxUses: number,
+    by: AuditBy,
+  ): Promise<number>;
+  /** Creates the user and spends one use of a live registration invite, atomically. */
+  registerWithInvite(
+    codeHash: string,
+    name: string,
+    passwordHash: string,
+    now: number,
+  ): Promise<UserRecord | "taken" | "invalid">;
+  /** Writes an audit row for an action the store does not apply itself (a room deleted by an admin). */
+  audit(
+    room: number | undefined,
+    action: string,
+    target: number | undefined,
+    by: AuditBy,
+    detail?: string,
+  ): Promise<void>;
 
   /** The user's appearance settings as last stored (a JSON document), or undefined if never. */
   userSettings(userId: number): Promise<string | undefined>;

@@ -67,7 +67,7 @@ describe("group commit", () => {
     );
     expect(store.batches).toEqual([500]);
     expect(storedWhenAnswered.every(Boolean)).toBe(true);
-    expect(results.map((r) => (r !== "failed" && r.ok ? r.message.seq : 0))).toEqual(
+    expect(results.map((r) => (r !== "failed" && r.ok && r.message ? r.message.seq : 0))).toEqual(
       Array.from({ length: 500 }, (_, i) => i + 1),
     );
   });
@@ -82,7 +82,7 @@ describe("group commit", () => {
         (_, i) =>
           new Promise<void>((resolve) =>
             queue.submit(request(i), (r) => {
-              if (r !== "failed" && r.ok) seqs.push(r.message.seq);
+              if (r !== "failed" && r.ok && r.message) seqs.push(r.message.seq);
               resolve();
             }),
           ),

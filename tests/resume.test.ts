@@ -21,6 +21,17 @@ class LaggyStore extends SqliteStore {
     await Bun.sleep(30);
     return rows;
   }
+  // Replay reads the room's log (messages and events) through these.
+  override async logAfter(room: number, after: number, limit: number) {
+    const rows = await super.logAfter(room, after, limit);
+    await Bun.sleep(30);
+    return rows;
+  }
+  override async logBefore(room: number, before: number, limit: number) {
+    const rows = await super.logBefore(room, before, limit);
+    await Bun.sleep(30);
+    return rows;
+  }
 }
 
 let server: TestServer | undefined;

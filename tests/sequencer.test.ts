@@ -35,7 +35,7 @@ describe("messages from other nodes", () => {
       })),
     );
     const envelopes = results.map((r) => {
-      if (!r.ok) throw new Error("append failed");
+      if (!r.ok || !r.message) throw new Error("append failed");
       return { room, seq: r.message.seq, frame: encodeFrame({ type: "msg", ...r.message }) };
     });
     // Crossed publishes, a repeat after a reconnect, and seq 4 never published at all.

@@ -60,7 +60,9 @@ function envelope(id: string) {
 }
 
 function sent(result: AppendResult | undefined): Message {
-  if (!result?.ok) throw new Error(`expected a stored message, got ${JSON.stringify(result)}`);
+  if (!result?.ok || !result.message) {
+    throw new Error(`expected a stored message, got ${JSON.stringify(result)}`);
+  }
   return result.message;
 }
 
@@ -170,6 +172,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(r).toEqual({
           id: expect.any(Number),
           kind: "room",
+          visibility: "public",
           name,
           topic: "hello",
           createdAt: T0 + 7,
@@ -443,6 +446,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(first).toEqual({
           id: expect.any(Number),
           kind: "dm",
+          visibility: "private",
           name: expect.any(String),
           topic: "",
           createdAt: T0 + 3,
@@ -891,6 +895,218 @@ function contract(name: string, backend: () => Backend, skip = false) {
       });
     });
 
+    describe("the event log (migration 007)", () => {
+      function change(
+        roomId: number,
+        sender: UserRef,
+        cid: string,
+        event: AppendRequest["event"],
+        body = "",
+      ): AppendRequest {
+        return { room: roomId, sender, cid, body, ts: T0 + 7, event };
+      }
+
+      async function stored(r: AppendRequest) {
+        const [result] = await store.append([r]);
+        if (!result?.ok || !result.event)
+          throw new Error(`expected an event: ${JSON.stringify(result)}`);
+        return result.event;
+      }
+
+      it("gives an edit its own seq, replaces the text and marks the message edited", async () => {
+        const a = await user();
+        const r = await room(a);
+        const m = sent((await store.append([req(r.id, a, "ev-m1", "first")]))[0]);
+        const edit = await stored(
+          change(r.id, a, "ev-e1", { kind: "edit", target: m.seq }, "second"),
+        );
+        expect(edit).toEqual({
+          room: r.id,
+          seq: m.seq + 1,
+          ts: T0 + 7,
+          from: a,
+          cid: "ev-e1",
+          kind: "edit",
+          target: m.seq,
+          body: "second",
+        });
+        const now = { ...m, body: "second", edited: T0 + 7 };
+        expect(await store.findMessage(r.id, m.seq)).toEqual(now);
+        expect(await store.messagesAfter(r.id, 0, 10)).toEqual([now]);
+        expect(await store.messagesBefore(r.id, 99, 10)).toEqual([now]);
+        expect(await store.logAfter(r.id, 0, 10)).toEqual([now, edit]);
+        expect(await store.logBefore(r.id, 99, 1)).toEqual([edit]);
+        expect((await store.roomHeads([r.id])).get(r.id)).toBe(m.seq + 1);
+        expect(await store.findMessage(r.id, edit.seq)).toBeUndefined();
+      });
+
+      it("answers a repeated event cid with the original event and applies it once", async () => {
+        const a = await user();
+        const r = await room(a);
+        const m = sent((await store.append([req(r.id, a, "ev-m2")]))[0]);
+        const react = change(r.id, a, "ev-r2", { kind: "react", target: m.seq, on: true }, "👍");
+        const first = await store.append([react]);
+        const again = await store.append([{ ...react, ts: T0 + 99 }]);
+        expect(again).toEqual([{ ...first[0], duplicate: true } as AppendResult]);
+        expect((await store.findMessage(r.id, m.seq))?.reactions).toEqual([
+          { emoji: "👍", count: 1, users: [a] },
+        ]);
+        expect((await store.roomHeads([r.id])).get(r.id)).toBe(m.seq + 1);
+      });
+
+      it("aggregates reactions per emoji with who, and takes one back", async () => {
+        const a = await user();
+        const b2 = await user();
+        const r = await room(a);
+        await store.addMember(r.id, b2.id, T0);
+        const m = sent((await store.append([req(r.id, a, "ev-m3")]))[0]);
+        const on = (u: UserRef, cid: string, emoji: string, flag = true) =>
+          change(r.id, u, cid, { kind: "react", target: m.seq, on: flag }, emoji);
+        const later = (r: AppendRequest, dt: number) => ({ ...r, ts: T0 + dt });
+        await store.append([
+          later(on(a, "ev-3a", "👍"), 1),
+          later(on(b2, "ev-3b", "👍"), 2),
+          later(on(b2, "ev-3c", "🎉"), 3),
+        ]);
+        expect((await store.findMessage(r.id, m.seq))?.reactions).toEqual([
+          { emoji: "👍", count: 2, users: [a, b2] },
+          { emoji: "🎉", count: 1, users: [b2] },
+        ]);
+        const off = await stored(on(a, "ev-3d", "👍", false));
+        expect(off).toMatchObject({ kind: "react", emoji: "👍", on: false, target: m.seq });
+        expect((await store.findMessage(r.id, m.seq))?.reactions).toEqual([
+          { emoji: "👍", count: 1, users: [b2] },
+          { emoji: "🎉", count: 1, users: [b2] },
+        ]);
+      });
+
+      it("refuses a new emoji past the bound with TOO_MANY_REACTIONS, but not a known one", async () => {
+        const a = await user();
+        const b2 = await user();
+        const r = await room(a);
+        await store.addMember(r.id, b2.id, T0);
+        const m = sent((await store.append([req(r.id, a, "ev-m4")]))[0]);
+        const emoji = [..."😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩"];
+        const batch = emoji.map((e, i) =>
+          change(r.id, a, `ev-4-${i}`, { kind: "react", target: m.seq, on: true }, e),
+        );
+        const results = await store.append(batch);
+        expect(results.slice(0, 20).every((x) => x.ok)).toBe(true);
+        expect(results[20]).toEqual({ ok: false, code: "TOO_MANY_REACTIONS" });
+        const known = await store.append([
+          change(r.id, b2, "ev-4-b", { kind: "react", target: m.seq, on: true }, "😀"),
+        ]);
+        expect(known[0]?.ok).toBe(true);
+        expect((await store.findMessage(r.id, m.seq))?.reactions).toHaveLength(20);
+      });
+
+      it("erases a deleted message's text, its edits' texts and its reactions", async () => {
+        const a = await user();
+        const r = await room(a);
+        const m = sent((await store.append([req(r.id, a, "ev-m5", "secret one")]))[0]);
+        const edit = await stored(
+          change(r.id, a, "ev-5e", { kind: "edit", target: m.seq }, "secret two"),
+        );
+        await stored(change(r.id, a, "ev-5r", { kind: "react", target: m.seq, on: true }, "👍"));
+        const del = await stored(change(r.id, a, "ev-5d", { kind: "delete", target: m.seq }));
+        expect(del).toMatchObject({ kind: "delete", target: m.seq, seq: m.seq + 3 });
+        const gone = await store.findMessage(r.id, m.seq);
+        expect(gone).toEqual({ ...m, body: "", deleted: true, edited: T0 + 7 });
+        const log = await store.logAfter(r.id, 0, 10);
+        expect(log.map((e) => e.seq)).toEqual([m.seq, m.seq + 1, m.seq + 2, m.seq + 3]);
+        expect(log[1]).toEqual({ ...edit, body: "" });
+        expect(JSON.stringify(log)).not.toContain("secret");
+      });
+
+      it("refuses an event on a missing message, an event, or a deleted message", async () => {
+        const a = await user();
+        const r = await room(a);
+        const m = sent((await store.append([req(r.id, a, "ev-m6")]))[0]);
+        const edit = await stored(change(r.id, a, "ev-6e", { kind: "edit", target: m.seq }, "x"));
+        const results = await store.append([
+          change(r.id, a, "ev-6a", { kind: "edit", target: 999 }, "y"),
+          change(r.id, a, "ev-6b", { kind: "edit", target: edit.seq }, "y"),
+          change(r.id, a, "ev-6c", { kind: "delete", target: m.seq }),
+          change(r.id, a, "ev-6d", { kind: "edit", target: m.seq }, "too late"),
+        ]);
+        expect(results.map((x) => (x.ok ? "ok" : x.code))).toEqual([
+          "MESSAGE_NOT_FOUND",
+          "MESSAGE_NOT_FOUND",
+          "ok",
+          "MESSAGE_DELETED",
+        ]);
+        expect((await store.roomHeads([r.id])).get(r.id)).toBe(edit.seq + 1);
+      });
+
+      it("refuses an event from a non-member with NOT_MEMBER", async () => {
+        const a = await user();
+        const c = await user();
+        const r = await room(a);
+        const m = sent((await store.append([req(r.id, a, "ev-m7")]))[0]);
+        const [x] = await store.append([
+          change(r.id, c, "ev-7", { kind: "react", target: m.seq, on: true }, "👍"),
+        ]);
+        expect(x).toEqual({ ok: false, code: "NOT_MEMBER" });
+      });
+
+      it("stores a reply with a quote of the original, and refuses one to no message", async () => {
+        const a = await user();
+        const r = await room(a);
+        const m = sent((await store.append([req(r.id, a, "ev-m8", "the original")]))[0]);
+        const reply = sent(
+          (await store.append([{ ...req(r.id, a, "ev-8r", "yes"), reply: m.seq }]))[0],
+        );
+        const quote = { seq: m.seq, from: a, excerpt: "the original" };
+        expect(reply.reply).toEqual(quote);
+        expect(await store.findMessage(r.id, reply.seq)).toEqual(reply);
+        const [none] = await store.append([{ ...req(r.id, a, "ev-8x", "no"), reply: 999 }]);
+        expect(none).toEqual({ ok: false, code: "REPLY_NOT_FOUND" });
+        await stored(change(r.id, a, "ev-8d", { kind: "delete", target: m.seq }));
+        expect((await store.findMessage(r.id, reply.seq))?.reply).toEqual({
+          ...quote,
+          excerpt: "",
+          deleted: true,
+        });
+      });
+
+      it("counts no event as unread", async () => {
+        const a = await user();
+        const b2 = await user();
+        const r = await room(a);
+        await store.addMember(r.id, b2.id, T0);
+        const m = sent((await store.append([req(r.id, a, "ev-m9")]))[0]);
+        await stored(change(r.id, a, "ev-9e", { kind: "edit", target: m.seq }, "edited"));
+        await stored(change(r.id, a, "ev-9r", { kind: "react", target: m.seq, on: true }, "👍"));
+        const mine = (await store.memberships(b2.id)).find((x) => x.room === r.id);
+        expect(mine?.unread).toBe(1);
+      });
+
+      it("keeps a DM's changes sealed, and erases the ciphertexts on delete", async () => {
+        const a = await user();
+        const b2 = await user();
+        const dm = await store.openDm(a.id, b2.id, T0);
+        const m = sent((await store.append([sealedReq(dm.id, a, "ev-s1")]))[0]);
+        const sealedChange = (cid: string, event: AppendRequest["event"]) => ({
+          ...change(dm.id, a, cid, event, JSON.stringify(envelope(cid))),
+          sealed: true,
+        });
+        const edit = await stored(sealedChange("ev-s2", { kind: "edit", target: m.seq }));
+        expect(edit.envelope).toEqual(envelope("ev-s2"));
+        expect(edit.body).toBeUndefined();
+        const react = await stored(sealedChange("ev-s3", { kind: "react", target: m.seq }));
+        expect(react.envelope).toEqual(envelope("ev-s3"));
+        expect(await store.findMessage(dm.id, m.seq)).toEqual({
+          ...m,
+          envelope: envelope("ev-s2"),
+          edited: T0 + 7,
+        });
+        await stored(change(dm.id, a, "ev-s4", { kind: "delete", target: m.seq }));
+        const log = await store.logAfter(dm.id, 0, 10);
+        expect(log[0]).toEqual({ ...m, envelope: undefined, deleted: true, edited: T0 + 7 });
+        expect(log.some((e) => "envelope" in e && e.envelope)).toBe(false);
+      });
+    });
+
     describe("bots and bot tokens", () => {
       it("creates a bot owned by a user, refuses a taken name, and lists and finds it", async () => {
         const owner = await user();
@@ -948,6 +1164,293 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(await store.findBotToken(hash)).toBeUndefined();
         expect(await store.findBotToken(`hook-${hash}`)).toMatchObject({ kind: "webhook" });
         expect((await store.botTokens(bot.id))[0]).toEqual({ ...live, revokedAt: T0 + 5 });
+      });
+    });
+
+    describe("running a server (migration 009)", () => {
+      const by = (actor: UserRef, now = T0) => ({ actor, reason: "why", now });
+
+      it("promotes, disables (ending every session) and enables accounts, audited", async () => {
+        const root = await user();
+        const u = await user();
+        await store.createSession(u.id, fresh("tok"), T0, T0 + 10_000);
+        expect(await store.accountFlags(u.id)).toEqual({ admin: false, disabled: false });
+        expect(await store.setAdmin(u.id, true, by(root))).toBe(true);
+        expect(await store.setAdmin(u.id, true, by(root))).toBe(false);
+        expect(await store.setDisabled(u.id, true, by(root, T0 + 1))).toBe(true);
+        expect(await store.accountFlags(u.id)).toEqual({ admin: true, disabled: true });
+        expect(await store.listSessions(u.id, T0)).toEqual([]);
+        // A session made while disabled is refused too.
+        const late = fresh("tok");
+        await store.createSession(u.id, late, T0, T0 + 10_000);
+        expect(await store.findSession(late, T0)).toBeUndefined();
+        expect((await store.liveSessions([late], T0)).size).toBe(0);
+        expect(await store.setDisabled(u.id, false, by(root))).toBe(true);
+        expect(await store.findSession(late, T0)).toBeDefined();
+        const log = await store.auditLog(undefined, 50);
+        const mine = log.filter((e) => e.target?.id === u.id).map((e) => e.action);
+        expect(mine).toEqual(["user_enable", "user_disable", "admin_promote"]);
+        const listed = await store.listUsers(undefined, 100_000);
+        expect(listed.find((a) => a.id === u.id)).toMatchObject({ admin: true, disabled: false });
+      });
+
+      it("deletes an account: its messages stay under deleted-ID, its name is free again", async () => {
+        const root = await user();
+        const u = await user();
+        const r = await room(u);
+        sent((await store.append([req(r.id, u, fresh("c"))]))[0]);
+        expect(await store.deleteAccount(u.id, by(root))).toBe(true);
+        expect(await store.findUser(u.name)).toBeUndefined();
+        expect(await store.isMember(r.id, u.id)).toBe(false);
+        const [m] = await store.messagesAfter(r.id, 0, 10);
+        expect(m?.from).toEqual({ id: u.id, name: `deleted-${u.id}` });
+        expect(await store.createUser(u.name, "h", T0)).not.toBe("taken");
+        expect(await store.deleteAccount(999_999_999, by(root))).toBe(false);
+      });
+
+      it("keeps settings, and registers with a live invite code only, spending its uses", async () => {
+        const root = await user();
+        expect(await store.setting(fresh("k"))).toBeUndefined();
+        const key = fresh("k");
+        await store.setSetting(key, "invite", by(root));
+        expect(await store.setting(key)).toBe("invite");
+        const code = fresh("code");
+        await store.createServerInvite(code, T0 + 100, 1, by(root));
+        const name = fresh("n");
+        const made = await store.registerWithInvite(code, name, "h", T0);
+        expect(made).toMatchObject({ name });
+        expect(await store.registerWithInvite(code, fresh("n"), "h", T0)).toBe("invalid");
+        const other = fresh("code");
+        await store.createServerInvite(other, T0 + 100, 5, by(root));
+        expect(await store.registerWithInvite(other, name, "h", T0)).toBe("taken");
+        expect(await store.registerWithInvite(other, fresh("n"), "h", T0 + 100)).toBe("invalid");
+      });
+    });
+
+    describe("communities (migration 009)", () => {
+      async function privateRoom(owner: UserRef) {
+        const r = await store.createRoom(fresh("Priv"), "", owner.id, T0, "private");
+        if (r === "taken") throw new Error("room taken");
+        return r;
+      }
+
+      it("keeps a private room out of every listing but its members' own", async () => {
+        const owner = await user();
+        const other = await user();
+        const r = await privateRoom(owner);
+        expect(r.visibility).toBe("private");
+        expect((await store.listRooms()).some((x) => x.id === r.id)).toBe(false);
+        expect((await store.listRoomsPage("", 1000)).some((x) => x.id === r.id)).toBe(false);
+        expect((await store.joinedRooms(owner.id)).map((x) => x.id)).toContain(r.id);
+        expect((await store.joinedRooms(other.id)).map((x) => x.id)).not.toContain(r.id);
+        expect((await store.findRoomByName(r.name))?.visibility).toBe("private");
+      });
+
+      it("makes the creator owner, later members members, and reads standings", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        expect(await store.standing(r.id, owner.id)).toEqual({ role: "owner", mutedUntil: 0 });
+        expect(await store.standing(r.id, m.id)).toEqual({ role: "member", mutedUntil: 0 });
+        expect(await store.standing(r.id, (await user()).id)).toBeUndefined();
+        const all = await store.standings(r.id);
+        expect(all.get(owner.id)?.role).toBe("owner");
+        expect(all.size).toBe(2);
+      });
+
+      it("applies role changes and transfers, and never demotes an owner by a role change", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        const act = (a: Parameters<Store["moderate"]>[0]["act"]) =>
+          store.moderate({ room: r.id, actor: owner, act: a, reason: "", now: T0 + 1 });
+        expect(await act({ action: "role", target: m.id, role: "moderator" })).toBe(true);
+        expect(await act({ action: "role", target: m.id, role: "moderator" })).toBe(false);
+        expect(await act({ action: "role", target: owner.id, role: "member" })).toBe(false);
+        expect(await act({ action: "transfer", target: m.id })).toBe(true);
+        expect((await store.standing(r.id, m.id))?.role).toBe("owner");
+        expect((await store.standing(r.id, owner.id))?.role).toBe("moderator");
+      });
+
+      it("mutes a member: their appends are refused with MUTED until the mute ends", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        const until = T0 + 100;
+        expect(
+          await store.moderate({
+            room: r.id,
+            actor: owner,
+            act: { action: "mute", target: m.id, until },
+            reason: "spam",
+            now: T0,
+          }),
+        ).toBe(true);
+        const [refused] = await store.append([{ ...req(r.id, m, fresh("c")), ts: until - 1 }]);
+        expect(refused).toEqual({ ok: false, code: "MUTED" });
+        const [later] = await store.append([{ ...req(r.id, m, fresh("c")), ts: until }]);
+        expect(later?.ok).toBe(true);
+      });
+
+      it("kicks and bans: a ban removes the member, stops invites, and ends when it expires", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        const mod = (act: Parameters<Store["moderate"]>[0]["act"], now = T0) =>
+          store.moderate({ room: r.id, actor: owner, act, reason: "why", now });
+        expect(await mod({ action: "kick", target: m.id })).toBe(true);
+        expect(await mod({ action: "kick", target: m.id })).toBe(false);
+        expect(await store.isMember(r.id, m.id)).toBe(false);
+        await store.addMember(r.id, m.id, T0);
+        expect(await mod({ action: "ban", target: m.id, until: T0 + 50 })).toBe(true);
+        expect(await store.isMember(r.id, m.id)).toBe(false);
+        expect(await store.isBanned(r.id, m.id, T0 + 49)).toBe(true);
+        expect(await store.isBanned(r.id, m.id, T0 + 50)).toBe(false);
+        const hash = fresh("code");
+        await store.createInvite({
+          room: r.id,
+          codeHash: hash,
+          by: owner,
+          now: T0,
+          expiresAt: T0 + 1000,
+          maxUses: 5,
+        });
+        expect(await store.redeemInvite(hash, m, T0 + 10)).toEqual({ ok: false, code: "BANNED" });
+        expect(await mod({ action: "unban", target: m.id }, T0 + 10)).toBe(true);
+        expect(await store.isBanned(r.id, m.id, T0 + 10)).toBe(false);
+        expect(await store.redeemInvite(hash, m, T0 + 11)).toEqual({
+          ok: true,
+          room: r.id,
+          joined: true,
+        });
+      });
+
+      it("spends invite uses, refuses expired, used-up and revoked invites", async () => {
+        const owner = await user();
+        const r = await room(owner);
+        const hash = fresh("code");
+        const id = await store.createInvite({
+          room: r.id,
+          codeHash: hash,
+          by: owner,
+          now: T0,
+          expiresAt: T0 + 100,
+          maxUses: 1,
+        });
+        const a = await user();
+        const b2 = await user();
+        expect(await store.redeemInvite(hash, a, T0 + 1)).toMatchObject({ ok: true, joined: true });
+        // A member already spends nothing.
+        expect(await store.redeemInvite(hash, owner, T0 + 1)).toEqual({
+          ok: false,
+          code: "INVITE_NOT_FOUND",
+        });
+        expect(await store.redeemInvite(hash, b2, T0 + 1)).toEqual({
+          ok: false,
+          code: "INVITE_NOT_FOUND",
+        });
+        const other = fresh("code");
+        const id2 = await store.createInvite({
+          room: r.id,
+          codeHash: other,
+          by: owner,
+          now: T0,
+          expiresAt: T0 + 100,
+          maxUses: 10,
+        });
+        expect(await store.redeemInvite(other, b2, T0 + 100)).toMatchObject({ ok: false });
+        expect(await store.revokeInvite(r.id, id2, owner, T0 + 2)).toBe(true);
+        expect(await store.revokeInvite(r.id, id2, owner, T0 + 3)).toBe(false);
+        expect(await store.redeemInvite(other, b2, T0 + 4)).toMatchObject({ ok: false });
+        const listed = await store.invites(r.id);
+        expect(listed.map((i) => i.id)).toEqual([id2, id]);
+        expect(listed[0]).toMatchObject({ revokedAt: T0 + 2, uses: 0, maxUses: 10 });
+        expect(listed[1]).toMatchObject({ uses: 1, maxUses: 1, createdBy: owner.id });
+      });
+
+      it("writes one audit row per action that changed something, newest first", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        await store.moderate({
+          room: r.id,
+          actor: owner,
+          act: { action: "ban", target: m.id, until: null },
+          reason: "spam",
+          now: T0 + 1,
+        });
+        await store.moderate({
+          room: r.id,
+          actor: owner,
+          act: { action: "kick", target: m.id },
+          reason: "again",
+          now: T0 + 2,
+        });
+        await store.moderate({
+          room: r.id,
+          actor: owner,
+          act: { action: "topic", topic: "new" },
+          reason: "",
+          now: T0 + 3,
+        });
+        const log = await store.auditLog(r.id, 10);
+        expect(log.map((e) => e.action)).toEqual(["topic", "ban"]);
+        expect(log[1]).toEqual({
+          id: expect.any(Number),
+          room: r.id,
+          actor: owner,
+          action: "ban",
+          target: m,
+          reason: "spam",
+          detail: JSON.stringify({ until: null }),
+          at: T0 + 1,
+        });
+        expect(log[0]?.detail).toBe(JSON.stringify({ topic: "new" }));
+        expect((await store.findRoom(r.id))?.topic).toBe("new");
+        expect((await store.auditLog(undefined, 1000)).some((e) => e.id === log[0]?.id)).toBe(true);
+      });
+
+      it("stores reports, lists open ones per room and all, and resolves each once, audited", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        const id = await store.createReport(r.id, 3, m, "spam", T0);
+        const open = await store.reports(r.id, true, 10);
+        expect(open).toEqual([
+          { id, room: r.id, seq: 3, reporter: m, reason: "spam", createdAt: T0, outcome: "" },
+        ]);
+        expect((await store.reports(undefined, true, 1000)).some((x) => x.id === id)).toBe(true);
+        const by = { actor: owner, reason: "", now: T0 + 1 };
+        expect(await store.resolveReport(r.id, id, "banned them", by)).toBe(true);
+        expect(await store.resolveReport(r.id, id, "again", by)).toBe(false);
+        expect(await store.reports(r.id, true, 10)).toEqual([]);
+        expect((await store.reports(r.id, false, 10))[0]).toMatchObject({
+          resolvedBy: owner.id,
+          resolvedAt: T0 + 1,
+          outcome: "banned them",
+        });
+        expect((await store.auditLog(r.id, 5))[0]?.action).toBe("report_resolve");
+      });
+
+      it("deletes a room with its audit row kept", async () => {
+        const owner = await user();
+        const r = await room(owner);
+        expect(
+          await store.moderate({
+            room: r.id,
+            actor: owner,
+            act: { action: "delete_room" },
+            reason: "done",
+            now: T0,
+          }),
+        ).toBe(true);
+        expect(await store.findRoom(r.id)).toBeUndefined();
+        expect((await store.auditLog(r.id, 5)).map((e) => e.action)).toEqual(["delete_room"]);
       });
     });
   });

@@ -18,6 +18,7 @@ import { keyActions } from "./key-actions.ts";
 import { KEYMAP } from "./keymap.ts";
 import { KeyReader } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
+import { moderationCommands } from "./moderation-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
 import type { SecureDm } from "./secure-dm.ts";
 import { socialCommands } from "./social-commands.ts";
@@ -79,6 +80,7 @@ function commandTable(s: ChatState): Record<string, Command> {
     ...view,
     ...roomCommands(s),
     ...socialCommands(ctx),
+    ...moderationCommands(ctx),
     ...fileCommands(ctx),
     ...deviceCommands(ctx),
     ...(quit ? { quit } : {}),

@@ -6,9 +6,9 @@
  * subscribe in the same synchronous step. A message committed during the read is in the buffer,
  * the read, or both; skipping seqs already sent removes the overlap.
  */
-import type { Store } from "../../db/store.ts";
+import { entryFrame, type LogEntry, type Store } from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
-import { encodeFrame, type Message } from "../protocol/index.ts";
+import { encodeFrame } from "../protocol/index.ts";
 import type { Hub, Socket } from "./hub.ts";
 
 export type AttachFrom =
@@ -37,7 +37,7 @@ export async function attach(
   limits: ReplayLimits,
 ): Promise<number> {
   const watched = hub.beginCatchUp(ws, room);
-  let messages: Message[];
+  let messages: LogEntry[];
   try {
     await watched;
     messages = await readGap(store, room, from, limits);
@@ -48,17 +48,21 @@ export async function attach(
   return finishAttach(hub, log, ws, room, from, messages, limits);
 }
 
-/** The stored messages a socket attaching with `from` must be sent, oldest first. */
+/**
+ * The stored log entries a socket attaching with `from` must be sent, oldest first: messages
+ * in their current state and the events among them (the room's event log), so the socket ends
+ * on the room's real last seq and every event is applied once.
+ */
 export async function readGap(
   store: Store,
   room: number,
   from: AttachFrom,
   limits: ReplayLimits,
-): Promise<Message[]> {
-  if (!("after" in from)) return store.messagesBefore(room, NEWEST, from.recent);
-  const messages = await store.messagesAfter(room, from.after, limits.maxMessages + 1);
-  if (messages.length <= limits.maxMessages) return messages;
-  return store.messagesBefore(room, NEWEST, limits.maxMessages);
+): Promise<LogEntry[]> {
+  if (!("after" in from)) return store.logBefore(room, NEWEST, from.recent);
+  const entries = await store.logAfter(room, from.after, limits.maxMessages + 1);
+  if (entries.length <= limits.maxMessages) return entries;
+  return store.logBefore(room, NEWEST, limits.maxMessages);
 }
 
 /**
@@ -71,13 +75,13 @@ export function finishAttach(
   ws: Socket,
   room: number,
   from: AttachFrom,
-  messages: Message[],
+  messages: LogEntry[],
   limits: ReplayLimits,
 ): number {
   // Left the room, re-attached or closed while reading: a newer attach owns the room now.
   if (ws.data.state === "closed" || !ws.data.catchUp.has(room)) return 0;
 
-  const frames = messages.map((m) => encodeFrame({ type: "msg", ...m }));
+  const frames = messages.map((m) => encodeFrame(entryFrame(m)));
   let bytes = frames.reduce((n, f) => n + f.length, 0);
   let first = 0;
   while (bytes > limits.maxBytes && first < frames.length - 1) {
@@ -91,7 +95,7 @@ export function finishAttach(
     hub.metrics?.gapFrames.inc();
   }
   for (let i = first; i < frames.length; i++) {
-    const seq = (messages[i] as Message).seq;
+    const seq = (messages[i] as LogEntry).seq;
     if (seq <= last) continue;
     ws.send(frames[i] as string);
     last = seq;

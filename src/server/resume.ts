@@ -8,9 +8,9 @@
  * message committed meanwhile is in the buffer, the read, or both (replay.ts). An outage
  * rejects the whole resume with UNAVAILABLE, leaving no room half attached: the client retries.
  */
-import type { Store } from "../../db/store.ts";
+import type { LogEntry, Store } from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
-import type { ErrorCode, Message } from "../protocol/index.ts";
+import type { ErrorCode } from "../protocol/index.ts";
 import type { Hub, Socket } from "./hub.ts";
 import { finishAttach, type ReplayLimits, readGap } from "./replay.ts";
 
@@ -56,13 +56,12 @@ export async function resume(
     throw err;
   }
   const todo: { room: number; after: number }[] = [];
+  const outside: number[] = [];
   for (const w of unique) {
     if (!mine.has(w.room)) {
       hub.detach(ws, w.room);
-      result.refused.push({
-        room: w.room,
-        code: heads.has(w.room) ? "NOT_MEMBER" : "ROOM_NOT_FOUND",
-      });
+      if (heads.has(w.room)) outside.push(w.room);
+      else result.refused.push({ room: w.room, code: "ROOM_NOT_FOUND" });
     } else if ((heads.get(w.room) ?? 0) <= w.after) {
       // Nothing stored past `after`: live at once (anything newer is in the buffer).
       result.rooms.push({ room: w.room, head: live(hub, log, ws, w, [], limits) });
@@ -70,10 +69,16 @@ export async function resume(
       todo.push(w);
     }
   }
+  // A private room or DM one is not in does not exist to them; a public one says NOT_MEMBER.
+  for (const room of outside) {
+    const found = await store.findRoom(room);
+    const code = found?.visibility === "public" ? "NOT_MEMBER" : "ROOM_NOT_FOUND";
+    result.refused.push({ room, code });
+  }
   let failure: unknown;
   const worker = async () => {
     for (let w = todo.shift(); w && failure === undefined; w = todo.shift()) {
-      let messages: Message[];
+      let messages: LogEntry[];
       try {
         messages = await readGap(store, w.room, { after: w.after }, limits);
       } catch (err) {
@@ -98,7 +103,7 @@ function live(
   log: Logger,
   ws: Socket,
   w: { room: number; after: number },
-  messages: Message[],
+  messages: LogEntry[],
   limits: ReplayLimits,
 ): number {
   return finishAttach(hub, log, ws, w.room, { after: w.after }, messages, limits);

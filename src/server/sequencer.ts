@@ -13,7 +13,7 @@
  *
  * Only rooms someone on this node listens to are tracked; the others cost nothing.
  */
-import type { Store } from "../../db/store.ts";
+import { entryFrame, type Store } from "../../db/store.ts";
 import type { BusEnvelope } from "../bus/bus.ts";
 import { errorFields, type Logger } from "../log/log.ts";
 import { encodeFrame } from "../protocol/index.ts";
@@ -139,10 +139,11 @@ export class Sequencer {
     order.filling = true;
     try {
       for (;;) {
-        const missing = await this.o.store.messagesAfter(room, order.last, FILL_PAGE);
+        // Messages and events alike: the log's every seq is delivered, in order.
+        const missing = await this.o.store.logAfter(room, order.last, FILL_PAGE);
         for (const m of missing) {
           if (m.seq > order.last && !order.held.has(m.seq)) {
-            order.held.set(m.seq, { room, seq: m.seq, frame: encodeFrame({ type: "msg", ...m }) });
+            order.held.set(m.seq, { room, seq: m.seq, frame: encodeFrame(entryFrame(m)) });
           }
         }
         const before = order.last;

@@ -275,7 +275,7 @@ describe("a malicious server", () => {
         ts: Date.now(),
       },
     ]);
-    if (!copy?.ok) throw new Error("the store refused the copy");
+    if (!copy?.ok || !copy.message) throw new Error("the store refused the copy");
     bob.dm.send(room, "next");
     await until(() => alice.texts().includes("next"), "bob's next DM, after the gap");
     const flagged = alice.got.find((g) => g.seq === copy.message.seq);
@@ -318,7 +318,7 @@ describe("a malicious server", () => {
         ts: Date.now(),
       },
     ]);
-    if (!stored?.ok) throw new Error("refused");
+    if (!stored?.ok || !stored.message) throw new Error("refused");
     const opened = await alice.dm.reveal(stored.message, { dedupe: false });
     expect(opened?.message.ts).toBe(signed);
     expect(opened?.content).toEqual({
