@@ -1,8 +1,17 @@
 #!/usr/bin/env bun
 /** parley-server: reads flags and environment, starts a node, stops it cleanly on a signal. */
+import { runAdminCommand } from "./src/server/admin-command.ts";
 import { parseConfig } from "./src/server/config.ts";
 import { runMaintenance } from "./src/server/maintenance.ts";
-import { startServer, VERSION } from "./src/server/server.ts";
+import { openStore, startServer, VERSION } from "./src/server/server.ts";
+
+const administration = await runAdminCommand(
+  process.argv.slice(2),
+  process.env,
+  { out: (line) => console.log(line), err: (line) => console.error(line) },
+  { openStore },
+);
+if (administration !== undefined) process.exit(administration);
 
 const maintenance = await runMaintenance(process.argv.slice(2), process.env, {
   out: (line) => console.log(line),

@@ -3,14 +3,15 @@
  * and its mapping to the wire's Message or RoomEvent. The stores select the same columns
  * (LOG_COLUMNS_* in each backend) so one mapping serves both.
  */
-import type {
-  EventKind,
-  LogEntry,
-  Message,
-  Reaction,
-  ReplyQuote,
-  RoomEvent,
-  UserRef,
+import {
+  type EventKind,
+  type LogEntry,
+  type Message,
+  type Reaction,
+  type ReplyQuote,
+  ROOM_EVENT_KINDS,
+  type RoomEvent,
+  type UserRef,
 } from "../src/protocol/index.ts";
 
 export type { LogEntry } from "../src/protocol/index.ts";
@@ -68,7 +69,7 @@ function toEvent(row: LogRow, from: UserRef): RoomEvent {
     kind: row.kind as EventKind,
   };
   if (row.target !== null) e.target = row.target;
-  const data = row.data === null ? {} : (JSON.parse(row.data) as { on?: boolean });
+  const data = row.data === null ? {} : (JSON.parse(row.data) as { on?: boolean; user?: UserRef });
   if (row.sealed) {
     // An erased event (its message was deleted) keeps no ciphertext.
     if (row.body !== "") e.envelope = JSON.parse(row.body);
@@ -78,7 +79,27 @@ function toEvent(row: LogRow, from: UserRef): RoomEvent {
     e.emoji = row.body;
   }
   if (data.on !== undefined) e.on = data.on;
+  withRoomFields(e, row.body, data.user);
   return e;
+}
+
+/** A room event's own fields: the member acted on, and its text (topic, role, reason). */
+export function withRoomFields(e: RoomEvent, body: string, user: UserRef | undefined): void {
+  if (!ROOM_EVENT_KINDS.has(e.kind)) return;
+  if (user) e.user = { id: Number(user.id), name: user.name };
+  if (body !== "") e.body = body;
+}
+
+/** What an event keeps in its row's data column (JSON), or null when nothing. */
+export function eventData(change: {
+  on?: boolean | undefined;
+  user?: UserRef | undefined;
+}): string | null {
+  if (change.on === undefined && change.user === undefined) return null;
+  return JSON.stringify({
+    ...(change.on !== undefined ? { on: change.on } : {}),
+    ...(change.user ? { user: change.user } : {}),
+  });
 }
 
 function toQuote(q: {

@@ -12,6 +12,7 @@ import postgresMessageEvents from "./migrations/postgres/007-message-events.sql"
   type: "text",
 };
 import postgresAppearance from "./migrations/postgres/008-appearance.sql" with { type: "text" };
+import postgresCommunities from "./migrations/postgres/009-communities.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
@@ -24,4 +25,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 6, name: "e2ee-accounts", sql: postgresE2eeAccounts },
   { version: 7, name: "message-events", sql: postgresMessageEvents },
   { version: 8, name: "appearance", sql: postgresAppearance },
+  { version: 9, name: "communities", sql: postgresCommunities },
 ];

@@ -7,6 +7,7 @@ import sqliteBots from "./migrations/sqlite/005-bots.sql" with { type: "text" };
 import sqliteE2eeAccounts from "./migrations/sqlite/006-e2ee-accounts.sql" with { type: "text" };
 import sqliteMessageEvents from "./migrations/sqlite/007-message-events.sql" with { type: "text" };
 import sqliteAppearance from "./migrations/sqlite/008-appearance.sql" with { type: "text" };
+import sqliteCommunities from "./migrations/sqlite/009-communities.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 6, name: "e2ee-accounts", sql: sqliteE2eeAccounts },
   { version: 7, name: "message-events", sql: sqliteMessageEvents },
   { version: 8, name: "appearance", sql: sqliteAppearance },
+  { version: 9, name: "communities", sql: sqliteCommunities },
 ];

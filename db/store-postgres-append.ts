@@ -4,7 +4,7 @@
  */
 import { SQL } from "bun";
 import type { Message } from "../src/protocol/index.ts";
-import { isEvent, type LogEntry } from "./log-entry.ts";
+import { eventData, isEvent, type LogEntry } from "./log-entry.ts";
 import type { AppendRequest, AppendResult } from "./store.ts";
 import { applyEvent, eventOf, quoteFor } from "./store-postgres-events.ts";
 import type { Pool } from "./store-postgres-pool.ts";
@@ -67,7 +67,7 @@ async function appendIn(
       WHERE m.sender_id = ANY(${senders}::bigint[])
         AND m.client_id = ANY(${batch.map((r) => r.cid)}::text[])`,
     tx`
-      SELECT room_id, user_id FROM members
+      SELECT room_id, user_id, muted_until FROM members
       WHERE room_id = ANY(${roomIds}::bigint[]) AND user_id = ANY(${senders}::bigint[])`,
   ]);
   const head = new Map<number, number>(
@@ -78,8 +78,12 @@ async function appendIn(
     const m = toEntry(row);
     known.set(clientKey(m.from.id, m.cid), m);
   }
-  const members = new Set(
-    (memberRows as { room_id: Int; user_id: Int }[]).map((r) => `${r.room_id}:${r.user_id}`),
+  // Each member's mute end, read in the same transaction as the insert: a mute from any node holds.
+  const members = new Map(
+    (memberRows as { room_id: Int; user_id: Int; muted_until: Int }[]).map((r) => [
+      `${r.room_id}:${r.user_id}`,
+      Number(r.muted_until),
+    ]),
   );
 
   const results: AppendResult[] = [];
@@ -96,8 +100,14 @@ async function appendIn(
       continue;
     }
     const last = head.get(req.room);
-    if (!members.has(`${req.room}:${req.sender.id}`) || last === undefined) {
+    const mutedUntil = members.get(`${req.room}:${req.sender.id}`);
+    if (mutedUntil === undefined || last === undefined) {
       results.push({ ok: false, code: last === undefined ? "ROOM_NOT_FOUND" : "NOT_MEMBER" });
+      continue;
+    }
+    // A muted member sends nothing, events (edits, reactions) included: read-only until then.
+    if (mutedUntil > req.ts) {
+      results.push({ ok: false, code: "MUTED" });
       continue;
     }
     // Events and replies read their target, under the room's lock: the rare, slower path.
@@ -154,8 +164,8 @@ async function appendIn(
       ${fresh.map((f) => ev(f)?.kind ?? null)}::text[],
       ${fresh.map((f) => ev(f)?.target ?? null)}::bigint[],
       ${fresh.map((f) => {
-        const on = ev(f)?.on;
-        return on === undefined ? null : JSON.stringify({ on });
+        const change = ev(f);
+        return change ? eventData(change) : null;
       })}::text[])`;
   const bump = tx`
     UPDATE rooms SET last_seq = v.seq

@@ -9,6 +9,7 @@ import {
   REPLY_EXCERPT_MAX,
   type RoomEvent,
 } from "../src/protocol/index.ts";
+import { withRoomFields } from "./log-entry.ts";
 import type { AppendRefusal, AppendRequest } from "./store.ts";
 import type { Pool } from "./store-postgres-pool.ts";
 import { type MessageRow, toMessage } from "./store-postgres-rows.ts";
@@ -74,6 +75,7 @@ export function eventOf(req: AppendRequest, seq: number): RoomEvent {
   } else if (change.kind === "edit") event.body = req.body;
   else if (change.kind === "react") event.emoji = req.body;
   if (change.on !== undefined) event.on = change.on;
+  withRoomFields(event, req.sealed ? "" : req.body, change.user);
   return event;
 }
 

@@ -103,7 +103,7 @@ export async function listRoomsPage(
   const rows = await run(
     ({ sql, rooms }) => sql`
       SELECT ${rooms} FROM rooms r
-      WHERE r.kind = 'room' AND r.name_key COLLATE "C" > ${after ?? ""}
+      WHERE r.kind = 'room' AND r.visibility = 'public' AND r.name_key COLLATE "C" > ${after ?? ""}
       ORDER BY r.name_key COLLATE "C" LIMIT ${limit}`,
   );
   return (rows as RoomRow[]).map(toRoom);

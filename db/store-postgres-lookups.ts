@@ -19,8 +19,9 @@ export async function roomHeads({ sql }: Pool, roomIds: readonly number[]) {
 export async function liveSessions({ sql }: Pool, tokenHashes: readonly string[], now: number) {
   if (tokenHashes.length === 0) return new Set<string>();
   const rows = await sql`
-    SELECT token_hash FROM sessions
-    WHERE token_hash = ANY(${[...tokenHashes]}::text[]) AND expires_at > ${now}`;
+    SELECT token_hash FROM sessions s
+    WHERE token_hash = ANY(${[...tokenHashes]}::text[]) AND expires_at > ${now}
+    AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)`;
   return new Set((rows as { token_hash: string }[]).map((r) => r.token_hash));
 }
 

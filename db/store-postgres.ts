@@ -20,21 +20,27 @@ import type { Migration } from "./migrations.ts";
 import type {
   AppendRequest,
   AppendResult,
+  AuditBy,
   BotRecord,
   BotTokenRecord,
   DmRecord,
   FileRecord,
   MembershipRecord,
+  ModerationRecord,
   NewBotToken,
+  NewInvite,
   RoomRecord,
+  RoomVisibility,
   SearchQuery,
   SessionRecord,
   Store,
   UserRecord,
 } from "./store.ts";
 import { UNREAD_COUNT_MAX } from "./store.ts";
+import { PostgresAdmin } from "./store-postgres-admin.ts";
 import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
+import { PostgresCommunities } from "./store-postgres-communities.ts";
 import * as e2ee from "./store-postgres-e2ee.ts";
 import * as hardening from "./store-postgres-hardening.ts";
 import { findMessage, logAfter, logBefore, search } from "./store-postgres-log.ts";
@@ -68,6 +74,8 @@ export interface PostgresStoreOptions extends PostgresPoolOptions {
 export class PostgresStore implements Store {
   private readonly pool: PostgresPool;
   private readonly bots: PostgresBots;
+  private readonly communities: PostgresCommunities;
+  private readonly admin: PostgresAdmin;
   private readonly appendPool: PostgresPool;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
@@ -85,6 +93,8 @@ export class PostgresStore implements Store {
   private constructor(options: PostgresStoreOptions) {
     this.pool = new PostgresPool(options);
     this.bots = new PostgresBots((work) => this.run(work));
+    this.communities = new PostgresCommunities((work) => this.run(work));
+    this.admin = new PostgresAdmin((work) => this.run(work));
     this.appendPool = new PostgresPool({ ...options, max: options.appendConnections ?? 4 });
   }
 
@@ -134,7 +144,7 @@ export class PostgresStore implements Store {
     const [row] = await this.run(
       ({ sql }) => sql`
         SELECT u.id, u.name, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = ${tokenHash} AND s.expires_at > ${now}`,
+        WHERE s.token_hash = ${tokenHash} AND s.expires_at > ${now} AND u.disabled_at IS NULL`,
     );
     return row
       ? { user: { id: Number(row.id), name: row.name }, expiresAt: Number(row.expires_at) }
@@ -178,15 +188,22 @@ export class PostgresStore implements Store {
     return res.count as number;
   }
 
-  async createRoom(name: string, topic: string, creatorId: number, now: number) {
+  async createRoom(
+    name: string,
+    topic: string,
+    creatorId: number,
+    now: number,
+    visibility: RoomVisibility = "public",
+  ) {
     const id = await this.run(({ sql }) =>
       sql.begin(async (tx) => {
         const [row] = await tx`
-          INSERT INTO rooms (name, name_key, topic, created_by, created_at)
-          VALUES (${name}, ${nameKey(name)}, ${topic}, ${creatorId}, ${now})
+          INSERT INTO rooms (name, name_key, topic, created_by, created_at, visibility)
+          VALUES (${name}, ${nameKey(name)}, ${topic}, ${creatorId}, ${now}, ${visibility})
           ON CONFLICT (name_key) DO NOTHING RETURNING id`;
         if (!row) return undefined;
-        await tx`INSERT INTO members (room_id, user_id, joined_at) VALUES (${row.id}, ${creatorId}, ${now})`;
+        await tx`INSERT INTO members (room_id, user_id, joined_at, role)
+                 VALUES (${row.id}, ${creatorId}, ${now}, 'owner')`;
         return Number(row.id);
       }),
     );
@@ -213,7 +230,8 @@ export class PostgresStore implements Store {
     // COLLATE "C" sorts by code point, as SQLite's default BINARY collation does.
     const rows = await this.run(
       ({ sql, rooms }) => sql`
-        SELECT ${rooms} FROM rooms r WHERE r.kind = 'room' ORDER BY r.name_key COLLATE "C"`,
+        SELECT ${rooms} FROM rooms r WHERE r.kind = 'room' AND r.visibility = 'public'
+        ORDER BY r.name_key COLLATE "C"`,
     );
     return (rows as RoomRow[]).map(toRoom);
   }
@@ -592,6 +610,50 @@ export class PostgresStore implements Store {
   revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
+
+  standing = (roomId: number, userId: number) => this.communities.standing(roomId, userId);
+  standings = (roomId: number) => this.communities.standings(roomId);
+  isBanned = (roomId: number, userId: number, now: number) =>
+    this.communities.isBanned(roomId, userId, now);
+  moderate = (record: ModerationRecord) => this.communities.moderate(record);
+  createInvite = (invite: NewInvite) => this.communities.createInvite(invite);
+  redeemInvite = (codeHash: string, user: UserRef, now: number) =>
+    this.communities.redeemInvite(codeHash, user, now);
+  invites = (roomId: number) => this.communities.invites(roomId);
+  revokeInvite = (roomId: number, inviteId: number, actor: UserRef, now: number) =>
+    this.communities.revokeInvite(roomId, inviteId, actor, now);
+  auditLog = (roomId: number | undefined, limit: number) =>
+    this.communities.auditLog(roomId, limit);
+
+  accountFlags = (userId: number) => this.admin.accountFlags(userId);
+  listUsers = (after: string | undefined, limit: number) => this.admin.listUsers(after, limit);
+  setAdmin = (userId: number, admin: boolean, by: AuditBy) =>
+    this.admin.setAdmin(userId, admin, by);
+  setDisabled = (userId: number, disabled: boolean, by: AuditBy) =>
+    this.admin.setDisabled(userId, disabled, by);
+  resetPassword = (userId: number, hash: string, by: AuditBy) =>
+    this.admin.resetPassword(userId, hash, by);
+  deleteAccount = (userId: number, by: AuditBy) => this.admin.deleteAccount(userId, by);
+  setting = (key: string) => this.admin.setting(key);
+  setSetting = (key: string, value: string, by: AuditBy) => this.admin.setSetting(key, value, by);
+  createServerInvite = (codeHash: string, expiresAt: number, maxUses: number, by: AuditBy) =>
+    this.admin.createServerInvite(codeHash, expiresAt, maxUses, by);
+  registerWithInvite = (codeHash: string, name: string, hash: string, now: number) =>
+    this.admin.registerWithInvite(codeHash, name, hash, now);
+  audit = (
+    room: number | undefined,
+    action: string,
+    target: number | undefined,
+    by: AuditBy,
+    detail?: string,
+  ) => this.admin.auditRow(room, action, target, by, detail);
+
+  createReport = (room: number, seq: number, reporter: UserRef, reason: string, now: number) =>
+    this.communities.createReport(room, seq, reporter, reason, now);
+  reports = (roomId: number | undefined, open: boolean, limit: number) =>
+    this.communities.reports(roomId, open, limit);
+  resolveReport = (roomId: number, reportId: number, outcome: string, by: AuditBy) =>
+    this.communities.resolveReport(roomId, reportId, outcome, by);
 
   // Appearance settings: store-postgres-settings.ts.
   userSettings = (userId: number) => settings.userSettings(this.runner, userId);

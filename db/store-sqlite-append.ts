@@ -8,7 +8,7 @@
 import type { Database } from "bun:sqlite";
 import type { Message, RoomEvent } from "../src/protocol/index.ts";
 import { REACTIONS_PER_MESSAGE_MAX, REPLY_EXCERPT_MAX } from "../src/protocol/index.ts";
-import { isEvent } from "./log-entry.ts";
+import { eventData, isEvent, withRoomFields } from "./log-entry.ts";
 import type { AppendRefusal, AppendRequest, AppendResult } from "./store.ts";
 import { type MessageRow, prepare, toEntry } from "./store-sqlite-queries.ts";
 
@@ -27,9 +27,13 @@ export function createAppender(db: Database): Appender {
         ? { ok: true, event: existing, duplicate: true }
         : { ok: true, message: existing, duplicate: true };
     }
-    if (q.isMember.get(req.room, req.sender.id) === null) {
+    const member = q.mutedUntil.get(req.room, req.sender.id);
+    if (member === null) {
       return { ok: false, code: q.roomExists.get(req.room) ? "NOT_MEMBER" : "ROOM_NOT_FOUND" };
     }
+    // Checked in the same transaction as the insert, so a mute applied on any node holds here;
+    // a muted member sends nothing, events (edits, reactions) included.
+    if (member.until > req.ts) return { ok: false, code: "MUTED" };
     if (req.event) return appendEvent(q, req);
     let quoted: Message["reply"];
     if (req.reply !== undefined) {
@@ -86,7 +90,7 @@ function appendEvent(q: Queries, req: AppendRequest): AppendResult {
   if (refused) return { ok: false, code: refused };
   const bumped = q.bumpSeq.get(req.room);
   if (!bumped) return { ok: false, code: "ROOM_NOT_FOUND" };
-  const data = change.on === undefined ? null : JSON.stringify({ on: change.on });
+  const data = eventData(change);
   // A delete keeps no text of its own; everything else keeps what it changed to.
   const body = change.kind === "delete" ? "" : req.body;
   q.insertEvent.run(
@@ -115,6 +119,7 @@ function appendEvent(q: Queries, req: AppendRequest): AppendResult {
   } else if (change.kind === "edit") event.body = body;
   else if (change.kind === "react") event.emoji = body;
   if (change.on !== undefined) event.on = change.on;
+  withRoomFields(event, body, change.user);
   return { ok: true, duplicate: false, event };
 }
 

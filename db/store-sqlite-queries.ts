@@ -26,6 +26,14 @@ export function toFile(row: FileRow): FileRecord {
   return { ...rest, ...(name !== null ? { name } : {}), ...(type !== null ? { type } : {}) };
 }
 
+/**
+ * A new room's id: past every room's and every audited room's, so the id of a deleted room is
+ * never handed out again (SQLite would reuse the highest rowid) and its audit rows stay its own.
+ * PostgreSQL's sequence never reuses one.
+ */
+const NEXT_ROOM_ID = `(SELECT coalesce(max(x), 0) + 1 FROM (SELECT max(id) AS x FROM rooms
+  UNION ALL SELECT max(room_id) FROM audit_log))`;
+
 // A message's reply quote and reactions are read only when it has them (the CASEs), so a plain
 // message costs what it did before events existed.
 const MESSAGE_COLUMNS = `m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name,
@@ -43,7 +51,7 @@ const MESSAGE_COLUMNS = `m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, 
       WHERE r.room_id = m.room_id AND r.seq = m.seq ORDER BY r.created_at, r.user_id, r.emoji) x
     ) END AS reactions`;
 const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
-  r.member_count AS members`;
+  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
 
 export function toEntry(row: MessageRow): LogEntry {
   return toLogEntry({ ...row, sealed: row.sealed !== 0 });
@@ -72,7 +80,8 @@ export function prepare(db: Database) {
     ),
     findSession: s<{ id: number; name: string; expiresAt: number }, [string, number]>(
       `SELECT u.id, u.name, s.expires_at AS expiresAt FROM sessions s
-       JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+       JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?
+       AND u.disabled_at IS NULL`,
     ),
     deleteSession: s<never, [string]>("DELETE FROM sessions WHERE token_hash = ?"),
     deleteExpired: s<never, [number]>("DELETE FROM sessions WHERE expires_at <= ?"),
@@ -96,7 +105,7 @@ export function prepare(db: Database) {
       "DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING token_hash AS tokenHash",
     ),
     listRoomsPage: s<RoomRecord, [string, number]>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.name_key > ?
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.visibility = 'public' AND r.name_key > ?
        ORDER BY r.name_key LIMIT ?`,
     ),
     joinedRooms: s<RoomRecord, [number]>(
@@ -119,8 +128,9 @@ export function prepare(db: Database) {
     ),
     deleteFile: s<{ sha256: string }, [string]>("DELETE FROM files WHERE id = ? RETURNING sha256"),
     shaInUse: s<{ one: number }, [string]>("SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1"),
-    insertRoom: s<{ id: number }, [string, string, string, number, number]>(
-      `INSERT INTO rooms (name, name_key, topic, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+    insertRoom: s<{ id: number }, [string, string, string, number, number, string]>(
+      `INSERT INTO rooms (id, name, name_key, topic, created_by, created_at, visibility)
+       VALUES (${NEXT_ROOM_ID}, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (name_key) DO NOTHING RETURNING id`,
     ),
     findRoom: s<RoomRecord, [number]>(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = ?`),
@@ -128,7 +138,8 @@ export function prepare(db: Database) {
       `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.name_key = ? AND r.kind = 'room'`,
     ),
     listRooms: s<RoomRecord, []>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' ORDER BY r.name_key`,
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'room' AND r.visibility = 'public'
+       ORDER BY r.name_key`,
     ),
     findUserById: s<{ id: number; name: string }, [number]>(
       "SELECT id, name FROM users WHERE id = ?",
@@ -153,8 +164,8 @@ export function prepare(db: Database) {
       "SELECT room_id AS room FROM dms WHERE user_a = ? AND user_b = ?",
     ),
     insertDmRoom: s<{ id: number }, [string, string, number, number]>(
-      `INSERT INTO rooms (kind, name, name_key, topic, created_by, created_at)
-       VALUES ('dm', ?, ?, '', ?, ?) RETURNING id`,
+      `INSERT INTO rooms (id, kind, name, name_key, topic, created_by, created_at)
+       VALUES (${NEXT_ROOM_ID}, 'dm', ?, ?, '', ?, ?) RETURNING id`,
     ),
     insertDm: s<never, [number, number, number]>(
       "INSERT INTO dms (user_a, user_b, room_id) VALUES (?, ?, ?)",
@@ -223,6 +234,9 @@ export function prepare(db: Database) {
     isMember: s<{ one: number }, [number, number]>(
       "SELECT 1 AS one FROM members WHERE room_id = ? AND user_id = ?",
     ),
+    mutedUntil: s<{ until: number }, [number, number]>(
+      "SELECT muted_until AS until FROM members WHERE room_id = ? AND user_id = ?",
+    ),
     roomsOf: s<{ room: number }, [number]>("SELECT room_id AS room FROM members WHERE user_id = ?"),
     membersOf: s<{ id: number; name: string }, [number]>(
       `SELECT u.id, u.name FROM members m JOIN users u ON u.id = m.user_id
@@ -261,8 +275,9 @@ export function prepare(db: Database) {
       "SELECT id, last_seq AS head FROM rooms WHERE id IN (SELECT value FROM json_each(?))",
     ),
     liveSessions: s<{ hash: string }, [string, number]>(
-      `SELECT token_hash AS hash FROM sessions
-       WHERE token_hash IN (SELECT value FROM json_each(?)) AND expires_at > ?`,
+      `SELECT token_hash AS hash FROM sessions s
+       WHERE token_hash IN (SELECT value FROM json_each(?)) AND expires_at > ?
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.disabled_at IS NOT NULL)`,
     ),
     usersWithRooms: s<{ id: number; name: string; rooms: string }, [string]>(
       `SELECT u.id, u.name, (SELECT json_group_array(room_id) FROM members WHERE user_id = u.id)

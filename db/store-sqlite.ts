@@ -9,26 +9,32 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { DmPolicy } from "../src/protocol/index.ts";
+import type { DmPolicy, UserRef } from "../src/protocol/index.ts";
 import { nameKey } from "../src/protocol/index.ts";
 import { type Migration, sqliteMigrations } from "./migrations.ts";
 import {
   type AppendRequest,
   type AppendResult,
+  type AuditBy,
   type BotRecord,
   type BotTokenRecord,
   type DmRecord,
   type FileRecord,
+  type ModerationRecord,
   type NewBotToken,
+  type NewInvite,
   type RoomRecord,
+  type RoomVisibility,
   type SearchQuery,
   type SessionRecord,
   type Store,
   UNREAD_COUNT_MAX,
   type UserRecord,
 } from "./store.ts";
+import { SqliteAdmin } from "./store-sqlite-admin.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
+import { SqliteCommunities } from "./store-sqlite-communities.ts";
 import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { prepare, type Queries, toEntry, toFile, toMessage } from "./store-sqlite-queries.ts";
 import * as settings from "./store-sqlite-settings.ts";
@@ -71,6 +77,8 @@ export class SqliteStore implements Store {
    */
   private readonly appendBatch: Appender;
   private readonly bots: SqliteBots;
+  private readonly communities: SqliteCommunities;
+  private readonly admin: SqliteAdmin;
   private readonly e2ee: SqliteE2ee;
 
   constructor(path: string) {
@@ -79,6 +87,8 @@ export class SqliteStore implements Store {
     this.q = prepare(this.db);
     this.appendBatch = createAppender(this.db);
     this.bots = new SqliteBots(this.db);
+    this.communities = new SqliteCommunities(this.db);
+    this.admin = new SqliteAdmin(this.db);
     this.e2ee = new SqliteE2ee(this.db);
   }
 
@@ -133,12 +143,19 @@ export class SqliteStore implements Store {
     return this.q.deleteExpired.run(now).changes;
   }
 
-  async createRoom(name: string, topic: string, creatorId: number, now: number) {
+  async createRoom(
+    name: string,
+    topic: string,
+    creatorId: number,
+    now: number,
+    visibility: RoomVisibility = "public",
+  ) {
     const room = this.db
       .transaction(() => {
-        const row = this.q.insertRoom.get(name, nameKey(name), topic, creatorId, now);
+        const row = this.q.insertRoom.get(name, nameKey(name), topic, creatorId, now, visibility);
         if (!row) return undefined;
         this.q.insertMember.run(row.id, creatorId, now);
+        this.communities.makeOwner(row.id, creatorId);
         return row.id;
       })
       .immediate();
@@ -453,6 +470,50 @@ export class SqliteStore implements Store {
   async revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
+
+  standing = (roomId: number, userId: number) => this.communities.standing(roomId, userId);
+  standings = (roomId: number) => this.communities.standings(roomId);
+  isBanned = (roomId: number, userId: number, now: number) =>
+    this.communities.isBanned(roomId, userId, now);
+  moderate = (record: ModerationRecord) => this.communities.moderate(record);
+  createInvite = (invite: NewInvite) => this.communities.createInvite(invite);
+  redeemInvite = (codeHash: string, user: UserRef, now: number) =>
+    this.communities.redeemInvite(codeHash, user, now);
+  invites = (roomId: number) => this.communities.invites(roomId);
+  revokeInvite = (roomId: number, inviteId: number, actor: UserRef, now: number) =>
+    this.communities.revokeInvite(roomId, inviteId, actor, now);
+  auditLog = (roomId: number | undefined, limit: number) =>
+    this.communities.auditLog(roomId, limit);
+
+  accountFlags = (userId: number) => this.admin.accountFlags(userId);
+  listUsers = (after: string | undefined, limit: number) => this.admin.listUsers(after, limit);
+  setAdmin = (userId: number, admin: boolean, by: AuditBy) =>
+    this.admin.setAdmin(userId, admin, by);
+  setDisabled = (userId: number, disabled: boolean, by: AuditBy) =>
+    this.admin.setDisabled(userId, disabled, by);
+  resetPassword = (userId: number, hash: string, by: AuditBy) =>
+    this.admin.resetPassword(userId, hash, by);
+  deleteAccount = (userId: number, by: AuditBy) => this.admin.deleteAccount(userId, by);
+  setting = (key: string) => this.admin.setting(key);
+  setSetting = (key: string, value: string, by: AuditBy) => this.admin.setSetting(key, value, by);
+  createServerInvite = (codeHash: string, expiresAt: number, maxUses: number, by: AuditBy) =>
+    this.admin.createServerInvite(codeHash, expiresAt, maxUses, by);
+  registerWithInvite = (codeHash: string, name: string, hash: string, now: number) =>
+    this.admin.registerWithInvite(codeHash, name, hash, now);
+  audit = (
+    room: number | undefined,
+    action: string,
+    target: number | undefined,
+    by: AuditBy,
+    detail?: string,
+  ) => this.admin.auditRow(room, action, target, by, detail);
+
+  createReport = (room: number, seq: number, reporter: UserRef, reason: string, now: number) =>
+    this.communities.createReport(room, seq, reporter, reason, now);
+  reports = (roomId: number | undefined, open: boolean, limit: number) =>
+    this.communities.reports(roomId, open, limit);
+  resolveReport = (roomId: number, reportId: number, outcome: string, by: AuditBy) =>
+    this.communities.resolveReport(roomId, reportId, outcome, by);
 
   // Appearance settings: store-sqlite-settings.ts.
   userSettings = (userId: number) => settings.userSettings(this.db, userId);

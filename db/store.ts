@@ -15,8 +15,21 @@ import type {
   SearchHit,
   UserRef,
 } from "../src/protocol/index.ts";
+import type {
+  AccountRecord,
+  AuditBy,
+  AuditEntry,
+  InviteRecord,
+  InviteRedemption,
+  ModerationRecord,
+  NewInvite,
+  ReportRecord,
+  RoomStanding,
+  RoomVisibility,
+} from "./community-records.ts";
 import type { LogEntry } from "./log-entry.ts";
 
+export * from "./community-records.ts";
 export type { LogEntry } from "./log-entry.ts";
 export { entryFrame, isEvent } from "./log-entry.ts";
 
@@ -46,6 +59,8 @@ export interface SessionInfo {
 export interface RoomRecord {
   id: number;
   kind: RoomKind;
+  /** A private room is unlisted and, to anyone not a member, does not exist. DMs read "private". */
+  visibility: RoomVisibility;
   name: string;
   topic: string;
   createdAt: number;
@@ -81,6 +96,8 @@ export interface EventChange {
   target?: number | undefined;
   /** react: added (true) or taken back (false). */
   on?: boolean | undefined;
+  /** kick, ban, role: the member acted on (kept in the row's data). */
+  user?: UserRef | undefined;
 }
 
 /** Why an append stored nothing for one request. */
@@ -90,7 +107,8 @@ export type AppendRefusal =
   | "MESSAGE_NOT_FOUND"
   | "MESSAGE_DELETED"
   | "TOO_MANY_REACTIONS"
-  | "REPLY_NOT_FOUND";
+  | "REPLY_NOT_FOUND"
+  | "MUTED";
 
 /** An uploaded file's metadata; its bytes live in the blob store under `sha256`. */
 export interface FileRecord {
@@ -199,21 +217,22 @@ export interface Store {
   /** The session token hash of a live ticket, deleting the ticket: each works once. */
   consumeTicket(ticketHash: string, now: number): Promise<string | undefined>;
 
-  /** Creates the room and makes the creator its first member, atomically. */
+  /** Creates the room and makes the creator its first member (its owner), atomically. */
   createRoom(
     name: string,
     topic: string,
     creatorId: number,
     now: number,
+    visibility?: RoomVisibility,
   ): Promise<RoomRecord | "taken">;
   findRoom(id: number): Promise<RoomRecord | undefined>;
-  /** Only public rooms: DM rooms are never found by name. */
+  /** Rooms, public or private: DM rooms are never found by name. */
   findRoomByName(name: string): Promise<RoomRecord | undefined>;
-  /** The public rooms (not DMs). */
+  /** The public rooms (not DMs, not private rooms). */
   listRooms(): Promise<RoomRecord[]>;
-  /** Up to `limit` public rooms whose name key sorts after `after` (by code point), in order. */
+  /** Up to `limit` public (not private) rooms whose name key sorts after `after` (by code point), in order. */
   listRoomsPage(after: string | undefined, limit: number): Promise<RoomRecord[]>;
-  /** The public rooms the user is a member of, by name key. */
+  /** The rooms (public or private, not DMs) the user is a member of, by name key. */
   joinedRooms(userId: number): Promise<RoomRecord[]>;
   /** How many public rooms the user created (and still exist). */
   countRoomsCreatedBy(userId: number): Promise<number>;
@@ -359,6 +378,89 @@ export interface Store {
   botTokens(botId: number): Promise<BotTokenRecord[]>;
   /** Revokes a live token of the bot; returns its hash (to end its sockets), or undefined. */
   revokeBotToken(botId: number, tokenId: number, now: number): Promise<string | undefined>;
+
+  // ---- Communities (db/store-*-communities.ts) ----
+  /** The user's role and mute in the room, or undefined when not a member. */
+  standing(roomId: number, userId: number): Promise<RoomStanding | undefined>;
+  /** Every member's standing in the room, by user id. */
+  standings(roomId: number): Promise<Map<number, RoomStanding>>;
+  /** True when the user is banned from the room at `now`. */
+  isBanned(roomId: number, userId: number, now: number): Promise<boolean>;
+  /**
+   * Applies a moderation action and writes its audit row in one transaction. False when it
+   * changed nothing (the target was not a member, not banned, the room is gone): no row then.
+   */
+  moderate(record: ModerationRecord): Promise<boolean>;
+  /** Stores an invite code's hash; returns the invite's id. Audited as "invite_create". */
+  createInvite(invite: NewInvite): Promise<number>;
+  /**
+   * Spends one use of a live invite (unexpired, unrevoked, uses left) and makes the user a
+   * member, atomically; a banned user spends nothing. `joined` is false for a member already.
+   */
+  redeemInvite(codeHash: string, user: UserRef, now: number): Promise<InviteRedemption>;
+  /** The room's invites, newest first, live or not. */
+  invites(roomId: number): Promise<InviteRecord[]>;
+  /** Revokes a live invite of the room, audited; false when there is none with that id. */
+  revokeInvite(roomId: number, inviteId: number, actor: UserRef, now: number): Promise<boolean>;
+  /** The newest audit rows, of one room or (room undefined) of all, newest first. */
+  auditLog(roomId: number | undefined, limit: number): Promise<AuditEntry[]>;
+  /** Stores a member's report of a message; returns its id. */
+  createReport(
+    room: number,
+    seq: number,
+    reporter: UserRef,
+    reason: string,
+    now: number,
+  ): Promise<number>;
+  /** The newest reports, of one room or (undefined) of all, open ones only or all. */
+  reports(roomId: number | undefined, open: boolean, limit: number): Promise<ReportRecord[]>;
+  /** Closes an open report of the room with what was done, audited; false if none such. */
+  resolveReport(roomId: number, reportId: number, outcome: string, by: AuditBy): Promise<boolean>;
+
+  // ---- Running a server (db/store-*-admin.ts) ----
+  /** A user's server-wide standing, or undefined for no such user. */
+  accountFlags(userId: number): Promise<{ admin: boolean; disabled: boolean } | undefined>;
+  /** Up to `limit` accounts whose name key sorts after `after`, in order. */
+  listUsers(after: string | undefined, limit: number): Promise<AccountRecord[]>;
+  /** Makes the user a server admin or not, audited; false when nothing changed. */
+  setAdmin(userId: number, admin: boolean, by: AuditBy): Promise<boolean>;
+  /**
+   * Disables (deleting every session, atomically) or enables the account, audited; false when
+   * nothing changed. A disabled account's sessions are refused by findSession and liveSessions.
+   */
+  setDisabled(userId: number, disabled: boolean, by: AuditBy): Promise<boolean>;
+  /** Sets a password as an admin (deleting every session), audited; false for no such user. */
+  resetPassword(userId: number, passwordHash: string, by: AuditBy): Promise<boolean>;
+  /**
+   * Deletes an account, audited: its sessions, memberships, contacts, blocks, devices and bots'
+   * tokens go; its messages stay, shown under "deleted-ID" (the name is freed). False if none.
+   */
+  deleteAccount(userId: number, by: AuditBy): Promise<boolean>;
+  /** A server setting (registration mode), or undefined when never set. */
+  setting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string, by: AuditBy): Promise<void>;
+  /** Stores a registration invite code's hash; returns its id. Audited. */
+  createServerInvite(
+    codeHash: string,
+    expiresAt: number,
+    maxUses: number,
+    by: AuditBy,
+  ): Promise<number>;
+  /** Creates the user and spends one use of a live registration invite, atomically. */
+  registerWithInvite(
+    codeHash: string,
+    name: string,
+    passwordHash: string,
+    now: number,
+  ): Promise<UserRecord | "taken" | "invalid">;
+  /** Writes an audit row for an action the store does not apply itself (a room deleted by an admin). */
+  audit(
+    room: number | undefined,
+    action: string,
+    target: number | undefined,
+    by: AuditBy,
+    detail?: string,
+  ): Promise<void>;
 
   /** The user's appearance settings as last stored (a JSON document), or undefined if never. */
   userSettings(userId: number): Promise<string | undefined>;

@@ -110,13 +110,14 @@ describe("rooms over HTTP", () => {
     await api(server.url, "POST", `/api/rooms/${id}/join`, undefined, bob.token);
     const ws = await connect(server.wsUrl, alice.token);
     const res = await api<{
-      members: { id: number; name: string; online: boolean; status: string }[];
+      members: { id: number; name: string; online: boolean; status: string; role?: string }[];
     }>(server.url, "GET", `/api/rooms/${id}/members`, undefined, bob.token);
     expect(res.body.members).toContainEqual({
       id: alice.user.id,
       name: alice.user.name,
       online: true,
       status: "online",
+      role: "owner",
     });
     await ws.close();
   });

@@ -172,6 +172,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(r).toEqual({
           id: expect.any(Number),
           kind: "room",
+          visibility: "public",
           name,
           topic: "hello",
           createdAt: T0 + 7,
@@ -445,6 +446,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(first).toEqual({
           id: expect.any(Number),
           kind: "dm",
+          visibility: "private",
           name: expect.any(String),
           topic: "",
           createdAt: T0 + 3,
@@ -1242,6 +1244,293 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(await store.findBotToken(hash)).toBeUndefined();
         expect(await store.findBotToken(`hook-${hash}`)).toMatchObject({ kind: "webhook" });
         expect((await store.botTokens(bot.id))[0]).toEqual({ ...live, revokedAt: T0 + 5 });
+      });
+    });
+
+    describe("running a server (migration 009)", () => {
+      const by = (actor: UserRef, now = T0) => ({ actor, reason: "why", now });
+
+      it("promotes, disables (ending every session) and enables accounts, audited", async () => {
+        const root = await user();
+        const u = await user();
+        await store.createSession(u.id, fresh("tok"), T0, T0 + 10_000);
+        expect(await store.accountFlags(u.id)).toEqual({ admin: false, disabled: false });
+        expect(await store.setAdmin(u.id, true, by(root))).toBe(true);
+        expect(await store.setAdmin(u.id, true, by(root))).toBe(false);
+        expect(await store.setDisabled(u.id, true, by(root, T0 + 1))).toBe(true);
+        expect(await store.accountFlags(u.id)).toEqual({ admin: true, disabled: true });
+        expect(await store.listSessions(u.id, T0)).toEqual([]);
+        // A session made while disabled is refused too.
+        const late = fresh("tok");
+        await store.createSession(u.id, late, T0, T0 + 10_000);
+        expect(await store.findSession(late, T0)).toBeUndefined();
+        expect((await store.liveSessions([late], T0)).size).toBe(0);
+        expect(await store.setDisabled(u.id, false, by(root))).toBe(true);
+        expect(await store.findSession(late, T0)).toBeDefined();
+        const log = await store.auditLog(undefined, 50);
+        const mine = log.filter((e) => e.target?.id === u.id).map((e) => e.action);
+        expect(mine).toEqual(["user_enable", "user_disable", "admin_promote"]);
+        const listed = await store.listUsers(undefined, 100_000);
+        expect(listed.find((a) => a.id === u.id)).toMatchObject({ admin: true, disabled: false });
+      });
+
+      it("deletes an account: its messages stay under deleted-ID, its name is free again", async () => {
+        const root = await user();
+        const u = await user();
+        const r = await room(u);
+        sent((await store.append([req(r.id, u, fresh("c"))]))[0]);
+        expect(await store.deleteAccount(u.id, by(root))).toBe(true);
+        expect(await store.findUser(u.name)).toBeUndefined();
+        expect(await store.isMember(r.id, u.id)).toBe(false);
+        const [m] = await store.messagesAfter(r.id, 0, 10);
+        expect(m?.from).toEqual({ id: u.id, name: `deleted-${u.id}` });
+        expect(await store.createUser(u.name, "h", T0)).not.toBe("taken");
+        expect(await store.deleteAccount(999_999_999, by(root))).toBe(false);
+      });
+
+      it("keeps settings, and registers with a live invite code only, spending its uses", async () => {
+        const root = await user();
+        expect(await store.setting(fresh("k"))).toBeUndefined();
+        const key = fresh("k");
+        await store.setSetting(key, "invite", by(root));
+        expect(await store.setting(key)).toBe("invite");
+        const code = fresh("code");
+        await store.createServerInvite(code, T0 + 100, 1, by(root));
+        const name = fresh("n");
+        const made = await store.registerWithInvite(code, name, "h", T0);
+        expect(made).toMatchObject({ name });
+        expect(await store.registerWithInvite(code, fresh("n"), "h", T0)).toBe("invalid");
+        const other = fresh("code");
+        await store.createServerInvite(other, T0 + 100, 5, by(root));
+        expect(await store.registerWithInvite(other, name, "h", T0)).toBe("taken");
+        expect(await store.registerWithInvite(other, fresh("n"), "h", T0 + 100)).toBe("invalid");
+      });
+    });
+
+    describe("communities (migration 009)", () => {
+      async function privateRoom(owner: UserRef) {
+        const r = await store.createRoom(fresh("Priv"), "", owner.id, T0, "private");
+        if (r === "taken") throw new Error("room taken");
+        return r;
+      }
+
+      it("keeps a private room out of every listing but its members' own", async () => {
+        const owner = await user();
+        const other = await user();
+        const r = await privateRoom(owner);
+        expect(r.visibility).toBe("private");
+        expect((await store.listRooms()).some((x) => x.id === r.id)).toBe(false);
+        expect((await store.listRoomsPage("", 1000)).some((x) => x.id === r.id)).toBe(false);
+        expect((await store.joinedRooms(owner.id)).map((x) => x.id)).toContain(r.id);
+        expect((await store.joinedRooms(other.id)).map((x) => x.id)).not.toContain(r.id);
+        expect((await store.findRoomByName(r.name))?.visibility).toBe("private");
+      });
+
+      it("makes the creator owner, later members members, and reads standings", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        expect(await store.standing(r.id, owner.id)).toEqual({ role: "owner", mutedUntil: 0 });
+        expect(await store.standing(r.id, m.id)).toEqual({ role: "member", mutedUntil: 0 });
+        expect(await store.standing(r.id, (await user()).id)).toBeUndefined();
+        const all = await store.standings(r.id);
+        expect(all.get(owner.id)?.role).toBe("owner");
+        expect(all.size).toBe(2);
+      });
+
+      it("applies role changes and transfers, and never demotes an owner by a role change", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        const act = (a: Parameters<Store["moderate"]>[0]["act"]) =>
+          store.moderate({ room: r.id, actor: owner, act: a, reason: "", now: T0 + 1 });
+        expect(await act({ action: "role", target: m.id, role: "moderator" })).toBe(true);
+        expect(await act({ action: "role", target: m.id, role: "moderator" })).toBe(false);
+        expect(await act({ action: "role", target: owner.id, role: "member" })).toBe(false);
+        expect(await act({ action: "transfer", target: m.id })).toBe(true);
+        expect((await store.standing(r.id, m.id))?.role).toBe("owner");
+        expect((await store.standing(r.id, owner.id))?.role).toBe("moderator");
+      });
+
+      it("mutes a member: their appends are refused with MUTED until the mute ends", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        const until = T0 + 100;
+        expect(
+          await store.moderate({
+            room: r.id,
+            actor: owner,
+            act: { action: "mute", target: m.id, until },
+            reason: "spam",
+            now: T0,
+          }),
+        ).toBe(true);
+        const [refused] = await store.append([{ ...req(r.id, m, fresh("c")), ts: until - 1 }]);
+        expect(refused).toEqual({ ok: false, code: "MUTED" });
+        const [later] = await store.append([{ ...req(r.id, m, fresh("c")), ts: until }]);
+        expect(later?.ok).toBe(true);
+      });
+
+      it("kicks and bans: a ban removes the member, stops invites, and ends when it expires", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        const mod = (act: Parameters<Store["moderate"]>[0]["act"], now = T0) =>
+          store.moderate({ room: r.id, actor: owner, act, reason: "why", now });
+        expect(await mod({ action: "kick", target: m.id })).toBe(true);
+        expect(await mod({ action: "kick", target: m.id })).toBe(false);
+        expect(await store.isMember(r.id, m.id)).toBe(false);
+        await store.addMember(r.id, m.id, T0);
+        expect(await mod({ action: "ban", target: m.id, until: T0 + 50 })).toBe(true);
+        expect(await store.isMember(r.id, m.id)).toBe(false);
+        expect(await store.isBanned(r.id, m.id, T0 + 49)).toBe(true);
+        expect(await store.isBanned(r.id, m.id, T0 + 50)).toBe(false);
+        const hash = fresh("code");
+        await store.createInvite({
+          room: r.id,
+          codeHash: hash,
+          by: owner,
+          now: T0,
+          expiresAt: T0 + 1000,
+          maxUses: 5,
+        });
+        expect(await store.redeemInvite(hash, m, T0 + 10)).toEqual({ ok: false, code: "BANNED" });
+        expect(await mod({ action: "unban", target: m.id }, T0 + 10)).toBe(true);
+        expect(await store.isBanned(r.id, m.id, T0 + 10)).toBe(false);
+        expect(await store.redeemInvite(hash, m, T0 + 11)).toEqual({
+          ok: true,
+          room: r.id,
+          joined: true,
+        });
+      });
+
+      it("spends invite uses, refuses expired, used-up and revoked invites", async () => {
+        const owner = await user();
+        const r = await room(owner);
+        const hash = fresh("code");
+        const id = await store.createInvite({
+          room: r.id,
+          codeHash: hash,
+          by: owner,
+          now: T0,
+          expiresAt: T0 + 100,
+          maxUses: 1,
+        });
+        const a = await user();
+        const b2 = await user();
+        expect(await store.redeemInvite(hash, a, T0 + 1)).toMatchObject({ ok: true, joined: true });
+        // A member already spends nothing.
+        expect(await store.redeemInvite(hash, owner, T0 + 1)).toEqual({
+          ok: false,
+          code: "INVITE_NOT_FOUND",
+        });
+        expect(await store.redeemInvite(hash, b2, T0 + 1)).toEqual({
+          ok: false,
+          code: "INVITE_NOT_FOUND",
+        });
+        const other = fresh("code");
+        const id2 = await store.createInvite({
+          room: r.id,
+          codeHash: other,
+          by: owner,
+          now: T0,
+          expiresAt: T0 + 100,
+          maxUses: 10,
+        });
+        expect(await store.redeemInvite(other, b2, T0 + 100)).toMatchObject({ ok: false });
+        expect(await store.revokeInvite(r.id, id2, owner, T0 + 2)).toBe(true);
+        expect(await store.revokeInvite(r.id, id2, owner, T0 + 3)).toBe(false);
+        expect(await store.redeemInvite(other, b2, T0 + 4)).toMatchObject({ ok: false });
+        const listed = await store.invites(r.id);
+        expect(listed.map((i) => i.id)).toEqual([id2, id]);
+        expect(listed[0]).toMatchObject({ revokedAt: T0 + 2, uses: 0, maxUses: 10 });
+        expect(listed[1]).toMatchObject({ uses: 1, maxUses: 1, createdBy: owner.id });
+      });
+
+      it("writes one audit row per action that changed something, newest first", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        await store.moderate({
+          room: r.id,
+          actor: owner,
+          act: { action: "ban", target: m.id, until: null },
+          reason: "spam",
+          now: T0 + 1,
+        });
+        await store.moderate({
+          room: r.id,
+          actor: owner,
+          act: { action: "kick", target: m.id },
+          reason: "again",
+          now: T0 + 2,
+        });
+        await store.moderate({
+          room: r.id,
+          actor: owner,
+          act: { action: "topic", topic: "new" },
+          reason: "",
+          now: T0 + 3,
+        });
+        const log = await store.auditLog(r.id, 10);
+        expect(log.map((e) => e.action)).toEqual(["topic", "ban"]);
+        expect(log[1]).toEqual({
+          id: expect.any(Number),
+          room: r.id,
+          actor: owner,
+          action: "ban",
+          target: m,
+          reason: "spam",
+          detail: JSON.stringify({ until: null }),
+          at: T0 + 1,
+        });
+        expect(log[0]?.detail).toBe(JSON.stringify({ topic: "new" }));
+        expect((await store.findRoom(r.id))?.topic).toBe("new");
+        expect((await store.auditLog(undefined, 1000)).some((e) => e.id === log[0]?.id)).toBe(true);
+      });
+
+      it("stores reports, lists open ones per room and all, and resolves each once, audited", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        const id = await store.createReport(r.id, 3, m, "spam", T0);
+        const open = await store.reports(r.id, true, 10);
+        expect(open).toEqual([
+          { id, room: r.id, seq: 3, reporter: m, reason: "spam", createdAt: T0, outcome: "" },
+        ]);
+        expect((await store.reports(undefined, true, 1000)).some((x) => x.id === id)).toBe(true);
+        const by = { actor: owner, reason: "", now: T0 + 1 };
+        expect(await store.resolveReport(r.id, id, "banned them", by)).toBe(true);
+        expect(await store.resolveReport(r.id, id, "again", by)).toBe(false);
+        expect(await store.reports(r.id, true, 10)).toEqual([]);
+        expect((await store.reports(r.id, false, 10))[0]).toMatchObject({
+          resolvedBy: owner.id,
+          resolvedAt: T0 + 1,
+          outcome: "banned them",
+        });
+        expect((await store.auditLog(r.id, 5))[0]?.action).toBe("report_resolve");
+      });
+
+      it("deletes a room with its audit row kept", async () => {
+        const owner = await user();
+        const r = await room(owner);
+        expect(
+          await store.moderate({
+            room: r.id,
+            actor: owner,
+            act: { action: "delete_room" },
+            reason: "done",
+            now: T0,
+          }),
+        ).toBe(true);
+        expect(await store.findRoom(r.id)).toBeUndefined();
+        expect((await store.auditLog(r.id, 5)).map((e) => e.action)).toEqual(["delete_room"]);
       });
     });
   });

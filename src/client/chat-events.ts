@@ -72,6 +72,17 @@ export function listenToConnection(s: ChatState): void {
         s.composeStatus();
         screen.render();
         return;
+      case "removed": {
+        const t = s.tracked(f.room);
+        const how = { kicked: "were removed from", banned: "are banned from", deleted: "lost" }[
+          f.reason
+        ];
+        s.note(
+          `You ${how} ${t ? s.label(t) : "a room"}${f.reason === "deleted" ? ": it was deleted" : ""}.`,
+          "warn",
+        );
+        return;
+      }
       case "notice": {
         if (f.user.id === me || s.blocked.has(f.user.id)) return;
         const t = s.tracked(f.room);

@@ -20,6 +20,7 @@ import { KeyReader } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
 import { messageCommands } from "./message-commands.ts";
 import type { Searcher } from "./message-search.ts";
+import { moderationCommands } from "./moderation-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
 import type { SecureDm } from "./secure-dm.ts";
 import { socialCommands } from "./social-commands.ts";
@@ -83,6 +84,7 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...view,
     ...roomCommands(s),
     ...socialCommands(ctx),
+    ...moderationCommands(ctx),
     ...fileCommands(ctx),
     ...messageCommands(s, search),
     ...deviceCommands(ctx),

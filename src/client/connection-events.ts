@@ -17,7 +17,7 @@ export type Status =
 
 /** Server frames that answer no request: passed on to `push` listeners. */
 export type PushFrame = ServerFrameOf<
-  "presence" | "typing" | "notice" | "devices_changed" | "dm_opened" | "room_created"
+  "presence" | "typing" | "notice" | "devices_changed" | "dm_opened" | "room_created" | "removed"
 >;
 
 /** How a message reached us: live, or while catching up after a (re)connect or a gap. */

@@ -274,10 +274,11 @@ export class Connection {
     return this.creating.has(name.toLowerCase());
   }
 
-  async create(name: string): Promise<RoomSummary> {
+  async create(name: string, visibility?: "public" | "private"): Promise<RoomSummary> {
     const key = name.toLowerCase();
     this.creating.add(key);
-    const reply = await this.request<"created">({ type: "create", name }).finally(() =>
+    const frame = visibility ? { name, visibility } : { name };
+    const reply = await this.request<"created">({ type: "create", ...frame }).finally(() =>
       this.creating.delete(key),
     );
     const track = this.rooms.track(reply.room, reply.room.head);
@@ -465,6 +466,7 @@ export class Connection {
       case "notice":
       case "devices_changed":
       case "room_created":
+      case "removed": // kicked, banned, or the room deleted: the listeners drop the room
         this.emit("push", f);
         break;
       default:

@@ -2,7 +2,7 @@
  * The chat commands that act on messages: /edit, /delete, /reply, /react, /reactions and
  * /search. A message is named by "^N", the Nth newest in the buffer on screen (for /edit and
  * /delete, the Nth newest of your own); without it, the newest. Changes are events of the room's
- * log (docs/protocol.md 4.9): they come back to every client, this one included, as events.
+ * log (docs/protocol.md 4.8): they come back to every client, this one included, as events.
  */
 import type { Message } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";

@@ -24,7 +24,10 @@ export type ReplyType =
   | "dm"
   | "contacts"
   | "devices"
-  | "backup";
+  | "backup"
+  | "invite"
+  | "invites"
+  | "audit";
 
 interface Waiter {
   resolve: (f: ServerFrame) => void;

@@ -109,11 +109,11 @@ export const part: Handler = async (ctx, conn, msg, reply) => {
 };
 
 /** A public room by channel name, or undefined when it does not exist (for this user). */
-async function findRoom(ctx: IrcContext, channel: string) {
+async function findRoom(ctx: IrcContext, conn: IrcConnection, channel: string) {
   const name = roomNameOf(channel);
   if (name === undefined) return undefined;
   try {
-    return await ctx.chat.findRoom({ name });
+    return await ctx.chat.findRoom({ name }, conn.user);
   } catch (err) {
     if (err instanceof ParleyError && err.code === "ROOM_NOT_FOUND") return undefined;
     throw err;
@@ -122,7 +122,7 @@ async function findRoom(ctx: IrcContext, channel: string) {
 
 export const topic: Handler = async (ctx, conn, msg, reply) => {
   const channel = msg.params[0] as string;
-  const room = await findRoom(ctx, channel);
+  const room = await findRoom(ctx, conn, channel);
   if (!room) {
     reply.send(noSuchChannel(conn, channel));
     return;
@@ -309,7 +309,7 @@ export const list: Handler = async (ctx, conn, msg, reply) => {
 export const mode: Handler = async (ctx, conn, msg, reply) => {
   const target = msg.params[0] as string;
   if (isChannel(target)) {
-    const room = await findRoom(ctx, target);
+    const room = await findRoom(ctx, conn, target);
     if (!room) {
       reply.send(noSuchChannel(conn, target));
       return;

@@ -96,7 +96,7 @@ async function resolveTarget(ctx: IrcContext, conn: IrcConnection, raw: string) 
   const name = roomNameOf(raw);
   if (name === undefined) return undefined;
   try {
-    const room = await ctx.chat.findRoom({ name });
+    const room = await ctx.chat.findRoom({ name }, conn.user);
     await ctx.chat.requireMember(conn.user, room.id);
     return { room: room.id, channel: channelOf(room.name) };
   } catch (err) {

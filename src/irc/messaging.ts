@@ -28,7 +28,7 @@ async function notInChannel(ctx: IrcContext, conn: IrcConnection, channel: strin
   const name = roomNameOf(channel);
   if (name !== undefined) {
     try {
-      const room = await ctx.chat.findRoom({ name });
+      const room = await ctx.chat.findRoom({ name }, conn.user);
       return conn.numeric(ERR.CANNOTSENDTOCHAN, channelOf(room.name), "Join the channel first");
     } catch (err) {
       if (!(err instanceof ParleyError) || err.code !== "ROOM_NOT_FOUND") throw err;

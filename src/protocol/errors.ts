@@ -93,6 +93,24 @@ export const ERRORS = {
   TOO_MANY_REACTIONS: { status: 409, message: "That message carries as many emoji as it may." },
   REPLY_NOT_FOUND: { status: 404, message: "The message replied to is not in this room." },
   INVALID_SEARCH: { status: 400, message: "Search for 1 to 200 characters of text." },
+  MUTED: { status: 403, message: "You are muted in this room: you may read but not send." },
+  BANNED: { status: 403, message: "You are banned from this room." },
+  NOT_ALLOWED: { status: 403, message: "Your role in this room does not allow that." },
+  OUTRANKED: {
+    status: 403,
+    message: "You cannot act on a member whose role is equal to or above yours.",
+  },
+  INVITE_NOT_FOUND: {
+    status: 404,
+    message: "No such invite, or it has expired, been used up or been revoked.",
+  },
+  REPORT_NOT_FOUND: { status: 404, message: "This room has no open report with that id." },
+  REGISTRATION_CLOSED: {
+    status: 403,
+    message: "This server takes no registrations: an administrator creates accounts.",
+  },
+  ACCOUNT_DISABLED: { status: 403, message: "This account is disabled." },
+  NOT_ADMIN: { status: 403, message: "Only a server administrator may do that." },
   INVALID_SETTINGS: {
     status: 400,
     message: "The settings are not valid: see docs/protocol.md for their fields and limits.",

@@ -9,7 +9,32 @@ import { z } from "zod";
 import { envelopeSchema } from "../crypto/envelope-format.ts";
 
 /** Every kind of event a room's log may hold. */
-export const EVENT_KINDS = ["edit", "delete", "react"] as const;
+export const EVENT_KINDS = [
+  "edit",
+  "delete",
+  "react",
+  // Room membership and moderation (communities): stored by the server's own actions.
+  "join",
+  "leave",
+  "kick",
+  "ban",
+  "role",
+  "topic",
+] as const;
+
+/**
+ * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
+ * role), and `body` is the topic, the new role ("owner", "moderator", "member") or a kick's or
+ * ban's reason ("" when none).
+ */
+export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
+  "join",
+  "leave",
+  "kick",
+  "ban",
+  "role",
+  "topic",
+]);
 export const eventKind = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof eventKind>;
 
@@ -75,6 +100,8 @@ export const roomEvent = z.object({
   emoji: z.string().optional(),
   /** react: true when added, false when taken back. */
   on: z.boolean().optional(),
+  /** kick, ban, role: the member acted on. */
+  user: userRef.optional(),
   /** DM rooms: the change itself, sealed (the new text, or the emoji and on/off). */
   envelope: envelopeSchema.optional(),
 });

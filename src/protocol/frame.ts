@@ -36,6 +36,20 @@ const clientId = z
 const fileId = z.string().regex(FILE_ID_PATTERN, "not a file id");
 
 export const roomKind = z.enum(["room", "dm"]);
+export const roomVisibility = z.enum(["public", "private"]);
+export const roomRole = z.enum(["owner", "moderator", "member"]);
+export type RoomRole = z.infer<typeof roomRole>;
+export const moderationAction = z.enum([
+  "kick",
+  "ban",
+  "unban",
+  "mute",
+  "unmute",
+  "op",
+  "deop",
+  "transfer",
+]);
+const reason = z.string().max(500);
 export type RoomKind = z.infer<typeof roomKind>;
 export const userStatus = z.enum(["online", "away", "offline"]);
 export type UserStatus = z.infer<typeof userStatus>;
@@ -59,6 +73,8 @@ export const clientFrames = {
     id: requestId,
     name: z.string().max(64),
     topic: z.string().max(TOPIC_MAX_CHARS).optional(),
+    /** A private room is unlisted and invitation only. @default "public" */
+    visibility: roomVisibility.optional(),
   }),
   join: z
     .object({
@@ -144,6 +160,58 @@ export const clientFrames = {
   block: z.object({ type: z.literal("block"), id: requestId, user: userName }),
   unblock: z.object({ type: z.literal("unblock"), id: requestId, user: userName }),
   dm_policy: z.object({ type: z.literal("dm_policy"), id: requestId, policy: dmPolicy }),
+  // ---- Communities: moderation, invitations, the audit log (docs/protocol.md) ----
+  moderate: z.object({
+    type: z.literal("moderate"),
+    id: requestId,
+    room: roomId,
+    action: moderationAction,
+    user: userName,
+    /** A ban's or a mute's length; a ban without it is for good, a mute lasts an hour. */
+    seconds: z
+      .int()
+      .min(1)
+      .max(366 * 24 * 3600)
+      .optional(),
+    reason: reason.optional(),
+  }),
+  topic: z.object({
+    type: z.literal("topic"),
+    id: requestId,
+    room: roomId,
+    topic: z.string().max(TOPIC_MAX_CHARS),
+  }),
+  delete_room: z.object({
+    type: z.literal("delete_room"),
+    id: requestId,
+    room: roomId,
+    reason: reason.optional(),
+  }),
+  invite_create: z.object({
+    type: z.literal("invite_create"),
+    id: requestId,
+    room: roomId,
+    seconds: z
+      .int()
+      .min(60)
+      .max(90 * 24 * 3600)
+      .optional(),
+    uses: z.int().min(1).max(1000).optional(),
+  }),
+  invites: z.object({ type: z.literal("invites"), id: requestId, room: roomId }),
+  invite_revoke: z.object({
+    type: z.literal("invite_revoke"),
+    id: requestId,
+    room: roomId,
+    invite: z.int().min(1),
+  }),
+  /** Joins the room an invite code opens; answered like join. */
+  invite_redeem: z.object({
+    type: z.literal("invite_redeem"),
+    id: requestId,
+    code: z.string().max(64),
+  }),
+  audit: z.object({ type: z.literal("audit"), id: requestId, room: roomId }),
   /** Publishes (or replaces) this device's signed public keys. */
   device: z.object({ type: z.literal("device"), id: requestId, bundle: deviceBundleSchema }),
   /**
@@ -237,6 +305,8 @@ export const roomSummary = z.object({
   mentions: z.int().optional(),
   /** For a DM: the other person. */
   peer: z.object({ id: z.int(), name: z.string(), status: userStatus }).optional(),
+  /** "private": unlisted, invitation only. Absent from servers before communities. */
+  visibility: roomVisibility.optional(),
 });
 export type RoomSummary = z.infer<typeof roomSummary>;
 
@@ -245,8 +315,34 @@ export const member = z.object({
   name: z.string(),
   online: z.boolean(),
   status: userStatus,
+  /** The member's role in a room (absent in a DM). */
+  role: roomRole.optional(),
+  /** Until when (ms) the member is muted, when they are. */
+  mutedUntil: z.int().optional(),
 });
 export type Member = z.infer<typeof member>;
+
+export const inviteView = z.object({
+  id: z.int(),
+  room: roomId,
+  /** The code, shown once: only in the answer to invite_create. */
+  code: z.string().optional(),
+  expiresAt: z.int(),
+  maxUses: z.int(),
+  uses: z.int(),
+  revoked: z.boolean(),
+});
+
+export const auditEntry = z.object({
+  id: z.int(),
+  room: roomId.optional(),
+  actor: z.object({ id: z.int(), name: z.string() }),
+  action: z.string(),
+  target: z.object({ id: z.int(), name: z.string() }).optional(),
+  reason: z.string(),
+  detail: z.string(),
+  at: z.int(),
+});
 
 export const limits = z.object({
   maxFrameBytes: z.int(),
@@ -363,6 +459,33 @@ export const serverFrames = {
   }),
   /** Ephemeral: a user in this DM published or replaced a device: fetch its keys again. */
   devices_changed: z.object({ type: z.literal("devices_changed"), room: roomId, user: userRef }),
+  /**
+   * Ephemeral, to the room: a moderator acted on a member (`until`: a ban's or mute's end), for
+   * member lists to refresh. The timeline shows the stored events (kick, ban, role) instead.
+   */
+  moderation: z.object({
+    type: z.literal("moderation"),
+    room: roomId,
+    action: moderationAction,
+    by: userRef,
+    user: userRef,
+    until: z.int().nullable().optional(),
+    reason: z.string().optional(),
+  }),
+  /** To a removed user's sockets: they are out of the room and receive it no more. */
+  removed: z.object({
+    type: z.literal("removed"),
+    room: roomId,
+    reason: z.enum(["kicked", "banned", "deleted"]),
+  }),
+  invite: z.object({ type: z.literal("invite"), ref, invite: inviteView }),
+  invites: z.object({
+    type: z.literal("invites"),
+    ref,
+    room: roomId,
+    invites: z.array(inviteView),
+  }),
+  audit: z.object({ type: z.literal("audit"), ref, room: roomId, entries: z.array(auditEntry) }),
   error: z.object({
     type: z.literal("error"),
     ref: z.string().optional(),

@@ -16,6 +16,7 @@ import {
 import { type LoginOutcome, LoginThrottle } from "./login-throttle.ts";
 import type { Metrics } from "./metrics.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
+import type { Registration } from "./registration.ts";
 
 /**
  * How expensive new password hashes are. "default" is OWASP's minimum for argon2id: 19 MiB,
@@ -106,6 +107,8 @@ export interface AuthOptions {
   metrics?: Metrics | undefined;
   /** Resolves bot API tokens (`pb_…`, see bots.ts); without it they authenticate nothing. */
   botSession?: ((token: string) => Promise<Session | undefined>) | undefined;
+  /** Who may register (registration.ts); without it registration is open. */
+  registration?: Registration | undefined;
 }
 
 export class Auth {
@@ -123,8 +126,15 @@ export class Auth {
     this.decoyHash = hashPassword(newToken(), opts.passwordCost);
   }
 
-  async register(name: string, password: string, address: string, agent?: string): Promise<Issued> {
+  async register(
+    name: string,
+    password: string,
+    address: string,
+    agent?: string,
+    invite?: string,
+  ): Promise<Issued> {
     const now = this.opts.now();
+    await this.opts.registration?.admit(invite);
     if (!USERNAME_PATTERN.test(name)) throw new ParleyError("INVALID_USERNAME");
     checkPassword(password);
     if (!this.addressSignups.take(address, now)) {
@@ -134,7 +144,9 @@ export class Auth {
       });
     }
     const hash = await this.gate.run(() => hashPassword(password, this.opts.passwordCost));
-    const created = await this.opts.store.createUser(name, hash, this.opts.now());
+    const created = this.opts.registration
+      ? await this.opts.registration.create(name, hash, this.opts.now(), invite)
+      : await this.opts.store.createUser(name, hash, this.opts.now());
     if (created === "taken") throw new ParleyError("USERNAME_TAKEN");
     this.opts.log.info("user.registered", { user: created.id, name: created.name });
     this.opts.metrics?.registrations.inc();
@@ -145,6 +157,10 @@ export class Auth {
     let user: UserRecord;
     try {
       user = await this.verify(name, password, address);
+      // Told only to who knows the password: a disabled account is no secret from its owner.
+      if ((await this.opts.store.accountFlags(user.id))?.disabled) {
+        throw new ParleyError("ACCOUNT_DISABLED");
+      }
     } catch (err) {
       if (err instanceof ParleyError && err.code === "THROTTLED") {
         this.opts.metrics?.logins.inc({ result: "throttled" });
@@ -244,7 +260,7 @@ export class Auth {
   }
 }
 
-function checkPassword(password: unknown): void {
+export function checkPassword(password: unknown): void {
   if (
     typeof password !== "string" ||
     password.length < PASSWORD_MIN ||

@@ -150,7 +150,7 @@ export class Bots {
     // Only public rooms the owner is in, all checked before the bot joins any: a bot never
     // reaches further than its owner, and a refused request changes nothing.
     for (const room of rooms) {
-      await this.o.chat.findRoom({ room });
+      await this.o.chat.findRoom({ room }, user);
       await this.o.chat.requireMember(user, room);
     }
     for (const room of rooms) await this.o.chat.join(bot, { room });

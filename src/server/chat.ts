@@ -8,6 +8,7 @@ import {
   type MembershipRecord,
   OUTAGE_RETRY_AFTER_S,
   type RoomRecord,
+  type RoomVisibility,
   type Store,
 } from "../../db/store.ts";
 import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
@@ -38,7 +39,9 @@ import { MessageEvents } from "./message-events.ts";
 import type { Metrics } from "./metrics.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
+import { moderates } from "./roles.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
+import { RoomLog } from "./room-log.ts";
 import { MessageSearch } from "./search.ts";
 
 export type RoomRef = { room: number } | { name: string };
@@ -86,10 +89,17 @@ export class Chat {
   readonly events: MessageEvents;
   /** Full-text search of public rooms (search.ts). */
   readonly search: MessageSearch;
+  /** Joins, leaves, kicks, bans, roles and topics: the room's own events (room-log.ts). */
+  readonly roomLog: RoomLog;
 
   constructor(private readonly o: ChatOptions) {
-    this.events = new MessageEvents(o);
+    // A room's moderators (and owners) may delete anyone's message there (roles.ts).
+    this.events = new MessageEvents({
+      ...o,
+      moderates: (room, user) => moderates(o.store, room, user),
+    });
     this.search = new MessageSearch(o.store);
+    this.roomLog = new RoomLog(o);
     this.announcer = new PresenceAnnouncer({
       store: o.store,
       visibility: o.visibility,
@@ -127,6 +137,7 @@ export class Chat {
       };
       if (membership?.mentions) summary.mentions = membership.mentions;
       if (peer) summary.peer = { ...peer, status: statuses.get(peer.id) ?? "offline" };
+      else summary.visibility = room.visibility;
       return summary;
     });
   }
@@ -169,11 +180,21 @@ export class Chat {
   }
 
   /** One creation at a time per user on this node, so the cap cannot be raced past. */
-  createRoom(user: UserRef, name: string, topic = ""): Promise<RoomSummary> {
-    return this.perUser.run(user.id, () => this.createRoomNow(user, name, topic));
+  createRoom(
+    user: UserRef,
+    name: string,
+    topic = "",
+    visibility: RoomVisibility = "public",
+  ): Promise<RoomSummary> {
+    return this.perUser.run(user.id, () => this.createRoomNow(user, name, topic, visibility));
   }
 
-  private async createRoomNow(user: UserRef, name: string, topic: string): Promise<RoomSummary> {
+  private async createRoomNow(
+    user: UserRef,
+    name: string,
+    topic: string,
+    visibility: RoomVisibility,
+  ): Promise<RoomSummary> {
     if (!ROOM_NAME_PATTERN.test(name)) throw new ParleyError("INVALID_ROOM_NAME");
     if ((await this.o.store.countRoomsCreatedBy(user.id)) >= this.o.maxRoomsPerUser) {
       throw new ParleyError(
@@ -184,11 +205,19 @@ export class Chat {
     if (!topic.isWellFormed() || topic.includes("\u0000")) {
       throw new ParleyError("INVALID", "topic: not valid text");
     }
-    const room = await this.o.store.createRoom(name, topic.trim(), user.id, this.o.now());
+    const room = await this.o.store.createRoom(
+      name,
+      topic.trim(),
+      user.id,
+      this.o.now(),
+      visibility,
+    );
     if (room === "taken") throw new ParleyError("ROOM_NAME_TAKEN");
     this.o.hub.memberJoined(user.id, room.id);
     this.o.log.info("room.created", { room: room.id, name: room.name, user: user.id });
     const summary = await this.summary(user.id, room, { room: room.id, lastRead: 0, unread: 0 });
+    // A private room is announced to nobody: to anyone not in it, it does not exist.
+    if (visibility === "private") return summary;
     // Every client's room list, and the creator's other devices, learn of it without a reload.
     this.publishEphemeral(DIRECTORY, {
       type: "room_created",
@@ -198,13 +227,22 @@ export class Chat {
     return summary;
   }
 
-  /** A public room; DM rooms are reachable only through dm(). */
-  async findRoom(ref: RoomRef): Promise<RoomRecord> {
+  /**
+   * A room as `viewer` may know it: public, or private with the viewer a member. To anyone
+   * else a private room does not exist (ROOM_NOT_FOUND), exactly like a DM; DM rooms are
+   * reachable only through dm(). Every route, frame and the IRC gateway come through here.
+   */
+  async findRoom(ref: RoomRef, viewer: UserRef | undefined): Promise<RoomRecord> {
     const room =
       "room" in ref
         ? await this.o.store.findRoom(ref.room)
         : await this.o.store.findRoomByName(ref.name);
     if (room?.kind !== "room") throw new ParleyError("ROOM_NOT_FOUND");
+    if (room.visibility === "private") {
+      if (!viewer || !(await this.o.store.isMember(room.id, viewer.id))) {
+        throw new ParleyError("ROOM_NOT_FOUND");
+      }
+    }
     return room;
   }
 
@@ -214,7 +252,12 @@ export class Chat {
   }
 
   private async joinNow(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
-    const room = await this.findRoom(ref);
+    // A private room is joined by invitation only (invitations.ts), so here only its members
+    // find it (and joining again changes nothing).
+    const room = await this.findRoom(ref, user);
+    if (await this.o.store.isBanned(room.id, user.id, this.o.now())) {
+      throw new ParleyError("BANNED");
+    }
     // Joined rooms are always listed: bounded, so a room list is too.
     const joined = await this.o.store.joinedRooms(user.id);
     if (joined.length >= this.o.maxRoomsJoined && !joined.some((r) => r.id === room.id)) {
@@ -233,8 +276,20 @@ export class Chat {
     return this.summary(user.id, room, membership);
   }
 
+  /**
+   * A user became a member by an invite code: as a join, live, and an invitation accepted is an
+   * event of the room's log. (A plain join or leave stays a live notice only, as before: public
+   * rooms' comings and goings would otherwise crowd their log and renumber what clients count.)
+   */
+  async announceJoin(user: UserRef, roomId: number): Promise<void> {
+    this.o.hub.memberJoined(user.id, roomId);
+    this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "joined" });
+    await this.roomLog.record(roomId, user, "join", { body: "invite" });
+    this.o.log.info("room.joined", { room: roomId, user: user.id, by: "invite" });
+  }
+
   async leave(user: UserRef, roomId: number): Promise<void> {
-    await this.findRoom({ room: roomId });
+    await this.findRoom({ room: roomId }, user);
     if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
     this.o.hub.memberLeft(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });
@@ -276,7 +331,7 @@ export class Chat {
   /** Throws ROOM_NOT_FOUND or NOT_MEMBER unless the user may read the room. */
   async requireMember(user: UserRef, roomId: number): Promise<void> {
     if (await this.o.store.isMember(roomId, user.id)) return;
-    await this.findRoom({ room: roomId });
+    await this.findRoom({ room: roomId }, user);
     throw new ParleyError("NOT_MEMBER");
   }
 
@@ -295,10 +350,20 @@ export class Chat {
     // room, so only a member who blocked the viewer is hidden.
     const ids = members.map((m) => m.id);
     const shared = (await this.kindOf(roomId)) !== "dm";
-    const statuses = await this.visibleStatuses(user.id, ids, shared);
+    const [statuses, standings] = await Promise.all([
+      this.visibleStatuses(user.id, ids, shared),
+      shared ? this.o.store.standings(roomId) : undefined,
+    ]);
+    const now = this.o.now();
     return members.map((m) => {
       const status = statuses.get(m.id) ?? "offline";
-      return { ...m, online: status !== "offline", status };
+      const member: Member = { ...m, online: status !== "offline", status };
+      const standing = standings?.get(m.id);
+      if (standing) {
+        member.role = standing.role;
+        if (standing.mutedUntil > now) member.mutedUntil = standing.mutedUntil;
+      }
+      return member;
     });
   }
 
@@ -396,7 +461,20 @@ export class Chat {
           error: new ParleyError("UNAVAILABLE", undefined, { retryAfter: OUTAGE_RETRY_AFTER_S }),
         });
       }
-      if (!result.ok) return done({ ok: false, error: new ParleyError(result.code) });
+      if (!result.ok) {
+        if (result.code !== "NOT_MEMBER") {
+          return done({ ok: false, error: new ParleyError(result.code) });
+        }
+        // An outsider learns nothing of a private room, not even from a refused send.
+        this.o.store.findRoom(req.room).then(
+          (room) => {
+            const code = room?.visibility === "public" ? "NOT_MEMBER" : "ROOM_NOT_FOUND";
+            done({ ok: false, error: new ParleyError(code) });
+          },
+          () => done({ ok: false, error: new ParleyError("NOT_MEMBER") }),
+        );
+        return;
+      }
       // A send is a message; a cid reused from an event answers with that event's seq.
       const m = result.message ?? (result.event as unknown as Message);
       done({ ok: true, message: m, duplicate: result.duplicate });

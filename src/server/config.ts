@@ -75,6 +75,11 @@ export interface Config {
   maxRoomsPerUser: number;
   /** Public rooms one user may be in, and DMs one user may open. @default 1000 */
   maxRoomsJoined: number;
+  /**
+   * Who may register: "open", "invite" (a server invite code) or "closed" (admins create
+   * accounts); a mode set with `parley-server admin registration` wins. @default "open"
+   */
+  registration: string;
   /** Bytes one user may upload per 24 hours. @default 524288000 */
   uploadBytesPerDay: number;
   /** Bytes of files one user may keep uploaded in all. @default 2147483648 */
@@ -136,6 +141,7 @@ export const DEFAULTS: Config = {
   httpBurst: 60,
   maxRoomsPerUser: 100,
   maxRoomsJoined: 1000,
+  registration: "open",
   uploadBytesPerDay: 500 * 1024 * 1024,
   uploadBytesTotal: 2 * 1024 * 1024 * 1024,
   uploadsPerMinute: 10,
@@ -390,6 +396,13 @@ export const OPTIONS: readonly Option[] = [
     help: "public rooms one user may be in, and DMs one user may open",
   },
   {
+    key: "registration",
+    flag: "--registration",
+    env: "PARLEY_REGISTRATION",
+    kind: "string",
+    help: "who may register: open, invite (server invite codes) or closed (admins create accounts)",
+  },
+  {
     key: "uploadBytesPerDay",
     flag: "--upload-bytes-per-day",
     env: "PARLEY_UPLOAD_BYTES_PER_DAY",
@@ -526,6 +539,9 @@ export function parseConfig(
   }
   if (config.ircTlsPort !== PORT_OFF && config.tlsCert === "") {
     return { kind: "error", message: "--irc-tls-port needs --tls-cert and --tls-key" };
+  }
+  if (!["open", "invite", "closed"].includes(config.registration)) {
+    return { kind: "error", message: "--registration must be open, invite or closed" };
   }
   return { kind: "config", config };
 }

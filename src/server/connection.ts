@@ -21,12 +21,15 @@ import {
 } from "../protocol/index.ts";
 import { frameDenial, inScope } from "./bot-scope.ts";
 import type { Chat, SendOutcome } from "./chat.ts";
+import { COMMUNITY_FRAME_COST, communityCommands } from "./community-commands.ts";
 import type { Config } from "./config.ts";
 import type { Contacts } from "./contacts.ts";
 import type { Devices } from "./devices.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
+import type { Invitations } from "./invitations.ts";
 import { KeyBackups } from "./key-backups.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Moderation } from "./moderation.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
 import { resume } from "./resume.ts";
 import { heldBack, noteRefused } from "./send-order.ts";
@@ -44,6 +47,8 @@ export interface ConnectionOptions {
   now: () => number;
   version: string;
   metrics?: Metrics | undefined;
+  moderation: Moderation;
+  invitations: Invitations;
 }
 
 type Handler<T extends ClientFrameType> = (
@@ -71,6 +76,7 @@ export const FRAME_COST: Partial<Record<ClientFrameType, number>> = {
   unblock: 2,
   device: 5,
   devices: 2,
+  ...COMMUNITY_FRAME_COST,
 };
 
 function send(ws: Socket, frame: ServerFrame): void {
@@ -118,8 +124,9 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       const rooms = listed.rooms.filter((r) => inScope(ws.data.session, r.id));
       send(ws, { type: "rooms", ref: f.id, ...listed, rooms });
     },
+    ...communityCommands({ ...o, replay }),
     async create(ws, f) {
-      const room = await chat.createRoom(ws.data.session.user, f.name, f.topic);
+      const room = await chat.createRoom(ws.data.session.user, f.name, f.topic, f.visibility);
       await attach(o.store, hub, log, ws, room.id, { recent: 0 }, replay);
       send(ws, { type: "created", ref: f.id, room });
     },

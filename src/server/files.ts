@@ -103,7 +103,8 @@ export class Files {
     const room = await this.o.store.findRoom(roomId);
     if (!room) throw new ParleyError("ROOM_NOT_FOUND");
     if (await this.o.store.isMember(roomId, user.id)) return room;
-    throw new ParleyError(room.kind === "dm" ? "ROOM_NOT_FOUND" : "NOT_MEMBER");
+    // A DM or a private room one is not in does not exist.
+    throw new ParleyError(room.visibility === "private" ? "ROOM_NOT_FOUND" : "NOT_MEMBER");
   }
 
   private tooLarge(): ParleyError {

@@ -2,7 +2,7 @@
  * The HTTP API (hono): accounts, rooms and history as JSON, with errors as {code, message}.
  * WebSocket upgrades never reach it; server.ts routes /ws before hono sees the request.
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { Store } from "../../db/store.ts";
@@ -14,12 +14,16 @@ import {
   TOPIC_MAX_CHARS,
   toErrorBody,
 } from "../protocol/index.ts";
-import type { Auth, Session } from "./auth.ts";
+import type { Admin } from "./admin.ts";
+import { adminRoutes } from "./admin-routes.ts";
+import type { Auth } from "./auth.ts";
 import { botRoutes, webhookRoutes } from "./bot-routes.ts";
 import { inScope, routeDenial } from "./bot-scope.ts";
 import type { Bots } from "./bots.ts";
 import type { Chat } from "./chat.ts";
+import { type CommunityRouteOptions, communityRoutes } from "./community-routes.ts";
 import { type Files, fileView } from "./files.ts";
+import { type HttpEnv, jsonBody, parse } from "./http-input.ts";
 import type { Hub } from "./hub.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
@@ -28,10 +32,7 @@ import { searchRoutes } from "./search.ts";
 import type { EndSessions, SessionControls } from "./session-controls.ts";
 import { settingsRoutes } from "./settings-routes.ts";
 
-export interface HttpEnv {
-  Bindings: { ip: string };
-  Variables: { session: Session };
-}
+export type { HttpEnv } from "./http-input.ts";
 
 export interface HttpOptions {
   auth: Auth;
@@ -53,6 +54,10 @@ export interface HttpOptions {
   metrics?: Metrics | undefined;
   /** Bots and webhooks; without it their routes answer NOT_FOUND. */
   bots?: Bots | undefined;
+  /** Moderation, invite codes and the audit log; without it their routes answer NOT_FOUND. */
+  communities?: CommunityRouteOptions | undefined;
+  /** Server administration and account deletion; without it their routes answer NOT_FOUND. */
+  admin?: Admin | undefined;
   /** Where per-user settings are kept; without it /api/settings answers NOT_FOUND. */
   store?: Store | undefined;
 }
@@ -61,6 +66,7 @@ export interface HttpOptions {
 const UPLOAD_PATH = /^\/api\/rooms\/[^/]+\/files$/;
 
 const credentials = z.object({ username: z.string().max(64), password: z.string().max(1024) });
+const registrationBody = credentials.extend({ invite: z.string().max(64).optional() });
 const passwordChange = z.object({
   current: z.string().max(1024),
   password: z.string().max(1024),
@@ -68,6 +74,7 @@ const passwordChange = z.object({
 const newRoom = z.object({
   name: z.string().max(64),
   topic: z.string().max(TOPIC_MAX_CHARS).optional(),
+  visibility: z.enum(["public", "private"]).optional(),
 });
 const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const historyQuery = z.object({
@@ -103,24 +110,6 @@ const HTTP_COST: readonly [string, RegExp, number][] = [
 function costOf(method: string, path: string): number {
   for (const [m, pattern, cost] of HTTP_COST) if (m === method && pattern.test(path)) return cost;
   return 1;
-}
-
-async function parse<T>(schema: z.ZodType<T>, value: unknown): Promise<T> {
-  const result = await schema.safeParseAsync(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-  throw new ParleyError("INVALID", `${where}${issue?.message ?? "invalid request"}`);
-}
-
-async function jsonBody<T>(c: Context<HttpEnv>, schema: z.ZodType<T>): Promise<T> {
-  let value: unknown;
-  try {
-    value = await c.req.json();
-  } catch {
-    throw new ParleyError("INVALID", "The body must be JSON.");
-  }
-  return parse(schema, value);
 }
 
 export function bearer(header: string | null | undefined): string | undefined {
@@ -187,9 +176,9 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.presence.connections }));
 
   app.post("/api/register", async (c) => {
-    const { username, password } = await jsonBody(c, credentials);
+    const { username, password, invite } = await jsonBody(c, registrationBody);
     return c.json(
-      await auth.register(username, password, c.env.ip, c.req.header("user-agent")),
+      await auth.register(username, password, c.env.ip, c.req.header("user-agent"), invite),
       201,
     );
   });
@@ -250,8 +239,9 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   });
 
   app.post("/api/rooms", async (c) => {
-    const { name, topic } = await jsonBody(c, newRoom);
-    return c.json({ room: await chat.createRoom(c.get("session").user, name, topic) }, 201);
+    const { name, topic, visibility } = await jsonBody(c, newRoom);
+    const room = await chat.createRoom(c.get("session").user, name, topic, visibility);
+    return c.json({ room }, 201);
   });
 
   app.post("/api/rooms/:id/join", async (c) => {
@@ -294,6 +284,8 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
 
   if (o.bots) app.route("/", botRoutes(o.bots));
   app.route("/", searchRoutes(chat.search));
+  if (o.communities) app.route("/", communityRoutes(o.communities));
+  if (o.admin) app.route("/", adminRoutes(o.admin, auth));
   if (o.store) app.route("/", settingsRoutes(o.store, o.now));
 
   return app;

@@ -162,6 +162,17 @@ export class Hub {
   }
 
   /**
+   * The user was removed from the room (kicked, banned, the room deleted): each of their
+   * sockets here that receives it is sent `frame` first, then stops receiving the room.
+   */
+  removeMember(userId: number, room: number, frame: string): void {
+    for (const ws of this.presence.sockets(userId)) {
+      if (ws.data.rooms.has(room) && ws.data.state === "open") ws.send(frame);
+    }
+    this.memberLeft(userId, room);
+  }
+
+  /**
    * Starts buffering the room's live envelopes for this socket, which is not subscribed. The
    * promise resolves once the bus surely delivers the room here: read the store after it.
    */

@@ -103,7 +103,8 @@ export class MessageEvents {
     if (dm && !dm.includes(user.id)) throw new ParleyError("ROOM_NOT_FOUND");
     if (!dm && !(await this.o.store.isMember(req.room, user.id))) {
       const room = await this.o.store.findRoom(req.room);
-      throw new ParleyError(room ? "NOT_MEMBER" : "ROOM_NOT_FOUND");
+      // A private room one is not in does not exist to them (communities).
+      throw new ParleyError(room?.visibility === "public" ? "NOT_MEMBER" : "ROOM_NOT_FOUND");
     }
     const target = await this.o.store.findMessage(req.room, req.target);
     if (!target) throw new ParleyError("MESSAGE_NOT_FOUND");

@@ -56,19 +56,24 @@ export async function resume(
     throw err;
   }
   const todo: { room: number; after: number }[] = [];
+  const outside: number[] = [];
   for (const w of unique) {
     if (!mine.has(w.room)) {
       hub.detach(ws, w.room);
-      result.refused.push({
-        room: w.room,
-        code: heads.has(w.room) ? "NOT_MEMBER" : "ROOM_NOT_FOUND",
-      });
+      if (heads.has(w.room)) outside.push(w.room);
+      else result.refused.push({ room: w.room, code: "ROOM_NOT_FOUND" });
     } else if ((heads.get(w.room) ?? 0) <= w.after) {
       // Nothing stored past `after`: live at once (anything newer is in the buffer).
       result.rooms.push({ room: w.room, head: live(hub, log, ws, w, [], limits) });
     } else {
       todo.push(w);
     }
+  }
+  // A private room or DM one is not in does not exist to them; a public one says NOT_MEMBER.
+  for (const room of outside) {
+    const found = await store.findRoom(room);
+    const code = found?.visibility === "public" ? "NOT_MEMBER" : "ROOM_NOT_FOUND";
+    result.refused.push({ room, code });
   }
   let failure: unknown;
   const worker = async () => {

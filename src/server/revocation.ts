@@ -7,6 +7,8 @@
  *   revocation.revokeSessions(tokenHashes)          close the sockets of these sessions
  *   revocation.revokeUser(userId, { except? })      close every socket of the user, except
  *                                                   those of the session `except` (its hash)
+ *   revocation.removeFromRoom(userId, room, why)    a kick, ban or room deletion: the user's
+ *                                                   sockets leave the room (they stay open)
  * Both close matching sockets on this node at once, with CLOSE.SESSION_ENDED, and send a signal
  * on the bus, so every other node does the same within one bus hop (milliseconds). A signal can
  * be lost (Redis down at that moment), so each node also re-checks the sessions of all its open
@@ -28,9 +30,18 @@ export interface RevocationOptions {
   sockets: () => Iterable<Socket>;
   /** How often every open socket's session is checked against the store; 0 never. @default 5000 */
   checkMs?: number;
+  /** Takes this node's sockets of the user out of the room, telling them why. */
+  leaveRoom?: (userId: number, room: number, why: RemovedReason) => void;
 }
 
-type Signal = { t: "sessions"; h: string[] } | { t: "user"; u: number; x?: string };
+export type RemovedReason = "kicked" | "banned" | "deleted";
+
+type Signal =
+  | { t: "sessions"; h: string[] }
+  | { t: "user"; u: number; x?: string }
+  | { t: "room"; u: number; r: number; w: RemovedReason };
+
+const REMOVED_REASONS: ReadonlySet<string> = new Set(["kicked", "banned", "deleted"]);
 
 /** Sessions checked per store call. */
 const CHECK_CHUNK = 1000;
@@ -68,6 +79,16 @@ export class Revocation {
     );
   }
 
+  /**
+   * Takes the user out of the room on every node: their sockets there stop receiving it at
+   * once. The membership row is already gone, so a lost signal still leaves them unable to
+   * read, send or resume it; only live delivery would linger, until their next reconnect.
+   */
+  removeFromRoom(userId: number, room: number, why: RemovedReason): void {
+    this.o.leaveRoom?.(userId, room, why);
+    this.send({ t: "room", u: userId, r: room, w: why });
+  }
+
   /** A signal from the bus (any node's, ours included: closing twice is harmless). */
   receive(message: string): void {
     let signal: Signal;
@@ -80,6 +101,13 @@ export class Revocation {
     if (signal.t === "sessions" && Array.isArray(signal.h)) this.closeSessions(new Set(signal.h));
     else if (signal.t === "user" && Number.isSafeInteger(signal.u))
       this.closeUser(signal.u, signal.x);
+    else if (
+      signal.t === "room" &&
+      Number.isSafeInteger(signal.u) &&
+      Number.isSafeInteger(signal.r) &&
+      REMOVED_REASONS.has(signal.w)
+    )
+      this.o.leaveRoom?.(signal.u, signal.r, signal.w);
   }
 
   /** Closes this node's sockets whose session is no longer in the store. */

@@ -31,7 +31,8 @@ export async function roomListing(
     store.listDms(user.id),
     store.memberships(user.id),
     q.name !== undefined
-      ? store.findRoomByName(q.name).then((r) => (r ? [r] : []))
+      ? // A private room is found by name only among the user's own (joined, above).
+        store.findRoomByName(q.name).then((r) => (r?.visibility === "public" ? [r] : []))
       : store.listRoomsPage(q.after, limit + 1),
   ]);
   const more = q.name === undefined && page.length > limit;

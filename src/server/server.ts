@@ -17,6 +17,7 @@ import { type IrcGateway, startIrcGateway } from "../irc/gateway.ts";
 import { createLogger, errorFields, type Logger, logContext } from "../log/log.ts";
 import {
   CLOSE,
+  encodeFrame,
   HISTORY_PAGE_MAX,
   ParleyError,
   toErrorBody,
@@ -26,7 +27,8 @@ import {
 import index from "../web/index.html";
 import { ICON_SVG, MANIFEST } from "../web/manifest.ts";
 import { serviceWorkerSource } from "../web/service-worker.ts";
-import { Auth } from "./auth.ts";
+import { Admin } from "./admin.ts";
+import { Auth, hashPassword } from "./auth.ts";
 import { Bots } from "./bots.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
@@ -38,13 +40,17 @@ import { FileQuota } from "./file-quota.ts";
 import { Files } from "./files.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
+import { Invitations } from "./invitations.ts";
 import { Metrics, meteredBus } from "./metrics.ts";
 import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
+import { Moderation } from "./moderation.ts";
 import { createOriginPolicy } from "./origin.ts";
 import { Presence } from "./presence.ts";
 import { RedisPresence } from "./presence-redis.ts";
 import { PresenceVisibility } from "./presence-visibility.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { Registration, type RegistrationMode } from "./registration.ts";
+import { Reports } from "./reports.ts";
 import { loggablePath, requestIds } from "./request-id.ts";
 import { Revocation } from "./revocation.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
@@ -84,7 +90,7 @@ const FILE_SWEEP_EVERY = 10;
 const STRIKES = 10;
 
 /** The embedded SQLite file, or PostgreSQL when a URL is configured; nothing else knows which. */
-async function openStore(config: Config): Promise<Store> {
+export async function openStore(config: Config): Promise<Store> {
   if (!config.databaseUrl) return new SqliteStore(config.db);
   return PostgresStore.open({ url: config.databaseUrl });
 }
@@ -159,6 +165,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const origins = createOriginPolicy(config.allowedOrigins);
   const tls = config.tlsCert !== "";
   const queue = new CommitQueue({ store, log, metrics });
+  const registration = new Registration(store, config.registration as RegistrationMode);
   const auth = new Auth({
     store,
     log,
@@ -169,6 +176,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     passwordCost: config.passwordCost,
     metrics,
     botSession: (token) => bots.authenticate(token),
+    registration,
   });
   const visibility = new PresenceVisibility(store);
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now, visibility);
@@ -187,7 +195,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     now,
     metrics,
   });
-  const revocation = new Revocation({ store, bus, log, now, sockets: () => presence.everyone() });
+  const revocation = new Revocation({
+    store,
+    bus,
+    log,
+    now,
+    sockets: () => presence.everyone(),
+    leaveRoom: (userId, room, reason) =>
+      hub.removeMember(userId, room, encodeFrame({ type: "removed", room, reason })),
+  });
   const bots = new Bots({
     store,
     chat,
@@ -229,6 +245,33 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     revocation.revokeSessions(tokenHashes);
   };
   const sessions = new SessionControls({ store, auth, log, now, endSessions });
+  const moderation = new Moderation({
+    store,
+    log,
+    now,
+    publish: (room, frame) => chat.publishEphemeral(room, frame),
+    roomLog: chat.roomLog,
+    remove: (userId, room, why) => revocation.removeFromRoom(userId, room, why),
+  });
+  const admin = new Admin({
+    store,
+    registration,
+    now,
+    hashPassword: (password) => hashPassword(password, config.passwordCost),
+    endUser: (userId) => revocation.revokeUser(userId),
+    deleteRoom: (actor, room, reason) => moderation.deleteRoom(actor, room, reason),
+  });
+  const reports = new Reports({
+    store,
+    now,
+    requireMember: (user, room) => chat.requireMember(user, room),
+    requireAdmin: (user) => admin.require(user),
+  });
+  const invitations = new Invitations({
+    store,
+    now,
+    joined: async (user, room) => chat.announceJoin(user, room),
+  });
   const app = createHttpApp({
     sessions,
     endSessions,
@@ -241,6 +284,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
+    communities: { store, chat, moderation, invitations, reports },
+    admin,
     store,
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,
@@ -258,6 +303,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     now,
     version: VERSION,
     metrics,
+    moderation,
+    invitations,
   });
   // Every line logged while handling a client's frame carries its connection id.
   const receive = handler.message as NonNullable<typeof handler.message>;

@@ -13,6 +13,7 @@ import { searcher } from "../client/message-search.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
 import { AccountDialog } from "./account-dialog.ts";
+import { AdminPage } from "./admin-page.ts";
 import { Announcer } from "./announcer.ts";
 import { ChatLayout } from "./chat-layout.ts";
 import { Composer } from "./composer.ts";
@@ -27,6 +28,7 @@ import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
 import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
 import { Incoming } from "./incoming.ts";
+import { memberPanel } from "./member-panel-hooks.ts";
 import { MessageActionsView } from "./message-actions.ts";
 import { MessageList } from "./message-list.ts";
 import { Notifier } from "./notifications.ts";
@@ -176,8 +178,13 @@ export class ChatScreen {
     this.dialog = new RoomDialog({
       list: (q) => this.conn.request<"rooms">({ type: "rooms", ...q }),
       join: (name) => this.attach(() => this.conn.join(name)),
-      create: (name) => this.attach(() => this.conn.create(name)),
+      create: (name, visibility) => this.attach(() => this.conn.create(name, visibility)),
     });
+    const members = memberPanel(this.conn, this.conversations, this.me.id, {
+      redraw: () => this.renderSidebar(),
+      select: (id) => this.select(id),
+    });
+    const admin = new AdminPage(o.server, o.token);
     this.dmDialog = new DmDialog({ open: (name) => this.attach(() => this.dms.open(name)) });
     const logout = h("button", { type: "button", class: "text-button" }, "Log out");
     logout.addEventListener("click", () => o.logout());
@@ -199,9 +206,15 @@ export class ChatScreen {
         themeToggle(o.theme),
         new SettingsPanel(o.theme).button,
         new AccountDialog(new Api(o.server), o.token).button,
+        admin.button,
         logout,
       ],
-      headerEnd: [this.actions.searchForm, this.notifyMenu.button, this.trust.button],
+      headerEnd: [
+        this.actions.searchForm,
+        members.button,
+        this.notifyMenu.button,
+        this.trust.button,
+      ],
       main: [
         this.banner.root,
         this.list.root,
@@ -219,6 +232,8 @@ export class ChatScreen {
         this.files.viewer.root,
         this.switcher.root,
         this.notifyMenu.root,
+        members.root,
+        admin.root,
       ],
       start: () => void this.dialog.open(),
     });

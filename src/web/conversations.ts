@@ -26,6 +26,12 @@ export class Conversations {
     return this.map.values();
   }
 
+  /** Lets a room go (left, kicked, banned, deleted); it is no longer on screen. */
+  forget(id: number): void {
+    this.map.delete(id);
+    if (this.current === id) this.current = undefined;
+  }
+
   get shown(): Conversation | undefined {
     return this.current === undefined ? undefined : this.map.get(this.current);
   }

@@ -2,7 +2,7 @@
  * What the reader does to messages in the browser: reply (a quote over the composer), react (a
  * few emoji, or a chip to toggle), edit in place, delete, jump to a quoted message (loading
  * history back to it), and search (a box in the header; a result opens its message in context).
- * Changes go as events (docs/protocol.md 4.9) and come back to every tab as events.
+ * Changes go as events (docs/protocol.md 4.8) and come back to every tab as events.
  */
 
 import type { Connection } from "../client/connection.ts";

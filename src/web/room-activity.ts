@@ -56,6 +56,10 @@ export class RoomActivity {
       case "room_created":
         this.roomCreated(f.room, f.by);
         return;
+      case "removed": // kicked, banned, or the room deleted: it goes from the list
+        conversations.forget(f.room);
+        this.hooks.changed();
+        return;
       case "devices_changed":
         return; // SecureDm fetches the keys again and says what changed
     }

@@ -15,7 +15,7 @@ export interface RoomDialogHooks {
   list(q: RoomPageQuery): Promise<{ rooms: RoomSummary[]; next?: string | undefined }>;
   /** Resolve with an error text, or undefined once done. */
   join(name: string): Promise<string | undefined>;
-  create(name: string): Promise<string | undefined>;
+  create(name: string, visibility: "public" | "private"): Promise<string | undefined>;
 }
 
 export class RoomDialog {
@@ -30,6 +30,7 @@ export class RoomDialog {
   private listing = 0;
   private readonly error: HTMLParagraphElement;
   private readonly name: HTMLInputElement;
+  private readonly private: HTMLInputElement;
 
   constructor(private readonly hooks: RoomDialogHooks) {
     this.joinable = h("ul", { class: "joinable", "aria-labelledby": "join-heading" });
@@ -52,6 +53,7 @@ export class RoomDialog {
       pattern: "[A-Za-z0-9][A-Za-z0-9_\\-]{1,31}",
       placeholder: "e.g. design-team",
     });
+    this.private = h("input", { type: "checkbox", id: "new-room-private", name: "private" });
     const create = h(
       "form",
       { class: "create-room", "aria-labelledby": "create-heading" },
@@ -64,10 +66,12 @@ export class RoomDialog {
         h("button", { type: "submit", class: "primary" }, "Create"),
       ),
       h("p", { class: "hint" }, "2 to 32 letters, digits, '_' or '-'."),
+      h("label", { class: "check" }, this.private, " Private: unlisted, by invite code only"),
     );
     create.addEventListener("submit", (e) => {
       e.preventDefault();
-      void this.run(() => this.hooks.create(this.name.value.trim()));
+      const visibility = this.private.checked ? "private" : "public";
+      void this.run(() => this.hooks.create(this.name.value.trim(), visibility));
     });
     const close = h("button", { type: "button", class: "icon-button", "aria-label": "Close" }, "✕");
     close.addEventListener("click", () => this.root.close());

@@ -1,0 +1,99 @@
+/**
+ * The WebSocket commands of communities (moderation, the topic, room deletion, invite codes and
+ * the audit log), merged into connection.ts's one command table. Rights are checked in the
+ * modules they call (moderation.ts, invitations.ts, audit-log.ts), never here.
+ */
+import type { Store } from "../../db/store.ts";
+import {
+  type ClientFrameOf,
+  encodeFrame,
+  HISTORY_PAGE_DEFAULT,
+  type ServerFrame,
+} from "../protocol/index.ts";
+import { roomAuditLog } from "./audit-log.ts";
+import type { Chat } from "./chat.ts";
+import type { Hub, Socket } from "./hub.ts";
+import type { Invitations } from "./invitations.ts";
+import type { Logger } from "./log.ts";
+import type { Moderation } from "./moderation.ts";
+import { attach, type ReplayLimits } from "./replay.ts";
+
+export interface CommunityDeps {
+  store: Store;
+  chat: Chat;
+  hub: Hub;
+  log: Logger;
+  moderation: Moderation;
+  invitations: Invitations;
+  replay: ReplayLimits;
+}
+
+type CommunityFrame =
+  | "moderate"
+  | "topic"
+  | "delete_room"
+  | "invite_create"
+  | "invites"
+  | "invite_revoke"
+  | "invite_redeem"
+  | "audit";
+
+type Handlers = {
+  [T in CommunityFrame]: (ws: Socket, frame: ClientFrameOf<T>) => Promise<void>;
+};
+
+/** What these frames cost of the connection's rate bucket (see FRAME_COST). */
+export const COMMUNITY_FRAME_COST: Record<CommunityFrame, number> = {
+  moderate: 3,
+  topic: 2,
+  delete_room: 10,
+  invite_create: 5,
+  invites: 3,
+  invite_revoke: 2,
+  invite_redeem: 5,
+  audit: 3,
+};
+
+function send(ws: Socket, frame: ServerFrame): void {
+  ws.send(encodeFrame(frame));
+}
+
+export function communityCommands(d: CommunityDeps): Handlers {
+  const user = (ws: Socket) => ws.data.session.user;
+  return {
+    async moderate(ws, f) {
+      await d.moderation.moderate(user(ws), f);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async topic(ws, f) {
+      await d.moderation.setTopic(user(ws), f.room, f.topic);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async delete_room(ws, f) {
+      await d.moderation.deleteRoom(user(ws), f.room, f.reason);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async invite_create(ws, f) {
+      const invite = await d.invitations.create(user(ws), f.room, f);
+      send(ws, { type: "invite", ref: f.id, invite });
+    },
+    async invites(ws, f) {
+      const invites = await d.invitations.list(user(ws), f.room);
+      send(ws, { type: "invites", ref: f.id, room: f.room, invites });
+    },
+    async invite_revoke(ws, f) {
+      await d.invitations.revoke(user(ws), f.room, f.invite);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async invite_redeem(ws, f) {
+      const room = await d.invitations.redeem(user(ws), f.code);
+      const summary = await d.chat.join(user(ws), { room });
+      await attach(d.store, d.hub, d.log, ws, room, { recent: HISTORY_PAGE_DEFAULT }, d.replay);
+      send(ws, { type: "joined", ref: f.id, room: summary });
+    },
+    async audit(ws, f) {
+      const entries = await roomAuditLog(d.store, user(ws), f.room);
+      send(ws, { type: "audit", ref: f.id, room: f.room, entries });
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The HTTP routes of communities: moderation, the topic, room deletion, invite codes and the
+ * audit log. Mounted by http.ts behind its session guard; rights are checked in the modules.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Store } from "../../db/store.ts";
+import { moderationAction, TOPIC_MAX_CHARS } from "../protocol/index.ts";
+import { roomAuditLog } from "./audit-log.ts";
+import type { Chat } from "./chat.ts";
+import { type HttpEnv, jsonBody, parse } from "./http-input.ts";
+import type { Invitations } from "./invitations.ts";
+import type { Moderation } from "./moderation.ts";
+import type { Reports } from "./reports.ts";
+
+export interface CommunityRouteOptions {
+  store: Store;
+  reports: Reports;
+  chat: Chat;
+  moderation: Moderation;
+  invitations: Invitations;
+}
+
+const roomParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const reason = z.string().max(500);
+const moderationBody = z.object({
+  action: moderationAction,
+  user: z.string().min(1).max(64),
+  seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(366 * 24 * 3600)
+    .optional(),
+  reason: reason.optional(),
+});
+const topicBody = z.object({ topic: z.string().max(TOPIC_MAX_CHARS) });
+const deleteBody = z.object({ reason: reason.optional() });
+const inviteBody = z.object({
+  seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 24 * 3600)
+    .optional(),
+  uses: z.number().int().min(1).max(1000).optional(),
+});
+
+export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+  const room = (id: string | undefined) => parse(roomParam, id);
+
+  app.post("/api/rooms/:id/moderation", async (c) => {
+    const body = await jsonBody(c, moderationBody);
+    await o.moderation.moderate(c.get("session").user, {
+      ...body,
+      room: await room(c.req.param("id")),
+    });
+    return c.body(null, 204);
+  });
+
+  app.put("/api/rooms/:id/topic", async (c) => {
+    const { topic } = await jsonBody(c, topicBody);
+    await o.moderation.setTopic(c.get("session").user, await room(c.req.param("id")), topic);
+    return c.body(null, 204);
+  });
+
+  app.delete("/api/rooms/:id", async (c) => {
+    const text = await c.req.text();
+    const body = text === "" ? {} : await parse(deleteBody, safeJson(text));
+    await o.moderation.deleteRoom(
+      c.get("session").user,
+      await room(c.req.param("id")),
+      body.reason,
+    );
+    return c.body(null, 204);
+  });
+
+  app.post("/api/rooms/:id/invites", async (c) => {
+    const opts = await jsonBody(c, inviteBody);
+    const invite = await o.invitations.create(
+      c.get("session").user,
+      await room(c.req.param("id")),
+      opts,
+    );
+    return c.json({ invite }, 201);
+  });
+
+  app.get("/api/rooms/:id/invites", async (c) => {
+    const id = await room(c.req.param("id"));
+    return c.json({ room: id, invites: await o.invitations.list(c.get("session").user, id) });
+  });
+
+  app.delete("/api/rooms/:id/invites/:invite", async (c) => {
+    const invite = await parse(roomParam, c.req.param("invite"));
+    await o.invitations.revoke(c.get("session").user, await room(c.req.param("id")), invite);
+    return c.body(null, 204);
+  });
+
+  app.post("/api/invites/:code/accept", async (c) => {
+    const user = c.get("session").user;
+    const id = await o.invitations.redeem(user, c.req.param("code"));
+    return c.json({ room: await o.chat.join(user, { room: id }) });
+  });
+
+  app.get("/api/rooms/:id/audit", async (c) => {
+    const id = await room(c.req.param("id"));
+    return c.json({ room: id, entries: await roomAuditLog(o.store, c.get("session").user, id) });
+  });
+
+  app.post("/api/rooms/:id/reports", async (c) => {
+    const body = await jsonBody(c, z.object({ seq: z.number().int().min(1), reason: reason }));
+    const id = await o.reports.report(
+      c.get("session").user,
+      await room(c.req.param("id")),
+      body.seq,
+      body.reason,
+    );
+    return c.json({ report: id }, 201);
+  });
+
+  app.get("/api/rooms/:id/reports", async (c) => {
+    const id = await room(c.req.param("id"));
+    const open = c.req.query("all") === undefined;
+    return c.json({ room: id, reports: await o.reports.list(c.get("session").user, id, open) });
+  });
+
+  app.post("/api/rooms/:id/reports/:report/resolve", async (c) => {
+    const body = await jsonBody(c, z.object({ outcome: reason }));
+    const report = await parse(roomParam, c.req.param("report"));
+    await o.reports.resolve(
+      c.get("session").user,
+      await room(c.req.param("id")),
+      report,
+      body.outcome,
+    );
+    return c.body(null, 204);
+  });
+
+  app.get("/api/admin/reports", async (c) =>
+    c.json({ reports: await o.reports.all(c.get("session").user) }),
+  );
+
+  return app;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

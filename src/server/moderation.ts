@@ -1,0 +1,185 @@
+/**
+ * Moderation actions on a room: kick, ban (for a time or for good), unban, mute, unmute, role
+ * changes, ownership transfer, the topic and deletion. Each action is one function that checks
+ * the actor's rights first (roles.ts), then applies the change and its audit row in one store
+ * transaction, then makes it felt at once: a removed user's sockets leave the room on every
+ * node, and the room's members are told.
+ */
+import type { ModerationAct, Store } from "../../db/store.ts";
+import { ParleyError, type ServerFrame, TOPIC_MAX_CHARS, type UserRef } from "../protocol/index.ts";
+import type { Logger } from "./log.ts";
+import { outranks, type RoomRight, requireRight } from "./roles.ts";
+import type { RoomLog } from "./room-log.ts";
+
+export type ModerationAction =
+  | "kick"
+  | "ban"
+  | "unban"
+  | "mute"
+  | "unmute"
+  | "op"
+  | "deop"
+  | "transfer";
+
+export interface ModerationRequest {
+  room: number;
+  action: ModerationAction;
+  /** The target's user name. */
+  user: string;
+  /** For ban (absent: for good) and mute (absent: an hour). */
+  seconds?: number | undefined;
+  reason?: string | undefined;
+}
+
+export interface ModerationOptions {
+  store: Store;
+  log: Logger;
+  now: () => number;
+  /** Publishes a live frame to the room's members. */
+  publish: (room: number, frame: ServerFrame) => void;
+  /** The room's ordered log, for the events every member sees (kick, ban, role, topic). */
+  roomLog: RoomLog;
+  /** Takes the user out of the room on every node: their sockets stop receiving it at once. */
+  remove: (userId: number, room: number, why: "kicked" | "banned" | "deleted") => void;
+}
+
+/** The longest reason kept in the audit log. */
+export const REASON_MAX_CHARS = 500;
+/** A mute without a time lasts an hour. */
+const DEFAULT_MUTE_S = 3600;
+/** Bans and mutes last at most a year when timed (a ban may also be for good). */
+const MAX_SECONDS = 366 * 24 * 3600;
+
+const RIGHT: Record<ModerationAction, RoomRight> = {
+  kick: "moderate",
+  ban: "moderate",
+  unban: "moderate",
+  mute: "moderate",
+  unmute: "moderate",
+  op: "roles",
+  deop: "roles",
+  transfer: "transfer",
+};
+
+export class Moderation {
+  constructor(private readonly o: ModerationOptions) {}
+
+  async moderate(actor: UserRef, req: ModerationRequest): Promise<void> {
+    const reason = checkReason(req.reason);
+    if (
+      req.seconds !== undefined &&
+      (!Number.isSafeInteger(req.seconds) || req.seconds < 1 || req.seconds > MAX_SECONDS)
+    ) {
+      throw new ParleyError("INVALID", `seconds: 1 to ${MAX_SECONDS}`);
+    }
+    const mine = await requireRight(this.o.store, actor, req.room, RIGHT[req.action]);
+    const target = await this.o.store.findUser(req.user);
+    if (!target) throw new ParleyError("USER_NOT_FOUND");
+    const theirs = await this.o.store.standing(req.room, target.id);
+    // Unbanning acts on someone who is no member; everything else needs one, ranked below.
+    if (req.action !== "unban" && req.action !== "ban" && !theirs) {
+      throw new ParleyError("NOT_MEMBER", "That user is not a member of this room.");
+    }
+    if (theirs && !outranks(mine.role, theirs.role)) throw new ParleyError("OUTRANKED");
+    const now = this.o.now();
+    const act = toAct(req, target.id, now);
+    const ref = { id: target.id, name: target.name };
+    const changed = await this.o.store.moderate({ room: req.room, actor, act, reason, now });
+    if (!changed) return;
+    this.o.log.info("room.moderated", {
+      room: req.room,
+      action: req.action,
+      actor: actor.id,
+      target: target.id,
+    });
+    if (req.action === "kick" || req.action === "ban") {
+      this.o.remove(target.id, req.room, req.action === "kick" ? "kicked" : "banned");
+    }
+    await this.logEvent(req, actor, ref, reason);
+    const until = "until" in act ? act.until : undefined;
+    this.o.publish(req.room, {
+      type: "moderation",
+      room: req.room,
+      action: req.action,
+      by: actor,
+      user: ref,
+      ...(until !== undefined ? { until } : {}),
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  /** Kicks, bans and role changes are events of the room's log too: the timeline shows them. */
+  private async logEvent(req: ModerationRequest, actor: UserRef, user: UserRef, reason: string) {
+    const log = this.o.roomLog;
+    switch (req.action) {
+      case "kick":
+      case "ban":
+        return log.record(req.room, actor, req.action, { user, body: reason });
+      case "op":
+        return log.record(req.room, actor, "role", { user, body: "moderator" });
+      case "deop":
+        return log.record(req.room, actor, "role", { user, body: "member" });
+      case "transfer":
+        return log.record(req.room, actor, "role", { user, body: "owner" });
+      default:
+        return;
+    }
+  }
+
+  async setTopic(actor: UserRef, room: number, topic: string): Promise<void> {
+    if (topic.length > TOPIC_MAX_CHARS || !topic.isWellFormed() || topic.includes("\u0000")) {
+      throw new ParleyError("INVALID", "topic: not valid text");
+    }
+    await requireRight(this.o.store, actor, room, "topic");
+    const act: ModerationAct = { action: "topic", topic: topic.trim() };
+    if (!(await this.o.store.moderate({ room, actor, act, reason: "", now: this.o.now() }))) {
+      return;
+    }
+    await this.o.roomLog.record(room, actor, "topic", { body: act.topic });
+  }
+
+  async deleteRoom(actor: UserRef, room: number, reason?: string): Promise<void> {
+    const why = checkReason(reason);
+    await requireRight(this.o.store, actor, room, "delete");
+    const members = await this.o.store.membersOf(room);
+    const act: ModerationAct = { action: "delete_room" };
+    if (!(await this.o.store.moderate({ room, actor, act, reason: why, now: this.o.now() }))) {
+      throw new ParleyError("ROOM_NOT_FOUND");
+    }
+    this.o.log.info("room.deleted", { room, actor: actor.id });
+    for (const m of members) this.o.remove(m.id, room, "deleted");
+  }
+}
+
+function checkReason(reason: string | undefined): string {
+  if (reason === undefined) return "";
+  if (reason.length > REASON_MAX_CHARS || !reason.isWellFormed() || reason.includes("\u0000")) {
+    throw new ParleyError("INVALID", `reason: at most ${REASON_MAX_CHARS} characters of text`);
+  }
+  return reason.trim();
+}
+
+function toAct(req: ModerationRequest, target: number, now: number): ModerationAct {
+  switch (req.action) {
+    case "kick":
+      return { action: "kick", target };
+    case "ban":
+      return {
+        action: "ban",
+        target,
+        until: req.seconds === undefined ? null : now + req.seconds * 1000,
+      };
+    case "unban":
+      return { action: "unban", target };
+    case "mute":
+      return { action: "mute", target, until: now + (req.seconds ?? DEFAULT_MUTE_S) * 1000 };
+    case "unmute":
+      return { action: "unmute", target };
+    case "op":
+      return { action: "role", target, role: "moderator" };
+    case "deop":
+      return { action: "role", target, role: "member" };
+    case "transfer":
+      return { action: "transfer", target };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The room's own events in its ordered log: joins by invitation, kicks, bans, role and topic
+ * changes (the kinds "leave" and a plain "join" exist for clients but are not stored today).
+ * They are entries of the same log as messages and edits (src/protocol/event.ts), stored through
+ * the same group commit and published in seq order, so every member sees them, in order, live
+ * and after a resume. The one who acted is the event's sender and must be a member when it is
+ * stored: a join is recorded after the membership begins.
+ */
+import { type AppendRequest, entryFrame } from "../../db/store.ts";
+import type { Bus } from "../bus/bus.ts";
+import { type EventKind, encodeFrame, type UserRef } from "../protocol/index.ts";
+import type { CommitQueue } from "./commit-queue.ts";
+import { errorFields, type Logger } from "./log.ts";
+
+export type RoomEventKind = Extract<
+  EventKind,
+  "join" | "leave" | "kick" | "ban" | "role" | "topic"
+>;
+
+export interface RoomLogOptions {
+  bus: Bus;
+  queue: CommitQueue;
+  log: Logger;
+  now: () => number;
+}
+
+export class RoomLog {
+  constructor(private readonly o: RoomLogOptions) {}
+
+  /**
+   * Stores the event and publishes it; resolves once it is stored (or could not be). Never
+   * rejects: the action it records has happened already, and its audit row says so.
+   */
+  record(
+    room: number,
+    by: UserRef,
+    kind: RoomEventKind,
+    extra: { user?: UserRef; body?: string } = {},
+  ): Promise<void> {
+    const request: AppendRequest = {
+      room,
+      sender: by,
+      cid: `${kind}-${crypto.randomUUID()}`,
+      body: extra.body ?? "",
+      ts: this.o.now(),
+      event: { kind, ...(extra.user ? { user: extra.user } : {}) },
+    };
+    return new Promise<void>((resolve) => {
+      const accepted = this.o.queue.submit(request, (result) => {
+        if (result === "failed" || !result.ok) {
+          this.o.log.warn("room_event.not_stored", {
+            room,
+            kind,
+            why: result === "failed" ? "failed" : result.code,
+          });
+          return resolve();
+        }
+        const entry = result.event ?? result.message;
+        this.o.bus.publish({ room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
+        resolve();
+      });
+      if (!accepted) {
+        this.o.log.warn("room_event.not_stored", { room, kind, why: "busy" });
+        resolve();
+      }
+    }).catch((err) => this.o.log.warn("room_event.failed", errorFields(err)));
+  }
+}

@@ -1,0 +1,44 @@
+/** The member panel wired to a connection: what chat-screen.ts hands it, in one call. */
+import type { Connection } from "../client/connection.ts";
+import type { Conversations } from "./conversations.ts";
+import { MemberPanel } from "./member-panel.ts";
+
+export type { MemberPanel } from "./member-panel.ts";
+
+export function memberPanel(
+  conn: Connection,
+  conversations: Conversations,
+  me: number,
+  view: { redraw(): void; select(room: number): void },
+): MemberPanel {
+  /** A room left: it goes from the list, and another is shown. */
+  const left = (room: number) => {
+    conversations.forget(room);
+    view.redraw();
+    const next = conversations.values().next().value;
+    if (next) view.select(next.id);
+  };
+  return new MemberPanel({
+    room: () => {
+      const c = conversations.shown;
+      return c && !c.isDm ? { id: c.id, name: c.summary.name } : undefined;
+    },
+    me: () => me,
+    members: (room) => conn.members(room),
+    moderate: async (room, action, user, seconds) => {
+      await conn.request<"ok">({
+        type: "moderate",
+        room,
+        action,
+        user,
+        ...(seconds !== undefined ? { seconds } : {}),
+      });
+    },
+    invite: async (room) =>
+      (await conn.request<"invite">({ type: "invite_create", room })).invite.code ?? "",
+    leave: async (room) => {
+      await conn.leave(room);
+      left(room);
+    },
+  });
+}

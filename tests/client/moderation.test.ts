@@ -1,0 +1,122 @@
+/**
+ * Moderation in the interactive terminal client, as a person types it: /op, /who with roles,
+ * /mute, /topic, /invite, /kick, and /accept of an invite code.
+ */
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import { SessionStore } from "../../src/client/session-store.ts";
+import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
+import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import { spawnClient } from "./pty.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+describe("moderation in the interactive client", () => {
+  let server: TestServer;
+  const aliceConfig = tempDir("parley-config-");
+  const daveConfig = tempDir("parley-config-");
+  beforeAll(async () => {
+    server = await startTestServer({ rate: 10_000, burst: 10_000 });
+  });
+  afterAll(async () => {
+    await server.close();
+    aliceConfig.remove();
+    daveConfig.remove();
+  });
+
+  it("should op, show roles in /who, mute, set the topic, make an invite code and kick", async () => {
+    const alice = await register(server.url, unique("al"));
+    const bob = await register(server.url, unique("bo"));
+    const name = unique("r");
+    const room = await createRoom(server.url, alice.token, name);
+    await joinRoom(server.url, bob.token, room);
+    new SessionStore(join(aliceConfig.path, "parley")).save([server.url], {
+      ...alice,
+      expiresAt: Date.now() + 86_400_000,
+    });
+    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: aliceConfig.path });
+    const bobWs = await connect(server.wsUrl, bob.token);
+    try {
+      await client.waitFor(new RegExp(`#${name}`));
+      client.type("\r");
+      await client.waitFor(new RegExp(`You are in #${name}`));
+      await bobWs.request({ type: "join", room });
+
+      client.type(`/op ${bob.user.name}\r`);
+      await client.waitFor(new RegExp(`Done: op ${bob.user.name}`));
+      client.type("/who\r");
+      await client.waitFor(/Members of #.*\(~ owner, @ moderator\)/);
+      const who = client.screen.lines().join(" ").replace(/\s+/g, " ");
+      expect(who).toContain(`~${alice.user.name}`);
+      expect(who).toContain(`@${bob.user.name}`);
+
+      client.type(`/deop ${bob.user.name}\r`);
+      await client.waitFor(new RegExp(`Done: deop ${bob.user.name}`));
+      client.type(`/mute ${bob.user.name} 10m flooding\r`);
+      await client.waitFor(new RegExp(`Done: mute ${bob.user.name}`));
+      const refused = await bobWs.request({ type: "send", room, cid: unique("c"), body: "x" });
+      expect(refused).toMatchObject({ type: "error", code: "MUTED" });
+
+      client.type("/topic be kind\r");
+      await client.waitFor(/Topic set/);
+
+      client.type("/invite 1 1d\r");
+      await client.waitFor(/Invite code: [A-Za-z0-9_-]{22}/);
+      const code = /Invite code: ([A-Za-z0-9_-]{22})/.exec(client.screen.text())?.[1] as string;
+
+      client.type(`/kick ${bob.user.name} bye\r`);
+      await client.waitFor(new RegExp(`Done: kick ${bob.user.name}`));
+      expect(await bobWs.waitFor((f) => f.type === "removed")).toMatchObject({ reason: "kicked" });
+
+      // The code the client showed works for someone else.
+      const carol = await register(server.url, unique("ca"));
+      const accepted = await api(
+        server.url,
+        "POST",
+        `/api/invites/${code}/accept`,
+        undefined,
+        carol.token,
+      );
+      expect(accepted.status).toBe(200);
+    } finally {
+      client.proc.kill();
+      bobWs.ws.close();
+    }
+  });
+
+  it("should join a room with /accept CODE", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const dave = await register(server.url, unique("da"));
+    const res = await api<{ room: { id: number; name: string } }>(
+      server.url,
+      "POST",
+      "/api/rooms",
+      { name: unique("p"), visibility: "private" },
+      owner.token,
+    );
+    const invite = await api<{ invite: { code: string } }>(
+      server.url,
+      "POST",
+      `/api/rooms/${res.body.room.id}/invites`,
+      {},
+      owner.token,
+    );
+    const other = await createRoom(server.url, dave.token, unique("d"));
+    expect(other).toBeGreaterThan(0);
+    new SessionStore(join(daveConfig.path, "parley")).save([server.url], {
+      ...dave,
+      expiresAt: Date.now() + 86_400_000,
+    });
+    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: daveConfig.path });
+    try {
+      await client.waitFor(/#/);
+      client.type("\r");
+      await client.waitFor(/You are in #/);
+      client.type(`/accept ${invite.body.invite.code}\r`);
+      await client.waitFor(new RegExp(`You are in #${res.body.room.name}`));
+    } finally {
+      client.proc.kill();
+    }
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Moderation across nodes: two server processes sharing PostgreSQL and Redis. A kick or ban
+ * made on node A takes effect at once on the target's live socket on node B.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { ServerFrameOf } from "../src/protocol/index.ts";
+import {
+  api,
+  connect,
+  createRoom,
+  joinRoom,
+  register,
+  type TestSocket,
+  unique,
+} from "./support/client.ts";
+import { dropRedisKeys } from "./support/cluster.ts";
+import { type ChildServer, spawnServer, tempDir } from "./support/server.ts";
+import {
+  assertReachable,
+  createTestDatabase,
+  postgresGate,
+  REDIS_URL,
+  redisGate,
+  runId,
+  type TestDatabase,
+} from "./support/services.ts";
+import { TEST_TIMEOUT_MS } from "./support/setup.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const pg = await postgresGate();
+const redis = await redisGate();
+const scratch = tempDir("parley-moderation-");
+const nodes: ChildServer[] = [];
+const sockets: TestSocket[] = [];
+let database: TestDatabase;
+let prefix = "";
+
+async function node(): Promise<ChildServer> {
+  const child = await spawnServer({
+    db: join(scratch.path, `unused-${nodes.length}.db`),
+    extraArgs: [
+      "--log-level",
+      "error",
+      "--database-url",
+      database.url,
+      "--redis-url",
+      REDIS_URL,
+      "--redis-prefix",
+      prefix,
+    ],
+  });
+  nodes.push(child);
+  return child;
+}
+
+describe.skipIf(pg.skip || redis.skip)("moderation across nodes", () => {
+  beforeAll(() => {
+    assertReachable("PostgreSQL", pg);
+    assertReachable("Redis", redis);
+  });
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.ws.close();
+    for (const n of nodes.splice(0)) await n.kill().catch(() => {});
+    await database?.drop();
+    await dropRedisKeys(prefix);
+  });
+  afterAll(() => scratch.remove());
+
+  async function setup() {
+    database = await createTestDatabase();
+    prefix = `parley_test_${runId()}`;
+    const a = await node();
+    const b = await node();
+    const alice = await register(a.url);
+    const bob = await register(b.url);
+    const room = await createRoom(a.url, alice.token, unique("m"));
+    await joinRoom(b.url, bob.token, room);
+    const onA = await connect(a.wsUrl, alice.token);
+    const onB = await connect(b.wsUrl, bob.token);
+    sockets.push(onA, onB);
+    await onA.request({ type: "join", room });
+    await onB.request({ type: "join", room });
+    return { a, b, alice, bob, room, onA, onB };
+  }
+
+  for (const action of ["kick", "ban"] as const) {
+    it(`${action}s on node A detach the target's live socket on node B at once`, async () => {
+      const { a, alice, bob, room, onA, onB } = await setup();
+      const res = await api(
+        a.url,
+        "POST",
+        `/api/rooms/${room}/moderation`,
+        { action, user: bob.user.name, reason: "test" },
+        alice.token,
+      );
+      expect(res.status).toBe(204);
+      const removed = await onB.waitFor((f) => f.type === "removed", 10_000);
+      expect(removed).toEqual({
+        type: "removed",
+        room,
+        reason: action === "kick" ? "kicked" : "banned",
+      });
+      await onA.request({ type: "send", room, cid: unique("c"), body: "after" });
+      // Bob's socket, still open, neither hears the room nor can read it.
+      const history = await onB.request({ type: "history", room });
+      expect(history).toMatchObject({ type: "error", code: "NOT_MEMBER" });
+      await Bun.sleep(300);
+      expect(onB.messages(room).some((m) => m.body === "after")).toBe(false);
+      const rejoin = await onB.request<ServerFrameOf<"joined"> | ServerFrameOf<"error">>({
+        type: "join",
+        room,
+      });
+      if (action === "ban") expect(rejoin).toMatchObject({ type: "error", code: "BANNED" });
+      else expect(rejoin.type).toBe("joined");
+    });
+  }
+});

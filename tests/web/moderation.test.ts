@@ -1,0 +1,179 @@
+/**
+ * Communities in the browser, as a person does it: creating a private room, opening its member
+ * panel, making a member a moderator, kicking someone, making an invite code, and leaving.
+ */
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import type { RoomSummary } from "../../src/protocol/index.ts";
+import { api, connect, register, unique } from "../support/client.ts";
+import { type ChildServer, ROOT, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import { chromiumGate, eventually, launchBrowser, openAs, spawnWebServer } from "./browser.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+const gate = chromiumGate();
+
+describe.skipIf(gate.skip)("moderation in the browser", () => {
+  let browser: Browser;
+  let server: ChildServer;
+  const dir = tempDir("parley-web-moderation-");
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, "moderation.db"));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+  });
+
+  it("creates a private room, ops and kicks from the member panel, makes an invite code and leaves", async () => {
+    const alice = await register(server.url, unique("al"));
+    const bob = await register(server.url, unique("bo"));
+    const carol = await register(server.url, unique("ca"));
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, server.url, alice);
+    const name = unique("priv");
+
+    await page.getByRole("button", { name: "Create or join a room" }).click();
+    await page.getByLabel("Room name").fill(name);
+    await page.getByLabel(/Private/).check();
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: `#${name}` }).waitFor();
+    const rooms = await api<{ rooms: RoomSummary[] }>(
+      server.url,
+      "GET",
+      "/api/rooms",
+      undefined,
+      carol.token,
+    );
+    expect(rooms.body.rooms.some((r) => r.name === name)).toBe(false);
+    const mine = await api<{ rooms: RoomSummary[] }>(
+      server.url,
+      "GET",
+      "/api/rooms",
+      undefined,
+      alice.token,
+    );
+    const room = mine.body.rooms.find((r) => r.name === name) as RoomSummary;
+    expect(room.visibility).toBe("private");
+
+    // Bob and carol come in by invite codes made from the panel.
+    await page.getByRole("button", { name: "Members" }).click();
+    const panel = page.locator("dialog.member-panel");
+    await panel.getByRole("button", { name: "Invite code" }).click();
+    await eventually(async () =>
+      expect((await panel.locator("output.invite-code").textContent())?.length).toBe(22),
+    );
+    const code = (await panel.locator("output.invite-code").textContent()) as string;
+    expect(
+      (await api(server.url, "POST", `/api/invites/${code}/accept`, undefined, bob.token)).status,
+    ).toBe(200);
+    await panel.getByRole("button", { name: "Invite code" }).click();
+    await eventually(async () =>
+      expect(await panel.locator("output.invite-code").textContent()).not.toBe(code),
+    );
+    const code2 = (await panel.locator("output.invite-code").textContent()) as string;
+    expect(
+      (await api(server.url, "POST", `/api/invites/${code2}/accept`, undefined, carol.token))
+        .status,
+    ).toBe(200);
+
+    await page.getByRole("button", { name: "Close" }).last().click();
+    await page.getByRole("button", { name: "Members" }).click();
+    await panel.getByRole("button", { name: `Make moderator ${bob.user.name}` }).click();
+    await panel.locator("li", { hasText: `${bob.user.name} (offline · moderator)` }).waitFor();
+
+    const carolWs = await connect(server.wsUrl, carol.token);
+    await carolWs.request({ type: "join", room: room.id });
+    // Carol has the room open in her browser too: a kick takes it from her list at once.
+    const carolContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const carolPage = (await openAs(carolContext, server.url, carol)).page;
+    const carolsRoom = carolPage.locator("ul.conversations li", { hasText: name });
+    await carolsRoom.waitFor();
+    await panel.getByRole("button", { name: `Kick ${carol.user.name}` }).click();
+    expect(await carolWs.waitFor((f) => f.type === "removed")).toMatchObject({ reason: "kicked" });
+    await eventually(async () => expect(await carolsRoom.count()).toBe(0));
+    await carolContext.close();
+    await eventually(async () =>
+      expect(await panel.locator("li", { hasText: carol.user.name }).count()).toBe(0),
+    );
+
+    // Leaving: the room goes from the sidebar's list.
+    await panel.getByRole("button", { name: "Leave room" }).click();
+    await eventually(async () =>
+      expect(await page.locator("ul.conversations li", { hasText: name }).count()).toBe(0),
+    );
+    const members = await api<{ members: { name: string }[] }>(
+      server.url,
+      "GET",
+      `/api/rooms/${room.id}/members`,
+      undefined,
+      bob.token,
+    );
+    expect(members.body.members.map((m) => m.name)).toEqual([bob.user.name]);
+    expect(errors).toEqual([]);
+    carolWs.ws.close();
+    await context.close();
+  });
+
+  it("shows admins an admin page that disables an account and sets registration", async () => {
+    const root = await register(server.url, unique("root"));
+    const bob = await register(server.url, unique("bo"));
+    const promote = Bun.spawn(
+      [
+        process.execPath,
+        join(ROOT, "server.ts"),
+        "admin",
+        "promote",
+        root.user.name,
+        "--db",
+        join(dir.path, "moderation.db"),
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    expect(await promote.exited).toBe(0);
+    const bobWs = await connect(server.wsUrl, bob.token);
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, server.url, root);
+    await page.getByRole("button", { name: "Admin" }).click();
+    const admin = page.locator("dialog.admin-page");
+    await admin.getByRole("button", { name: `Disable ${bob.user.name}` }).click();
+    expect((await bobWs.closed).code).toBe(4500);
+    await admin.getByRole("button", { name: `Enable ${bob.user.name}` }).click();
+    await admin.getByRole("button", { name: `Disable ${bob.user.name}` }).waitFor();
+    await admin.getByLabel("Registration").selectOption("closed");
+    await eventually(async () => {
+      const mode = await api<{ mode: string }>(
+        server.url,
+        "GET",
+        "/api/admin/registration",
+        undefined,
+        root.token,
+      );
+      expect(mode.body.mode).toBe("closed");
+    });
+    await admin.locator("li", { hasText: "user_disable" }).first().waitFor();
+    // Someone who is not an admin never sees the button.
+    const other = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const plain = await openAs(
+      other,
+      server.url,
+      await api<{ token: string; user: { id: number; name: string } }>(
+        server.url,
+        "POST",
+        "/api/login",
+        { username: bob.user.name, password: "correct horse" },
+      ).then((r) => r.body),
+    );
+    await Bun.sleep(500);
+    expect(await plain.page.getByRole("button", { name: "Admin" }).isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await context.close();
+    await other.close();
+  });
+});
