@@ -18,6 +18,7 @@ import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import { Conversations } from "./conversations.ts";
+import { DevicesDialog } from "./devices-dialog.ts";
 import { DmDialog } from "./dm-dialog.ts";
 import { DmTrust } from "./dm-trust.ts";
 import { h } from "./dom.ts";
@@ -179,6 +180,7 @@ export class ChatScreen {
         this.notifier.toggle,
         themeToggle(o.theme),
         new AccountDialog(new Api(o.server), o.token).button,
+        new DevicesDialog(this.dms, () => this.reopenDms()).button,
         logout,
       ],
       headerEnd: [this.notifyMenu.button, this.trust.button],
@@ -364,6 +366,13 @@ export class ChatScreen {
     // The key book is read now: the DM on screen may have keys waiting to be accepted.
     this.renderHeader();
     if (!off) this.outgoing.restoreHeld();
+  }
+
+  /** After a key backup restore: DMs are loaded afresh, so earlier messages open now. */
+  private reopenDms(): void {
+    for (const c of this.conversations.values()) if (c.isDm) c.items.length = 0;
+    const c = this.conversations.shown;
+    if (c?.isDm) this.select(c.id);
   }
 
   private dmProblem(text: string): void {

@@ -142,6 +142,19 @@ export class PrivateMessages {
     return this.secure.markVerified(name);
   }
 
+  /** This account's devices and key backup, for the Devices dialog; undefined until started. */
+  get devices() {
+    return this.secure.devices;
+  }
+
+  get keyBackup() {
+    return this.secure.keyBackup;
+  }
+
+  backUpHistory(): Promise<number> {
+    return this.secure.backUpHistory();
+  }
+
   close(): void {
     this.stopListening();
     this.secure.close();
