@@ -135,6 +135,32 @@ describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
     expect(second.errors).toEqual([]);
   });
 
+  it("keeps one device and its account key when two tabs of a new account start at once", async () => {
+    const account = await register(server.url, unique("alice"));
+    const shared = await context();
+    // Both tabs make this browser's keys at the same moment: one identity, one account key.
+    const [one, two] = await Promise.all([
+      openAs(shared, server.url, account),
+      openAs(shared, server.url, account),
+    ]);
+    const deviceOf = async (page: Page) => {
+      const dialog = await stateShown(page, /\(linked/);
+      const text = (await dialog.locator(".this-device").textContent()) ?? "";
+      await dialog.getByRole("button", { name: "Close" }).click();
+      return text;
+    };
+    const first = await deviceOf(one.page);
+    expect(await deviceOf(two.page)).toBe(first);
+    // What the tabs saved holds the account key: a reload still can approve devices.
+    await one.page.reload();
+    await one.page.getByRole("main", { name: "Conversation" }).waitFor();
+    const again = await deviceOf(one.page);
+    expect(again).toBe(first);
+    expect(again).toContain("holds the account key");
+    expect(one.errors).toEqual([]);
+    expect(two.errors).toEqual([]);
+  });
+
   it("restores a key backup in a fresh browser, which then reads an earlier DM", async () => {
     const bobAccount = await register(server.url, unique("bob"));
     const bob = await terminalPeer({
