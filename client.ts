@@ -13,6 +13,7 @@ import { runInteractive } from "./src/client/app.ts";
 import { parseArgs, USAGE } from "./src/client/args.ts";
 import * as scripts from "./src/client/scripts.ts";
 import { SessionStore } from "./src/client/session-store.ts";
+import { chooseTheme, isBuiltIn, isPlain } from "./src/client/theme.ts";
 import { createTransport, type Trust } from "./src/client/transport.ts";
 
 const DEFAULT_SERVER = "http://127.0.0.1:3000";
@@ -52,6 +53,40 @@ if (parsed.insecure) {
   trust = { kind: "ca", pem };
 }
 const transport = createTransport(trust);
+const theme = chooseTheme({
+  noColorFlag: parsed.noColor,
+  flag: parsed.theme === undefined ? undefined : themeFlag(parsed.theme),
+  configFile: configTheme(join(configHome, "parley", "theme.json")),
+  noColorEnv: Boolean(process.env.NO_COLOR),
+});
+if (typeof theme === "string") {
+  console.error(`parley: ${theme}`);
+  process.exit(2);
+}
+// The prompts (clack, through node:util styleText) read NO_COLOR themselves.
+if (isPlain(theme)) process.env.NO_COLOR = "1";
+
+/** --theme: a built-in name as is, else a file to read (exit 2 if it cannot be). */
+function themeFlag(name: string): { name: string; text?: string } {
+  if (isBuiltIn(name)) return { name };
+  try {
+    return { name, text: readFileSync(resolve(name), "utf8").slice(0, 65_536) };
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? String(err);
+    if (code === "ENOENT" && !/[./]/.test(name)) return { name };
+    console.error(`parley: cannot read --theme file ${name} (${code}).`);
+    process.exit(2);
+  }
+}
+
+/** The config directory's theme.json, when there is one. */
+function configTheme(path: string): { path: string; text: string } | undefined {
+  try {
+    return { path, text: readFileSync(path, "utf8").slice(0, 65_536) };
+  } catch {
+    return undefined;
+  }
+}
 
 /** The CA file's text, or exit 2 with the reason: a bad --ca must not fall back to anything. */
 function readCa(path: string, given: boolean): string {
@@ -116,7 +151,8 @@ try {
         input: process.stdin,
         output: process.stdout,
         error: (text) => process.stderr.write(`${text}\n`),
-        color: !process.env.NO_COLOR,
+        color: !isPlain(theme),
+        theme,
       });
       break;
   }

@@ -8,6 +8,7 @@ import postgresBots from "./migrations/postgres/005-bots.sql" with { type: "text
 import postgresE2eeAccounts from "./migrations/postgres/006-e2ee-accounts.sql" with {
   type: "text",
 };
+import postgresAppearance from "./migrations/postgres/008-appearance.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
@@ -18,4 +19,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 4, name: "hardening", sql: postgresHardening },
   { version: 5, name: "bots", sql: postgresBots },
   { version: 6, name: "e2ee-accounts", sql: postgresE2eeAccounts },
+  { version: 8, name: "appearance", sql: postgresAppearance },
 ];

@@ -5,6 +5,7 @@ import sqliteFiles from "./migrations/sqlite/003-files.sql" with { type: "text" 
 import sqliteHardening from "./migrations/sqlite/004-hardening.sql" with { type: "text" };
 import sqliteBots from "./migrations/sqlite/005-bots.sql" with { type: "text" };
 import sqliteE2eeAccounts from "./migrations/sqlite/006-e2ee-accounts.sql" with { type: "text" };
+import sqliteAppearance from "./migrations/sqlite/008-appearance.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -20,4 +21,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 4, name: "hardening", sql: sqliteHardening },
   { version: 5, name: "bots", sql: sqliteBots },
   { version: 6, name: "e2ee-accounts", sql: sqliteE2eeAccounts },
+  { version: 8, name: "appearance", sql: sqliteAppearance },
 ];

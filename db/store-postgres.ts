@@ -47,6 +47,7 @@ import {
   toRoom,
   toUsers,
 } from "./store-postgres-rows.ts";
+import * as settings from "./store-postgres-settings.ts";
 
 export { migratePostgres } from "./store-postgres-migrator.ts";
 export { PostgresTimeoutError } from "./store-postgres-pool.ts";
@@ -564,6 +565,11 @@ export class PostgresStore implements Store {
   revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
+
+  // Appearance settings: store-postgres-settings.ts.
+  userSettings = (userId: number) => settings.userSettings(this.runner, userId);
+  putUserSettings = (userId: number, json: string, now: number) =>
+    settings.putUserSettings(this.runner, userId, json, now);
 
   async close() {
     await Promise.all([this.pool.close(), this.appendPool.close()]);

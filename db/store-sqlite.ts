@@ -30,6 +30,7 @@ import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
 import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { prepare, type Queries, toFile, toMessage } from "./store-sqlite-queries.ts";
+import * as settings from "./store-sqlite-settings.ts";
 
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -421,6 +422,11 @@ export class SqliteStore implements Store {
   async revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);
   }
+
+  // Appearance settings: store-sqlite-settings.ts.
+  userSettings = (userId: number) => settings.userSettings(this.db, userId);
+  putUserSettings = (userId: number, json: string, now: number) =>
+    settings.putUserSettings(this.db, userId, json, now);
 
   async close() {
     this.db.close();

@@ -293,5 +293,10 @@ export interface Store {
   /** Revokes a live token of the bot; returns its hash (to end its sockets), or undefined. */
   revokeBotToken(botId: number, tokenId: number, now: number): Promise<string | undefined>;
 
+  /** The user's appearance settings as last stored (a JSON document), or undefined if never. */
+  userSettings(userId: number): Promise<string | undefined>;
+  /** Stores the user's appearance settings, replacing any before (validated by the caller). */
+  putUserSettings(userId: number, settings: string, now: number): Promise<void>;
+
   close(): Promise<void>;
 }

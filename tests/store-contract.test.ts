@@ -764,6 +764,18 @@ function contract(name: string, backend: () => Backend, skip = false) {
       });
     });
 
+    describe("appearance settings (migration 008)", () => {
+      it("has none for a new user, then keeps the last document stored per user", async () => {
+        const me = await user("st");
+        const other = await user("so");
+        expect(await store.userSettings(me.id)).toBeUndefined();
+        await store.putUserSettings(me.id, '{"theme":"dark"}', T0);
+        await store.putUserSettings(me.id, '{"theme":"high-contrast"}', T0 + 1);
+        expect(await store.userSettings(me.id)).toBe('{"theme":"high-contrast"}');
+        expect(await store.userSettings(other.id)).toBeUndefined();
+      });
+    });
+
     describe("contacts, blocks and DM policy", () => {
       it("adds and removes a contact once, one way, listed by name", async () => {
         const me = await user("mm");

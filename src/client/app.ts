@@ -12,6 +12,7 @@ import { askRetry, type MenuIo, pickRoom, welcome } from "./menus.ts";
 import { SecureDm, type StartResult } from "./secure-dm.ts";
 import type { SavedSession, SessionStore, ViewMemory } from "./session-store.ts";
 import { createStyle, type Style } from "./style.ts";
+import type { TerminalTheme } from "./theme.ts";
 import type { Transport } from "./transport.ts";
 
 /** Narrower than this, the chat's lines and the menus' hints stop making sense. */
@@ -30,6 +31,8 @@ export interface InteractiveOptions {
   /** Where "cannot run here" messages go (stderr): stdout may not be a terminal. */
   error: (text: string) => void;
   color: boolean;
+  /** The terminal theme (theme.ts); without it, the default theme or (color false) none. */
+  theme?: TerminalTheme | undefined;
 }
 
 type Step = "quit" | "failed" | "login";
@@ -52,7 +55,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
   }
   const io: MenuIo = { input: o.input, output: o.output };
   const api = new Api(o.servers, o.transport.fetch);
-  const style = createStyle(o.color);
+  const style = createStyle(o.theme ?? o.color);
   p.intro(style.bold("Parley"), io);
   for (;;) {
     const session = await signIn(o, api, io);

@@ -35,6 +35,10 @@ export interface ParsedArgs {
   ca: string | undefined;
   /** --insecure: skip certificate verification (development only; client.ts warns). */
   insecure: boolean;
+  /** --theme NAME|FILE: a built-in terminal theme or a theme file (docs/client.md). */
+  theme: string | undefined;
+  /** --no-color: no colour escapes at all, whatever the theme. */
+  noColor: boolean;
 }
 
 export const USAGE = `Usage:
@@ -59,6 +63,10 @@ Options for every command:
                          deployment, comma-separated or repeated, are tried in turn
   --ca FILE              trust this CA certificate (PEM) instead of the public ones
   --insecure             do not verify the server's certificate (development only)
+  --theme NAME|FILE      the terminal theme: default, light-terminal, high-contrast,
+                         no-color, or a theme file (default: theme.json in the config
+                         directory if there is one)
+  --no-color             no colours (as does NO_COLOR, unless a theme is chosen)
 
 The server defaults to the one last logged in to, then http://127.0.0.1:3000.
 Sessions are kept in $XDG_CONFIG_HOME/parley (or ~/.config/parley).`;
@@ -71,8 +79,16 @@ const FLAGS_WITH_VALUE = new Set([
   "--since",
   "--timeout",
   "--ca",
+  "--theme",
 ]);
-const SWITCHES = new Set(["--password-stdin", "--json", "--insecure", "--new", "--all"]);
+const SWITCHES = new Set([
+  "--password-stdin",
+  "--json",
+  "--insecure",
+  "--new",
+  "--all",
+  "--no-color",
+]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const values = new Map<string, string>();
@@ -85,6 +101,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     servers,
     ca: values.get("--ca"),
     insecure: switches.has("--insecure"),
+    theme: values.get("--theme"),
+    noColor: switches.has("--no-color"),
   });
   const fail = (message: string): ParsedArgs => result({ kind: "error", message });
 

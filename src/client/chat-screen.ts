@@ -113,21 +113,28 @@ export class ChatScreen {
 
   private footer(): string[] {
     const cols = this.columns;
+    const sym = this.style.symbols;
+    const mark =
+      this.tone === "ok" ? sym.online : this.tone === "warn" ? sym.connecting : sym.offline;
     const dot =
       this.tone === "ok"
-        ? this.style.green("●")
+        ? this.style.green(mark)
         : this.tone === "warn"
-          ? this.style.yellow("◌")
-          : this.style.red("✕");
+          ? this.style.yellow(mark)
+          : this.style.red(mark);
     const rows = [
       this.style.cyan(truncate(sanitize(this.bar), cols)),
-      `${dot} ${this.style.dim(truncate(sanitize(this.status), cols - 2))}`,
+      `${dot} ${this.style.dim(truncate(sanitize(this.status), cols - 1 - width(mark)))}`,
     ];
+    const clock = sym.pending;
     for (const body of this.pending.slice(0, PENDING_SHOWN)) {
-      rows.push(this.style.dim(`  ◷ pending: ${truncate(sanitize(body), cols - 13)}`));
+      const room = cols - 12 - width(clock);
+      rows.push(this.style.dim(`  ${clock} pending: ${truncate(sanitize(body), room)}`));
     }
     if (this.pending.length > PENDING_SHOWN) {
-      rows.push(this.style.dim(`  ◷ and ${this.pending.length - PENDING_SHOWN} more pending`));
+      rows.push(
+        this.style.dim(`  ${clock} and ${this.pending.length - PENDING_SHOWN} more pending`),
+      );
     }
     const promptWidth = width(this.prompt);
     rows.push(this.style.cyan(this.prompt) + this.editor.view(cols - promptWidth).text);

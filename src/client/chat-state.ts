@@ -203,10 +203,10 @@ export class ChatState {
   noteEntry(text: string, tone: NoteTone = "info"): Entry {
     const { style } = this;
     const mark = {
-      info: style.dim("·"),
-      ok: style.green("✓"),
-      warn: style.yellow("!"),
-      error: style.red("✕"),
+      info: style.dim(style.symbols.info),
+      ok: style.green(style.symbols.ok),
+      warn: style.yellow(style.symbols.warn),
+      error: style.red(style.symbols.error),
     }[tone];
     const clean = sanitize(text);
     return entry((columns) =>

@@ -19,11 +19,6 @@ export interface FormatOptions {
   roomTag?: string;
 }
 
-function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
-}
-
 /** How a shared file reads in a message: its name, size, and how to fetch it. */
 export function fileLine(f: { id: string; name: string; size: number }): string {
   return `[file] ${f.name} (${formatBytes(f.size)}) · /download ${f.id}`;
@@ -33,14 +28,16 @@ export function formatMessage(m: Message, o: FormatOptions): string[] {
   const own = m.from.id === o.me;
   const tag = o.roomTag ? `${o.roomTag} ` : "";
   const name = sanitize(m.from.name);
-  const head = `${clock(m.ts)} ${own ? "›" : " "} ${tag}${name}: `;
+  const time = o.style.time(m.ts);
+  const mark = own ? o.style.symbols.own : " ".repeat(width(o.style.symbols.own));
+  const head = `${time} ${mark} ${tag}${name}: `;
   const indent = Math.min(width(head), Math.floor(o.columns / 2));
   // A multi-line body keeps its lines, each under the first; controls are escaped in each.
   const lines = wrap(
     escapeControls(m.body, { keepNewlines: true }),
     Math.max(10, o.columns - indent),
   );
-  const styledHead = `${o.style.dim(clock(m.ts))} ${own ? o.style.cyan("›") : " "} ${o.style.dim(tag)}${
+  const styledHead = `${o.style.dim(time)} ${own ? o.style.cyan(mark) : mark} ${o.style.dim(tag)}${
     own ? o.style.bold(name) : o.style.name(name)
   }: `;
   if (indent < width(head)) {

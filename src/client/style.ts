@@ -1,4 +1,15 @@
-/** Terminal colours, switched off as a whole for NO_COLOR. One place for every escape code. */
+/**
+ * Terminal colours and symbols from the theme in use (theme.ts). One place for every escape
+ * code: a theme with none (no-color, NO_COLOR, --no-color) writes plain text.
+ */
+import {
+  builtInTheme,
+  formatTime,
+  type Look,
+  type Role,
+  type SymbolName,
+  type TerminalTheme,
+} from "./theme.ts";
 
 export interface Style {
   bold(s: string): string;
@@ -9,9 +20,10 @@ export interface Style {
   cyan(s: string): string;
   /** A stable colour per user name, so a speaker is recognisable at a glance. */
   name(s: string): string;
+  /** A local time as the theme writes it ("14:05", "2:05 PM", a format string's). */
+  time(ts: number): string;
+  symbols: Record<SymbolName, string>;
 }
-
-const NAME_COLOURS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
 
 function hash(s: string): number {
   let h = 0;
@@ -19,16 +31,28 @@ function hash(s: string): number {
   return h;
 }
 
-export function createStyle(color: boolean): Style {
-  const wrap = (code: number, reset: number) => (s: string) =>
-    color ? `\x1b[${code}m${s}\x1b[${reset}m` : s;
+/** An inner look's reset (what paint writes at its end); the outer look is drawn again after it. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what it matches.
+const RESET = /\x1b\[(?:0|22|23|24|27|39)(?:;(?:0|22|23|24|27|39))*m/g;
+
+const paint = (l: Look) => (s: string) =>
+  l.on ? `\x1b[${l.on}m${s.replace(RESET, (r) => `${r}\x1b[${l.on}m`)}\x1b[${l.off}m` : s;
+
+/** The style of a theme; `true` and `false` mean the default theme and no colour. */
+export function createStyle(theme: TerminalTheme | boolean): Style {
+  const t = typeof theme === "boolean" ? builtInTheme(theme ? "default" : "no-color") : theme;
+  const role = (r: Role) => paint(t.roles[r]);
+  const names = t.names.map(paint);
   return {
-    bold: wrap(1, 22),
-    dim: wrap(2, 22),
-    green: wrap(32, 39),
-    yellow: wrap(33, 39),
-    red: wrap(31, 39),
-    cyan: wrap(36, 39),
-    name: (s) => wrap(NAME_COLOURS[hash(s.toLowerCase()) % NAME_COLOURS.length] as number, 39)(s),
+    // The method names are the roles' colours in the default theme, kept for the callers.
+    bold: role("strong"),
+    dim: role("faint"),
+    green: role("ok"),
+    yellow: role("warn"),
+    red: role("error"),
+    cyan: role("accent"),
+    name: (s) => (names[hash(s.toLowerCase()) % names.length] as (s: string) => string)(s),
+    time: (ts) => formatTime(ts, t.timeFormat),
+    symbols: t.symbols,
   };
 }

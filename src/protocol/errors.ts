@@ -82,6 +82,10 @@ export const ERRORS = {
   },
   BOT_NOT_FOUND: { status: 404, message: "You have no bot with that id." },
   TOKEN_NOT_FOUND: { status: 404, message: "That bot has no live token with that id." },
+  INVALID_SETTINGS: {
+    status: 400,
+    message: "The settings are not valid: see docs/protocol.md for their fields and limits.",
+  },
   INTERNAL: { status: 500, message: "Internal server error." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

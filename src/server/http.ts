@@ -5,6 +5,7 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import type { Store } from "../../db/store.ts";
 import { errorFields, type Logger } from "../log/log.ts";
 import {
   HISTORY_PAGE_MAX,
@@ -24,6 +25,7 @@ import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
 import type { EndSessions, SessionControls } from "./session-controls.ts";
+import { settingsRoutes } from "./settings-routes.ts";
 
 export interface HttpEnv {
   Bindings: { ip: string };
@@ -50,6 +52,8 @@ export interface HttpOptions {
   metrics?: Metrics | undefined;
   /** Bots and webhooks; without it their routes answer NOT_FOUND. */
   bots?: Bots | undefined;
+  /** Where per-user settings are kept; without it /api/settings answers NOT_FOUND. */
+  store?: Store | undefined;
 }
 
 /** The upload route streams its body under its own limit, not maxBodyBytes. */
@@ -287,6 +291,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   }
 
   if (o.bots) app.route("/", botRoutes(o.bots));
+  if (o.store) app.route("/", settingsRoutes(o.store, o.now));
 
   return app;
 }

@@ -241,6 +241,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
+    store,
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,
     now,

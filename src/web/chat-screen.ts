@@ -36,6 +36,7 @@ import { PrivateMessages } from "./private-messages.ts";
 import { RoomActivity } from "./room-activity.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import { RoomSwitcher } from "./room-switcher.ts";
+import { SettingsPanel } from "./settings-panel.ts";
 import { chatShortcuts } from "./shortcuts.ts";
 import { Sidebar } from "./sidebar.ts";
 import { type Theme, themeToggle } from "./theme.ts";
@@ -179,6 +180,7 @@ export class ChatScreen {
       settings: [
         this.notifier.toggle,
         themeToggle(o.theme),
+        new SettingsPanel(o.theme).button,
         new AccountDialog(new Api(o.server), o.token).button,
         new DevicesDialog(this.dms, () => this.reopenDms()).button,
         logout,

@@ -6,6 +6,7 @@ import { Api } from "../client/api.ts";
 import { ChatScreen } from "./chat-screen.ts";
 import { loginScreen } from "./login-screen.ts";
 import { clearSession, loadSession, type SavedSession, saveSession } from "./session.ts";
+import { SettingsSync } from "./settings-sync.ts";
 import { Theme } from "./theme.ts";
 
 const server = location.origin;
@@ -13,10 +14,14 @@ const api = new Api(server);
 const theme = new Theme();
 const app = document.getElementById("app") as HTMLElement;
 let chat: ChatScreen | undefined;
+/** Keeps the logged-in user's appearance settings on the server. */
+let sync: SettingsSync | undefined;
 
 function showLogin(notice?: string): void {
   chat?.close();
   chat = undefined;
+  sync?.stop();
+  sync = undefined;
   document.title = "Parley";
   app.replaceChildren(
     loginScreen(
@@ -33,6 +38,8 @@ function showLogin(notice?: string): void {
 
 function showChat(session: SavedSession): void {
   chat?.close();
+  sync?.stop();
+  sync = new SettingsSync({ server, token: session.token, theme });
   chat = new ChatScreen({
     server,
     token: session.token,

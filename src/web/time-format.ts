@@ -1,7 +1,7 @@
 /** Times and day labels for the chat, in the browser's locale and time zone. */
 
-/** "8:43 PM" or "20:43", as the locale writes it: the hour without a leading zero. */
-const time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+/** "8:43 PM" or "20:43", as the locale writes it (or as the user chose): no leading zero. */
+let time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const day = new Intl.DateTimeFormat(undefined, {
   weekday: "long",
   day: "numeric",
@@ -9,6 +9,13 @@ const day = new Intl.DateTimeFormat(undefined, {
   year: "numeric",
 });
 const full = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+
+/** The clock the user chose in the settings: the locale's, 12-hour or 24-hour. */
+export function setClock(clock: "locale" | "12h" | "24h"): void {
+  const options: Intl.DateTimeFormatOptions = { hour: "numeric", minute: "2-digit" };
+  if (clock !== "locale") options.hourCycle = clock === "12h" ? "h12" : "h23";
+  time = new Intl.DateTimeFormat(undefined, options);
+}
 
 export function timeOfDay(ts: number): string {
   return time.format(ts);

@@ -8,6 +8,8 @@ describe("parseArgs", () => {
       servers: undefined,
       ca: undefined,
       insecure: false,
+      theme: undefined,
+      noColor: false,
     });
   });
 
@@ -33,12 +35,23 @@ describe("parseArgs", () => {
     expect(parseArgs(["tail", "--room", "x", "--new", "--since", "3"]).command.kind).toBe("error");
   });
 
+  it("should read --theme NAME and --no-color for every command", () => {
+    expect(parseArgs(["--theme", "light-terminal", "--no-color"])).toMatchObject({
+      command: { kind: "interactive" },
+      theme: "light-terminal",
+      noColor: true,
+    });
+    expect(parseArgs(["--theme"]).command.kind).toBe("error");
+  });
+
   it("should join the words of send into one message", () => {
     expect(parseArgs(["--server", "http://h:1", "send", "--room", "x", "hi", "there"])).toEqual({
       command: { kind: "send", target: { room: "x" }, text: "hi there", timeoutSeconds: 30 },
       servers: ["http://h:1"],
       ca: undefined,
       insecure: false,
+      theme: undefined,
+      noColor: false,
     });
   });
 

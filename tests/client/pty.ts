@@ -7,6 +7,8 @@ export interface PtyClient {
   screen: VirtualTerminal;
   proc: Bun.Subprocess;
   type(text: string): void;
+  /** Every byte the client wrote, escape codes and all, as text. */
+  raw(): string;
   /** Waits until the screen matches; the error shows the screen. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
@@ -17,6 +19,7 @@ export function spawnClient(
   size = { cols: 100, rows: 32 },
 ): PtyClient {
   const screen = new VirtualTerminal(size.cols, size.rows);
+  const written: Uint8Array[] = [];
   const proc = Bun.spawn([process.execPath, join(ROOT, "client.ts"), ...args], {
     env: { ...process.env, NO_COLOR: "1", ...env },
     terminal: {
@@ -24,12 +27,16 @@ export function spawnClient(
       rows: size.rows,
       data(_term, bytes) {
         screen.write(bytes);
+        written.push(bytes.slice());
       },
     },
   });
   return {
     screen,
     proc,
+    raw() {
+      return Buffer.concat(written).toString("utf8");
+    },
     type(text) {
       proc.terminal?.write(text);
     },

@@ -8,10 +8,13 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { Connection } from "../../src/client/connection.ts";
 import { FileTransfer } from "../../src/client/file-transfer.ts";
+import { SessionStore } from "../../src/client/session-store.ts";
+import { spawnClient } from "../client/pty.ts";
 import { type Account, createRoom, joinRoom, register } from "../support/client.ts";
 import { ROOT, tempDir } from "../support/server.ts";
 import { launchBrowser, openAs, spawnWebServer } from "./browser.ts";
 import { paintedPng } from "./png.ts";
+import { lastFrameHtml, terminalsPage } from "./terminal-shot.ts";
 
 const OUT = join(ROOT, "docs", "screenshots");
 
@@ -133,7 +136,57 @@ try {
   await mobile.page.locator(".file-preview:not(.loading)").waitFor();
   await Bun.sleep(500);
   await mobile.page.screenshot({ path: join(OUT, "mobile-dark.png") });
-  console.log(`wrote ${OUT}/{desktop-light,switcher-dark,mobile-dark}.png`);
+
+  // The Appearance panel (Ctrl-,): the high-contrast theme, larger text. Last, since it saves
+  // alice's settings on the server and every later page of hers would open with them.
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.keyboard.press("Control+,");
+  const panel = page.getByRole("dialog", { name: "Appearance" });
+  await panel.waitFor();
+  await panel.getByRole("group", { name: "Theme" }).getByLabel("High contrast").check();
+  await panel.getByRole("group", { name: "Text size" }).getByLabel("Larger").check();
+  await Bun.sleep(400);
+  await page.screenshot({ path: join(OUT, "settings-panel.png") });
+
+  // The terminal client in #general, in the default theme on a dark terminal and the
+  // light-terminal theme on a light one.
+  const config = tempDir("parley-shots-term-");
+  const sessions = new SessionStore(join(config.path, "parley"));
+  sessions.save([server.url], { ...alice, expiresAt: Date.now() + 86_400_000 });
+  sessions.saveView([server.url], alice.user.id, {
+    last: "#general",
+    history: {},
+    highlights: [],
+    bell: true,
+  });
+  const panes = [];
+  for (const [theme, fg, bg] of [
+    ["default", "#d4d4d4", "#1e1e1e"],
+    ["light-terminal", "#1a1d24", "#ffffff"],
+  ] as const) {
+    const term = spawnClient(
+      ["--server", server.url, "--theme", theme],
+      { XDG_CONFIG_HOME: config.path, NO_COLOR: "" },
+      { cols: 78, rows: 16 },
+    );
+    await term.waitFor(/the login page/);
+    await Bun.sleep(500);
+    panes.push({
+      title: `parley --theme ${theme}`,
+      html: lastFrameHtml(term.raw(), fg, bg),
+      fg,
+      bg,
+    });
+    term.proc.kill("SIGKILL");
+  }
+  config.remove();
+  const shots = await browser.newContext({ viewport: { width: 1440, height: 420 } });
+  const sheet = await shots.newPage();
+  await sheet.setContent(terminalsPage(panes));
+  await sheet.screenshot({ path: join(OUT, "terminal-themes.png"), fullPage: true });
+  console.log(
+    `wrote ${OUT}/{desktop-light,switcher-dark,mobile-dark,settings-panel,terminal-themes}.png`,
+  );
 } finally {
   for (const c of connections) c.close();
   await browser?.close();
