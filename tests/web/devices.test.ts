@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { register, unique } from "../support/client.ts";
 import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import { seriousViolations } from "./axe.ts";
 import {
   chromiumGate,
   eventually,
@@ -100,6 +101,7 @@ describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
     const dialog = await openDevices(first.page);
     const box = dialog.getByLabel(`Code shown on ${device}`);
     await box.waitFor();
+    expect(await seriousViolations(first.page, "devices dialog")).toEqual([]);
     const wrong = code.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
     await box.fill(wrong);
     await box.press("Enter");
@@ -186,6 +188,7 @@ describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
     const recoveryKey = (await dialog.locator(".recovery-key").textContent()) ?? "";
     await dialog.getByRole("status").filter({ hasText: "Key backup created" }).waitFor();
     expect(recoveryKey.length).toBeGreaterThan(20);
+    expect(await seriousViolations(first, "recovery key shown")).toEqual([]);
 
     // A fresh browser, logged in as alice: its keys are new, so bob's words are sealed for none.
     const session = await first.evaluate(() => localStorage.getItem("parley.session"));
@@ -215,6 +218,8 @@ describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
     await restore.getByRole("textbox", { name: "Recovery key" }).fill(recoveryKey);
     await restore.getByRole("button", { name: "Restore" }).click();
     await restore.getByRole("status").filter({ hasText: "Restored" }).waitFor();
+    // A browser's account key cannot be read out, so its backup does not carry it: not linked.
+    expect(await restore.getByRole("status").textContent()).not.toContain("now linked");
     await restore.getByRole("button", { name: "Close" }).click();
     await eventually(async () => expect(await shownMessages(fresh.page)).toContain(bobSaid));
     expect(fresh.errors).toEqual([]);
