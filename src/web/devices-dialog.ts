@@ -289,8 +289,71 @@ export class DevicesDialog {
         return `Restored ${r.keys} message keys: earlier private messages can be read in this browser until it is closed.${r.linked ? " This browser is now linked to your account." : ""}`;
       });
     });
-    section.append(create, restore);
+    section.append(create, restore, this.passphraseForms(backup));
     return section;
+  }
+
+  /** A backup made from a passphrase (argon2id), and a restore from one. */
+  private passphraseForms(backup: KeyBackupSync): HTMLElement {
+    const field = (id: string, label: string) =>
+      h("input", {
+        id,
+        type: "password",
+        autocomplete: "off",
+        minlength: 12,
+        maxlength: 1024,
+        "aria-label": label,
+      });
+    const made = field("backup-passphrase-new", "New backup passphrase");
+    const make = h(
+      "form",
+      { class: "create-room", "aria-labelledby": "passphrase-heading" },
+      h("h3", { id: "passphrase-heading" }, "Or use a passphrase"),
+      h(
+        "p",
+        { class: "hint" },
+        "At least 12 characters; several words are best. Anyone who guesses it reads your backed-up messages: a recovery key is stronger.",
+      ),
+      h("div", { class: "row" }, made, h("button", { type: "submit" }, "Create from passphrase")),
+    );
+    make.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.act(async () => {
+        const r = await backup.create({ passphrase: made.value });
+        if (r === "no-account-key") {
+          throw new Error("Only a device holding the account key can create the backup.");
+        }
+        if (r === "passphrase-refused")
+          throw new Error("A passphrase needs 12 to 1024 characters.");
+        made.value = "";
+        const earlier = await this.source.backUpHistory();
+        return `Key backup created from your passphrase, with the keys of ${earlier} earlier messages.`;
+      });
+    });
+    const typed = field("backup-passphrase", "Backup passphrase");
+    const unlock = h(
+      "form",
+      { class: "row" },
+      typed,
+      h("button", { type: "submit" }, "Restore with passphrase"),
+    );
+    unlock.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.act(async () => {
+        const r = await backup.restore({ passphrase: typed.value });
+        if (!r.ok) {
+          throw new Error(
+            r.reason === "no-backup"
+              ? "Your account has no key backup."
+              : "That is not this account's backup passphrase.",
+          );
+        }
+        typed.value = "";
+        this.restored();
+        return `Restored ${r.keys} message keys from your passphrase.${r.linked ? " This browser is now linked to your account." : ""}`;
+      });
+    });
+    return h("div", {}, make, unlock);
   }
 
   /** Shows the recovery key once, with a copy button; it is kept nowhere. */

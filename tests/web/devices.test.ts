@@ -163,65 +163,94 @@ describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
     expect(two.errors).toEqual([]);
   });
 
-  it("restores a key backup in a fresh browser, which then reads an earlier DM", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminalPeer({
-      server: server.url,
-      home: join(dir.path, "bob-home"),
-      account: bobAccount,
-      cleanups,
+  for (const mode of ["recovery key", "passphrase"] as const) {
+    it(`restores a key backup by its ${mode} in a fresh browser, which then reads an earlier DM`, async () => {
+      const bobAccount = await register(server.url, unique("bob"));
+      const bob = await terminalPeer({
+        server: server.url,
+        home: join(dir.path, `bob-home-${mode.replace(" ", "-")}`),
+        account: bobAccount,
+        cleanups,
+      });
+      const firstContext = await context();
+      const first = await firstContext.newPage();
+      await first.goto(server.url);
+      const aliceName = unique("alice");
+      const room = await browserUserWritingTo(first, aliceName, bobAccount.user.name);
+      await sendInPage(first, "hello bob");
+      await eventually(async () => expect(bob.texts()).toEqual(["hello bob"]));
+      bob.dm.send(room, "the code is 4711");
+      const bobSaid = `${bobAccount.user.name}: the code is 4711`;
+      await eventually(async () => expect(await shownMessages(first)).toContain(bobSaid));
+
+      const dialog = await openDevices(first);
+      const phrase = "seven lanterns over the quiet harbour";
+      let recoveryKey = "";
+      if (mode === "recovery key") {
+        await dialog.getByRole("button", { name: "Create key backup" }).click();
+        await dialog
+          .getByRole("alert")
+          .filter({ hasText: "Store this recovery key now" })
+          .waitFor();
+        recoveryKey = (await dialog.locator(".recovery-key").textContent()) ?? "";
+        await dialog.getByRole("status").filter({ hasText: "Key backup created" }).waitFor();
+        expect(recoveryKey.length).toBeGreaterThan(20);
+        expect(await seriousViolations(first, "recovery key shown")).toEqual([]);
+      } else {
+        await dialog.getByLabel("New backup passphrase").fill(phrase);
+        await dialog.getByLabel("New backup passphrase").press("Enter");
+        await dialog
+          .getByRole("status")
+          .filter({ hasText: "Key backup created from your passphrase" })
+          .waitFor();
+      }
+
+      // A fresh browser, logged in as alice: its keys are new, so bob's words are sealed for none.
+      const session = await first.evaluate(() => localStorage.getItem("parley.session"));
+      const parsed = JSON.parse(session ?? "{}") as {
+        token: string;
+        user: { id: number; name: string };
+      };
+      const fresh = await openAs(await context(), server.url, parsed);
+      await fresh.page
+        .getByRole("button", { name: new RegExp(`^Direct messages with ${bobAccount.user.name}`) })
+        .click();
+      await fresh.page.getByRole("heading", { name: bobAccount.user.name, exact: true }).waitFor();
+      await eventually(async () =>
+        expect((await shownMessages(fresh.page)).join("\n")).toContain(
+          "Not encrypted for this device",
+        ),
+      );
+      expect(await shownMessages(fresh.page)).not.toContain(bobSaid);
+
+      const restore = await openDevices(fresh.page);
+      if (mode === "recovery key") {
+        await restore.getByRole("textbox", { name: "Recovery key" }).fill("not a recovery key");
+        await restore.getByRole("button", { name: "Restore", exact: true }).click();
+        await restore
+          .getByRole("alert")
+          .filter({ hasText: "not this account's recovery key" })
+          .waitFor();
+        await restore.getByRole("textbox", { name: "Recovery key" }).fill(recoveryKey);
+        await restore.getByRole("button", { name: "Restore", exact: true }).click();
+      } else {
+        await restore
+          .getByLabel("Backup passphrase", { exact: true })
+          .fill("seven lanterns, but wrong");
+        await restore.getByRole("button", { name: "Restore with passphrase" }).click();
+        await restore
+          .getByRole("alert")
+          .filter({ hasText: "not this account's backup passphrase" })
+          .waitFor();
+        await restore.getByLabel("Backup passphrase", { exact: true }).fill(phrase);
+        await restore.getByRole("button", { name: "Restore with passphrase" }).click();
+      }
+      await restore.getByRole("status").filter({ hasText: "Restored" }).waitFor();
+      // A browser's account key cannot be read out, so its backup does not carry it: not linked.
+      expect(await restore.getByRole("status").textContent()).not.toContain("now linked");
+      await restore.getByRole("button", { name: "Close" }).click();
+      await eventually(async () => expect(await shownMessages(fresh.page)).toContain(bobSaid));
+      expect(fresh.errors).toEqual([]);
     });
-    const firstContext = await context();
-    const first = await firstContext.newPage();
-    await first.goto(server.url);
-    const aliceName = unique("alice");
-    const room = await browserUserWritingTo(first, aliceName, bobAccount.user.name);
-    await sendInPage(first, "hello bob");
-    await eventually(async () => expect(bob.texts()).toEqual(["hello bob"]));
-    bob.dm.send(room, "the code is 4711");
-    const bobSaid = `${bobAccount.user.name}: the code is 4711`;
-    await eventually(async () => expect(await shownMessages(first)).toContain(bobSaid));
-
-    const dialog = await openDevices(first);
-    await dialog.getByRole("button", { name: "Create key backup" }).click();
-    await dialog.getByRole("alert").filter({ hasText: "Store this recovery key now" }).waitFor();
-    const recoveryKey = (await dialog.locator(".recovery-key").textContent()) ?? "";
-    await dialog.getByRole("status").filter({ hasText: "Key backup created" }).waitFor();
-    expect(recoveryKey.length).toBeGreaterThan(20);
-    expect(await seriousViolations(first, "recovery key shown")).toEqual([]);
-
-    // A fresh browser, logged in as alice: its keys are new, so bob's words are sealed for none.
-    const session = await first.evaluate(() => localStorage.getItem("parley.session"));
-    const parsed = JSON.parse(session ?? "{}") as {
-      token: string;
-      user: { id: number; name: string };
-    };
-    const fresh = await openAs(await context(), server.url, parsed);
-    await fresh.page
-      .getByRole("button", { name: new RegExp(`^Direct messages with ${bobAccount.user.name}`) })
-      .click();
-    await fresh.page.getByRole("heading", { name: bobAccount.user.name, exact: true }).waitFor();
-    await eventually(async () =>
-      expect((await shownMessages(fresh.page)).join("\n")).toContain(
-        "Not encrypted for this device",
-      ),
-    );
-    expect(await shownMessages(fresh.page)).not.toContain(bobSaid);
-
-    const restore = await openDevices(fresh.page);
-    await restore.getByRole("textbox", { name: "Recovery key" }).fill("not a recovery key");
-    await restore.getByRole("button", { name: "Restore" }).click();
-    await restore
-      .getByRole("alert")
-      .filter({ hasText: "not this account's recovery key" })
-      .waitFor();
-    await restore.getByRole("textbox", { name: "Recovery key" }).fill(recoveryKey);
-    await restore.getByRole("button", { name: "Restore" }).click();
-    await restore.getByRole("status").filter({ hasText: "Restored" }).waitFor();
-    // A browser's account key cannot be read out, so its backup does not carry it: not linked.
-    expect(await restore.getByRole("status").textContent()).not.toContain("now linked");
-    await restore.getByRole("button", { name: "Close" }).click();
-    await eventually(async () => expect(await shownMessages(fresh.page)).toContain(bobSaid));
-    expect(fresh.errors).toEqual([]);
-  });
+  }
 });
