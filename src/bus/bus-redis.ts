@@ -50,9 +50,13 @@ const CLIENT_OPTIONS = {
   connectionTimeout: 5_000,
 };
 
-/** Wire format: `<room> <seq> <frame>`; the frame is already JSON, so it is not encoded twice. */
+/**
+ * Wire format: `<room> <seq> <frame>`; the frame is already JSON, so it is not encoded twice.
+ * Users to hide it from follow the seq: `<room> <seq>~<id>,<id> <frame>`.
+ */
 export function encodeEnvelope(e: BusEnvelope): string {
-  return `${e.room} ${e.seq} ${e.frame}`;
+  const hide = e.hide && e.hide.length > 0 ? `~${e.hide.join(",")}` : "";
+  return `${e.room} ${e.seq}${hide} ${e.frame}`;
 }
 
 export function decodeEnvelope(message: string): BusEnvelope | undefined {
@@ -60,9 +64,14 @@ export function decodeEnvelope(message: string): BusEnvelope | undefined {
   const b = message.indexOf(" ", a + 1);
   if (a <= 0 || b <= a + 1) return undefined;
   const room = Number(message.slice(0, a));
-  const seq = Number(message.slice(a + 1, b));
+  const [seqText = "", hideText] = message.slice(a + 1, b).split("~", 2);
+  const seq = Number(seqText);
   if (!Number.isSafeInteger(room) || !Number.isSafeInteger(seq)) return undefined;
-  return { room, seq, frame: message.slice(b + 1) };
+  const frame = message.slice(b + 1);
+  if (hideText === undefined) return { room, seq, frame };
+  const hide = hideText.split(",").map(Number);
+  if (!hide.every(Number.isSafeInteger)) return undefined;
+  return { room, seq, frame, hide };
 }
 
 export class RedisBus implements Bus {

@@ -14,6 +14,11 @@ export interface BusEnvelope {
   seq: number;
   /** The encoded `msg` frame: encoded once, delivered to every member as is. */
   frame: string;
+  /**
+   * Ephemeral only: users none of whose sockets may receive the frame (those a presence's
+   * subject blocks). Absent in the common case, which stays one topic publish per node.
+   */
+  hide?: readonly number[] | undefined;
 }
 
 export type Deliver = (envelope: BusEnvelope) => void;

@@ -91,6 +91,8 @@ export class Connection {
     push: new Set(),
   };
   private everOpen = false;
+  /** Names of rooms being created here, lower-cased: see isCreating. */
+  private readonly creating = new Set<string>();
   private readonly rooms = new RoomTracker({
     history: (q) => this.call<"history">({ type: "history", ...q }),
     deliver: (m) => this.deliver(m),
@@ -263,8 +265,17 @@ export class Connection {
     return refused;
   }
 
+  /** True while this connection is creating a room of this name (its room_created is ours). */
+  isCreating(name: string): boolean {
+    return this.creating.has(name.toLowerCase());
+  }
+
   async create(name: string): Promise<RoomSummary> {
-    const reply = await this.request<"created">({ type: "create", name });
+    const key = name.toLowerCase();
+    this.creating.add(key);
+    const reply = await this.request<"created">({ type: "create", name }).finally(() =>
+      this.creating.delete(key),
+    );
     const track = this.rooms.track(reply.room, reply.room.head);
     this.rooms.settleTarget(track, reply.room.head);
     return reply.room;

@@ -93,7 +93,7 @@ export class Chat {
       store: o.store,
       visibility: o.visibility,
       kindOf: (room) => this.kindOf(room),
-      publish: (room, frame) => this.publishEphemeral(room, frame),
+      publish: (room, frame, hide) => this.publishEphemeral(room, frame, hide),
     });
   }
 
@@ -152,8 +152,8 @@ export class Chat {
   }
 
   /** Publishes a frame that is not a message: live only, never stored or replayed. */
-  publishEphemeral(room: number, frame: ServerFrame): void {
-    this.o.bus.publish({ room, seq: EPHEMERAL_SEQ, frame: encodeFrame(frame) });
+  publishEphemeral(room: number, frame: ServerFrame, hide?: readonly number[]): void {
+    this.o.bus.publish({ room, seq: EPHEMERAL_SEQ, frame: encodeFrame(frame), hide });
   }
 
   /** Rooms (joined ones and a page of the rest), then the user's DMs, with unread counts. */

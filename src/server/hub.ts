@@ -224,9 +224,23 @@ export class Hub {
    * sequencer first, which puts them in seq order and drops repeats.
    */
   readonly deliver = (e: BusEnvelope): void => {
-    if (e.seq === EPHEMERAL_SEQ) this.publish(e.room, e.frame);
-    else this.sequencer.accept(e);
+    if (e.seq !== EPHEMERAL_SEQ) this.sequencer.accept(e);
+    else if (e.hide && e.hide.length > 0) this.publishHiding(e.room, e.frame, new Set(e.hide));
+    else this.publish(e.room, e.frame);
   };
+
+  /**
+   * An ephemeral frame some users must not get: sent socket by socket to exactly the sockets the
+   * topic would reach (subscribed, not catching up), skipping those users'. Rare (only presence
+   * of someone who blocks someone) and never used for messages, so fan-out keeps its topic.
+   */
+  private publishHiding(room: number, frame: string, hide: ReadonlySet<number>): void {
+    for (const ws of this.presence.everyone()) {
+      const d = ws.data;
+      if (d.state !== "open" || hide.has(d.user.id)) continue;
+      if (d.rooms.has(room) && !d.catchUp.has(room)) ws.send(frame);
+    }
+  }
 
   /** A message in seq order: buffered for the sockets catching up, published to the others. */
   private deliverInOrder(e: BusEnvelope): void {

@@ -1,6 +1,7 @@
 /**
  * Tells a user's rooms that their status changed: every public room they are in, and a DM only
- * when its peer may see them (presence-visibility.ts). Invariant: announcements go out in the
+ * when its peer may see them (presence-visibility.ts); never the users they block, who may share
+ * those rooms (the hub then sends socket by socket on every node, skipping theirs). Invariant: announcements go out in the
  * order the changes happened, even when a lookup for one of them waits.
  */
 import type { Store } from "../../db/store.ts";
@@ -11,7 +12,8 @@ export interface PresenceAnnouncerOptions {
   store: Store;
   visibility: PresenceVisibility;
   kindOf(room: number): Promise<RoomKind | undefined>;
-  publish(room: number, frame: ServerFrame): void;
+  /** `hide`: users who must not receive the frame, whatever rooms they share. */
+  publish(room: number, frame: ServerFrame, hide: readonly number[]): void;
 }
 
 export class PresenceAnnouncer {
@@ -26,13 +28,15 @@ export class PresenceAnnouncer {
   }
 
   private async announceNow(user: UserRef, status: UserStatus, rooms: readonly number[]) {
+    // Those the user blocks share public rooms with them but must not see them (usually none).
+    const hide = (await this.o.store.blockedBy(user.id)).map((u) => u.id);
     for (const room of rooms) {
       if ((await this.o.kindOf(room)) === "dm") {
         const users = await this.o.store.dmUsers(room);
         const peer = users?.find((id) => id !== user.id);
         if (peer === undefined || !(await this.o.visibility.canSee(peer, user.id))) continue;
       }
-      this.o.publish(room, { type: "presence", room, user, status });
+      this.o.publish(room, { type: "presence", room, user, status }, hide);
     }
   }
 }

@@ -157,7 +157,7 @@ export class ChatScreen {
       },
     });
     this.dialog = new RoomDialog({
-      list: () => this.conn.listRooms(),
+      list: (q) => this.conn.request<"rooms">({ type: "rooms", ...q }),
       join: (name) => this.attach(() => this.conn.join(name)),
       create: (name) => this.attach(() => this.conn.create(name)),
     });

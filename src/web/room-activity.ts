@@ -79,6 +79,8 @@ export class RoomActivity {
   private roomCreated(room: RoomSummary, by: UserRef): void {
     this.hooks.roomListed();
     if (by.id !== this.o.me.id || this.o.conversations.get(room.id)) return;
+    // Created on this page: its `created` reply attaches it; joining as well would race that.
+    if (this.o.conn.isCreating(room.name)) return;
     this.o.conn.join(room.name).then(
       (joined) => this.hooks.track(joined),
       () => {}, // gone again, or stopped: nothing to list

@@ -29,7 +29,11 @@ export class SafetyDialog {
 
   constructor(private readonly hooks: SafetyDialogHooks) {
     this.title = h("h2", { id: "safety-title" }, "Safety number");
-    this.digits = h("div", { class: "safety-number", "aria-label": "Safety number" });
+    this.digits = h("div", {
+      class: "safety-number",
+      role: "group",
+      "aria-label": "Safety number",
+    });
     this.state = h("p", { class: "safety-state" });
     this.result = h("p", { class: "safety-result", role: "status" });
     this.verify = h("button", { type: "button", class: "primary" }, "Mark verified");
