@@ -21,7 +21,7 @@ import {
 } from "../crypto/index.ts";
 import type { UserRef } from "../protocol/index.ts";
 import { type Connection, RequestError } from "./connection.ts";
-import type { IdentityStore } from "./device-identity.ts";
+import { type IdentityStore, identityLocked, storedIdentity } from "./device-identity.ts";
 import type { KeyDirectory } from "./key-directory.ts";
 
 export type LinkState = "linked" | "unlinked";
@@ -69,7 +69,13 @@ export class AccountDevices {
    * a device holding the key makes sure the published list holds it. A device without the key
    * changes nothing (it is linked by another device, or by resetAccount()).
    */
-  async ensure(): Promise<void> {
+  ensure(): Promise<void> {
+    // Under the tabs' lock, on the identity as stored: a tab that started with it before another
+    // tab made the account key takes that key rather than making a second one (or dropping it).
+    return this.locked(() => this.ensureLocked());
+  }
+
+  private async ensureLocked(): Promise<void> {
     const identity = this.o.getIdentity();
     const published = await this.published();
     if (!published && !identity.account) {
@@ -94,8 +100,10 @@ export class AccountDevices {
 
   /** Takes the account key (restored from the key backup) and signs this device into the list. */
   async adopt(account: CryptoKeyPair): Promise<void> {
-    await this.save(withAccountKey(this.o.getIdentity(), account));
-    await this.ensure();
+    await this.locked(async () => {
+      await this.save(withAccountKey(this.o.getIdentity(), account));
+      await this.ensureLocked();
+    });
     await this.o.directory.refresh([this.o.me.id]);
   }
 
@@ -143,8 +151,10 @@ export class AccountDevices {
    */
   async resetAccount(): Promise<void> {
     const account = await createAccountKey(this.o.identities.keeps !== "keys");
-    await this.save(withAccountKey(this.o.getIdentity(), account));
-    await this.sign([this.o.getIdentity().bundle], 0, true);
+    await this.locked(async () => {
+      await this.save(withAccountKey(this.o.getIdentity(), account));
+      await this.sign([this.o.getIdentity().bundle], 0, true);
+    });
     // One's own book pinned the old key: this device chose the new one, so accept it at once.
     await this.o.directory.refresh([this.o.me.id]);
     await this.o.book.acknowledge(String(this.o.me.id), await accountKeyId(account));
@@ -181,6 +191,23 @@ export class AccountDevices {
     if (!list) return undefined;
     const check = await verifyDeviceList(list, { user: String(this.o.me.id) });
     return check.ok ? check.list : undefined;
+  }
+
+  /**
+   * Runs `step` under the identity store's lock after taking the identity as stored (another tab
+   * of this browser may have changed its account key). `step` must not touch the key book: it
+   * shares the lock, and a Web Lock is not re-entrant.
+   */
+  private locked<T>(step: () => Promise<T>): Promise<T> {
+    return identityLocked(this.o.identities, async () => {
+      if (this.o.identities.exclusive) {
+        const stored = await storedIdentity(this.o.identities, this.o.me);
+        const mine = this.o.getIdentity();
+        if (stored.ok && stored.identity.device === mine.device)
+          this.o.setIdentity(stored.identity);
+      }
+      return step();
+    });
   }
 
   private async save(identity: Identity): Promise<void> {

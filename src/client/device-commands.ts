@@ -104,13 +104,37 @@ export function deviceCommands(ctx: ChatContext): Record<string, Command> {
       },
     },
     backup: {
-      usage: "/backup [create | restore RECOVERY KEY]",
+      usage: "/backup [create | restore RECOVERY KEY | passphrase PHRASE | unlock PHRASE]",
       help: "an encrypted backup of your message keys, read back with a recovery key",
       online: true,
       async run(arg) {
         const backup = (ctx.secure as SecureDm | undefined)?.keyBackup;
         if (!backup) throw new Error("Encryption could not be set up here (see above).");
         const [verb = "", ...rest] = arg.trim().split(/\s+/);
+        const phrase = arg.trim().slice(verb.length).trim();
+        if (verb === "passphrase" && phrase) {
+          const made = await backup.create({ passphrase: phrase });
+          if (made === "no-account-key") {
+            return note("Only a device holding the account key can create the backup.", "warn");
+          }
+          if (made === "passphrase-refused") {
+            return note("A passphrase needs 12 to 1024 characters: take several words.", "warn");
+          }
+          const earlier = (await ctx.secure?.backUpHistory()) ?? 0;
+          return note(
+            `Key backup made from your passphrase (argon2id), with ${earlier} earlier messages. On a new device: /backup unlock PHRASE.`,
+            "ok",
+          );
+        }
+        if (verb === "unlock" && phrase) {
+          const result = await backup.restore({ passphrase: phrase });
+          if (result.ok) {
+            const linked = result.linked ? " This device is now linked to your account." : "";
+            return note(`Restored ${result.keys} message keys.${linked}`, "ok");
+          }
+          if (result.reason === "no-backup") return note("Your account has no key backup.", "warn");
+          return note("That is not this account's backup passphrase.", "error");
+        }
         if (verb === "create") {
           const key = await backup.create();
           if (key === "no-account-key") {

@@ -26,14 +26,35 @@ export interface IdentityStore {
   /** The saved identity as stored, or undefined if there is none yet. */
   load(): Promise<unknown>;
   save(value: IdentityFile | Identity): Promise<void>;
+  /**
+   * Runs `step` while no other holder of this store (another tab of the same user) changes the
+   * identity: the browser's Web Lock, the key book's own, so a step must not touch the key book.
+   * Without it (the terminal: one process per identity file) steps just run.
+   */
+  exclusive?<T>(step: () => Promise<T>): Promise<T>;
+}
+
+/** Runs `step` under the store's lock, if it has one. */
+export function identityLocked<T>(store: IdentityStore, step: () => Promise<T>): Promise<T> {
+  return store.exclusive ? store.exclusive(step) : step();
 }
 
 export type IdentityLoad =
   | { ok: true; identity: Identity }
   | { ok: false; reason: "identity-damaged" | "identity-foreign" };
 
-/** Loads (or makes and saves) the identity of `me` on this device. */
-export async function loadIdentity(store: IdentityStore, me: UserRef): Promise<IdentityLoad> {
+/**
+ * Loads (or makes and saves) the identity of `me` on this device, under the store's lock: two
+ * tabs starting at once make one identity, not two that overwrite each other.
+ */
+export function loadIdentity(store: IdentityStore, me: UserRef): Promise<IdentityLoad> {
+  return identityLocked(store, () => loadUnlocked(store, me));
+}
+
+/** The identity as stored now, for a caller that holds the store's lock already. */
+export const storedIdentity = (store: IdentityStore, me: UserRef) => loadUnlocked(store, me);
+
+async function loadUnlocked(store: IdentityStore, me: UserRef): Promise<IdentityLoad> {
   const keeps = store.keeps ?? "file";
   const saved = await store.load();
   if (saved === undefined) {

@@ -17,6 +17,7 @@ import {
   openBackupAccount,
   openBackupItem,
   parseRecoveryKey,
+  passphraseRecoveryKey,
   recoveryKeys,
   sealBackupItem,
   signBackupInfo,
@@ -40,6 +41,9 @@ export interface OpenedKey {
 export type RestoreResult =
   | { ok: true; keys: number; linked: boolean }
   | { ok: false; reason: "malformed" | "no-backup" | "wrong-key" };
+
+/** What a person types to read the backup: the recovery key, or the passphrase it came from. */
+export type RecoverySecret = { key: string } | { passphrase: string };
 
 export class KeyBackupSync {
   /** The public backup key, once the account's signed backup info was seen. */
@@ -83,10 +87,16 @@ export class KeyBackupSync {
    * Starts a new backup (replacing any) and returns the recovery key to show once. Needs the
    * account key; "no-account-key" without it.
    */
-  async create(): Promise<string | "no-account-key"> {
+  async create(
+    o: { passphrase?: string } = {},
+  ): Promise<string | "no-account-key" | "passphrase-refused"> {
     const account = this.o.getIdentity().account;
     if (!account) return "no-account-key";
-    const recovery = createRecoveryKey();
+    const recovery =
+      o.passphrase === undefined
+        ? createRecoveryKey()
+        : await passphraseRecoveryKey(o.passphrase, String(this.o.me.id));
+    if (!recovery) return "passphrase-refused";
     const keys = await recoveryKeys(recovery);
     const info = await signBackupInfo({ user: String(this.o.me.id), keys, account });
     await this.o.conn.request<"ok">({ type: "backup_create", info });
@@ -160,8 +170,12 @@ export class KeyBackupSync {
   }
 
   /** Reads the whole backup with the recovery key the person typed. */
-  async restore(text: string): Promise<RestoreResult> {
-    const recovery = parseRecoveryKey(text);
+  async restore(text: string | RecoverySecret): Promise<RestoreResult> {
+    const secret = typeof text === "string" ? { key: text } : text;
+    const recovery =
+      "key" in secret
+        ? parseRecoveryKey(secret.key)
+        : await passphraseRecoveryKey(secret.passphrase, String(this.o.me.id));
     if (!recovery) return { ok: false, reason: "malformed" };
     const keys = await recoveryKeys(recovery);
     let after = 0;

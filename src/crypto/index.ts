@@ -1,4 +1,11 @@
 /** End-to-end encryption for private messages: the public API. docs/e2ee.md is its prose. */
+
+export {
+  PASSPHRASE_COST,
+  PASSPHRASE_MAX,
+  PASSPHRASE_MIN,
+  passphraseRecoveryKey,
+} from "./backup-passphrase.ts";
 export {
   type BundleCheck,
   type DeviceBundle,

@@ -4,10 +4,14 @@
  * referrer, and HSTS whenever TLS is on.
  */
 
-/** The page: its own scripts, styles and connections only; data: and blob: images (previews). */
+/**
+ * The page: its own scripts, styles and connections only; data: and blob: images (previews).
+ * 'wasm-unsafe-eval' lets the page compile WebAssembly (argon2id for a key backup passphrase,
+ * docs/e2ee.md section 11); it allows no eval() of JavaScript and no other script source.
+ */
 export const PAGE_CSP = [
   "default-src 'none'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",

@@ -5,14 +5,13 @@
  * and the views that show them (chat-layout.ts, sidebar, message list, composer, dialogs).
  */
 
-import { Api } from "../client/api.ts";
 import { systemClock } from "../client/clock.ts";
 import { Connection, type Status } from "../client/connection.ts";
 import { FileTransfer } from "../client/file-transfer.ts";
 import { searcher } from "../client/message-search.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
-import { AccountDialog } from "./account-dialog.ts";
+import { accountButtons } from "./account-buttons.ts";
 import { AdminPage } from "./admin-page.ts";
 import { Announcer } from "./announcer.ts";
 import { ChatLayout } from "./chat-layout.ts";
@@ -22,7 +21,6 @@ import type { Conversation, Item } from "./conversation.ts";
 import { Conversations } from "./conversations.ts";
 import { DmDialog } from "./dm-dialog.ts";
 import { DmTrust } from "./dm-trust.ts";
-import { h } from "./dom.ts";
 import { Drafts } from "./drafts.ts";
 import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
@@ -39,7 +37,6 @@ import { PrivateMessages } from "./private-messages.ts";
 import { RoomActivity } from "./room-activity.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import { RoomSwitcher } from "./room-switcher.ts";
-import { SettingsPanel } from "./settings-panel.ts";
 import { chatShortcuts } from "./shortcuts.ts";
 import { Sidebar } from "./sidebar.ts";
 import { type Theme, themeToggle } from "./theme.ts";
@@ -186,8 +183,6 @@ export class ChatScreen {
     });
     const admin = new AdminPage(o.server, o.token);
     this.dmDialog = new DmDialog({ open: (name) => this.attach(() => this.dms.open(name)) });
-    const logout = h("button", { type: "button", class: "text-button" }, "Log out");
-    logout.addEventListener("click", () => o.logout());
     this.switcher = new RoomSwitcher({
       conversations: () => this.conversations.values(),
       select: (id) => this.select(id),
@@ -204,10 +199,8 @@ export class ChatScreen {
       settings: [
         this.notifier.toggle,
         themeToggle(o.theme),
-        new SettingsPanel(o.theme).button,
-        new AccountDialog(new Api(o.server), o.token).button,
         admin.button,
-        logout,
+        ...accountButtons({ ...o, dms: this.dms, reopenDms: () => this.reopenDms() }),
       ],
       headerEnd: [
         this.actions.searchForm,
@@ -402,6 +395,13 @@ export class ChatScreen {
     // The key book is read now: the DM on screen may have keys waiting to be accepted.
     this.renderHeader();
     if (!off) this.outgoing.restoreHeld();
+  }
+
+  /** After a key backup restore: DMs are loaded afresh, so earlier messages open now. */
+  private reopenDms(): void {
+    for (const c of this.conversations.values()) if (c.isDm) c.items.length = 0;
+    const c = this.conversations.shown;
+    if (c?.isDm) this.select(c.id);
   }
 
   private dmProblem(text: string): void {

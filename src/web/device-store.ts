@@ -26,6 +26,9 @@ export function deviceStore(user: number, origin = location.origin): DeviceStore
   const host = new URL(origin).host;
   const slot = (what: string) => `${what}:${host}:${user}`;
   // Tells the other tabs of this user that the key book changed (a channel never hears itself).
+  // Tabs of one user take turns on the key book and on the identity's account key: one lock.
+  const exclusive = <T>(step: () => Promise<T>): Promise<T> =>
+    navigator.locks ? navigator.locks.request(`parley.${slot("keys")}`, step) : step();
   const channel =
     "BroadcastChannel" in globalThis ? new BroadcastChannel(`parley.${slot("keys")}`) : undefined;
   return {
@@ -33,6 +36,7 @@ export function deviceStore(user: number, origin = location.origin): DeviceStore
       keeps: "keys",
       load: () => read(slot("identity")),
       save: (file) => write(slot("identity"), file),
+      exclusive,
     },
     keyBook: {
       load: () => read(slot("keys")),
@@ -42,8 +46,7 @@ export function deviceStore(user: number, origin = location.origin): DeviceStore
       },
       // Tabs of one user share the book: a Web Lock lets one change it at a time, each on the
       // state as stored, so one tab never writes back what another changed.
-      exclusive: <T>(step: () => Promise<T>): Promise<T> =>
-        navigator.locks ? navigator.locks.request(`parley.${slot("keys")}`, step) : step(),
+      exclusive,
     },
     onKeyBookSaved(fn) {
       const heard = () => fn();

@@ -77,7 +77,7 @@ export class PrivateMessages {
       const devices = this.secure.devices;
       if (result.ok && devices?.state === "unlinked") {
         this.hooks.problem(
-          `This browser is not linked to your account yet: nothing is sealed for it and it cannot send private messages. Its code is ${await devices.myLinkCode()}; on a linked device type /link and approve it if the codes match.`,
+          `This browser is not linked to your account yet: nothing is sealed for it and it cannot send private messages. Its code is ${await devices.myLinkCode()}; on a linked device open Devices (or type /link in the terminal) and approve it if the codes match, or restore your key backup under Devices.`,
         );
       }
     } catch (err) {
@@ -140,6 +140,19 @@ export class PrivateMessages {
 
   markVerified(name: string): Promise<TrustResult> {
     return this.secure.markVerified(name);
+  }
+
+  /** This account's devices and key backup, for the Devices dialog; undefined until started. */
+  get devices() {
+    return this.secure.devices;
+  }
+
+  get keyBackup() {
+    return this.secure.keyBackup;
+  }
+
+  backUpHistory(): Promise<number> {
+    return this.secure.backUpHistory();
   }
 
   close(): void {

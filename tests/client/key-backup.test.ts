@@ -129,4 +129,39 @@ describe("encrypted key backup", () => {
     }
     for (const needle of needles) expect(server.logs.join("\n")).not.toContain(needle);
   });
+
+  it("reads earlier DMs on a new device from a passphrase backup (argon2id); a wrong passphrase reads nothing", async () => {
+    const aliceAcc = await register(server.url);
+    const bobAcc = await register(server.url);
+    const alice = await device(aliceAcc);
+    const bob = await device(bobAcc);
+    const room = await alice.dm.openDm(bobAcc.user.name);
+    bob.dm.send(room.id, "before the passphrase backup");
+    await until(() => alice.texts().includes("before the passphrase backup"), "the first DM");
+    const phrase = `orbit lantern ${crypto.randomUUID()}`;
+    expect(await alice.dm.keyBackup?.create({ passphrase: "too short" })).toBe(
+      "passphrase-refused",
+    );
+    expect(typeof (await alice.dm.keyBackup?.create({ passphrase: phrase }))).toBe("string");
+    expect(await alice.dm.backUpHistory()).toBe(1);
+
+    const fresh = await device(aliceAcc);
+    expect(await fresh.dm.keyBackup?.restore({ passphrase: "orbit lantern, but wrong" })).toEqual({
+      ok: false,
+      reason: "wrong-key",
+    });
+    expect(await fresh.dm.keyBackup?.restore({ passphrase: phrase })).toEqual({
+      ok: true,
+      keys: 1,
+      linked: true,
+    });
+    expect(await shownBy(fresh, room.id)).toEqual([
+      { kind: "text", text: "before the passphrase backup" },
+    ]);
+    for (const file of ["parley.db", "parley.db-wal"]) {
+      const bytes = readFileSync(join(server.dir, file));
+      expect(bytes.indexOf(Buffer.from(phrase))).toBe(-1);
+    }
+    expect(server.logs.join("\n")).not.toContain(phrase);
+  });
 });
