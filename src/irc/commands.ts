@@ -68,6 +68,12 @@ function refusal(conn: IrcConnection, command: string, msg: IrcMessage, err: Par
       return conn.numeric(ERR.NOTONCHANNEL, target, "You're not on that channel");
     case "INVALID_MESSAGE":
       return conn.numeric(ERR.NOTEXTTOSEND, err.message);
+    // Every client shows 404 in the channel; many ignore FAIL.
+    case "BANNED":
+      if (command === "JOIN") return conn.numeric("474", target, err.message);
+      return conn.numeric(ERR.CANNOTSENDTOCHAN, target, err.message);
+    case "MUTED":
+      return conn.numeric(ERR.CANNOTSENDTOCHAN, target, err.message);
     default:
       return {
         source: conn.serverName,

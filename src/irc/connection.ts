@@ -10,6 +10,7 @@ import type { Message, ServerFrame, UserRef, UserStatus } from "../protocol/inde
 import { hashToken, type Issued } from "../server/auth.ts";
 import type { ConnectionData, Socket } from "../server/hub.ts";
 import { topicOf } from "../server/hub.ts";
+import type { RemovedReason } from "../server/revocation.ts";
 import { type Capability, CapSet } from "./caps.ts";
 import type { IrcContext } from "./context.ts";
 import { serialize } from "./message.ts";
@@ -24,6 +25,13 @@ export type Phase = "registering" | "registered" | "closed";
  * (checked), and is handed over as a Socket. A new use there must be added here.
  */
 type HubUses = "data" | "send" | "subscribe" | "unsubscribe" | "close" | "getBufferedAmount";
+
+/** The KICK reason for each way of being removed from a room (kicks and bans by a moderator). */
+const REMOVED_TEXT: Record<RemovedReason, string> = {
+  kicked: "Kicked from the room by a moderator",
+  banned: "Banned from the room by a moderator",
+  deleted: "The room was deleted",
+};
 
 /** The byte stream under a connection: a Bun TCP or TLS socket. */
 export interface Transport {
@@ -334,6 +342,15 @@ export class IrcConnection implements ReplySink {
         return;
       case "presence":
         this.presence(frame.user, frame.status);
+        return;
+      case "removed":
+        // Sent just before the hub detaches this connection: KICK, not the detach's PART.
+        this.channels.delete(frame.room);
+        this.write({
+          source: this.ctx.serverName,
+          command: "KICK",
+          params: [channel, this.nick ?? this.user.name, REMOVED_TEXT[frame.reason]],
+        });
         return;
       default:
         return;
