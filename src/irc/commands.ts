@@ -55,6 +55,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   PRIVMSG: after(2, messaging.privmsg),
   NOTICE: after(2, messaging.notice),
   TAGMSG: after(1, messaging.tagmsg),
+  REDACT: after(2, messaging.redact),
   CHATHISTORY: after(2, chathistory),
 };
 

@@ -12,6 +12,7 @@ import type { ConnectionData, Socket } from "../server/hub.ts";
 import { topicOf } from "../server/hub.ts";
 import type { RemovedReason } from "../server/revocation.ts";
 import { type Capability, CapSet } from "./caps.ts";
+import { eventLines } from "./changes.ts";
 import type { IrcContext } from "./context.ts";
 import { serialize } from "./message.ts";
 import { nickOf, sourceOf } from "./names.ts";
@@ -266,6 +267,9 @@ export class IrcConnection implements ReplySink {
       ["msgid", msgidOf(m.room, m.seq)],
       ["account", m.from.name],
     ]);
+    // Deleted messages are left out (CHATHISTORY shows the current state; REDACT told the rest).
+    if (m.deleted) return [];
+    if (m.reply) tags.set("+draft/reply", msgidOf(m.room, m.reply.seq));
     let body = m.body;
     if (m.file) body = `${body === "" ? "" : `${body} `}[file: ${m.file.name}]`;
     const texts = privmsgTexts(body, `:${source} PRIVMSG ${channel} :`);
@@ -343,6 +347,19 @@ export class IrcConnection implements ReplySink {
       case "presence":
         this.presence(frame.user, frame.status);
         return;
+      case "event": {
+        if (frame.envelope !== undefined) return;
+        this.seen(frame.room, frame.seq);
+        // Own changes from here: the live copy is the echo, for clients that asked for one.
+        if (
+          frame.from.id === me &&
+          this.ownCids.delete(frame.cid) &&
+          !this.caps.has("echo-message")
+        )
+          return;
+        for (const line of eventLines(this.ctx, this, frame, channel)) this.write(line);
+        return;
+      }
       case "removed":
         // Sent just before the hub detaches this connection: KICK, not the detach's PART.
         this.channels.delete(frame.room);
