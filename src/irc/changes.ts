@@ -4,12 +4,13 @@
  * `+draft/unreact` for a reaction taken back, as ergo relays it); a deletion is a REDACT
  * (draft/message-redaction) to the clients that asked for it. IRC has no edit a client shows, so
  * an edit is a NOTICE from its author, "[edited] new text", tagged `+draft/reply` with the msgid
- * of the message it changes.
+ * of the message it changes. A kick or ban of someone else is a KICK from the moderator with
+ * the reason.
  */
 import type { RoomEvent } from "../protocol/index.ts";
 import type { IrcConnection } from "./connection.ts";
 import type { IrcContext } from "./context.ts";
-import { sourceOf } from "./names.ts";
+import { nickOf, sourceOf } from "./names.ts";
 import { isoTime, msgidOf, privmsgTexts } from "./render.ts";
 import type { OutMessage } from "./reply.ts";
 
@@ -22,8 +23,14 @@ export function eventLines(
   e: RoomEvent,
   channel: string,
 ): OutMessage[] {
-  if (e.target === undefined || e.envelope !== undefined) return [];
+  if (e.envelope !== undefined) return [];
   const source = sourceOf(e.from.name, ctx.serverName);
+  if ((e.kind === "kick" || e.kind === "ban") && e.user && e.user.id !== conn.user.id) {
+    // Others in the channel see who removed whom and why (the removed one got its own KICK).
+    const why = e.body || (e.kind === "ban" ? "Banned" : "Kicked");
+    return [{ source, command: "KICK", params: [channel, nickOf(e.user.name), why] }];
+  }
+  if (e.target === undefined) return [];
   const target = msgidOf(e.room, e.target);
   const base: [string, string][] = [
     ["time", isoTime(e.ts)],

@@ -4,7 +4,7 @@
  * muted IRC user's PRIVMSG is refused, and a private room does not exist to an outsider.
  */
 import { describe, expect, it, setDefaultTimeout } from "bun:test";
-import { api, unique } from "../support/client.ts";
+import { api, joinRoom, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { person } from "./fixture.ts";
 import { useStage } from "./stage.ts";
@@ -48,6 +48,18 @@ describe("moderation over IRC", () => {
     const rejoin = c.lines.length;
     c.send(`JOIN ${s.channel}`);
     expect((await c.command("474", rejoin)).params[2]).toContain("banned");
+  });
+
+  it("shows the other IRC members a KICK from the moderator with the reason", async () => {
+    const s = await scene();
+    const other = await person(stage.server.url, "o");
+    await joinRoom(stage.server.url, other.token, s.room);
+    const watcher = await irc(other);
+    await watcher.waitFor((m) => m.command === "366" && m.params[1] === s.channel);
+    await moderate(s.owner.token, s.room, { action: "ban", user: s.ircUser.name, reason: "spam" });
+    const kick = await watcher.command("KICK");
+    expect(kick.source?.startsWith(`${s.owner.name}!`)).toBe(true);
+    expect(kick.params).toEqual([s.channel, s.ircUser.name, "spam"]);
   });
 
   it("KICKs a kicked IRC user with the room's reason", async () => {
