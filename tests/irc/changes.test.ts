@@ -78,6 +78,13 @@ describe("message events over IRC", () => {
     c.send(`@+draft/reply=${s.room}-9999 PRIVMSG ${s.channel} :orphan`);
     const fail = await c.command("FAIL", from);
     expect(fail.params.slice(0, 2)).toEqual(["PRIVMSG", "REPLY_NOT_FOUND"]);
+    for (const bad of ["garbage", "1-2-3", `${s.room + 1}-1`]) {
+      const at = c.lines.length;
+      c.send(`@+draft/reply=${bad} PRIVMSG ${s.channel} :orphan`);
+      expect((await c.command("FAIL", at)).params[1]).toBe("REPLY_NOT_FOUND");
+    }
+    await settle(c, from);
+    expect(c.lines.slice(from).some((m) => m.command === "PRIVMSG")).toBe(false);
   });
 
   it("shows reactions as TAGMSG +draft/react / +draft/unreact, and toggles one sent from IRC", async () => {
