@@ -17,6 +17,11 @@ import {
 /** A message or an event: an entry of a room's ordered log, told apart by `kind`. */
 export type LogEntry = Message | RoomEvent;
 
+/** True for the server's own room events (join, leave, kick, …), which an archived room still takes. */
+export function isRoomEvent(req: { event?: { kind: EventKind } | undefined }): boolean {
+  return req.event !== undefined && ROOM_EVENT_KINDS.has(req.event.kind);
+}
+
 export function isEvent(entry: LogEntry): entry is RoomEvent {
   return "kind" in entry;
 }

@@ -107,7 +107,8 @@ export type AppendRefusal =
   | "MESSAGE_DELETED"
   | "TOO_MANY_REACTIONS"
   | "REPLY_NOT_FOUND"
-  | "MUTED";
+  | "MUTED"
+  | "ROOM_ARCHIVED";
 
 /** An uploaded file's metadata; its bytes live in the blob store under `sha256`. */
 export interface FileRecord {

@@ -533,3 +533,115 @@ describe("reports", () => {
     expect(all.body.reports[0]?.outcome).toBe("muted bob");
   });
 });
+
+describe("room lifecycle", () => {
+  async function withMember() {
+    const owner = await register(server.url);
+    const bob = await register(server.url);
+    const r = await room(owner);
+    await call("POST", `/api/rooms/${r.id}/join`, bob);
+    const bobWs = await socket(bob);
+    await bobWs.request({ type: "join", room: r.id });
+    return { owner, bob, r, bobWs };
+  }
+
+  it("renames a room by its owner: members see a rename event, the audit log has a row", async () => {
+    const { owner, bob, r, bobWs } = await withMember();
+    const name = unique("renamed");
+    expect((await call("PUT", `/api/rooms/${r.id}/name`, bob, { name })).body.code).toBe(
+      "NOT_ALLOWED",
+    );
+    expect(
+      (await call("PUT", `/api/rooms/${r.id}/name`, owner, { name: "no spaces" })).body.code,
+    ).toBe("INVALID_ROOM_NAME");
+    const other = await room(owner);
+    expect(
+      (await call("PUT", `/api/rooms/${r.id}/name`, owner, { name: other.name })).body.code,
+    ).toBe("ROOM_NAME_TAKEN");
+    const ownerWs = await socket(owner);
+    const ok = await ownerWs.request({ type: "rename_room", room: r.id, name });
+    expect(ok.type).toBe("ok");
+    expect(await bobWs.waitFor((f) => f.type === "event" && f.kind === "rename")).toMatchObject({
+      room: r.id,
+      kind: "rename",
+      body: name,
+      from: owner.user,
+    });
+    const mine = await call<{ rooms: RoomSummary[] }>("GET", "/api/rooms", bob);
+    expect(mine.body.rooms.find((x) => x.id === r.id)?.name).toBe(name);
+    const audit = await ownerWs.request<ServerFrameOf<"audit">>({ type: "audit", room: r.id });
+    expect(audit.entries.map((e) => e.action)).toContain("rename");
+  });
+
+  it("archives a room: sends, edits and reactions are refused ROOM_ARCHIVED, reading still works", async () => {
+    const { owner, bob, r, bobWs } = await withMember();
+    const ack = await bobWs.request<ServerFrameOf<"ack">>({
+      type: "send",
+      room: r.id,
+      cid: unique("c"),
+      body: "before",
+    });
+    expect(errorCode(await bobWs.request({ type: "archive_room", room: r.id }))).toBe(
+      "NOT_ALLOWED",
+    );
+    expect(
+      (await call("POST", `/api/rooms/${r.id}/archive`, owner, { reason: "done" })).status,
+    ).toBe(204);
+    expect(await bobWs.waitFor((f) => f.type === "event" && f.kind === "archive")).toMatchObject({
+      room: r.id,
+      from: owner.user,
+    });
+    const send = await bobWs.request({ type: "send", room: r.id, cid: unique("c"), body: "after" });
+    expect(errorCode(send)).toBe("ROOM_ARCHIVED");
+    const react = await bobWs.request({
+      type: "event",
+      room: r.id,
+      cid: unique("c"),
+      kind: "react",
+      target: ack.seq,
+      emoji: "👍",
+      on: true,
+    });
+    expect(errorCode(react)).toBe("ROOM_ARCHIVED");
+    const edit = await bobWs.request({
+      type: "event",
+      room: r.id,
+      cid: unique("c"),
+      kind: "edit",
+      target: ack.seq,
+      body: "changed",
+    });
+    expect(errorCode(edit)).toBe("ROOM_ARCHIVED");
+    const history = await bobWs.request<ServerFrameOf<"history">>({ type: "history", room: r.id });
+    expect(history.messages.map((m) => m.body)).toContain("before");
+    // Leaving still works, and is recorded.
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBeLessThan(300);
+    const audit = await call<{ entries: { action: string; reason: string }[] }>(
+      "GET",
+      `/api/rooms/${r.id}/audit`,
+      owner,
+    );
+    expect(audit.body.entries).toContainEqual(
+      expect.objectContaining({ action: "archive", reason: "done" }),
+    );
+  });
+
+  it("lets a server admin who is not a member rename and archive; an outsider gets ROOM_NOT_FOUND on a private room", async () => {
+    const owner = await register(server.url);
+    const admin = await register(server.url);
+    const eve = await register(server.url);
+    const r = await room(owner, "private");
+    expect((await call("POST", `/api/rooms/${r.id}/archive`, eve)).body.code).toBe(
+      "ROOM_NOT_FOUND",
+    );
+    await server.store.setAdmin(admin.user.id, true, {
+      actor: admin.user,
+      reason: "",
+      now: Date.now(),
+    });
+    expect(
+      (await call("PUT", `/api/rooms/${r.id}/name`, admin, { name: unique("adm") })).status,
+    ).toBe(204);
+    expect((await call("POST", `/api/rooms/${r.id}/archive`, admin)).status).toBe(204);
+  });
+});

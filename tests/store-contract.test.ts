@@ -18,7 +18,7 @@ import {
 } from "../db/store.ts";
 import { PostgresStore, PostgresTimeoutError } from "../db/store-postgres.ts";
 import { SqliteStore } from "../db/store-sqlite.ts";
-import type { Message, UserRef } from "../src/protocol/index.ts";
+import { type Message, nameKey, type UserRef } from "../src/protocol/index.ts";
 import { tempDir } from "./support/server.ts";
 import {
   assertReachable,
@@ -1293,6 +1293,34 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(refused).toEqual({ ok: false, code: "MUTED" });
         const [later] = await store.append([{ ...req(r.id, m, fresh("c")), ts: until }]);
         expect(later?.ok).toBe(true);
+      });
+
+      it("renames and archives a room (migration 010): an archived room refuses appends with ROOM_ARCHIVED but takes room events", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        const act = (a: Parameters<Store["moderate"]>[0]["act"]) =>
+          store.moderate({ room: r.id, actor: owner, act: a, reason: "", now: T0 + 1 });
+        const name = fresh("renamed");
+        expect(await act({ action: "rename", name, key: nameKey(name) })).toBe(true);
+        expect(await act({ action: "rename", name, key: nameKey(name) })).toBe(false);
+        expect((await store.findRoom(r.id))?.name).toBe(name);
+        expect((await store.findRoomByName(name.toUpperCase()))?.id).toBe(r.id);
+        const [before] = await store.append([req(r.id, m, fresh("c"))]);
+        expect(before?.ok).toBe(true);
+        expect(await act({ action: "archive" })).toBe(true);
+        expect(await act({ action: "archive" })).toBe(false);
+        const [refused] = await store.append([req(r.id, m, fresh("c"))]);
+        expect(refused).toEqual({ ok: false, code: "ROOM_ARCHIVED" });
+        const [leave] = await store.append([
+          { ...req(r.id, m, fresh("c")), body: "", event: { kind: "leave" } },
+        ]);
+        expect(leave?.ok).toBe(true);
+        expect((await store.auditLog(r.id, 10)).map((e) => e.action)).toEqual([
+          "archive",
+          "rename",
+        ]);
       });
 
       it("kicks and bans: a ban removes the member, stops invites, and ends when it expires", async () => {

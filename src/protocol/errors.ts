@@ -94,6 +94,7 @@ export const ERRORS = {
   REPLY_NOT_FOUND: { status: 404, message: "The message replied to is not in this room." },
   INVALID_SEARCH: { status: 400, message: "Search for 1 to 200 characters of text." },
   MUTED: { status: 403, message: "You are muted in this room: you may read but not send." },
+  ROOM_ARCHIVED: { status: 403, message: "This room is archived: it may be read but not written." },
   BANNED: { status: 403, message: "You are banned from this room." },
   NOT_ALLOWED: { status: 403, message: "Your role in this room does not allow that." },
   OUTRANKED: {

@@ -181,6 +181,17 @@ export const clientFrames = {
     room: roomId,
     topic: z.string().max(TOPIC_MAX_CHARS),
   }),
+  rename_room: z.object({
+    type: z.literal("rename_room"),
+    id: requestId,
+    room: roomId,
+    name: z.string().max(64),
+  }),
+  archive_room: z.object({
+    type: z.literal("archive_room"),
+    id: requestId,
+    room: roomId,
+  }),
   delete_room: z.object({
     type: z.literal("delete_room"),
     id: requestId,

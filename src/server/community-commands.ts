@@ -32,6 +32,8 @@ type CommunityFrame =
   | "moderate"
   | "topic"
   | "delete_room"
+  | "rename_room"
+  | "archive_room"
   | "invite_create"
   | "invites"
   | "invite_revoke"
@@ -47,6 +49,8 @@ export const COMMUNITY_FRAME_COST: Record<CommunityFrame, number> = {
   moderate: 3,
   topic: 2,
   delete_room: 10,
+  rename_room: 5,
+  archive_room: 5,
   invite_create: 5,
   invites: 3,
   invite_revoke: 2,
@@ -71,6 +75,14 @@ export function communityCommands(d: CommunityDeps): Handlers {
     },
     async delete_room(ws, f) {
       await d.moderation.deleteRoom(user(ws), f.room, f.reason);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async rename_room(ws, f) {
+      await d.moderation.rename(user(ws), f.room, f.name);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async archive_room(ws, f) {
+      await d.moderation.archive(user(ws), f.room);
       send(ws, { type: "ok", ref: f.id });
     },
     async invite_create(ws, f) {

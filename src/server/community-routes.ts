@@ -36,6 +36,7 @@ const moderationBody = z.object({
 });
 const topicBody = z.object({ topic: z.string().max(TOPIC_MAX_CHARS) });
 const deleteBody = z.object({ reason: reason.optional() });
+const renameBody = z.object({ name: z.string().max(64) });
 const inviteBody = z.object({
   seconds: z
     .number()
@@ -62,6 +63,19 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
   app.put("/api/rooms/:id/topic", async (c) => {
     const { topic } = await jsonBody(c, topicBody);
     await o.moderation.setTopic(c.get("session").user, await room(c.req.param("id")), topic);
+    return c.body(null, 204);
+  });
+
+  app.put("/api/rooms/:id/name", async (c) => {
+    const { name } = await jsonBody(c, renameBody);
+    await o.moderation.rename(c.get("session").user, await room(c.req.param("id")), name);
+    return c.body(null, 204);
+  });
+
+  app.post("/api/rooms/:id/archive", async (c) => {
+    const text = await c.req.text();
+    const body = text === "" ? {} : await parse(deleteBody, safeJson(text));
+    await o.moderation.archive(c.get("session").user, await room(c.req.param("id")), body.reason);
     return c.body(null, 204);
   });
 

@@ -16,6 +16,8 @@ export type RoomRight =
   | "roles"
   | "transfer"
   | "delete"
+  /** Rename the room, and archive it (read-only). */
+  | "lifecycle"
   /** Read the room's audit log. */
   | "audit";
 
@@ -29,6 +31,7 @@ const LEAST: Record<RoomRight, RoomRole> = {
   roles: "owner",
   transfer: "owner",
   delete: "owner",
+  lifecycle: "owner",
   audit: "owner",
 };
 
@@ -52,9 +55,9 @@ export async function requireRight(
   right: RoomRight,
 ): Promise<RoomStanding> {
   const standing = await store.standing(room, actor.id);
-  // A server admin may delete any room and read its audit log, member or not.
+  // A server admin may delete, rename or archive any room and read its audit log, member or not.
   if (
-    (right === "delete" || right === "audit") &&
+    (right === "delete" || right === "audit" || right === "lifecycle") &&
     (!standing || !holds(standing.role, right)) &&
     actor.id !== 0 &&
     (await store.accountFlags(actor.id))?.admin
