@@ -121,6 +121,58 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     await context.close();
   });
 
+  it("lets the owner rename and archive a room from the member panel, and shows a member neither", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const bob = await register(server.url, unique("bo"));
+    const name = unique("life");
+    const made = await api<{ room: RoomSummary }>(
+      server.url,
+      "POST",
+      "/api/rooms",
+      { name },
+      owner.token,
+    );
+    const room = made.body.room;
+    await api(server.url, "POST", `/api/rooms/${room.id}/join`, undefined, bob.token);
+
+    // Bob, a member, gets no lifecycle tools.
+    const bobContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const bobPage = (await openAs(bobContext, server.url, bob)).page;
+    await bobPage.locator("ul.conversations li", { hasText: name }).click();
+    await bobPage.getByRole("button", { name: "Members" }).click();
+    await bobPage.locator("dialog.member-panel li", { hasText: owner.user.name }).waitFor();
+    expect(await bobPage.getByRole("button", { name: "Rename room" }).count()).toBe(0);
+    expect(await bobPage.getByRole("button", { name: "Archive room" }).count()).toBe(0);
+    await bobContext.close();
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, server.url, owner);
+    await page.locator("ul.conversations li", { hasText: name }).click();
+    await page.getByRole("button", { name: "Members" }).click();
+    const panel = page.locator("dialog.member-panel");
+    const renamed = unique("renamed");
+    await panel.getByLabel("New room name").fill(renamed);
+    await panel.getByRole("button", { name: "Rename room" }).click();
+    await panel.getByRole("heading", { name: `Members of #${renamed}` }).waitFor();
+    await page.locator("ul.conversations li", { hasText: renamed }).waitFor();
+
+    const bobWs = await connect(server.wsUrl, bob.token);
+    await bobWs.request({ type: "join", room: room.id });
+    page.once("dialog", (d) => void d.accept());
+    await panel.getByRole("button", { name: "Archive room" }).click();
+    await bobWs.waitFor((f) => f.type === "event" && f.kind === "archive");
+    const refused = await bobWs.request({
+      type: "send",
+      room: room.id,
+      cid: unique("c"),
+      body: "x",
+    });
+    expect(refused).toMatchObject({ type: "error", code: "ROOM_ARCHIVED" });
+    expect(errors).toEqual([]);
+    bobWs.ws.close();
+    await context.close();
+  });
+
   it("shows admins an admin page that disables an account and sets registration", async () => {
     const root = await register(server.url, unique("root"));
     const bob = await register(server.url, unique("bo"));
