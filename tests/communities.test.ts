@@ -4,6 +4,7 @@
  * deletion and the audit log. The many-node kick and ban are in multinode-moderation.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { AuditEntry } from "../db/store.ts";
 import type { RoomSummary, ServerFrame, ServerFrameOf } from "../src/protocol/index.ts";
 import { type Account, api, connect, register, type TestSocket, unique } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -473,6 +474,33 @@ describe("moderator deletion", () => {
       deleted: true,
       body: "",
     });
+    // The owner reads who deleted whose message in the audit log.
+    const audit = await call<{ entries: AuditEntry[] }>("GET", `/api/rooms/${r.id}/audit`, owner);
+    expect(audit.body.entries).toContainEqual(
+      expect.objectContaining({
+        action: "message_delete",
+        actor: (mod as Account).user,
+        target: (bob as Account).user,
+        detail: JSON.stringify({ seq: sent.seq }),
+      }),
+    );
+  });
+
+  it("writes no audit row when an author deletes their own message", async () => {
+    const owner = await register(server.url);
+    const r = await room(owner);
+    const ws = await socket(owner);
+    await ws.request({ type: "join", room: r.id });
+    const sent = await ws.request<ServerFrameOf<"ack">>({
+      type: "send",
+      room: r.id,
+      cid: unique("c"),
+      body: "oops",
+    });
+    const del = { type: "event", room: r.id, cid: unique("e"), kind: "delete", target: sent.seq };
+    expect((await ws.request(del as never)).type).toBe("ack");
+    const audit = await call<{ entries: AuditEntry[] }>("GET", `/api/rooms/${r.id}/audit`, owner);
+    expect(audit.body.entries.some((e) => e.action === "message_delete")).toBe(false);
   });
 });
 
@@ -643,5 +671,24 @@ describe("room lifecycle", () => {
       (await call("PUT", `/api/rooms/${r.id}/name`, admin, { name: unique("adm") })).status,
     ).toBe(204);
     expect((await call("POST", `/api/rooms/${r.id}/archive`, admin)).status).toBe(204);
+  });
+});
+
+describe("an owner leaving", () => {
+  it("refuses the only owner's leave with LAST_OWNER while others stay; after a transfer, or alone, they leave", async () => {
+    const owner = await register(server.url);
+    const bob = await register(server.url);
+    const r = await room(owner);
+    await call("POST", `/api/rooms/${r.id}/join`, bob);
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, owner)).body.code).toBe("LAST_OWNER");
+    const ws = await socket(owner);
+    expect(errorCode(await ws.request({ type: "leave", room: r.id }))).toBe("LAST_OWNER");
+    expect(await server.store.isMember(r.id, owner.user.id)).toBe(true);
+    expect((await moderate(owner, r.id, { action: "transfer", user: bob.user.name })).status).toBe(
+      204,
+    );
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, owner)).status).toBeLessThan(300);
+    // Alone in the room, its owner may leave it.
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBeLessThan(300);
   });
 });

@@ -101,6 +101,10 @@ export const ERRORS = {
     status: 403,
     message: "You cannot act on a member whose role is equal to or above yours.",
   },
+  LAST_OWNER: {
+    status: 409,
+    message: "You own this room: hand ownership to another member before you leave.",
+  },
   INVITE_NOT_FOUND: {
     status: 404,
     message: "No such invite, or it has expired, been used up or been revoked.",

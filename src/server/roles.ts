@@ -76,6 +76,18 @@ export async function requireRight(
   return standing;
 }
 
+/**
+ * Refuses an owner's leaving while others stay in the room (LAST_OWNER): a room with members
+ * and no owner could never again be renamed, archived, deleted or have moderators named. They
+ * hand ownership over first (transfer); alone in the room, they may leave it.
+ */
+export async function requireMayLeave(store: Store, room: number, user: UserRef): Promise<void> {
+  const all = await store.standings(room);
+  if (all.get(user.id)?.role !== "owner" || all.size <= 1) return;
+  const owners = [...all.values()].filter((s) => s.role === "owner").length;
+  if (owners <= 1) throw new ParleyError("LAST_OWNER");
+}
+
 /** True when the user moderates the room (a moderator or its owner). */
 export async function moderates(store: Store, room: number, user: UserRef): Promise<boolean> {
   const standing = await store.standing(room, user.id);

@@ -103,7 +103,17 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
       expect(await panel.locator("li", { hasText: carol.user.name }).count()).toBe(0),
     );
 
-    // Leaving: the room goes from the sidebar's list.
+    // The only owner may not leave while bob stays: LAST_OWNER, shown in the panel.
+    await panel.getByRole("button", { name: "Leave room" }).click();
+    await panel.getByRole("alert").filter({ hasText: "hand ownership" }).waitFor();
+    await api(
+      server.url,
+      "POST",
+      `/api/rooms/${room.id}/moderation`,
+      { action: "transfer", user: bob.user.name },
+      alice.token,
+    );
+    // Leaving once bob owns it: the room goes from the sidebar's list.
     await panel.getByRole("button", { name: "Leave room" }).click();
     await eventually(async () =>
       expect(await page.locator("ul.conversations li", { hasText: name }).count()).toBe(0),
