@@ -19,10 +19,12 @@ import { cluster } from "./scenarios/cluster.ts";
 import { durable } from "./scenarios/durable.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { history } from "./scenarios/history.ts";
+import { historyEvents } from "./scenarios/history-events.ts";
 import { idle } from "./scenarios/idle.ts";
 import { latency } from "./scenarios/latency.ts";
 import { loginScenario } from "./scenarios/login.ts";
 import { reconnect } from "./scenarios/reconnect.ts";
+import { search } from "./scenarios/search.ts";
 import { storm } from "./scenarios/storm.ts";
 import { binaryIsFresh } from "./target.ts";
 
@@ -33,6 +35,8 @@ const SCENARIOS: Record<string, Scenario> = {
   reconnect,
   durable,
   history,
+  "history-events": historyEvents,
+  search,
   login: loginScenario,
   abuse,
 };

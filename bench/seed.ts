@@ -141,7 +141,12 @@ export class Seeder {
    * The store's append path costs ~11 µs a message (a dedupe probe and a seq bump each), so a
    * million through it would take 20 s of setup; the rows written here are the same ones.
    */
-  messages(room: number, from: SeededUser, count: number, body: string): void {
+  messages(
+    room: number,
+    from: SeededUser,
+    count: number,
+    body: string | ((seq: number) => string),
+  ): void {
     if (!this.sqlite) throw new Error("seed: bulk messages are only written to SQLite");
     const db = this.sqlite.db;
     const insert = db.query(
@@ -149,9 +154,39 @@ export class Seeder {
        VALUES (?, ?, ?, ?, ?, ?)`,
     );
     for (let seq = 1; seq <= count; seq++) {
-      insert.run(room, seq, from.user, `seed.${seq}`, body, this.now);
+      insert.run(
+        room,
+        seq,
+        from.user,
+        `seed.${seq}`,
+        typeof body === "string" ? body : body(seq),
+        this.now,
+      );
     }
     db.query("UPDATE rooms SET last_seq = ? WHERE id = ?").run(count, room);
+  }
+
+  /**
+   * Gives every message of the room reactions from `users` (each a different emoji) and edits
+   * every `editEvery`th: the state the append path leaves on the targets (history pages read
+   * that state, not the events, so no event rows are written).
+   */
+  changes(room: number, count: number, users: readonly SeededUser[], editEvery: number): void {
+    if (!this.sqlite) throw new Error("seed: bulk changes are only written to SQLite");
+    const db = this.sqlite.db;
+    const react = db.query(
+      "INSERT INTO reactions (room_id, seq, emoji, user_id, created_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    const edit = db.query(
+      "UPDATE messages SET body = ?, edited_at = ? WHERE room_id = ? AND seq = ?",
+    );
+    const emoji = ["👍", "🎉", "❤️", "😂", "👀"];
+    for (let seq = 1; seq <= count; seq++) {
+      users.forEach((u, i) => {
+        react.run(room, seq, emoji[i % emoji.length] as string, u.user, this.now + i);
+      });
+      if (seq % editEvery === 0) edit.run(`edited ${seq}`, this.now + 1, room, seq);
+    }
   }
 
   async close(): Promise<void> {

@@ -5,25 +5,21 @@
  */
 import {
   type EventKind,
+  type LogEntry,
   type Message,
   type Reaction,
   type ReplyQuote,
   ROOM_EVENT_KINDS,
   type RoomEvent,
-  type ServerFrame,
   type UserRef,
 } from "../src/protocol/index.ts";
 
-/** A message or an event: an entry of a room's ordered log, told apart by `kind`. */
-export type LogEntry = Message | RoomEvent;
+export type { LogEntry } from "../src/protocol/index.ts";
+export { entryFrame, isEvent } from "../src/protocol/index.ts";
 
 /** True for the server's own room events (join, leave, kick, …), which an archived room still takes. */
 export function isRoomEvent(req: { event?: { kind: EventKind } | undefined }): boolean {
   return req.event !== undefined && ROOM_EVENT_KINDS.has(req.event.kind);
-}
-
-export function isEvent(entry: LogEntry): entry is RoomEvent {
-  return "kind" in entry;
 }
 
 /** Numbers as numbers; `reply` and `reactions` as JSON text (or null). */
@@ -138,9 +134,4 @@ function toReactions(rows: [string, number, string][]): Reaction[] {
     } else byEmoji.set(emoji, { emoji, count: 1, users: [user] });
   }
   return [...byEmoji.values()];
-}
-
-/** The frame that delivers an entry: `msg` for a message, `event` for an event. */
-export function entryFrame(entry: LogEntry): ServerFrame {
-  return isEvent(entry) ? { type: "event", ...entry } : { type: "msg", ...entry };
 }

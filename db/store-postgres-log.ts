@@ -2,8 +2,9 @@
  * The PostgreSQL store's reads of the room log: messages and events together, in seq order
  * (replay, resume, the sequencer's fills), and one message in its current state.
  */
+import type { SearchQuery } from "./store.ts";
 import type { Pool } from "./store-postgres-pool.ts";
-import { type MessageRow, toEntry, toMessage } from "./store-postgres-rows.ts";
+import { type Int, type MessageRow, toEntry, toMessage } from "./store-postgres-rows.ts";
 
 export async function logAfter(
   { sql, messages }: Pool,
@@ -34,4 +35,32 @@ export async function findMessage({ sql, messages }: Pool, room: number, seq: nu
     SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
     WHERE m.room_id = ${room} AND m.seq = ${seq} AND m.kind IS NULL`;
   return row ? toMessage(row as MessageRow) : undefined;
+}
+
+export async function search({ sql }: Pool, userId: number, q: SearchQuery) {
+  // Each term a quoted lexeme matched as a prefix, all required (terms are letters and digits).
+  const query = q.terms.map((t) => `'${t}':*`).join(" & ");
+  const b = q.before ?? { ts: Number.MAX_SAFE_INTEGER, room: Number.MAX_SAFE_INTEGER, seq: 0 };
+  const rows = await sql`
+    SELECT m.room_id, m.seq, m.ts, m.sender_id, u.name,
+      ts_headline('simple', m.body, tq,
+        'StartSel="", StopSel="", MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=" … "')
+        AS snippet
+    FROM messages m JOIN users u ON u.id = m.sender_id,
+      to_tsquery('simple', ${query}) tq
+    WHERE m.search @@ tq
+      AND m.room_id IN (SELECT mm.room_id FROM members mm JOIN rooms r ON r.id = mm.room_id
+        WHERE mm.user_id = ${userId} AND r.kind = 'room')
+      AND (${q.room ?? null}::bigint IS NULL OR m.room_id = ${q.room ?? null}::bigint)
+      AND (m.ts, m.room_id, m.seq) < (${b.ts}::bigint, ${b.room}::bigint, ${q.before ? b.seq : Number.MAX_SAFE_INTEGER}::bigint)
+    ORDER BY m.ts DESC, m.room_id DESC, m.seq DESC LIMIT ${q.limit}`;
+  return (
+    rows as { room_id: Int; seq: Int; ts: Int; sender_id: Int; name: string; snippet: string }[]
+  ).map((r) => ({
+    room: Number(r.room_id),
+    seq: Number(r.seq),
+    ts: Number(r.ts),
+    from: { id: Number(r.sender_id), name: r.name },
+    snippet: r.snippet,
+  }));
 }

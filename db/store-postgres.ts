@@ -31,6 +31,7 @@ import type {
   NewInvite,
   RoomRecord,
   RoomVisibility,
+  SearchQuery,
   SessionRecord,
   Store,
   UserRecord,
@@ -42,7 +43,7 @@ import { PostgresBots } from "./store-postgres-bots.ts";
 import { PostgresCommunities } from "./store-postgres-communities.ts";
 import * as e2ee from "./store-postgres-e2ee.ts";
 import * as hardening from "./store-postgres-hardening.ts";
-import { findMessage, logAfter, logBefore } from "./store-postgres-log.ts";
+import { findMessage, logAfter, logBefore, search } from "./store-postgres-log.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { type Pool, PostgresPool, type PostgresPoolOptions } from "./store-postgres-pool.ts";
@@ -272,13 +273,19 @@ export class PostgresStore implements Store {
           (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
              AND x.seq > m.last_read AND x.sender_id <> m.user_id AND x.kind IS NULL
              LIMIT ${UNREAD_COUNT_MAX}) c)
-            AS unread
-        FROM members m WHERE m.user_id = ${userId} ORDER BY m.room_id`,
+            AS unread,
+          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
+             AND x.seq > m.last_read AND x.sender_id <> m.user_id AND x.kind IS NULL
+             AND NOT x.sealed AND x.deleted_at IS NULL AND position(${"@"} || lower(u.name) IN
+             lower(x.body)) > 0 LIMIT ${UNREAD_COUNT_MAX}) c) AS mentions
+        FROM members m JOIN users u ON u.id = m.user_id
+        WHERE m.user_id = ${userId} ORDER BY m.room_id`,
     );
-    return (rows as { room_id: Int; last_read: Int; unread: Int }[]).map((r) => ({
+    return (rows as { room_id: Int; last_read: Int; unread: Int; mentions: Int }[]).map((r) => ({
       room: Number(r.room_id),
       lastRead: Number(r.last_read),
       unread: Number(r.unread),
+      mentions: Number(r.mentions),
     }));
   }
 
@@ -560,6 +567,10 @@ export class PostgresStore implements Store {
 
   findMessage(roomId: number, seq: number) {
     return this.run((pool) => findMessage(pool, roomId, seq));
+  }
+
+  search(userId: number, q: SearchQuery) {
+    return this.run((pool) => search(pool, userId, q));
   }
 
   async messagesBefore(roomId: number, before: number, limit: number) {

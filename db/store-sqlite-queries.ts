@@ -148,8 +148,13 @@ export function prepare(db: Database) {
       `SELECT m.room_id AS room, m.last_read AS lastRead,
          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
             AND x.seq > m.last_read AND x.sender_id != m.user_id AND x.kind IS NULL
-            LIMIT ?)) AS unread
-       FROM members m WHERE m.user_id = ?`,
+            LIMIT ?1)) AS unread,
+         (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
+            AND x.seq > m.last_read AND x.sender_id != m.user_id AND x.kind IS NULL
+            AND x.sealed = 0 AND x.deleted_at IS NULL
+            AND instr(lower(x.body), '@' || (SELECT lower(name) FROM users WHERE id = m.user_id)) > 0
+            LIMIT ?1)) AS mentions
+       FROM members m WHERE m.user_id = ?2`,
     ),
     markRead: s<never, [number, number, number]>(
       `UPDATE members SET last_read = max(last_read, min(?, (SELECT last_seq FROM rooms WHERE id = room_id)))
@@ -294,6 +299,23 @@ export function prepare(db: Database) {
     logBefore: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+    ),
+    // rowid = room_id * 2^32 + seq (migration 007), so (ts, rowid) orders as (ts, room, seq).
+    search: s<
+      { room: number; seq: number; ts: number; sender: number; name: string; snippet: string },
+      [string, number, number | null, number, number, number]
+    >(
+      `SELECT m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name,
+         snippet(message_search, 0, '', '', '…', 16) AS snippet
+       FROM message_search s
+       JOIN messages m ON m.room_id = (s.rowid >> 32) AND m.seq = (s.rowid & 4294967295)
+       JOIN users u ON u.id = m.sender_id
+       WHERE message_search MATCH ?1
+         AND (s.rowid >> 32) IN (SELECT mm.room_id FROM members mm JOIN rooms r ON r.id = mm.room_id
+           WHERE mm.user_id = ?2 AND r.kind = 'room')
+         AND (?3 IS NULL OR (s.rowid >> 32) = ?3)
+         AND (m.ts < ?4 OR (m.ts = ?4 AND s.rowid < ?5))
+       ORDER BY m.ts DESC, s.rowid DESC LIMIT ?6`,
     ),
     findMessage: s<MessageRow, [number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id

@@ -25,6 +25,7 @@ import {
   type NewInvite,
   type RoomRecord,
   type RoomVisibility,
+  type SearchQuery,
   type SessionRecord,
   type Store,
   UNREAD_COUNT_MAX,
@@ -46,6 +47,8 @@ export function openSqlite(path: string): Database {
   db.run("PRAGMA synchronous = FULL");
   db.run("PRAGMA foreign_keys = ON");
   db.run("PRAGMA busy_timeout = 5000");
+  // A deleted message's text must not linger in free pages (docs/security.md 6a).
+  db.run("PRAGMA secure_delete = ON");
   return db;
 }
 
@@ -410,6 +413,21 @@ export class SqliteStore implements Store {
 
   async logBefore(roomId: number, before: number, limit: number) {
     return this.q.logBefore.all(roomId, before, limit).map(toEntry).reverse();
+  }
+
+  async search(userId: number, q: SearchQuery) {
+    // Each term quoted (so it is only a word) and matched as a prefix; all are required.
+    const match = q.terms.map((t) => `"${t.replaceAll('"', '""')}"*`).join(" ");
+    const b = q.before ?? { ts: Number.MAX_SAFE_INTEGER, room: 0, seq: 0 };
+    const rows = this.q.search.all(
+      match,
+      userId,
+      q.room ?? null,
+      b.ts,
+      q.before ? b.room * 4294967296 + b.seq : Number.MAX_SAFE_INTEGER,
+      q.limit,
+    );
+    return rows.map(({ sender, name, ...hit }) => ({ ...hit, from: { id: sender, name } }));
   }
 
   async findMessage(roomId: number, seq: number) {

@@ -12,6 +12,7 @@ import type {
   MessageFile,
   RoomEvent,
   RoomKind,
+  SearchHit,
   UserRef,
 } from "../src/protocol/index.ts";
 import type {
@@ -133,6 +134,8 @@ export interface MembershipRecord {
   lastRead: number;
   /** Messages from others past lastRead, counted up to UNREAD_COUNT_MAX. */
   unread: number;
+  /** Of those, the ones that @mention the member (public rooms), counted the same way. */
+  mentions?: number;
 }
 
 /** Seconds a client is told to wait (retryAfter) when the store meets an outage. */
@@ -174,6 +177,17 @@ export interface NewBotToken {
   tokenHash: string;
   rooms: readonly number[];
   now: number;
+}
+
+/** A search of the public rooms a user is a member of, newest first. */
+export interface SearchQuery {
+  /** Words (searchTerms): every one must match, each as a prefix. At least one. */
+  terms: readonly string[];
+  /** Only this room. */
+  room?: number | undefined;
+  /** Only hits older than this one (the last hit of the page before). */
+  before?: { ts: number; room: number; seq: number } | undefined;
+  limit: number;
 }
 
 export type AppendResult =
@@ -337,6 +351,12 @@ export interface Store {
   logBefore(roomId: number, before: number, limit: number): Promise<LogEntry[]>;
   /** The message (not an event) at seq in the room, in its current state. */
   findMessage(roomId: number, seq: number): Promise<Message | undefined>;
+  /**
+   * Messages of the public rooms `userId` is a member of that match every term, newest first
+   * (by ts, then room, then seq), with a plain-text snippet. Deleted messages never match, and
+   * an edited one matches its current text only. DMs are sealed: never searched.
+   */
+  search(userId: number, q: SearchQuery): Promise<SearchHit[]>;
 
   /**
    * Creates a bot owned by `ownerId`: a user that accepts DMs from contacts only (it has none)

@@ -305,6 +305,21 @@ describe("message events", () => {
   });
 });
 
+describe("mention counts", () => {
+  it("lists a room's unread mentions of the caller next to its unread count", async () => {
+    const { room, a, bob } = await pair();
+    await send(a, room, `hello @${bob.user.name}`);
+    await send(a, room, "no one");
+    const listed = await fetch(`${server?.url}/api/rooms`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    const rooms = (
+      (await listed.json()) as { rooms: { id: number; unread: number; mentions?: number }[] }
+    ).rooms;
+    expect(rooms.find((r) => r.id === room)).toMatchObject({ unread: 2, mentions: 1 });
+  });
+});
+
 describe("message events after kill -9", () => {
   it("keeps every acknowledged edit, reaction and delete across a SIGKILL", async () => {
     const dir = tempDir();
@@ -375,5 +390,92 @@ describe.skipIf(pg.skip || redis.skip)("message events across two nodes", () => 
     }
     const page = await b.request<ServerFrameOf<"history">>({ type: "history", room });
     expect(page.messages[0]).toMatchObject({ deleted: true, body: "" });
+  });
+});
+
+describe("GET /api/search", () => {
+  async function search(token: string, query: string) {
+    const res = await fetch(`${server?.url}/api/search?${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it("finds the caller's public-room messages newest first, paged, in step with edits and deletes", async () => {
+    const { alice, bob, room, a } = await pair();
+    const m1 = await send(a, room, "Deploy the walrus on Friday");
+    const m2 = await send(a, room, "the walrus deploy went fine");
+    const m3 = await send(a, room, "walrus again");
+    const first = await search(bob.token, "q=walrus&limit=2");
+    expect(first.status).toBe(200);
+    const results = first.body.results as { room: number; seq: number; snippet: string }[];
+    expect(results.map((r) => r.seq)).toEqual([m3.seq, m2.seq]);
+    expect(results[0]).toMatchObject({ room, from: { id: alice.user.id } });
+    expect(results[1]?.snippet).toContain("walrus");
+    const second = await search(bob.token, `q=walrus&limit=2&before=${first.body.next}`);
+    expect((second.body.results as { seq: number }[]).map((r) => r.seq)).toEqual([m1.seq]);
+    expect(second.body.next).toBeUndefined();
+    await change(a, room, { kind: "delete", target: m1.seq });
+    await change(a, room, { kind: "edit", target: m3.seq, body: "an otter" });
+    const after = await search(bob.token, `q=WALRUS&room=${room}`);
+    expect((after.body.results as { seq: number }[]).map((r) => r.seq)).toEqual([m2.seq]);
+    expect(((await search(bob.token, "q=deploy%20fine")).body.results as unknown[]).length).toBe(1);
+  });
+
+  it("refuses an empty or too long query with INVALID_SEARCH and another's room with NOT_MEMBER", async () => {
+    const { alice, room } = await pair();
+    expect((await search(alice.token, "q=%20%20")).body.code).toBe("INVALID_SEARCH");
+    expect((await search(alice.token, "")).body.code).toBe("INVALID_SEARCH");
+    expect((await search(alice.token, `q=${"x".repeat(201)}`)).body.code).toBe("INVALID_SEARCH");
+    const carol = await register(server?.url as string);
+    const res = await search(carol.token, `q=hello&room=${room}`);
+    expect([res.status, res.body.code]).toEqual([403, "NOT_MEMBER"]);
+    expect((await search(carol.token, "q=hello")).body.results).toEqual([]);
+  });
+});
+
+describe("erasure on the embedded store", () => {
+  it("leaves no trace of a deleted message's text in the database file or a later backup", async () => {
+    const { SqliteStore } = await import("../db/store-sqlite.ts");
+    const dir = tempDir();
+    dirs.push(dir);
+    const path = join(dir.path, "erase.db");
+    const store = new SqliteStore(path);
+    const u = await store.createUser("eraser", "h", 1);
+    if (u === "taken") throw new Error("taken");
+    const r = await store.createRoom("erasing", "", u.id, 1);
+    if (r === "taken") throw new Error("taken");
+    const me = { id: u.id, name: u.name };
+    const secret = "xylophone-secret-4711";
+    const [m] = await store.append([{ room: r.id, sender: me, cid: "c1", body: secret, ts: 2 }]);
+    if (!m?.ok || !m.message) throw new Error("not stored");
+    await store.append([
+      {
+        room: r.id,
+        sender: me,
+        cid: "c2",
+        body: `${secret} v2`,
+        ts: 3,
+        event: { kind: "edit", target: m.message.seq },
+      },
+      {
+        room: r.id,
+        sender: me,
+        cid: "c3",
+        body: "",
+        ts: 4,
+        event: { kind: "delete", target: m.message.seq },
+      },
+    ]);
+    store.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    const backup = join(dir.path, "backup.db");
+    store.db.query("VACUUM INTO ?").run(backup);
+    await store.close();
+    for (const file of [path, `${path}-wal`, backup]) {
+      const bytes = await Bun.file(file)
+        .bytes()
+        .catch(() => new Uint8Array());
+      expect(Buffer.from(bytes).includes(secret)).toBe(false);
+    }
   });
 });

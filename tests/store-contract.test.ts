@@ -719,12 +719,21 @@ function contract(name: string, backend: () => Backend, skip = false) {
         await store.addMember(r.id, b2.id, T0);
         await store.append([req(r.id, a, "a1"), req(r.id, a, "a2"), req(r.id, a, "a3")]);
         await store.append([req(r.id, b2, "b1"), req(r.id, b2, "b2")]);
-        expect(await store.memberships(b2.id)).toEqual([{ room: r.id, lastRead: 0, unread: 3 }]);
+        expect(await store.memberships(b2.id)).toEqual([
+          { room: r.id, lastRead: 0, unread: 3, mentions: 0 },
+        ]);
         const byRoom = new Map((await store.memberships(a.id)).map((m) => [m.room, m]));
-        expect(byRoom.get(r.id)).toEqual({ room: r.id, lastRead: 0, unread: 2 });
-        expect(byRoom.get(quiet.id)).toEqual({ room: quiet.id, lastRead: 0, unread: 0 });
+        expect(byRoom.get(r.id)).toEqual({ room: r.id, lastRead: 0, unread: 2, mentions: 0 });
+        expect(byRoom.get(quiet.id)).toEqual({
+          room: quiet.id,
+          lastRead: 0,
+          unread: 0,
+          mentions: 0,
+        });
         await store.markRead(r.id, b2.id, 2);
-        expect(await store.memberships(b2.id)).toEqual([{ room: r.id, lastRead: 2, unread: 1 }]);
+        expect(await store.memberships(b2.id)).toEqual([
+          { room: r.id, lastRead: 2, unread: 1, mentions: 0 },
+        ]);
       });
 
       it("never lowers the marker and never moves it past the room's head", async () => {
@@ -761,7 +770,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
         const total = UNREAD_COUNT_MAX + 5;
         await store.append(Array.from({ length: total }, (_, i) => req(r.id, a, `cap${i}`)));
         expect(await store.memberships(b2.id)).toEqual([
-          { room: r.id, lastRead: 0, unread: UNREAD_COUNT_MAX },
+          { room: r.id, lastRead: 0, unread: UNREAD_COUNT_MAX, mentions: 0 },
         ]);
         await store.markRead(r.id, b2.id, 10);
         expect((await store.memberships(b2.id))[0]?.unread).toBe(total - 10);
@@ -1069,6 +1078,25 @@ function contract(name: string, backend: () => Backend, skip = false) {
         });
       });
 
+      it("counts unread messages that @mention the member apart, in any case, never deleted ones", async () => {
+        const a = await user();
+        const b2 = await user();
+        const r = await room(a);
+        await store.addMember(r.id, b2.id, T0);
+        const [m1] = (
+          await store.append([
+            req(r.id, a, "mn-1", `hi @${b2.name.toUpperCase()}!`),
+            req(r.id, a, "mn-2", "no mention"),
+            req(r.id, a, "mn-3", `@${b2.name} again`),
+          ])
+        ).map((x) => sent(x));
+        await store.append([
+          { ...req(r.id, a, "mn-d", ""), event: { kind: "delete", target: m1?.seq } },
+        ]);
+        const mine = (await store.memberships(b2.id)).find((x) => x.room === r.id);
+        expect(mine).toMatchObject({ unread: 3, mentions: 1 });
+      });
+
       it("counts no event as unread", async () => {
         const a = await user();
         const b2 = await user();
@@ -1104,6 +1132,58 @@ function contract(name: string, backend: () => Backend, skip = false) {
         const log = await store.logAfter(dm.id, 0, 10);
         expect(log[0]).toEqual({ ...m, envelope: undefined, deleted: true, edited: T0 + 7 });
         expect(log.some((e) => "envelope" in e && e.envelope)).toBe(false);
+      });
+    });
+
+    describe("search (migration 007)", () => {
+      it("finds words of the caller's public rooms only, newest first, kept in step with edits and deletes", async () => {
+        const a = await user();
+        const b2 = await user();
+        const mine = await room(a);
+        const theirs = await room(b2);
+        const word = fresh("zebra").toLowerCase();
+        const at = (r: AppendRequest, ts: number) => ({ ...r, ts });
+        const [m1, m2, m3] = (
+          await store.append([
+            at(req(mine.id, a, "s-1", `the ${word} runs`), T0 + 1),
+            at(req(mine.id, a, "s-2", `a ${word}fish swims`), T0 + 2),
+            at(req(mine.id, a, "s-3", `no match here`), T0 + 3),
+          ])
+        ).map((r) => sent(r)) as [Message, Message, Message];
+        await store.append([at(req(theirs.id, b2, "s-4", `their ${word}`), T0 + 4)]);
+        const dm = await store.openDm(a.id, b2.id, T0);
+        await store.append([sealedReq(dm.id, a, "s-5")]);
+        const hits = await store.search(a.id, { terms: [word], limit: 10 });
+        expect(hits.map((h) => [h.room, h.seq])).toEqual([
+          [mine.id, m2.seq],
+          [mine.id, m1.seq],
+        ]);
+        expect(hits[1]).toMatchObject({ ts: T0 + 1, from: a });
+        expect(hits[1]?.snippet).toContain(word);
+        // Paged: the page after the first hit.
+        const next = await store.search(a.id, {
+          terms: [word],
+          limit: 10,
+          before: { ts: T0 + 2, room: mine.id, seq: m2.seq },
+        });
+        expect(next.map((h) => h.seq)).toEqual([m1.seq]);
+        // Two words must both match.
+        expect(await store.search(a.id, { terms: [word, "runs"], limit: 10 })).toHaveLength(1);
+        // An edit replaces what is found; a delete removes it.
+        await store.append([
+          {
+            ...req(mine.id, a, "s-e", `still a ${word}`),
+            event: { kind: "edit", target: m3.seq },
+          },
+          { ...req(mine.id, a, "s-d", ""), event: { kind: "delete", target: m1.seq } },
+          { ...req(mine.id, a, "s-e2", "plain words"), event: { kind: "edit", target: m2.seq } },
+        ]);
+        const after = await store.search(a.id, { terms: [word], limit: 10 });
+        expect(after.map((h) => h.seq)).toEqual([m3.seq]);
+        expect(await store.search(a.id, { terms: ["plain"], room: theirs.id, limit: 10 })).toEqual(
+          [],
+        );
+        expect(await store.search(b2.id, { terms: [word], limit: 10 })).toHaveLength(1);
       });
     });
 
@@ -1696,7 +1776,7 @@ describe.skipIf(pg.skip)("PostgresStore upgrading its schema", () => {
         const dana = (await store.findUser("dana")) as UserRecord;
         expect(await store.dmPolicy(dana.id)).toBe("everyone");
         expect(await store.memberships(dana.id)).toEqual([
-          { room: roomId, lastRead: 0, unread: 0 },
+          { room: roomId, lastRead: 0, unread: 0, mentions: 0 },
         ]);
       } finally {
         await store.close();

@@ -9,6 +9,7 @@ import { Connection } from "./connection.ts";
 import { deviceFiles } from "./device-files.ts";
 import { FileTransfer } from "./file-transfer.ts";
 import { askRetry, type MenuIo, pickRoom, welcome } from "./menus.ts";
+import { searcher } from "./message-search.ts";
 import { SecureDm, type StartResult } from "./secure-dm.ts";
 import type { SavedSession, SessionStore, ViewMemory } from "./session-store.ts";
 import { createStyle, type Style } from "./style.ts";
@@ -125,6 +126,11 @@ async function chat(
     token: session.token,
     fetch: o.transport.fetch,
   });
+  const search = searcher({
+    server: () => conn.server,
+    token: session.token,
+    fetch: o.transport.fetch,
+  });
   const memory = {
     load: () => o.sessions.view(o.servers, session.user.id),
     save: (m: ViewMemory) => o.sessions.saveView(o.servers, session.user.id, m),
@@ -158,6 +164,7 @@ async function chat(
         style,
         ...(secure ? { secure } : {}),
         files,
+        search,
         memory,
       });
       if (outcome === "quit") return "quit";

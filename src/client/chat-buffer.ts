@@ -4,7 +4,7 @@
  * mention counts, its scroll position, the nicks seen in it and its input history. The list is
  * ordered as buffers were opened, numbered from 1 for Alt-1…9, and one of them is current.
  */
-import { nameKey } from "../protocol/index.ts";
+import { type Message, nameKey } from "../protocol/index.ts";
 import { InputHistory } from "./input-history.ts";
 
 /** Lines kept per buffer: older ones can be fetched again from the server by scrolling up. */
@@ -49,6 +49,8 @@ export class ChatBuffer {
   greeted = false;
   /** What was typed here and not sent when another buffer came on screen. */
   draft = "";
+  /** The messages shown, by seq, in their current state (events change them here). */
+  readonly messages = new Map<number, Message>();
 
   constructor(
     public name: string,
@@ -75,7 +77,8 @@ export class ChatBuffer {
     }
     if (this.scroll > 0) this.scroll += e.draw(columns).length;
     if (this.entries.length > ENTRIES_KEPT) {
-      this.entries.shift();
+      const gone = this.entries.shift();
+      if (gone?.seq !== undefined) this.messages.delete(gone.seq);
       this.atBeginning = false;
       this.oldest = this.entries.find((x) => x.seq !== undefined)?.seq;
     }
@@ -89,6 +92,26 @@ export class ChatBuffer {
       this.oldest = Math.min(this.oldest ?? Number.POSITIVE_INFINITY, ...seqs);
       this.newest = Math.max(this.newest, ...seqs);
     }
+  }
+
+  /** Puts a redrawn entry in place of the one with the same seq; false when it is not shown. */
+  replace(e: Entry): boolean {
+    const i = this.entries.findIndex((x) => x.seq === e.seq);
+    if (i < 0) return false;
+    this.entries[i] = e;
+    return true;
+  }
+
+  /** The `n`th newest message shown (1: the newest), optionally only the user's own. */
+  recent(n: number, from?: number): Message | undefined {
+    const seqs = [...this.messages.keys()].sort((a, b) => b - a);
+    let left = n;
+    for (const seq of seqs) {
+      const m = this.messages.get(seq) as Message;
+      if (from !== undefined && m.from.id !== from) continue;
+      if (--left === 0) return m;
+    }
+    return undefined;
   }
 
   /** Lines in all, at a width. */

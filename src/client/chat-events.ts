@@ -122,6 +122,10 @@ export function listenToConnection(s: ChatState): void {
     () => clearInterval(ticker),
     conn.on("status", onStatus),
     conn.on("message", onRoomMessage),
+    // Public rooms' events; a DM's are sealed and not shown by the terminal yet.
+    conn.on("event", (e) => {
+      if (e.envelope === undefined && s.tracked(e.room)?.kind !== "dm") s.change(e);
+    }),
     conn.on("push", onPush),
     conn.on("notice", (text) => s.note(text, "warn")),
     conn.on("delivered", () => {

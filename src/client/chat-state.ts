@@ -5,7 +5,7 @@
  * screen's status row and activity bar up to date whenever anything they show changes.
  */
 import { parseAttachment } from "../crypto/index.ts";
-import { type Message, messageLength } from "../protocol/index.ts";
+import { type Message, messageLength, type RoomEvent } from "../protocol/index.ts";
 import { BufferList, type ChatBuffer, type Entry, entry } from "./chat-buffer.ts";
 import type { NoteTone } from "./chat-command.ts";
 import type { ChatScreen, StatusTone } from "./chat-screen.ts";
@@ -16,6 +16,7 @@ import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import { mentions } from "./highlight.ts";
 import type { LineEditor } from "./line-editor.ts";
 import { fileLine, formatMessage } from "./message-format.ts";
+import { applyEvent, type EventContent } from "./message-state.ts";
 import { ReadMarker } from "./read-marker.ts";
 import type { DmContent, SecureDm } from "./secure-dm.ts";
 import type { ViewMemory } from "./session-store.ts";
@@ -225,16 +226,13 @@ export class ChatState {
     if (this.blocked.has(m.from.id) && m.from.id !== this.conn.user?.id) return;
     b.nicks.delete(m.from.name);
     b.nicks.add(m.from.name);
-    const { body, tone } = this.bodyOf(m, content);
+    const { body, tone, plain } = this.bodyOf(m, content);
     const me = this.conn.user;
     const own = m.from.id === me?.id;
     const mention = !own && tone !== "loud" && mentions(body, me?.name, this.memory.highlights);
-    const { style } = this;
-    const e = entry((columns) => {
-      const lines = formatMessage({ ...m, body }, { columns, style, me: me?.id });
-      if (tone === "loud") return lines.map((l) => style.red(l));
-      return mention ? lines.map((l) => style.yellow(l)) : lines;
-    }, m.seq);
+    const shown = { ...m, body };
+    if (tone === undefined && !plain) b.messages.set(m.seq, shown);
+    const e = this.messageEntry(shown, { tone, mention, plain });
     // A DM whose signed time and the server's differ a lot says so under it.
     const skew =
       content?.kind === "text" && content.serverTs !== undefined
@@ -256,22 +254,61 @@ export class ChatState {
     this.screen.render();
   }
 
-  private bodyOf(m: Message, content?: DmContent): { body: string; tone?: "loud" } {
+  /** A message as an entry, drawn at any width; redrawn whole when an event changes it. */
+  messageEntry(
+    m: Message,
+    o: { tone?: "loud" | undefined; mention?: boolean; plain?: boolean | undefined } = {},
+  ): Entry {
+    const { style } = this;
+    const me = this.conn.user;
+    return entry((columns) => {
+      const lines = formatMessage(m, {
+        columns,
+        style,
+        me: me?.id,
+        meName: me?.name,
+        plain: o.plain === true,
+      });
+      if (o.tone === "loud") return lines.map((l) => style.red(l));
+      return o.mention ? lines.map((l) => style.yellow(l)) : lines;
+    }, m.seq);
+  }
+
+  /** An event of a room's log: the message it changes is redrawn in its new state. */
+  change(e: RoomEvent, content?: EventContent): void {
+    const b = this.bufferFor(e.room);
+    const target = e.target === undefined ? undefined : b?.messages.get(e.target);
+    if (!b || !target) return;
+    const next = applyEvent(target, e, content ?? e);
+    if (next === target) return;
+    b.messages.set(target.seq, next);
+    const me = this.conn.user;
+    const mention =
+      target.from.id !== me?.id && mentions(next.body, me?.name, this.memory.highlights);
+    b.replace(this.messageEntry(next, { mention }));
+    if (b === this.buffers.current) this.screen.render();
+  }
+
+  private bodyOf(
+    m: Message,
+    content?: DmContent,
+  ): { body: string; tone?: "loud"; plain?: boolean } {
     if (m.file) {
       this.shared.set(m.file.id, { kind: "room", file: m.file });
-      return { body: `${m.body === "" ? "" : `${m.body} `}${fileLine(m.file)}` };
+      return { body: `${m.body === "" ? "" : `${m.body} `}${fileLine(m.file)}`, plain: true };
     }
     if (!content || content.kind === "text") {
       const attachment = content ? parseAttachment(content.text) : undefined;
       if (attachment) this.shared.set(attachment.id, { kind: "dm", attachment });
-      return {
-        body: attachment ? `${fileLine(attachment)} (encrypted)` : (content?.text ?? m.body),
-      };
+      return attachment
+        ? { body: `${fileLine(attachment)} (encrypted)`, plain: true }
+        : { body: content?.text ?? m.body };
     }
     // Tampered, or from a device outside the sender's signed list: red, and never a mention.
     const loud = content.kind === "tampered" || content.kind === "unverified-device";
     return {
       body: dmNotice(content, m.from.name) ?? "",
+      plain: true,
       ...(loud ? { tone: "loud" as const } : {}),
     };
   }

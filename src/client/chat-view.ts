@@ -18,6 +18,8 @@ import { keyActions } from "./key-actions.ts";
 import { KEYMAP } from "./keymap.ts";
 import { KeyReader } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
+import { messageCommands } from "./message-commands.ts";
+import type { Searcher } from "./message-search.ts";
 import { moderationCommands } from "./moderation-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
 import type { SecureDm } from "./secure-dm.ts";
@@ -49,6 +51,8 @@ export interface ChatViewOptions {
   secure?: SecureDm;
   /** Uploads and downloads (/upload, /download); without it those commands say so. */
   files?: FileTransfer;
+  /** Message search (/search); without it the command says so. */
+  search?: Searcher;
   /** Where the last buffer, input history and highlight settings are kept across restarts. */
   memory?: ViewStore;
   /** Idle this long (no key pressed), the user is shown as away until a key is pressed. @default 10 min */
@@ -58,7 +62,7 @@ export interface ChatViewOptions {
 const AUTO_AWAY_MS = 10 * 60_000;
 
 /** Every command, in the order /help lists them. */
-function commandTable(s: ChatState): Record<string, Command> {
+function commandTable(s: ChatState, search?: Searcher): Record<string, Command> {
   const ctx: ChatContext = {
     conn: s.conn,
     secure: s.secure,
@@ -82,6 +86,7 @@ function commandTable(s: ChatState): Record<string, Command> {
     ...socialCommands(ctx),
     ...moderationCommands(ctx),
     ...fileCommands(ctx),
+    ...messageCommands(s, search),
     ...deviceCommands(ctx),
     ...(quit ? { quit } : {}),
   };
@@ -166,7 +171,10 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
   for (const r of rooms) {
     if (!r.joined || (r.kind === "dm" && !s.secure)) continue;
     const b = s.openBuffer(r.kind, r.name);
-    if (b !== s.buffers.current) b.unread = r.unread;
+    if (b !== s.buffers.current) {
+      b.unread = r.unread;
+      b.mentions = r.mentions ?? 0;
+    }
   }
   // Rooms by name, then DMs by name: Alt-2 is the same buffer after a restart.
   const sorted = [...rooms].sort(
@@ -195,7 +203,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const screen = new ChatScreen(o.output, editor, o.style);
   const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
-  const commands = commandTable(s);
+  const commands = commandTable(s, o.search);
   const active = autoAway(s, o.autoAwayMs ?? AUTO_AWAY_MS);
   let ended = false;
   const keys = keyActions(

@@ -1,5 +1,5 @@
 /** What a connection reports: its state, its status changes, and the events listeners get. */
-import type { Message, ServerFrameOf, UserRef } from "../protocol/index.ts";
+import type { Message, RoomEvent, ServerFrameOf, UserRef } from "../protocol/index.ts";
 import type { OutboxItem } from "./outbox.ts";
 import type { RequestError } from "./request-error.ts";
 
@@ -25,6 +25,8 @@ export type Arrival = "live" | "catch-up";
 
 export interface ConnectionEvents {
   message: (m: Message, arrival: Arrival) => void;
+  /** An event of a room's log (an edit, a deletion, a reaction, …), in seq order with messages. */
+  event: (e: RoomEvent, arrival: Arrival) => void;
   status: (s: Status) => void;
   /** The server has the message: an ack, or its own copy came back first. */
   delivered: (item: OutboxItem, seq: number) => void;

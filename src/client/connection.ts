@@ -20,9 +20,12 @@
  * failover (socket-link.ts), request/reply correlation (pending-requests.ts), per-room ordering
  * and gap filling (room-tracker.ts) and the outbox's sending (outbox-sender.ts).
  */
+import type { Envelope } from "../crypto/index.ts";
 import {
   decodeServerFrame,
+  isEvent,
   type Limits,
+  type LogEntry,
   type Member,
   type Message,
   nameKey,
@@ -84,6 +87,7 @@ export class Connection {
   private readonly requests: PendingRequests;
   private readonly listeners: Listeners = {
     message: new Set(),
+    event: new Set(),
     status: new Set(),
     delivered: new Set(),
     undeliverable: new Set(),
@@ -331,6 +335,26 @@ export class Connection {
     return { messages: reply.messages, more: reply.more };
   }
 
+  /**
+   * Asks for a change to a message (an edit, a delete, a reaction: an event of the room's
+   * log); resolves with its ack once it is durable. The event itself arrives as an `event`
+   * like everyone else's. A cid may be given so that a retry is recognised as the same change.
+   */
+  change(
+    room: number,
+    c: {
+      kind: "edit" | "delete" | "react";
+      target: number;
+      body?: string;
+      emoji?: string;
+      on?: boolean;
+      envelope?: Envelope;
+    },
+    cid: string = crypto.randomUUID(),
+  ): Promise<ServerFrameOf<"ack">> {
+    return this.request<"ack">({ type: "event", room, cid, ...c });
+  }
+
   /** Rooms this session receives, with the last seq seen in each. */
   joinedRooms(): TrackedRoom[] {
     return this.rooms.joined();
@@ -418,7 +442,8 @@ export class Connection {
       case "hello":
         this.greet(f);
         break;
-      case "msg": {
+      case "msg":
+      case "event": {
         const { type: _, ...m } = f;
         this.rooms.accept(m);
         break;
@@ -523,8 +548,12 @@ export class Connection {
     this.sender.pump();
   }
 
-  /** A message in its place in seq order: settle it if it is ours, and pass it on. */
-  private deliver(m: Message): void {
+  /** A message or event in its place in seq order: settle it if it is ours, and pass it on. */
+  private deliver(m: LogEntry): void {
+    if (isEvent(m)) {
+      this.emit("event", m, this.catchUp ? "catch-up" : "live");
+      return;
+    }
     if (m.from.id === this._user?.id) this.sender.settle(m.cid, m.seq);
     if (this.catchUp) this.catchUp.count++;
     this.emit("message", m, this.catchUp ? "catch-up" : "live");

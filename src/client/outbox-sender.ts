@@ -37,7 +37,7 @@ export class OutboxSender {
 
   /** Queues a message and sends it if it may go now. */
   add(room: number, body: string, o: SendOptions = {}): OutboxItem {
-    const item = this.outbox.add(room, body, this.clock.now(), o.cid, o.seal, o.file);
+    const item = this.outbox.add(room, body, this.clock.now(), o.cid, o.seal, o.file, o.reply);
     this.pump();
     return item;
   }
@@ -89,10 +89,12 @@ export class OutboxSender {
   /** One attempt at the outbox's head: seal it if it is a DM, send it, settle the outcome. */
   private async transmit(item: OutboxItem): Promise<void> {
     const ws = this.hooks.socket();
-    let payload: ReturnType<typeof sendFields> | { envelope: Envelope } = sendFields(item);
+    let payload: ReturnType<typeof sendFields> | { envelope: Envelope; reply?: number } =
+      sendFields(item);
     if (item.seal) {
       try {
-        payload = { envelope: await item.seal(item.cid) };
+        const envelope = await item.seal(item.cid);
+        payload = item.reply === undefined ? { envelope } : { envelope, reply: item.reply };
       } catch (err) {
         this.failed(item, asRequestError(err));
         return;

@@ -23,6 +23,8 @@ export interface OutboxItem {
   readonly seal?: Sealer;
   /** A file uploaded to this (public) room, shared by the message; body is then its caption. */
   readonly file?: string;
+  /** The seq of the message (in the same room) this one replies to. */
+  readonly reply?: number;
   readonly createdAt: number;
   state: OutboxState;
   /** Not sent again before this time (ms): set by RATE_LIMITED and BUSY answers. */
@@ -35,12 +37,19 @@ export interface SendOptions {
   seal?: Sealer;
   cid?: string;
   file?: string;
+  /** The seq of the message this one replies to. */
+  reply?: number;
 }
 
 /** The send frame's content for an unsealed item: its body, or its file and any caption. */
-export function sendFields(item: OutboxItem): { body: string } | { body?: string; file: string } {
-  if (item.file === undefined) return { body: item.body };
-  return item.body === "" ? { file: item.file } : { body: item.body, file: item.file };
+export function sendFields(
+  item: OutboxItem,
+): ({ body: string } | { body?: string; file: string }) & { reply?: number } {
+  const reply = item.reply === undefined ? {} : { reply: item.reply };
+  if (item.file === undefined) return { body: item.body, ...reply };
+  return item.body === ""
+    ? { file: item.file, ...reply }
+    : { body: item.body, file: item.file, ...reply };
 }
 
 export class Outbox {
@@ -53,6 +62,7 @@ export class Outbox {
     cid: string = crypto.randomUUID(),
     seal?: Sealer,
     file?: string,
+    reply?: number,
   ): OutboxItem {
     const item: OutboxItem = {
       cid,
@@ -60,6 +70,7 @@ export class Outbox {
       body,
       ...(seal ? { seal } : {}),
       ...(file ? { file } : {}),
+      ...(reply !== undefined ? { reply } : {}),
       createdAt: now,
       state: "queued",
       notBefore: 0,

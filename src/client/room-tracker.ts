@@ -6,7 +6,9 @@
  */
 import {
   HISTORY_PAGE_MAX,
+  type LogEntry,
   type Message,
+  type RoomEvent,
   type RoomKind,
   type RoomSummary,
 } from "../protocol/index.ts";
@@ -26,7 +28,7 @@ export interface RoomTrack {
   /** The last seq delivered to listeners; undefined until the first message sets a baseline. */
   last: number | undefined;
   /** Messages that arrived ahead of a hole, waiting for the hole to be filled. */
-  held: Map<number, Message>;
+  held: Map<number, LogEntry>;
   /** The server said the room reaches this seq: fill up to it. */
   target: number;
   filling: boolean;
@@ -39,9 +41,9 @@ export interface RoomTrackerHooks {
     room: number;
     after: number;
     limit: number;
-  }): Promise<{ messages: Message[]; more: boolean }>;
-  /** A message reached its place in seq order: pass it on. */
-  deliver(m: Message): void;
+  }): Promise<{ messages: Message[]; events?: RoomEvent[] | undefined; more: boolean }>;
+  /** A message or an event reached its place in seq order: pass it on. */
+  deliver(m: LogEntry): void;
   /** A fill ended (closed its hole, gave up, or went offline). */
   filled(): void;
 }
@@ -53,7 +55,7 @@ const ORPHAN_ROOMS = 50;
 export class RoomTracker {
   private readonly rooms = new Map<number, RoomTrack>();
   /** Messages of rooms not tracked (yet): a DM opened elsewhere replays before `dm_opened`. */
-  private readonly orphans = new Map<number, Message[]>();
+  private readonly orphans = new Map<number, LogEntry[]>();
 
   constructor(private readonly hooks: RoomTrackerHooks) {}
 
@@ -131,8 +133,11 @@ export class RoomTracker {
     }
   }
 
-  /** Every message passes here: duplicates are dropped, and nothing is shown out of order. */
-  accept(m: Message): void {
+  /**
+   * Every message and event passes here: duplicates are dropped, and nothing is shown out of
+   * order (events share the room's seqs, so a hole may be an event).
+   */
+  accept(m: LogEntry): void {
     const track = this.rooms.get(m.room);
     if (!track) {
       this.keepOrphan(m);
@@ -159,7 +164,7 @@ export class RoomTracker {
     this.orphans.clear();
   }
 
-  private keepOrphan(m: Message): void {
+  private keepOrphan(m: LogEntry): void {
     const list = this.orphans.get(m.room);
     if (list) {
       if (list.length < ORPHANS_PER_ROOM) list.push(m);
@@ -168,7 +173,7 @@ export class RoomTracker {
     }
   }
 
-  private deliver(track: RoomTrack, m: Message): void {
+  private deliver(track: RoomTrack, m: LogEntry): void {
     track.last = m.seq;
     this.hooks.deliver(m);
   }
@@ -189,7 +194,10 @@ export class RoomTracker {
           after: track.last,
           limit: HISTORY_PAGE_MAX,
         });
-        for (const m of page.messages) this.accept(m);
+        // A forward page is a stretch of the log: its events fill their seqs too.
+        const entries: LogEntry[] = [...page.messages, ...(page.events ?? [])];
+        entries.sort((a, b) => a.seq - b.seq);
+        for (const m of entries) this.accept(m);
         if (track.last === before && !page.more) {
           // The store has nothing in the hole: show what we hold rather than stall forever.
           const held = [...track.held.values()].sort((a, b) => a.seq - b.seq);

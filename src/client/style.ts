@@ -18,6 +18,9 @@ export interface Style {
   yellow(s: string): string;
   red(s: string): string;
   cyan(s: string): string;
+  italic(s: string): string;
+  strike(s: string): string;
+  underline(s: string): string;
   /** A stable colour per user name, so a speaker is recognisable at a glance. */
   name(s: string): string;
   /** A local time as the theme writes it ("14:05", "2:05 PM", a format string's). */
@@ -51,6 +54,10 @@ export function createStyle(theme: TerminalTheme | boolean): Style {
     yellow: role("warn"),
     red: role("error"),
     cyan: role("accent"),
+    // Markdown's emphasis (markdown-ansi.ts): plain attributes, none when the theme has no colour.
+    italic: paint(t.roles.strong.on ? { on: "3", off: "23" } : { on: "", off: "" }),
+    strike: paint(t.roles.strong.on ? { on: "9", off: "29" } : { on: "", off: "" }),
+    underline: paint(t.roles.strong.on ? { on: "4", off: "24" } : { on: "", off: "" }),
     name: (s) => (names[hash(s.toLowerCase()) % names.length] as (s: string) => string)(s),
     time: (ts) => formatTime(ts, t.timeFormat),
     symbols: t.symbols,

@@ -312,6 +312,8 @@ export const roomSummary = z.object({
   head: seq,
   /** Messages from others the caller has not marked read (counted up to 1000). */
   unread: z.int(),
+  /** Of those, the ones that @mention the caller (public rooms; DMs are sealed). */
+  mentions: z.int().optional(),
   /** For a DM: the other person. */
   peer: z.object({ id: z.int(), name: z.string(), status: userStatus }).optional(),
   /** "private": unlisted, invitation only. Absent from servers before communities. */

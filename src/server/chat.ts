@@ -42,6 +42,7 @@ import type { PresenceVisibility } from "./presence-visibility.ts";
 import { moderates, requireMayLeave } from "./roles.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 import { RoomLog } from "./room-log.ts";
+import { MessageSearch } from "./search.ts";
 
 export type RoomRef = { room: number } | { name: string };
 export type { HistoryPage, HistoryQuery } from "./history.ts";
@@ -86,6 +87,8 @@ export class Chat {
   private readonly perUser = new KeyedSerial<number>();
   /** Edits, deletions and reactions: events of the room's log (message-events.ts). */
   readonly events: MessageEvents;
+  /** Full-text search of public rooms (search.ts). */
+  readonly search: MessageSearch;
   /** Joins, leaves, kicks, bans, roles and topics: the room's own events (room-log.ts). */
   readonly roomLog: RoomLog;
 
@@ -95,6 +98,7 @@ export class Chat {
       ...o,
       moderates: (room, user) => moderates(o.store, room, user),
     });
+    this.search = new MessageSearch(o.store);
     this.roomLog = new RoomLog(o);
     this.announcer = new PresenceAnnouncer({
       store: o.store,
@@ -131,6 +135,7 @@ export class Chat {
         head: room.head,
         unread: membership?.unread ?? 0,
       };
+      if (membership?.mentions) summary.mentions = membership.mentions;
       if (peer) summary.peer = { ...peer, status: statuses.get(peer.id) ?? "offline" };
       else summary.visibility = room.visibility;
       return summary;

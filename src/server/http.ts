@@ -28,6 +28,7 @@ import type { Hub } from "./hub.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
+import { searchRoutes } from "./search.ts";
 import type { EndSessions, SessionControls } from "./session-controls.ts";
 import { settingsRoutes } from "./settings-routes.ts";
 
@@ -103,6 +104,7 @@ const HTTP_COST: readonly [string, RegExp, number][] = [
   ["GET", /^\/api\/files\//, 2],
   ["POST", /^\/api\/(login|register|password)$/, 2],
   ["GET", /^\/api\/sessions$/, 2],
+  ["GET", /^\/api\/search$/, 5],
 ];
 
 function costOf(method: string, path: string): number {
@@ -281,6 +283,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   }
 
   if (o.bots) app.route("/", botRoutes(o.bots));
+  app.route("/", searchRoutes(chat.search));
   if (o.communities) app.route("/", communityRoutes(o.communities));
   if (o.admin) app.route("/", adminRoutes(o.admin, auth));
   if (o.store) app.route("/", settingsRoutes(o.store, o.now));

@@ -15,6 +15,7 @@ import {
 } from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
 import type { Envelope } from "../crypto/index.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import {
   dmConversation,
   type ErrorCode,
@@ -28,7 +29,6 @@ import {
 } from "../protocol/index.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import { e2eeUserId } from "./devices.ts";
-import { errorFields, type Logger } from "./log.ts";
 
 export type ChangeKind = "edit" | "delete" | "react";
 

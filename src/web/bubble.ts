@@ -7,6 +7,7 @@ import { safeName } from "../client/display-text.ts";
 import type { Message } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
+import { markdownNodes } from "./markdown-dom.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 import { fullTime, timeOfDay } from "./time-format.ts";
 
@@ -59,6 +60,18 @@ export interface BubbleOptions {
   held?: boolean | undefined;
   /** Shows a shared file (inline image or card); without it, a line of text names the file. */
   fileView?: (file: FileFacts) => Node;
+  /** What a stored message offers (reply, react, edit, delete, the quote's jump, chips). */
+  actions?: MessageActions | undefined;
+}
+
+/** The actions on a stored message (public rooms); each gets the message. */
+export interface MessageActions {
+  reply(m: Message): void;
+  react(m: Message, emoji?: string): void;
+  edit(m: Message, row: HTMLElement): void;
+  remove(m: Message): void;
+  /** Shows the message a reply quotes, loading history to it if need be. */
+  jump(seq: number): void;
 }
 
 /** A row for a stored message, or (with `state`) one typed here and not yet stored. */
@@ -78,12 +91,15 @@ export function bubbleRow(
   } else {
     if (m.file && o.fileView) content.append(o.fileView(m.file));
     else if (file) content.append(h("span", { class: "file" }, file));
-    if (m.body) {
-      const body = bodyNodes(m.body, o.me.name);
+    if (m.deleted) {
+      content.append(h("span", { class: "placeholder deleted" }, "Message deleted"));
+    } else if (m.body) {
+      const body = markdownNodes(m.body, o.me.name);
       mentioned = body.mentioned && !own;
       if (m.file) content.append(document.createElement("br"));
       content.append(...body.nodes);
     }
+    if (m.edited && !m.deleted) content.append(" ", h("span", { class: "edited" }, "(edited)"));
   }
   const fold = isLong(m.body) ? foldButton(content) : undefined;
   const when = new Date(m.ts);
@@ -107,7 +123,9 @@ export function bubbleRow(
     o.state ?? "",
   ].filter(Boolean);
   const label = `${own ? "You" : safeName(m.from.name)}, ${timeOfDay(m.ts)}`;
-  return h(
+  const stored = m.seq !== undefined && o.state === undefined && !o.sealed && !m.envelope;
+  const full = stored ? (m as Message) : undefined;
+  const row = h(
     "li",
     {
       class: classes.join(" "),
@@ -117,7 +135,90 @@ export function bubbleRow(
       "aria-label": label,
     },
     !own && !o.grouped ? h("div", { class: "sender" }, safeName(m.from.name)) : undefined,
-    h("div", { class: "bubble" }, content, fold, meta),
+    h(
+      "div",
+      { class: "bubble" },
+      full?.reply ? quoteView(full.reply, o.actions) : undefined,
+      content,
+      fold,
+      meta,
+      full && !full.deleted ? chips(full, o) : undefined,
+    ),
+  );
+  if (full && !full.deleted && o.actions) {
+    const bar = actionBar(full, own, o.actions, row);
+    row.append(bar);
+    // Right-click opens the actions, as in other chat apps: the first one takes the focus.
+    row.addEventListener("contextmenu", (e) => {
+      e.preventDefault();
+      bar.querySelector("button")?.focus();
+    });
+  }
+  return row;
+}
+
+/** A reply's quote of the message it answers, which jumps to it. */
+function quoteView(r: NonNullable<Message["reply"]>, actions?: MessageActions): HTMLElement {
+  const text = r.deleted ? "Message deleted" : r.excerpt || "…";
+  const quote = h(
+    "button",
+    {
+      type: "button",
+      class: "reply-quote",
+      "aria-label": `Replying to ${safeName(r.from.name)}: ${text}. Show it.`,
+    },
+    h("span", { class: "reply-from" }, safeName(r.from.name)),
+    " ",
+    h("span", { class: "reply-text" }, text),
+  );
+  quote.addEventListener("click", () => actions?.jump(r.seq));
+  return quote;
+}
+
+/** The reactions as chips: emoji and count, who in the title; a click toggles one's own. */
+function chips(m: Message, o: BubbleOptions): HTMLElement | undefined {
+  if (!m.reactions || m.reactions.length === 0) return undefined;
+  return h(
+    "div",
+    { class: "reactions" },
+    ...m.reactions.map((r) => {
+      const mine = r.users.some((u) => u.id === o.me.id);
+      const who = r.users.map((u) => safeName(u.name)).join(", ");
+      const chip = h(
+        "button",
+        {
+          type: "button",
+          class: mine ? "chip mine" : "chip",
+          title: `${who} reacted with ${r.emoji}`,
+          "aria-pressed": String(mine),
+          "aria-label": `${r.emoji} ${r.count}: ${who}`,
+        },
+        `${r.emoji} ${r.count}`,
+      );
+      chip.addEventListener("click", () => o.actions?.react(m, r.emoji));
+      return chip;
+    }),
+  );
+}
+
+/** Reply, react, and for one's own messages edit and delete: shown on hover and focus. */
+function actionBar(m: Message, own: boolean, a: MessageActions, row: HTMLElement): HTMLElement {
+  const button = (label: string, text: string, run: () => void) => {
+    const b = h(
+      "button",
+      { type: "button", class: "msg-action", "aria-label": label, title: label },
+      text,
+    );
+    b.addEventListener("click", run);
+    return b;
+  };
+  return h(
+    "div",
+    { class: "msg-actions", role: "toolbar", "aria-label": "Message actions" },
+    button("Reply", "↩", () => a.reply(m)),
+    button("React", "☺", () => a.react(m)),
+    own ? button("Edit", "✎", () => a.edit(m, row)) : undefined,
+    own ? button("Delete", "🗑", () => a.remove(m)) : undefined,
   );
 }
 

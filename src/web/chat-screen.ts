@@ -8,6 +8,7 @@
 import { systemClock } from "../client/clock.ts";
 import { Connection, type Status } from "../client/connection.ts";
 import { FileTransfer } from "../client/file-transfer.ts";
+import { searcher } from "../client/message-search.ts";
 import { ReadMarker } from "../client/read-marker.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
 import { accountButtons } from "./account-buttons.ts";
@@ -26,6 +27,7 @@ import { FileViews } from "./file-view.ts";
 import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
 import { Incoming } from "./incoming.ts";
 import { memberPanel } from "./member-panel-hooks.ts";
+import { MessageActionsView } from "./message-actions.ts";
 import { MessageList } from "./message-list.ts";
 import { Notifier } from "./notifications.ts";
 import { NotifyLevels } from "./notify-levels.ts";
@@ -78,6 +80,8 @@ export class ChatScreen {
   private readonly switcher: RoomSwitcher;
   private readonly drafts: Drafts;
   private readonly stopShortcuts: () => void;
+  /** Reply, react, edit, delete, jump and search (message-actions.ts). */
+  private readonly actions: MessageActionsView;
 
   constructor(private readonly o: ChatScreenOptions) {
     this.me = o.user;
@@ -127,7 +131,19 @@ export class ChatScreen {
       systemClock,
     );
 
+    this.actions = new MessageActionsView({
+      conn: this.conn,
+      conversations: this.conversations,
+      list: { replace: (i) => this.list.replace(i), rowOf: (seq) => this.list.rowOf(seq) },
+      search: searcher({ server: () => this.conn.server, token: o.token }),
+      me: () => this.me.id,
+      loadOlder: () => this.loadOlder(),
+      select: (room) => this.select(room),
+      problem: (text) => this.announcer.message("Parley", text),
+      focusComposer: () => this.composer.focus(),
+    });
     this.list = new MessageList({
+      actions: this.actions,
       loadOlder: () => void this.loadOlder(),
       fileView: (f) => this.files.render(f),
       retry: (p) => this.onShown((c) => this.outgoing.retry(c, p)),
@@ -145,8 +161,10 @@ export class ChatScreen {
       countsChanged: () => this.renderSidebar(),
     });
     this.composer = new Composer({
-      send: (text) => this.onShown((c) => this.outgoing.text(c, text)),
+      send: (text) =>
+        this.onShown((c) => this.outgoing.text(c, text, this.actions.takeReply(c.id))),
       maxChars: () => this.conn.limits?.maxMessageChars,
+      names: () => this.actions.names(),
       edited: (text) => this.onShown((c) => this.drafts.set(c.id, text)),
       files: (files) => this.onShown((c) => this.outgoing.files(c, files)),
       typing: () => {
@@ -184,13 +202,20 @@ export class ChatScreen {
         admin.button,
         ...accountButtons({ ...o, dms: this.dms, reopenDms: () => this.reopenDms() }),
       ],
-      headerEnd: [members.button, this.notifyMenu.button, this.trust.button],
+      headerEnd: [
+        this.actions.searchForm,
+        members.button,
+        this.notifyMenu.button,
+        this.trust.button,
+      ],
       main: [
         this.banner.root,
         this.list.root,
         this.typing.root,
         this.announcer.root,
         this.trust.alert.root,
+        this.actions.results,
+        this.actions.replyBar,
         this.composer.root,
       ],
       dialogs: [
@@ -222,6 +247,7 @@ export class ChatScreen {
       const dm = this.conversations.get(m.room)?.isDm ?? this.dms.isDmRoom(m.room);
       if (!this.dms.handles(m, dm)) this.incoming.received(m);
     });
+    this.conn.on("event", (e) => this.actions.applied(e));
     const activity = new RoomActivity(
       { me: this.me, conn: this.conn, conversations: this.conversations, typing: this.typing },
       {

@@ -14,6 +14,23 @@ export interface ComposerHooks {
   edited?(text: string): void;
   /** Files picked with the attach button; without this hook there is no button. */
   files?(files: File[]): void;
+  /** Names that "@" completes with Tab, most relevant first. */
+  names?(): string[];
+}
+
+/** Tab after "@al" completes to "@alice ": the first known name that starts so, then the next. */
+export function completeMention(
+  before: string,
+  names: readonly string[],
+  last?: string,
+): { start: number; text: string } | undefined {
+  const m = /(^|\s)@([A-Za-z0-9_-]*)$/.exec(before);
+  if (!m) return undefined;
+  const typed = (m[2] ?? "").toLowerCase();
+  const matches = names.filter((n) => n.toLowerCase().startsWith(typed));
+  if (matches.length === 0) return undefined;
+  const next = last ? matches[(matches.indexOf(last) + 1) % matches.length] : matches[0];
+  return { start: before.length - (m[2] ?? "").length - 1, text: `@${next} ` };
 }
 
 const DEFAULT_MAX_CHARS = 4000;
@@ -68,6 +85,15 @@ export class Composer {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         submit();
+      } else if (e.key === "Tab" && !e.shiftKey && hooks.names) {
+        const at = this.input.selectionStart;
+        const before = this.input.value.slice(0, at);
+        const done = completeMention(before, hooks.names());
+        if (!done) return;
+        // Tab moves the focus on unless there was something to complete.
+        e.preventDefault();
+        this.input.setRangeText(done.text, done.start, at, "end");
+        this.input.dispatchEvent(new Event("input"));
       }
     });
     this.input.addEventListener("input", () => {

@@ -4,7 +4,8 @@
  * and its unread count. Plain state; the views read it.
  */
 import { safeName } from "../client/display-text.ts";
-import type { Message, RoomSummary, UserStatus } from "../protocol/index.ts";
+import { applyEvent } from "../client/message-state.ts";
+import type { Message, RoomEvent, RoomSummary, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 
 export type Item =
@@ -38,6 +39,8 @@ export class Conversation {
   readonly items: Item[] = [];
   readonly pending: Pending[] = [];
   unread: number;
+  /** Unread messages that @mention the reader, counted apart (shown next to unread). */
+  mentions = 0;
   /** Older history exists before the first message shown. */
   hasOlder = false;
   loadingOlder = false;
@@ -48,6 +51,7 @@ export class Conversation {
 
   constructor(public summary: RoomSummary) {
     this.unread = summary.unread;
+    this.mentions = summary.mentions ?? 0;
   }
 
   get id(): number {
@@ -99,6 +103,16 @@ export class Conversation {
     if (this.items.length === 1 || this.firstSeq === message.seq) this.hasOlder = message.seq > 1;
     const i = this.pending.findIndex((p) => p.cid === message.cid);
     if (i >= 0) this.pending.splice(i, 1);
+    return item;
+  }
+
+  /** An event of the room's log: the message it changes, in its new state (if it is held). */
+  change(e: RoomEvent): Item | undefined {
+    const item = this.items.find((i) => i.kind === "message" && i.message.seq === e.target);
+    if (item?.kind !== "message") return undefined;
+    const next = applyEvent(item.message, e);
+    if (next === item.message) return undefined;
+    item.message = next;
     return item;
   }
 

@@ -7,6 +7,7 @@
 import type { ReadMarker } from "../client/read-marker.ts";
 import type { Message, UserRef } from "../protocol/index.ts";
 import type { Announcer } from "./announcer.ts";
+import { mentions } from "./bubble.ts";
 import type { Conversations } from "./conversations.ts";
 import type { MessageList } from "./message-list.ts";
 import type { Notifier } from "./notifications.ts";
@@ -53,7 +54,10 @@ export class Incoming {
       }
     }
     // Replays on join are already counted in the summary's unread: count only what is newer.
-    if (m.from.id !== me.id && !(shown && visible()) && m.seq > c.summary.head) c.unread++;
+    if (m.from.id !== me.id && !(shown && visible()) && m.seq > c.summary.head) {
+      c.unread++;
+      if (!sealed && mentions(m.body, me.name)) c.mentions++;
+    }
     this.o.notifier.incoming(
       m,
       {
@@ -76,8 +80,9 @@ export class Incoming {
     if (!c || !visible()) return;
     const last = c.lastSeq;
     if (last !== undefined) this.o.reads.shown(c.id, last);
-    if (c.unread !== 0) {
+    if (c.unread !== 0 || c.mentions !== 0) {
       c.unread = 0;
+      c.mentions = 0;
       this.o.countsChanged();
     }
   }

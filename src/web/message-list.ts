@@ -5,7 +5,7 @@
  * (an image loading); scrolled up, new messages are counted on a jump-to-latest button
  * instead. Asks for older history when scrolled to the top.
  */
-import { bubbleRow } from "./bubble.ts";
+import { bubbleRow, type MessageActions } from "./bubble.ts";
 import type { Conversation, Item, Pending, ScrollAnchor } from "./conversation.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
@@ -25,6 +25,8 @@ export interface MessageListHooks {
   /** Actions on a message that failed for good: send it again, or drop it. */
   retry?: (p: Pending) => void;
   dismiss?: (p: Pending) => void;
+  /** Reply, react, edit, delete and jump, for stored messages of public rooms. */
+  actions?: MessageActions;
 }
 
 export class MessageList {
@@ -154,6 +156,32 @@ export class MessageList {
     else this.scrollToBottom();
   }
 
+  /** Draws a message again in place (an event changed it); false when it is not on screen. */
+  replace(item: Item): boolean {
+    if (item.kind !== "message") return false;
+    const m = item.message;
+    const old = this.list.querySelector<HTMLElement>(`.msg[data-seq="${m.seq}"]`);
+    if (!old) return false;
+    old.replaceWith(this.row(item, old.classList.contains("grouped")));
+    return true;
+  }
+
+  /** The row of a message on screen, if it is. */
+  rowOf(seq: number): HTMLElement | null {
+    return this.list.querySelector<HTMLElement>(`.msg[data-seq="${seq}"]`);
+  }
+
+  private row(item: Item & { kind: "message" }, grouped: boolean): HTMLLIElement {
+    const actions = this.conversation?.isDm ? undefined : this.hooks.actions;
+    return bubbleRow(item.message, {
+      me: this.me,
+      grouped,
+      sealed: item.sealed,
+      fileView: this.hooks.fileView,
+      actions,
+    });
+  }
+
   /** A new item at the end of the conversation on screen. */
   append(item: Item): void {
     const stick = this.stuck;
@@ -276,9 +304,7 @@ export class MessageList {
         prev?.kind === "message" &&
         prev.message.from.id === m.from.id &&
         ts - prev.message.ts < GROUP_MS;
-      this.list.append(
-        bubbleRow(m, { me: this.me, grouped, sealed: item.sealed, fileView: this.hooks.fileView }),
-      );
+      this.list.append(this.row(item, grouped));
     }
     this.last = item;
   }

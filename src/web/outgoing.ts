@@ -46,14 +46,15 @@ export class Outgoing {
     return c !== undefined && !(c.isDm && this.o.dms.off);
   }
 
-  text(c: Conversation, body: string): void {
+  /** Sends text to `c`; `reply` is the seq of the message it answers (public rooms). */
+  text(c: Conversation, body: string, reply?: number): void {
     if (!this.takes(c)) return;
     const cid = newClientId();
     c.pending.push({ cid, body, ts: Date.now(), state: "pending" });
     this.hooks.changed(c.id);
     this.hooks.sent(c.id);
     if (c.isDm) this.o.dms.send(c.id, body, cid);
-    else this.o.conn.send(c.id, body, { cid });
+    else this.o.conn.send(c.id, body, reply === undefined ? { cid } : { cid, reply });
   }
 
   /**

@@ -82,6 +82,7 @@ export class Sidebar {
       c.isDm ? `Direct messages with ${c.summary.name}` : `Room ${c.summary.name}`,
       status ? status : undefined,
       unread ? (muted ? "unread messages" : `${unread} unread`) : undefined,
+      c.mentions > 0 ? `${c.mentions} mentioning you` : undefined,
       muted ? "muted" : undefined,
     ]
       .filter(Boolean)
@@ -101,6 +102,9 @@ export class Sidebar {
       h("span", { class: "name" }, safeName(c.summary.name)),
       unread && muted ? h("span", { class: "dot", "aria-hidden": "true" }) : undefined,
       unread && !muted ? h("span", { class: "badge", "aria-hidden": "true" }, unread) : undefined,
+      c.mentions > 0
+        ? h("span", { class: "mention-count", "aria-hidden": "true" }, `@${c.mentions}`)
+        : undefined,
     );
     button.addEventListener("click", () => this.hooks.select(c.id));
     return h("li", {}, button);
