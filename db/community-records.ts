@@ -90,6 +90,14 @@ export interface InviteRecord {
   revokedAt?: number;
 }
 
+/** A live invitation of a user by name, as its invitee lists it. */
+export interface UserInvite {
+  room: number;
+  name: string;
+  by?: UserRef;
+  expiresAt: number;
+}
+
 export type InviteRedemption =
   | { ok: true; room: number; joined: boolean }
   | { ok: false; code: "INVITE_NOT_FOUND" | "BANNED" };

@@ -27,10 +27,11 @@ const KNOWN_LONG: Record<string, number> = {
   // store delegates to its new modules (store-*-communities.ts, store-*-admin.ts,
   // store-*-events.ts, store-*-settings.ts) one line per method; store.ts and frame.ts hold
   // the issues' types and frames; search and mention counts (issue 12) added their own. To split next.
-  "db/store-postgres.ts": 666,
-  "db/store-sqlite.ts": 526,
-  // +1: the ROOM_ARCHIVED append refusal (issue 13's room lifecycle).
-  "db/store.ts": 472,
+  // +8 each: the user-invitation store (issue 13), delegated to store-*-user-invites.ts.
+  "db/store-postgres.ts": 674,
+  "db/store-sqlite.ts": 534,
+  // +13: the ROOM_ARCHIVED append refusal and the user invitations (issue 13).
+  "db/store.ts": 484,
   "src/client/connection.ts": 569,
   "src/client/secure-dm.ts": 428,
   // +11: rename_room and archive_room (issue 13's room lifecycle).

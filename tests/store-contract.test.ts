@@ -1403,6 +1403,56 @@ function contract(name: string, backend: () => Backend, skip = false) {
         ]);
       });
 
+      it("invites a user by name: listed until it expires, accepted (joins, unless banned) or declined once, audited", async () => {
+        const owner = await user();
+        const guest = await user();
+        const r = await privateRoom(owner);
+        const by = { actor: owner, reason: "", now: T0 };
+        await store.inviteUser(r.id, guest.id, by, T0 + 100);
+        expect(await store.userInvites(guest.id, T0 + 1)).toEqual([
+          { room: r.id, name: r.name, by: owner, expiresAt: T0 + 100 },
+        ]);
+        expect(await store.userInvites(guest.id, T0 + 100)).toEqual([]);
+        expect(await store.answerUserInvite(r.id, guest.id, true, T0 + 100)).toEqual({
+          ok: false,
+          code: "INVITE_NOT_FOUND",
+        });
+        await store.inviteUser(r.id, guest.id, { ...by, now: T0 + 1 }, T0 + 200);
+        expect(await store.answerUserInvite(r.id, guest.id, false, T0 + 2)).toEqual({
+          ok: true,
+          room: r.id,
+          joined: false,
+        });
+        expect(await store.isMember(r.id, guest.id)).toBe(false);
+        await store.inviteUser(r.id, guest.id, { ...by, now: T0 + 3 }, T0 + 200);
+        expect(await store.answerUserInvite(r.id, guest.id, true, T0 + 4)).toEqual({
+          ok: true,
+          room: r.id,
+          joined: true,
+        });
+        expect(await store.isMember(r.id, guest.id)).toBe(true);
+        expect(await store.answerUserInvite(r.id, guest.id, true, T0 + 5)).toMatchObject({
+          ok: false,
+        });
+        const banned = await user();
+        await store.moderate({
+          room: r.id,
+          actor: owner,
+          act: { action: "ban", target: banned.id, until: null },
+          reason: "",
+          now: T0,
+        });
+        await store.inviteUser(r.id, banned.id, by, T0 + 200);
+        expect(await store.answerUserInvite(r.id, banned.id, true, T0 + 6)).toEqual({
+          ok: false,
+          code: "BANNED",
+        });
+        const log = await store.auditLog(r.id, 10);
+        expect(log.filter((e) => e.action === "invite_user").map((e) => e.target)).toContainEqual(
+          guest,
+        );
+      });
+
       it("kicks and bans: a ban removes the member, stops invites, and ends when it expires", async () => {
         const owner = await user();
         const m = await user();
