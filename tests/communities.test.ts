@@ -692,3 +692,81 @@ describe("an owner leaving", () => {
     expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBeLessThan(300);
   });
 });
+
+describe("invitations by name", () => {
+  it("reach the invitee live and in their list; accepting joins a private room, declining ends it", async () => {
+    const owner = await register(server.url);
+    const guest = await register(server.url);
+    const other = await register(server.url);
+    const r = await room(owner, "private");
+    const guestWs = await socket(guest);
+    const ownerWs = await socket(owner);
+    const ok = await ownerWs.request({ type: "invite_user", room: r.id, user: guest.user.name });
+    expect(ok.type).toBe("ok");
+    const live = await guestWs.waitFor((f) => f.type === "invited");
+    expect(live).toMatchObject({ invite: { room: r.id, name: r.name, by: owner.user } });
+    // After a reconnect: the list.
+    const again = await socket(guest);
+    const list = await again.request<ServerFrameOf<"user_invites">>({ type: "user_invites" });
+    expect(list.invites.map((i) => i.room)).toEqual([r.id]);
+    const joined = await again.request<ServerFrameOf<"joined">>({
+      type: "invite_answer",
+      room: r.id,
+      accept: true,
+    });
+    expect(joined).toMatchObject({ type: "joined", room: { id: r.id } });
+    expect(await server.store.isMember(r.id, guest.user.id)).toBe(true);
+    const twice = await again.request({ type: "invite_answer", room: r.id, accept: true });
+    expect(errorCode(twice)).toBe("INVITE_NOT_FOUND");
+
+    // Declined over HTTP: nothing joined, the list is empty.
+    expect(
+      (await call("POST", `/api/rooms/${r.id}/invitations`, owner, { user: other.user.name }))
+        .status,
+    ).toBe(204);
+    const listed = await call<{ invites: { room: number }[] }>("GET", "/api/invitations", other);
+    expect(listed.body.invites.map((i) => i.room)).toEqual([r.id]);
+    expect((await call("POST", `/api/invitations/${r.id}/decline`, other)).status).toBe(204);
+    expect(await server.store.isMember(r.id, other.user.id)).toBe(false);
+    expect((await call("GET", "/api/invitations", other)).body).toEqual({ invites: [] });
+    const audit = await call<{ entries: AuditEntry[] }>("GET", `/api/rooms/${r.id}/audit`, owner);
+    expect(audit.body.entries.filter((e) => e.action === "invite_user")).toHaveLength(2);
+  });
+
+  it("refuses with codes: ROOM_NOT_FOUND to an outsider of a private room, NOT_ALLOWED to a member, USER_NOT_FOUND, ALREADY_MEMBER", async () => {
+    const owner = await register(server.url);
+    const member = await register(server.url);
+    const eve = await register(server.url);
+    const r = await room(owner, "private");
+    const { code } = await invite(owner, r.id);
+    await accept(member, code);
+    const ask = (who: Account, user: string) =>
+      call("POST", `/api/rooms/${r.id}/invitations`, who, { user });
+    expect((await ask(eve, eve.user.name)).body.code).toBe("ROOM_NOT_FOUND");
+    expect((await ask(member, eve.user.name)).body.code).toBe("NOT_ALLOWED");
+    expect((await ask(owner, unique("nobody"))).body.code).toBe("USER_NOT_FOUND");
+    expect((await ask(owner, member.user.name)).body.code).toBe("ALREADY_MEMBER");
+    expect((await call("POST", `/api/invitations/${r.id}/accept`, eve)).body.code).toBe(
+      "INVITE_NOT_FOUND",
+    );
+  });
+
+  it("expire: an invitation past its time is neither listed nor accepted", async () => {
+    const owner = await register(server.url);
+    const guest = await register(server.url);
+    const r = await room(owner, "private");
+    await call("POST", `/api/rooms/${r.id}/invitations`, owner, {
+      user: guest.user.name,
+      seconds: 60,
+    });
+    offset += 61_000;
+    try {
+      expect((await call("GET", "/api/invitations", guest)).body).toEqual({ invites: [] });
+      expect((await call("POST", `/api/invitations/${r.id}/accept`, guest)).body.code).toBe(
+        "INVITE_NOT_FOUND",
+      );
+    } finally {
+      offset -= 61_000;
+    }
+  });
+});

@@ -35,6 +35,7 @@ export const ERRORS = {
     message: "Messages are 1 to 4000 characters of valid text (no NUL, no lone surrogates).",
   },
   USER_NOT_FOUND: { status: 404, message: "No such user." },
+  ALREADY_MEMBER: { status: 409, message: "That user is a member of this room already." },
   DM_REFUSED: { status: 403, message: "This person is not accepting your messages." },
   SEALED_ONLY: {
     status: 400,

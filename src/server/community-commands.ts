@@ -38,7 +38,10 @@ type CommunityFrame =
   | "invites"
   | "invite_revoke"
   | "invite_redeem"
-  | "audit";
+  | "audit"
+  | "invite_user"
+  | "user_invites"
+  | "invite_answer";
 
 type Handlers = {
   [T in CommunityFrame]: (ws: Socket, frame: ClientFrameOf<T>) => Promise<void>;
@@ -56,6 +59,9 @@ export const COMMUNITY_FRAME_COST: Record<CommunityFrame, number> = {
   invite_revoke: 2,
   invite_redeem: 5,
   audit: 3,
+  invite_user: 5,
+  user_invites: 2,
+  invite_answer: 5,
 };
 
 function send(ws: Socket, frame: ServerFrame): void {
@@ -101,6 +107,24 @@ export function communityCommands(d: CommunityDeps): Handlers {
       const room = await d.invitations.redeem(user(ws), f.code);
       const summary = await d.chat.join(user(ws), { room });
       await attach(d.store, d.hub, d.log, ws, room, { recent: HISTORY_PAGE_DEFAULT }, d.replay);
+      send(ws, { type: "joined", ref: f.id, room: summary });
+    },
+    async invite_user(ws, f) {
+      await d.invitations.users.invite(user(ws), f.room, f.user, f.seconds);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async user_invites(ws, f) {
+      send(ws, {
+        type: "user_invites",
+        ref: f.id,
+        invites: await d.invitations.users.mine(user(ws)),
+      });
+    },
+    async invite_answer(ws, f) {
+      await d.invitations.users.answer(user(ws), f.room, f.accept);
+      if (!f.accept) return send(ws, { type: "ok", ref: f.id });
+      const summary = await d.chat.join(user(ws), { room: f.room });
+      await attach(d.store, d.hub, d.log, ws, f.room, { recent: HISTORY_PAGE_DEFAULT }, d.replay);
       send(ws, { type: "joined", ref: f.id, room: summary });
     },
     async audit(ws, f) {
