@@ -5,6 +5,7 @@
  */
 import type { ClientFrameOf } from "../protocol/index.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
+import { invitationCommands } from "./invitation-commands.ts";
 
 type Action = ClientFrameOf<"moderate">["action"];
 
@@ -198,5 +199,8 @@ export function moderationCommands(ctx: ChatContext): Record<string, Command> {
       note(`Members of ${label}: ${list}${/[~@]/.test(list) ? " (~ owner, @ moderator)" : ""}`);
     },
   };
-  return commands;
+  return {
+    ...commands,
+    ...invitationCommands(ctx, { invite: commands.invite, accept: commands.accept }),
+  };
 }

@@ -90,9 +90,12 @@ export class Revocation {
     this.send({ t: "room", u: userId, r: room, w: why });
   }
 
-  /** Sends an encoded frame to every socket of the user, on every node (an invitation). */
+  /**
+   * Sends an encoded frame to every socket of the user, on every node (an invitation). Only by
+   * the signal, which reaches this node too: sending here as well would say it twice. A lost
+   * signal loses only the live frame; what it tells is in the store to be listed.
+   */
   tell(userId: number, frame: string): void {
-    this.sendToUser(userId, frame);
     this.send({ t: "tell", u: userId, f: frame });
   }
 

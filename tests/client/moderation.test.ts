@@ -17,6 +17,7 @@ describe("moderation in the interactive client", () => {
   const aliceConfig = tempDir("parley-config-");
   const daveConfig = tempDir("parley-config-");
   const ownerConfig = tempDir("parley-config-");
+  const guestConfig = tempDir("parley-config-");
   beforeAll(async () => {
     server = await startTestServer({ rate: 10_000, burst: 10_000 });
   });
@@ -25,6 +26,7 @@ describe("moderation in the interactive client", () => {
     aliceConfig.remove();
     daveConfig.remove();
     ownerConfig.remove();
+    guestConfig.remove();
   });
 
   it("should op, show roles in /who, mute, set the topic, make an invite code and kick", async () => {
@@ -155,6 +157,43 @@ describe("moderation in the interactive client", () => {
     } finally {
       client.proc.kill();
       bobWs.ws.close();
+    }
+  });
+
+  it("should invite by name with /invite NAME; the invitee sees it live, lists it with /invites and joins with /accept ROOM", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const guest = await register(server.url, unique("gu"));
+    const made = await api<{ room: { id: number; name: string } }>(
+      server.url,
+      "POST",
+      "/api/rooms",
+      { name: unique("p"), visibility: "private" },
+      owner.token,
+    );
+    const room = made.body.room;
+    await createRoom(server.url, guest.token, unique("g"));
+    new SessionStore(join(guestConfig.path, "parley")).save([server.url], {
+      ...guest,
+      expiresAt: Date.now() + 86_400_000,
+    });
+    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: guestConfig.path });
+    const ownerWs = await connect(server.wsUrl, owner.token);
+    try {
+      await client.waitFor(/#/);
+      client.type("\r");
+      await client.waitFor(/You are in #/);
+      await ownerWs.request({ type: "join", room: room.id });
+      await ownerWs.request({ type: "invite_user", room: room.id, user: guest.user.name });
+      await client.waitFor(new RegExp(`Invitation from ${owner.user.name} to #${room.name}`));
+      client.type("/invites\r");
+      await client.waitFor(new RegExp(`/decline ${room.name}[\\s\\S]*/decline ${room.name}`));
+      client.type(`/accept ${room.name}\r`);
+      await client.waitFor(new RegExp(`You are in #${room.name}`));
+      const members = await ownerWs.request({ type: "members", room: room.id });
+      expect(JSON.stringify(members)).toContain(guest.user.name);
+    } finally {
+      client.proc.kill();
+      ownerWs.ws.close();
     }
   });
 });
