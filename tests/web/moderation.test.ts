@@ -183,6 +183,50 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     await context.close();
   });
 
+  it("shows an invitation by name live; Accept joins the private room, Decline ends another", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const guest = await register(server.url, unique("gu"));
+    const mk = async () =>
+      (
+        await api<{ room: RoomSummary }>(
+          server.url,
+          "POST",
+          "/api/rooms",
+          { name: unique("inv"), visibility: "private" },
+          owner.token,
+        )
+      ).body.room;
+    const [first, second] = [await mk(), await mk()];
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, server.url, guest);
+    for (const r of [first, second]) {
+      const res = await api(
+        server.url,
+        "POST",
+        `/api/rooms/${r.id}/invitations`,
+        { user: guest.user.name },
+        owner.token,
+      );
+      expect(res.status).toBe(204);
+    }
+    await page.getByRole("button", { name: "Invitations (2)" }).click();
+    const panel = page.locator("dialog.invitations-panel");
+    await panel.getByRole("button", { name: `Decline #${second.name}` }).click();
+    await panel.getByRole("button", { name: `Accept #${first.name}` }).click();
+    await page.locator("ul.conversations li", { hasText: first.name }).waitFor();
+    expect(await page.locator("ul.conversations li", { hasText: second.name }).count()).toBe(0);
+    const listed = await api<{ invites: unknown[] }>(
+      server.url,
+      "GET",
+      "/api/invitations",
+      undefined,
+      guest.token,
+    );
+    expect(listed.body.invites).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("shows admins an admin page that disables an account and sets registration", async () => {
     const root = await register(server.url, unique("root"));
     const bob = await register(server.url, unique("bo"));
