@@ -29,7 +29,23 @@ export type ModerationAct =
   /** The target becomes owner, the actor a moderator. */
   | { action: "transfer"; target: number }
   | { action: "topic"; topic: string }
+  /** name_key is nameKey(name); a clash with another room is ROOM_NAME_TAKEN. */
+  | { action: "rename"; name: string; key: string }
+  /** The room becomes read-only: messages, edits and reactions are refused ROOM_ARCHIVED. */
+  | { action: "archive" }
   | { action: "delete_room" };
+
+/** The parameters of an action other than its name and target, as the audit row keeps them. */
+export function actDetail(act: ModerationAct): string {
+  const { action: _a, ...rest } = act;
+  // A rename's name_key is derived from its name: the audit row keeps the name only.
+  const { target: _t, key: _k, ...detail } = rest as Record<string, unknown>;
+  return Object.keys(detail).length === 0 ? "" : JSON.stringify(detail);
+}
+
+export function actTarget(act: ModerationAct): number | undefined {
+  return "target" in act ? act.target : undefined;
+}
 
 export interface ModerationRecord {
   room: number;
@@ -72,6 +88,14 @@ export interface InviteRecord {
   maxUses: number;
   uses: number;
   revokedAt?: number;
+}
+
+/** A live invitation of a user by name, as its invitee lists it. */
+export interface UserInvite {
+  room: number;
+  name: string;
+  by?: UserRef;
+  expiresAt: number;
 }
 
 export type InviteRedemption =

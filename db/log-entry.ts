@@ -17,6 +17,11 @@ import {
 export type { LogEntry } from "../src/protocol/index.ts";
 export { entryFrame, isEvent } from "../src/protocol/index.ts";
 
+/** True for the server's own room events (join, leave, kick, …), which an archived room still takes. */
+export function isRoomEvent(req: { event?: { kind: EventKind } | undefined }): boolean {
+  return req.event !== undefined && ROOM_EVENT_KINDS.has(req.event.kind);
+}
+
 /** Numbers as numbers; `reply` and `reactions` as JSON text (or null). */
 export interface LogRow {
   room: number;

@@ -13,6 +13,7 @@ import postgresMessageEvents from "./migrations/postgres/007-message-events.sql"
 };
 import postgresAppearance from "./migrations/postgres/008-appearance.sql" with { type: "text" };
 import postgresCommunities from "./migrations/postgres/009-communities.sql" with { type: "text" };
+import postgresRoomArchive from "./migrations/postgres/010-room-archive.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
@@ -26,4 +27,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 7, name: "message-events", sql: postgresMessageEvents },
   { version: 8, name: "appearance", sql: postgresAppearance },
   { version: 9, name: "communities", sql: postgresCommunities },
+  { version: 10, name: "room-archive", sql: postgresRoomArchive },
 ];

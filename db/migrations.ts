@@ -8,6 +8,7 @@ import sqliteE2eeAccounts from "./migrations/sqlite/006-e2ee-accounts.sql" with 
 import sqliteMessageEvents from "./migrations/sqlite/007-message-events.sql" with { type: "text" };
 import sqliteAppearance from "./migrations/sqlite/008-appearance.sql" with { type: "text" };
 import sqliteCommunities from "./migrations/sqlite/009-communities.sql" with { type: "text" };
+import sqliteRoomArchive from "./migrations/sqlite/010-room-archive.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 7, name: "message-events", sql: sqliteMessageEvents },
   { version: 8, name: "appearance", sql: sqliteAppearance },
   { version: 9, name: "communities", sql: sqliteCommunities },
+  { version: 10, name: "room-archive", sql: sqliteRoomArchive },
 ];

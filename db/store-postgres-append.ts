@@ -4,7 +4,7 @@
  */
 import { SQL } from "bun";
 import type { Message } from "../src/protocol/index.ts";
-import { eventData, isEvent, type LogEntry } from "./log-entry.ts";
+import { eventData, isEvent, isRoomEvent, type LogEntry } from "./log-entry.ts";
 import type { AppendRequest, AppendResult } from "./store.ts";
 import { applyEvent, eventOf, quoteFor } from "./store-postgres-events.ts";
 import type { Pool } from "./store-postgres-pool.ts";
@@ -60,7 +60,7 @@ async function appendIn(
   // cross matches this admits (one sender's cid under another sender) are dropped by key.
   const [locked, stored, memberRows] = await Promise.all([
     tx`
-      SELECT id, last_seq FROM rooms WHERE id = ANY(${roomIds}::bigint[])
+      SELECT id, last_seq, archived_at FROM rooms WHERE id = ANY(${roomIds}::bigint[])
       ORDER BY id FOR NO KEY UPDATE`,
     tx`
       SELECT ${pool.messages} FROM messages m JOIN users u ON u.id = m.sender_id
@@ -72,6 +72,11 @@ async function appendIn(
   ]);
   const head = new Map<number, number>(
     (locked as { id: Int; last_seq: Int }[]).map((r) => [Number(r.id), Number(r.last_seq)]),
+  );
+  const archived = new Set(
+    (locked as { id: Int; archived_at: Int | null }[])
+      .filter((r) => r.archived_at !== null)
+      .map((r) => Number(r.id)),
   );
   const known = new Map<string, LogEntry>();
   for (const row of stored as MessageRow[]) {
@@ -108,6 +113,11 @@ async function appendIn(
     // A muted member sends nothing, events (edits, reactions) included: read-only until then.
     if (mutedUntil > req.ts) {
       results.push({ ok: false, code: "MUTED" });
+      continue;
+    }
+    // An archived room is read-only; the server's own room events (a leave) still go in.
+    if (archived.has(req.room) && !isRoomEvent(req)) {
+      results.push({ ok: false, code: "ROOM_ARCHIVED" });
       continue;
     }
     // Events and replies read their target, under the room's lock: the rare, slower path.

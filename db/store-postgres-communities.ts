@@ -5,6 +5,7 @@
  */
 import type { SQL } from "bun";
 import type { UserRef } from "../src/protocol/index.ts";
+import { actDetail, actTarget } from "./community-records.ts";
 import type {
   AuditBy,
   AuditEntry,
@@ -17,14 +18,7 @@ import type {
 } from "./store.ts";
 import type { Run } from "./store-postgres-hardening.ts";
 import type { Int } from "./store-postgres-rows.ts";
-import {
-  actDetail,
-  actTarget,
-  type ReportRow,
-  toAuditEntry,
-  toInvite,
-  toReport,
-} from "./store-sqlite-communities.ts";
+import { type ReportRow, toAuditEntry, toInvite, toReport } from "./store-sqlite-communities.ts";
 
 const AUDIT_COLUMNS = `id, room_id AS room, actor_id AS "actorId", actor_name AS "actorName", action,
   target_id AS "targetId", target_name AS "targetName", reason, detail, created_at AS at`;
@@ -266,5 +260,15 @@ async function apply(tx: SQL, { room, actor, act, now }: ModerationRecord): Prom
       );
     case "delete_room":
       return changed(await tx`DELETE FROM rooms WHERE id = ${room} AND kind = 'room'`);
+    case "rename":
+      return changed(
+        await tx`UPDATE rooms SET name = ${act.name}, name_key = ${act.key}
+          WHERE id = ${room} AND kind = 'room' AND name <> ${act.name}`,
+      );
+    case "archive":
+      return changed(
+        await tx`UPDATE rooms SET archived_at = ${now}
+          WHERE id = ${room} AND kind = 'room' AND archived_at IS NULL`,
+      );
   }
 }

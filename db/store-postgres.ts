@@ -56,6 +56,7 @@ import {
   toUsers,
 } from "./store-postgres-rows.ts";
 import * as settings from "./store-postgres-settings.ts";
+import { PostgresUserInvites } from "./store-postgres-user-invites.ts";
 
 export { migratePostgres } from "./store-postgres-migrator.ts";
 export { PostgresTimeoutError } from "./store-postgres-pool.ts";
@@ -75,6 +76,7 @@ export class PostgresStore implements Store {
   private readonly pool: PostgresPool;
   private readonly bots: PostgresBots;
   private readonly communities: PostgresCommunities;
+  private readonly userInv: PostgresUserInvites;
   private readonly admin: PostgresAdmin;
   private readonly appendPool: PostgresPool;
 
@@ -94,6 +96,7 @@ export class PostgresStore implements Store {
     this.pool = new PostgresPool(options);
     this.bots = new PostgresBots((work) => this.run(work));
     this.communities = new PostgresCommunities((work) => this.run(work));
+    this.userInv = new PostgresUserInvites((work) => this.run(work));
     this.admin = new PostgresAdmin((work) => this.run(work));
     this.appendPool = new PostgresPool({ ...options, max: options.appendConnections ?? 4 });
   }
@@ -620,6 +623,11 @@ export class PostgresStore implements Store {
   redeemInvite = (codeHash: string, user: UserRef, now: number) =>
     this.communities.redeemInvite(codeHash, user, now);
   invites = (roomId: number) => this.communities.invites(roomId);
+  inviteUser = (r: number, u: number, by: AuditBy, exp: number) =>
+    this.userInv.inviteUser(r, u, by, exp);
+  userInvites = (userId: number, now: number) => this.userInv.userInvites(userId, now);
+  answerUserInvite = (r: number, u: number, yes: boolean, now: number) =>
+    this.userInv.answerUserInvite(r, u, yes, now);
   revokeInvite = (roomId: number, inviteId: number, actor: UserRef, now: number) =>
     this.communities.revokeInvite(roomId, inviteId, actor, now);
   auditLog = (roomId: number | undefined, limit: number) =>

@@ -8,7 +8,7 @@
 import type { Database } from "bun:sqlite";
 import type { Message, RoomEvent } from "../src/protocol/index.ts";
 import { REACTIONS_PER_MESSAGE_MAX, REPLY_EXCERPT_MAX } from "../src/protocol/index.ts";
-import { eventData, isEvent, withRoomFields } from "./log-entry.ts";
+import { eventData, isEvent, isRoomEvent, withRoomFields } from "./log-entry.ts";
 import type { AppendRefusal, AppendRequest, AppendResult } from "./store.ts";
 import { type MessageRow, prepare, toEntry } from "./store-sqlite-queries.ts";
 
@@ -34,6 +34,8 @@ export function createAppender(db: Database): Appender {
     // Checked in the same transaction as the insert, so a mute applied on any node holds here;
     // a muted member sends nothing, events (edits, reactions) included.
     if (member.until > req.ts) return { ok: false, code: "MUTED" };
+    // An archived room is read-only; the server's own room events (a leave) still go in.
+    if (member.archived !== null && !isRoomEvent(req)) return { ok: false, code: "ROOM_ARCHIVED" };
     if (req.event) return appendEvent(q, req);
     let quoted: Message["reply"];
     if (req.reply !== undefined) {

@@ -5,12 +5,12 @@
  */
 import type { Database } from "bun:sqlite";
 import type { UserRef } from "../src/protocol/index.ts";
+import { actDetail, actTarget } from "./community-records.ts";
 import type {
   AuditBy,
   AuditEntry,
   InviteRecord,
   InviteRedemption,
-  ModerationAct,
   ModerationRecord,
   NewInvite,
   ReportRecord,
@@ -39,17 +39,6 @@ interface InviteRow {
   maxUses: number;
   uses: number;
   revokedAt: number | null;
-}
-
-/** The parameters of an action other than its name and target, as the audit row keeps them. */
-export function actDetail(act: ModerationAct): string {
-  const { action: _a, ...rest } = act;
-  const { target: _t, ...detail } = rest as Record<string, unknown>;
-  return Object.keys(detail).length === 0 ? "" : JSON.stringify(detail);
-}
-
-export function actTarget(act: ModerationAct): number | undefined {
-  return "target" in act ? act.target : undefined;
 }
 
 export function toAuditEntry(row: AuditRow): AuditEntry {
@@ -127,6 +116,12 @@ export class SqliteCommunities {
         "UPDATE rooms SET topic = ? WHERE id = ? AND kind = 'room'",
       ),
       deleteRoom: s<never, [number]>("DELETE FROM rooms WHERE id = ? AND kind = 'room'"),
+      rename: s<never, [string, string, number, string]>(
+        "UPDATE rooms SET name = ?, name_key = ? WHERE id = ? AND kind = 'room' AND name <> ?",
+      ),
+      archive: s<never, [number, number]>(
+        "UPDATE rooms SET archived_at = ? WHERE id = ? AND kind = 'room' AND archived_at IS NULL",
+      ),
       audit: s<
         never,
         [number | null, number, string, string, number | null, string, string, string, number]
@@ -232,6 +227,10 @@ export class SqliteCommunities {
         return q.topic.run(act.topic, room).changes > 0;
       case "delete_room":
         return q.deleteRoom.run(room).changes > 0;
+      case "rename":
+        return q.rename.run(act.name, act.key, room, act.name).changes > 0;
+      case "archive":
+        return q.archive.run(now, room).changes > 0;
     }
   }
 

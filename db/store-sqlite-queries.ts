@@ -234,8 +234,9 @@ export function prepare(db: Database) {
     isMember: s<{ one: number }, [number, number]>(
       "SELECT 1 AS one FROM members WHERE room_id = ? AND user_id = ?",
     ),
-    mutedUntil: s<{ until: number }, [number, number]>(
-      "SELECT muted_until AS until FROM members WHERE room_id = ? AND user_id = ?",
+    mutedUntil: s<{ until: number; archived: number | null }, [number, number]>(
+      `SELECT m.muted_until AS until, r.archived_at AS archived
+       FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ?`,
     ),
     roomsOf: s<{ room: number }, [number]>("SELECT room_id AS room FROM members WHERE user_id = ?"),
     membersOf: s<{ id: number; name: string }, [number]>(

@@ -38,6 +38,7 @@ import { SqliteCommunities } from "./store-sqlite-communities.ts";
 import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { prepare, type Queries, toEntry, toFile, toMessage } from "./store-sqlite-queries.ts";
 import * as settings from "./store-sqlite-settings.ts";
+import { SqliteUserInvites } from "./store-sqlite-user-invites.ts";
 
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -78,6 +79,7 @@ export class SqliteStore implements Store {
   private readonly appendBatch: Appender;
   private readonly bots: SqliteBots;
   private readonly communities: SqliteCommunities;
+  private readonly userInv: SqliteUserInvites;
   private readonly admin: SqliteAdmin;
   private readonly e2ee: SqliteE2ee;
 
@@ -88,6 +90,7 @@ export class SqliteStore implements Store {
     this.appendBatch = createAppender(this.db);
     this.bots = new SqliteBots(this.db);
     this.communities = new SqliteCommunities(this.db);
+    this.userInv = new SqliteUserInvites(this.db);
     this.admin = new SqliteAdmin(this.db);
     this.e2ee = new SqliteE2ee(this.db);
   }
@@ -480,6 +483,11 @@ export class SqliteStore implements Store {
   redeemInvite = (codeHash: string, user: UserRef, now: number) =>
     this.communities.redeemInvite(codeHash, user, now);
   invites = (roomId: number) => this.communities.invites(roomId);
+  inviteUser = (r: number, u: number, by: AuditBy, exp: number) =>
+    this.userInv.inviteUser(r, u, by, exp);
+  userInvites = (userId: number, now: number) => this.userInv.userInvites(userId, now);
+  answerUserInvite = (r: number, u: number, yes: boolean, now: number) =>
+    this.userInv.answerUserInvite(r, u, yes, now);
   revokeInvite = (roomId: number, inviteId: number, actor: UserRef, now: number) =>
     this.communities.revokeInvite(roomId, inviteId, actor, now);
   auditLog = (roomId: number | undefined, limit: number) =>

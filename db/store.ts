@@ -26,6 +26,7 @@ import type {
   ReportRecord,
   RoomStanding,
   RoomVisibility,
+  UserInvite,
 } from "./community-records.ts";
 import type { LogEntry } from "./log-entry.ts";
 
@@ -108,7 +109,8 @@ export type AppendRefusal =
   | "MESSAGE_DELETED"
   | "TOO_MANY_REACTIONS"
   | "REPLY_NOT_FOUND"
-  | "MUTED";
+  | "MUTED"
+  | "ROOM_ARCHIVED";
 
 /** An uploaded file's metadata; its bytes live in the blob store under `sha256`. */
 export interface FileRecord {
@@ -398,6 +400,17 @@ export interface Store {
    * member, atomically; a banned user spends nothing. `joined` is false for a member already.
    */
   redeemInvite(codeHash: string, user: UserRef, now: number): Promise<InviteRedemption>;
+  /** Invites the user to the room until `expiresAt` (again: renewed), audited `invite_user`. */
+  inviteUser(room: number, userId: number, by: AuditBy, expiresAt: number): Promise<void>;
+  /** The user's live invitations by name, newest first. */
+  userInvites(userId: number, now: number): Promise<UserInvite[]>;
+  /** Ends a live invitation; on accept, joins (unless banned: BANNED), atomically. */
+  answerUserInvite(
+    room: number,
+    userId: number,
+    accept: boolean,
+    now: number,
+  ): Promise<InviteRedemption>;
   /** The room's invites, newest first, live or not. */
   invites(roomId: number): Promise<InviteRecord[]>;
   /** Revokes a live invite of the room, audited; false when there is none with that id. */

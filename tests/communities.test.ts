@@ -4,6 +4,7 @@
  * deletion and the audit log. The many-node kick and ban are in multinode-moderation.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { AuditEntry } from "../db/store.ts";
 import type { RoomSummary, ServerFrame, ServerFrameOf } from "../src/protocol/index.ts";
 import { type Account, api, connect, register, type TestSocket, unique } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -473,6 +474,33 @@ describe("moderator deletion", () => {
       deleted: true,
       body: "",
     });
+    // The owner reads who deleted whose message in the audit log.
+    const audit = await call<{ entries: AuditEntry[] }>("GET", `/api/rooms/${r.id}/audit`, owner);
+    expect(audit.body.entries).toContainEqual(
+      expect.objectContaining({
+        action: "message_delete",
+        actor: (mod as Account).user,
+        target: (bob as Account).user,
+        detail: JSON.stringify({ seq: sent.seq }),
+      }),
+    );
+  });
+
+  it("writes no audit row when an author deletes their own message", async () => {
+    const owner = await register(server.url);
+    const r = await room(owner);
+    const ws = await socket(owner);
+    await ws.request({ type: "join", room: r.id });
+    const sent = await ws.request<ServerFrameOf<"ack">>({
+      type: "send",
+      room: r.id,
+      cid: unique("c"),
+      body: "oops",
+    });
+    const del = { type: "event", room: r.id, cid: unique("e"), kind: "delete", target: sent.seq };
+    expect((await ws.request(del as never)).type).toBe("ack");
+    const audit = await call<{ entries: AuditEntry[] }>("GET", `/api/rooms/${r.id}/audit`, owner);
+    expect(audit.body.entries.some((e) => e.action === "message_delete")).toBe(false);
   });
 });
 
@@ -531,5 +559,214 @@ describe("reports", () => {
       owner,
     );
     expect(all.body.reports[0]?.outcome).toBe("muted bob");
+  });
+});
+
+describe("room lifecycle", () => {
+  async function withMember() {
+    const owner = await register(server.url);
+    const bob = await register(server.url);
+    const r = await room(owner);
+    await call("POST", `/api/rooms/${r.id}/join`, bob);
+    const bobWs = await socket(bob);
+    await bobWs.request({ type: "join", room: r.id });
+    return { owner, bob, r, bobWs };
+  }
+
+  it("renames a room by its owner: members see a rename event, the audit log has a row", async () => {
+    const { owner, bob, r, bobWs } = await withMember();
+    const name = unique("renamed");
+    expect((await call("PUT", `/api/rooms/${r.id}/name`, bob, { name })).body.code).toBe(
+      "NOT_ALLOWED",
+    );
+    expect(
+      (await call("PUT", `/api/rooms/${r.id}/name`, owner, { name: "no spaces" })).body.code,
+    ).toBe("INVALID_ROOM_NAME");
+    const other = await room(owner);
+    expect(
+      (await call("PUT", `/api/rooms/${r.id}/name`, owner, { name: other.name })).body.code,
+    ).toBe("ROOM_NAME_TAKEN");
+    const ownerWs = await socket(owner);
+    const ok = await ownerWs.request({ type: "rename_room", room: r.id, name });
+    expect(ok.type).toBe("ok");
+    expect(await bobWs.waitFor((f) => f.type === "event" && f.kind === "rename")).toMatchObject({
+      room: r.id,
+      kind: "rename",
+      body: name,
+      from: owner.user,
+    });
+    const mine = await call<{ rooms: RoomSummary[] }>("GET", "/api/rooms", bob);
+    expect(mine.body.rooms.find((x) => x.id === r.id)?.name).toBe(name);
+    const audit = await ownerWs.request<ServerFrameOf<"audit">>({ type: "audit", room: r.id });
+    expect(audit.entries.map((e) => e.action)).toContain("rename");
+  });
+
+  it("archives a room: sends, edits and reactions are refused ROOM_ARCHIVED, reading still works", async () => {
+    const { owner, bob, r, bobWs } = await withMember();
+    const ack = await bobWs.request<ServerFrameOf<"ack">>({
+      type: "send",
+      room: r.id,
+      cid: unique("c"),
+      body: "before",
+    });
+    expect(errorCode(await bobWs.request({ type: "archive_room", room: r.id }))).toBe(
+      "NOT_ALLOWED",
+    );
+    expect(
+      (await call("POST", `/api/rooms/${r.id}/archive`, owner, { reason: "done" })).status,
+    ).toBe(204);
+    expect(await bobWs.waitFor((f) => f.type === "event" && f.kind === "archive")).toMatchObject({
+      room: r.id,
+      from: owner.user,
+    });
+    const send = await bobWs.request({ type: "send", room: r.id, cid: unique("c"), body: "after" });
+    expect(errorCode(send)).toBe("ROOM_ARCHIVED");
+    const react = await bobWs.request({
+      type: "event",
+      room: r.id,
+      cid: unique("c"),
+      kind: "react",
+      target: ack.seq,
+      emoji: "👍",
+      on: true,
+    });
+    expect(errorCode(react)).toBe("ROOM_ARCHIVED");
+    const edit = await bobWs.request({
+      type: "event",
+      room: r.id,
+      cid: unique("c"),
+      kind: "edit",
+      target: ack.seq,
+      body: "changed",
+    });
+    expect(errorCode(edit)).toBe("ROOM_ARCHIVED");
+    const history = await bobWs.request<ServerFrameOf<"history">>({ type: "history", room: r.id });
+    expect(history.messages.map((m) => m.body)).toContain("before");
+    // Leaving still works, and is recorded.
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBeLessThan(300);
+    const audit = await call<{ entries: { action: string; reason: string }[] }>(
+      "GET",
+      `/api/rooms/${r.id}/audit`,
+      owner,
+    );
+    expect(audit.body.entries).toContainEqual(
+      expect.objectContaining({ action: "archive", reason: "done" }),
+    );
+  });
+
+  it("lets a server admin who is not a member rename and archive; an outsider gets ROOM_NOT_FOUND on a private room", async () => {
+    const owner = await register(server.url);
+    const admin = await register(server.url);
+    const eve = await register(server.url);
+    const r = await room(owner, "private");
+    expect((await call("POST", `/api/rooms/${r.id}/archive`, eve)).body.code).toBe(
+      "ROOM_NOT_FOUND",
+    );
+    await server.store.setAdmin(admin.user.id, true, {
+      actor: admin.user,
+      reason: "",
+      now: Date.now(),
+    });
+    expect(
+      (await call("PUT", `/api/rooms/${r.id}/name`, admin, { name: unique("adm") })).status,
+    ).toBe(204);
+    expect((await call("POST", `/api/rooms/${r.id}/archive`, admin)).status).toBe(204);
+  });
+});
+
+describe("an owner leaving", () => {
+  it("refuses the only owner's leave with LAST_OWNER while others stay; after a transfer, or alone, they leave", async () => {
+    const owner = await register(server.url);
+    const bob = await register(server.url);
+    const r = await room(owner);
+    await call("POST", `/api/rooms/${r.id}/join`, bob);
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, owner)).body.code).toBe("LAST_OWNER");
+    const ws = await socket(owner);
+    expect(errorCode(await ws.request({ type: "leave", room: r.id }))).toBe("LAST_OWNER");
+    expect(await server.store.isMember(r.id, owner.user.id)).toBe(true);
+    expect((await moderate(owner, r.id, { action: "transfer", user: bob.user.name })).status).toBe(
+      204,
+    );
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, owner)).status).toBeLessThan(300);
+    // Alone in the room, its owner may leave it.
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBeLessThan(300);
+  });
+});
+
+describe("invitations by name", () => {
+  it("reach the invitee live and in their list; accepting joins a private room, declining ends it", async () => {
+    const owner = await register(server.url);
+    const guest = await register(server.url);
+    const other = await register(server.url);
+    const r = await room(owner, "private");
+    const guestWs = await socket(guest);
+    const ownerWs = await socket(owner);
+    const ok = await ownerWs.request({ type: "invite_user", room: r.id, user: guest.user.name });
+    expect(ok.type).toBe("ok");
+    const live = await guestWs.waitFor((f) => f.type === "invited");
+    expect(live).toMatchObject({ invite: { room: r.id, name: r.name, by: owner.user } });
+    // After a reconnect: the list.
+    const again = await socket(guest);
+    const list = await again.request<ServerFrameOf<"user_invites">>({ type: "user_invites" });
+    expect(list.invites.map((i) => i.room)).toEqual([r.id]);
+    const joined = await again.request<ServerFrameOf<"joined">>({
+      type: "invite_answer",
+      room: r.id,
+      accept: true,
+    });
+    expect(joined).toMatchObject({ type: "joined", room: { id: r.id } });
+    expect(await server.store.isMember(r.id, guest.user.id)).toBe(true);
+    const twice = await again.request({ type: "invite_answer", room: r.id, accept: true });
+    expect(errorCode(twice)).toBe("INVITE_NOT_FOUND");
+
+    // Declined over HTTP: nothing joined, the list is empty.
+    expect(
+      (await call("POST", `/api/rooms/${r.id}/invitations`, owner, { user: other.user.name }))
+        .status,
+    ).toBe(204);
+    const listed = await call<{ invites: { room: number }[] }>("GET", "/api/invitations", other);
+    expect(listed.body.invites.map((i) => i.room)).toEqual([r.id]);
+    expect((await call("POST", `/api/invitations/${r.id}/decline`, other)).status).toBe(204);
+    expect(await server.store.isMember(r.id, other.user.id)).toBe(false);
+    expect((await call("GET", "/api/invitations", other)).body).toEqual({ invites: [] });
+    const audit = await call<{ entries: AuditEntry[] }>("GET", `/api/rooms/${r.id}/audit`, owner);
+    expect(audit.body.entries.filter((e) => e.action === "invite_user")).toHaveLength(2);
+  });
+
+  it("refuses with codes: ROOM_NOT_FOUND to an outsider of a private room, NOT_ALLOWED to a member, USER_NOT_FOUND, ALREADY_MEMBER", async () => {
+    const owner = await register(server.url);
+    const member = await register(server.url);
+    const eve = await register(server.url);
+    const r = await room(owner, "private");
+    const { code } = await invite(owner, r.id);
+    await accept(member, code);
+    const ask = (who: Account, user: string) =>
+      call("POST", `/api/rooms/${r.id}/invitations`, who, { user });
+    expect((await ask(eve, eve.user.name)).body.code).toBe("ROOM_NOT_FOUND");
+    expect((await ask(member, eve.user.name)).body.code).toBe("NOT_ALLOWED");
+    expect((await ask(owner, unique("nobody"))).body.code).toBe("USER_NOT_FOUND");
+    expect((await ask(owner, member.user.name)).body.code).toBe("ALREADY_MEMBER");
+    expect((await call("POST", `/api/invitations/${r.id}/accept`, eve)).body.code).toBe(
+      "INVITE_NOT_FOUND",
+    );
+  });
+
+  it("expire: an invitation past its time is neither listed nor accepted", async () => {
+    const owner = await register(server.url);
+    const guest = await register(server.url);
+    const r = await room(owner, "private");
+    await call("POST", `/api/rooms/${r.id}/invitations`, owner, {
+      user: guest.user.name,
+      seconds: 60,
+    });
+    offset += 61_000;
+    try {
+      expect((await call("GET", "/api/invitations", guest)).body).toEqual({ invites: [] });
+      expect((await call("POST", `/api/invitations/${r.id}/accept`, guest)).body.code).toBe(
+        "INVITE_NOT_FOUND",
+      );
+    } finally {
+      offset -= 61_000;
+    }
   });
 });

@@ -85,6 +85,37 @@ describe.skipIf(pg.skip || redis.skip)("moderation across nodes", () => {
     return { a, b, alice, bob, room, onA, onB };
   }
 
+  it("delivers an invitation by name made on node A to the invitee's live socket on node B", async () => {
+    const { a, b, alice, onB } = await setup();
+    const carol = await register(b.url);
+    const carolOnB = await connect(b.wsUrl, carol.token);
+    sockets.push(carolOnB);
+    const priv = await api<{ room: { id: number } }>(
+      a.url,
+      "POST",
+      "/api/rooms",
+      { name: unique("p"), visibility: "private" },
+      alice.token,
+    );
+    const res = await api(
+      a.url,
+      "POST",
+      `/api/rooms/${priv.body.room.id}/invitations`,
+      { user: carol.user.name },
+      alice.token,
+    );
+    expect(res.status).toBe(204);
+    const invited = await carolOnB.waitFor((f) => f.type === "invited", 10_000);
+    expect(invited).toMatchObject({ invite: { room: priv.body.room.id, by: alice.user } });
+    expect(onB.frames.some((f) => f.type === "invited")).toBe(false);
+    const joined = await carolOnB.request({
+      type: "invite_answer",
+      room: priv.body.room.id,
+      accept: true,
+    });
+    expect(joined).toMatchObject({ type: "joined", room: { id: priv.body.room.id } });
+  });
+
   for (const action of ["kick", "ban"] as const) {
     it(`${action}s on node A detach the target's live socket on node B at once`, async () => {
       const { a, alice, bob, room, onA, onB } = await setup();

@@ -18,7 +18,7 @@ import {
 } from "../db/store.ts";
 import { PostgresStore, PostgresTimeoutError } from "../db/store-postgres.ts";
 import { SqliteStore } from "../db/store-sqlite.ts";
-import type { Message, UserRef } from "../src/protocol/index.ts";
+import { type Message, nameKey, type UserRef } from "../src/protocol/index.ts";
 import { tempDir } from "./support/server.ts";
 import {
   assertReachable,
@@ -1373,6 +1373,84 @@ function contract(name: string, backend: () => Backend, skip = false) {
         expect(refused).toEqual({ ok: false, code: "MUTED" });
         const [later] = await store.append([{ ...req(r.id, m, fresh("c")), ts: until }]);
         expect(later?.ok).toBe(true);
+      });
+
+      it("renames and archives a room (migration 010): an archived room refuses appends with ROOM_ARCHIVED but takes room events", async () => {
+        const owner = await user();
+        const m = await user();
+        const r = await room(owner);
+        await store.addMember(r.id, m.id, T0);
+        const act = (a: Parameters<Store["moderate"]>[0]["act"]) =>
+          store.moderate({ room: r.id, actor: owner, act: a, reason: "", now: T0 + 1 });
+        const name = fresh("renamed");
+        expect(await act({ action: "rename", name, key: nameKey(name) })).toBe(true);
+        expect(await act({ action: "rename", name, key: nameKey(name) })).toBe(false);
+        expect((await store.findRoom(r.id))?.name).toBe(name);
+        expect((await store.findRoomByName(name.toUpperCase()))?.id).toBe(r.id);
+        const [before] = await store.append([req(r.id, m, fresh("c"))]);
+        expect(before?.ok).toBe(true);
+        expect(await act({ action: "archive" })).toBe(true);
+        expect(await act({ action: "archive" })).toBe(false);
+        const [refused] = await store.append([req(r.id, m, fresh("c"))]);
+        expect(refused).toEqual({ ok: false, code: "ROOM_ARCHIVED" });
+        const [leave] = await store.append([
+          { ...req(r.id, m, fresh("c")), body: "", event: { kind: "leave" } },
+        ]);
+        expect(leave?.ok).toBe(true);
+        expect((await store.auditLog(r.id, 10)).map((e) => e.action)).toEqual([
+          "archive",
+          "rename",
+        ]);
+      });
+
+      it("invites a user by name: listed until it expires, accepted (joins, unless banned) or declined once, audited", async () => {
+        const owner = await user();
+        const guest = await user();
+        const r = await privateRoom(owner);
+        const by = { actor: owner, reason: "", now: T0 };
+        await store.inviteUser(r.id, guest.id, by, T0 + 100);
+        expect(await store.userInvites(guest.id, T0 + 1)).toEqual([
+          { room: r.id, name: r.name, by: owner, expiresAt: T0 + 100 },
+        ]);
+        expect(await store.userInvites(guest.id, T0 + 100)).toEqual([]);
+        expect(await store.answerUserInvite(r.id, guest.id, true, T0 + 100)).toEqual({
+          ok: false,
+          code: "INVITE_NOT_FOUND",
+        });
+        await store.inviteUser(r.id, guest.id, { ...by, now: T0 + 1 }, T0 + 200);
+        expect(await store.answerUserInvite(r.id, guest.id, false, T0 + 2)).toEqual({
+          ok: true,
+          room: r.id,
+          joined: false,
+        });
+        expect(await store.isMember(r.id, guest.id)).toBe(false);
+        await store.inviteUser(r.id, guest.id, { ...by, now: T0 + 3 }, T0 + 200);
+        expect(await store.answerUserInvite(r.id, guest.id, true, T0 + 4)).toEqual({
+          ok: true,
+          room: r.id,
+          joined: true,
+        });
+        expect(await store.isMember(r.id, guest.id)).toBe(true);
+        expect(await store.answerUserInvite(r.id, guest.id, true, T0 + 5)).toMatchObject({
+          ok: false,
+        });
+        const banned = await user();
+        await store.moderate({
+          room: r.id,
+          actor: owner,
+          act: { action: "ban", target: banned.id, until: null },
+          reason: "",
+          now: T0,
+        });
+        await store.inviteUser(r.id, banned.id, by, T0 + 200);
+        expect(await store.answerUserInvite(r.id, banned.id, true, T0 + 6)).toEqual({
+          ok: false,
+          code: "BANNED",
+        });
+        const log = await store.auditLog(r.id, 10);
+        expect(log.filter((e) => e.action === "invite_user").map((e) => e.target)).toContainEqual(
+          guest,
+        );
       });
 
       it("kicks and bans: a ban removes the member, stops invites, and ends when it expires", async () => {

@@ -46,7 +46,8 @@ const REFUSALS: Partial<Record<ClientFrameType, readonly ErrorCode[]>> = {
   rooms: [],
   create: ["INVALID_ROOM_NAME", "ROOM_NAME_TAKEN", "INVALID"],
   join: ["ROOM_NOT_FOUND"],
-  leave: ["ROOM_NOT_FOUND", "NOT_MEMBER"],
+  // LAST_OWNER: a room's only owner leaving while others stay (communities).
+  leave: ["ROOM_NOT_FOUND", "NOT_MEMBER", "LAST_OWNER"],
   // INVALID, SEALED_ONLY, BAD_ENVELOPE, DM_REFUSED: a body where an envelope belongs, or back.
   send: [
     "INVALID_MESSAGE",

@@ -7,6 +7,7 @@ import type { Message, UserRef } from "../protocol/index.ts";
 import type { ChatState } from "./chat-state.ts";
 import type { PushFrame, Status } from "./connection.ts";
 import { keyChangeIsLoud, keyChangeText } from "./dm-notices.ts";
+import { invitedText } from "./invitation-commands.ts";
 import { reconnectingText, statusText } from "./status-text.ts";
 import { sanitize } from "./text-layout.ts";
 
@@ -72,6 +73,8 @@ export function listenToConnection(s: ChatState): void {
         s.composeStatus();
         screen.render();
         return;
+      case "invited":
+        return s.note(invitedText(f.invite), "info");
       case "removed": {
         const t = s.tracked(f.room);
         const how = { kicked: "were removed from", banned: "are banned from", deleted: "lost" }[

@@ -17,7 +17,14 @@ export type Status =
 
 /** Server frames that answer no request: passed on to `push` listeners. */
 export type PushFrame = ServerFrameOf<
-  "presence" | "typing" | "notice" | "devices_changed" | "dm_opened" | "room_created" | "removed"
+  | "presence"
+  | "typing"
+  | "notice"
+  | "devices_changed"
+  | "dm_opened"
+  | "room_created"
+  | "removed"
+  | "invited"
 >;
 
 /** How a message reached us: live, or while catching up after a (re)connect or a gap. */

@@ -467,6 +467,7 @@ export class Connection {
       case "devices_changed":
       case "room_created":
       case "removed": // kicked, banned, or the room deleted: the listeners drop the room
+      case "invited": // an invitation by name (invitation commands and panels)
         this.emit("push", f);
         break;
       default:

@@ -1,10 +1,11 @@
 /**
  * The chat commands of room roles and moderation: /who with roles, /kick /ban /unban /mute
- * /unmute /op /deop /topic, and invite codes (/invite makes one, /accept uses one). The server
+ * /unmute /op /deop /topic /rename /archive, and invite codes (/invite makes one, /accept uses one). The server
  * checks every right; a refusal comes back as its coded message.
  */
 import type { ClientFrameOf } from "../protocol/index.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
+import { invitationCommands } from "./invitation-commands.ts";
 
 type Action = ClientFrameOf<"moderate">["action"];
 
@@ -117,6 +118,30 @@ export function moderationCommands(ctx: ChatContext): Record<string, Command> {
       note("Topic set.", "ok");
     },
   };
+  commands.rename = {
+    usage: "/rename NAME",
+    help: "rename this room (its owner or a server admin)",
+    online: true,
+    async run(arg) {
+      const id = room();
+      if (id === undefined) return;
+      const name = arg.trim().replace(/^#/, "");
+      if (!name) return note("Usage: /rename NAME", "warn");
+      await conn.request<"ok">({ type: "rename_room", room: id, name });
+      note(`Room renamed to #${name}.`, "ok");
+    },
+  };
+  commands.archive = {
+    usage: "/archive",
+    help: "archive this room for good: read-only for everyone (its owner or a server admin)",
+    online: true,
+    async run() {
+      const id = room();
+      if (id === undefined) return;
+      await conn.request<"ok">({ type: "archive_room", room: id });
+      note("Room archived: it can be read, not written.", "ok");
+    },
+  };
   commands.invite = {
     usage: "/invite [USES] [DURATION]",
     help: "make an invite code to this room (moderators); /accept CODE joins with one",
@@ -174,5 +199,8 @@ export function moderationCommands(ctx: ChatContext): Record<string, Command> {
       note(`Members of ${label}: ${list}${/[~@]/.test(list) ? " (~ owner, @ moderator)" : ""}`);
     },
   };
-  return commands;
+  return {
+    ...commands,
+    ...invitationCommands(ctx, { invite: commands.invite, accept: commands.accept }),
+  };
 }

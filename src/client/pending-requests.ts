@@ -27,7 +27,8 @@ export type ReplyType =
   | "backup"
   | "invite"
   | "invites"
-  | "audit";
+  | "audit"
+  | "user_invites";
 
 interface Waiter {
   resolve: (f: ServerFrame) => void;

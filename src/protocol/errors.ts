@@ -35,6 +35,7 @@ export const ERRORS = {
     message: "Messages are 1 to 4000 characters of valid text (no NUL, no lone surrogates).",
   },
   USER_NOT_FOUND: { status: 404, message: "No such user." },
+  ALREADY_MEMBER: { status: 409, message: "That user is a member of this room already." },
   DM_REFUSED: { status: 403, message: "This person is not accepting your messages." },
   SEALED_ONLY: {
     status: 400,
@@ -94,11 +95,16 @@ export const ERRORS = {
   REPLY_NOT_FOUND: { status: 404, message: "The message replied to is not in this room." },
   INVALID_SEARCH: { status: 400, message: "Search for 1 to 200 characters of text." },
   MUTED: { status: 403, message: "You are muted in this room: you may read but not send." },
+  ROOM_ARCHIVED: { status: 403, message: "This room is archived: it may be read but not written." },
   BANNED: { status: 403, message: "You are banned from this room." },
   NOT_ALLOWED: { status: 403, message: "Your role in this room does not allow that." },
   OUTRANKED: {
     status: 403,
     message: "You cannot act on a member whose role is equal to or above yours.",
+  },
+  LAST_OWNER: {
+    status: 409,
+    message: "You own this room: hand ownership to another member before you leave.",
   },
   INVITE_NOT_FOUND: {
     status: 404,

@@ -20,12 +20,14 @@ export const EVENT_KINDS = [
   "ban",
   "role",
   "topic",
+  "rename",
+  "archive",
 ] as const;
 
 /**
  * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
  * role), and `body` is the topic, the new role ("owner", "moderator", "member") or a kick's or
- * ban's reason ("" when none).
+ * ban's reason ("" when none), or a rename's new name ("archive" has an empty body).
  */
 export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
   "join",
@@ -34,6 +36,8 @@ export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
   "ban",
   "role",
   "topic",
+  "rename",
+  "archive",
 ]);
 export const eventKind = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof eventKind>;

@@ -181,6 +181,17 @@ export const clientFrames = {
     room: roomId,
     topic: z.string().max(TOPIC_MAX_CHARS),
   }),
+  rename_room: z.object({
+    type: z.literal("rename_room"),
+    id: requestId,
+    room: roomId,
+    name: z.string().max(64),
+  }),
+  archive_room: z.object({
+    type: z.literal("archive_room"),
+    id: requestId,
+    room: roomId,
+  }),
   delete_room: z.object({
     type: z.literal("delete_room"),
     id: requestId,
@@ -212,6 +223,24 @@ export const clientFrames = {
     code: z.string().max(64),
   }),
   audit: z.object({ type: z.literal("audit"), id: requestId, room: roomId }),
+  invite_user: z.object({
+    type: z.literal("invite_user"),
+    id: requestId,
+    room: roomId,
+    user: userName,
+    seconds: z
+      .int()
+      .min(60)
+      .max(90 * 24 * 3600)
+      .optional(),
+  }),
+  user_invites: z.object({ type: z.literal("user_invites"), id: requestId }),
+  invite_answer: z.object({
+    type: z.literal("invite_answer"),
+    id: requestId,
+    room: roomId,
+    accept: z.boolean(),
+  }),
   /** Publishes (or replaces) this device's signed public keys. */
   device: z.object({ type: z.literal("device"), id: requestId, bundle: deviceBundleSchema }),
   /**
@@ -321,6 +350,14 @@ export const member = z.object({
   mutedUntil: z.int().optional(),
 });
 export type Member = z.infer<typeof member>;
+
+/** An invitation of the user by name, as they see it. */
+export const userInvite = z.object({
+  room: roomId,
+  name: z.string(),
+  by: z.object({ id: z.int(), name: z.string() }).optional(),
+  expiresAt: z.int(),
+});
 
 export const inviteView = z.object({
   id: z.int(),
@@ -486,6 +523,10 @@ export const serverFrames = {
     invites: z.array(inviteView),
   }),
   audit: z.object({ type: z.literal("audit"), ref, room: roomId, entries: z.array(auditEntry) }),
+  /** The user's live invitations by name (answer to user_invites). */
+  user_invites: z.object({ type: z.literal("user_invites"), ref, invites: z.array(userInvite) }),
+  /** Live, to every socket of the invitee on every node. */
+  invited: z.object({ type: z.literal("invited"), invite: userInvite }),
   error: z.object({
     type: z.literal("error"),
     ref: z.string().optional(),

@@ -39,7 +39,7 @@ import { MessageEvents } from "./message-events.ts";
 import type { Metrics } from "./metrics.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
-import { moderates } from "./roles.ts";
+import { moderates, requireMayLeave } from "./roles.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 import { RoomLog } from "./room-log.ts";
 import { MessageSearch } from "./search.ts";
@@ -290,6 +290,7 @@ export class Chat {
 
   async leave(user: UserRef, roomId: number): Promise<void> {
     await this.findRoom({ room: roomId }, user);
+    await requireMayLeave(this.o.store, roomId, user);
     if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
     this.o.hub.memberLeft(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });

@@ -32,11 +32,16 @@ type CommunityFrame =
   | "moderate"
   | "topic"
   | "delete_room"
+  | "rename_room"
+  | "archive_room"
   | "invite_create"
   | "invites"
   | "invite_revoke"
   | "invite_redeem"
-  | "audit";
+  | "audit"
+  | "invite_user"
+  | "user_invites"
+  | "invite_answer";
 
 type Handlers = {
   [T in CommunityFrame]: (ws: Socket, frame: ClientFrameOf<T>) => Promise<void>;
@@ -47,11 +52,16 @@ export const COMMUNITY_FRAME_COST: Record<CommunityFrame, number> = {
   moderate: 3,
   topic: 2,
   delete_room: 10,
+  rename_room: 5,
+  archive_room: 5,
   invite_create: 5,
   invites: 3,
   invite_revoke: 2,
   invite_redeem: 5,
   audit: 3,
+  invite_user: 5,
+  user_invites: 2,
+  invite_answer: 5,
 };
 
 function send(ws: Socket, frame: ServerFrame): void {
@@ -73,6 +83,14 @@ export function communityCommands(d: CommunityDeps): Handlers {
       await d.moderation.deleteRoom(user(ws), f.room, f.reason);
       send(ws, { type: "ok", ref: f.id });
     },
+    async rename_room(ws, f) {
+      await d.moderation.rename(user(ws), f.room, f.name);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async archive_room(ws, f) {
+      await d.moderation.archive(user(ws), f.room);
+      send(ws, { type: "ok", ref: f.id });
+    },
     async invite_create(ws, f) {
       const invite = await d.invitations.create(user(ws), f.room, f);
       send(ws, { type: "invite", ref: f.id, invite });
@@ -89,6 +107,24 @@ export function communityCommands(d: CommunityDeps): Handlers {
       const room = await d.invitations.redeem(user(ws), f.code);
       const summary = await d.chat.join(user(ws), { room });
       await attach(d.store, d.hub, d.log, ws, room, { recent: HISTORY_PAGE_DEFAULT }, d.replay);
+      send(ws, { type: "joined", ref: f.id, room: summary });
+    },
+    async invite_user(ws, f) {
+      await d.invitations.users.invite(user(ws), f.room, f.user, f.seconds);
+      send(ws, { type: "ok", ref: f.id });
+    },
+    async user_invites(ws, f) {
+      send(ws, {
+        type: "user_invites",
+        ref: f.id,
+        invites: await d.invitations.users.mine(user(ws)),
+      });
+    },
+    async invite_answer(ws, f) {
+      await d.invitations.users.answer(user(ws), f.room, f.accept);
+      if (!f.accept) return send(ws, { type: "ok", ref: f.id });
+      const summary = await d.chat.join(user(ws), { room: f.room });
+      await attach(d.store, d.hub, d.log, ws, f.room, { recent: HISTORY_PAGE_DEFAULT }, d.replay);
       send(ws, { type: "joined", ref: f.id, room: summary });
     },
     async audit(ws, f) {

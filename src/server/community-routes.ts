@@ -36,6 +36,16 @@ const moderationBody = z.object({
 });
 const topicBody = z.object({ topic: z.string().max(TOPIC_MAX_CHARS) });
 const deleteBody = z.object({ reason: reason.optional() });
+const renameBody = z.object({ name: z.string().max(64) });
+const inviteUserBody = z.object({
+  user: z.string().min(1).max(64),
+  seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 24 * 3600)
+    .optional(),
+});
 const inviteBody = z.object({
   seconds: z
     .number()
@@ -62,6 +72,39 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
   app.put("/api/rooms/:id/topic", async (c) => {
     const { topic } = await jsonBody(c, topicBody);
     await o.moderation.setTopic(c.get("session").user, await room(c.req.param("id")), topic);
+    return c.body(null, 204);
+  });
+
+  app.post("/api/rooms/:id/invitations", async (c) => {
+    const body = await jsonBody(c, inviteUserBody);
+    const id = await room(c.req.param("id"));
+    await o.invitations.users.invite(c.get("session").user, id, body.user, body.seconds);
+    return c.body(null, 204);
+  });
+
+  app.get("/api/invitations", async (c) =>
+    c.json({ invites: await o.invitations.users.mine(c.get("session").user) }),
+  );
+
+  app.post("/api/invitations/:room/:answer{accept|decline}", async (c) => {
+    const user = c.get("session").user;
+    const id = await room(c.req.param("room"));
+    const accept = c.req.param("answer") === "accept";
+    await o.invitations.users.answer(user, id, accept);
+    if (!accept) return c.body(null, 204);
+    return c.json({ room: await o.chat.join(user, { room: id }) });
+  });
+
+  app.put("/api/rooms/:id/name", async (c) => {
+    const { name } = await jsonBody(c, renameBody);
+    await o.moderation.rename(c.get("session").user, await room(c.req.param("id")), name);
+    return c.body(null, 204);
+  });
+
+  app.post("/api/rooms/:id/archive", async (c) => {
+    const text = await c.req.text();
+    const body = text === "" ? {} : await parse(deleteBody, safeJson(text));
+    await o.moderation.archive(c.get("session").user, await room(c.req.param("id")), body.reason);
     return c.body(null, 204);
   });
 

@@ -4,14 +4,17 @@
  * SHA-256 is stored; the code itself is shown once, to its maker. A banned user cannot use one.
  */
 import type { InviteRecord, Store } from "../../db/store.ts";
-import { ParleyError, type UserRef } from "../protocol/index.ts";
+import { ParleyError, type ServerFrame, type UserRef } from "../protocol/index.ts";
 import { requireRight } from "./roles.ts";
+import { UserInvitations } from "./user-invitations.ts";
 
 export interface InvitationOptions {
   store: Store;
   now: () => number;
   /** Makes the user a joined member as Chat.join does (summary, presence, the joined notice). */
   joined: (user: UserRef, room: number) => Promise<void>;
+  /** Sends a frame to every socket of the user on every node: invitations by name. */
+  tell: (userId: number, frame: ServerFrame) => void;
 }
 
 export interface InviteView {
@@ -50,7 +53,12 @@ function view(i: InviteRecord): InviteView {
 }
 
 export class Invitations {
-  constructor(private readonly o: InvitationOptions) {}
+  /** Invitations of a user by name (user-invitations.ts). */
+  readonly users: UserInvitations;
+
+  constructor(private readonly o: InvitationOptions) {
+    this.users = new UserInvitations(o);
+  }
 
   async create(
     actor: UserRef,

@@ -15,7 +15,7 @@ import {
 } from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
 import type { Envelope } from "../crypto/index.ts";
-import type { Logger } from "../log/log.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import {
   dmConversation,
   type ErrorCode,
@@ -139,9 +139,23 @@ export class MessageEvents {
       this.o.bus.publish({ room: req.room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
       if (!result.duplicate) {
         this.o.log.debug("event.stored", { room: req.room, seq: entry.seq, kind: req.kind });
+        if (req.kind === "delete" && user.id !== target.from.id) {
+          this.auditDelete(req.room, user, target);
+        }
       }
     });
     if (!accepted) throw new ParleyError("BUSY");
+  }
+
+  /**
+   * A moderator's delete of someone else's message goes into the room's audit log, written
+   * once the delete is stored (the append's transaction carries no audit row).
+   */
+  private auditDelete(room: number, actor: UserRef, target: Message): void {
+    const by = { actor, reason: "", now: this.o.now() };
+    this.o.store
+      .audit(room, "message_delete", target.from.id, by, JSON.stringify({ seq: target.seq }))
+      .catch((err) => this.o.log.warn("audit.failed", errorFields(err)));
   }
 }
 

@@ -6,7 +6,14 @@
  * node, and the room's members are told.
  */
 import type { ModerationAct, Store } from "../../db/store.ts";
-import { ParleyError, type ServerFrame, TOPIC_MAX_CHARS, type UserRef } from "../protocol/index.ts";
+import {
+  nameKey,
+  ParleyError,
+  ROOM_NAME_PATTERN,
+  type ServerFrame,
+  TOPIC_MAX_CHARS,
+  type UserRef,
+} from "../protocol/index.ts";
 import type { Logger } from "./log.ts";
 import { outranks, type RoomRight, requireRight } from "./roles.ts";
 import type { RoomLog } from "./room-log.ts";
@@ -136,6 +143,43 @@ export class Moderation {
       return;
     }
     await this.o.roomLog.record(room, actor, "topic", { body: act.topic });
+  }
+
+  /** Renames the room (owner or server admin); members see a `rename` event in the timeline. */
+  async rename(actor: UserRef, room: number, name: string): Promise<void> {
+    if (!ROOM_NAME_PATTERN.test(name)) throw new ParleyError("INVALID_ROOM_NAME");
+    await requireRight(this.o.store, actor, room, "lifecycle");
+    const other = await this.o.store.findRoomByName(name);
+    if (other && other.id !== room) throw new ParleyError("ROOM_NAME_TAKEN");
+    const act: ModerationAct = { action: "rename", name, key: nameKey(name) };
+    let changed: boolean;
+    try {
+      changed = await this.o.store.moderate({ room, actor, act, reason: "", now: this.o.now() });
+    } catch (err) {
+      // Another room took the name between the check and the update: the unique key refused it.
+      if ((await this.o.store.findRoomByName(name))?.id !== room) {
+        throw new ParleyError("ROOM_NAME_TAKEN");
+      }
+      throw err;
+    }
+    if (!changed) return;
+    this.o.log.info("room.renamed", { room, actor: actor.id });
+    await this.o.roomLog.record(room, actor, "rename", { body: name });
+  }
+
+  /**
+   * Archives the room for good (owner or server admin): it stays readable, and every send,
+   * edit and reaction is refused ROOM_ARCHIVED by the store, in the append's own transaction.
+   */
+  async archive(actor: UserRef, room: number, reason?: string): Promise<void> {
+    const why = checkReason(reason);
+    await requireRight(this.o.store, actor, room, "lifecycle");
+    const act: ModerationAct = { action: "archive" };
+    if (!(await this.o.store.moderate({ room, actor, act, reason: why, now: this.o.now() }))) {
+      return;
+    }
+    this.o.log.info("room.archived", { room, actor: actor.id });
+    await this.o.roomLog.record(room, actor, "archive", { body: "" });
   }
 
   async deleteRoom(actor: UserRef, room: number, reason?: string): Promise<void> {

@@ -39,7 +39,8 @@ export type RemovedReason = "kicked" | "banned" | "deleted";
 type Signal =
   | { t: "sessions"; h: string[] }
   | { t: "user"; u: number; x?: string }
-  | { t: "room"; u: number; r: number; w: RemovedReason };
+  | { t: "room"; u: number; r: number; w: RemovedReason }
+  | { t: "tell"; u: number; f: string };
 
 const REMOVED_REASONS: ReadonlySet<string> = new Set(["kicked", "banned", "deleted"]);
 
@@ -89,6 +90,15 @@ export class Revocation {
     this.send({ t: "room", u: userId, r: room, w: why });
   }
 
+  /**
+   * Sends an encoded frame to every socket of the user, on every node (an invitation). Only by
+   * the signal, which reaches this node too: sending here as well would say it twice. A lost
+   * signal loses only the live frame; what it tells is in the store to be listed.
+   */
+  tell(userId: number, frame: string): void {
+    this.send({ t: "tell", u: userId, f: frame });
+  }
+
   /** A signal from the bus (any node's, ours included: closing twice is harmless). */
   receive(message: string): void {
     let signal: Signal;
@@ -99,6 +109,8 @@ export class Revocation {
       return;
     }
     if (signal.t === "sessions" && Array.isArray(signal.h)) this.closeSessions(new Set(signal.h));
+    else if (signal.t === "tell" && Number.isSafeInteger(signal.u) && typeof signal.f === "string")
+      this.sendToUser(signal.u, signal.f);
     else if (signal.t === "user" && Number.isSafeInteger(signal.u))
       this.closeUser(signal.u, signal.x);
     else if (
@@ -139,6 +151,10 @@ export class Revocation {
 
   close(): void {
     clearInterval(this.timer);
+  }
+
+  private sendToUser(userId: number, frame: string): void {
+    for (const ws of this.o.sockets()) if (ws.data.session.user.id === userId) ws.send(frame);
   }
 
   private send(signal: Signal): void {

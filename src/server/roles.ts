@@ -16,6 +16,8 @@ export type RoomRight =
   | "roles"
   | "transfer"
   | "delete"
+  /** Rename the room, and archive it (read-only). */
+  | "lifecycle"
   /** Read the room's audit log. */
   | "audit";
 
@@ -29,6 +31,7 @@ const LEAST: Record<RoomRight, RoomRole> = {
   roles: "owner",
   transfer: "owner",
   delete: "owner",
+  lifecycle: "owner",
   audit: "owner",
 };
 
@@ -52,9 +55,9 @@ export async function requireRight(
   right: RoomRight,
 ): Promise<RoomStanding> {
   const standing = await store.standing(room, actor.id);
-  // A server admin may delete any room and read its audit log, member or not.
+  // A server admin may delete, rename or archive any room and read its audit log, member or not.
   if (
-    (right === "delete" || right === "audit") &&
+    (right === "delete" || right === "audit" || right === "lifecycle") &&
     (!standing || !holds(standing.role, right)) &&
     actor.id !== 0 &&
     (await store.accountFlags(actor.id))?.admin
@@ -71,6 +74,18 @@ export async function requireRight(
   }
   if (!holds(standing.role, right)) throw new ParleyError("NOT_ALLOWED");
   return standing;
+}
+
+/**
+ * Refuses an owner's leaving while others stay in the room (LAST_OWNER): a room with members
+ * and no owner could never again be renamed, archived, deleted or have moderators named. They
+ * hand ownership over first (transfer); alone in the room, they may leave it.
+ */
+export async function requireMayLeave(store: Store, room: number, user: UserRef): Promise<void> {
+  const all = await store.standings(room);
+  if (all.get(user.id)?.role !== "owner" || all.size <= 1) return;
+  const owners = [...all.values()].filter((s) => s.role === "owner").length;
+  if (owners <= 1) throw new ParleyError("LAST_OWNER");
 }
 
 /** True when the user moderates the room (a moderator or its owner). */

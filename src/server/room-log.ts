@@ -14,7 +14,7 @@ import { errorFields, type Logger } from "./log.ts";
 
 export type RoomEventKind = Extract<
   EventKind,
-  "join" | "leave" | "kick" | "ban" | "role" | "topic"
+  "join" | "leave" | "kick" | "ban" | "role" | "topic" | "rename" | "archive"
 >;
 
 export interface RoomLogOptions {

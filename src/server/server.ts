@@ -271,6 +271,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     store,
     now,
     joined: async (user, room) => chat.announceJoin(user, room),
+    tell: (userId, frame) => revocation.tell(userId, encodeFrame(frame)),
   });
   const app = createHttpApp({
     sessions,

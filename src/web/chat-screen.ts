@@ -26,6 +26,7 @@ import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
 import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
 import { Incoming } from "./incoming.ts";
+import { InvitationsPanel } from "./invitations-panel.ts";
 import { memberPanel } from "./member-panel-hooks.ts";
 import { MessageActionsView } from "./message-actions.ts";
 import { MessageList } from "./message-list.ts";
@@ -182,6 +183,9 @@ export class ChatScreen {
       select: (id) => this.select(id),
     });
     const admin = new AdminPage(o.server, o.token);
+    const invites = new InvitationsPanel(this.conn, (r) =>
+      this.attach(() => this.conn.join(r.name)),
+    );
     this.dmDialog = new DmDialog({ open: (name) => this.attach(() => this.dms.open(name)) });
     this.switcher = new RoomSwitcher({
       conversations: () => this.conversations.values(),
@@ -200,6 +204,7 @@ export class ChatScreen {
         this.notifier.toggle,
         themeToggle(o.theme),
         admin.button,
+        invites.button,
         ...accountButtons({ ...o, dms: this.dms, reopenDms: () => this.reopenDms() }),
       ],
       headerEnd: [
@@ -227,6 +232,7 @@ export class ChatScreen {
         this.notifyMenu.root,
         members.root,
         admin.root,
+        invites.root,
       ],
       start: () => void this.dialog.open(),
     });

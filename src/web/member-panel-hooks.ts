@@ -36,6 +36,16 @@ export function memberPanel(
     },
     invite: async (room) =>
       (await conn.request<"invite">({ type: "invite_create", room })).invite.code ?? "",
+    rename: async (room, name) => {
+      await conn.request<"ok">({ type: "rename_room", room, name });
+      // This tab's own list shows the new name at once; others see the timeline's rename event.
+      const c = conversations.get(room);
+      if (c) c.summary = { ...c.summary, name };
+      view.redraw();
+    },
+    archive: async (room) => {
+      await conn.request<"ok">({ type: "archive_room", room });
+    },
     leave: async (room) => {
       await conn.leave(room);
       left(room);

@@ -1,16 +1,17 @@
 /**
  * The member panel of a room: who is in it, with presence and role, the moderation actions the
  * viewer's role allows (kick, ban, mute, op/deop, for members ranked below them), an invite
- * code for moderators, and leaving the room. The server checks every action again; a refusal's
- * message is shown in the panel.
+ * code for moderators, renaming and archiving for the owner (room-lifecycle.ts), and leaving
+ * the room. The server checks every action again; a refusal's message is shown in the panel.
  */
 import { safeName } from "../client/display-text.ts";
 import type { ClientFrameOf, Member, RoomRole } from "../protocol/index.ts";
 import { h } from "./dom.ts";
+import { lifecycleTools, type RoomLifecycleHooks } from "./room-lifecycle.ts";
 
 type Action = ClientFrameOf<"moderate">["action"];
 
-export interface MemberPanelHooks {
+export interface MemberPanelHooks extends RoomLifecycleHooks {
   /** The room on screen (not a DM), or undefined. */
   room(): { id: number; name: string } | undefined;
   me(): number;
@@ -77,6 +78,13 @@ export class MemberPanel {
     await this.render(room.id);
   }
 
+  /** After a rename: the title shows the new name, and the list is drawn again. */
+  private async refresh(room: number): Promise<void> {
+    const shown = this.hooks.room();
+    if (shown) this.title.textContent = `Members of #${safeName(shown.name)}`;
+    await this.render(room);
+  }
+
   private async run(work: () => Promise<void>, room: number): Promise<void> {
     try {
       await work();
@@ -120,6 +128,11 @@ export class MemberPanel {
       });
       tools.push(invite, shown);
     }
+    const fail = (message: string) => {
+      this.error.textContent = message;
+    };
+    if (mine === "owner")
+      tools.push(...lifecycleTools(room, this.hooks, () => void this.refresh(room), fail));
     this.tools.replaceChildren(...tools);
     this.list.replaceChildren(
       ...members.map((m) => {

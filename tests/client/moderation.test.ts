@@ -16,6 +16,8 @@ describe("moderation in the interactive client", () => {
   let server: TestServer;
   const aliceConfig = tempDir("parley-config-");
   const daveConfig = tempDir("parley-config-");
+  const ownerConfig = tempDir("parley-config-");
+  const guestConfig = tempDir("parley-config-");
   beforeAll(async () => {
     server = await startTestServer({ rate: 10_000, burst: 10_000 });
   });
@@ -23,6 +25,8 @@ describe("moderation in the interactive client", () => {
     await server.close();
     aliceConfig.remove();
     daveConfig.remove();
+    ownerConfig.remove();
+    guestConfig.remove();
   });
 
   it("should op, show roles in /who, mute, set the topic, make an invite code and kick", async () => {
@@ -117,6 +121,79 @@ describe("moderation in the interactive client", () => {
       await client.waitFor(new RegExp(`You are in #${res.body.room.name}`));
     } finally {
       client.proc.kill();
+    }
+  });
+
+  it("should rename a room with /rename and make it read-only with /archive", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const bob = await register(server.url, unique("bo"));
+    const name = unique("r");
+    const room = await createRoom(server.url, owner.token, name);
+    await joinRoom(server.url, bob.token, room);
+    new SessionStore(join(ownerConfig.path, "parley")).save([server.url], {
+      ...owner,
+      expiresAt: Date.now() + 86_400_000,
+    });
+    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: ownerConfig.path });
+    const bobWs = await connect(server.wsUrl, bob.token);
+    try {
+      // The room picker lists every public room of this shared server: enter any, then switch.
+      await client.waitFor(/#/);
+      client.type("\r");
+      await client.waitFor(/You are in #/);
+      client.type(`/switch ${name}\r`);
+      await client.waitFor(new RegExp(`· #${name} ·`));
+      await bobWs.request({ type: "join", room });
+      const renamed = unique("n");
+      client.type(`/rename ${renamed}\r`);
+      await client.waitFor(new RegExp(`Room renamed to #${renamed}`));
+      expect(await bobWs.waitFor((f) => f.type === "event" && f.kind === "rename")).toMatchObject({
+        body: renamed,
+      });
+      client.type("/archive\r");
+      await client.waitFor(/Room archived/);
+      const refused = await bobWs.request({ type: "send", room, cid: unique("c"), body: "x" });
+      expect(refused).toMatchObject({ type: "error", code: "ROOM_ARCHIVED" });
+    } finally {
+      client.proc.kill();
+      bobWs.ws.close();
+    }
+  });
+
+  it("should invite by name with /invite NAME; the invitee sees it live, lists it with /invites and joins with /accept ROOM", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const guest = await register(server.url, unique("gu"));
+    const made = await api<{ room: { id: number; name: string } }>(
+      server.url,
+      "POST",
+      "/api/rooms",
+      { name: unique("p"), visibility: "private" },
+      owner.token,
+    );
+    const room = made.body.room;
+    await createRoom(server.url, guest.token, unique("g"));
+    new SessionStore(join(guestConfig.path, "parley")).save([server.url], {
+      ...guest,
+      expiresAt: Date.now() + 86_400_000,
+    });
+    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: guestConfig.path });
+    const ownerWs = await connect(server.wsUrl, owner.token);
+    try {
+      await client.waitFor(/#/);
+      client.type("\r");
+      await client.waitFor(/You are in #/);
+      await ownerWs.request({ type: "join", room: room.id });
+      await ownerWs.request({ type: "invite_user", room: room.id, user: guest.user.name });
+      await client.waitFor(new RegExp(`Invitation from ${owner.user.name} to #${room.name}`));
+      client.type("/invites\r");
+      await client.waitFor(new RegExp(`/decline ${room.name}[\\s\\S]*/decline ${room.name}`));
+      client.type(`/accept ${room.name}\r`);
+      await client.waitFor(new RegExp(`You are in #${room.name}`));
+      const members = await ownerWs.request({ type: "members", room: room.id });
+      expect(JSON.stringify(members)).toContain(guest.user.name);
+    } finally {
+      client.proc.kill();
+      ownerWs.ws.close();
     }
   });
 });

@@ -103,7 +103,17 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
       expect(await panel.locator("li", { hasText: carol.user.name }).count()).toBe(0),
     );
 
-    // Leaving: the room goes from the sidebar's list.
+    // The only owner may not leave while bob stays: LAST_OWNER, shown in the panel.
+    await panel.getByRole("button", { name: "Leave room" }).click();
+    await panel.getByRole("alert").filter({ hasText: "hand ownership" }).waitFor();
+    await api(
+      server.url,
+      "POST",
+      `/api/rooms/${room.id}/moderation`,
+      { action: "transfer", user: bob.user.name },
+      alice.token,
+    );
+    // Leaving once bob owns it: the room goes from the sidebar's list.
     await panel.getByRole("button", { name: "Leave room" }).click();
     await eventually(async () =>
       expect(await page.locator("ul.conversations li", { hasText: name }).count()).toBe(0),
@@ -118,6 +128,102 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     expect(members.body.members.map((m) => m.name)).toEqual([bob.user.name]);
     expect(errors).toEqual([]);
     carolWs.ws.close();
+    await context.close();
+  });
+
+  it("lets the owner rename and archive a room from the member panel, and shows a member neither", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const bob = await register(server.url, unique("bo"));
+    const name = unique("life");
+    const made = await api<{ room: RoomSummary }>(
+      server.url,
+      "POST",
+      "/api/rooms",
+      { name },
+      owner.token,
+    );
+    const room = made.body.room;
+    await api(server.url, "POST", `/api/rooms/${room.id}/join`, undefined, bob.token);
+
+    // Bob, a member, gets no lifecycle tools.
+    const bobContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const bobPage = (await openAs(bobContext, server.url, bob)).page;
+    await bobPage.locator("ul.conversations li", { hasText: name }).click();
+    await bobPage.getByRole("button", { name: "Members" }).click();
+    await bobPage.locator("dialog.member-panel li", { hasText: owner.user.name }).waitFor();
+    expect(await bobPage.getByRole("button", { name: "Rename room" }).count()).toBe(0);
+    expect(await bobPage.getByRole("button", { name: "Archive room" }).count()).toBe(0);
+    await bobContext.close();
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, server.url, owner);
+    await page.locator("ul.conversations li", { hasText: name }).click();
+    await page.getByRole("button", { name: "Members" }).click();
+    const panel = page.locator("dialog.member-panel");
+    const renamed = unique("renamed");
+    await panel.getByLabel("New room name").fill(renamed);
+    await panel.getByRole("button", { name: "Rename room" }).click();
+    await panel.getByRole("heading", { name: `Members of #${renamed}` }).waitFor();
+    await page.locator("ul.conversations li", { hasText: renamed }).waitFor();
+
+    const bobWs = await connect(server.wsUrl, bob.token);
+    await bobWs.request({ type: "join", room: room.id });
+    page.once("dialog", (d) => void d.accept());
+    await panel.getByRole("button", { name: "Archive room" }).click();
+    await bobWs.waitFor((f) => f.type === "event" && f.kind === "archive");
+    const refused = await bobWs.request({
+      type: "send",
+      room: room.id,
+      cid: unique("c"),
+      body: "x",
+    });
+    expect(refused).toMatchObject({ type: "error", code: "ROOM_ARCHIVED" });
+    expect(errors).toEqual([]);
+    bobWs.ws.close();
+    await context.close();
+  });
+
+  it("shows an invitation by name live; Accept joins the private room, Decline ends another", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const guest = await register(server.url, unique("gu"));
+    const mk = async () =>
+      (
+        await api<{ room: RoomSummary }>(
+          server.url,
+          "POST",
+          "/api/rooms",
+          { name: unique("inv"), visibility: "private" },
+          owner.token,
+        )
+      ).body.room;
+    const [first, second] = [await mk(), await mk()];
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, server.url, guest);
+    for (const r of [first, second]) {
+      const res = await api(
+        server.url,
+        "POST",
+        `/api/rooms/${r.id}/invitations`,
+        { user: guest.user.name },
+        owner.token,
+      );
+      expect(res.status).toBe(204);
+    }
+    await page.getByRole("button", { name: "Invitations (2)" }).click();
+    const panel = page.locator("dialog.invitations-panel");
+    await panel.getByRole("button", { name: `Decline #${second.name}` }).click();
+    await panel.getByRole("button", { name: `Accept #${first.name}` }).click();
+    await page.locator("ul.conversations li", { hasText: first.name }).waitFor();
+    expect(await page.locator("ul.conversations li", { hasText: second.name }).count()).toBe(0);
+    const listed = await api<{ invites: unknown[] }>(
+      server.url,
+      "GET",
+      "/api/invitations",
+      undefined,
+      guest.token,
+    );
+    expect(listed.body.invites).toEqual([]);
+    expect(errors).toEqual([]);
     await context.close();
   });
 
