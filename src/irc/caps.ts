@@ -9,6 +9,7 @@ export const CAPABILITIES = {
   batch: "",
   "cap-notify": "",
   "draft/chathistory": "",
+  "draft/message-redaction": "",
   "echo-message": "",
   "labeled-response": "",
   "message-tags": "",

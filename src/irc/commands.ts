@@ -55,6 +55,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   PRIVMSG: after(2, messaging.privmsg),
   NOTICE: after(2, messaging.notice),
   TAGMSG: after(1, messaging.tagmsg),
+  REDACT: after(2, messaging.redact),
   CHATHISTORY: after(2, chathistory),
 };
 
@@ -68,6 +69,12 @@ function refusal(conn: IrcConnection, command: string, msg: IrcMessage, err: Par
       return conn.numeric(ERR.NOTONCHANNEL, target, "You're not on that channel");
     case "INVALID_MESSAGE":
       return conn.numeric(ERR.NOTEXTTOSEND, err.message);
+    // Every client shows 404 in the channel; many ignore FAIL.
+    case "BANNED":
+      if (command === "JOIN") return conn.numeric("474", target, err.message);
+      return conn.numeric(ERR.CANNOTSENDTOCHAN, target, err.message);
+    case "MUTED":
+      return conn.numeric(ERR.CANNOTSENDTOCHAN, target, err.message);
     default:
       return {
         source: conn.serverName,

@@ -10,7 +10,9 @@ import type { Message, ServerFrame, UserRef, UserStatus } from "../protocol/inde
 import { hashToken, type Issued } from "../server/auth.ts";
 import type { ConnectionData, Socket } from "../server/hub.ts";
 import { topicOf } from "../server/hub.ts";
+import type { RemovedReason } from "../server/revocation.ts";
 import { type Capability, CapSet } from "./caps.ts";
+import { eventLines } from "./changes.ts";
 import type { IrcContext } from "./context.ts";
 import { serialize } from "./message.ts";
 import { nickOf, sourceOf } from "./names.ts";
@@ -24,6 +26,13 @@ export type Phase = "registering" | "registered" | "closed";
  * (checked), and is handed over as a Socket. A new use there must be added here.
  */
 type HubUses = "data" | "send" | "subscribe" | "unsubscribe" | "close" | "getBufferedAmount";
+
+/** The KICK reason for each way of being removed from a room (kicks and bans by a moderator). */
+const REMOVED_TEXT: Record<RemovedReason, string> = {
+  kicked: "Kicked from the room by a moderator",
+  banned: "Banned from the room by a moderator",
+  deleted: "The room was deleted",
+};
 
 /** The byte stream under a connection: a Bun TCP or TLS socket. */
 export interface Transport {
@@ -258,6 +267,9 @@ export class IrcConnection implements ReplySink {
       ["msgid", msgidOf(m.room, m.seq)],
       ["account", m.from.name],
     ]);
+    // Deleted messages are left out (CHATHISTORY shows the current state; REDACT told the rest).
+    if (m.deleted) return [];
+    if (m.reply) tags.set("+draft/reply", msgidOf(m.room, m.reply.seq));
     let body = m.body;
     if (m.file) body = `${body === "" ? "" : `${body} `}[file: ${m.file.name}]`;
     const texts = privmsgTexts(body, `:${source} PRIVMSG ${channel} :`);
@@ -334,6 +346,28 @@ export class IrcConnection implements ReplySink {
         return;
       case "presence":
         this.presence(frame.user, frame.status);
+        return;
+      case "event": {
+        if (frame.envelope !== undefined) return;
+        this.seen(frame.room, frame.seq);
+        // Own changes from here: the live copy is the echo, for clients that asked for one.
+        if (
+          frame.from.id === me &&
+          this.ownCids.delete(frame.cid) &&
+          !this.caps.has("echo-message")
+        )
+          return;
+        for (const line of eventLines(this.ctx, this, frame, channel)) this.write(line);
+        return;
+      }
+      case "removed":
+        // Sent just before the hub detaches this connection: KICK, not the detach's PART.
+        this.channels.delete(frame.room);
+        this.write({
+          source: this.ctx.serverName,
+          command: "KICK",
+          params: [channel, this.nick ?? this.user.name, REMOVED_TEXT[frame.reason]],
+        });
         return;
       default:
         return;

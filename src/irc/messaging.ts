@@ -6,13 +6,14 @@
  */
 import { ParleyError } from "../protocol/index.ts";
 import type { SendOutcome } from "../server/chat.ts";
+import type { ChangeOutcome, ChangeRequest } from "../server/message-events.ts";
 import { roomOfChannel } from "./channels.ts";
 import type { IrcConnection } from "./connection.ts";
 import type { IrcContext } from "./context.ts";
 import type { Handler } from "./handler.ts";
 import { channelOf, isChannel, roomNameOf, usernameOf } from "./names.ts";
 import { ERR } from "./numerics.ts";
-import { bodyOf } from "./render.ts";
+import { bodyOf, seqOfMsgid } from "./render.ts";
 import type { Reply } from "./reply.ts";
 
 /** Targets one PRIVMSG may name (ISUPPORT TARGMAX is not sent; clients send one). */
@@ -37,13 +38,20 @@ async function notInChannel(ctx: IrcContext, conn: IrcConnection, channel: strin
   return conn.numeric(ERR.NOSUCHCHANNEL, channel, "No such channel");
 }
 
-function send(ctx: IrcContext, conn: IrcConnection, room: number, body: string) {
+function send(
+  ctx: IrcContext,
+  conn: IrcConnection,
+  room: number,
+  body: string,
+  reply: number | undefined,
+) {
   const cid = `irc:${crypto.randomUUID()}`;
   conn.rememberOwn(cid);
   ctx.typing.sent(conn.user.id, room);
   return new Promise<SendOutcome>((resolve, reject) => {
     try {
-      const pending = ctx.chat.send(conn.user, { room, cid, body }, resolve);
+      const request = reply === undefined ? { room, cid, body } : { room, cid, body, reply };
+      const pending = ctx.chat.send(conn.user, request, resolve);
       if (pending) pending.catch(reject);
     } catch (err) {
       reject(err);
@@ -57,6 +65,7 @@ async function message(
   target: string,
   text: string,
   reply: Reply,
+  replyTo: string | undefined,
 ): Promise<void> {
   if (!isChannel(target)) {
     reply.send({
@@ -74,7 +83,9 @@ async function message(
   const body = bodyOf(text);
   // Other CTCP requests (VERSION, PING) are not chat: nothing is stored.
   if (body === undefined) return;
-  const outcome = await send(ctx, conn, room, body);
+  // A +draft/reply naming no message of this room is refused by Parley as REPLY_NOT_FOUND.
+  const answers = replyTo === undefined ? undefined : (seqOfMsgid(replyTo, room) ?? 0);
+  const outcome = await send(ctx, conn, room, body, answers);
   if (!outcome.ok) throw outcome.error;
   const m = outcome.message;
   conn.seen(m.room, m.seq);
@@ -90,7 +101,7 @@ function textMessage(): Handler {
       return;
     }
     for (const target of (msg.params[0] as string).split(",").slice(0, TARGETS_MAX)) {
-      await message(ctx, conn, target, text, reply);
+      await message(ctx, conn, target, text, reply, msg.tags.get("+draft/reply"));
     }
   };
 }
@@ -99,13 +110,81 @@ export const privmsg: Handler = textMessage();
 /** Stored as an ordinary message: Parley has one kind. It comes back as a PRIVMSG. */
 export const notice: Handler = textMessage();
 
-/** +typing=active becomes Parley's typing notice, throttled as the WebSocket one is. */
-export const tagmsg: Handler = async (ctx, conn, msg) => {
-  if (msg.tags.get("+typing") !== "active") return;
+/**
+ * TAGMSG: +typing=active becomes Parley's typing notice, throttled as the WebSocket one is;
+ * +draft/react (with +draft/reply naming the message) toggles the sender's reaction as Parley's
+ * clients do: on when they have not reacted with that emoji, off when they have.
+ * +draft/unreact takes it back.
+ */
+export const tagmsg: Handler = async (ctx, conn, msg, reply) => {
   const room = roomOfChannel(conn, msg.params[0] as string);
   if (room === undefined) return;
   const user = conn.user;
+  const emoji = msg.tags.get("+draft/react") ?? msg.tags.get("+draft/unreact");
+  if (emoji !== undefined) {
+    await react(ctx, conn, room, emoji, msg.tags, reply);
+    return;
+  }
+  if (msg.tags.get("+typing") !== "active") return;
   if (!ctx.typing.allow(user.id, room, ctx.now())) return;
   await ctx.chat.requireMember(user, room);
   ctx.chat.publishEphemeral(room, { type: "typing", room, user });
+};
+
+async function react(
+  ctx: IrcContext,
+  conn: IrcConnection,
+  room: number,
+  emoji: string,
+  tags: ReadonlyMap<string, string>,
+  reply: Reply,
+): Promise<void> {
+  const target = seqOfMsgid(tags.get("+draft/reply") ?? "", room);
+  if (target === undefined) {
+    reply.send({
+      source: ctx.serverName,
+      command: "FAIL",
+      params: [
+        "TAGMSG",
+        "INVALID_REACTION",
+        "A reaction needs +draft/reply with the msgid of a message of this channel",
+      ],
+    });
+    return;
+  }
+  let on = !tags.has("+draft/unreact");
+  if (on) {
+    const current = await ctx.store.findMessage(room, target);
+    on = !current?.reactions?.some(
+      (r) => r.emoji === emoji && r.users.some((u) => u.id === conn.user.id),
+    );
+  }
+  await change(ctx, conn, { room, kind: "react", target, emoji, on });
+}
+
+/** Submits a change (reaction, deletion) and waits until it is stored; its live copy follows. */
+export async function change(
+  ctx: IrcContext,
+  conn: IrcConnection,
+  req: Omit<ChangeRequest, "cid">,
+): Promise<void> {
+  const cid = `irc:${crypto.randomUUID()}`;
+  conn.rememberOwn(cid);
+  const outcome = await new Promise<ChangeOutcome>((resolve, reject) => {
+    ctx.chat.events.submit(conn.user, { ...req, cid }, resolve).catch(reject);
+  });
+  if (!outcome.ok) throw outcome.error;
+  conn.seen(req.room, outcome.event.seq);
+}
+
+/** REDACT #channel msgid [reason] (draft/message-redaction): deletes the message. */
+export const redact: Handler = async (ctx, conn, msg) => {
+  const channel = msg.params[0] as string;
+  const room = roomOfChannel(conn, channel);
+  if (room === undefined) {
+    throw new ParleyError("ROOM_NOT_FOUND");
+  }
+  const target = seqOfMsgid(msg.params[1] as string, room);
+  if (target === undefined) throw new ParleyError("MESSAGE_NOT_FOUND");
+  await change(ctx, conn, { room, kind: "delete", target });
 };

@@ -204,4 +204,43 @@ describe.skipIf(pg.skip || redis.skip)("the IRC gateway on several nodes", () =>
     second.close();
     await ws.close();
   });
+  it("KICKs an IRC client on node A out of the channel when a moderator on node B bans it", async () => {
+    const prefix = `parley_test_${runId()}`;
+    prefixes.push(prefix);
+    const a = await node(prefix);
+    const b = await node(prefix);
+    const name = unique("irc");
+    const ircAccount = await register(a.url, name, PASSWORD);
+    const owner = await register(b.url);
+    const roomName = unique("ban");
+    const made = await fetch(`${b.url}/api/rooms`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${owner.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: roomName }),
+    });
+    const room = ((await made.json()) as { room: { id: number } }).room.id;
+    await joinRoom(a.url, ircAccount.token, room);
+    const channel = `#${roomName}`;
+    const c = await loginIrc(a.ircPort, { name, password: PASSWORD }, CAPS);
+    await c.waitFor((m) => m.command === "366" && m.params[1] === channel);
+    const ws = await connect(b.wsUrl, owner.token);
+    await ws.request({ type: "resume", rooms: [{ room, after: 0 }] });
+    const banned = await fetch(`${b.url}/api/rooms/${room}/moderation`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${owner.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ action: "ban", user: name }),
+    });
+    expect(banned.status).toBe(204);
+    const kick = await c.command("KICK");
+    expect(kick.params.slice(0, 2)).toEqual([channel, name]);
+    const from = c.lines.length;
+    await ws.request({ type: "send", room, cid: "after-ban", body: "after the ban" });
+    await ws.waitForMessages(room, 1, 20_000);
+    c.send("PING :after");
+    await c.waitFor((m) => m.command === "PONG" && m.params[1] === "after", { from });
+    await Bun.sleep(300);
+    expect(c.lines.slice(from).some((m) => m.params.includes("after the ban"))).toBe(false);
+    c.close();
+    ws.close();
+  });
 });

@@ -1,0 +1,63 @@
+/**
+ * Parley's message events (edits, deletions, reactions; docs/protocol.md 4.8) as IRC lines, and
+ * back. Replies and reactions use the IRCv3 client tags `+draft/reply` and `+draft/react` (with
+ * `+draft/unreact` for a reaction taken back, as ergo relays it); a deletion is a REDACT
+ * (draft/message-redaction) to the clients that asked for it. IRC has no edit a client shows, so
+ * an edit is a NOTICE from its author, "[edited] new text", tagged `+draft/reply` with the msgid
+ * of the message it changes. A kick or ban of someone else is a KICK from the moderator with
+ * the reason.
+ */
+import type { RoomEvent } from "../protocol/index.ts";
+import type { IrcConnection } from "./connection.ts";
+import type { IrcContext } from "./context.ts";
+import { nickOf, sourceOf } from "./names.ts";
+import { isoTime, msgidOf, privmsgTexts } from "./render.ts";
+import type { OutMessage } from "./reply.ts";
+
+export const EDIT_MARK = "[edited] ";
+
+/** The IRC lines this client gets for one event of a channel's log; [] for none. */
+export function eventLines(
+  ctx: IrcContext,
+  conn: IrcConnection,
+  e: RoomEvent,
+  channel: string,
+): OutMessage[] {
+  if (e.envelope !== undefined) return [];
+  const source = sourceOf(e.from.name, ctx.serverName);
+  if ((e.kind === "kick" || e.kind === "ban") && e.user && e.user.id !== conn.user.id) {
+    // Others in the channel see who removed whom and why (the removed one got its own KICK).
+    const why = e.body || (e.kind === "ban" ? "Banned" : "Kicked");
+    return [{ source, command: "KICK", params: [channel, nickOf(e.user.name), why] }];
+  }
+  if (e.target === undefined) return [];
+  const target = msgidOf(e.room, e.target);
+  const base: [string, string][] = [
+    ["time", isoTime(e.ts)],
+    ["msgid", msgidOf(e.room, e.seq)],
+    ["account", e.from.name],
+  ];
+  switch (e.kind) {
+    case "react": {
+      // A TAGMSG is nothing but its tags: without message-tags the client would see nothing.
+      if (!conn.caps.has("message-tags") || e.emoji === undefined) return [];
+      const tags = new Map([
+        ...base,
+        ["+draft/reply", target],
+        [e.on === false ? "+draft/unreact" : "+draft/react", e.emoji],
+      ]);
+      return [{ tags, source, command: "TAGMSG", params: [channel] }];
+    }
+    case "delete":
+      if (!conn.caps.has("draft/message-redaction")) return [];
+      return [{ tags: new Map(base), source, command: "REDACT", params: [channel, target] }];
+    case "edit": {
+      if (!e.body) return [];
+      const tags = new Map([...base, ["+draft/reply", target]]);
+      const texts = privmsgTexts(`${EDIT_MARK}${e.body}`, `:${source} NOTICE ${channel} :`);
+      return texts.map((text) => ({ tags, source, command: "NOTICE", params: [channel, text] }));
+    }
+    default:
+      return [];
+  }
+}
