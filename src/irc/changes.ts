@@ -7,8 +7,8 @@
  * of the message it changes. A kick or ban of someone else is a KICK from the moderator with
  * the reason.
  */
-import type { RoomEvent } from "../protocol/index.ts";
-import type { IrcConnection } from "./connection.ts";
+import type { RoomEvent, UserRef } from "../protocol/index.ts";
+import type { CapSet } from "./caps.ts";
 import type { IrcContext } from "./context.ts";
 import { nickOf, sourceOf } from "./names.ts";
 import { isoTime, msgidOf, privmsgTexts } from "./render.ts";
@@ -16,10 +16,16 @@ import type { OutMessage } from "./reply.ts";
 
 export const EDIT_MARK = "[edited] ";
 
+/** What the event lines depend on of a connection (not the connection itself: no import circle). */
+export interface EventReader {
+  readonly user: UserRef;
+  readonly caps: CapSet;
+}
+
 /** The IRC lines this client gets for one event of a channel's log; [] for none. */
 export function eventLines(
   ctx: IrcContext,
-  conn: IrcConnection,
+  conn: EventReader,
   e: RoomEvent,
   channel: string,
 ): OutMessage[] {
