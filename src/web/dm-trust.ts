@@ -77,6 +77,9 @@ export class DmTrust {
     const { text, loud } = keyChangeText(k);
     for (const c of this.conversations.values()) {
       if (!c.isDm || (!k.self && c.summary.peer?.id !== k.user.id)) continue;
+      // Two refreshes racing (a devices_changed and a send's key check) report one change twice.
+      const last = c.items.at(-1);
+      if (last?.kind === "notice" && last.text === text) continue;
       this.hooks.notice(c, c.notice(Date.now(), text, loud));
       if (this.conversations.current === c.id) this.render(c);
     }
