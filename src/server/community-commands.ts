@@ -4,6 +4,7 @@
  * modules they call (moderation.ts, invitations.ts, audit-log.ts), never here.
  */
 import type { Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import {
   type ClientFrameOf,
   encodeFrame,
@@ -14,7 +15,6 @@ import { roomAuditLog } from "./audit-log.ts";
 import type { Chat } from "./chat.ts";
 import type { Hub, Socket } from "./hub.ts";
 import type { Invitations } from "./invitations.ts";
-import type { Logger } from "./log.ts";
 import type { Moderation } from "./moderation.ts";
 import { attach, type ReplayLimits } from "./replay.ts";
 

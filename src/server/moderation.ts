@@ -6,6 +6,7 @@
  * node, and the room's members are told.
  */
 import type { ModerationAct, Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
 import {
   nameKey,
   ParleyError,
@@ -14,7 +15,6 @@ import {
   TOPIC_MAX_CHARS,
   type UserRef,
 } from "../protocol/index.ts";
-import type { Logger } from "./log.ts";
 import { outranks, type RoomRight, requireRight } from "./roles.ts";
 import type { RoomLog } from "./room-log.ts";
 

@@ -8,9 +8,9 @@
  */
 import { type AppendRequest, entryFrame } from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import { type EventKind, encodeFrame, type UserRef } from "../protocol/index.ts";
 import type { CommitQueue } from "./commit-queue.ts";
-import { errorFields, type Logger } from "./log.ts";
 
 export type RoomEventKind = Extract<
   EventKind,
