@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { RedisClient } from "bun";
-import { Connection } from "../src/client/connection.ts";
+import { Connection } from "../src/client-core/connection.ts";
 import { CLOSE, type ServerFrame, type ServerFrameOf } from "../src/protocol/index.ts";
 import {
   api,

@@ -3,7 +3,7 @@
  * list, revoking one or every other session, and a password change that revokes the others.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { Connection } from "../src/client/connection.ts";
+import { Connection } from "../src/client-core/connection.ts";
 import { type Account, api, connect, register } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";

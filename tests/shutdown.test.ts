@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import { Connection } from "../src/client/connection.ts";
+import { Connection } from "../src/client-core/connection.ts";
 import { CLOSE, type Message, type ServerFrame } from "../src/protocol/index.ts";
 import { api, connect, createRoom, register, type TestSocket, unique } from "./support/client.ts";
 import { type ChildServer, spawnServer, startTestServer, tempDir } from "./support/server.ts";

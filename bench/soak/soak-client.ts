@@ -1,9 +1,9 @@
 /**
- * One soak client: the real connection layer (src/client/connection.ts), driven like a user who
+ * One soak client: the real connection layer (src/client-core/connection.ts), driven like a user who
  * types at a steady rate, and a record of everything it saw: each delivery, each ack, each
  * refusal, each reconnect. The ledger later compares these records with the store.
  */
-import { Connection, type Status } from "../../src/client/connection.ts";
+import { Connection, type Status } from "../../src/client-core/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import type { Account } from "../fuzz/api.ts";
 

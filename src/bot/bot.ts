@@ -1,6 +1,6 @@
 /**
  * Writing a Parley bot in TypeScript: a bot token, a handler, and this module does the rest on
- * the connection layer every client uses (src/client/connection.ts): it reconnects with
+ * the connection layer every client uses (src/client-core/connection.ts): it reconnects with
  * backoff, resumes each room exactly from its last seq, and retries unacked replies.
  *
  * Exactly once, across server restarts and its own: messages are handled one at a time, in
@@ -15,7 +15,7 @@
  *
  * The token is a bot API token (docs/protocol.md, section 4.7): the bot sees only its rooms.
  */
-import { Connection, type Status } from "../client/connection.ts";
+import { Connection, type Status } from "../client-core/connection.ts";
 import type { Message, RoomSummary } from "../protocol/index.ts";
 import type { BotStateStore } from "./bot-state.ts";
 

@@ -6,7 +6,7 @@
  *   parley sessions revoke ID | --all    revoke one, or every session but this one
  *   parley password --password-stdin     two lines on stdin: the current, then the new password
  */
-import { Api, type ApiResult, failureText, type SessionView } from "./api.ts";
+import { Api, type ApiResult, failureText, type SessionView } from "../client-core/api.ts";
 import type { ScriptContext } from "./scripts.ts";
 
 export type SessionsAction = { kind: "list" } | { kind: "revoke"; id: string } | { kind: "all" };

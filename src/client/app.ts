@@ -3,14 +3,14 @@
  * alternate between the room picker and the chat view until the user quits.
  */
 import * as p from "@clack/prompts";
-import { Api, failureText } from "./api.ts";
+import { Api, failureText } from "../client-core/api.ts";
+import { Connection } from "../client-core/connection.ts";
+import { FileTransfer } from "../client-core/file-transfer.ts";
+import { searcher } from "../client-core/message-search.ts";
+import { SecureDm, type StartResult } from "../client-core/secure-dm.ts";
 import { runChatView } from "./chat-view.ts";
-import { Connection } from "./connection.ts";
 import { deviceFiles } from "./device-files.ts";
-import { FileTransfer } from "./file-transfer.ts";
 import { askRetry, type MenuIo, pickRoom, welcome } from "./menus.ts";
-import { searcher } from "./message-search.ts";
-import { SecureDm, type StartResult } from "./secure-dm.ts";
 import type { SavedSession, SessionStore, ViewMemory } from "./session-store.ts";
 import { createStyle, type Style } from "./style.ts";
 import type { TerminalTheme } from "./theme.ts";

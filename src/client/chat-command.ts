@@ -1,7 +1,7 @@
 /** The shape of a chat command, and what commands may use of the view they run in. */
-import type { Connection } from "./connection.ts";
-import type { FileTransfer, SharedFile } from "./file-transfer.ts";
-import type { SecureDm } from "./secure-dm.ts";
+import type { Connection } from "../client-core/connection.ts";
+import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
+import type { SecureDm } from "../client-core/secure-dm.ts";
 
 export interface Command {
   usage: string;

@@ -3,10 +3,11 @@
  * status changes go to the status row (and once to the log), presence and join/leave notices
  * and key changes become notes.
  */
+
+import type { PushFrame, Status } from "../client-core/connection.ts";
+import { keyChangeIsLoud, keyChangeText } from "../client-core/dm-notices.ts";
 import type { Message, UserRef } from "../protocol/index.ts";
 import type { ChatState } from "./chat-state.ts";
-import type { PushFrame, Status } from "./connection.ts";
-import { keyChangeIsLoud, keyChangeText } from "./dm-notices.ts";
 import { invitedText } from "./invitation-commands.ts";
 import { reconnectingText, statusText } from "./status-text.ts";
 import { sanitize } from "./text-layout.ts";

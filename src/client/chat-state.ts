@@ -4,25 +4,26 @@
  * Commands, key actions and connection events all change the view through it, and it keeps the
  * screen's status row and activity bar up to date whenever anything they show changes.
  */
+
+import { systemClock } from "../client-core/clock.ts";
+import type { Connection, TrackedRoom } from "../client-core/connection.ts";
+import { dmNotice, skewNotice } from "../client-core/dm-notices.ts";
+import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
+import { applyEvent, type EventContent } from "../client-core/message-state.ts";
+import { ReadMarker } from "../client-core/read-marker.ts";
+import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
+import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
 import { parseAttachment } from "../crypto/index.ts";
 import { type Message, messageLength, type RoomEvent } from "../protocol/index.ts";
 import { BufferList, type ChatBuffer, type Entry, entry } from "./chat-buffer.ts";
 import type { NoteTone } from "./chat-command.ts";
 import type { ChatScreen, StatusTone } from "./chat-screen.ts";
-import { systemClock } from "./clock.ts";
-import type { Connection, TrackedRoom } from "./connection.ts";
-import { dmNotice, skewNotice } from "./dm-notices.ts";
-import type { FileTransfer, SharedFile } from "./file-transfer.ts";
 import { mentions } from "./highlight.ts";
 import type { LineEditor } from "./line-editor.ts";
 import { fileLine, formatMessage } from "./message-format.ts";
-import { applyEvent, type EventContent } from "./message-state.ts";
-import { ReadMarker } from "./read-marker.ts";
-import type { DmContent, SecureDm } from "./secure-dm.ts";
 import type { ViewMemory } from "./session-store.ts";
 import type { Style } from "./style.ts";
 import { sanitize, truncate, wrap } from "./text-layout.ts";
-import { TypingIndicator, TypingSender, typingText } from "./typing-indicator.ts";
 
 export type ViewOutcome = "quit" | "picker" | "session-ended";
 

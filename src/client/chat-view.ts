@@ -5,24 +5,25 @@
  * and DM gets a buffer that receives its messages from the start; a line starting with "/" runs
  * a command, and any other line (or any multi-line text) is sent to the buffer on screen.
  */
+
+import type { Connection } from "../client-core/connection.ts";
+import type { FileTransfer } from "../client-core/file-transfer.ts";
+import type { Searcher } from "../client-core/message-search.ts";
+import type { SecureDm } from "../client-core/secure-dm.ts";
 import { bufferKey } from "./chat-buffer.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
 import { listenToConnection } from "./chat-events.ts";
 import { ChatScreen, type TerminalOutput } from "./chat-screen.ts";
 import { ChatState, parseTarget, type ViewOutcome, type ViewStore } from "./chat-state.ts";
-import type { Connection } from "./connection.ts";
 import { deviceCommands } from "./device-commands.ts";
 import { fileCommands } from "./file-commands.ts";
-import type { FileTransfer } from "./file-transfer.ts";
 import { keyActions } from "./key-actions.ts";
 import { KEYMAP } from "./keymap.ts";
 import { KeyReader } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
 import { messageCommands } from "./message-commands.ts";
-import type { Searcher } from "./message-search.ts";
 import { moderationCommands } from "./moderation-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
-import type { SecureDm } from "./secure-dm.ts";
 import { socialCommands } from "./social-commands.ts";
 import type { Style } from "./style.ts";
 import { viewCommands } from "./view-commands.ts";

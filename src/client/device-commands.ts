@@ -3,8 +3,9 @@
  * (/devices), linking a new device by comparing its code (/link), removing one, and resetting
  * the account key when no linked device is left. docs/e2ee.md explains the trust they build.
  */
+
+import type { SecureDm } from "../client-core/secure-dm.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
-import type { SecureDm } from "./secure-dm.ts";
 
 export function deviceCommands(ctx: ChatContext): Record<string, Command> {
   const { note } = ctx;

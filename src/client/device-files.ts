@@ -6,8 +6,8 @@
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { IdentityStore } from "../client-core/secure-dm.ts";
 import type { IdentityFile, KeyBookState, KeyBookStore } from "../crypto/index.ts";
-import type { IdentityStore } from "./secure-dm.ts";
 import { serverKey } from "./session-store.ts";
 
 export interface DeviceFiles {

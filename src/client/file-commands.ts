@@ -6,8 +6,8 @@
 import { stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { formatBytes, type SharedFile, TransferError } from "../client-core/file-transfer.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
-import { formatBytes, type SharedFile, TransferError } from "./file-transfer.ts";
 
 /** A name that is safe to create in a directory: no separators, controls or leading dots. */
 export function safeFileName(name: string, fallback: string): string {

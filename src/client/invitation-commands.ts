@@ -4,9 +4,10 @@
  * /accept ROOM and /decline ROOM answer one (/accept CODE still redeems a code), and the live
  * `invited` push is said as a note (invitedText).
  */
+
+import { safeName } from "../client-core/display-text.ts";
 import type { ServerFrameOf } from "../protocol/index.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
-import { safeName } from "./display-text.ts";
 
 type UserInvite = ServerFrameOf<"invited">["invite"];
 /** An invite code: 128 random bits, base64url (server/invitations.ts). */

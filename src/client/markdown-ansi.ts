@@ -3,8 +3,9 @@
  * around text that is escaped first (display-text.ts), so nothing a sender types can reach the
  * terminal as a control. Links show their text underlined and, when it differs, the URL after.
  */
+
+import { escapeControls } from "../client-core/display-text.ts";
 import { type Block, type Inline, parseMarkdown } from "../protocol/index.ts";
-import { escapeControls } from "./display-text.ts";
 import type { Style } from "./style.ts";
 
 function inline(nodes: readonly Inline[], style: Style, me: string | undefined): string {

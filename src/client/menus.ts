@@ -4,6 +4,8 @@
  */
 
 import * as p from "@clack/prompts";
+import { type Api, failureText, type Issued } from "../client-core/api.ts";
+import { safeName } from "../client-core/display-text.ts";
 import {
   ERRORS,
   PASSWORD_MAX,
@@ -12,8 +14,6 @@ import {
   type RoomSummary,
   USERNAME_PATTERN,
 } from "../protocol/index.ts";
-import { type Api, failureText, type Issued } from "./api.ts";
-import { safeName } from "./display-text.ts";
 
 export interface MenuIo {
   input: NodeJS.ReadStream;

@@ -4,13 +4,14 @@
  * /delete, the Nth newest of your own); without it, the newest. Changes are events of the room's
  * log (docs/protocol.md 4.8): they come back to every client, this one included, as events.
  */
+
+import { escapeControls } from "../client-core/display-text.ts";
+import type { Searcher } from "../client-core/message-search.ts";
+import { hasReacted } from "../client-core/message-state.ts";
 import type { Message } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";
 import type { ChatState } from "./chat-state.ts";
 import { EMOJI } from "./completion.ts";
-import { escapeControls } from "./display-text.ts";
-import type { Searcher } from "./message-search.ts";
-import { hasReacted } from "./message-state.ts";
 import { sanitize } from "./text-layout.ts";
 
 /** Splits "^3 rest" into 3 and "rest"; no "^N" is 1. */

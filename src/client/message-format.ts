@@ -3,9 +3,10 @@
  * under itself (a hanging indent). The user's own messages are marked and bold, so they stand
  * apart from everyone else's.
  */
+
+import { escapeControls } from "../client-core/display-text.ts";
+import { formatBytes } from "../client-core/file-transfer.ts";
 import type { Message } from "../protocol/index.ts";
-import { escapeControls } from "./display-text.ts";
-import { formatBytes } from "./file-transfer.ts";
 import { markdownAnsi } from "./markdown-ansi.ts";
 import type { Style } from "./style.ts";
 import { sanitize, width, wrap } from "./text-layout.ts";

@@ -2,14 +2,15 @@
  * The scriptable commands (login, send, tail, logout): no prompts and no terminal needed. They
  * use the same session file and the same connection layer as the interactive client.
  */
+
+import { Api, failureText } from "../client-core/api.ts";
+import { Connection, RequestError } from "../client-core/connection.ts";
+import { formatBytes } from "../client-core/file-transfer.ts";
+import type { OutboxItem } from "../client-core/outbox.ts";
+import { type DmContent, SecureDm } from "../client-core/secure-dm.ts";
 import { parseAttachment } from "../crypto/index.ts";
 import { HISTORY_PAGE_MAX, type Message } from "../protocol/index.ts";
-import { Api, failureText } from "./api.ts";
-import { Connection, RequestError } from "./connection.ts";
 import { deviceFiles } from "./device-files.ts";
-import { formatBytes } from "./file-transfer.ts";
-import type { OutboxItem } from "./outbox.ts";
-import { type DmContent, SecureDm } from "./secure-dm.ts";
 import type { SessionStore } from "./session-store.ts";
 import { statusText } from "./status-text.ts";
 import { sanitize } from "./text-layout.ts";

@@ -2,9 +2,10 @@
  * The chat commands about people: private messages, presence, contacts, blocks, the DM policy,
  * and trust in others' encryption keys. Each one is a protocol request and a line of text.
  */
+
+import type { SecureDm } from "../client-core/secure-dm.ts";
 import type { ServerFrameOf } from "../protocol/index.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
-import type { SecureDm } from "./secure-dm.ts";
 
 type ContactsReply = ServerFrameOf<"contacts">;
 

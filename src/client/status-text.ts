@@ -1,5 +1,5 @@
 /** The words for connection status, shared by the chat view and the scriptable commands. */
-import type { Status } from "./connection.ts";
+import type { Status } from "../client-core/connection.ts";
 
 /** "reconnecting (attempt 2, next try in 3 s[ at URL])": the chat view re-counts the seconds. */
 export function reconnectingText(

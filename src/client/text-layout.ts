@@ -3,7 +3,7 @@
  * takes two columns, a combining accent none. Bun.stringWidth does the measuring.
  */
 
-import { escapeControls } from "./display-text.ts";
+import { escapeControls } from "../client-core/display-text.ts";
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 

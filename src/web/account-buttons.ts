@@ -1,5 +1,5 @@
 /** The sidebar's account controls: appearance, sessions and password, devices and backup, log out. */
-import { Api } from "../client/api.ts";
+import { Api } from "../client-core/api.ts";
 import { AccountDialog } from "./account-dialog.ts";
 import { DevicesDialog } from "./devices-dialog.ts";
 import { h } from "./dom.ts";

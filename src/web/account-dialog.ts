@@ -3,7 +3,7 @@
  * everywhere else", and a password change, which logs every other session out. Its button goes
  * in the sidebar; the dialog puts itself into the page the first time it opens.
  */
-import { type Api, failureText, type SessionView } from "../client/api.ts";
+import { type Api, failureText, type SessionView } from "../client-core/api.ts";
 import { h } from "./dom.ts";
 
 function when(ms: number): string {

@@ -3,7 +3,7 @@
  * registration mode, registration invite codes, and the server's audit log. Its button shows
  * only once the server said this user is an admin; the server checks every action again.
  */
-import { safeName } from "../client/display-text.ts";
+import { safeName } from "../client-core/display-text.ts";
 import { h } from "./dom.ts";
 
 interface Account {

@@ -3,7 +3,7 @@
  * sender's name at the start of a run, the time in the corner, @mentions of the reader marked.
  * Everything is text nodes: a body holding "<script>" shows those characters.
  */
-import { safeName } from "../client/display-text.ts";
+import { safeName } from "../client-core/display-text.ts";
 import type { Message } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";

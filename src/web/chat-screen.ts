@@ -1,15 +1,15 @@
 /**
  * The chat's controller: wires the connection layer every Parley client shares
- * (src/client/connection.ts, so reconnecting, resuming by seq, gap filling and the outbox
+ * (src/client-core/connection.ts, so reconnecting, resuming by seq, gap filling and the outbox
  * behave exactly as in the terminal client) to the conversations it holds (conversations.ts)
  * and the views that show them (chat-layout.ts, sidebar, message list, composer, dialogs).
  */
 
-import { systemClock } from "../client/clock.ts";
-import { Connection, type Status } from "../client/connection.ts";
-import { FileTransfer } from "../client/file-transfer.ts";
-import { searcher } from "../client/message-search.ts";
-import { ReadMarker } from "../client/read-marker.ts";
+import { systemClock } from "../client-core/clock.ts";
+import { Connection, type Status } from "../client-core/connection.ts";
+import { FileTransfer } from "../client-core/file-transfer.ts";
+import { searcher } from "../client-core/message-search.ts";
+import { ReadMarker } from "../client-core/read-marker.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
 import { accountButtons } from "./account-buttons.ts";
 import { AdminPage } from "./admin-page.ts";

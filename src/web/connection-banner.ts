@@ -2,7 +2,7 @@
  * The strip that says the connection is down, from the connection layer's status events:
  * "Reconnecting… next try in 4 s" while away, "Back online" for a moment once caught up.
  */
-import type { Status } from "../client/connection.ts";
+import type { Status } from "../client-core/connection.ts";
 import { h } from "./dom.ts";
 
 const BACK_ONLINE_SHOWN_MS = 2_500;

@@ -3,8 +3,8 @@
  * (messages in seq order and join/leave notices where they happened), messages still pending,
  * and its unread count. Plain state; the views read it.
  */
-import { safeName } from "../client/display-text.ts";
-import { applyEvent } from "../client/message-state.ts";
+import { safeName } from "../client-core/display-text.ts";
+import { applyEvent } from "../client-core/message-state.ts";
 import type { Message, RoomEvent, RoomSummary, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 

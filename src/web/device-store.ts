@@ -7,7 +7,7 @@
  * lands whole or not at all.
  */
 
-import type { IdentityStore } from "../client/secure-dm.ts";
+import type { IdentityStore } from "../client-core/secure-dm.ts";
 import type { KeyBookState, KeyBookStore } from "../crypto/index.ts";
 
 const DB_NAME = "parley-e2ee";

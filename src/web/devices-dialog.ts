@@ -4,11 +4,11 @@
  * list accepts (this one marked), the devices waiting to be linked (approved only when the code
  * typed equals the code the device shows), removes a device, resets the account key, shows this
  * browser's own code while it is unlinked, and creates or restores the encrypted key backup.
- * Every operation is the shared one in src/client/ (AccountDevices, KeyBackupSync); this module
+ * Every operation is the shared one in src/client-core/ (AccountDevices, KeyBackupSync); this module
  * only shows them. docs/e2ee.md sections 8b and 11 explain the trust they build.
  */
-import type { AccountDevices } from "../client/account-devices.ts";
-import type { KeyBackupSync } from "../client/key-backup-sync.ts";
+import type { AccountDevices } from "../client-core/account-devices.ts";
+import type { KeyBackupSync } from "../client-core/key-backup-sync.ts";
 import { h } from "./dom.ts";
 
 export interface DevicesSource {

@@ -4,7 +4,7 @@
  * attachment descriptor as the DM's text. A received descriptor becomes the message's `file`
  * (with its attachment, for decrypting) and is never shown as text: it holds the key.
  */
-import type { FileTransfer } from "../client/file-transfer.ts";
+import type { FileTransfer } from "../client-core/file-transfer.ts";
 import { type FileAttachment, parseAttachment } from "../crypto/index.ts";
 import type { MessageFile } from "../protocol/index.ts";
 import type { Conversation } from "./conversation.ts";

@@ -3,8 +3,8 @@
  * dialog, the alert above the composer when keys changed, the notices a key change leaves in
  * each DM it concerns, and accepting new keys (which sends what waited for them).
  */
-import { keyChangeIsLoud, keyChangeSummary } from "../client/dm-notices.ts";
-import type { KeyChange } from "../client/secure-dm.ts";
+import { keyChangeIsLoud, keyChangeSummary } from "../client-core/dm-notices.ts";
+import type { KeyChange } from "../client-core/secure-dm.ts";
 import type { UserRef } from "../protocol/index.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import type { Conversations } from "./conversations.ts";

@@ -5,7 +5,7 @@
  * before its upload starts, with the limit in megabytes; any failure stays on screen with its
  * reason until it is retried or dismissed.
  */
-import { type FileTransfer, formatBytes, TransferError } from "../client/file-transfer.ts";
+import { type FileTransfer, formatBytes, TransferError } from "../client-core/file-transfer.ts";
 import { newClientId } from "./client-id.ts";
 import type { Conversation, Pending } from "./conversation.ts";
 

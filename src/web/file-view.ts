@@ -5,8 +5,8 @@
  * header, so bytes are fetched and shown through object URLs; image URLs are cached (a room
  * shown again does not fetch again) and revoked when evicted or when the session closes.
  */
-import { safeName } from "../client/display-text.ts";
-import { type FileTransfer, formatBytes, TransferError } from "../client/file-transfer.ts";
+import { safeName } from "../client-core/display-text.ts";
+import { type FileTransfer, formatBytes, TransferError } from "../client-core/file-transfer.ts";
 import type { FileAttachment } from "../crypto/index.ts";
 import type { MessageFile } from "../protocol/index.ts";
 import { INLINE_IMAGE_TYPES } from "../protocol/rules.ts";

@@ -2,7 +2,7 @@
  * Older messages of a conversation, a page at a time, from the server's history: opened first
  * in a DM (history pages are sealed like live DMs), and put before what is shown.
  */
-import type { Connection } from "../client/connection.ts";
+import type { Connection } from "../client-core/connection.ts";
 import type { Conversation } from "./conversation.ts";
 import type { PrivateMessages } from "./private-messages.ts";
 import type { SealedKind } from "./sealed-kind.ts";

@@ -3,7 +3,7 @@
  * own size (scrolling when it is larger than the screen), its name and size, a Download button
  * and a Close button. Escape closes it, as any dialog.
  */
-import { formatBytes } from "../client/file-transfer.ts";
+import { formatBytes } from "../client-core/file-transfer.ts";
 import { h } from "./dom.ts";
 
 export class ImageViewer {

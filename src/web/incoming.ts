@@ -4,7 +4,7 @@
  * news to the reader, and to the desktop notifier; what the reader sees counts as read, on the
  * server too.
  */
-import type { ReadMarker } from "../client/read-marker.ts";
+import type { ReadMarker } from "../client-core/read-marker.ts";
 import type { Message, UserRef } from "../protocol/index.ts";
 import type { Announcer } from "./announcer.ts";
 import { mentions } from "./bubble.ts";

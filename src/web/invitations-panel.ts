@@ -3,8 +3,8 @@
  * lists them, each with Accept (joins the room and shows it) and Decline. Fed by the live
  * `invited` push and by `user_invites` when opened, so a reconnect loses none.
  */
-import type { Connection } from "../client/connection.ts";
-import { safeName } from "../client/display-text.ts";
+import type { Connection } from "../client-core/connection.ts";
+import { safeName } from "../client-core/display-text.ts";
 import type { RoomSummary, ServerFrameOf } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 

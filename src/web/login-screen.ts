@@ -2,7 +2,7 @@
  * Logging in and registering: one form with a switch between the two; the server's refusals
  * (wrong password, name taken, throttled) are shown under it.
  */
-import { type Api, failureText, type Issued } from "../client/api.ts";
+import { type Api, failureText, type Issued } from "../client-core/api.ts";
 import { h } from "./dom.ts";
 
 type Mode = "login" | "register";

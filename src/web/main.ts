@@ -2,7 +2,7 @@
  * The browser client's entry point, served by parley-server at "/": restores the saved
  * session or shows the login screen, then the chat. The server is this page's own origin.
  */
-import { Api } from "../client/api.ts";
+import { Api } from "../client-core/api.ts";
 import { ChatScreen } from "./chat-screen.ts";
 import { loginScreen } from "./login-screen.ts";
 import { clearSession, loadSession, type SavedSession, saveSession } from "./session.ts";

@@ -1,5 +1,5 @@
 /** The member panel wired to a connection: what chat-screen.ts hands it, in one call. */
-import type { Connection } from "../client/connection.ts";
+import type { Connection } from "../client-core/connection.ts";
 import type { Conversations } from "./conversations.ts";
 import { MemberPanel } from "./member-panel.ts";
 

@@ -4,7 +4,7 @@
  * code for moderators, renaming and archiving for the owner (room-lifecycle.ts), and leaving
  * the room. The server checks every action again; a refusal's message is shown in the panel.
  */
-import { safeName } from "../client/display-text.ts";
+import { safeName } from "../client-core/display-text.ts";
 import type { ClientFrameOf, Member, RoomRole } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 import { lifecycleTools, type RoomLifecycleHooks } from "./room-lifecycle.ts";

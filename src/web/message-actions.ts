@@ -5,10 +5,10 @@
  * Changes go as events (docs/protocol.md 4.8) and come back to every tab as events.
  */
 
-import type { Connection } from "../client/connection.ts";
-import { safeName } from "../client/display-text.ts";
-import type { Searcher } from "../client/message-search.ts";
-import { hasReacted } from "../client/message-state.ts";
+import type { Connection } from "../client-core/connection.ts";
+import { safeName } from "../client-core/display-text.ts";
+import type { Searcher } from "../client-core/message-search.ts";
+import { hasReacted } from "../client-core/message-state.ts";
 import type { Message, RoomEvent } from "../protocol/index.ts";
 import type { MessageActions } from "./bubble.ts";
 import type { Conversations } from "./conversations.ts";

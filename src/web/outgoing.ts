@@ -4,8 +4,8 @@
  * (sealed first in a DM), and either arrives, waits for a key change (held, kept across a
  * closed tab), or fails with its reason and a Retry and a Dismiss. Files are uploaded first.
  */
-import type { Connection, RequestError } from "../client/connection.ts";
-import type { FileTransfer } from "../client/file-transfer.ts";
+import type { Connection, RequestError } from "../client-core/connection.ts";
+import type { FileTransfer } from "../client-core/file-transfer.ts";
 import { newClientId } from "./client-id.ts";
 import type { Conversation, Pending } from "./conversation.ts";
 import type { Conversations } from "./conversations.ts";

@@ -4,15 +4,15 @@
  * the views (text in `body`, a shared file in `file`, the envelope dropped) or a sealed kind
  * that is never shown as text.
  */
-import type { Connection } from "../client/connection.ts";
-import { skewNotice } from "../client/dm-notices.ts";
+import type { Connection } from "../client-core/connection.ts";
+import { skewNotice } from "../client-core/dm-notices.ts";
 import {
   type DmContent,
   type KeyChange,
   SecureDm,
   type StartResult,
   type TrustResult,
-} from "../client/secure-dm.ts";
+} from "../client-core/secure-dm.ts";
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";

@@ -4,7 +4,7 @@
  * this page's own reconnect, the statuses and counts read again, since pushes are never
  * replayed. It updates the held conversations and says what to redraw.
  */
-import type { Connection, PushFrame } from "../client/connection.ts";
+import type { Connection, PushFrame } from "../client-core/connection.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import type { Conversations } from "./conversations.ts";

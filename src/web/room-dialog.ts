@@ -3,7 +3,7 @@
  * the public rooms not joined yet (a page at a time, or the one found by name) and a form to
  * create one. Refusals are shown in it.
  */
-import { safeName } from "../client/display-text.ts";
+import { safeName } from "../client-core/display-text.ts";
 import type { RoomSummary } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 

@@ -3,7 +3,7 @@
  * their presence, each with its unread count. Every entry is a button, so the list is
  * keyboard-reachable; the current one is marked with aria-current.
  */
-import { safeName } from "../client/display-text.ts";
+import { safeName } from "../client-core/display-text.ts";
 import type { Conversation } from "./conversation.ts";
 import { h } from "./dom.ts";
 

@@ -3,7 +3,7 @@
  * TypingIndicator), the line that says it, kept current as notices expire, and this user's own
  * keystrokes reported, throttled by the shared TypingSender.
  */
-import { TypingIndicator, TypingSender, typingText } from "../client/typing-indicator.ts";
+import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
 import type { UserRef } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 

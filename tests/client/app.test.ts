@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { Connection } from "../../src/client/connection.ts";
+import { Connection } from "../../src/client-core/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { api, joinRoom, register, unique } from "../support/client.ts";
 import { spawnServer, tempDir } from "../support/server.ts";

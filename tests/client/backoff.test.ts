@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { backoffDelay } from "../../src/client/backoff.ts";
+import { backoffDelay } from "../../src/client-core/backoff.ts";
 
 describe("backoffDelay", () => {
   it("should double the delay with each attempt, between half and all of it", () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import { Connection, type Status } from "../../src/client/connection.ts";
+import { Connection, type Status } from "../../src/client-core/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import {
   type Account,

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import { Connection } from "../../src/client/connection.ts";
 import { SessionStore } from "../../src/client/session-store.ts";
+import { Connection } from "../../src/client-core/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";

@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Connection } from "../../src/client/connection.ts";
 import { deviceFiles } from "../../src/client/device-files.ts";
 import { safeFileName } from "../../src/client/file-commands.ts";
-import { FileTransfer, type SharedFile } from "../../src/client/file-transfer.ts";
-import { SecureDm } from "../../src/client/secure-dm.ts";
 import { SessionStore } from "../../src/client/session-store.ts";
+import { Connection } from "../../src/client-core/connection.ts";
+import { FileTransfer, type SharedFile } from "../../src/client-core/file-transfer.ts";
+import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import { parseAttachment } from "../../src/crypto/index.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { createRoom, joinRoom, register, unique } from "../support/client.ts";

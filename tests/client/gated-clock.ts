@@ -3,7 +3,7 @@
  * test keep a client offline (its reconnect timer parked) while others act, without guessing
  * at timings.
  */
-import type { Clock } from "../../src/client/clock.ts";
+import type { Clock } from "../../src/client-core/clock.ts";
 
 interface Parked {
   fn: () => void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { applyEvent } from "../../src/client/message-state.ts";
+import { applyEvent } from "../../src/client-core/message-state.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 
 const alice = { id: 1, name: "alice" };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import type { Clock } from "../../src/client/clock.ts";
-import { ReadMarker } from "../../src/client/read-marker.ts";
+import type { Clock } from "../../src/client-core/clock.ts";
+import { ReadMarker } from "../../src/client-core/read-marker.ts";
 
 /** A clock whose timers run only when the test says so. */
 function manualClock() {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Connection } from "../../src/client/connection.ts";
 import { deviceFiles } from "../../src/client/device-files.ts";
-import { FileTransfer } from "../../src/client/file-transfer.ts";
-import { SecureDm } from "../../src/client/secure-dm.ts";
+import { Connection } from "../../src/client-core/connection.ts";
+import { FileTransfer } from "../../src/client-core/file-transfer.ts";
+import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import { api, createRoom, register, unique } from "../support/client.ts";
 import { ROOT, startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";

@@ -1,9 +1,9 @@
 /** One client installation for E2EE tests: a connection, its SecureDm and its own config directory. */
 import { expect } from "bun:test";
 import { join } from "node:path";
-import { Connection } from "../../src/client/connection.ts";
 import { deviceFiles } from "../../src/client/device-files.ts";
-import { type DmContent, type KeyChange, SecureDm } from "../../src/client/secure-dm.ts";
+import { Connection } from "../../src/client-core/connection.ts";
+import { type DmContent, type KeyChange, SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import type { Account } from "../support/client.ts";
 

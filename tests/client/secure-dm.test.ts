@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { Connection } from "../../src/client/connection.ts";
 import { deviceFiles } from "../../src/client/device-files.ts";
-import { type DmContent, type KeyChange, SecureDm } from "../../src/client/secure-dm.ts";
+import { Connection } from "../../src/client-core/connection.ts";
+import { type DmContent, type KeyChange, SecureDm } from "../../src/client-core/secure-dm.ts";
 import { createIdentity, type DeviceBundle, seal, verifyBundle } from "../../src/crypto/index.ts";
 import { dmConversation, type Message, type ServerFrameOf } from "../../src/protocol/index.ts";
 import { type Account, api, connect, register } from "../support/client.ts";

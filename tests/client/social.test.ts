@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { Connection } from "../../src/client/connection.ts";
 import { deviceFiles } from "../../src/client/device-files.ts";
-import { SecureDm } from "../../src/client/secure-dm.ts";
 import { SessionStore } from "../../src/client/session-store.ts";
+import { Connection } from "../../src/client-core/connection.ts";
+import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";

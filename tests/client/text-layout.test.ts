@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { escapeControls, safeName } from "../../src/client/display-text.ts";
 import { sanitize, truncate, width, wrap } from "../../src/client/text-layout.ts";
+import { escapeControls, safeName } from "../../src/client-core/display-text.ts";
 
 describe("wrap", () => {
   it("should break at spaces so no line is wider than the columns", () => {

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Connection } from "../../src/client/connection.ts";
 import { SessionStore } from "../../src/client/session-store.ts";
 import { createStyle } from "../../src/client/style.ts";
 import { type BuiltInTheme, builtInTheme } from "../../src/client/theme.ts";
+import { Connection } from "../../src/client-core/connection.ts";
 import { createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { ROOT, startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "bun:test";
-import { TypingIndicator, TypingSender, typingText } from "../../src/client/typing-indicator.ts";
+import {
+  TypingIndicator,
+  TypingSender,
+  typingText,
+} from "../../src/client-core/typing-indicator.ts";
 
 const bob = { id: 2, name: "bob" };
 const carol = { id: 3, name: "carol" };

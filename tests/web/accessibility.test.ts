@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { Connection } from "../../src/client/connection.ts";
+import { Connection } from "../../src/client-core/connection.ts";
 import { register, unique } from "../support/client.ts";
 import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";

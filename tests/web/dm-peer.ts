@@ -4,10 +4,10 @@
  */
 import { expect } from "bun:test";
 import type { Page } from "playwright-core";
-import { Connection } from "../../src/client/connection.ts";
 import { deviceFiles } from "../../src/client/device-files.ts";
-import { FileTransfer } from "../../src/client/file-transfer.ts";
-import { type DmContent, SecureDm } from "../../src/client/secure-dm.ts";
+import { Connection } from "../../src/client-core/connection.ts";
+import { FileTransfer } from "../../src/client-core/file-transfer.ts";
+import { type DmContent, SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import type { Account } from "../support/client.ts";
 import { registerInPage } from "./browser.ts";

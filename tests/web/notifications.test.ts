@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { Connection } from "../../src/client/connection.ts";
+import { Connection } from "../../src/client-core/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { type NotifyContext, noticeFor, QUIET_MS } from "../../src/web/notifications.ts";
 import { register, unique } from "../support/client.ts";

@@ -6,9 +6,9 @@
  */
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { Connection } from "../../src/client/connection.ts";
-import { FileTransfer } from "../../src/client/file-transfer.ts";
 import { SessionStore } from "../../src/client/session-store.ts";
+import { Connection } from "../../src/client-core/connection.ts";
+import { FileTransfer } from "../../src/client-core/file-transfer.ts";
 import { spawnClient } from "../client/pty.ts";
 import { type Account, createRoom, joinRoom, register } from "../support/client.ts";
 import { ROOT, tempDir } from "../support/server.ts";

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { Connection } from "../../src/client/connection.ts";
-import { FileTransfer } from "../../src/client/file-transfer.ts";
+import { Connection } from "../../src/client-core/connection.ts";
+import { FileTransfer } from "../../src/client-core/file-transfer.ts";
 import { type Account, createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
