@@ -2,7 +2,7 @@
  * A connection's catch-up after each hello: every tracked room is resumed (retried on the same
  * socket while the server cannot serve it), and the session counts as open only once the
  * resume is answered and every gap is filled. Messages delivered meanwhile are counted, so
- * "back online" can say how many were missed.
+ * "back online" can say how many were missed. Callers of Connection.ready() wait here.
  */
 import type { ServerFrameOf } from "../protocol/index.ts";
 import type { Clock } from "./clock.ts";
@@ -26,6 +26,8 @@ export interface CatchUpHooks {
 
 export class CatchUp {
   private state: { count: number; resumed: boolean } | undefined;
+  /** Callers of Connection.ready(), waiting for the session to be open. */
+  private waiters: { resolve: () => void; reject: (e: RequestError) => void }[] = [];
 
   constructor(private readonly hooks: CatchUpHooks) {}
 
@@ -42,6 +44,16 @@ export class CatchUp {
   /** The socket is gone: the next hello starts again. */
   end(): void {
     this.state = undefined;
+  }
+
+  /** Resolves when a catch-up ends (the session is open); rejects with fail(). */
+  waitOpen(): Promise<void> {
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** The connection stopped for good: whoever waits for it to open hears why. */
+  fail(err: RequestError): void {
+    for (const w of this.waiters.splice(0)) w.reject(err);
   }
 
   /** A message delivered while catching up. */
@@ -85,5 +97,6 @@ export class CatchUp {
     if (this.hooks.filling()) return;
     this.state = undefined;
     this.hooks.caughtUp(c.count);
+    for (const w of this.waiters.splice(0)) w.resolve();
   }
 }

@@ -78,7 +78,6 @@ export class Connection {
   });
   private readonly sender: OutboxSender;
   private readonly catchUp: CatchUp;
-  private openWaiters: { resolve: () => void; reject: (e: RequestError) => void }[] = [];
   private _user: UserRef | undefined;
   private _limits: Limits | undefined;
   private presence: "online" | "away" = "online";
@@ -122,7 +121,7 @@ export class Connection {
         frame: (data) => this.receive(data),
         detached: () => this.detached(),
         status: (s) => {
-          if (s.kind === "stopped") this.rejectWaiters(new RequestError("STOPPED", s.message));
+          if (s.kind === "stopped") this.catchUp.fail(new RequestError("STOPPED", s.message));
           this.emit("status", s);
         },
       },
@@ -170,7 +169,7 @@ export class Connection {
     if (this.link.state === "closed") {
       return Promise.reject(new RequestError("STOPPED", "The connection is closed."));
     }
-    return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
+    return this.catchUp.waitOpen();
   }
 
   /** Ends the session for good (the user quit). Unsent messages stay unsent. */
@@ -251,6 +250,11 @@ export class Connection {
     cid: string = crypto.randomUUID(),
   ): Promise<ServerFrameOf<"ack">> {
     return this.request<"ack">({ type: "event", room, cid, ...c });
+  }
+
+  /** A room this session receives, as the server described it when it was joined or attached. */
+  summaryOf(room: number): RoomSummary | undefined {
+    return this.rooms.get(room)?.summary;
   }
 
   /** Rooms this session receives, with the last seq seen in each. */
@@ -358,10 +362,6 @@ export class Connection {
     this.catchUp.resume();
   }
 
-  private rejectWaiters(err: RequestError): void {
-    for (const w of this.openWaiters.splice(0)) w.reject(err);
-  }
-
   /** Caught up: open now; say so and flush the outbox. */
   private caughtUp(count: number): void {
     this.link.markOpen();
@@ -371,7 +371,6 @@ export class Connection {
       this.emit("status", { kind: "connected", user: this._user as UserRef, ...this.link.where() });
     }
     this.everOpen = true;
-    for (const w of this.openWaiters.splice(0)) w.resolve();
     this.sender.pump();
   }
 

@@ -5,7 +5,7 @@
  */
 
 import type { PushFrame, Status } from "../client-core/connection.ts";
-import { keyChangeIsLoud, keyChangeText } from "../client-core/dm-notices.ts";
+import { keyChangeIsLoud, keyChangeText } from "../client-core/key-change-text.ts";
 import type { Message, UserRef } from "../protocol/index.ts";
 import type { ChatState } from "./chat-state.ts";
 import { invitedText } from "./invitation-commands.ts";
