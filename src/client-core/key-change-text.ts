@@ -17,7 +17,7 @@ export function keyChangeIsLoud(k: KeyChange): boolean {
   );
 }
 
-/** What changed, in one sentence without commands: the browser's notice (it adds its own buttons). */
+/** What changed, in one sentence without commands (the browser adds its own buttons). */
 export function keyChangeSummary(k: KeyChange): string {
   const who = k.self ? "your own account" : k.user.name;
   const device = k.device ?? k.observation.changes[0]?.device ?? "?";
@@ -43,7 +43,7 @@ export function keyChangeSummary(k: KeyChange): string {
   }
 }
 
-/** How the terminal announces a change of someone's keys (or one's own), with the commands to type. */
+/** How the terminal announces a change of someone's keys (or one's own), with what to do. */
 export function keyChangeText(k: KeyChange): string {
   const summary = keyChangeSummary(k).replace("⚠ Security", "⚠ SECURITY");
   const name = k.user.name;

@@ -124,7 +124,7 @@ async function runLine(
   const body = !line.includes("\n") && text.startsWith("//") ? line.trimStart().slice(1) : line;
   const here = s.current;
   if (here.id === undefined) return s.note("Wait until the room is joined.", "warn");
-  s.typingSent.sent(here.id);
+  s.session.sent(here.id);
   if (here.kind === "dm") {
     if (!secure) return s.note("Encryption is not set up on this device: cannot send.", "error");
     secure.send(here.id, body);
@@ -226,7 +226,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
         editor.insert(key.text);
         // Typing a message (not a command) tells the others, at most once every 3 s.
         if (s.current.id !== undefined && !editor.text.startsWith("/")) {
-          s.typingSent.keystroke(s.current.id, Date.now());
+          s.session.keystroke(s.current.id);
         }
       } else if (key.kind === "paste") keys.paste(key.text);
       else if (key.kind === "buffer") keys.toBuffer(key.index);

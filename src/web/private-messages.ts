@@ -49,7 +49,7 @@ export class PrivateMessages {
   private failure: string | undefined;
 
   constructor(
-    private readonly conn: Connection,
+    conn: Connection,
     private readonly me: UserRef,
     private readonly hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
@@ -89,11 +89,6 @@ export class PrivateMessages {
   /** Why DMs are off in this browser, if they are. */
   get off(): string | undefined {
     return this.failure;
-  }
-
-  /** Whether the connection receives `room` as a DM (for a room the chat does not hold yet). */
-  isDmRoom(room: number): boolean {
-    return this.conn.joinedRooms().find((r) => r.id === room)?.kind === "dm";
   }
 
   /** A message SecureDm opens and reports itself (the chat must not show it as it came). */
