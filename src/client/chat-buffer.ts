@@ -32,8 +32,11 @@ export class ChatBuffer {
   /** Undefined until the room is joined (or the DM opened). */
   id: number | undefined;
   readonly entries: Entry[] = [];
-  unread = 0;
-  mentions = 0;
+  /**
+   * Its unread and mention counts: the chat session's conversation once the room is known
+   * there (src/client-core/chat-session.ts counts them), a count of its own until then.
+   */
+  counts: { unread: number; mentions: number } = { unread: 0, mentions: 0 };
   /** Lines scrolled up from the bottom; 0 follows new messages. */
   scroll = 0;
   /** The oldest seq shown: scrolling up pages history from here. */
@@ -51,6 +54,22 @@ export class ChatBuffer {
   draft = "";
   /** The messages shown, by seq, in their current state (events change them here). */
   readonly messages = new Map<number, Message>();
+
+  get unread(): number {
+    return this.counts.unread;
+  }
+
+  set unread(n: number) {
+    this.counts.unread = n;
+  }
+
+  get mentions(): number {
+    return this.counts.mentions;
+  }
+
+  set mentions(n: number) {
+    this.counts.mentions = n;
+  }
 
   constructor(
     public name: string,

@@ -241,8 +241,17 @@ export class ChatState {
     for (const n of skew) b.add(n, this.screen.columns);
     const here = b === this.buffers.current;
     if (here) this.session.reads.shown(m.room, m.seq);
-    else if (!own) b.unread++;
-    if (mention && !here) b.mentions++;
+    // Counted by the session's rule, in its conversation, which the buffer's counts are.
+    const c = this.session.conversations.forRoom(m.room);
+    if (c) {
+      if (b.counts !== c) {
+        // First met here: the buffer's counts so far carry over into the conversation.
+        c.unread = b.counts.unread;
+        c.mentions = b.counts.mentions;
+        b.counts = c;
+      }
+      this.session.arrived(c, m, { me: me?.id ?? 0, seen: here, mention });
+    }
     // The bell is for news: not for an old mention replayed when a room is opened.
     if (mention && this.memory.bell && m.ts >= this.openedAt - RING_SLACK_MS) this.screen.bell();
     this.composeStatus();

@@ -172,10 +172,10 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
   for (const r of rooms) {
     if (!r.joined || (r.kind === "dm" && !s.secure)) continue;
     const b = s.openBuffer(r.kind, r.name);
-    if (b !== s.buffers.current) {
-      b.unread = r.unread;
-      b.mentions = r.mentions ?? 0;
-    }
+    // Held by the session from the server's counts; the buffer on screen has nothing unread.
+    const c = s.session.conversations.track(r);
+    if (b === s.buffers.current) [c.unread, c.mentions] = [0, 0];
+    b.counts = c;
   }
   // Rooms by name, then DMs by name: Alt-2 is the same buffer after a restart.
   const sorted = [...rooms].sort(
