@@ -156,9 +156,7 @@ export class ChatSession<C extends HeldConversation> {
 
   /** The DMs a key change concerns: those with its user, or every DM for one's own keys. */
   concernedBy(k: KeyChange): C[] {
-    return [...this.conversations.values()].filter(
-      (c) => c.isDm && (k.self || c.summary.peer?.id === k.user.id),
-    );
+    return this.conversations.concernedBy(k);
   }
 
   close(): void {

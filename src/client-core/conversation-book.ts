@@ -8,6 +8,7 @@
  * arrives before a room is adopted.
  */
 import type { RoomSummary, UserRef, UserStatus } from "../protocol/index.ts";
+import { safeName } from "./display-text.ts";
 
 /** What the book needs of a conversation; each client's own holds more (lines, items…). */
 export interface HeldConversation {
@@ -21,7 +22,7 @@ export interface HeldConversation {
   readonly label: string;
 }
 
-/** A conversation with nothing more than the book needs (a client that keeps its lines apart). */
+/** A conversation with what the book needs; a client extends it, or keeps its lines apart. */
 export class PlainConversation implements HeldConversation {
   unread: number;
   mentions: number;
@@ -40,7 +41,7 @@ export class PlainConversation implements HeldConversation {
   }
 
   get label(): string {
-    return `${this.isDm ? "@" : "#"}${this.summary.name}`;
+    return `${this.isDm ? "@" : "#"}${safeName(this.summary.name)}`;
   }
 }
 
@@ -119,6 +120,16 @@ export class ConversationBook<C extends HeldConversation> {
       }
     }
     return changed;
+  }
+
+  /**
+   * The DMs a change of keys concerns: those with its user, or every DM when the keys are one's
+   * own (a new device of one's account reads all of them).
+   */
+  concernedBy(k: { user: { id: number }; self: boolean }): C[] {
+    return [...this.map.values()].filter(
+      (c) => c.isDm && (k.self || c.summary.peer?.id === k.user.id),
+    );
   }
 
   /** Unread messages over all conversations that count them (muted ones do not). */

@@ -273,6 +273,16 @@ export class SecureDm {
     return user && this.book?.trust(String(user.id));
   }
 
+  /**
+   * Whose changed keys messages to `peer` wait for: the other person's ("peer"), one's own
+   * account's ("self"), or nobody's.
+   */
+  waitingOn(peer: string): "peer" | "self" | undefined {
+    if (this.trustOf(peer) === "changed") return "peer";
+    if (this.me && this.trustOf(this.me.name) === "changed") return "self";
+    return undefined;
+  }
+
   /** Accepts the identity key of `name` announced as changed, and sends what waited for it. */
   async trust(name: string): Promise<TrustResult> {
     const user = this.userNamed(name);

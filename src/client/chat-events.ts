@@ -148,7 +148,7 @@ export function listenToConnection(s: ChatState): void {
       secure.on("keys", (k) => s.note(keyChangeText(k), keyChangeIsLoud(k) ? "error" : "info")),
       secure.on("held", (peer, body) => {
         s.refreshPending();
-        const who = secure.trustOf(peer.name) === "changed" ? peer.name : (conn.user?.name ?? "");
+        const who = secure.waitingOn(peer.name) === "peer" ? peer.name : (conn.user?.name ?? "");
         s.note(`Waiting, not sent: "${body}" (keys changed). /trust ${who} to send it.`, "warn");
       }),
       secure.on("problem", (text) => s.note(text, "warn")),

@@ -3,9 +3,11 @@
  * (messages in seq order and join/leave notices where they happened), messages still pending,
  * and its unread count. Plain state; the views read it.
  */
+
+import { PlainConversation } from "../client-core/conversation-book.ts";
 import { safeName } from "../client-core/display-text.ts";
 import { applyEvent } from "../client-core/message-state.ts";
-import type { Message, RoomEvent, RoomSummary, UserStatus } from "../protocol/index.ts";
+import type { Message, RoomEvent, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 
 export type Item =
@@ -35,12 +37,10 @@ export interface ScrollAnchor {
   offset: number;
 }
 
-export class Conversation {
+/** The session's conversation (summary, unread and mention counts) with what the browser shows. */
+export class Conversation extends PlainConversation {
   readonly items: Item[] = [];
   readonly pending: Pending[] = [];
-  unread: number;
-  /** Unread messages that @mention the reader, counted apart (shown next to unread). */
-  mentions = 0;
   /** Older history exists before the first message shown. */
   hasOlder = false;
   loadingOlder = false;
@@ -49,21 +49,8 @@ export class Conversation {
   /** Where the reader left it (MessageList.position()), restored when it is shown again. */
   scroll: ScrollAnchor | undefined;
 
-  constructor(public summary: RoomSummary) {
-    this.unread = summary.unread;
-    this.mentions = summary.mentions ?? 0;
-  }
-
-  get id(): number {
-    return this.summary.id;
-  }
-
-  get isDm(): boolean {
-    return this.summary.kind === "dm";
-  }
-
   /** The sidebar name: "#general", or the DM peer's name. */
-  get label(): string {
+  override get label(): string {
     return this.isDm ? safeName(this.summary.name) : `#${safeName(this.summary.name)}`;
   }
 

@@ -70,8 +70,7 @@ export class DmTrust {
   /** Announced in every DM it concerns: loudly when it waits for the user's acceptance. */
   keysChanged(k: KeyChange): void {
     const { text, loud } = keyChangeNotice(k);
-    for (const c of this.conversations.values()) {
-      if (!c.isDm || (!k.self && c.summary.peer?.id !== k.user.id)) continue;
+    for (const c of this.conversations.concernedBy(k)) {
       // Two refreshes racing (a devices_changed and a send's key check) report one change twice.
       const last = c.items.at(-1);
       if (last?.kind === "notice" && last.text === text) continue;

@@ -50,7 +50,7 @@ export class PrivateMessages {
 
   constructor(
     conn: Connection,
-    private readonly me: UserRef,
+    me: UserRef,
     private readonly hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
   ) {
@@ -120,9 +120,7 @@ export class PrivateMessages {
 
   /** Keys that changed and wait for acceptance: the peer's, or one's own. */
   changedFor(peer: string): "peer" | "self" | undefined {
-    if (this.trustOf(peer) === "changed") return "peer";
-    if (this.trustOf(this.me.name) === "changed") return "self";
-    return undefined;
+    return this.secure.waitingOn(peer);
   }
 
   trust(name: string): Promise<TrustResult> {
