@@ -34,7 +34,7 @@ import {
 } from "../protocol/index.ts";
 import { CatchUp } from "./catch-up.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { ConnectionEvents, ConnectionState } from "./connection-events.ts";
+import { type ConnectionEvents, type ConnectionState, isPush } from "./connection-events.ts";
 import type { ConnectionOptions } from "./connection-options.ts";
 import { Listeners } from "./listeners.ts";
 import type { ChangeRequest } from "./message-state.ts";
@@ -335,18 +335,10 @@ export class Connection {
         this.joiner.opened(f.room);
         this.emit("push", f);
         break;
-      case "presence":
-      case "typing":
-      case "notice":
-      case "devices_changed":
-      case "room_created":
-      case "removed": // kicked, banned, or the room deleted: the listeners drop the room
-      case "invited": // an invitation by name (invitation commands and panels)
-        this.emit("push", f);
-        break;
       default:
+        if (isPush(f)) this.emit("push", f);
         // Replies quote a request; anything else is a push this client does not use yet.
-        if ("ref" in f) this.channel.answer(f.ref, f);
+        else if ("ref" in f) this.channel.answer(f.ref, f);
     }
   }
 
