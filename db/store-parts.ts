@@ -56,7 +56,7 @@ export type PartClasses<Args extends unknown[] = never[]> = {
  * Throws at load when two parts define the same name, so no method silently shadows another.
  */
 export function exposeParts(
-  store: abstract new (...args: never[]) => { readonly parts: StoreParts },
+  store: { readonly name: string; readonly prototype: { readonly parts: StoreParts } },
   parts: PartClasses<never>,
 ): void {
   for (const [part, kind] of Object.entries(parts)) {
