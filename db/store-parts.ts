@@ -36,8 +36,8 @@ export interface StoreParts {
 type Both<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
   ? I
   : never;
-/** Compiles only while the parts cover every Store method but close. */
-const complete: Omit<Store, "close"> extends Both<StoreParts[keyof StoreParts]> ? true : never =
+/** Compiles only while the parts together have every Store method but close. */
+const complete: Both<StoreParts[keyof StoreParts]> extends Omit<Store, "close"> ? true : never =
   true;
 void complete;
 
@@ -51,6 +51,15 @@ export type PartClasses<Args extends unknown[] = never[]> = {
   ) => StoreParts[K];
 };
 
+/** The methods of a part's prototype chain (a part may extend a base class), but the constructor. */
+function methodNames(prototype: object): Set<string> {
+  const names = new Set<string>();
+  for (let p = prototype; p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const name of Object.getOwnPropertyNames(p)) if (name !== "constructor") names.add(name);
+  }
+  return names;
+}
+
 /**
  * Defines each method of each part class on `store`'s prototype, calling `this.parts[part]`.
  * Throws at load when two parts define the same name, so no method silently shadows another.
@@ -60,10 +69,11 @@ export function exposeParts(
   parts: PartClasses<never>,
 ): void {
   for (const [part, kind] of Object.entries(parts)) {
-    for (const name of Object.getOwnPropertyNames(kind.prototype)) {
-      if (name === "constructor") continue;
+    for (const name of methodNames(kind.prototype)) {
       if (Object.hasOwn(store.prototype, name)) {
-        throw new Error(`${store.name}: ${name} is defined by two parts`);
+        throw new Error(
+          `${store.name}.${name} is defined twice (by two parts, or a part and the store)`,
+        );
       }
       Object.defineProperty(store.prototype, name, {
         value(this: { readonly parts: StoreParts }, ...args: unknown[]) {
