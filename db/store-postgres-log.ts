@@ -44,8 +44,8 @@ export class PostgresMessageLog implements MessageLog {
   async logAfter(room: number, after: number, limit: number) {
     const rows = await this.run(
       ({ sql, messages }) => sql`
-      SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
-      WHERE m.room_id = ${room} AND m.seq > ${after} ORDER BY m.seq LIMIT ${limit}`,
+        SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
+        WHERE m.room_id = ${room} AND m.seq > ${after} ORDER BY m.seq LIMIT ${limit}`,
     );
     return (rows as MessageRow[]).map(toEntry);
   }
@@ -53,8 +53,8 @@ export class PostgresMessageLog implements MessageLog {
   async logBefore(room: number, before: number, limit: number) {
     const rows = await this.run(
       ({ sql, messages }) => sql`
-      SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
-      WHERE m.room_id = ${room} AND m.seq < ${before} ORDER BY m.seq DESC LIMIT ${limit}`,
+        SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
+        WHERE m.room_id = ${room} AND m.seq < ${before} ORDER BY m.seq DESC LIMIT ${limit}`,
     );
     return (rows as MessageRow[]).map(toEntry).reverse();
   }
@@ -62,8 +62,8 @@ export class PostgresMessageLog implements MessageLog {
   async findMessage(room: number, seq: number) {
     const [row] = await this.run(
       ({ sql, messages }) => sql`
-      SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
-      WHERE m.room_id = ${room} AND m.seq = ${seq} AND m.kind IS NULL`,
+        SELECT ${messages} FROM messages m JOIN users u ON u.id = m.sender_id
+        WHERE m.room_id = ${room} AND m.seq = ${seq} AND m.kind IS NULL`,
     );
     return row ? toMessage(row as MessageRow) : undefined;
   }
@@ -74,18 +74,18 @@ export class PostgresMessageLog implements MessageLog {
     const b = q.before ?? { ts: Number.MAX_SAFE_INTEGER, room: Number.MAX_SAFE_INTEGER, seq: 0 };
     const rows = await this.run(
       ({ sql }) => sql`
-      SELECT m.room_id, m.seq, m.ts, m.sender_id, u.name,
-        ts_headline('simple', m.body, tq,
-          'StartSel="", StopSel="", MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=" … "')
-          AS snippet
-      FROM messages m JOIN users u ON u.id = m.sender_id,
-        to_tsquery('simple', ${query}) tq
-      WHERE m.search @@ tq
-        AND m.room_id IN (SELECT mm.room_id FROM members mm JOIN rooms r ON r.id = mm.room_id
-          WHERE mm.user_id = ${userId} AND r.kind = 'room')
-        AND (${q.room ?? null}::bigint IS NULL OR m.room_id = ${q.room ?? null}::bigint)
-        AND (m.ts, m.room_id, m.seq) < (${b.ts}::bigint, ${b.room}::bigint, ${q.before ? b.seq : Number.MAX_SAFE_INTEGER}::bigint)
-      ORDER BY m.ts DESC, m.room_id DESC, m.seq DESC LIMIT ${q.limit}`,
+        SELECT m.room_id, m.seq, m.ts, m.sender_id, u.name,
+          ts_headline('simple', m.body, tq,
+            'StartSel="", StopSel="", MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=" … "')
+            AS snippet
+        FROM messages m JOIN users u ON u.id = m.sender_id,
+          to_tsquery('simple', ${query}) tq
+        WHERE m.search @@ tq
+          AND m.room_id IN (SELECT mm.room_id FROM members mm JOIN rooms r ON r.id = mm.room_id
+            WHERE mm.user_id = ${userId} AND r.kind = 'room')
+          AND (${q.room ?? null}::bigint IS NULL OR m.room_id = ${q.room ?? null}::bigint)
+          AND (m.ts, m.room_id, m.seq) < (${b.ts}::bigint, ${b.room}::bigint, ${q.before ? b.seq : Number.MAX_SAFE_INTEGER}::bigint)
+        ORDER BY m.ts DESC, m.room_id DESC, m.seq DESC LIMIT ${q.limit}`,
     );
     return (
       rows as { room_id: Int; seq: Int; ts: Int; sender_id: Int; name: string; snippet: string }[]
