@@ -1,6 +1,7 @@
 /**
- * The store contract's part for Accounts and sessions (db/account-store.ts): users, sessions, session controls and WebSocket tickets.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for accounts and sessions (db/account-store.ts): users, sessions,
+ * session controls and WebSocket tickets. Each case runs against SQLite and PostgreSQL
+ * (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Store, UserRecord } from "../db/store.ts";

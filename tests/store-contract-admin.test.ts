@@ -1,6 +1,7 @@
 /**
- * The store contract's part for Running a server (db/admin-store.ts): admins, disabled and deleted accounts, settings, registration invites.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for running a server (db/admin-store.ts): admins, disabled and
+ * deleted accounts, settings, registration invites. Each case runs against SQLite and PostgreSQL
+ * (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Store } from "../db/store.ts";

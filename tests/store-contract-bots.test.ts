@@ -1,6 +1,6 @@
 /**
- * The store contract's part for Bots (db/bot-store.ts): bots and their tokens.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for bots (db/bot-store.ts): bots and their tokens. Each case runs
+ * against SQLite and PostgreSQL (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { BotTokenRecord, Store } from "../db/store.ts";

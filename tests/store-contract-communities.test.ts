@@ -1,6 +1,7 @@
 /**
- * The store contract's part for Communities (db/community-store.ts, db/user-invite-store.ts): roles, mutes, bans, invites by code and by name, the audit log and reports.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for communities (db/community-store.ts, db/user-invite-store.ts):
+ * roles, mutes, bans, invites by code and by name, the audit log and reports. Each case runs
+ * against SQLite and PostgreSQL (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Store } from "../db/store.ts";

@@ -1,6 +1,6 @@
 /**
- * The store contract's part for The social graph (db/contact-store.ts): contacts, blocks and DM policy.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for the social graph (db/contact-store.ts): contacts, blocks and DM
+ * policy. Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Store } from "../db/store.ts";

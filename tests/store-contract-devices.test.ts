@@ -1,6 +1,7 @@
 /**
- * The store contract's part for Devices (db/device-store.ts): device bundles, signed device lists and key backups.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for devices (db/device-store.ts): device bundles, signed device
+ * lists and key backups. Each case runs against SQLite and PostgreSQL
+ * (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Store } from "../db/store.ts";

@@ -1,6 +1,7 @@
 /**
- * The store contract's part for Files (db/file-store.ts): file records, upload quotas and the sweep of unshared files.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for files (db/file-store.ts): file records, upload quotas and the
+ * sweep of unshared files. Each case runs against SQLite and PostgreSQL
+ * (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { FileRecord, Store } from "../db/store.ts";

@@ -1,6 +1,7 @@
 /**
- * The store contract's part for The message log (db/message-log.ts): the append, history, sealed messages, events and search.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for the message log (db/message-log.ts): the append, history,
+ * sealed messages, events and search. Each case runs against SQLite and PostgreSQL
+ * (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { AppendRequest, AppendResult, Store } from "../db/store.ts";

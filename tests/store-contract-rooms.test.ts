@@ -1,6 +1,7 @@
 /**
- * The store contract's part for Rooms and membership (db/room-store.ts): rooms, members, DM rooms and read markers.
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for rooms and membership (db/room-store.ts): rooms, members, DM
+ * rooms and read markers. Each case runs against SQLite and PostgreSQL
+ * (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { type DmRecord, type Store, UNREAD_COUNT_MAX } from "../db/store.ts";

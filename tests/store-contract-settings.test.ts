@@ -1,6 +1,6 @@
 /**
- * The store contract's part for Appearance settings (db/settings-store.ts).
- * Each case runs against SQLite and PostgreSQL (tests/support/store-contract.ts).
+ * The store contract, its part for appearance settings (db/settings-store.ts). Each case runs
+ * against SQLite and PostgreSQL (tests/support/store-contract.ts).
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Store } from "../db/store.ts";
