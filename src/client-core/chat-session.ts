@@ -52,9 +52,9 @@ export class ChatSession<C extends HeldConversation> {
   }
 
   /**
-   * Lists the user's rooms and DMs, holds the joined ones and attaches them all with one
-   * `resume` from their newest `recent` messages (two requests however many rooms). Resolves
-   * with the rooms held, or undefined when the connection stopped first.
+   * Lists the user's rooms and DMs, holds the joined ones (`onListed` then, before any of their
+   * messages arrive) and attaches them all with one `resume` from their newest `recent`
+   * messages: two requests however many rooms. Resolves with the rooms held ([] if stopped).
    */
   async load(recent: number, onListed?: (rooms: RoomSummary[]) => void): Promise<RoomSummary[]> {
     let rooms: RoomSummary[];
