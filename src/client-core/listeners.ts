@@ -1,8 +1,7 @@
 /**
- * The listeners of a client-core part's events (the connection's, SecureDm's, the chat
- * session's), by event name, called in the order they were added.
+ * The listeners of a client-core part's events (the connection's, SecureDm's), by event name,
+ * called in the order they were added.
  */
-
 export class Listeners<E extends { [K in keyof E]: (...args: never[]) => void }> {
   private readonly sets = new Map<keyof E, Set<E[keyof E]>>();
 
