@@ -17,7 +17,8 @@ export interface EventContent {
 export function applyEvent(m: Message, e: RoomEvent, content: EventContent = e): Message {
   switch (e.kind) {
     case "edit":
-      if (m.deleted || content.body === undefined) return m;
+      // Only the author edits (the server refuses others; a sealed edit is checked here too).
+      if (m.deleted || content.body === undefined || e.from.id !== m.from.id) return m;
       return { ...m, body: content.body, edited: e.ts };
     case "delete": {
       const { envelope: _e, file: _f, reactions: _r, ...rest } = m;

@@ -255,20 +255,20 @@ export class SecureDm {
   }
 
   // ---- Sending ----
-
   /**
-   * Queues a DM. It is sealed when it goes (and again, same cid, on each retry) for the devices
-   * recorded for both people; if either person's keys changed and were not accepted, it waits
+   * Queues a DM (maybe a reply). It is sealed when it goes (and again, same cid, on each retry)
+   * for both people's devices; if either person's keys changed and were not accepted, it waits
    * (`held`) until trust() is called for them.
    */
-  send(room: number, text: string, cid?: string): OutboxItem {
+  send(room: number, text: string, cid?: string, reply?: number): OutboxItem {
     return this.o.conn.send(room, text, {
       seal: (id) => this.sealFor(room, text, id),
       ...(cid ? { cid } : {}),
+      ...(reply !== undefined ? { reply } : {}),
     });
   }
 
-  private async sealFor(room: number, text: string, cid: string) {
+  async sealFor(room: number, text: string, cid: string) {
     const result = await this.start();
     if (!result.ok)
       throw new RequestError("NO_IDENTITY", "Encryption is not set up on this device.");
@@ -389,14 +389,12 @@ export class SecureDm {
   // ---- Receiving ----
 
   private enqueueOpen(m: Message): void {
-    this.chain = this.chain
-      .then(() => this.reveal(m))
-      .then(
-        (content) => {
-          if (content) this.emit("message", content.message, content.content);
-        },
-        () => {},
-      );
+    this.inOrder(() => this.reveal(m).then((c) => c && this.emit("message", c.message, c.content)));
+  }
+
+  /** Runs `task` after every open queued before it: DM changes keep their place among messages. */
+  inOrder(task: () => Promise<unknown>): void {
+    this.chain = this.chain.then(task).catch(() => {});
   }
 
   /**

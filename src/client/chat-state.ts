@@ -247,7 +247,10 @@ export class ChatState {
     for (const n of skew) b.add(n, this.screen.columns);
     const here = b === this.buffers.current;
     if (here) this.reads.shown(m.room, m.seq);
-    else if (!own) b.unread++;
+    else if (!own) {
+      b.unread++;
+      b.counted.set(m.seq, mention);
+    }
     if (mention && !here) b.mentions++;
     // The bell is for news: not for an old mention replayed when a room is opened.
     if (mention && this.memory.bell && m.ts >= this.openedAt - RING_SLACK_MS) this.screen.bell();
@@ -278,6 +281,11 @@ export class ChatState {
   /** An event of a room's log: the message it changes is redrawn in its new state. */
   change(e: RoomEvent, content?: EventContent): void {
     const b = this.bufferFor(e.room);
+    if (b && e.kind === "delete" && e.target !== undefined && b.counted.has(e.target)) {
+      this.buffers.uncount(b, e.target);
+      this.composeStatus();
+      this.screen.render();
+    }
     const target = e.target === undefined ? undefined : b?.messages.get(e.target);
     if (!b || !target) return;
     const next = applyEvent(target, e, content ?? e);
