@@ -9,7 +9,7 @@ import { systemClock } from "../client-core/clock.ts";
 import type { Connection, TrackedRoom } from "../client-core/connection.ts";
 import { dmNotice, skewNotice } from "../client-core/dm-notices.ts";
 import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
-import { applyEvent, type EventContent } from "../client-core/message-state.ts";
+import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
 import { ReadMarker } from "../client-core/read-marker.ts";
 import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
 import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
@@ -231,7 +231,7 @@ export class ChatState {
     const me = this.conn.user;
     const own = m.from.id === me?.id;
     const mention = !own && tone !== "loud" && mentions(body, me?.name, this.memory.highlights);
-    const shown = { ...m, body };
+    const shown = withQuote({ ...m, body }, m.reply && b.messages.get(m.reply.seq));
     if (tone === undefined && !plain) b.messages.set(m.seq, shown);
     const e = this.messageEntry(shown, { tone, mention, plain });
     // A DM whose signed time and the server's differ a lot says so under it.

@@ -4,7 +4,7 @@
  * and its unread count. Plain state; the views read it.
  */
 import { safeName } from "../client-core/display-text.ts";
-import { applyEvent, type EventContent } from "../client-core/message-state.ts";
+import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
 import type { Message, RoomEvent, RoomSummary, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 
@@ -100,12 +100,19 @@ export class Conversation {
 
   /** A message in seq order (the connection delivers each once, in order). */
   add(message: Message, sealed?: SealedKind): Item {
-    const item: Item = { kind: "message", message, sealed };
+    const quoted = message.reply && this.messageAt(message.reply.seq);
+    const item: Item = { kind: "message", message: withQuote(message, quoted), sealed };
     this.items.push(item);
     if (this.items.length === 1 || this.firstSeq === message.seq) this.hasOlder = message.seq > 1;
     const i = this.pending.findIndex((p) => p.cid === message.cid);
     if (i >= 0) this.pending.splice(i, 1);
     return item;
+  }
+
+  /** The message at `seq`, if it is held. */
+  messageAt(seq: number): Message | undefined {
+    const item = this.items.find((i) => i.kind === "message" && i.message.seq === seq);
+    return item?.kind === "message" ? item.message : undefined;
   }
 
   /** A message from someone else came while not read: one more unread (and mention). */
