@@ -1,14 +1,13 @@
 /**
- * The chat commands that act on messages: /edit, /delete, /reply, /react, /reactions and
- * /search. A message is named by "^N", the Nth newest in the buffer on screen (for /edit and
- * /delete, the Nth newest of your own); without it, the newest. Changes are events of the room's
+ * The chat commands that act on messages: /edit, /delete, /reply, /react and /reactions
+ * (/search is search-commands.ts). A message is named by "^N", the Nth newest in the buffer on
+ * screen (for /edit and /delete, the Nth newest of your own); without it, the newest. Changes are events of the room's
  * log (docs/protocol.md 4.8): they come back to every client, this one included, as events. In
  * a DM they are sealed end to end like its messages (dm-changes.ts).
  */
 
 import { escapeControls } from "../client-core/display-text.ts";
 import { type DmChangeRequest, DmChanges } from "../client-core/dm-changes.ts";
-import type { Searcher } from "../client-core/message-search.ts";
 import { hasReacted } from "../client-core/message-state.ts";
 import type { Message } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";
@@ -22,12 +21,7 @@ function reference(arg: string): { n: number; rest: string } {
   return m ? { n: Number(m[1]), rest: arg.trim().slice(m[0].length) } : { n: 1, rest: arg.trim() };
 }
 
-function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
-}
-
-export function messageCommands(s: ChatState, search?: Searcher): Record<string, Command> {
+export function messageCommands(s: ChatState): Record<string, Command> {
   const note = s.note.bind(s);
   // DM changes are sealed (dm-changes.ts), and shown once opened, in order with the messages.
   const secure = s.secure;
@@ -120,28 +114,6 @@ export function messageCommands(s: ChatState, search?: Searcher): Record<string,
           (r) => `  ${escapeControls(r.emoji)} ${r.users.map((u) => sanitize(u.name)).join(", ")}`,
         );
         s.print(rows.length > 0 ? ["Reactions:", ...rows] : ["No reactions."], s.style.dim);
-      },
-    },
-    search: {
-      usage: "/search TEXT",
-      help: "find messages in your public rooms (DMs are encrypted: not searchable)",
-      online: true,
-      async run(arg) {
-        if (!search) return note("Search is not available here.", "warn");
-        const q = arg.trim();
-        if (q === "") return note("Usage: /search TEXT", "warn");
-        try {
-          const page = await search(q);
-          if (page.results.length === 0) return note(`Nothing found for “${escapeControls(q)}”.`);
-          const rows = page.results.map((h) => {
-            const room = s.tracked(h.room)?.name ?? String(h.room);
-            const text = escapeControls(h.snippet.replace(/\s+/g, " "));
-            return `  #${sanitize(room)} ${clock(h.ts)} ${sanitize(h.from.name)}: ${text}`;
-          });
-          s.print([`Found for “${escapeControls(q)}” (newest first):`, ...rows]);
-        } catch (err) {
-          failed("search")(err);
-        }
       },
     },
   };
