@@ -77,7 +77,7 @@ export function hasReacted(m: Message, emoji: string, user: number): boolean {
  */
 export function withQuote(m: Message, original: Message | undefined): Message {
   const r = m.reply;
-  if (!r || r.excerpt !== "" || r.deleted || !original || original.deleted) return m;
+  if (r?.excerpt !== "" || r.deleted || !original || original.deleted) return m;
   if (original.seq !== r.seq || original.body === "") return m;
   return { ...m, reply: { ...r, excerpt: original.body.slice(0, REPLY_EXCERPT_MAX) } };
 }
