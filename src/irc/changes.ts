@@ -5,7 +5,7 @@
  * (draft/message-redaction) to the clients that asked for it. IRC has no edit a client shows, so
  * an edit is a NOTICE from its author, "[edited] new text", tagged `+draft/reply` with the msgid
  * of the message it changes. A kick or ban of someone else is a KICK from the moderator with
- * the reason.
+ * the reason; a rename is RENAME (draft/channel-rename) or PART and JOIN.
  */
 import type { RoomEvent, UserRef } from "../protocol/index.ts";
 import type { CapSet } from "./caps.ts";
@@ -15,6 +15,35 @@ import { isoTime, msgidOf, privmsgTexts } from "./render.ts";
 import type { OutMessage } from "./reply.ts";
 
 export const EDIT_MARK = "[edited] ";
+
+/**
+ * A room renamed: its channel takes the new name on this connection. A client with
+ * draft/channel-rename gets RENAME (from whoever renamed it); any other sees itself PART the old
+ * channel and JOIN the new one, as ergo does, so it never writes to a name that is gone.
+ */
+export function renameLines(
+  ctx: IrcContext,
+  conn: EventReader,
+  e: RoomEvent,
+  from: string,
+  to: string,
+): OutMessage[] {
+  const reason = `Renamed by ${e.from.name}`;
+  if (conn.caps.has("draft/channel-rename")) {
+    return [
+      {
+        source: sourceOf(e.from.name, ctx.serverName),
+        command: "RENAME",
+        params: [from, to, reason],
+      },
+    ];
+  }
+  const self = sourceOf(conn.user.name, ctx.serverName);
+  return [
+    { source: self, command: "PART", params: [from, `${reason}: now ${to}`] },
+    { source: self, command: "JOIN", params: [to] },
+  ];
+}
 
 /** What the event lines depend on of a connection (not the connection itself: no import circle). */
 export interface EventReader {
