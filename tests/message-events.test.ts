@@ -303,6 +303,43 @@ describe("message events", () => {
     expect(seqs).toEqual(Array.from({ length: gap.to }, (_, i) => i + 1));
     expect(log(b, room).map((e) => e.seq)).toEqual([5, 6, 7, 8, 9]);
   });
+
+  it("fills a gap holding reactions and a delete: folded, the filled stretch is the final state", async () => {
+    server = await startTestServer({ rate: 100_000, burst: 100_000, replayMax: 3 });
+    const alice = await register(server.url);
+    const room = await createRoom(server.url, alice.token);
+    const a = await connect(server.wsUrl, alice.token);
+    await a.request({ type: "join", room });
+    const kept = await send(a, room, "kept");
+    const gone = await send(a, room, "gone");
+    await change(a, room, { kind: "react", target: kept.seq, emoji: "👍" });
+    await change(a, room, { kind: "react", target: kept.seq, emoji: "🎉" });
+    await change(a, room, { kind: "react", target: kept.seq, emoji: "👍", on: false });
+    await change(a, room, { kind: "react", target: gone.seq, emoji: "👀" });
+    await change(a, room, { kind: "delete", target: gone.seq });
+    const last = (await change(a, room, { kind: "edit", target: kept.seq, body: "kept!" })) as Ack;
+    const b = await connect(server.wsUrl, alice.token);
+    await b.request({ type: "resume", rooms: [{ room, after: 0 }] });
+    const gap = (await b.waitFor((f) => f.type === "gap")) as ServerFrameOf<"gap">;
+    const fill = await b.request<ServerFrameOf<"history">>({
+      type: "history",
+      room,
+      after: gap.from - 1,
+      limit: gap.to - gap.from + 1,
+    });
+    await waitSeq(b, room, last.seq);
+    const stretch = [...fill.messages, ...(fill.events ?? [])].sort((x, y) => x.seq - y.seq);
+    const entries = [...stretch, ...log(b, room)];
+    // Every seq once, in order: the gap's from history, the rest replayed.
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: last.seq }, (_, i) => i + 1));
+    const shown = fold(entries);
+    expect(shown.get(kept.seq)).toMatchObject({
+      body: "kept!",
+      reactions: [{ emoji: "🎉", count: 1 }],
+    });
+    expect(shown.get(gone.seq)).toMatchObject({ body: "", deleted: true });
+    expect(shown.get(gone.seq)?.reactions).toBeUndefined();
+  });
 });
 
 describe("mention counts", () => {
@@ -347,6 +384,15 @@ describe("message events after kill -9", () => {
       ["", false, true],
     ]);
     expect(page.messages[0]?.reactions?.[0]).toMatchObject({ emoji: "🔥", count: 1 });
+    // A client that saw only the two messages resumes after the crash: exactly the three events.
+    await b.request({ type: "resume", rooms: [{ room, after: m2.seq }] });
+    await waitSeq(b, room, last.seq);
+    await Bun.sleep(100);
+    expect(log(b, room).map((e) => ("kind" in e ? e.kind : "msg"))).toEqual([
+      "edit",
+      "react",
+      "delete",
+    ]);
     const next = await send(b, room, "after the crash");
     expect(next.seq).toBe(last.seq + 1);
     const raw = await Bun.file(db)
