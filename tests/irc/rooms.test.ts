@@ -5,6 +5,7 @@
  * saying it is archived.
  */
 import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { ServerFrameOf } from "../../src/protocol/index.ts";
 import { unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { ALL_CAPS, useStage } from "./stage.ts";
@@ -82,7 +83,7 @@ describe("room lifecycle over IRC", () => {
     expect(refused.params[1]).toBe(s.channel);
     expect(refused.params[2]).toBe("Cannot send to channel: room is archived");
     expect(c.lines.slice(from).some((m) => m.command === "FAIL")).toBe(false);
-    const page = await s.web.request<{ messages: { body: string }[] }>({
+    const page = await s.web.request<ServerFrameOf<"history">>({
       type: "history",
       id: unique("h"),
       room: s.room,
