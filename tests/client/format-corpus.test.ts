@@ -3,7 +3,8 @@
  * through a PTY: every message stays text. Markup inside it is shown as typed, no unsafe scheme
  * becomes a link, and no escape sequence from a message reaches the terminal: control
  * characters are shown as symbols (␛), so nothing can retitle the window, move the cursor or
- * plant a hyperlink.
+ * plant a hyperlink. Also the mention rule (a whole @name rings the bell, an address does not)
+ * and @name completion.
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
@@ -75,6 +76,25 @@ describe("the terminal client's formatted messages", () => {
         expect(raw.includes(injected)).toBe(false);
       }
       expect(client.screen.text()).not.toContain("javascript:alert(1) one");
+
+      // A mention is a whole @name: an address or a longer name rings no bell; @name does.
+      const bells = client.screen.bells;
+      const me = alice.user.name;
+      await b.request({
+        type: "send",
+        room,
+        cid: unique("c"),
+        body: `mail foo@${me}.com or @${me}x`,
+      } as never);
+      await client.waitFor(new RegExp(`or @${me}x`));
+      expect(client.screen.bells).toBe(bells);
+      await b.request({ type: "send", room, cid: unique("c"), body: `(@${me}) look` } as never);
+      await client.waitFor(new RegExp(`\\(@${me}\\) look`));
+      expect(client.screen.bells).toBe(bells + 1);
+
+      // @name completes with Tab.
+      client.type(`hi @${bob.user.name.slice(0, 4)}\t`);
+      await client.waitFor(new RegExp(`› hi @${bob.user.name}\\s*$`, "m"));
     } finally {
       client.proc.kill();
       await b.close();
