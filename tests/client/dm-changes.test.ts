@@ -5,12 +5,16 @@
  * server (or the peer) moved to another message is dropped, never applied.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import { deviceFiles } from "../../src/client/device-files.ts";
+import { Connection } from "../../src/client-core/connection.ts";
 import { DmChanges } from "../../src/client-core/dm-changes.ts";
 import { applyEvent, type EventContent } from "../../src/client-core/message-state.ts";
 import { sealedChangeText } from "../../src/client-core/sealed-change.ts";
+import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import { api, register } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { spawnServer, startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
 import { type Device, startDevice } from "./secure-device.ts";
@@ -34,8 +38,12 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function peer(server: string, account: Awaited<ReturnType<typeof register>>): Promise<Peer> {
-  const d = await startDevice(server, account, dirs.path);
+async function peer(
+  server: string,
+  account: Awaited<ReturnType<typeof register>>,
+  device?: Device,
+): Promise<Peer> {
+  const d = device ?? (await startDevice(server, account, dirs.path));
   const events: Peer["events"] = [];
   const problems: string[] = [];
   const changes = new DmChanges(d.conn, d.dm, {
@@ -59,6 +67,35 @@ async function peer(server: string, account: Awaited<ReturnType<typeof register>
       return m;
     },
   };
+}
+
+/** A device like startDevice's, on a connection made by the test. */
+async function deviceOn(
+  conn: Connection,
+  account: Awaited<ReturnType<typeof register>>,
+): Promise<Device> {
+  const dir = join(dirs.path, `gated-${account.user.id}`);
+  const files = deviceFiles(dir, "http://gated.test", account.user.id);
+  const dm = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+  const d: Device = {
+    conn,
+    dm,
+    dir,
+    got: [],
+    keys: [],
+    held: [],
+    texts: () => d.got.flatMap((g) => (g.content.kind === "text" ? [g.content.text] : [])),
+    close: () => {
+      dm.close();
+      conn.close();
+    },
+  };
+  dm.on("message", (m: Message, content) =>
+    d.got.push({ from: m.from.name, seq: m.seq, room: m.room, message: m, content }),
+  );
+  conn.start();
+  expect(await dm.start()).toEqual({ ok: true });
+  return d;
 }
 
 describe("changes to end-to-end encrypted DMs", () => {
@@ -158,5 +195,55 @@ describe("changes to end-to-end encrypted DMs", () => {
     await expect(
       bob.changes.send(room, { kind: "edit", target: 1, body: "forged" }),
     ).rejects.toMatchObject({ code: "NOT_AUTHOR" });
+  });
+
+  it("should bring a device cut off by a server crash to the final state of a DM edited and reacted to meanwhile", async () => {
+    const db = join(dirs.path, "crash.db");
+    const fast = ["--rate", "10000", "--burst", "10000"];
+    let child = await spawnServer({ db, extraArgs: fast });
+    const port = Number(new URL(child.url).port);
+    try {
+      const aliceAcc = await register(child.url);
+      const bobAcc = await register(child.url);
+      // Alice's sockets reach the server only while `online`: she stays cut off at will.
+      let online = true;
+      class GatedSocket extends WebSocket {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(online ? url : "ws://127.0.0.1:9/", protocols);
+        }
+      }
+      const aliceConn = new Connection({
+        server: child.url,
+        token: aliceAcc.token,
+        WebSocket: GatedSocket as typeof WebSocket,
+        backoff: { baseMs: 50, capMs: 200 },
+      });
+      const alice = await peer(child.url, aliceAcc, await deviceOn(aliceConn, aliceAcc));
+      const bob = await peer(child.url, bobAcc);
+      const room = (await alice.d.dm.openDm(bobAcc.user.name)).id;
+      bob.d.dm.send(room, "lunch at 12?");
+      await until(() => alice.d.texts().includes("lunch at 12?"), "alice to read bob's DM");
+
+      // The server dies and comes back; bob's device reconnects, alice's stays cut off while
+      // bob edits and reacts, then reconnects and resumes.
+      online = false;
+      await child.kill();
+      child = await spawnServer({ db, port, extraArgs: fast });
+      await until(() => bob.d.conn.state === "open", "bob's device back online", 30_000);
+      await bob.changes.send(room, { kind: "edit", target: 1, body: "lunch at 1?" });
+      await bob.changes.send(room, { kind: "react", target: 1, emoji: "🍕", on: true });
+      expect(alice.d.conn.state).not.toBe("open");
+      expect(alice.events).toEqual([]);
+      online = true;
+      await until(() => alice.events.length === 2, "alice to catch up on both changes", 30_000);
+      expect(alice.shown(1)).toMatchObject({
+        body: "lunch at 1?",
+        reactions: [{ emoji: "🍕", count: 1, users: [{ id: bobAcc.user.id }] }],
+      });
+      expect(alice.events.map((x) => x.e.seq)).toEqual([2, 3]);
+      expect(alice.problems).toEqual([]);
+    } finally {
+      await child.kill();
+    }
   });
 });
