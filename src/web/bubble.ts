@@ -42,7 +42,7 @@ export interface BubbleOptions {
   actions?: MessageActions | undefined;
 }
 
-/** The actions on a stored message (public rooms); each gets the message. */
+/** The actions on a stored message (rooms and DMs alike); each gets the message. */
 export interface MessageActions {
   reply(m: Message): void;
   react(m: Message, emoji?: string): void;
