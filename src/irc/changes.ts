@@ -5,7 +5,7 @@
  * (draft/message-redaction) to the clients that asked for it. IRC has no edit a client shows, so
  * an edit is a NOTICE from its author, "[edited] new text", tagged `+draft/reply` with the msgid
  * of the message it changes. A kick or ban of someone else is a KICK from the moderator with
- * the reason; a rename is RENAME (draft/channel-rename) or PART and JOIN.
+ * the reason; a rename is RENAME (draft/channel-rename) or PART and JOIN; an archive is a NOTICE.
  */
 import type { RoomEvent, UserRef } from "../protocol/index.ts";
 import type { CapSet } from "./caps.ts";
@@ -64,6 +64,10 @@ export function eventLines(
     // Others in the channel see who removed whom and why (the removed one got its own KICK).
     const why = e.body || (e.kind === "ban" ? "Banned" : "Kicked");
     return [{ source, command: "KICK", params: [channel, nickOf(e.user.name), why] }];
+  }
+  if (e.kind === "archive") {
+    const text = `${e.from.name} archived this room: it may be read but not written.`;
+    return [{ source: ctx.serverName, command: "NOTICE", params: [channel, text] }];
   }
   if (e.target === undefined) return [];
   const target = msgidOf(e.room, e.target);

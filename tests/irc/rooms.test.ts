@@ -1,8 +1,8 @@
 /**
  * Room lifecycle over IRC: a room renamed from a Parley client is renamed on live IRC
  * connections (RENAME with draft/channel-rename, else PART of the old name and JOIN of the new
- * one), and messages then go under the new name; an archived room refuses PRIVMSG with 404
- * saying it is archived.
+ * one), and messages then go under the new name; an archived room is announced with a NOTICE and
+ * refuses PRIVMSG with 404 saying it is archived.
  */
 import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../../src/protocol/index.ts";
@@ -76,7 +76,14 @@ describe("room lifecycle over IRC", () => {
     const s = await scene();
     const c = await irc(s.ircUser);
     await c.waitFor((m) => m.command === "366" && m.params[1] === s.channel);
+    const told = c.lines.length;
     await s.web.request({ type: "archive_room", id: unique("a"), room: s.room });
+    const notice = await c.waitFor(
+      (m) =>
+        m.command === "NOTICE" && m.params[0] === s.channel && /archived/.test(m.params[1] ?? ""),
+      { from: told },
+    );
+    expect(notice.params[1]).toContain(s.owner.name);
     const from = c.lines.length;
     c.send(`PRIVMSG ${s.channel} :anyone?`);
     const refused = await c.command("404", from);
