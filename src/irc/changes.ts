@@ -10,7 +10,7 @@
 import type { RoomEvent, UserRef } from "../protocol/index.ts";
 import type { CapSet } from "./caps.ts";
 import type { IrcContext } from "./context.ts";
-import { nickOf, sourceOf } from "./names.ts";
+import { foldName, nickOf, sourceOf } from "./names.ts";
 import { isoTime, msgidOf, privmsgTexts } from "./render.ts";
 import type { OutMessage } from "./reply.ts";
 
@@ -28,6 +28,8 @@ export function renameLines(
   from: string,
   to: string,
 ): OutMessage[] {
+  // Replayed on a JOIN after the room took that name: nothing changes for this client.
+  if (foldName(from) === foldName(to)) return [];
   const reason = `Renamed by ${e.from.name}`;
   if (conn.caps.has("draft/channel-rename")) {
     return [
