@@ -51,11 +51,8 @@ export type StartResult =
 
 export type TrustResult = "updated" | "stale" | "unknown-user";
 
-interface Held {
-  room: number;
-  cid: string;
-  body: string;
-}
+/** A DM waiting for a key change to be accepted; it goes later under its first cid, still a reply. */
+type Held = { room: number; cid: string; body: string; reply?: number | undefined };
 
 const UNLINKED =
   "This device is not linked to your account yet: approve it from a linked device (/link), or reset the account keys.";
@@ -299,7 +296,7 @@ export class SecureDm {
   }
 
   private hold(item: OutboxItem): void {
-    this.held.push({ room: item.room, cid: item.cid, body: item.body });
+    this.held.push({ room: item.room, cid: item.cid, body: item.body, reply: item.reply });
     const peer = this.peers.get(item.room) ?? { id: 0, name: "?" };
     this.emit("held", peer, item.body);
   }
@@ -365,7 +362,7 @@ export class SecureDm {
     for (const h of this.held.splice(0)) {
       const peer = this.peers.get(h.room);
       if (peer && book.trust(String(peer.id)) === "changed") this.held.push(h);
-      else this.send(h.room, h.body, h.cid);
+      else this.send(h.room, h.body, h.cid, h.reply);
     }
   }
 
