@@ -48,14 +48,9 @@ function send(
   const cid = `irc:${crypto.randomUUID()}`;
   conn.rememberOwn(cid);
   ctx.typing.sent(conn.user.id, room);
-  return new Promise<SendOutcome>((resolve, reject) => {
-    try {
-      const request = reply === undefined ? { room, cid, body } : { room, cid, body, reply };
-      const pending = ctx.chat.send(conn.user, request, resolve);
-      if (pending) pending.catch(reject);
-    } catch (err) {
-      reject(err);
-    }
+  return new Promise<SendOutcome>((resolve) => {
+    const request = reply === undefined ? { room, cid, body } : { room, cid, body, reply };
+    ctx.sends.send(conn.user, request, resolve);
   });
 }
 
