@@ -44,20 +44,24 @@ export const REQUIREMENTS: { readonly [T in ClientFrameType]: Requirement } = {
   backup_add: NONE,
   backup_get: NONE,
   devices: NONE,
-  // Communities: each operation validates the request, then checks the right of roles.ts
-  // (requireRight, which also admits a server admin); declaring the right here would answer a
-  // bad request from a non-moderator with another code. Next step: move those checks here.
+  /**
+   * The right depends on the action (a role change needs "roles"), and the actor must outrank
+   * the target: moderation.ts reads the actor's role for both (roles.ts).
+   */
   moderate: NONE,
-  topic: NONE,
+  topic: { room: "topic" },
+  /** Moderation.deleteRoom checks it itself: the server admin's own route deletes through it. */
   delete_room: NONE,
-  rename_room: NONE,
-  archive_room: NONE,
-  invite_create: NONE,
-  invites: NONE,
-  invite_revoke: NONE,
+  rename_room: { room: "lifecycle" },
+  archive_room: { room: "lifecycle" },
+  invite_create: { room: "invite" },
+  invites: { room: "invite" },
+  invite_revoke: { room: "invite" },
+  /** The code itself is the right to join. */
   invite_redeem: NONE,
-  audit: NONE,
-  invite_user: NONE,
+  audit: { room: "audit" },
+  invite_user: { room: "invite" },
   user_invites: NONE,
+  /** The invitation addressed to the user is the right; invitations.ts looks it up. */
   invite_answer: NONE,
 };

@@ -220,7 +220,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const reports = new Reports({
     store,
     now,
-    requireMember: (user, room) => access.requireMember(user, room),
     requireAdmin: (user) => admin.require(user),
   });
   const invitations = new Invitations({
@@ -242,7 +241,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
-    communities: { store, chat, moderation, invitations, reports },
+    communities: { store, access, chat, moderation, invitations, reports },
     admin,
     store,
     httpRate: config.httpRate,
