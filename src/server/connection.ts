@@ -323,7 +323,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
   };
 
   /** The guards, in order: frame shape, rate, a bot's scope, the declared requirement. */
-  function receive(ws: Socket, data: string | Buffer): void {
+  function receive(ws: Socket, data: string | Buffer) {
     const decoded = decodeClientFrame(data, config.maxFrameBytes);
     if (!decoded.ok) {
       sendError(ws, decoded.error, decoded.ref, o.metrics);
