@@ -1,5 +1,5 @@
 /**
- * PRIVMSG, NOTICE and TAGMSG. A message to a channel goes through Chat.send like any WebSocket
+ * PRIVMSG, NOTICE and TAGMSG. A message to a channel goes through SendPipeline.send like any WebSocket
  * send: checked, stored durably by the group commit, then published to every node; the echo
  * (echo-message) is sent only after the commit. Messages to a nick are refused with a NOTICE:
  * DMs are end-to-end encrypted and the gateway never carries them.

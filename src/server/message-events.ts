@@ -27,6 +27,7 @@ import {
   type RoomEvent,
   type UserRef,
 } from "../protocol/index.ts";
+import type { Access } from "./access.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import { e2eeUserId } from "./devices.ts";
 
@@ -51,6 +52,8 @@ export interface MessageEventsOptions {
   store: Store;
   bus: Bus;
   queue: CommitQueue;
+  /** Membership of a room, checked as every declared requirement is. */
+  access: Access;
   log: Logger;
   now: () => number;
   /**
@@ -101,11 +104,8 @@ export class MessageEvents {
     const dm = await this.o.store.dmUsers(req.room);
     // Outsiders learn nothing about a DM, not even that it exists.
     if (dm && !dm.includes(user.id)) throw new ParleyError("ROOM_NOT_FOUND");
-    if (!dm && !(await this.o.store.isMember(req.room, user.id))) {
-      const room = await this.o.store.findRoom(req.room);
-      // A private room one is not in does not exist to them (communities).
-      throw new ParleyError(room?.visibility === "public" ? "NOT_MEMBER" : "ROOM_NOT_FOUND");
-    }
+    // A private room one is not in does not exist to them (access.ts).
+    if (!dm) await this.o.access.requireMember(user, req.room);
     const target = await this.o.store.findMessage(req.room, req.target);
     if (!target) throw new ParleyError("MESSAGE_NOT_FOUND");
     if (target.deleted) throw new ParleyError("MESSAGE_DELETED");
