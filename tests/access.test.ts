@@ -4,7 +4,7 @@
  * with the same refusal, before anything runs; and a send is checked in TypeScript before it is
  * queued, even on the fast path.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
 import {
   type Account,
@@ -16,7 +16,9 @@ import {
   type TestSocket,
   unique,
 } from "./support/client.ts";
+import { Cluster } from "./support/cluster.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { assertReachable, postgresGate, redisGate } from "./support/services.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -164,5 +166,47 @@ describe("the send path", () => {
     expect(acks.map((a) => a.type)).toEqual(["ack", "ack", "ack"]);
     const order = ws.frames.filter((f) => f.type === "ack").map((f) => (f as { cid: string }).cid);
     expect(order.slice(-3)).toEqual(acks.map((a) => a.cid));
+  });
+});
+
+const pg = await postgresGate();
+const redis = await redisGate();
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.remove();
+  cluster = undefined;
+});
+
+describe.skipIf(pg.skip || redis.skip)("the send path across two nodes", () => {
+  it("stores nothing from a socket whose node still thinks its user is in the room they left on another", async () => {
+    assertReachable("PostgreSQL", pg);
+    assertReachable("Redis", redis);
+    cluster = await Cluster.create();
+    const one = await cluster.node();
+    const two = await cluster.node();
+    const owner = await register(one.url);
+    const member = await register(one.url);
+    const room = await createRoom(one.url, owner.token);
+    expect(
+      (await api(one.url, "POST", `/api/rooms/${room}/join`, undefined, member.token)).status,
+    ).toBe(200);
+    const ws = await connect(one.wsUrl, member.token);
+    sockets.push(ws);
+    expect((await ws.request({ type: "send", room, cid: unique("c"), body: "in" })).type).toBe(
+      "ack",
+    );
+
+    // Node two removes the membership; node one's presence is not told (only kicks signal).
+    const left = await api(two.url, "POST", `/api/rooms/${room}/leave`, undefined, member.token);
+    expect(left.status).toBe(204);
+    const after = await ws.request<ErrorFrame>({
+      type: "send",
+      room,
+      cid: unique("c"),
+      body: "out",
+    });
+
+    expect(after.code).toBe("NOT_MEMBER");
+    expect(await storedBodies(one.url, owner.token, room)).toEqual(["in"]);
   });
 });
