@@ -1,8 +1,8 @@
 /**
- * PRIVMSG, NOTICE and TAGMSG. A message to a channel goes through SendPipeline.send like any WebSocket
- * send: checked, stored durably by the group commit, then published to every node; the echo
- * (echo-message) is sent only after the commit. Messages to a nick are refused with a NOTICE:
- * DMs are end-to-end encrypted and the gateway never carries them.
+ * PRIVMSG, NOTICE and TAGMSG. A message to a channel goes through SendPipeline.send like any
+ * WebSocket send: checked, stored durably by the group commit, then published to every node;
+ * the echo (echo-message) is sent only after the commit. Messages to a nick are refused with a
+ * NOTICE: DMs are end-to-end encrypted and the gateway never carries them.
  */
 import { ParleyError } from "../protocol/index.ts";
 import type { SendOutcome } from "../server/chat.ts";

@@ -118,12 +118,13 @@ export class Hub {
   }
 
   closed(ws: Socket): void {
-    ws.data.delivery.state = "closed";
-    for (const room of ws.data.delivery.catchUp.keys()) this.catchingUp.get(room)?.delete(ws);
-    ws.data.delivery.catchUp.clear();
-    for (const room of ws.data.delivery.rooms) this.dropReader(room);
-    ws.data.delivery.rooms.clear();
-    for (const wake of ws.data.delivery.drainWaiters.splice(0)) wake();
+    const d = ws.data.delivery;
+    d.state = "closed";
+    for (const room of d.catchUp.keys()) this.catchingUp.get(room)?.delete(ws);
+    d.catchUp.clear();
+    for (const room of d.rooms) this.dropReader(room);
+    d.rooms.clear();
+    for (const wake of d.drainWaiters.splice(0)) wake();
     this.release(ws.data.user.id, ws.data.address);
     this.presence.disconnected(ws);
   }

@@ -3,8 +3,9 @@
  * room, and each user's status. A user is online while any socket is online, away while every
  * socket is away, offline with none.
  *
- * Status changes are told to the listeners (chat, which announces them to the user's rooms), coalesced: going offline waits out a grace
- * period, so a reconnect (a network blip, a page reload) announces nothing at all.
+ * Status changes are told to the listeners (chat, which announces them to the user's rooms),
+ * coalesced: going offline waits out a grace period, so a reconnect (a network blip, a page
+ * reload) announces nothing at all.
  *
  * With several nodes, each reports its own view to a SharedPresence (Redis) and a change is
  * announced only when the user's status across all nodes changes: closing the laptop's socket
