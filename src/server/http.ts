@@ -276,7 +276,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
 
   const files = o.files;
   if (files) {
-    app.post("/api/rooms/:id/files", async (c) => {
+    app.post("/api/rooms/:id/files", member, async (c) => {
       const room = await parse(roomParam, c.req.param("id"));
       const declared = c.req.header("content-length");
       const record = await files.upload(c.get("session").user, room, c.req.raw.body, {

@@ -186,6 +186,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   });
   const files = new Files({
     store,
+    access,
     dir: filesDirOf(config),
     maxBytes: config.maxUploadBytes,
     log,
