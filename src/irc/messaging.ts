@@ -165,8 +165,8 @@ export async function change(
 ): Promise<void> {
   const cid = `irc:${crypto.randomUUID()}`;
   conn.rememberOwn(cid);
-  const outcome = await new Promise<ChangeOutcome>((resolve, reject) => {
-    ctx.chat.events.submit(conn.user, { ...req, cid }, resolve).catch(reject);
+  const outcome = await new Promise<ChangeOutcome>((resolve) => {
+    ctx.chat.events.submit(conn.user, { ...req, cid }, resolve);
   });
   if (!outcome.ok) throw outcome.error;
   conn.seen(req.room, outcome.event.seq);

@@ -162,8 +162,8 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       // In this connection's send order, with the requirement checked there (send-pipeline.ts).
       o.sends.send(user, f, answer, ws.data.sends);
     },
-    async event(ws, f) {
-      await chat.events.submit(ws.data.user, f, (outcome) => {
+    event(ws, f) {
+      chat.events.submit(ws.data.user, f, (outcome) => {
         if (!outcome.ok) return sendError(ws, outcome.error, f.id, o.metrics);
         const e = outcome.event;
         acks.add(ws, ackFrame(f.id, e.room, e.cid, e.seq, e.ts, outcome.duplicate));

@@ -94,13 +94,17 @@ export class MessageEvents {
 
   /**
    * Checks a change and queues it for the next group commit; `done` runs after the commit and
-   * the event is published right after. Throws a coded ParleyError when it refuses.
+   * the event is published right after. The send pipeline's convention: it returns nothing and
+   * never throws, and a refusal, with its code, reaches `done` too.
    */
-  async submit(
-    user: UserRef,
-    req: ChangeRequest,
-    done: (outcome: ChangeOutcome) => void,
-  ): Promise<void> {
+  submit(user: UserRef, req: ChangeRequest, done: (outcome: ChangeOutcome) => void): void {
+    this.checked(user, req, done).catch((err) => {
+      if (!(err instanceof ParleyError)) this.o.log.error("event.failed", errorFields(err));
+      done({ ok: false, error: err instanceof ParleyError ? err : new ParleyError("INTERNAL") });
+    });
+  }
+
+  private async checked(user: UserRef, req: ChangeRequest, done: (o: ChangeOutcome) => void) {
     const dm = await this.o.store.dmUsers(req.room);
     // Outsiders learn nothing about a DM, not even that it exists.
     if (dm && !dm.includes(user.id)) throw new ParleyError("ROOM_NOT_FOUND");
