@@ -5,9 +5,8 @@
 
 import { hostname } from "node:os";
 import { dirname } from "node:path";
+import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
-import { PostgresStore } from "../../db/store-postgres.ts";
-import { SqliteStore } from "../../db/store-sqlite.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
@@ -79,12 +78,6 @@ export interface RunningServer {
 const SWEEP_MS = 60_000;
 /** Sweeps between two sweeps of unshared and partial files (10 minutes). */
 const FILE_SWEEP_EVERY = 10;
-
-/** The embedded SQLite file, or PostgreSQL when a URL is configured; nothing else knows which. */
-export async function openStore(config: Config): Promise<Store> {
-  if (!config.databaseUrl) return new SqliteStore(config.db);
-  return PostgresStore.open({ url: config.databaseUrl });
-}
 
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config } = deps;
