@@ -95,20 +95,21 @@ export class ChatSession<C extends HeldConversation> {
   ): boolean {
     this.typingShown.stopped(c.id, m.from.id);
     const news = m.from.id !== o.me && !o.seen && m.seq > c.summary.head;
-    if (news) {
-      c.unread++;
-      if (o.mention) c.mentions++;
-    }
+    if (news) c.countUnread(m.seq, o.mention);
     c.summary.head = Math.max(c.summary.head, m.seq);
     return news;
+  }
+
+  /** A message of `c` was deleted: if it was counted unread here, it is not any more. */
+  deleted(c: C, seq: number): boolean {
+    return c.uncount(seq);
   }
 
   /** The reader saw `c` up to `lastSeq`: told to the server; true when its counts changed. */
   read(c: C, lastSeq: number | undefined): boolean {
     if (lastSeq !== undefined) this.reads.shown(c.id, lastSeq);
     if (c.unread === 0 && c.mentions === 0) return false;
-    c.unread = 0;
-    c.mentions = 0;
+    c.clearUnread();
     return true;
   }
 

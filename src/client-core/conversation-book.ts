@@ -9,13 +9,11 @@
  */
 import type { RoomSummary, UserRef, UserStatus } from "../protocol/index.ts";
 import { safeName } from "./display-text.ts";
+import { UnreadCounts } from "./unread-counts.ts";
 
 /** What the book needs of a conversation; each client's own holds more (lines, items…). */
-export interface HeldConversation {
+export interface HeldConversation extends UnreadCounts {
   summary: RoomSummary;
-  unread: number;
-  /** Unread messages that @mention the reader, counted apart. */
-  mentions: number;
   readonly id: number;
   readonly isDm: boolean;
   /** How the conversation is named on screen ("#general", "bob"), for ordering. */
@@ -23,13 +21,9 @@ export interface HeldConversation {
 }
 
 /** A conversation with what the book needs; a client extends it, or keeps its lines apart. */
-export class PlainConversation implements HeldConversation {
-  unread: number;
-  mentions: number;
-
+export class PlainConversation extends UnreadCounts implements HeldConversation {
   constructor(public summary: RoomSummary) {
-    this.unread = summary.unread;
-    this.mentions = summary.mentions ?? 0;
+    super(summary.unread, summary.mentions ?? 0);
   }
 
   get id(): number {

@@ -4,6 +4,7 @@
  * mention counts, its scroll position, the nicks seen in it and its input history. The list is
  * ordered as buffers were opened, numbered from 1 for Alt-1…9, and one of them is current.
  */
+import { UnreadCounts } from "../client-core/unread-counts.ts";
 import { type Message, nameKey } from "../protocol/index.ts";
 import { InputHistory } from "./input-history.ts";
 
@@ -34,9 +35,9 @@ export class ChatBuffer {
   readonly entries: Entry[] = [];
   /**
    * Its unread and mention counts: the chat session's conversation once the room is known
-   * there (src/client-core/chat-session.ts counts them), a count of its own until then.
+   * there (src/client-core/chat-session.ts counts them), empty until then.
    */
-  counts: { unread: number; mentions: number } = { unread: 0, mentions: 0 };
+  counts: UnreadCounts = new UnreadCounts();
   /** Lines scrolled up from the bottom; 0 follows new messages. */
   scroll = 0;
   /** The oldest seq shown: scrolling up pages history from here. */
@@ -59,16 +60,8 @@ export class ChatBuffer {
     return this.counts.unread;
   }
 
-  set unread(n: number) {
-    this.counts.unread = n;
-  }
-
   get mentions(): number {
     return this.counts.mentions;
-  }
-
-  set mentions(n: number) {
-    this.counts.mentions = n;
   }
 
   constructor(
@@ -211,8 +204,7 @@ export class BufferList {
     const i = this.all.indexOf(b);
     if (i < 0) return;
     this.index = i;
-    b.unread = 0;
-    b.mentions = 0;
+    b.counts.clearUnread();
   }
 
   at(i: number): ChatBuffer | undefined {

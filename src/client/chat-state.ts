@@ -9,7 +9,7 @@ import { ChatSession, PlainConversation } from "../client-core/chat-session.ts";
 import type { Connection, TrackedRoom } from "../client-core/connection.ts";
 import { dmNotice, skewNotice } from "../client-core/dm-notices.ts";
 import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
-import { applyEvent, type EventContent } from "../client-core/message-state.ts";
+import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
 import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
 import { typingText } from "../client-core/typing-indicator.ts";
 import { parseAttachment } from "../crypto/index.ts";
@@ -225,7 +225,7 @@ export class ChatState {
     const me = this.conn.user;
     const own = m.from.id === me?.id;
     const mention = !own && tone !== "loud" && mentions(body, me?.name, this.memory.highlights);
-    const shown = { ...m, body };
+    const shown = withQuote({ ...m, body }, m.reply && b.messages.get(m.reply.seq));
     if (tone === undefined && !plain) b.messages.set(m.seq, shown);
     const e = this.messageEntry(shown, { tone, mention, plain });
     // A DM whose signed time and the server's differ a lot says so under it.
@@ -245,9 +245,8 @@ export class ChatState {
     const c = this.session.conversations.forRoom(m.room);
     if (c) {
       if (b.counts !== c) {
-        // First met here: the buffer's counts so far carry over into the conversation.
-        c.unread = b.counts.unread;
-        c.mentions = b.counts.mentions;
+        // First met here: the buffer counted nothing so far, whatever the summary said.
+        c.clearUnread();
         b.counts = c;
       }
       this.session.arrived(c, m, { me: me?.id ?? 0, seen: here, mention });
@@ -281,6 +280,10 @@ export class ChatState {
   /** An event of a room's log: the message it changes is redrawn in its new state. */
   change(e: RoomEvent, content?: EventContent): void {
     const b = this.bufferFor(e.room);
+    if (b && e.kind === "delete" && e.target !== undefined && b.counts.uncount(e.target)) {
+      this.composeStatus();
+      this.screen.render();
+    }
     const target = e.target === undefined ? undefined : b?.messages.get(e.target);
     if (!b || !target) return;
     const next = applyEvent(target, e, content ?? e);

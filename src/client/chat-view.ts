@@ -24,6 +24,7 @@ import { LineEditor } from "./line-editor.ts";
 import { messageCommands } from "./message-commands.ts";
 import { moderationCommands } from "./moderation-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
+import { searchCommands } from "./search-commands.ts";
 import { socialCommands } from "./social-commands.ts";
 import type { Style } from "./style.ts";
 import { viewCommands } from "./view-commands.ts";
@@ -87,7 +88,8 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...socialCommands(ctx),
     ...moderationCommands(ctx),
     ...fileCommands(ctx),
-    ...messageCommands(s, search),
+    ...messageCommands(s),
+    ...searchCommands(s, search),
     ...deviceCommands(ctx),
     ...(quit ? { quit } : {}),
   };
@@ -174,7 +176,7 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
     const b = s.openBuffer(r.kind, r.name);
     // Held by the session from the server's counts; the buffer on screen has nothing unread.
     const c = s.session.conversations.track(r);
-    if (b === s.buffers.current) [c.unread, c.mentions] = [0, 0];
+    if (b === s.buffers.current) c.clearUnread();
     b.counts = c;
   }
   // Rooms by name, then DMs by name: Alt-2 is the same buffer after a restart.

@@ -138,6 +138,8 @@ export class ChatScreen {
       select: (room) => this.select(room),
       problem: (text) => this.announcer.message("Parley", text),
       focusComposer: () => this.composer.focus(),
+      dms: this.dms,
+      countsChanged: () => this.renderSidebar(),
     });
     this.list = new MessageList({
       actions: this.actions,

@@ -1,12 +1,13 @@
 /**
  * One conversation (a room or a DM) as the web client holds it: its summary, what is shown
  * (messages in seq order and join/leave notices where they happened), messages still pending,
- * and its unread count. Plain state; the views read it.
+ * and its unread counts (the session's, src/client-core/unread-counts.ts). Plain state; the
+ * views read it.
  */
 
 import { PlainConversation } from "../client-core/conversation-book.ts";
 import { safeName } from "../client-core/display-text.ts";
-import { applyEvent } from "../client-core/message-state.ts";
+import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
 import type { Message, RoomEvent, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 
@@ -85,7 +86,8 @@ export class Conversation extends PlainConversation {
 
   /** A message in seq order (the connection delivers each once, in order). */
   add(message: Message, sealed?: SealedKind): Item {
-    const item: Item = { kind: "message", message, sealed };
+    const quoted = message.reply && this.messageAt(message.reply.seq);
+    const item: Item = { kind: "message", message: withQuote(message, quoted), sealed };
     this.items.push(item);
     if (this.items.length === 1 || this.firstSeq === message.seq) this.hasOlder = message.seq > 1;
     const i = this.pending.findIndex((p) => p.cid === message.cid);
@@ -93,11 +95,27 @@ export class Conversation extends PlainConversation {
     return item;
   }
 
+  /** The message at `seq`, if it is held. */
+  messageAt(seq: number): Message | undefined {
+    const item = this.items.find((i) => i.kind === "message" && i.message.seq === seq);
+    return item?.kind === "message" ? item.message : undefined;
+  }
+
+  /**
+   * An event of the room's log: the message it changes, in its new state (if it is held), and
+   * whether the unread counts changed (a delete of an unread message).
+   */
+  changed(e: RoomEvent, content?: EventContent): { item?: Item; counts: boolean } {
+    const counts = e.kind === "delete" && e.target !== undefined && this.uncount(e.target);
+    const item = this.change(e, content);
+    return item ? { item, counts } : { counts };
+  }
+
   /** An event of the room's log: the message it changes, in its new state (if it is held). */
-  change(e: RoomEvent): Item | undefined {
+  change(e: RoomEvent, content?: EventContent): Item | undefined {
     const item = this.items.find((i) => i.kind === "message" && i.message.seq === e.target);
     if (item?.kind !== "message") return undefined;
-    const next = applyEvent(item.message, e);
+    const next = applyEvent(item.message, e, content ?? e);
     if (next === item.message) return undefined;
     item.message = next;
     return item;
