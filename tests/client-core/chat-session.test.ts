@@ -122,6 +122,41 @@ describe("ChatSession against a real server", () => {
     expect(c.summary.head).toBe(2);
   });
 
+  it("should take a deleted message out of the counts it was counted in, once", async () => {
+    const alice = await register(server.url);
+    const bob = await register(server.url);
+    const name = unique("r");
+    const room = await createRoom(server.url, bob.token, name);
+    await joinRoom(server.url, alice.token, room);
+    const session = sessionOf(alice);
+    const arrived = countArrivals(session, alice);
+    let deletions = 0;
+    session.conn.on("event", (e) => {
+      const c = session.conversations.get(e.room);
+      if (c && e.kind === "delete" && e.target !== undefined) session.deleted(c, e.target);
+      deletions++;
+    });
+    session.conn.start();
+    await session.load(50);
+
+    const bobs = sessionOf(bob);
+    bobs.conn.start();
+    await bobs.conn.join(name);
+    bobs.conn.send(room, `hi @${alice.user.name}`);
+    bobs.conn.send(room, "second");
+    await until(() => arrived.length === 2, "bob's messages");
+    const c = session.conversations.get(room) as PlainConversation;
+    expect([c.unread, c.mentions]).toEqual([2, 1]);
+
+    const first = arrived[0] as Message;
+    await bobs.conn.change(room, { kind: "delete", target: first.seq });
+    await until(() => deletions === 1, "the delete event");
+    expect([c.unread, c.mentions]).toEqual([1, 0]);
+    // Counted once: the same seq again changes nothing.
+    expect(session.deleted(c, first.seq)).toBe(false);
+    expect(c.unread).toBe(1);
+  });
+
   it("should make the conversation of a DM the other person opened from the connection's summary, with no buffer of its own", async () => {
     const alice = await register(server.url);
     const bob = await register(server.url);
