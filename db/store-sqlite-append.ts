@@ -16,8 +16,23 @@ export type Appender = (batch: readonly AppendRequest[]) => AppendResult[];
 
 type Queries = ReturnType<typeof prepare>;
 
+/**
+ * Adds a batch's new public messages to the full-text index in one statement. FTS5 writes its
+ * pending terms out as a new segment at every statement savepoint, so one INSERT per message (the
+ * trigger of migration 007) wrote a segment per message: ~45 µs of CPU each, three times the rest
+ * of the append. One statement per batch, its rows in ascending rowid order (a lower rowid would
+ * force a flush too), writes one segment per commit. rowid = room_id * 2^32 + seq, as in 007.
+ */
+const INDEX_FOR_SEARCH = `INSERT INTO message_search(rowid, body)
+  SELECT m.room_id * 4294967296 + m.seq, m.body
+  FROM json_each(?) j CROSS JOIN messages m ON m.room_id = j.value ->> 0 AND m.seq = j.value ->> 1
+  ORDER BY m.room_id, m.seq`;
+
 export function createAppender(db: Database): Appender {
   const q = prepare(db);
+  const indexForSearch = db.query<never, [string]>(INDEX_FOR_SEARCH);
+  /** [room, seq] of the batch's messages the full-text index takes, filled by appendOne. */
+  let searchable: [number, number][] = [];
 
   function appendOne(req: AppendRequest): AppendResult {
     // The cheap probe first: reading the full row costs ~10x more and is almost never needed.
@@ -58,6 +73,8 @@ export function createAppender(db: Database): Appender {
       req.file ? JSON.stringify(req.file) : null,
       req.reply ?? null,
     );
+    // What migration 007's trigger indexed: plain text, not sealed, not empty.
+    if (!req.sealed && req.body !== "") searchable.push([req.room, bumped.seq]);
     const message: Message = {
       room: req.room,
       seq: bumped.seq,
@@ -72,7 +89,15 @@ export function createAppender(db: Database): Appender {
     return { ok: true, duplicate: false, message };
   }
 
-  return db.transaction((batch: readonly AppendRequest[]) => batch.map(appendOne)).immediate;
+  return db.transaction((batch: readonly AppendRequest[]) => {
+    searchable = [];
+    const results = batch.map(appendOne);
+    if (searchable.length > 0) {
+      searchable.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      indexForSearch.run(JSON.stringify(searchable));
+    }
+    return results;
+  }).immediate;
 }
 
 /** The start of a message's text, as a reply quotes it. */

@@ -5,6 +5,7 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import type { DmPolicy, Message } from "../src/protocol/index.ts";
 import { type LogEntry, type LogRow, toLogEntry } from "./log-entry.ts";
+import type { SearchRow } from "./search-fts.ts";
 import type { FileRecord, MembershipRecord, RoomRecord, SessionInfo, UserRecord } from "./store.ts";
 
 /** A log row as SQLite returns it: booleans are 0 or 1. */
@@ -301,12 +302,8 @@ export function prepare(db: Database) {
        WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
     ),
     // rowid = room_id * 2^32 + seq (migration 007), so (ts, rowid) orders as (ts, room, seq).
-    search: s<
-      { room: number; seq: number; ts: number; sender: number; name: string; snippet: string },
-      [string, number, number | null, number, number, number]
-    >(
-      `SELECT m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name,
-         snippet(message_search, 0, '', '', '…', 16) AS snippet
+    search: s<SearchRow, [string, number, number | null, number, number, number]>(
+      `SELECT m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.body
        FROM message_search s
        JOIN messages m ON m.room_id = (s.rowid >> 32) AND m.seq = (s.rowid & 4294967295)
        JOIN users u ON u.id = m.sender_id

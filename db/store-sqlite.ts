@@ -12,6 +12,7 @@ import { dirname } from "node:path";
 import type { DmPolicy, UserRef } from "../src/protocol/index.ts";
 import { nameKey } from "../src/protocol/index.ts";
 import { type Migration, sqliteMigrations } from "./migrations.ts";
+import { ftsMatch, toHit } from "./search-fts.ts";
 import {
   type AppendRequest,
   type AppendResult,
@@ -419,8 +420,7 @@ export class SqliteStore implements Store {
   }
 
   async search(userId: number, q: SearchQuery) {
-    // Each term quoted (so it is only a word) and matched as a prefix; all are required.
-    const match = q.terms.map((t) => `"${t.replaceAll('"', '""')}"*`).join(" ");
+    const match = ftsMatch(q.terms);
     const b = q.before ?? { ts: Number.MAX_SAFE_INTEGER, room: 0, seq: 0 };
     const rows = this.q.search.all(
       match,
@@ -430,7 +430,7 @@ export class SqliteStore implements Store {
       q.before ? b.room * 4294967296 + b.seq : Number.MAX_SAFE_INTEGER,
       q.limit,
     );
-    return rows.map(({ sender, name, ...hit }) => ({ ...hit, from: { id: sender, name } }));
+    return rows.map((row) => toHit(row, q.terms));
   }
 
   async findMessage(roomId: number, seq: number) {
