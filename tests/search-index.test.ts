@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
+import { sqliteMigrations } from "../db/migrations.ts";
 import type { AppendRequest } from "../db/store.ts";
-import { SqliteStore } from "../db/store-sqlite.ts";
+import { migrate, openSqlite, SqliteStore } from "../db/store-sqlite.ts";
 import type { UserRef } from "../src/protocol/index.ts";
 import { tempDir } from "./support/server.ts";
 
@@ -95,5 +96,53 @@ describe("the full-text index written by the append", () => {
     expect(hit?.snippet).toBe(`…${words.slice(24, 40).join(" ")}`);
     const [short] = await store.search(alice.id, { terms: ["kestrel"], room: rooms[4], limit: 1 });
     expect(short?.snippet).toBe("kestrel 4");
+  });
+});
+
+describe("migration 011 on a database that has messages", () => {
+  it("rebuilds the index from the stored text, and edits after it take the old words out", async () => {
+    const path = join(dir.path, "upgraded.db");
+    const old = openSqlite(path);
+    migrate(
+      old,
+      sqliteMigrations.filter((m) => m.version <= 10),
+    );
+    old.run(
+      "INSERT INTO users (name, name_key, password_hash, created_at) VALUES ('bo', 'bo', 'h', 1)",
+    );
+    old.run(
+      "INSERT INTO rooms (name, name_key, topic, created_by, created_at) VALUES ('r', 'r', '', 1, 1)",
+    );
+    old.run("INSERT INTO members (room_id, user_id, joined_at) VALUES (1, 1, 1)");
+    const insert = old.query(
+      "INSERT INTO messages (room_id, seq, sender_id, client_id, body, ts) VALUES (1, ?, 1, ?, ?, 1)",
+    );
+    insert.run(1, "a", "puffin before");
+    insert.run(2, "b", "puffin erased");
+    old.run("UPDATE messages SET body = '', deleted_at = 2 WHERE seq = 2");
+    old.run("UPDATE rooms SET last_seq = 2");
+    old.close();
+    const upgraded = new SqliteStore(path);
+    try {
+      const bo = { id: 1, name: "bo" };
+      const find = async (word: string) =>
+        (await upgraded.search(1, { terms: [word], limit: 10 })).map((h) => h.seq);
+      expect(await find("puffin")).toEqual([1]);
+      await upgraded.append([
+        {
+          room: 1,
+          sender: bo,
+          cid: "e",
+          body: "gannet",
+          ts: 3,
+          event: { kind: "edit", target: 1 },
+        },
+      ]);
+      expect(await find("puffin")).toEqual([]);
+      expect(await find("gannet")).toEqual([1]);
+      upgraded.db.run("INSERT INTO message_search(message_search) VALUES ('integrity-check')");
+    } finally {
+      await upgraded.close();
+    }
   });
 });
