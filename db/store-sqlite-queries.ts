@@ -55,9 +55,6 @@ export function prepare(db: Database) {
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.sender_id = ? AND m.client_id = ?`,
     ),
-    bumpSeq: s<{ seq: number }, [number]>(
-      "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq",
-    ),
     insertMessage: s<
       never,
       [number, number, number, string, string, number, number, string | null, number | null]
