@@ -7,65 +7,30 @@
  * to that person wait until the user accepts it, and a message from a device outside the
  * accepted list is shown only as "from an unverified device".
  */
-import {
-  type Identity,
-  type KeyBook,
-  type KeyBookStore,
-  openKeyBook,
-  seal,
-} from "../crypto/index.ts";
-import {
-  dmConversation,
-  type Message,
-  nameKey,
-  type RoomSummary,
-  type UserRef,
-} from "../protocol/index.ts";
+import { type Identity, type KeyBook, type KeyBookStore, openKeyBook } from "../crypto/index.ts";
+import { type Message, nameKey, type RoomSummary, type UserRef } from "../protocol/index.ts";
 import { AccountDevices } from "./account-devices.ts";
 import { type Connection, type PushFrame, RequestError } from "./connection.ts";
 import { type IdentityStore, loadIdentity, publishIdentity } from "./device-identity.ts";
 import { contentKeyOf, type DmContent, type RevealContext, revealDm } from "./dm-reveal.ts";
+import { sealDm } from "./dm-seal.ts";
 import { IdentityTrust } from "./identity-trust.ts";
 import { KeyBackupSync } from "./key-backup-sync.ts";
-import { type KeyChange, KeyDirectory } from "./key-directory.ts";
+import { KeyDirectory } from "./key-directory.ts";
+import { Listeners } from "./listeners.ts";
 import type { OutboxItem } from "./outbox.ts";
+import type { SecureDmEvents, StartResult, TrustResult } from "./secure-dm-events.ts";
 
 export type { IdentityStore } from "./device-identity.ts";
 export type { DmContent } from "./dm-reveal.ts";
 export type { KeyChange } from "./key-directory.ts";
-
-export interface SecureDmEvents {
-  /** A DM message, opened; in seq order per conversation. `from` is who sealed it. */
-  message: (m: Message, content: DmContent) => void;
-  /** A person's devices changed (added, replaced or removed) since they were last recorded. */
-  keys: (change: KeyChange) => void;
-  /** A message waits until its sender accepts a key change with trust(). */
-  held: (peer: UserRef, body: string) => void;
-  /** Something to tell the user that belongs to no message (a bad bundle, for instance). */
-  problem: (text: string) => void;
-}
-
-export type StartResult =
-  | { ok: true }
-  | { ok: false; reason: "identity-damaged" | "identity-foreign" | "key-book-corrupt" };
-
-export type TrustResult = "updated" | "stale" | "unknown-user";
+export type { SecureDmEvents, StartResult, TrustResult } from "./secure-dm-events.ts";
 
 /** A DM waiting for a key change to be accepted; it goes later under its first cid, still a reply. */
 type Held = { room: number; cid: string; body: string; reply?: number | undefined };
 
-const UNLINKED =
-  "This device is not linked to your account yet: approve it from a linked device (/link), or reset the account keys.";
-
-type Listeners = { [K in keyof SecureDmEvents]: Set<SecureDmEvents[K]> };
-
 export class SecureDm {
-  private readonly listeners: Listeners = {
-    message: new Set(),
-    keys: new Set(),
-    held: new Set(),
-    problem: new Set(),
-  };
+  private readonly listeners = new Listeners<SecureDmEvents>();
   private identity: Identity | undefined;
   private book: KeyBook | undefined;
   private directory: KeyDirectory | undefined;
@@ -103,19 +68,14 @@ export class SecureDm {
   }
 
   on<K extends keyof SecureDmEvents>(event: K, fn: SecureDmEvents[K]): () => void {
-    (this.listeners[event] as Set<SecureDmEvents[K]>).add(fn);
-    return () => {
-      (this.listeners[event] as Set<SecureDmEvents[K]>).delete(fn);
-    };
+    return this.listeners.on(event, fn);
   }
 
   private emit<K extends keyof SecureDmEvents>(
     event: K,
     ...args: Parameters<SecureDmEvents[K]>
   ): void {
-    for (const fn of this.listeners[event]) {
-      (fn as (...a: Parameters<SecureDmEvents[K]>) => void)(...args);
-    }
+    this.listeners.emit(event, ...args);
   }
 
   /**
@@ -273,26 +233,16 @@ export class SecureDm {
     const me = this.me as UserRef;
     if (!peer) throw new RequestError("ROOM_NOT_FOUND", "That conversation is not known here.");
     await this.refresh([peer.id, me.id]);
-    const book = this.book as KeyBook;
-    if (this.account?.state !== "linked") throw new RequestError("UNLINKED", UNLINKED);
-    if (book.trust(String(peer.id)) === "changed" || book.trust(String(me.id)) === "changed") {
-      throw new RequestError("HELD", "Waiting for a key change to be accepted.");
-    }
-    const theirs = book.devices(String(peer.id));
-    if (theirs.length === 0) {
-      throw new RequestError(
-        "NO_DEVICES",
-        `${peer.name} has no device keys yet (they have not used an encrypting client), so they could not read it.`,
-      );
-    }
-    return seal({
-      from: this.identity as Identity,
-      conversation: dmConversation(room),
-      text,
-      id: cid,
-      to: [...theirs, ...book.devices(String(me.id))],
-      ...(this.o.now ? { now: this.o.now } : {}),
-    });
+    const from = this.identity as Identity;
+    const linked = this.account?.state === "linked";
+    return sealDm(
+      { from, me, peer, book: this.book as KeyBook, linked, now: this.o.now },
+      {
+        room,
+        text,
+        cid,
+      },
+    );
   }
 
   private hold(item: OutboxItem): void {
@@ -318,6 +268,16 @@ export class SecureDm {
   trustOf(name: string): "unverified" | "verified" | "changed" | undefined {
     const user = this.userNamed(name);
     return user && this.book?.trust(String(user.id));
+  }
+
+  /**
+   * Whose changed keys messages to `peer` wait for: the other person's ("peer"), one's own
+   * account's ("self"), or nobody's.
+   */
+  waitingOn(peer: string): "peer" | "self" | undefined {
+    if (this.trustOf(peer) === "changed") return "peer";
+    if (this.me && this.trustOf(this.me.name) === "changed") return "self";
+    return undefined;
   }
 
   /** Accepts the identity key of `name` announced as changed, and sends what waited for it. */

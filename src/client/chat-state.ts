@@ -5,14 +5,13 @@
  * screen's status row and activity bar up to date whenever anything they show changes.
  */
 
-import { systemClock } from "../client-core/clock.ts";
+import { ChatSession, PlainConversation } from "../client-core/chat-session.ts";
 import type { Connection, TrackedRoom } from "../client-core/connection.ts";
 import { dmNotice, skewNotice } from "../client-core/dm-notices.ts";
 import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
 import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
-import { ReadMarker } from "../client-core/read-marker.ts";
 import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
-import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
+import { typingText } from "../client-core/typing-indicator.ts";
 import { parseAttachment } from "../crypto/index.ts";
 import { type Message, messageLength, type RoomEvent } from "../protocol/index.ts";
 import { BufferList, type ChatBuffer, type Entry, entry } from "./chat-buffer.ts";
@@ -65,9 +64,8 @@ export class ChatState {
   readonly blocked = new Map<number, string>();
   /** Files shown, by id: what /download needs to fetch (and for DMs decrypt) them. */
   readonly shared = new Map<string, SharedFile>();
-  readonly typingShown = new TypingIndicator();
-  readonly typingSent: TypingSender;
-  readonly reads: ReadMarker;
+  /** Typing, read markers and pending sends: the chat session both clients share. */
+  readonly session: ChatSession<PlainConversation>;
   readonly memory: ViewMemory;
   /** Away because no key was pressed for a while (not by /away): a key brings the user back. */
   autoAway = false;
@@ -90,11 +88,7 @@ export class ChatState {
     private readonly store: ViewStore | undefined,
   ) {
     this.memory = store?.load() ?? { history: {}, highlights: [], bell: true };
-    this.typingSent = new TypingSender((room) => conn.notify({ type: "typing", room }));
-    this.reads = new ReadMarker(
-      (room, seq) => conn.notify({ type: "read", room, seq }),
-      systemClock,
-    );
+    this.session = new ChatSession({ conn, make: (summary) => new PlainConversation(summary) });
     this.done = new Promise<ViewOutcome>((resolve) => {
       this.finishView = (outcome, farewell) => {
         for (const cleanup of this.cleanups.splice(0)) cleanup();
@@ -104,7 +98,7 @@ export class ChatState {
     });
     this.onCleanup(
       () => clearTimeout(this.typingTimer),
-      () => this.reads.close(),
+      () => this.session.close(),
     );
   }
 
@@ -159,7 +153,7 @@ export class ChatState {
     if (previous !== b) this.editor.set(b.draft);
     this.buffers.select(b);
     this.screen.buffer = b;
-    if (b.id !== undefined && b.newest > 0) this.reads.shown(b.id, b.newest);
+    if (b.id !== undefined && b.newest > 0) this.session.reads.shown(b.id, b.newest);
     this.remember();
     this.composeStatus();
     this.screen.render();
@@ -222,7 +216,7 @@ export class ChatState {
   show(m: Message, content?: DmContent, { older = false } = {}): void {
     const b = this.bufferFor(m.room);
     if (!b) return;
-    this.typingShown.stopped(m.room, m.from.id);
+    this.session.stoppedTyping(m.room, m.from.id);
     // A blocked user's messages are hidden (the server already refuses their DMs).
     if (this.blocked.has(m.from.id) && m.from.id !== this.conn.user?.id) return;
     b.nicks.delete(m.from.name);
@@ -246,12 +240,17 @@ export class ChatState {
     b.add(e, this.screen.columns);
     for (const n of skew) b.add(n, this.screen.columns);
     const here = b === this.buffers.current;
-    if (here) this.reads.shown(m.room, m.seq);
-    else if (!own) {
-      b.unread++;
-      b.counted.set(m.seq, mention);
+    if (here) this.session.reads.shown(m.room, m.seq);
+    // Counted by the session's rule, in its conversation, which the buffer's counts are.
+    const c = this.session.conversations.forRoom(m.room);
+    if (c) {
+      if (b.counts !== c) {
+        // First met here: the buffer counted nothing so far, whatever the summary said.
+        c.clearUnread();
+        b.counts = c;
+      }
+      this.session.arrived(c, m, { me: me?.id ?? 0, seen: here, mention });
     }
-    if (mention && !here) b.mentions++;
     // The bell is for news: not for an old mention replayed when a room is opened.
     if (mention && this.memory.bell && m.ts >= this.openedAt - RING_SLACK_MS) this.screen.bell();
     this.composeStatus();
@@ -281,8 +280,7 @@ export class ChatState {
   /** An event of a room's log: the message it changes is redrawn in its new state. */
   change(e: RoomEvent, content?: EventContent): void {
     const b = this.bufferFor(e.room);
-    if (b && e.kind === "delete" && e.target !== undefined && b.counted.has(e.target)) {
-      this.buffers.uncount(b, e.target);
+    if (b && e.kind === "delete" && e.target !== undefined && b.counts.uncount(e.target)) {
       this.composeStatus();
       this.screen.render();
     }
@@ -324,7 +322,7 @@ export class ChatState {
 
   /** The pending rows under the log: what was typed and not acknowledged yet. */
   refreshPending(): void {
-    this.screen.pending = this.conn.pending().map((i) => {
+    this.screen.pending = this.session.pending().map((i) => {
       const attachment = parseAttachment(i.body);
       if (attachment) return `${fileLine(attachment)} (encrypted)`;
       return i.file ? `[file]${i.body ? ` ${i.body}` : ""}` : i.body;
@@ -339,7 +337,7 @@ export class ChatState {
     const { conn, screen } = this;
     const away = conn.presenceStatus === "away" ? " · away" : "";
     const c = this.current;
-    const typing = c.id === undefined ? "" : typingText(this.typingShown.who(c.id, Date.now()));
+    const typing = c.id === undefined ? "" : typingText(this.session.typing(c.id));
     const text = this.editor.text;
     const lines = text.includes("\n") ? ` · ${text.split("\n").length} lines` : "";
     const limit = conn.limits?.maxMessageChars ?? 4000;
@@ -353,7 +351,7 @@ export class ChatState {
     screen.status = `${this.statusBase} · ${this.label()}${away} · ${typing || "/help"}${lines}${counter}`;
     screen.bar = this.buffers.bar();
     clearTimeout(this.typingTimer);
-    const next = this.typingShown.nextExpiry();
+    const next = this.session.nextTypingExpiry();
     if (next !== undefined) {
       this.typingTimer = setTimeout(
         () => {

@@ -126,7 +126,7 @@ async function runLine(
   const body = !line.includes("\n") && text.startsWith("//") ? line.trimStart().slice(1) : line;
   const here = s.current;
   if (here.id === undefined) return s.note("Wait until the room is joined.", "warn");
-  s.typingSent.sent(here.id);
+  s.session.sent(here.id);
   if (here.kind === "dm") {
     if (!secure) return s.note("Encryption is not set up on this device: cannot send.", "error");
     secure.send(here.id, body);
@@ -174,10 +174,10 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
   for (const r of rooms) {
     if (!r.joined || (r.kind === "dm" && !s.secure)) continue;
     const b = s.openBuffer(r.kind, r.name);
-    if (b !== s.buffers.current) {
-      b.unread = r.unread;
-      b.mentions = r.mentions ?? 0;
-    }
+    // Held by the session from the server's counts; the buffer on screen has nothing unread.
+    const c = s.session.conversations.track(r);
+    if (b === s.buffers.current) c.clearUnread();
+    b.counts = c;
   }
   // Rooms by name, then DMs by name: Alt-2 is the same buffer after a restart.
   const sorted = [...rooms].sort(
@@ -228,7 +228,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
         editor.insert(key.text);
         // Typing a message (not a command) tells the others, at most once every 3 s.
         if (s.current.id !== undefined && !editor.text.startsWith("/")) {
-          s.typingSent.keystroke(s.current.id, Date.now());
+          s.session.keystroke(s.current.id);
         }
       } else if (key.kind === "paste") keys.paste(key.text);
       else if (key.kind === "buffer") keys.toBuffer(key.index);

@@ -123,7 +123,7 @@ export async function showHistory(s: ChatState, n: number, { quiet = false } = {
     }
     b.oldest = page.messages[0]?.seq ?? before;
     // What is now on screen is read (a buffer first shown with only its history, for one).
-    if (b === s.buffers.current && b.newest > 0) s.reads.shown(room, b.newest);
+    if (b === s.buffers.current && b.newest > 0) s.session.reads.shown(room, b.newest);
     s.screen.render();
   } finally {
     fetching.delete(b);

@@ -54,8 +54,8 @@ export class PrivateMessages {
   private failure: string | undefined;
 
   constructor(
-    private readonly conn: Connection,
-    private readonly me: UserRef,
+    conn: Connection,
+    me: UserRef,
     private readonly hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
   ) {
@@ -102,11 +102,6 @@ export class PrivateMessages {
     return this.failure;
   }
 
-  /** Whether the connection receives `room` as a DM (for a room the chat does not hold yet). */
-  isDmRoom(room: number): boolean {
-    return this.conn.joinedRooms().find((r) => r.id === room)?.kind === "dm";
-  }
-
   /** A message SecureDm opens and reports itself (the chat must not show it as it came). */
   handles(m: Message, isDmRoom: boolean): boolean {
     return m.envelope !== undefined || isDmRoom;
@@ -148,9 +143,7 @@ export class PrivateMessages {
 
   /** Keys that changed and wait for acceptance: the peer's, or one's own. */
   changedFor(peer: string): "peer" | "self" | undefined {
-    if (this.trustOf(peer) === "changed") return "peer";
-    if (this.trustOf(this.me.name) === "changed") return "self";
-    return undefined;
+    return this.secure.waitingOn(peer);
   }
 
   trust(name: string): Promise<TrustResult> {
