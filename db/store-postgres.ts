@@ -42,6 +42,7 @@ import { appendBatch } from "./store-postgres-append.ts";
 import { PostgresBots } from "./store-postgres-bots.ts";
 import { PostgresCommunities } from "./store-postgres-communities.ts";
 import * as e2ee from "./store-postgres-e2ee.ts";
+import { PostgresGroups } from "./store-postgres-groups.ts";
 import * as hardening from "./store-postgres-hardening.ts";
 import { findMessage, logAfter, logBefore, search } from "./store-postgres-log.ts";
 import { liveSessions, roomHeads, usersWithRooms } from "./store-postgres-lookups.ts";
@@ -79,6 +80,7 @@ export class PostgresStore implements Store {
   private readonly userInv: PostgresUserInvites;
   private readonly admin: PostgresAdmin;
   private readonly appendPool: PostgresPool;
+  readonly groups: PostgresGroups;
 
   /** Connects, migrates and returns a ready store; rejects when PostgreSQL cannot be reached. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -98,6 +100,7 @@ export class PostgresStore implements Store {
     this.communities = new PostgresCommunities((work) => this.run(work));
     this.userInv = new PostgresUserInvites((work) => this.run(work));
     this.admin = new PostgresAdmin((work) => this.run(work));
+    this.groups = new PostgresGroups((work) => this.run(work));
     this.appendPool = new PostgresPool({ ...options, max: options.appendConnections ?? 4 });
   }
 

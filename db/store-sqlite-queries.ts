@@ -50,7 +50,8 @@ const MESSAGE_COLUMNS = `m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, 
       SELECT r.emoji, r.user_id, ru.name FROM reactions r JOIN users ru ON ru.id = r.user_id
       WHERE r.room_id = m.room_id AND r.seq = m.seq ORDER BY r.created_at, r.user_id, r.emoji) x
     ) END AS reactions`;
-const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
+const ROOM_COLUMNS = `r.id,
+  CASE WHEN EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id) THEN 'group' ELSE r.kind END AS kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
   r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
 
 export function toEntry(row: MessageRow): LogEntry {

@@ -36,6 +36,7 @@ import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { SqliteBots } from "./store-sqlite-bots.ts";
 import { SqliteCommunities } from "./store-sqlite-communities.ts";
 import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
+import { SqliteGroups } from "./store-sqlite-groups.ts";
 import { prepare, type Queries, toEntry, toFile, toMessage } from "./store-sqlite-queries.ts";
 import * as settings from "./store-sqlite-settings.ts";
 import { SqliteUserInvites } from "./store-sqlite-user-invites.ts";
@@ -82,6 +83,7 @@ export class SqliteStore implements Store {
   private readonly userInv: SqliteUserInvites;
   private readonly admin: SqliteAdmin;
   private readonly e2ee: SqliteE2ee;
+  readonly groups: SqliteGroups;
 
   constructor(path: string) {
     this.db = openSqlite(path);
@@ -93,6 +95,7 @@ export class SqliteStore implements Store {
     this.userInv = new SqliteUserInvites(this.db);
     this.admin = new SqliteAdmin(this.db);
     this.e2ee = new SqliteE2ee(this.db);
+    this.groups = new SqliteGroups(this.db);
   }
 
   async createUser(name: string, passwordHash: string, now: number) {

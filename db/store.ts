@@ -28,6 +28,7 @@ import type {
   RoomVisibility,
   UserInvite,
 } from "./community-records.ts";
+import type { GroupStore } from "./group-records.ts";
 import type { LogEntry } from "./log-entry.ts";
 
 export * from "./community-records.ts";
@@ -197,6 +198,8 @@ export type AppendResult =
   | { ok: false; code: AppendRefusal };
 
 export interface Store {
+  /** Encrypted groups (db/group-records.ts). */
+  readonly groups: GroupStore;
   createUser(name: string, passwordHash: string, now: number): Promise<UserRecord | "taken">;
   findUser(name: string): Promise<UserRecord | undefined>;
   findUserById(id: number): Promise<UserRef | undefined>;

@@ -14,7 +14,7 @@ import { ReadMarker } from "../client-core/read-marker.ts";
 import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
 import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
 import { parseAttachment } from "../crypto/index.ts";
-import { type Message, messageLength, type RoomEvent } from "../protocol/index.ts";
+import { type Message, messageLength, type RoomEvent, type RoomKind } from "../protocol/index.ts";
 import { BufferList, type ChatBuffer, type Entry, entry } from "./chat-buffer.ts";
 import type { NoteTone } from "./chat-command.ts";
 import type { ChatScreen, StatusTone } from "./chat-screen.ts";
@@ -31,12 +31,12 @@ export type ViewOutcome = "quit" | "picker" | "session-ended";
 export interface Here {
   id: number | undefined;
   name: string;
-  kind: "room" | "dm";
+  kind: RoomKind;
 }
 
 /** "#general" or "@bob": how a conversation is named on screen, everywhere. */
-export function conversationLabel(c: { name: string; kind: "room" | "dm" }): string {
-  return `${c.kind === "dm" ? "@" : "#"}${sanitize(c.name)}`;
+export function conversationLabel(c: { name: string; kind: RoomKind }): string {
+  return `${c.kind === "dm" ? "@" : c.kind === "group" ? "&" : "#"}${sanitize(c.name)}`;
 }
 
 /** "@bob" is a DM with bob; "#general" or "general" is a room. */
@@ -123,7 +123,7 @@ export class ChatState {
     return b ? { id: b.id, name: b.name, kind: b.kind } : { id: undefined, name: "", kind: "room" };
   }
 
-  label(c: { name: string; kind: "room" | "dm" } = this.current): string {
+  label(c: { name: string; kind: RoomKind } = this.current): string {
     return conversationLabel(c);
   }
 
@@ -148,7 +148,7 @@ export class ChatState {
   }
 
   /** The buffer for a conversation, with its remembered input history. */
-  openBuffer(kind: "room" | "dm", name: string): ChatBuffer {
+  openBuffer(kind: RoomKind, name: string): ChatBuffer {
     return this.buffers.open(kind, name, this.memory.history[conversationLabel({ kind, name })]);
   }
 

@@ -12,7 +12,7 @@ import {
   type Store,
 } from "../../db/store.ts";
 import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
-import type { Envelope } from "../crypto/index.ts";
+import { DEVICES_MAX, type Envelope } from "../crypto/index.ts";
 import type { Logger } from "../log/log.ts";
 import {
   dmConversation,
@@ -32,6 +32,7 @@ import {
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
 import { e2eeUserId } from "./devices.ts";
+import { GROUP_LEAVE, groupEnvelope } from "./group-envelope.ts";
 import { type HistoryPage, type HistoryQuery, historyPage } from "./history.ts";
 import { DIRECTORY, type Hub } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
@@ -237,7 +238,7 @@ export class Chat {
       "room" in ref
         ? await this.o.store.findRoom(ref.room)
         : await this.o.store.findRoomByName(ref.name);
-    if (room?.kind !== "room") throw new ParleyError("ROOM_NOT_FOUND");
+    if (!room || room.kind === "dm") throw new ParleyError("ROOM_NOT_FOUND");
     if (room.visibility === "private") {
       if (!viewer || !(await this.o.store.isMember(room.id, viewer.id))) {
         throw new ParleyError("ROOM_NOT_FOUND");
@@ -289,7 +290,8 @@ export class Chat {
   }
 
   async leave(user: UserRef, roomId: number): Promise<void> {
-    await this.findRoom({ room: roomId }, user);
+    const room = await this.findRoom({ room: roomId }, user);
+    if (room.kind === "group") throw new ParleyError("BAD_MEMBERSHIP", GROUP_LEAVE);
     await requireMayLeave(this.o.store, roomId, user);
     if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
     this.o.hub.memberLeft(user.id, roomId);
@@ -400,6 +402,10 @@ export class Chat {
 
   private async sendChecked(user: UserRef, req: SendRequest, done: (o: SendOutcome) => void) {
     const kind = await this.kindOf(req.room);
+    if (kind === "group" && req.file === undefined) {
+      const env = await groupEnvelope(this.o.store, user, req.room, req.cid, req.envelope);
+      return this.queue(user, req, env, true, done);
+    }
     if (kind !== "dm") {
       const body = checkText(req);
       const file = req.file === undefined ? undefined : await this.sharedFile(user, req);
@@ -418,7 +424,8 @@ export class Chat {
     if (
       env.conv !== dmConversation(req.room) ||
       env.from.u !== e2eeUserId(user.id) ||
-      env.id !== req.cid
+      env.id !== req.cid ||
+      env.to.length > DEVICES_MAX
     ) {
       throw new ParleyError("BAD_ENVELOPE");
     }

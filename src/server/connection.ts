@@ -25,6 +25,7 @@ import { COMMUNITY_FRAME_COST, communityCommands } from "./community-commands.ts
 import type { Config } from "./config.ts";
 import type { Contacts } from "./contacts.ts";
 import type { Devices } from "./devices.ts";
+import { GROUP_FRAME_COST, type GroupDeps, groupCommands } from "./group-commands.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
 import type { Invitations } from "./invitations.ts";
 import { KeyBackups } from "./key-backups.ts";
@@ -49,6 +50,7 @@ export interface ConnectionOptions {
   metrics?: Metrics | undefined;
   moderation: Moderation;
   invitations: Invitations;
+  groups: GroupDeps["groups"];
 }
 
 type Handler<T extends ClientFrameType> = (
@@ -77,6 +79,7 @@ export const FRAME_COST: Partial<Record<ClientFrameType, number>> = {
   device: 5,
   devices: 2,
   ...COMMUNITY_FRAME_COST,
+  ...GROUP_FRAME_COST,
 };
 
 function send(ws: Socket, frame: ServerFrame): void {
@@ -125,6 +128,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       send(ws, { type: "rooms", ref: f.id, ...listed, rooms });
     },
     ...communityCommands({ ...o, replay }),
+    ...groupCommands({ ...o, replay }),
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic, f.visibility);
       await attach(o.store, hub, log, ws, room.id, { recent: 0 }, replay);

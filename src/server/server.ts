@@ -38,6 +38,7 @@ import { Contacts } from "./contacts.ts";
 import { Devices } from "./devices.ts";
 import { FileQuota } from "./file-quota.ts";
 import { Files } from "./files.ts";
+import { Groups } from "./groups.ts";
 import { bearer, createHttpApp } from "./http.ts";
 import { type ConnectionData, Hub, type Socket } from "./hub.ts";
 import { Invitations } from "./invitations.ts";
@@ -273,6 +274,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     joined: async (user, room) => chat.announceJoin(user, room),
     tell: (userId, frame) => revocation.tell(userId, encodeFrame(frame)),
   });
+  const groups = new Groups({
+    ...{ store, chat, hub, now },
+    tell: (userId, frame) => revocation.tell(userId, encodeFrame(frame)),
+    removeFromRoom: (userId, room) => revocation.removeFromRoom(userId, room, "kicked"),
+  });
   const app = createHttpApp({
     sessions,
     endSessions,
@@ -304,8 +310,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     now,
     version: VERSION,
     metrics,
-    moderation,
-    invitations,
+    ...{ moderation, invitations, groups },
   });
   // Every line logged while handling a client's frame carries its connection id.
   const receive = handler.message as NonNullable<typeof handler.message>;
