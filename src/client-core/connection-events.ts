@@ -25,6 +25,7 @@ export type PushFrame = ServerFrameOf<
   | "room_created"
   | "removed"
   | "invited"
+  | "group_added"
 >;
 
 /** How a message reached us: live, or while catching up after a (re)connect or a gap. */

@@ -468,6 +468,7 @@ export class Connection {
       case "room_created":
       case "removed": // kicked, banned, or the room deleted: the listeners drop the room
       case "invited": // an invitation by name (invitation commands and panels)
+      case "group_added": // made a member of an encrypted group (secure-group.ts attaches it)
         this.emit("push", f);
         break;
       default:

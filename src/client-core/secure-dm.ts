@@ -31,6 +31,8 @@ import { type KeyChange, KeyDirectory } from "./key-directory.ts";
 import type { OutboxItem } from "./outbox.ts";
 
 export type { IdentityStore } from "./device-identity.ts";
+/** What secure-group.ts uses of a started SecureDm. */
+export type GroupKeys = { identity: Identity; me: UserRef; book: KeyBook; directory: KeyDirectory };
 export type { DmContent } from "./dm-reveal.ts";
 export type { KeyChange } from "./key-directory.ts";
 
@@ -213,6 +215,12 @@ export class SecureDm {
     );
   }
 
+  /** This device's keys and what it believes of others', for groups (secure-group.ts). */
+  get keys(): GroupKeys | undefined {
+    const { identity, me, book, directory } = this;
+    return identity && me && book && directory ? { identity, me, book, directory } : undefined;
+  }
+
   /** This account's device list, as this device can sign it; undefined until started. */
   get devices(): AccountDevices | undefined {
     return this.account;
@@ -243,8 +251,10 @@ export class SecureDm {
   }
 
   private isDm(m: Message): boolean {
-    if (m.envelope !== undefined || this.peers.has(m.room)) return true;
-    return this.o.conn.joinedRooms().find((r) => r.id === m.room)?.kind === "dm";
+    const kind = this.o.conn.joinedRooms().find((r) => r.id === m.room)?.kind;
+    return (
+      kind === "dm" || (kind !== "group" && (m.envelope !== undefined || this.peers.has(m.room)))
+    );
   }
 
   private async peerFor(room: number): Promise<UserRef | undefined> {

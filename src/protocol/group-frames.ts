@@ -5,7 +5,7 @@
  * room's log; the server keeps its own member list in step with the chain, for delivery only.
  */
 import { z } from "zod";
-import { membershipSchema } from "../crypto/group-membership.ts";
+import { GROUP_MEMBERS_MAX, membershipSchema } from "../crypto/group-membership.ts";
 import { ROOM_NAME_PATTERN } from "./rules.ts";
 
 const requestId = z.string().min(1).max(64);
@@ -34,6 +34,12 @@ export const groupClientFrames = {
     room: roomId,
     membership: membershipSchema,
   }),
+  /** The ids of users named (to put in a membership version); unknown names are left out. */
+  group_lookup: z.object({
+    type: z.literal("group_lookup"),
+    id: requestId,
+    names: z.array(z.string().min(1).max(64)).min(1).max(GROUP_MEMBERS_MAX),
+  }),
   /** Every membership version of the group in log order, for a client to check the chain. */
   group_state: z.object({ type: z.literal("group_state"), id: requestId, room: roomId }),
 } as const;
@@ -45,6 +51,11 @@ export const groupServerFrames = {
     room: roomId,
     /** The "membership" events' bodies as stored: clients accept each only as the chain's next. */
     versions: z.array(z.object({ seq, ts: z.int(), from: userRef, body: z.string() })),
+  }),
+  group_lookup: z.object({
+    type: z.literal("group_lookup"),
+    ref: z.string(),
+    users: z.array(userRef),
   }),
   /** Pushed to every socket of a user a membership version added to a group (every node). */
   group_added: z.object({ type: z.literal("group_added"), room: roomId, by: userRef }),

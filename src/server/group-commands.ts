@@ -17,7 +17,7 @@ export interface GroupDeps {
   replay: ReplayLimits;
 }
 
-type GroupFrame = "group_create" | "group_membership" | "group_state";
+type GroupFrame = "group_create" | "group_membership" | "group_state" | "group_lookup";
 
 type Handlers = { [T in GroupFrame]: (ws: Socket, frame: ClientFrameOf<T>) => Promise<void> };
 
@@ -26,6 +26,7 @@ export const GROUP_FRAME_COST: Record<GroupFrame, number> = {
   group_create: 10,
   group_membership: 5,
   group_state: 3,
+  group_lookup: 5,
 };
 
 function send(ws: Socket, frame: ServerFrame): void {
@@ -43,6 +44,14 @@ export function groupCommands(d: GroupDeps): Handlers {
     async group_membership(ws, f) {
       await d.groups.membership(user(ws), f.room, f.membership);
       send(ws, { type: "ok", ref: f.id });
+    },
+    async group_lookup(ws, f) {
+      const users = [];
+      for (const name of new Set(f.names)) {
+        const found = await d.store.findUser(name);
+        if (found) users.push({ id: found.id, name: found.name });
+      }
+      send(ws, { type: "group_lookup", ref: f.id, users });
     },
     async group_state(ws, f) {
       const versions = await d.groups.state(user(ws), f.room);
