@@ -35,7 +35,7 @@ export type GroupContent =
   | { kind: "text"; text: string }
   | { kind: "unverified-device"; text: string; device: string }
   | { kind: "replay"; firstSeq: number }
-  | { kind: "tampered"; reason: TamperReason | "no-envelope" | "no-membership" }
+  | { kind: "tampered"; reason: TamperReason | "no-envelope" }
   | { kind: "not-addressed" }
   | { kind: "unknown-sender" };
 
@@ -337,7 +337,8 @@ export class SecureGroups {
     if (m.envelope === undefined) return say({ kind: "tampered", reason: "no-envelope" });
     const chain = await this.chain(m.room);
     const inEffect = chain.versions.filter((v) => v.seq < m.seq).at(-1)?.m;
-    if (!inEffect) return say({ kind: "tampered", reason: "no-membership" });
+    // Stored before any accepted version: nobody was a participant yet.
+    if (!inEffect) return say({ kind: "tampered", reason: "participants" });
     const conversation = groupConversation(m.room);
     const sender = m.envelope.from.u;
     const options = () => ({

@@ -12,6 +12,7 @@ import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
 import { applyEvent, type EventContent } from "../client-core/message-state.ts";
 import { ReadMarker } from "../client-core/read-marker.ts";
 import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
+import type { SecureGroups } from "../client-core/secure-group.ts";
 import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
 import { parseAttachment } from "../crypto/index.ts";
 import { type Message, messageLength, type RoomEvent, type RoomKind } from "../protocol/index.ts";
@@ -39,9 +40,10 @@ export function conversationLabel(c: { name: string; kind: RoomKind }): string {
   return `${c.kind === "dm" ? "@" : c.kind === "group" ? "&" : "#"}${sanitize(c.name)}`;
 }
 
-/** "@bob" is a DM with bob; "#general" or "general" is a room. */
-export function parseTarget(target: string): { name: string; kind: "room" | "dm" } {
+/** "@bob" is a DM with bob; "&crew" an encrypted group; "#general" or "general" is a room. */
+export function parseTarget(target: string): { name: string; kind: RoomKind } {
   if (target.startsWith("@")) return { name: target.slice(1), kind: "dm" };
+  if (target.startsWith("&")) return { name: target.slice(1), kind: "group" };
   return { name: target.startsWith("#") ? target.slice(1) : target, kind: "room" };
 }
 
@@ -78,6 +80,8 @@ export class ChatState {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private finishView: (outcome: ViewOutcome, farewell?: string) => void = () => {};
   readonly done: Promise<ViewOutcome>;
+  /** Encrypted groups (set up with `secure`; group-commands.ts). */
+  groups: SecureGroups | undefined;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(

@@ -17,6 +17,7 @@ import { ChatScreen, type TerminalOutput } from "./chat-screen.ts";
 import { ChatState, parseTarget, type ViewOutcome, type ViewStore } from "./chat-state.ts";
 import { deviceCommands } from "./device-commands.ts";
 import { fileCommands } from "./file-commands.ts";
+import { groupCommands, startGroups } from "./group-commands.ts";
 import { keyActions } from "./key-actions.ts";
 import { KEYMAP } from "./keymap.ts";
 import { KeyReader } from "./keys.ts";
@@ -89,6 +90,7 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...fileCommands(ctx),
     ...messageCommands(s, search),
     ...deviceCommands(ctx),
+    ...groupCommands(s),
     ...(quit ? { quit } : {}),
   };
   return commands;
@@ -125,9 +127,10 @@ async function runLine(
   const here = s.current;
   if (here.id === undefined) return s.note("Wait until the room is joined.", "warn");
   s.typingSent.sent(here.id);
-  if (here.kind === "dm") {
+  if (here.kind === "dm" || here.kind === "group") {
     if (!secure) return s.note("Encryption is not set up on this device: cannot send.", "error");
-    secure.send(here.id, body);
+    if (here.kind === "group") s.groups?.send(here.id, body);
+    else secure.send(here.id, body);
   } else {
     conn.send(here.id, body);
   }
@@ -170,8 +173,9 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
   s.select(s.openBuffer(first.kind, first.name));
   const rooms = await s.conn.listRooms().catch(() => []);
   for (const r of rooms) {
-    if (!r.joined || (r.kind === "dm" && !s.secure)) continue;
+    if (!r.joined || (r.kind !== "room" && !s.secure)) continue;
     const b = s.openBuffer(r.kind, r.name);
+    if (r.kind === "group") b.id = r.id; // attached by SecureGroups.start()
     if (b !== s.buffers.current) {
       b.unread = r.unread;
       b.mentions = r.mentions ?? 0;
@@ -204,6 +208,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const screen = new ChatScreen(o.output, editor, o.style);
   const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
+  startGroups(s);
   const commands = commandTable(s, o.search);
   const active = autoAway(s, o.autoAwayMs ?? AUTO_AWAY_MS);
   let ended = false;
