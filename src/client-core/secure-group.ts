@@ -296,8 +296,11 @@ export class SecureGroups {
   // ---- Messages ----
 
   /** Queues a message for the group: sealed as it goes (again, same cid, on each retry). */
-  send(room: number, text: string): OutboxItem {
-    return this.o.conn.send(room, text, { seal: (cid) => this.sealFor(room, text, cid) });
+  send(room: number, text: string, cid?: string): OutboxItem {
+    return this.o.conn.send(room, text, {
+      seal: (id) => this.sealFor(room, text, id),
+      ...(cid ? { cid } : {}),
+    });
   }
 
   private async sealFor(room: number, text: string, cid: string) {

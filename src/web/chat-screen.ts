@@ -24,6 +24,7 @@ import { DmTrust } from "./dm-trust.ts";
 import { Drafts } from "./drafts.ts";
 import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
+import { GroupDialog } from "./group-dialog.ts";
 import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
 import { Incoming } from "./incoming.ts";
 import { InvitationsPanel } from "./invitations-panel.ts";
@@ -71,6 +72,7 @@ export class ChatScreen {
   private readonly dms: PrivateMessages;
   private readonly dmDialog: DmDialog;
   private readonly trust: DmTrust;
+  private readonly groupUi: GroupDialog;
   private readonly transfer: FileTransfer;
   private readonly files: FileViews;
   private readonly notifier: Notifier;
@@ -94,8 +96,16 @@ export class ChatScreen {
     this.dms = new PrivateMessages(this.conn, this.me, {
       message: (m, sealed) => this.incoming.received(m, sealed),
       keys: (k) => this.trust.keysChanged(k),
-      problem: (text) => this.dmProblem(text),
+      problem: (text) => this.notice(text),
       trustChanged: () => this.trust.afterTrust(),
+      membership: (ch) =>
+        activity.whenListed(ch.room, () =>
+          this.notice(ch.text, ch.outcome !== "accepted", ch.room),
+        ),
+    });
+    this.groupUi = new GroupDialog({
+      groups: () => this.dms.groups,
+      created: (r) => this.attach(r),
     });
     this.trust = new DmTrust(this.dms, this.conversations, this.me, {
       notice: (c, item) => this.showItem(c, item),
@@ -205,6 +215,7 @@ export class ChatScreen {
         themeToggle(o.theme),
         admin.button,
         invites.button,
+        this.groupUi.newButton,
         ...accountButtons({ ...o, dms: this.dms, reopenDms: () => this.reopenDms() }),
       ],
       headerEnd: [
@@ -212,6 +223,7 @@ export class ChatScreen {
         members.button,
         this.notifyMenu.button,
         this.trust.button,
+        this.groupUi.manageButton,
       ],
       main: [
         this.banner.root,
@@ -233,6 +245,7 @@ export class ChatScreen {
         members.root,
         admin.root,
         invites.root,
+        this.groupUi.root,
       ],
       start: () => void this.dialog.open(),
     });
@@ -363,6 +376,7 @@ export class ChatScreen {
     const c = this.conversations.shown;
     if (!c) return;
     this.trust.render(c);
+    this.groupUi.render(c);
     this.notifyMenu.render(c);
     this.layout.header(c, this.trust.verified(c));
   }
@@ -410,9 +424,10 @@ export class ChatScreen {
     if (c?.isDm) this.select(c.id);
   }
 
-  private dmProblem(text: string): void {
-    const c = this.conversations.shown;
-    if (c) this.list.append(c.notice(Date.now(), text, true));
+  /** A notice in the conversation shown, or in `room` (shown at once if on screen). */
+  private notice(text: string, alert = true, room?: number): void {
+    const c = room === undefined ? this.conversations.shown : this.conversations.get(room);
+    if (c) this.showItem(c, c.notice(Date.now(), text, alert));
   }
 
   // ---- Chrome ----

@@ -13,6 +13,7 @@ import {
   type StartResult,
   type TrustResult,
 } from "../client-core/secure-dm.ts";
+import { type MembershipChange, SecureGroups } from "../client-core/secure-group.ts";
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
@@ -31,6 +32,8 @@ export interface PrivateMessagesHooks {
   problem(text: string): void;
   /** Another tab changed the key book (accepted or recorded keys): show trust afresh. */
   trustChanged(): void;
+  /** A group's membership version, judged: the timeline's line ("alice added carol"). */
+  membership(change: MembershipChange): void;
 }
 
 const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], string> = {
@@ -44,6 +47,8 @@ const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], strin
 
 export class PrivateMessages {
   private readonly secure: SecureDm;
+  /** Encrypted groups, with the same keys (secure-group.ts); the Group dialog drives them. */
+  readonly groups: SecureGroups;
   private readonly stopListening: () => void;
   /** undefined while starting or once started; the reason when encryption is off. */
   private failure: string | undefined;
@@ -62,6 +67,12 @@ export class PrivateMessages {
         hooks.problem(`${m.from.name}: ${skewNotice(m.ts, content.serverTs)}`);
       }
     });
+    this.groups = new SecureGroups({ conn, dm: this.secure });
+    this.groups.on("message", (m, content) => {
+      const shown = shownAs(m, content);
+      hooks.message(shown.message, shown.sealed);
+    });
+    this.groups.on("membership", (c) => hooks.membership(c));
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));
     this.stopListening = store.onKeyBookSaved(() => {
@@ -74,6 +85,7 @@ export class PrivateMessages {
     try {
       const result = await this.secure.start();
       this.failure = result.ok ? undefined : START_FAILURES[result.reason];
+      if (result.ok) await this.groups.start();
       const devices = this.secure.devices;
       if (result.ok && devices?.state === "unlinked") {
         this.hooks.problem(
@@ -105,15 +117,24 @@ export class PrivateMessages {
     return this.secure.openDm(user);
   }
 
+  /** Sends to a DM, or to a group (by the room's kind). */
   send(room: number, text: string, cid: string): void {
-    this.secure.send(room, text, cid);
+    if (this.kindOf(room) === "group") this.groups.send(room, text, cid);
+    else this.secure.send(room, text, cid);
   }
 
-  /** History pages of a DM, opened; oldest first. */
+  private kindOf(room: number) {
+    return this.conn.joinedRooms().find((r) => r.id === room)?.kind;
+  }
+
+  /** History pages of a DM or a group, opened; oldest first. */
   async reveal(messages: readonly Message[]): Promise<{ message: Message; sealed?: SealedKind }[]> {
     const out: { message: Message; sealed?: SealedKind }[] = [];
     for (const m of messages) {
-      const opened = await this.secure.reveal(m, { dedupe: false });
+      const opened =
+        this.kindOf(m.room) === "group"
+          ? await this.groups.revealStored(m)
+          : await this.secure.reveal(m, { dedupe: false });
       if (opened) out.push(shownAs(opened.message, opened.content));
     }
     return out;
@@ -157,6 +178,7 @@ export class PrivateMessages {
 
   close(): void {
     this.stopListening();
+    this.groups.close();
     this.secure.close();
   }
 }
