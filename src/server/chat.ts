@@ -402,7 +402,9 @@ export class Chat {
 
   private async sendChecked(user: UserRef, req: SendRequest, done: (o: SendOutcome) => void) {
     const kind = await this.kindOf(req.room);
-    if (kind === "group" && req.file === undefined) {
+    if (kind === "group") {
+      // A group's files would travel sealed, as a DM's (not built): no plaintext file share.
+      if (req.file !== undefined) throw new ParleyError("SEALED_ONLY");
       const env = await groupEnvelope(this.o.store, user, req.room, req.cid, req.envelope);
       return this.queue(user, req, env, true, done);
     }

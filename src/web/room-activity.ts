@@ -70,7 +70,10 @@ export class RoomActivity {
 
   /** Lists a room this page does not hold yet (a group made or joined), then runs `then`. */
   whenListed(room: number, then: () => void): void {
-    if (this.o.conversations.get(room)) return then();
+    if (this.o.conversations.get(room)) {
+      then();
+      return;
+    }
     this.o.conn.listRooms().then(
       (rooms) => {
         const found = rooms.find((r) => r.id === room);
