@@ -26,7 +26,7 @@ import { type Connection, type PushFrame, RequestError } from "./connection.ts";
 import { type IdentityStore, loadIdentity, publishIdentity } from "./device-identity.ts";
 import { contentKeyOf, type DmContent, type RevealContext, revealDm } from "./dm-reveal.ts";
 import { IdentityTrust } from "./identity-trust.ts";
-import { KeyBackupSync } from "./key-backup-sync.ts";
+import { KeyBackupSync, type RestoredKeyStore } from "./key-backup-sync.ts";
 import { type KeyChange, KeyDirectory } from "./key-directory.ts";
 import type { OutboxItem } from "./outbox.ts";
 
@@ -92,6 +92,8 @@ export class SecureDm {
       conn: Connection;
       identities: IdentityStore;
       keyBook: KeyBookStore;
+      /** Keeps content keys restored from the key backup across restarts (key-backup-sync.ts). */
+      restoredKeys?: RestoredKeyStore;
       now?: () => number;
     },
   ) {
@@ -175,6 +177,7 @@ export class SecureDm {
       book: opened.book,
       getIdentity: () => this.identity as Identity,
       adoptAccountKey: (key) => account.adopt(key),
+      ...(this.o.restoredKeys ? { store: this.o.restoredKeys } : {}),
     });
     await this.backup.load();
     const attached = new Set(conn.joinedRooms().map((r) => r.id));

@@ -59,7 +59,12 @@ export class PrivateMessages {
     private readonly hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
   ) {
-    this.secure = new SecureDm({ conn, identities: store.identities, keyBook: store.keyBook });
+    this.secure = new SecureDm({
+      conn,
+      identities: store.identities,
+      keyBook: store.keyBook,
+      restoredKeys: store.restoredKeys,
+    });
     this.secure.on("message", (m, content) => {
       const shown = shownAs(m, content);
       hooks.message(shown.message, shown.sealed);
