@@ -597,9 +597,7 @@ export class PostgresStore implements Store {
     return this.bots.botsOf(ownerId);
   }
 
-  findBot(botId: number): Promise<BotRecord | undefined> {
-    return this.bots.findBot(botId);
-  }
+  findBot = (botId: number) => this.bots.findBot(botId);
 
   createBotToken(token: NewBotToken): Promise<number> {
     return this.bots.createBotToken(token);
@@ -609,9 +607,7 @@ export class PostgresStore implements Store {
     return this.bots.findBotToken(tokenHash);
   }
 
-  botTokens(botId: number): Promise<BotTokenRecord[]> {
-    return this.bots.botTokens(botId);
-  }
+  botTokens = (botId: number) => this.bots.botTokens(botId);
 
   revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);

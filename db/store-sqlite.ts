@@ -457,9 +457,7 @@ export class SqliteStore implements Store {
     return this.bots.botsOf(ownerId);
   }
 
-  async findBot(botId: number): Promise<BotRecord | undefined> {
-    return this.bots.findBot(botId);
-  }
+  findBot = async (botId: number) => this.bots.findBot(botId);
 
   async createBotToken(token: NewBotToken): Promise<number> {
     return this.bots.createBotToken(token);
@@ -469,9 +467,7 @@ export class SqliteStore implements Store {
     return this.bots.findBotToken(tokenHash);
   }
 
-  async botTokens(botId: number): Promise<BotTokenRecord[]> {
-    return this.bots.botTokens(botId);
-  }
+  botTokens = async (botId: number) => this.bots.botTokens(botId);
 
   async revokeBotToken(botId: number, tokenId: number, now: number) {
     return this.bots.revokeBotToken(botId, tokenId, now);

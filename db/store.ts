@@ -28,7 +28,6 @@ import type {
   RoomVisibility,
   UserInvite,
 } from "./community-records.ts";
-import type { GroupStore } from "./group-records.ts";
 import type { LogEntry } from "./log-entry.ts";
 
 export * from "./community-records.ts";
@@ -198,8 +197,7 @@ export type AppendResult =
   | { ok: false; code: AppendRefusal };
 
 export interface Store {
-  /** Encrypted groups (db/group-records.ts). */
-  readonly groups: GroupStore;
+  readonly groups: import("./group-records.ts").GroupStore; // encrypted groups
   createUser(name: string, passwordHash: string, now: number): Promise<UserRecord | "taken">;
   findUser(name: string): Promise<UserRecord | undefined>;
   findUserById(id: number): Promise<UserRef | undefined>;
@@ -287,9 +285,8 @@ export interface Store {
   /** Every published bundle (JSON) of each user asked for. */
   devicesOf(userIds: readonly number[]): Promise<Map<number, string[]>>;
   /**
-   * Stores a user's signed device list (JSON) under identity key `key`: "stale" unless `version`
-   * is above the stored one, "key-changed" if another key signed the stored one and `replaceKey`
-   * is false. With replaceKey the new key's list replaces the old at any version.
+   * Stores a user's signed device list (JSON) under `key`: "stale" unless `version` is higher,
+   * "key-changed" if another key signed the stored one (replaceKey: replaces it at any version).
    */
   putDeviceList(
     userId: number,

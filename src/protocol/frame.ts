@@ -188,11 +188,7 @@ export const clientFrames = {
     room: roomId,
     name: z.string().max(64),
   }),
-  archive_room: z.object({
-    type: z.literal("archive_room"),
-    id: requestId,
-    room: roomId,
-  }),
+  archive_room: z.object({ type: z.literal("archive_room"), id: requestId, room: roomId }),
   delete_room: z.object({
     type: z.literal("delete_room"),
     id: requestId,

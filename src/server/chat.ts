@@ -31,8 +31,6 @@ import {
 } from "../protocol/index.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
-import { e2eeUserId } from "./devices.ts";
-import { GROUP_LEAVE, groupEnvelope } from "./group-envelope.ts";
 import { type HistoryPage, type HistoryQuery, historyPage } from "./history.ts";
 import { DIRECTORY, type Hub } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
@@ -43,6 +41,7 @@ import type { PresenceVisibility } from "./presence-visibility.ts";
 import { moderates, requireMayLeave } from "./roles.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 import { RoomLog } from "./room-log.ts";
+import { GROUP_LEAVE, groupEnvelope, sealedBody } from "./sealed-envelope.ts";
 import { MessageSearch } from "./search.ts";
 
 export type RoomRef = { room: number } | { name: string };
@@ -403,10 +402,7 @@ export class Chat {
   private async sendChecked(user: UserRef, req: SendRequest, done: (o: SendOutcome) => void) {
     const kind = await this.kindOf(req.room);
     if (kind === "group") {
-      // A group's files would travel sealed, as a DM's (not built): no plaintext file share.
-      if (req.file !== undefined) throw new ParleyError("SEALED_ONLY");
-      const env = await groupEnvelope(this.o.store, user, req.room, req.cid, req.envelope);
-      return this.queue(user, req, env, true, done);
+      return this.queue(user, req, await groupEnvelope(this.o.store, user, req), true, done);
     }
     if (kind !== "dm") {
       const body = checkText(req);
@@ -419,22 +415,10 @@ export class Chat {
     if (req.file !== undefined) {
       throw new ParleyError("INVALID", "A DM's files travel inside its envelope: send no file id.");
     }
-    if (req.envelope === undefined) throw new ParleyError("SEALED_ONLY");
-    const env = req.envelope;
-    // Bound to this conversation, this sender and this send (its id is the cid, so a retry is
-    // recognisably the same message), and addressed to no one outside the DM.
-    if (
-      env.conv !== dmConversation(req.room) ||
-      env.from.u !== e2eeUserId(user.id) ||
-      env.id !== req.cid ||
-      env.to.length > DEVICES_MAX
-    ) {
-      throw new ParleyError("BAD_ENVELOPE");
-    }
-    const participants = new Set(users.map(e2eeUserId));
-    if (env.to.some((r) => !participants.has(r.u))) throw new ParleyError("BAD_ENVELOPE");
+    const conv = dmConversation(req.room);
+    const body = sealedBody(req.envelope, { conv, user, cid: req.cid, users, max: DEVICES_MAX });
     await this.o.contacts.requireDmAllowed(user, users[0] === user.id ? users[1] : users[0]);
-    this.queue(user, req, JSON.stringify(env), true, done);
+    this.queue(user, req, body, true, done);
   }
 
   /** The file a public-room send shares: it must be one this user uploaded to this room. */
