@@ -1,6 +1,6 @@
-/** Encrypted groups in the PostgreSQL store (group-records.ts). */
-import { GROUP_VERSIONS_MAX, type GroupStore, type GroupVersionRecord } from "./group-records.ts";
-import type { Run } from "./store-postgres-hardening.ts";
+/** Encrypted groups in the PostgreSQL store (group-store.ts). */
+import { GROUP_VERSIONS_MAX, type GroupStore, type GroupVersionRecord } from "./group-store.ts";
+import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
 
 export class PostgresGroups implements GroupStore {

@@ -1,6 +1,6 @@
-/** Encrypted groups in the SQLite store (group-records.ts). */
+/** Encrypted groups in the SQLite store (group-store.ts). */
 import type { Database } from "bun:sqlite";
-import { GROUP_VERSIONS_MAX, type GroupStore, type GroupVersionRecord } from "./group-records.ts";
+import { GROUP_VERSIONS_MAX, type GroupStore, type GroupVersionRecord } from "./group-store.ts";
 
 type Row = { seq: number; ts: number; id: number; name: string | null; body: string };
 

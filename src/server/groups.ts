@@ -53,14 +53,14 @@ export class Groups {
   /** A new group with only its creator, who then signs version 1 naming the members. */
   async create(user: UserRef, name: string): Promise<RoomSummary> {
     const room = await this.o.chat.createRoom(user, name, "", "private");
-    await this.o.store.groups.markGroup(room.id);
+    await this.o.store.markGroup(room.id);
     return { ...room, kind: "group" };
   }
 
   /** The group's membership events, for a member to check the chain. */
   async state(user: UserRef, room: number) {
     await this.requireMemberOfGroup(user, room);
-    return this.o.store.groups.groupVersions(room);
+    return this.o.store.groupVersions(room);
   }
 
   /**
@@ -74,7 +74,7 @@ export class Groups {
 
   private async apply(user: UserRef, room: number, m: Membership): Promise<void> {
     await this.requireMemberOfGroup(user, room);
-    const versions = await this.o.store.groups.groupVersions(room);
+    const versions = await this.o.store.groupVersions(room);
     const current = parsed(versions.at(-1)?.body);
     const me = e2eeUserId(user.id);
     if (

@@ -6,9 +6,8 @@
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { RedisClient } from "bun";
+import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
-import { PostgresStore } from "../../db/store-postgres.ts";
-import { SqliteStore } from "../../db/store-sqlite.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
@@ -89,12 +88,6 @@ const SWEEP_MS = 60_000;
 const FILE_SWEEP_EVERY = 10;
 /** Invalid frames a socket may send in a burst before it is closed with 1008; one back per 5 s. */
 const STRIKES = 10;
-
-/** The embedded SQLite file, or PostgreSQL when a URL is configured; nothing else knows which. */
-export async function openStore(config: Config): Promise<Store> {
-  if (!config.databaseUrl) return new SqliteStore(config.db);
-  return PostgresStore.open({ url: config.databaseUrl });
-}
 
 function ircUrlsOf(host: string, irc: IrcGateway): string[] {
   const h = host.includes(":") ? `[${host}]` : host;

@@ -181,7 +181,7 @@ describe("encrypted groups", () => {
     const room = await alice.groups.create("council", [name(bob)]);
     await joinedGroup(bob, room.id);
     await until(() => bob.changes.length === 1, "bob to see version 1");
-    const versions = await server.store.groups.groupVersions(room.id);
+    const versions = await server.store.groupVersions(room.id);
     const first = versions[0];
     if (!first) throw new Error("no version 1");
 

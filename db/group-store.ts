@@ -1,5 +1,5 @@
 /**
- * What the stores keep of encrypted groups (docs/e2ee.md 12): which private rooms are groups,
+ * Encrypted groups (docs/e2ee.md 12), the store's concept: which private rooms are groups,
  * and their membership versions, which are "membership" events of the room's own log (written
  * by append like every event), read here in log order so a client can check the whole chain.
  */
@@ -14,7 +14,7 @@ export interface GroupVersionRecord {
 }
 
 export interface GroupStore {
-  /** Marks a private room as a group; its kind then reads "group". */
+  /** Marks a private room as a group; its kind then reads "group" everywhere. */
   markGroup(roomId: number): Promise<void>;
   /** The room's membership events, oldest first (at most GROUP_VERSIONS_MAX, the newest). */
   groupVersions(roomId: number): Promise<GroupVersionRecord[]>;
