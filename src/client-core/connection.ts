@@ -57,10 +57,7 @@ export type { TrackedRoom } from "./room-tracker.ts";
 export { webSocketUrl } from "./socket-link.ts";
 
 export interface ConnectionOptions {
-  /**
-   * The server's base URL, http(s)://host:port, or the URLs of several nodes of one deployment,
-   * tried in this order.
-   */
+  /** The server's base URL (http(s)://host:port), or several nodes' URLs, tried in order. */
   server: string | readonly string[];
   token: string;
   clock?: Clock;

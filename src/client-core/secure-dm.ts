@@ -31,8 +31,6 @@ import { type KeyChange, KeyDirectory } from "./key-directory.ts";
 import type { OutboxItem } from "./outbox.ts";
 
 export type { IdentityStore } from "./device-identity.ts";
-/** What secure-group.ts uses of a started SecureDm. */
-export type GroupKeys = { identity: Identity; me: UserRef; book: KeyBook; directory: KeyDirectory };
 export type { DmContent } from "./dm-reveal.ts";
 export type { KeyChange } from "./key-directory.ts";
 
@@ -53,11 +51,7 @@ export type StartResult =
 
 export type TrustResult = "updated" | "stale" | "unknown-user";
 
-interface Held {
-  room: number;
-  cid: string;
-  body: string;
-}
+type Held = { room: number; cid: string; body: string };
 
 const UNLINKED =
   "This device is not linked to your account yet: approve it from a linked device (/link), or reset the account keys.";
@@ -92,8 +86,7 @@ export class SecureDm {
       conn: Connection;
       identities: IdentityStore;
       keyBook: KeyBookStore;
-      /** Keeps content keys restored from the key backup across restarts (key-backup-sync.ts). */
-      restoredKeys?: RestoredKeyStore;
+      restoredKeys?: RestoredKeyStore; // restored backup keys kept across restarts
       now?: () => number;
     },
   ) {
@@ -201,9 +194,8 @@ export class SecureDm {
   }
 
   /**
-   * Adds to the key backup the content keys of every DM this device can open from its history
-   * (a backup keeps what is opened from its creation on; this takes what came before). Resolves
-   * with how many it added, once they are stored.
+   * Adds to the key backup the content keys of every DM in its history this device can open (a
+   * backup keeps what is opened from its creation on); resolves with how many, once stored.
    */
   async backUpHistory(): Promise<number> {
     const backup = this.backup;
@@ -219,7 +211,7 @@ export class SecureDm {
   }
 
   /** This device's keys and what it believes of others', for groups (secure-group.ts). */
-  get keys(): GroupKeys | undefined {
+  get keys(): import("./secure-dm-keys.ts").SecureDmKeys | undefined {
     const { identity, me, book, directory } = this;
     return identity && me && book && directory ? { identity, me, book, directory } : undefined;
   }
@@ -255,9 +247,7 @@ export class SecureDm {
 
   private isDm(m: Message): boolean {
     const kind = this.o.conn.joinedRooms().find((r) => r.id === m.room)?.kind;
-    return (
-      kind === "dm" || (kind !== "group" && (m.envelope !== undefined || this.peers.has(m.room)))
-    );
+    return kind === "dm" || (kind !== "group" && (!!m.envelope || this.peers.has(m.room)));
   }
 
   private async peerFor(room: number): Promise<UserRef | undefined> {
@@ -270,9 +260,9 @@ export class SecureDm {
   // ---- Sending ----
 
   /**
-   * Queues a DM. It is sealed when it goes (and again, same cid, on each retry) for the devices
-   * recorded for both people; if either person's keys changed and were not accepted, it waits
-   * (`held`) until trust() is called for them.
+   * Queues a DM, sealed as it goes (again, same cid, on each retry) for both people's recorded
+   * devices; if either person's keys changed and were not accepted, it waits (`held`) until
+   * trust() is called for them.
    */
   send(room: number, text: string, cid?: string): OutboxItem {
     return this.o.conn.send(room, text, {
@@ -360,10 +350,7 @@ export class SecureDm {
     return result;
   }
 
-  /**
-   * Reads the key book again after another holder of a shared store (another tab) changed it,
-   * and sends what waited for keys that were accepted there.
-   */
+  /** After another tab changed the shared key book: reads it again and sends what waited. */
   async reloadKeys(): Promise<void> {
     if (!this.book) return;
     await this.book.reload();

@@ -12,25 +12,24 @@
 import type { Store } from "../../db/store.ts";
 import { GROUP_MEMBERS_MAX, type Membership } from "../crypto/index.ts";
 import {
+  encodeFrame,
   groupConversation,
   ParleyError,
   type RoomSummary,
-  type ServerFrame,
   type UserRef,
 } from "../protocol/index.ts";
 import type { Chat } from "./chat.ts";
 import { e2eeUserId } from "./devices.ts";
 import type { Hub } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
+import type { Revocation } from "./revocation.ts";
 
 export interface GroupsOptions {
   store: Store;
   chat: Chat;
   hub: Hub;
-  /** Sends a frame to every socket of the user, on every node. */
-  tell: (userId: number, frame: ServerFrame) => void;
-  /** Takes the user's sockets out of the room, on every node. */
-  removeFromRoom: (userId: number, room: number) => void;
+  /** Tells added members (`group_added`) and takes removed ones out, on every node. */
+  revocation: Pick<Revocation, "tell" | "removeFromRoom">;
   now: () => number;
 }
 
@@ -103,12 +102,13 @@ export class Groups {
     }
     const stored = await this.o.chat.roomLog.append(room, user, "membership", JSON.stringify(m));
     if (typeof stored === "string") throw new ParleyError(stored);
-    for (const id of added) this.o.tell(id, { type: "group_added", room, by: user });
+    const told = encodeFrame({ type: "group_added", room, by: user });
+    for (const id of added) this.o.revocation.tell(id, told);
     for (const id of before) {
       if (after.has(id)) continue;
       await this.o.store.removeMember(room, id);
       this.o.hub.memberLeft(id, room);
-      this.o.removeFromRoom(id, room);
+      this.o.revocation.removeFromRoom(id, room, "kicked");
     }
   }
 

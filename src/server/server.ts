@@ -267,11 +267,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     joined: async (user, room) => chat.announceJoin(user, room),
     tell: (userId, frame) => revocation.tell(userId, encodeFrame(frame)),
   });
-  const groups = new Groups({
-    ...{ store, chat, hub, now },
-    tell: (userId, frame) => revocation.tell(userId, encodeFrame(frame)),
-    removeFromRoom: (userId, room) => revocation.removeFromRoom(userId, room, "kicked"),
-  });
+  const groups = new Groups({ store, chat, hub, now, revocation });
   const app = createHttpApp({
     sessions,
     endSessions,
@@ -302,8 +298,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     log,
     now,
     version: VERSION,
-    metrics,
-    ...{ moderation, invitations, groups },
+    ...{ metrics, moderation, invitations, groups },
   });
   // Every line logged while handling a client's frame carries its connection id.
   const receive = handler.message as NonNullable<typeof handler.message>;

@@ -1,8 +1,6 @@
 /**
- * The chat's controller: wires the connection layer every Parley client shares
- * (src/client-core/connection.ts, so reconnecting, resuming by seq, gap filling and the outbox
- * behave exactly as in the terminal client) to the conversations it holds (conversations.ts)
- * and the views that show them (chat-layout.ts, sidebar, message list, composer, dialogs).
+ * The chat's controller: wires the shared connection layer (client-core: reconnects, resume,
+ * gaps and the outbox as in the terminal) to its conversations and the views that show them.
  */
 
 import { systemClock } from "../client-core/clock.ts";
@@ -72,7 +70,6 @@ export class ChatScreen {
   private readonly dms: PrivateMessages;
   private readonly dmDialog: DmDialog;
   private readonly trust: DmTrust;
-  private readonly groupUi: GroupDialog;
   private readonly transfer: FileTransfer;
   private readonly files: FileViews;
   private readonly notifier: Notifier;
@@ -98,15 +95,9 @@ export class ChatScreen {
       keys: (k) => this.trust.keysChanged(k),
       problem: (text) => this.notice(text),
       trustChanged: () => this.trust.afterTrust(),
-      membership: (ch) =>
-        activity.whenListed(ch.room, () =>
-          this.notice(ch.text, ch.outcome !== "accepted", ch.room),
-        ),
+      membership: (r, text, alert) => activity.whenListed(r, () => this.notice(text, alert, r)),
     });
-    this.groupUi = new GroupDialog({
-      groups: () => this.dms.groups,
-      created: (r) => this.attach(r),
-    });
+    const group = new GroupDialog(this.dms, this.conversations, (r) => this.attach(r));
     this.trust = new DmTrust(this.dms, this.conversations, this.me, {
       notice: (c, item) => this.showItem(c, item),
       pendingChanged: () => this.list.renderPending(),
@@ -215,7 +206,7 @@ export class ChatScreen {
         themeToggle(o.theme),
         admin.button,
         invites.button,
-        this.groupUi.newButton,
+        group.newButton,
         ...accountButtons({ ...o, dms: this.dms, reopenDms: () => this.reopenDms() }),
       ],
       headerEnd: [
@@ -223,7 +214,7 @@ export class ChatScreen {
         members.button,
         this.notifyMenu.button,
         this.trust.button,
-        this.groupUi.manageButton,
+        group.manageButton,
       ],
       main: [
         this.banner.root,
@@ -245,7 +236,6 @@ export class ChatScreen {
         members.root,
         admin.root,
         invites.root,
-        this.groupUi.root,
       ],
       start: () => void this.dialog.open(),
     });
@@ -303,10 +293,7 @@ export class ChatScreen {
 
   // ---- Rooms ----
 
-  /**
-   * Lists the rooms and DMs and attaches all joined ones with one `resume`: two requests
-   * however many rooms there are, so a user in hundreds of rooms is never rate-limited here.
-   */
+  /** Lists and attaches all joined rooms with one `resume`: two requests, however many rooms. */
   private async load(): Promise<void> {
     let rooms: RoomSummary[];
     try {
@@ -376,7 +363,6 @@ export class ChatScreen {
     const c = this.conversations.shown;
     if (!c) return;
     this.trust.render(c);
-    this.groupUi.render(c);
     this.notifyMenu.render(c);
     this.layout.header(c, this.trust.verified(c));
   }
@@ -424,7 +410,6 @@ export class ChatScreen {
     if (c?.isDm) this.select(c.id);
   }
 
-  /** A notice in the conversation shown, or in `room` (shown at once if on screen). */
   private notice(text: string, alert = true, room?: number): void {
     const c = room === undefined ? this.conversations.shown : this.conversations.get(room);
     if (c) this.showItem(c, c.notice(Date.now(), text, alert));

@@ -4,16 +4,13 @@
  * changes, refused otherwise by every member's client) and Leave. Each change is a membership
  * version signed on this device by the shared SecureGroups; the timeline says it to everyone.
  */
-import type { SecureGroups } from "../client-core/secure-group.ts";
 import type { RoomSummary } from "../protocol/index.ts";
-import type { Conversation } from "./conversation.ts";
+import type { Conversations } from "./conversations.ts";
 import { h } from "./dom.ts";
+import type { PrivateMessages } from "./private-messages.ts";
 
-export interface GroupDialogHooks {
-  groups(): SecureGroups;
-  /** Tracks and shows a group made here; resolves with an error text, or undefined. */
-  created(run: () => Promise<RoomSummary>): Promise<string | undefined>;
-}
+/** Tracks and shows a group made here; resolves with an error text, or undefined. */
+type Made = (run: () => Promise<RoomSummary>) => Promise<string | undefined>;
 
 const names = (text: string) =>
   text
@@ -25,17 +22,19 @@ export class GroupDialog {
   readonly root: HTMLDialogElement;
   /** Opens the dialog to create a group. */
   readonly newButton: HTMLButtonElement;
-  /** In a group's header: its members and changes. */
+  /** In the header, shown in a group only (style.css): its members and changes. */
   readonly manageButton: HTMLButtonElement;
   private readonly error = h("p", { class: "form-error", role: "alert" });
   private readonly title = h("h2", { id: "group-dialog-title" }, "New group");
   private readonly body = h("div", {});
-  private room: number | undefined;
-
-  constructor(private readonly hooks: GroupDialogHooks) {
+  constructor(
+    private readonly dms: PrivateMessages,
+    private readonly conversations: Conversations,
+    private readonly made: Made,
+  ) {
     this.newButton = h("button", { type: "button", class: "ghost" }, "New group");
     this.newButton.addEventListener("click", () => this.openNew());
-    this.manageButton = h("button", { type: "button", class: "ghost", hidden: true }, "Group");
+    this.manageButton = h("button", { type: "button", class: "ghost group-only" }, "Group");
     this.manageButton.addEventListener("click", () => void this.openManage());
     const close = h("button", { type: "button", class: "icon-button", "aria-label": "Close" }, "✕");
     close.addEventListener("click", () => this.root.close());
@@ -46,12 +45,6 @@ export class GroupDialog {
       this.error,
       this.body,
     );
-  }
-
-  /** Shows the Group button only in a group. */
-  render(c: Conversation | undefined): void {
-    this.manageButton.hidden = !c?.isGroup;
-    this.room = c?.isGroup ? c.id : undefined;
   }
 
   private fail(err: unknown): void {
@@ -84,21 +77,28 @@ export class GroupDialog {
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.error.textContent = "";
-      const run = () => this.hooks.groups().create(name.value.trim(), names(members.value));
-      void this.hooks.created(run).then((failed) => {
+      const run = () => this.dms.groups.create(name.value.trim(), names(members.value));
+      void this.made(run).then((failed) => {
         if (failed) this.error.textContent = failed;
         else this.root.close();
       });
     });
     this.body.replaceChildren(form);
-    this.root.showModal();
+    this.show();
     name.focus();
   }
 
+  /** The dialog lives in the page's body, as the Devices dialog's does. */
+  private show(): void {
+    if (!this.root.isConnected) document.body.append(this.root);
+    this.root.showModal();
+  }
+
   private async openManage(): Promise<void> {
-    const room = this.room;
-    if (room === undefined) return;
-    const groups = this.hooks.groups();
+    const shown = this.conversations.shown;
+    if (!shown?.isGroup) return;
+    const room = shown.id;
+    const groups = this.dms.groups;
     this.title.textContent = "Group";
     this.error.textContent = "";
     const act = (change: () => Promise<void>) =>
@@ -130,6 +130,6 @@ export class GroupDialog {
     const leave = h("button", { type: "button", class: "danger" }, "Leave group");
     leave.addEventListener("click", () => void act(() => groups.leave(room)));
     this.body.replaceChildren(list, form, leave);
-    this.root.showModal();
+    this.show();
   }
 }

@@ -13,7 +13,7 @@ import {
   type StartResult,
   type TrustResult,
 } from "../client-core/secure-dm.ts";
-import { type MembershipChange, SecureGroups } from "../client-core/secure-group.ts";
+import { SecureGroups } from "../client-core/secure-group.ts";
 import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
@@ -33,7 +33,7 @@ export interface PrivateMessagesHooks {
   /** Another tab changed the key book (accepted or recorded keys): show trust afresh. */
   trustChanged(): void;
   /** A group's membership version, judged: the timeline's line ("alice added carol"). */
-  membership(change: MembershipChange): void;
+  membership(room: number, text: string, rejected: boolean): void;
 }
 
 const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], string> = {
@@ -77,7 +77,7 @@ export class PrivateMessages {
       const shown = shownAs(m, content);
       hooks.message(shown.message, shown.sealed);
     });
-    this.groups.on("membership", (c) => hooks.membership(c));
+    this.groups.on("membership", (c) => hooks.membership(c.room, c.text, c.outcome !== "accepted"));
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));
     this.stopListening = store.onKeyBookSaved(() => {
