@@ -125,15 +125,19 @@ export class SecureGroups {
   }
 
   /**
-   * Receives every group this user is in (one `resume` for all) and judges their chains, so each
-   * membership change, accepted or rejected, is told once. Resolves with the groups.
+   * Judges the chains of the groups this connection receives, so each membership change,
+   * accepted or rejected, is told once. With `list`, first asks the server for the user's groups
+   * and attaches them all with one `resume` (a client that has not attached its rooms itself).
    */
-  async start(): Promise<RoomSummary[]> {
+  async start({ list = false } = {}): Promise<number[]> {
     await this.keys();
-    const groups = (await this.o.conn.listRooms()).filter((r) => r.kind === "group" && r.joined);
-    await this.o.conn.attachAll(groups);
+    if (list) {
+      const rooms = await this.o.conn.listRooms();
+      await this.o.conn.attachAll(rooms.filter((r) => r.kind === "group" && r.joined));
+    }
+    const groups = this.o.conn.joinedRooms().filter((r) => r.kind === "group");
     for (const g of groups) await this.enqueue(() => this.chain(g.id));
-    return groups;
+    return groups.map((g) => g.id);
   }
 
   // ---- Membership ----

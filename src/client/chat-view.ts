@@ -186,6 +186,10 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
     (a, b) => (a.kind === b.kind ? 0 : a.kind === "room" ? -1 : 1) || a.name.localeCompare(b.name),
   );
   s.buffers.order(sorted.map((r) => bufferKey(r.kind, r.name)));
+  // Groups come with one resume; SecureGroups then judges their membership chains.
+  const groups = rooms.filter((r) => r.kind === "group" && r.joined && s.groups);
+  await s.conn.attachAll(groups).catch(() => []);
+  void s.groups?.start().catch(() => {});
   await enterConversation(s, start);
   for (const b of s.buffers.all) {
     if (b.id !== undefined) continue;

@@ -11,7 +11,7 @@ import type { Command } from "./chat-command.ts";
 import type { ChatState } from "./chat-state.ts";
 import { enterConversation } from "./room-commands.ts";
 
-/** Sets up the view's SecureGroups (when encryption is): receives every group from now on. */
+/** Sets up the view's SecureGroups (when encryption is); chat-view.ts attaches the groups. */
 export function startGroups(s: ChatState): void {
   if (!s.secure) return;
   const groups = new SecureGroups({ conn: s.conn, dm: s.secure });
@@ -25,7 +25,6 @@ export function startGroups(s: ChatState): void {
     }),
     () => groups.close(),
   );
-  groups.start().catch(() => {}); // offline: the next (re)connect's rooms list brings them
 }
 
 const GROUP_USAGE = "/group [create NAME USER… | add USER… | remove USER… | leave]";

@@ -73,7 +73,7 @@ async function member(account?: Account, restart?: Member): Promise<Member> {
     if (content.kind === "text") m.texts.push(content.text);
   });
   groups.on("membership", (c) => m.changes.push(c));
-  await groups.start();
+  await groups.start({ list: true });
   return m;
 }
 
