@@ -240,6 +240,33 @@ describe("encrypted groups", () => {
     expect(events.map((e) => e.kind)).toEqual(["membership", "membership", "membership"]);
   });
 
+  it("refuses, on the server, a membership change that is not the sender's to make, a plain leave, and a stale version", async () => {
+    const [alice, bob, carol] = [await member(), await member(), await member()];
+    const room = await alice.groups.create("club", [name(bob)]);
+    await joinedGroup(bob, room.id);
+    await until(() => bob.changes.length === 1, "bob to see version 1");
+    // Bob is no admin: adding someone is refused by the server (and would be by every client).
+    await expect(bob.groups.add(room.id, [name(carol)])).rejects.toMatchObject({
+      code: "BAD_MEMBERSHIP",
+    });
+    // A plain leave would leave the chain naming him: refused; he leaves with a signed version.
+    await expect(bob.device.conn.leave(room.id)).rejects.toMatchObject({ code: "BAD_MEMBERSHIP" });
+    // Version 1 again (a stale or replayed version) is refused as not the next one.
+    const [v1] = await server.store.groupVersions(room.id);
+    await expect(
+      alice.device.conn.request({
+        type: "group_membership",
+        room: room.id,
+        membership: JSON.parse(v1?.body ?? "{}"),
+      }),
+    ).rejects.toMatchObject({ code: "BAD_MEMBERSHIP" });
+    // Outsiders learn nothing of the group.
+    await expect(
+      carol.device.conn.request({ type: "group_state", room: room.id }),
+    ).rejects.toMatchObject({ code: "ROOM_NOT_FOUND" });
+    expect((await server.store.groupVersions(room.id)).length).toBe(1);
+  });
+
   it("keeps no plaintext of group messages in the store (database and WAL)", async () => {
     const [alice, bob] = [await member(), await member()];
     const room = await alice.groups.create("vault", [name(bob)]);
