@@ -25,11 +25,7 @@ const KNOWN_LONG: Record<string, number> = {
   "src/client-core/secure-dm.ts": 428,
   // +41: rename_room, archive_room and the invitations by name (issue 13). To split next.
   "src/protocol/frame.ts": 541,
-  // -7: DM and group envelopes checked by one function in sealed-envelope.ts (issue 17).
-  "src/server/chat.ts": 499,
   "src/server/config.ts": 552,
-  // +1: invitations by name reach the invitee through revocation.ts's bus signal (issue 13).
-  "src/server/server.ts": 531,
   // +6: the invitations panel's hook (issue 13's invitations by name).
   "src/web/chat-screen.ts": 432,
 };

@@ -5,7 +5,6 @@
  * chain). None of them gives the server a key that opens anything (docs/e2ee.md).
  */
 import type { Store } from "../../db/store.ts";
-import type { Logger } from "../log/log.ts";
 import {
   type ClientFrameOf,
   encodeFrame,
@@ -15,18 +14,16 @@ import {
 import type { Chat } from "./chat.ts";
 import type { Devices } from "./devices.ts";
 import type { Groups } from "./groups.ts";
-import type { Hub, Socket } from "./hub.ts";
+import type { Socket } from "./hub.ts";
 import { KeyBackups } from "./key-backups.ts";
-import { attach, type ReplayLimits } from "./replay.ts";
+import { attach, type Replay } from "./replay.ts";
 
 export interface E2eeDeps {
   store: Store;
   chat: Chat;
-  hub: Hub;
-  log: Logger;
   devices: Devices;
   groups: Groups;
-  replay: ReplayLimits;
+  replay: Replay;
   now: () => number;
 }
 
@@ -94,7 +91,7 @@ export function e2eeCommands(d: E2eeDeps): Handlers {
     },
     async group_create(ws, f) {
       const room = await d.groups.create(user(ws), f.name);
-      await attach(d.store, d.hub, d.log, ws, room.id, { recent: 0 }, d.replay);
+      await attach(d.replay, ws, room.id, { recent: 0 });
       send(ws, { type: "created", ref: f.id, room });
     },
     async group_membership(ws, f) {
