@@ -198,6 +198,10 @@ export class SecureGroups {
 
   private async lookup(names: readonly string[]): Promise<string[]> {
     if (names.length === 0) return [];
+    // Members already named here (a removal, most often) need no request.
+    const byName = new Map([...this.names].map(([id, n]) => [n.toLowerCase(), id]));
+    const known = names.map((n) => byName.get(n.toLowerCase()));
+    if (known.every((id) => id !== undefined)) return known as string[];
     const reply = await this.o.conn.request<"group_lookup">({
       type: "group_lookup",
       names: [...names],

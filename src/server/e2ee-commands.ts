@@ -46,9 +46,9 @@ export const E2EE_FRAME_COST: Partial<Record<E2eeFrame, number>> = {
   device: 5,
   devices: 2,
   group_create: 10,
-  group_membership: 5,
+  group_membership: 3,
   group_state: 3,
-  group_lookup: 5,
+  group_lookup: 2,
 };
 
 function send(ws: Socket, frame: ServerFrame): void {
