@@ -117,7 +117,7 @@ export class SecureGroups {
 
   private async keys(): Promise<GroupKeys> {
     const started = await this.o.dm.start();
-    const keys = this.o.dm.keys;
+    const keys = this.o.dm.devices?.keys;
     if (!started.ok || !keys) {
       throw new RequestError("NO_IDENTITY", "Encryption is not set up on this device.");
     }

@@ -126,7 +126,7 @@ export function listenToConnection(s: ChatState): void {
     () => clearInterval(ticker),
     conn.on("status", onStatus),
     conn.on("message", onRoomMessage),
-    // Public rooms' events; a DM's are sealed and not shown by the terminal yet.
+    // Public rooms' events; a DM's are opened first and applied by DmChanges (message-commands.ts).
     conn.on("event", (e) => {
       // A group's membership versions are judged and told by SecureGroups (group-commands.ts).
       if (e.envelope === undefined && e.kind !== "membership" && s.tracked(e.room)?.kind !== "dm")

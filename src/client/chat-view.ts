@@ -25,6 +25,7 @@ import { LineEditor } from "./line-editor.ts";
 import { messageCommands } from "./message-commands.ts";
 import { moderationCommands } from "./moderation-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
+import { searchCommands } from "./search-commands.ts";
 import { socialCommands } from "./social-commands.ts";
 import type { Style } from "./style.ts";
 import { viewCommands } from "./view-commands.ts";
@@ -88,7 +89,8 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...socialCommands(ctx),
     ...moderationCommands(ctx),
     ...fileCommands(ctx),
-    ...messageCommands(s, search),
+    ...messageCommands(s),
+    ...searchCommands(s, search),
     ...deviceCommands(ctx),
     ...groupCommands(s),
     ...(quit ? { quit } : {}),

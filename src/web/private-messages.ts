@@ -5,7 +5,9 @@
  * that is never shown as text.
  */
 import type { Connection } from "../client-core/connection.ts";
+import { type DmChangeRequest, DmChanges } from "../client-core/dm-changes.ts";
 import { skewNotice } from "../client-core/dm-notices.ts";
+import type { EventContent } from "../client-core/message-state.ts";
 import {
   type DmContent,
   type KeyChange,
@@ -14,7 +16,7 @@ import {
   type TrustResult,
 } from "../client-core/secure-dm.ts";
 import { SecureGroups } from "../client-core/secure-group.ts";
-import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
+import type { Message, RoomEvent, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
 import type { SealedKind } from "./sealed-kind.ts";
@@ -49,6 +51,9 @@ export class PrivateMessages {
   private readonly secure: SecureDm;
   /** Encrypted groups, with the same keys (secure-group.ts); the Group dialog drives them. */
   readonly groups: SecureGroups;
+  /** Edits, deletions and reactions in DMs, sealed like the messages (dm-changes.ts). */
+  private readonly changes: DmChanges;
+  private readonly changeListeners = new Set<(e: RoomEvent, content: EventContent) => void>();
   private readonly stopListening: () => void;
   /** undefined while starting or once started; the reason when encryption is off. */
   private failure: string | undefined;
@@ -78,6 +83,12 @@ export class PrivateMessages {
       hooks.message(shown.message, shown.sealed);
     });
     this.groups.on("membership", (c) => hooks.membership(c.room, c.text, c.outcome !== "accepted"));
+    this.changes = new DmChanges(conn, this.secure, {
+      change: (e, content) => {
+        for (const fn of this.changeListeners) fn(e, content);
+      },
+      problem: (text) => hooks.problem(text),
+    });
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));
     this.stopListening = store.onKeyBookSaved(() => {
@@ -122,10 +133,21 @@ export class PrivateMessages {
     return this.secure.openDm(user);
   }
 
-  /** Sends to a DM, or to a group (by the room's kind). */
-  send(room: number, text: string, cid: string): void {
+  /** Sends a DM (`reply`: the seq of the message it answers), or to a group (no replies yet). */
+  send(room: number, text: string, cid: string, reply?: number): void {
     if (this.kindOf(room) === "group") this.groups.send(room, text, cid);
-    else this.secure.send(room, text, cid);
+    else this.secure.send(room, text, cid, reply);
+  }
+
+  /** Edits, deletes or reacts to a DM message, sealed; resolves once stored. */
+  change(room: number, c: DmChangeRequest): Promise<void> {
+    return this.changes.send(room, c);
+  }
+
+  /** Calls `fn` with each DM change once opened, in order with the messages. */
+  onChange(fn: (e: RoomEvent, content: EventContent) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
   }
 
   private kindOf(room: number) {
@@ -184,6 +206,7 @@ export class PrivateMessages {
   close(): void {
     this.stopListening();
     this.groups.close();
+    this.changes.close();
     this.secure.close();
   }
 }
