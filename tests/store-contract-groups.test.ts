@@ -15,7 +15,7 @@ storeContract("encrypted groups", (c) => {
     store = c.store;
   });
 
-  describe("groups (migration 011)", () => {
+  describe("groups (migration 012)", () => {
     it("reads a marked private room as kind group, everywhere a room is read", async () => {
       const alice = await c.user("ga");
       const plain = await c.room(alice, "gp");
