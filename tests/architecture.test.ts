@@ -21,7 +21,7 @@ const MAX_LINES = 400;
  */
 const KNOWN_LONG: Record<string, number> = {
   // +41: rename_room, archive_room and the invitations by name (issue 13). To split next.
-  "src/protocol/frame.ts": 542,
+  "src/protocol/frame.ts": 541,
   "src/server/config.ts": 552,
 };
 

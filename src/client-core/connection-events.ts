@@ -28,6 +28,7 @@ export type PushFrame = ServerFrameOf<
   | "room_created"
   | "removed" // kicked, banned, or the room deleted: the listeners drop the room
   | "invited" // an invitation by name (invitation commands and panels)
+  | "group_added" // made a member of an encrypted group (secure-group.ts attaches it)
 >;
 
 const PUSH_TYPES: ReadonlySet<string> = new Set<PushFrame["type"]>([
@@ -38,6 +39,7 @@ const PUSH_TYPES: ReadonlySet<string> = new Set<PushFrame["type"]>([
   "room_created",
   "removed",
   "invited",
+  "group_added",
 ]);
 
 /** A push passed on as it is (every PushFrame but `dm_opened`, which is tracked first). */

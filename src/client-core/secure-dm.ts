@@ -15,7 +15,7 @@ import { type IdentityStore, loadIdentity, publishIdentity } from "./device-iden
 import { contentKeyOf, type DmContent, type RevealContext, revealDm } from "./dm-reveal.ts";
 import { sealDm } from "./dm-seal.ts";
 import { IdentityTrust } from "./identity-trust.ts";
-import { KeyBackupSync } from "./key-backup-sync.ts";
+import { KeyBackupSync, type RestoredKeyStore } from "./key-backup-sync.ts";
 import { KeyDirectory } from "./key-directory.ts";
 import { Listeners } from "./listeners.ts";
 import type { OutboxItem } from "./outbox.ts";
@@ -52,6 +52,7 @@ export class SecureDm {
       conn: Connection;
       identities: IdentityStore;
       keyBook: KeyBookStore;
+      restoredKeys?: RestoredKeyStore; // restored backup keys kept across restarts
       now?: () => number;
     },
   ) {
@@ -130,6 +131,7 @@ export class SecureDm {
       book: opened.book,
       getIdentity: () => this.identity as Identity,
       adoptAccountKey: (key) => account.adopt(key),
+      ...(this.o.restoredKeys ? { store: this.o.restoredKeys } : {}),
     });
     await this.backup.load();
     const attached = new Set(conn.joinedRooms().map((r) => r.id));
@@ -153,9 +155,8 @@ export class SecureDm {
   }
 
   /**
-   * Adds to the key backup the content keys of every DM this device can open from its history
-   * (a backup keeps what is opened from its creation on; this takes what came before). Resolves
-   * with how many it added, once they are stored.
+   * Adds to the key backup the content keys of every DM in its history this device can open (a
+   * backup keeps what is opened from its creation on); resolves with how many, once stored.
    */
   async backUpHistory(): Promise<number> {
     const backup = this.backup;
@@ -200,8 +201,8 @@ export class SecureDm {
   }
 
   private isDm(m: Message): boolean {
-    if (m.envelope !== undefined || this.peers.has(m.room)) return true;
-    return this.o.conn.joinedRooms().find((r) => r.id === m.room)?.kind === "dm";
+    const kind = this.o.conn.joinedRooms().find((r) => r.id === m.room)?.kind;
+    return kind === "dm" || (kind !== "group" && (!!m.envelope || this.peers.has(m.room)));
   }
 
   private async peerFor(room: number): Promise<UserRef | undefined> {
@@ -213,9 +214,9 @@ export class SecureDm {
 
   // ---- Sending ----
   /**
-   * Queues a DM (maybe a reply). It is sealed when it goes (and again, same cid, on each retry)
-   * for both people's devices; if either person's keys changed and were not accepted, it waits
-   * (`held`) until trust() is called for them.
+   * Queues a DM (maybe a reply), sealed as it goes (again, same cid, on each retry) for both
+   * people's devices; if either person's keys changed and were not accepted, it waits (`held`)
+   * until trust() is called for them.
    */
   send(room: number, text: string, cid?: string, reply?: number): OutboxItem {
     return this.o.conn.send(room, text, {
@@ -304,10 +305,7 @@ export class SecureDm {
     return result;
   }
 
-  /**
-   * Reads the key book again after another holder of a shared store (another tab) changed it,
-   * and sends what waited for keys that were accepted there.
-   */
+  /** After another tab changed the shared key book: reads it again and sends what waited. */
   async reloadKeys(): Promise<void> {
     if (!this.book) return;
     await this.book.reload();

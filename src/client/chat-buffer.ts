@@ -5,7 +5,7 @@
  * ordered as buffers were opened, numbered from 1 for Alt-1…9, and one of them is current.
  */
 import { UnreadCounts } from "../client-core/unread-counts.ts";
-import { type Message, nameKey } from "../protocol/index.ts";
+import { type Message, nameKey, type RoomKind } from "../protocol/index.ts";
 import { InputHistory } from "./input-history.ts";
 
 /** Lines kept per buffer: older ones can be fetched again from the server by scrolling up. */
@@ -66,7 +66,7 @@ export class ChatBuffer {
 
   constructor(
     public name: string,
-    readonly kind: "room" | "dm",
+    readonly kind: RoomKind,
     history: string[] = [],
   ) {
     this.history = new InputHistory(history);
@@ -77,7 +77,7 @@ export class ChatBuffer {
   }
 
   get label(): string {
-    return `${this.kind === "dm" ? "@" : "#"}${this.name}`;
+    return `${this.kind === "dm" ? "@" : this.kind === "group" ? "&" : "#"}${this.name}`;
   }
 
   /** Appends an entry; a buffer scrolled up keeps its place. */
@@ -148,7 +148,7 @@ export class ChatBuffer {
   }
 }
 
-export function bufferKey(kind: "room" | "dm", name: string): string {
+export function bufferKey(kind: RoomKind, name: string): string {
   return `${kind}:${nameKey(name)}`;
 }
 
@@ -160,7 +160,7 @@ export class BufferList {
     return this.all[this.index];
   }
 
-  find(kind: "room" | "dm", name: string): ChatBuffer | undefined {
+  find(kind: RoomKind, name: string): ChatBuffer | undefined {
     const key = bufferKey(kind, name);
     return this.all.find((b) => b.key === key);
   }
@@ -170,7 +170,7 @@ export class BufferList {
   }
 
   /** The buffer for a conversation, made (at the end of the list) if there is none. */
-  open(kind: "room" | "dm", name: string, history?: string[]): ChatBuffer {
+  open(kind: RoomKind, name: string, history?: string[]): ChatBuffer {
     const found = this.find(kind, name);
     if (found) return found;
     const b = new ChatBuffer(name, kind, history);

@@ -128,7 +128,9 @@ export function listenToConnection(s: ChatState): void {
     conn.on("message", onRoomMessage),
     // Public rooms' events; a DM's are opened first and applied by DmChanges (message-commands.ts).
     conn.on("event", (e) => {
-      if (e.envelope === undefined && !s.session.isDm(e.room)) s.change(e);
+      // A group's membership versions are judged and told by SecureGroups (group-commands.ts).
+      if (e.envelope === undefined && e.kind !== "membership" && !s.session.isDm(e.room))
+        s.change(e);
     }),
     conn.on("push", onPush),
     conn.on("notice", (text) => s.note(text, "warn")),

@@ -11,9 +11,10 @@ import { dmNotice, skewNotice } from "../client-core/dm-notices.ts";
 import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
 import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
 import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
+import type { SecureGroups } from "../client-core/secure-group.ts";
 import { typingText } from "../client-core/typing-indicator.ts";
 import { parseAttachment } from "../crypto/index.ts";
-import { type Message, messageLength, type RoomEvent } from "../protocol/index.ts";
+import { type Message, messageLength, type RoomEvent, type RoomKind } from "../protocol/index.ts";
 import { BufferList, type ChatBuffer, type Entry, entry } from "./chat-buffer.ts";
 import type { NoteTone } from "./chat-command.ts";
 import type { ChatScreen, StatusTone } from "./chat-screen.ts";
@@ -30,17 +31,18 @@ export type ViewOutcome = "quit" | "picker" | "session-ended";
 export interface Here {
   id: number | undefined;
   name: string;
-  kind: "room" | "dm";
+  kind: RoomKind;
 }
 
 /** "#general" or "@bob": how a conversation is named on screen, everywhere. */
-export function conversationLabel(c: { name: string; kind: "room" | "dm" }): string {
-  return `${c.kind === "dm" ? "@" : "#"}${sanitize(c.name)}`;
+export function conversationLabel(c: { name: string; kind: RoomKind }): string {
+  return `${c.kind === "dm" ? "@" : c.kind === "group" ? "&" : "#"}${sanitize(c.name)}`;
 }
 
-/** "@bob" is a DM with bob; "#general" or "general" is a room. */
-export function parseTarget(target: string): { name: string; kind: "room" | "dm" } {
+/** "@bob" is a DM with bob; "&crew" an encrypted group; "#general" or "general" is a room. */
+export function parseTarget(target: string): { name: string; kind: RoomKind } {
   if (target.startsWith("@")) return { name: target.slice(1), kind: "dm" };
+  if (target.startsWith("&")) return { name: target.slice(1), kind: "group" };
   return { name: target.startsWith("#") ? target.slice(1) : target, kind: "room" };
 }
 
@@ -76,6 +78,8 @@ export class ChatState {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private finishView: (outcome: ViewOutcome, farewell?: string) => void = () => {};
   readonly done: Promise<ViewOutcome>;
+  /** Encrypted groups (set up with `secure`; group-commands.ts). */
+  groups: SecureGroups | undefined;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
@@ -117,7 +121,7 @@ export class ChatState {
     return b ? { id: b.id, name: b.name, kind: b.kind } : { id: undefined, name: "", kind: "room" };
   }
 
-  label(c: { name: string; kind: "room" | "dm" } = this.current): string {
+  label(c: { name: string; kind: RoomKind } = this.current): string {
     return conversationLabel(c);
   }
 
@@ -142,7 +146,7 @@ export class ChatState {
   }
 
   /** The buffer for a conversation, with its remembered input history. */
-  openBuffer(kind: "room" | "dm", name: string): ChatBuffer {
+  openBuffer(kind: RoomKind, name: string): ChatBuffer {
     return this.buffers.open(kind, name, this.memory.history[conversationLabel({ kind, name })]);
   }
 

@@ -17,6 +17,7 @@ import { ChatScreen, type TerminalOutput } from "./chat-screen.ts";
 import { ChatState, parseTarget, type ViewOutcome, type ViewStore } from "./chat-state.ts";
 import { deviceCommands } from "./device-commands.ts";
 import { fileCommands } from "./file-commands.ts";
+import { groupCommands, startGroups } from "./group-commands.ts";
 import { keyActions } from "./key-actions.ts";
 import { KEYMAP } from "./keymap.ts";
 import { KeyReader } from "./keys.ts";
@@ -91,6 +92,7 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...messageCommands(s),
     ...searchCommands(s, search),
     ...deviceCommands(ctx),
+    ...groupCommands(s),
     ...(quit ? { quit } : {}),
   };
   return commands;
@@ -127,9 +129,10 @@ async function runLine(
   const here = s.current;
   if (here.id === undefined) return s.note("Wait until the room is joined.", "warn");
   s.session.sent(here.id);
-  if (here.kind === "dm") {
+  if (here.kind === "dm" || here.kind === "group") {
     if (!secure) return s.note("Encryption is not set up on this device: cannot send.", "error");
-    secure.send(here.id, body);
+    if (here.kind === "group") s.groups?.send(here.id, body);
+    else secure.send(here.id, body);
   } else {
     conn.send(here.id, body);
   }
@@ -172,8 +175,9 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
   s.select(s.openBuffer(first.kind, first.name));
   const rooms = await s.conn.listRooms().catch(() => []);
   for (const r of rooms) {
-    if (!r.joined || (r.kind === "dm" && !s.secure)) continue;
+    if (!r.joined || (r.kind !== "room" && !s.secure)) continue;
     const b = s.openBuffer(r.kind, r.name);
+    if (r.kind === "group") b.id = r.id; // attached by SecureGroups.start()
     // Held by the session from the server's counts; the buffer on screen has nothing unread.
     const c = s.session.conversations.track(r);
     if (b === s.buffers.current) c.clearUnread();
@@ -184,6 +188,10 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
     (a, b) => (a.kind === b.kind ? 0 : a.kind === "room" ? -1 : 1) || a.name.localeCompare(b.name),
   );
   s.buffers.order(sorted.map((r) => bufferKey(r.kind, r.name)));
+  // Groups come with one resume; SecureGroups then judges their membership chains.
+  const groups = rooms.filter((r) => r.kind === "group" && r.joined && s.groups);
+  await s.conn.attachAll(groups).catch(() => []);
+  void s.groups?.start().catch(() => {});
   await enterConversation(s, start);
   for (const b of s.buffers.all) {
     if (b.id !== undefined) continue;
@@ -206,6 +214,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const screen = new ChatScreen(o.output, editor, o.style);
   const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
+  startGroups(s);
   const commands = commandTable(s, o.search);
   const active = autoAway(s, o.autoAwayMs ?? AUTO_AWAY_MS);
   let ended = false;

@@ -23,6 +23,7 @@ import { DmTrust } from "./dm-trust.ts";
 import { Drafts } from "./drafts.ts";
 import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
+import { GroupDialog } from "./group-dialog.ts";
 import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
 import { Incoming } from "./incoming.ts";
 import { InvitationsPanel } from "./invitations-panel.ts";
@@ -98,7 +99,9 @@ export class ChatScreen {
       keys: (k) => this.trust.keysChanged(k),
       problem: (text) => this.onShown((c) => this.list.append(c.notice(Date.now(), text, true))),
       trustChanged: () => this.trust.afterTrust(),
+      membership: (r, text, alert) => activity.whenListed(r, () => this.notice(text, alert, r)),
     });
+    const group = new GroupDialog(this.dms, this.conversations, (r) => this.attach(r));
     this.trust = new DmTrust(this.dms, this.conversations, this.me, {
       notice: (c, item) => this.conversations.current === c.id && this.list.append(item),
       pendingChanged: () => this.list.renderPending(),
@@ -203,6 +206,7 @@ export class ChatScreen {
         themeToggle(o.theme),
         admin.button,
         invites.button,
+        group.newButton,
         ...accountButtons({ ...o, dms: this.dms, reopenDms: () => this.reopenDms() }),
       ],
       headerEnd: [
@@ -210,6 +214,7 @@ export class ChatScreen {
         members.button,
         this.notifyMenu.button,
         this.trust.button,
+        group.manageButton,
       ],
       main: [
         this.banner.root,
@@ -247,7 +252,7 @@ export class ChatScreen {
 
     this.conn.on("status", (s) => this.status(s));
     this.conn.on("event", (e) => this.actions.applied(e));
-    new RoomActivity(
+    const activity = new RoomActivity(
       { me: this.me, session: this.session, typing: this.typing },
       {
         track: (summary) => this.track(summary),
@@ -277,12 +282,7 @@ export class ChatScreen {
     this.typing.close();
   }
 
-  // ---- Rooms ----
-
-  /**
-   * Lists the rooms and DMs and attaches all joined ones with one `resume`: two requests
-   * however many rooms there are, so a user in hundreds of rooms is never rate-limited here.
-   */
+  /** Lists and attaches all joined rooms with one `resume`: two requests, however many rooms. */
   private async load(): Promise<void> {
     let opened: RoomSummary | undefined;
     await this.session.load(HISTORY_PAGE, (rooms) => {
@@ -352,15 +352,11 @@ export class ChatScreen {
     if (this.conversations.current === c.id) this.list.show(c, this.me, { keepOffset: true });
   }
 
-  // ---- Messages ----
-
   /** Runs `act` on the conversation on screen, if there is one. */
   private onShown(act: (c: Conversation) => void): void {
     const c = this.conversations.shown;
     if (c) act(c);
   }
-
-  // ---- Private messages ----
 
   /** Sets up this browser's keys once the conversations are attached; says if DMs are off. */
   private async startDms(): Promise<void> {
@@ -382,7 +378,12 @@ export class ChatScreen {
     if (c?.isDm) this.select(c.id);
   }
 
-  // ---- Chrome ----
+  /** A notice in room `room` (or the one on screen), shown at once if that room is on screen. */
+  private notice(text: string, alert = true, room?: number): void {
+    const c = room === undefined ? this.conversations.shown : this.conversations.get(room);
+    const item = c?.notice(Date.now(), text, alert);
+    if (c && item && this.conversations.current === c.id) this.list.append(item);
+  }
 
   private status(s: Status): void {
     this.banner.update(s);

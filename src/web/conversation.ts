@@ -50,9 +50,15 @@ export class Conversation extends PlainConversation {
   /** Where the reader left it (MessageList.position()), restored when it is shown again. */
   scroll: ScrollAnchor | undefined;
 
-  /** The sidebar name: "#general", or the DM peer's name. */
+  /** An end-to-end encrypted group (docs/e2ee.md 12): sealed like a DM, named "&crew". */
+  get isGroup(): boolean {
+    return this.summary.kind === "group";
+  }
+
+  /** The sidebar name: "#general", "&crew" for a group, or the DM peer's name. */
   override get label(): string {
-    return this.isDm ? safeName(this.summary.name) : `#${safeName(this.summary.name)}`;
+    if (this.isDm) return safeName(this.summary.name);
+    return `${this.isGroup ? "&" : "#"}${safeName(this.summary.name)}`;
   }
 
   get peerStatus(): UserStatus | undefined {

@@ -70,7 +70,26 @@ export class RoomActivity {
         return;
       case "devices_changed":
         return; // SecureDm fetches the keys again and says what changed
+      case "group_added": // SecureGroups attaches it; listed here
+        this.whenListed(f.room, () => this.hooks.changed());
+        return;
     }
+  }
+
+  /** Lists a room this page does not hold yet (a group made or joined), then runs `then`. */
+  whenListed(room: number, then: () => void): void {
+    if (this.o.session.conversations.get(room)) {
+      then();
+      return;
+    }
+    this.o.session.conn.listRooms().then(
+      (rooms) => {
+        const found = rooms.find((r) => r.id === room);
+        if (found) this.hooks.track(found);
+        then();
+      },
+      () => then(),
+    );
   }
 
   /** This page's socket is back: read presence, member counts and topics again (one request). */
