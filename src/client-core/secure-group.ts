@@ -323,6 +323,11 @@ export class SecureGroups {
       throw new RequestError("NOT_MEMBER", "You are no longer a member of this group.");
     }
     await keys.directory.refresh(current.members.map(Number));
+    // As a DM: nothing goes while a member's (or one's own) identity key changed unaccepted.
+    const changed = current.members.find((u) => keys.book.trust(u) === "changed");
+    if (changed !== undefined) {
+      throw this.o.dm.heldFor(cid, { id: Number(changed), name: this.nameOf(changed) });
+    }
     return seal({
       from: keys.identity,
       conversation: groupConversation(room),
