@@ -97,7 +97,10 @@ export class DmTrust {
 
   /** Messages held for keys that are accepted now go again: shown as sending. */
   afterTrust(): void {
+    const held = this.dms.heldCids();
     for (const c of this.conversations.values()) {
+      // A group's sends wait on any member's keys: those let go are no longer held.
+      if (c.isGroup) for (const p of c.pending) p.held = p.held && held.has(p.cid);
       if (!c.isDm || this.dms.changedFor(c.summary.name)) continue;
       for (const p of c.pending) p.held = false;
     }

@@ -171,6 +171,11 @@ export class PrivateMessages {
     return this.secure.waitingOn(peer);
   }
 
+  /** The cids of the sends (DMs' and groups') still held for a key change. */
+  heldCids(): Set<string> {
+    return new Set(this.secure.heldMessages().map((h) => h.cid));
+  }
+
   trust(name: string): Promise<TrustResult> {
     return this.secure.trust(name);
   }
