@@ -7,8 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { Browser, BrowserContext } from "playwright-core";
-import { DmChanges } from "../../src/client-core/dm-changes.ts";
 import type { EventContent } from "../../src/client-core/message-state.ts";
+import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import { api, register, unique } from "../support/client.ts";
 import { type ChildServer, tempDir } from "../support/server.ts";
@@ -60,10 +60,14 @@ describe.skipIf(gate.skip)("changes to encrypted DMs in the browser", () => {
       cleanups,
     });
     const seen: { e: RoomEvent; content: EventContent }[] = [];
-    const bobChanges = new DmChanges(bob.conn, bob.dm, {
-      change: (e, content) => seen.push({ e, content }),
-      problem: (text) => seen.push({ e: { kind: "problem" } as never, content: { body: text } }),
-    });
+    const bobChanges = new SealedChanges(
+      bob.conn,
+      { dm: bob.dm },
+      {
+        change: (e, content) => seen.push({ e, content }),
+        problem: (text) => seen.push({ e: { kind: "problem" } as never, content: { body: text } }),
+      },
+    );
     cleanups.unshift(() => bobChanges.close());
     const c = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     contexts.push(c);

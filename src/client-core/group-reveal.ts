@@ -1,0 +1,72 @@
+/**
+ * What one group message shows on this device (docs/e2ee.md 12), as dm-reveal.ts for a DM: it
+ * is opened with the members of the version in effect when it was stored as its only possible
+ * participants; a replay is flagged (the sightings, section 8c); a device outside the sender's
+ * accepted list gives "unverified-device", never the sender's words; an edited message from a
+ * history page carries its latest edit's envelope, shown only when that is an edit of this very
+ * message by its author (sealed-change.ts).
+ */
+import { envelopeKey, open, type VerifiedMembership } from "../crypto/index.ts";
+import { groupConversation, type Message } from "../protocol/index.ts";
+import { parseSealedChange } from "./sealed-change.ts";
+import type { SecureDmKeys } from "./secure-dm-keys.ts";
+import type { GroupContent } from "./secure-group-events.ts";
+
+export type Revealed = { message: Message; content: GroupContent } | undefined;
+
+/**
+ * Opens `m` against the accepted `versions` of its group (oldest first, with their seqs); `live`:
+ * undefined for a repeat delivery of one shown already.
+ */
+export async function revealGroupMessage(
+  m: Message,
+  keys: SecureDmKeys,
+  versions: readonly { seq: number; m: VerifiedMembership }[],
+  live: boolean,
+): Promise<Revealed> {
+  const say = (content: GroupContent) => ({ message: { ...m, body: "" }, content });
+  if (m.envelope === undefined) return say({ kind: "tampered", reason: "no-envelope" });
+  const from = versions.findLastIndex((v) => v.seq < m.seq);
+  // Stored before any accepted version: nobody was a participant yet.
+  if (from < 0) return say({ kind: "tampered", reason: "participants" });
+  const edited = m.edited !== undefined;
+  // An edit was sealed later than its message, under the version in effect then: any since.
+  const participants = edited
+    ? [...new Set(versions.slice(from).flatMap((v) => v.m.members))]
+    : (versions[from]?.m.members ?? []);
+  const conversation = groupConversation(m.room);
+  const sender = m.envelope.from.u;
+  const options = () => ({
+    me: keys.identity,
+    conversation,
+    senders: [...keys.directory.accepted(sender), ...keys.directory.unverified(sender)],
+    participants,
+  });
+  let result = await open(m.envelope, options());
+  if (result.outcome === "unknown-sender" && /^[0-9]{1,15}$/.test(sender)) {
+    await keys.directory.refresh([Number(sender)]).catch(() => {});
+    result = await open(m.envelope, options());
+  }
+  if (result.outcome === "tampered") return say({ kind: "tampered", reason: result.reason });
+  if (result.outcome !== "opened") return say({ kind: result.outcome });
+  let text = result.text;
+  if (edited) {
+    const change = parseSealedChange(result.text);
+    const byAuthor = result.from.user === String(m.from.id);
+    if (change?.kind !== "edit" || change.target !== m.seq || !byAuthor) {
+      return say({ kind: "tampered", reason: "no-envelope" });
+    }
+    text = change.body;
+  }
+  // An edit's envelope was sighted at the edit's own seq.
+  const sighting = edited
+    ? ({ kind: "new" } as const)
+    : await keys.book.sight(conversation, envelopeKey(result.from, result.id), m.seq);
+  if (sighting.kind === "same" && !sighting.elsewhere && live) return undefined;
+  if (sighting.kind === "replay") return say(sighting);
+  const accepted = keys.directory
+    .accepted(result.from.user)
+    .some((b) => b.device === result.from.device);
+  if (!accepted) return say({ kind: "unverified-device", text, device: result.from.device });
+  return { message: { ...m, body: text, ts: result.at }, content: { kind: "text", text } };
+}
