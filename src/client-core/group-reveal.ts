@@ -4,10 +4,13 @@
  * participants; a replay is flagged (the sightings, section 8c); a device outside the sender's
  * accepted list gives "unverified-device", never the sender's words; an edited message from a
  * history page carries its latest edit's envelope, shown only when that is an edit of this very
- * message by its author (sealed-change.ts).
+ * message by its author (sealed-change.ts). As a DM's, its content key goes into the key backup
+ * when first opened, and one not sealed for this device is opened with a restored key if the
+ * backup holds one (docs/e2ee.md 11).
  */
 import { envelopeKey, open, type VerifiedMembership } from "../crypto/index.ts";
 import { groupConversation, type Message } from "../protocol/index.ts";
+import type { KeyBackupSync } from "./key-backup-sync.ts";
 import { parseSealedChange } from "./sealed-change.ts";
 import type { SecureDmKeys } from "./secure-dm-keys.ts";
 import type { GroupContent } from "./secure-group-events.ts";
@@ -23,6 +26,7 @@ export async function revealGroupMessage(
   keys: SecureDmKeys,
   versions: readonly { seq: number; m: VerifiedMembership }[],
   live: boolean,
+  backup?: KeyBackupSync,
 ): Promise<Revealed> {
   const say = (content: GroupContent) => ({ message: { ...m, body: "" }, content });
   if (m.envelope === undefined) return say({ kind: "tampered", reason: "no-envelope" });
@@ -36,7 +40,11 @@ export async function revealGroupMessage(
     : (versions[from]?.m.members ?? []);
   const conversation = groupConversation(m.room);
   const sender = m.envelope.from.u;
+  let contentKey: Uint8Array<ArrayBuffer> | undefined;
   const options = () => ({
+    onContentKey: (k: Uint8Array<ArrayBuffer>) => {
+      contentKey = k;
+    },
     me: keys.identity,
     conversation,
     senders: [...keys.directory.accepted(sender), ...keys.directory.unverified(sender)],
@@ -46,6 +54,17 @@ export async function revealGroupMessage(
   if (result.outcome === "unknown-sender" && /^[0-9]{1,15}$/.test(sender)) {
     await keys.directory.refresh([Number(sender)]).catch(() => {});
     result = await open(m.envelope, options());
+  }
+  if (result.outcome === "not-addressed" && backup) {
+    // Sealed before this device was linked: the key backup may hold its content key.
+    const e = m.envelope;
+    for (const restored of backup.keysFor(conversation, { user: sender, device: e.from.d }, e.id)) {
+      const again = await open(e, { ...options(), contentKey: restored });
+      if (again.outcome === "opened") {
+        result = again;
+        break;
+      }
+    }
   }
   if (result.outcome === "tampered") return say({ kind: "tampered", reason: result.reason });
   if (result.outcome !== "opened") return say({ kind: result.outcome });
@@ -62,6 +81,9 @@ export async function revealGroupMessage(
   const sighting = edited
     ? ({ kind: "new" } as const)
     : await keys.book.sight(conversation, envelopeKey(result.from, result.id), m.seq);
+  if (sighting.kind === "new" && contentKey) {
+    backup?.record(conversation, result.from, result.id, contentKey);
+  }
   if (sighting.kind === "same" && !sighting.elsewhere && live) return undefined;
   if (sighting.kind === "replay") return say(sighting);
   const accepted = keys.directory

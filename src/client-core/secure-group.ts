@@ -346,6 +346,7 @@ export class SecureGroups {
   /** Opens `m` with the members of the version in effect when it was stored (group-reveal.ts). */
   private async open(m: Message, live: boolean): Promise<Revealed> {
     const keys = await this.keys();
-    return revealGroupMessage(m, keys, (await this.chain(m.room)).versions, live);
+    const { versions } = await this.chain(m.room);
+    return revealGroupMessage(m, keys, versions, live, this.o.dm.keyBackup);
   }
 }
