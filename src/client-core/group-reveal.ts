@@ -10,12 +10,47 @@
  */
 import { envelopeKey, open, type VerifiedMembership } from "../crypto/index.ts";
 import { groupConversation, type Message } from "../protocol/index.ts";
-import type { KeyBackupSync } from "./key-backup-sync.ts";
+import type { KeyBackupSync, OpenedKey } from "./key-backup-sync.ts";
 import { parseSealedChange } from "./sealed-change.ts";
 import type { SecureDmKeys } from "./secure-dm-keys.ts";
 import type { GroupContent } from "./secure-group-events.ts";
 
 export type Revealed = { message: Message; content: GroupContent } | undefined;
+
+type Versions = readonly { seq: number; m: VerifiedMembership }[];
+
+/** Who may have sealed or been addressed by `m`: the members of the version in effect then. */
+function participantsOf(m: Message, versions: Versions): readonly string[] | undefined {
+  const from = versions.findLastIndex((v) => v.seq < m.seq);
+  if (from < 0) return undefined;
+  // An edit was sealed later than its message, under the version in effect then: any since.
+  if (m.edited !== undefined) return [...new Set(versions.slice(from).flatMap((v) => v.m.members))];
+  return versions[from]?.m.members;
+}
+
+/** The content key of a stored group message this device opens, for the backup's backfill. */
+export async function groupContentKey(
+  m: Message,
+  keys: SecureDmKeys,
+  versions: Versions,
+): Promise<OpenedKey | undefined> {
+  const participants = participantsOf(m, versions);
+  if (m.envelope === undefined || !participants) return undefined;
+  let key: Uint8Array<ArrayBuffer> | undefined;
+  const conversation = groupConversation(m.room);
+  const sender = m.envelope.from.u;
+  const result = await open(m.envelope, {
+    me: keys.identity,
+    conversation,
+    senders: [...keys.directory.accepted(sender), ...keys.directory.unverified(sender)],
+    participants,
+    onContentKey: (k) => {
+      key = k;
+    },
+  });
+  if (result.outcome !== "opened" || !key) return undefined;
+  return { conv: conversation, from: result.from, id: result.id, key };
+}
 
 /**
  * Opens `m` against the accepted `versions` of its group (oldest first, with their seqs); `live`:
@@ -24,20 +59,16 @@ export type Revealed = { message: Message; content: GroupContent } | undefined;
 export async function revealGroupMessage(
   m: Message,
   keys: SecureDmKeys,
-  versions: readonly { seq: number; m: VerifiedMembership }[],
+  versions: Versions,
   live: boolean,
   backup?: KeyBackupSync,
 ): Promise<Revealed> {
   const say = (content: GroupContent) => ({ message: { ...m, body: "" }, content });
   if (m.envelope === undefined) return say({ kind: "tampered", reason: "no-envelope" });
-  const from = versions.findLastIndex((v) => v.seq < m.seq);
+  const participants = participantsOf(m, versions);
   // Stored before any accepted version: nobody was a participant yet.
-  if (from < 0) return say({ kind: "tampered", reason: "participants" });
+  if (!participants) return say({ kind: "tampered", reason: "participants" });
   const edited = m.edited !== undefined;
-  // An edit was sealed later than its message, under the version in effect then: any since.
-  const participants = edited
-    ? [...new Set(versions.slice(from).flatMap((v) => v.m.members))]
-    : (versions[from]?.m.members ?? []);
   const conversation = groupConversation(m.room);
   const sender = m.envelope.from.u;
   let contentKey: Uint8Array<ArrayBuffer> | undefined;

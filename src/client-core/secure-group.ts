@@ -24,7 +24,7 @@ import {
   type UserRef,
 } from "../protocol/index.ts";
 import { type Connection, RequestError } from "./connection.ts";
-import { type Revealed, revealGroupMessage } from "./group-reveal.ts";
+import { groupContentKey, type Revealed, revealGroupMessage } from "./group-reveal.ts";
 import { describe } from "./membership-lines.ts";
 import type { OutboxItem } from "./outbox.ts";
 import type { SecureDm } from "./secure-dm.ts";
@@ -341,6 +341,22 @@ export class SecureGroups {
   private async show(m: Message): Promise<void> {
     const shown = await this.open(m, true);
     if (shown) this.emit("message", shown.message, shown.content);
+  }
+
+  /**
+   * Adds to the key backup the content keys of every group message in this device's groups'
+   * history it can open (as SecureDm.backUpHistory for DMs); resolves with how many.
+   */
+  async backUpHistory(): Promise<number> {
+    const backup = this.o.dm.keyBackup;
+    if (!backup?.enabled) return 0;
+    const keys = await this.keys();
+    const rooms = (await this.o.conn.listRooms()).filter((r) => r.kind === "group" && r.joined);
+    return backup.backfill(
+      rooms.map((r) => r.id),
+      async (m) =>
+        groupContentKey(m, keys, (await this.enqueue(() => this.chain(m.room))).versions),
+    );
   }
 
   /** Opens `m` with the members of the version in effect when it was stored (group-reveal.ts). */

@@ -69,6 +69,7 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
   const ctx: ChatContext = {
     conn: s.conn,
     secure: s.secure,
+    groups: s.groups,
     note: (text, tone) => s.note(text, tone),
     enter: (name) => enterConversation(s, name),
     blocked: s.blocked,

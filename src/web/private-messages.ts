@@ -201,8 +201,8 @@ export class PrivateMessages {
     return this.secure.keyBackup;
   }
 
-  backUpHistory(): Promise<number> {
-    return this.secure.backUpHistory();
+  async backUpHistory(): Promise<number> {
+    return (await this.secure.backUpHistory()) + (await this.groups.backUpHistory());
   }
 
   close(): void {

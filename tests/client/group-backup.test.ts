@@ -47,7 +47,11 @@ describe("group messages in the key backup", () => {
     const [alice, bob] = [await member(), await member()];
     const room = (await alice.groups.create(unique("g"), [nameOf(bob)])).id;
     await joinedGroup(bob, room);
+    bob.groups.send(room, "sent before the backup");
+    await until(() => alice.texts.includes("sent before the backup"), "the first message");
     const recovery = (await alice.device.dm.keyBackup?.create()) as string;
+    // What came before the backup is taken from the groups' history.
+    expect(await alice.groups.backUpHistory()).toBe(1);
     const secret = `group-vault-${crypto.randomUUID()}`;
     bob.groups.send(room, `${secret} (from bob)`);
     await until(() => alice.texts.includes(`${secret} (from bob)`), "alice to read bob");
@@ -60,6 +64,7 @@ describe("group messages in the key backup", () => {
     expect(await shownBy(stranger, room)).toEqual([
       { kind: "not-addressed" },
       { kind: "not-addressed" },
+      { kind: "not-addressed" },
     ]);
 
     // One that enters it reads them, and is linked by the backup's account key.
@@ -67,6 +72,7 @@ describe("group messages in the key backup", () => {
     const result = await restored.device.dm.keyBackup?.restore(recovery);
     expect(result).toMatchObject({ ok: true });
     expect(await shownBy(restored, room)).toEqual([
+      { kind: "text", text: "sent before the backup" },
       { kind: "text", text: `${secret} (from bob)` },
       { kind: "text", text: `${secret} (from alice)` },
     ]);
