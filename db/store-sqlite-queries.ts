@@ -51,7 +51,8 @@ const MESSAGE_COLUMNS = `m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, 
       WHERE r.room_id = m.room_id AND r.seq = m.seq ORDER BY r.created_at, r.user_id, r.emoji) x
     ) END AS reactions`;
 const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
-  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
+  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility,
+  r.archived_at AS archivedAt`;
 
 export function toEntry(row: MessageRow): LogEntry {
   return toLogEntry({ ...row, sealed: row.sealed !== 0 });

@@ -336,6 +336,8 @@ export const roomSummary = z.object({
   peer: z.object({ id: z.int(), name: z.string(), status: userStatus }).optional(),
   /** "private": unlisted, invitation only. Absent from servers before communities. */
   visibility: roomVisibility.optional(),
+  /** The room is archived: readable, but nothing more is written to it (ROOM_ARCHIVED). */
+  archived: z.literal(true).optional(),
 });
 export type RoomSummary = z.infer<typeof roomSummary>;
 

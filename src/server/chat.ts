@@ -31,6 +31,7 @@ import {
 } from "../protocol/index.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
+import { depart } from "./departure.ts";
 import { e2eeUserId } from "./devices.ts";
 import { type HistoryPage, type HistoryQuery, historyPage } from "./history.ts";
 import { DIRECTORY, type Hub } from "./hub.ts";
@@ -39,7 +40,7 @@ import { MessageEvents } from "./message-events.ts";
 import type { Metrics } from "./metrics.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
-import { moderates, requireMayLeave } from "./roles.ts";
+import { moderates } from "./roles.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 import { RoomLog } from "./room-log.ts";
 import { MessageSearch } from "./search.ts";
@@ -136,6 +137,7 @@ export class Chat {
         unread: membership?.unread ?? 0,
       };
       if (membership?.mentions) summary.mentions = membership.mentions;
+      if (room.archivedAt) summary.archived = true;
       if (peer) summary.peer = { ...peer, status: statuses.get(peer.id) ?? "offline" };
       else summary.visibility = room.visibility;
       return summary;
@@ -252,8 +254,7 @@ export class Chat {
   }
 
   private async joinNow(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
-    // A private room is joined by invitation only (invitations.ts), so here only its members
-    // find it (and joining again changes nothing).
+    // A private room is joined by invitation only (invitations.ts): only its members find it.
     const room = await this.findRoom(ref, user);
     if (await this.o.store.isBanned(room.id, user.id, this.o.now())) {
       throw new ParleyError("BANNED");
@@ -270,17 +271,14 @@ export class Chat {
       room.members++;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
       this.publishEphemeral(room.id, { type: "notice", room: room.id, user, event: "joined" });
+      room.head = (await this.roomLog.record(room.id, user, "join")) ?? room.head;
     }
     this.o.hub.memberJoined(user.id, room.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
     return this.summary(user.id, room, membership);
   }
 
-  /**
-   * A user became a member by an invite code: as a join, live, and an invitation accepted is an
-   * event of the room's log. (A plain join or leave stays a live notice only, as before: public
-   * rooms' comings and goings would otherwise crowd their log and renumber what clients count.)
-   */
+  /** A user became a member by an invitation: a join, live and in the log marked "invite". */
   async announceJoin(user: UserRef, roomId: number): Promise<void> {
     this.o.hub.memberJoined(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "joined" });
@@ -288,13 +286,15 @@ export class Chat {
     this.o.log.info("room.joined", { room: roomId, user: user.id, by: "invite" });
   }
 
-  async leave(user: UserRef, roomId: number): Promise<void> {
-    await this.findRoom({ room: roomId }, user);
-    await requireMayLeave(this.o.store, roomId, user);
-    if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
-    this.o.hub.memberLeft(user.id, roomId);
-    this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });
-    this.o.log.info("room.left", { room: roomId, user: user.id });
+  /** One leave at a time per user on this node, so a repeated leave stores one event. */
+  leave(user: UserRef, roomId: number): Promise<void> {
+    return this.perUser.run(user.id, async () => {
+      await this.findRoom({ room: roomId }, user);
+      await depart({ ...this.o, roomLog: this.roomLog }, user, roomId);
+      this.o.hub.memberLeft(user.id, roomId);
+      this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });
+      this.o.log.info("room.left", { room: roomId, user: user.id });
+    });
   }
 
   /**
