@@ -33,7 +33,7 @@ const KNOWN_LONG: Record<string, number> = {
   // +13: the ROOM_ARCHIVED append refusal and the user invitations (issue 13).
   "db/store.ts": 484,
   // +1: the `invited` push (issue 13's invitations by name).
-  "src/client-core/connection.ts": 570,
+  "src/client-core/connection.ts": 569,
   "src/client-core/secure-dm.ts": 428,
   // +41: rename_room, archive_room and the invitations by name (issue 13). To split next.
   "src/protocol/frame.ts": 542,

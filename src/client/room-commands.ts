@@ -3,10 +3,13 @@
  * rooms, members and earlier messages. Entering a conversation and paging its history live here
  * too, as other command groups (and PageUp) use them.
  */
+
+import { isRoomEventLine } from "../client-core/room-event-text.ts";
 import { HISTORY_PAGE_MAX, nameKey } from "../protocol/index.ts";
 import type { ChatBuffer } from "./chat-buffer.ts";
 import type { Command } from "./chat-command.ts";
 import { type ChatState, parseTarget } from "./chat-state.ts";
+import { roomEventEntry } from "./room-event-lines.ts";
 
 export const HISTORY_DEFAULT = 20;
 
@@ -108,9 +111,12 @@ export async function showHistory(s: ChatState, n: number, { quiet = false } = {
   fetching.add(b);
   try {
     const page = await conn.history(room, { before, limit: n });
-    const older = [...page.messages].reverse();
+    // Newest first, each put on top: the messages, and the room's own events among them.
+    const older = [...page.messages, ...(page.events ?? [])].sort((x, y) => y.seq - x.seq);
     for (const m of older) {
-      if (b.kind === "dm" && secure) {
+      if ("kind" in m) {
+        if (isRoomEventLine(m)) b.prepend([roomEventEntry(s, m)]);
+      } else if (b.kind === "dm" && secure) {
         const opened = await secure.reveal(m, { dedupe: false });
         if (opened) s.show(opened.message, opened.content, { older: true });
       } else {

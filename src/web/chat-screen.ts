@@ -253,7 +253,6 @@ export class ChatScreen {
       const dm = this.conversations.get(m.room)?.isDm ?? this.dms.isDmRoom(m.room);
       if (!this.dms.handles(m, dm)) this.incoming.received(m);
     });
-    this.conn.on("event", (e) => this.actions.applied(e));
     const activity = new RoomActivity(
       { me: this.me, conn: this.conn, conversations: this.conversations, typing: this.typing },
       {
@@ -267,6 +266,7 @@ export class ChatScreen {
       },
     );
     this.conn.on("push", (f) => activity.push(f));
+    this.conn.on("event", (e) => activity.roomEvent(e) || this.actions.applied(e));
     this.conn.on("status", (s) => {
       if (s.kind === "back-online") activity.backOnline();
     });

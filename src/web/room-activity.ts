@@ -5,7 +5,8 @@
  * replayed. It updates the held conversations and says what to redraw.
  */
 import type { Connection, PushFrame } from "../client-core/connection.ts";
-import type { RoomSummary, UserRef } from "../protocol/index.ts";
+import { isRoomEventLine } from "../client-core/room-event-text.ts";
+import type { RoomEvent, RoomSummary, UserRef } from "../protocol/index.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import type { Conversations } from "./conversations.ts";
 import type { TypingLine } from "./typing-line.ts";
@@ -38,15 +39,10 @@ export class RoomActivity {
       case "typing":
         if (f.user.id !== me.id) typing.typingIn(f.room, f.user);
         return;
-      case "notice": {
-        const c = conversations.get(f.room);
-        if (!c || f.user.id === me.id) return;
+      case "notice":
+        // The line and the member count come from the stored join or leave (roomEvent).
         if (f.event === "left") typing.stopped(f.room, f.user.id);
-        const item = c.memberEvent(f.user, f.event, Date.now());
-        if (conversations.current === f.room) this.hooks.append(item);
-        this.hooks.changed();
         return;
-      }
       case "presence":
         if (conversations.presence(f.user, f.status)) this.hooks.changed();
         return;
@@ -63,6 +59,20 @@ export class RoomActivity {
       case "devices_changed":
         return; // SecureDm fetches the keys again and says what changed
     }
+  }
+
+  /**
+   * A room's own event of its log (a join, a leave, a kick, a topic…), live or replayed: a line
+   * in the conversation, and the sidebar and header follow. False for an event about a message.
+   */
+  roomEvent(e: RoomEvent): boolean {
+    if (!isRoomEventLine(e)) return false;
+    const c = this.o.conversations.get(e.room);
+    if (!c) return true;
+    const item = c.roomEvent(e);
+    if (this.o.conversations.current === e.room) this.hooks.append(item);
+    this.hooks.changed();
+    return true;
   }
 
   /** This page's socket is back: read presence, member counts and topics again (one request). */
