@@ -178,6 +178,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
           createdAt: T0 + 7,
           head: 0,
           members: 1,
+          archivedAt: null,
         });
         if (r === "taken") return;
         expect(await store.isMember(r.id, u.id)).toBe(true);
@@ -452,6 +453,7 @@ function contract(name: string, backend: () => Backend, skip = false) {
           createdAt: T0 + 3,
           head: 0,
           members: 2,
+          archivedAt: null,
           peer: a,
           created: true,
         });
