@@ -68,8 +68,7 @@ export interface RoomRecord {
   /** The last seq handed out in the room (0 when it has no messages). */
   head: number;
   members: number;
-  /** When the room was archived (read-only for good); null or absent while it is not. */
-  archivedAt?: number | null | undefined;
+  archivedAt?: number | null | undefined; // when archived (read-only for good), else null
 }
 
 export interface AppendRequest {
@@ -362,8 +361,8 @@ export interface Store {
   search(userId: number, q: SearchQuery): Promise<SearchHit[]>;
 
   /**
-   * Creates a bot owned by `ownerId`: a user that accepts DMs from contacts only (it has none)
-   * and whose password hash is of a secret nobody keeps. "taken" when the name is in use.
+   * Creates a bot owned by `ownerId`: a user that accepts DMs from contacts only (it has none),
+   * its password hash of a secret nobody keeps. "taken" when the name is in use.
    */
   createBot(
     ownerId: number,
@@ -390,10 +389,7 @@ export interface Store {
   standings(roomId: number): Promise<Map<number, RoomStanding>>;
   /** True when the user is banned from the room at `now`. */
   isBanned(roomId: number, userId: number, now: number): Promise<boolean>;
-  /**
-   * Applies a moderation action and writes its audit row in one transaction. False when it
-   * changed nothing (the target was not a member, not banned, the room is gone): no row then.
-   */
+  /** Applies a moderation action and its audit row in one transaction; false (no row): no change. */
   moderate(record: ModerationRecord): Promise<boolean>;
   /** Stores an invite code's hash; returns the invite's id. Audited as "invite_create". */
   createInvite(invite: NewInvite): Promise<number>;

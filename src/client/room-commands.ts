@@ -57,8 +57,10 @@ export async function enterConversation(s: ChatState, target: string): Promise<v
       b.name = room.name;
       s.resetStatus();
       s.note(
-        `You are in #${room.name}: ${room.members} ${room.members === 1 ? "member" : "members"}, ${room.online} online. Type /help for commands.`,
-        "ok",
+        room.archived
+          ? `You are in #${room.name}: it is archived, read-only (nothing can be sent here).`
+          : `You are in #${room.name}: ${room.members} ${room.members === 1 ? "member" : "members"}, ${room.online} online. Type /help for commands.`,
+        room.archived ? "warn" : "ok",
         b,
       );
     }
@@ -165,7 +167,8 @@ export function roomCommands(s: ChatState): Record<string, Command> {
               r.kind === "dm"
                 ? `private${r.peer ? `, ${r.peer.status}` : ""}`
                 : `${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? " (joined)" : ""}`;
-            return `  ${labels[i]?.padEnd(width)} ${who}${unread}`;
+            const archived = r.archived ? ", archived (read-only)" : "";
+            return `  ${labels[i]?.padEnd(width)} ${who}${archived}${unread}`;
           }),
           style.dim,
         );

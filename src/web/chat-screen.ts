@@ -349,7 +349,7 @@ export class ChatScreen {
     this.renderHeader();
     this.list.show(c, this.me, { at: left === c ? this.list.position() : c.scroll });
     if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
-    this.composer.target(c.label, c.isDm ? this.dms.off : undefined);
+    this.composer.target(c.label, c.isDm ? this.dms.off : c.readOnly);
     if (left !== c) this.composer.text = this.drafts.get(c.id);
     this.composer.allowFiles(this.outgoing.takes(c), this.dms.off);
     this.typing.render(id);
@@ -363,6 +363,7 @@ export class ChatScreen {
     const c = this.conversations.shown;
     if (!c) return;
     this.trust.render(c);
+    if (c.readOnly) this.composer.target(c.label, c.readOnly);
     this.notifyMenu.render(c);
     this.layout.header(c, this.trust.verified(c));
   }
@@ -379,8 +380,7 @@ export class ChatScreen {
 
   /** Runs `act` on the conversation on screen, if there is one. */
   private onShown(act: (c: Conversation) => void): void {
-    const c = this.conversations.shown;
-    if (c) act(c);
+    if (this.conversations.shown) act(this.conversations.shown);
   }
 
   /** A notice in a conversation, shown at once if it is on screen. */

@@ -69,6 +69,13 @@ export class Conversation {
     return this.isDm ? safeName(this.summary.name) : `#${safeName(this.summary.name)}`;
   }
 
+  /** Why nothing can be sent here, if so: an archived room is read-only. */
+  get readOnly(): string | undefined {
+    return this.summary.archived
+      ? "This room is archived: it can be read, not written."
+      : undefined;
+  }
+
   get peerStatus(): UserStatus | undefined {
     return this.summary.peer?.status;
   }
