@@ -70,6 +70,9 @@ export interface MessageActions {
   react(m: Message, emoji?: string): void;
   edit(m: Message, row: HTMLElement): void;
   remove(m: Message): void;
+  /** Someone else's message in a room may be reported to its moderators. */
+  reportable(m: Message): boolean;
+  report(m: Message): void;
   /** Shows the message a reply quotes, loading history to it if need be. */
   jump(seq: number): void;
 }
@@ -201,7 +204,7 @@ function chips(m: Message, o: BubbleOptions): HTMLElement | undefined {
   );
 }
 
-/** Reply, react, and for one's own messages edit and delete: shown on hover and focus. */
+/** Reply, react, for one's own messages edit and delete, for others' report: on hover and focus. */
 function actionBar(m: Message, own: boolean, a: MessageActions, row: HTMLElement): HTMLElement {
   const button = (label: string, text: string, run: () => void) => {
     const b = h(
@@ -219,6 +222,7 @@ function actionBar(m: Message, own: boolean, a: MessageActions, row: HTMLElement
     button("React", "☺", () => a.react(m)),
     own ? button("Edit", "✎", () => a.edit(m, row)) : undefined,
     own ? button("Delete", "🗑", () => a.remove(m)) : undefined,
+    !own && a.reportable(m) ? button("Report", "⚑", () => a.report(m)) : undefined,
   );
 }
 

@@ -35,6 +35,7 @@ import { NotifyLevels } from "./notify-levels.ts";
 import { NotifyMenu } from "./notify-menu.ts";
 import { Outgoing } from "./outgoing.ts";
 import { PrivateMessages } from "./private-messages.ts";
+import { ReportDialog } from "./report-dialog.ts";
 import { RoomActivity } from "./room-activity.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import { RoomSwitcher } from "./room-switcher.ts";
@@ -124,15 +125,14 @@ export class ChatScreen {
     );
     this.files = new FileViews(this.transfer);
     this.notifier = new Notifier({ open: (room) => this.select(room) });
-    this.typing = new TypingLine((room) => {
-      this.conn.notify({ type: "typing", room });
-    });
+    this.typing = new TypingLine((room) => this.conn.notify({ type: "typing", room }));
     this.reads = new ReadMarker(
       (room, seq) => this.conn.notify({ type: "read", room, seq }),
       systemClock,
     );
-
+    const reports = new ReportDialog(() => this.conn.server, o.token, this.conversations);
     this.actions = new MessageActionsView({
+      reports,
       conn: this.conn,
       conversations: this.conversations,
       list: { replace: (i) => this.list.replace(i), rowOf: (seq) => this.list.rowOf(seq) },
@@ -168,10 +168,7 @@ export class ChatScreen {
       names: () => this.actions.names(),
       edited: (text) => this.onShown((c) => this.drafts.set(c.id, text)),
       files: (files) => this.onShown((c) => this.outgoing.files(c, files)),
-      typing: () => {
-        const c = this.conversations.shown;
-        if (c && !c.isDm) this.typing.keystroke(c.id);
-      },
+      typing: () => this.onShown((c) => c.isDm || this.typing.keystroke(c.id)),
     });
     this.dialog = new RoomDialog({
       list: (q) => this.conn.request<"rooms">({ type: "rooms", ...q }),
@@ -181,6 +178,7 @@ export class ChatScreen {
     const members = memberPanel(this.conn, this.conversations, this.me.id, {
       redraw: () => this.renderSidebar(),
       select: (id) => this.select(id),
+      reports: (room) => void reports.open(room),
     });
     const admin = new AdminPage(o.server, o.token);
     const invites = new InvitationsPanel(this.conn, (r) =>
@@ -233,6 +231,7 @@ export class ChatScreen {
         members.root,
         admin.root,
         invites.root,
+        reports.root,
       ],
       start: () => void this.dialog.open(),
     });

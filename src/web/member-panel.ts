@@ -19,6 +19,8 @@ export interface MemberPanelHooks extends RoomLifecycleHooks {
   moderate(room: number, action: Action, user: string, seconds?: number): Promise<void>;
   invite(room: number): Promise<string>;
   leave(room: number): Promise<void>;
+  /** Moderators: the room's open reports (report-dialog.ts). */
+  reports?(room: number): void;
 }
 
 const RANK: Record<RoomRole, number> = { owner: 3, moderator: 2, member: 1 };
@@ -127,6 +129,15 @@ export class MemberPanel {
         );
       });
       tools.push(invite, shown);
+      const reports = this.hooks.reports;
+      if (reports) {
+        const open = h("button", { type: "button" }, "Open reports");
+        open.addEventListener("click", () => {
+          this.root.close();
+          reports(room);
+        });
+        tools.push(open);
+      }
     }
     const fail = (message: string) => {
       this.error.textContent = message;

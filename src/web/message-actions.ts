@@ -36,6 +36,8 @@ export interface MessageActionsHooks {
   problem(text: string): void;
   /** The composer takes the focus. */
   focusComposer(): void;
+  /** Asks why and reports a message to its room's moderators (report-dialog.ts). */
+  reports?: { report(m: Message): void };
 }
 
 export class MessageActionsView implements MessageActions {
@@ -187,6 +189,14 @@ export class MessageActionsView implements MessageActions {
     void this.o.conn
       .change(m.room, { kind: "delete", target: m.seq })
       .catch((err: Error) => this.o.problem(`Could not delete: ${err.message}`));
+  }
+
+  reportable(m: Message): boolean {
+    return !!this.o.reports && !m.deleted && !this.o.conversations.get(m.room)?.isDm;
+  }
+
+  report(m: Message): void {
+    this.o.reports?.report(m);
   }
 
   /** Shows a message of the conversation on screen, loading older pages until it is there. */
