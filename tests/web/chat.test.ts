@@ -63,7 +63,7 @@ describe.skipIf(gate.skip)("the browser client", () => {
     await createRoomInPage(alice.page, room);
     await registerInPage(bob.page, bobName);
     await joinRoomInPage(bob.page, room);
-    await alice.page.getByText(`${bobName} joined #${room}`).waitFor();
+    await alice.page.getByText(`${bobName} joined`, { exact: true }).waitFor();
 
     // Typing is announced to the other side.
     await alice.page.locator(".composer-input").pressSequentially("hi");

@@ -66,7 +66,7 @@ describe.skipIf(gate.skip)("the browser client with the terminal client", () => 
     // bob's terminal follows the room from its start (and joins it).
     const tail = spawnTail(["--room", room, "--since", "0"], env);
     tails.push(tail);
-    await alice.page.getByText(`${bobName} joined #${room}`).waitFor({ timeout: 30_000 });
+    await alice.page.getByText(`${bobName} joined`, { exact: true }).waitFor({ timeout: 30_000 });
 
     const sent = await runParley(["send", "--room", room, "hello from the terminal"], env);
     expect(sent).toMatchObject({ code: 0, stderr: "" });
