@@ -184,13 +184,20 @@ export function roomCommands(s: ChatState): Record<string, Command> {
       },
     },
     create: {
-      usage: "/create NAME",
-      help: "create a room and switch to it",
+      usage: "/create NAME [private]",
+      help: "create a room (private: unlisted, invitation only) and switch to it",
       online: true,
       async run(arg) {
-        if (!arg) return note("Name the room: /create NAME", "warn");
-        const room = await conn.create(parseTarget(arg.trim()).name);
-        note(`Created #${room.name}.`, "ok");
+        const [name, mode] = arg.trim().split(/\s+/);
+        if (!name) return note("Name the room: /create NAME [private]", "warn");
+        if (mode !== undefined && mode !== "private") {
+          return note("Usage: /create NAME [private]", "warn");
+        }
+        const room = await conn.create(
+          parseTarget(name).name,
+          mode === "private" ? "private" : "public",
+        );
+        note(`Created ${mode === "private" ? "the private room " : ""}#${room.name}.`, "ok");
         await enterConversation(s, room.name);
       },
     },

@@ -60,7 +60,9 @@ export async function historyPage(
   // The room's own events from the first message on (from the start on the first page), up to
   // a bound: a stretch of many edits and reactions may hide an event, never cost unbounded.
   const from = more ? (page[0]?.seq ?? before) : 1;
-  const span = await store.logAfter(roomId, from - 1, ROOM_EVENTS_SPAN_MAX);
+  // The page's own stretch only (about `limit` entries when nobody edited in it).
+  const stretch = Math.min(ROOM_EVENTS_SPAN_MAX, Math.max(0, before - from));
+  const span = stretch === 0 ? [] : await store.logAfter(roomId, from - 1, stretch);
   const events = span.filter(
     (e): e is RoomEvent => isEvent(e) && e.seq < before && ROOM_EVENT_KINDS.has(e.kind),
   );
