@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { SessionStore } from "../../src/client/session-store.ts";
+import type { ServerFrameOf } from "../../src/protocol/index.ts";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
@@ -92,6 +93,88 @@ describe("room events in the interactive client", () => {
     } finally {
       client.proc.kill();
       bobWs.ws.close();
+    }
+  });
+
+  it("creates a private room with /create NAME private, removes someone's message with /remove and reads /audit", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const bob = await register(server.url, unique("bo"));
+    const outsider = await register(server.url, unique("ou"));
+    const ownerConfig = tempDir("parley-config-");
+    new SessionStore(join(ownerConfig.path, "parley")).save([server.url], {
+      ...owner,
+      expiresAt: Date.now() + 86_400_000,
+    });
+    const pub = unique("pub");
+    await createRoom(server.url, owner.token, pub);
+    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: ownerConfig.path });
+    const name = unique("pv");
+    try {
+      await client.waitFor(new RegExp(`#${pub}`));
+      client.type("\r");
+      await client.waitFor(new RegExp(`You are in #${pub}`));
+      client.type(`/create ${name} private\r`);
+      // (The "Created" note is said in the buffer it was typed in; the new buffer shows this.)
+      await client.waitFor(new RegExp(`You are in #${name}`));
+      // Invisible to an outsider.
+      const listed = await api<{ rooms: { name: string; visibility?: string }[] }>(
+        server.url,
+        "GET",
+        "/api/rooms",
+        undefined,
+        outsider.token,
+      );
+      expect(listed.body.rooms.some((r) => r.name === name)).toBe(false);
+      const mine = await api<{ rooms: { id: number; name: string; visibility?: string }[] }>(
+        server.url,
+        "GET",
+        "/api/rooms",
+        undefined,
+        owner.token,
+      );
+      const room = mine.body.rooms.find((r) => r.name === name);
+      expect(room?.visibility).toBe("private");
+      const id = room?.id as number;
+
+      // Bob comes in by invitation and writes; the owner removes it.
+      const code = await api<{ invite: { code: string } }>(
+        server.url,
+        "POST",
+        `/api/rooms/${id}/invites`,
+        {},
+        owner.token,
+      );
+      await api(
+        server.url,
+        "POST",
+        `/api/invites/${code.body.invite.code}/accept`,
+        undefined,
+        bob.token,
+      );
+      await client.waitFor(new RegExp(`${bob.user.name} accepted an invitation and joined`));
+      const bobWs = await connect(server.wsUrl, bob.token);
+      await bobWs.request({ type: "join", room: id });
+      const sent = await bobWs.request<ServerFrameOf<"ack">>({
+        type: "send",
+        room: id,
+        cid: unique("c"),
+        body: "spam spam",
+      });
+      await client.waitFor(/spam spam/);
+      client.type("/remove\r");
+      const deleted = await bobWs.waitFor((f) => f.type === "event" && f.kind === "delete");
+      expect(deleted).toMatchObject({ target: sent.seq, from: owner.user });
+      bobWs.ws.close();
+
+      client.type("/audit\r");
+      await client.waitFor(
+        new RegExp(
+          `Audit log of this room[\\s\\S]*${owner.user.name} message_delete ${bob.user.name}`,
+        ),
+      );
+    } finally {
+      client.proc.kill();
+      ownerConfig.remove();
     }
   });
 });
