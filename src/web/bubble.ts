@@ -70,6 +70,8 @@ export interface MessageActions {
   react(m: Message, emoji?: string): void;
   edit(m: Message, row: HTMLElement): void;
   remove(m: Message): void;
+  /** One's own message, or anyone's in a room the reader moderates. */
+  deletable(m: Message): boolean;
   /** Someone else's message in a room may be reported to its moderators. */
   reportable(m: Message): boolean;
   report(m: Message): void;
@@ -204,7 +206,7 @@ function chips(m: Message, o: BubbleOptions): HTMLElement | undefined {
   );
 }
 
-/** Reply, react, for one's own messages edit and delete, for others' report: on hover and focus. */
+/** Reply, react, edit one's own, delete (own, or as moderator), report others': on hover and focus. */
 function actionBar(m: Message, own: boolean, a: MessageActions, row: HTMLElement): HTMLElement {
   const button = (label: string, text: string, run: () => void) => {
     const b = h(
@@ -221,7 +223,7 @@ function actionBar(m: Message, own: boolean, a: MessageActions, row: HTMLElement
     button("Reply", "↩", () => a.reply(m)),
     button("React", "☺", () => a.react(m)),
     own ? button("Edit", "✎", () => a.edit(m, row)) : undefined,
-    own ? button("Delete", "🗑", () => a.remove(m)) : undefined,
+    a.deletable(m) ? button("Delete", "🗑", () => a.remove(m)) : undefined,
     !own && a.reportable(m) ? button("Report", "⚑", () => a.report(m)) : undefined,
   );
 }

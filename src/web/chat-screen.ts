@@ -113,9 +113,7 @@ export class ChatScreen {
         conversations: this.conversations,
       },
       {
-        changed: (room) => {
-          if (this.conversations.current === room) this.list.renderPending();
-        },
+        changed: (room) => this.conversations.current === room && this.list.renderPending(),
         sent: (room) => {
           this.typing.sent(room);
           if (this.conversations.current === room) this.list.scrollToBottom();
@@ -265,10 +263,10 @@ export class ChatScreen {
       },
     );
     this.conn.on("push", (f) => activity.push(f));
-    this.conn.on("event", (e) => activity.roomEvent(e) || this.actions.applied(e));
-    this.conn.on("status", (s) => {
-      if (s.kind === "back-online") activity.backOnline();
-    });
+    this.conn.on("event", (e) =>
+      activity.roomEvent(e) ? this.actions.roomEvent(e) : this.actions.applied(e),
+    );
+    this.conn.on("status", (s) => s.kind === "back-online" && activity.backOnline());
     document.addEventListener("visibilitychange", () => this.incoming.markRead());
     this.renderSidebar();
     this.conn.start();

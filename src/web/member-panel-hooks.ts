@@ -50,6 +50,7 @@ export function memberPanel(
       await conn.leave(room);
       left(room);
     },
+    audit: async (room) => (await conn.request<"audit">({ type: "audit", room })).entries,
     ...(view.reports ? { reports: view.reports } : {}),
   });
 }

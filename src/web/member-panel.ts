@@ -7,6 +7,7 @@
 import { safeName } from "../client-core/display-text.ts";
 import type { ClientFrameOf, Member, RoomRole } from "../protocol/index.ts";
 import { h } from "./dom.ts";
+import { type AuditEntry, auditButton } from "./room-audit.ts";
 import { lifecycleTools, type RoomLifecycleHooks } from "./room-lifecycle.ts";
 
 type Action = ClientFrameOf<"moderate">["action"];
@@ -21,6 +22,8 @@ export interface MemberPanelHooks extends RoomLifecycleHooks {
   leave(room: number): Promise<void>;
   /** Moderators: the room's open reports (report-dialog.ts). */
   reports?(room: number): void;
+  /** Owners: the room's audit log, newest first. */
+  audit?(room: number): Promise<AuditEntry[]>;
 }
 
 const RANK: Record<RoomRole, number> = { owner: 3, moderator: 2, member: 1 };
@@ -142,8 +145,10 @@ export class MemberPanel {
     const fail = (message: string) => {
       this.error.textContent = message;
     };
-    if (mine === "owner")
+    if (mine === "owner") {
       tools.push(...lifecycleTools(room, this.hooks, () => void this.refresh(room), fail));
+      if (this.hooks.audit) tools.push(auditButton(room, this.hooks.audit, this.list, fail));
+    }
     this.tools.replaceChildren(...tools);
     this.list.replaceChildren(
       ...members.map((m) => {

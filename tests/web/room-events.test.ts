@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import type { RoomSummary } from "../../src/protocol/index.ts";
+import type { RoomSummary, ServerFrameOf } from "../../src/protocol/index.ts";
 import { type Account, api, connect, register, unique } from "../support/client.ts";
 import { type ChildServer, ROOT, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
@@ -205,5 +205,89 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
     });
     expect(errors).toEqual([]);
     await context.close();
+  });
+  it("lets a moderator delete someone's message, mute and ban from the panel, and the owner read the audit log", async () => {
+    const owner = await register(server.url, unique("ow"));
+    const [mod, bob, carol] = await Promise.all(
+      ["mo", "bo", "ca"].map((p) => register(server.url, unique(p))),
+    );
+    const room = await roomOf(owner);
+    for (const a of [mod, bob, carol] as Account[]) {
+      await call(a as Account, "POST", `/api/rooms/${room.id}/join`);
+    }
+    await call(owner, "POST", `/api/rooms/${room.id}/moderation`, {
+      action: "op",
+      user: (mod as Account).user.name,
+    });
+    const bobWs = await connect(server.wsUrl, (bob as Account).token);
+    await bobWs.request({ type: "join", room: room.id });
+    await bobWs.request({ type: "send", room: room.id, cid: unique("c"), body: "kept words" });
+    const sent = await bobWs.request<ServerFrameOf<"ack">>({
+      type: "send",
+      room: room.id,
+      cid: unique("c"),
+      body: "rude words",
+    });
+
+    // The moderator sees Delete on bob's message and uses it; carol, a member, does not.
+    const modContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(modContext, server.url, mod as Account);
+    await show(page, room.name);
+    const row = page.locator(".msg", { hasText: "rude words" });
+    await row.hover();
+    page.once("dialog", (d) => void d.accept());
+    await row.getByRole("button", { name: "Delete", exact: true }).click();
+    expect(await bobWs.waitFor((f) => f.type === "event" && f.kind === "delete")).toMatchObject({
+      target: sent.seq,
+      from: (mod as Account).user,
+    });
+
+    // Mute carol for an hour and ban bob from the member panel.
+    await page.getByRole("button", { name: "Members" }).click();
+    const panel = page.locator("dialog.member-panel");
+    await panel.getByRole("button", { name: `Mute 1 h ${(carol as Account).user.name}` }).click();
+    await panel
+      .locator("li", { hasText: `${(carol as Account).user.name} (` })
+      .filter({ hasText: "muted" })
+      .waitFor();
+    await panel
+      .getByRole("button", { name: `Ban ${(bob as Account).user.name}`, exact: true })
+      .click();
+    expect(await bobWs.waitFor((f) => f.type === "removed")).toMatchObject({ reason: "banned" });
+    await panel.getByRole("button", { name: "Close" }).click();
+    await line(
+      page,
+      `${(mod as Account).user.name} muted ${(carol as Account).user.name}`,
+    ).waitFor();
+    await line(
+      page,
+      `${(mod as Account).user.name} banned ${(bob as Account).user.name}`,
+    ).waitFor();
+    bobWs.ws.close();
+
+    const carolContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const c = await openAs(carolContext, server.url, carol as Account);
+    await show(c.page, room.name);
+    const kept = c.page.locator(".msg", { hasText: "kept words" });
+    await kept.hover();
+    await kept.getByRole("button", { name: "Report" }).waitFor();
+    expect(await kept.getByRole("button", { name: "Delete", exact: true }).count()).toBe(0);
+    await carolContext.close();
+
+    // The owner reads the room's audit log in the member panel.
+    const ownerContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const o = await openAs(ownerContext, server.url, owner);
+    await show(o.page, room.name);
+    await o.page.getByRole("button", { name: "Members" }).click();
+    const ownerPanel = o.page.locator("dialog.member-panel");
+    await ownerPanel.getByRole("button", { name: "Audit log" }).click();
+    for (const action of ["message_delete", "mute", "ban", "role"]) {
+      await ownerPanel
+        .locator("li.audit-entry", { hasText: ` ${action} ` })
+        .first()
+        .waitFor();
+    }
+    expect([...errors, ...o.errors]).toEqual([]);
+    await Promise.all([modContext.close(), ownerContext.close()]);
   });
 });
