@@ -3,14 +3,15 @@
  * held yet wait here: a DM opened by the other person can replay before `dm_opened`, and a
  * room attached by one `resume` may deliver before its summary is taken in. Plain state.
  */
-import type { Message, RoomSummary, UserRef, UserStatus } from "../protocol/index.ts";
+import type { Message, RoomEvent, RoomSummary, UserRef, UserStatus } from "../protocol/index.ts";
 import { Conversation } from "./conversation.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 
 /** Messages kept per room not held yet. */
 const EARLY_MAX = 1000;
 
-export type Early = [Message, SealedKind | undefined];
+/** A message (or a room's own event, kept in its place among them) of a room not held yet. */
+export type Early = [Message | RoomEvent, SealedKind | undefined];
 
 export class Conversations {
   private readonly map = new Map<number, Conversation>();
@@ -53,8 +54,8 @@ export class Conversations {
     return { c, early };
   }
 
-  /** Keeps a message of a room not held yet; false when the room is held. */
-  keepEarly(m: Message, sealed: SealedKind | undefined): boolean {
+  /** Keeps a message (or room event) of a room not held yet; false when the room is held. */
+  keepEarly(m: Message | RoomEvent, sealed: SealedKind | undefined): boolean {
     if (this.map.has(m.room)) return false;
     const early = this.early.get(m.room) ?? [];
     if (early.length < EARLY_MAX) early.push([m, sealed]);

@@ -5,7 +5,7 @@
  * server too.
  */
 import type { ReadMarker } from "../client-core/read-marker.ts";
-import type { Message, UserRef } from "../protocol/index.ts";
+import { isEvent, type Message, type RoomEvent, type UserRef } from "../protocol/index.ts";
 import type { Announcer } from "./announcer.ts";
 import { mentions } from "./bubble.ts";
 import type { Conversations } from "./conversations.ts";
@@ -31,9 +31,15 @@ export class Incoming {
     },
   ) {}
 
-  received(m: Message, sealed?: SealedKind): void {
+  received(m: Message | RoomEvent, sealed?: SealedKind): void {
     const { conversations, list, me } = this.o;
     if (conversations.keepEarly(m, sealed)) return;
+    // A room's own event kept while its room was not held yet (room-activity.ts shows the rest).
+    if (isEvent(m)) {
+      const item = conversations.get(m.room)?.roomEvent(m);
+      if (item && conversations.current === m.room) list.append(item);
+      return;
+    }
     const c = conversations.get(m.room);
     if (!c) return;
     const hadPending = c.pending.some((p) => p.cid === m.cid);

@@ -67,8 +67,9 @@ export class RoomActivity {
    */
   roomEvent(e: RoomEvent): boolean {
     if (!isRoomEventLine(e)) return false;
-    const c = this.o.conversations.get(e.room);
-    if (!c) return true;
+    // A room not held yet (its join's replay comes before the reply): kept, in order.
+    if (this.o.conversations.keepEarly(e, undefined)) return true;
+    const c = this.o.conversations.get(e.room) as Conversation;
     const item = c.roomEvent(e);
     if (this.o.conversations.current === e.room) this.hooks.append(item);
     this.hooks.changed();
