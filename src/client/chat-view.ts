@@ -26,6 +26,7 @@ import { messageCommands } from "./message-commands.ts";
 import { moderationCommands } from "./moderation-commands.ts";
 import { reportCommands } from "./report-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
+import { searchCommands } from "./search-commands.ts";
 import { socialCommands } from "./social-commands.ts";
 import type { Style } from "./style.ts";
 import { viewCommands } from "./view-commands.ts";
@@ -95,7 +96,8 @@ function commandTable(
     ...socialCommands(ctx),
     ...moderationCommands(ctx),
     ...fileCommands(ctx),
-    ...messageCommands(s, search),
+    ...messageCommands(s),
+    ...searchCommands(s, search),
     ...reportCommands(s, reports),
     ...deviceCommands(ctx),
     ...(quit ? { quit } : {}),

@@ -5,5 +5,6 @@ export * from "./event.ts";
 export * from "./frame.ts";
 export * from "./log-entry.ts";
 export * from "./markdown.ts";
+export * from "./mention.ts";
 export * from "./rules.ts";
 export * from "./search.ts";

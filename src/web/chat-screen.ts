@@ -140,6 +140,8 @@ export class ChatScreen {
       select: (room) => this.select(room),
       problem: (text) => this.announcer.message("Parley", text),
       focusComposer: () => this.composer.focus(),
+      dms: this.dms,
+      countsChanged: () => this.renderSidebar(),
     });
     this.list = new MessageList({
       actions: this.actions,
@@ -263,9 +265,8 @@ export class ChatScreen {
       },
     );
     this.conn.on("push", (f) => activity.push(f));
-    this.conn.on("event", (e) =>
-      activity.roomEvent(e) ? this.actions.roomEvent(e) : this.actions.applied(e),
-    );
+    // Room events are lines (activity); message events are applied by MessageActionsView itself.
+    this.conn.on("event", (e) => activity.roomEvent(e) && this.actions.roomEvent(e));
     this.conn.on("status", (s) => s.kind === "back-online" && activity.backOnline());
     document.addEventListener("visibilitychange", () => this.incoming.markRead());
     this.renderSidebar();
