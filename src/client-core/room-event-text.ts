@@ -7,7 +7,8 @@ import { ROOM_EVENT_KINDS, type RoomEvent } from "../protocol/index.ts";
 
 /** True for an event the timeline shows as a line of its own. */
 export function isRoomEventLine(e: RoomEvent): boolean {
-  return ROOM_EVENT_KINDS.has(e.kind) && e.envelope === undefined;
+  // A group's signed membership is checked by the clients, not shown (docs/e2ee.md 12).
+  return ROOM_EVENT_KINDS.has(e.kind) && e.kind !== "membership" && e.envelope === undefined;
 }
 
 const ROLE_TEXT: Record<string, string> = {

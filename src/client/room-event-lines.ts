@@ -23,7 +23,7 @@ export function showRoomEvent(s: ChatState, e: RoomEvent): boolean {
   if (s.blocked.has(e.from.id) && e.from.id !== s.conn.user?.id) return true;
   b.add(roomEventEntry(s, e), s.screen.columns);
   if (b === s.buffers.current) {
-    s.reads.shown(e.room, e.seq);
+    s.session.reads.shown(e.room, e.seq);
     s.screen.render();
   }
   return true;

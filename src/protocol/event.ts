@@ -25,13 +25,16 @@ export const EVENT_KINDS = [
   "topic",
   "rename",
   "archive",
+  // Encrypted groups: a signed membership version (docs/e2ee.md 12), its JSON in `body`.
+  "membership",
 ] as const;
 
 /**
  * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
  * unban, mute, unmute, role), and `body` is the topic, the new role ("owner", "moderator",
  * "member"), a kick's, ban's or mute's reason ("" when none), a rename's new name, "invite" on
- * a join by invitation, or "archived" on a leave that archived the room ("archive" has none).
+ * a join by invitation, or "archived" on a leave that archived the room ("archive" has none), or a group's signed
+ * membership version as JSON ("membership": clients check it, section 12).
  */
 export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
   "join",
@@ -45,6 +48,7 @@ export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
   "topic",
   "rename",
   "archive",
+  "membership",
 ]);
 export const eventKind = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof eventKind>;

@@ -85,6 +85,7 @@ export class MessageActionsView implements MessageActions {
    * comes here twice: as it came (ignored: its content is sealed) and opened, with `content`.
    */
   applied(e: RoomEvent, content?: EventContent): void {
+    if (e.kind === "role") this.roomEvent(e);
     const c = this.o.conversations.get(e.room);
     if (!c || (c.isDm && content === undefined)) return;
     const { item, counts } = c.changed(e, content);
