@@ -183,6 +183,11 @@ export class Api {
     return r.ok ? { ok: true, value: r.value.revoked } : r;
   }
 
+  /** Deletes the account for good, after its password (DELETE /api/account). */
+  deleteAccount(token: string, password: string): Promise<ApiResult<null>> {
+    return this.call("DELETE", "/api/account", { password }, token);
+  }
+
   async rooms(token: string): Promise<ApiResult<RoomSummary[]>> {
     const r = await this.call<{ rooms: RoomSummary[] }>("GET", "/api/rooms", undefined, token);
     return r.ok ? { ok: true, value: r.value.rooms } : r;

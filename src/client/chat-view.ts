@@ -9,6 +9,7 @@
 import type { Connection } from "../client-core/connection.ts";
 import type { FileTransfer } from "../client-core/file-transfer.ts";
 import type { Searcher } from "../client-core/message-search.ts";
+import type { ReportsApi } from "../client-core/reports-api.ts";
 import type { SecureDm } from "../client-core/secure-dm.ts";
 import { bufferKey } from "./chat-buffer.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
@@ -24,6 +25,7 @@ import { KeyReader } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
 import { messageCommands } from "./message-commands.ts";
 import { moderationCommands } from "./moderation-commands.ts";
+import { reportCommands } from "./report-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
 import { searchCommands } from "./search-commands.ts";
 import { socialCommands } from "./social-commands.ts";
@@ -56,6 +58,8 @@ export interface ChatViewOptions {
   files?: FileTransfer;
   /** Message search (/search); without it the command says so. */
   search?: Searcher;
+  /** Reports to moderators (/report, /reports, /resolve); without it the commands say so. */
+  reports?: ReportsApi;
   /** Where the last buffer, input history and highlight settings are kept across restarts. */
   memory?: ViewStore;
   /** Idle this long (no key pressed), the user is shown as away until a key is pressed. @default 10 min */
@@ -65,7 +69,11 @@ export interface ChatViewOptions {
 const AUTO_AWAY_MS = 10 * 60_000;
 
 /** Every command, in the order /help lists them. */
-function commandTable(s: ChatState, search?: Searcher): Record<string, Command> {
+function commandTable(
+  s: ChatState,
+  search?: Searcher,
+  reports?: ReportsApi,
+): Record<string, Command> {
   const ctx: ChatContext = {
     conn: s.conn,
     secure: s.secure,
@@ -91,6 +99,7 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...fileCommands(ctx),
     ...messageCommands(s),
     ...searchCommands(s, search),
+    ...reportCommands(s, reports),
     ...deviceCommands(ctx),
     ...groupCommands(s),
     ...(quit ? { quit } : {}),
@@ -215,7 +224,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
   startGroups(s);
-  const commands = commandTable(s, o.search);
+  const commands = commandTable(s, o.search, o.reports);
   const active = autoAway(s, o.autoAwayMs ?? AUTO_AWAY_MS);
   let ended = false;
   const keys = keyActions(

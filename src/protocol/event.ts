@@ -18,6 +18,9 @@ export const EVENT_KINDS = [
   "leave",
   "kick",
   "ban",
+  "unban",
+  "mute",
+  "unmute",
   "role",
   "topic",
   "rename",
@@ -28,15 +31,19 @@ export const EVENT_KINDS = [
 
 /**
  * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
- * role), and `body` is the topic, the new role ("owner", "moderator", "member") or a kick's or
- * ban's reason ("" when none), or a rename's new name ("archive" has an empty body), or a
- * group's signed membership version as JSON ("membership": clients check it, section 12).
+ * unban, mute, unmute, role), and `body` is the topic, the new role ("owner", "moderator",
+ * "member"), a kick's, ban's or mute's reason ("" when none), a rename's new name, "invite" on
+ * a join by invitation, or "archived" on a leave that archived the room ("archive" has none), or a group's signed
+ * membership version as JSON ("membership": clients check it, section 12).
  */
 export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
   "join",
   "leave",
   "kick",
   "ban",
+  "unban",
+  "mute",
+  "unmute",
   "role",
   "topic",
   "rename",
@@ -108,7 +115,7 @@ export const roomEvent = z.object({
   emoji: z.string().optional(),
   /** react: true when added, false when taken back. */
   on: z.boolean().optional(),
-  /** kick, ban, role: the member acted on. */
+  /** kick, ban, unban, mute, unmute, role: the member acted on. */
   user: userRef.optional(),
   /** DM rooms: the change itself, sealed (the new text, or the emoji and on/off). */
   envelope: envelopeSchema.optional(),

@@ -334,6 +334,7 @@ export const roomSummary = z.object({
   peer: z.object({ id: z.int(), name: z.string(), status: userStatus }).optional(),
   /** "private": unlisted, invitation only. Absent from servers before communities. */
   visibility: roomVisibility.optional(),
+  archived: z.literal(true).optional(), // archived: readable, never written again (ROOM_ARCHIVED)
 });
 export type RoomSummary = z.infer<typeof roomSummary>;
 
@@ -494,10 +495,7 @@ export const serverFrames = {
   }),
   /** Ephemeral: a user in this DM published or replaced a device: fetch its keys again. */
   devices_changed: z.object({ type: z.literal("devices_changed"), room: roomId, user: userRef }),
-  /**
-   * Ephemeral, to the room: a moderator acted on a member (`until`: a ban's or mute's end), for
-   * member lists to refresh. The timeline shows the stored events (kick, ban, role) instead.
-   */
+  /** Ephemeral, to the room: a moderator acted (`until`: a ban's or mute's end); lists refresh. */
   moderation: z.object({
     type: z.literal("moderation"),
     room: roomId,

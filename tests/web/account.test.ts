@@ -1,6 +1,6 @@
 /**
  * The browser's account dialog: its sessions (this one marked), revoking another, logging out
- * everywhere else, and changing the password; and the page's socket opened with a ticket, the
+ * everywhere else, changing the password, and deleting the account; and the page's socket opened with a ticket, the
  * session token never in a URL, under the server's strict CSP with no violations.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
@@ -103,6 +103,38 @@ describe.skipIf(gate.skip)("the browser's account dialog", () => {
     }
     expect(errors).toEqual([]);
     expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await context.close();
+  });
+  it("deletes the account after its password: a wrong one is refused, then the page logs out", async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openPage(context, server.url);
+    const name = `del${Date.now().toString(36)}`;
+    await registerInPage(page, name);
+    const other = await api<{ token: string }>(server.url, "POST", "/api/login", {
+      username: name,
+      password: "correct horse",
+    });
+    await page.getByRole("button", { name: "Account" }).click();
+    const dialog = page.locator("dialog.account-dialog");
+    page.on("dialog", (d) => void d.accept());
+    await dialog.getByLabel("Your password").fill("not the password");
+    await dialog.getByRole("button", { name: "Delete my account" }).click();
+    await dialog
+      .getByRole("alert")
+      .filter({ hasText: /password/i })
+      .waitFor();
+    expect((await api(server.url, "GET", "/api/me", undefined, other.body.token)).status).toBe(200);
+
+    await dialog.getByLabel("Your password").fill("correct horse");
+    await dialog.getByRole("button", { name: "Delete my account" }).click();
+    await page.getByRole("button", { name: "Log in" }).first().waitFor();
+    expect((await api(server.url, "GET", "/api/me", undefined, other.body.token)).status).toBe(401);
+    const login = await api(server.url, "POST", "/api/login", {
+      username: name,
+      password: "correct horse",
+    });
+    expect(login.status).toBe(401);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });
