@@ -14,7 +14,6 @@ import type { SecureDm } from "../client-core/secure-dm.ts";
 import { bufferKey } from "./chat-buffer.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
 import { listenToConnection } from "./chat-events.ts";
-import { ChatScreen, type TerminalOutput } from "./chat-screen.ts";
 import { ChatState, parseTarget, type ViewOutcome, type ViewStore } from "./chat-state.ts";
 import { deviceCommands } from "./device-commands.ts";
 import { fileCommands } from "./file-commands.ts";
@@ -30,6 +29,7 @@ import { enterConversation, roomCommands } from "./room-commands.ts";
 import { searchCommands } from "./search-commands.ts";
 import { socialCommands } from "./social-commands.ts";
 import type { Style } from "./style.ts";
+import { type TerminalOutput, TerminalScreen } from "./terminal-screen.ts";
 import { viewCommands } from "./view-commands.ts";
 
 export type { ViewOutcome } from "./chat-state.ts";
@@ -220,7 +220,7 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
 
 export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const editor = new LineEditor();
-  const screen = new ChatScreen(o.output, editor, o.style);
+  const screen = new TerminalScreen(o.output, editor, o.style);
   const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
   startGroups(s);
