@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /** parley-server: reads flags and environment, starts a node, stops it cleanly on a signal. */
 import { runAdminCommand } from "./src/server/admin-command.ts";
-import { parseConfig } from "./src/server/config.ts";
+import { parseConfig } from "./src/server/config-parser.ts";
 import { runMaintenance } from "./src/server/maintenance.ts";
 import { openStore, startServer, VERSION } from "./src/server/server.ts";
 

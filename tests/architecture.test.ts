@@ -37,7 +37,6 @@ const KNOWN_LONG: Record<string, number> = {
   "src/client-core/secure-dm.ts": 428,
   // +1: an owner may not leave while others stay (LAST_OWNER, issue 13).
   "src/server/chat.ts": 506,
-  "src/server/config.ts": 552,
   "src/server/connection.ts": 421,
   // +1: invitations by name reach the invitee through revocation.ts's bus signal (issue 13).
   "src/server/server.ts": 538,
