@@ -8,42 +8,23 @@
 import { z } from "zod";
 import { envelopeSchema } from "../crypto/envelope-format.ts";
 
-/** Every kind of event a room's log may hold. */
-export const EVENT_KINDS = [
-  "edit",
-  "delete",
-  "react",
-  // Room membership and moderation (communities): stored by the server's own actions.
-  "join",
-  "leave",
-  "kick",
-  "ban",
-  "role",
-  "topic",
-  "rename",
-  "archive",
-] as const;
-
 /**
  * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
  * role), and `body` is the topic, the new role ("owner", "moderator", "member") or a kick's or
- * ban's reason ("" when none), or a rename's new name ("archive" has an empty body).
+ * ban's reason ("" when none), or a rename's new name ("archive" has an empty body). Room
+ * membership and moderation (communities): stored by the server's own actions.
  */
-export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
-  "join",
-  "leave",
-  "kick",
-  "ban",
-  "role",
-  "topic",
-  "rename",
-  "archive",
-]);
-export const eventKind = z.enum(EVENT_KINDS);
-export type EventKind = z.infer<typeof eventKind>;
+const ROOM_KINDS = ["join", "leave", "kick", "ban", "role", "topic", "rename", "archive"] as const;
 
 /** Kinds a member asks for with an `event` frame (others, later, come from the server's own actions). */
-export const REQUESTED_KINDS = ["edit", "delete", "react"] as const satisfies readonly EventKind[];
+export const REQUESTED_KINDS = ["edit", "delete", "react"] as const;
+
+/** Every kind of event a room's log may hold: the changes to a message, then the room's own. */
+export const EVENT_KINDS = [...REQUESTED_KINDS, ...ROOM_KINDS] as const;
+
+export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set(ROOM_KINDS);
+export const eventKind = z.enum(EVENT_KINDS);
+export type EventKind = z.infer<typeof eventKind>;
 
 /** Distinct emoji one message may carry; past it a new emoji is TOO_MANY_REACTIONS. */
 export const REACTIONS_PER_MESSAGE_MAX = 20;
