@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { envelopeSchema } from "../crypto/envelope-format.ts";
+import { seq, userRef } from "./frame-fields.ts";
 
 /**
  * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
@@ -30,10 +31,6 @@ export type EventKind = z.infer<typeof eventKind>;
 export const REACTIONS_PER_MESSAGE_MAX = 20;
 /** Longest quote of the original a reply carries, in UTF-16 units. */
 export const REPLY_EXCERPT_MAX = 120;
-
-const seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
-// As frame.ts's userRef (frame.ts imports this module, so it cannot be imported from there).
-const userRef = z.object({ id: z.int(), name: z.string() });
 
 /** One emoji on a message, as a history page or a replay shows it: the count and who. */
 export const reaction = z.object({

@@ -80,7 +80,7 @@ export const communityClientFrames = {
 export const userInvite = z.object({
   room: roomId,
   name: z.string(),
-  by: z.object({ id: z.int(), name: z.string() }).optional(),
+  by: userRef.optional(),
   expiresAt: z.int(),
 });
 
@@ -98,9 +98,9 @@ export const inviteView = z.object({
 export const auditEntry = z.object({
   id: z.int(),
   room: roomId.optional(),
-  actor: z.object({ id: z.int(), name: z.string() }),
+  actor: userRef,
   action: z.string(),
-  target: z.object({ id: z.int(), name: z.string() }).optional(),
+  target: userRef.optional(),
   reason: z.string(),
   detail: z.string(),
   at: z.int(),
