@@ -107,10 +107,8 @@ export function browserSuite(name: string, serverArgs: string[] = []): BrowserSu
   });
 
   afterEach(async () => {
-    for (const c of cleanups.splice(0))
-      await Promise.resolve()
-        .then(c)
-        .catch(() => {});
+    // A clean-up that fails must not keep the rest (or the next test's) from running.
+    for (const c of cleanups.splice(0)) await Promise.try(c).catch(() => {});
     for (const c of contexts.splice(0)) await c.close().catch(() => {});
     for (const c of children.splice(0)) await c.kill().catch(() => {});
   });
