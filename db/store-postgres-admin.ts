@@ -1,14 +1,15 @@
 /**
- * The PostgreSQL store's server administration, as store-sqlite-admin.ts: admins, disabled and
+ * The PostgreSQL store's server administration (admin-store.ts), as store-sqlite-admin.ts: admins, disabled and
  * deleted accounts, settings and registration invites, each audited in the same transaction.
  */
 import type { SQL } from "bun";
 import { nameKey } from "../src/protocol/index.ts";
+import type { AdminStore } from "./admin-store.ts";
 import type { AccountRecord, AuditBy, UserRecord } from "./store.ts";
-import type { Run } from "./store-postgres-hardening.ts";
+import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
 
-async function audit(
+async function writeAudit(
   tx: SQL,
   room: number | null,
   action: string,
@@ -26,17 +27,17 @@ async function audit(
 
 const changed = (res: { count: unknown }) => (res.count as number) > 0;
 
-export class PostgresAdmin {
+export class PostgresAdmin implements AdminStore {
   constructor(private readonly run: Run) {}
 
-  auditRow(
+  audit(
     room: number | undefined,
     action: string,
     target: number | undefined,
     by: AuditBy,
     detail = "",
   ): Promise<void> {
-    return this.run(({ sql }) => audit(sql, room ?? null, action, target ?? null, by, detail));
+    return this.run(({ sql }) => writeAudit(sql, room ?? null, action, target ?? null, by, detail));
   }
 
   async accountFlags(userId: number) {
@@ -75,7 +76,7 @@ export class PostgresAdmin {
         const res = await tx`
           UPDATE users SET is_admin = ${admin} WHERE id = ${userId} AND is_admin <> ${admin}`;
         if (!changed(res)) return false;
-        await audit(tx, null, admin ? "admin_promote" : "admin_demote", userId, by);
+        await writeAudit(tx, null, admin ? "admin_promote" : "admin_demote", userId, by);
         return true;
       }),
     );
@@ -91,7 +92,7 @@ export class PostgresAdmin {
                      WHERE id = ${userId} AND disabled_at IS NOT NULL`;
         if (!changed(res)) return false;
         if (disabled) await tx`DELETE FROM sessions WHERE user_id = ${userId}`;
-        await audit(tx, null, disabled ? "user_disable" : "user_enable", userId, by);
+        await writeAudit(tx, null, disabled ? "user_disable" : "user_enable", userId, by);
         return true;
       }),
     );
@@ -103,7 +104,7 @@ export class PostgresAdmin {
         const res = await tx`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${userId}`;
         if (!changed(res)) return false;
         await tx`DELETE FROM sessions WHERE user_id = ${userId}`;
-        await audit(tx, null, "password_reset", userId, by);
+        await writeAudit(tx, null, "password_reset", userId, by);
         return true;
       }),
     );
@@ -114,7 +115,7 @@ export class PostgresAdmin {
       sql.begin(async (tx) => {
         const [exists] = await tx`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
         if (!exists) return false;
-        await audit(tx, null, "user_delete", userId, by);
+        await writeAudit(tx, null, "user_delete", userId, by);
         await tx`DELETE FROM sessions WHERE user_id = ${userId}`;
         await tx`DELETE FROM members WHERE user_id = ${userId}`;
         await tx`DELETE FROM contacts WHERE user_id = ${userId} OR contact_id = ${userId}`;
@@ -142,7 +143,7 @@ export class PostgresAdmin {
       sql.begin(async (tx) => {
         await tx`INSERT INTO server_settings (key, value) VALUES (${key}, ${value})
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
-        await audit(tx, null, "setting", null, by, JSON.stringify({ [key]: value }));
+        await writeAudit(tx, null, "setting", null, by, JSON.stringify({ [key]: value }));
       }),
     );
   }
@@ -160,7 +161,7 @@ export class PostgresAdmin {
           VALUES (${codeHash}, ${by.actor.id}, ${by.now}, ${expiresAt}, ${maxUses}) RETURNING id`;
         const id = Number(row.id);
         const detail = JSON.stringify({ invite: id, expiresAt, maxUses });
-        await audit(tx, null, "server_invite_create", null, by, detail);
+        await writeAudit(tx, null, "server_invite_create", null, by, detail);
         return id;
       }),
     );

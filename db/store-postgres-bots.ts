@@ -1,10 +1,9 @@
 /** The PostgreSQL store's bots and bot tokens (db/migrations/postgres/005-bots.sql). */
 import { nameKey } from "../src/protocol/index.ts";
+import type { BotStore } from "./bot-store.ts";
 import type { BotRecord, BotTokenKind, BotTokenRecord, NewBotToken } from "./store.ts";
-import type { Pool } from "./store-postgres-pool.ts";
+import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
-
-type Run = <T>(work: (pool: Pool) => Promise<T>) => Promise<T>;
 
 interface BotRow {
   id: Int;
@@ -46,7 +45,7 @@ function toToken(row: TokenRow): BotTokenRecord {
   return token;
 }
 
-export class PostgresBots {
+export class PostgresBots implements BotStore {
   constructor(private readonly run: Run) {}
 
   async createBot(ownerId: number, name: string, passwordHash: string, now: number) {

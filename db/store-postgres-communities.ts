@@ -6,6 +6,7 @@
 import type { SQL } from "bun";
 import type { UserRef } from "../src/protocol/index.ts";
 import { actDetail, actTarget } from "./community-records.ts";
+import type { CommunityStore } from "./community-store.ts";
 import type {
   AuditBy,
   AuditEntry,
@@ -16,7 +17,7 @@ import type {
   RoomRole,
   RoomStanding,
 } from "./store.ts";
-import type { Run } from "./store-postgres-hardening.ts";
+import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
 import { type ReportRow, toAuditEntry, toInvite, toReport } from "./store-sqlite-communities.ts";
 
@@ -43,7 +44,7 @@ async function audit(
       ${now})`;
 }
 
-export class PostgresCommunities {
+export class PostgresCommunities implements CommunityStore {
   constructor(private readonly run: Run) {}
 
   async standing(roomId: number, userId: number): Promise<RoomStanding | undefined> {

@@ -86,6 +86,9 @@ export interface Pool {
   messages: Fragment;
 }
 
+/** Runs work on the store's current pool under its deadline: what every part is given. */
+export type Run = <T>(work: (pool: Pool) => Promise<T>) => Promise<T>;
+
 /** The pool in use, replaced whole when a call passes its deadline. */
 export class PostgresPool {
   private pool: Pool;

@@ -3,10 +3,11 @@
  * store-sqlite-user-invites.ts, each one transaction.
  */
 import type { AuditBy, InviteRedemption, UserInvite } from "./community-records.ts";
-import type { Run } from "./store-postgres-hardening.ts";
+import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
+import type { UserInviteStore } from "./user-invite-store.ts";
 
-export class PostgresUserInvites {
+export class PostgresUserInvites implements UserInviteStore {
   constructor(private readonly run: Run) {}
 
   inviteUser(room: number, userId: number, by: AuditBy, expiresAt: number): Promise<void> {

@@ -1,15 +1,17 @@
 /**
  * The SQLite store's server administration: admins, disabled and deleted accounts, settings
- * and registration invites. Each change writes its audit row in the same transaction.
+ * and registration invites (admin-store.ts). Each change writes its audit row in the same
+ * transaction.
  */
 import type { Database } from "bun:sqlite";
 import { nameKey } from "../src/protocol/index.ts";
+import type { AdminStore } from "./admin-store.ts";
 import type { AccountRecord, AuditBy, UserRecord } from "./store.ts";
 
-export class SqliteAdmin {
+export class SqliteAdmin implements AdminStore {
   constructor(private readonly db: Database) {}
 
-  private audit(
+  #audit(
     room: number | null,
     action: string,
     target: number | null,
@@ -24,14 +26,14 @@ export class SqliteAdmin {
     );
   }
 
-  async auditRow(
+  async audit(
     room: number | undefined,
     action: string,
     target: number | undefined,
     by: AuditBy,
     detail = "",
   ): Promise<void> {
-    this.audit(room ?? null, action, target ?? null, by, detail);
+    this.#audit(room ?? null, action, target ?? null, by, detail);
   }
 
   async accountFlags(userId: number) {
@@ -64,7 +66,7 @@ export class SqliteAdmin {
           [admin ? 1 : 0, userId, admin ? 1 : 0],
         ).changes;
         if (changed === 0) return false;
-        this.audit(null, admin ? "admin_promote" : "admin_demote", userId, by);
+        this.#audit(null, admin ? "admin_promote" : "admin_demote", userId, by);
         return true;
       })
       .immediate();
@@ -84,7 +86,7 @@ export class SqliteAdmin {
             ).changes;
         if (changed === 0) return false;
         if (disabled) this.db.run("DELETE FROM sessions WHERE user_id = ?", [userId]);
-        this.audit(null, disabled ? "user_disable" : "user_enable", userId, by);
+        this.#audit(null, disabled ? "user_disable" : "user_enable", userId, by);
         return true;
       })
       .immediate();
@@ -99,7 +101,7 @@ export class SqliteAdmin {
         ]).changes;
         if (changed === 0) return false;
         this.db.run("DELETE FROM sessions WHERE user_id = ?", [userId]);
-        this.audit(null, "password_reset", userId, by);
+        this.#audit(null, "password_reset", userId, by);
         return true;
       })
       .immediate();
@@ -111,7 +113,7 @@ export class SqliteAdmin {
         const exists = this.db.query("SELECT 1 FROM users WHERE id = ?").get(userId);
         if (!exists) return false;
         // Audited first, while the name is still the one people knew.
-        this.audit(null, "user_delete", userId, by);
+        this.#audit(null, "user_delete", userId, by);
         for (const sql of [
           "DELETE FROM sessions WHERE user_id = ?1",
           "DELETE FROM members WHERE user_id = ?1",
@@ -148,7 +150,7 @@ export class SqliteAdmin {
            ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
           [key, value],
         );
-        this.audit(null, "setting", null, by, JSON.stringify({ [key]: value }));
+        this.#audit(null, "setting", null, by, JSON.stringify({ [key]: value }));
       })
       .immediate();
   }
@@ -167,7 +169,7 @@ export class SqliteAdmin {
              VALUES (?, ?, ?, ?, ?) RETURNING id`,
           )
           .get(codeHash, by.actor.id, by.now, expiresAt, maxUses) as { id: number };
-        this.audit(
+        this.#audit(
           null,
           "server_invite_create",
           null,

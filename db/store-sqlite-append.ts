@@ -2,7 +2,7 @@
  * The append transaction of the SQLite store: a batch in one IMMEDIATE transaction, each
  * message or event checked (duplicate client id, membership, its target), given the room's next
  * seq, and inserted; an event is applied to its target in the same transaction. Runs on the
- * calling thread (a writer thread was measured and removed; see store-sqlite.ts); kept apart
+ * calling thread (a writer thread was measured and removed; see store-sqlite-log.ts); kept apart
  * from the store class so the hot path reads as one piece.
  */
 import type { Database } from "bun:sqlite";

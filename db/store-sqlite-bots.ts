@@ -1,7 +1,13 @@
 /** The SQLite store's bots and bot tokens (db/migrations/sqlite/005-bots.sql). */
 import type { Database } from "bun:sqlite";
 import { nameKey } from "../src/protocol/index.ts";
-import type { BotRecord, BotTokenKind, BotTokenRecord, NewBotToken } from "./store.ts";
+import type {
+  BotRecord,
+  BotStore,
+  BotTokenKind,
+  BotTokenRecord,
+  NewBotToken,
+} from "./bot-store.ts";
 
 interface TokenRow {
   id: number;
@@ -31,7 +37,7 @@ function toToken(row: TokenRow): BotTokenRecord {
   return token;
 }
 
-export class SqliteBots {
+export class SqliteBots implements BotStore {
   private readonly q;
 
   constructor(db: Database) {
@@ -65,20 +71,25 @@ export class SqliteBots {
     };
   }
 
-  createBot(ownerId: number, name: string, passwordHash: string, now: number): BotRecord | "taken" {
+  async createBot(
+    ownerId: number,
+    name: string,
+    passwordHash: string,
+    now: number,
+  ): Promise<BotRecord | "taken"> {
     const row = this.q.insertBot.get(name, nameKey(name), passwordHash, now, ownerId);
     return row ? { id: row.id, name, owner: ownerId, createdAt: now } : "taken";
   }
 
-  botsOf(ownerId: number): BotRecord[] {
+  async botsOf(ownerId: number): Promise<BotRecord[]> {
     return this.q.botsOf.all(ownerId);
   }
 
-  findBot(botId: number): BotRecord | undefined {
+  async findBot(botId: number): Promise<BotRecord | undefined> {
     return this.q.findBot.get(botId) ?? undefined;
   }
 
-  createBotToken(t: NewBotToken): number {
+  async createBotToken(t: NewBotToken): Promise<number> {
     const row = this.q.insertToken.get(
       t.botId,
       t.kind,
@@ -89,16 +100,16 @@ export class SqliteBots {
     return (row as { id: number }).id;
   }
 
-  findBotToken(tokenHash: string): BotTokenRecord | undefined {
+  async findBotToken(tokenHash: string): Promise<BotTokenRecord | undefined> {
     const row = this.q.findToken.get(tokenHash);
     return row ? toToken(row) : undefined;
   }
 
-  botTokens(botId: number): BotTokenRecord[] {
+  async botTokens(botId: number): Promise<BotTokenRecord[]> {
     return this.q.tokensOf.all(botId).map(toToken);
   }
 
-  revokeBotToken(botId: number, tokenId: number, now: number): string | undefined {
+  async revokeBotToken(botId: number, tokenId: number, now: number): Promise<string | undefined> {
     return this.q.revoke.get(now, botId, tokenId)?.hash;
   }
 }

@@ -1,11 +1,13 @@
 /**
- * The SQLite store's communities part: roles and mutes, bans, invite codes and the audit log.
+ * The SQLite store's communities (community-store.ts): roles and mutes, bans, invite codes, the
+ * audit log and reports.
  * Every moderation action and its audit row commit in one transaction, so the log never misses
  * an action that happened, nor records one that did not.
  */
 import type { Database } from "bun:sqlite";
 import type { UserRef } from "../src/protocol/index.ts";
 import { actDetail, actTarget } from "./community-records.ts";
+import type { CommunityStore } from "./community-store.ts";
 import type {
   AuditBy,
   AuditEntry,
@@ -72,7 +74,7 @@ export function toInvite(row: InviteRow): InviteRecord {
 const INVITE_COLUMNS = `id, room_id AS room, created_by AS createdBy, created_at AS createdAt,
   expires_at AS expiresAt, max_uses AS maxUses, uses, revoked_at AS revokedAt`;
 
-export class SqliteCommunities {
+export class SqliteCommunities implements CommunityStore {
   private readonly q;
 
   constructor(private readonly db: Database) {
@@ -160,11 +162,6 @@ export class SqliteCommunities {
     };
   }
 
-  /** Inside createRoom's transaction: the creator owns the room. */
-  makeOwner(roomId: number, userId: number): void {
-    this.q.makeOwner.run(roomId, userId);
-  }
-
   async standing(roomId: number, userId: number): Promise<RoomStanding | undefined> {
     return this.q.standing.get(roomId, userId) ?? undefined;
   }
@@ -182,8 +179,8 @@ export class SqliteCommunities {
   async moderate(rec: ModerationRecord): Promise<boolean> {
     return this.db
       .transaction(() => {
-        if (!this.apply(rec)) return false;
-        this.audit(
+        if (!this.#apply(rec)) return false;
+        this.#audit(
           rec.room,
           rec.actor,
           rec.act.action,
@@ -197,7 +194,7 @@ export class SqliteCommunities {
       .immediate();
   }
 
-  private apply({ room, actor, act, now }: ModerationRecord): boolean {
+  #apply({ room, actor, act, now }: ModerationRecord): boolean {
     const q = this.q;
     switch (act.action) {
       case "kick":
@@ -234,7 +231,7 @@ export class SqliteCommunities {
     }
   }
 
-  private audit(
+  #audit(
     room: number | null,
     actor: UserRef,
     action: string,
@@ -273,7 +270,7 @@ export class SqliteCommunities {
           expiresAt: inv.expiresAt,
           maxUses: inv.maxUses,
         });
-        this.audit(inv.room, inv.by, "invite_create", undefined, "", detail, inv.now);
+        this.#audit(inv.room, inv.by, "invite_create", undefined, "", detail, inv.now);
         return row.id;
       })
       .immediate();
@@ -301,7 +298,7 @@ export class SqliteCommunities {
     return this.db
       .transaction(() => {
         if (this.q.revokeInvite.run(now, inviteId, roomId).changes === 0) return false;
-        this.audit(
+        this.#audit(
           roomId,
           actor,
           "invite_revoke",
@@ -355,7 +352,7 @@ export class SqliteCommunities {
         ).changes;
         if (done === 0) return false;
         const detail = JSON.stringify({ report: reportId, outcome });
-        this.audit(roomId, by.actor, "report_resolve", undefined, by.reason, detail, by.now);
+        this.#audit(roomId, by.actor, "report_resolve", undefined, by.reason, detail, by.now);
         return true;
       })
       .immediate();

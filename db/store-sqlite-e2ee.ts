@@ -1,11 +1,23 @@
 /**
- * The SQLite store's signed device lists and encrypted key backup (migration 006, end-to-end
- * encryption across devices): SqliteStore delegates to these.
+ * The SQLite store's devices for end-to-end encryption (device-store.ts): device bundles, the
+ * signed device lists and the encrypted key backup (migration 006).
  */
 import type { Database } from "bun:sqlite";
+import type { DeviceStore } from "./device-store.ts";
 
 function prepare(db: Database) {
   return {
+    countDevices: db.query<{ n: number }, [number, string]>(
+      "SELECT count(*) AS n FROM devices WHERE user_id = ? AND device_id != ?",
+    ),
+    putDevice: db.query<never, [number, string, string, number, number]>(
+      `INSERT INTO devices (user_id, device_id, bundle, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, device_id) DO UPDATE SET bundle = excluded.bundle,
+         updated_at = excluded.updated_at`,
+    ),
+    devicesOf: db.query<{ bundle: string }, [number]>(
+      "SELECT bundle FROM devices WHERE user_id = ? ORDER BY created_at, device_id",
+    ),
     deviceList: db.query<{ key: string; version: number; list: string }, [number]>(
       "SELECT identity_key AS key, version, list FROM device_lists WHERE user_id = ?",
     ),
@@ -34,11 +46,37 @@ function prepare(db: Database) {
   };
 }
 
-export class SqliteE2ee {
+export class SqliteE2ee implements DeviceStore {
   private readonly q;
 
   constructor(private readonly db: Database) {
     this.q = prepare(db);
+  }
+
+  async putDevice(
+    userId: number,
+    deviceId: string,
+    bundle: string,
+    now: number,
+    maxDevices: number,
+  ): Promise<"ok" | "too-many"> {
+    return this.db
+      .transaction((): "ok" | "too-many" => {
+        if ((this.q.countDevices.get(userId, deviceId)?.n ?? 0) >= maxDevices) return "too-many";
+        this.q.putDevice.run(userId, deviceId, bundle, now, now);
+        return "ok";
+      })
+      .immediate();
+  }
+
+  async devicesOf(userIds: readonly number[]) {
+    const found = new Map<number, string[]>();
+    for (const id of userIds)
+      found.set(
+        id,
+        this.q.devicesOf.all(id).map((r) => r.bundle),
+      );
+    return found;
   }
 
   async putDeviceList(

@@ -1,9 +1,10 @@
 /**
- * Invitations of a user by name (issue 13) in the SQLite store: made, listed by the invitee,
+ * Invitations of a user by name (user-invite-store.ts) in the SQLite store: made, listed by the invitee,
  * and answered (accepted: a join, unless banned; declined), each one transaction.
  */
 import type { Database } from "bun:sqlite";
 import type { AuditBy, InviteRedemption, UserInvite } from "./community-records.ts";
+import type { UserInviteStore } from "./user-invite-store.ts";
 
 type Row = {
   room: number;
@@ -13,7 +14,7 @@ type Row = {
   expiresAt: number;
 };
 
-export class SqliteUserInvites {
+export class SqliteUserInvites implements UserInviteStore {
   private readonly q;
 
   constructor(private readonly db: Database) {

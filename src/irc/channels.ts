@@ -48,18 +48,12 @@ export async function joinRoom(
   const lastRead = conn.caps.has("draft/chathistory")
     ? room.head
     : ((await ctx.store.memberships(user.id)).find((m) => m.room === room.id)?.lastRead ?? 0);
-  await attach(
-    ctx.store,
-    ctx.hub,
-    ctx.log,
-    conn.socket,
-    room.id,
-    { after: lastRead },
-    {
-      maxMessages: ctx.limits.replayMessages,
-      maxBytes: Math.floor(ctx.limits.sendBufferBytes / 4),
-    },
-  );
+  const limits = {
+    maxMessages: ctx.limits.replayMessages,
+    maxBytes: Math.floor(ctx.limits.sendBufferBytes / 4),
+  };
+  const replay = { store: ctx.store, hub: ctx.hub, log: ctx.log, limits };
+  await attach(replay, conn.socket, room.id, { after: lastRead });
 }
 
 export const join: Handler = async (ctx, conn, msg, reply) => {
@@ -210,7 +204,7 @@ export const who: Handler = async (ctx, conn, msg, reply) => {
     const found = name === undefined ? undefined : await ctx.store.findUser(name);
     if (found) {
       const status =
-        (await ctx.hub.presence.statuses([found.id])).get(found.id) ?? ("offline" as const);
+        (await ctx.presence.statuses([found.id])).get(found.id) ?? ("offline" as const);
       reply.send(
         conn.numeric(
           RPL.WHOREPLY,
@@ -240,7 +234,7 @@ export const whois: Handler = async (ctx, conn, msg, reply) => {
     reply.send(conn.numeric(RPL.WHOISUSER, shown, found.name, server, "*", found.name));
     reply.send(conn.numeric(RPL.WHOISSERVER, shown, server, "Parley"));
     reply.send(conn.numeric(RPL.WHOISACCOUNT, shown, found.name, "is logged in as"));
-    const status = (await ctx.hub.presence.statuses([found.id])).get(found.id) ?? "offline";
+    const status = (await ctx.presence.statuses([found.id])).get(found.id) ?? "offline";
     if (status !== "online")
       reply.send(conn.numeric(RPL.AWAY, shown, status === "away" ? "Away" : "Offline"));
   }
@@ -257,7 +251,7 @@ async function lookup(ctx: IrcContext, nicks: readonly string[]) {
     const user = name === undefined ? undefined : await ctx.store.findUser(name);
     if (user) found.push(user);
   }
-  const statuses = await ctx.hub.presence.statuses(found.map((u) => u.id));
+  const statuses = await ctx.presence.statuses(found.map((u) => u.id));
   return found.map((u) => ({
     nick: nickOf(u.name),
     name: u.name,

@@ -222,7 +222,7 @@ export class IrcConnection implements ReplySink {
       if (!this.login) return Promise.resolve();
       return this.endSession(this.login.user, hashToken(this.login.token), 0);
     }
-    const rooms = [...data.rooms];
+    const rooms = [...data.delivery.rooms];
     this.ctx.hub.closed(this.socket);
     for (const room of rooms) this.ctx.hub.local.unsubscribe(topicOf(room), this.socket);
     return Promise.all([

@@ -3,7 +3,9 @@ import type { Store } from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
 import type { Auth } from "../server/auth.ts";
 import type { Chat } from "../server/chat.ts";
-import type { Hub } from "../server/hub.ts";
+import type { Hub, Socket } from "../server/hub.ts";
+import type { Presence } from "../server/presence.ts";
+import type { SendPipeline } from "../server/send-pipeline.ts";
 import type { TypingThrottle } from "../server/typing.ts";
 
 export interface IrcLimits {
@@ -24,7 +26,9 @@ export interface IrcContext {
   store: Store;
   auth: Auth;
   chat: Chat;
+  sends: SendPipeline;
   hub: Hub;
+  presence: Presence<Socket>;
   typing: TypingThrottle;
   log: Logger;
   now: () => number;

@@ -60,7 +60,7 @@ export function startIrcGateway(ctx: IrcContext, o: IrcGatewayOptions): IrcGatew
   let nextId = 1;
 
   function strike(client: Client): void {
-    const bucket = client.conn.data?.strikes ?? client.strikes;
+    const bucket = client.conn.data?.guard.strikes ?? client.strikes;
     if (bucket.take(ctx.now())) return;
     ctx.log.warn("irc.abusive", { conn: client.conn.id, address: client.conn.address });
     client.conn.quit("Excess Flood");
@@ -101,7 +101,7 @@ export function startIrcGateway(ctx: IrcContext, o: IrcGatewayOptions): IrcGatew
     const now = ctx.now();
     conn.lastHeard = now;
     conn.pinged = false;
-    const frames = conn.data?.frames ?? client.frames;
+    const frames = conn.data?.guard.frames ?? client.frames;
     if (!frames.take(now)) {
       conn.write({
         source: ctx.serverName,

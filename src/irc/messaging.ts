@@ -1,8 +1,8 @@
 /**
- * PRIVMSG, NOTICE and TAGMSG. A message to a channel goes through Chat.send like any WebSocket
- * send: checked, stored durably by the group commit, then published to every node; the echo
- * (echo-message) is sent only after the commit. Messages to a nick are refused with a NOTICE:
- * DMs are end-to-end encrypted and the gateway never carries them.
+ * PRIVMSG, NOTICE and TAGMSG. A message to a channel goes through SendPipeline.send like any
+ * WebSocket send: checked, stored durably by the group commit, then published to every node;
+ * the echo (echo-message) is sent only after the commit. Messages to a nick are refused with a
+ * NOTICE: DMs are end-to-end encrypted and the gateway never carries them.
  */
 import { ParleyError } from "../protocol/index.ts";
 import type { SendOutcome } from "../server/chat.ts";
@@ -48,14 +48,9 @@ function send(
   const cid = `irc:${crypto.randomUUID()}`;
   conn.rememberOwn(cid);
   ctx.typing.sent(conn.user.id, room);
-  return new Promise<SendOutcome>((resolve, reject) => {
-    try {
-      const request = reply === undefined ? { room, cid, body } : { room, cid, body, reply };
-      const pending = ctx.chat.send(conn.user, request, resolve);
-      if (pending) pending.catch(reject);
-    } catch (err) {
-      reject(err);
-    }
+  return new Promise<SendOutcome>((resolve) => {
+    const request = reply === undefined ? { room, cid, body } : { room, cid, body, reply };
+    ctx.sends.send(conn.user, request, resolve);
   });
 }
 
@@ -170,8 +165,8 @@ export async function change(
 ): Promise<void> {
   const cid = `irc:${crypto.randomUUID()}`;
   conn.rememberOwn(cid);
-  const outcome = await new Promise<ChangeOutcome>((resolve, reject) => {
-    ctx.chat.events.submit(conn.user, { ...req, cid }, resolve).catch(reject);
+  const outcome = await new Promise<ChangeOutcome>((resolve) => {
+    ctx.chat.events.submit(conn.user, { ...req, cid }, resolve);
   });
   if (!outcome.ok) throw outcome.error;
   conn.seen(req.room, outcome.event.seq);

@@ -6,7 +6,7 @@
  */
 import { ParleyError } from "../protocol/index.ts";
 import { hashToken, type Issued } from "../server/auth.ts";
-import { TokenBucket } from "../server/rate-limit.ts";
+import { connectionData } from "../server/connection-data.ts";
 import { advertised } from "./caps.ts";
 import type { IrcConnection } from "./connection.ts";
 import type { IrcContext } from "./context.ts";
@@ -16,8 +16,6 @@ import { ERR, RPL } from "./numerics.ts";
 import type { Reply } from "./reply.ts";
 import { welcome } from "./welcome.ts";
 
-/** Strikes for invalid or rate-limited lines before the connection is closed. */
-const STRIKES = 10;
 /** SASL PLAIN carries at most name, name and a 256-character password: this bounds it. */
 const SASL_MAX_BYTES = 1200;
 
@@ -234,22 +232,15 @@ async function tryRegister(ctx: IrcContext, conn: IrcConnection, reply: Reply): 
     ctx.hub.release(login.user.id, conn.address);
     return;
   }
-  const t = ctx.now();
-  conn.data = {
+  conn.data = connectionData({
     id: conn.id,
     session: { user: login.user, tokenHash: hashToken(login.token), expiresAt: login.expiresAt },
-    user: login.user,
-    away: false,
     address: conn.address,
-    rooms: new Set(),
-    catchUp: new Map(),
-    frames: new TokenBucket(ctx.limits.burst, ctx.limits.rate, t),
-    strikes: new TokenBucket(STRIKES, 1 / 5, t),
-    state: "open",
-    drainWaiters: [],
     memberships,
-    sendTail: undefined,
-  };
+    rate: ctx.limits.rate,
+    burst: ctx.limits.burst,
+    now: ctx.now(),
+  });
   conn.nick = conn.nickOf(login.user.name);
   conn.phase = "registered";
   ctx.hub.opened(conn.socket);

@@ -16,7 +16,7 @@ export const pong: Handler = () => {};
 
 export const away: Handler = (ctx, conn, msg, reply) => {
   const away = (msg.params[0] ?? "") !== "";
-  ctx.hub.presence.setAway(conn.socket, away);
+  ctx.presence.setAway(conn.socket, away);
   reply.send(
     away
       ? conn.numeric(RPL.NOWAWAY, "You have been marked as being away")

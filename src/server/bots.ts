@@ -20,10 +20,11 @@ import {
   type UserRef,
 } from "../protocol/index.ts";
 import { hashPassword, hashToken, type PasswordCost, type Session } from "./auth.ts";
-import type { Chat, SendOutcome } from "./chat.ts";
+import type { Chat } from "./chat.ts";
 import type { Hub } from "./hub.ts";
 import type { Metrics } from "./metrics.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
+import type { SendOutcome, SendPipeline } from "./send-pipeline.ts";
 
 export const API_TOKEN_PREFIX = "pb_";
 export const WEBHOOK_TOKEN_PREFIX = "ph_";
@@ -41,6 +42,7 @@ const WEBHOOK_RATE = 1;
 export interface BotsOptions {
   store: Store;
   chat: Chat;
+  sends: SendPipeline;
   hub: Hub;
   log: Logger;
   now: () => number;
@@ -212,13 +214,8 @@ export class Bots {
     }
     const room = found.rooms[0] as number;
     const cid = id ?? `hook-${crypto.randomUUID()}`;
-    const outcome = await new Promise<SendOutcome>((resolve, reject) => {
-      try {
-        const pending = this.o.chat.send(found.bot, { room, cid, body: text }, resolve);
-        if (pending) pending.catch(reject);
-      } catch (err) {
-        reject(err);
-      }
+    const outcome = await new Promise<SendOutcome>((resolve) => {
+      this.o.sends.send(found.bot, { room, cid, body: text }, resolve);
     });
     if (!outcome.ok) throw outcome.error;
     return outcome;

@@ -1,71 +1,51 @@
 /**
- * Chat operations shared by the HTTP routes and the WebSocket commands: rooms, DMs, membership,
- * history and sending. Each checks its own rules and throws a coded ParleyError when it refuses.
+ * The room directory, shared by the HTTP routes, the WebSocket commands and the IRC gateway:
+ * rooms, DMs, membership, history and members. Each operation checks its own rules and throws a
+ * coded ParleyError when it refuses. Sending is send-pipeline.ts; who may act is access.ts.
  */
-import {
-  type AppendRequest,
-  entryFrame,
-  type MembershipRecord,
-  OUTAGE_RETRY_AFTER_S,
-  type RoomRecord,
-  type RoomVisibility,
-  type Store,
-} from "../../db/store.ts";
+import type { MembershipRecord, RoomRecord, RoomVisibility, Store } from "../../db/store.ts";
 import { type Bus, EPHEMERAL_SEQ } from "../bus/bus.ts";
-import type { Envelope } from "../crypto/index.ts";
-import type { Logger } from "../log/log.ts";
+import { errorFields, type Logger } from "../log/log.ts";
 import {
-  dmConversation,
   encodeFrame,
-  isValidMessage,
   type Member,
-  type Message,
-  type MessageFile,
   ParleyError,
   ROOM_NAME_PATTERN,
-  type RoomKind,
   type RoomSummary,
   type ServerFrame,
   type UserRef,
   type UserStatus,
 } from "../protocol/index.ts";
+import type { Access } from "./access.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
-import { e2eeUserId } from "./devices.ts";
 import { type HistoryPage, type HistoryQuery, historyPage } from "./history.ts";
-import { DIRECTORY, type Hub } from "./hub.ts";
+import { DIRECTORY, type Hub, type Socket } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import { MessageEvents } from "./message-events.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Presence } from "./presence.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
 import { moderates, requireMayLeave } from "./roles.ts";
+import type { RoomKinds } from "./room-kinds.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 import { RoomLog } from "./room-log.ts";
 import { MessageSearch } from "./search.ts";
 
 export type RoomRef = { room: number } | { name: string };
 export type { HistoryPage, HistoryQuery } from "./history.ts";
-
-export interface SendRequest {
-  room: number;
-  cid: string;
-  body?: string | undefined;
-  envelope?: Envelope | undefined;
-  /** The id of a file this user uploaded to this (public) room, to share in the message. */
-  file?: string | undefined;
-  /** The seq of the message of this room it replies to (REPLY_NOT_FOUND otherwise). */
-  reply?: number | undefined;
-}
-
-export type SendOutcome =
-  | { ok: true; message: Message; duplicate: boolean }
-  | { ok: false; error: ParleyError };
+export type { SendOutcome, SendRequest } from "./send-pipeline.ts";
 
 export interface ChatOptions {
   store: Store;
   bus: Bus;
   hub: Hub;
+  /** Who is online; chat announces its changes (presence-announcer.ts). */
+  presence: Presence<Socket>;
+  access: Access;
+  kinds: RoomKinds;
+  /** The group commit, for message events (message-events.ts). */
   queue: CommitQueue;
   contacts: Contacts;
   visibility: PresenceVisibility;
@@ -78,11 +58,7 @@ export interface ChatOptions {
   metrics?: Metrics | undefined;
 }
 
-/** Rooms never change kind, so a room's kind is looked up once. Bounded: DMs are many. */
-const KIND_CACHE_MAX = 100_000;
-
 export class Chat {
-  private readonly kinds = new Map<number, RoomKind>();
   private readonly announcer: PresenceAnnouncer;
   private readonly perUser = new KeyedSerial<number>();
   /** Edits, deletions and reactions: events of the room's log (message-events.ts). */
@@ -103,8 +79,14 @@ export class Chat {
     this.announcer = new PresenceAnnouncer({
       store: o.store,
       visibility: o.visibility,
-      kindOf: (room) => this.kindOf(room),
+      kindOf: (room) => o.kinds.of(room),
       publish: (room, frame, hide) => this.publishEphemeral(room, frame, hide),
+    });
+    // Presence knows nothing of rooms' frames: chat listens and tells the rooms.
+    o.presence.onChange((user, status, rooms) => {
+      this.announcer
+        .announce(user, status, rooms)
+        .catch((err) => o.log.warn("presence.announce_failed", errorFields(err)));
     });
   }
 
@@ -117,7 +99,7 @@ export class Chat {
       peer?: UserRef;
     }[],
   ): Promise<RoomSummary[]> {
-    const presence = this.o.hub.presence;
+    const presence = this.o.presence;
     const peers = entries.flatMap((e) => (e.peer ? [e.peer.id] : []));
     const [online, statuses] = await Promise.all([
       presence.onlineCounts(entries.map((e) => e.room.id)),
@@ -155,13 +137,8 @@ export class Chat {
 
   /** Statuses as `viewer` may see them: hidden ones read "offline". */
   private visibleStatuses(viewer: number, users: readonly number[], shared = false) {
-    const live = (ids: readonly number[]) => this.o.hub.presence.statuses(ids);
+    const live = (ids: readonly number[]) => this.o.presence.statuses(ids);
     return this.o.visibility.statuses(viewer, users, live, shared);
-  }
-
-  /** Tells a user's rooms of a status change (presence-announcer.ts). */
-  announcePresence(user: UserRef, status: UserStatus, rooms: readonly number[]): Promise<void> {
-    return this.announcer.announce(user, status, rooms);
   }
 
   /** Publishes a frame that is not a message: live only, never stored or replayed. */
@@ -312,7 +289,7 @@ export class Chat {
       throw new ParleyError("TOO_MANY_ROOMS", `You may have at most ${this.o.maxRoomsJoined} DMs.`);
     }
     const dm = await this.o.store.openDm(user.id, peer.id, this.o.now());
-    this.kinds.set(dm.id, "dm");
+    this.o.kinds.remember(dm.id, "dm");
     this.o.hub.memberJoined(user.id, dm.id);
     this.o.hub.memberJoined(peer.id, dm.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === dm.id);
@@ -329,28 +306,36 @@ export class Chat {
     return { ...room, name: other.name, unread: 0, peer: { ...other, status } };
   }
 
-  /** Throws ROOM_NOT_FOUND or NOT_MEMBER unless the user may read the room. */
-  async requireMember(user: UserRef, roomId: number): Promise<void> {
-    if (await this.o.store.isMember(roomId, user.id)) return;
-    await this.findRoom({ room: roomId }, user);
-    throw new ParleyError("NOT_MEMBER");
+  /** Throws ROOM_NOT_FOUND or NOT_MEMBER unless the user may read the room (access.ts). */
+  requireMember(user: UserRef, roomId: number): Promise<void> {
+    return this.o.access.requireMember(user, roomId);
   }
 
   async history(user: UserRef, roomId: number, q: HistoryQuery): Promise<HistoryPage> {
+    await this.requireMember(user, roomId);
+    return this.historyOf(roomId, q);
+  }
+
+  /** A page of the room's log, for a caller that checked membership (a declared requirement). */
+  historyOf(roomId: number, q: HistoryQuery): Promise<HistoryPage> {
     if (q.before !== undefined && q.after !== undefined) {
       throw new ParleyError("INVALID", "Give at most one of before and after.");
     }
-    await this.requireMember(user, roomId);
     return historyPage(this.o.store, roomId, q);
   }
 
   async members(user: UserRef, roomId: number): Promise<Member[]> {
     await this.requireMember(user, roomId);
+    return this.membersOf(user, roomId);
+  }
+
+  /** The room's members as `user` may see them, for a caller that checked membership. */
+  async membersOf(user: UserRef, roomId: number): Promise<Member[]> {
     const members = await this.o.store.membersOf(roomId);
     // A DM's peer is shown as the visibility rules say; a public room's members share the
     // room, so only a member who blocked the viewer is hidden.
     const ids = members.map((m) => m.id);
-    const shared = (await this.kindOf(roomId)) !== "dm";
+    const shared = (await this.o.kinds.of(roomId)) !== "dm";
     const [statuses, standings] = await Promise.all([
       this.visibleStatuses(user.id, ids, shared),
       shared ? this.o.store.standings(roomId) : undefined,
@@ -371,136 +356,4 @@ export class Chat {
   async markRead(user: UserRef, roomId: number, seq: number): Promise<void> {
     await this.o.store.markRead(roomId, user.id, seq);
   }
-
-  private async kindOf(roomId: number): Promise<RoomKind | undefined> {
-    const cached = this.kinds.get(roomId);
-    if (cached) return cached;
-    const room = await this.o.store.findRoom(roomId);
-    if (!room) return undefined;
-    if (this.kinds.size >= KIND_CACHE_MAX) this.kinds.clear();
-    this.kinds.set(roomId, room.kind);
-    return room.kind;
-  }
-
-  /**
-   * Checks a send and queues it for the next group commit. `done` runs after the commit; a new
-   * message is published to the room right after `done`. Public rooms take text; DM rooms take
-   * only sealed envelopes, bound to the room and the sender, from someone the peer accepts.
-   * Synchronous for a public room whose kind is known (the hot path); otherwise a promise.
-   */
-  send(
-    user: UserRef,
-    req: SendRequest,
-    done: (outcome: SendOutcome) => void,
-  ): void | Promise<void> {
-    if (this.kinds.get(req.room) === "room" && req.file === undefined)
-      return this.queue(user, req, checkText(req), false, done);
-    return this.sendChecked(user, req, done);
-  }
-
-  private async sendChecked(user: UserRef, req: SendRequest, done: (o: SendOutcome) => void) {
-    const kind = await this.kindOf(req.room);
-    if (kind !== "dm") {
-      const body = checkText(req);
-      const file = req.file === undefined ? undefined : await this.sharedFile(user, req);
-      return this.queue(user, req, body, false, done, file);
-    }
-    // Outsiders learn nothing about a DM, not even that it exists: checked before anything else.
-    const users = await this.o.store.dmUsers(req.room);
-    if (!users?.includes(user.id)) throw new ParleyError("ROOM_NOT_FOUND");
-    if (req.file !== undefined) {
-      throw new ParleyError("INVALID", "A DM's files travel inside its envelope: send no file id.");
-    }
-    if (req.envelope === undefined) throw new ParleyError("SEALED_ONLY");
-    const env = req.envelope;
-    // Bound to this conversation, this sender and this send (its id is the cid, so a retry is
-    // recognisably the same message), and addressed to no one outside the DM.
-    if (
-      env.conv !== dmConversation(req.room) ||
-      env.from.u !== e2eeUserId(user.id) ||
-      env.id !== req.cid
-    ) {
-      throw new ParleyError("BAD_ENVELOPE");
-    }
-    const participants = new Set(users.map(e2eeUserId));
-    if (env.to.some((r) => !participants.has(r.u))) throw new ParleyError("BAD_ENVELOPE");
-    await this.o.contacts.requireDmAllowed(user, users[0] === user.id ? users[1] : users[0]);
-    this.queue(user, req, JSON.stringify(env), true, done);
-  }
-
-  /** The file a public-room send shares: it must be one this user uploaded to this room. */
-  private async sharedFile(user: UserRef, req: SendRequest): Promise<MessageFile> {
-    const f = await this.o.store.findFile(req.file as string);
-    if (!f || f.room !== req.room || f.uploader !== user.id || f.name === undefined) {
-      throw new ParleyError("FILE_NOT_FOUND", "You uploaded no file with that id to this room.");
-    }
-    return { id: f.id, name: f.name, size: f.size, type: f.type ?? "application/octet-stream" };
-  }
-
-  private queue(
-    user: UserRef,
-    req: SendRequest,
-    body: string,
-    sealed: boolean,
-    done: (outcome: SendOutcome) => void,
-    file?: MessageFile,
-  ): void {
-    const request: AppendRequest = {
-      room: req.room,
-      sender: user,
-      cid: req.cid,
-      body,
-      sealed,
-      ts: this.o.now(),
-    };
-    if (file) request.file = file;
-    if (req.reply !== undefined) request.reply = req.reply;
-    const accepted = this.o.queue.submit(request, (result) => {
-      if (result === "failed") {
-        return done({
-          ok: false,
-          error: new ParleyError("UNAVAILABLE", undefined, { retryAfter: OUTAGE_RETRY_AFTER_S }),
-        });
-      }
-      if (!result.ok) {
-        if (result.code !== "NOT_MEMBER") {
-          return done({ ok: false, error: new ParleyError(result.code) });
-        }
-        // An outsider learns nothing of a private room, not even from a refused send.
-        this.o.store.findRoom(req.room).then(
-          (room) => {
-            const code = room?.visibility === "public" ? "NOT_MEMBER" : "ROOM_NOT_FOUND";
-            done({ ok: false, error: new ParleyError(code) });
-          },
-          () => done({ ok: false, error: new ParleyError("NOT_MEMBER") }),
-        );
-        return;
-      }
-      // A send is a message; a cid reused from an event answers with that event's seq.
-      const m = result.message ?? (result.event as unknown as Message);
-      done({ ok: true, message: m, duplicate: result.duplicate });
-      // A duplicate is published again: its first commit may never have been announced (it
-      // outlived its deadline, or its node died before publishing). Readers drop repeats by seq.
-      this.o.bus.publish({
-        room: m.room,
-        seq: m.seq,
-        frame: encodeFrame(entryFrame(result.message ?? result.event)),
-      });
-      if (!result.duplicate) {
-        this.o.metrics?.messagesAccepted.inc();
-        this.o.log.debug("message.stored", { room: m.room, seq: m.seq, bytes: body.length });
-      }
-    });
-    if (!accepted) throw new ParleyError("BUSY");
-  }
-}
-
-/** The text of a send to a public room ("" for a file without a caption), or why it is refused. */
-function checkText(req: SendRequest): string {
-  if (req.envelope !== undefined) {
-    throw new ParleyError("INVALID", "Envelopes are for direct messages; send a body.");
-  }
-  if (req.body === undefined && req.file !== undefined) return "";
-  if (req.body === undefined || !isValidMessage(req.body)) throw new ParleyError("INVALID_MESSAGE");
-  return req.body;
 }

@@ -1,10 +1,10 @@
 /**
  * The WebSocket commands of communities (moderation, the topic, room deletion, invite codes and
- * the audit log), merged into connection.ts's one command table. Rights are checked in the
- * modules they call (moderation.ts, invitations.ts, audit-log.ts), never here.
+ * the audit log), merged into connection.ts's one command table. What each needs of its sender
+ * in the room is declared in requirements.ts and checked before these run.
  */
+
 import type { Store } from "../../db/store.ts";
-import type { Logger } from "../log/log.ts";
 import {
   type ClientFrameOf,
   encodeFrame,
@@ -13,19 +13,17 @@ import {
 } from "../protocol/index.ts";
 import { roomAuditLog } from "./audit-log.ts";
 import type { Chat } from "./chat.ts";
-import type { Hub, Socket } from "./hub.ts";
+import type { Socket } from "./hub.ts";
 import type { Invitations } from "./invitations.ts";
 import type { Moderation } from "./moderation.ts";
-import { attach, type ReplayLimits } from "./replay.ts";
+import { attach, type Replay } from "./replay.ts";
 
 export interface CommunityDeps {
   store: Store;
   chat: Chat;
-  hub: Hub;
-  log: Logger;
   moderation: Moderation;
   invitations: Invitations;
-  replay: ReplayLimits;
+  replay: Replay;
 }
 
 type CommunityFrame =
@@ -96,7 +94,7 @@ export function communityCommands(d: CommunityDeps): Handlers {
       send(ws, { type: "invite", ref: f.id, invite });
     },
     async invites(ws, f) {
-      const invites = await d.invitations.list(user(ws), f.room);
+      const invites = await d.invitations.list(f.room);
       send(ws, { type: "invites", ref: f.id, room: f.room, invites });
     },
     async invite_revoke(ws, f) {
@@ -106,7 +104,7 @@ export function communityCommands(d: CommunityDeps): Handlers {
     async invite_redeem(ws, f) {
       const room = await d.invitations.redeem(user(ws), f.code);
       const summary = await d.chat.join(user(ws), { room });
-      await attach(d.store, d.hub, d.log, ws, room, { recent: HISTORY_PAGE_DEFAULT }, d.replay);
+      await attach(d.replay, ws, room, { recent: HISTORY_PAGE_DEFAULT });
       send(ws, { type: "joined", ref: f.id, room: summary });
     },
     async invite_user(ws, f) {
@@ -124,11 +122,11 @@ export function communityCommands(d: CommunityDeps): Handlers {
       await d.invitations.users.answer(user(ws), f.room, f.accept);
       if (!f.accept) return send(ws, { type: "ok", ref: f.id });
       const summary = await d.chat.join(user(ws), { room: f.room });
-      await attach(d.store, d.hub, d.log, ws, f.room, { recent: HISTORY_PAGE_DEFAULT }, d.replay);
+      await attach(d.replay, ws, f.room, { recent: HISTORY_PAGE_DEFAULT });
       send(ws, { type: "joined", ref: f.id, room: summary });
     },
     async audit(ws, f) {
-      const entries = await roomAuditLog(d.store, user(ws), f.room);
+      const entries = await roomAuditLog(d.store, f.room);
       send(ws, { type: "audit", ref: f.id, room: f.room, entries });
     },
   };

@@ -1,20 +1,25 @@
 /**
  * The HTTP routes of communities: moderation, the topic, room deletion, invite codes and the
- * audit log. Mounted by http.ts behind its session guard; rights are checked in the modules.
+ * audit log. Mounted by http.ts behind its session guard; each route that needs a right in its
+ * room declares it (route-requirement.ts), as the WebSocket commands do (requirements.ts).
  */
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Store } from "../../db/store.ts";
 import { moderationAction, TOPIC_MAX_CHARS } from "../protocol/index.ts";
+import type { Access } from "./access.ts";
 import { roomAuditLog } from "./audit-log.ts";
 import type { Chat } from "./chat.ts";
 import { type HttpEnv, jsonBody, parse } from "./http-input.ts";
 import type { Invitations } from "./invitations.ts";
 import type { Moderation } from "./moderation.ts";
 import type { Reports } from "./reports.ts";
+import type { RoomRight } from "./roles.ts";
+import { MEMBER, requires } from "./route-requirement.ts";
 
 export interface CommunityRouteOptions {
   store: Store;
+  access: Access;
   reports: Reports;
   chat: Chat;
   moderation: Moderation;
@@ -59,6 +64,7 @@ const inviteBody = z.object({
 export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   const room = (id: string | undefined) => parse(roomParam, id);
+  const may = (right: RoomRight) => requires(o.access, { room: right });
 
   app.post("/api/rooms/:id/moderation", async (c) => {
     const body = await jsonBody(c, moderationBody);
@@ -69,13 +75,13 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     return c.body(null, 204);
   });
 
-  app.put("/api/rooms/:id/topic", async (c) => {
+  app.put("/api/rooms/:id/topic", may("topic"), async (c) => {
     const { topic } = await jsonBody(c, topicBody);
     await o.moderation.setTopic(c.get("session").user, await room(c.req.param("id")), topic);
     return c.body(null, 204);
   });
 
-  app.post("/api/rooms/:id/invitations", async (c) => {
+  app.post("/api/rooms/:id/invitations", may("invite"), async (c) => {
     const body = await jsonBody(c, inviteUserBody);
     const id = await room(c.req.param("id"));
     await o.invitations.users.invite(c.get("session").user, id, body.user, body.seconds);
@@ -95,13 +101,13 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     return c.json({ room: await o.chat.join(user, { room: id }) });
   });
 
-  app.put("/api/rooms/:id/name", async (c) => {
+  app.put("/api/rooms/:id/name", may("lifecycle"), async (c) => {
     const { name } = await jsonBody(c, renameBody);
     await o.moderation.rename(c.get("session").user, await room(c.req.param("id")), name);
     return c.body(null, 204);
   });
 
-  app.post("/api/rooms/:id/archive", async (c) => {
+  app.post("/api/rooms/:id/archive", may("lifecycle"), async (c) => {
     const text = await c.req.text();
     const body = text === "" ? {} : await parse(deleteBody, safeJson(text));
     await o.moderation.archive(c.get("session").user, await room(c.req.param("id")), body.reason);
@@ -119,7 +125,7 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     return c.body(null, 204);
   });
 
-  app.post("/api/rooms/:id/invites", async (c) => {
+  app.post("/api/rooms/:id/invites", may("invite"), async (c) => {
     const opts = await jsonBody(c, inviteBody);
     const invite = await o.invitations.create(
       c.get("session").user,
@@ -129,12 +135,12 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     return c.json({ invite }, 201);
   });
 
-  app.get("/api/rooms/:id/invites", async (c) => {
+  app.get("/api/rooms/:id/invites", may("invite"), async (c) => {
     const id = await room(c.req.param("id"));
-    return c.json({ room: id, invites: await o.invitations.list(c.get("session").user, id) });
+    return c.json({ room: id, invites: await o.invitations.list(id) });
   });
 
-  app.delete("/api/rooms/:id/invites/:invite", async (c) => {
+  app.delete("/api/rooms/:id/invites/:invite", may("invite"), async (c) => {
     const invite = await parse(roomParam, c.req.param("invite"));
     await o.invitations.revoke(c.get("session").user, await room(c.req.param("id")), invite);
     return c.body(null, 204);
@@ -146,12 +152,12 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     return c.json({ room: await o.chat.join(user, { room: id }) });
   });
 
-  app.get("/api/rooms/:id/audit", async (c) => {
+  app.get("/api/rooms/:id/audit", may("audit"), async (c) => {
     const id = await room(c.req.param("id"));
-    return c.json({ room: id, entries: await roomAuditLog(o.store, c.get("session").user, id) });
+    return c.json({ room: id, entries: await roomAuditLog(o.store, id) });
   });
 
-  app.post("/api/rooms/:id/reports", async (c) => {
+  app.post("/api/rooms/:id/reports", requires(o.access, MEMBER), async (c) => {
     const body = await jsonBody(c, z.object({ seq: z.number().int().min(1), reason: reason }));
     const id = await o.reports.report(
       c.get("session").user,
@@ -162,13 +168,13 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     return c.json({ report: id }, 201);
   });
 
-  app.get("/api/rooms/:id/reports", async (c) => {
+  app.get("/api/rooms/:id/reports", may("moderate"), async (c) => {
     const id = await room(c.req.param("id"));
     const open = c.req.query("all") === undefined;
-    return c.json({ room: id, reports: await o.reports.list(c.get("session").user, id, open) });
+    return c.json({ room: id, reports: await o.reports.list(id, open) });
   });
 
-  app.post("/api/rooms/:id/reports/:report/resolve", async (c) => {
+  app.post("/api/rooms/:id/reports/:report/resolve", may("moderate"), async (c) => {
     const body = await jsonBody(c, z.object({ outcome: reason }));
     const report = await parse(roomParam, c.req.param("report"));
     await o.reports.resolve(

@@ -1,10 +1,12 @@
 /**
  * The WebSocket side: one command table, and the guards that run before any handler (rate,
- * frame validation, repeated abuse). Every socket here is already authenticated at the upgrade.
+ * frame validation, repeated abuse, a bot's scope, and the command's declared requirement in
+ * the room it names: requirements.ts, checked by access.ts). Every socket here is already
+ * authenticated at the upgrade.
  */
 import type { WebSocketHandler } from "bun";
 import type { Store } from "../../db/store.ts";
-import { errorFields, type Logger } from "../log/log.ts";
+import { errorFields, type Logger, logContext } from "../log/log.ts";
 import {
   CLOSE,
   type ClientFrameOf,
@@ -19,6 +21,8 @@ import {
   type ServerFrame,
   toErrorBody,
 } from "../protocol/index.ts";
+import type { Access } from "./access.ts";
+import { AckBatcher } from "./ack-batcher.ts";
 import { frameDenial, inScope } from "./bot-scope.ts";
 import type { Chat, SendOutcome } from "./chat.ts";
 import { COMMUNITY_FRAME_COST, communityCommands } from "./community-commands.ts";
@@ -30,16 +34,21 @@ import type { Invitations } from "./invitations.ts";
 import { KeyBackups } from "./key-backups.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Moderation } from "./moderation.ts";
-import { attach, type ReplayLimits } from "./replay.ts";
+import type { Presence } from "./presence.ts";
+import { attach, type Replay } from "./replay.ts";
+import { REQUIREMENTS } from "./requirements.ts";
 import { resume } from "./resume.ts";
-import { heldBack, noteRefused } from "./send-order.ts";
+import type { SendPipeline } from "./send-pipeline.ts";
 import type { TypingThrottle } from "./typing.ts";
 
 export interface ConnectionOptions {
   config: Config;
   store: Store;
   chat: Chat;
+  sends: SendPipeline;
+  access: Access;
   hub: Hub;
+  presence: Presence<Socket>;
   contacts: Contacts;
   devices: Devices;
   typing: TypingThrottle;
@@ -55,8 +64,6 @@ type Handler<T extends ClientFrameType> = (
   ws: Socket,
   frame: ClientFrameOf<T>,
 ) => Promise<void> | void;
-
-const noop = () => {};
 
 /**
  * What a frame costs of the connection's rate bucket, by the work it makes: a frame not listed
@@ -91,16 +98,19 @@ function sendError(ws: Socket, err: unknown, ref?: string, metrics?: Metrics): v
 
 /** Resolves once the socket's send buffer is below half the cut-off, or it closed. */
 function drained(ws: Socket, bound: number): Promise<void> {
-  if (ws.data.state === "closed" || ws.getBufferedAmount() < bound / 2) return Promise.resolve();
-  return new Promise((resolve) => ws.data.drainWaiters.push(resolve));
+  const d = ws.data.delivery;
+  if (d.state === "closed" || ws.getBufferedAmount() < bound / 2) return Promise.resolve();
+  return new Promise((resolve) => d.drainWaiters.push(resolve));
 }
 
 export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<ConnectionData> {
-  const { config, chat, hub, log, typing } = o;
+  const { config, chat, hub, log, typing, presence } = o;
   const backups = new KeyBackups(o.store, o.now);
-  const replay: ReplayLimits = {
-    maxMessages: config.replayMax,
-    maxBytes: Math.floor(config.sendBufferBytes / 4),
+  const replay: Replay = {
+    store: o.store,
+    hub,
+    log,
+    limits: { maxMessages: config.replayMax, maxBytes: Math.floor(config.sendBufferBytes / 4) },
   };
   const limits: Limits = {
     maxFrameBytes: config.maxFrameBytes,
@@ -127,14 +137,14 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     ...communityCommands({ ...o, replay }),
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic, f.visibility);
-      await attach(o.store, hub, log, ws, room.id, { recent: 0 }, replay);
+      await attach(replay, ws, room.id, { recent: 0 });
       send(ws, { type: "created", ref: f.id, room });
     },
     async join(ws, f) {
       const ref = f.room !== undefined ? { room: f.room } : { name: f.name as string };
       const room = await chat.join(ws.data.session.user, ref);
       const from = f.after !== undefined ? { after: f.after } : { recent: HISTORY_PAGE_DEFAULT };
-      await attach(o.store, hub, log, ws, room.id, from, replay);
+      await attach(replay, ws, room.id, from);
       send(ws, { type: "joined", ref: f.id, room });
     },
     async leave(ws, f) {
@@ -144,114 +154,67 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     send(ws, f) {
       const user = ws.data.user;
       typing.sent(user.id, f.room);
-      ws.data.holds ??= new Map();
-      const holds = ws.data.holds;
-      const held = heldBack(holds, f.room, f.cid, o.now());
-      if (held) return sendError(ws, held, f.id);
-      const reply = (outcome: SendOutcome) => {
-        if (!outcome.ok) {
-          if (outcome.error.code === "UNAVAILABLE") noteRefused(holds, f.room, f.cid, o.now());
-          return sendError(ws, outcome.error, f.id, o.metrics);
-        }
+      const answer = (outcome: SendOutcome) => {
+        if (!outcome.ok) return sendError(ws, outcome.error, f.id, o.metrics);
         const m = outcome.message;
-        acks.add(
-          ws,
-          encodeFrame({
-            type: "ack",
-            ref: f.id,
-            room: m.room,
-            cid: m.cid,
-            seq: m.seq,
-            ts: m.ts,
-            duplicate: outcome.duplicate,
-          }),
-        );
+        acks.add(ws, ackFrame(f.id, m.room, m.cid, m.seq, m.ts, outcome.duplicate));
       };
-      // A connection's sends are stored in the order it sent them: one that must wait for a
-      // lookup holds back the ones behind it.
-      const previous = ws.data.sendTail;
-      const result = previous
-        ? previous.then(() => chat.send(user, f, reply))
-        : chat.send(user, f, reply);
-      if (result) {
-        result.catch((err) => {
-          if (err instanceof ParleyError && err.code === "UNAVAILABLE") {
-            noteRefused(holds, f.room, f.cid, o.now());
-          }
-        });
-        const tail: Promise<void> = result.then(noop, noop);
-        ws.data.sendTail = tail;
-        tail.then(() => {
-          if (ws.data.sendTail === tail) ws.data.sendTail = undefined;
-        });
-      }
-      return result;
+      // In this connection's send order, with the requirement checked there (send-pipeline.ts).
+      o.sends.send(user, f, answer, ws.data.sends);
     },
-    async event(ws, f) {
-      await chat.events.submit(ws.data.user, f, (outcome) => {
+    event(ws, f) {
+      chat.events.submit(ws.data.user, f, (outcome) => {
         if (!outcome.ok) return sendError(ws, outcome.error, f.id, o.metrics);
         const e = outcome.event;
-        acks.add(
-          ws,
-          encodeFrame({
-            type: "ack",
-            ref: f.id,
-            room: e.room,
-            cid: e.cid,
-            seq: e.seq,
-            ts: e.ts,
-            duplicate: outcome.duplicate,
-          }),
-        );
+        acks.add(ws, ackFrame(f.id, e.room, e.cid, e.seq, e.ts, outcome.duplicate));
       });
     },
     async resume(ws, f) {
       o.metrics?.resumes.inc();
       const bound = config.sendBufferBytes;
-      const answer = await resume(o.store, hub, log, ws, f.rooms, replay, () => drained(ws, bound));
-      if (ws.data.state === "closed") return;
+      const answer = await resume(replay, ws, f.rooms, () => drained(ws, bound));
+      if (ws.data.delivery.state === "closed") return;
       send(ws, { type: "resumed", ref: f.id, ...answer });
     },
     async history(ws, f) {
-      const page = await chat.history(ws.data.session.user, f.room, f);
+      const page = await chat.historyOf(f.room, f);
       send(ws, { type: "history", ref: f.id, room: f.room, ...page });
     },
     async members(ws, f) {
-      const members = await chat.members(ws.data.session.user, f.room);
+      const members = await chat.membersOf(ws.data.session.user, f.room);
       send(ws, { type: "members", ref: f.id, room: f.room, members });
     },
-    async typing(ws, f) {
+    typing(ws, f) {
       const user = ws.data.user;
       if (!typing.allow(user.id, f.room, o.now())) return;
-      await chat.requireMember(user, f.room);
       chat.publishEphemeral(f.room, { type: "typing", room: f.room, user });
     },
     async read(ws, f) {
       await chat.markRead(ws.data.user, f.room, f.seq);
     },
     status(ws, f) {
-      hub.presence.setAway(ws, f.status === "away");
+      presence.setAway(ws, f.status === "away");
       send(ws, { type: "ok", ref: f.id });
     },
     async dm(ws, f) {
       const user = ws.data.user;
       const { room, peer, created } = await chat.openDm(user, f.user);
       const from = f.after !== undefined ? { after: f.after } : { recent: HISTORY_PAGE_DEFAULT };
-      await attach(o.store, hub, log, ws, room.id, from, replay);
+      await attach(replay, ws, room.id, from);
       send(ws, { type: "dm", ref: f.id, room });
       if (!created) return;
       // A new conversation reaches both people's other sockets at once, from its first message.
       const views = [
-        { sockets: hub.presence.sockets(user.id), view: room },
+        { sockets: presence.sockets(user.id), view: room },
         {
-          sockets: hub.presence.sockets(peer.id),
+          sockets: presence.sockets(peer.id),
           view: await chat.dmSummaryFor(room, user, peer.id),
         },
       ];
       for (const { sockets, view } of views) {
         for (const other of sockets) {
           if (other === ws) continue;
-          await attach(o.store, hub, log, other, room.id, { after: 0 }, replay);
+          await attach(replay, other, room.id, { after: 0 });
           send(other, { type: "dm_opened", room: view });
         }
       }
@@ -319,7 +282,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
    */
   function strike(ws: Socket, reason: "invalid_frame"): void {
     o.metrics?.strikes.inc({ reason });
-    if (ws.data.strikes.take(o.now())) return;
+    if (ws.data.guard.strikes.take(o.now())) return;
     o.metrics?.strikes.inc({ reason: "closed" });
     log.warn("ws.abusive", { conn: ws.data.id, user: ws.data.session.user.id });
     ws.close(CLOSE.POLICY_VIOLATION, "too many invalid frames");
@@ -345,35 +308,12 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
 
     message(ws, data) {
-      const decoded = decodeClientFrame(data, config.maxFrameBytes);
-      if (!decoded.ok) {
-        sendError(ws, decoded.error, decoded.ref, o.metrics);
-        return strike(ws, "invalid_frame");
-      }
-      const now = o.now();
-      const cost = FRAME_COST[decoded.frame.type] ?? 1;
-      if (!ws.data.frames.take(now, cost)) {
-        const retryAfter = Math.max(1, ws.data.frames.retryAfter(now, cost));
-        o.metrics?.rateLimited.inc({ reason: "frames" });
-        const limited = new ParleyError("RATE_LIMITED", undefined, { retryAfter });
-        sendError(ws, limited, decoded.frame.id, o.metrics);
-        return;
-      }
-      const frame = decoded.frame;
-      const denied = frameDenial(ws.data.session, frame);
-      if (denied) return fail(ws, denied, frame.id);
-      const handler = commands[frame.type] as Handler<typeof frame.type>;
-      let pending: Promise<void> | void;
-      try {
-        pending = handler(ws, frame as never);
-      } catch (err) {
-        return fail(ws, err, frame.id);
-      }
-      if (pending) pending.catch((err) => fail(ws, err, frame.id));
+      // Every line logged while handling a client's frame carries its connection id.
+      logContext.run({ conn: ws.data.id }, () => receive(ws, data));
     },
 
     drain(ws) {
-      for (const wake of ws.data.drainWaiters.splice(0)) wake();
+      for (const wake of ws.data.delivery.drainWaiters.splice(0)) wake();
     },
 
     close(ws, code) {
@@ -382,40 +322,52 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     },
   };
 
+  /** The guards, in order: frame shape, rate, a bot's scope, the declared requirement. */
+  function receive(ws: Socket, data: string | Buffer) {
+    const decoded = decodeClientFrame(data, config.maxFrameBytes);
+    if (!decoded.ok) {
+      sendError(ws, decoded.error, decoded.ref, o.metrics);
+      return strike(ws, "invalid_frame");
+    }
+    const now = o.now();
+    const cost = FRAME_COST[decoded.frame.type] ?? 1;
+    if (!ws.data.guard.frames.take(now, cost)) {
+      const retryAfter = Math.max(1, ws.data.guard.frames.retryAfter(now, cost));
+      o.metrics?.rateLimited.inc({ reason: "frames" });
+      const limited = new ParleyError("RATE_LIMITED", undefined, { retryAfter });
+      sendError(ws, limited, decoded.frame.id, o.metrics);
+      return;
+    }
+    const frame = decoded.frame;
+    const denied = frameDenial(ws.data.session, frame);
+    if (denied) return fail(ws, denied, frame.id);
+    const handler = commands[frame.type] as Handler<typeof frame.type>;
+    const need = REQUIREMENTS[frame.type];
+    const room = "room" in frame && typeof frame.room === "number" ? frame.room : undefined;
+    let pending: Promise<void> | void;
+    try {
+      const gate = need.inOrder ? undefined : o.access.check(ws.data.user, room, need);
+      pending = gate ? gate.then(() => handler(ws, frame as never)) : handler(ws, frame as never);
+    } catch (err) {
+      return fail(ws, err, frame.id);
+    }
+    if (pending) pending.catch((err) => fail(ws, err, frame.id));
+  }
+
   function fail(ws: Socket, err: unknown, ref: string | undefined): void {
     if (!(err instanceof ParleyError))
       log.error("ws.handler_failed", { conn: ws.data.id, ...errorFields(err) });
-    if (ws.data.state === "open") sendError(ws, err, ref, o.metrics);
+    if (ws.data.delivery.state === "open") sendError(ws, err, ref, o.metrics);
   }
 }
 
-/**
- * Acks are answered from the commit callback, outside any uWS handler, where each send would be
- * its own system call. Gathering a batch's acks per socket and sending them corked makes it one.
- */
-class AckBatcher {
-  private pending = new Map<Socket, string[]>();
-
-  add(ws: Socket, frame: string): void {
-    const queued = this.pending.get(ws);
-    if (queued) {
-      queued.push(frame);
-      return;
-    }
-    if (this.pending.size === 0) queueMicrotask(() => this.flush());
-    this.pending.set(ws, [frame]);
-  }
-
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = new Map();
-    for (const [ws, frames] of batch) {
-      if (ws.data.state === "closed") continue;
-      if (frames.length === 1) ws.send(frames[0] as string);
-      else
-        ws.cork(() => {
-          for (const frame of frames) ws.send(frame);
-        });
-    }
-  }
+function ackFrame(
+  ref: string,
+  room: number,
+  cid: string,
+  seq: number,
+  ts: number,
+  duplicate: boolean,
+): string {
+  return encodeFrame({ type: "ack", ref, room, cid, seq, ts, duplicate });
 }

@@ -13,11 +13,14 @@ import {
   ParleyError,
   type UserRef,
 } from "../protocol/index.ts";
+import type { Access } from "./access.ts";
 import { FileBlobs } from "./file-blobs.ts";
 import type { FileQuota } from "./file-quota.ts";
 
 export interface FilesOptions {
   store: Store;
+  /** Membership of the file's room, checked as every declared requirement is (access.ts). */
+  access: Access;
   /** Where blobs are kept (created on first upload). */
   dir: string;
   /** @default 26214400 (25 MiB) */
@@ -94,27 +97,28 @@ export class Files {
     this.maxBytes = o.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   }
 
-  /** The room, if the user may share and read files in it; a DM one is not in does not exist. */
-  private async memberRoom(user: UserRef, roomId: number): Promise<RoomRecord> {
+  /** The room an upload goes to; its route declared membership (route-requirement.ts). */
+  private async roomOf(roomId: number): Promise<RoomRecord> {
     const room = await this.o.store.findRoom(roomId);
     if (!room) throw new ParleyError("ROOM_NOT_FOUND");
-    if (await this.o.store.isMember(roomId, user.id)) return room;
-    // A DM or a private room one is not in does not exist.
-    throw new ParleyError(room.visibility === "private" ? "ROOM_NOT_FOUND" : "NOT_MEMBER");
+    return room;
   }
 
   private tooLarge(): ParleyError {
     return new ParleyError("FILE_TOO_LARGE", `Files are at most ${this.maxBytes} bytes here.`);
   }
 
-  /** Checks everything it can before reading a byte, then streams the body to disk. */
+  /**
+   * Checks everything it can before reading a byte, then streams the body to disk. The caller
+   * has checked that the user is in the room (the route's declared requirement).
+   */
   async upload(
     user: UserRef,
     roomId: number,
     body: ReadableStream<Uint8Array> | null,
     meta: UploadMeta,
   ): Promise<FileRecord> {
-    const room = await this.memberRoom(user, roomId);
+    const room = await this.roomOf(roomId);
     const dm = room.kind === "dm";
     if (dm && meta.name !== undefined) {
       throw new ParleyError(
@@ -197,7 +201,8 @@ export class Files {
   async download(user: UserRef, id: string): Promise<Response> {
     const f = await this.o.store.findFile(id);
     if (!f) throw new ParleyError("FILE_NOT_FOUND");
-    await this.memberRoom(user, f.room);
+    // The room is known only from the file: checked here, by the same Access as routes use.
+    await this.o.access.requireMember(user, f.room);
     const blob = Bun.file(this.blobs.path(f.sha256));
     if (!(await blob.exists())) {
       this.o.log.error("file.blob_missing", { file: f.id, sha256: f.sha256 });

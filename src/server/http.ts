@@ -14,6 +14,7 @@ import {
   TOPIC_MAX_CHARS,
   toErrorBody,
 } from "../protocol/index.ts";
+import type { Access } from "./access.ts";
 import type { Admin } from "./admin.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import type { Auth } from "./auth.ts";
@@ -24,10 +25,12 @@ import type { Chat } from "./chat.ts";
 import { type CommunityRouteOptions, communityRoutes } from "./community-routes.ts";
 import { type Files, fileView } from "./files.ts";
 import { type HttpEnv, jsonBody, parse } from "./http-input.ts";
-import type { Hub } from "./hub.ts";
+import type { Socket } from "./hub.ts";
 import type { Metrics } from "./metrics.ts";
 import type { OriginPolicy } from "./origin.ts";
+import type { Presence } from "./presence.ts";
 import { KeyedLimiter } from "./rate-limit.ts";
+import { MEMBER, requires } from "./route-requirement.ts";
 import { searchRoutes } from "./search.ts";
 import type { EndSessions, SessionControls } from "./session-controls.ts";
 import { settingsRoutes } from "./settings-routes.ts";
@@ -37,7 +40,9 @@ export type { HttpEnv } from "./http-input.ts";
 export interface HttpOptions {
   auth: Auth;
   chat: Chat;
-  hub: Hub;
+  access: Access;
+  /** Who is online: /healthz counts connections. */
+  presence: Presence<Socket>;
   log: Logger;
   origins: OriginPolicy;
   maxBodyBytes: number;
@@ -173,7 +178,7 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
   }, 60_000);
   sweep.unref();
 
-  app.get("/healthz", (c) => c.json({ ok: true, connections: o.hub.presence.connections }));
+  app.get("/healthz", (c) => c.json({ ok: true, connections: o.presence.connections }));
 
   app.post("/api/register", async (c) => {
     const { username, password, invite } = await jsonBody(c, registrationBody);
@@ -255,20 +260,23 @@ export function createHttpApp(o: HttpOptions): Hono<HttpEnv> {
     return c.body(null, 204);
   });
 
-  app.get("/api/rooms/:id/messages", async (c) => {
+  // Routes that name a room declare what they need there, as WebSocket commands do.
+  const member = requires(o.access, MEMBER);
+
+  app.get("/api/rooms/:id/messages", member, async (c) => {
     const room = await parse(roomParam, c.req.param("id"));
     const query = await parse(historyQuery, c.req.query());
-    return c.json({ room, ...(await chat.history(c.get("session").user, room, query)) });
+    return c.json({ room, ...(await chat.historyOf(room, query)) });
   });
 
-  app.get("/api/rooms/:id/members", async (c) => {
+  app.get("/api/rooms/:id/members", member, async (c) => {
     const room = await parse(roomParam, c.req.param("id"));
-    return c.json({ room, members: await chat.members(c.get("session").user, room) });
+    return c.json({ room, members: await chat.membersOf(c.get("session").user, room) });
   });
 
   const files = o.files;
   if (files) {
-    app.post("/api/rooms/:id/files", async (c) => {
+    app.post("/api/rooms/:id/files", member, async (c) => {
       const room = await parse(roomParam, c.req.param("id"));
       const declared = c.req.header("content-length");
       const record = await files.upload(c.get("session").user, room, c.req.raw.body, {

@@ -10,37 +10,14 @@ import type { Server, ServerWebSocket } from "bun";
 import type { Store } from "../../db/store.ts";
 import { type Bus, type BusEnvelope, EPHEMERAL_SEQ } from "../bus/bus.ts";
 import type { Logger } from "../log/log.ts";
-import { CLOSE, type UserRef } from "../protocol/index.ts";
-import type { Session } from "./auth.ts";
+import { CLOSE } from "../protocol/index.ts";
+import type { ConnectionData } from "./connection-data.ts";
 import { LocalTopics } from "./local-topics.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
-import type { TokenBucket } from "./rate-limit.ts";
-import type { SendHolds } from "./send-order.ts";
 import { Sequencer } from "./sequencer.ts";
 
-export interface ConnectionData {
-  id: number;
-  session: Session;
-  /** The session's user, for presence. */
-  user: UserRef;
-  /** This connection asked to be shown as away. */
-  away: boolean;
-  address: string;
-  /** Rooms this socket receives: subscribed, or catching up (then listed in catchUp too). */
-  rooms: Set<number>;
-  catchUp: Map<number, BusEnvelope[]>;
-  frames: TokenBucket;
-  strikes: TokenBucket;
-  state: "open" | "closed";
-  drainWaiters: (() => void)[];
-  /** The user's rooms when the socket was accepted; seeds presence. */
-  memberships: number[];
-  /** The last send still waiting for a lookup; later sends queue behind it. */
-  sendTail: Promise<void> | undefined;
-  /** Rooms whose sends wait for a refused one to be sent again (send-order.ts). */
-  holds?: SendHolds;
-}
+export type { ConnectionData } from "./connection-data.ts";
 
 export type Socket = ServerWebSocket<ConnectionData>;
 
@@ -73,7 +50,7 @@ export class Hub {
   readonly metrics: Metrics | undefined;
 
   constructor(
-    readonly presence: Presence<Socket>,
+    private readonly presence: Presence<Socket>,
     private readonly caps: { perUser: number; perAddress: number },
     order: { store: Store; log: Logger; holdMs?: number; metrics?: Metrics | undefined },
   ) {
@@ -137,16 +114,17 @@ export class Hub {
 
   opened(ws: Socket): void {
     ws.subscribe(topicOf(DIRECTORY));
-    this.presence.connected(ws, ws.data.memberships);
+    this.presence.connected(ws, ws.data.presence.memberships);
   }
 
   closed(ws: Socket): void {
-    ws.data.state = "closed";
-    for (const room of ws.data.catchUp.keys()) this.catchingUp.get(room)?.delete(ws);
-    ws.data.catchUp.clear();
-    for (const room of ws.data.rooms) this.dropReader(room);
-    ws.data.rooms.clear();
-    for (const wake of ws.data.drainWaiters.splice(0)) wake();
+    const d = ws.data.delivery;
+    d.state = "closed";
+    for (const room of d.catchUp.keys()) this.catchingUp.get(room)?.delete(ws);
+    d.catchUp.clear();
+    for (const room of d.rooms) this.dropReader(room);
+    d.rooms.clear();
+    for (const wake of d.drainWaiters.splice(0)) wake();
     this.release(ws.data.user.id, ws.data.address);
     this.presence.disconnected(ws);
   }
@@ -167,7 +145,7 @@ export class Hub {
    */
   removeMember(userId: number, room: number, frame: string): void {
     for (const ws of this.presence.sockets(userId)) {
-      if (ws.data.rooms.has(room) && ws.data.state === "open") ws.send(frame);
+      if (ws.data.delivery.rooms.has(room) && ws.data.delivery.state === "open") ws.send(frame);
     }
     this.memberLeft(userId, room);
   }
@@ -180,8 +158,8 @@ export class Hub {
     // Counted before the detach, so a re-attach never drops the bus subscription in between.
     this.addReader(room);
     this.detach(ws, room);
-    ws.data.rooms.add(room);
-    ws.data.catchUp.set(room, []);
+    ws.data.delivery.rooms.add(room);
+    ws.data.delivery.catchUp.set(room, []);
     let set = this.catchingUp.get(room);
     if (!set) {
       set = new Set();
@@ -196,9 +174,9 @@ export class Hub {
    * Returns the last seq the socket now has, and how many buffered messages it was sent.
    */
   endCatchUp(ws: Socket, room: number, lastSent: number): { last: number; buffered: number } {
-    const buffered = ws.data.catchUp.get(room);
+    const buffered = ws.data.delivery.catchUp.get(room);
     this.stopBuffering(ws, room);
-    if (!buffered || ws.data.state === "closed") return { last: lastSent, buffered: 0 };
+    if (!buffered || ws.data.delivery.state === "closed") return { last: lastSent, buffered: 0 };
     // In seq order already, unless the room was not yet ordered on this node (its first reader).
     buffered.sort((x, y) => x.seq - y.seq);
     let last = lastSent;
@@ -215,7 +193,7 @@ export class Hub {
   }
 
   private stopBuffering(ws: Socket, room: number): void {
-    ws.data.catchUp.delete(room);
+    ws.data.delivery.catchUp.delete(room);
     const set = this.catchingUp.get(room);
     if (!set) return;
     set.delete(ws);
@@ -223,10 +201,10 @@ export class Hub {
   }
 
   detach(ws: Socket, room: number): void {
-    if (!ws.data.rooms.delete(room)) return;
+    if (!ws.data.delivery.rooms.delete(room)) return;
     this.dropReader(room);
     this.stopBuffering(ws, room);
-    if (ws.data.state === "open") ws.unsubscribe(topicOf(room));
+    if (ws.data.delivery.state === "open") ws.unsubscribe(topicOf(room));
   }
 
   /**
@@ -247,8 +225,8 @@ export class Hub {
    */
   private publishHiding(room: number, frame: string, hide: ReadonlySet<number>): void {
     for (const ws of this.presence.everyone()) {
-      const d = ws.data;
-      if (d.state !== "open" || hide.has(d.user.id)) continue;
+      const d = ws.data.delivery;
+      if (d.state !== "open" || hide.has(ws.data.user.id)) continue;
       if (d.rooms.has(room) && !d.catchUp.has(room)) ws.send(frame);
     }
   }
@@ -256,7 +234,7 @@ export class Hub {
   /** A message in seq order: buffered for the sockets catching up, published to the others. */
   private deliverInOrder(e: BusEnvelope): void {
     const waiting = this.catchingUp.get(e.room);
-    if (waiting) for (const ws of waiting) ws.data.catchUp.get(e.room)?.push(e);
+    if (waiting) for (const ws of waiting) ws.data.delivery.catchUp.get(e.room)?.push(e);
     this.publish(e.room, e.frame);
     this.metrics?.messagesDelivered.inc(undefined, this.server?.subscriberCount(topicOf(e.room)));
   }

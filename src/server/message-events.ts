@@ -27,6 +27,7 @@ import {
   type RoomEvent,
   type UserRef,
 } from "../protocol/index.ts";
+import type { Access } from "./access.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import { e2eeUserId } from "./devices.ts";
 
@@ -51,6 +52,8 @@ export interface MessageEventsOptions {
   store: Store;
   bus: Bus;
   queue: CommitQueue;
+  /** Membership of a room, checked as every declared requirement is. */
+  access: Access;
   log: Logger;
   now: () => number;
   /**
@@ -91,21 +94,22 @@ export class MessageEvents {
 
   /**
    * Checks a change and queues it for the next group commit; `done` runs after the commit and
-   * the event is published right after. Throws a coded ParleyError when it refuses.
+   * the event is published right after. The send pipeline's convention: it returns nothing and
+   * never throws, and a refusal, with its code, reaches `done` too.
    */
-  async submit(
-    user: UserRef,
-    req: ChangeRequest,
-    done: (outcome: ChangeOutcome) => void,
-  ): Promise<void> {
+  submit(user: UserRef, req: ChangeRequest, done: (outcome: ChangeOutcome) => void): void {
+    this.checked(user, req, done).catch((err) => {
+      if (!(err instanceof ParleyError)) this.o.log.error("event.failed", errorFields(err));
+      done({ ok: false, error: err instanceof ParleyError ? err : new ParleyError("INTERNAL") });
+    });
+  }
+
+  private async checked(user: UserRef, req: ChangeRequest, done: (o: ChangeOutcome) => void) {
     const dm = await this.o.store.dmUsers(req.room);
     // Outsiders learn nothing about a DM, not even that it exists.
     if (dm && !dm.includes(user.id)) throw new ParleyError("ROOM_NOT_FOUND");
-    if (!dm && !(await this.o.store.isMember(req.room, user.id))) {
-      const room = await this.o.store.findRoom(req.room);
-      // A private room one is not in does not exist to them (communities).
-      throw new ParleyError(room?.visibility === "public" ? "NOT_MEMBER" : "ROOM_NOT_FOUND");
-    }
+    // A private room one is not in does not exist to them (access.ts).
+    if (!dm) await this.o.access.requireMember(user, req.room);
     const target = await this.o.store.findMessage(req.room, req.target);
     if (!target) throw new ParleyError("MESSAGE_NOT_FOUND");
     if (target.deleted) throw new ParleyError("MESSAGE_DELETED");

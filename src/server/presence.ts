@@ -3,8 +3,9 @@
  * room, and each user's status. A user is online while any socket is online, away while every
  * socket is away, offline with none.
  *
- * Status changes are announced to the user's rooms, coalesced: going offline waits out a grace
- * period, so a reconnect (a network blip, a page reload) announces nothing at all.
+ * Status changes are told to the listeners (chat, which announces them to the user's rooms),
+ * coalesced: going offline waits out a grace period, so a reconnect (a network blip, a page
+ * reload) announces nothing at all.
  *
  * With several nodes, each reports its own view to a SharedPresence (Redis) and a change is
  * announced only when the user's status across all nodes changes: closing the laptop's socket
@@ -14,7 +15,7 @@ import type { UserRef, UserStatus } from "../protocol/index.ts";
 
 /** Anything with a user and an away flag: the server's sockets, in practice. */
 export interface PresenceSocket {
-  readonly data: { readonly user: UserRef; away: boolean };
+  readonly data: { readonly user: UserRef; readonly presence: { away: boolean } };
 }
 
 export type Announce = (user: UserRef, status: UserStatus, rooms: readonly number[]) => void;
@@ -43,7 +44,6 @@ interface UserPresence<S> {
 }
 
 export interface PresenceOptions {
-  announce: Announce;
   /** Set when several nodes share presence. */
   shared?: SharedPresence;
   /** How long a user with no socket stays "online" to the others. @default 5000 */
@@ -55,9 +55,29 @@ export class Presence<S extends PresenceSocket> {
   private readonly users = new Map<number, UserPresence<S>>();
   private readonly roomOnline = new Map<number, number>();
   private readonly graceMs: number;
+  private readonly listeners: Announce[] = [];
 
   constructor(private readonly o: PresenceOptions) {
     this.graceMs = o.offlineGraceMs ?? 5000;
+  }
+
+  /** Hears every status change worth announcing, with the user's rooms at that moment. */
+  onChange(listener: Announce): void {
+    this.listeners.push(listener);
+  }
+
+  /** A user another node lost (it died): offline everywhere now, and this node tells them. */
+  lost(user: UserRef, rooms: readonly number[]): void {
+    this.announce(user, "offline", rooms);
+  }
+
+  private announce(user: UserRef, status: UserStatus, rooms: readonly number[]): void {
+    for (const listener of this.listeners) listener(user, status, rooms);
+  }
+
+  /** Whether the user, connected here, is in the room as far as this node knows: a hint only. */
+  inRoom(userId: number, room: number): boolean {
+    return this.users.get(userId)?.rooms.has(room) === true;
   }
 
   connected(socket: S, memberships: readonly number[]): void {
@@ -86,7 +106,7 @@ export class Presence<S extends PresenceSocket> {
   }
 
   setAway(socket: S, away: boolean): void {
-    socket.data.away = away;
+    socket.data.presence.away = away;
     const p = this.users.get(socket.data.user.id);
     if (p) this.changed(p);
   }
@@ -108,7 +128,7 @@ export class Presence<S extends PresenceSocket> {
   status(userId: number): UserStatus {
     const p = this.users.get(userId);
     if (!p || p.sockets.size === 0) return "offline";
-    for (const s of p.sockets) if (!s.data.away) return "online";
+    for (const s of p.sockets) if (!s.data.presence.away) return "online";
     return "away";
   }
 
@@ -216,12 +236,12 @@ export class Presence<S extends PresenceSocket> {
     const rooms = [...p.rooms];
     const shared = this.o.shared;
     if (!shared) {
-      this.o.announce(p.user, status, rooms);
+      this.announce(p.user, status, rooms);
       return;
     }
     shared.report(p.user.id, status).then(
       ({ before, after }) => {
-        if (before !== after) this.o.announce(p.user, after, rooms);
+        if (before !== after) this.announce(p.user, after, rooms);
       },
       (err) => this.o.onError?.(err),
     );

@@ -26,26 +26,31 @@ export interface ReplayLimits {
 
 const NEWEST = Number.MAX_SAFE_INTEGER;
 
+/** What attaching reads and writes through, built once by its caller. */
+export interface Replay {
+  store: Store;
+  hub: Hub;
+  log: Logger;
+  limits: ReplayLimits;
+}
+
 /** Returns the last seq the socket has for the room once it is live. */
 export async function attach(
-  store: Store,
-  hub: Hub,
-  log: Logger,
+  r: Replay,
   ws: Socket,
   room: number,
   from: AttachFrom,
-  limits: ReplayLimits,
 ): Promise<number> {
-  const watched = hub.beginCatchUp(ws, room);
+  const watched = r.hub.beginCatchUp(ws, room);
   let messages: LogEntry[];
   try {
     await watched;
-    messages = await readGap(store, room, from, limits);
+    messages = await readGap(r.store, room, from, r.limits);
   } catch (err) {
-    hub.detach(ws, room);
+    r.hub.detach(ws, room);
     throw err;
   }
-  return finishAttach(hub, log, ws, room, from, messages, limits);
+  return finishAttach(r.hub, r.log, ws, room, from, messages, r.limits);
 }
 
 /**
@@ -79,7 +84,7 @@ export function finishAttach(
   limits: ReplayLimits,
 ): number {
   // Left the room, re-attached or closed while reading: a newer attach owns the room now.
-  if (ws.data.state === "closed" || !ws.data.catchUp.has(room)) return 0;
+  if (ws.data.delivery.state === "closed" || !ws.data.delivery.catchUp.has(room)) return 0;
 
   const frames = messages.map((m) => encodeFrame(entryFrame(m)));
   let bytes = frames.reduce((n, f) => n + f.length, 0);

@@ -8,11 +8,11 @@
  * message committed meanwhile is in the buffer, the read, or both (replay.ts). An outage
  * rejects the whole resume with UNAVAILABLE, leaving no room half attached: the client retries.
  */
-import type { LogEntry, Store } from "../../db/store.ts";
+import type { LogEntry } from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
 import type { ErrorCode } from "../protocol/index.ts";
 import type { Hub, Socket } from "./hub.ts";
-import { finishAttach, type ReplayLimits, readGap } from "./replay.ts";
+import { finishAttach, type Replay, type ReplayLimits, readGap } from "./replay.ts";
 
 export interface ResumeResult {
   rooms: { room: number; head: number }[];
@@ -23,15 +23,13 @@ export interface ResumeResult {
 const REPLAY_CONCURRENCY = 2;
 
 export async function resume(
-  store: Store,
-  hub: Hub,
-  log: Logger,
+  replay: Replay,
   ws: Socket,
   wanted: readonly { room: number; after: number }[],
-  limits: ReplayLimits,
   /** Waits while the socket's send buffer is full. */
   drained: () => Promise<void>,
 ): Promise<ResumeResult> {
+  const { store, hub, log, limits } = replay;
   const result: ResumeResult = { rooms: [], refused: [] };
   // A room listed twice is resumed once, from the lower `after`: replaying more never loses one.
   const lowest = new Map<number, { room: number; after: number }>();
@@ -85,14 +83,14 @@ export async function resume(
         failure ??= err;
         break;
       }
-      if (ws.data.state === "closed") return;
+      if (ws.data.delivery.state === "closed") return;
       result.rooms.push({ room: w.room, head: live(hub, log, ws, w, messages, limits) });
       await drained();
     }
   };
   await Promise.all(Array.from({ length: REPLAY_CONCURRENCY }, worker));
   if (failure !== undefined) {
-    for (const { room } of unique) if (ws.data.catchUp.has(room)) hub.detach(ws, room);
+    for (const { room } of unique) if (ws.data.delivery.catchUp.has(room)) hub.detach(ws, room);
     throw failure;
   }
   return result;

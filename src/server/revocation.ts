@@ -174,7 +174,7 @@ export class Revocation {
   }
 
   private end(ws: Socket): void {
-    if (ws.data.state === "closed") return;
+    if (ws.data.delivery.state === "closed") return;
     this.o.log.info("session.revoked", { conn: ws.data.id, user: ws.data.user.id });
     ws.close(CLOSE.SESSION_ENDED, "session ended");
   }

@@ -1,6 +1,6 @@
 /**
- * Room roles and what each may do: the one table of rights, read by moderation.ts,
- * invitations.ts and audit-log.ts before they act. Owner > moderator > member; a member with a
+ * Room roles and what each may do: the one table of rights, read by access.ts for the rights
+ * that commands and routes declare, and by moderation.ts for an action's right and rank. Owner > moderator > member; a member with a
  * role may act only on members ranked below them, so a moderator never acts on an owner.
  */
 import type { RoomRole, RoomStanding, Store } from "../../db/store.ts";

@@ -5,55 +5,47 @@
 
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { RedisClient } from "bun";
+import { openStore } from "../../db/open-store.ts";
 import type { Store } from "../../db/store.ts";
-import { PostgresStore } from "../../db/store-postgres.ts";
-import { SqliteStore } from "../../db/store-sqlite.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { Bus } from "../bus/bus.ts";
 import { LocalBus } from "../bus/bus-local.ts";
 import { RedisBus } from "../bus/bus-redis.ts";
-import { type IrcGateway, startIrcGateway } from "../irc/gateway.ts";
-import { createLogger, errorFields, type Logger, logContext } from "../log/log.ts";
-import {
-  CLOSE,
-  encodeFrame,
-  HISTORY_PAGE_MAX,
-  ParleyError,
-  toErrorBody,
-  type UserRef,
-  type UserStatus,
-} from "../protocol/index.ts";
+import { createLogger, errorFields, type Logger } from "../log/log.ts";
+import { CLOSE, encodeFrame, ParleyError } from "../protocol/index.ts";
 import index from "../web/index.html";
 import { ICON_SVG, MANIFEST } from "../web/manifest.ts";
 import { serviceWorkerSource } from "../web/service-worker.ts";
+import { Access } from "./access.ts";
 import { Admin } from "./admin.ts";
 import { Auth, hashPassword } from "./auth.ts";
 import { Bots } from "./bots.ts";
 import { Chat } from "./chat.ts";
 import { CommitQueue } from "./commit-queue.ts";
-import { type Config, filesDirOf, PORT_OFF } from "./config.ts";
+import { type Config, filesDirOf } from "./config.ts";
 import { createWebSocketHandler } from "./connection.ts";
+import type { ConnectionData } from "./connection-data.ts";
 import { Contacts } from "./contacts.ts";
 import { Devices } from "./devices.ts";
 import { FileQuota } from "./file-quota.ts";
 import { Files } from "./files.ts";
-import { bearer, createHttpApp } from "./http.ts";
-import { type ConnectionData, Hub, type Socket } from "./hub.ts";
+import { frontDoor, jsonError } from "./front-door.ts";
+import { createHttpApp } from "./http.ts";
+import { Hub } from "./hub.ts";
 import { Invitations } from "./invitations.ts";
+import { startIrc } from "./irc-listener.ts";
 import { Metrics, meteredBus } from "./metrics.ts";
 import { type MetricsListener, serveMetrics } from "./metrics-http.ts";
 import { Moderation } from "./moderation.ts";
+import { startPresence } from "./node-presence.ts";
 import { createOriginPolicy } from "./origin.ts";
-import { Presence } from "./presence.ts";
-import { RedisPresence } from "./presence-redis.ts";
 import { PresenceVisibility } from "./presence-visibility.ts";
-import { TokenBucket } from "./rate-limit.ts";
 import { Registration, type RegistrationMode } from "./registration.ts";
 import { Reports } from "./reports.ts";
-import { loggablePath, requestIds } from "./request-id.ts";
 import { Revocation } from "./revocation.ts";
+import { RoomKinds } from "./room-kinds.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
+import { SendPipeline } from "./send-pipeline.ts";
 import { SessionControls } from "./session-controls.ts";
 import { TypingThrottle } from "./typing.ts";
 import { WebAssets } from "./web-assets.ts";
@@ -86,26 +78,6 @@ export interface RunningServer {
 const SWEEP_MS = 60_000;
 /** Sweeps between two sweeps of unshared and partial files (10 minutes). */
 const FILE_SWEEP_EVERY = 10;
-/** Invalid frames a socket may send in a burst before it is closed with 1008; one back per 5 s. */
-const STRIKES = 10;
-
-/** The embedded SQLite file, or PostgreSQL when a URL is configured; nothing else knows which. */
-export async function openStore(config: Config): Promise<Store> {
-  if (!config.databaseUrl) return new SqliteStore(config.db);
-  return PostgresStore.open({ url: config.databaseUrl });
-}
-
-function ircUrlsOf(host: string, irc: IrcGateway): string[] {
-  const h = host.includes(":") ? `[${host}]` : host;
-  const urls: string[] = [];
-  if (irc.port !== undefined) urls.push(`irc://${h}:${irc.port}`);
-  if (irc.tlsPort !== undefined) urls.push(`ircs://${h}:${irc.tlsPort}`);
-  return urls;
-}
-
-function jsonError(err: ParleyError): Response {
-  return Response.json(toErrorBody(err), { status: err.status });
-}
 
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config } = deps;
@@ -125,38 +97,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics,
     () => performance.now(),
   );
-  // Announcements go through the chat, created below; presence changes only after sockets open.
-  let announce: (user: UserRef, status: UserStatus, rooms: readonly number[]) => void = () => {};
-  const shared = config.redisUrl
-    ? await RedisPresence.start({
-        redis: new RedisClient(config.redisUrl, {
-          enableOfflineQueue: false,
-          connectionTimeout: 5000,
-        }),
-        prefix: config.redisPrefix,
-        node: `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
-        ttlMs: config.presenceTtl * 1000,
-        onLost: (users) => {
-          announceLost(users).catch((err) => log.error("presence.lost_failed", errorFields(err)));
-        },
-        onError: (err) => log.warn("presence.shared_failed", errorFields(err)),
-      })
-    : undefined;
-  /** A dead node's users, offline everywhere now: tell their rooms, since that node cannot. */
-  async function announceLost(userIds: number[]): Promise<void> {
-    for (let i = 0; i < userIds.length; i += 1000) {
-      for (const { user, rooms } of await store.usersWithRooms(userIds.slice(i, i + 1000))) {
-        announce(user, "offline", rooms);
-      }
-    }
-  }
-  const presence = new Presence<Socket>({
-    announce: (user, status, rooms) => announce(user, status, rooms),
-    ...(shared ? { shared } : {}),
-    onError: (err) => log.warn("presence.shared_failed", errorFields(err)),
-    offlineGraceMs: deps.offlineGraceMs ?? config.presenceGrace * 1000,
-  });
-  if (shared) shared.snapshot = () => presence.snapshot();
+  const { presence, shared } = await startPresence(
+    config,
+    store,
+    log,
+    deps.offlineGraceMs ?? config.presenceGrace * 1000,
+  );
   const hub = new Hub(
     presence,
     { perUser: config.maxConnectionsPerUser, perAddress: config.maxConnectionsPerAddress },
@@ -182,10 +128,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const contacts = new Contacts(store, (ids) => presence.statuses(ids), now, visibility);
   const devices = new Devices(store, now);
   const typing = new TypingThrottle();
+  const kinds = new RoomKinds(store);
+  const access = new Access({ store, cachedMember: (user, room) => presence.inRoom(user, room) });
+  // Chat listens to presence and announces its changes to the rooms.
   const chat = new Chat({
     store,
     bus,
     hub,
+    presence,
+    access,
+    kinds,
     queue,
     contacts,
     visibility,
@@ -195,6 +147,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     now,
     metrics,
   });
+  const sends = new SendPipeline({ store, bus, queue, contacts, access, kinds, log, now, metrics });
   const revocation = new Revocation({
     store,
     bus,
@@ -207,6 +160,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const bots = new Bots({
     store,
     chat,
+    sends,
     hub,
     log,
     now,
@@ -214,11 +168,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics,
     endSessions: (tokenHashes) => revocation.revokeSessions(tokenHashes),
   });
-  announce = (user, status, rooms) => {
-    chat
-      .announcePresence(user, status, rooms)
-      .catch((err) => log.warn("presence.announce_failed", errorFields(err)));
-  };
   const quota = new FileQuota({
     store,
     now,
@@ -230,6 +179,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   });
   const files = new Files({
     store,
+    access,
     dir: filesDirOf(config),
     maxBytes: config.maxUploadBytes,
     log,
@@ -264,7 +214,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const reports = new Reports({
     store,
     now,
-    requireMember: (user, room) => chat.requireMember(user, room),
     requireAdmin: (user) => admin.require(user),
   });
   const invitations = new Invitations({
@@ -279,24 +228,28 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     files,
     auth,
     chat,
-    hub,
+    access,
+    presence,
     log,
     origins,
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     bots,
-    communities: { store, chat, moderation, invitations, reports },
+    communities: { store, access, chat, moderation, invitations, reports },
     admin,
     store,
     httpRate: config.httpRate,
     httpBurst: config.httpBurst,
     now,
   });
-  const handler = createWebSocketHandler({
+  const websocket = createWebSocketHandler({
     config,
     store,
     chat,
+    sends,
+    access,
     hub,
+    presence,
     contacts,
     devices,
     typing,
@@ -307,12 +260,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     moderation,
     invitations,
   });
-  // Every line logged while handling a client's frame carries its connection id.
-  const receive = handler.message as NonNullable<typeof handler.message>;
-  const websocket: typeof handler = {
-    ...handler,
-    message: (ws, data) => logContext.run({ conn: ws.data.id }, () => receive(ws, data)),
-  };
   const web = await WebAssets.load(index, {
     // The installable app: its manifest, its icon, and the worker that caches the shell.
     "/manifest.webmanifest": { body: JSON.stringify(MANIFEST), type: "application/manifest+json" },
@@ -324,89 +271,21 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       csp: "default-src 'none'; connect-src 'self'",
     },
   });
-  let nextConnection = 1;
-  const requestId = requestIds();
-
-  /** Every line logged while answering carries the request id; one access line at the end. */
-  function answer(req: Request, server: Bun.Server<ConnectionData>) {
-    const started = performance.now();
-    const id = requestId(req);
-    return logContext.run({ req: id }, async () => {
-      // An HTTP/1.0 request without a Host header has no URL Bun can build: a 400, not a 500.
-      if (!URL.canParse(req.url)) {
-        const bad = jsonError(new ParleyError("INVALID", "The request needs a Host header."));
-        bad.headers.set("X-Request-Id", id);
-        return withSecurityHeaders(bad, tls);
-      }
-      const url = new URL(req.url);
-      const res =
-        url.pathname === "/ws"
-          ? await upgrade(req, server, url)
-          : (web.serve(req, url.pathname) ??
-            (await app.fetch(req, { ip: server.requestIP(req)?.address ?? "unknown" })));
-      log.info("http.request", {
-        method: req.method,
-        path: loggablePath(url.pathname),
-        status: res ? res.status : 101,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      });
-      try {
-        res?.headers.set("X-Request-Id", id);
-      } catch {
-        // An immutable response (none today): it goes without the header, never fails.
-      }
-      return res && withSecurityHeaders(res, tls);
-    });
-  }
-
-  async function upgrade(req: Request, server: Bun.Server<ConnectionData>, url: URL) {
-    if (!origins.allows(req.headers.get("origin"), req.headers.get("host"))) {
-      return jsonError(new ParleyError("FORBIDDEN_ORIGIN"));
-    }
-    // A header (the terminal, tools) or a single-use ticket (browsers cannot set headers); the
-    // long-lived token is never accepted in the URL, where proxies would log it.
-    const header = bearer(req.headers.get("authorization"));
-    const session = header
-      ? await auth.authenticate(header)
-      : await sessions.redeem(url.searchParams.get("ticket"));
-    if (!session) return jsonError(new ParleyError("UNAUTHENTICATED"));
-    sessions
-      .seen(session, req.headers.get("user-agent") || undefined)
-      .catch((err) => log.warn("session.touch_failed", errorFields(err)));
-    const userId = session.user.id;
-    const address = server.requestIP(req)?.address ?? "unknown";
-    const claim = hub.reserve(userId, address);
-    if (claim !== "ok") {
-      log.warn("ws.refused", { user: userId, address, cap: claim });
-      metrics.rateLimited.inc({ reason: "connections" });
-      return jsonError(new ParleyError("TOO_MANY_CONNECTIONS"));
-    }
-    try {
-      const memberships = await store.roomsOf(userId);
-      const t = now();
-      const data: ConnectionData = {
-        id: nextConnection++,
-        session,
-        user: session.user,
-        away: false,
-        address,
-        rooms: new Set(),
-        catchUp: new Map(),
-        frames: new TokenBucket(config.burst, config.rate, t),
-        strikes: new TokenBucket(STRIKES, 1 / 5, t),
-        state: "open",
-        drainWaiters: [],
-        memberships,
-        sendTail: undefined,
-      };
-      if (server.upgrade(req, { data })) return undefined;
-    } catch (err) {
-      hub.release(userId, address);
-      throw err;
-    }
-    hub.release(userId, address);
-    return jsonError(new ParleyError("INVALID", "Expected a WebSocket upgrade."));
-  }
+  const fetch = frontDoor({
+    app,
+    web,
+    auth,
+    sessions,
+    hub,
+    store,
+    origins,
+    metrics,
+    log,
+    now,
+    tls,
+    rate: config.rate,
+    burst: config.burst,
+  });
 
   const server = Bun.serve<ConnectionData>({
     port: config.port,
@@ -418,7 +297,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     // Bun itself cuts an HTTP request whose headers never finish after about 12 s (measured;
     // the idleTimeout option does not shorten that), which bounds slow and half-open upgrades.
     ...(tls ? { tls: { cert: Bun.file(config.tlsCert), key: Bun.file(config.tlsKey) } } : {}),
-    fetch: answer,
+    fetch,
     error(err) {
       log.error("http.unhandled", errorFields(err));
       return withSecurityHeaders(jsonError(new ParleyError("INTERNAL")), tls);
@@ -458,8 +337,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     config.metricsPort >= 0 ? serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  const irc = startIrc();
-  const ircUrls = irc ? ircUrlsOf(config.host, irc) : [];
+  const irc = startIrc(
+    config,
+    { store, auth, chat, sends, hub, presence, typing, log, now },
+    VERSION,
+  );
+  const ircUrls = irc?.urls ?? [];
   log.info("listening", {
     url,
     store: config.databaseUrl ? "postgres" : config.db,
@@ -468,38 +351,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     ...(metricsListener ? { metrics: metricsListener.url } : {}),
   });
 
-  /** The IRC gateway, when a port is configured: the same chat, hub and auth as /ws. */
-  function startIrc(): IrcGateway | undefined {
-    if (config.ircPort === PORT_OFF && config.ircTlsPort === PORT_OFF) return undefined;
-    return startIrcGateway(
-      {
-        store,
-        auth,
-        chat,
-        hub,
-        typing,
-        log,
-        now,
-        limits: {
-          rate: config.rate,
-          burst: config.burst,
-          heartbeat: config.heartbeat,
-          sendBufferBytes: config.sendBufferBytes,
-          replayMessages: Math.min(config.replayMax, HISTORY_PAGE_MAX),
-          perAddress: config.maxConnectionsPerAddress,
-        },
-        serverName: "parley",
-        version: VERSION,
-        startedAt: now(),
-      },
-      {
-        host: config.host,
-        port: config.ircPort === PORT_OFF ? undefined : config.ircPort,
-        tlsPort: config.ircTlsPort === PORT_OFF ? undefined : config.ircTlsPort,
-        tls: tls ? { cert: config.tlsCert, key: config.tlsKey } : undefined,
-      },
-    );
-  }
   if (ircUrls.length > 0) log.info("irc.listening", { urls: ircUrls });
 
   let stopping: Promise<void> | undefined;
@@ -524,7 +375,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         await queue.close();
         // 1001 "going away": clients reconnect (to another node, or to this one restarted).
         hub.closeAll(CLOSE.GOING_AWAY, "server shutting down");
-        await irc?.stop();
+        await irc?.gateway.stop();
         await shared?.close();
         await server.stop(true);
         await bus.close();

@@ -6,7 +6,6 @@
  */
 import type { Store, UserInvite } from "../../db/store.ts";
 import { ParleyError, type ServerFrame, type UserRef } from "../protocol/index.ts";
-import { requireRight } from "./roles.ts";
 
 export interface UserInvitationOptions {
   store: Store;
@@ -28,7 +27,6 @@ export class UserInvitations {
     if (!Number.isSafeInteger(s) || s < 60 || s > USER_INVITE_MAX_SECONDS) {
       throw new ParleyError("INVALID", `seconds: 60 to ${USER_INVITE_MAX_SECONDS}`);
     }
-    await requireRight(this.o.store, actor, room, "invite");
     const target = await this.o.store.findUser(name);
     if (!target) throw new ParleyError("USER_NOT_FOUND");
     const now = this.o.now();
