@@ -1,6 +1,6 @@
 /** The PostgreSQL store's rooms, membership and DM rooms (room-store.ts). */
 import type { UserRef } from "../src/protocol/index.ts";
-import { nameKey } from "../src/protocol/index.ts";
+import { MENTION_SQL_WORD, nameKey } from "../src/protocol/index.ts";
 import type { RoomVisibility } from "./community-records.ts";
 import {
   type DmRecord,
@@ -137,12 +137,12 @@ export class PostgresRooms implements RoomStore {
         SELECT m.room_id, m.last_read,
           (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
              AND x.seq > m.last_read AND x.sender_id <> m.user_id AND x.kind IS NULL
-             LIMIT ${UNREAD_COUNT_MAX}) c)
-            AS unread,
+             AND x.deleted_at IS NULL LIMIT ${UNREAD_COUNT_MAX}) c) AS unread,
           (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
              AND x.seq > m.last_read AND x.sender_id <> m.user_id AND x.kind IS NULL
-             AND NOT x.sealed AND x.deleted_at IS NULL AND position(${"@"} || lower(u.name) IN
-             lower(x.body)) > 0 LIMIT ${UNREAD_COUNT_MAX}) c) AS mentions
+             AND NOT x.sealed AND x.deleted_at IS NULL AND (${" "} || lower(x.body) || ${" "}) ~
+             (${`[^${MENTION_SQL_WORD}]@`} || lower(u.name) || ${`[^${MENTION_SQL_WORD}-]`})
+             LIMIT ${UNREAD_COUNT_MAX}) c) AS mentions
         FROM members m JOIN users u ON u.id = m.user_id
         WHERE m.user_id = ${userId} ORDER BY m.room_id`,
     );

@@ -1,6 +1,6 @@
 /** The SQLite store's rooms, membership and DM rooms (room-store.ts). */
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
-import { nameKey } from "../src/protocol/index.ts";
+import { MENTION_SQL_WORD, nameKey } from "../src/protocol/index.ts";
 import type { RoomVisibility } from "./community-records.ts";
 import {
   type DmRecord,
@@ -69,13 +69,15 @@ function prepare(db: Database) {
       `SELECT m.room_id AS room, m.last_read AS lastRead,
          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
             AND x.seq > m.last_read AND x.sender_id != m.user_id AND x.kind IS NULL
-            LIMIT ?1)) AS unread,
+            AND x.deleted_at IS NULL LIMIT ?1)) AS unread,
          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.room_id = m.room_id
             AND x.seq > m.last_read AND x.sender_id != m.user_id AND x.kind IS NULL
             AND x.sealed = 0 AND x.deleted_at IS NULL
-            AND instr(lower(x.body), '@' || (SELECT lower(name) FROM users WHERE id = m.user_id)) > 0
+            AND instr(lower(x.body), '@' || u.name_key) > 0
+            AND (' ' || lower(x.body) || ' ') GLOB
+              ('*[^${MENTION_SQL_WORD}]@' || u.name_key || '[^${MENTION_SQL_WORD}-]*')
             LIMIT ?1)) AS mentions
-       FROM members m WHERE m.user_id = ?2`,
+       FROM members m JOIN users u ON u.id = m.user_id WHERE m.user_id = ?2`,
     ),
     markRead: s<never, [number, number, number]>(
       `UPDATE members SET last_read = max(last_read, min(?, (SELECT last_seq FROM rooms WHERE id = room_id)))

@@ -22,9 +22,9 @@ const MAX_LINES = 400;
 const KNOWN_LONG: Record<string, number> = {
   // +1: the `invited` push (issue 13's invitations by name).
   "src/client-core/connection.ts": 570,
-  "src/client-core/secure-dm.ts": 428,
+  "src/client-core/secure-dm.ts": 423,
   // +6: the invitations panel's hook (issue 13's invitations by name).
-  "src/web/chat-screen.ts": 432,
+  "src/web/chat-screen.ts": 431,
 };
 
 /** Every TypeScript module of the product, relative to the repository root. */

@@ -3,6 +3,7 @@ import {
   type Inline,
   isSafeUrl,
   mentionedNames,
+  mentionsName,
   parseMarkdown,
   plainText,
 } from "../src/protocol/index.ts";
@@ -68,6 +69,29 @@ describe("the Markdown subset", () => {
     expect(mentionedNames(parseMarkdown("hi @alice and @bob_2, not `@carol` nor me@mail"))).toEqual(
       ["alice", "bob_2"],
     );
+  });
+
+  it("mentions a name only as a whole @name, as the parser finds mentions (one rule)", () => {
+    const cases: [string, boolean][] = [
+      ["hi @alice", true],
+      ["@ALICE: look", true],
+      ["(@alice)", true],
+      ["thanks,@alice.", true],
+      ["@alice.com is a mention followed by text", true],
+      ["@al is not her", false],
+      ["@alicex", false],
+      ["@alice-bot", false],
+      ["@alice_2", false],
+      ["write to foo@alice.com", false],
+      ["alice without the at", false],
+    ];
+    for (const [text, expected] of cases) {
+      expect([text, mentionsName(text, "alice")]).toEqual([text, expected]);
+      const parsed = mentionedNames(parseMarkdown(text)).some((n) => n.toLowerCase() === "alice");
+      expect([text, parsed]).toEqual([text, expected]);
+    }
+    expect(mentionsName("@al is here", "al")).toBe(true);
+    expect(mentionsName("@alice is here", "al")).toBe(false);
   });
 
   describe("an XSS corpus stays text", () => {

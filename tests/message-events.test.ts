@@ -303,6 +303,43 @@ describe("message events", () => {
     expect(seqs).toEqual(Array.from({ length: gap.to }, (_, i) => i + 1));
     expect(log(b, room).map((e) => e.seq)).toEqual([5, 6, 7, 8, 9]);
   });
+
+  it("fills a gap holding reactions and a delete: folded, the filled stretch is the final state", async () => {
+    server = await startTestServer({ rate: 100_000, burst: 100_000, replayMax: 3 });
+    const alice = await register(server.url);
+    const room = await createRoom(server.url, alice.token);
+    const a = await connect(server.wsUrl, alice.token);
+    await a.request({ type: "join", room });
+    const kept = await send(a, room, "kept");
+    const gone = await send(a, room, "gone");
+    await change(a, room, { kind: "react", target: kept.seq, emoji: "👍" });
+    await change(a, room, { kind: "react", target: kept.seq, emoji: "🎉" });
+    await change(a, room, { kind: "react", target: kept.seq, emoji: "👍", on: false });
+    await change(a, room, { kind: "react", target: gone.seq, emoji: "👀" });
+    await change(a, room, { kind: "delete", target: gone.seq });
+    const last = (await change(a, room, { kind: "edit", target: kept.seq, body: "kept!" })) as Ack;
+    const b = await connect(server.wsUrl, alice.token);
+    await b.request({ type: "resume", rooms: [{ room, after: 0 }] });
+    const gap = (await b.waitFor((f) => f.type === "gap")) as ServerFrameOf<"gap">;
+    const fill = await b.request<ServerFrameOf<"history">>({
+      type: "history",
+      room,
+      after: gap.from - 1,
+      limit: gap.to - gap.from + 1,
+    });
+    await waitSeq(b, room, last.seq);
+    const stretch = [...fill.messages, ...(fill.events ?? [])].sort((x, y) => x.seq - y.seq);
+    const entries = [...stretch, ...log(b, room)];
+    // Every seq once, in order: the gap's from history, the rest replayed.
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: last.seq }, (_, i) => i + 1));
+    const shown = fold(entries);
+    expect(shown.get(kept.seq)).toMatchObject({
+      body: "kept!",
+      reactions: [{ emoji: "🎉", count: 1 }],
+    });
+    expect(shown.get(gone.seq)).toMatchObject({ body: "", deleted: true });
+    expect(shown.get(gone.seq)?.reactions).toBeUndefined();
+  });
 });
 
 describe("mention counts", () => {
@@ -347,6 +384,15 @@ describe("message events after kill -9", () => {
       ["", false, true],
     ]);
     expect(page.messages[0]?.reactions?.[0]).toMatchObject({ emoji: "🔥", count: 1 });
+    // A client that saw only the two messages resumes after the crash: exactly the three events.
+    await b.request({ type: "resume", rooms: [{ room, after: m2.seq }] });
+    await waitSeq(b, room, last.seq);
+    await Bun.sleep(100);
+    expect(log(b, room).map((e) => ("kind" in e ? e.kind : "msg"))).toEqual([
+      "edit",
+      "react",
+      "delete",
+    ]);
     const next = await send(b, room, "after the crash");
     expect(next.seq).toBe(last.seq + 1);
     const raw = await Bun.file(db)
@@ -390,6 +436,60 @@ describe.skipIf(pg.skip || redis.skip)("message events across two nodes", () => 
     }
     const page = await b.request<ServerFrameOf<"history">>({ type: "history", room });
     expect(page.messages[0]).toMatchObject({ deleted: true, body: "" });
+  });
+
+  it("carries a DM's sealed edit, reaction and delete from one node to the other, and erases on delete", async () => {
+    assertReachable("PostgreSQL", pg);
+    assertReachable("Redis", redis);
+    cluster = await Cluster.create();
+    const one = await cluster.node();
+    const two = await cluster.node();
+    const c = await converse("dm", one.url, one.wsUrl);
+    const a = await connect(one.wsUrl, c.alice.token);
+    const b = await connect(two.wsUrl, c.bob.token);
+    await a.request({ type: "resume", rooms: [{ room: c.room, after: 0 }] });
+    await b.request({ type: "resume", rooms: [{ room: c.room, after: 0 }] });
+    const sendSealed = async (cid: string, text: string) =>
+      a.request<Ack>({ type: "send", room: c.room, cid, ...(await c.payload(cid, text)) } as never);
+    const m1 = await sendSealed("n-1", "sealed one");
+    const m2 = await sendSealed("n-2", "sealed two");
+    const sealedChange = async (cid: string, kind: "edit" | "react", text: string) =>
+      a.request<Ack>({
+        type: "event",
+        room: c.room,
+        cid,
+        kind,
+        target: m1.seq,
+        ...(await c.payload(cid, text)),
+      } as never);
+    await sealedChange("n-e", "edit", "sealed one, edited");
+    await sealedChange("n-r", "react", "👍");
+    const del = await a.request<Ack>({
+      type: "event",
+      room: c.room,
+      cid: "n-d",
+      kind: "delete",
+      target: m2.seq,
+    } as never);
+    await waitSeq(b, c.room, del.seq);
+    const seen = log(b, c.room);
+    expect(seen.map((e) => ("kind" in e ? e.kind : "msg"))).toEqual([
+      "msg",
+      "msg",
+      "edit",
+      "react",
+      "delete",
+    ]);
+    expect(seen.slice(2, 4).every((e) => (e as RoomEvent).envelope !== undefined)).toBe(true);
+    expect((seen[3] as RoomEvent).emoji).toBeUndefined();
+    // History on the other node: the edited message carries the edit's envelope, the deleted
+    // one none at all.
+    const page = await b.request<ServerFrameOf<"history">>({ type: "history", room: c.room });
+    const edited = page.messages.find((x) => x.seq === m1.seq);
+    expect(edited?.edited).toBeGreaterThan(0);
+    expect(edited?.envelope?.id).toBe("n-e");
+    expect(page.messages.find((x) => x.seq === m2.seq)).toMatchObject({ deleted: true, body: "" });
+    expect(page.messages.find((x) => x.seq === m2.seq)?.envelope).toBeUndefined();
   });
 });
 

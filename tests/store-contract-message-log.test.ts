@@ -373,7 +373,26 @@ storeContract("the message log", (c) => {
         { ...req(r.id, a, "mn-d", ""), event: { kind: "delete", target: m1?.seq } },
       ]);
       const mine = (await store.memberships(b2.id)).find((x) => x.room === r.id);
-      expect(mine).toMatchObject({ unread: 3, mentions: 1 });
+      // The deleted message is neither unread nor a mention any more.
+      expect(mine).toMatchObject({ unread: 2, mentions: 1 });
+    });
+
+    it("counts a mention only as a whole @name: not inside a longer name or an address", async () => {
+      const a = await user();
+      const b2 = await user();
+      const r = await room(a);
+      await store.addMember(r.id, b2.id, T0);
+      const name = b2.name;
+      await store.append([
+        req(r.id, a, "mw-1", `@${name}x is someone else`),
+        req(r.id, a, "mw-2", `write to foo@${name}.com`),
+        req(r.id, a, "mw-3", `@${name}-bot is a bot`),
+        req(r.id, a, "mw-4", `(@${name.toUpperCase()}) look`),
+        req(r.id, a, "mw-5", `@${name}`),
+        req(r.id, a, "mw-6", `thanks,@${name}.`),
+      ]);
+      const mine = (await store.memberships(b2.id)).find((x) => x.room === r.id);
+      expect(mine).toMatchObject({ unread: 6, mentions: 3 });
     });
 
     it("counts no event as unread", async () => {

@@ -5,7 +5,9 @@
  * - an envelope opened before at another seq is a "replay" (the memory is the key book's, so it
  *   lasts across restarts), flagged and never shown as new;
  * - the time shown is the signed one, with the server's kept aside when they differ by more
- *   than SKEW_WARN_MS.
+ *   than SKEW_WARN_MS;
+ * - an edited message carries its latest edit's envelope: shown only when that is an edit of
+ *   this message by its author (sealed-change.ts); a deleted one has nothing left to open.
  */
 import {
   envelopeKey,
@@ -17,6 +19,7 @@ import {
 import { dmConversation, type Message, type UserRef } from "../protocol/index.ts";
 import type { KeyBackupSync, OpenedKey } from "./key-backup-sync.ts";
 import type { KeyDirectory } from "./key-directory.ts";
+import { parseSealedChange } from "./sealed-change.ts";
 
 /** How far the server's time may differ from the signed one before the message says so. */
 export const SKEW_WARN_MS = 5 * 60_000;
@@ -64,6 +67,8 @@ export async function revealDm(
   c: RevealContext,
   live: boolean,
 ): Promise<{ message: Message; content: DmContent } | undefined> {
+  // A deleted message's ciphertext is erased: nothing to open, and nothing wrong.
+  if (m.deleted) return { message: m, content: { kind: "text", text: "" } };
   if (m.envelope === undefined) {
     return { message: m, content: { kind: "tampered", reason: "no-envelope" } };
   }
@@ -110,7 +115,24 @@ export async function revealDm(
     case "opened":
       break;
   }
-  const sighting = await c.book.sight(conversation, envelopeKey(result.from, result.id), m.seq);
+  // An edited message carries its latest edit's envelope, sighted at the edit's own seq: what
+  // it says must be an edit of this very message (sealed-change.ts), by its author.
+  let text = result.text;
+  if (m.edited !== undefined) {
+    const change = parseSealedChange(result.text);
+    if (
+      change?.kind !== "edit" ||
+      change.target !== m.seq ||
+      result.from.user !== String(m.from.id)
+    ) {
+      return { message: m, content: { kind: "tampered", reason: "no-envelope" } };
+    }
+    text = change.body;
+  }
+  const sighting =
+    m.edited !== undefined
+      ? ({ kind: "new" } as const)
+      : await c.book.sight(conversation, envelopeKey(result.from, result.id), m.seq);
   if (sighting.kind === "new" && contentKey) {
     c.backup.record(conversation, result.from, result.id, contentKey);
   }
@@ -129,13 +151,17 @@ export async function revealDm(
     // Never the person's words: the body stays empty, and the text goes with its warning.
     return {
       message: { ...m, from, body: "" },
-      content: { kind: "unverified-device", text: result.text, device: result.from.device },
+      content: { kind: "unverified-device", text, device: result.from.device },
     };
   }
   const skewed = Math.abs(m.ts - result.at) > SKEW_WARN_MS;
   return {
-    message: { ...m, from, body: result.text, ts: result.at },
-    content: { kind: "text", text: result.text, ...(skewed ? { serverTs: m.ts } : {}) },
+    message: { ...m, from, body: text, ...(m.edited === undefined ? { ts: result.at } : {}) },
+    content: {
+      kind: "text",
+      text,
+      ...(skewed && m.edited === undefined ? { serverTs: m.ts } : {}),
+    },
   };
 }
 

@@ -4,7 +4,13 @@
  * twice changes nothing. Shared by both clients. Sealed (DM) events are opened by the caller
  * first and passed with their content.
  */
-import type { Message, Reaction, RoomEvent, UserRef } from "../protocol/index.ts";
+import {
+  type Message,
+  REPLY_EXCERPT_MAX,
+  type Reaction,
+  type RoomEvent,
+  type UserRef,
+} from "../protocol/index.ts";
 
 /** An event's content: from the event itself, or (a DM) from its opened envelope. */
 export interface EventContent {
@@ -17,7 +23,8 @@ export interface EventContent {
 export function applyEvent(m: Message, e: RoomEvent, content: EventContent = e): Message {
   switch (e.kind) {
     case "edit":
-      if (m.deleted || content.body === undefined) return m;
+      // Only the author edits (the server refuses others; a sealed edit is checked here too).
+      if (m.deleted || content.body === undefined || e.from.id !== m.from.id) return m;
       return { ...m, body: content.body, edited: e.ts };
     case "delete": {
       const { envelope: _e, file: _f, reactions: _r, ...rest } = m;
@@ -62,4 +69,15 @@ function reactionsAfter(
 /** Whether `user` has reacted to the message with `emoji` (to toggle it). */
 export function hasReacted(m: Message, emoji: string, user: number): boolean {
   return m.reactions?.some((r) => r.emoji === emoji && r.users.some((u) => u.id === user)) ?? false;
+}
+
+/**
+ * A DM reply's quote: the server cannot read the original, so its excerpt is ""; the client
+ * quotes the original from what it shows, when it holds it.
+ */
+export function withQuote(m: Message, original: Message | undefined): Message {
+  const r = m.reply;
+  if (r?.excerpt !== "" || r.deleted || !original || original.deleted) return m;
+  if (original.seq !== r.seq || original.body === "") return m;
+  return { ...m, reply: { ...r, excerpt: original.body.slice(0, REPLY_EXCERPT_MAX) } };
 }

@@ -51,11 +51,8 @@ export type StartResult =
 
 export type TrustResult = "updated" | "stale" | "unknown-user";
 
-interface Held {
-  room: number;
-  cid: string;
-  body: string;
-}
+/** A DM waiting for a key change to be accepted; it goes later under its first cid, still a reply. */
+type Held = { room: number; cid: string; body: string; reply?: number | undefined };
 
 const UNLINKED =
   "This device is not linked to your account yet: approve it from a linked device (/link), or reset the account keys.";
@@ -255,20 +252,20 @@ export class SecureDm {
   }
 
   // ---- Sending ----
-
   /**
-   * Queues a DM. It is sealed when it goes (and again, same cid, on each retry) for the devices
-   * recorded for both people; if either person's keys changed and were not accepted, it waits
+   * Queues a DM (maybe a reply). It is sealed when it goes (and again, same cid, on each retry)
+   * for both people's devices; if either person's keys changed and were not accepted, it waits
    * (`held`) until trust() is called for them.
    */
-  send(room: number, text: string, cid?: string): OutboxItem {
+  send(room: number, text: string, cid?: string, reply?: number): OutboxItem {
     return this.o.conn.send(room, text, {
       seal: (id) => this.sealFor(room, text, id),
       ...(cid ? { cid } : {}),
+      ...(reply !== undefined ? { reply } : {}),
     });
   }
 
-  private async sealFor(room: number, text: string, cid: string) {
+  async sealFor(room: number, text: string, cid: string) {
     const result = await this.start();
     if (!result.ok)
       throw new RequestError("NO_IDENTITY", "Encryption is not set up on this device.");
@@ -299,7 +296,7 @@ export class SecureDm {
   }
 
   private hold(item: OutboxItem): void {
-    this.held.push({ room: item.room, cid: item.cid, body: item.body });
+    this.held.push({ room: item.room, cid: item.cid, body: item.body, reply: item.reply });
     const peer = this.peers.get(item.room) ?? { id: 0, name: "?" };
     this.emit("held", peer, item.body);
   }
@@ -365,7 +362,7 @@ export class SecureDm {
     for (const h of this.held.splice(0)) {
       const peer = this.peers.get(h.room);
       if (peer && book.trust(String(peer.id)) === "changed") this.held.push(h);
-      else this.send(h.room, h.body, h.cid);
+      else this.send(h.room, h.body, h.cid, h.reply);
     }
   }
 
@@ -389,14 +386,12 @@ export class SecureDm {
   // ---- Receiving ----
 
   private enqueueOpen(m: Message): void {
-    this.chain = this.chain
-      .then(() => this.reveal(m))
-      .then(
-        (content) => {
-          if (content) this.emit("message", content.message, content.content);
-        },
-        () => {},
-      );
+    this.inOrder(() => this.reveal(m).then((c) => c && this.emit("message", c.message, c.content)));
+  }
+
+  /** Runs `task` after every open queued before it: DM changes keep their place among messages. */
+  inOrder(task: () => Promise<unknown>): void {
+    this.chain = this.chain.then(task).catch(() => {});
   }
 
   /**

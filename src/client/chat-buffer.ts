@@ -34,6 +34,8 @@ export class ChatBuffer {
   readonly entries: Entry[] = [];
   unread = 0;
   mentions = 0;
+  /** Messages counted in `unread` as they came, each with whether it was counted a mention. */
+  readonly counted = new Map<number, boolean>();
   /** Lines scrolled up from the bottom; 0 follows new messages. */
   scroll = 0;
   /** The oldest seq shown: scrolling up pages history from here. */
@@ -194,6 +196,16 @@ export class BufferList {
     this.index = i;
     b.unread = 0;
     b.mentions = 0;
+    b.counted.clear();
+  }
+
+  /** A deleted message is unread no more (the server's counts leave it out too). */
+  uncount(b: ChatBuffer, seq: number): void {
+    const mention = b.counted.get(seq);
+    if (mention === undefined) return;
+    b.counted.delete(seq);
+    b.unread = Math.max(0, b.unread - 1);
+    if (mention) b.mentions = Math.max(0, b.mentions - 1);
   }
 
   at(i: number): ChatBuffer | undefined {

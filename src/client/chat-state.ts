@@ -9,7 +9,7 @@ import { systemClock } from "../client-core/clock.ts";
 import type { Connection, TrackedRoom } from "../client-core/connection.ts";
 import { dmNotice, skewNotice } from "../client-core/dm-notices.ts";
 import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
-import { applyEvent, type EventContent } from "../client-core/message-state.ts";
+import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
 import { ReadMarker } from "../client-core/read-marker.ts";
 import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
 import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
@@ -231,7 +231,7 @@ export class ChatState {
     const me = this.conn.user;
     const own = m.from.id === me?.id;
     const mention = !own && tone !== "loud" && mentions(body, me?.name, this.memory.highlights);
-    const shown = { ...m, body };
+    const shown = withQuote({ ...m, body }, m.reply && b.messages.get(m.reply.seq));
     if (tone === undefined && !plain) b.messages.set(m.seq, shown);
     const e = this.messageEntry(shown, { tone, mention, plain });
     // A DM whose signed time and the server's differ a lot says so under it.
@@ -247,7 +247,10 @@ export class ChatState {
     for (const n of skew) b.add(n, this.screen.columns);
     const here = b === this.buffers.current;
     if (here) this.reads.shown(m.room, m.seq);
-    else if (!own) b.unread++;
+    else if (!own) {
+      b.unread++;
+      b.counted.set(m.seq, mention);
+    }
     if (mention && !here) b.mentions++;
     // The bell is for news: not for an old mention replayed when a room is opened.
     if (mention && this.memory.bell && m.ts >= this.openedAt - RING_SLACK_MS) this.screen.bell();
@@ -278,6 +281,11 @@ export class ChatState {
   /** An event of a room's log: the message it changes is redrawn in its new state. */
   change(e: RoomEvent, content?: EventContent): void {
     const b = this.bufferFor(e.room);
+    if (b && e.kind === "delete" && e.target !== undefined && b.counted.has(e.target)) {
+      this.buffers.uncount(b, e.target);
+      this.composeStatus();
+      this.screen.render();
+    }
     const target = e.target === undefined ? undefined : b?.messages.get(e.target);
     if (!b || !target) return;
     const next = applyEvent(target, e, content ?? e);

@@ -24,6 +24,7 @@ import { LineEditor } from "./line-editor.ts";
 import { messageCommands } from "./message-commands.ts";
 import { moderationCommands } from "./moderation-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
+import { searchCommands } from "./search-commands.ts";
 import { socialCommands } from "./social-commands.ts";
 import type { Style } from "./style.ts";
 import { viewCommands } from "./view-commands.ts";
@@ -87,7 +88,8 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...socialCommands(ctx),
     ...moderationCommands(ctx),
     ...fileCommands(ctx),
-    ...messageCommands(s, search),
+    ...messageCommands(s),
+    ...searchCommands(s, search),
     ...deviceCommands(ctx),
     ...(quit ? { quit } : {}),
   };

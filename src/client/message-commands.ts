@@ -1,12 +1,13 @@
 /**
- * The chat commands that act on messages: /edit, /delete, /reply, /react, /reactions and
- * /search. A message is named by "^N", the Nth newest in the buffer on screen (for /edit and
- * /delete, the Nth newest of your own); without it, the newest. Changes are events of the room's
- * log (docs/protocol.md 4.8): they come back to every client, this one included, as events.
+ * The chat commands that act on messages: /edit, /delete, /reply, /react and /reactions
+ * (/search is search-commands.ts). A message is named by "^N", the Nth newest in the buffer on
+ * screen (for /edit and /delete, the Nth newest of your own); without it, the newest. Changes are events of the room's
+ * log (docs/protocol.md 4.8): they come back to every client, this one included, as events. In
+ * a DM they are sealed end to end like its messages (dm-changes.ts).
  */
 
 import { escapeControls } from "../client-core/display-text.ts";
-import type { Searcher } from "../client-core/message-search.ts";
+import { type DmChangeRequest, DmChanges } from "../client-core/dm-changes.ts";
 import { hasReacted } from "../client-core/message-state.ts";
 import type { Message } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";
@@ -20,34 +21,37 @@ function reference(arg: string): { n: number; rest: string } {
   return m ? { n: Number(m[1]), rest: arg.trim().slice(m[0].length) } : { n: 1, rest: arg.trim() };
 }
 
-function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
-}
-
-export function messageCommands(s: ChatState, search?: Searcher): Record<string, Command> {
+export function messageCommands(s: ChatState): Record<string, Command> {
   const note = s.note.bind(s);
+  // DM changes are sealed (dm-changes.ts), and shown once opened, in order with the messages.
+  const secure = s.secure;
+  const dm = secure
+    ? new DmChanges(s.conn, secure, {
+        change: (e, content) => s.change(e, content),
+        problem: (text) => note(text, "warn"),
+      })
+    : undefined;
+  if (dm) s.onCleanup(() => dm.close());
   /** The room on screen and the message named, or a note saying why not. */
   const pick = (
     arg: string,
     own: boolean,
-  ): { room: number; m: Message; rest: string } | undefined => {
+  ): { room: number; m: Message; rest: string; dm: boolean } | undefined => {
     const b = s.buffers.current;
     if (!b || b.id === undefined) return void note("Open a room first.", "warn");
-    if (b.kind === "dm") {
-      return void note(
-        "Editing, deleting, replying and reacting work in rooms; not yet in DMs.",
-        "warn",
-      );
-    }
+    if (b.kind === "dm" && !dm)
+      return void note("Encryption is not set up on this device.", "warn");
     const { n, rest } = reference(arg);
     const m = b.recent(n, own ? s.conn.user?.id : undefined);
     if (!m)
       return void note(own ? "You have no such message here." : "No such message here.", "warn");
-    return { room: b.id, m, rest };
+    return { room: b.id, m, rest, dm: b.kind === "dm" };
   };
   const failed = (what: string) => (err: unknown) =>
     note(`Could not ${what}: ${(err as Error).message}`, "error");
+  /** A change to the message picked: sealed in a DM, plain in a room. */
+  const change = (p: { room: number; dm: boolean }, c: DmChangeRequest): Promise<unknown> =>
+    p.dm && dm ? dm.send(p.room, c) : s.conn.change(p.room, c);
 
   return {
     edit: {
@@ -58,9 +62,7 @@ export function messageCommands(s: ChatState, search?: Searcher): Record<string,
         const p = pick(arg, true);
         if (!p) return;
         if (p.rest === "") return note("Usage: /edit [^N] TEXT", "warn");
-        await s.conn
-          .change(p.room, { kind: "edit", target: p.m.seq, body: p.rest })
-          .catch(failed("edit"));
+        await change(p, { kind: "edit", target: p.m.seq, body: p.rest }).catch(failed("edit"));
       },
     },
     delete: {
@@ -70,7 +72,7 @@ export function messageCommands(s: ChatState, search?: Searcher): Record<string,
       async run(arg) {
         const p = pick(arg, true);
         if (!p) return;
-        await s.conn.change(p.room, { kind: "delete", target: p.m.seq }).catch(failed("delete"));
+        await change(p, { kind: "delete", target: p.m.seq }).catch(failed("delete"));
       },
     },
     reply: {
@@ -81,7 +83,8 @@ export function messageCommands(s: ChatState, search?: Searcher): Record<string,
         const p = pick(arg, false);
         if (!p) return;
         if (p.rest === "") return note("Usage: /reply [^N] TEXT", "warn");
-        s.conn.send(p.room, p.rest, { reply: p.m.seq });
+        if (p.dm) secure?.send(p.room, p.rest, undefined, p.m.seq);
+        else s.conn.send(p.room, p.rest, { reply: p.m.seq });
         s.refreshPending();
         s.screen.render();
       },
@@ -97,9 +100,7 @@ export function messageCommands(s: ChatState, search?: Searcher): Record<string,
         const emoji = EMOJI[word.replace(/^:|:$/g, "")] ?? word;
         if (emoji === "") return note("Usage: /react [^N] EMOJI (or :tada:, :+1: …)", "warn");
         const on = !hasReacted(p.m, emoji, s.conn.user?.id ?? 0);
-        await s.conn
-          .change(p.room, { kind: "react", target: p.m.seq, emoji, on })
-          .catch(failed("react"));
+        await change(p, { kind: "react", target: p.m.seq, emoji, on }).catch(failed("react"));
       },
     },
     reactions: {
@@ -113,28 +114,6 @@ export function messageCommands(s: ChatState, search?: Searcher): Record<string,
           (r) => `  ${escapeControls(r.emoji)} ${r.users.map((u) => sanitize(u.name)).join(", ")}`,
         );
         s.print(rows.length > 0 ? ["Reactions:", ...rows] : ["No reactions."], s.style.dim);
-      },
-    },
-    search: {
-      usage: "/search TEXT",
-      help: "find messages in your public rooms (DMs are encrypted: not searchable)",
-      online: true,
-      async run(arg) {
-        if (!search) return note("Search is not available here.", "warn");
-        const q = arg.trim();
-        if (q === "") return note("Usage: /search TEXT", "warn");
-        try {
-          const page = await search(q);
-          if (page.results.length === 0) return note(`Nothing found for “${escapeControls(q)}”.`);
-          const rows = page.results.map((h) => {
-            const room = s.tracked(h.room)?.name ?? String(h.room);
-            const text = escapeControls(h.snippet.replace(/\s+/g, " "));
-            return `  #${sanitize(room)} ${clock(h.ts)} ${sanitize(h.from.name)}: ${text}`;
-          });
-          s.print([`Found for “${escapeControls(q)}” (newest first):`, ...rows]);
-        } catch (err) {
-          failed("search")(err);
-        }
       },
     },
   };

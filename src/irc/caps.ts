@@ -8,6 +8,7 @@ export const CAPABILITIES = {
   "away-notify": "",
   batch: "",
   "cap-notify": "",
+  "draft/channel-rename": "",
   "draft/chathistory": "",
   "draft/message-redaction": "",
   "echo-message": "",

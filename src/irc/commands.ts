@@ -75,6 +75,8 @@ function refusal(conn: IrcConnection, command: string, msg: IrcMessage, err: Par
       return conn.numeric(ERR.CANNOTSENDTOCHAN, target, err.message);
     case "MUTED":
       return conn.numeric(ERR.CANNOTSENDTOCHAN, target, err.message);
+    case "ROOM_ARCHIVED":
+      return conn.numeric(ERR.CANNOTSENDTOCHAN, target, "Cannot send to channel: room is archived");
     default:
       return {
         source: conn.serverName,

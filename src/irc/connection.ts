@@ -12,10 +12,10 @@ import type { ConnectionData, Socket } from "../server/hub.ts";
 import { topicOf } from "../server/hub.ts";
 import type { RemovedReason } from "../server/revocation.ts";
 import { type Capability, CapSet } from "./caps.ts";
-import { eventLines } from "./changes.ts";
+import { eventLines, renameLines } from "./changes.ts";
 import type { IrcContext } from "./context.ts";
 import { serialize } from "./message.ts";
-import { nickOf, sourceOf } from "./names.ts";
+import { channelOf, nickOf, sourceOf } from "./names.ts";
 import { isoTime, msgidOf, privmsgTexts } from "./render.ts";
 import type { OutMessage, ReplySink } from "./reply.ts";
 
@@ -350,6 +350,12 @@ export class IrcConnection implements ReplySink {
       case "event": {
         if (frame.envelope !== undefined) return;
         this.seen(frame.room, frame.seq);
+        if (frame.kind === "rename" && frame.body) {
+          this.channels.set(frame.room, channelOf(frame.body));
+          const lines = renameLines(this.ctx, this, frame, channel, channelOf(frame.body));
+          for (const line of lines) this.write(line);
+          return;
+        }
         // Own changes from here: the live copy is the echo, for clients that asked for one.
         if (
           frame.from.id === me &&

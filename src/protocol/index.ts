@@ -6,5 +6,6 @@ export * from "./frame.ts";
 export * from "./http-view.ts";
 export * from "./log-entry.ts";
 export * from "./markdown.ts";
+export * from "./mention.ts";
 export * from "./rules.ts";
 export * from "./search.ts";

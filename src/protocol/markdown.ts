@@ -7,6 +7,7 @@
  * Only http, https and mailto links become links; any other scheme stays text. Nesting is
  * bounded (depth 4), and each delimiter is looked for with one forward search.
  */
+import { startsWord } from "./mention.ts";
 
 export type Inline =
   | { t: "text"; text: string }
@@ -98,8 +99,7 @@ export function parseInline(text: string, depth: number): Inline[] {
   while (i < text.length) {
     const rest = text.slice(i);
     const c = text[i] as string;
-    const prev = i === 0 ? " " : (text[i - 1] as string);
-    const wordStart = !/[\p{L}\p{N}_]/u.test(prev);
+    const wordStart = startsWord(text, i);
     if (c === "`") {
       const end = text.indexOf("`", i + 1);
       if (end > i + 1) {

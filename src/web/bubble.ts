@@ -4,7 +4,7 @@
  * Everything is text nodes: a body holding "<script>" shows those characters.
  */
 import { safeName } from "../client-core/display-text.ts";
-import type { Message } from "../protocol/index.ts";
+import { type Message, mentionsName } from "../protocol/index.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
 import { markdownNodes } from "./markdown-dom.ts";
@@ -14,31 +14,9 @@ import { fullTime, timeOfDay } from "./time-format.ts";
 /** Placeholders for what this foundation does not open yet (E2EE DMs, file downloads). */
 export const SEALED_TEXT = "🔒 Encrypted message: open it in the terminal client for now.";
 
-const MENTION = /@([A-Za-z0-9_-]{3,32})/g;
-
-/** The body's text with @mentions of `me` wrapped in <mark>; true in `mentioned` if any. */
-export function bodyNodes(body: string, me: string): { nodes: Node[]; mentioned: boolean } {
-  const nodes: Node[] = [];
-  let mentioned = false;
-  let at = 0;
-  for (const match of body.matchAll(MENTION)) {
-    const start = match.index ?? 0;
-    if (match[1]?.toLowerCase() !== me.toLowerCase()) continue;
-    mentioned = true;
-    if (start > at) nodes.push(document.createTextNode(body.slice(at, start)));
-    nodes.push(h("mark", { class: "mention" }, match[0]));
-    at = start + match[0].length;
-  }
-  if (at < body.length) nodes.push(document.createTextNode(body.slice(at)));
-  return { nodes, mentioned };
-}
-
-/** True when `body` mentions `me` (@name, in any case), as bodyNodes marks it. */
+/** True when `body` mentions `me` (the shared rule, src/protocol/mention.ts). */
 export function mentions(body: string, me: string): boolean {
-  for (const match of body.matchAll(MENTION)) {
-    if (match[1]?.toLowerCase() === me.toLowerCase()) return true;
-  }
-  return false;
+  return mentionsName(body, me);
 }
 
 function fileText(m: { file?: { name: string; size: number } }): string | undefined {
@@ -64,7 +42,7 @@ export interface BubbleOptions {
   actions?: MessageActions | undefined;
 }
 
-/** The actions on a stored message (public rooms); each gets the message. */
+/** The actions on a stored message (rooms and DMs alike); each gets the message. */
 export interface MessageActions {
   reply(m: Message): void;
   react(m: Message, emoji?: string): void;

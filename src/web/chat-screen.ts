@@ -124,9 +124,7 @@ export class ChatScreen {
     );
     this.files = new FileViews(this.transfer);
     this.notifier = new Notifier({ open: (room) => this.select(room) });
-    this.typing = new TypingLine((room) => {
-      this.conn.notify({ type: "typing", room });
-    });
+    this.typing = new TypingLine((room) => this.conn.notify({ type: "typing", room }));
     this.reads = new ReadMarker(
       (room, seq) => this.conn.notify({ type: "read", room, seq }),
       systemClock,
@@ -142,6 +140,8 @@ export class ChatScreen {
       select: (room) => this.select(room),
       problem: (text) => this.announcer.message("Parley", text),
       focusComposer: () => this.composer.focus(),
+      dms: this.dms,
+      countsChanged: () => this.renderSidebar(),
     });
     this.list = new MessageList({
       actions: this.actions,
@@ -253,7 +253,6 @@ export class ChatScreen {
       const dm = this.conversations.get(m.room)?.isDm ?? this.dms.isDmRoom(m.room);
       if (!this.dms.handles(m, dm)) this.incoming.received(m);
     });
-    this.conn.on("event", (e) => this.actions.applied(e));
     const activity = new RoomActivity(
       { me: this.me, conn: this.conn, conversations: this.conversations, typing: this.typing },
       {

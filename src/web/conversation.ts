@@ -4,7 +4,7 @@
  * and its unread count. Plain state; the views read it.
  */
 import { safeName } from "../client-core/display-text.ts";
-import { applyEvent } from "../client-core/message-state.ts";
+import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
 import type { Message, RoomEvent, RoomSummary, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 
@@ -48,6 +48,8 @@ export class Conversation {
   dividerSeq: number | undefined;
   /** Where the reader left it (MessageList.position()), restored when it is shown again. */
   scroll: ScrollAnchor | undefined;
+  /** Messages counted in `unread` here as they came, each with whether it mentioned the reader. */
+  private readonly counted = new Map<number, boolean>();
 
   constructor(public summary: RoomSummary) {
     this.unread = summary.unread;
@@ -98,7 +100,8 @@ export class Conversation {
 
   /** A message in seq order (the connection delivers each once, in order). */
   add(message: Message, sealed?: SealedKind): Item {
-    const item: Item = { kind: "message", message, sealed };
+    const quoted = message.reply && this.messageAt(message.reply.seq);
+    const item: Item = { kind: "message", message: withQuote(message, quoted), sealed };
     this.items.push(item);
     if (this.items.length === 1 || this.firstSeq === message.seq) this.hasOlder = message.seq > 1;
     const i = this.pending.findIndex((p) => p.cid === message.cid);
@@ -106,11 +109,55 @@ export class Conversation {
     return item;
   }
 
+  /** The message at `seq`, if it is held. */
+  messageAt(seq: number): Message | undefined {
+    const item = this.items.find((i) => i.kind === "message" && i.message.seq === seq);
+    return item?.kind === "message" ? item.message : undefined;
+  }
+
+  /** A message from someone else came while not read: one more unread (and mention). */
+  countUnread(seq: number, mention: boolean): void {
+    this.unread++;
+    if (mention) this.mentions++;
+    this.counted.set(seq, mention);
+  }
+
+  /** Everything is read. */
+  clearUnread(): void {
+    this.unread = 0;
+    this.mentions = 0;
+    this.counted.clear();
+  }
+
+  /**
+   * A deleted message is not unread any more (the server's counts leave it out too). Only the
+   * ones counted here are known by seq; those in the server's count at start are fixed by the
+   * next count the server gives. True when the counts changed.
+   */
+  private uncount(seq: number): boolean {
+    const mention = this.counted.get(seq);
+    if (mention === undefined) return false;
+    this.counted.delete(seq);
+    this.unread = Math.max(0, this.unread - 1);
+    if (mention) this.mentions = Math.max(0, this.mentions - 1);
+    return true;
+  }
+
+  /**
+   * An event of the room's log: the message it changes, in its new state (if it is held), and
+   * whether the unread counts changed (a delete of an unread message).
+   */
+  changed(e: RoomEvent, content?: EventContent): { item?: Item; counts: boolean } {
+    const counts = e.kind === "delete" && e.target !== undefined && this.uncount(e.target);
+    const item = this.change(e, content);
+    return item ? { item, counts } : { counts };
+  }
+
   /** An event of the room's log: the message it changes, in its new state (if it is held). */
-  change(e: RoomEvent): Item | undefined {
+  change(e: RoomEvent, content?: EventContent): Item | undefined {
     const item = this.items.find((i) => i.kind === "message" && i.message.seq === e.target);
     if (item?.kind !== "message") return undefined;
-    const next = applyEvent(item.message, e);
+    const next = applyEvent(item.message, e, content ?? e);
     if (next === item.message) return undefined;
     item.message = next;
     return item;

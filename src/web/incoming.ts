@@ -55,8 +55,7 @@ export class Incoming {
     }
     // Replays on join are already counted in the summary's unread: count only what is newer.
     if (m.from.id !== me.id && !(shown && visible()) && m.seq > c.summary.head) {
-      c.unread++;
-      if (!sealed && mentions(m.body, me.name)) c.mentions++;
+      c.countUnread(m.seq, !sealed && mentions(m.body, me.name));
     }
     this.o.notifier.incoming(
       m,
@@ -81,8 +80,7 @@ export class Incoming {
     const last = c.lastSeq;
     if (last !== undefined) this.o.reads.shown(c.id, last);
     if (c.unread !== 0 || c.mentions !== 0) {
-      c.unread = 0;
-      c.mentions = 0;
+      c.clearUnread();
       this.o.countsChanged();
     }
   }

@@ -2,18 +2,21 @@
  * What the reader does to messages in the browser: reply (a quote over the composer), react (a
  * few emoji, or a chip to toggle), edit in place, delete, jump to a quoted message (loading
  * history back to it), and search (a box in the header; a result opens its message in context).
- * Changes go as events (docs/protocol.md 4.8) and come back to every tab as events.
+ * Changes go as events (docs/protocol.md 4.8) and come back to every tab as events; in a DM
+ * they are sealed end to end like its messages (dm-changes.ts).
  */
 
 import type { Connection } from "../client-core/connection.ts";
 import { safeName } from "../client-core/display-text.ts";
+import type { DmChangeRequest } from "../client-core/dm-changes.ts";
 import type { Searcher } from "../client-core/message-search.ts";
-import { hasReacted } from "../client-core/message-state.ts";
+import { type EventContent, hasReacted } from "../client-core/message-state.ts";
 import type { Message, RoomEvent } from "../protocol/index.ts";
 import type { MessageActions } from "./bubble.ts";
 import type { Conversations } from "./conversations.ts";
 import { h } from "./dom.ts";
 import type { MessageList } from "./message-list.ts";
+import type { PrivateMessages } from "./private-messages.ts";
 import { timeOfDay } from "./time-format.ts";
 
 /** The emoji offered by the React button. */
@@ -36,6 +39,10 @@ export interface MessageActionsHooks {
   problem(text: string): void;
   /** The composer takes the focus. */
   focusComposer(): void;
+  /** DMs: their changes go sealed, and come back opened (private-messages.ts). */
+  dms: Pick<PrivateMessages, "change" | "onChange">;
+  /** Unread counts changed (an unread message was deleted): redraw them. */
+  countsChanged(): void;
 }
 
 export class MessageActionsView implements MessageActions {
@@ -65,13 +72,26 @@ export class MessageActionsView implements MessageActions {
     input.addEventListener("keydown", (e) => {
       if (e.key === "Escape") this.results.hidden = true;
     });
+    o.conn.on("event", (e) => this.applied(e));
+    o.dms.onChange((e, content) => this.applied(e, content));
   }
 
-  /** An event arrived: the message it changes is drawn again where it is shown. */
-  applied(e: RoomEvent): void {
+  /**
+   * An event arrived: the message it changes is drawn again where it is shown. A DM's event
+   * comes here twice: as it came (ignored: its content is sealed) and opened, with `content`.
+   */
+  applied(e: RoomEvent, content?: EventContent): void {
     const c = this.o.conversations.get(e.room);
-    const item = c?.change(e);
+    if (!c || (c.isDm && content === undefined)) return;
+    const { item, counts } = c.changed(e, content);
     if (item && this.o.conversations.current === e.room) this.o.list.replace(item);
+    if (counts) this.o.countsChanged();
+  }
+
+  /** A change to a message: sealed in a DM, as it is in a room. */
+  private change(room: number, c: DmChangeRequest): Promise<unknown> {
+    if (this.o.conversations.get(room)?.isDm) return this.o.dms.change(room, c);
+    return this.o.conn.change(room, c);
   }
 
   /** People to @mention in the conversation on screen: its senders, the latest first. */
@@ -148,9 +168,9 @@ export class MessageActionsView implements MessageActions {
       ?.items.find((i) => i.kind === "message" && i.message.seq === m.seq);
     const now = current?.kind === "message" ? current.message : m;
     const on = !hasReacted(now, emoji, this.o.me());
-    await this.o.conn
-      .change(m.room, { kind: "react", target: m.seq, emoji, on })
-      .catch((err: Error) => this.o.problem(`Could not react: ${err.message}`));
+    await this.change(m.room, { kind: "react", target: m.seq, emoji, on }).catch((err: Error) =>
+      this.o.problem(`Could not react: ${err.message}`),
+    );
   }
 
   edit(m: Message, row: HTMLElement): void {
@@ -170,12 +190,10 @@ export class MessageActionsView implements MessageActions {
         const body = area.value;
         if (body.trim() === "" || body === m.body) return restore();
         area.disabled = true;
-        void this.o.conn
-          .change(m.room, { kind: "edit", target: m.seq, body })
-          .catch((err: Error) => {
-            restore();
-            this.o.problem(`Could not edit: ${err.message}`);
-          });
+        void this.change(m.room, { kind: "edit", target: m.seq, body }).catch((err: Error) => {
+          restore();
+          this.o.problem(`Could not edit: ${err.message}`);
+        });
       }
     });
     put(area);
@@ -184,9 +202,9 @@ export class MessageActionsView implements MessageActions {
 
   remove(m: Message): void {
     if (!confirm("Delete this message for everyone?")) return;
-    void this.o.conn
-      .change(m.room, { kind: "delete", target: m.seq })
-      .catch((err: Error) => this.o.problem(`Could not delete: ${err.message}`));
+    void this.change(m.room, { kind: "delete", target: m.seq }).catch((err: Error) =>
+      this.o.problem(`Could not delete: ${err.message}`),
+    );
   }
 
   /** Shows a message of the conversation on screen, loading older pages until it is there. */

@@ -172,13 +172,12 @@ export class MessageList {
   }
 
   private row(item: Item & { kind: "message" }, grouped: boolean): HTMLLIElement {
-    const actions = this.conversation?.isDm ? undefined : this.hooks.actions;
     return bubbleRow(item.message, {
       me: this.me,
       grouped,
       sealed: item.sealed,
       fileView: this.hooks.fileView,
-      actions,
+      actions: this.hooks.actions,
     });
   }
 

@@ -46,14 +46,14 @@ export class Outgoing {
     return c !== undefined && !(c.isDm && this.o.dms.off);
   }
 
-  /** Sends text to `c`; `reply` is the seq of the message it answers (public rooms). */
+  /** Sends text to `c`; `reply` is the seq of the message it answers. */
   text(c: Conversation, body: string, reply?: number): void {
     if (!this.takes(c)) return;
     const cid = newClientId();
     c.pending.push({ cid, body, ts: Date.now(), state: "pending" });
     this.hooks.changed(c.id);
     this.hooks.sent(c.id);
-    if (c.isDm) this.o.dms.send(c.id, body, cid);
+    if (c.isDm) this.o.dms.send(c.id, body, cid, reply);
     else this.o.conn.send(c.id, body, reply === undefined ? { cid } : { cid, reply });
   }
 

@@ -5,7 +5,9 @@
  * that is never shown as text.
  */
 import type { Connection } from "../client-core/connection.ts";
+import { type DmChangeRequest, DmChanges } from "../client-core/dm-changes.ts";
 import { skewNotice } from "../client-core/dm-notices.ts";
+import type { EventContent } from "../client-core/message-state.ts";
 import {
   type DmContent,
   type KeyChange,
@@ -13,7 +15,7 @@ import {
   type StartResult,
   type TrustResult,
 } from "../client-core/secure-dm.ts";
-import type { Message, RoomSummary, UserRef } from "../protocol/index.ts";
+import type { Message, RoomEvent, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
 import type { SealedKind } from "./sealed-kind.ts";
@@ -44,6 +46,9 @@ const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], strin
 
 export class PrivateMessages {
   private readonly secure: SecureDm;
+  /** Edits, deletions and reactions in DMs, sealed like the messages (dm-changes.ts). */
+  private readonly changes: DmChanges;
+  private readonly changeListeners = new Set<(e: RoomEvent, content: EventContent) => void>();
   private readonly stopListening: () => void;
   /** undefined while starting or once started; the reason when encryption is off. */
   private failure: string | undefined;
@@ -61,6 +66,12 @@ export class PrivateMessages {
       if (content.kind === "text" && content.serverTs !== undefined) {
         hooks.problem(`${m.from.name}: ${skewNotice(m.ts, content.serverTs)}`);
       }
+    });
+    this.changes = new DmChanges(conn, this.secure, {
+      change: (e, content) => {
+        for (const fn of this.changeListeners) fn(e, content);
+      },
+      problem: (text) => hooks.problem(text),
     });
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));
@@ -105,8 +116,20 @@ export class PrivateMessages {
     return this.secure.openDm(user);
   }
 
-  send(room: number, text: string, cid: string): void {
-    this.secure.send(room, text, cid);
+  /** Sends a DM; `reply` is the seq of the message it answers. */
+  send(room: number, text: string, cid: string, reply?: number): void {
+    this.secure.send(room, text, cid, reply);
+  }
+
+  /** Edits, deletes or reacts to a DM message, sealed; resolves once stored. */
+  change(room: number, c: DmChangeRequest): Promise<void> {
+    return this.changes.send(room, c);
+  }
+
+  /** Calls `fn` with each DM change once opened, in order with the messages. */
+  onChange(fn: (e: RoomEvent, content: EventContent) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
   }
 
   /** History pages of a DM, opened; oldest first. */
@@ -157,6 +180,7 @@ export class PrivateMessages {
 
   close(): void {
     this.stopListening();
+    this.changes.close();
     this.secure.close();
   }
 }

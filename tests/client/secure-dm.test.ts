@@ -135,7 +135,8 @@ describe("end-to-end encrypted DMs through the connection layer", () => {
       observation: { trust: "changed" },
     });
 
-    alice.dm.send(room.id, "is that really you?");
+    // A reply to the first: held, it stays a reply when it goes.
+    alice.dm.send(room.id, "is that really you?", undefined, 1);
     await until(() => alice.held.includes("is that really you?"), "the DM to be held");
     expect((await storedDm(server.url, aliceAcc.token, room.id)).length).toBe(1);
 
@@ -149,6 +150,8 @@ describe("end-to-end encrypted DMs through the connection layer", () => {
     expect(await alice.dm.markVerified(bobAcc.user.name)).toBe("updated");
     expect(alice.dm.trustOf(bobAcc.user.name)).toBe("verified");
     await until(() => bob2.texts().includes("is that really you?"), "bob's new device to read it");
+    const stored = await storedDm(server.url, aliceAcc.token, room.id);
+    expect(stored.at(-1)?.reply?.seq).toBe(1);
   });
 
   it("should show a tampered envelope as tampered, never as text", async () => {

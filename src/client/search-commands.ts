@@ -1,0 +1,82 @@
+/**
+ * /search and /jump: the server's search (public rooms the user is in, newest first) listed
+ * with numbers, and /jump N opening hit N in context, as the browser's results do: its room on
+ * screen, earlier pages loaded until the message is there, and the view scrolled to it.
+ */
+import { escapeControls } from "../client-core/display-text.ts";
+import type { Searcher } from "../client-core/message-search.ts";
+import type { SearchHit } from "../protocol/index.ts";
+import type { Command } from "./chat-command.ts";
+import type { ChatState } from "./chat-state.ts";
+import { showHistory } from "./room-commands.ts";
+import { sanitize } from "./text-layout.ts";
+
+/** Messages per page loaded on the way back to a hit. */
+const JUMP_PAGE = 100;
+/** Pages loaded at most to reach a hit (the buffer keeps 2,000 lines). */
+const JUMP_PAGES = 19;
+
+function clock(ts: number): string {
+  const d = new Date(ts);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+export function searchCommands(s: ChatState, search?: Searcher): Record<string, Command> {
+  const note = s.note.bind(s);
+  let hits: readonly SearchHit[] = [];
+  return {
+    search: {
+      usage: "/search TEXT",
+      help: "find messages in your public rooms (DMs are encrypted: not searchable); /jump N opens one",
+      online: true,
+      async run(arg) {
+        if (!search) return note("Search is not available here.", "warn");
+        const q = arg.trim();
+        if (q === "") return note("Usage: /search TEXT", "warn");
+        try {
+          const page = await search(q);
+          hits = page.results;
+          if (hits.length === 0) return note(`Nothing found for “${escapeControls(q)}”.`);
+          const rows = hits.map((h, i) => {
+            const room = s.tracked(h.room)?.name ?? String(h.room);
+            const text = escapeControls(h.snippet.replace(/\s+/g, " "));
+            return `  [${i + 1}] #${sanitize(room)} ${clock(h.ts)} ${sanitize(h.from.name)}: ${text}`;
+          });
+          s.print([`Found for “${escapeControls(q)}” (newest first; /jump N opens one):`, ...rows]);
+        } catch (err) {
+          note(`Could not search: ${(err as Error).message}`, "error");
+        }
+      },
+    },
+    jump: {
+      usage: "/jump N",
+      help: "open result N of the last /search in its room, with the messages around it",
+      online: true,
+      async run(arg) {
+        const hit = hits[Number(arg.trim()) - 1];
+        if (!hit) return note("Usage: /jump N, with N a result of the last /search.", "warn");
+        const b = s.bufferFor(hit.room);
+        if (!b) return note("You are not in that room any more.", "warn");
+        s.select(b);
+        try {
+          for (let i = 0; i < JUMP_PAGES && !b.messages.has(hit.seq) && !b.atBeginning; i++) {
+            const before = b.oldest;
+            await showHistory(s, JUMP_PAGE, { quiet: true });
+            if (b.oldest === before) break;
+          }
+        } catch (err) {
+          return note(`Could not load the history: ${(err as Error).message}`, "error");
+        }
+        if (!b.messages.has(hit.seq)) return note("That message is no longer available.", "warn");
+        // Scroll so that the message sits in the middle of the log.
+        const columns = s.screen.columns;
+        const at = b.entries.findIndex((e) => e.seq === hit.seq);
+        let below = 0;
+        for (const e of b.entries.slice(at + 1)) below += e.draw(columns).length;
+        const lines = b.entries[at]?.draw(columns).length ?? 1;
+        b.scroll = Math.max(0, below + lines - Math.ceil(s.screen.logRows / 2));
+        s.screen.render();
+      },
+    },
+  };
+}
