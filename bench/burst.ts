@@ -19,6 +19,8 @@ export interface BurstTotals {
   acks: number;
   deliveries: number;
   errors: string[];
+  /** The server's CPU time over the burst itself (connects and closes excluded), in µs. */
+  cpuMicros: number;
 }
 
 /** With several targets (nodes), each process spreads its clients over all of them. */
@@ -27,11 +29,14 @@ export async function runBurst(
   identities: Identity[],
   plan: BurstPlan,
   procs: number,
+  /** The server's CPU clock (RunningTarget.cpuMicros; summed over nodes when several). */
+  cpu: () => number = () => 0,
 ): Promise<BurstTotals> {
   const load = await startLoad(procs);
   try {
     const parts = split(identities, procs);
     await Promise.all(load.map((p, i) => p.call("connect", target, parts[i] ?? [])));
+    const cpuBefore = cpu();
     const results = await Promise.all(
       load.map((p) =>
         p.call(
@@ -44,6 +49,7 @@ export async function runBurst(
         ),
       ),
     );
+    const cpuMicros = cpu() - cpuBefore;
     await Promise.all(load.map((p) => p.call("close")));
     const start = Math.min(...results.map((r) => r.start));
     const end = Math.max(...results.map((r) => r.end));
@@ -53,6 +59,7 @@ export async function runBurst(
       acks: results.reduce((n, r) => n + r.acks, 0),
       deliveries: results.reduce((n, r) => n + r.deliveries, 0),
       errors: results.flatMap((r) => r.errors),
+      cpuMicros,
     };
   } finally {
     await Promise.all(load.map((p) => p.stop()));

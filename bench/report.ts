@@ -5,7 +5,7 @@ export interface Report {
   date: string;
   command: string;
   server: string;
-  machine: { cpus: number; bun: string; openFiles: string };
+  machine: { cpus: number; pinned?: string; bun: string; openFiles: string };
   seconds: number;
   scenarios: Record<string, ScenarioResult>;
   failures: string[];
@@ -22,14 +22,16 @@ function number(value: number, unit: string): string {
 function targetText(f: Figure): string {
   if (!f.target) return "";
   const sign = f.target.kind === "min" ? "≥" : "≤";
-  if (f.ratio !== undefined && f.target.kind === "min" && f.unit === "/s") {
-    return `${sign} 0.6× relay`;
-  }
+  if (f.target.ofRelay) return `${sign} ${f.target.value.toFixed(2)}× relay`;
   return `${sign} ${number(f.target.value, f.unit)}`;
 }
 
 export function isMet(f: Figure): boolean | undefined {
   if (!f.target) return undefined;
+  if (f.target.ofRelay) {
+    const ratio = f.ratio ?? Number.NaN;
+    return f.target.kind === "min" ? ratio >= f.target.value : ratio <= f.target.value;
+  }
   return f.target.kind === "min" ? f.value >= f.target.value : f.value <= f.target.value;
 }
 
@@ -54,7 +56,7 @@ export function table(report: Report): string {
   const [head, ...body] = rows;
   return [
     `Parley bench, ${report.date}: \`${report.command}\``,
-    `server: ${report.server}; ${report.machine.cpus} CPUs, Bun ${report.machine.bun}; ${report.seconds.toFixed(0)} s`,
+    `server: ${report.server}; ${report.machine.cpus} CPUs${report.machine.pinned ? ` (pinned to ${report.machine.pinned})` : ""}, Bun ${report.machine.bun}; ${report.seconds.toFixed(0)} s`,
     "",
     line(head ?? []),
     line(widths.map((w) => "-".repeat(w))),

@@ -1,7 +1,11 @@
 #!/usr/bin/env bun
 /**
- * `bun run bench [--quick] [--json] [--only a,b] [--procs N] [--profile DIR] [--nodes N]`
+ * `bun run bench [--quick] [--json] [--only a,b] [--procs N] [--rounds N] [--cpus N] [--profile DIR]
+ *   [--nodes N]`
  *
+ * fanout, latency and durable run `--rounds` interleaved rounds (relay, Parley, relay, Parley…;
+ * 3 by default, 1 with --quick) and report medians, with the server CPU per delivery of both.
+ * `--cpus N` runs the whole bench (servers and load) pinned to CPUs 0..N-1 with taskset.
  * Runs every scenario against a fresh Parley (and the bare relay where there is a baseline) and
  * prints a table, or one JSON object with a key per scenario. `--nodes N` runs the cluster
  * scenario (fanout on N nodes sharing PostgreSQL and Redis against one such node, and the store's
@@ -73,11 +77,34 @@ function openFilesLimit(): string {
   return /Max open files\s+(\d+)/.exec(limits)?.[1] ?? "unknown";
 }
 
+/**
+ * The bench again under `taskset -c 0-(N-1)`: the affinity is inherited by every server, relay
+ * and load process it starts, so all of them share those N CPUs (2 against more shows whether
+ * a choice such as a writer thread depends on spare cores).
+ */
+async function pinned(argv: string[], cpus: string): Promise<number> {
+  const n = Number(cpus);
+  if (!(Number.isInteger(n) && n >= 1 && n <= availableParallelism())) {
+    console.error(`bench: --cpus must be a whole number from 1 to ${availableParallelism()}`);
+    return 2;
+  }
+  const i = argv.findIndex((a) => a === "--cpus" || a.startsWith("--cpus="));
+  const rest = argv.filter((_, j) => j !== i && !(argv[i] === "--cpus" && j === i + 1));
+  const child = Bun.spawn(
+    ["taskset", "-c", `0-${n - 1}`, process.execPath, import.meta.path, ...rest],
+    {
+      stdio: ["inherit", "inherit", "inherit"],
+      env: { ...process.env, PARLEY_BENCH_CPUS: `0-${n - 1}` },
+    },
+  );
+  return await child.exited;
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (argv.includes("--help")) {
     console.log(
-      "Usage: bun run bench [--quick] [--json] [--only fanout,latency,…] [--procs N] [--profile DIR] [--nodes N]",
+      "Usage: bun run bench [--quick] [--json] [--only fanout,latency,…] [--procs N] [--rounds N] [--cpus N] [--profile DIR] [--nodes N]",
     );
     console.log(`Scenarios: ${Object.keys(SCENARIOS).join(", ")}`);
     console.log(
@@ -85,8 +112,15 @@ async function main(): Promise<number> {
     );
     return 0;
   }
+  const cpus = flag(argv, "--cpus");
+  if (cpus !== undefined) return pinned(argv, cpus);
   const json = argv.includes("--json");
   const quick = argv.includes("--quick");
+  const rounds = Number(flag(argv, "--rounds") ?? (quick ? 1 : 3));
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) {
+    console.error(`bench: --rounds must be a whole number from 1 to 20, not "${rounds}"`);
+    return 2;
+  }
   const nodesFlag = flag(argv, "--nodes");
   const nodes = nodesFlag === undefined ? 0 : Number(nodesFlag);
   if (nodesFlag !== undefined && !(Number.isInteger(nodes) && nodes >= 1 && nodes <= 8)) {
@@ -104,6 +138,7 @@ async function main(): Promise<number> {
   const settings: Settings = {
     quick,
     procs: Number(flag(argv, "--procs") ?? 2),
+    rounds,
     parleyFlags: PARLEY_FLAGS,
     nodes,
     log: (line) => {
@@ -127,7 +162,12 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     command: `bun run bench ${argv.join(" ")}`.trim(),
     server: profileDir || !binaryIsFresh() ? "bun server.ts" : "dist/parley-server",
-    machine: { cpus: availableParallelism(), bun: Bun.version, openFiles: openFilesLimit() },
+    machine: {
+      cpus: availableParallelism(),
+      ...(process.env.PARLEY_BENCH_CPUS ? { pinned: process.env.PARLEY_BENCH_CPUS } : {}),
+      bun: Bun.version,
+      openFiles: openFilesLimit(),
+    },
     seconds: (performance.now() - started) / 1000,
     scenarios: results,
     failures,

@@ -13,6 +13,8 @@ export interface Settings {
   quick: boolean;
   /** Load processes for the heavy client workloads. */
   procs: number;
+  /** Interleaved relay/Parley rounds of fanout, latency and durable (medians are reported). */
+  rounds: number;
   /** When set, servers run under Bun's CPU profiler and write here, one file per server. */
   profileDir?: string;
   /** Flags Parley is started with (raised limits; see docs/performance.md). */
@@ -28,8 +30,9 @@ export interface Figure {
   value: number;
   unit: string;
   /** Higher is better ("min") or lower is better ("max"). */
-  target?: { kind: "min" | "max"; value: number };
-  /** Parley's figure divided by the relay's, from the same run. */
+  /** With ofRelay, `value` is a multiple of the relay's figure and is held against `ratio`. */
+  target?: { kind: "min" | "max"; value: number; ofRelay?: boolean };
+  /** Parley's figure divided by the relay's, from the same run (median of the rounds' ratios). */
   ratio?: number;
 }
 

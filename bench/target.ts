@@ -17,6 +17,8 @@ export interface RunningTarget {
   command: string;
   /** Resident set size in KiB, from /proc/<pid>/status. */
   rssKiB(): number;
+  /** CPU time the process has used so far (user + system, all threads) in µs, /proc/<pid>/stat. */
+  cpuMicros(): number;
   /** The last lines the process wrote to stderr (warnings), for error messages. */
   stderrTail(): string;
   /** SIGTERM and wait; the profiler writes its files on this exit. */
@@ -116,6 +118,7 @@ async function spawnTarget(command: string[]): Promise<RunningTarget> {
       const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
     },
+    cpuMicros: () => processCpuMicros(proc.pid),
     stderrTail: () => stderr,
     async stop() {
       proc.kill("SIGTERM");
@@ -124,6 +127,19 @@ async function spawnTarget(command: string[]): Promise<RunningTarget> {
       clearTimeout(timer);
     },
   };
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ): 100 on every Linux this runs on. */
+const TICKS_PER_SECOND = Number(
+  new TextDecoder().decode(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout).trim() || 100,
+);
+
+/** utime + stime (fields 14 and 15 of /proc/<pid>/stat, counted after the command's ")"). */
+export function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
 
 async function readUrl(

@@ -14,6 +14,10 @@ import postgresMessageEvents from "./migrations/postgres/007-message-events.sql"
 import postgresAppearance from "./migrations/postgres/008-appearance.sql" with { type: "text" };
 import postgresCommunities from "./migrations/postgres/009-communities.sql" with { type: "text" };
 import postgresRoomArchive from "./migrations/postgres/010-room-archive.sql" with { type: "text" };
+import postgresSearchBatched from "./migrations/postgres/011-search-batched.sql" with {
+  type: "text",
+};
+import postgresGroups from "./migrations/postgres/012-groups.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
@@ -28,4 +32,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 8, name: "appearance", sql: postgresAppearance },
   { version: 9, name: "communities", sql: postgresCommunities },
   { version: 10, name: "room-archive", sql: postgresRoomArchive },
+  { version: 11, name: "search-batched", sql: postgresSearchBatched },
+  { version: 12, name: "groups", sql: postgresGroups },
 ];

@@ -9,6 +9,8 @@ import sqliteMessageEvents from "./migrations/sqlite/007-message-events.sql" wit
 import sqliteAppearance from "./migrations/sqlite/008-appearance.sql" with { type: "text" };
 import sqliteCommunities from "./migrations/sqlite/009-communities.sql" with { type: "text" };
 import sqliteRoomArchive from "./migrations/sqlite/010-room-archive.sql" with { type: "text" };
+import sqliteSearchBatched from "./migrations/sqlite/011-search-batched.sql" with { type: "text" };
+import sqliteGroups from "./migrations/sqlite/012-groups.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -28,4 +30,6 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 8, name: "appearance", sql: sqliteAppearance },
   { version: 9, name: "communities", sql: sqliteCommunities },
   { version: 10, name: "room-archive", sql: sqliteRoomArchive },
+  { version: 11, name: "search-batched", sql: sqliteSearchBatched },
+  { version: 12, name: "groups", sql: sqliteGroups },
 ];

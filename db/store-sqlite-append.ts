@@ -16,8 +16,56 @@ export type Appender = (batch: readonly AppendRequest[]) => AppendResult[];
 
 type Queries = ReturnType<typeof prepare>;
 
+/**
+ * Adds a batch's new public messages to the full-text index in one statement. FTS5 writes its
+ * pending terms out as a new segment at every statement savepoint, so one INSERT per message (the
+ * trigger of migration 007) wrote a segment per message: ~45 µs of CPU each, three times the rest
+ * of the append. One statement per batch, its rows in ascending rowid order (a lower rowid would
+ * force a flush too), writes one segment per commit. rowid = room_id * 2^32 + seq, as in 007.
+ */
+const INDEX_FOR_SEARCH = `INSERT INTO message_search(rowid, body)
+  SELECT m.room_id * 4294967296 + m.seq, m.body
+  FROM json_each(?) j CROSS JOIN messages m ON m.room_id = j.value ->> 0 AND m.seq = j.value ->> 1
+  ORDER BY m.room_id, m.seq`;
+
 export function createAppender(db: Database): Appender {
   const q = prepare(db);
+  const indexForSearch = db.query<never, [string]>(INDEX_FOR_SEARCH);
+  const readSeq = db.query<{ seq: number }, [number]>(
+    "SELECT last_seq AS seq FROM rooms WHERE id = ?",
+  );
+  const writeSeq = db.query<never, [number, number]>("UPDATE rooms SET last_seq = ? WHERE id = ?");
+  /** [room, seq] of the batch's messages the full-text index takes, filled by appendOne. */
+  let searchable: [number, number][] = [];
+  /**
+   * Per batch: each room's last seq handed out, read once and written back once at the end
+   * (one UPDATE per room and batch instead of one per message), and each sender's membership
+   * row, read once: nothing in the transaction changes memberships, and no other writer can
+   * run inside it (IMMEDIATE).
+   */
+  let seqs = new Map<number, number>();
+  let members = new Map<string, { until: number; archived: number | null } | null>();
+
+  function nextSeq(room: number): number | undefined {
+    let seq = seqs.get(room);
+    if (seq === undefined) {
+      const row = readSeq.get(room);
+      if (!row) return undefined;
+      seq = row.seq;
+    }
+    seqs.set(room, ++seq);
+    return seq;
+  }
+
+  function membership(room: number, user: number) {
+    const key = `${room}:${user}`;
+    let row = members.get(key);
+    if (row === undefined) {
+      row = q.mutedUntil.get(room, user);
+      members.set(key, row);
+    }
+    return row;
+  }
 
   function appendOne(req: AppendRequest): AppendResult {
     // The cheap probe first: reading the full row costs ~10x more and is almost never needed.
@@ -27,7 +75,7 @@ export function createAppender(db: Database): Appender {
         ? { ok: true, event: existing, duplicate: true }
         : { ok: true, message: existing, duplicate: true };
     }
-    const member = q.mutedUntil.get(req.room, req.sender.id);
+    const member = membership(req.room, req.sender.id);
     if (member === null) {
       return { ok: false, code: q.roomExists.get(req.room) ? "NOT_MEMBER" : "ROOM_NOT_FOUND" };
     }
@@ -36,7 +84,7 @@ export function createAppender(db: Database): Appender {
     if (member.until > req.ts) return { ok: false, code: "MUTED" };
     // An archived room is read-only; the server's own room events (a leave) still go in.
     if (member.archived !== null && !isRoomEvent(req)) return { ok: false, code: "ROOM_ARCHIVED" };
-    if (req.event) return appendEvent(q, req);
+    if (req.event) return appendEvent(q, req, nextSeq);
     let quoted: Message["reply"];
     if (req.reply !== undefined) {
       const t = q.findMessage.get(req.room, req.reply);
@@ -45,11 +93,11 @@ export function createAppender(db: Database): Appender {
       quoted = { seq: original.seq, from: original.from, excerpt: excerpt(original.body) };
       if (original.deleted) quoted.deleted = true;
     }
-    const bumped = q.bumpSeq.get(req.room);
-    if (!bumped) return { ok: false, code: "ROOM_NOT_FOUND" };
+    const seq = nextSeq(req.room);
+    if (seq === undefined) return { ok: false, code: "ROOM_NOT_FOUND" };
     q.insertMessage.run(
       req.room,
-      bumped.seq,
+      seq,
       req.sender.id,
       req.cid,
       req.body,
@@ -58,9 +106,11 @@ export function createAppender(db: Database): Appender {
       req.file ? JSON.stringify(req.file) : null,
       req.reply ?? null,
     );
+    // What migration 007's trigger indexed: plain text, not sealed, not empty.
+    if (!req.sealed && req.body !== "") searchable.push([req.room, seq]);
     const message: Message = {
       room: req.room,
-      seq: bumped.seq,
+      seq,
       ts: req.ts,
       from: req.sender,
       cid: req.cid,
@@ -72,7 +122,18 @@ export function createAppender(db: Database): Appender {
     return { ok: true, duplicate: false, message };
   }
 
-  return db.transaction((batch: readonly AppendRequest[]) => batch.map(appendOne)).immediate;
+  return db.transaction((batch: readonly AppendRequest[]) => {
+    searchable = [];
+    seqs = new Map();
+    members = new Map();
+    const results = batch.map(appendOne);
+    for (const [room, seq] of seqs) writeSeq.run(seq, room);
+    if (searchable.length > 0) {
+      searchable.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      indexForSearch.run(JSON.stringify(searchable));
+    }
+    return results;
+  }).immediate;
 }
 
 /** The start of a message's text, as a reply quotes it. */
@@ -80,7 +141,11 @@ export function excerpt(body: string): string {
   return body.length <= REPLY_EXCERPT_MAX ? body : body.slice(0, REPLY_EXCERPT_MAX);
 }
 
-function appendEvent(q: Queries, req: AppendRequest): AppendResult {
+function appendEvent(
+  q: Queries,
+  req: AppendRequest,
+  nextSeq: (room: number) => number | undefined,
+): AppendResult {
   const change = req.event as NonNullable<AppendRequest["event"]>;
   const target = change.target;
   if (target !== undefined) {
@@ -90,14 +155,14 @@ function appendEvent(q: Queries, req: AppendRequest): AppendResult {
   }
   const refused = applyEvent(q, req, target);
   if (refused) return { ok: false, code: refused };
-  const bumped = q.bumpSeq.get(req.room);
-  if (!bumped) return { ok: false, code: "ROOM_NOT_FOUND" };
+  const seq = nextSeq(req.room);
+  if (seq === undefined) return { ok: false, code: "ROOM_NOT_FOUND" };
   const data = eventData(change);
   // A delete keeps no text of its own; everything else keeps what it changed to.
   const body = change.kind === "delete" ? "" : req.body;
   q.insertEvent.run(
     req.room,
-    bumped.seq,
+    seq,
     req.sender.id,
     req.cid,
     body,
@@ -109,7 +174,7 @@ function appendEvent(q: Queries, req: AppendRequest): AppendResult {
   );
   const event: RoomEvent = {
     room: req.room,
-    seq: bumped.seq,
+    seq,
     ts: req.ts,
     from: req.sender,
     cid: req.cid,

@@ -1,6 +1,7 @@
 /** The SQLite store's message log (message-log.ts): the append, the log's pages and search. */
 import type { Database } from "bun:sqlite";
 import type { AppendRequest, AppendResult, MessageLog, SearchQuery } from "./message-log.ts";
+import { ftsMatch, toHit } from "./search-fts.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import { prepare, type Queries, toEntry, toMessage } from "./store-sqlite-queries.ts";
 
@@ -44,8 +45,7 @@ export class SqliteMessageLog implements MessageLog {
   }
 
   async search(userId: number, q: SearchQuery) {
-    // Each term quoted (so it is only a word) and matched as a prefix; all are required.
-    const match = q.terms.map((t) => `"${t.replaceAll('"', '""')}"*`).join(" ");
+    const match = ftsMatch(q.terms);
     const b = q.before ?? { ts: Number.MAX_SAFE_INTEGER, room: 0, seq: 0 };
     const rows = this.q.search.all(
       match,
@@ -55,6 +55,6 @@ export class SqliteMessageLog implements MessageLog {
       q.before ? b.room * 4294967296 + b.seq : Number.MAX_SAFE_INTEGER,
       q.limit,
     );
-    return rows.map(({ sender, name, ...hit }) => ({ ...hit, from: { id: sender, name } }));
+    return rows.map((row) => toHit(row, q.terms));
   }
 }

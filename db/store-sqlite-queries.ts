@@ -6,6 +6,7 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import type { Message } from "../src/protocol/index.ts";
 import { type LogEntry, type LogRow, toLogEntry } from "./log-entry.ts";
+import type { SearchRow } from "./search-fts.ts";
 
 /** A log row as SQLite returns it: booleans are 0 or 1. */
 export type MessageRow = Omit<LogRow, "sealed"> & { sealed: number };
@@ -54,9 +55,6 @@ export function prepare(db: Database) {
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.sender_id = ? AND m.client_id = ?`,
     ),
-    bumpSeq: s<{ seq: number }, [number]>(
-      "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq AS seq",
-    ),
     insertMessage: s<
       never,
       [number, number, number, string, string, number, number, string | null, number | null]
@@ -81,12 +79,8 @@ export function prepare(db: Database) {
        WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
     ),
     // rowid = room_id * 2^32 + seq (migration 007), so (ts, rowid) orders as (ts, room, seq).
-    search: s<
-      { room: number; seq: number; ts: number; sender: number; name: string; snippet: string },
-      [string, number, number | null, number, number, number]
-    >(
-      `SELECT m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name,
-         snippet(message_search, 0, '', '', '…', 16) AS snippet
+    search: s<SearchRow, [string, number, number | null, number, number, number]>(
+      `SELECT m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name, m.body
        FROM message_search s
        JOIN messages m ON m.room_id = (s.rowid >> 32) AND m.seq = (s.rowid & 4294967295)
        JOIN users u ON u.id = m.sender_id

@@ -5,6 +5,7 @@
 import type { Identity, Target } from "../client-socket.ts";
 import { Histogram } from "../histogram.ts";
 import { split, startLoad } from "../load-process.ts";
+import { cpuFigures, interleave, medians } from "../rounds.ts";
 import { expectEqual, expectNoErrors, type Scenario, withParley, withRelay } from "../scenario.ts";
 
 interface Steady {
@@ -20,6 +21,8 @@ interface SteadyTotals {
   deliveries: number;
   histogram: Histogram;
   errors: string[];
+  /** The server's CPU time over the steady part, in µs. */
+  cpuMicros: number;
 }
 
 /** Rooms are split whole across processes: a room's sender and receivers share one clock. */
@@ -28,11 +31,13 @@ export async function runSteady(
   identities: Identity[],
   plan: Steady,
   procs: number,
+  cpu: () => number = () => 0,
 ): Promise<SteadyTotals> {
   const load = await startLoad(procs);
   try {
     const parts = split(identities, procs);
     await Promise.all(load.map((p, i) => p.call("connect", target, parts[i] ?? [])));
+    const cpuBefore = cpu();
     const results = await Promise.all(
       load.map((p, i) =>
         p.call(
@@ -44,6 +49,7 @@ export async function runSteady(
         ),
       ),
     );
+    const cpuMicros = cpu() - cpuBefore;
     await Promise.all(load.map((p) => p.call("close")));
     const histogram = new Histogram();
     for (const r of results) histogram.merge(r.histogram);
@@ -52,6 +58,7 @@ export async function runSteady(
       deliveries: results.reduce((n, r) => n + r.deliveries, 0),
       histogram,
       errors: results.flatMap((r) => r.errors),
+      cpuMicros,
     };
   } finally {
     await Promise.all(load.map((p) => p.stop()));
@@ -63,60 +70,69 @@ export const latency: Scenario = async (settings) => {
     ? { rooms: 10, roomSize: 20, rate: 500, seconds: 2, bodyChars: 100 }
     : { rooms: 50, roomSize: 20, rate: 2000, seconds: 20, bodyChars: 100 };
   const procs = Math.min(settings.procs, plan.rooms);
-  return withParley(
-    settings,
-    (seeder) => seeder.rooms(plan.rooms, plan.roomSize),
-    async (d, identities) => {
-      const failures: string[] = [];
-      settings.log(`latency: relay, ${plan.rate}/s for ${plan.seconds} s`);
-      const relay = await withRelay(settings, (t) =>
-        runSteady({ kind: "relay", wsUrl: t.wsUrl }, identities, plan, procs),
-      );
-      settings.log("latency: parley");
-      const parley = await runSteady(
-        { kind: "parley", wsUrl: d.target.wsUrl },
-        identities,
-        plan,
-        procs,
-      );
-      const total = Math.round(plan.rate * plan.seconds);
-      for (const [who, r] of [
-        ["relay", relay],
-        ["parley", parley],
-      ] as const) {
-        expectNoErrors(failures, `latency ${who} errors`, r.errors);
-        expectEqual(failures, `latency ${who} sent`, r.sent, total);
-        expectEqual(failures, `latency ${who} deliveries`, r.deliveries, total * plan.roomSize);
-      }
-      const q = (h: Histogram, p: number) => h.quantile(p);
-      const figure = (label: string, p: number, target?: number) => ({
-        label,
-        value: q(parley.histogram, p),
-        unit: "ms",
-        ratio: q(parley.histogram, p) / q(relay.histogram, p),
-        ...(target === undefined ? {} : { target: { kind: "max" as const, value: target } }),
-      });
-      return {
-        name: "latency",
-        workload: {
-          connections: plan.rooms * plan.roomSize,
-          rooms: plan.rooms,
-          ratePerSecond: plan.rate,
-          seconds: plan.seconds,
-          bodyChars: plan.bodyChars,
+  const total = Math.round(plan.rate * plan.seconds);
+  const failures: string[] = [];
+  const pairs = await interleave(settings, "latency", () =>
+    withParley(
+      settings,
+      (seeder) => seeder.rooms(plan.rooms, plan.roomSize),
+      async (d, identities) => {
+        settings.log(`latency: relay, ${plan.rate}/s for ${plan.seconds} s`);
+        const relay = await withRelay(settings, (t) =>
+          runSteady({ kind: "relay", wsUrl: t.wsUrl }, identities, plan, procs, t.cpuMicros),
+        );
+        settings.log("latency: parley");
+        const parley = await runSteady(
+          { kind: "parley", wsUrl: d.target.wsUrl },
+          identities,
+          plan,
           procs,
-        },
-        failures,
-        figures: {
-          p50: figure("p50", 0.5),
-          p99: figure("p99", 0.99, 5),
-          p999: figure("p999", 0.999),
-          max: { label: "max", value: parley.histogram.max, unit: "ms" },
-          relayP50: { label: "relay p50", value: q(relay.histogram, 0.5), unit: "ms" },
-          relayP99: { label: "relay p99", value: q(relay.histogram, 0.99), unit: "ms" },
-          relayP999: { label: "relay p999", value: q(relay.histogram, 0.999), unit: "ms" },
-        },
-      };
-    },
+          d.target.cpuMicros,
+        );
+        for (const [who, r] of [
+          ["relay", relay],
+          ["parley", parley],
+        ] as const) {
+          expectNoErrors(failures, `latency ${who} errors`, r.errors);
+          expectEqual(failures, `latency ${who} sent`, r.sent, total);
+          expectEqual(failures, `latency ${who} deliveries`, r.deliveries, total * plan.roomSize);
+        }
+        return { relay, parley };
+      },
+    ),
   );
+  const figure = (label: string, p: number, target?: number) => {
+    const m = medians(pairs, (r) => r.histogram.quantile(p));
+    return {
+      label,
+      value: m.parley,
+      unit: "ms",
+      ratio: m.ratio,
+      ...(target === undefined ? {} : { target: { kind: "max" as const, value: target } }),
+    };
+  };
+  const relayQ = (p: number) => medians(pairs, (r) => r.histogram.quantile(p)).relay;
+  return {
+    name: "latency",
+    workload: {
+      connections: plan.rooms * plan.roomSize,
+      rooms: plan.rooms,
+      ratePerSecond: plan.rate,
+      seconds: plan.seconds,
+      bodyChars: plan.bodyChars,
+      procs,
+      rounds: settings.rounds,
+    },
+    failures,
+    figures: {
+      p50: figure("p50", 0.5),
+      p99: figure("p99", 0.99, 5),
+      p999: figure("p999", 0.999),
+      max: { label: "max", value: medians(pairs, (r) => r.histogram.max).parley, unit: "ms" },
+      relayP50: { label: "relay p50", value: relayQ(0.5), unit: "ms" },
+      relayP99: { label: "relay p99", value: relayQ(0.99), unit: "ms" },
+      relayP999: { label: "relay p999", value: relayQ(0.999), unit: "ms" },
+      ...cpuFigures(pairs),
+    },
+  };
 };

@@ -11,11 +11,26 @@ import { seq, userRef } from "./frame-fields.ts";
 
 /**
  * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
- * role), and `body` is the topic, the new role ("owner", "moderator", "member") or a kick's or
- * ban's reason ("" when none), or a rename's new name ("archive" has an empty body). Room
- * membership and moderation (communities): stored by the server's own actions.
+ * unban, mute, unmute, role), and `body` is the topic, the new role ("owner", "moderator",
+ * "member"), a kick's, ban's or mute's reason ("" when none), a rename's new name, "invite" on
+ * a join by invitation, or "archived" on a leave that archived the room ("archive" has none), or
+ * a group's signed membership version as JSON ("membership": clients check it, docs/e2ee.md 12).
+ * Room membership and moderation (communities): stored by the server's own actions.
  */
-const ROOM_KINDS = ["join", "leave", "kick", "ban", "role", "topic", "rename", "archive"] as const;
+const ROOM_KINDS = [
+  "join",
+  "leave",
+  "kick",
+  "ban",
+  "unban",
+  "mute",
+  "unmute",
+  "role",
+  "topic",
+  "rename",
+  "archive",
+  "membership",
+] as const;
 
 /** Kinds a member asks for with an `event` frame (others, later, come from the server's own actions). */
 export const REQUESTED_KINDS = ["edit", "delete", "react"] as const;
@@ -82,7 +97,7 @@ export const roomEvent = z.object({
   emoji: z.string().optional(),
   /** react: true when added, false when taken back. */
   on: z.boolean().optional(),
-  /** kick, ban, role: the member acted on. */
+  /** kick, ban, unban, mute, unmute, role: the member acted on. */
   user: userRef.optional(),
   /** DM rooms: the change itself, sealed (the new text, or the emoji and on/off). */
   envelope: envelopeSchema.optional(),

@@ -107,10 +107,7 @@ export const auditEntry = z.object({
 });
 
 export const communityServerFrames = {
-  /**
-   * Ephemeral, to the room: a moderator acted on a member (`until`: a ban's or mute's end), for
-   * member lists to refresh. The timeline shows the stored events (kick, ban, role) instead.
-   */
+  /** Ephemeral, to the room: a moderator acted (`until`: a ban's or mute's end); lists refresh. */
   moderation: z.object({
     type: z.literal("moderation"),
     room: roomId,

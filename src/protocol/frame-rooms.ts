@@ -6,7 +6,7 @@ import { z } from "zod";
 import { reason, ref, requestId, roomId, seq, userRef, userStatus } from "./frame-fields.ts";
 import { ROOM_PAGE_MAX, TOPIC_MAX_CHARS } from "./rules.ts";
 
-export const roomKind = z.enum(["room", "dm"]);
+export const roomKind = z.enum(["room", "dm", "group"]);
 export type RoomKind = z.infer<typeof roomKind>;
 export const roomVisibility = z.enum(["public", "private"]);
 export const roomRole = z.enum(["owner", "moderator", "member"]);
@@ -86,6 +86,7 @@ export const roomSummary = z.object({
   peer: z.object({ id: z.int(), name: z.string(), status: userStatus }).optional(),
   /** "private": unlisted, invitation only. Absent from servers before communities. */
   visibility: roomVisibility.optional(),
+  archived: z.literal(true).optional(), // archived: readable, never written again (ROOM_ARCHIVED)
 });
 export type RoomSummary = z.infer<typeof roomSummary>;
 

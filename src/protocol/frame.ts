@@ -3,7 +3,7 @@
  * runtime validation and the same static types. docs/protocol.md is the prose of these files.
  *
  * Each concept keeps its frames in its own module (frame-messages.ts, frame-rooms.ts,
- * frame-community.ts, frame-social.ts, frame-devices.ts); this one holds the connection's own
+ * frame-community.ts, frame-social.ts, frame-devices.ts, group-frames.ts); this one holds the connection's own
  * frames and joins them all into the two tables, `clientFrames` and `serverFrames`, that the
  * codec checks and both clients and the server type against. A new frame goes in its concept's
  * module; a new concept adds its group here.
@@ -16,6 +16,7 @@ import { ref, requestId, userRef } from "./frame-fields.ts";
 import { messageClientFrames, messageServerFrames } from "./frame-messages.ts";
 import { roomClientFrames, roomServerFrames } from "./frame-rooms.ts";
 import { socialClientFrames, socialServerFrames } from "./frame-social.ts";
+import { groupClientFrames, groupServerFrames } from "./group-frames.ts";
 
 export {
   auditEntry,
@@ -58,6 +59,7 @@ export const clientFrames = table(
     ...socialClientFrames,
     ...communityClientFrames,
     ...deviceClientFrames,
+    ...groupClientFrames,
   } as const,
   connectionClientFrames,
   roomClientFrames,
@@ -65,6 +67,7 @@ export const clientFrames = table(
   socialClientFrames,
   communityClientFrames,
   deviceClientFrames,
+  groupClientFrames,
 );
 
 /** Frames that are notifications: they carry no required id and get no reply on success. */
@@ -115,6 +118,7 @@ export const serverFrames = table(
     ...socialServerFrames,
     ...communityServerFrames,
     ...deviceServerFrames,
+    ...groupServerFrames,
   } as const,
   connectionServerFrames,
   roomServerFrames,
@@ -122,6 +126,7 @@ export const serverFrames = table(
   socialServerFrames,
   communityServerFrames,
   deviceServerFrames,
+  groupServerFrames,
 );
 
 export type ServerFrameType = keyof typeof serverFrames;
