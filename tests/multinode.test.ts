@@ -1,6 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { RedisClient } from "bun";
+import { afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
 import {
   type Account,
@@ -10,17 +8,10 @@ import {
   register,
   type TestSocket,
 } from "./support/client.ts";
-import { type Instance, startPostgres, startRedis } from "./support/instances.ts";
-import { type ChildServer, spawnServer, tempDir } from "./support/server.ts";
-import {
-  assertReachable,
-  createTestDatabase,
-  postgresGate,
-  REDIS_URL,
-  redisGate,
-  runId,
-  type TestDatabase,
-} from "./support/services.ts";
+import { ClusterScope, type NodeOptions } from "./support/cluster.ts";
+import { startPostgres, startRedis } from "./support/instances.ts";
+import type { ChildServer } from "./support/server.ts";
+import { assertReachable, postgresGate, redisGate } from "./support/services.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -28,63 +19,14 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const pg = await postgresGate();
 const redis = await redisGate();
 
-const FAST = [
-  "--rate",
-  "100000",
-  "--burst",
-  "100000",
-  "--log-level",
-  "error",
-  "--presence-grace",
-  "0",
-  "--presence-ttl",
-  "2",
-];
-const scratch = tempDir("parley-nodes-");
-const nodes: ChildServer[] = [];
-const instances: Instance[] = [];
-let database: TestDatabase;
+const scope = new ClusterScope();
 
-/** A node sharing the run's database and Redis prefix, as in production behind a balancer. */
-async function node(options: { databaseUrl?: string; redisUrl?: string; prefix?: string } = {}) {
-  const child = await spawnServer({
-    db: join(scratch.path, `unused-${nodes.length}.db`),
-    extraArgs: [
-      ...FAST,
-      "--database-url",
-      options.databaseUrl ?? database.url,
-      ...(options.redisUrl === "" ? [] : ["--redis-url", options.redisUrl ?? REDIS_URL]),
-      "--redis-prefix",
-      options.prefix ?? prefix,
-    ],
-  });
-  nodes.push(child);
-  return child;
+/** A node of this test's cluster: its database and Redis prefix, as behind a balancer. */
+function node(options: NodeOptions = {}): Promise<ChildServer> {
+  if (!scope.cluster) throw new Error("call fresh() first");
+  return scope.cluster.node(options);
 }
 
-let prefix = "";
-
-/** Presence leaves keys under the run's prefix (a killed node cannot clean up): remove them. */
-async function dropRedisKeys(keyPrefix: string): Promise<void> {
-  if (!keyPrefix) return;
-  const client = new RedisClient(REDIS_URL);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = (await client.send("SCAN", [
-        cursor,
-        "MATCH",
-        `${keyPrefix}:*`,
-        "COUNT",
-        "500",
-      ])) as [string, string[]];
-      cursor = next;
-      if (keys.length > 0) await client.send("DEL", keys);
-    } while (cursor !== "0");
-  } finally {
-    client.close();
-  }
-}
 async function sendAll(ws: TestSocket, room: number, count: number, tag: string) {
   const acks: ServerFrameOf<"ack">[] = [];
   let next = 0;
@@ -112,17 +54,10 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
     assertReachable("PostgreSQL", pg);
     assertReachable("Redis", redis);
   });
-  afterEach(async () => {
-    for (const n of nodes.splice(0)) await n.kill().catch(() => {});
-    for (const i of instances.splice(0)) await i.remove().catch(() => {});
-    await database?.drop();
-    await dropRedisKeys(prefix);
-  });
-  afterAll(() => scratch.remove());
+  afterEach(() => scope.remove());
 
   async function fresh() {
-    database = await createTestDatabase();
-    prefix = `parley_test_${runId()}`;
+    await scope.create();
   }
 
   async function setup(count: number) {
@@ -256,7 +191,7 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
   it("delivers a message published while Redis was down once the bus is back", async () => {
     await fresh();
     const own = await startRedis();
-    instances.push(own);
+    scope.instances.push(own);
     const a = await node({ redisUrl: own.url });
     const b = await node({ redisUrl: own.url });
     const alice = await register(a.url);
@@ -293,7 +228,7 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
   it("refuses sends while PostgreSQL is down, acks nothing falsely, and recovers by itself", async () => {
     await fresh();
     const own = await startPostgres();
-    instances.push(own);
+    scope.instances.push(own);
     const n = await node({ databaseUrl: own.url, redisUrl: "" });
     const alice = await register(n.url);
     const room = await createRoom(n.url, alice.token);
