@@ -259,7 +259,7 @@ export class SecureDm {
   }
 
   /** Messages waiting for a key change to be accepted. */
-  heldMessages(): readonly { room: number; cid: string; body: string }[] {
+  heldMessages(): readonly { room: number; cid: string; body: string; user: UserRef }[] {
     return this.held.list();
   }
 

@@ -175,6 +175,16 @@ export class PrivateMessages {
     return this.secure.waitingOn(peer);
   }
 
+  /** Whose changed keys the group's first held send waits for, if one waits. */
+  heldIn(room: number): UserRef | undefined {
+    return this.secure.heldMessages().find((h) => h.room === room)?.user;
+  }
+
+  /** Calls `fn` when a send is held for a key change. */
+  onHeld(fn: () => void): () => void {
+    return this.secure.on("held", () => fn());
+  }
+
   /** The cids of the sends (DMs' and groups') still held for a key change. */
   heldCids(): Set<string> {
     return new Set(this.secure.heldMessages().map((h) => h.cid));

@@ -192,4 +192,46 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
     }
     expect(errors).toEqual([]);
   });
+
+  it("holds a group message while a member's keys changed, names them above the composer, and sends it once accepted", async () => {
+    const bobAcc = await register(server.url, unique("bob"));
+    const bob = await startDevice(server.url, bobAcc, join(dir.path, "homes"));
+    const bobGroups = new SecureGroups({ conn: bob.conn, dm: bob.dm });
+    const bobTexts: string[] = [];
+    bobGroups.on("message", (_m, c) => c.kind === "text" && bobTexts.push(c.text));
+    cleanups.push(() => bobGroups.close(), bob.close);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    contexts.push(context);
+    const { page, errors } = await openPage(context, server.url);
+    await registerInPage(page, unique("alice"));
+    const group = unique("g");
+    await page.getByRole("button", { name: "New group" }).click();
+    await page.getByLabel("Group name").fill(group);
+    await page.getByRole("textbox", { name: "Members" }).fill(bobAcc.user.name);
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: `&${group}` }).waitFor();
+    await eventually(async () =>
+      expect(bob.conn.joinedRooms().some((r) => r.kind === "group")).toBe(true),
+    );
+    await sendInPage(page, "before the new keys");
+    await eventually(async () => expect(bobTexts).toContain("before the new keys"));
+
+    // Bob resets his account key: a new identity key, which alice has not accepted.
+    await bob.dm.devices?.resetAccount();
+    await sendInPage(page, "after the new keys");
+    const alert = page.getByRole("alert", { name: "Keys changed" });
+    await alert.getByText(bobAcc.user.name).waitFor();
+    await page
+      .locator(".items .msg", { hasText: "after the new keys" })
+      .getByText("Waiting: keys changed")
+      .waitFor();
+    expect(bobTexts).not.toContain("after the new keys");
+
+    await alert.getByRole("button", { name: "Accept new keys" }).click();
+    await eventually(async () => expect(bobTexts).toContain("after the new keys"));
+    expect(bobTexts.filter((t) => t === "after the new keys")).toHaveLength(1);
+    await eventually(async () => expect(await alert.isVisible()).toBe(false));
+    expect(errors).toEqual([]);
+  });
 });
