@@ -3,7 +3,8 @@
  * that names a room declares what it needs of the user there, and Access checks it once, before
  * the handler runs, with the rights table of roles.ts. The refusals are the same everywhere: a
  * room one may not know of (a private room or DM one is not in, or none) is ROOM_NOT_FOUND, a
- * public room one is not in NOT_MEMBER, a role too low NOT_ALLOWED.
+ * public room one is not in NOT_MEMBER, a role too low NOT_ALLOWED, and a community action
+ * on the members of an encrypted group (whose members are its signed versions) GROUP_MANAGED.
  *
  * Mutes and archiving refuse writes inside the append's transaction (db/store-*-append.ts), the
  * one place they can be checked atomically with the write; Access does not read them twice.
