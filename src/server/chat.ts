@@ -245,11 +245,12 @@ export class Chat {
         `You may be in at most ${this.o.maxRoomsJoined} rooms.`,
       );
     }
-    if (await this.o.store.addMember(room.id, user.id, this.o.now())) {
+    const added = await this.roomLog.membership(room.id, user, "join");
+    if (added !== "unchanged") {
       room.members++;
+      room.head = added;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
       this.publishEphemeral(room.id, { type: "notice", room: room.id, user, event: "joined" });
-      room.head = (await this.roomLog.record(room.id, user, "join")) ?? room.head;
     }
     this.o.hub.memberJoined(user.id, room.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
@@ -264,7 +265,7 @@ export class Chat {
     this.o.log.info("room.joined", { room: roomId, user: user.id, by: "invite" });
   }
 
-  /** One leave at a time per user on this node, so a repeated leave stores one event. */
+  /** One leave at a time per user on this node; across nodes the store stores one (room-log.ts). */
   leave(user: UserRef, roomId: number): Promise<void> {
     return this.perUser.run(user.id, async () => {
       const room = await this.findRoom({ room: roomId }, user);
