@@ -11,6 +11,7 @@ import {
   type Member,
   ParleyError,
   ROOM_NAME_PATTERN,
+  type RoomEvent,
   type RoomSummary,
   type ServerFrame,
   type UserRef,
@@ -257,11 +258,14 @@ export class Chat {
     return this.summary(user.id, room, membership);
   }
 
-  /** A user became a member by an invitation: a join, live and in the log marked "invite". */
-  async announceJoin(user: UserRef, roomId: number): Promise<void> {
+  /**
+   * A user became a member by an invitation: live, and their join (marked "invite"), stored in
+   * the invitation's transaction with the membership, published.
+   */
+  async announceJoin(user: UserRef, roomId: number, join: RoomEvent | undefined): Promise<void> {
     this.o.hub.memberJoined(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "joined" });
-    await this.roomLog.record(roomId, user, "join", { body: "invite" });
+    if (join) this.roomLog.publish(join);
     this.o.log.info("room.joined", { room: roomId, user: user.id, by: "invite" });
   }
 

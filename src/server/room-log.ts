@@ -11,6 +11,7 @@
 import {
   type AppendRequest,
   entryFrame,
+  type LogEntry,
   type MembershipChange,
   type Store,
 } from "../../db/store.ts";
@@ -118,8 +119,13 @@ export class RoomLog {
     if (result === "unchanged") return result;
     if (!result.ok) throw new ParleyError(result.code);
     const entry = result.event ?? result.message;
-    this.o.bus.publish({ room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
+    this.publish(entry);
     return entry.seq;
+  }
+
+  /** Publishes an entry the store stored in a transaction of its own (an invitation's join). */
+  publish(entry: LogEntry): void {
+    this.o.bus.publish({ room: entry.room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
   }
 
   /**
