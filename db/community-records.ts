@@ -2,7 +2,8 @@
  * The records of communities (issue 13): room visibility and roles, moderation actions, the
  * audit log, invites, reports and server accounts. Re-exported by store.ts.
  */
-import type { UserRef } from "../src/protocol/index.ts";
+import type { RoomEvent, UserRef } from "../src/protocol/index.ts";
+import type { AppendRequest, AppendResult } from "./message-log.ts";
 
 export type RoomVisibility = "public" | "private";
 export type RoomRole = "owner" | "moderator" | "member";
@@ -98,8 +99,12 @@ export interface UserInvite {
   expiresAt: number;
 }
 
+/**
+ * A redemption: `joined` when the membership began, then with `event`, the join (body "invite")
+ * stored in the same transaction (inviteJoin), which the server publishes.
+ */
 export type InviteRedemption =
-  | { ok: true; room: number; joined: boolean }
+  | { ok: true; room: number; joined: boolean; event?: RoomEvent }
   | { ok: false; code: "INVITE_NOT_FOUND" | "BANNED" };
 /** Who did an audited action, why and when. The admin command acts as { id: 0, name: "(admin command)" }. */
 export interface AuditBy {
@@ -128,4 +133,17 @@ export interface ReportRecord {
   resolvedBy?: number;
   resolvedAt?: number;
   outcome: string;
+}
+
+/** The join an accepted invitation stores in the transaction that makes the member. */
+export function inviteJoin(room: number, user: UserRef, now: number): AppendRequest {
+  const cid = `join-${crypto.randomUUID()}`;
+  return { room, sender: user, cid, body: "invite", ts: now, event: { kind: "join" } };
+}
+
+/** The stored join of an invitation, or a throw that rolls its transaction back. */
+export function storedJoin(result: AppendResult | undefined): RoomEvent {
+  if (!result?.ok || !result.event)
+    throw new Error(`the join was not stored: ${JSON.stringify(result)}`);
+  return result.event;
 }

@@ -4,6 +4,7 @@
  */
 import type { RoomKind, UserRef } from "../src/protocol/index.ts";
 import type { RoomVisibility } from "./community-records.ts";
+import type { AppendRequest, AppendResult } from "./message-log.ts";
 
 export interface RoomRecord {
   id: number;
@@ -37,6 +38,12 @@ export interface MembershipRecord {
 /** The most unread messages counted per room; clients show more as "999+". */
 export const UNREAD_COUNT_MAX = 1000;
 
+/** A membership that begins (join) or ends (leave) with the event of the room's log that says so. */
+export type MembershipChange = "join" | "leave";
+
+/** The stored event, its refusal, or "unchanged" when the membership already was as asked. */
+export type MembershipResult = AppendResult | "unchanged";
+
 export interface RoomStore {
   /** Creates the room and makes the creator its first member (its owner), atomically. */
   createRoom(
@@ -64,6 +71,14 @@ export interface RoomStore {
   addMember(roomId: number, userId: number, now: number): Promise<boolean>;
   /** True when the user was a member before. */
   removeMember(roomId: number, userId: number): Promise<boolean>;
+  /**
+   * A join or leave with the event that records it, in one transaction: `event.sender` becomes
+   * a member of `event.room` (join) or stops being one (leave), and `event` is appended to the
+   * room's log exactly when that row changed. "unchanged" (nothing stored) when they were a
+   * member already (join) or no member (leave), also when another node's change won a race;
+   * a refusal stores nothing either.
+   */
+  changeMembership(change: MembershipChange, event: AppendRequest): Promise<MembershipResult>;
   isMember(roomId: number, userId: number): Promise<boolean>;
   roomsOf(userId: number): Promise<number[]>;
   memberships(userId: number): Promise<MembershipRecord[]>;

@@ -4,8 +4,9 @@
  */
 import type { SQL } from "bun";
 import { nameKey } from "../src/protocol/index.ts";
-import type { AdminStore } from "./admin-store.ts";
+import { type AdminStore, accountLeaves } from "./admin-store.ts";
 import type { AccountRecord, AuditBy, UserRecord } from "./store.ts";
+import { appendIn } from "./store-postgres-append.ts";
 import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
 
@@ -111,11 +112,24 @@ export class PostgresAdmin implements AdminStore {
   }
 
   deleteAccount(userId: number, by: AuditBy): Promise<boolean> {
-    return this.run(({ sql }) =>
-      sql.begin(async (tx) => {
-        const [exists] = await tx`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
-        if (!exists) return false;
+    return this.run((pool) =>
+      pool.sql.begin(async (tx) => {
+        const [user] = await tx`SELECT id, name FROM users WHERE id = ${userId} FOR UPDATE`;
+        if (!user) return false;
         await writeAudit(tx, null, "user_delete", userId, by);
+        // Each room's timeline gets the leave (admin-store.ts), while they are still a member.
+        const rooms = (await tx`
+          SELECT m.room_id FROM members m JOIN rooms r ON r.id = m.room_id
+          WHERE m.user_id = ${userId} AND r.kind = 'room'
+            AND NOT EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id)
+          ORDER BY m.room_id`) as { room_id: Int }[];
+        const leaver = { id: userId, name: user.name as string };
+        const leaves = accountLeaves(
+          leaver,
+          rooms.map((r) => Number(r.room_id)),
+          by.now,
+        );
+        if (leaves.length > 0) await appendIn(tx, pool, leaves);
         await tx`DELETE FROM sessions WHERE user_id = ${userId}`;
         await tx`DELETE FROM members WHERE user_id = ${userId}`;
         await tx`DELETE FROM contacts WHERE user_id = ${userId} OR contact_id = ${userId}`;

@@ -42,7 +42,8 @@ export async function appendBatch(
   }
 }
 
-async function appendIn(
+/** The append inside a caller's transaction (the membership changes' too, store-postgres-rooms.ts). */
+export async function appendIn(
   tx: SQL,
   pool: Pool,
   batch: readonly AppendRequest[],
@@ -191,7 +192,7 @@ async function appendIn(
  * A deadlock, a serialization failure, or the same (sender, cid) committed by another node
  * between our check and our insert: the rerun sees the other transaction's rows.
  */
-function isLostRace(err: unknown): boolean {
+export function isLostRace(err: unknown): boolean {
   const state = sqlState(err);
   if (state === undefined) return false;
   if (RETRYABLE.has(state)) return true;

@@ -5,7 +5,7 @@
  */
 import type { SQL } from "bun";
 import type { UserRef } from "../src/protocol/index.ts";
-import { actDetail, actTarget } from "./community-records.ts";
+import { actDetail, actTarget, inviteJoin, storedJoin } from "./community-records.ts";
 import type { CommunityStore } from "./community-store.ts";
 import type {
   AuditBy,
@@ -17,6 +17,7 @@ import type {
   RoomRole,
   RoomStanding,
 } from "./store.ts";
+import { appendIn } from "./store-postgres-append.ts";
 import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
 import { type ReportRow, toAuditEntry, toInvite, toReport } from "./store-sqlite-communities.ts";
@@ -119,8 +120,8 @@ export class PostgresCommunities implements CommunityStore {
   }
 
   redeemInvite(codeHash: string, user: UserRef, now: number): Promise<InviteRedemption> {
-    return this.run(({ sql }) =>
-      sql.begin(async (tx): Promise<InviteRedemption> => {
+    return this.run((pool) =>
+      pool.sql.begin(async (tx): Promise<InviteRedemption> => {
         // Locked, so two redemptions of the last use cannot both pass the check.
         const [invite] = await tx`
           SELECT id, room_id FROM room_invites WHERE code_hash = ${codeHash}
@@ -134,9 +135,10 @@ export class PostgresCommunities implements CommunityStore {
         const inserted = await tx`
           INSERT INTO members (room_id, user_id, joined_at) VALUES (${room}, ${user.id}, ${now})
           ON CONFLICT DO NOTHING`;
-        const joined = (inserted.count as number) > 0;
-        if (joined) await tx`UPDATE room_invites SET uses = uses + 1 WHERE id = ${invite.id}`;
-        return { ok: true, room, joined };
+        if ((inserted.count as number) === 0) return { ok: true, room, joined: false };
+        await tx`UPDATE room_invites SET uses = uses + 1 WHERE id = ${invite.id}`;
+        const event = storedJoin((await appendIn(tx, pool, [inviteJoin(room, user, now)]))[0]);
+        return { ok: true, room, joined: true, event };
       }),
     );
   }

@@ -2,15 +2,27 @@
 import type { UserRef } from "../src/protocol/index.ts";
 import { MENTION_SQL_WORD, nameKey } from "../src/protocol/index.ts";
 import type { RoomVisibility } from "./community-records.ts";
+import type { AppendRequest } from "./message-log.ts";
 import {
   type DmRecord,
+  type MembershipChange,
   type MembershipRecord,
+  type MembershipResult,
   type RoomRecord,
   type RoomStore,
   UNREAD_COUNT_MAX,
 } from "./room-store.ts";
+import { appendIn, isLostRace } from "./store-postgres-append.ts";
 import type { Run } from "./store-postgres-pool.ts";
 import { type Int, type RoomRow, toRoom, toUsers } from "./store-postgres-rows.ts";
+
+/** A membership change's transaction is rerun this often after a lost race (a deadlock). */
+const MEMBERSHIP_ATTEMPTS = 5;
+
+/** Thrown inside a membership transaction to roll it back with the answer it gives. */
+class Undone {
+  constructor(readonly result: MembershipResult) {}
+}
 
 export class PostgresRooms implements RoomStore {
   constructor(private readonly run: Run) {}
@@ -115,6 +127,44 @@ export class PostgresRooms implements RoomStore {
       ({ sql }) => sql`DELETE FROM members WHERE room_id = ${roomId} AND user_id = ${userId}`,
     );
     return res.count > 0;
+  }
+
+  async changeMembership(change: MembershipChange, event: AppendRequest) {
+    const { room, sender } = event;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.run((pool) =>
+          pool.sql.begin(async (tx): Promise<MembershipResult> => {
+            // The room's row first, as the append takes it: two nodes changing the same
+            // membership queue here, and the second sees the first's row (READ COMMITTED).
+            const found = await tx`SELECT 1 FROM rooms WHERE id = ${room} FOR NO KEY UPDATE`;
+            if (found.length === 0) return { ok: false, code: "ROOM_NOT_FOUND" };
+            if (change === "join") {
+              const added = await tx`
+                INSERT INTO members (room_id, user_id, joined_at)
+                VALUES (${room}, ${sender.id}, ${event.ts}) ON CONFLICT DO NOTHING`;
+              if ((added.count as number) === 0) return "unchanged";
+            }
+            // A leave is appended while its sender is still a member, as every event's must be.
+            const [result] = await appendIn(tx, pool, [event]);
+            if (!result?.ok) {
+              const gone = change === "leave" && result?.code === "NOT_MEMBER";
+              throw new Undone(gone || !result ? "unchanged" : result);
+            }
+            if (change === "leave") {
+              const removed = await tx`
+                DELETE FROM members WHERE room_id = ${room} AND user_id = ${sender.id}`;
+              if ((removed.count as number) === 0) throw new Undone("unchanged");
+            }
+            return result;
+          }),
+        );
+      } catch (err) {
+        if (err instanceof Undone) return err.result;
+        if (attempt < MEMBERSHIP_ATTEMPTS && isLostRace(err)) continue;
+        throw err;
+      }
+    }
   }
 
   async isMember(roomId: number, userId: number) {

@@ -2,7 +2,14 @@
  * Invitations of a user by name (issue 13) in the PostgreSQL store: the same operations as
  * store-sqlite-user-invites.ts, each one transaction.
  */
-import type { AuditBy, InviteRedemption, UserInvite } from "./community-records.ts";
+import {
+  type AuditBy,
+  type InviteRedemption,
+  inviteJoin,
+  storedJoin,
+  type UserInvite,
+} from "./community-records.ts";
+import { appendIn } from "./store-postgres-append.ts";
 import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
 import type { UserInviteStore } from "./user-invite-store.ts";
@@ -59,8 +66,8 @@ export class PostgresUserInvites implements UserInviteStore {
     accept: boolean,
     now: number,
   ): Promise<InviteRedemption> {
-    return this.run(({ sql }) =>
-      sql.begin(async (tx): Promise<InviteRedemption> => {
+    return this.run((pool) =>
+      pool.sql.begin(async (tx): Promise<InviteRedemption> => {
         const taken = await tx`
           DELETE FROM room_user_invites
           WHERE room_id = ${room} AND user_id = ${userId} AND expires_at > ${now}`;
@@ -73,7 +80,11 @@ export class PostgresUserInvites implements UserInviteStore {
         const inserted = await tx`
           INSERT INTO members (room_id, user_id, joined_at) VALUES (${room}, ${userId}, ${now})
           ON CONFLICT DO NOTHING`;
-        return { ok: true, room, joined: (inserted.count as number) > 0 };
+        if ((inserted.count as number) === 0) return { ok: true, room, joined: false };
+        const [user] = await tx`SELECT id, name FROM users WHERE id = ${userId}`;
+        const joiner = { id: userId, name: user?.name as string };
+        const event = storedJoin((await appendIn(tx, pool, [inviteJoin(room, joiner, now)]))[0]);
+        return { ok: true, room, joined: true, event };
       }),
     );
   }

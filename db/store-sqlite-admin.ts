@@ -5,11 +5,22 @@
  */
 import type { Database } from "bun:sqlite";
 import { nameKey } from "../src/protocol/index.ts";
-import type { AdminStore } from "./admin-store.ts";
+import { type AdminStore, accountLeaves } from "./admin-store.ts";
 import type { AccountRecord, AuditBy, UserRecord } from "./store.ts";
+import { type Appender, createAppender } from "./store-sqlite-append.ts";
+
+/** The rooms whose timelines get a deleted account's leave: not DMs, not encrypted groups. */
+const ROOMS_TO_LEAVE = `SELECT m.room_id AS room FROM members m JOIN rooms r ON r.id = m.room_id
+  WHERE m.user_id = ? AND r.kind = 'room'
+    AND NOT EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id) ORDER BY m.room_id`;
 
 export class SqliteAdmin implements AdminStore {
-  constructor(private readonly db: Database) {}
+  /** The log's append, for a deleted account's leaves inside the deletion's transaction. */
+  private readonly append: Appender;
+
+  constructor(private readonly db: Database) {
+    this.append = createAppender(db);
+  }
 
   #audit(
     room: number | null,
@@ -110,10 +121,20 @@ export class SqliteAdmin implements AdminStore {
   async deleteAccount(userId: number, by: AuditBy): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const exists = this.db.query("SELECT 1 FROM users WHERE id = ?").get(userId);
-        if (!exists) return false;
+        const user = this.db
+          .query<{ id: number; name: string }, [number]>("SELECT id, name FROM users WHERE id = ?")
+          .get(userId);
+        if (!user) return false;
         // Audited first, while the name is still the one people knew.
         this.#audit(null, "user_delete", userId, by);
+        const rooms = this.db.query<{ room: number }, [number]>(ROOMS_TO_LEAVE).all(userId);
+        this.append(
+          accountLeaves(
+            user,
+            rooms.map((r) => r.room),
+            by.now,
+          ),
+        );
         for (const sql of [
           "DELETE FROM sessions WHERE user_id = ?1",
           "DELETE FROM members WHERE user_id = ?1",

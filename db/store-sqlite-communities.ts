@@ -6,7 +6,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { UserRef } from "../src/protocol/index.ts";
-import { actDetail, actTarget } from "./community-records.ts";
+import { actDetail, actTarget, inviteJoin, storedJoin } from "./community-records.ts";
 import type { CommunityStore } from "./community-store.ts";
 import type {
   AuditBy,
@@ -18,6 +18,7 @@ import type {
   ReportRecord,
   RoomStanding,
 } from "./store.ts";
+import { type Appender, createAppender } from "./store-sqlite-append.ts";
 
 interface AuditRow {
   id: number;
@@ -77,7 +78,11 @@ const INVITE_COLUMNS = `id, room_id AS room, created_by AS createdBy, created_at
 export class SqliteCommunities implements CommunityStore {
   private readonly q;
 
+  /** The log's append, for an invitation's join inside its transaction. */
+  private readonly append: Appender;
+
   constructor(private readonly db: Database) {
+    this.append = createAppender(db);
     const s = db.query.bind(db);
     this.q = {
       makeOwner: s<never, [number, number]>(
@@ -283,9 +288,12 @@ export class SqliteCommunities implements CommunityStore {
         if (!invite) return { ok: false, code: "INVITE_NOT_FOUND" };
         if (this.q.banned.get(invite.room, user.id, now) !== null)
           return { ok: false, code: "BANNED" };
-        const joined = this.q.join.run(invite.room, user.id, now).changes > 0;
-        if (joined) this.q.spendInvite.run(invite.id);
-        return { ok: true, room: invite.room, joined };
+        if (this.q.join.run(invite.room, user.id, now).changes === 0) {
+          return { ok: true, room: invite.room, joined: false };
+        }
+        this.q.spendInvite.run(invite.id);
+        const event = storedJoin(this.append([inviteJoin(invite.room, user, now)])[0]);
+        return { ok: true, room: invite.room, joined: true, event };
       })
       .immediate();
   }

@@ -2,13 +2,22 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import { MENTION_SQL_WORD, nameKey } from "../src/protocol/index.ts";
 import type { RoomVisibility } from "./community-records.ts";
+import type { AppendRequest } from "./message-log.ts";
 import {
   type DmRecord,
+  type MembershipChange,
   type MembershipRecord,
+  type MembershipResult,
   type RoomRecord,
   type RoomStore,
   UNREAD_COUNT_MAX,
 } from "./room-store.ts";
+import { type Appender, createAppender } from "./store-sqlite-append.ts";
+
+/** Thrown inside a membership transaction to roll it back with the answer it gives. */
+class Undone {
+  constructor(readonly result: MembershipResult) {}
+}
 
 /**
  * A new room's id: past every room's and every audited room's, so the id of a deleted room is
@@ -63,6 +72,7 @@ function prepare(db: Database) {
     deleteMember: s<never, [number, number]>(
       "DELETE FROM members WHERE room_id = ? AND user_id = ?",
     ),
+    roomExists: s<{ one: number }, [number]>("SELECT 1 AS one FROM rooms WHERE id = ?"),
     isMember: s<{ one: number }, [number, number]>(
       "SELECT 1 AS one FROM members WHERE room_id = ? AND user_id = ?",
     ),
@@ -118,9 +128,12 @@ function prepare(db: Database) {
 
 export class SqliteRooms implements RoomStore {
   private readonly q: ReturnType<typeof prepare>;
+  /** The log's append, run inside a membership's transaction (a savepoint of it). */
+  private readonly append: Appender;
 
   constructor(private readonly db: Database) {
     this.q = prepare(db);
+    this.append = createAppender(db);
   }
 
   async createRoom(
@@ -178,6 +191,36 @@ export class SqliteRooms implements RoomStore {
 
   async removeMember(roomId: number, userId: number) {
     return this.q.deleteMember.run(roomId, userId).changes > 0;
+  }
+
+  async changeMembership(change: MembershipChange, event: AppendRequest) {
+    const { room, sender } = event;
+    try {
+      return this.db
+        .transaction((): MembershipResult => {
+          if (this.q.roomExists.get(room) === null) return { ok: false, code: "ROOM_NOT_FOUND" };
+          if (
+            change === "join" &&
+            this.q.insertMember.run(room, sender.id, event.ts).changes === 0
+          ) {
+            return "unchanged";
+          }
+          // A leave is appended while its sender is still a member, as every event's must be.
+          const [result] = this.append([event]);
+          if (!result?.ok) {
+            const gone = change === "leave" && result?.code === "NOT_MEMBER";
+            throw new Undone(gone || !result ? "unchanged" : result);
+          }
+          if (change === "leave" && this.q.deleteMember.run(room, sender.id).changes === 0) {
+            throw new Undone("unchanged");
+          }
+          return result;
+        })
+        .immediate();
+    } catch (err) {
+      if (err instanceof Undone) return err.result;
+      throw err;
+    }
   }
 
   async isMember(roomId: number, userId: number) {

@@ -3,7 +3,14 @@
  * and answered (accepted: a join, unless banned; declined), each one transaction.
  */
 import type { Database } from "bun:sqlite";
-import type { AuditBy, InviteRedemption, UserInvite } from "./community-records.ts";
+import {
+  type AuditBy,
+  type InviteRedemption,
+  inviteJoin,
+  storedJoin,
+  type UserInvite,
+} from "./community-records.ts";
+import { type Appender, createAppender } from "./store-sqlite-append.ts";
 import type { UserInviteStore } from "./user-invite-store.ts";
 
 type Row = {
@@ -16,8 +23,11 @@ type Row = {
 
 export class SqliteUserInvites implements UserInviteStore {
   private readonly q;
+  /** The log's append, for an accepted invitation's join inside its transaction. */
+  private readonly append: Appender;
 
   constructor(private readonly db: Database) {
+    this.append = createAppender(db);
     this.q = {
       upsert: db.query<never, [number, number, number | null, number, number]>(
         `INSERT INTO room_user_invites (room_id, user_id, invited_by, created_at, expires_at)
@@ -82,7 +92,13 @@ export class SqliteUserInvites implements UserInviteStore {
         }
         if (!accept) return { ok: true, room, joined: false };
         if (this.q.banned.get(room, userId, now) !== null) return { ok: false, code: "BANNED" };
-        return { ok: true, room, joined: this.q.join.run(room, userId, now).changes > 0 };
+        if (this.q.join.run(room, userId, now).changes === 0)
+          return { ok: true, room, joined: false };
+        const user = this.db
+          .query<{ id: number; name: string }, [number]>("SELECT id, name FROM users WHERE id = ?")
+          .get(userId) as { id: number; name: string };
+        const event = storedJoin(this.append([inviteJoin(room, user, now)])[0]);
+        return { ok: true, room, joined: true, event };
       })
       .immediate();
   }

@@ -187,6 +187,8 @@ describe("parley-server admin and registration modes", () => {
       name: unique("d"),
     });
     await call("POST", `/api/rooms/${r.body.room.id}/join`, other.token);
+    const watcher = await connect(server.wsUrl, other.token);
+    await watcher.request({ type: "join", room: r.body.room.id });
     const ws = await connect(server.wsUrl, erin.token);
     await ws.request({ type: "join", room: r.body.room.id });
     await ws.request({ type: "send", room: r.body.room.id, cid: "c1", body: "remember me" });
@@ -205,6 +207,14 @@ describe("parley-server admin and registration modes", () => {
     expect(page.body.messages.map((m) => [m.from.name, m.body])).toEqual([
       [`deleted-${erin.user.id}`, "remember me"],
     ]);
+    // The room's members see that the account left, in the timeline, live.
+    const left = await watcher.waitFor((f) => f.type === "event" && f.kind === "leave", 5000);
+    expect(left).toMatchObject({
+      room: r.body.room.id,
+      from: { id: erin.user.id, name: `deleted-${erin.user.id}` },
+      body: "account deleted",
+    });
+    watcher.ws.close();
     // The name is free again.
     expect((await register(server.url, erin.user.name)).user.name).toBe(erin.user.name);
   });

@@ -330,6 +330,20 @@ describe("moderation", () => {
     expect(ack.type).toBe("ack");
   });
 
+  it("stores a muted member's leave: a mute stops what they say, not their going", async () => {
+    const { owner, r, others } = await roomWith(1);
+    const bob = others[0] as Account;
+    const ownerWs = await socket(owner);
+    await ownerWs.request({ type: "join", room: r.id });
+    await moderate(owner, r.id, { action: "mute", user: bob.user.name, seconds: 300 });
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBe(204);
+    const left = await ownerWs.waitFor((f) => f.type === "event" && f.kind === "leave");
+    expect(left).toMatchObject({ room: r.id, from: bob.user });
+    expect(await server.store.isMember(r.id, bob.user.id)).toBe(false);
+    const log = await server.store.logAfter(r.id, 0, 50);
+    expect(log.map((e) => ("kind" in e ? e.kind : "message"))).toEqual(["join", "mute", "leave"]);
+  });
+
   it("sets the topic for everyone in the room, and refuses a member with NOT_ALLOWED", async () => {
     const { owner, r, others } = await roomWith(1);
     const bob = others[0] as Account;

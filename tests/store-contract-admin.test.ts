@@ -45,16 +45,25 @@ storeContract("running a server", (c) => {
       expect(listed.find((a) => a.id === u.id)).toMatchObject({ admin: true, disabled: false });
     });
 
-    it("deletes an account: its messages stay under deleted-ID, its name is free again", async () => {
+    it("deletes an account: its messages stay under deleted-ID, each room it was in gets its leave, its name is free again", async () => {
       const root = await user();
       const u = await user();
       const r = await room(u);
       sent((await store.append([req(r.id, u, fresh("c"))]))[0]);
+      const dm = await store.openDm(u.id, root.id, T0);
       expect(await store.deleteAccount(u.id, by(root))).toBe(true);
       expect(await store.findUser(u.name)).toBeUndefined();
       expect(await store.isMember(r.id, u.id)).toBe(false);
       const [m] = await store.messagesAfter(r.id, 0, 10);
       expect(m?.from).toEqual({ id: u.id, name: `deleted-${u.id}` });
+      // Each room it was in says it left, in the deletion's transaction; a DM says nothing.
+      const gone = { id: u.id, name: `deleted-${u.id}` };
+      expect(
+        (await store.logAfter(r.id, 1, 10)).map((e) =>
+          "kind" in e ? [e.kind, e.from, e.body] : e,
+        ),
+      ).toEqual([["leave", gone, "account deleted"]]);
+      expect(await store.logAfter(dm.id, 0, 10)).toEqual([]);
       expect(await store.createUser(u.name, "h", T0)).not.toBe("taken");
       expect(await store.deleteAccount(999_999_999, by(root))).toBe(false);
     });

@@ -133,10 +133,16 @@ storeContract("communities", (c) => {
       });
       expect(await store.isMember(r.id, guest.id)).toBe(false);
       await store.inviteUser(r.id, guest.id, { ...by, now: T0 + 3 }, T0 + 200);
+      // The join is stored with the membership, in the same transaction.
       expect(await store.answerUserInvite(r.id, guest.id, true, T0 + 4)).toEqual({
         ok: true,
         room: r.id,
         joined: true,
+        event: expect.objectContaining({ kind: "join", from: guest, body: "invite", ts: T0 + 4 }),
+      });
+      expect((await store.logAfter(r.id, 0, 10)).at(-1)).toMatchObject({
+        kind: "join",
+        from: guest,
       });
       expect(await store.isMember(r.id, guest.id)).toBe(true);
       expect(await store.answerUserInvite(r.id, guest.id, true, T0 + 5)).toMatchObject({
@@ -188,11 +194,16 @@ storeContract("communities", (c) => {
       expect(await store.redeemInvite(hash, m, T0 + 10)).toEqual({ ok: false, code: "BANNED" });
       expect(await mod({ action: "unban", target: m.id }, T0 + 10)).toBe(true);
       expect(await store.isBanned(r.id, m.id, T0 + 10)).toBe(false);
-      expect(await store.redeemInvite(hash, m, T0 + 11)).toEqual({
+      const redeemed = await store.redeemInvite(hash, m, T0 + 11);
+      expect(redeemed).toEqual({
         ok: true,
         room: r.id,
         joined: true,
+        event: expect.objectContaining({ kind: "join", from: m, body: "invite" }),
       });
+      const log = await store.logAfter(r.id, 0, 10);
+      expect(log.at(-1)).toMatchObject({ kind: "join", from: m, body: "invite" });
+      expect(log.at(-1)?.seq).toBe(redeemed.ok ? redeemed.event?.seq : -1);
     });
 
     it("spends invite uses, refuses expired, used-up and revoked invites", async () => {

@@ -93,6 +93,70 @@ storeContract("rooms and membership", (c) => {
     });
   });
 
+  describe("membership with its event", () => {
+    const change = (kind: "join" | "leave", roomId: number, u: { id: number; name: string }) =>
+      store.changeMembership(kind, {
+        ...req(roomId, u, fresh(kind)),
+        body: kind === "leave" ? "bye" : "",
+        event: { kind },
+      });
+
+    it("stores a join and a leave with the membership they change, and nothing when it does not change", async () => {
+      const owner = await user();
+      const guest = await user();
+      const r = await room(owner);
+      const joined = await change("join", r.id, guest);
+      expect(joined).toMatchObject({ ok: true, event: { kind: "join", seq: 1, from: guest } });
+      expect(await store.isMember(r.id, guest.id)).toBe(true);
+      expect(await change("join", r.id, guest)).toBe("unchanged");
+      const left = await change("leave", r.id, guest);
+      expect(left).toMatchObject({ ok: true, event: { kind: "leave", seq: 2, body: "bye" } });
+      expect(await store.isMember(r.id, guest.id)).toBe(false);
+      expect(await change("leave", r.id, guest)).toBe("unchanged");
+      expect((await store.logAfter(r.id, 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
+      expect((await store.findRoom(r.id))?.head).toBe(2);
+    });
+
+    it("stores a muted member's leave", async () => {
+      const owner = await user();
+      const guest = await user();
+      const r = await room(owner);
+      await store.addMember(r.id, guest.id, T0);
+      const act = { action: "mute", target: guest.id, until: T0 + 3_600_000 } as const;
+      expect(await store.moderate({ room: r.id, actor: owner, act, reason: "", now: T0 })).toBe(
+        true,
+      );
+      expect(await change("leave", r.id, guest)).toMatchObject({
+        ok: true,
+        event: { kind: "leave" },
+      });
+      expect(await store.isMember(r.id, guest.id)).toBe(false);
+    });
+
+    it("joins nobody to a room that does not exist", async () => {
+      const u = await user();
+      expect(await change("join", 99_999_998, u)).toEqual({ ok: false, code: "ROOM_NOT_FOUND" });
+      expect(await store.roomsOf(u.id)).toEqual([]);
+    });
+
+    it("stores exactly one event per real change when the same user's joins and leaves race", async () => {
+      const owner = await user();
+      const guest = await user();
+      const r = await room(owner);
+      for (let round = 0; round < 10; round++) {
+        const joins = await Promise.all([1, 2, 3].map(() => change("join", r.id, guest)));
+        expect(joins.filter((j) => j !== "unchanged")).toHaveLength(1);
+        const leaves = await Promise.all([1, 2, 3].map(() => change("leave", r.id, guest)));
+        expect(leaves.filter((j) => j !== "unchanged")).toHaveLength(1);
+      }
+      const log = await store.logAfter(r.id, 0, 100);
+      expect(log.map((e) => ("kind" in e ? e.kind : "message"))).toEqual(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? "join" : "leave")),
+      );
+      expect(await store.isMember(r.id, guest.id)).toBe(false);
+    });
+  });
+
   describe("batch lookups", () => {
     it("reads the heads of many rooms at once, leaving out unknown ids", async () => {
       const u = await user();

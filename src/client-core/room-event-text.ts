@@ -26,9 +26,8 @@ export function roomEventText(e: RoomEvent): string {
     case "join":
       return e.body === "invite" ? `${by} accepted an invitation and joined` : `${by} joined`;
     case "leave":
-      return e.body === "archived"
-        ? `${by} left, the last member: the room is archived`
-        : `${by} left`;
+      if (e.body === "archived") return `${by} left, the last member: the room is archived`;
+      return e.body === "account deleted" ? `${by} left (account deleted)` : `${by} left`;
     case "kick":
       return `${by} kicked ${who}${why}`;
     case "ban":

@@ -9,11 +9,11 @@ import { formatBytes } from "../client-core/file-transfer.ts";
 import type { OutboxItem } from "../client-core/outbox.ts";
 import { type DmContent, SecureDm } from "../client-core/secure-dm.ts";
 import { parseAttachment } from "../crypto/index.ts";
-import { HISTORY_PAGE_MAX, type Message } from "../protocol/index.ts";
+import { HISTORY_PAGE_MAX, type Message, type RoomEvent } from "../protocol/index.ts";
 import { deviceFiles } from "./device-files.ts";
 import type { SessionStore } from "./session-store.ts";
 import { statusText } from "./status-text.ts";
-import { sanitize } from "./text-layout.ts";
+import { formatTailEvent, formatTailLine } from "./tail-line.ts";
 import type { Transport } from "./transport.ts";
 
 export interface ScriptIo {
@@ -217,29 +217,6 @@ export async function send(
   }
 }
 
-/** A tail line: one JSON object, or one line of text with every control character escaped. */
-export function formatTailLine(m: Message, where: string, json: boolean, body = m.body): string {
-  if (json) {
-    return JSON.stringify({
-      room: m.room,
-      roomName: where.slice(1),
-      kind: where.startsWith("@") ? "dm" : "room",
-      seq: m.seq,
-      ts: m.ts,
-      from: m.from,
-      cid: m.cid,
-      body,
-      ...(m.file ? { file: m.file } : {}),
-    });
-  }
-  // One message is one line, whatever it holds: a newline or ESC in a body could forge a line.
-  const file = m.file
-    ? `[file] ${m.file.name} (${formatBytes(m.file.size)}, ${m.file.type}) id ${m.file.id}`
-    : "";
-  const text = [body, file].filter((t) => t !== "").join(" ");
-  return `${new Date(m.ts).toISOString()} ${sanitize(where)} ${sanitize(m.from.name)}: ${sanitize(text)}`;
-}
-
 /** What a DM body reads as in a tail: the text, or why it cannot be shown. */
 function dmBody(content: DmContent): string {
   if (content.kind === "text") {
@@ -324,17 +301,26 @@ export async function tail(
       return stopped;
     }
     // The replay arrives before join() resolves: listen first, hold lines until the id is known.
+    // Messages and the room's own events (joins, kicks, topics…) come in seq order, one line each.
     let joined: { id: number; name: string } | undefined;
-    const early: Message[] = [];
-    conn.on("message", (m) => {
-      if (!joined) early.push(m);
-      else if (m.room === joined.id) c.io.out(formatTailLine(m, `#${joined.name}`, json));
-    });
+    const early: (Message | RoomEvent)[] = [];
+    const print = (entry: Message | RoomEvent, room: { id: number; name: string }) => {
+      if (entry.room !== room.id) return;
+      const line =
+        "kind" in entry
+          ? formatTailEvent(entry, `#${room.name}`, json)
+          : formatTailLine(entry, `#${room.name}`, json);
+      if (line !== undefined) c.io.out(line);
+    };
+    const take = (entry: Message | RoomEvent) => {
+      if (!joined) early.push(entry);
+      else print(entry, joined);
+    };
+    conn.on("message", take);
+    conn.on("event", take);
     const room = await conn.join(target.room, from);
     joined = room;
-    for (const m of early.splice(0)) {
-      if (m.room === room.id) c.io.out(formatTailLine(m, `#${room.name}`, json));
-    }
+    for (const entry of early.splice(0)) print(entry, room);
   } catch (err) {
     if (!(err instanceof RequestError && err.code === "STOPPED")) {
       c.io.err(`parley: ${errorText(err)}`);

@@ -11,6 +11,7 @@ import {
   type Member,
   ParleyError,
   ROOM_NAME_PATTERN,
+  type RoomEvent,
   type RoomSummary,
   type ServerFrame,
   type UserRef,
@@ -245,26 +246,30 @@ export class Chat {
         `You may be in at most ${this.o.maxRoomsJoined} rooms.`,
       );
     }
-    if (await this.o.store.addMember(room.id, user.id, this.o.now())) {
+    const added = await this.roomLog.membership(room.id, user, "join");
+    if (added !== "unchanged") {
       room.members++;
+      room.head = added;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
       this.publishEphemeral(room.id, { type: "notice", room: room.id, user, event: "joined" });
-      room.head = (await this.roomLog.record(room.id, user, "join")) ?? room.head;
     }
     this.o.hub.memberJoined(user.id, room.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
     return this.summary(user.id, room, membership);
   }
 
-  /** A user became a member by an invitation: a join, live and in the log marked "invite". */
-  async announceJoin(user: UserRef, roomId: number): Promise<void> {
+  /**
+   * A user became a member by an invitation: live, and their join (marked "invite"), stored in
+   * the invitation's transaction with the membership, published.
+   */
+  async announceJoin(user: UserRef, roomId: number, join: RoomEvent | undefined): Promise<void> {
     this.o.hub.memberJoined(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "joined" });
-    await this.roomLog.record(roomId, user, "join", { body: "invite" });
+    if (join) this.roomLog.publish(join);
     this.o.log.info("room.joined", { room: roomId, user: user.id, by: "invite" });
   }
 
-  /** One leave at a time per user on this node, so a repeated leave stores one event. */
+  /** One leave at a time per user on this node; across nodes the store stores one (room-log.ts). */
   leave(user: UserRef, roomId: number): Promise<void> {
     return this.perUser.run(user.id, async () => {
       const room = await this.findRoom({ room: roomId }, user);

@@ -1,6 +1,6 @@
 /**
- * A member leaving a room. The leave is an event of the room's log, stored while the leaver is
- * still a member (an event's sender must be one), so every member sees it in order. Who may go:
+ * A member leaving a room. The leave is an event of the room's log, stored in the transaction
+ * that ends the membership (room-log.ts), so every member sees it in order. Who may go:
  * the only owner may not while others stay (LAST_OWNER, roles.ts). The last member of a private
  * room may, and the room is then archived (as Mattermost archives a private channel its last
  * member leaves): nobody could ever be invited back, so it is kept read-only for the record and
@@ -29,11 +29,12 @@ export async function depart(o: DepartureOptions, user: UserRef, room: number): 
   const [standings, record] = await Promise.all([o.store.standings(room), o.store.findRoom(room)]);
   if (!standings.has(user.id)) throw new ParleyError("NOT_MEMBER");
   const last = standings.size === 1 && record?.visibility === "private" && !record.archivedAt;
-  await o.roomLog.record(room, user, "leave", last ? { body: "archived" } : {});
+  // The leave and its event are one transaction: a leave raced on another node stores one.
+  const left = await o.roomLog.membership(room, user, "leave", last ? "archived" : "");
+  if (left === "unchanged") throw new ParleyError("NOT_MEMBER");
   if (last) {
     const act = { action: "archive" } as const;
     await o.store.moderate({ room, actor: user, act, reason: LAST_MEMBER_LEFT, now: o.now() });
     o.log.info("room.archived", { room, actor: user.id, why: "last_member_left" });
   }
-  if (!(await o.store.removeMember(room, user.id))) throw new ParleyError("NOT_MEMBER");
 }

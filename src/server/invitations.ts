@@ -6,14 +6,17 @@
  * and the HTTP route and checked by access.ts before these run.
  */
 import type { InviteRecord, Store } from "../../db/store.ts";
-import { ParleyError, type ServerFrame, type UserRef } from "../protocol/index.ts";
+import { ParleyError, type RoomEvent, type ServerFrame, type UserRef } from "../protocol/index.ts";
 import { UserInvitations } from "./user-invitations.ts";
 
 export interface InvitationOptions {
   store: Store;
   now: () => number;
-  /** Makes the user a joined member as Chat.join does (summary, presence, the joined notice). */
-  joined: (user: UserRef, room: number) => Promise<void>;
+  /**
+   * Makes the user a joined member as Chat.join does (presence, the joined notice), and
+   * publishes their join, stored with the membership in the store's transaction.
+   */
+  joined: (user: UserRef, room: number, join: RoomEvent | undefined) => Promise<void>;
   /** Sends a frame to every socket of the user on every node: invitations by name. */
   tell: (userId: number, frame: ServerFrame) => void;
 }
@@ -106,7 +109,7 @@ export class Invitations {
     if (!INVITE_CODE_PATTERN.test(code)) throw new ParleyError("INVITE_NOT_FOUND");
     const result = await this.o.store.redeemInvite(await sha256(code), user, this.o.now());
     if (!result.ok) throw new ParleyError(result.code);
-    if (result.joined) await this.o.joined(user, result.room);
+    if (result.joined) await this.o.joined(user, result.room, result.event);
     return result.room;
   }
 }

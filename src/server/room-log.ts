@@ -5,15 +5,23 @@
  * They are entries of the same log as messages and edits (src/protocol/event.ts), stored through
  * the same group commit and published in seq order, so every member sees them, in order, live
  * and after a resume. The one who acted is the event's sender and must be a member when it is
- * stored: a join is recorded after the membership begins.
+ * stored. A join or leave is stored in the same store transaction as the membership row it
+ * records, and only when that row changed: two nodes racing the same user's leave store one.
  */
-import { type AppendRequest, entryFrame } from "../../db/store.ts";
+import {
+  type AppendRequest,
+  entryFrame,
+  type LogEntry,
+  type MembershipChange,
+  type Store,
+} from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
 import { errorFields, type Logger } from "../log/log.ts";
 import {
   type ErrorCode,
   type EventKind,
   encodeFrame,
+  ParleyError,
   type RoomEvent,
   type UserRef,
 } from "../protocol/index.ts";
@@ -36,6 +44,7 @@ export type RoomEventKind = Extract<
 >;
 
 export interface RoomLogOptions {
+  store: Store;
   bus: Bus;
   queue: CommitQueue;
   log: Logger;
@@ -85,6 +94,38 @@ export class RoomLog {
       this.o.log.warn("room_event.failed", errorFields(err));
       return undefined;
     });
+  }
+
+  /**
+   * The user joins or leaves the room, and the event that says so is stored with that change,
+   * in one transaction, then published: its seq, or "unchanged" (nothing stored) when they
+   * already were (join) or were not (leave) a member. Throws the refusal when the room is gone.
+   */
+  async membership(
+    room: number,
+    user: UserRef,
+    change: MembershipChange,
+    body = "",
+  ): Promise<number | "unchanged"> {
+    const request: AppendRequest = {
+      room,
+      sender: user,
+      cid: `${change}-${crypto.randomUUID()}`,
+      body,
+      ts: this.o.now(),
+      event: { kind: change },
+    };
+    const result = await this.o.store.changeMembership(change, request);
+    if (result === "unchanged") return result;
+    if (!result.ok) throw new ParleyError(result.code);
+    const entry = result.event ?? result.message;
+    this.publish(entry);
+    return entry.seq;
+  }
+
+  /** Publishes an entry the store stored in a transaction of its own (an invitation's join). */
+  publish(entry: LogEntry): void {
+    this.o.bus.publish({ room: entry.room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
   }
 
   /**

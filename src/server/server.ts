@@ -220,7 +220,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const invitations = new Invitations({
     store,
     now,
-    joined: async (user, room) => chat.announceJoin(user, room),
+    joined: async (user, room, join) => chat.announceJoin(user, room, join),
     tell: (userId, frame) => revocation.tell(userId, encodeFrame(frame)),
   });
   const groups = new Groups({ store, chat, hub, now, revocation });

@@ -5,13 +5,13 @@
  * invitation lasts 7 days unless told otherwise; inviting again renews it.
  */
 import type { Store, UserInvite } from "../../db/store.ts";
-import { ParleyError, type ServerFrame, type UserRef } from "../protocol/index.ts";
+import { ParleyError, type RoomEvent, type ServerFrame, type UserRef } from "../protocol/index.ts";
 
 export interface UserInvitationOptions {
   store: Store;
   now: () => number;
-  /** Makes the user a joined member as Chat.join does (summary, presence, the joined notice). */
-  joined: (user: UserRef, room: number) => Promise<void>;
+  /** As Invitations' joined: presence, the notice, and the stored join published. */
+  joined: (user: UserRef, room: number, join: RoomEvent | undefined) => Promise<void>;
   /** Sends the frame to every socket of the user, on every node. */
   tell: (userId: number, frame: ServerFrame) => void;
 }
@@ -47,6 +47,6 @@ export class UserInvitations {
   async answer(user: UserRef, room: number, accept: boolean): Promise<void> {
     const result = await this.o.store.answerUserInvite(room, user.id, accept, this.o.now());
     if (!result.ok) throw new ParleyError(result.code);
-    if (result.joined) await this.o.joined(user, room);
+    if (result.joined) await this.o.joined(user, room, result.event);
   }
 }

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
 import { createRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { spawnClient } from "./pty.ts";
+import { spawnLoggedIn } from "./pty.ts";
 import { startDevice } from "./secure-device.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -26,12 +24,8 @@ describe("device commands in the interactive client", () => {
     const alice = await register(server.url, unique("al"));
     const name = unique("r");
     await createRoom(server.url, alice.token, name);
-    new SessionStore(join(config.path, "parley")).save([server.url], {
-      ...alice,
-      expiresAt: Date.now() + 86_400_000,
-    });
     // The terminal is alice's first device: it makes the account key.
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: config.path });
+    const client = spawnLoggedIn(server.url, alice, config.path);
     try {
       await client.waitFor(new RegExp(`#${name}`));
       client.type("\r");

@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
 import { safeFileName } from "../../src/client/file-commands.ts";
-import { SessionStore } from "../../src/client/session-store.ts";
 import { Connection } from "../../src/client-core/connection.ts";
 import { FileTransfer, type SharedFile } from "../../src/client-core/file-transfer.ts";
 import { SecureDm } from "../../src/client-core/secure-dm.ts";
@@ -17,7 +16,7 @@ import type { Message } from "../../src/protocol/index.ts";
 import { createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { until } from "./gated-clock.ts";
-import { spawnClient } from "./pty.ts";
+import { spawnLoggedIn } from "./pty.ts";
 
 function bytesOf(n: number, seed: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
@@ -58,10 +57,6 @@ describe("files in the interactive client", () => {
     const name = unique("r");
     const room = await createRoom(server.url, alice.token, name);
     await joinRoom(server.url, bob.token, room);
-    new SessionStore(join(config.path, "parley")).save([server.url], {
-      ...alice,
-      expiresAt: Date.now() + 86_400_000,
-    });
 
     const bobConn = new Connection({ server: server.url, token: bob.token });
     const bobFiles = new FileTransfer({ server: () => server.url, token: bob.token });
@@ -77,7 +72,7 @@ describe("files in the interactive client", () => {
     bobDm.on("message", (_m, c) => {
       if (c.kind === "text") dmSeen.push(c.text);
     });
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: config.path });
+    const client = spawnLoggedIn(server.url, alice, config.path);
     try {
       bobConn.start();
       expect(await bobDm.start()).toEqual({ ok: true });

@@ -3,12 +3,10 @@
  * /mute, /topic, /invite, /kick, and /accept of an invite code.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { spawnClient } from "./pty.ts";
+import { spawnLoggedIn } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -35,11 +33,7 @@ describe("moderation in the interactive client", () => {
     const name = unique("r");
     const room = await createRoom(server.url, alice.token, name);
     await joinRoom(server.url, bob.token, room);
-    new SessionStore(join(aliceConfig.path, "parley")).save([server.url], {
-      ...alice,
-      expiresAt: Date.now() + 86_400_000,
-    });
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: aliceConfig.path });
+    const client = spawnLoggedIn(server.url, alice, aliceConfig.path);
     const bobWs = await connect(server.wsUrl, bob.token);
     try {
       await client.waitFor(new RegExp(`#${name}`));
@@ -108,11 +102,7 @@ describe("moderation in the interactive client", () => {
     );
     const other = await createRoom(server.url, dave.token, unique("d"));
     expect(other).toBeGreaterThan(0);
-    new SessionStore(join(daveConfig.path, "parley")).save([server.url], {
-      ...dave,
-      expiresAt: Date.now() + 86_400_000,
-    });
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: daveConfig.path });
+    const client = spawnLoggedIn(server.url, dave, daveConfig.path);
     try {
       await client.waitFor(/#/);
       client.type("\r");
@@ -130,11 +120,7 @@ describe("moderation in the interactive client", () => {
     const name = unique("r");
     const room = await createRoom(server.url, owner.token, name);
     await joinRoom(server.url, bob.token, room);
-    new SessionStore(join(ownerConfig.path, "parley")).save([server.url], {
-      ...owner,
-      expiresAt: Date.now() + 86_400_000,
-    });
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: ownerConfig.path });
+    const client = spawnLoggedIn(server.url, owner, ownerConfig.path);
     const bobWs = await connect(server.wsUrl, bob.token);
     try {
       // The room picker lists every public room of this shared server: enter any, then switch.
@@ -172,11 +158,7 @@ describe("moderation in the interactive client", () => {
     );
     const room = made.body.room;
     await createRoom(server.url, guest.token, unique("g"));
-    new SessionStore(join(guestConfig.path, "parley")).save([server.url], {
-      ...guest,
-      expiresAt: Date.now() + 86_400_000,
-    });
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: guestConfig.path });
+    const client = spawnLoggedIn(server.url, guest, guestConfig.path);
     const ownerWs = await connect(server.wsUrl, owner.token);
     try {
       await client.waitFor(/#/);

@@ -1,5 +1,7 @@
 /** The real client in a pseudo-terminal (Bun.spawn's terminal option), read through a VirtualTerminal. */
 import { join } from "node:path";
+import { SessionStore } from "../../src/client/session-store.ts";
+import type { Account } from "../support/client.ts";
 import { ROOT } from "../support/server.ts";
 import { VirtualTerminal } from "./virtual-terminal.ts";
 
@@ -50,4 +52,25 @@ export function spawnClient(
       }
     },
   };
+}
+
+/**
+ * Saves the account's session under `configDir` as `parley login` would (valid for a day), so a
+ * client started with XDG_CONFIG_HOME=configDir is logged in already; returns the store.
+ */
+export function saveLogin(configDir: string, server: string, account: Account): SessionStore {
+  const sessions = new SessionStore(join(configDir, "parley"));
+  sessions.save([server], { ...account, expiresAt: Date.now() + 86_400_000 });
+  return sessions;
+}
+
+/** The client, logged in as `account` (saveLogin), opening on the room picker. */
+export function spawnLoggedIn(
+  server: string,
+  account: Account,
+  configDir: string,
+  size?: { cols: number; rows: number },
+): PtyClient {
+  saveLogin(configDir, server, account);
+  return spawnClient(["--server", server], { XDG_CONFIG_HOME: configDir }, size);
 }

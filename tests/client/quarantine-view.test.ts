@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
 import {
   createIdentity,
   type DeviceBundle,
@@ -13,7 +11,7 @@ import { connect, createRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { spawnClient } from "./pty.ts";
+import { spawnLoggedIn } from "./pty.ts";
 import { startDevice } from "./secure-device.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -36,11 +34,7 @@ describe("the terminal's view of a device outside the signed list", () => {
     const bob = await register(server.url, unique("bo"));
     const name = unique("r");
     await createRoom(server.url, alice.token, name);
-    new SessionStore(join(config.path, "parley")).save([server.url], {
-      ...alice,
-      expiresAt: Date.now() + 86_400_000,
-    });
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: config.path });
+    const client = spawnLoggedIn(server.url, alice, config.path);
     const bobDevice = await startDevice(server.url, bob, bobDir.path);
     try {
       await client.waitFor(new RegExp(`#${name}`));

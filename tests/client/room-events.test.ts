@@ -4,13 +4,11 @@
  * and /resolve; and an archived room said to be read-only.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
 import type { ServerFrameOf } from "../../src/protocol/index.ts";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { type PtyClient, spawnClient } from "./pty.ts";
+import { type PtyClient, saveLogin, spawnClient, spawnLoggedIn } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -32,12 +30,10 @@ describe("room events in the interactive client", () => {
     const name = unique("r");
     const room = await createRoom(server.url, alice.token, name);
     await joinRoom(server.url, bob.token, room);
-    new SessionStore(join(config.path, "parley")).save([server.url], {
-      ...alice,
-      expiresAt: Date.now() + 86_400_000,
-    });
     const as = (who: { token: string }, method: string, path: string, body?: unknown) =>
       api<Record<string, unknown>>(server.url, method, path, body, who.token);
+    // Logged in once: a restart finds the session (and the view) the last run left.
+    saveLogin(config.path, server.url, alice);
     const start = () => spawnClient(["--server", server.url], { XDG_CONFIG_HOME: config.path });
     let client: PtyClient = start();
     const bobWs = await connect(server.wsUrl, bob.token);
@@ -101,13 +97,9 @@ describe("room events in the interactive client", () => {
     const bob = await register(server.url, unique("bo"));
     const outsider = await register(server.url, unique("ou"));
     const ownerConfig = tempDir("parley-config-");
-    new SessionStore(join(ownerConfig.path, "parley")).save([server.url], {
-      ...owner,
-      expiresAt: Date.now() + 86_400_000,
-    });
     const pub = unique("pub");
     await createRoom(server.url, owner.token, pub);
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: ownerConfig.path });
+    const client = spawnLoggedIn(server.url, owner, ownerConfig.path);
     const name = unique("pv");
     try {
       await client.waitFor(new RegExp(`#${pub}`));

@@ -174,6 +174,52 @@ describe("the scriptable commands", () => {
     });
   });
 
+  it("should tail the room's own events (joins, topic, kick) in seq order with its messages, text and JSON", async () => {
+    const token = (await Bun.file(sessionFile).json()).sessions[
+      `http://${new URL(server.url).host}`
+    ].token as string;
+    const owner = await register(server.url);
+    const carol = await register(server.url);
+    const name = unique("ev");
+    const id = await createRoom(server.url, owner.token, name);
+    const call = (path: string, who: string, body: object = {}, method = "POST") =>
+      api(server.url, method, `/api/rooms/${id}${path}`, body, who);
+    expect((await call("/join", token)).status).toBe(200);
+    expect((await call("/join", carol.token)).status).toBe(200);
+    expect((await call("/topic", owner.token, { topic: "rules" }, "PUT")).status).toBe(204);
+    const said = await parley(["send", "--room", name, "hello"]);
+    expect(said.code).toBe(0);
+    const kicked = await call("/moderation", owner.token, {
+      action: "kick",
+      user: carol.user.name,
+      reason: "spam\x1b[2J",
+    });
+    expect(kicked.status).toBe(204);
+
+    const text = await tailLines(["--room", name, "--since", "0"], 5);
+    expect(text.map((l) => l.slice(l.indexOf(" ") + 1))).toEqual([
+      `#${name} * ${user} joined`,
+      `#${name} * ${carol.user.name} joined`,
+      `#${name} * ${owner.user.name} set the topic: rules`,
+      `#${name} ${user}: hello`,
+      `#${name} * ${owner.user.name} kicked ${carol.user.name}: spam␛[2J`,
+    ]);
+    const json = (await tailLines(["--room", name, "--since", "0", "--json"], 5)).map((l) =>
+      JSON.parse(l),
+    );
+    expect(json.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(json[3]).toMatchObject({ body: "hello", from: { name: user } });
+    expect(json[3].event).toBeUndefined();
+    expect(json[4]).toMatchObject({
+      event: "kick",
+      from: { name: owner.user.name },
+      user: { name: carol.user.name },
+      detail: "spam\x1b[2J",
+      text: `${owner.user.name} kicked ${carol.user.name}: spam\x1b[2J`,
+    });
+    expect(json[4].body).toBeUndefined();
+  });
+
   it("should send to and tail a private conversation named @user, decrypted on this device", async () => {
     const bob = await register(server.url);
     const bobConn = new Connection({ server: server.url, token: bob.token });

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bu
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
-import { SessionStore } from "../../src/client/session-store.ts";
 import { Connection } from "../../src/client-core/connection.ts";
 import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message } from "../../src/protocol/index.ts";
@@ -10,7 +9,7 @@ import { api, connect, createRoom, joinRoom, register, unique } from "../support
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { spawnClient } from "./pty.ts";
+import { spawnLoggedIn } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -38,11 +37,7 @@ describe("people in the interactive client", () => {
     for (const who of [bob, carol, dave]) await joinRoom(server.url, who.token, room);
 
     // Alice is logged in already: the client goes straight to the room picker.
-    new SessionStore(join(config.path, "parley")).save([server.url], {
-      ...alice,
-      expiresAt: Date.now() + 86_400_000,
-    });
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: config.path });
+    const client = spawnLoggedIn(server.url, alice, config.path);
     const bobConn = new Connection({ server: server.url, token: bob.token });
     const files = deviceFiles(bobDir.path, server.url, bob.user.id);
     const bobDm = new SecureDm({

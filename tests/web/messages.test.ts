@@ -3,18 +3,16 @@
  * corpus that stays text, a mention marked, react, reply (and its jump), edit in place, delete,
  * search opening a message in context, and changes made while the page was cut off.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
 import type { ServerFrameOf } from "../../src/protocol/index.ts";
 import { api, connect, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
   eventually,
-  launchBrowser,
   openPage,
   registerInPage,
   sendInPage,
@@ -35,28 +33,14 @@ const XSS = [
 ];
 
 describe.skipIf(gate.skip)("the browser client's messages", () => {
-  let browser: Browser;
-  let server: ChildServer | undefined;
-  const dir = tempDir("parley-web-messages-");
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("messages");
 
   it("formats, reacts, replies, edits, deletes, searches, and shows changes made while cut off", async () => {
-    const db = join(dir.path, "m.db");
-    server = await spawnWebServer(db);
+    // The suite's server, killed and restarted on the same database and port below.
+    const db = join(web.dir.path, "messages.db");
+    let server = web.server;
     const port = Number(new URL(server.url).port);
-    const c = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(c);
+    const c = await web.context({ viewport: { width: 1280, height: 900 } });
     const { page, errors } = await openPage(c, server.url);
     page.on("dialog", (d) => void d.accept());
     const aliceName = unique("alice");
@@ -168,7 +152,7 @@ describe.skipIf(gate.skip)("the browser client's messages", () => {
     // Cut off: the server dies; bob edits and reacts meanwhile; the page shows the final state.
     await server.kill();
     await page.getByRole("status").filter({ hasText: "Reconnecting" }).waitFor();
-    server = await spawnWebServer(db, port);
+    server = web.adopt(await spawnWebServer(db, port));
     b = await connect(server.wsUrl, bob.token);
     const change = (fields: object) =>
       b.request({

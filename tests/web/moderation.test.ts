@@ -2,41 +2,27 @@
  * Communities in the browser, as a person does it: creating a private room, opening its member
  * panel, making a member a moderator, kicking someone, making an invite code, and leaving.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import type { RoomSummary } from "../../src/protocol/index.ts";
 import { api, connect, register, unique } from "../support/client.ts";
-import { type ChildServer, ROOT, tempDir } from "../support/server.ts";
+import { ROOT } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { chromiumGate, eventually, launchBrowser, openAs, spawnWebServer } from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openAs } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("moderation in the browser", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-moderation-");
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "moderation.db"));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("moderation");
 
   it("creates a private room, ops and kicks from the member panel, makes an invite code and leaves", async () => {
-    const alice = await register(server.url, unique("al"));
-    const bob = await register(server.url, unique("bo"));
-    const carol = await register(server.url, unique("ca"));
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openAs(context, server.url, alice);
+    const alice = await register(web.server.url, unique("al"));
+    const bob = await register(web.server.url, unique("bo"));
+    const carol = await register(web.server.url, unique("ca"));
+    const context = await web.context({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, web.server.url, alice);
     const name = unique("priv");
 
     await page.getByRole("button", { name: "Create or join a room" }).click();
@@ -45,7 +31,7 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     await page.getByRole("button", { name: "Create", exact: true }).click();
     await page.getByRole("heading", { name: `#${name}` }).waitFor();
     const rooms = await api<{ rooms: RoomSummary[] }>(
-      server.url,
+      web.server.url,
       "GET",
       "/api/rooms",
       undefined,
@@ -53,7 +39,7 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     );
     expect(rooms.body.rooms.some((r) => r.name === name)).toBe(false);
     const mine = await api<{ rooms: RoomSummary[] }>(
-      server.url,
+      web.server.url,
       "GET",
       "/api/rooms",
       undefined,
@@ -71,7 +57,8 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     );
     const code = (await panel.locator("output.invite-code").textContent()) as string;
     expect(
-      (await api(server.url, "POST", `/api/invites/${code}/accept`, undefined, bob.token)).status,
+      (await api(web.server.url, "POST", `/api/invites/${code}/accept`, undefined, bob.token))
+        .status,
     ).toBe(200);
     await panel.getByRole("button", { name: "Invite code" }).click();
     await eventually(async () =>
@@ -79,7 +66,7 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     );
     const code2 = (await panel.locator("output.invite-code").textContent()) as string;
     expect(
-      (await api(server.url, "POST", `/api/invites/${code2}/accept`, undefined, carol.token))
+      (await api(web.server.url, "POST", `/api/invites/${code2}/accept`, undefined, carol.token))
         .status,
     ).toBe(200);
 
@@ -88,11 +75,11 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     await panel.getByRole("button", { name: `Make moderator ${bob.user.name}` }).click();
     await panel.locator("li", { hasText: `${bob.user.name} (offline · moderator)` }).waitFor();
 
-    const carolWs = await connect(server.wsUrl, carol.token);
+    const carolWs = await connect(web.server.wsUrl, carol.token);
     await carolWs.request({ type: "join", room: room.id });
     // Carol has the room open in her browser too: a kick takes it from her list at once.
-    const carolContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const carolPage = (await openAs(carolContext, server.url, carol)).page;
+    const carolContext = await web.context({ viewport: { width: 1440, height: 900 } });
+    const carolPage = (await openAs(carolContext, web.server.url, carol)).page;
     const carolsRoom = carolPage.locator("ul.conversations li", { hasText: name });
     await carolsRoom.waitFor();
     await panel.getByRole("button", { name: `Kick ${carol.user.name}` }).click();
@@ -107,7 +94,7 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     await panel.getByRole("button", { name: "Leave room" }).click();
     await panel.getByRole("alert").filter({ hasText: "hand ownership" }).waitFor();
     await api(
-      server.url,
+      web.server.url,
       "POST",
       `/api/rooms/${room.id}/moderation`,
       { action: "transfer", user: bob.user.name },
@@ -119,7 +106,7 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
       expect(await page.locator("ul.conversations li", { hasText: name }).count()).toBe(0),
     );
     const members = await api<{ members: { name: string }[] }>(
-      server.url,
+      web.server.url,
       "GET",
       `/api/rooms/${room.id}/members`,
       undefined,
@@ -132,22 +119,22 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
   });
 
   it("lets the owner rename and archive a room from the member panel, and shows a member neither", async () => {
-    const owner = await register(server.url, unique("ow"));
-    const bob = await register(server.url, unique("bo"));
+    const owner = await register(web.server.url, unique("ow"));
+    const bob = await register(web.server.url, unique("bo"));
     const name = unique("life");
     const made = await api<{ room: RoomSummary }>(
-      server.url,
+      web.server.url,
       "POST",
       "/api/rooms",
       { name },
       owner.token,
     );
     const room = made.body.room;
-    await api(server.url, "POST", `/api/rooms/${room.id}/join`, undefined, bob.token);
+    await api(web.server.url, "POST", `/api/rooms/${room.id}/join`, undefined, bob.token);
 
     // Bob, a member, gets no lifecycle tools.
-    const bobContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const bobPage = (await openAs(bobContext, server.url, bob)).page;
+    const bobContext = await web.context({ viewport: { width: 1440, height: 900 } });
+    const bobPage = (await openAs(bobContext, web.server.url, bob)).page;
     await bobPage.locator("ul.conversations li", { hasText: name }).click();
     await bobPage.getByRole("button", { name: "Members" }).click();
     await bobPage.locator("dialog.member-panel li", { hasText: owner.user.name }).waitFor();
@@ -155,8 +142,8 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     expect(await bobPage.getByRole("button", { name: "Archive room" }).count()).toBe(0);
     await bobContext.close();
 
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openAs(context, server.url, owner);
+    const context = await web.context({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, web.server.url, owner);
     await page.locator("ul.conversations li", { hasText: name }).click();
     await page.getByRole("button", { name: "Members" }).click();
     const panel = page.locator("dialog.member-panel");
@@ -166,7 +153,7 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     await panel.getByRole("heading", { name: `Members of #${renamed}` }).waitFor();
     await page.locator("ul.conversations li", { hasText: renamed }).waitFor();
 
-    const bobWs = await connect(server.wsUrl, bob.token);
+    const bobWs = await connect(web.server.wsUrl, bob.token);
     await bobWs.request({ type: "join", room: room.id });
     page.once("dialog", (d) => void d.accept());
     await panel.getByRole("button", { name: "Archive room" }).click();
@@ -184,12 +171,12 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
   });
 
   it("shows an invitation by name live; Accept joins the private room, Decline ends another", async () => {
-    const owner = await register(server.url, unique("ow"));
-    const guest = await register(server.url, unique("gu"));
+    const owner = await register(web.server.url, unique("ow"));
+    const guest = await register(web.server.url, unique("gu"));
     const mk = async () =>
       (
         await api<{ room: RoomSummary }>(
-          server.url,
+          web.server.url,
           "POST",
           "/api/rooms",
           { name: unique("inv"), visibility: "private" },
@@ -197,11 +184,11 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
         )
       ).body.room;
     const [first, second] = [await mk(), await mk()];
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openAs(context, server.url, guest);
+    const context = await web.context({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, web.server.url, guest);
     for (const r of [first, second]) {
       const res = await api(
-        server.url,
+        web.server.url,
         "POST",
         `/api/rooms/${r.id}/invitations`,
         { user: guest.user.name },
@@ -216,7 +203,7 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     await page.locator("ul.conversations li", { hasText: first.name }).waitFor();
     expect(await page.locator("ul.conversations li", { hasText: second.name }).count()).toBe(0);
     const listed = await api<{ invites: unknown[] }>(
-      server.url,
+      web.server.url,
       "GET",
       "/api/invitations",
       undefined,
@@ -228,8 +215,8 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
   });
 
   it("shows admins an admin page that disables an account and sets registration", async () => {
-    const root = await register(server.url, unique("root"));
-    const bob = await register(server.url, unique("bo"));
+    const root = await register(web.server.url, unique("root"));
+    const bob = await register(web.server.url, unique("bo"));
     const promote = Bun.spawn(
       [
         process.execPath,
@@ -238,14 +225,14 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
         "promote",
         root.user.name,
         "--db",
-        join(dir.path, "moderation.db"),
+        join(web.dir.path, "moderation.db"),
       ],
       { stdout: "pipe", stderr: "pipe" },
     );
     expect(await promote.exited).toBe(0);
-    const bobWs = await connect(server.wsUrl, bob.token);
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openAs(context, server.url, root);
+    const bobWs = await connect(web.server.wsUrl, bob.token);
+    const context = await web.context({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openAs(context, web.server.url, root);
     await page.getByRole("button", { name: "Admin" }).click();
     const admin = page.locator("dialog.admin-page");
     await admin.getByRole("button", { name: `Disable ${bob.user.name}` }).click();
@@ -255,7 +242,7 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     await admin.getByLabel("Registration").selectOption("closed");
     await eventually(async () => {
       const mode = await api<{ mode: string }>(
-        server.url,
+        web.server.url,
         "GET",
         "/api/admin/registration",
         undefined,
@@ -265,12 +252,12 @@ describe.skipIf(gate.skip)("moderation in the browser", () => {
     });
     await admin.locator("li", { hasText: "user_disable" }).first().waitFor();
     // Someone who is not an admin never sees the button.
-    const other = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const other = await web.context({ viewport: { width: 1440, height: 900 } });
     const plain = await openAs(
       other,
-      server.url,
+      web.server.url,
       await api<{ token: string; user: { id: number; name: string } }>(
-        server.url,
+        web.server.url,
         "POST",
         "/api/login",
         { username: bob.user.name, password: "correct horse" },

@@ -1,20 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { Page } from "playwright-core";
 import { Connection } from "../../src/client-core/connection.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { type NotifyContext, noticeFor, QUIET_MS } from "../../src/web/notifications.ts";
 import { register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
   eventually,
-  launchBrowser,
   openPage,
   registerInPage,
-  spawnWebServer,
 } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -152,35 +149,21 @@ async function setHidden(page: Page, hidden: boolean): Promise<void> {
 }
 
 describe.skipIf(gate.skip)("desktop notifications in the browser client", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-notify-");
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "notify.db"));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("notify");
 
   it("notifies an @mention while the tab is hidden, once the bell is on; clicking opens the room", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await web.context({ viewport: { width: 1280, height: 800 } });
     try {
-      await context.grantPermissions(["notifications"], { origin: server.url });
+      await context.grantPermissions(["notifications"], { origin: web.server.url });
       await context.addInitScript(RECORDER);
-      const alice = await openPage(context, server.url);
+      const alice = await openPage(context, web.server.url);
       const [aliceName, loud, other] = [unique("alice"), unique("loud"), unique("other")];
       await registerInPage(alice.page, aliceName);
       await createRoomInPage(alice.page, loud);
       await createRoomInPage(alice.page, other);
 
-      const peer = await register(server.url, unique("bob"));
-      const conn = new Connection({ server: server.url, token: peer.token });
+      const peer = await register(web.server.url, unique("bob"));
+      const conn = new Connection({ server: web.server.url, token: peer.token });
       try {
         conn.start();
         const room = await conn.join(loud);

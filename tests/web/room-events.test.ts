@@ -4,42 +4,29 @@
  * and a moderator resolving it; an archived room's sidebar tag and disabled composer; and the
  * admin page renaming and archiving a room.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { RoomSummary, ServerFrameOf } from "../../src/protocol/index.ts";
 import { type Account, api, connect, register, unique } from "../support/client.ts";
-import { type ChildServer, ROOT, tempDir } from "../support/server.ts";
+import { ROOT } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { chromiumGate, eventually, launchBrowser, openAs, spawnWebServer } from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openAs } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("room events in the browser", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-room-events-");
-  const db = () => join(dir.path, "events.db");
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(db());
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("events");
+  const db = () => join(web.dir.path, "events.db");
 
   const call = (who: Account, method: string, path: string, body?: unknown) =>
-    api<Record<string, unknown> & { code?: string }>(server.url, method, path, body, who.token);
+    api<Record<string, unknown> & { code?: string }>(web.server.url, method, path, body, who.token);
 
   async function roomOf(owner: Account): Promise<RoomSummary> {
     const res = await api<{ room: RoomSummary }>(
-      server.url,
+      web.server.url,
       "POST",
       "/api/rooms",
       { name: unique("ev") },
@@ -56,15 +43,15 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
   const line = (page: Page, text: string) => page.locator(".items li.notice", { hasText: text });
 
   it("shows joins, leaves, kicks, mutes, roles and topics as timeline lines, live and after a reload", async () => {
-    const alice = await register(server.url, unique("al"));
+    const alice = await register(web.server.url, unique("al"));
     const [bob, carol] = await Promise.all([
-      register(server.url, unique("bo")),
-      register(server.url, unique("ca")),
+      register(web.server.url, unique("bo")),
+      register(web.server.url, unique("ca")),
     ]);
     const room = await roomOf(alice);
     await call(bob, "POST", `/api/rooms/${room.id}/join`);
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openAs(context, server.url, alice);
+    const context = await web.context();
+    const { page, errors } = await openAs(context, web.server.url, alice);
     await show(page, room.name);
     // Bob's join happened before the page opened: it is in the history shown.
     await line(page, `${bob.user.name} joined`).waitFor();
@@ -108,17 +95,17 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
   });
 
   it("reports a message with a reason; a moderator sees it and resolves it", async () => {
-    const owner = await register(server.url, unique("ow"));
-    const bob = await register(server.url, unique("bo"));
+    const owner = await register(web.server.url, unique("ow"));
+    const bob = await register(web.server.url, unique("bo"));
     const room = await roomOf(owner);
     await call(bob, "POST", `/api/rooms/${room.id}/join`);
-    const ownerWs = await connect(server.wsUrl, owner.token);
+    const ownerWs = await connect(web.server.wsUrl, owner.token);
     await ownerWs.request({ type: "join", room: room.id });
     await ownerWs.request({ type: "send", room: room.id, cid: unique("c"), body: "buy pills" });
     ownerWs.ws.close();
 
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openAs(context, server.url, bob);
+    const context = await web.context();
+    const { page, errors } = await openAs(context, web.server.url, bob);
     await show(page, room.name);
     const row = page.locator(".msg", { hasText: "buy pills" });
     await row.hover();
@@ -139,8 +126,8 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
     expect(await bobPanel.getByRole("button", { name: "Open reports" }).count()).toBe(0);
     await context.close();
 
-    const ownerContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const mod = await openAs(ownerContext, server.url, owner);
+    const ownerContext = await web.context();
+    const mod = await openAs(ownerContext, web.server.url, owner);
     await show(mod.page, room.name);
     await mod.page.getByRole("button", { name: "Members" }).click();
     await mod.page
@@ -160,8 +147,8 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
   });
 
   it("lets an admin rename and archive a room from the admin page; the archived room is read-only", async () => {
-    const root = await register(server.url, unique("root"));
-    const owner = await register(server.url, unique("ow"));
+    const root = await register(web.server.url, unique("root"));
+    const owner = await register(web.server.url, unique("ow"));
     const room = await roomOf(owner);
     await call(root, "POST", `/api/rooms/${room.id}/join`);
     const promote = Bun.spawn(
@@ -169,8 +156,8 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
       { stdout: "pipe", stderr: "pipe" },
     );
     expect(await promote.exited).toBe(0);
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openAs(context, server.url, root);
+    const context = await web.context();
+    const { page, errors } = await openAs(context, web.server.url, root);
     await show(page, room.name);
     await page.getByRole("button", { name: "Admin" }).click();
     const admin = page.locator("dialog.admin-page");
@@ -193,7 +180,7 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
     );
     await page.getByText("This room is archived: it can be read, not written.").waitFor();
     const rooms = await api<{ rooms: RoomSummary[] }>(
-      server.url,
+      web.server.url,
       "GET",
       "/api/rooms",
       undefined,
@@ -207,9 +194,9 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
     await context.close();
   });
   it("lets a moderator delete someone's message, mute and ban from the panel, and the owner read the audit log", async () => {
-    const owner = await register(server.url, unique("ow"));
+    const owner = await register(web.server.url, unique("ow"));
     const [mod, bob, carol] = await Promise.all(
-      ["mo", "bo", "ca"].map((p) => register(server.url, unique(p))),
+      ["mo", "bo", "ca"].map((p) => register(web.server.url, unique(p))),
     );
     const room = await roomOf(owner);
     for (const a of [mod, bob, carol] as Account[]) {
@@ -219,7 +206,7 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
       action: "op",
       user: (mod as Account).user.name,
     });
-    const bobWs = await connect(server.wsUrl, (bob as Account).token);
+    const bobWs = await connect(web.server.wsUrl, (bob as Account).token);
     await bobWs.request({ type: "join", room: room.id });
     await bobWs.request({ type: "send", room: room.id, cid: unique("c"), body: "kept words" });
     const sent = await bobWs.request<ServerFrameOf<"ack">>({
@@ -230,8 +217,8 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
     });
 
     // The moderator sees Delete on bob's message and uses it; carol, a member, does not.
-    const modContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openAs(modContext, server.url, mod as Account);
+    const modContext = await web.context();
+    const { page, errors } = await openAs(modContext, web.server.url, mod as Account);
     await show(page, room.name);
     const row = page.locator(".msg", { hasText: "rude words" });
     await row.hover();
@@ -265,8 +252,8 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
     ).waitFor();
     bobWs.ws.close();
 
-    const carolContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const c = await openAs(carolContext, server.url, carol as Account);
+    const carolContext = await web.context();
+    const c = await openAs(carolContext, web.server.url, carol as Account);
     await show(c.page, room.name);
     const kept = c.page.locator(".msg", { hasText: "kept words" });
     await kept.hover();
@@ -275,8 +262,8 @@ describe.skipIf(gate.skip)("room events in the browser", () => {
     await carolContext.close();
 
     // The owner reads the room's audit log in the member panel.
-    const ownerContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const o = await openAs(ownerContext, server.url, owner);
+    const ownerContext = await web.context();
+    const o = await openAs(ownerContext, web.server.url, owner);
     await show(o.page, room.name);
     await o.page.getByRole("button", { name: "Members" }).click();
     const ownerPanel = o.page.locator("dialog.member-panel");
