@@ -55,13 +55,6 @@ export function prepare(db: Database) {
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.sender_id = ? AND m.client_id = ?`,
     ),
-    insertMessage: s<
-      never,
-      [number, number, number, string, string, number, number, string | null, number | null]
-    >(
-      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file, reply_to)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
     messagesAfter: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.room_id = ? AND m.seq > ? AND m.kind IS NULL ORDER BY m.seq LIMIT ?`,
