@@ -28,6 +28,13 @@ const INDEX_FOR_SEARCH = `INSERT INTO message_search(rowid, body)
   FROM json_each(?) j CROSS JOIN messages m ON m.room_id = j.value ->> 0 AND m.seq = j.value ->> 1
   ORDER BY m.room_id, m.seq`;
 
+interface MemberRow {
+  until: number;
+  archived: number | null;
+  /** The room's last seq. */
+  seq: number;
+}
+
 export function createAppender(db: Database): Appender {
   const q = prepare(db);
   const indexForSearch = db.query<never, [string]>(INDEX_FOR_SEARCH);
@@ -35,6 +42,11 @@ export function createAppender(db: Database): Appender {
     "SELECT last_seq AS seq FROM rooms WHERE id = ?",
   );
   const writeSeq = db.query<never, [number, number]>("UPDATE rooms SET last_seq = ? WHERE id = ?");
+  // The membership row with the room's head: one statement where two were.
+  const memberOf = db.query<MemberRow, [number, number]>(
+    `SELECT m.muted_until AS until, r.archived_at AS archived, r.last_seq AS seq
+     FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ?`,
+  );
   const insertMessage = db.query<
     never,
     [number, number, number, string, string, number, number, string | null, number | null]
@@ -51,10 +63,12 @@ export function createAppender(db: Database): Appender {
    * run inside it (IMMEDIATE).
    */
   let seqs = new Map<number, number>();
-  let members = new Map<string, { until: number; archived: number | null } | null>();
+  let members = new Map<string, MemberRow | null>();
+  /** Each room's last seq as the batch found it, read along with a membership row. */
+  let heads = new Map<number, number>();
 
   function nextSeq(room: number): number | undefined {
-    let seq = seqs.get(room);
+    let seq = seqs.get(room) ?? heads.get(room);
     if (seq === undefined) {
       const row = readSeq.get(room);
       if (!row) return undefined;
@@ -68,7 +82,9 @@ export function createAppender(db: Database): Appender {
     const key = `${room}:${user}`;
     let row = members.get(key);
     if (row === undefined) {
-      row = q.mutedUntil.get(room, user);
+      row = memberOf.get(room, user);
+      // Nothing writes last_seq before the batch's end, so this is the room's head as it began.
+      if (row) heads.set(room, row.seq);
       members.set(key, row);
     }
     return row;
@@ -158,6 +174,7 @@ export function createAppender(db: Database): Appender {
     searchable = [];
     seqs = new Map();
     members = new Map();
+    heads = new Map();
     const results = batch.map(appendOne);
     for (const [room, seq] of seqs) writeSeq.run(seq, room);
     if (searchable.length > 0) {

@@ -44,10 +44,6 @@ export function prepare(db: Database) {
     db.query<R, P>(sql) as Statement<R, P>;
   return {
     roomExists: s<{ one: number }, [number]>("SELECT 1 AS one FROM rooms WHERE id = ?"),
-    mutedUntil: s<{ until: number; archived: number | null }, [number, number]>(
-      `SELECT m.muted_until AS until, r.archived_at AS archived
-       FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ?`,
-    ),
     hasClientId: s<{ one: number }, [number, string]>(
       "SELECT 1 AS one FROM messages WHERE sender_id = ? AND client_id = ?",
     ),
