@@ -17,6 +17,7 @@ import postgresRoomArchive from "./migrations/postgres/010-room-archive.sql" wit
 import postgresSearchBatched from "./migrations/postgres/011-search-batched.sql" with {
   type: "text",
 };
+import postgresGroups from "./migrations/postgres/012-groups.sql" with { type: "text" };
 import type { Migration } from "./migrations.ts";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
@@ -32,4 +33,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 9, name: "communities", sql: postgresCommunities },
   { version: 10, name: "room-archive", sql: postgresRoomArchive },
   { version: 11, name: "search-batched", sql: postgresSearchBatched },
+  { version: 12, name: "groups", sql: postgresGroups },
 ];

@@ -10,6 +10,7 @@ import sqliteAppearance from "./migrations/sqlite/008-appearance.sql" with { typ
 import sqliteCommunities from "./migrations/sqlite/009-communities.sql" with { type: "text" };
 import sqliteRoomArchive from "./migrations/sqlite/010-room-archive.sql" with { type: "text" };
 import sqliteSearchBatched from "./migrations/sqlite/011-search-batched.sql" with { type: "text" };
+import sqliteGroups from "./migrations/sqlite/012-groups.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 9, name: "communities", sql: sqliteCommunities },
   { version: 10, name: "room-archive", sql: sqliteRoomArchive },
   { version: 11, name: "search-batched", sql: sqliteSearchBatched },
+  { version: 12, name: "groups", sql: sqliteGroups },
 ];

@@ -12,6 +12,7 @@ import type { CommunityStore } from "./community-store.ts";
 import type { ContactStore } from "./contact-store.ts";
 import type { DeviceStore } from "./device-store.ts";
 import type { FileStore } from "./file-store.ts";
+import type { GroupStore } from "./group-store.ts";
 import type { MessageLog } from "./message-log.ts";
 import type { RoomStore } from "./room-store.ts";
 import type { SettingsStore } from "./settings-store.ts";
@@ -31,6 +32,7 @@ export interface StoreParts {
   userInvites: UserInviteStore;
   admin: AdminStore;
   settings: SettingsStore;
+  groups: GroupStore;
 }
 
 type Both<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void

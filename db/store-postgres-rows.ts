@@ -6,7 +6,8 @@ import type { Message, RoomKind, UserRef } from "../src/protocol/index.ts";
 import { type LogEntry, toLogEntry } from "./log-entry.ts";
 import type { RoomRecord, RoomVisibility } from "./store.ts";
 
-export const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.created_at, r.last_seq AS head,
+export const ROOM_COLUMNS = `r.id,
+  CASE WHEN EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id) THEN 'group' ELSE r.kind END AS kind, r.name, r.topic, r.created_at, r.last_seq AS head,
   r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
 // As the SQLite store's: a reply quote and reactions are read only for a message that has them.
 export const MESSAGE_COLUMNS = `m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name,

@@ -26,6 +26,7 @@ import { PostgresCommunities } from "./store-postgres-communities.ts";
 import { PostgresContacts } from "./store-postgres-contacts.ts";
 import { PostgresE2ee } from "./store-postgres-e2ee.ts";
 import { PostgresFiles } from "./store-postgres-files.ts";
+import { PostgresGroups } from "./store-postgres-groups.ts";
 import { PostgresMessageLog } from "./store-postgres-log.ts";
 import { MIGRATION_TIMEOUT_S, migratePostgres } from "./store-postgres-migrator.ts";
 import { PostgresPool, type PostgresPoolOptions, type Run } from "./store-postgres-pool.ts";
@@ -60,6 +61,7 @@ const PARTS: PartClasses<[run: Run, runAppend: Run]> = {
   userInvites: PostgresUserInvites,
   admin: PostgresAdmin,
   settings: PostgresSettings,
+  groups: PostgresGroups,
 };
 
 /** Every Store method is a part's, put on the prototype by exposeParts below. */

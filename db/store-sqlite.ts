@@ -1,7 +1,7 @@
 /**
  * The embedded store: bun:sqlite in WAL mode with synchronous=FULL, built from one part per
  * concept (store-sqlite-accounts.ts, -rooms, -log, -files, -contacts, -e2ee, -bots,
- * -communities, -user-invites, -admin, -settings) on one connection.
+ * -communities, -user-invites, -admin, -settings, -groups) on one connection.
  *
  * Durability promise: WAL + FULL fsyncs the log at every commit, so a transaction that has
  * committed survives a process crash and a power loss (as far as the disk honours fsync).
@@ -21,6 +21,7 @@ import { SqliteCommunities } from "./store-sqlite-communities.ts";
 import { SqliteContacts } from "./store-sqlite-contacts.ts";
 import { SqliteE2ee } from "./store-sqlite-e2ee.ts";
 import { SqliteFiles } from "./store-sqlite-files.ts";
+import { SqliteGroups } from "./store-sqlite-groups.ts";
 import { SqliteMessageLog } from "./store-sqlite-log.ts";
 import { SqliteRooms } from "./store-sqlite-rooms.ts";
 import { SqliteSettings } from "./store-sqlite-settings.ts";
@@ -66,6 +67,7 @@ const PARTS: PartClasses<[Database]> = {
   userInvites: SqliteUserInvites,
   admin: SqliteAdmin,
   settings: SqliteSettings,
+  groups: SqliteGroups,
 };
 
 /** Every Store method is a part's, put on the prototype by exposeParts below. */

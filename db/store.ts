@@ -14,6 +14,7 @@ import type { CommunityStore } from "./community-store.ts";
 import type { ContactStore } from "./contact-store.ts";
 import type { DeviceStore } from "./device-store.ts";
 import type { FileStore } from "./file-store.ts";
+import type { GroupStore } from "./group-store.ts";
 import type { MessageLog } from "./message-log.ts";
 import type { RoomStore } from "./room-store.ts";
 import type { SettingsStore } from "./settings-store.ts";
@@ -27,6 +28,7 @@ export * from "./community-store.ts";
 export * from "./contact-store.ts";
 export * from "./device-store.ts";
 export * from "./file-store.ts";
+export * from "./group-store.ts";
 export type { LogEntry } from "./log-entry.ts";
 export { entryFrame, isEvent } from "./log-entry.ts";
 export * from "./message-log.ts";
@@ -48,6 +50,7 @@ export interface Store
     CommunityStore,
     UserInviteStore,
     AdminStore,
-    SettingsStore {
+    SettingsStore,
+    GroupStore {
   close(): Promise<void>;
 }

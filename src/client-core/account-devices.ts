@@ -23,6 +23,7 @@ import type { UserRef } from "../protocol/index.ts";
 import { type Connection, RequestError } from "./connection.ts";
 import { type IdentityStore, identityLocked, storedIdentity } from "./device-identity.ts";
 import type { KeyDirectory } from "./key-directory.ts";
+import type { SecureDmKeys } from "./secure-dm-keys.ts";
 
 export type LinkState = "linked" | "unlinked";
 
@@ -45,6 +46,12 @@ export class AccountDevices {
   get state(): LinkState {
     const mine = this.o.directory.accepted(this.o.me.id);
     return listHolds({ devices: mine }, this.o.getIdentity().bundle) ? "linked" : "unlinked";
+  }
+
+  /** This device's keys and what it believes of others', for groups (secure-group.ts). */
+  get keys(): SecureDmKeys {
+    const { me, book, directory } = this.o;
+    return { identity: this.o.getIdentity(), me, book, directory };
   }
 
   /** Whether this device holds the account key, so it can approve and remove devices. */

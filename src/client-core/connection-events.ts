@@ -1,5 +1,5 @@
 /** What a connection reports: its state, its status changes, and the events listeners get. */
-import type { Message, RoomEvent, ServerFrameOf, UserRef } from "../protocol/index.ts";
+import type { Message, RoomEvent, ServerFrame, ServerFrameOf, UserRef } from "../protocol/index.ts";
 import type { OutboxItem } from "./outbox.ts";
 import type { RequestError } from "./request-error.ts";
 
@@ -15,7 +15,10 @@ export type Status =
   | { kind: "back-online"; caughtUp: number; server?: string }
   | { kind: "stopped"; reason: StopReason; message: string };
 
-/** Server frames that answer no request: passed on to `push` listeners. */
+/**
+ * Server frames that answer no request, passed on to `push` listeners as they are (a new push
+ * goes here and in PUSH_TYPES). `dm_opened` is tracked by the connection first.
+ */
 export type PushFrame = ServerFrameOf<
   | "presence"
   | "typing"
@@ -23,9 +26,26 @@ export type PushFrame = ServerFrameOf<
   | "devices_changed"
   | "dm_opened"
   | "room_created"
-  | "removed"
-  | "invited"
+  | "removed" // kicked, banned, or the room deleted: the listeners drop the room
+  | "invited" // an invitation by name (invitation commands and panels)
+  | "group_added" // made a member of an encrypted group (secure-group.ts attaches it)
 >;
+
+const PUSH_TYPES: ReadonlySet<string> = new Set<PushFrame["type"]>([
+  "presence",
+  "typing",
+  "notice",
+  "devices_changed",
+  "room_created",
+  "removed",
+  "invited",
+  "group_added",
+]);
+
+/** A push passed on as it is (every PushFrame but `dm_opened`, which is tracked first). */
+export function isPush(f: ServerFrame): f is PushFrame {
+  return PUSH_TYPES.has(f.type);
+}
 
 /** How a message reached us: live, or while catching up after a (re)connect or a gap. */
 export type Arrival = "live" | "catch-up";

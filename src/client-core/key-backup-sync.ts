@@ -2,8 +2,9 @@
  * This device's side of the account's encrypted key backup (docs/e2ee.md section 11): it adds
  * the content key of every DM it opens, in sealed batches, once the account has a backup whose
  * info the account identity key signed; it creates the backup (the recovery key is returned to
- * be shown once and is never kept); and it restores from one, holding the restored content keys
- * for this session and taking the account key, which links this device.
+ * be shown once and is never kept); and it restores from one, keeping the restored content keys
+ * on this device (its RestoredKeyStore, beside its identity: they outlast a restart) and taking
+ * the account key, which links this device.
  */
 import {
   type BackupEntry,
@@ -42,6 +43,21 @@ export type RestoreResult =
   | { ok: true; keys: number; linked: boolean }
   | { ok: false; reason: "malformed" | "no-backup" | "wrong-key" };
 
+/**
+ * Where a device keeps the content keys it restored, as it keeps its identity (the terminal's
+ * 0600 file, the browser's IndexedDB): what it could read once it can read after a restart.
+ */
+export interface RestoredKeyStore {
+  load(): Promise<unknown>;
+  save(value: RestoredKeys): Promise<void>;
+}
+
+/** The stored form: base64url content keys by conversation/user/device/envelope id. */
+export interface RestoredKeys {
+  v: 1;
+  keys: Record<string, string[]>;
+}
+
 /** What a person types to read the backup: the recovery key, or the passphrase it came from. */
 export type RecoverySecret = { key: string } | { passphrase: string };
 
@@ -66,6 +82,8 @@ export class KeyBackupSync {
       getIdentity(): Identity;
       /** Saves the identity with the account key restored from the backup, and links it. */
       adoptAccountKey(account: CryptoKeyPair): Promise<void>;
+      /** Keeps restored keys across restarts; without it they last for the session. */
+      store?: RestoredKeyStore;
     },
   ) {}
 
@@ -81,6 +99,16 @@ export class KeyBackupSync {
       after: Number.MAX_SAFE_INTEGER,
     });
     this.publicKey = (await this.verified(reply.info))?.key;
+    const saved = (await this.o.store?.load().catch(() => undefined)) as RestoredKeys | undefined;
+    // Anything but the stored form is ignored: the keys can be restored again from the backup.
+    if (saved?.v !== 1 || typeof saved.keys !== "object" || saved.keys === null) return;
+    for (const [key, list] of Object.entries(saved.keys)) {
+      if (!Array.isArray(list)) continue;
+      for (const text of list) {
+        const k = typeof text === "string" ? fromBase64Url(text) : undefined;
+        if (k) this.restored.set(key, [...(this.restored.get(key) ?? []), k]);
+      }
+    }
   }
 
   /**
@@ -200,6 +228,12 @@ export class KeyBackupSync {
         if (k) this.restored.set(key, [...(this.restored.get(key) ?? []), k]);
       }
     }
+    await this.o.store?.save({
+      v: 1,
+      keys: Object.fromEntries(
+        [...this.restored].map(([key, list]) => [key, list.map((k) => toBase64Url(k))]),
+      ),
+    });
     let linked = false;
     if (!this.o.getIdentity().account) {
       const account = await openBackupAccount(verified, keys);

@@ -4,6 +4,7 @@
  * twice changes nothing. Shared by both clients. Sealed (DM) events are opened by the caller
  * first and passed with their content.
  */
+import type { Envelope } from "../crypto/index.ts";
 import {
   type Message,
   REPLY_EXCERPT_MAX,
@@ -11,6 +12,16 @@ import {
   type RoomEvent,
   type UserRef,
 } from "../protocol/index.ts";
+
+/** A change asked of a message (Connection.change): an edit, a delete or a reaction. */
+export interface ChangeRequest {
+  kind: "edit" | "delete" | "react";
+  target: number;
+  body?: string;
+  emoji?: string;
+  on?: boolean;
+  envelope?: Envelope;
+}
 
 /** An event's content: from the event itself, or (a DM) from its opened envelope. */
 export interface EventContent {

@@ -28,7 +28,9 @@ export type ReplyType =
   | "invite"
   | "invites"
   | "audit"
-  | "user_invites";
+  | "user_invites"
+  | "group_state"
+  | "group_lookup";
 
 interface Waiter {
   resolve: (f: ServerFrame) => void;

@@ -25,6 +25,8 @@ export interface RoomTrack {
   id: number;
   kind: RoomKind;
   name: string;
+  /** The room as the server described it when it was tracked (counts and head of that moment). */
+  summary: RoomSummary;
   /** The last seq delivered to listeners; undefined until the first message sets a baseline. */
   last: number | undefined;
   /** Messages that arrived ahead of a hole, waiting for the hole to be filled. */
@@ -100,6 +102,7 @@ export class RoomTracker {
       id: room.id,
       kind: room.kind,
       name: room.name,
+      summary: room,
       last,
       held: new Map(),
       target: 0,

@@ -7,65 +7,30 @@
  * to that person wait until the user accepts it, and a message from a device outside the
  * accepted list is shown only as "from an unverified device".
  */
-import {
-  type Identity,
-  type KeyBook,
-  type KeyBookStore,
-  openKeyBook,
-  seal,
-} from "../crypto/index.ts";
-import {
-  dmConversation,
-  type Message,
-  nameKey,
-  type RoomSummary,
-  type UserRef,
-} from "../protocol/index.ts";
+import { type Identity, type KeyBook, type KeyBookStore, openKeyBook } from "../crypto/index.ts";
+import { type Message, nameKey, type RoomSummary, type UserRef } from "../protocol/index.ts";
 import { AccountDevices } from "./account-devices.ts";
 import { type Connection, type PushFrame, RequestError } from "./connection.ts";
 import { type IdentityStore, loadIdentity, publishIdentity } from "./device-identity.ts";
 import { contentKeyOf, type DmContent, type RevealContext, revealDm } from "./dm-reveal.ts";
+import { sealDm } from "./dm-seal.ts";
 import { IdentityTrust } from "./identity-trust.ts";
-import { KeyBackupSync } from "./key-backup-sync.ts";
-import { type KeyChange, KeyDirectory } from "./key-directory.ts";
+import { KeyBackupSync, type RestoredKeyStore } from "./key-backup-sync.ts";
+import { KeyDirectory } from "./key-directory.ts";
+import { Listeners } from "./listeners.ts";
 import type { OutboxItem } from "./outbox.ts";
+import type { SecureDmEvents, StartResult, TrustResult } from "./secure-dm-events.ts";
 
 export type { IdentityStore } from "./device-identity.ts";
 export type { DmContent } from "./dm-reveal.ts";
 export type { KeyChange } from "./key-directory.ts";
-
-export interface SecureDmEvents {
-  /** A DM message, opened; in seq order per conversation. `from` is who sealed it. */
-  message: (m: Message, content: DmContent) => void;
-  /** A person's devices changed (added, replaced or removed) since they were last recorded. */
-  keys: (change: KeyChange) => void;
-  /** A message waits until its sender accepts a key change with trust(). */
-  held: (peer: UserRef, body: string) => void;
-  /** Something to tell the user that belongs to no message (a bad bundle, for instance). */
-  problem: (text: string) => void;
-}
-
-export type StartResult =
-  | { ok: true }
-  | { ok: false; reason: "identity-damaged" | "identity-foreign" | "key-book-corrupt" };
-
-export type TrustResult = "updated" | "stale" | "unknown-user";
+export type { SecureDmEvents, StartResult, TrustResult } from "./secure-dm-events.ts";
 
 /** A DM waiting for a key change to be accepted; it goes later under its first cid, still a reply. */
 type Held = { room: number; cid: string; body: string; reply?: number | undefined };
 
-const UNLINKED =
-  "This device is not linked to your account yet: approve it from a linked device (/link), or reset the account keys.";
-
-type Listeners = { [K in keyof SecureDmEvents]: Set<SecureDmEvents[K]> };
-
 export class SecureDm {
-  private readonly listeners: Listeners = {
-    message: new Set(),
-    keys: new Set(),
-    held: new Set(),
-    problem: new Set(),
-  };
+  private readonly listeners = new Listeners<SecureDmEvents>();
   private identity: Identity | undefined;
   private book: KeyBook | undefined;
   private directory: KeyDirectory | undefined;
@@ -87,6 +52,7 @@ export class SecureDm {
       conn: Connection;
       identities: IdentityStore;
       keyBook: KeyBookStore;
+      restoredKeys?: RestoredKeyStore; // restored backup keys kept across restarts
       now?: () => number;
     },
   ) {
@@ -103,19 +69,14 @@ export class SecureDm {
   }
 
   on<K extends keyof SecureDmEvents>(event: K, fn: SecureDmEvents[K]): () => void {
-    (this.listeners[event] as Set<SecureDmEvents[K]>).add(fn);
-    return () => {
-      (this.listeners[event] as Set<SecureDmEvents[K]>).delete(fn);
-    };
+    return this.listeners.on(event, fn);
   }
 
   private emit<K extends keyof SecureDmEvents>(
     event: K,
     ...args: Parameters<SecureDmEvents[K]>
   ): void {
-    for (const fn of this.listeners[event]) {
-      (fn as (...a: Parameters<SecureDmEvents[K]>) => void)(...args);
-    }
+    this.listeners.emit(event, ...args);
   }
 
   /**
@@ -170,6 +131,7 @@ export class SecureDm {
       book: opened.book,
       getIdentity: () => this.identity as Identity,
       adoptAccountKey: (key) => account.adopt(key),
+      ...(this.o.restoredKeys ? { store: this.o.restoredKeys } : {}),
     });
     await this.backup.load();
     const attached = new Set(conn.joinedRooms().map((r) => r.id));
@@ -193,9 +155,8 @@ export class SecureDm {
   }
 
   /**
-   * Adds to the key backup the content keys of every DM this device can open from its history
-   * (a backup keeps what is opened from its creation on; this takes what came before). Resolves
-   * with how many it added, once they are stored.
+   * Adds to the key backup the content keys of every DM in its history this device can open (a
+   * backup keeps what is opened from its creation on); resolves with how many, once stored.
    */
   async backUpHistory(): Promise<number> {
     const backup = this.backup;
@@ -240,8 +201,8 @@ export class SecureDm {
   }
 
   private isDm(m: Message): boolean {
-    if (m.envelope !== undefined || this.peers.has(m.room)) return true;
-    return this.o.conn.joinedRooms().find((r) => r.id === m.room)?.kind === "dm";
+    const kind = this.o.conn.joinedRooms().find((r) => r.id === m.room)?.kind;
+    return kind === "dm" || (kind !== "group" && (!!m.envelope || this.peers.has(m.room)));
   }
 
   private async peerFor(room: number): Promise<UserRef | undefined> {
@@ -253,9 +214,9 @@ export class SecureDm {
 
   // ---- Sending ----
   /**
-   * Queues a DM (maybe a reply). It is sealed when it goes (and again, same cid, on each retry)
-   * for both people's devices; if either person's keys changed and were not accepted, it waits
-   * (`held`) until trust() is called for them.
+   * Queues a DM (maybe a reply), sealed as it goes (again, same cid, on each retry) for both
+   * people's devices; if either person's keys changed and were not accepted, it waits (`held`)
+   * until trust() is called for them.
    */
   send(room: number, text: string, cid?: string, reply?: number): OutboxItem {
     return this.o.conn.send(room, text, {
@@ -273,26 +234,16 @@ export class SecureDm {
     const me = this.me as UserRef;
     if (!peer) throw new RequestError("ROOM_NOT_FOUND", "That conversation is not known here.");
     await this.refresh([peer.id, me.id]);
-    const book = this.book as KeyBook;
-    if (this.account?.state !== "linked") throw new RequestError("UNLINKED", UNLINKED);
-    if (book.trust(String(peer.id)) === "changed" || book.trust(String(me.id)) === "changed") {
-      throw new RequestError("HELD", "Waiting for a key change to be accepted.");
-    }
-    const theirs = book.devices(String(peer.id));
-    if (theirs.length === 0) {
-      throw new RequestError(
-        "NO_DEVICES",
-        `${peer.name} has no device keys yet (they have not used an encrypting client), so they could not read it.`,
-      );
-    }
-    return seal({
-      from: this.identity as Identity,
-      conversation: dmConversation(room),
-      text,
-      id: cid,
-      to: [...theirs, ...book.devices(String(me.id))],
-      ...(this.o.now ? { now: this.o.now } : {}),
-    });
+    const from = this.identity as Identity;
+    const linked = this.account?.state === "linked";
+    return sealDm(
+      { from, me, peer, book: this.book as KeyBook, linked, now: this.o.now },
+      {
+        room,
+        text,
+        cid,
+      },
+    );
   }
 
   private hold(item: OutboxItem): void {
@@ -320,6 +271,16 @@ export class SecureDm {
     return user && this.book?.trust(String(user.id));
   }
 
+  /**
+   * Whose changed keys messages to `peer` wait for: the other person's ("peer"), one's own
+   * account's ("self"), or nobody's.
+   */
+  waitingOn(peer: string): "peer" | "self" | undefined {
+    if (this.trustOf(peer) === "changed") return "peer";
+    if (this.me && this.trustOf(this.me.name) === "changed") return "self";
+    return undefined;
+  }
+
   /** Accepts the identity key of `name` announced as changed, and sends what waited for it. */
   async trust(name: string): Promise<TrustResult> {
     const user = this.userNamed(name);
@@ -344,10 +305,7 @@ export class SecureDm {
     return result;
   }
 
-  /**
-   * Reads the key book again after another holder of a shared store (another tab) changed it,
-   * and sends what waited for keys that were accepted there.
-   */
+  /** After another tab changed the shared key book: reads it again and sends what waited. */
   async reloadKeys(): Promise<void> {
     if (!this.book) return;
     await this.book.reload();

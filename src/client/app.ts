@@ -209,7 +209,12 @@ async function startEncryption(
   io: MenuIo,
 ): Promise<SecureDm | undefined> {
   const files = deviceFiles(o.sessions.dir, o.servers[0] as string, session.user.id);
-  const secure = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+  const secure = new SecureDm({
+    conn,
+    identities: files.identities,
+    keyBook: files.keyBook,
+    restoredKeys: files.restoredKeys,
+  });
   const started = await Promise.race([
     secure.start().catch(() => "stopped" as const),
     Bun.sleep(15_000).then(() => "slow" as const),

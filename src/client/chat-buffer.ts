@@ -4,7 +4,8 @@
  * mention counts, its scroll position, the nicks seen in it and its input history. The list is
  * ordered as buffers were opened, numbered from 1 for Alt-1…9, and one of them is current.
  */
-import { type Message, nameKey } from "../protocol/index.ts";
+import { UnreadCounts } from "../client-core/unread-counts.ts";
+import { type Message, nameKey, type RoomKind } from "../protocol/index.ts";
 import { InputHistory } from "./input-history.ts";
 
 /** Lines kept per buffer: older ones can be fetched again from the server by scrolling up. */
@@ -32,10 +33,11 @@ export class ChatBuffer {
   /** Undefined until the room is joined (or the DM opened). */
   id: number | undefined;
   readonly entries: Entry[] = [];
-  unread = 0;
-  mentions = 0;
-  /** Messages counted in `unread` as they came, each with whether it was counted a mention. */
-  readonly counted = new Map<number, boolean>();
+  /**
+   * Its unread and mention counts: the chat session's conversation once the room is known
+   * there (src/client-core/chat-session.ts counts them), empty until then.
+   */
+  counts: UnreadCounts = new UnreadCounts();
   /** Lines scrolled up from the bottom; 0 follows new messages. */
   scroll = 0;
   /** The oldest seq shown: scrolling up pages history from here. */
@@ -54,9 +56,17 @@ export class ChatBuffer {
   /** The messages shown, by seq, in their current state (events change them here). */
   readonly messages = new Map<number, Message>();
 
+  get unread(): number {
+    return this.counts.unread;
+  }
+
+  get mentions(): number {
+    return this.counts.mentions;
+  }
+
   constructor(
     public name: string,
-    readonly kind: "room" | "dm",
+    readonly kind: RoomKind,
     history: string[] = [],
   ) {
     this.history = new InputHistory(history);
@@ -67,7 +77,7 @@ export class ChatBuffer {
   }
 
   get label(): string {
-    return `${this.kind === "dm" ? "@" : "#"}${this.name}`;
+    return `${this.kind === "dm" ? "@" : this.kind === "group" ? "&" : "#"}${this.name}`;
   }
 
   /** Appends an entry; a buffer scrolled up keeps its place. */
@@ -138,7 +148,7 @@ export class ChatBuffer {
   }
 }
 
-export function bufferKey(kind: "room" | "dm", name: string): string {
+export function bufferKey(kind: RoomKind, name: string): string {
   return `${kind}:${nameKey(name)}`;
 }
 
@@ -150,7 +160,7 @@ export class BufferList {
     return this.all[this.index];
   }
 
-  find(kind: "room" | "dm", name: string): ChatBuffer | undefined {
+  find(kind: RoomKind, name: string): ChatBuffer | undefined {
     const key = bufferKey(kind, name);
     return this.all.find((b) => b.key === key);
   }
@@ -160,7 +170,7 @@ export class BufferList {
   }
 
   /** The buffer for a conversation, made (at the end of the list) if there is none. */
-  open(kind: "room" | "dm", name: string, history?: string[]): ChatBuffer {
+  open(kind: RoomKind, name: string, history?: string[]): ChatBuffer {
     const found = this.find(kind, name);
     if (found) return found;
     const b = new ChatBuffer(name, kind, history);
@@ -194,18 +204,7 @@ export class BufferList {
     const i = this.all.indexOf(b);
     if (i < 0) return;
     this.index = i;
-    b.unread = 0;
-    b.mentions = 0;
-    b.counted.clear();
-  }
-
-  /** A deleted message is unread no more (the server's counts leave it out too). */
-  uncount(b: ChatBuffer, seq: number): void {
-    const mention = b.counted.get(seq);
-    if (mention === undefined) return;
-    b.counted.delete(seq);
-    b.unread = Math.max(0, b.unread - 1);
-    if (mention) b.mentions = Math.max(0, b.mentions - 1);
+    b.counts.clearUnread();
   }
 
   at(i: number): ChatBuffer | undefined {

@@ -2,6 +2,7 @@
 import type { Connection } from "../client-core/connection.ts";
 import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
 import type { SecureDm } from "../client-core/secure-dm.ts";
+import type { RoomKind } from "../protocol/index.ts";
 
 export interface Command {
   usage: string;
@@ -25,7 +26,7 @@ export interface ChatContext {
   /** Presence changed by hand: auto-away stays out of the way until /back. */
   setAway(away: boolean): Promise<void>;
   /** The conversation on screen (id undefined until it is joined). */
-  here(): { id: number | undefined; kind: "room" | "dm" };
+  here(): { id: number | undefined; kind: RoomKind };
   /** Uploads and downloads; undefined where the client has none. */
   files: FileTransfer | undefined;
   /** Files shown in this session, by id, with what it takes to read them. */

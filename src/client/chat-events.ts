@@ -5,7 +5,7 @@
  */
 
 import type { PushFrame, Status } from "../client-core/connection.ts";
-import { keyChangeIsLoud, keyChangeText } from "../client-core/dm-notices.ts";
+import { keyChangeIsLoud, keyChangeText } from "../client-core/key-change-text.ts";
 import type { Message, UserRef } from "../protocol/index.ts";
 import type { ChatState } from "./chat-state.ts";
 import { invitedText } from "./invitation-commands.ts";
@@ -21,7 +21,7 @@ export function listenToConnection(s: ChatState): void {
 
   const onRoomMessage = (m: Message) => {
     // DMs are shown once opened, by SecureDm's own event.
-    if (m.envelope !== undefined || s.tracked(m.room)?.kind === "dm") return;
+    if (m.envelope !== undefined || s.session.isDm(m.room)) return;
     s.show(m);
   };
 
@@ -70,7 +70,7 @@ export function listenToConnection(s: ChatState): void {
     switch (f.type) {
       case "typing":
         if (f.user.id === me || s.blocked.has(f.user.id)) return;
-        s.typingShown.typing(f.room, f.user, Date.now());
+        s.session.typingIn(f.room, f.user, me);
         s.composeStatus();
         screen.render();
         return;
@@ -90,7 +90,7 @@ export function listenToConnection(s: ChatState): void {
       case "notice": {
         if (f.user.id === me || s.blocked.has(f.user.id)) return;
         const t = s.tracked(f.room);
-        if (f.event === "left") s.typingShown.stopped(f.room, f.user.id);
+        if (f.event === "left") s.session.stoppedTyping(f.room, f.user.id);
         // Said in the room's own buffer, where it happened.
         s.note(
           `${userName(f.user)} ${f.event === "joined" ? "joined" : "left"} ${t ? s.label(t) : "a room"}.`,
@@ -102,7 +102,7 @@ export function listenToConnection(s: ChatState): void {
       case "presence":
         // Said once, where it matters: in the conversation on screen.
         if (f.user.id === me || s.blocked.has(f.user.id) || !s.isHere(f.room)) return;
-        if (f.status === "offline") s.typingShown.stopped(f.room, f.user.id);
+        if (f.status === "offline") s.session.stoppedTyping(f.room, f.user.id);
         s.note(`${userName(f.user)} is ${f.status === "online" ? "online" : f.status}.`);
         return;
       case "dm_opened":
@@ -128,7 +128,9 @@ export function listenToConnection(s: ChatState): void {
     conn.on("message", onRoomMessage),
     // Public rooms' events; a DM's are opened first and applied by DmChanges (message-commands.ts).
     conn.on("event", (e) => {
-      if (e.envelope === undefined && s.tracked(e.room)?.kind !== "dm") s.change(e);
+      // A group's membership versions are judged and told by SecureGroups (group-commands.ts).
+      if (e.envelope === undefined && e.kind !== "membership" && !s.session.isDm(e.room))
+        s.change(e);
     }),
     conn.on("push", onPush),
     conn.on("notice", (text) => s.note(text, "warn")),
@@ -148,7 +150,7 @@ export function listenToConnection(s: ChatState): void {
       secure.on("keys", (k) => s.note(keyChangeText(k), keyChangeIsLoud(k) ? "error" : "info")),
       secure.on("held", (peer, body) => {
         s.refreshPending();
-        const who = secure.trustOf(peer.name) === "changed" ? peer.name : (conn.user?.name ?? "");
+        const who = secure.waitingOn(peer.name) === "peer" ? peer.name : (conn.user?.name ?? "");
         s.note(`Waiting, not sent: "${body}" (keys changed). /trust ${who} to send it.`, "warn");
       }),
       secure.on("problem", (text) => s.note(text, "warn")),

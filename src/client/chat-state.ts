@@ -5,16 +5,16 @@
  * screen's status row and activity bar up to date whenever anything they show changes.
  */
 
-import { systemClock } from "../client-core/clock.ts";
+import { ChatSession, PlainConversation } from "../client-core/chat-session.ts";
 import type { Connection, TrackedRoom } from "../client-core/connection.ts";
 import { dmNotice, skewNotice } from "../client-core/dm-notices.ts";
 import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
 import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
-import { ReadMarker } from "../client-core/read-marker.ts";
 import type { DmContent, SecureDm } from "../client-core/secure-dm.ts";
-import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
+import type { SecureGroups } from "../client-core/secure-group.ts";
+import { typingText } from "../client-core/typing-indicator.ts";
 import { parseAttachment } from "../crypto/index.ts";
-import { type Message, messageLength, type RoomEvent } from "../protocol/index.ts";
+import { type Message, messageLength, type RoomEvent, type RoomKind } from "../protocol/index.ts";
 import { BufferList, type ChatBuffer, type Entry, entry } from "./chat-buffer.ts";
 import type { NoteTone } from "./chat-command.ts";
 import type { ChatScreen, StatusTone } from "./chat-screen.ts";
@@ -31,17 +31,18 @@ export type ViewOutcome = "quit" | "picker" | "session-ended";
 export interface Here {
   id: number | undefined;
   name: string;
-  kind: "room" | "dm";
+  kind: RoomKind;
 }
 
 /** "#general" or "@bob": how a conversation is named on screen, everywhere. */
-export function conversationLabel(c: { name: string; kind: "room" | "dm" }): string {
-  return `${c.kind === "dm" ? "@" : "#"}${sanitize(c.name)}`;
+export function conversationLabel(c: { name: string; kind: RoomKind }): string {
+  return `${c.kind === "dm" ? "@" : c.kind === "group" ? "&" : "#"}${sanitize(c.name)}`;
 }
 
-/** "@bob" is a DM with bob; "#general" or "general" is a room. */
-export function parseTarget(target: string): { name: string; kind: "room" | "dm" } {
+/** "@bob" is a DM with bob; "&crew" an encrypted group; "#general" or "general" is a room. */
+export function parseTarget(target: string): { name: string; kind: RoomKind } {
   if (target.startsWith("@")) return { name: target.slice(1), kind: "dm" };
+  if (target.startsWith("&")) return { name: target.slice(1), kind: "group" };
   return { name: target.startsWith("#") ? target.slice(1) : target, kind: "room" };
 }
 
@@ -65,9 +66,8 @@ export class ChatState {
   readonly blocked = new Map<number, string>();
   /** Files shown, by id: what /download needs to fetch (and for DMs decrypt) them. */
   readonly shared = new Map<string, SharedFile>();
-  readonly typingShown = new TypingIndicator();
-  readonly typingSent: TypingSender;
-  readonly reads: ReadMarker;
+  /** Typing, read markers and pending sends: the chat session both clients share. */
+  readonly session: ChatSession<PlainConversation>;
   readonly memory: ViewMemory;
   /** Away because no key was pressed for a while (not by /away): a key brings the user back. */
   autoAway = false;
@@ -78,6 +78,8 @@ export class ChatState {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private finishView: (outcome: ViewOutcome, farewell?: string) => void = () => {};
   readonly done: Promise<ViewOutcome>;
+  /** Encrypted groups (set up with `secure`; group-commands.ts). */
+  groups: SecureGroups | undefined;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
@@ -90,11 +92,7 @@ export class ChatState {
     private readonly store: ViewStore | undefined,
   ) {
     this.memory = store?.load() ?? { history: {}, highlights: [], bell: true };
-    this.typingSent = new TypingSender((room) => conn.notify({ type: "typing", room }));
-    this.reads = new ReadMarker(
-      (room, seq) => conn.notify({ type: "read", room, seq }),
-      systemClock,
-    );
+    this.session = new ChatSession({ conn, make: (summary) => new PlainConversation(summary) });
     this.done = new Promise<ViewOutcome>((resolve) => {
       this.finishView = (outcome, farewell) => {
         for (const cleanup of this.cleanups.splice(0)) cleanup();
@@ -104,7 +102,7 @@ export class ChatState {
     });
     this.onCleanup(
       () => clearTimeout(this.typingTimer),
-      () => this.reads.close(),
+      () => this.session.close(),
     );
   }
 
@@ -123,7 +121,7 @@ export class ChatState {
     return b ? { id: b.id, name: b.name, kind: b.kind } : { id: undefined, name: "", kind: "room" };
   }
 
-  label(c: { name: string; kind: "room" | "dm" } = this.current): string {
+  label(c: { name: string; kind: RoomKind } = this.current): string {
     return conversationLabel(c);
   }
 
@@ -148,7 +146,7 @@ export class ChatState {
   }
 
   /** The buffer for a conversation, with its remembered input history. */
-  openBuffer(kind: "room" | "dm", name: string): ChatBuffer {
+  openBuffer(kind: RoomKind, name: string): ChatBuffer {
     return this.buffers.open(kind, name, this.memory.history[conversationLabel({ kind, name })]);
   }
 
@@ -159,7 +157,7 @@ export class ChatState {
     if (previous !== b) this.editor.set(b.draft);
     this.buffers.select(b);
     this.screen.buffer = b;
-    if (b.id !== undefined && b.newest > 0) this.reads.shown(b.id, b.newest);
+    if (b.id !== undefined && b.newest > 0) this.session.reads.shown(b.id, b.newest);
     this.remember();
     this.composeStatus();
     this.screen.render();
@@ -222,7 +220,7 @@ export class ChatState {
   show(m: Message, content?: DmContent, { older = false } = {}): void {
     const b = this.bufferFor(m.room);
     if (!b) return;
-    this.typingShown.stopped(m.room, m.from.id);
+    this.session.stoppedTyping(m.room, m.from.id);
     // A blocked user's messages are hidden (the server already refuses their DMs).
     if (this.blocked.has(m.from.id) && m.from.id !== this.conn.user?.id) return;
     b.nicks.delete(m.from.name);
@@ -246,12 +244,17 @@ export class ChatState {
     b.add(e, this.screen.columns);
     for (const n of skew) b.add(n, this.screen.columns);
     const here = b === this.buffers.current;
-    if (here) this.reads.shown(m.room, m.seq);
-    else if (!own) {
-      b.unread++;
-      b.counted.set(m.seq, mention);
+    if (here) this.session.reads.shown(m.room, m.seq);
+    // Counted by the session's rule, in its conversation, which the buffer's counts are.
+    const c = this.session.conversations.forRoom(m.room);
+    if (c) {
+      if (b.counts !== c) {
+        // First met here: the buffer counted nothing so far, whatever the summary said.
+        c.clearUnread();
+        b.counts = c;
+      }
+      this.session.arrived(c, m, { me: me?.id ?? 0, seen: here, mention });
     }
-    if (mention && !here) b.mentions++;
     // The bell is for news: not for an old mention replayed when a room is opened.
     if (mention && this.memory.bell && m.ts >= this.openedAt - RING_SLACK_MS) this.screen.bell();
     this.composeStatus();
@@ -281,8 +284,7 @@ export class ChatState {
   /** An event of a room's log: the message it changes is redrawn in its new state. */
   change(e: RoomEvent, content?: EventContent): void {
     const b = this.bufferFor(e.room);
-    if (b && e.kind === "delete" && e.target !== undefined && b.counted.has(e.target)) {
-      this.buffers.uncount(b, e.target);
+    if (b && e.kind === "delete" && e.target !== undefined && b.counts.uncount(e.target)) {
       this.composeStatus();
       this.screen.render();
     }
@@ -324,7 +326,7 @@ export class ChatState {
 
   /** The pending rows under the log: what was typed and not acknowledged yet. */
   refreshPending(): void {
-    this.screen.pending = this.conn.pending().map((i) => {
+    this.screen.pending = this.session.pending().map((i) => {
       const attachment = parseAttachment(i.body);
       if (attachment) return `${fileLine(attachment)} (encrypted)`;
       return i.file ? `[file]${i.body ? ` ${i.body}` : ""}` : i.body;
@@ -339,7 +341,7 @@ export class ChatState {
     const { conn, screen } = this;
     const away = conn.presenceStatus === "away" ? " · away" : "";
     const c = this.current;
-    const typing = c.id === undefined ? "" : typingText(this.typingShown.who(c.id, Date.now()));
+    const typing = c.id === undefined ? "" : typingText(this.session.typing(c.id));
     const text = this.editor.text;
     const lines = text.includes("\n") ? ` · ${text.split("\n").length} lines` : "";
     const limit = conn.limits?.maxMessageChars ?? 4000;
@@ -353,7 +355,7 @@ export class ChatState {
     screen.status = `${this.statusBase} · ${this.label()}${away} · ${typing || "/help"}${lines}${counter}`;
     screen.bar = this.buffers.bar();
     clearTimeout(this.typingTimer);
-    const next = this.typingShown.nextExpiry();
+    const next = this.session.nextTypingExpiry();
     if (next !== undefined) {
       this.typingTimer = setTimeout(
         () => {

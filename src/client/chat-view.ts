@@ -17,6 +17,7 @@ import { ChatScreen, type TerminalOutput } from "./chat-screen.ts";
 import { ChatState, parseTarget, type ViewOutcome, type ViewStore } from "./chat-state.ts";
 import { deviceCommands } from "./device-commands.ts";
 import { fileCommands } from "./file-commands.ts";
+import { groupCommands, startGroups } from "./group-commands.ts";
 import { keyActions } from "./key-actions.ts";
 import { KEYMAP } from "./keymap.ts";
 import { KeyReader } from "./keys.ts";
@@ -91,6 +92,7 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...messageCommands(s),
     ...searchCommands(s, search),
     ...deviceCommands(ctx),
+    ...groupCommands(s),
     ...(quit ? { quit } : {}),
   };
   return commands;
@@ -126,10 +128,11 @@ async function runLine(
   const body = !line.includes("\n") && text.startsWith("//") ? line.trimStart().slice(1) : line;
   const here = s.current;
   if (here.id === undefined) return s.note("Wait until the room is joined.", "warn");
-  s.typingSent.sent(here.id);
-  if (here.kind === "dm") {
+  s.session.sent(here.id);
+  if (here.kind === "dm" || here.kind === "group") {
     if (!secure) return s.note("Encryption is not set up on this device: cannot send.", "error");
-    secure.send(here.id, body);
+    if (here.kind === "group") s.groups?.send(here.id, body);
+    else secure.send(here.id, body);
   } else {
     conn.send(here.id, body);
   }
@@ -172,18 +175,23 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
   s.select(s.openBuffer(first.kind, first.name));
   const rooms = await s.conn.listRooms().catch(() => []);
   for (const r of rooms) {
-    if (!r.joined || (r.kind === "dm" && !s.secure)) continue;
+    if (!r.joined || (r.kind !== "room" && !s.secure)) continue;
     const b = s.openBuffer(r.kind, r.name);
-    if (b !== s.buffers.current) {
-      b.unread = r.unread;
-      b.mentions = r.mentions ?? 0;
-    }
+    if (r.kind === "group") b.id = r.id; // attached by SecureGroups.start()
+    // Held by the session from the server's counts; the buffer on screen has nothing unread.
+    const c = s.session.conversations.track(r);
+    if (b === s.buffers.current) c.clearUnread();
+    b.counts = c;
   }
   // Rooms by name, then DMs by name: Alt-2 is the same buffer after a restart.
   const sorted = [...rooms].sort(
     (a, b) => (a.kind === b.kind ? 0 : a.kind === "room" ? -1 : 1) || a.name.localeCompare(b.name),
   );
   s.buffers.order(sorted.map((r) => bufferKey(r.kind, r.name)));
+  // Groups come with one resume; SecureGroups then judges their membership chains.
+  const groups = rooms.filter((r) => r.kind === "group" && r.joined && s.groups);
+  await s.conn.attachAll(groups).catch(() => []);
+  void s.groups?.start().catch(() => {});
   await enterConversation(s, start);
   for (const b of s.buffers.all) {
     if (b.id !== undefined) continue;
@@ -206,6 +214,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const screen = new ChatScreen(o.output, editor, o.style);
   const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
+  startGroups(s);
   const commands = commandTable(s, o.search);
   const active = autoAway(s, o.autoAwayMs ?? AUTO_AWAY_MS);
   let ended = false;
@@ -228,7 +237,7 @@ export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
         editor.insert(key.text);
         // Typing a message (not a command) tells the others, at most once every 3 s.
         if (s.current.id !== undefined && !editor.text.startsWith("/")) {
-          s.typingSent.keystroke(s.current.id, Date.now());
+          s.session.keystroke(s.current.id);
         }
       } else if (key.kind === "paste") keys.paste(key.text);
       else if (key.kind === "buffer") keys.toBuffer(key.index);

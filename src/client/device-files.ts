@@ -1,11 +1,13 @@
 /**
- * The terminal's storage for end-to-end encryption: this device's identity (its private keys)
- * and the key book, each a JSON file with mode 0600 in the config directory, next to the
+ * The terminal's storage for end-to-end encryption: this device's identity (its private keys),
+ * the key book and the content keys restored from the key backup, each a JSON file with mode
+ * 0600 in the config directory, next to the
  * session file. One pair per deployment and user, since user ids belong to a deployment.
  * Writes go to a temporary file first and are renamed over, so a crash never leaves half a file.
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RestoredKeyStore } from "../client-core/key-backup-sync.ts";
 import type { IdentityStore } from "../client-core/secure-dm.ts";
 import type { IdentityFile, KeyBookState, KeyBookStore } from "../crypto/index.ts";
 import { serverKey } from "./session-store.ts";
@@ -15,6 +17,8 @@ export interface DeviceFiles {
   keyBookPath: string;
   identities: IdentityStore;
   keyBook: KeyBookStore;
+  restoredKeysPath: string;
+  restoredKeys: RestoredKeyStore;
 }
 
 /** The files for `user` on the deployment whose first node is `server`, under `dir`. */
@@ -22,9 +26,15 @@ export function deviceFiles(dir: string, server: string, user: number): DeviceFi
   const host = new URL(serverKey(server)).host.replace(/[^A-Za-z0-9.-]/g, "_");
   const identityPath = join(dir, `device-${host}-${user}.json`);
   const keyBookPath = join(dir, `keys-${host}-${user}.json`);
+  const restoredKeysPath = join(dir, `restored-${host}-${user}.json`);
   return {
     identityPath,
     keyBookPath,
+    restoredKeysPath,
+    restoredKeys: {
+      load: async () => readJson(restoredKeysPath),
+      save: async (value) => writePrivate(dir, restoredKeysPath, value),
+    },
     identities: {
       load: async () => readJson(identityPath),
       save: async (file: IdentityFile) => writePrivate(dir, identityPath, file),

@@ -33,7 +33,15 @@ export async function enterConversation(s: ChatState, target: string): Promise<v
   s.select(b);
   s.resetStatus();
   try {
-    if (wanted.kind === "dm") {
+    if (wanted.kind === "group") {
+      const room = conn
+        .joinedRooms()
+        .find((r) => r.kind === "group" && nameKey(r.name) === nameKey(wanted.name));
+      if (!room) throw new Error("you are in no group of that name");
+      b.id = room.id;
+      s.note(`Group &${room.name}, end-to-end encrypted: /group lists its members.`, "ok", b);
+      await showHistory(s, HISTORY_DEFAULT, { quiet: true });
+    } else if (wanted.kind === "dm") {
       const peer = wanted.name;
       if (!secure) throw new Error("encryption could not be set up on this device");
       const known = conn
@@ -113,6 +121,9 @@ export async function showHistory(s: ChatState, n: number, { quiet = false } = {
       if (b.kind === "dm" && secure) {
         const opened = await secure.reveal(m, { dedupe: false });
         if (opened) s.show(opened.message, opened.content, { older: true });
+      } else if (b.kind === "group") {
+        const opened = await s.groups?.revealStored(m);
+        if (opened) s.show(opened.message, opened.content, { older: true });
       } else {
         s.show(m, undefined, { older: true });
       }
@@ -123,7 +134,7 @@ export async function showHistory(s: ChatState, n: number, { quiet = false } = {
     }
     b.oldest = page.messages[0]?.seq ?? before;
     // What is now on screen is read (a buffer first shown with only its history, for one).
-    if (b === s.buffers.current && b.newest > 0) s.reads.shown(room, b.newest);
+    if (b === s.buffers.current && b.newest > 0) s.session.reads.shown(room, b.newest);
     s.screen.render();
   } finally {
     fetching.delete(b);

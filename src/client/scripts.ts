@@ -120,7 +120,12 @@ function errorText(err: unknown): string {
 /** This installation's device keys (made on first use), started on the connection. */
 async function startSecure(c: ScriptContext, conn: Connection, user: number): Promise<SecureDm> {
   const files = deviceFiles(c.sessions.dir, c.servers[0] as string, user);
-  const secure = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+  const secure = new SecureDm({
+    conn,
+    identities: files.identities,
+    keyBook: files.keyBook,
+    restoredKeys: files.restoredKeys,
+  });
   secure.on("keys", (k) => {
     if (k.observation.trust === "changed") {
       c.io.err(`parley: warning: the keys of ${k.self ? "your own account" : k.user.name} changed`);

@@ -10,10 +10,10 @@ import {
   base64UrlOf,
   CIPHERTEXT_BYTES_MAX,
   conversationId,
-  DEVICES_MAX,
   deviceId,
   GCM_IV_BYTES,
   GCM_TAG_BYTES,
+  GROUP_DEVICES_MAX,
   ID_MAX,
   KEY_COMMITMENT_BYTES,
   PAD_BLOCK,
@@ -42,11 +42,14 @@ export const envelopeSchema = z.object({
   at: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
   /** Sending user and device. */
   from: z.object({ u: userId, d: deviceId }),
-  /** Every device that can open this envelope, the sender's own devices included. */
+  /**
+   * Every device that can open this envelope, the sender's own devices included. The schema
+   * takes a group's bound; a DM's smaller one (DEVICES_MAX) is checked where DMs are sent.
+   */
   to: z
     .array(recipient)
     .min(1)
-    .max(DEVICES_MAX)
+    .max(GROUP_DEVICES_MAX)
     .refine((list) => new Set(list.map((r) => deviceKey(r.u, r.d))).size === list.length, {
       message: "a device appears twice",
     }),

@@ -30,7 +30,14 @@ import {
 import type { Identity } from "./identity.ts";
 import { unwrapContentKey, wrapContentKey } from "./key-wrap.ts";
 import { pad, unpad } from "./padding.ts";
-import { CONVERSATION_MAX, DEVICES_MAX, GCM_IV_BYTES, ID_MAX, TEXT_BYTES_MAX } from "./wire.ts";
+import {
+  CONVERSATION_MAX,
+  DEVICES_MAX,
+  GCM_IV_BYTES,
+  GROUP_DEVICES_MAX,
+  ID_MAX,
+  TEXT_BYTES_MAX,
+} from "./wire.ts";
 
 export interface SealOptions {
   /** The sending device. */
@@ -47,6 +54,8 @@ export interface SealOptions {
   id?: string;
   /** @default Date.now */
   now?: () => number;
+  /** Most devices addressed: GROUP_DEVICES_MAX for a group. @default DEVICES_MAX */
+  maxDevices?: number;
 }
 
 export async function seal(options: SealOptions): Promise<Envelope> {
@@ -58,7 +67,7 @@ export async function seal(options: SealOptions): Promise<Envelope> {
   if (id.length < 1 || id.length > ID_MAX) throw new CryptoError("INVALID_ID");
   const plain = utf8(text);
   if (plain.length > TEXT_BYTES_MAX) throw new CryptoError("TEXT_TOO_LARGE");
-  const devices = recipientDevices(from.bundle, options.to);
+  const devices = recipientDevices(from.bundle, options.to, options.maxDevices ?? DEVICES_MAX);
 
   const ephemeral = (await crypto.subtle.generateKey("X25519", false, [
     "deriveBits",
@@ -115,7 +124,11 @@ export async function seal(options: SealOptions): Promise<Envelope> {
 }
 
 /** The sender's device plus `to`, without repeats, in a canonical order (by user, then device). */
-function recipientDevices(self: VerifiedBundle, to: readonly VerifiedBundle[]): VerifiedBundle[] {
+function recipientDevices(
+  self: VerifiedBundle,
+  to: readonly VerifiedBundle[],
+  max: number,
+): VerifiedBundle[] {
   const byDevice = new Map<string, VerifiedBundle>();
   for (const bundle of [self, ...to]) {
     const key = deviceKey(bundle.user, bundle.device);
@@ -123,7 +136,7 @@ function recipientDevices(self: VerifiedBundle, to: readonly VerifiedBundle[]): 
     if (seen && !sameKeys(seen, bundle)) throw new CryptoError("DUPLICATE_DEVICE");
     byDevice.set(key, seen ?? bundle);
   }
-  if (byDevice.size > DEVICES_MAX) throw new CryptoError("TOO_MANY_DEVICES");
+  if (byDevice.size > Math.min(max, GROUP_DEVICES_MAX)) throw new CryptoError("TOO_MANY_DEVICES");
   return [...byDevice.values()].sort(
     (a, b) => compare(a.user, b.user) || compare(a.device, b.device),
   );

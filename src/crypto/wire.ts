@@ -11,8 +11,10 @@ export const E2EE_VERSION = 1;
 export const ID_MAX = 64;
 /** Upper bound on conversation ids, in UTF-16 units. */
 export const CONVERSATION_MAX = 128;
-/** Devices one envelope may address, the sender's own devices included. */
+/** Devices one DM envelope may address, the sender's own devices included. */
 export const DEVICES_MAX = 64;
+/** Devices one group envelope may address: 32 members with 10 devices each (docs/e2ee.md 12). */
+export const GROUP_DEVICES_MAX = 320;
 /** UTF-8 bytes of text one envelope may carry (4,000 code points take at most 16,000 bytes). */
 export const TEXT_BYTES_MAX = 16_000;
 /** Plaintext is padded to a multiple of this, so the ciphertext shows its length only roughly. */

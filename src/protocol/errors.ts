@@ -98,6 +98,11 @@ export const ERRORS = {
   ROOM_ARCHIVED: { status: 403, message: "This room is archived: it may be read but not written." },
   BANNED: { status: 403, message: "You are banned from this room." },
   NOT_ALLOWED: { status: 403, message: "Your role in this room does not allow that." },
+  BAD_MEMBERSHIP: {
+    status: 400,
+    message:
+      "That membership change is not the group's next version signed by you, or not yours to make.",
+  },
   OUTRANKED: {
     status: 403,
     message: "You cannot act on a member whose role is equal to or above yours.",

@@ -22,12 +22,15 @@ export const EVENT_KINDS = [
   "topic",
   "rename",
   "archive",
+  // Encrypted groups: a signed membership version (docs/e2ee.md 12), its JSON in `body`.
+  "membership",
 ] as const;
 
 /**
  * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
  * role), and `body` is the topic, the new role ("owner", "moderator", "member") or a kick's or
- * ban's reason ("" when none), or a rename's new name ("archive" has an empty body).
+ * ban's reason ("" when none), or a rename's new name ("archive" has an empty body), or a
+ * group's signed membership version as JSON ("membership": clients check it, section 12).
  */
 export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
   "join",
@@ -38,6 +41,7 @@ export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
   "topic",
   "rename",
   "archive",
+  "membership",
 ]);
 export const eventKind = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof eventKind>;

@@ -9,6 +9,7 @@ import { envelopeSchema } from "../crypto/envelope-format.ts";
 import { backupInfoSchema } from "../crypto/key-backup.ts";
 import type { ErrorCode } from "./errors.ts";
 import { messageState, REQUESTED_KINDS, roomEvent } from "./event.ts";
+import { groupClientFrames, groupServerFrames } from "./group-frames.ts";
 import {
   BACKUP_ITEM_CHARS_MAX,
   CLIENT_ID_MAX,
@@ -35,7 +36,7 @@ const clientId = z
 
 const fileId = z.string().regex(FILE_ID_PATTERN, "not a file id");
 
-export const roomKind = z.enum(["room", "dm"]);
+export const roomKind = z.enum(["room", "dm", "group"]);
 export const roomVisibility = z.enum(["public", "private"]);
 export const roomRole = z.enum(["owner", "moderator", "member"]);
 export type RoomRole = z.infer<typeof roomRole>;
@@ -187,11 +188,7 @@ export const clientFrames = {
     room: roomId,
     name: z.string().max(64),
   }),
-  archive_room: z.object({
-    type: z.literal("archive_room"),
-    id: requestId,
-    room: roomId,
-  }),
+  archive_room: z.object({ type: z.literal("archive_room"), id: requestId, room: roomId }),
   delete_room: z.object({
     type: z.literal("delete_room"),
     id: requestId,
@@ -277,6 +274,7 @@ export const clientFrames = {
     id: requestId,
     users: z.array(z.int().min(1)).min(1).max(50),
   }),
+  ...groupClientFrames,
 } as const;
 
 /** Frames that are notifications: they carry no required id and get no reply on success. */
@@ -534,6 +532,7 @@ export const serverFrames = {
     message: z.string(),
     retryAfter: z.number().optional(),
   }),
+  ...groupServerFrames,
 } as const;
 
 export type ServerFrameType = keyof typeof serverFrames;

@@ -64,3 +64,8 @@ export function isValidMessage(body: string): boolean {
   if (body.length <= MESSAGE_MAX_CHARS) return true;
   return body.length <= 2 * MESSAGE_MAX_CHARS && messageLength(body) <= MESSAGE_MAX_CHARS;
 }
+
+/** A group's conversation id: its envelopes and membership versions must carry it. */
+export function groupConversation(room: number): string {
+  return `group:${room}`;
+}

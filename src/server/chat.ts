@@ -31,6 +31,7 @@ import { moderates, requireMayLeave } from "./roles.ts";
 import type { RoomKinds } from "./room-kinds.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 import { RoomLog } from "./room-log.ts";
+import { GROUP_LEAVE } from "./sealed-envelope.ts";
 import { MessageSearch } from "./search.ts";
 
 export type RoomRef = { room: number } | { name: string };
@@ -214,7 +215,7 @@ export class Chat {
       "room" in ref
         ? await this.o.store.findRoom(ref.room)
         : await this.o.store.findRoomByName(ref.name);
-    if (room?.kind !== "room") throw new ParleyError("ROOM_NOT_FOUND");
+    if (!room || room.kind === "dm") throw new ParleyError("ROOM_NOT_FOUND");
     if (room.visibility === "private") {
       if (!viewer || !(await this.o.store.isMember(room.id, viewer.id))) {
         throw new ParleyError("ROOM_NOT_FOUND");
@@ -266,7 +267,8 @@ export class Chat {
   }
 
   async leave(user: UserRef, roomId: number): Promise<void> {
-    await this.findRoom({ room: roomId }, user);
+    const room = await this.findRoom({ room: roomId }, user);
+    if (room.kind === "group") throw new ParleyError("BAD_MEMBERSHIP", GROUP_LEAVE);
     await requireMayLeave(this.o.store, roomId, user);
     if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
     this.o.hub.memberLeft(user.id, roomId);

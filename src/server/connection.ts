@@ -29,9 +29,9 @@ import { COMMUNITY_FRAME_COST, communityCommands } from "./community-commands.ts
 import type { Config } from "./config.ts";
 import type { Contacts } from "./contacts.ts";
 import type { Devices } from "./devices.ts";
+import { E2EE_FRAME_COST, type E2eeDeps, e2eeCommands } from "./e2ee-commands.ts";
 import type { ConnectionData, Hub, Socket } from "./hub.ts";
 import type { Invitations } from "./invitations.ts";
-import { KeyBackups } from "./key-backups.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Moderation } from "./moderation.ts";
 import type { Presence } from "./presence.ts";
@@ -58,6 +58,7 @@ export interface ConnectionOptions {
   metrics?: Metrics | undefined;
   moderation: Moderation;
   invitations: Invitations;
+  groups: E2eeDeps["groups"];
 }
 
 type Handler<T extends ClientFrameType> = (
@@ -81,9 +82,8 @@ export const FRAME_COST: Partial<Record<ClientFrameType, number>> = {
   contact_remove: 2,
   block: 2,
   unblock: 2,
-  device: 5,
-  devices: 2,
   ...COMMUNITY_FRAME_COST,
+  ...E2EE_FRAME_COST,
 };
 
 function send(ws: Socket, frame: ServerFrame): void {
@@ -105,7 +105,6 @@ function drained(ws: Socket, bound: number): Promise<void> {
 
 export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<ConnectionData> {
   const { config, chat, hub, log, typing, presence } = o;
-  const backups = new KeyBackups(o.store, o.now);
   const replay: Replay = {
     store: o.store,
     hub,
@@ -135,6 +134,7 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
       send(ws, { type: "rooms", ref: f.id, ...listed, rooms });
     },
     ...communityCommands({ ...o, replay }),
+    ...e2eeCommands({ ...o, replay }),
     async create(ws, f) {
       const room = await chat.createRoom(ws.data.session.user, f.name, f.topic, f.visibility);
       await attach(replay, ws, room.id, { recent: 0 });
@@ -241,37 +241,6 @@ export function createWebSocketHandler(o: ConnectionOptions): WebSocketHandler<C
     async dm_policy(ws, f) {
       const view = await o.contacts.setPolicy(ws.data.user, f.policy);
       send(ws, { type: "contacts", ref: f.id, ...view });
-    },
-    async device(ws, f) {
-      const user = ws.data.user;
-      await o.devices.publish(user, f.bundle);
-      send(ws, { type: "ok", ref: f.id });
-      // Peers must learn at once that there is a device to seal for, or a key that changed.
-      for (const dm of await o.store.listDms(user.id)) {
-        chat.publishEphemeral(dm.id, { type: "devices_changed", room: dm.id, user });
-      }
-    },
-    async device_list(ws, f) {
-      const user = ws.data.user;
-      await o.devices.publishList(user, f.list, f.reset ?? false);
-      send(ws, { type: "ok", ref: f.id });
-      for (const dm of await o.store.listDms(user.id)) {
-        chat.publishEphemeral(dm.id, { type: "devices_changed", room: dm.id, user });
-      }
-    },
-    async backup_create(ws, f) {
-      await backups.create(ws.data.user, f.info);
-      send(ws, { type: "ok", ref: f.id });
-    },
-    async backup_add(ws, f) {
-      await backups.add(ws.data.user, f.item);
-      send(ws, { type: "ok", ref: f.id });
-    },
-    async backup_get(ws, f) {
-      send(ws, { type: "backup", ref: f.id, ...(await backups.page(ws.data.user, f.after ?? 0)) });
-    },
-    async devices(ws, f) {
-      send(ws, { type: "devices", ref: f.id, users: await o.devices.list(f.users) });
     },
   };
 

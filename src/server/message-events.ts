@@ -113,6 +113,10 @@ export class MessageEvents {
     const target = await this.o.store.findMessage(req.room, req.target);
     if (!target) throw new ParleyError("MESSAGE_NOT_FOUND");
     if (target.deleted) throw new ParleyError("MESSAGE_DELETED");
+    // A sealed message (a group's) is never changed in plaintext: no edit or reaction in clear.
+    if (!dm && target.envelope !== undefined && req.kind !== "delete") {
+      throw new ParleyError("SEALED_ONLY");
+    }
     const moderates = this.o.moderates ?? nobody;
     const refused = await MAY[req.kind]({ actor: user, target, room: req.room, moderates });
     if (refused) throw new ParleyError(refused);

@@ -64,4 +64,9 @@ export const REQUIREMENTS: { readonly [T in ClientFrameType]: Requirement } = {
   user_invites: NONE,
   /** The invitation addressed to the user is the right; invitations.ts looks it up. */
   invite_answer: NONE,
+  group_create: NONE,
+  /** groups.ts also checks that the room is a group and the change the sender's to make. */
+  group_membership: MEMBER,
+  group_state: MEMBER,
+  group_lookup: NONE,
 };

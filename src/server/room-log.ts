@@ -9,12 +9,18 @@
 import { type AppendRequest, entryFrame } from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
 import { errorFields, type Logger } from "../log/log.ts";
-import { type EventKind, encodeFrame, type UserRef } from "../protocol/index.ts";
+import {
+  type ErrorCode,
+  type EventKind,
+  encodeFrame,
+  type RoomEvent,
+  type UserRef,
+} from "../protocol/index.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 
 export type RoomEventKind = Extract<
   EventKind,
-  "join" | "leave" | "kick" | "ban" | "role" | "topic" | "rename" | "archive"
+  "join" | "leave" | "kick" | "ban" | "role" | "topic" | "rename" | "archive" | "membership"
 >;
 
 export interface RoomLogOptions {
@@ -64,5 +70,35 @@ export class RoomLog {
         resolve();
       }
     }).catch((err) => this.o.log.warn("room_event.failed", errorFields(err)));
+  }
+
+  /**
+   * Stores an event whose sender asked for it (a group's membership version) and publishes it:
+   * the entry, or the refusal's code. Unlike record(), the asker hears whether it was stored.
+   */
+  append(
+    room: number,
+    by: UserRef,
+    kind: RoomEventKind,
+    body: string,
+  ): Promise<RoomEvent | ErrorCode> {
+    const request: AppendRequest = {
+      room,
+      sender: by,
+      cid: `${kind}-${crypto.randomUUID()}`,
+      body,
+      ts: this.o.now(),
+      event: { kind },
+    };
+    return new Promise((resolve) => {
+      const accepted = this.o.queue.submit(request, (result) => {
+        if (result === "failed") return resolve("UNAVAILABLE");
+        if (!result.ok) return resolve(result.code);
+        const entry = result.event as RoomEvent;
+        this.o.bus.publish({ room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
+        resolve(entry);
+      });
+      if (!accepted) resolve("BUSY");
+    });
   }
 }

@@ -15,7 +15,7 @@ import {
   type Store,
 } from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
-import type { Envelope } from "../crypto/index.ts";
+import { DEVICES_MAX, type Envelope } from "../crypto/index.ts";
 import { errorFields, type Logger } from "../log/log.ts";
 import {
   dmConversation,
@@ -29,9 +29,9 @@ import {
 import type { Access, Requirement } from "./access.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
-import { e2eeUserId } from "./devices.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RoomKinds } from "./room-kinds.ts";
+import { groupEnvelope, sealedBody } from "./sealed-envelope.ts";
 import { heldBack, noteRefused, type SendHolds } from "./send-order.ts";
 
 export interface SendRequest {
@@ -132,6 +132,9 @@ export class SendPipeline {
 
   private async checked(user: UserRef, req: SendRequest, done: (o: SendOutcome) => void) {
     const kind = await this.o.kinds.of(req.room);
+    if (kind === "group") {
+      return this.queue(user, req, await groupEnvelope(this.o.store, user, req), true, done);
+    }
     if (kind !== "dm") {
       const body = checkText(req);
       const file = req.file === undefined ? undefined : await this.sharedFile(user, req);
@@ -143,21 +146,10 @@ export class SendPipeline {
     if (req.file !== undefined) {
       throw new ParleyError("INVALID", "A DM's files travel inside its envelope: send no file id.");
     }
-    if (req.envelope === undefined) throw new ParleyError("SEALED_ONLY");
-    const env = req.envelope;
-    // Bound to this conversation, this sender and this send (its id is the cid, so a retry is
-    // recognisably the same message), and addressed to no one outside the DM.
-    if (
-      env.conv !== dmConversation(req.room) ||
-      env.from.u !== e2eeUserId(user.id) ||
-      env.id !== req.cid
-    ) {
-      throw new ParleyError("BAD_ENVELOPE");
-    }
-    const participants = new Set(users.map(e2eeUserId));
-    if (env.to.some((r) => !participants.has(r.u))) throw new ParleyError("BAD_ENVELOPE");
+    const conv = dmConversation(req.room);
+    const body = sealedBody(req.envelope, { conv, user, cid: req.cid, users, max: DEVICES_MAX });
     await this.o.contacts.requireDmAllowed(user, users[0] === user.id ? users[1] : users[0]);
-    this.queue(user, req, JSON.stringify(env), true, done);
+    this.queue(user, req, body, true, done);
   }
 
   /** The file a public-room send shares: it must be one this user uploaded to this room. */

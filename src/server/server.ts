@@ -30,6 +30,7 @@ import { Devices } from "./devices.ts";
 import { FileQuota } from "./file-quota.ts";
 import { Files } from "./files.ts";
 import { frontDoor, jsonError } from "./front-door.ts";
+import { Groups } from "./groups.ts";
 import { createHttpApp } from "./http.ts";
 import { Hub } from "./hub.ts";
 import { Invitations } from "./invitations.ts";
@@ -222,6 +223,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     joined: async (user, room) => chat.announceJoin(user, room),
     tell: (userId, frame) => revocation.tell(userId, encodeFrame(frame)),
   });
+  const groups = new Groups({ store, chat, hub, now, revocation });
   const app = createHttpApp({
     sessions,
     endSessions,
@@ -259,6 +261,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics,
     moderation,
     invitations,
+    groups,
   });
   const web = await WebAssets.load(index, {
     // The installable app: its manifest, its icon, and the worker that caches the shell.

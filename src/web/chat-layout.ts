@@ -97,6 +97,7 @@ export class ChatLayout {
   header(c: Conversation, verified: boolean): void {
     const members = `${c.summary.members} member${c.summary.members === 1 ? "" : "s"}`;
     this.title.textContent = c.label;
+    this.main.dataset.kind = c.summary.kind; // shows controls of one kind only (a group's)
     this.subtitle.textContent = c.isDm
       ? [c.peerStatus, "end-to-end encrypted", verified ? "✓ verified" : undefined]
           .filter(Boolean)

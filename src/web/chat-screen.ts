@@ -1,15 +1,14 @@
 /**
- * The chat's controller: wires the connection layer every Parley client shares
- * (src/client-core/connection.ts, so reconnecting, resuming by seq, gap filling and the outbox
- * behave exactly as in the terminal client) to the conversations it holds (conversations.ts)
- * and the views that show them (chat-layout.ts, sidebar, message list, composer, dialogs).
+ * The browser's chat: wires the headless chat session every Parley client shares
+ * (src/client-core/chat-session.ts over connection.ts, so reconnecting, resuming by seq, gap
+ * filling, the outbox, unread counts and typing behave exactly as in the terminal client) to
+ * the views that show it (chat-layout.ts, sidebar, message list, composer, dialogs).
  */
 
-import { systemClock } from "../client-core/clock.ts";
+import { ChatSession } from "../client-core/chat-session.ts";
 import { Connection, type Status } from "../client-core/connection.ts";
 import { FileTransfer } from "../client-core/file-transfer.ts";
 import { searcher } from "../client-core/message-search.ts";
-import { ReadMarker } from "../client-core/read-marker.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
 import { accountButtons } from "./account-buttons.ts";
 import { AdminPage } from "./admin-page.ts";
@@ -17,13 +16,14 @@ import { Announcer } from "./announcer.ts";
 import { ChatLayout } from "./chat-layout.ts";
 import { Composer } from "./composer.ts";
 import { ConnectionBanner } from "./connection-banner.ts";
-import type { Conversation, Item } from "./conversation.ts";
-import { Conversations } from "./conversations.ts";
+import { Conversation } from "./conversation.ts";
+import type { Conversations } from "./conversations.ts";
 import { DmDialog } from "./dm-dialog.ts";
 import { DmTrust } from "./dm-trust.ts";
 import { Drafts } from "./drafts.ts";
 import { fileDropTarget } from "./file-drop.ts";
 import { FileViews } from "./file-view.ts";
+import { GroupDialog } from "./group-dialog.ts";
 import { HISTORY_PAGE, loadOlderPage } from "./history-page.ts";
 import { Incoming } from "./incoming.ts";
 import { InvitationsPanel } from "./invitations-panel.ts";
@@ -56,7 +56,9 @@ export interface ChatScreenOptions {
 export class ChatScreen {
   readonly root: HTMLElement;
   private readonly conn: Connection;
-  private readonly conversations = new Conversations();
+  /** Conversations, counts, typing and read markers, shared with the terminal's logic. */
+  private readonly session: ChatSession<Conversation>;
+  private readonly conversations: Conversations;
   private readonly layout: ChatLayout;
   private readonly sidebar: Sidebar;
   private readonly list: MessageList;
@@ -65,7 +67,6 @@ export class ChatScreen {
   private readonly announcer = new Announcer();
   private readonly dialog: RoomDialog;
   private readonly typing: TypingLine;
-  private readonly reads: ReadMarker;
   private readonly me: UserRef;
   /** End-to-end encrypted DMs (SecureDm, keys in IndexedDB) and their dialogs. */
   private readonly dms: PrivateMessages;
@@ -91,14 +92,18 @@ export class ChatScreen {
     this.notifyMenu = new NotifyMenu(this.levels);
     this.levels.onChange(() => this.renderSidebar());
     this.conn = new Connection({ server: o.server, token: o.token });
+    this.session = new ChatSession({ conn: this.conn, make: (s) => new Conversation(s) });
+    this.conversations = this.session.conversations;
     this.dms = new PrivateMessages(this.conn, this.me, {
       message: (m, sealed) => this.incoming.received(m, sealed),
       keys: (k) => this.trust.keysChanged(k),
-      problem: (text) => this.dmProblem(text),
+      problem: (text) => this.onShown((c) => this.list.append(c.notice(Date.now(), text, true))),
       trustChanged: () => this.trust.afterTrust(),
+      membership: (r, text, alert) => activity.whenListed(r, () => this.notice(text, alert, r)),
     });
+    const group = new GroupDialog(this.dms, this.conversations, (r) => this.attach(r));
     this.trust = new DmTrust(this.dms, this.conversations, this.me, {
-      notice: (c, item) => this.showItem(c, item),
+      notice: (c, item) => this.conversations.current === c.id && this.list.append(item),
       pendingChanged: () => this.list.renderPending(),
       headerChanged: () => this.renderHeader(),
     });
@@ -116,7 +121,7 @@ export class ChatScreen {
           if (this.conversations.current === room) this.list.renderPending();
         },
         sent: (room) => {
-          this.typing.sent(room);
+          this.session.sent(room);
           if (this.conversations.current === room) this.list.scrollToBottom();
         },
         maxUploadBytes: () => this.conn.limits?.maxUploadBytes,
@@ -124,11 +129,7 @@ export class ChatScreen {
     );
     this.files = new FileViews(this.transfer);
     this.notifier = new Notifier({ open: (room) => this.select(room) });
-    this.typing = new TypingLine((room) => this.conn.notify({ type: "typing", room }));
-    this.reads = new ReadMarker(
-      (room, seq) => this.conn.notify({ type: "read", room, seq }),
-      systemClock,
-    );
+    this.typing = new TypingLine(this.session);
 
     this.actions = new MessageActionsView({
       conn: this.conn,
@@ -152,11 +153,11 @@ export class ChatScreen {
     });
     this.incoming = new Incoming({
       me: this.me,
-      conversations: this.conversations,
+      dms: this.dms,
+      session: this.session,
       list: this.list,
       typing: this.typing,
       notifier: this.notifier,
-      reads: this.reads,
       levels: this.levels,
       announcer: this.announcer,
       countsChanged: () => this.renderSidebar(),
@@ -170,7 +171,7 @@ export class ChatScreen {
       files: (files) => this.onShown((c) => this.outgoing.files(c, files)),
       typing: () => {
         const c = this.conversations.shown;
-        if (c && !c.isDm) this.typing.keystroke(c.id);
+        if (c && !c.isDm) this.session.keystroke(c.id);
       },
     });
     this.dialog = new RoomDialog({
@@ -205,6 +206,7 @@ export class ChatScreen {
         themeToggle(o.theme),
         admin.button,
         invites.button,
+        group.newButton,
         ...accountButtons({ ...o, dms: this.dms, reopenDms: () => this.reopenDms() }),
       ],
       headerEnd: [
@@ -212,6 +214,7 @@ export class ChatScreen {
         members.button,
         this.notifyMenu.button,
         this.trust.button,
+        group.manageButton,
       ],
       main: [
         this.banner.root,
@@ -248,13 +251,9 @@ export class ChatScreen {
     });
 
     this.conn.on("status", (s) => this.status(s));
-    this.conn.on("message", (m) => {
-      // DMs are shown once SecureDm has opened them.
-      const dm = this.conversations.get(m.room)?.isDm ?? this.dms.isDmRoom(m.room);
-      if (!this.dms.handles(m, dm)) this.incoming.received(m);
-    });
+    this.conn.on("event", (e) => this.actions.applied(e));
     const activity = new RoomActivity(
-      { me: this.me, conn: this.conn, conversations: this.conversations, typing: this.typing },
+      { me: this.me, session: this.session, typing: this.typing },
       {
         track: (summary) => this.track(summary),
         append: (item) => this.list.append(item),
@@ -265,10 +264,6 @@ export class ChatScreen {
         roomListed: () => void this.dialog.refresh(),
       },
     );
-    this.conn.on("push", (f) => activity.push(f));
-    this.conn.on("status", (s) => {
-      if (s.kind === "back-online") activity.backOnline();
-    });
     document.addEventListener("visibilitychange", () => this.incoming.markRead());
     this.renderSidebar();
     this.conn.start();
@@ -281,34 +276,21 @@ export class ChatScreen {
     this.announcer.close();
     this.dms.close();
     this.conn.close();
-    this.reads.close();
+    this.session.close();
     this.files.close();
     this.notifier.close();
     this.typing.close();
   }
 
-  // ---- Rooms ----
-
-  /**
-   * Lists the rooms and DMs and attaches all joined ones with one `resume`: two requests
-   * however many rooms there are, so a user in hundreds of rooms is never rate-limited here.
-   */
+  /** Lists and attaches all joined rooms with one `resume`: two requests, however many rooms. */
   private async load(): Promise<void> {
-    let rooms: RoomSummary[];
-    try {
-      rooms = (await this.conn.listRooms()).filter((r) => r.joined);
-    } catch {
-      return; // stopped: the status says why
-    }
-    for (const r of rooms) this.track(r);
-    const first = rooms.find((r) => r.kind === "room") ?? rooms[0];
-    const opened = first && this.conversations.current === undefined ? first : undefined;
-    if (opened) this.select(opened.id);
-    try {
-      await this.conn.attachAll(rooms, { recent: HISTORY_PAGE });
-    } catch {
-      // Stopped meanwhile: the status says why. Refused rooms stay listed, unattached.
-    }
+    let opened: RoomSummary | undefined;
+    await this.session.load(HISTORY_PAGE, (rooms) => {
+      this.renderSidebar();
+      const first = rooms.find((r) => r.kind === "room") ?? rooms[0];
+      opened = first && this.conversations.current === undefined ? first : undefined;
+      if (opened) this.select(opened.id);
+    });
     // The room the app opened on was empty until now: show where its unread messages start.
     const c = this.conversations.shown;
     if (opened && c?.id === opened.id && opened.unread > 0 && c.dividerSeq === undefined) {
@@ -318,8 +300,7 @@ export class ChatScreen {
   }
 
   private track(summary: RoomSummary): Conversation {
-    const { c, early } = this.conversations.track(summary);
-    for (const [m, sealed] of early) this.incoming.received(m, sealed);
+    const c = this.conversations.track(summary);
     this.renderSidebar();
     return c;
   }
@@ -327,10 +308,7 @@ export class ChatScreen {
   /** Joins or creates a room and switches to it; a refusal comes back as text. */
   private async attach(run: () => Promise<RoomSummary>): Promise<string | undefined> {
     try {
-      const room = await run();
-      // Opened on purpose: nothing in it is news, so no badge and no "New" divider.
-      this.track(room).unread = 0;
-      this.select(room.id);
+      this.select((await this.session.attach(run)).id);
       return undefined;
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
@@ -374,20 +352,11 @@ export class ChatScreen {
     if (this.conversations.current === c.id) this.list.show(c, this.me, { keepOffset: true });
   }
 
-  // ---- Messages ----
-
   /** Runs `act` on the conversation on screen, if there is one. */
   private onShown(act: (c: Conversation) => void): void {
     const c = this.conversations.shown;
     if (c) act(c);
   }
-
-  /** A notice in a conversation, shown at once if it is on screen. */
-  private showItem(c: Conversation, item: Item): void {
-    if (this.conversations.current === c.id) this.list.append(item);
-  }
-
-  // ---- Private messages ----
 
   /** Sets up this browser's keys once the conversations are attached; says if DMs are off. */
   private async startDms(): Promise<void> {
@@ -409,12 +378,12 @@ export class ChatScreen {
     if (c?.isDm) this.select(c.id);
   }
 
-  private dmProblem(text: string): void {
-    const c = this.conversations.shown;
-    if (c) this.list.append(c.notice(Date.now(), text, true));
+  /** A notice in room `room` (or the one on screen), shown at once if that room is on screen. */
+  private notice(text: string, alert = true, room?: number): void {
+    const c = room === undefined ? this.conversations.shown : this.conversations.get(room);
+    const item = c?.notice(Date.now(), text, alert);
+    if (c && item && this.conversations.current === c.id) this.list.append(item);
   }
-
-  // ---- Chrome ----
 
   private status(s: Status): void {
     this.banner.update(s);
@@ -425,7 +394,5 @@ export class ChatScreen {
   private renderSidebar(): void {
     const muted = (c: Conversation) => this.levels.of(c.id, c.isDm) === "muted";
     this.sidebar.render(this.conversations.values(), this.conversations.current, muted);
-    const unread = this.conversations.totalUnread((c) => !muted(c));
-    document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";
   }
 }

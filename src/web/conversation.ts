@@ -1,11 +1,14 @@
 /**
  * One conversation (a room or a DM) as the web client holds it: its summary, what is shown
  * (messages in seq order and join/leave notices where they happened), messages still pending,
- * and its unread count. Plain state; the views read it.
+ * and its unread counts (the session's, src/client-core/unread-counts.ts). Plain state; the
+ * views read it.
  */
+
+import { PlainConversation } from "../client-core/conversation-book.ts";
 import { safeName } from "../client-core/display-text.ts";
 import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
-import type { Message, RoomEvent, RoomSummary, UserStatus } from "../protocol/index.ts";
+import type { Message, RoomEvent, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 
 export type Item =
@@ -35,12 +38,10 @@ export interface ScrollAnchor {
   offset: number;
 }
 
-export class Conversation {
+/** The session's conversation (summary, unread and mention counts) with what the browser shows. */
+export class Conversation extends PlainConversation {
   readonly items: Item[] = [];
   readonly pending: Pending[] = [];
-  unread: number;
-  /** Unread messages that @mention the reader, counted apart (shown next to unread). */
-  mentions = 0;
   /** Older history exists before the first message shown. */
   hasOlder = false;
   loadingOlder = false;
@@ -48,25 +49,16 @@ export class Conversation {
   dividerSeq: number | undefined;
   /** Where the reader left it (MessageList.position()), restored when it is shown again. */
   scroll: ScrollAnchor | undefined;
-  /** Messages counted in `unread` here as they came, each with whether it mentioned the reader. */
-  private readonly counted = new Map<number, boolean>();
 
-  constructor(public summary: RoomSummary) {
-    this.unread = summary.unread;
-    this.mentions = summary.mentions ?? 0;
+  /** An end-to-end encrypted group (docs/e2ee.md 12): sealed like a DM, named "&crew". */
+  get isGroup(): boolean {
+    return this.summary.kind === "group";
   }
 
-  get id(): number {
-    return this.summary.id;
-  }
-
-  get isDm(): boolean {
-    return this.summary.kind === "dm";
-  }
-
-  /** The sidebar name: "#general", or the DM peer's name. */
-  get label(): string {
-    return this.isDm ? safeName(this.summary.name) : `#${safeName(this.summary.name)}`;
+  /** The sidebar name: "#general", "&crew" for a group, or the DM peer's name. */
+  override get label(): string {
+    if (this.isDm) return safeName(this.summary.name);
+    return `${this.isGroup ? "&" : "#"}${safeName(this.summary.name)}`;
   }
 
   get peerStatus(): UserStatus | undefined {
@@ -113,34 +105,6 @@ export class Conversation {
   messageAt(seq: number): Message | undefined {
     const item = this.items.find((i) => i.kind === "message" && i.message.seq === seq);
     return item?.kind === "message" ? item.message : undefined;
-  }
-
-  /** A message from someone else came while not read: one more unread (and mention). */
-  countUnread(seq: number, mention: boolean): void {
-    this.unread++;
-    if (mention) this.mentions++;
-    this.counted.set(seq, mention);
-  }
-
-  /** Everything is read. */
-  clearUnread(): void {
-    this.unread = 0;
-    this.mentions = 0;
-    this.counted.clear();
-  }
-
-  /**
-   * A deleted message is not unread any more (the server's counts leave it out too). Only the
-   * ones counted here are known by seq; those in the server's count at start are fixed by the
-   * next count the server gives. True when the counts changed.
-   */
-  private uncount(seq: number): boolean {
-    const mention = this.counted.get(seq);
-    if (mention === undefined) return false;
-    this.counted.delete(seq);
-    this.unread = Math.max(0, this.unread - 1);
-    if (mention) this.mentions = Math.max(0, this.mentions - 1);
-    return true;
   }
 
   /**

@@ -7,6 +7,7 @@
  * lands whole or not at all.
  */
 
+import type { RestoredKeyStore } from "../client-core/key-backup-sync.ts";
 import type { IdentityStore } from "../client-core/secure-dm.ts";
 import type { KeyBookState, KeyBookStore } from "../crypto/index.ts";
 
@@ -17,6 +18,8 @@ const STORE = "device";
 export interface DeviceStore {
   identities: IdentityStore;
   keyBook: KeyBookStore;
+  /** Content keys restored from the key backup, kept as the identity is (one slot per user). */
+  restoredKeys: RestoredKeyStore;
   /** Calls `fn` when another tab saved the key book; returns the way to stop. */
   onKeyBookSaved(fn: () => void): () => void;
 }
@@ -47,6 +50,10 @@ export function deviceStore(user: number, origin = location.origin): DeviceStore
       // Tabs of one user share the book: a Web Lock lets one change it at a time, each on the
       // state as stored, so one tab never writes back what another changed.
       exclusive,
+    },
+    restoredKeys: {
+      load: () => read(slot("restored")),
+      save: (value) => write(slot("restored"), value),
     },
     onKeyBookSaved(fn) {
       const heard = () => fn();

@@ -3,7 +3,7 @@
  * dialog, the alert above the composer when keys changed, the notices a key change leaves in
  * each DM it concerns, and accepting new keys (which sends what waited for them).
  */
-import { keyChangeIsLoud, keyChangeSummary } from "../client-core/dm-notices.ts";
+import { keyChangeNotice } from "../client-core/key-change-text.ts";
 import type { KeyChange } from "../client-core/secure-dm.ts";
 import type { UserRef } from "../protocol/index.ts";
 import type { Conversation, Item } from "./conversation.ts";
@@ -20,11 +20,6 @@ export interface DmTrustHooks {
   pendingChanged(): void;
   /** The verified state of a DM changed: redraw its header. */
   headerChanged(): void;
-}
-
-/** What a key change says in the DMs it concerns, and whether it waits for the user. */
-export function keyChangeText(k: KeyChange): { text: string; loud: boolean } {
-  return { text: keyChangeSummary(k), loud: keyChangeIsLoud(k) };
 }
 
 export class DmTrust {
@@ -74,9 +69,8 @@ export class DmTrust {
 
   /** Announced in every DM it concerns: loudly when it waits for the user's acceptance. */
   keysChanged(k: KeyChange): void {
-    const { text, loud } = keyChangeText(k);
-    for (const c of this.conversations.values()) {
-      if (!c.isDm || (!k.self && c.summary.peer?.id !== k.user.id)) continue;
+    const { text, loud } = keyChangeNotice(k);
+    for (const c of this.conversations.concernedBy(k)) {
       // Two refreshes racing (a devices_changed and a send's key check) report one change twice.
       const last = c.items.at(-1);
       if (last?.kind === "notice" && last.text === text) continue;

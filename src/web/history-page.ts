@@ -32,7 +32,7 @@ export async function loadOlderPage(
   o.busy();
   try {
     const page = await o.conn.history(c.id, { before, limit: HISTORY_PAGE });
-    if (c.isDm) {
+    if (c.isDm || c.isGroup) {
       const opened = await o.dms.reveal(page.messages);
       const sealed = new Map<number, SealedKind>();
       for (const x of opened) if (x.sealed) sealed.set(x.message.seq, x.sealed);

@@ -3,6 +3,7 @@
  * device on one's own account): what changed, that messages wait, and the two ways on: compare
  * safety numbers, or accept the new keys, which sends what waited.
  */
+import { keyAlertText } from "../client-core/key-change-text.ts";
 import { h } from "./dom.ts";
 
 export interface KeyAlertHooks {
@@ -31,11 +32,6 @@ export class KeyAlert {
   /** Shows the alert for a change of `who` ("peer" or "self"), or hides it. */
   show(change: "peer" | "self" | undefined, peer: string): void {
     this.root.hidden = change === undefined;
-    if (change === "peer") {
-      this.text.textContent = `⚠ ${peer}'s encryption keys changed (a reinstall, a new device, or someone in between). Messages to ${peer} wait until you accept the new keys: compare safety numbers first if you can.`;
-    } else if (change === "self") {
-      this.text.textContent =
-        "⚠ Your own account has a new or changed device. If that was not you, someone may be reading along. Your messages wait until you accept it.";
-    }
+    if (change) this.text.textContent = keyAlertText(change, peer);
   }
 }

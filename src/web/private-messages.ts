@@ -15,6 +15,7 @@ import {
   type StartResult,
   type TrustResult,
 } from "../client-core/secure-dm.ts";
+import { SecureGroups } from "../client-core/secure-group.ts";
 import type { Message, RoomEvent, RoomSummary, UserRef } from "../protocol/index.ts";
 import { type DeviceStore, deviceStore } from "./device-store.ts";
 import { dmFileOf } from "./dm-file.ts";
@@ -33,6 +34,8 @@ export interface PrivateMessagesHooks {
   problem(text: string): void;
   /** Another tab changed the key book (accepted or recorded keys): show trust afresh. */
   trustChanged(): void;
+  /** A group's membership version, judged: the timeline's line ("alice added carol"). */
+  membership(room: number, text: string, rejected: boolean): void;
 }
 
 const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], string> = {
@@ -46,6 +49,8 @@ const START_FAILURES: Record<Exclude<StartResult, { ok: true }>["reason"], strin
 
 export class PrivateMessages {
   private readonly secure: SecureDm;
+  /** Encrypted groups, with the same keys (secure-group.ts); the Group dialog drives them. */
+  readonly groups: SecureGroups;
   /** Edits, deletions and reactions in DMs, sealed like the messages (dm-changes.ts). */
   private readonly changes: DmChanges;
   private readonly changeListeners = new Set<(e: RoomEvent, content: EventContent) => void>();
@@ -55,11 +60,16 @@ export class PrivateMessages {
 
   constructor(
     private readonly conn: Connection,
-    private readonly me: UserRef,
+    me: UserRef,
     private readonly hooks: PrivateMessagesHooks,
     store: DeviceStore = deviceStore(me.id),
   ) {
-    this.secure = new SecureDm({ conn, identities: store.identities, keyBook: store.keyBook });
+    this.secure = new SecureDm({
+      conn,
+      identities: store.identities,
+      keyBook: store.keyBook,
+      restoredKeys: store.restoredKeys,
+    });
     this.secure.on("message", (m, content) => {
       const shown = shownAs(m, content);
       hooks.message(shown.message, shown.sealed);
@@ -67,6 +77,12 @@ export class PrivateMessages {
         hooks.problem(`${m.from.name}: ${skewNotice(m.ts, content.serverTs)}`);
       }
     });
+    this.groups = new SecureGroups({ conn, dm: this.secure });
+    this.groups.on("message", (m, content) => {
+      const shown = shownAs(m, content);
+      hooks.message(shown.message, shown.sealed);
+    });
+    this.groups.on("membership", (c) => hooks.membership(c.room, c.text, c.outcome !== "accepted"));
     this.changes = new DmChanges(conn, this.secure, {
       change: (e, content) => {
         for (const fn of this.changeListeners) fn(e, content);
@@ -85,6 +101,7 @@ export class PrivateMessages {
     try {
       const result = await this.secure.start();
       this.failure = result.ok ? undefined : START_FAILURES[result.reason];
+      if (result.ok) await this.groups.start();
       const devices = this.secure.devices;
       if (result.ok && devices?.state === "unlinked") {
         this.hooks.problem(
@@ -102,11 +119,6 @@ export class PrivateMessages {
     return this.failure;
   }
 
-  /** Whether the connection receives `room` as a DM (for a room the chat does not hold yet). */
-  isDmRoom(room: number): boolean {
-    return this.conn.joinedRooms().find((r) => r.id === room)?.kind === "dm";
-  }
-
   /** A message SecureDm opens and reports itself (the chat must not show it as it came). */
   handles(m: Message, isDmRoom: boolean): boolean {
     return m.envelope !== undefined || isDmRoom;
@@ -116,9 +128,10 @@ export class PrivateMessages {
     return this.secure.openDm(user);
   }
 
-  /** Sends a DM; `reply` is the seq of the message it answers. */
+  /** Sends a DM (`reply`: the seq of the message it answers), or to a group (no replies yet). */
   send(room: number, text: string, cid: string, reply?: number): void {
-    this.secure.send(room, text, cid, reply);
+    if (this.kindOf(room) === "group") this.groups.send(room, text, cid);
+    else this.secure.send(room, text, cid, reply);
   }
 
   /** Edits, deletes or reacts to a DM message, sealed; resolves once stored. */
@@ -132,11 +145,18 @@ export class PrivateMessages {
     return () => this.changeListeners.delete(fn);
   }
 
-  /** History pages of a DM, opened; oldest first. */
+  private kindOf(room: number) {
+    return this.conn.joinedRooms().find((r) => r.id === room)?.kind;
+  }
+
+  /** History pages of a DM or a group, opened; oldest first. */
   async reveal(messages: readonly Message[]): Promise<{ message: Message; sealed?: SealedKind }[]> {
     const out: { message: Message; sealed?: SealedKind }[] = [];
     for (const m of messages) {
-      const opened = await this.secure.reveal(m, { dedupe: false });
+      const opened =
+        this.kindOf(m.room) === "group"
+          ? await this.groups.revealStored(m)
+          : await this.secure.reveal(m, { dedupe: false });
       if (opened) out.push(shownAs(opened.message, opened.content));
     }
     return out;
@@ -148,9 +168,7 @@ export class PrivateMessages {
 
   /** Keys that changed and wait for acceptance: the peer's, or one's own. */
   changedFor(peer: string): "peer" | "self" | undefined {
-    if (this.trustOf(peer) === "changed") return "peer";
-    if (this.trustOf(this.me.name) === "changed") return "self";
-    return undefined;
+    return this.secure.waitingOn(peer);
   }
 
   trust(name: string): Promise<TrustResult> {
@@ -180,6 +198,7 @@ export class PrivateMessages {
 
   close(): void {
     this.stopListening();
+    this.groups.close();
     this.changes.close();
     this.secure.close();
   }

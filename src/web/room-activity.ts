@@ -4,10 +4,10 @@
  * this page's own reconnect, the statuses and counts read again, since pushes are never
  * replayed. It updates the held conversations and says what to redraw.
  */
-import type { Connection, PushFrame } from "../client-core/connection.ts";
+import type { ChatSession } from "../client-core/chat-session.ts";
+import type { PushFrame } from "../client-core/connection.ts";
 import type { RoomSummary, UserRef } from "../protocol/index.ts";
 import type { Conversation, Item } from "./conversation.ts";
-import type { Conversations } from "./conversations.ts";
 import type { TypingLine } from "./typing-line.ts";
 
 export interface RoomActivityHooks {
@@ -25,23 +25,31 @@ export class RoomActivity {
   constructor(
     private readonly o: {
       me: UserRef;
-      conn: Connection;
-      conversations: Conversations;
+      session: ChatSession<Conversation>;
       typing: TypingLine;
     },
     private readonly hooks: RoomActivityHooks,
-  ) {}
+  ) {
+    o.session.conn.on("push", (f) => this.push(f));
+    o.session.conn.on("status", (s) => {
+      if (s.kind === "back-online") this.backOnline();
+    });
+  }
 
   push(f: PushFrame): void {
-    const { me, conversations, typing } = this.o;
+    const { me, session, typing } = this.o;
+    const { conversations } = session;
     switch (f.type) {
       case "typing":
-        if (f.user.id !== me.id) typing.typingIn(f.room, f.user);
+        if (session.typingIn(f.room, f.user, me.id)) typing.changed(f.room);
         return;
       case "notice": {
         const c = conversations.get(f.room);
         if (!c || f.user.id === me.id) return;
-        if (f.event === "left") typing.stopped(f.room, f.user.id);
+        if (f.event === "left") {
+          session.stoppedTyping(f.room, f.user.id);
+          typing.changed(f.room);
+        }
         const item = c.memberEvent(f.user, f.event, Date.now());
         if (conversations.current === f.room) this.hooks.append(item);
         this.hooks.changed();
@@ -62,14 +70,33 @@ export class RoomActivity {
         return;
       case "devices_changed":
         return; // SecureDm fetches the keys again and says what changed
+      case "group_added": // SecureGroups attaches it; listed here
+        this.whenListed(f.room, () => this.hooks.changed());
+        return;
     }
+  }
+
+  /** Lists a room this page does not hold yet (a group made or joined), then runs `then`. */
+  whenListed(room: number, then: () => void): void {
+    if (this.o.session.conversations.get(room)) {
+      then();
+      return;
+    }
+    this.o.session.conn.listRooms().then(
+      (rooms) => {
+        const found = rooms.find((r) => r.id === room);
+        if (found) this.hooks.track(found);
+        then();
+      },
+      () => then(),
+    );
   }
 
   /** This page's socket is back: read presence, member counts and topics again (one request). */
   backOnline(): void {
-    this.o.conn.listRooms().then(
+    this.o.session.conn.listRooms().then(
       (rooms) => {
-        for (const r of rooms) if (this.o.conversations.get(r.id)) this.hooks.track(r);
+        for (const r of rooms) if (this.o.session.conversations.get(r.id)) this.hooks.track(r);
         this.hooks.changed();
       },
       () => {}, // dropped again: the next back-online reads them
@@ -82,10 +109,10 @@ export class RoomActivity {
    */
   private roomCreated(room: RoomSummary, by: UserRef): void {
     this.hooks.roomListed();
-    if (by.id !== this.o.me.id || this.o.conversations.get(room.id)) return;
+    if (by.id !== this.o.me.id || this.o.session.conversations.get(room.id)) return;
     // Created on this page: its `created` reply attaches it; joining as well would race that.
-    if (this.o.conn.isCreating(room.name)) return;
-    this.o.conn.join(room.name).then(
+    if (this.o.session.conn.isCreating(room.name)) return;
+    this.o.session.conn.join(room.name).then(
       (joined) => this.hooks.track(joined),
       () => {}, // gone again, or stopped: nothing to list
     );

@@ -58,7 +58,7 @@ export class Sidebar {
     );
   }
 
-  /** `muted` conversations show a dot for unread messages instead of a count. */
+  /** `muted` conversations show a dot for unread messages instead of a count, and none in the title. */
   render(
     conversations: Iterable<Conversation>,
     current: number | undefined,
@@ -73,6 +73,10 @@ export class Sidebar {
       this.rooms.append(h("li", { class: "empty" }, "No rooms yet: press + to create or join."));
     }
     this.dms.replaceChildren(...dms);
+    // The page's title counts what the list counts (muted conversations aside).
+    let unread = 0;
+    for (const c of sorted) if (!muted(c)) unread += c.unread;
+    document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";
   }
 
   private entry(c: Conversation, current: boolean, muted: boolean): HTMLLIElement {

@@ -1,43 +1,27 @@
 /**
- * "alice is typing…" under the conversation on screen: who types where (the shared
- * TypingIndicator), the line that says it, kept current as notices expire, and this user's own
- * keystrokes reported, throttled by the shared TypingSender.
+ * "alice is typing…" under the conversation on screen: the line that says who the chat session
+ * has typing there, kept current as notices expire.
  */
-import { TypingIndicator, TypingSender, typingText } from "../client-core/typing-indicator.ts";
-import type { UserRef } from "../protocol/index.ts";
+import { typingText } from "../client-core/typing-indicator.ts";
 import { h } from "./dom.ts";
+
+/** What the line reads: the chat session's typing state. */
+export interface TypingSource {
+  typing(room: number): string[];
+  nextTypingExpiry(): number | undefined;
+}
 
 export class TypingLine {
   readonly root: HTMLParagraphElement;
-  private readonly typing = new TypingIndicator();
-  private readonly sender: TypingSender;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private room: number | undefined;
 
-  constructor(notify: (room: number) => void) {
+  constructor(private readonly source: TypingSource) {
     this.root = h("p", { class: "typing", "aria-live": "polite" });
-    this.sender = new TypingSender(notify);
   }
 
-  /** This user typed in `room`. */
-  keystroke(room: number): void {
-    this.sender.keystroke(room, Date.now());
-  }
-
-  /** This user sent a message in `room`: the next keystroke is reported again. */
-  sent(room: number): void {
-    this.sender.sent(room);
-  }
-
-  /** Someone else is typing in `room`. */
-  typingIn(room: number, user: UserRef): void {
-    this.typing.typing(room, user, Date.now());
-    if (room === this.room) this.render(room);
-  }
-
-  /** `user` sent a message in `room` or left it: no longer typing. */
-  stopped(room: number, userId: number): void {
-    this.typing.stopped(room, userId);
+  /** Who types in `room` changed: redrawn if it is on screen. */
+  changed(room: number): void {
     if (room === this.room) this.render(room);
   }
 
@@ -46,8 +30,8 @@ export class TypingLine {
     this.room = room;
     clearTimeout(this.timer);
     const now = Date.now();
-    this.root.textContent = typingText(room === undefined ? [] : this.typing.who(room, now));
-    const next = this.typing.nextExpiry();
+    this.root.textContent = typingText(room === undefined ? [] : this.source.typing(room));
+    const next = this.source.nextTypingExpiry();
     if (next !== undefined) {
       this.timer = setTimeout(() => this.render(this.room), Math.max(50, next - now));
     }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { deviceFiles } from "../../src/client/device-files.ts";
 import { formatRecoveryKey, parseRecoveryKey, sealBackupItem } from "../../src/crypto/index.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { register } from "../support/client.ts";
@@ -113,6 +114,20 @@ describe("encrypted key backup", () => {
     // Linked without anyone's approval, so bob seals for it from now on.
     bob.dm.send(room.id, "after the restore");
     await until(() => restored.texts().includes("after the restore"), "the restored device");
+
+    // The restored keys are kept on the device (a 0600 file, as its identity): after a restart
+    // it still reads the earlier DMs without the recovery key being entered again.
+    restored.close();
+    const again = await startDevice(server.url, aliceAcc, dirs.path, restored.dir);
+    open.push(again);
+    expect(await shownBy(again, room.id)).toEqual([
+      { kind: "text", text: "sent before the backup" },
+      { kind: "text", text: `${secret} (from bob)` },
+      { kind: "text", text: `${secret} (from alice)` },
+      { kind: "text", text: "after the restore" },
+    ]);
+    const kept = deviceFiles(restored.dir, server.url, aliceAcc.user.id).restoredKeysPath;
+    expect(statSync(kept).mode & 0o777).toBe(0o600);
 
     // The server's store, its WAL and its logs hold neither the text nor the recovery key.
     const bytes = parseRecoveryKey(recovery) as Uint8Array;

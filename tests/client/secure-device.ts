@@ -31,7 +31,12 @@ export async function startDevice(
   const home = dir ?? join(root, `d${++counter}`);
   const conn = new Connection({ server, token: account.token });
   const files = deviceFiles(home, server, account.user.id);
-  const dm = new SecureDm({ conn, identities: files.identities, keyBook: files.keyBook });
+  const dm = new SecureDm({
+    conn,
+    identities: files.identities,
+    keyBook: files.keyBook,
+    restoredKeys: files.restoredKeys,
+  });
   const d: Device = {
     conn,
     dm,

@@ -1,0 +1,89 @@
+/**
+ * Encrypted groups in the terminal (PTY): /group create, reading and sending in the group's
+ * buffer, membership changes said as lines, /group remove and /group listing the members.
+ */
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import { SessionStore } from "../../src/client/session-store.ts";
+import { SecureGroups } from "../../src/client-core/secure-group.ts";
+import { createRoom, register, unique } from "../support/client.ts";
+import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import { until } from "./gated-clock.ts";
+import { spawnClient } from "./pty.ts";
+import { startDevice } from "./secure-device.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+describe("groups in the interactive client", () => {
+  let server: TestServer;
+  const config = tempDir("parley-config-");
+  const other = tempDir("parley-other-");
+  beforeAll(async () => {
+    server = await startTestServer({ rate: 10_000, burst: 10_000 });
+  });
+  afterAll(async () => {
+    await server.close();
+    config.remove();
+    other.remove();
+  });
+
+  it("creates a group with /group create, sends and reads in it, and shows /group remove as a line", async () => {
+    const alice = await register(server.url, unique("al"));
+    const bobAcc = await register(server.url, unique("bo"));
+    const carolAcc = await register(server.url, unique("ca"));
+    const start = unique("r");
+    await createRoom(server.url, alice.token, start);
+    const bob = await startDevice(server.url, bobAcc, other.path);
+    const carol = await startDevice(server.url, carolAcc, other.path);
+    const bobGroups = new SecureGroups({ conn: bob.conn, dm: bob.dm });
+    const carolGroups = new SecureGroups({ conn: carol.conn, dm: carol.dm });
+    const bobTexts: string[] = [];
+    const bobLines: string[] = [];
+    bobGroups.on("message", (_m, c) => c.kind === "text" && bobTexts.push(c.text));
+    bobGroups.on("membership", (c) => bobLines.push(c.text));
+    new SessionStore(join(config.path, "parley")).save([server.url], {
+      ...alice,
+      expiresAt: Date.now() + 86_400_000,
+    });
+    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: config.path });
+    try {
+      await client.waitFor(new RegExp(`#${start}`));
+      client.type("\r");
+      await client.waitFor(new RegExp(`You are in #${start}`));
+      const group = unique("g");
+      client.type(`/group create ${group} ${bobAcc.user.name} ${carolAcc.user.name}\r`);
+      await client.waitFor(new RegExp(`Created the group &${group}`));
+      await client.waitFor(
+        new RegExp(
+          `${alice.user.name} created the group with ${bobAcc.user.name}, ${carolAcc.user.name}`,
+        ),
+      );
+      await until(
+        () => bob.conn.joinedRooms().some((r) => r.kind === "group"),
+        "bob to receive the group",
+      );
+      client.type("hello from the terminal\r");
+      await until(() => bobTexts.includes("hello from the terminal"), "bob to read alice");
+      const room = bob.conn.joinedRooms().find((r) => r.kind === "group")?.id as number;
+      bobGroups.send(room, "bob answers");
+      await client.waitFor(/bob answers/);
+
+      client.type(`/group remove ${carolAcc.user.name}\r`);
+      await client.waitFor(new RegExp(`${alice.user.name} removed ${carolAcc.user.name}`));
+      await until(
+        () => bobLines.includes(`${alice.user.name} removed ${carolAcc.user.name}`),
+        "bob to see the removal",
+      );
+      client.type("/group\r");
+      await client.waitFor(/Members \(2\)/);
+      expect(bobLines[0]).toContain("created the group");
+    } finally {
+      client.proc.kill();
+      bobGroups.close();
+      carolGroups.close();
+      bob.close();
+      carol.close();
+    }
+  });
+});
