@@ -142,6 +142,9 @@ try {
     case "password":
       code = await account.password(context, command.passwordStdin);
       break;
+    case "delete-account":
+      code = await account.deleteAccount(context, command.passwordStdin);
+      break;
     case "interactive":
       code = await runInteractive({
         servers,

@@ -2,7 +2,7 @@
 /** parley-server: reads flags and environment, starts a node, stops it cleanly on a signal. */
 import { openStore } from "./db/open-store.ts";
 import { runAdminCommand } from "./src/server/admin-command.ts";
-import { parseConfig } from "./src/server/config.ts";
+import { parseConfig } from "./src/server/config-parser.ts";
 import { runMaintenance } from "./src/server/maintenance.ts";
 import { startServer, VERSION } from "./src/server/server.ts";
 

@@ -16,6 +16,8 @@ export interface RoomRecord {
   /** The last seq handed out in the room (0 when it has no messages). */
   head: number;
   members: number;
+  /** When the room was archived (read-only for good); null or absent while it is not. */
+  archivedAt?: number | null | undefined;
 }
 
 export interface DmRecord extends RoomRecord {

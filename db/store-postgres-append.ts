@@ -111,7 +111,8 @@ async function appendIn(
       continue;
     }
     // A muted member sends nothing, events (edits, reactions) included: read-only until then.
-    if (mutedUntil > req.ts) {
+    // The server's own room events (their leave) still go in.
+    if (mutedUntil > req.ts && !isRoomEvent(req)) {
       results.push({ ok: false, code: "MUTED" });
       continue;
     }

@@ -8,7 +8,8 @@ import type { RoomRecord, RoomVisibility } from "./store.ts";
 
 export const ROOM_COLUMNS = `r.id,
   CASE WHEN EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id) THEN 'group' ELSE r.kind END AS kind, r.name, r.topic, r.created_at, r.last_seq AS head,
-  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
+  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility,
+  r.archived_at`;
 // As the SQLite store's: a reply quote and reactions are read only for a message that has them.
 export const MESSAGE_COLUMNS = `m.room_id AS room, m.seq, m.ts, m.sender_id AS sender, u.name,
   m.client_id AS cid, m.body, m.sealed, m.file, m.kind, m.target, m.data,
@@ -56,6 +57,7 @@ export interface RoomRow {
   head: Int;
   members: Int;
   visibility: RoomVisibility;
+  archived_at: Int | null;
 }
 
 const orNull = (v: Int | null) => (v === null ? null : Number(v));
@@ -88,6 +90,7 @@ export function toRoom(row: RoomRow): RoomRecord {
     head: Number(row.head),
     members: Number(row.members),
     visibility: row.visibility,
+    archivedAt: orNull(row.archived_at),
   };
 }
 

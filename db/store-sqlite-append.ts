@@ -118,8 +118,9 @@ export function createAppender(db: Database): Appender {
       return { ok: false, code: q.roomExists.get(req.room) ? "NOT_MEMBER" : "ROOM_NOT_FOUND" };
     }
     // Checked in the same transaction as the insert, so a mute applied on any node holds here;
-    // a muted member sends nothing, events (edits, reactions) included.
-    if (member.until > req.ts) return { ok: false, code: "MUTED" };
+    // a muted member sends nothing, events (edits, reactions) included; the server's own room
+    // events (their leave) still go in.
+    if (member.until > req.ts && !isRoomEvent(req)) return { ok: false, code: "MUTED" };
     // An archived room is read-only; the server's own room events (a leave) still go in.
     if (member.archived !== null && !isRoomEvent(req)) return { ok: false, code: "ROOM_ARCHIVED" };
     if (req.event) return appendEvent(q, req, nextSeq);

@@ -19,7 +19,8 @@ const NEXT_ROOM_ID = `(SELECT coalesce(max(x), 0) + 1 FROM (SELECT max(id) AS x 
   UNION ALL SELECT max(room_id) FROM audit_log))`;
 const ROOM_COLUMNS = `r.id,
   CASE WHEN EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id) THEN 'group' ELSE r.kind END AS kind, r.name, r.topic, r.created_at AS createdAt, r.last_seq AS head,
-  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility`;
+  r.member_count AS members, CASE WHEN r.kind = 'dm' THEN 'private' ELSE r.visibility END AS visibility,
+  r.archived_at AS archivedAt`;
 
 function prepare(db: Database) {
   const s = <R, P extends SQLQueryBindings[]>(sql: string): Statement<R, P> =>

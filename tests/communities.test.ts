@@ -401,37 +401,53 @@ describe("moderation", () => {
 });
 
 describe("the room's timeline", () => {
-  it("stores joins by invitation, role changes, topics, kicks and bans as events, replayed in order on resume", async () => {
+  it("stores joins, leaves, invitations accepted and every moderation action as events, replayed in order on resume", async () => {
     const owner = await register(server.url);
-    const [bob, carol, dave] = await Promise.all([1, 2, 3].map(() => register(server.url)));
+    const [bob, carol, dave] = (await Promise.all([1, 2, 3].map(() => register(server.url)))) as [
+      Account,
+      Account,
+      Account,
+    ];
     const r = await room(owner);
-    for (const a of [bob, carol] as Account[]) await call("POST", `/api/rooms/${r.id}/join`, a);
-    const carolWs = await socket(carol as Account);
+    for (const a of [bob, carol]) await call("POST", `/api/rooms/${r.id}/join`, a);
+    // A member's socket joining again, and a reconnect, change no membership: nothing is stored.
+    const carolWs = await socket(carol);
     const joined = await carolWs.request<ServerFrameOf<"joined">>({ type: "join", room: r.id });
-    const head = joined.room.head;
+    expect(joined.room.head).toBe(2);
     carolWs.ws.close();
 
     const { code } = await invite(owner, r.id);
-    expect((await accept(dave as Account, code)).status).toBe(200);
-    await moderate(owner, r.id, { action: "op", user: (dave as Account).user.name });
+    expect((await accept(dave, code)).status).toBe(200);
+    await moderate(owner, r.id, { action: "op", user: dave.user.name });
     await call("PUT", `/api/rooms/${r.id}/topic`, owner, { topic: "rules" });
-    await moderate(owner, r.id, { action: "kick", user: (bob as Account).user.name, reason: "x" });
-    await call("POST", `/api/rooms/${r.id}/leave`, dave as Account);
+    await moderate(owner, r.id, { action: "mute", user: carol.user.name, seconds: 60 });
+    await moderate(owner, r.id, { action: "unmute", user: carol.user.name });
+    await moderate(owner, r.id, { action: "kick", user: bob.user.name, reason: "x" });
+    await moderate(owner, r.id, { action: "ban", user: bob.user.name, reason: "spam" });
+    await moderate(owner, r.id, { action: "unban", user: bob.user.name });
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, dave)).status).toBe(204);
 
-    const again = await socket(carol as Account);
-    await again.request({ type: "resume", rooms: [{ room: r.id, after: head }] });
+    const again = await socket(carol);
+    await again.request({ type: "resume", rooms: [{ room: r.id, after: 0 }] });
     const events = again.frames.filter(
       (f): f is ServerFrameOf<"event"> => f.type === "event" && f.room === r.id,
     );
+    const [o, b, c, d] = [owner, bob, carol, dave].map((a) => a.user.name);
     expect(events.map((e) => [e.kind, e.from.name, e.user?.name, e.body])).toEqual([
-      ["join", (dave as Account).user.name, undefined, "invite"],
-      ["role", owner.user.name, (dave as Account).user.name, "moderator"],
-      ["topic", owner.user.name, undefined, "rules"],
-      ["kick", owner.user.name, (bob as Account).user.name, "x"],
+      ["join", b, undefined, undefined],
+      ["join", c, undefined, undefined],
+      ["join", d, undefined, "invite"],
+      ["role", o, d, "moderator"],
+      ["topic", o, undefined, "rules"],
+      ["mute", o, c, undefined],
+      ["unmute", o, c, undefined],
+      ["kick", o, b, "x"],
+      ["ban", o, b, "spam"],
+      ["unban", o, b, undefined],
+      ["leave", d, undefined, undefined],
     ]);
-    const seqs = events.map((e) => e.seq);
-    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
-    expect(seqs[0]).toBe(head + 1);
+    // The whole log, exactly once and in order: these events are every entry of it.
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   });
 });
 
@@ -642,6 +658,17 @@ describe("room lifecycle", () => {
     expect(errorCode(edit)).toBe("ROOM_ARCHIVED");
     const history = await bobWs.request<ServerFrameOf<"history">>({ type: "history", room: r.id });
     expect(history.messages.map((m) => m.body)).toContain("before");
+    // Every room summary says so: GET /api/rooms and the rooms frame.
+    const listed = await call<{ rooms: RoomSummary[] }>("GET", "/api/rooms", bob);
+    expect(listed.body.rooms.find((x) => x.id === r.id)?.archived).toBe(true);
+    const frame = await bobWs.request<ServerFrameOf<"rooms">>({ type: "rooms" });
+    expect(frame.rooms.find((x) => x.id === r.id)?.archived).toBe(true);
+    const other = await room(owner);
+    expect(
+      (await call<{ rooms: RoomSummary[] }>("GET", "/api/rooms", bob)).body.rooms.find(
+        (x) => x.id === other.id,
+      ),
+    ).not.toHaveProperty("archived");
     // Leaving still works, and is recorded.
     expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBeLessThan(300);
     const audit = await call<{ entries: { action: string; reason: string }[] }>(
@@ -688,8 +715,47 @@ describe("an owner leaving", () => {
       204,
     );
     expect((await call("POST", `/api/rooms/${r.id}/leave`, owner)).status).toBeLessThan(300);
-    // Alone in the room, its owner may leave it.
+    // Alone in a public room, its owner may leave it: it stays open to anyone, not archived.
     expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBeLessThan(300);
+    expect((await server.store.findRoom(r.id))?.archivedAt ?? null).toBeNull();
+    const carol = await register(server.url);
+    const back = await call<{ room: RoomSummary }>("POST", `/api/rooms/${r.id}/join`, carol);
+    expect(back.body.room.archived).toBeUndefined();
+  });
+
+  it("archives a private room its last member leaves, with a leave event and an audit row", async () => {
+    const owner = await register(server.url);
+    const bob = await register(server.url);
+    const admin = await register(server.url);
+    const r = await room(owner, "private");
+    const { code } = await invite(owner, r.id);
+    expect((await accept(bob, code)).status).toBe(200);
+    const bobWs = await socket(bob);
+    await bobWs.request({ type: "resume", rooms: [{ room: r.id, after: 0 }] });
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, bob)).status).toBe(204);
+    expect(await bobWs.waitFor((f) => f.type === "event" && f.kind === "leave")).toBeDefined();
+    expect((await server.store.findRoom(r.id))?.archivedAt ?? null).toBeNull();
+    // The owner, now alone, leaves too: nobody could ever be invited back, so it is archived.
+    expect((await call("POST", `/api/rooms/${r.id}/leave`, owner)).status).toBe(204);
+    expect(await server.store.isMember(r.id, owner.user.id)).toBe(false);
+    expect((await server.store.findRoom(r.id))?.archivedAt).toBeGreaterThan(0);
+    const log = await server.store.logAfter(r.id, 0, 50);
+    expect(log.at(-1)).toMatchObject({ kind: "leave", from: owner.user, body: "archived" });
+    // A server admin reads why in the audit log, and may delete it.
+    await server.store.setAdmin(admin.user.id, true, {
+      actor: admin.user,
+      reason: "",
+      now: Date.now(),
+    });
+    const audit = await call<{ entries: { action: string; reason: string }[] }>(
+      "GET",
+      `/api/rooms/${r.id}/audit`,
+      admin,
+    );
+    expect(audit.body.entries).toContainEqual(
+      expect.objectContaining({ action: "archive", reason: "the last member left" }),
+    );
+    expect((await call("DELETE", `/api/rooms/${r.id}`, admin)).status).toBe(204);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import { DEFAULTS, parseConfig } from "../src/server/config.ts";
+import { DEFAULTS } from "../src/server/config.ts";
+import { parseConfig } from "../src/server/config-parser.ts";
 import { ROOT, spawnServer, tempDir } from "./support/server.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 

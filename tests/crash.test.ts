@@ -85,7 +85,7 @@ describe("kill -9", () => {
       children.push(second);
       const page = async (after: number) =>
         (
-          await api<{ messages: Message[]; more: boolean }>(
+          await api<{ messages: Message[]; events?: { seq: number }[]; more: boolean }>(
             second.url,
             "GET",
             `/api/rooms/${room}/messages?after=${after}&limit=200`,
@@ -93,27 +93,31 @@ describe("kill -9", () => {
             alice.token,
           )
         ).body;
+      // The log: the messages, and in a room bob's join event before them.
       const stored: Message[] = [];
-      for (let p = await page(0); ; p = await page(stored.at(-1)?.seq ?? 0)) {
+      const seqs: number[] = [];
+      for (let p = await page(0); ; p = await page(seqs.at(-1) ?? 0)) {
         stored.push(...p.messages);
+        seqs.push(...[...p.messages, ...(p.events ?? [])].map((e) => e.seq).sort((x, y) => x - y));
         if (!p.more) break;
       }
       const byCid = new Map(stored.map((m) => [m.cid, m.seq]));
       for (const [cid, seq] of acked) expect(byCid.get(cid)).toBe(seq);
       // Seqs are gapless and unique: a seq is bumped in the same transaction as its insert.
-      expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+      expect(seqs.length - stored.length).toBe(kind === "room" ? 1 : 0);
 
       // Retrying everything that was sent is safe: stored ones come back as duplicates.
       const ws2 = await connect(second.wsUrl, alice.token);
       for (const cid of sent) {
         const reply = await ws2.request<ServerFrameOf<"ack">>(await sendFrame(room, cid, payload));
         if (byCid.has(cid)) expect(reply).toMatchObject({ duplicate: true, seq: byCid.get(cid) });
-        else expect(reply.seq).toBeGreaterThan(stored.length);
+        else expect(reply.seq).toBeGreaterThan(seqs.length);
       }
       const fresh = await ws2.request<ServerFrameOf<"ack">>(
         await sendFrame(room, "after-restart", payload),
       );
-      expect(fresh.seq).toBe(stored.length + sent.filter((c) => !byCid.has(c)).length + 1);
+      expect(fresh.seq).toBe(seqs.length + sent.filter((c) => !byCid.has(c)).length + 1);
       await ws2.close();
     });
   }

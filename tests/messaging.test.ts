@@ -31,7 +31,8 @@ describe("sending", () => {
     await a.request({ type: "join", room });
     await b.request({ type: "join", room });
     await c.request({ type: "join", room: other });
-
+    // Seq 1 is bob's join, an event of the room's log; joining again on a socket stores nothing,
+    // so the messages are seqs 2 to 21.
     for (let i = 0; i < 20; i++) {
       const sender = i % 2 === 0 ? a : b;
       const ack = await sender.request<ServerFrameOf<"ack">>({
@@ -40,11 +41,11 @@ describe("sending", () => {
         cid: `m${i}`,
         body: `hello ${i}`,
       });
-      expect(ack).toMatchObject({ type: "ack", seq: i + 1, duplicate: false });
+      expect(ack).toMatchObject({ type: "ack", seq: i + 2, duplicate: false });
     }
     for (const socket of [a, b]) {
       const got = await socket.waitForMessages(room, 20);
-      expect(got.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(got.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
       expect(got.map((m) => m.body)).toEqual(Array.from({ length: 20 }, (_, i) => `hello ${i}`));
       expect(got[1]?.from).toEqual(bob.user);
     }
@@ -212,13 +213,15 @@ describe("history", () => {
     );
     const b = await connect(server.wsUrl, bob.token);
     const joined = await b.request<ServerFrameOf<"joined">>({ type: "join", room });
-    expect(joined.room.head).toBe(60);
-    // The 50 newest arrive before the joined reply.
+    // Bob's join is the log's 61st entry, after the 60 messages.
+    expect(joined.room.head).toBe(61);
+    // The 50 newest entries arrive before the joined reply: 49 messages, then his join.
     const index = b.frames.indexOf(joined);
-    const before = b.frames.slice(0, index).filter((f) => f.type === "msg");
+    const before = b.frames.slice(0, index).filter((f) => f.type === "msg" || f.type === "event");
     expect(before.map((f) => (f as Message).seq)).toEqual(
-      Array.from({ length: 50 }, (_, i) => 11 + i),
+      Array.from({ length: 50 }, (_, i) => 12 + i),
     );
+    expect(before.at(-1)).toMatchObject({ type: "event", kind: "join", from: bob.user });
     await Promise.all([a.close(), b.close()]);
   });
 });

@@ -150,15 +150,18 @@ describe("metrics", () => {
     expect(moved(after, 'parley_logins_total{result="throttled"}')).toBe(1);
     expect(moved(after, 'parley_rate_limited_total{reason="login"}')).toBe(1);
     expect(moved(after, "parley_messages_accepted_total")).toBe(3);
-    expect(moved(after, "parley_messages_delivered_total")).toBe(6);
+    // The 3 messages to both sockets, and bob's join (an event of the log) to alice's.
+    expect(moved(after, "parley_messages_delivered_total")).toBe(7);
     expect(moved(after, "parley_commit_batch_size_count")).toBeGreaterThanOrEqual(3);
-    // Three stored and one failed went to commit; the send to no room was refused before it,
-    // in TypeScript (access.ts), not by the store.
-    expect(moved(after, "parley_commit_batch_size_sum")).toBe(4);
+    // Bob's join event, three messages and one failed send went to commit; the send to no room
+    // was refused before it, in TypeScript (access.ts), not by the store.
+    expect(moved(after, "parley_commit_batch_size_sum")).toBe(5);
     expect(moved(after, "parley_commit_seconds_count")).toBeGreaterThanOrEqual(3);
-    expect(moved(after, "parley_bus_publish_lag_seconds_count")).toBe(3);
+    // Published: the join event and the three messages.
+    expect(moved(after, "parley_bus_publish_lag_seconds_count")).toBe(4);
     expect(moved(after, "parley_replays_total")).toBe(3);
-    expect(moved(after, "parley_messages_replayed_total")).toBe(2);
+    // Bob's join replays his join event to him; the resume replays the newest two entries.
+    expect(moved(after, "parley_messages_replayed_total")).toBe(3);
     expect(moved(after, "parley_resumes_total")).toBe(1);
     expect(moved(after, "parley_gap_frames_total")).toBe(1);
     expect(moved(after, 'parley_errors_total{code="UNAUTHENTICATED"}')).toBe(1);

@@ -2,8 +2,7 @@
  * Moderation across nodes: two server processes sharing PostgreSQL and Redis. A kick or ban
  * made on node A takes effect at once on the target's live socket on node B.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
 import {
   api,
@@ -14,46 +13,16 @@ import {
   type TestSocket,
   unique,
 } from "./support/client.ts";
-import { dropRedisKeys } from "./support/cluster.ts";
-import { type ChildServer, spawnServer, tempDir } from "./support/server.ts";
-import {
-  assertReachable,
-  createTestDatabase,
-  postgresGate,
-  REDIS_URL,
-  redisGate,
-  runId,
-  type TestDatabase,
-} from "./support/services.ts";
+import { ClusterScope } from "./support/cluster.ts";
+import { assertReachable, postgresGate, redisGate } from "./support/services.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const pg = await postgresGate();
 const redis = await redisGate();
-const scratch = tempDir("parley-moderation-");
-const nodes: ChildServer[] = [];
 const sockets: TestSocket[] = [];
-let database: TestDatabase;
-let prefix = "";
-
-async function node(): Promise<ChildServer> {
-  const child = await spawnServer({
-    db: join(scratch.path, `unused-${nodes.length}.db`),
-    extraArgs: [
-      "--log-level",
-      "error",
-      "--database-url",
-      database.url,
-      "--redis-url",
-      REDIS_URL,
-      "--redis-prefix",
-      prefix,
-    ],
-  });
-  nodes.push(child);
-  return child;
-}
+const scope = new ClusterScope();
 
 describe.skipIf(pg.skip || redis.skip)("moderation across nodes", () => {
   beforeAll(() => {
@@ -62,17 +31,13 @@ describe.skipIf(pg.skip || redis.skip)("moderation across nodes", () => {
   });
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.ws.close();
-    for (const n of nodes.splice(0)) await n.kill().catch(() => {});
-    await database?.drop();
-    await dropRedisKeys(prefix);
+    await scope.remove();
   });
-  afterAll(() => scratch.remove());
 
   async function setup() {
-    database = await createTestDatabase();
-    prefix = `parley_test_${runId()}`;
-    const a = await node();
-    const b = await node();
+    const cluster = await scope.create();
+    const a = await cluster.node();
+    const b = await cluster.node();
     const alice = await register(a.url);
     const bob = await register(b.url);
     const room = await createRoom(a.url, alice.token, unique("m"));

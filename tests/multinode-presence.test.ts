@@ -6,17 +6,9 @@
 import { afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { RedisClient } from "bun";
 import { CLOSE, type ServerFrameOf } from "../src/protocol/index.ts";
-import {
-  type Account,
-  api,
-  connect,
-  createRoom,
-  joinRoom,
-  register,
-  type TestSocket,
-} from "./support/client.ts";
-import { Cluster } from "./support/cluster.ts";
-import { type Instance, startRedis } from "./support/instances.ts";
+import { type Account, api, connect, createRoom, joinRoom, register } from "./support/client.ts";
+import { ClusterScope, reader } from "./support/cluster.ts";
+import { startRedis } from "./support/instances.ts";
 import {
   assertReachable,
   postgresGate,
@@ -31,31 +23,20 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const pg = await postgresGate();
 const redis = await redisGate();
 
-let cluster: Cluster | undefined;
-const instances: Instance[] = [];
-
-async function reader(wsUrl: string, token: string, room: number): Promise<TestSocket> {
-  const ws = await connect(wsUrl, token);
-  await ws.request({ type: "resume", rooms: [{ room, after: 0 }] }, 20_000);
-  return ws;
-}
+const scope = new ClusterScope();
 
 describe.skipIf(pg.skip || redis.skip)("presence across nodes under failure", () => {
   beforeAll(() => {
     assertReachable("PostgreSQL", pg);
     assertReachable("Redis", redis);
   });
-  afterEach(async () => {
-    await cluster?.remove(instances[0]?.url);
-    cluster = undefined;
-    for (const i of instances.splice(0)) await i.remove().catch(() => {});
-  });
+  afterEach(() => scope.remove());
 
   it("announces offline every user whose sockets on two nodes close at the same moment", async () => {
     // A Redis of our own, paused while both nodes report: their reads then meet in its queue.
     const own = await startRedis();
-    instances.push(own);
-    cluster = await Cluster.create();
+    scope.instances.push(own);
+    const cluster = await scope.create();
     const a = await cluster.node({ redisUrl: own.url });
     const b = await cluster.node({ redisUrl: own.url });
     const alice = await register(a.url);
@@ -84,7 +65,7 @@ describe.skipIf(pg.skip || redis.skip)("presence across nodes under failure", ()
   });
 
   it("shows users of a node that started after this one as online at once", async () => {
-    cluster = await Cluster.create();
+    const cluster = await scope.create();
     const slow = ["--presence-ttl", "15"];
     const a = await cluster.node({ extraArgs: slow });
     const alice = await register(a.url);
@@ -104,8 +85,8 @@ describe.skipIf(pg.skip || redis.skip)("presence across nodes under failure", ()
 
   it("recovers from a Redis restart that lost every key: presence, delivery and revocation work again", async () => {
     const own = await startRedis();
-    instances.push(own);
-    cluster = await Cluster.create();
+    scope.instances.push(own);
+    const cluster = await scope.create();
     const a = await cluster.node({ redisUrl: own.url });
     const b = await cluster.node({ redisUrl: own.url });
     const alice = await register(a.url);
@@ -134,7 +115,7 @@ describe.skipIf(pg.skip || redis.skip)("presence across nodes under failure", ()
   });
 
   it("forgets the users who went offline in the node's presence bookkeeping", async () => {
-    cluster = await Cluster.create();
+    const cluster = await scope.create();
     const a = await cluster.node();
     const alice = await register(a.url);
     const room = await createRoom(a.url, alice.token);

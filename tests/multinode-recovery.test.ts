@@ -7,17 +7,9 @@ import { afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "b
 import { RedisClient } from "bun";
 import { Connection } from "../src/client-core/connection.ts";
 import { CLOSE, type ServerFrame, type ServerFrameOf } from "../src/protocol/index.ts";
-import {
-  api,
-  connect,
-  createRoom,
-  joinRoom,
-  type Request,
-  register,
-  type TestSocket,
-} from "./support/client.ts";
-import { Cluster } from "./support/cluster.ts";
-import { type Instance, startPostgres, startRedis } from "./support/instances.ts";
+import { api, connect, createRoom, joinRoom, type Request, register } from "./support/client.ts";
+import { type Cluster, ClusterScope, reader } from "./support/cluster.ts";
+import { startPostgres, startRedis } from "./support/instances.ts";
 import {
   assertReachable,
   postgresGate,
@@ -32,18 +24,11 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const pg = await postgresGate();
 const redis = await redisGate();
 
-let cluster: Cluster | undefined;
-const instances: Instance[] = [];
+const scope = new ClusterScope();
 
 async function createRoomNamed(base: string, token: string, name: string): Promise<number> {
   const res = await api<{ room: { id: number } }>(base, "POST", "/api/rooms", { name }, token);
   return res.body.room.id;
-}
-
-async function reader(wsUrl: string, token: string, room: number): Promise<TestSocket> {
-  const ws = await connect(wsUrl, token);
-  await ws.request({ type: "resume", rooms: [{ room, after: 0 }] }, 20_000);
-  return ws;
 }
 
 /** The pids of the test database's backends waiting on a lock (the node's append). */
@@ -64,18 +49,13 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
     assertReachable("PostgreSQL", pg);
     assertReachable("Redis", redis);
   });
-  afterEach(async () => {
-    const redisUrl = instances[0]?.url;
-    await cluster?.remove(redisUrl);
-    cluster = undefined;
-    for (const i of instances.splice(0)) await i.remove().catch(() => {});
-  });
+  afterEach(() => scope.remove());
 
   it("announces messages whose node died before publishing them, with no later message", async () => {
     // A Redis of our own: CLIENT PAUSE stops every client of a server, never the shared one.
     const own = await startRedis();
-    instances.push(own);
-    cluster = await Cluster.create();
+    scope.instances.push(own);
+    const cluster = await scope.create();
     const a = await cluster.node({ redisUrl: own.url });
     const b = await cluster.node({ redisUrl: own.url });
     const alice = await register(a.url);
@@ -97,11 +77,13 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
     admin.close();
     // Nobody writes again: node B must find the six acked messages by itself.
     const got = await onB.waitForMessages(room, 7, 30_000);
-    expect(got.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Seq 1 is bob's join, an event of the log: the messages are 2 to 8, each once.
+    expect(got.map((m) => m.seq)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(onB.entrySeqs(room)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it("delivers a message stored behind the node's back to every socket when its retry is acked as a duplicate", async () => {
-    cluster = await Cluster.create();
+    const cluster = await scope.create();
     const a = await cluster.node();
     const b = await cluster.node();
     const alice = await register(a.url);
@@ -110,13 +92,14 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
     await joinRoom(b.url, bob.token, room);
     const sender = await reader(a.wsUrl, alice.token, room);
     const onB = await reader(b.wsUrl, bob.token, room);
-    // As when a commit outlives its deadline: the send was answered UNAVAILABLE, yet it commits.
+    // As when a commit outlives its deadline: the send was answered UNAVAILABLE, yet it commits
+    // (as seq 2: seq 1 is bob's join, an event of the log).
     const sql = cluster.sql();
     await sql.begin(async (tx) => {
       await tx`
         INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts)
-        VALUES (${room}, 1, ${alice.user.id}, 'late', 'committed late', false, ${Date.now()})`;
-      await tx`UPDATE rooms SET last_seq = 1 WHERE id = ${room}`;
+        VALUES (${room}, 2, ${alice.user.id}, 'late', 'committed late', false, ${Date.now()})`;
+      await tx`UPDATE rooms SET last_seq = 2 WHERE id = ${room}`;
     });
     await sql.close({ timeout: 0 });
     const retry = await sender.request<ServerFrameOf<"ack">>({
@@ -125,15 +108,15 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
       cid: "late",
       body: "committed late",
     });
-    expect(retry).toMatchObject({ type: "ack", seq: 1, duplicate: true });
+    expect(retry).toMatchObject({ type: "ack", seq: 2, duplicate: true });
     for (const ws of [sender, onB]) {
       const [m] = await ws.waitForMessages(room, 1, 20_000);
-      expect(m).toMatchObject({ seq: 1, cid: "late", body: "committed late" });
+      expect(m).toMatchObject({ seq: 2, cid: "late", body: "committed late" });
     }
   });
 
   it("keeps sends to other rooms flowing while one room's row is locked", async () => {
-    cluster = await Cluster.create();
+    const cluster = await scope.create();
     const a = await cluster.node();
     const alice = await register(a.url);
     const locked = await createRoom(a.url, alice.token);
@@ -162,7 +145,7 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
   });
 
   it("stores a connection's pipelined sends in the order it sent them after an UNAVAILABLE", async () => {
-    cluster = await Cluster.create();
+    const cluster = await scope.create();
     const a = await cluster.node();
     const alice = await register(a.url);
     const room = await createRoom(a.url, alice.token);
@@ -200,8 +183,8 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
 
   it("answers UNAVAILABLE with retryAfter, not INTERNAL, to every request while PostgreSQL is down", async () => {
     const own = await startPostgres();
-    instances.push(own);
-    cluster = await Cluster.create();
+    scope.instances.push(own);
+    const cluster = await scope.create();
     const n = await cluster.node({ databaseUrl: own.url, redisUrl: "" });
     const alice = await register(n.url);
     const room = await createRoom(n.url, alice.token);
@@ -230,7 +213,7 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
   });
 
   it("has the client retry a resume refused UNAVAILABLE until it gets the missed messages", async () => {
-    cluster = await Cluster.create();
+    const cluster = await scope.create();
     const a = await cluster.node({ redisUrl: "" });
     const b = await cluster.node({ redisUrl: "" });
     const alice = await register(a.url);
@@ -268,7 +251,7 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
   });
 
   it("closes the socket of a session logged out on another node", async () => {
-    cluster = await Cluster.create();
+    const cluster = await scope.create();
     const a = await cluster.node();
     const b = await cluster.node();
     const alice = await register(a.url);
@@ -284,7 +267,7 @@ describe.skipIf(pg.skip || redis.skip)("many nodes under failure", () => {
   });
 
   it("subscribes a node to a room's bus channel only while a socket there reads the room", async () => {
-    cluster = await Cluster.create();
+    const cluster = await scope.create();
     const a = await cluster.node();
     const alice = await register(a.url);
     const room = await createRoom(a.url, alice.token);

@@ -1,6 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { RedisClient } from "bun";
+import { afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
 import {
   type Account,
@@ -10,17 +8,10 @@ import {
   register,
   type TestSocket,
 } from "./support/client.ts";
-import { type Instance, startPostgres, startRedis } from "./support/instances.ts";
-import { type ChildServer, spawnServer, tempDir } from "./support/server.ts";
-import {
-  assertReachable,
-  createTestDatabase,
-  postgresGate,
-  REDIS_URL,
-  redisGate,
-  runId,
-  type TestDatabase,
-} from "./support/services.ts";
+import { ClusterScope, type NodeOptions } from "./support/cluster.ts";
+import { startPostgres, startRedis } from "./support/instances.ts";
+import type { ChildServer } from "./support/server.ts";
+import { assertReachable, postgresGate, redisGate } from "./support/services.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -28,63 +19,14 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const pg = await postgresGate();
 const redis = await redisGate();
 
-const FAST = [
-  "--rate",
-  "100000",
-  "--burst",
-  "100000",
-  "--log-level",
-  "error",
-  "--presence-grace",
-  "0",
-  "--presence-ttl",
-  "2",
-];
-const scratch = tempDir("parley-nodes-");
-const nodes: ChildServer[] = [];
-const instances: Instance[] = [];
-let database: TestDatabase;
+const scope = new ClusterScope();
 
-/** A node sharing the run's database and Redis prefix, as in production behind a balancer. */
-async function node(options: { databaseUrl?: string; redisUrl?: string; prefix?: string } = {}) {
-  const child = await spawnServer({
-    db: join(scratch.path, `unused-${nodes.length}.db`),
-    extraArgs: [
-      ...FAST,
-      "--database-url",
-      options.databaseUrl ?? database.url,
-      ...(options.redisUrl === "" ? [] : ["--redis-url", options.redisUrl ?? REDIS_URL]),
-      "--redis-prefix",
-      options.prefix ?? prefix,
-    ],
-  });
-  nodes.push(child);
-  return child;
+/** A node of this test's cluster: its database and Redis prefix, as behind a balancer. */
+function node(options: NodeOptions = {}): Promise<ChildServer> {
+  if (!scope.cluster) throw new Error("call fresh() first");
+  return scope.cluster.node(options);
 }
 
-let prefix = "";
-
-/** Presence leaves keys under the run's prefix (a killed node cannot clean up): remove them. */
-async function dropRedisKeys(keyPrefix: string): Promise<void> {
-  if (!keyPrefix) return;
-  const client = new RedisClient(REDIS_URL);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = (await client.send("SCAN", [
-        cursor,
-        "MATCH",
-        `${keyPrefix}:*`,
-        "COUNT",
-        "500",
-      ])) as [string, string[]];
-      cursor = next;
-      if (keys.length > 0) await client.send("DEL", keys);
-    } while (cursor !== "0");
-  } finally {
-    client.close();
-  }
-}
 async function sendAll(ws: TestSocket, room: number, count: number, tag: string) {
   const acks: ServerFrameOf<"ack">[] = [];
   let next = 0;
@@ -112,17 +54,10 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
     assertReachable("PostgreSQL", pg);
     assertReachable("Redis", redis);
   });
-  afterEach(async () => {
-    for (const n of nodes.splice(0)) await n.kill().catch(() => {});
-    for (const i of instances.splice(0)) await i.remove().catch(() => {});
-    await database?.drop();
-    await dropRedisKeys(prefix);
-  });
-  afterAll(() => scratch.remove());
+  afterEach(() => scope.remove());
 
   async function fresh() {
-    database = await createTestDatabase();
-    prefix = `parley_test_${runId()}`;
+    await scope.create();
   }
 
   async function setup(count: number) {
@@ -137,11 +72,12 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
       await joinRoom(s.url, other.token, room);
       others.push(other);
     }
-    return { servers, alice, others, room };
+    // The log begins with the others' joins, one event each: messages follow from head + 1.
+    return { servers, alice, others, room, head: others.length };
   }
 
   it("delivers a message sent on node A to readers on nodes B and C, in order and once", async () => {
-    const { servers, alice, others, room } = await setup(3);
+    const { servers, alice, others, room, head } = await setup(3);
     const readers = await Promise.all(
       others.map((o, i) => connect(servers[i + 1]?.wsUrl as string, o.token)),
     );
@@ -151,16 +87,13 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
     for (const r of readers) {
       await r.waitForMessages(room, 100, 20_000);
       await Bun.sleep(100);
-      inOrderOnce(
-        r.messages(room).map((m) => m.seq),
-        1,
-        100,
-      );
+      // The whole log (the joins, then the messages), each entry once and in order.
+      inOrderOnce(r.entrySeqs(room), 1, head + 100);
     }
   });
 
   it("gives concurrent sends on three nodes to one room a gapless, unique seq, read in order everywhere", async () => {
-    const { servers, alice, others, room } = await setup(3);
+    const { servers, alice, others, room, head } = await setup(3);
     const accounts = [alice, ...others];
     const sockets = await Promise.all(
       accounts.map((acc, i) => connect(servers[i]?.wsUrl as string, acc.token)),
@@ -168,21 +101,17 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
     for (const s of sockets) await s.request({ type: "resume", rooms: [{ room, after: 0 }] });
     const acks = (await Promise.all(sockets.map((s, i) => sendAll(s, room, 100, `n${i}-`)))).flat();
     expect(acks.map((x) => x.seq).sort((x, y) => x - y)).toEqual(
-      Array.from({ length: 300 }, (_, i) => i + 1),
+      Array.from({ length: 300 }, (_, i) => head + i + 1),
     );
     for (const s of sockets) {
       await s.waitForMessages(room, 300, 30_000);
       await Bun.sleep(100);
-      inOrderOnce(
-        s.messages(room).map((m) => m.seq),
-        1,
-        300,
-      );
+      inOrderOnce(s.entrySeqs(room), 1, head + 300);
     }
   });
 
   it("lets the clients of a node killed with -9 resume on another node with nothing lost", async () => {
-    const { servers, alice, others, room } = await setup(3);
+    const { servers, alice, others, room, head } = await setup(3);
     const [b, c] = servers.slice(1) as [ChildServer, ChildServer];
     const bob = others[0] as Account;
     const onB = await connect(b.wsUrl, bob.token);
@@ -191,13 +120,14 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
     const sending = sendAll(a, room, 300, "k");
     await onB.waitForMessages(room, 50, 20_000);
     await b.kill();
-    const seen = onB.messages(room).map((m) => m.seq);
+    const seen = onB.entrySeqs(room);
+    const seenMessages = onB.messages(room).length;
     const onC = await connect(c.wsUrl, bob.token);
     await onC.request({ type: "resume", rooms: [{ room, after: seen.at(-1) as number }] });
     await sending;
-    await onC.waitForMessages(room, 300 - seen.length, 30_000);
+    await onC.waitForMessages(room, 300 - seenMessages, 30_000);
     await Bun.sleep(100);
-    inOrderOnce([...seen, ...onC.messages(room).map((m) => m.seq)], 1, 300);
+    inOrderOnce([...seen, ...onC.entrySeqs(room)], 1, head + 300);
   });
 
   it("keeps a user online while a socket on any node is open, and says so on every node", async () => {
@@ -261,7 +191,7 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
   it("delivers a message published while Redis was down once the bus is back", async () => {
     await fresh();
     const own = await startRedis();
-    instances.push(own);
+    scope.instances.push(own);
     const a = await node({ redisUrl: own.url });
     const b = await node({ redisUrl: own.url });
     const alice = await register(a.url);
@@ -281,23 +211,24 @@ describe.skipIf(pg.skip || redis.skip)("several nodes sharing PostgreSQL and Red
       cid: "during",
       body: "while Redis is down",
     });
-    expect(during).toMatchObject({ type: "ack", seq: 2 });
+    // Seq 1 is bob's join, an event of the log.
+    expect(during).toMatchObject({ type: "ack", seq: 3 });
     await own.restart();
     await reader.waitForMessages(room, 2, 30_000);
     await writer.request({ type: "send", room, cid: "after", body: "after the outage" });
     await reader.waitForMessages(room, 3, 20_000);
     await Bun.sleep(300);
     expect(reader.messages(room).map((m) => [m.seq, m.body])).toEqual([
-      [1, "before the outage"],
-      [2, "while Redis is down"],
-      [3, "after the outage"],
+      [2, "before the outage"],
+      [3, "while Redis is down"],
+      [4, "after the outage"],
     ]);
   });
 
   it("refuses sends while PostgreSQL is down, acks nothing falsely, and recovers by itself", async () => {
     await fresh();
     const own = await startPostgres();
-    instances.push(own);
+    scope.instances.push(own);
     const n = await node({ databaseUrl: own.url, redisUrl: "" });
     const alice = await register(n.url);
     const room = await createRoom(n.url, alice.token);

@@ -1,7 +1,7 @@
 /**
  * The README's configuration table and `parley-server --help` list the same options, with the
  * same environment variables and defaults. The defaults are written in config.ts (DEFAULTS, and
- * each Config field's @default), the help is generated from DEFAULTS, and this test keeps the
+ * each Config field's @default), the help is generated from DEFAULTS (config-parser.ts), and this test keeps the
  * README and the @default comments from drifting.
  */
 import { describe, expect, it } from "bun:test";

@@ -31,6 +31,7 @@ storeContract("rooms and membership", (c) => {
         createdAt: T0 + 7,
         head: 0,
         members: 1,
+        archivedAt: null,
       });
       if (r === "taken") return;
       expect(await store.isMember(r.id, u.id)).toBe(true);
@@ -151,6 +152,7 @@ storeContract("rooms and membership", (c) => {
         createdAt: T0 + 3,
         head: 0,
         members: 2,
+        archivedAt: null,
         peer: a,
         created: true,
       });

@@ -1,7 +1,8 @@
 /**
  * Bystanders: two well-behaved users chatting in their own room throughout a fuzz run. Each
- * must receive every seq of the room exactly once and in order (the fuzzer may join and write
- * there too), and see its own messages acknowledged; nothing the fuzzer does may disturb them.
+ * must receive every seq of the room's log (messages and events: joins, leaves, edits…) exactly
+ * once and in order (the fuzzer may join and write there too), and see its own messages
+ * acknowledged; nothing the fuzzer does may disturb them.
  */
 import { decodeServerFrame, isValidMessage, type Message } from "../../src/protocol/index.ts";
 import { awkwardText } from "./corpus.ts";
@@ -119,7 +120,8 @@ export class Bystander {
     switch (f.type) {
       case "hello":
         return;
-      case "msg": {
+      case "msg":
+      case "event": {
         if (f.room !== room) {
           violations.add({ invariant: "bystander-order", detail: `${name} got room ${f.room}` });
           return;
@@ -131,9 +133,10 @@ export class Bystander {
           });
           if (f.seq <= this.last) return;
         }
+        this.last = f.seq;
+        if (f.type === "event") return;
         const { type: _, ...m } = f;
         this.received.push(m);
-        this.last = f.seq;
         this.o.stats.bystanderMessages++;
         return;
       }

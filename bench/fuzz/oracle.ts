@@ -186,9 +186,11 @@ function replyContentProblem(frame: ClientFrame, reply: ServerFrame): string | u
       const limit = frame.limit ?? HISTORY_PAGE_DEFAULT;
       if (reply.messages.length > limit)
         return `history page of ${reply.messages.length} > ${limit}`;
-      for (let i = 1; i < reply.messages.length; i++) {
-        const a = reply.messages[i - 1];
-        const b = reply.messages[i];
+      // A stretch of the log: its messages and the events among them (joins, leaves…).
+      const entries = [...reply.messages, ...(reply.events ?? [])].sort((x, y) => x.seq - y.seq);
+      for (let i = 1; i < entries.length; i++) {
+        const a = entries[i - 1];
+        const b = entries[i];
         if (a && b && b.seq !== a.seq + 1)
           return `history page not contiguous (${a.seq}, ${b.seq})`;
       }

@@ -7,7 +7,7 @@
  * Given several nodes of one deployment, a request nobody answered goes to the next node, and
  * the node that answered is used first from then on.
  */
-import type { RoomSummary, UserRef } from "../protocol/index.ts";
+import type { RoomSummary, SessionView, UserRef } from "../protocol/index.ts";
 import { type CertificateProblem, certificateProblem, certificateText } from "./certificate.ts";
 
 export interface Issued {
@@ -16,15 +16,7 @@ export interface Issued {
   expiresAt: number;
 }
 
-/** One of the user's sessions, as GET /api/sessions lists it. */
-export interface SessionView {
-  id: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  agent: string;
-  current: boolean;
-}
+export type { SessionView } from "../protocol/index.ts";
 
 export type ApiFailure =
   | { kind: "error"; status: number; code: string; message: string; retryAfter?: number }
@@ -181,6 +173,11 @@ export class Api {
       token,
     );
     return r.ok ? { ok: true, value: r.value.revoked } : r;
+  }
+
+  /** Deletes the account for good, after its password (DELETE /api/account). */
+  deleteAccount(token: string, password: string): Promise<ApiResult<null>> {
+    return this.call("DELETE", "/api/account", { password }, token);
   }
 
   async rooms(token: string): Promise<ApiResult<RoomSummary[]>> {

@@ -27,7 +27,6 @@ import {
   type Limits,
   type LogEntry,
   type Member,
-  type Message,
   type RoomSummary,
   type ServerFrameOf,
   type UserRef,
@@ -234,9 +233,9 @@ export class Connection {
   async history(
     room: number,
     q: { before?: number; after?: number; limit?: number },
-  ): Promise<{ messages: Message[]; more: boolean }> {
+  ): Promise<Pick<ServerFrameOf<"history">, "messages" | "events" | "more">> {
     const reply = await this.request<"history">({ type: "history", room, ...q });
-    return { messages: reply.messages, more: reply.more };
+    return { messages: reply.messages, events: reply.events, more: reply.more };
   }
 
   /**

@@ -5,23 +5,13 @@
  * Uses only fetch and WebCrypto, so the browser client can share it.
  */
 import { attachmentText, decryptFile, encryptFile, type FileAttachment } from "../crypto/index.ts";
-import type { MessageFile } from "../protocol/index.ts";
+import type { FileView, MessageFile } from "../protocol/index.ts";
 
 export interface FileTransferOptions {
   /** The node in use (it may change on failover): the connection's `server`. */
   server: () => string;
   token: string;
   fetch?: typeof fetch;
-}
-
-/** What the server answers to an upload. */
-export interface UploadedFile {
-  id: string;
-  room: number;
-  size: number;
-  sha256: string;
-  name?: string;
-  type?: string;
 }
 
 /** A refused or failed transfer: the server's code, or TAMPERED / DIGEST_MISMATCH / UNREACHABLE. */
@@ -87,14 +77,14 @@ export class FileTransfer {
     room: number,
     body: Blob | Uint8Array<ArrayBuffer>,
     meta: { name?: string; type?: string } = {},
-  ): Promise<UploadedFile> {
+  ): Promise<FileView> {
     const query = meta.name !== undefined ? `?name=${encodeURIComponent(meta.name)}` : "";
     const res = await this.request(`/api/rooms/${room}/files${query}`, {
       method: "POST",
       headers: { "content-type": meta.type || "application/octet-stream" },
       body,
     });
-    return ((await res.json()) as { file: UploadedFile }).file;
+    return ((await res.json()) as { file: FileView }).file;
   }
 
   /** Encrypts and uploads a DM file; the returned text, sealed as the DM, shares it. */
@@ -102,7 +92,7 @@ export class FileTransfer {
     room: number,
     bytes: Uint8Array<ArrayBuffer>,
     meta: { name: string; type: string },
-  ): Promise<{ text: string; attachment: FileAttachment; uploaded: UploadedFile }> {
+  ): Promise<{ text: string; attachment: FileAttachment; uploaded: FileView }> {
     const sealed = await encryptFile(bytes);
     const uploaded = await this.upload(room, sealed.ciphertext);
     const described = {

@@ -1,10 +1,12 @@
 /**
  * The account commands, scriptable like send and tail: list the sessions of the saved login,
- * revoke one or every other, and change the password (which logs every other session out).
+ * revoke one or every other, change the password (which logs every other session out), and
+ * delete the account.
  *
  *   parley sessions                      list them; the current one is marked with *
  *   parley sessions revoke ID | --all    revoke one, or every session but this one
  *   parley password --password-stdin     two lines on stdin: the current, then the new password
+ *   parley delete-account --password-stdin   the password on stdin; the account is gone for good
  */
 import { Api, type ApiResult, failureText, type SessionView } from "../client-core/api.ts";
 import type { ScriptContext } from "./scripts.ts";
@@ -71,6 +73,26 @@ export async function sessions(c: ScriptContext, action: SessionsAction): Promis
   const r = await api.revokeSession(token, action.id);
   if (!r.ok) return failed(c, r);
   c.io.err(`Revoked session ${action.id}.`);
+  return 0;
+}
+
+/** Deletes the account for good after its password; the saved session is forgotten. */
+export async function deleteAccount(c: ScriptContext, passwordStdin: boolean): Promise<number> {
+  if (!passwordStdin) {
+    c.io.err("parley: give your password on standard input, with --password-stdin");
+    return 2;
+  }
+  const token = savedToken(c);
+  if (!token) return 1;
+  const [pass = ""] = (await c.io.readStdin()).split(/\r?\n/);
+  if (pass === "") {
+    c.io.err("parley: standard input needs your password");
+    return 2;
+  }
+  const r = await new Api(c.servers, c.transport.fetch).deleteAccount(token, pass);
+  if (!r.ok) return failed(c, r);
+  c.sessions.forget(c.servers);
+  c.io.err("Your account is deleted. Your messages stay, shown as from a deleted user.");
   return 0;
 }
 

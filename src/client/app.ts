@@ -7,6 +7,7 @@ import { Api, failureText } from "../client-core/api.ts";
 import { Connection } from "../client-core/connection.ts";
 import { FileTransfer } from "../client-core/file-transfer.ts";
 import { searcher } from "../client-core/message-search.ts";
+import { ReportsApi } from "../client-core/reports-api.ts";
 import { SecureDm, type StartResult } from "../client-core/secure-dm.ts";
 import { runChatView } from "./chat-view.ts";
 import { deviceFiles } from "./device-files.ts";
@@ -131,6 +132,11 @@ async function chat(
     token: session.token,
     fetch: o.transport.fetch,
   });
+  const reports = new ReportsApi({
+    server: () => conn.server,
+    token: session.token,
+    fetch: o.transport.fetch,
+  });
   const memory = {
     load: () => o.sessions.view(o.servers, session.user.id),
     save: (m: ViewMemory) => o.sessions.saveView(o.servers, session.user.id, m),
@@ -165,6 +171,7 @@ async function chat(
         ...(secure ? { secure } : {}),
         files,
         search,
+        reports,
         memory,
       });
       if (outcome === "quit") return "quit";

@@ -23,6 +23,7 @@ export type Command =
   | { kind: "logout" }
   | { kind: "sessions"; action: SessionsAction }
   | { kind: "password"; passwordStdin: boolean }
+  | { kind: "delete-account"; passwordStdin: boolean }
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "error"; message: string };
@@ -56,6 +57,8 @@ export const USAGE = `Usage:
   parley sessions revoke ID | --all           revoke one, or every session but this one
   parley password --password-stdin            change the password (stdin: current, then new);
                                               every other session is logged out
+  parley delete-account --password-stdin      delete your account for good (stdin: password);
+                                              your messages stay, under "deleted-ID"
   parley --version | --help
 
 Options for every command:
@@ -200,6 +203,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     case "password":
       if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
       return result({ kind: "password", passwordStdin: switches.has("--password-stdin") });
+    case "delete-account":
+      if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
+      return result({ kind: "delete-account", passwordStdin: switches.has("--password-stdin") });
     default:
       return fail(`unknown command "${sub}"`);
   }

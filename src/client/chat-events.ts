@@ -9,6 +9,7 @@ import { keyChangeIsLoud, keyChangeText } from "../client-core/key-change-text.t
 import type { Message, UserRef } from "../protocol/index.ts";
 import type { ChatState } from "./chat-state.ts";
 import { invitedText } from "./invitation-commands.ts";
+import { showRoomEvent } from "./room-event-lines.ts";
 import { reconnectingText, statusText } from "./status-text.ts";
 import { sanitize } from "./text-layout.ts";
 
@@ -87,18 +88,10 @@ export function listenToConnection(s: ChatState): void {
         );
         return;
       }
-      case "notice": {
-        if (f.user.id === me || s.blocked.has(f.user.id)) return;
-        const t = s.tracked(f.room);
+      case "notice":
+        // The line itself comes from the stored join or leave event (room-event-lines.ts).
         if (f.event === "left") s.session.stoppedTyping(f.room, f.user.id);
-        // Said in the room's own buffer, where it happened.
-        s.note(
-          `${userName(f.user)} ${f.event === "joined" ? "joined" : "left"} ${t ? s.label(t) : "a room"}.`,
-          "info",
-          s.bufferFor(f.room) ?? s.buffers.current,
-        );
         return;
-      }
       case "presence":
         // Said once, where it matters: in the conversation on screen.
         if (f.user.id === me || s.blocked.has(f.user.id) || !s.isHere(f.room)) return;
@@ -129,8 +122,8 @@ export function listenToConnection(s: ChatState): void {
     // Public rooms' events; a DM's are opened first and applied by DmChanges (message-commands.ts).
     conn.on("event", (e) => {
       // A group's membership versions are judged and told by SecureGroups (group-commands.ts).
-      if (e.envelope === undefined && e.kind !== "membership" && !s.session.isDm(e.room))
-        s.change(e);
+      if (e.envelope !== undefined || e.kind === "membership" || s.session.isDm(e.room)) return;
+      if (!showRoomEvent(s, e)) s.change(e);
     }),
     conn.on("push", onPush),
     conn.on("notice", (text) => s.note(text, "warn")),

@@ -17,12 +17,12 @@ import { parseAttachment } from "../crypto/index.ts";
 import { type Message, messageLength, type RoomEvent, type RoomKind } from "../protocol/index.ts";
 import { BufferList, type ChatBuffer, type Entry, entry } from "./chat-buffer.ts";
 import type { NoteTone } from "./chat-command.ts";
-import type { ChatScreen, StatusTone } from "./chat-screen.ts";
 import { mentions } from "./highlight.ts";
 import type { LineEditor } from "./line-editor.ts";
 import { fileLine, formatMessage } from "./message-format.ts";
 import type { ViewMemory } from "./session-store.ts";
 import type { Style } from "./style.ts";
+import type { StatusTone, TerminalScreen } from "./terminal-screen.ts";
 import { sanitize, truncate, wrap } from "./text-layout.ts";
 
 export type ViewOutcome = "quit" | "picker" | "session-ended";
@@ -84,7 +84,7 @@ export class ChatState {
 
   constructor(
     readonly conn: Connection,
-    readonly screen: ChatScreen,
+    readonly screen: TerminalScreen,
     readonly editor: LineEditor,
     readonly style: Style,
     readonly secure: SecureDm | undefined,

@@ -9,11 +9,11 @@
 import type { Connection } from "../client-core/connection.ts";
 import type { FileTransfer } from "../client-core/file-transfer.ts";
 import type { Searcher } from "../client-core/message-search.ts";
+import type { ReportsApi } from "../client-core/reports-api.ts";
 import type { SecureDm } from "../client-core/secure-dm.ts";
 import { bufferKey } from "./chat-buffer.ts";
 import type { ChatContext, Command } from "./chat-command.ts";
 import { listenToConnection } from "./chat-events.ts";
-import { ChatScreen, type TerminalOutput } from "./chat-screen.ts";
 import { ChatState, parseTarget, type ViewOutcome, type ViewStore } from "./chat-state.ts";
 import { deviceCommands } from "./device-commands.ts";
 import { fileCommands } from "./file-commands.ts";
@@ -24,10 +24,12 @@ import { KeyReader } from "./keys.ts";
 import { LineEditor } from "./line-editor.ts";
 import { messageCommands } from "./message-commands.ts";
 import { moderationCommands } from "./moderation-commands.ts";
+import { reportCommands } from "./report-commands.ts";
 import { enterConversation, roomCommands } from "./room-commands.ts";
 import { searchCommands } from "./search-commands.ts";
 import { socialCommands } from "./social-commands.ts";
 import type { Style } from "./style.ts";
+import { type TerminalOutput, TerminalScreen } from "./terminal-screen.ts";
 import { viewCommands } from "./view-commands.ts";
 
 export type { ViewOutcome } from "./chat-state.ts";
@@ -56,6 +58,8 @@ export interface ChatViewOptions {
   files?: FileTransfer;
   /** Message search (/search); without it the command says so. */
   search?: Searcher;
+  /** Reports to moderators (/report, /reports, /resolve); without it the commands say so. */
+  reports?: ReportsApi;
   /** Where the last buffer, input history and highlight settings are kept across restarts. */
   memory?: ViewStore;
   /** Idle this long (no key pressed), the user is shown as away until a key is pressed. @default 10 min */
@@ -65,7 +69,11 @@ export interface ChatViewOptions {
 const AUTO_AWAY_MS = 10 * 60_000;
 
 /** Every command, in the order /help lists them. */
-function commandTable(s: ChatState, search?: Searcher): Record<string, Command> {
+function commandTable(
+  s: ChatState,
+  search?: Searcher,
+  reports?: ReportsApi,
+): Record<string, Command> {
   const ctx: ChatContext = {
     conn: s.conn,
     secure: s.secure,
@@ -91,6 +99,7 @@ function commandTable(s: ChatState, search?: Searcher): Record<string, Command> 
     ...fileCommands(ctx),
     ...messageCommands(s),
     ...searchCommands(s, search),
+    ...reportCommands(s, reports),
     ...deviceCommands(ctx),
     ...groupCommands(s),
     ...(quit ? { quit } : {}),
@@ -211,11 +220,11 @@ async function openAllBuffers(s: ChatState, start: string): Promise<void> {
 
 export function runChatView(o: ChatViewOptions): Promise<ViewOutcome> {
   const editor = new LineEditor();
-  const screen = new ChatScreen(o.output, editor, o.style);
+  const screen = new TerminalScreen(o.output, editor, o.style);
   const s = new ChatState(o.conn, screen, editor, o.style, o.secure, o.files, o.memory);
   listenToConnection(s);
   startGroups(s);
-  const commands = commandTable(s, o.search);
+  const commands = commandTable(s, o.search, o.reports);
   const active = autoAway(s, o.autoAwayMs ?? AUTO_AWAY_MS);
   let ended = false;
   const keys = keyActions(

@@ -1,5 +1,6 @@
 /**
- * The chat commands that act on messages: /edit, /delete, /reply, /react and /reactions
+ * The chat commands that act on messages: /edit, /delete, /remove (a moderator's
+ * delete of anyone's message), /reply, /react and /reactions
  * (/search is search-commands.ts). A message is named by "^N", the Nth newest in the buffer on
  * screen (for /edit and /delete, the Nth newest of your own); without it, the newest. Changes are events of the room's
  * log (docs/protocol.md 4.8): they come back to every client, this one included, as events. In
@@ -73,6 +74,16 @@ export function messageCommands(s: ChatState): Record<string, Command> {
         const p = pick(arg, true);
         if (!p) return;
         await change(p, { kind: "delete", target: p.m.seq }).catch(failed("delete"));
+      },
+    },
+    remove: {
+      usage: "/remove [^N]",
+      help: "moderators: delete the newest (or Nth newest) message here, anyone's, for everyone",
+      online: true,
+      async run(arg) {
+        const p = pick(arg, false);
+        if (!p) return;
+        await change(p, { kind: "delete", target: p.m.seq }).catch(failed("remove"));
       },
     },
     reply: {

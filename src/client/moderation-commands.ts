@@ -1,6 +1,6 @@
 /**
  * The chat commands of room roles and moderation: /who with roles, /kick /ban /unban /mute
- * /unmute /op /deop /topic /rename /archive, and invite codes (/invite makes one, /accept uses one). The server
+ * /unmute /op /deop /topic /rename /archive /audit, and invite codes (/invite makes one, /accept uses one). The server
  * checks every right; a refusal comes back as its coded message.
  */
 import type { ClientFrameOf } from "../protocol/index.ts";
@@ -177,6 +177,24 @@ export function moderationCommands(ctx: ChatContext): Record<string, Command> {
       const joined = await conn.request<"joined">({ type: "invite_redeem", code });
       note(`You joined #${joined.room.name}.`, "ok");
       await ctx.enter(joined.room.name);
+    },
+  };
+  commands.audit = {
+    usage: "/audit",
+    help: "owners: the room's audit log, newest first (who did what, when, why)",
+    online: true,
+    async run() {
+      const id = room();
+      if (id === undefined) return;
+      const reply = await conn.request<"audit">({ type: "audit", room: id });
+      if (reply.entries.length === 0) return note("Nothing in this room's audit log yet.");
+      const lines = reply.entries.slice(0, 30).map((e) => {
+        const when = new Date(e.at).toLocaleString();
+        const target = e.target ? ` ${e.target.name}` : "";
+        return `${when} ${e.actor.name} ${e.action}${target}${e.reason ? ` (${e.reason})` : ""}`;
+      });
+      note("Audit log of this room, newest first:");
+      for (const line of lines) note(line);
     },
   };
   commands.who = {

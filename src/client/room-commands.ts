@@ -3,10 +3,13 @@
  * rooms, members and earlier messages. Entering a conversation and paging its history live here
  * too, as other command groups (and PageUp) use them.
  */
+
+import { isRoomEventLine } from "../client-core/room-event-text.ts";
 import { HISTORY_PAGE_MAX, nameKey } from "../protocol/index.ts";
 import type { ChatBuffer } from "./chat-buffer.ts";
 import type { Command } from "./chat-command.ts";
 import { type ChatState, parseTarget } from "./chat-state.ts";
+import { roomEventEntry } from "./room-event-lines.ts";
 
 export const HISTORY_DEFAULT = 20;
 
@@ -62,8 +65,10 @@ export async function enterConversation(s: ChatState, target: string): Promise<v
       b.name = room.name;
       s.resetStatus();
       s.note(
-        `You are in #${room.name}: ${room.members} ${room.members === 1 ? "member" : "members"}, ${room.online} online. Type /help for commands.`,
-        "ok",
+        room.archived
+          ? `You are in #${room.name}: it is archived, read-only (nothing can be sent here).`
+          : `You are in #${room.name}: ${room.members} ${room.members === 1 ? "member" : "members"}, ${room.online} online. Type /help for commands.`,
+        room.archived ? "warn" : "ok",
         b,
       );
     }
@@ -116,9 +121,12 @@ export async function showHistory(s: ChatState, n: number, { quiet = false } = {
   fetching.add(b);
   try {
     const page = await conn.history(room, { before, limit: n });
-    const older = [...page.messages].reverse();
+    // Newest first, each put on top: the messages, and the room's own events among them.
+    const older = [...page.messages, ...(page.events ?? [])].sort((x, y) => y.seq - x.seq);
     for (const m of older) {
-      if (b.kind === "dm" && secure) {
+      if ("kind" in m) {
+        if (isRoomEventLine(m)) b.prepend([roomEventEntry(s, m)]);
+      } else if (b.kind === "dm" && secure) {
         const opened = await secure.reveal(m, { dedupe: false });
         if (opened) s.show(opened.message, opened.content, { older: true });
       } else if (b.kind === "group") {
@@ -170,7 +178,8 @@ export function roomCommands(s: ChatState): Record<string, Command> {
               r.kind === "dm"
                 ? `private${r.peer ? `, ${r.peer.status}` : ""}`
                 : `${r.members} ${r.members === 1 ? "member" : "members"}, ${r.online} online${r.joined ? " (joined)" : ""}`;
-            return `  ${labels[i]?.padEnd(width)} ${who}${unread}`;
+            const archived = r.archived ? ", archived (read-only)" : "";
+            return `  ${labels[i]?.padEnd(width)} ${who}${archived}${unread}`;
           }),
           style.dim,
         );
@@ -186,13 +195,20 @@ export function roomCommands(s: ChatState): Record<string, Command> {
       },
     },
     create: {
-      usage: "/create NAME",
-      help: "create a room and switch to it",
+      usage: "/create NAME [private]",
+      help: "create a room (private: unlisted, invitation only) and switch to it",
       online: true,
       async run(arg) {
-        if (!arg) return note("Name the room: /create NAME", "warn");
-        const room = await conn.create(parseTarget(arg.trim()).name);
-        note(`Created #${room.name}.`, "ok");
+        const [name, mode] = arg.trim().split(/\s+/);
+        if (!name) return note("Name the room: /create NAME [private]", "warn");
+        if (mode !== undefined && mode !== "private") {
+          return note("Usage: /create NAME [private]", "warn");
+        }
+        const room = await conn.create(
+          parseTarget(name).name,
+          mode === "private" ? "private" : "public",
+        );
+        note(`Created ${mode === "private" ? "the private room " : ""}#${room.name}.`, "ok");
         await enterConversation(s, room.name);
       },
     },

@@ -7,56 +7,45 @@
  */
 import { z } from "zod";
 import { envelopeSchema } from "../crypto/envelope-format.ts";
-
-/** Every kind of event a room's log may hold. */
-export const EVENT_KINDS = [
-  "edit",
-  "delete",
-  "react",
-  // Room membership and moderation (communities): stored by the server's own actions.
-  "join",
-  "leave",
-  "kick",
-  "ban",
-  "role",
-  "topic",
-  "rename",
-  "archive",
-  // Encrypted groups: a signed membership version (docs/e2ee.md 12), its JSON in `body`.
-  "membership",
-] as const;
+import { seq, userRef } from "./frame-fields.ts";
 
 /**
  * Kinds about the room rather than a message: `from` acted, `user` was acted on (kick, ban,
- * role), and `body` is the topic, the new role ("owner", "moderator", "member") or a kick's or
- * ban's reason ("" when none), or a rename's new name ("archive" has an empty body), or a
- * group's signed membership version as JSON ("membership": clients check it, section 12).
+ * unban, mute, unmute, role), and `body` is the topic, the new role ("owner", "moderator",
+ * "member"), a kick's, ban's or mute's reason ("" when none), a rename's new name, "invite" on
+ * a join by invitation, or "archived" on a leave that archived the room ("archive" has none), or
+ * a group's signed membership version as JSON ("membership": clients check it, docs/e2ee.md 12).
+ * Room membership and moderation (communities): stored by the server's own actions.
  */
-export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set([
+const ROOM_KINDS = [
   "join",
   "leave",
   "kick",
   "ban",
+  "unban",
+  "mute",
+  "unmute",
   "role",
   "topic",
   "rename",
   "archive",
   "membership",
-]);
-export const eventKind = z.enum(EVENT_KINDS);
-export type EventKind = z.infer<typeof eventKind>;
+] as const;
 
 /** Kinds a member asks for with an `event` frame (others, later, come from the server's own actions). */
-export const REQUESTED_KINDS = ["edit", "delete", "react"] as const satisfies readonly EventKind[];
+export const REQUESTED_KINDS = ["edit", "delete", "react"] as const;
+
+/** Every kind of event a room's log may hold: the changes to a message, then the room's own. */
+export const EVENT_KINDS = [...REQUESTED_KINDS, ...ROOM_KINDS] as const;
+
+export const ROOM_EVENT_KINDS: ReadonlySet<EventKind> = new Set(ROOM_KINDS);
+export const eventKind = z.enum(EVENT_KINDS);
+export type EventKind = z.infer<typeof eventKind>;
 
 /** Distinct emoji one message may carry; past it a new emoji is TOO_MANY_REACTIONS. */
 export const REACTIONS_PER_MESSAGE_MAX = 20;
 /** Longest quote of the original a reply carries, in UTF-16 units. */
 export const REPLY_EXCERPT_MAX = 120;
-
-const seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
-// As frame.ts's userRef (frame.ts imports this module, so it cannot be imported from there).
-const userRef = z.object({ id: z.int(), name: z.string() });
 
 /** One emoji on a message, as a history page or a replay shows it: the count and who. */
 export const reaction = z.object({
@@ -108,7 +97,7 @@ export const roomEvent = z.object({
   emoji: z.string().optional(),
   /** react: true when added, false when taken back. */
   on: z.boolean().optional(),
-  /** kick, ban, role: the member acted on. */
+  /** kick, ban, unban, mute, unmute, role: the member acted on. */
   user: userRef.optional(),
   /** DM rooms: the change itself, sealed (the new text, or the emoji and on/off). */
   envelope: envelopeSchema.optional(),

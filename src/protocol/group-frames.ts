@@ -6,13 +6,8 @@
  */
 import { z } from "zod";
 import { GROUP_MEMBERS_MAX, membershipSchema } from "../crypto/group-membership.ts";
+import { requestId, roomId, seq, userRef } from "./frame-fields.ts";
 import { ROOM_NAME_PATTERN } from "./rules.ts";
-
-const requestId = z.string().min(1).max(64);
-const roomId = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
-const seq = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
-// As frame.ts's userRef (frame.ts imports this module, so it cannot be imported from there).
-const userRef = z.object({ id: z.int(), name: z.string() });
 
 export const groupClientFrames = {
   /**

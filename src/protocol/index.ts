@@ -3,6 +3,7 @@ export * from "./codec.ts";
 export * from "./errors.ts";
 export * from "./event.ts";
 export * from "./frame.ts";
+export * from "./http-view.ts";
 export * from "./log-entry.ts";
 export * from "./markdown.ts";
 export * from "./mention.ts";

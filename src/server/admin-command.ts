@@ -9,7 +9,8 @@ import type { Store } from "../../db/store.ts";
 import { ParleyError } from "../protocol/index.ts";
 import { Admin, OPERATOR } from "./admin.ts";
 import { hashPassword } from "./auth.ts";
-import { type Config, parseConfig } from "./config.ts";
+import type { Config } from "./config.ts";
+import { parseConfig } from "./config-parser.ts";
 import type { Output } from "./maintenance.ts";
 import { Registration, type RegistrationMode } from "./registration.ts";
 

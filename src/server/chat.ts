@@ -19,6 +19,7 @@ import {
 import type { Access } from "./access.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import type { Contacts } from "./contacts.ts";
+import { depart } from "./departure.ts";
 import { type HistoryPage, type HistoryQuery, historyPage } from "./history.ts";
 import { DIRECTORY, type Hub, type Socket } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
@@ -27,7 +28,7 @@ import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
 import { PresenceAnnouncer } from "./presence-announcer.ts";
 import type { PresenceVisibility } from "./presence-visibility.ts";
-import { moderates, requireMayLeave } from "./roles.ts";
+import { moderates } from "./roles.ts";
 import type { RoomKinds } from "./room-kinds.ts";
 import { type RoomListQuery, roomListing } from "./room-list.ts";
 import { RoomLog } from "./room-log.ts";
@@ -119,6 +120,7 @@ export class Chat {
         unread: membership?.unread ?? 0,
       };
       if (membership?.mentions) summary.mentions = membership.mentions;
+      if (room.archivedAt) summary.archived = true;
       if (peer) summary.peer = { ...peer, status: statuses.get(peer.id) ?? "offline" };
       else summary.visibility = room.visibility;
       return summary;
@@ -230,8 +232,7 @@ export class Chat {
   }
 
   private async joinNow(user: UserRef, ref: RoomRef): Promise<RoomSummary> {
-    // A private room is joined by invitation only (invitations.ts), so here only its members
-    // find it (and joining again changes nothing).
+    // A private room is joined by invitation only (invitations.ts): only its members find it.
     const room = await this.findRoom(ref, user);
     if (await this.o.store.isBanned(room.id, user.id, this.o.now())) {
       throw new ParleyError("BANNED");
@@ -248,17 +249,14 @@ export class Chat {
       room.members++;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
       this.publishEphemeral(room.id, { type: "notice", room: room.id, user, event: "joined" });
+      room.head = (await this.roomLog.record(room.id, user, "join")) ?? room.head;
     }
     this.o.hub.memberJoined(user.id, room.id);
     const membership = (await this.o.store.memberships(user.id)).find((m) => m.room === room.id);
     return this.summary(user.id, room, membership);
   }
 
-  /**
-   * A user became a member by an invite code: as a join, live, and an invitation accepted is an
-   * event of the room's log. (A plain join or leave stays a live notice only, as before: public
-   * rooms' comings and goings would otherwise crowd their log and renumber what clients count.)
-   */
+  /** A user became a member by an invitation: a join, live and in the log marked "invite". */
   async announceJoin(user: UserRef, roomId: number): Promise<void> {
     this.o.hub.memberJoined(user.id, roomId);
     this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "joined" });
@@ -266,14 +264,16 @@ export class Chat {
     this.o.log.info("room.joined", { room: roomId, user: user.id, by: "invite" });
   }
 
-  async leave(user: UserRef, roomId: number): Promise<void> {
-    const room = await this.findRoom({ room: roomId }, user);
-    if (room.kind === "group") throw new ParleyError("BAD_MEMBERSHIP", GROUP_LEAVE);
-    await requireMayLeave(this.o.store, roomId, user);
-    if (!(await this.o.store.removeMember(roomId, user.id))) throw new ParleyError("NOT_MEMBER");
-    this.o.hub.memberLeft(user.id, roomId);
-    this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });
-    this.o.log.info("room.left", { room: roomId, user: user.id });
+  /** One leave at a time per user on this node, so a repeated leave stores one event. */
+  leave(user: UserRef, roomId: number): Promise<void> {
+    return this.perUser.run(user.id, async () => {
+      const room = await this.findRoom({ room: roomId }, user);
+      if (room.kind === "group") throw new ParleyError("BAD_MEMBERSHIP", GROUP_LEAVE);
+      await depart({ ...this.o, roomLog: this.roomLog }, user, roomId);
+      this.o.hub.memberLeft(user.id, roomId);
+      this.publishEphemeral(roomId, { type: "notice", room: roomId, user, event: "left" });
+      this.o.log.info("room.left", { room: roomId, user: user.id });
+    });
   }
 
   /**

@@ -6,7 +6,13 @@
 import { randomBytes } from "node:crypto";
 import type { FileRecord, RoomRecord, Store } from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
-import { FILE_NAME_MAX, INLINE_IMAGE_TYPES, ParleyError, type UserRef } from "../protocol/index.ts";
+import {
+  FILE_NAME_MAX,
+  type FileView,
+  INLINE_IMAGE_TYPES,
+  ParleyError,
+  type UserRef,
+} from "../protocol/index.ts";
 import type { Access } from "./access.ts";
 import { FileBlobs } from "./file-blobs.ts";
 import type { FileQuota } from "./file-quota.ts";
@@ -34,16 +40,6 @@ export interface UploadMeta {
   type?: string | undefined;
   /** The declared Content-Length, when there is one: refused before reading if over the limit. */
   length?: number | undefined;
-}
-
-/** What an upload answers, and what the browser needs to send the file message. */
-export interface FileView {
-  id: string;
-  room: number;
-  size: number;
-  sha256: string;
-  name?: string;
-  type?: string;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;

@@ -1,10 +1,19 @@
 /**
  * History pages: backward pages show each message in its current state (edited, deleted,
- * reactions, reply quote) with no events; forward pages are a stretch of the room's log, its
- * events included, so that filling a gap accounts for every seq.
+ * reactions, reply quote) and the room's own events (joins, kicks, topics…) among them, as the
+ * timeline shows them; forward pages are a stretch of the room's log, its events included, so
+ * that filling a gap accounts for every seq.
  */
 import { isEvent, type Store } from "../../db/store.ts";
-import { HISTORY_PAGE_DEFAULT, type Message, type RoomEvent } from "../protocol/index.ts";
+import {
+  HISTORY_PAGE_DEFAULT,
+  type Message,
+  ROOM_EVENT_KINDS,
+  type RoomEvent,
+} from "../protocol/index.ts";
+
+/** The most log entries read for a backward page's room events (edits and reactions between). */
+const ROOM_EVENTS_SPAN_MAX = 1000;
 
 export interface HistoryQuery {
   before?: number | undefined;
@@ -14,7 +23,10 @@ export interface HistoryQuery {
 
 export interface HistoryPage {
   messages: Message[];
-  /** With `after`: the events in the same stretch of the log, so a gap is filled exactly. */
+  /**
+   * With `after`: the events in the same stretch of the log, so a gap is filled exactly. With
+   * `before`: the room's own events among the page's messages (none about a message).
+   */
   events?: RoomEvent[];
   /** More messages exist past this page, in the direction it was read. */
   more: boolean;
@@ -40,9 +52,19 @@ export async function historyPage(
     }
     return events.length > 0 ? { messages, events, more } : { messages, more };
   }
-  // Backward pages show each message in its current state, with no events to apply.
-  const page = await store.messagesBefore(roomId, q.before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+  // Backward pages show each message in its current state, with no message events to apply.
+  const before = q.before ?? Number.MAX_SAFE_INTEGER;
+  const page = await store.messagesBefore(roomId, before, limit + 1);
   const more = page.length > limit;
   if (more) page.shift();
-  return { messages: page, more };
+  // The room's own events from the first message on (from the start on the first page), up to
+  // a bound: a stretch of many edits and reactions may hide an event, never cost unbounded.
+  const from = more ? (page[0]?.seq ?? before) : 1;
+  // The page's own stretch only (about `limit` entries when nobody edited in it).
+  const stretch = Math.min(ROOM_EVENTS_SPAN_MAX, Math.max(0, before - from));
+  const span = stretch === 0 ? [] : await store.logAfter(roomId, from - 1, stretch);
+  const events = span.filter(
+    (e): e is RoomEvent => isEvent(e) && e.seq < before && ROOM_EVENT_KINDS.has(e.kind),
+  );
+  return events.length > 0 ? { messages: page, events, more } : { messages: page, more };
 }

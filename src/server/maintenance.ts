@@ -4,7 +4,8 @@
  * data, print one line, and return the exit code: 0 done, 1 failed, 2 bad usage.
  */
 import { BackupError, backup, filesOfBackup, restore } from "./backup.ts";
-import { filesDirOf, parseConfig } from "./config.ts";
+import { filesDirOf } from "./config.ts";
+import { parseConfig } from "./config-parser.ts";
 
 export const MAINTENANCE_HELP = [
   "Usage: parley-server backup --to FILE [--db PATH] [--files-dir DIR]",

@@ -115,12 +115,15 @@ export class Moderation {
     });
   }
 
-  /** Kicks, bans and role changes are events of the room's log too: the timeline shows them. */
+  /** Every moderation action is an event of the room's log too: the timeline shows it. */
   private async logEvent(req: ModerationRequest, actor: UserRef, user: UserRef, reason: string) {
     const log = this.o.roomLog;
     switch (req.action) {
       case "kick":
       case "ban":
+      case "unban":
+      case "mute":
+      case "unmute":
         return log.record(req.room, actor, req.action, { user, body: reason });
       case "op":
         return log.record(req.room, actor, "role", { user, body: "moderator" });
@@ -128,8 +131,6 @@ export class Moderation {
         return log.record(req.room, actor, "role", { user, body: "member" });
       case "transfer":
         return log.record(req.room, actor, "role", { user, body: "owner" });
-      default:
-        return;
     }
   }
 

@@ -1,6 +1,7 @@
 /**
- * The room's own events in its ordered log: joins by invitation, kicks, bans, role and topic
- * changes (the kinds "leave" and a plain "join" exist for clients but are not stored today).
+ * The room's own events in its ordered log: joins (plain or by invitation) and leaves, kicks,
+ * bans, unbans, mutes, role and topic changes, renames and archiving. Only a change of
+ * membership is a join or leave: a reconnect, or joining a room one is in, stores nothing.
  * They are entries of the same log as messages and edits (src/protocol/event.ts), stored through
  * the same group commit and published in seq order, so every member sees them, in order, live
  * and after a resume. The one who acted is the event's sender and must be a member when it is
@@ -20,7 +21,18 @@ import type { CommitQueue } from "./commit-queue.ts";
 
 export type RoomEventKind = Extract<
   EventKind,
-  "join" | "leave" | "kick" | "ban" | "role" | "topic" | "rename" | "archive" | "membership"
+  | "join"
+  | "leave"
+  | "kick"
+  | "ban"
+  | "unban"
+  | "mute"
+  | "unmute"
+  | "role"
+  | "topic"
+  | "rename"
+  | "archive"
+  | "membership"
 >;
 
 export interface RoomLogOptions {
@@ -34,15 +46,15 @@ export class RoomLog {
   constructor(private readonly o: RoomLogOptions) {}
 
   /**
-   * Stores the event and publishes it; resolves once it is stored (or could not be). Never
-   * rejects: the action it records has happened already, and its audit row says so.
+   * Stores the event and publishes it; resolves with its seq once it is stored (undefined if it
+   * could not be). Never rejects: the action it records has happened already.
    */
   record(
     room: number,
     by: UserRef,
     kind: RoomEventKind,
     extra: { user?: UserRef; body?: string } = {},
-  ): Promise<void> {
+  ): Promise<number | undefined> {
     const request: AppendRequest = {
       room,
       sender: by,
@@ -51,7 +63,7 @@ export class RoomLog {
       ts: this.o.now(),
       event: { kind, ...(extra.user ? { user: extra.user } : {}) },
     };
-    return new Promise<void>((resolve) => {
+    return new Promise<number | undefined>((resolve) => {
       const accepted = this.o.queue.submit(request, (result) => {
         if (result === "failed" || !result.ok) {
           this.o.log.warn("room_event.not_stored", {
@@ -59,17 +71,20 @@ export class RoomLog {
             kind,
             why: result === "failed" ? "failed" : result.code,
           });
-          return resolve();
+          return resolve(undefined);
         }
         const entry = result.event ?? result.message;
         this.o.bus.publish({ room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
-        resolve();
+        resolve(entry.seq);
       });
       if (!accepted) {
         this.o.log.warn("room_event.not_stored", { room, kind, why: "busy" });
-        resolve();
+        resolve(undefined);
       }
-    }).catch((err) => this.o.log.warn("room_event.failed", errorFields(err)));
+    }).catch((err) => {
+      this.o.log.warn("room_event.failed", errorFields(err));
+      return undefined;
+    });
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import type { SessionInfo, Store } from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
-import { ParleyError } from "../protocol/index.ts";
+import { ParleyError, type SessionView } from "../protocol/index.ts";
 import { type Auth, hashToken, type Session } from "./auth.ts";
 
 /** How long a ticket may wait before the upgrade it is for. */
@@ -20,16 +20,6 @@ const SEEN_EVERY_MS = 5 * 60_000;
 const SEEN_KEYS_MAX = 100_000;
 
 export type EndSessions = (userId: number, tokenHashes: readonly string[]) => void;
-
-export interface SessionView {
-  id: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  agent: string;
-  /** The session making this request. */
-  current: boolean;
-}
 
 export interface SessionControlsOptions {
   store: Store;

@@ -22,7 +22,7 @@ export function accountButtons(o: AccountButtonsOptions): HTMLElement[] {
   logout.addEventListener("click", () => o.logout());
   return [
     new SettingsPanel(o.theme).button,
-    new AccountDialog(new Api(o.server), o.token).button,
+    new AccountDialog(new Api(o.server), o.token, () => o.logout()).button,
     new DevicesDialog(o.dms, o.reopenDms).button,
     logout,
   ];

@@ -4,6 +4,7 @@
  * in the sidebar; the dialog puts itself into the page the first time it opens.
  */
 import { type Api, failureText, type SessionView } from "../client-core/api.ts";
+import { deletionForm } from "./account-deletion.ts";
 import { h } from "./dom.ts";
 
 function when(ms: number): string {
@@ -22,6 +23,8 @@ export class AccountDialog {
   constructor(
     private readonly api: Api,
     private readonly token: string,
+    /** The account was deleted: the page logs out. */
+    deleted?: () => void,
   ) {
     this.button = h("button", { type: "button", class: "text-button" }, "Account");
     this.button.addEventListener("click", () => void this.open());
@@ -90,6 +93,12 @@ export class AccountDialog {
       everywhere,
       change,
     );
+    if (deleted) {
+      const fail = (text: string) => {
+        this.error.textContent = text;
+      };
+      this.root.append(deletionForm(this.api, this.token, { fail, deleted }));
+    }
   }
 
   async open(): Promise<void> {

@@ -1,9 +1,11 @@
 /**
- * The admin page, for server admins only: accounts (promote, demote, disable, enable), the
- * registration mode, registration invite codes, and the server's audit log. Its button shows
+ * The admin page, for server admins only: accounts (promote, demote, disable, enable), rooms
+ * (rename, archive, delete: admin-rooms.ts), the registration mode, registration invite codes,
+ * and the server's audit log. Its button shows
  * only once the server said this user is an admin; the server checks every action again.
  */
 import { safeName } from "../client-core/display-text.ts";
+import { type AdminRoom, roomRows } from "./admin-rooms.ts";
 import { h } from "./dom.ts";
 
 interface Account {
@@ -25,6 +27,7 @@ export class AdminPage {
   readonly root: HTMLDialogElement;
   readonly button: HTMLButtonElement;
   private readonly users: HTMLUListElement;
+  private readonly rooms: HTMLUListElement;
   private readonly audit: HTMLOListElement;
   private readonly mode: HTMLSelectElement;
   private readonly code: HTMLOutputElement;
@@ -37,6 +40,7 @@ export class AdminPage {
     this.button = h("button", { type: "button", class: "text-button", hidden: true }, "Admin");
     this.button.addEventListener("click", () => void this.open());
     this.users = h("ul", { class: "admin-users", "aria-labelledby": "admin-users-heading" });
+    this.rooms = h("ul", { class: "admin-rooms", "aria-labelledby": "admin-rooms-heading" });
     this.audit = h("ol", { class: "admin-audit", "aria-labelledby": "admin-audit-heading" });
     this.error = h("p", { class: "form-error", role: "alert" });
     this.mode = h(
@@ -65,6 +69,8 @@ export class AdminPage {
       h("div", { class: "row" }, this.mode, invite, this.code),
       h("h3", { id: "admin-users-heading" }, "Accounts"),
       this.users,
+      h("h3", { id: "admin-rooms-heading" }, "Rooms"),
+      this.rooms,
       h("h3", { id: "admin-audit-heading" }, "Audit log"),
       this.audit,
     );
@@ -113,8 +119,9 @@ export class AdminPage {
   }
 
   private async render(): Promise<void> {
-    const [users, mode, audit] = await Promise.all([
+    const [users, rooms, mode, audit] = await Promise.all([
       this.call<{ users: Account[] }>("GET", "/api/admin/users"),
+      this.call<{ rooms: AdminRoom[] }>("GET", "/api/admin/rooms"),
       this.call<{ mode: string }>("GET", "/api/admin/registration"),
       this.call<{ entries: AuditRow[] }>("GET", "/api/admin/audit"),
     ]);
@@ -139,6 +146,7 @@ export class AdminPage {
         );
       }),
     );
+    this.rooms.replaceChildren(...roomRows(rooms?.rooms ?? [], (m, p, b) => this.act(m, p, b)));
     this.audit.replaceChildren(
       ...(audit?.entries ?? [])
         .slice(0, 50)

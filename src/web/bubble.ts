@@ -48,6 +48,11 @@ export interface MessageActions {
   react(m: Message, emoji?: string): void;
   edit(m: Message, row: HTMLElement): void;
   remove(m: Message): void;
+  /** One's own message, or anyone's in a room the reader moderates. */
+  deletable(m: Message): boolean;
+  /** Someone else's message in a room may be reported to its moderators. */
+  reportable(m: Message): boolean;
+  report(m: Message): void;
   /** Shows the message a reply quotes, loading history to it if need be. */
   jump(seq: number): void;
 }
@@ -179,7 +184,7 @@ function chips(m: Message, o: BubbleOptions): HTMLElement | undefined {
   );
 }
 
-/** Reply, react, and for one's own messages edit and delete: shown on hover and focus. */
+/** Reply, react, edit one's own, delete (own, or as moderator), report others': on hover and focus. */
 function actionBar(m: Message, own: boolean, a: MessageActions, row: HTMLElement): HTMLElement {
   const button = (label: string, text: string, run: () => void) => {
     const b = h(
@@ -196,7 +201,8 @@ function actionBar(m: Message, own: boolean, a: MessageActions, row: HTMLElement
     button("Reply", "↩", () => a.reply(m)),
     button("React", "☺", () => a.react(m)),
     own ? button("Edit", "✎", () => a.edit(m, row)) : undefined,
-    own ? button("Delete", "🗑", () => a.remove(m)) : undefined,
+    a.deletable(m) ? button("Delete", "🗑", () => a.remove(m)) : undefined,
+    !own && a.reportable(m) ? button("Report", "⚑", () => a.report(m)) : undefined,
   );
 }
 

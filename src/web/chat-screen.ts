@@ -35,6 +35,7 @@ import { NotifyLevels } from "./notify-levels.ts";
 import { NotifyMenu } from "./notify-menu.ts";
 import { Outgoing } from "./outgoing.ts";
 import { PrivateMessages } from "./private-messages.ts";
+import { ReportDialog } from "./report-dialog.ts";
 import { RoomActivity } from "./room-activity.ts";
 import { RoomDialog } from "./room-dialog.ts";
 import { RoomSwitcher } from "./room-switcher.ts";
@@ -117,9 +118,7 @@ export class ChatScreen {
         conversations: this.conversations,
       },
       {
-        changed: (room) => {
-          if (this.conversations.current === room) this.list.renderPending();
-        },
+        changed: (room) => this.conversations.current === room && this.list.renderPending(),
         sent: (room) => {
           this.session.sent(room);
           if (this.conversations.current === room) this.list.scrollToBottom();
@@ -130,8 +129,9 @@ export class ChatScreen {
     this.files = new FileViews(this.transfer);
     this.notifier = new Notifier({ open: (room) => this.select(room) });
     this.typing = new TypingLine(this.session);
-
+    const reports = new ReportDialog(() => this.conn.server, o.token, this.conversations);
     this.actions = new MessageActionsView({
+      reports,
       conn: this.conn,
       conversations: this.conversations,
       list: { replace: (i) => this.list.replace(i), rowOf: (seq) => this.list.rowOf(seq) },
@@ -182,6 +182,7 @@ export class ChatScreen {
     const members = memberPanel(this.conn, this.conversations, this.me.id, {
       redraw: () => this.renderSidebar(),
       select: (id) => this.select(id),
+      reports: (room) => void reports.open(room),
     });
     const admin = new AdminPage(o.server, o.token);
     const invites = new InvitationsPanel(this.conn, (r) =>
@@ -236,6 +237,7 @@ export class ChatScreen {
         members.root,
         admin.root,
         invites.root,
+        reports.root,
       ],
       start: () => void this.dialog.open(),
     });
@@ -326,7 +328,7 @@ export class ChatScreen {
     this.renderHeader();
     this.list.show(c, this.me, { at: left === c ? this.list.position() : c.scroll });
     if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
-    this.composer.target(c.label, c.isDm ? this.dms.off : undefined);
+    this.composer.target(c.label, c.isDm ? this.dms.off : c.readOnly);
     if (left !== c) this.composer.text = this.drafts.get(c.id);
     this.composer.allowFiles(this.outgoing.takes(c), this.dms.off);
     this.typing.render(id);
@@ -340,6 +342,7 @@ export class ChatScreen {
     const c = this.conversations.shown;
     if (!c) return;
     this.trust.render(c);
+    if (c.readOnly) this.composer.target(c.label, c.readOnly);
     this.notifyMenu.render(c);
     this.layout.header(c, this.trust.verified(c));
   }
@@ -354,8 +357,7 @@ export class ChatScreen {
 
   /** Runs `act` on the conversation on screen, if there is one. */
   private onShown(act: (c: Conversation) => void): void {
-    const c = this.conversations.shown;
-    if (c) act(c);
+    if (this.conversations.shown) act(this.conversations.shown);
   }
 
   /** Sets up this browser's keys once the conversations are attached; says if DMs are off. */

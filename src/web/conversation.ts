@@ -8,13 +8,15 @@
 import { PlainConversation } from "../client-core/conversation-book.ts";
 import { safeName } from "../client-core/display-text.ts";
 import { applyEvent, type EventContent, withQuote } from "../client-core/message-state.ts";
+import { roomEventText } from "../client-core/room-event-text.ts";
 import type { Message, RoomEvent, UserStatus } from "../protocol/index.ts";
 import type { SealedKind } from "./sealed-kind.ts";
 
 export type Item =
   /** `sealed`: a DM that cannot be shown as text (its body is empty). */
   | { kind: "message"; message: Message; sealed?: SealedKind | undefined }
-  | { kind: "notice"; ts: number; text: string; alert?: boolean };
+  /** `seq`: a room's own event (a join, a kick…), in its place in the log. */
+  | { kind: "notice"; ts: number; text: string; alert?: boolean; seq?: number };
 
 /** A message typed here and not yet acknowledged, or refused for good. */
 export interface Pending {
@@ -59,6 +61,13 @@ export class Conversation extends PlainConversation {
   override get label(): string {
     if (this.isDm) return safeName(this.summary.name);
     return `${this.isGroup ? "&" : "#"}${safeName(this.summary.name)}`;
+  }
+
+  /** Why nothing can be sent here, if so: an archived room is read-only. */
+  get readOnly(): string | undefined {
+    return this.summary.archived
+      ? "This room is archived: it can be read, not written."
+      : undefined;
   }
 
   get peerStatus(): UserStatus | undefined {
@@ -127,10 +136,21 @@ export class Conversation extends PlainConversation {
     return item;
   }
 
-  /** Someone joined or left: the member count follows, and a notice says so where it happened. */
-  memberEvent(user: { name: string }, event: "joined" | "left", ts: number): Item {
-    this.summary.members = Math.max(0, this.summary.members + (event === "joined" ? 1 : -1));
-    return this.notice(ts, `${user.name} ${event} ${this.label}`);
+  /**
+   * A room's own event (a join, a kick, a topic…), as a line where it happened; the summary
+   * follows it (member count, topic, name, archived).
+   */
+  roomEvent(e: RoomEvent): Item {
+    const s = this.summary;
+    if (e.kind === "join" || e.kind === "leave") {
+      s.members = Math.max(0, s.members + (e.kind === "join" ? 1 : -1));
+    }
+    if (e.kind === "topic") s.topic = e.body ?? "";
+    if (e.kind === "rename" && e.body) s.name = e.body;
+    if (e.kind === "archive" || (e.kind === "leave" && e.body === "archived")) s.archived = true;
+    const item: Item = { kind: "notice", ts: e.ts, text: roomEventText(e), seq: e.seq };
+    this.items.push(item);
+    return item;
   }
 
   notice(ts: number, text: string, alert = false): Item {
@@ -144,14 +164,20 @@ export class Conversation extends PlainConversation {
     messages: readonly Message[],
     more: boolean,
     sealed?: ReadonlyMap<number, SealedKind>,
+    events: readonly RoomEvent[] = [],
   ): void {
     const first = this.firstSeq ?? Number.POSITIVE_INFINITY;
     const older = messages.filter((m) => m.seq < first);
-    this.items.unshift(
-      ...older.map(
-        (message): Item => ({ kind: "message", message, sealed: sealed?.get(message.seq) }),
-      ),
+    const items = older.map(
+      (message): Item => ({ kind: "message", message, sealed: sealed?.get(message.seq) }),
     );
+    const shown = new Set(this.items.map((i) => (i.kind === "notice" ? i.seq : undefined)));
+    for (const e of events) {
+      if (e.seq >= first || shown.has(e.seq)) continue;
+      items.push({ kind: "notice", ts: e.ts, text: roomEventText(e), seq: e.seq });
+    }
+    const seqOf = (i: Item) => (i.kind === "message" ? i.message.seq : (i.seq ?? 0));
+    this.items.unshift(...items.sort((a, b) => seqOf(a) - seqOf(b)));
     this.hasOlder = more && (this.firstSeq ?? 1) > 1;
   }
 }

@@ -41,7 +41,7 @@ export async function loadOlderPage(
         page.more,
         sealed,
       );
-    } else c.prepend(page.messages, page.more);
+    } else c.prepend(page.messages, page.more, undefined, page.events);
     return true;
   } catch {
     return false;

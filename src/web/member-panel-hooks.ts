@@ -9,7 +9,7 @@ export function memberPanel(
   conn: Connection,
   conversations: Conversations,
   me: number,
-  view: { redraw(): void; select(room: number): void },
+  view: { redraw(): void; select(room: number): void; reports?(room: number): void },
 ): MemberPanel {
   /** A room left: it goes from the list, and another is shown. */
   const left = (room: number) => {
@@ -50,5 +50,7 @@ export function memberPanel(
       await conn.leave(room);
       left(room);
     },
+    audit: async (room) => (await conn.request<"audit">({ type: "audit", room })).entries,
+    ...(view.reports ? { reports: view.reports } : {}),
   });
 }

@@ -7,6 +7,7 @@
 import { safeName } from "../client-core/display-text.ts";
 import type { ClientFrameOf, Member, RoomRole } from "../protocol/index.ts";
 import { h } from "./dom.ts";
+import { type AuditEntry, auditButton } from "./room-audit.ts";
 import { lifecycleTools, type RoomLifecycleHooks } from "./room-lifecycle.ts";
 
 type Action = ClientFrameOf<"moderate">["action"];
@@ -19,6 +20,10 @@ export interface MemberPanelHooks extends RoomLifecycleHooks {
   moderate(room: number, action: Action, user: string, seconds?: number): Promise<void>;
   invite(room: number): Promise<string>;
   leave(room: number): Promise<void>;
+  /** Moderators: the room's open reports (report-dialog.ts). */
+  reports?(room: number): void;
+  /** Owners: the room's audit log, newest first. */
+  audit?(room: number): Promise<AuditEntry[]>;
 }
 
 const RANK: Record<RoomRole, number> = { owner: 3, moderator: 2, member: 1 };
@@ -127,12 +132,23 @@ export class MemberPanel {
         );
       });
       tools.push(invite, shown);
+      const reports = this.hooks.reports;
+      if (reports) {
+        const open = h("button", { type: "button" }, "Open reports");
+        open.addEventListener("click", () => {
+          this.root.close();
+          reports(room);
+        });
+        tools.push(open);
+      }
     }
     const fail = (message: string) => {
       this.error.textContent = message;
     };
-    if (mine === "owner")
+    if (mine === "owner") {
       tools.push(...lifecycleTools(room, this.hooks, () => void this.refresh(room), fail));
+      if (this.hooks.audit) tools.push(auditButton(room, this.hooks.audit, this.list, fail));
+    }
     this.tools.replaceChildren(...tools);
     this.list.replaceChildren(
       ...members.map((m) => {

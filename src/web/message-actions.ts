@@ -11,7 +11,7 @@ import { safeName } from "../client-core/display-text.ts";
 import type { DmChangeRequest } from "../client-core/dm-changes.ts";
 import type { Searcher } from "../client-core/message-search.ts";
 import { type EventContent, hasReacted } from "../client-core/message-state.ts";
-import type { Message, RoomEvent } from "../protocol/index.ts";
+import type { Message, RoomEvent, RoomRole } from "../protocol/index.ts";
 import type { MessageActions } from "./bubble.ts";
 import type { Conversations } from "./conversations.ts";
 import { h } from "./dom.ts";
@@ -43,6 +43,8 @@ export interface MessageActionsHooks {
   dms: Pick<PrivateMessages, "change" | "onChange">;
   /** Unread counts changed (an unread message was deleted): redraw them. */
   countsChanged(): void;
+  /** Asks why and reports a message to its room's moderators (report-dialog.ts). */
+  reports?: { report(m: Message): void };
 }
 
 export class MessageActionsView implements MessageActions {
@@ -53,6 +55,8 @@ export class MessageActionsView implements MessageActions {
   /** The search results, shown under the header. */
   readonly results: HTMLElement;
   private replying: { room: number; seq: number } | undefined;
+  /** The reader's role per room, as far as known ("asking" while the members are read). */
+  private readonly roles = new Map<number, RoomRole | "asking">();
 
   constructor(private readonly o: MessageActionsHooks) {
     this.replyBar = h("div", { class: "reply-bar", hidden: true });
@@ -81,6 +85,7 @@ export class MessageActionsView implements MessageActions {
    * comes here twice: as it came (ignored: its content is sealed) and opened, with `content`.
    */
   applied(e: RoomEvent, content?: EventContent): void {
+    if (e.kind === "role") this.roomEvent(e);
     const c = this.o.conversations.get(e.room);
     if (!c || (c.isDm && content === undefined)) return;
     const { item, counts } = c.changed(e, content);
@@ -205,6 +210,51 @@ export class MessageActionsView implements MessageActions {
     void this.change(m.room, { kind: "delete", target: m.seq }).catch((err: Error) =>
       this.o.problem(`Could not delete: ${err.message}`),
     );
+  }
+
+  /**
+   * The reader's own message, or anyone's where they moderate. Their role in a room is asked
+   * once (members), then the room's rows are drawn again; a role event asks again.
+   */
+  deletable(m: Message): boolean {
+    if (m.from.id === this.o.me()) return true;
+    const role = this.roles.get(m.room);
+    if (role === undefined) this.learnRole(m.room);
+    return role === "owner" || role === "moderator";
+  }
+
+  /** A room's own event: a role change may change what the reader may delete there. */
+  roomEvent(e: RoomEvent): void {
+    if (e.kind === "role" && e.user?.id === this.o.me()) {
+      this.roles.delete(e.room);
+      this.learnRole(e.room);
+    }
+  }
+
+  private learnRole(room: number): void {
+    if (this.o.conversations.get(room)?.isDm) return;
+    this.roles.set(room, "asking");
+    this.o.conn.members(room).then(
+      (members) => {
+        const role = members.find((x) => x.id === this.o.me())?.role ?? "member";
+        this.roles.set(room, role);
+        const c = this.o.conversations.get(room);
+        for (const item of c?.items ?? []) {
+          if (item.kind === "message" && item.message.from.id !== this.o.me()) {
+            this.o.list.replace(item);
+          }
+        }
+      },
+      () => this.roles.delete(room),
+    );
+  }
+
+  reportable(m: Message): boolean {
+    return !!this.o.reports && !m.deleted && !this.o.conversations.get(m.room)?.isDm;
+  }
+
+  report(m: Message): void {
+    this.o.reports?.report(m);
   }
 
   /** Shows a message of the conversation on screen, loading older pages until it is there. */

@@ -6,7 +6,8 @@
  */
 import type { ChatSession } from "../client-core/chat-session.ts";
 import type { PushFrame } from "../client-core/connection.ts";
-import type { RoomSummary, UserRef } from "../protocol/index.ts";
+import { isRoomEventLine } from "../client-core/room-event-text.ts";
+import type { RoomEvent, RoomSummary, UserRef } from "../protocol/index.ts";
 import type { Conversation, Item } from "./conversation.ts";
 import type { TypingLine } from "./typing-line.ts";
 
@@ -31,6 +32,7 @@ export class RoomActivity {
     private readonly hooks: RoomActivityHooks,
   ) {
     o.session.conn.on("push", (f) => this.push(f));
+    o.session.conn.on("event", (e) => this.roomEvent(e));
     o.session.conn.on("status", (s) => {
       if (s.kind === "back-online") this.backOnline();
     });
@@ -43,18 +45,13 @@ export class RoomActivity {
       case "typing":
         if (session.typingIn(f.room, f.user, me.id)) typing.changed(f.room);
         return;
-      case "notice": {
-        const c = conversations.get(f.room);
-        if (!c || f.user.id === me.id) return;
+      case "notice":
+        // The line and the member count come from the stored join or leave (roomEvent).
         if (f.event === "left") {
           session.stoppedTyping(f.room, f.user.id);
           typing.changed(f.room);
         }
-        const item = c.memberEvent(f.user, f.event, Date.now());
-        if (conversations.current === f.room) this.hooks.append(item);
-        this.hooks.changed();
         return;
-      }
       case "presence":
         if (conversations.presence(f.user, f.status)) this.hooks.changed();
         return;
@@ -74,6 +71,22 @@ export class RoomActivity {
         this.whenListed(f.room, () => this.hooks.changed());
         return;
     }
+  }
+
+  /**
+   * A room's own event of its log (a join, a leave, a kick, a topic…), live or replayed: a line
+   * in the conversation, and the sidebar and header follow. False for an event about a message.
+   */
+  roomEvent(e: RoomEvent): boolean {
+    if (!isRoomEventLine(e)) return false;
+    // A room not held yet (its join's replay comes before the reply) is made from its summary.
+    const { conversations } = this.o.session;
+    const c = conversations.forRoom(e.room);
+    if (!c) return true;
+    const item = c.roomEvent(e);
+    if (conversations.current === e.room) this.hooks.append(item);
+    this.hooks.changed();
+    return true;
   }
 
   /** Lists a room this page does not hold yet (a group made or joined), then runs `then`. */

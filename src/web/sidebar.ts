@@ -88,6 +88,7 @@ export class Sidebar {
       unread ? (muted ? "unread messages" : `${unread} unread`) : undefined,
       c.mentions > 0 ? `${c.mentions} mentioning you` : undefined,
       muted ? "muted" : undefined,
+      c.summary.archived ? "archived, read-only" : undefined,
     ]
       .filter(Boolean)
       .join(", ");
@@ -104,6 +105,9 @@ export class Sidebar {
         ? h("span", { class: `presence ${status ?? "offline"}`, "aria-hidden": "true" })
         : h("span", { class: "hash", "aria-hidden": "true" }, "#"),
       h("span", { class: "name" }, safeName(c.summary.name)),
+      c.summary.archived
+        ? h("span", { class: "archived-tag", "aria-hidden": "true" }, "archived")
+        : undefined,
       unread && muted ? h("span", { class: "dot", "aria-hidden": "true" }) : undefined,
       unread && !muted ? h("span", { class: "badge", "aria-hidden": "true" }, unread) : undefined,
       c.mentions > 0

@@ -1,4 +1,4 @@
-/** `parley sessions`, `parley sessions revoke` and `parley password`, as real processes. */
+/** `parley sessions`, `sessions revoke`, `password` and `delete-account`, as real processes. */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { parseArgs } from "../../src/client/args.ts";
 import { api, register, unique } from "../support/client.ts";
@@ -89,6 +89,28 @@ describe("parley password", () => {
       expect(old.status).toBe(401);
       // This session stays: the saved token still works.
       expect((await runParley(["sessions"], env)).code).toBe(0);
+    } finally {
+      config.remove();
+    }
+  });
+
+  it("deletes the account with its password: WRONG_PASSWORD first, then gone, logins refused", async () => {
+    const { env, name, otherToken, config } = await loggedIn();
+    try {
+      const wrong = await runParley(["delete-account", "--password-stdin"], env, "not it\n");
+      expect(wrong.code).toBe(1);
+      expect((await api(server.url, "GET", "/api/me", undefined, otherToken)).status).toBe(200);
+      const run = await runParley(["delete-account", "--password-stdin"], env, "correct horse\n");
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain("Your account is deleted");
+      expect((await api(server.url, "GET", "/api/me", undefined, otherToken)).status).toBe(401);
+      const login = await api(server.url, "POST", "/api/login", {
+        username: name,
+        password: "correct horse",
+      });
+      expect(login.status).toBe(401);
+      // The saved session is forgotten.
+      expect((await runParley(["sessions"], env)).code).toBe(1);
     } finally {
       config.remove();
     }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import { DEFAULTS, PORT_OFF, parseConfig } from "../../src/server/config.ts";
+import { DEFAULTS, PORT_OFF } from "../../src/server/config.ts";
+import { parseConfig } from "../../src/server/config-parser.ts";
 import { spawnServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { IrcTestClient } from "./irc-client.ts";

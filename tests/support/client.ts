@@ -158,6 +158,13 @@ export class TestSocket {
     );
   }
 
+  /** The seqs of the room's log entries (messages and events) this socket got, as they came. */
+  entrySeqs(room: number): number[] {
+    return this.frames.flatMap((f) =>
+      (f.type === "msg" || f.type === "event") && f.room === room ? [f.seq] : [],
+    );
+  }
+
   /** Waits until `count` msg frames for the room have arrived. */
   async waitForMessages(room: number, count: number, timeoutMs = 10_000): Promise<Msg[]> {
     const deadline = Date.now() + timeoutMs;

@@ -5,6 +5,8 @@
  */
 import { join } from "node:path";
 import { RedisClient, SQL } from "bun";
+import { connect, type TestSocket } from "./client.ts";
+import type { Instance } from "./instances.ts";
 import { type ChildServer, spawnServer, tempDir } from "./server.ts";
 import { createTestDatabase, REDIS_URL, runId, type TestDatabase } from "./services.ts";
 
@@ -69,6 +71,34 @@ export class Cluster {
     await dropRedisKeys(this.prefix, redisUrl).catch(() => {});
     this.scratch.remove();
   }
+}
+
+/**
+ * What one multi-node test starts: its cluster and the private Redis or PostgreSQL instances it
+ * pauses, kills or restarts. afterEach calls `remove()`, which ends all of it whatever failed.
+ */
+export class ClusterScope {
+  cluster: Cluster | undefined;
+  readonly instances: Instance[] = [];
+
+  async create(): Promise<Cluster> {
+    this.cluster = await Cluster.create();
+    return this.cluster;
+  }
+
+  /** Nodes on a private Redis left their keys there: the first instance, when a test has one. */
+  async remove(): Promise<void> {
+    await this.cluster?.remove(this.instances[0]?.url);
+    this.cluster = undefined;
+    for (const i of this.instances.splice(0)) await i.remove().catch(() => {});
+  }
+}
+
+/** A socket that has resumed `room` from its start: it holds every message and event of it. */
+export async function reader(wsUrl: string, token: string, room: number): Promise<TestSocket> {
+  const ws = await connect(wsUrl, token);
+  await ws.request({ type: "resume", rooms: [{ room, after: 0 }] }, 20_000);
+  return ws;
 }
 
 /** Presence leaves keys under the run's prefix (a killed node cannot clean up): remove them. */

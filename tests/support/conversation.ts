@@ -20,6 +20,8 @@ export interface Conversation {
   room: number;
   alice: Account;
   bob: Account;
+  /** The room's log before the first message: bob's join event in a room (1), nothing in a DM (0). */
+  head: number;
   /** What goes into a send frame besides type, id, room and cid. */
   payload(cid: string, text: string): Promise<{ body: string } | { envelope: unknown }>;
 }
@@ -35,7 +37,7 @@ export async function converse(
   if (kind === "room") {
     const room = await createRoom(base, alice.token);
     await joinRoom(base, bob.token, room);
-    return { kind, room, alice, bob, payload: async (_cid, text) => ({ body: text }) };
+    return { kind, room, alice, bob, head: 1, payload: async (_cid, text) => ({ body: text }) };
   }
   const devices: Identity[] = [];
   for (const account of [alice, bob]) {
@@ -60,6 +62,7 @@ export async function converse(
     room,
     alice,
     bob,
+    head: 0,
     payload: async (cid, text) => ({
       envelope: await seal({ from, conversation: dmConversation(room), text, to, id: cid }),
     }),

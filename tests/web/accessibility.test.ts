@@ -1,20 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { Page } from "playwright-core";
 import { Connection } from "../../src/client-core/connection.ts";
 import { register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { seriousViolations } from "./axe.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
   eventually,
-  launchBrowser,
   openPage,
   registerInPage,
   sendInPage,
-  spawnWebServer,
 } from "./browser.ts";
 import { solidPng } from "./png.ts";
 
@@ -23,45 +20,22 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("accessibility of the browser client (axe-core)", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-axe-");
-  const contexts: BrowserContext[] = [];
-  const connections: Connection[] = [];
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "axe.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of connections.splice(0)) c.close();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("accessibility");
 
   async function open(
     viewport: { width: number; height: number },
     colorScheme: "light" | "dark",
   ): Promise<{ page: Page; errors: string[] }> {
-    const c = await browser.newContext({ viewport, colorScheme });
-    contexts.push(c);
-    return openPage(c, server.url);
+    return openPage(await web.context({ viewport, colorScheme }), web.server.url);
   }
 
   /** A room with a message from someone else and one's own, as the page shows it. */
   async function roomWithMessages(page: Page): Promise<string> {
     const room = unique("axe");
     await createRoomInPage(page, room);
-    const bob = await register(server.url, unique("bob"));
-    const conn = new Connection({ server: server.url, token: bob.token });
-    connections.push(conn);
+    const bob = await register(web.server.url, unique("bob"));
+    const conn = new Connection({ server: web.server.url, token: bob.token });
+    web.cleanups.push(() => conn.close());
     conn.start();
     const joined = await conn.join(room);
     conn.send(joined.id, `hello there, @${"someone"}`);

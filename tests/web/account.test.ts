@@ -1,46 +1,23 @@
 /**
  * The browser's account dialog: its sessions (this one marked), revoking another, logging out
- * everywhere else, and changing the password; and the page's socket opened with a ticket, the
+ * everywhere else, changing the password, and deleting the account; and the page's socket opened with a ticket, the
  * session token never in a URL, under the server's strict CSP with no violations.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser } from "playwright-core";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { api, connect } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import {
-  chromiumGate,
-  eventually,
-  launchBrowser,
-  openPage,
-  registerInPage,
-  spawnWebServer,
-} from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openPage, registerInPage } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("the browser's account dialog", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-account-");
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "account.db"));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("account");
 
   it("lists and revokes sessions, logs out elsewhere and changes the password", async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openPage(context, server.url);
+    const context = await web.browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openPage(context, web.server.url);
     const sockets: string[] = [];
     const consoleErrors: string[] = [];
     page.on("websocket", (ws) => sockets.push(ws.url()));
@@ -59,12 +36,12 @@ describe.skipIf(gate.skip)("the browser's account dialog", () => {
     });
     // Two more sessions elsewhere, one with a socket open.
     const login = () =>
-      api<{ token: string }>(server.url, "POST", "/api/login", {
+      api<{ token: string }>(web.server.url, "POST", "/api/login", {
         username: name,
         password: "correct horse",
       });
     const [one, two] = [await login(), await login()];
-    const ws = await connect(server.wsUrl, one.body.token);
+    const ws = await connect(web.server.wsUrl, one.body.token);
 
     await page.getByRole("button", { name: "Account" }).click();
     const rows = page.locator("dialog.account-dialog li[data-session]");
@@ -82,14 +59,14 @@ describe.skipIf(gate.skip)("the browser's account dialog", () => {
     await page.getByText("Logged out 1 other session.").waitFor();
     expect((await ws.closed).code).toBe(4500);
     for (const t of [one.body.token, two.body.token]) {
-      expect((await api(server.url, "GET", "/api/me", undefined, t)).status).toBe(401);
+      expect((await api(web.server.url, "GET", "/api/me", undefined, t)).status).toBe(401);
     }
 
     await page.getByLabel("Current password").fill("correct horse");
     await page.getByLabel("New password").fill("another good passphrase");
     await page.getByRole("button", { name: "Change", exact: true }).click();
     await page.getByText("Password changed; 0 other sessions were logged out.").waitFor();
-    const relogin = await api(server.url, "POST", "/api/login", {
+    const relogin = await api(web.server.url, "POST", "/api/login", {
       username: name,
       password: "another good passphrase",
     });
@@ -103,6 +80,42 @@ describe.skipIf(gate.skip)("the browser's account dialog", () => {
     }
     expect(errors).toEqual([]);
     expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await context.close();
+  });
+  it("deletes the account after its password: a wrong one is refused, then the page logs out", async () => {
+    const context = await web.browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openPage(context, web.server.url);
+    const name = `del${Date.now().toString(36)}`;
+    await registerInPage(page, name);
+    const other = await api<{ token: string }>(web.server.url, "POST", "/api/login", {
+      username: name,
+      password: "correct horse",
+    });
+    await page.getByRole("button", { name: "Account" }).click();
+    const dialog = page.locator("dialog.account-dialog");
+    page.on("dialog", (d) => void d.accept());
+    await dialog.getByLabel("Your password").fill("not the password");
+    await dialog.getByRole("button", { name: "Delete my account" }).click();
+    await dialog
+      .getByRole("alert")
+      .filter({ hasText: /password/i })
+      .waitFor();
+    expect((await api(web.server.url, "GET", "/api/me", undefined, other.body.token)).status).toBe(
+      200,
+    );
+
+    await dialog.getByLabel("Your password").fill("correct horse");
+    await dialog.getByRole("button", { name: "Delete my account" }).click();
+    await page.getByRole("button", { name: "Log in" }).first().waitFor();
+    expect((await api(web.server.url, "GET", "/api/me", undefined, other.body.token)).status).toBe(
+      401,
+    );
+    const login = await api(web.server.url, "POST", "/api/login", {
+      username: name,
+      password: "correct horse",
+    });
+    expect(login.status).toBe(401);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

@@ -5,23 +5,20 @@
  * export and import of a theme; axe-core in every built-in theme and AAA contrast for the
  * high-contrast theme's text, computed from the colours on screen.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { Connection } from "../../src/client-core/connection.ts";
 import { api, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { seriousViolations } from "./axe.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
   eventually,
-  launchBrowser,
   openAs,
   sendInPage,
-  spawnWebServer,
 } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -31,51 +28,28 @@ const gate = chromiumGate();
 type Account = Awaited<ReturnType<typeof register>>;
 
 describe.skipIf(gate.skip)("appearance settings in the browser", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-appearance-");
-  const contexts: BrowserContext[] = [];
-  const connections: Connection[] = [];
+  const web = browserSuite("appearance");
 
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "appearance.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of connections.splice(0)) c.close();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
-
-  async function context(
+  function context(
     width = 1280,
     options: { reducedMotion?: "reduce" | "no-preference"; colorScheme?: "light" | "dark" } = {},
   ): Promise<BrowserContext> {
-    const c = await browser.newContext({
+    return web.context({
       viewport: { width, height: 800 },
       acceptDownloads: true,
       colorScheme: options.colorScheme ?? "light",
       reducedMotion: options.reducedMotion ?? "no-preference",
     });
-    contexts.push(c);
-    return c;
   }
 
   /** Logged in as `account` in a room with a message from someone else and one's own. */
   async function inRoom(c: BrowserContext, account: Account): Promise<Page> {
-    const { page } = await openAs(c, server.url, account);
+    const { page } = await openAs(c, web.server.url, account);
     const room = unique("look");
     await createRoomInPage(page, room);
-    const bob = await register(server.url, unique("bob"));
-    const conn = new Connection({ server: server.url, token: bob.token });
-    connections.push(conn);
+    const bob = await register(web.server.url, unique("bob"));
+    const conn = new Connection({ server: web.server.url, token: bob.token });
+    web.cleanups.push(() => conn.close());
     conn.start();
     const joined = await conn.join(room);
     conn.send(joined.id, "hello from bob");
@@ -104,7 +78,7 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
       .evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), property);
 
   it("applies each setting the moment it is chosen", async () => {
-    const page = await inRoom(await context(), await register(server.url, unique("alice")));
+    const page = await inRoom(await context(), await register(web.server.url, unique("alice")));
 
     await choose(page, "Theme", "Dark");
     expect(await rootData(page, "theme")).toBe("dark");
@@ -166,13 +140,17 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
 
   it("reduces motion by default when the system asks for it", async () => {
     const c = await context(375, { reducedMotion: "reduce" });
-    const { page } = await openAs(c, server.url, await register(server.url, unique("still")));
+    const { page } = await openAs(
+      c,
+      web.server.url,
+      await register(web.server.url, unique("still")),
+    );
     expect(await rootData(page, "motion")).toBe("reduce");
     expect(await style(page, ".sidebar", "transition-duration")).toBe("0s");
   });
 
   it("lays out at 375 px with the largest text size and no horizontal scroll", async () => {
-    const page = await inRoom(await context(375), await register(server.url, unique("big")));
+    const page = await inRoom(await context(375), await register(web.server.url, unique("big")));
     await choose(page, "Text size", "Largest");
     const overflow = () =>
       page.evaluate(() => {
@@ -200,14 +178,14 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
   });
 
   it("keeps the settings across a reload and in a second browser of the same user", async () => {
-    const alice = await register(server.url, unique("alice"));
-    const { page } = await openAs(await context(), server.url, alice);
+    const alice = await register(web.server.url, unique("alice"));
+    const { page } = await openAs(await context(), web.server.url, alice);
     await choose(page, "Theme", "High contrast");
     await choose(page, "Text size", "Larger");
     await choose(page, "Density", "Compact");
     await eventually(async () => {
       const saved = await api<{ settings: { theme: string; density: string } }>(
-        server.url,
+        web.server.url,
         "GET",
         "/api/settings",
         undefined,
@@ -221,11 +199,14 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
     expect(await rootData(page, "textSize")).toBe("larger");
 
     // Another browser: a fresh profile, a new login of the same user.
-    const login = await api<{ token: string }>(server.url, "POST", "/api/login", {
+    const login = await api<{ token: string }>(web.server.url, "POST", "/api/login", {
       username: alice.user.name,
       password: "correct horse",
     });
-    const other = await openAs(await context(), server.url, { ...alice, token: login.body.token });
+    const other = await openAs(await context(), web.server.url, {
+      ...alice,
+      token: login.body.token,
+    });
     await eventually(async () => {
       expect(await rootData(other.page, "theme")).toBe("high-contrast");
       expect(await rootData(other.page, "textSize")).toBe("larger");
@@ -234,9 +215,9 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
   });
 
   it("keeps a change made while the server is unreachable and saves it once it answers", async () => {
-    const alice = await register(server.url, unique("away"));
+    const alice = await register(web.server.url, unique("away"));
     const c = await context();
-    const { page } = await openAs(c, server.url, alice);
+    const { page } = await openAs(c, web.server.url, alice);
     await c.route("**/api/settings", (route) => route.abort("internetdisconnected"));
     await choose(page, "Theme", "Dark");
     await page.reload();
@@ -244,7 +225,7 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
     expect(await rootData(page, "theme")).toBe("dark");
     const saved = () =>
       api<{ settings: { theme: string } }>(
-        server.url,
+        web.server.url,
         "GET",
         "/api/settings",
         undefined,
@@ -259,7 +240,7 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
 
   it("exports the theme as JSON and imports one, refusing a file that is not a theme", async () => {
     const c = await context();
-    const { page } = await openAs(c, server.url, await register(server.url, unique("pal")));
+    const { page } = await openAs(c, web.server.url, await register(web.server.url, unique("pal")));
     await choose(page, "Theme", "Dark");
     const [download] = await Promise.all([
       page.waitForEvent("download"),
@@ -298,7 +279,7 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
 
   for (const theme of ["Light", "Dark", "High contrast"] as const) {
     it(`finds nothing serious with axe-core in the ${theme} theme, panel open and closed`, async () => {
-      const page = await inRoom(await context(), await register(server.url, unique("axe")));
+      const page = await inRoom(await context(), await register(web.server.url, unique("axe")));
       await choose(page, "Theme", theme);
       const found = await seriousViolations(page, `${theme} panel`);
       await page.keyboard.press("Escape");
@@ -308,7 +289,7 @@ describe.skipIf(gate.skip)("appearance settings in the browser", () => {
   }
 
   it("gives every text in the high-contrast theme at least 7:1 contrast (AAA)", async () => {
-    const page = await inRoom(await context(), await register(server.url, unique("aaa")));
+    const page = await inRoom(await context(), await register(web.server.url, unique("aaa")));
     // The measure bites: the light theme's secondary text is AA (4.5:1), not AAA.
     await choose(page, "Theme", "Light");
     expect((await page.evaluate(lowestTextContrast)).ratio).toBeLessThan(7);

@@ -5,11 +5,18 @@
  * Without /usr/bin/chromium the suites skip with a printed notice, unless
  * PARLEY_REQUIRE_SERVICES=1 (CI), where they fail loudly.
  */
+import { afterAll, afterEach, beforeAll } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { ROOT, spawnServer } from "../support/server.ts";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from "playwright-core";
+import { type ChildServer, ROOT, spawnServer, tempDir } from "../support/server.ts";
 import { REQUIRE_SERVICES } from "../support/services.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -59,6 +66,78 @@ export function spawnWebServer(db: string, port = 0, extraArgs: string[] = []) {
     extraArgs,
     command: ["env", "NODE_ENV=production", process.execPath, join(ROOT, "server.ts")],
   });
+}
+
+/** What a browser suite's tests share (see browserSuite). */
+export interface BrowserSuite {
+  /** Chromium, launched once for the block. */
+  readonly browser: Browser;
+  /** The block's web server, on a database in `dir`. */
+  readonly server: ChildServer;
+  /** The block's temporary folder: its database, terminal peers' homes, extra servers' files. */
+  readonly dir: { readonly path: string };
+  /** Run after each test, in order, before its contexts close: terminal peers, sockets, … */
+  readonly cleanups: (() => unknown)[];
+  /** A browser context of this test's, closed after it. */
+  context(options?: BrowserContextOptions): Promise<BrowserContext>;
+  /** A server this test started itself (another database, a restart), killed after it. */
+  adopt(child: ChildServer): ChildServer;
+}
+
+/**
+ * The set-up every browser suite shares, registered on the enclosing `describe`: Chromium and a
+ * web server for the whole block, torn down after it; the contexts, servers and clean-ups a
+ * test adds, ended after that test whatever failed. `name` names the folder and the database.
+ */
+export function browserSuite(name: string, serverArgs: string[] = []): BrowserSuite {
+  const dir = tempDir(`parley-web-${name}-`);
+  const contexts: BrowserContext[] = [];
+  const children: ChildServer[] = [];
+  const cleanups: (() => unknown)[] = [];
+  let browser: Browser | undefined;
+  let server: ChildServer | undefined;
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the suite's ${what} is not started yet`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await spawnWebServer(join(dir.path, `${name}.db`), 0, serverArgs);
+  });
+
+  afterEach(async () => {
+    // A clean-up that fails must not keep the rest (or the next test's) from running.
+    for (const c of cleanups.splice(0)) await Promise.try(c).catch(() => {});
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+    for (const c of children.splice(0)) await c.kill().catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.kill();
+    dir.remove();
+  });
+
+  return {
+    get browser() {
+      return started(browser, "browser");
+    },
+    get server() {
+      return started(server, "server");
+    },
+    dir,
+    cleanups,
+    async context(options = { viewport: { width: 1440, height: 900 } }) {
+      const c = await started(browser, "browser").newContext(options);
+      contexts.push(c);
+      return c;
+    },
+    adopt(child) {
+      children.push(child);
+      return child;
+    },
+  };
 }
 
 export interface PageErrors {

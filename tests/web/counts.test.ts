@@ -3,20 +3,16 @@
  * (an address or a longer name is none), and a message deleted while unread leaves both counts
  * live, as the server's counts leave it out (store contract tests).
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../../src/protocol/index.ts";
 import { api, connect, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
-  launchBrowser,
   openPage,
   registerInPage,
-  spawnWebServer,
 } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -26,28 +22,11 @@ const gate = chromiumGate();
 type Ack = ServerFrameOf<"ack">;
 
 describe.skipIf(gate.skip)("the browser's unread and mention counts", () => {
-  let browser: Browser;
-  let server: ChildServer | undefined;
-  const dir = tempDir("parley-web-counts-");
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "c.db"));
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("counts");
 
   it("counts only whole @name mentions, and takes a deleted unread message off both counts", async () => {
-    const url = (server as ChildServer).url;
-    const c = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(c);
+    const url = web.server.url;
+    const c = await web.context({ viewport: { width: 1280, height: 900 } });
     const { page, errors } = await openPage(c, url);
     const me = unique("alice");
     const room = unique("club");
@@ -63,7 +42,7 @@ describe.skipIf(gate.skip)("the browser's unread and mention counts", () => {
     );
     const roomId = found.body.rooms[0]?.id as number;
     await api(url, "POST", `/api/rooms/${roomId}/join`, undefined, bob.token);
-    const b = await connect((server as ChildServer).wsUrl, bob.token);
+    const b = await connect(web.server.wsUrl, bob.token);
     await b.request({ type: "join", room: roomId });
     const say = (body: string) =>
       b.request<Ack>({ type: "send", room: roomId, cid: unique("c"), body } as never);

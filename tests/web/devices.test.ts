@@ -3,21 +3,19 @@
  * linked by typing the code it shows, a wrong code is refused, a device is removed; a key backup
  * made in one browser is restored in a fresh one, which then reads an earlier DM.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { seriousViolations } from "./axe.ts";
 import {
+  browserSuite,
   chromiumGate,
   eventually,
-  launchBrowser,
   openAs,
   sendInPage,
   shownMessages,
-  spawnWebServer,
 } from "./browser.ts";
 import { browserUserWritingTo, terminalPeer } from "./dm-peer.ts";
 
@@ -54,42 +52,19 @@ async function stateShown(page: Page, state: RegExp): Promise<Locator> {
 }
 
 describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-devices-");
-  const contexts: BrowserContext[] = [];
-  const cleanups: (() => void)[] = [];
+  const web = browserSuite("devices");
 
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "devices.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) c();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
-
-  async function context(): Promise<BrowserContext> {
-    const c = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    contexts.push(c);
-    return c;
+  function context(): Promise<BrowserContext> {
+    return web.context({ viewport: { width: 1440, height: 900 } });
   }
 
   it("links a second browser of the same account by its code, refuses a wrong code, and removes it", async () => {
-    const account = await register(server.url, unique("alice"));
-    const first = await openAs(await context(), server.url, account);
+    const account = await register(web.server.url, unique("alice"));
+    const first = await openAs(await context(), web.server.url, account);
     await stateShown(first.page, /holds the account key/);
     await first.page.keyboard.press("Escape");
 
-    const second = await openAs(await context(), server.url, account);
+    const second = await openAs(await context(), web.server.url, account);
     const secondDialog = await stateShown(second.page, /not linked/);
     const code = (await secondDialog.getByLabel("This browser's link code").textContent()) ?? "";
     expect(code.replace(/\D/g, "")).toHaveLength(12);
@@ -138,12 +113,12 @@ describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
   });
 
   it("keeps one device and its account key when two tabs of a new account start at once", async () => {
-    const account = await register(server.url, unique("alice"));
+    const account = await register(web.server.url, unique("alice"));
     const shared = await context();
     // Both tabs make this browser's keys at the same moment: one identity, one account key.
     const [one, two] = await Promise.all([
-      openAs(shared, server.url, account),
-      openAs(shared, server.url, account),
+      openAs(shared, web.server.url, account),
+      openAs(shared, web.server.url, account),
     ]);
     const deviceOf = async (page: Page) => {
       const dialog = await stateShown(page, /\(linked/);
@@ -165,16 +140,16 @@ describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
 
   for (const mode of ["recovery key", "passphrase"] as const) {
     it(`restores a key backup by its ${mode} in a fresh browser, which then reads an earlier DM`, async () => {
-      const bobAccount = await register(server.url, unique("bob"));
+      const bobAccount = await register(web.server.url, unique("bob"));
       const bob = await terminalPeer({
-        server: server.url,
-        home: join(dir.path, `bob-home-${mode.replace(" ", "-")}`),
+        server: web.server.url,
+        home: join(web.dir.path, `bob-home-${mode.replace(" ", "-")}`),
         account: bobAccount,
-        cleanups,
+        cleanups: web.cleanups,
       });
       const firstContext = await context();
       const first = await firstContext.newPage();
-      await first.goto(server.url);
+      await first.goto(web.server.url);
       const aliceName = unique("alice");
       const room = await browserUserWritingTo(first, aliceName, bobAccount.user.name);
       await sendInPage(first, "hello bob");
@@ -211,7 +186,7 @@ describe.skipIf(gate.skip)("the Devices dialog in the browser client", () => {
         token: string;
         user: { id: number; name: string };
       };
-      const fresh = await openAs(await context(), server.url, parsed);
+      const fresh = await openAs(await context(), web.server.url, parsed);
       await fresh.page
         .getByRole("button", { name: new RegExp(`^Direct messages with ${bobAccount.user.name}`) })
         .click();

@@ -1,24 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { attachmentText, parseAttachment } from "../../src/crypto/index.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { dmFileOf } from "../../src/web/dm-file.ts";
 import { noticeFor } from "../../src/web/notifications.ts";
-import { type Account, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
+import { register, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   eventually,
-  launchBrowser,
   openPage,
   sendInPage,
   shotDir,
-  spawnWebServer,
 } from "./browser.ts";
-import { browserUserWritingTo, type Terminal, terminalPeer } from "./dm-peer.ts";
+import { browserUserWritingTo, suiteTerminal } from "./dm-peer.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -82,47 +80,19 @@ describe("a DM file's notification", () => {
 });
 
 describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-dm-files-");
-  const contexts: BrowserContext[] = [];
-  const cleanups: (() => void)[] = [];
-  let homes = 0;
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "dm-files.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) c();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("dm-files");
 
   async function page(): Promise<{ page: Page; errors: string[] }> {
-    const c = await browser.newContext({
+    const c = await web.context({
       viewport: { width: 1280, height: 860 },
       acceptDownloads: true,
     });
-    contexts.push(c);
-    return openPage(c, server.url);
-  }
-
-  function terminal(account: Account): Promise<Terminal> {
-    const home = join(dir.path, `home${++homes}`);
-    return terminalPeer({ server: server.url, home, account, cleanups });
+    return openPage(c, web.server.url);
   }
 
   it("shares a file from the browser in a DM: the terminal decrypts the same bytes and the server stores only ciphertext", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const alice = await page();
     const room = await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
 
@@ -159,7 +129,7 @@ describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", (
     expect(shown).not.toContain(attachment.key);
 
     // What the server stored: 16 bytes more than the file, and not the file.
-    const stored = filesUnder(join(dir.path, "files"));
+    const stored = filesUnder(join(web.dir.path, "files"));
     expect(stored.length).toBeGreaterThan(0);
     const sizes = stored.map((f) => readFileSync(f).length);
     expect(sizes).toContain(bytes.length + 16);
@@ -172,8 +142,8 @@ describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", (
   });
 
   it("shares files dropped onto a DM", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const alice = await page();
     await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
     const dropped = await alice.page.evaluateHandle(() => {
@@ -194,8 +164,8 @@ describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", (
   });
 
   it("holds a DM file sent to a changed key, shown as waiting, until the new keys are accepted", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const alice = await page();
     await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
     await sendInPage(alice.page, "before the change");
@@ -203,7 +173,7 @@ describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", (
 
     // bob installs the client again and resets his account key there, so alice's next DM
     // waits for her acceptance.
-    const bob2 = await terminal(bobAccount);
+    const bob2 = await suiteTerminal(web, bobAccount);
     await bob2.dm.devices?.resetAccount();
     const alert = alice.page.getByRole("alert").filter({ hasText: "encryption keys changed" });
     await alert.waitFor();
@@ -232,8 +202,8 @@ describe.skipIf(gate.skip)("files in end-to-end encrypted DMs in the browser", (
   });
 
   it("shows a terminal's DM file as a card and an inline image, downloads the original bytes, and shows an altered file as such", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const alice = await page();
     const room = await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
 

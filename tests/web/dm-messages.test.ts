@@ -4,23 +4,14 @@
  * sealed edit and reaction shown; and after a reload, the edited DM read from history in its
  * current state.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
 import { DmChanges } from "../../src/client-core/dm-changes.ts";
 import type { EventContent } from "../../src/client-core/message-state.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import { api, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import {
-  chromiumGate,
-  eventually,
-  launchBrowser,
-  openPage,
-  sendInPage,
-  spawnWebServer,
-} from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openPage, sendInPage } from "./browser.ts";
 import { browserUserWritingTo, terminalPeer } from "./dm-peer.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -28,46 +19,24 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("changes to encrypted DMs in the browser", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-dm-changes-");
-  const contexts: BrowserContext[] = [];
-  const cleanups: (() => void)[] = [];
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "dm.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) c();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("dm-messages");
 
   it("reacts, replies, edits and deletes in a DM, sealed, and shows the peer's sealed changes", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
+    const bobAccount = await register(web.server.url, unique("bob"));
     const bob = await terminalPeer({
-      server: server.url,
-      home: join(dir.path, "bob"),
+      server: web.server.url,
+      home: join(web.dir.path, "bob"),
       account: bobAccount,
-      cleanups,
+      cleanups: web.cleanups,
     });
     const seen: { e: RoomEvent; content: EventContent }[] = [];
     const bobChanges = new DmChanges(bob.conn, bob.dm, {
       change: (e, content) => seen.push({ e, content }),
       problem: (text) => seen.push({ e: { kind: "problem" } as never, content: { body: text } }),
     });
-    cleanups.unshift(() => bobChanges.close());
-    const c = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(c);
-    const { page, errors } = await openPage(c, server.url);
+    web.cleanups.unshift(() => bobChanges.close());
+    const c = await web.context({ viewport: { width: 1280, height: 860 } });
+    const { page, errors } = await openPage(c, web.server.url);
     const aliceName = unique("alice");
     const room = await browserUserWritingTo(page, aliceName, bobAccount.user.name);
 
@@ -132,7 +101,7 @@ describe.skipIf(gate.skip)("changes to encrypted DMs in the browser", () => {
 
     // The server stored none of it in the clear.
     const stored = await api<{ messages: Message[]; events?: RoomEvent[] }>(
-      server.url,
+      web.server.url,
       "GET",
       `/api/rooms/${room}/messages?after=0&limit=200`,
       undefined,

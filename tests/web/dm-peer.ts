@@ -3,6 +3,7 @@
  * SecureDm with its 0600 files, a FileTransfer) and a browser user who opens the DM.
  */
 import { expect } from "bun:test";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { deviceFiles } from "../../src/client/device-files.ts";
 import { Connection } from "../../src/client-core/connection.ts";
@@ -10,7 +11,7 @@ import { FileTransfer } from "../../src/client-core/file-transfer.ts";
 import { type DmContent, SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import type { Account } from "../support/client.ts";
-import { registerInPage } from "./browser.ts";
+import { type BrowserSuite, registerInPage } from "./browser.ts";
 
 export interface Terminal {
   conn: Connection;
@@ -52,6 +53,14 @@ export async function terminalPeer(o: {
     conn.close();
   });
   return t;
+}
+
+let homes = 0;
+
+/** A terminal peer of `account` for a browser suite's test: a new home in the suite's folder. */
+export function suiteTerminal(web: BrowserSuite, account: Account): Promise<Terminal> {
+  const home = join(web.dir.path, `home${++homes}`);
+  return terminalPeer({ server: web.server.url, home, account, cleanups: web.cleanups });
 }
 
 /** Registers in the page and opens the DM with `peer` through "Message someone", ready to seal. */

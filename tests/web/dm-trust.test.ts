@@ -1,18 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type Account, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { BrowserContext, Page } from "playwright-core";
+import { register, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import {
-  chromiumGate,
-  eventually,
-  launchBrowser,
-  openPage,
-  sendInPage,
-  spawnWebServer,
-} from "./browser.ts";
-import { browserUserWritingTo, type Terminal, terminalPeer } from "./dm-peer.ts";
+import { browserSuite, chromiumGate, eventually, openPage, sendInPage } from "./browser.ts";
+import { browserUserWritingTo, suiteTerminal } from "./dm-peer.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -27,39 +18,10 @@ async function openDm(page: Page, peer: string): Promise<void> {
 }
 
 describe.skipIf(gate.skip)("trust in DM keys, in the browser client", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-trust-");
-  const contexts: BrowserContext[] = [];
-  const cleanups: (() => void)[] = [];
-  let homes = 0;
+  const web = browserSuite("dm-trust");
 
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "trust.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) c();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
-
-  async function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
-    const c = await browser.newContext({ viewport });
-    contexts.push(c);
-    return c;
-  }
-
-  function terminal(account: Account): Promise<Terminal> {
-    const home = join(dir.path, `home${++homes}`);
-    return terminalPeer({ server: server.url, home, account, cleanups });
+  function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
+    return web.context({ viewport });
   }
 
   for (const viewport of [
@@ -67,9 +29,9 @@ describe.skipIf(gate.skip)("trust in DM keys, in the browser client", () => {
     { width: 375, height: 740 },
   ]) {
     it(`says "verified" as good news, drops the button, and shows it in the header, at ${viewport.width} px`, async () => {
-      const bobAccount = await register(server.url, unique("bob"));
-      await terminal(bobAccount);
-      const alice = await openPage(await context(viewport), server.url);
+      const bobAccount = await register(web.server.url, unique("bob"));
+      await suiteTerminal(web, bobAccount);
+      const alice = await openPage(await context(viewport), web.server.url);
       const bob = bobAccount.user.name;
       await browserUserWritingTo(alice.page, unique("alice"), bob);
       await sendInPage(alice.page, "hello");
@@ -96,15 +58,15 @@ describe.skipIf(gate.skip)("trust in DM keys, in the browser client", () => {
   }
 
   it("shows a DM that arrives while two tabs are open in both, though they share one replay memory", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
+    const bobAccount = await register(web.server.url, unique("bob"));
     const bob = bobAccount.user.name;
-    const bobDesk = await terminal(bobAccount);
+    const bobDesk = await suiteTerminal(web, bobAccount);
     const c = await context();
-    const one = await openPage(c, server.url);
+    const one = await openPage(c, web.server.url);
     const room = await browserUserWritingTo(one.page, unique("alice"), bob);
     await sendInPage(one.page, "hello bob");
     await eventually(async () => expect(bobDesk.texts()).toEqual(["hello bob"]));
-    const two = await openPage(c, server.url);
+    const two = await openPage(c, web.server.url);
     await openDm(two.page, bob);
     await two.page.getByText("hello bob").first().waitFor();
 
@@ -116,22 +78,22 @@ describe.skipIf(gate.skip)("trust in DM keys, in the browser client", () => {
   });
 
   it("lets two tabs of one user change the key book without undoing each other", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const carolAccount = await register(server.url, unique("carol"));
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const carolAccount = await register(web.server.url, unique("carol"));
     const [bob, carol] = [bobAccount.user.name, carolAccount.user.name];
-    const bobDesk = await terminal(bobAccount);
-    await terminal(carolAccount);
+    const bobDesk = await suiteTerminal(web, bobAccount);
+    await suiteTerminal(web, carolAccount);
     const c = await context();
-    const one = await openPage(c, server.url);
+    const one = await openPage(c, web.server.url);
     await browserUserWritingTo(one.page, unique("alice"), bob);
     await sendInPage(one.page, "hello bob");
     await eventually(async () => expect(bobDesk.texts()).toEqual(["hello bob"]));
     // The second tab shares the session and the keys (same profile).
-    const two = await openPage(c, server.url);
+    const two = await openPage(c, web.server.url);
     await openDm(two.page, bob);
 
     // bob installs the client again and resets his account key there: both tabs see the change.
-    const bobLaptop = await terminal(bobAccount);
+    const bobLaptop = await suiteTerminal(web, bobAccount);
     await bobLaptop.dm.devices?.resetAccount();
     for (const tab of [one, two]) {
       await tab.page.getByRole("alert").filter({ hasText: "encryption keys changed" }).waitFor();
@@ -153,7 +115,7 @@ describe.skipIf(gate.skip)("trust in DM keys, in the browser client", () => {
     );
 
     // A fresh tab reads the book as stored: bob's acceptance is still there.
-    const three = await openPage(c, server.url);
+    const three = await openPage(c, web.server.url);
     await openDm(three.page, bob);
     await three.page.getByText("end-to-end encrypted").first().waitFor();
     await sendInPage(three.page, "after both tabs wrote");

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import {
   createIdentity,
   type Envelope,
@@ -11,64 +11,34 @@ import {
   verifyBundle,
 } from "../../src/crypto/index.ts";
 import { dmConversation, type Message } from "../../src/protocol/index.ts";
-import { type Account, api, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
+import { api, register, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   eventually,
-  launchBrowser,
   openPage,
   sendInPage,
   shotDir,
   shownMessages,
-  spawnWebServer,
 } from "./browser.ts";
-import { browserUserWritingTo, type Terminal, terminalPeer } from "./dm-peer.ts";
+import { browserUserWritingTo, suiteTerminal } from "./dm-peer.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-dm-");
-  const contexts: BrowserContext[] = [];
-  const cleanups: (() => void)[] = [];
-  let homes = 0;
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "dm.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) c();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("dm");
 
   async function page(): Promise<{ page: Page; errors: string[] }> {
-    const c = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(c);
-    return openPage(c, server.url);
-  }
-
-  function terminal(account: Account): Promise<Terminal> {
-    const home = join(dir.path, `home${++homes}`);
-    return terminalPeer({ server: server.url, home, account, cleanups });
+    const c = await web.context({ viewport: { width: 1280, height: 860 } });
+    return openPage(c, web.server.url);
   }
 
   async function stored(token: string, room: number): Promise<Message[]> {
     const res = await api<{ messages: Message[] }>(
-      server.url,
+      web.server.url,
       "GET",
       `/api/rooms/${room}/messages?after=0&limit=200`,
       undefined,
@@ -78,8 +48,8 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
   }
 
   it("a browser user and a terminal user read each other's sealed DMs; the server stores only envelopes", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const alice = await page();
     const aliceName = unique("alice");
     const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);
@@ -150,8 +120,8 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
   });
 
   it("announces a changed key loudly, holds messages until accepted, and shows a matching safety number", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const alice = await page();
     const aliceName = unique("alice");
     const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);
@@ -159,7 +129,7 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
     await eventually(async () => expect(bob.texts()).toEqual(["before the change"]));
 
     // bob installs the client again elsewhere, without his account key: he resets it there.
-    const bob2 = await terminal(bobAccount);
+    const bob2 = await suiteTerminal(web, bobAccount);
     await bob2.dm.devices?.resetAccount();
     const alert = alice.page.getByRole("alert").filter({ hasText: "encryption keys changed" });
     await alert.waitFor();
@@ -199,8 +169,8 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
   });
 
   it("shows a forged DM as a tampered-message warning and one not sealed for this browser as such, never their text", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const alice = await page();
     const aliceName = unique("alice");
     const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);
@@ -251,8 +221,8 @@ describe.skipIf(gate.skip)("end-to-end encrypted DMs in the browser", () => {
   });
 
   it("shows a DM from a device outside bob's signed device list as from an unverified device, never as his words", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const alice = await page();
     const aliceName = unique("alice");
     const room = await browserUserWritingTo(alice.page, aliceName, bobAccount.user.name);

@@ -1,20 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { register, unique } from "../support/client.ts";
-import { type ChildServer, ROOT, spawnServer, tempDir } from "../support/server.ts";
+import { ROOT, spawnServer } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
   eventually,
   joinRoomInPage,
-  launchBrowser,
   openPage,
   registerInPage,
   shotDir,
-  spawnWebServer,
 } from "./browser.ts";
 import { solidPng } from "./png.ts";
 
@@ -49,38 +48,15 @@ async function token(page: Page): Promise<string> {
 }
 
 describe.skipIf(gate.skip)("files in the browser client", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-files-");
-  const contexts: BrowserContext[] = [];
-  const children: ChildServer[] = [];
+  const web = browserSuite("files");
 
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "files.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-    for (const c of children.splice(0)) await c.kill().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
-
-  async function context(): Promise<BrowserContext> {
-    const c = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(c);
-    return c;
+  function context(): Promise<BrowserContext> {
+    return web.context({ viewport: { width: 1280, height: 860 } });
   }
 
   it("shares a file and an image; another member sees the card and the inline image and downloads the same bytes; a non-member gets NOT_MEMBER", async () => {
-    const alice = await openPage(await context(), server.url);
-    const bob = await openPage(await context(), server.url);
+    const alice = await openPage(await context(), web.server.url);
+    const bob = await openPage(await context(), web.server.url);
     const room = unique("share");
     await registerInPage(alice.page, unique("alice"));
     await createRoomInPage(alice.page, room);
@@ -141,14 +117,14 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
     // Someone outside the room is refused the same file, with the coded error.
     const id = await card.getAttribute("data-file");
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    const carol = await register(server.url, unique("carol"));
-    const refused = await fetch(`${server.url}/api/files/${id}`, {
+    const carol = await register(web.server.url, unique("carol"));
+    const refused = await fetch(`${web.server.url}/api/files/${id}`, {
       headers: { authorization: `Bearer ${carol.token}` },
     });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { code: string }).code).toBe("NOT_MEMBER");
     // And the member's own token works through the same API (the browser used it).
-    const fetched = await fetch(`${server.url}/api/files/${id}`, {
+    const fetched = await fetch(`${web.server.url}/api/files/${id}`, {
       headers: { authorization: `Bearer ${await token(bob.page)}` },
     });
     expect(Buffer.from(await fetched.arrayBuffer()).equals(bytes)).toBe(true);
@@ -158,7 +134,7 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
   });
 
   it("shares files dropped onto the conversation", async () => {
-    const alice = await openPage(await context(), server.url);
+    const alice = await openPage(await context(), web.server.url);
     await registerInPage(alice.page, unique("alice"));
     await createRoomInPage(alice.page, unique("drop"));
     const dropped = await alice.page.evaluateHandle(() => {
@@ -185,11 +161,11 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
 
   it("refuses a file over the server's limit before uploading it, saying the limit, and shares nothing", async () => {
     const node = await spawnServer({
-      db: join(dir.path, "small-limit.db"),
+      db: join(web.dir.path, "small-limit.db"),
       extraArgs: ["--max-upload-bytes", "4096"],
       command: ["env", "NODE_ENV=production", process.execPath, join(ROOT, "server.ts")],
     });
-    children.push(node);
+    web.adopt(node);
     const alice = await openPage(await context(), node.url);
     const uploads: string[] = [];
     alice.page.on("request", (r) => {
@@ -231,9 +207,8 @@ describe.skipIf(gate.skip)("files in the browser client", () => {
     { width: 375, height: 740 },
   ]) {
     it(`opens a shared image full size with a Download button, and previews a 4000×300 image legibly, at ${viewport.width} px`, async () => {
-      const c = await browser.newContext({ viewport });
-      contexts.push(c);
-      const alice = await openPage(c, server.url);
+      const c = await web.context({ viewport });
+      const alice = await openPage(c, web.server.url);
       await registerInPage(alice.page, unique("alice"));
       await createRoomInPage(alice.page, unique("wide"));
       await alice.page.locator(".file-input").setInputFiles({

@@ -1,17 +1,8 @@
-import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { Page } from "playwright-core";
 import { unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import {
-  chromiumGate,
-  eventually,
-  launchBrowser,
-  openPage,
-  shownMessages,
-  spawnWebServer,
-} from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openPage, shownMessages } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -41,22 +32,11 @@ async function tabTo(page: Page, name: string | RegExp): Promise<void> {
 }
 
 describe.skipIf(gate.skip)("the browser client by keyboard alone", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-keys-");
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("keyboard");
 
   it("registers, creates a room, sends a message, switches theme and opens the menu on a phone, with Tab, typing and Enter", async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "keys.db"));
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const { page, errors } = await openPage(context, server.url);
+    const context = await web.context({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await openPage(context, web.server.url);
     const [name, room] = [unique("kb"), unique("keys")];
 
     await tabTo(page, "Register");

@@ -1,18 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { createRoom, register } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
   eventually,
-  launchBrowser,
   openPage,
   registerInPage,
   sendInPage,
-  spawnWebServer,
 } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -46,36 +43,15 @@ function pageOverflow(page: Page): Promise<number> {
 }
 
 describe.skipIf(gate.skip)("the browser client's layout", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-layout-");
-  const contexts: BrowserContext[] = [];
+  const web = browserSuite("layout");
 
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "layout.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
-
-  async function context(viewport: { width: number; height: number }): Promise<BrowserContext> {
-    const c = await browser.newContext({ viewport });
-    contexts.push(c);
-    return c;
+  function context(viewport: { width: number; height: number }): Promise<BrowserContext> {
+    return web.context({ viewport });
   }
 
   for (const viewport of VIEWPORTS) {
     it(`fits 32-character names without widening the page or cutting controls, at ${viewport.width} px`, async () => {
-      const { page, errors } = await openPage(await context(viewport), server.url);
+      const { page, errors } = await openPage(await context(viewport), web.server.url);
       const me = longName("u");
       await registerInPage(page, me);
       // The welcome line wraps instead of being cut on both sides.
@@ -113,9 +89,9 @@ describe.skipIf(gate.skip)("the browser client's layout", () => {
 
   for (const viewport of VIEWPORTS) {
     it(`shows the focus ring of the first joinable room whole, inside its list, at ${viewport.width} px`, async () => {
-      const other = await register(server.url, longName("o"));
-      await createRoom(server.url, other.token, longName("j"));
-      const { page } = await openPage(await context(viewport), server.url);
+      const other = await register(web.server.url, longName("o"));
+      await createRoom(web.server.url, other.token, longName("j"));
+      const { page } = await openPage(await context(viewport), web.server.url);
       await registerInPage(page, longName("f"));
       const menu = page.getByRole("button", { name: "Show conversations" });
       if (await menu.isVisible()) await menu.click();
@@ -139,8 +115,8 @@ describe.skipIf(gate.skip)("the browser client's layout", () => {
 
   it("clears a stale refusal under the register form as soon as the user edits it", async () => {
     const taken = longName("t");
-    await register(server.url, taken);
-    const { page } = await openPage(await context({ width: 375, height: 740 }), server.url);
+    await register(web.server.url, taken);
+    const { page } = await openPage(await context({ width: 375, height: 740 }), web.server.url);
     await page.getByRole("button", { name: "Register" }).click();
     await page.getByLabel("Username").fill(taken);
     await page.getByLabel("Password").fill("correct horse");
@@ -169,13 +145,12 @@ describe.skipIf(gate.skip)("the browser client's layout", () => {
       }) as number;
     const timezoneId =
       shift === 0 ? "Etc/GMT" : `Etc/GMT${shift > 0 ? "-" : "+"}${Math.abs(shift)}`;
-    const c = await browser.newContext({
+    const c = await web.context({
       viewport: { width: 1440, height: 900 },
       timezoneId,
       locale: "en-US",
     });
-    contexts.push(c);
-    const { page, errors } = await openPage(c, server.url);
+    const { page, errors } = await openPage(c, web.server.url);
     await registerInPage(page, longName("m"));
     await createRoomInPage(page, longName("m"));
     const box = page.locator(".composer-input");

@@ -1,14 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
 import { unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
   eventually,
-  launchBrowser,
   openPage,
   registerInPage,
   sendInPage,
@@ -20,30 +18,10 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("the installable browser client", () => {
-  let browser: Browser;
-  const dir = tempDir("parley-web-offline-");
-  const contexts: BrowserContext[] = [];
-  const children: ChildServer[] = [];
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-  });
-
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-    for (const c of children.splice(0)) await c.kill().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    dir.remove();
-  });
+  const web = browserSuite("offline");
 
   it("serves a manifest naming the app, its start page and its icon", async () => {
-    const node = await spawnWebServer(join(dir.path, "manifest.db"));
-    children.push(node);
-    const res = await fetch(`${node.url}/manifest.webmanifest`);
+    const res = await fetch(`${web.server.url}/manifest.webmanifest`);
     expect(res.headers.get("content-type")).toBe("application/manifest+json");
     const manifest = (await res.json()) as {
       name: string;
@@ -56,16 +34,15 @@ describe.skipIf(gate.skip)("the installable browser client", () => {
       "/",
       "standalone",
     ]);
-    const icon = await fetch(`${node.url}${manifest.icons[0]?.src}`);
+    const icon = await fetch(`${web.server.url}${manifest.icons[0]?.src}`);
     expect(icon.headers.get("content-type")).toBe("image/svg+xml");
   });
 
   it("opens from its cached shell while the server is down, showing the reconnect banner, and caches no API response", async () => {
-    const db = join(dir.path, "offline.db");
+    const db = join(web.dir.path, "offline.db");
     const node = await spawnWebServer(db);
-    children.push(node);
-    const c = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    contexts.push(c);
+    web.adopt(node);
+    const c = await web.context({ viewport: { width: 1440, height: 900 } });
     const { page, errors } = await openPage(c, node.url);
     await registerInPage(page, unique("alice"));
     await createRoomInPage(page, unique("cached"));

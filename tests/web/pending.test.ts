@@ -1,62 +1,30 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
-import { type Account, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
+import type { BrowserContext } from "playwright-core";
+import { register, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   createRoomInPage,
   eventually,
-  launchBrowser,
   openPage,
   registerInPage,
   sendInPage,
   shownMessages,
   spawnWebServer,
 } from "./browser.ts";
-import { browserUserWritingTo, type Terminal, terminalPeer } from "./dm-peer.ts";
+import { browserUserWritingTo, suiteTerminal } from "./dm-peer.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("messages that did not go, in the browser client", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-pending-");
-  const contexts: BrowserContext[] = [];
-  const children: ChildServer[] = [];
-  const cleanups: (() => void)[] = [];
-  let homes = 0;
+  const web = browserSuite("pending");
 
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "pending.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) c();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-    for (const c of children.splice(0)) await c.kill().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
-
-  async function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
-    const c = await browser.newContext({ viewport });
-    contexts.push(c);
-    return c;
-  }
-
-  function terminal(account: Account): Promise<Terminal> {
-    const home = join(dir.path, `home${++homes}`);
-    return terminalPeer({ server: server.url, home, account, cleanups });
+  function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
+    return web.context({ viewport });
   }
 
   for (const viewport of [
@@ -64,9 +32,9 @@ describe.skipIf(gate.skip)("messages that did not go, in the browser client", ()
     { width: 375, height: 740 },
   ]) {
     it(`offers Retry and Dismiss on a failed upload: Retry shares it once the server is back, Dismiss removes it, at ${viewport.width} px`, async () => {
-      const db = join(dir.path, `retry-${viewport.width}.db`);
+      const db = join(web.dir.path, `retry-${viewport.width}.db`);
       let node = await spawnWebServer(db);
-      children.push(node);
+      web.adopt(node);
       const port = Number(new URL(node.url).port);
       const alice = await openPage(await context(viewport), node.url);
       await registerInPage(alice.page, unique("alice"));
@@ -86,7 +54,7 @@ describe.skipIf(gate.skip)("messages that did not go, in the browser client", ()
         await alice.page.locator(".pending-items .msg.failed", { hasText: name }).waitFor();
       }
       node = await spawnWebServer(db, port);
-      children.push(node);
+      web.adopt(node);
       await eventually(async () =>
         expect(await alice.page.locator(".shell").getAttribute("data-connection")).toBe(
           "back-online",
@@ -107,15 +75,15 @@ describe.skipIf(gate.skip)("messages that did not go, in the browser client", ()
   }
 
   it("keeps a DM held for a key change when the tab closes, and sends it once after the keys are accepted", async () => {
-    const bobAccount = await register(server.url, unique("bob"));
-    const bob = await terminal(bobAccount);
+    const bobAccount = await register(web.server.url, unique("bob"));
+    const bob = await suiteTerminal(web, bobAccount);
     const c = await context();
-    const alice = await openPage(c, server.url);
+    const alice = await openPage(c, web.server.url);
     await browserUserWritingTo(alice.page, unique("alice"), bobAccount.user.name);
     await sendInPage(alice.page, "before the change");
     await eventually(async () => expect(bob.texts()).toEqual(["before the change"]));
     // bob resets his account key on a new device: alice's next message waits.
-    const bob2 = await terminal(bobAccount);
+    const bob2 = await suiteTerminal(web, bobAccount);
     await bob2.dm.devices?.resetAccount();
     await alice.page.getByRole("alert").filter({ hasText: "encryption keys changed" }).waitFor();
     await sendInPage(alice.page, "held over a reload");
@@ -125,7 +93,7 @@ describe.skipIf(gate.skip)("messages that did not go, in the browser client", ()
       .waitFor();
     await alice.page.close();
 
-    const again = await openPage(c, server.url);
+    const again = await openPage(c, web.server.url);
     await again.page
       .getByRole("button", { name: `Direct messages with ${bobAccount.user.name}` })
       .click();

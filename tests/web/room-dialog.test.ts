@@ -2,20 +2,12 @@
  * The rooms dialog with more public rooms than one page of the room list: it shows more on
  * request (the answer's `next`), and finds a room by its name, at desktop and phone widths.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { createRoom, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import {
-  chromiumGate,
-  eventually,
-  launchBrowser,
-  openAs,
-  shotDir,
-  spawnWebServer,
-} from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openAs, shotDir } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -25,41 +17,23 @@ const ROOMS = 120;
 const nameOf = (i: number) => `room${String(i).padStart(3, "0")}`;
 
 describe.skipIf(gate.skip)("the rooms dialog with many rooms", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-room-dialog-");
-  const contexts: BrowserContext[] = [];
+  const web = browserSuite("room-dialog", ["--max-rooms-per-user", String(ROOMS)]);
 
   beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "rooms.db"), 0, [
-      "--max-rooms-per-user",
-      String(ROOMS),
-    ]);
-    const owner = await register(server.url, unique("owner"));
+    const owner = await register(web.server.url, unique("owner"));
     for (let i = 0; i < ROOMS; i += 20) {
       await Promise.all(
-        Array.from({ length: 20 }, (_, k) => createRoom(server.url, owner.token, nameOf(i + k))),
+        Array.from({ length: 20 }, (_, k) =>
+          createRoom(web.server.url, owner.token, nameOf(i + k)),
+        ),
       );
     }
   });
 
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
-
   async function openDialog(viewport: { width: number; height: number }): Promise<Page> {
-    const viewer = await register(server.url, unique("viewer"));
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const { page } = await openAs(context, server.url, viewer);
+    const viewer = await register(web.server.url, unique("viewer"));
+    const context = await web.context({ viewport });
+    const { page } = await openAs(context, web.server.url, viewer);
     const menu = page.getByRole("button", { name: "Show conversations" });
     if (await menu.isVisible()) await menu.click();
     await page.getByRole("button", { name: "Create or join a room" }).click();

@@ -1,12 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { Page } from "playwright-core";
 import { Connection } from "../../src/client-core/connection.ts";
 import { FileTransfer } from "../../src/client-core/file-transfer.ts";
 import { type Account, createRoom, joinRoom, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { chromiumGate, eventually, launchBrowser, openAs, spawnWebServer } from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openAs } from "./browser.ts";
 import { solidPng } from "./png.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -50,49 +48,27 @@ async function selectRoom(page: Page, name: string): Promise<void> {
 }
 
 describe.skipIf(gate.skip)("the browser client's scrolling", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-scroll-");
-  const contexts: BrowserContext[] = [];
-  const connections: Connection[] = [];
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "scroll.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of connections.splice(0)) c.close();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("scrolling");
 
   /** alice (in the page) and bob (a Connection) in `rooms` new rooms with `lines` messages each. */
   async function setUp(viewport: { width: number; height: number }, rooms: number, lines = 30) {
-    const alice = await register(server.url, unique("alice"));
-    const bob = await register(server.url, unique("bob"));
+    const alice = await register(web.server.url, unique("alice"));
+    const bob = await register(web.server.url, unique("bob"));
     const names: string[] = [];
     const ids: number[] = [];
     for (let i = 0; i < rooms; i++) {
       names.push(unique(`s${i}`));
-      ids.push(await createRoom(server.url, alice.token, names[i]));
-      await joinRoom(server.url, bob.token, ids[i] as number);
+      ids.push(await createRoom(web.server.url, alice.token, names[i]));
+      await joinRoom(web.server.url, bob.token, ids[i] as number);
     }
-    const conn = new Connection({ server: server.url, token: bob.token });
-    connections.push(conn);
+    const conn = new Connection({ server: web.server.url, token: bob.token });
+    web.cleanups.push(() => conn.close());
     conn.start();
     await conn.attachAll((await conn.listRooms()).filter((r) => r.joined));
     for (const id of ids) for (let i = 1; i <= lines; i++) conn.send(id, `line ${i}`);
     await eventually(async () => expect(conn.pending().length).toBe(0));
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const opened = await openAs(context, server.url, alice);
+    const context = await web.context({ viewport });
+    const opened = await openAs(context, web.server.url, alice);
     await eventually(async () =>
       expect(await opened.page.locator(".items .msg").count()).toBe(lines),
     );
@@ -100,7 +76,7 @@ describe.skipIf(gate.skip)("the browser client's scrolling", () => {
   }
 
   async function shareImage(bob: Account, conn: Connection, room: number): Promise<void> {
-    const transfer = new FileTransfer({ server: () => server.url, token: bob.token });
+    const transfer = new FileTransfer({ server: () => web.server.url, token: bob.token });
     const uploaded = await transfer.upload(room, new Uint8Array(solidPng(300, 600)), {
       name: "tall.png",
       type: "image/png",

@@ -1,67 +1,43 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { Connection } from "../../src/client-core/connection.ts";
 import { createRoom, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { chromiumGate, eventually, launchBrowser, openAs, spawnWebServer } from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openAs, spawnWebServer } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("the browser client starting up", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-start-");
-  const contexts: BrowserContext[] = [];
-  const connections: Connection[] = [];
+  const web = browserSuite("startup");
 
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "start.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of connections.splice(0)) c.close();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
-
-  async function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
-    const c = await browser.newContext({ viewport });
-    contexts.push(c);
-    return c;
+  function context(viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
+    return web.context({ viewport });
   }
 
   function connect(token: string): Connection {
-    const conn = new Connection({ server: server.url, token });
-    connections.push(conn);
+    const conn = new Connection({ server: web.server.url, token });
+    web.cleanups.push(() => conn.close());
     conn.start();
     return conn;
   }
 
   it("attaches 45 rooms with one resume, never RATE_LIMITED, and receives in the last of them", async () => {
-    const alice = await register(server.url, unique("alice"));
+    const alice = await register(web.server.url, unique("alice"));
     const names: string[] = [];
     const ids: number[] = [];
     for (let i = 0; i < 45; i++) {
       names.push(unique(`r${i}x`));
-      ids.push(await createRoom(server.url, alice.token, names[i]));
+      ids.push(await createRoom(web.server.url, alice.token, names[i]));
     }
-    const opened = await openAs(await context(), server.url, alice);
+    const opened = await openAs(await context(), web.server.url, alice);
     const seen = opened.frames;
     await eventually(async () =>
       expect(await opened.page.locator(".sidebar .conversation").count()).toBe(45),
     );
-    const bob = await register(server.url, unique("bob"));
+    const bob = await register(web.server.url, unique("bob"));
     const conn = connect(bob.token);
     const last = ids[44] as number;
     await conn.join(names[44] as string);
@@ -85,13 +61,16 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
   });
   it("shows a DM peer online after both reload, when the listing came while the peer was reloading", async () => {
     // A long offline grace: alice's reload lands inside it however slow the machine is.
-    const node = await spawnWebServer(join(dir.path, "presence.db"), 0, ["--presence-grace", "60"]);
+    const node = await spawnWebServer(join(web.dir.path, "presence.db"), 0, [
+      "--presence-grace",
+      "60",
+    ]);
     try {
       const alice = await register(node.url, unique("alice"));
       const bob = await register(node.url, unique("bob"));
       const bobConn = () => {
         const conn = new Connection({ server: node.url, token: bob.token });
-        connections.push(conn);
+        web.cleanups.push(() => conn.close());
         conn.start();
         return conn;
       };
@@ -120,12 +99,12 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
     }
   });
   it("lists a room created on another device at once, and in another user's open rooms dialog", async () => {
-    const alice = await register(server.url, unique("alice"));
-    const bob = await register(server.url, unique("bob"));
+    const alice = await register(web.server.url, unique("alice"));
+    const bob = await register(web.server.url, unique("bob"));
     const c = await context();
-    const desk = await openAs(c, server.url, alice);
-    const phone = await openAs(c, server.url, alice); // another tab, as another device would
-    const other = await openAs(await context(), server.url, bob);
+    const desk = await openAs(c, web.server.url, alice);
+    const phone = await openAs(c, web.server.url, alice); // another tab, as another device would
+    const other = await openAs(await context(), web.server.url, bob);
     await other.page.getByRole("button", { name: "Create or join a room" }).click();
     await other.page
       .getByText("You are in every room.")
@@ -152,14 +131,14 @@ describe.skipIf(gate.skip)("the browser client starting up", () => {
     expect([...desk.errors, ...phone.errors, ...other.errors]).toEqual([]);
   });
   it("reads presence again after its own reconnect, so a peer who left meanwhile is not shown online", async () => {
-    const db = join(dir.path, "away.db");
+    const db = join(web.dir.path, "away.db");
     let node = await spawnWebServer(db);
     const port = Number(new URL(node.url).port);
     try {
       const alice = await register(node.url, unique("alice"));
       const bob = await register(node.url, unique("bob"));
       const bobConn = new Connection({ server: node.url, token: bob.token });
-      connections.push(bobConn);
+      web.cleanups.push(() => bobConn.close());
       bobConn.start();
       const dm = await bobConn.openDm(alice.user.name);
       // bob shows his status to alice: a DM alone does not (docs/security.md, presence).

@@ -1,11 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import type { Page } from "playwright-core";
 import { Connection } from "../../src/client-core/connection.ts";
 import { createRoom, joinRoom, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { chromiumGate, eventually, launchBrowser, openAs, spawnWebServer } from "./browser.ts";
+import { browserSuite, chromiumGate, eventually, openAs } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -16,48 +14,26 @@ function title(page: Page): Promise<string | null> {
 }
 
 describe.skipIf(gate.skip)("moving between conversations in the browser client", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-switch-");
-  const contexts: BrowserContext[] = [];
-  const connections: Connection[] = [];
-
-  beforeAll(async () => {
-    if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "switch.db"));
-  });
-
-  afterEach(async () => {
-    for (const c of connections.splice(0)) c.close();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("switching");
 
   /** alice in three rooms (a…, b…, c… by name) with bob, the page open on the first. */
   async function threeRooms(viewport: { width: number; height: number }) {
-    const alice = await register(server.url, unique("alice"));
-    const bob = await register(server.url, unique("bob"));
+    const alice = await register(web.server.url, unique("alice"));
+    const bob = await register(web.server.url, unique("bob"));
     const tag = unique("");
     const names = [`a${tag}`, `b${tag}`, `c${tag}`].map((n) => n.slice(0, 32));
     const ids: number[] = [];
     for (const name of names) {
-      const id = await createRoom(server.url, alice.token, name);
-      await joinRoom(server.url, bob.token, id);
+      const id = await createRoom(web.server.url, alice.token, name);
+      await joinRoom(web.server.url, bob.token, id);
       ids.push(id);
     }
-    const conn = new Connection({ server: server.url, token: bob.token });
-    connections.push(conn);
+    const conn = new Connection({ server: web.server.url, token: bob.token });
+    web.cleanups.push(() => conn.close());
     conn.start();
     await conn.attachAll((await conn.listRooms()).filter((r) => r.joined));
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const opened = await openAs(context, server.url, alice);
+    const context = await web.context({ viewport });
+    const opened = await openAs(context, web.server.url, alice);
     await eventually(async () =>
       expect(await opened.page.locator(".sidebar .conversation").count()).toBe(3),
     );
@@ -127,7 +103,7 @@ describe.skipIf(gate.skip)("moving between conversations in the browser client",
     await eventually(async () => expect(await title(page)).toBe(`#${names[2]}`));
 
     await page.close();
-    const again = await openAs(context, server.url, alice);
+    const again = await openAs(context, web.server.url, alice);
     await again.page.getByRole("button", { name: `Room ${names[1]}` }).click();
     await eventually(async () =>
       expect(await again.page.locator(".composer-input").inputValue()).toBe("another draft"),
@@ -167,7 +143,7 @@ describe.skipIf(gate.skip)("moving between conversations in the browser client",
     await eventually(async () => expect(await page.title()).toBe("(1) Parley"));
 
     await page.close();
-    const again = await openAs(context, server.url, alice);
+    const again = await openAs(context, web.server.url, alice);
     await again.page.getByRole("button", { name: `Room ${names[1]}` }).click();
     await again.page
       .getByRole("button", { name: `Notifications for #${names[1]}: Muted` })

@@ -24,7 +24,7 @@ const PENDING_SHOWN = 4;
 const ENTER = "\x1b[?1049h\x1b[?2004h";
 const LEAVE = "\x1b[?2004l\x1b[?1049l";
 
-export class ChatScreen {
+export class TerminalScreen {
   status = "";
   tone: StatusTone = "warn";
   pending: string[] = [];

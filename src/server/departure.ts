@@ -1,0 +1,39 @@
+/**
+ * A member leaving a room. The leave is an event of the room's log, stored while the leaver is
+ * still a member (an event's sender must be one), so every member sees it in order. Who may go:
+ * the only owner may not while others stay (LAST_OWNER, roles.ts). The last member of a private
+ * room may, and the room is then archived (as Mattermost archives a private channel its last
+ * member leaves): nobody could ever be invited back, so it is kept read-only for the record and
+ * a server admin may delete it. A public room its last member leaves stays open to anyone, as
+ * an IRC channel or a Zulip stream does, and server admins manage it (docs/admin.md).
+ */
+import type { Store } from "../../db/store.ts";
+import type { Logger } from "../log/log.ts";
+import { ParleyError, type UserRef } from "../protocol/index.ts";
+import { requireMayLeave } from "./roles.ts";
+import type { RoomLog } from "./room-log.ts";
+
+export interface DepartureOptions {
+  store: Store;
+  roomLog: RoomLog;
+  log: Logger;
+  now: () => number;
+}
+
+/** The reason the audit log keeps for a room archived by its last member's leaving. */
+export const LAST_MEMBER_LEFT = "the last member left";
+
+/** Takes the user out of the room (NOT_MEMBER if they were not in it), after storing the leave. */
+export async function depart(o: DepartureOptions, user: UserRef, room: number): Promise<void> {
+  await requireMayLeave(o.store, room, user);
+  const [standings, record] = await Promise.all([o.store.standings(room), o.store.findRoom(room)]);
+  if (!standings.has(user.id)) throw new ParleyError("NOT_MEMBER");
+  const last = standings.size === 1 && record?.visibility === "private" && !record.archivedAt;
+  await o.roomLog.record(room, user, "leave", last ? { body: "archived" } : {});
+  if (last) {
+    const act = { action: "archive" } as const;
+    await o.store.moderate({ room, actor: user, act, reason: LAST_MEMBER_LEFT, now: o.now() });
+    o.log.info("room.archived", { room, actor: user.id, why: "last_member_left" });
+  }
+  if (!(await o.store.removeMember(room, user.id))) throw new ParleyError("NOT_MEMBER");
+}
