@@ -44,23 +44,12 @@ export function prepare(db: Database) {
     db.query<R, P>(sql) as Statement<R, P>;
   return {
     roomExists: s<{ one: number }, [number]>("SELECT 1 AS one FROM rooms WHERE id = ?"),
-    mutedUntil: s<{ until: number; archived: number | null }, [number, number]>(
-      `SELECT m.muted_until AS until, r.archived_at AS archived
-       FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ?`,
-    ),
     hasClientId: s<{ one: number }, [number, string]>(
       "SELECT 1 AS one FROM messages WHERE sender_id = ? AND client_id = ?",
     ),
     findByClientId: s<MessageRow, [number, string]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
        WHERE m.sender_id = ? AND m.client_id = ?`,
-    ),
-    insertMessage: s<
-      never,
-      [number, number, number, string, string, number, number, string | null, number | null]
-    >(
-      `INSERT INTO messages (room_id, seq, sender_id, client_id, body, sealed, ts, file, reply_to)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     messagesAfter: s<MessageRow, [number, number, number]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id

@@ -71,6 +71,36 @@ storeContract("the message log", (c) => {
       expect((await store.findRoom(r.id))?.head).toBe(2);
     });
 
+    it("leaves no hole in the seqs where a repeat was answered", async () => {
+      const u = await user();
+      const r = await room(u);
+      const results = await store.append([
+        req(r.id, u, "rep"),
+        req(r.id, u, "rep"),
+        req(r.id, u, "after"),
+      ]);
+      expect(results.map((x) => [sent(x).seq, x.ok && x.duplicate])).toEqual([
+        [1, false],
+        [1, true],
+        [2, false],
+      ]);
+      expect((await store.findRoom(r.id))?.head).toBe(2);
+      expect((await store.messagesAfter(r.id, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
+    });
+
+    it("answers a retry as a duplicate even after its sender left the room", async () => {
+      const owner = await user();
+      const u = await user();
+      const r = await room(owner);
+      await store.addMember(r.id, u.id, T0);
+      const [first] = await store.append([req(r.id, u, "left-later", "said before leaving")]);
+      await store.removeMember(r.id, u.id);
+      const [again] = await store.append([req(r.id, u, "left-later", "said before leaving")]);
+      expect(again).toEqual({ ok: true, duplicate: true, message: sent(first) });
+      const [fresh] = await store.append([req(r.id, u, "after-leaving")]);
+      expect(fresh).toEqual({ ok: false, code: "NOT_MEMBER" });
+    });
+
     it("does not confuse the same cid from two senders", async () => {
       const a = await user();
       const c = await user();

@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import { ParleyError } from "./errors.ts";
 import { type ClientFrame, clientFrames, type ServerFrame, serverFrames } from "./frame.ts";
+import { plainSend } from "./plain-send.ts";
 
 export type Decoded<F> = { ok: true; frame: F } | { ok: false; error: ParleyError; ref?: string };
 
@@ -66,6 +67,10 @@ function decode<F>(
   const id = record.id;
   const ref = typeof id === "string" && id.length > 0 && id.length <= 64 ? id : undefined;
   if (typeof record.type !== "string") return fail("INVALID", "type: required string", ref);
+  if (schemas === clientFrames) {
+    const send = plainSend(record);
+    if (send) return { ok: true, frame: send as F };
+  }
   const schema = Object.hasOwn(schemas, record.type) ? schemas[record.type] : undefined;
   if (!schema)
     return fail("UNKNOWN_TYPE", `Unknown frame type "${record.type.slice(0, 32)}".`, ref);

@@ -235,13 +235,18 @@ export class Hub {
   private deliverInOrder(e: BusEnvelope): void {
     const waiting = this.catchingUp.get(e.room);
     if (waiting) for (const ws of waiting) ws.data.delivery.catchUp.get(e.room)?.push(e);
-    this.publish(e.room, e.frame);
-    this.metrics?.messagesDelivered.inc(undefined, this.server?.subscriberCount(topicOf(e.room)));
+    const topic = topicOf(e.room);
+    this.publishTo(topic, e.frame);
+    this.metrics?.messagesDelivered.inc(undefined, this.server?.subscriberCount(topic));
   }
 
   private publish(room: number, frame: string): void {
-    this.server?.publish(topicOf(room), frame);
-    this.local.publish(topicOf(room), frame);
+    this.publishTo(topicOf(room), frame);
+  }
+
+  private publishTo(topic: string, frame: string): void {
+    this.server?.publish(topic, frame);
+    this.local.publish(topic, frame);
   }
 
   /** The bus was down and may have lost messages: fill every room read here from the store. */
