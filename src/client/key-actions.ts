@@ -8,6 +8,7 @@ import { messageLength } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";
 import type { ChatState } from "./chat-state.ts";
 import { Completer } from "./completion.ts";
+import { scrollDetached } from "./history-view.ts";
 import type { KeyTarget } from "./keymap.ts";
 import { enterConversation, HISTORY_DEFAULT, showHistory } from "./room-commands.ts";
 import { graphemes } from "./text-layout.ts";
@@ -79,6 +80,12 @@ export function keyActions(
     scroll(pages) {
       const b = s.buffers.current;
       if (!b) return;
+      if (b.detached) {
+        void scrollDetached(s, b, pages)
+          .catch((err) => s.note(`Could not load the history: ${(err as Error).message}`, "error"))
+          .then(() => screen.render());
+        return;
+      }
       const page = Math.max(1, screen.logRows - 2);
       const top = Math.max(0, b.lineCount(screen.columns) - screen.logRows + 1);
       if (pages < 0) {

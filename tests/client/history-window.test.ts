@@ -1,0 +1,76 @@
+/**
+ * /jump far back in the terminal client, through a PTY: a search hit 5,500 messages back opens
+ * in a window of history around it (not page by page), the status row says the view is
+ * detached and counts what arrives live meanwhile, an edit made meanwhile shows in the window,
+ * and /latest goes back to the newest messages with the live ones there.
+ */
+import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { join } from "node:path";
+import { SessionStore } from "../../src/client/session-store.ts";
+import { bigRoomServer } from "../support/big-room.ts";
+import { connect, unique } from "../support/client.ts";
+import { tempDir } from "../support/server.ts";
+import { TEST_TIMEOUT_MS } from "../support/setup.ts";
+import { spawnClient } from "./pty.ts";
+
+setDefaultTimeout(TEST_TIMEOUT_MS);
+
+describe("the terminal client's jump far back", () => {
+  const config = tempDir("parley-config-");
+  afterAll(() => config.remove());
+
+  it("should open a result 5,500 messages back in a window, then return to the latest with what came meanwhile", async () => {
+    const big = await bigRoomServer(6000, (seq) =>
+      seq === 500 ? "the walrus has landed" : `message number ${seq}`,
+    );
+    const { server, room, alice, bob } = big;
+    const a = await connect(server.wsUrl, alice.token);
+    await a.request({ type: "join", room });
+    const sessions = new SessionStore(join(config.path, "parley"));
+    sessions.save([server.url], { ...bob, expiresAt: Date.now() + 86_400_000 });
+    const client = spawnClient(
+      ["--server", server.url],
+      { XDG_CONFIG_HOME: config.path },
+      { cols: 100, rows: 24 },
+    );
+    try {
+      await client.waitFor(/Pick a room/);
+      client.type("\r");
+      await client.waitFor(/message number 6000/);
+      client.type("/search walrus\r");
+      await client.waitFor(/\[1\] #room\d+ \d\d:\d\d bench\d+: the walrus has landed/);
+      client.type("/jump 1\r");
+      await client.waitFor(/viewing older messages, \/latest returns/);
+      await client.waitFor(/the walrus has landed/);
+      await client.waitFor(/message number 499\b/);
+      await client.waitFor(/message number 501\b/);
+      expect(client.screen.text()).not.toMatch(/message number 6000/);
+
+      // Live meanwhile: counted on the status row, not drawn over the window.
+      await a.request({ type: "send", room, cid: unique("c"), body: "sent while bob looked back" });
+      await client.waitFor(/viewing older messages \(1 new\)/);
+      expect(client.screen.text()).not.toMatch(/sent while bob looked back/);
+      // An edit to a message in the window shows there.
+      await a.request({
+        type: "event",
+        room,
+        cid: unique("e"),
+        kind: "edit",
+        target: 501,
+        body: "five hundred and one, fixed",
+      } as never);
+      await client.waitFor(/five hundred and one, fixed \(edited\)/);
+
+      client.type("/latest\r");
+      await client.waitFor(/sent while bob looked back/);
+      await client.waitFor(/message number 6000/);
+      expect(client.screen.text()).not.toMatch(/viewing older messages/);
+      expect(client.screen.text()).not.toMatch(/message number 501\b/);
+      expect(client.screen.text().match(/sent while bob looked back/g)?.length).toBe(1);
+    } finally {
+      client.proc.kill();
+      a.close();
+      await big.close();
+    }
+  });
+});
