@@ -8,7 +8,7 @@ import { messageLength } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";
 import type { ChatState } from "./chat-state.ts";
 import { Completer } from "./completion.ts";
-import { scrollDetached } from "./history-view.ts";
+import { scrollDetached, toLatest } from "./history-view.ts";
 import type { KeyTarget } from "./keymap.ts";
 import { enterConversation, HISTORY_DEFAULT, showHistory } from "./room-commands.ts";
 import { graphemes } from "./text-layout.ts";
@@ -54,6 +54,9 @@ export function keyActions(
         return;
       }
       editor.take();
+      const b = s.buffers.current;
+      // A message sent while older history is on screen: back to the latest, where it goes.
+      if (!command && b?.detached) toLatest(s, b);
       s.buffers.current?.history.add(text);
       s.remember();
       void run(text);

@@ -279,6 +279,8 @@ export class MessageList {
   }
 
   renderPending(): void {
+    // Sending while detached returns to the latest, where the message goes.
+    if (this.detached?.live.pending.some((p) => p.state !== "failed")) return void this.toLatest();
     const c = this.conversation;
     if (!c) return;
     const stick = this.stuck;

@@ -13,7 +13,14 @@ import type { ServerFrameOf } from "../../src/protocol/index.ts";
 import { connect, type TestSocket, unique } from "../support/client.ts";
 import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { chromiumGate, eventually, launchBrowser, openPage, spawnWebServer } from "./browser.ts";
+import {
+  chromiumGate,
+  eventually,
+  launchBrowser,
+  openPage,
+  sendInPage,
+  spawnWebServer,
+} from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -130,6 +137,10 @@ describe.skipIf(gate.skip)("the browser client's jump far back", () => {
     await page.locator(".search-hit", { hasText: "the walrus has landed" }).click();
     await page.locator(`.msg.flash[data-seq="${WALRUS}"]`).waitFor();
     expect(await page.locator(".detached-bar").isVisible()).toBe(true);
+    // Sending from there returns to the latest, where the message goes.
+    await sendInPage(page, "typed while looking back");
+    await page.locator(".items .msg", { hasText: "typed while looking back" }).waitFor();
+    expect(await page.locator(".detached-bar").isVisible()).toBe(false);
     expect(errors).toEqual([]);
   });
 
