@@ -73,4 +73,51 @@ describe("the terminal client's jump far back", () => {
       await big.close();
     }
   });
+
+  it("should rejoin the live lines when PageDown reaches them, keeping the place", async () => {
+    const big = await bigRoomServer(6000, (seq) =>
+      seq === 5890 ? "the narwhal surfaced" : `message number ${seq}`,
+    );
+    const { server, bob } = big;
+    const sessions = new SessionStore(join(config.path, "parley"));
+    sessions.save([server.url], { ...bob, expiresAt: Date.now() + 86_400_000 });
+    const client = spawnClient(
+      ["--server", server.url],
+      { XDG_CONFIG_HOME: config.path },
+      { cols: 100, rows: 24 },
+    );
+    try {
+      await client.waitFor(/Pick a room|message number 6000/);
+      if (/Pick a room/.test(client.screen.text())) client.type("\r");
+      await client.waitFor(/message number 6000/);
+      client.type("/search narwhal\r");
+      await client.waitFor(/\[1\] #room\d+ .*the narwhal surfaced/);
+      client.type("/jump 1\r");
+      await client.waitFor(/viewing older messages/);
+      await client.waitFor(/message number 5891\b/);
+      // PageDown to the window's end, a page more, then the live lines where they meet.
+      for (let i = 0; i < 12 && /viewing older messages/.test(client.screen.text()); i++) {
+        client.type("\x1b[6~");
+        await Bun.sleep(150);
+      }
+      await client.waitFor(/connected as bench\d+ · #room\d+ · \/help/);
+      const text = client.screen.text();
+      // The place is kept: older lines on screen, not the newest; each line once.
+      expect(text).not.toMatch(/message number 6000\b/);
+      const lines = text.split("\n").filter((l) => /message number \d+/.test(l));
+      expect(lines.length).toBeGreaterThan(5);
+      expect(new Set(lines).size).toBe(lines.length);
+      const seqs = lines.map((l) => Number(/message number (\d+)/.exec(l)?.[1]));
+      expect(seqs).toEqual(seqs.map((_, i) => (seqs[0] ?? 0) + i));
+      // On down through the seam, into the live lines, to the newest.
+      for (let i = 0; i < 12 && !/message number 6000\b/.test(client.screen.text()); i++) {
+        client.type("\x1b[6~");
+        await Bun.sleep(100);
+      }
+      await client.waitFor(/message number 6000\b/);
+    } finally {
+      client.proc.kill();
+      await big.close();
+    }
+  });
 });
