@@ -53,7 +53,12 @@ export function centre(s: ChatState, b: ChatBuffer, seq: number): void {
  * opened around it (replacing any window shown).
  */
 export async function jumpTo(s: ChatState, b: ChatBuffer, seq: number): Promise<void> {
-  if (!b.detached && b.messages.has(seq)) return centre(s, b, seq);
+  if (b.messages.has(seq)) {
+    b.detached?.window.close();
+    b.detached = undefined;
+    centre(s, b, seq);
+    return s.composeStatus();
+  }
   if (b.id === undefined) return;
   const room = b.id;
   const w = await HistoryWindow.around(s.conn, room, seq, {

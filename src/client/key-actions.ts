@@ -55,8 +55,9 @@ export function keyActions(
       }
       editor.take();
       const b = s.buffers.current;
-      // A message sent while older history is on screen: back to the latest, where it goes.
-      if (!command && b?.detached) toLatest(s, b);
+      // Older history on screen: a message, or a command's answer, goes to the latest lines, so
+      // they come back (but for another /jump, which opens a window of its own).
+      if (b?.detached && !/^\s*\/jump\b/.test(text)) toLatest(s, b);
       s.buffers.current?.history.add(text);
       s.remember();
       void run(text);

@@ -49,15 +49,21 @@ export function searchCommands(s: ChatState, search?: Searcher): Record<string, 
       help: "open result N of the last /search in its room, with the messages around it",
       online: true,
       async run(arg) {
+        // A refusal is said among the latest lines: back to them if older history is shown.
+        const refuse = (text: string, tone: "warn" | "error" = "warn") => {
+          const here = s.buffers.current;
+          if (here?.detached) toLatest(s, here);
+          note(text, tone);
+        };
         const hit = hits[Number(arg.trim()) - 1];
-        if (!hit) return note("Usage: /jump N, with N a result of the last /search.", "warn");
+        if (!hit) return refuse("Usage: /jump N, with N a result of the last /search.");
         const b = s.bufferFor(hit.room);
-        if (!b) return note("You are not in that room any more.", "warn");
+        if (!b) return refuse("You are not in that room any more.");
         s.select(b);
         try {
           await jumpTo(s, b, hit.seq);
         } catch (err) {
-          return note(`Could not load the history: ${(err as Error).message}`, "error");
+          return refuse(`Could not load the history: ${(err as Error).message}`, "error");
         }
         s.screen.render();
       },
