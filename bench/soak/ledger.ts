@@ -29,6 +29,9 @@ export interface SoakCounts {
   examples: string[];
 }
 
+/** One of the room's own events (a join…) rather than a client's message. */
+const isEvent = (m: StoredMessage) => (m.kind ?? null) !== null;
+
 export function account(
   clients: readonly SoakClient[],
   stored: readonly StoredMessage[],
@@ -39,7 +42,9 @@ export function account(
   };
   const byCid = new Map<string, StoredMessage[]>();
   const byBody = new Map<string, number>();
+  // Bodies and cids are the clients' messages'; the room's own events (joins) have neither.
   for (const m of stored) {
+    if (isEvent(m)) continue;
     const k = `${m.sender}:${m.cid}`;
     byCid.set(k, [...(byCid.get(k) ?? []), m]);
     byBody.set(`${m.sender}:${m.body}`, (byBody.get(`${m.sender}:${m.body}`) ?? 0) + 1);
@@ -50,7 +55,7 @@ export function account(
   const c: SoakCounts = {
     sent: 0,
     acked: 0,
-    stored: stored.length,
+    stored: stored.filter((m) => !isEvent(m)).length,
     delivered: 0,
     expectedDeliveries: 0,
     lost: { ackedNotStored: 0, storedNotDelivered: 0, total: 0 },
@@ -118,7 +123,10 @@ export function account(
         if (!d) {
           c.lost.storedNotDelivered++;
           note(`${client.name} never got room ${room.id} seq ${m.seq}`);
-        } else if (d.cid !== m.cid || d.body !== m.body) {
+        } else if (
+          isEvent(m) !== "kind" in d ||
+          (!isEvent(m) && (d.cid !== m.cid || d.body !== m.body))
+        ) {
           c.mismatched++;
           note(`${client.name} got room ${room.id} seq ${m.seq} unlike the store`);
         }

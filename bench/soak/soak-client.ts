@@ -4,7 +4,7 @@
  * refusal, each reconnect. The ledger later compares these records with the store.
  */
 import { Connection, type Status } from "../../src/client-core/connection.ts";
-import type { Message } from "../../src/protocol/index.ts";
+import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import type { Account } from "../fuzz/api.ts";
 
 export interface SentRecord {
@@ -21,8 +21,11 @@ export class SoakClient {
   readonly acked = new Map<string, number>();
   /** Refused for good: none of these should happen in a soak. */
   readonly undeliverable: { cid: string; code: string }[] = [];
-  /** room → seq → the message as delivered to the application. */
-  readonly received = new Map<number, Map<number, Message>>();
+  /**
+   * room → seq → the entry as delivered to the application: a message, or one of the room's
+   * own events (a join, a leave…), which hold seqs in the same log.
+   */
+  readonly received = new Map<number, Map<number, Message | RoomEvent>>();
   /** Deliveries of a seq already delivered, and deliveries that went backwards. */
   duplicates = 0;
   outOfOrder = 0;
@@ -40,6 +43,7 @@ export class SoakClient {
   ) {
     this.connection = new Connection({ server, token: account.token });
     this.connection.on("message", (m) => this.receive(m));
+    this.connection.on("event", (e) => this.receive(e));
     this.connection.on("delivered", (item, seq) => this.acked.set(item.cid, seq));
     this.connection.on("undeliverable", (item, err) =>
       this.undeliverable.push({ cid: item.cid, code: err.code }),
@@ -73,7 +77,7 @@ export class SoakClient {
     this.sent.set(item.cid, { cid: item.cid, room: room.id, body });
   }
 
-  private receive(m: Message): void {
+  private receive(m: Message | RoomEvent): void {
     const seen = this.received.get(m.room);
     if (!seen) return;
     if (seen.has(m.seq)) {

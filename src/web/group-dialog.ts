@@ -32,9 +32,9 @@ export class GroupDialog {
     private readonly conversations: Conversations,
     private readonly made: Made,
   ) {
-    this.newButton = h("button", { type: "button", class: "ghost" }, "New group");
+    this.newButton = h("button", { type: "button", class: "text-button" }, "New group");
     this.newButton.addEventListener("click", () => this.openNew());
-    this.manageButton = h("button", { type: "button", class: "ghost group-only" }, "Group");
+    this.manageButton = h("button", { type: "button", class: "text-button group-only" }, "Group");
     this.manageButton.addEventListener("click", () => void this.openManage());
     const close = h("button", { type: "button", class: "icon-button", "aria-label": "Close" }, "✕");
     close.addEventListener("click", () => this.root.close());
@@ -108,7 +108,7 @@ export class GroupDialog {
       );
     const list = h("ul", { class: "group-members", "aria-label": "Members" });
     for (const u of (await groups.members(room)) ?? []) {
-      const remove = h("button", { type: "button", class: "ghost" }, "Remove");
+      const remove = h("button", { type: "button" }, "Remove");
       remove.setAttribute("aria-label", `Remove ${groups.nameOf(u)}`);
       remove.addEventListener(
         "click",
