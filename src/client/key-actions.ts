@@ -56,8 +56,8 @@ export function keyActions(
       editor.take();
       const b = s.buffers.current;
       // Older history on screen: a message, or a command's answer, goes to the latest lines, so
-      // they come back (but for another /jump, which opens a window of its own).
-      if (b?.detached && !/^\s*\/jump\b/.test(text)) toLatest(s, b);
+      // they come back (but for another /jump or /original, which opens a window of its own).
+      if (b?.detached && !/^\s*\/(jump|original)\b/.test(text)) toLatest(s, b);
       s.buffers.current?.history.add(text);
       s.remember();
       void run(text);

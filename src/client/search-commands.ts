@@ -2,7 +2,8 @@
  * /search and /jump: the server's search (public rooms the user is in, newest first) listed
  * with numbers, and /jump N opening hit N in context, as the browser's results do: its room on
  * screen and the message in the middle, in a window of history around it when the buffer does
- * not hold it (history-view.ts); /latest goes back to the newest.
+ * not hold it (history-view.ts); /original the same for the message a reply answers; /latest
+ * goes back to the newest.
  */
 import { escapeControls } from "../client-core/display-text.ts";
 import type { Searcher } from "../client-core/message-search.ts";
@@ -66,6 +67,27 @@ export function searchCommands(s: ChatState, search?: Searcher): Record<string, 
           return refuse(`Could not load the history: ${(err as Error).message}`, "error");
         }
         s.screen.render();
+      },
+    },
+    original: {
+      usage: "/original [^N]",
+      help: "show the message the newest reply here (or the Nth newest) answers, however far back",
+      online: true,
+      async run(arg) {
+        const b = s.buffers.current;
+        if (!b || b.id === undefined) return note("Open a room first.", "warn");
+        if (b.kind !== "room") return note("In a private conversation, PageUp to it.", "warn");
+        const n = Number(/^\^(\d{1,4})$/.exec(arg.trim())?.[1] ?? 1);
+        const replies = [...b.messages.values()]
+          .filter((m) => m.reply)
+          .sort((x, y) => y.seq - x.seq);
+        const seq = replies[n - 1]?.reply?.seq;
+        if (seq === undefined) return note("No such reply here.", "warn");
+        try {
+          await jumpTo(s, b, seq);
+        } catch (err) {
+          note(`Could not load the history: ${(err as Error).message}`, "error");
+        }
       },
     },
     latest: {

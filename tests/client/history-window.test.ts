@@ -2,7 +2,8 @@
  * /jump far back in the terminal client, through a PTY: a search hit 5,500 messages back opens
  * in a window of history around it (not page by page), the status row says the view is
  * detached and counts what arrives live meanwhile, an edit made meanwhile shows in the window,
- * and /latest goes back to the newest messages with the live ones there.
+ * and /latest goes back to the newest messages with the live ones there; /original opens a
+ * reply's original the same way.
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
@@ -26,6 +27,13 @@ describe("the terminal client's jump far back", () => {
     const { server, room, alice, bob } = big;
     const a = await connect(server.wsUrl, alice.token);
     await a.request({ type: "join", room });
+    await a.request({
+      type: "send",
+      room,
+      cid: unique("c"),
+      body: "about seven hundred",
+      reply: 700,
+    } as never);
     const sessions = new SessionStore(join(config.path, "parley"));
     sessions.save([server.url], { ...bob, expiresAt: Date.now() + 86_400_000 });
     const client = spawnClient(
@@ -67,6 +75,14 @@ describe("the terminal client's jump far back", () => {
       expect(client.screen.text()).not.toMatch(/viewing older messages/);
       expect(client.screen.text()).not.toMatch(/message number 501\b/);
       expect(client.screen.text().match(/sent while bob looked back/g)?.length).toBe(1);
+
+      // A reply's original, 5,300 back, opens the same way; a command returns to the latest.
+      client.type("/original\r");
+      await client.waitFor(/viewing older messages/);
+      await client.waitFor(/message number 700\b/);
+      client.type("/reactions\r");
+      await client.waitFor(/message number 6000/);
+      expect(client.screen.text()).not.toMatch(/viewing older messages/);
     } finally {
       client.proc.kill();
       a.close();
