@@ -22,6 +22,9 @@ import { isRoomEventLine } from "./room-event-text.ts";
 /** Messages per page read around the target and on each scroll. */
 export const WINDOW_PAGE = 50;
 
+/** What changed: a page landed, a message in the window changed, or a live message came. */
+export type WindowChange = "page" | "message" | "unseen";
+
 type Page = { messages: Message[]; events?: RoomEvent[] | undefined; more: boolean };
 
 /** What the window needs of a connection (Connection has it). */
@@ -45,20 +48,20 @@ export class HistoryWindow {
     readonly room: number,
     /** The message jumped to. */
     readonly target: number,
-    /** Called when the window changed (a page, a change, an unseen message), to redraw. */
-    private readonly changed: () => void,
+    /** Called when the window changed, to redraw what `what` concerns. */
+    private readonly changed: (what: WindowChange) => void,
     private readonly page: number,
   ) {
     this.off = [
       conn.on("message", (m) => {
         if (m.room !== this.room) return;
         this.unseen++;
-        this.changed();
+        this.changed("unseen");
       }),
       conn.on("event", (e) => {
         if (e.room !== this.room || e.target === undefined) return;
         this.inFlight?.push(e);
-        if (this.apply(e)) this.changed();
+        if (this.apply(e)) this.changed("message");
       }),
     ];
   }
@@ -71,7 +74,7 @@ export class HistoryWindow {
     conn: WindowConnection,
     room: number,
     seq: number,
-    o: { changed?: () => void; page?: number } = {},
+    o: { changed?: (what: WindowChange) => void; page?: number } = {},
   ): Promise<HistoryWindow> {
     const w = new HistoryWindow(conn, room, seq, o.changed ?? (() => {}), o.page ?? WINDOW_PAGE);
     w.inFlight = [];
@@ -172,7 +175,7 @@ export class HistoryWindow {
     try {
       const added = take(await this.conn.history(this.room, q));
       this.landed();
-      this.changed();
+      this.changed("page");
       return added;
     } finally {
       this.loading = undefined;

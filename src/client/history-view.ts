@@ -62,9 +62,9 @@ export async function jumpTo(s: ChatState, b: ChatBuffer, seq: number): Promise<
   if (b.id === undefined) return;
   const room = b.id;
   const w = await HistoryWindow.around(s.conn, room, seq, {
-    changed: () => {
+    changed: (what) => {
       if (b.detached?.window !== w) return;
-      draw(s, b);
+      if (what !== "unseen") draw(s, b);
       s.composeStatus();
       if (b === s.buffers.current) s.screen.render();
     },

@@ -269,7 +269,7 @@ export class MessageActionsView implements MessageActions {
       try {
         const list = this.o.list();
         const w = await HistoryWindow.around(this.o.conn, c.id, seq, {
-          changed: () => list.drawWindow(),
+          changed: (what) => list.drawWindow(what),
         });
         if (this.o.conversations.shown !== c) return w.close();
         list.showWindow(w, c, seq);

@@ -10,7 +10,7 @@
  * to the latest that counts what arrived meanwhile; scrolling reads the window on either way,
  * and reaching the live messages rejoins them, each message once.
  */
-import type { HistoryWindow } from "../client-core/history-window.ts";
+import type { HistoryWindow, WindowChange } from "../client-core/history-window.ts";
 import { bubbleRow, type MessageActions } from "./bubble.ts";
 import type { Conversation, Item, Pending, ScrollAnchor } from "./conversation.ts";
 import { h } from "./dom.ts";
@@ -212,9 +212,9 @@ export class MessageList {
   }
 
   /** The window changed: drawn again, the reader's place kept (the first message in view). */
-  drawWindow(): void {
+  drawWindow(what: WindowChange = "page"): void {
     const d = this.detached;
-    if (!d) return;
+    if (!d || what === "unseen") return void this.renderJump(); // only the count changed
     const at = this.position();
     this.conversation = windowConversation(d.w, d.live);
     this.last = undefined;
