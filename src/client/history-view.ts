@@ -11,6 +11,7 @@ import { withQuote } from "../client-core/message-state.ts";
 import { isEvent } from "../protocol/index.ts";
 import type { ChatBuffer, Entry } from "./chat-buffer.ts";
 import type { ChatState } from "./chat-state.ts";
+import { fileLine } from "./message-format.ts";
 import { roomEventEntry } from "./room-event-lines.ts";
 
 /** Draws the window's entries in the buffer's place. */
@@ -22,12 +23,17 @@ function draw(s: ChatState, b: ChatBuffer): void {
     d.entries.unshift(s.noteEntry("That is the beginning of the conversation."));
 }
 
+/** The window's entries drawn as the live lines draw them (a blocked user's left out). */
 function entriesOf(s: ChatState, w: HistoryWindow): Entry[] {
-  return w.entries.map((e) =>
-    isEvent(e)
-      ? roomEventEntry(s, e)
-      : s.messageEntry(withQuote(e, e.reply && w.messageAt(e.reply.seq))),
-  );
+  const me = s.conn.user?.id;
+  return w.entries.flatMap((e) => {
+    if (isEvent(e)) return [roomEventEntry(s, e)];
+    if (s.blocked.has(e.from.id) && e.from.id !== me) return [];
+    const m = withQuote(e, e.reply && w.messageAt(e.reply.seq));
+    if (!m.file) return [s.messageEntry(m)];
+    const body = `${m.body === "" ? "" : `${m.body} `}${fileLine(m.file)}`;
+    return [s.messageEntry({ ...m, body }, { plain: true })];
+  });
 }
 
 /** Lines drawn below the entry of `seq` (and its own), at the screen's width. */
