@@ -3,7 +3,8 @@
  * reply's quote and a search hit whose message is thousands back open a window of history
  * around it (not page by page), shown detached with a bar and a "Jump to latest" button that
  * counts what arrives meanwhile; an edit made meanwhile shows in the window; back to latest,
- * or scrolling down until the window meets the live messages, shows each message once.
+ * or scrolling down until the window meets the live messages, shows each message once; scrolling
+ * up reads the page before the window with the reader's place kept.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
@@ -151,6 +152,23 @@ describe.skipIf(gate.skip)("the browser client's jump far back", () => {
     const { page, errors } = await bobInRoom();
     await page.locator(`.msg[data-seq="${reply.seq}"] .reply-quote`).click();
     await page.locator(`.msg.flash[data-seq="${original}"]`).waitFor();
+    // Scrolled to its top, the window reads the page before it, the reader's place kept: the
+    // row that was at the top stays there, the rows read come in above it.
+    const firstSeq = (await shownSeqs(page))[0] as number;
+    expect(await page.locator(`.msg[data-seq="${firstSeq - 40}"]`).count()).toBe(0);
+    const topOf = (seq: number) =>
+      page.locator(".messages").evaluate((el, seq) => {
+        const row = el.querySelector(`.msg[data-seq="${seq}"]`) as HTMLElement;
+        return row.getBoundingClientRect().top - el.getBoundingClientRect().top;
+      }, seq);
+    // Measured in the same turn as the scroll, before its page can land.
+    const before = await page.locator(".messages").evaluate((el, seq) => {
+      el.scrollTop = 0;
+      const row = el.querySelector(`.msg[data-seq="${seq}"]`) as HTMLElement;
+      return row.getBoundingClientRect().top - el.getBoundingClientRect().top;
+    }, firstSeq);
+    await page.locator(`.msg[data-seq="${firstSeq - 40}"]`).waitFor({ state: "attached" });
+    expect(Math.abs((await topOf(firstSeq)) - before)).toBeLessThan(4);
     await say("sent during the scroll down");
     await eventually(async () => {
       await page.locator(".messages").evaluate((el) => {
