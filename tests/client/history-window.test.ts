@@ -112,7 +112,7 @@ describe("the terminal client's jump far back", () => {
       await client.waitFor(/viewing older messages/);
       await client.waitFor(/message number 5891\b/);
       // PageDown to the window's end, a page more, then the live lines where they meet.
-      for (let i = 0; i < 12 && /viewing older messages/.test(client.screen.text()); i++) {
+      for (let i = 0; i < 30 && /viewing older messages/.test(client.screen.text()); i++) {
         client.type("\x1b[6~");
         await Bun.sleep(150);
       }
