@@ -14,6 +14,7 @@ import { type Connection, type PushFrame, RequestError } from "./connection.ts";
 import { type IdentityStore, loadIdentity, publishIdentity } from "./device-identity.ts";
 import { contentKeyOf, type DmContent, type RevealContext, revealDm } from "./dm-reveal.ts";
 import { sealDm } from "./dm-seal.ts";
+import { HeldSends } from "./held-sends.ts";
 import { IdentityTrust } from "./identity-trust.ts";
 import { KeyBackupSync, type RestoredKeyStore } from "./key-backup-sync.ts";
 import { KeyDirectory } from "./key-directory.ts";
@@ -27,7 +28,6 @@ export type { KeyChange } from "./key-directory.ts";
 export type { SecureDmEvents, StartResult, TrustResult } from "./secure-dm-events.ts";
 
 /** A DM waiting for a key change to be accepted; it goes later under its first cid, still a reply. */
-type Held = { room: number; cid: string; body: string; reply?: number | undefined };
 
 export class SecureDm {
   private readonly listeners = new Listeners<SecureDmEvents>();
@@ -42,7 +42,7 @@ export class SecureDm {
   /** The other person of each DM room. */
   private readonly peers = new Map<number, UserRef>();
   /** Messages waiting for trust() of their peer (or of one's own devices). */
-  private readonly held: Held[] = [];
+  private readonly held = new HeldSends();
   /** Opens run one at a time, so messages come out in the order they came in. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly cleanups: (() => void)[] = [];
@@ -246,15 +246,21 @@ export class SecureDm {
     );
   }
 
+  /**
+   * The refusal a sealer of any sealed conversation (a group's) throws when `user`'s keys changed
+   * unaccepted: the send is then held like a DM's, until trust() of that user (held-sends.ts).
+   */
+  heldFor(cid: string, user: UserRef): RequestError {
+    return this.held.heldFor(cid, user);
+  }
+
   private hold(item: OutboxItem): void {
-    this.held.push({ room: item.room, cid: item.cid, body: item.body, reply: item.reply });
-    const peer = this.peers.get(item.room) ?? { id: 0, name: "?" };
-    this.emit("held", peer, item.body);
+    this.emit("held", this.held.add(item, this.peers.get(item.room)), item.body);
   }
 
   /** Messages waiting for a key change to be accepted. */
-  heldMessages(): readonly { room: number; body: string }[] {
-    return this.held;
+  heldMessages(): readonly { room: number; cid: string; body: string; user: UserRef }[] {
+    return this.held.list();
   }
 
   // ---- Trust ----
@@ -262,7 +268,8 @@ export class SecureDm {
   /** The user id for a name: a DM peer, or oneself. */
   private userNamed(name: string): UserRef | undefined {
     if (this.me && nameKey(this.me.name) === nameKey(name)) return this.me;
-    return [...this.peers.values()].find((p) => nameKey(p.name) === nameKey(name));
+    const known = [...this.peers.values(), ...this.held.list().map((h) => h.user)];
+    return known.find((p) => nameKey(p.name) === nameKey(name));
   }
 
   /** Trust state of a user by name, for display. */
@@ -317,10 +324,10 @@ export class SecureDm {
     const book = this.book as KeyBook;
     const me = String(this.me?.id);
     if (book.trust(me) === "changed") return;
-    for (const h of this.held.splice(0)) {
-      const peer = this.peers.get(h.room);
-      if (peer && book.trust(String(peer.id)) === "changed") this.held.push(h);
-      else this.send(h.room, h.body, h.cid, h.reply);
+    for (const h of this.held.release((u) => book.trust(u) === "changed")) {
+      const reply = h.reply !== undefined ? { reply: h.reply } : {};
+      if (!h.seal) this.send(h.room, h.body, h.cid, h.reply);
+      else this.o.conn.send(h.room, h.body, { seal: h.seal, cid: h.cid, ...reply });
     }
   }
 

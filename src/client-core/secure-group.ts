@@ -10,13 +10,10 @@
  */
 import {
   acceptMembership,
-  envelopeKey,
   GROUP_DEVICES_MAX,
   type MembershipCheck,
-  open,
   seal,
   signMembership,
-  type TamperReason,
   type VerifiedMembership,
 } from "../crypto/index.ts";
 import {
@@ -27,31 +24,14 @@ import {
   type UserRef,
 } from "../protocol/index.ts";
 import { type Connection, RequestError } from "./connection.ts";
+import { groupContentKey, type Revealed, revealGroupMessage } from "./group-reveal.ts";
 import { describe } from "./membership-lines.ts";
 import type { OutboxItem } from "./outbox.ts";
 import type { SecureDm } from "./secure-dm.ts";
 import type { SecureDmKeys as GroupKeys } from "./secure-dm-keys.ts";
+import type { GroupContent, SecureGroupsEvents } from "./secure-group-events.ts";
 
-/** What a group message turned out to hold on this device (as a DM's, dm-reveal.ts). */
-export type GroupContent =
-  | { kind: "text"; text: string }
-  | { kind: "unverified-device"; text: string; device: string }
-  | { kind: "replay"; firstSeq: number }
-  | { kind: "tampered"; reason: TamperReason | "no-envelope" }
-  | { kind: "not-addressed" }
-  | { kind: "unknown-sender" };
-
-type Refusal = Extract<MembershipCheck, { ok: false }>["reason"] | "unknown-signer";
-
-/** One membership event as this device judged it, with the line the timeline shows. */
-export type MembershipChange =
-  | { room: number; seq: number; outcome: "accepted"; version: number; text: string }
-  | { room: number; seq: number; outcome: "rejected"; reason: Refusal; text: string };
-
-export interface SecureGroupsEvents {
-  message: (m: Message, content: GroupContent) => void;
-  membership: (change: MembershipChange) => void;
-}
+export type { GroupContent, MembershipChange } from "./secure-group-events.ts";
 
 interface Chain {
   /** Accepted versions, oldest first, with the seq each was stored at. */
@@ -76,7 +56,7 @@ export class SecureGroups {
     const { conn } = o;
     this.cleanups.push(
       conn.on("message", (m) => {
-        if (this.isGroup(m.room)) this.enqueue(() => this.reveal(m, true));
+        if (this.isGroup(m.room)) this.enqueue(() => this.show(m));
       }),
       conn.on("event", (e) => {
         if (e.kind === "membership" && this.isGroup(e.room)) this.enqueue(() => this.onEvent(e));
@@ -305,15 +285,30 @@ export class SecureGroups {
 
   // ---- Messages ----
 
-  /** Queues a message for the group: sealed as it goes (again, same cid, on each retry). */
-  send(room: number, text: string, cid?: string): OutboxItem {
+  /**
+   * Queues a message for the group (`reply`: the seq it answers), sealed as it goes (again, same
+   * cid, on each retry).
+   */
+  send(room: number, text: string, cid?: string, reply?: number): OutboxItem {
     return this.o.conn.send(room, text, {
       seal: (id) => this.sealFor(room, text, id),
       ...(cid ? { cid } : {}),
+      ...(reply !== undefined ? { reply } : {}),
     });
   }
 
-  private async sealFor(room: number, text: string, cid: string) {
+  /** Runs `task` after everything queued before it: a change keeps its place (sealed-changes.ts). */
+  inOrder(task: () => Promise<unknown>): void {
+    void this.enqueue(task).catch(() => {});
+  }
+
+  /** Opens a live message or a change's carrier (undefined for a repeat delivery). */
+  reveal(m: Message): Promise<{ message: Message; content: GroupContent } | undefined> {
+    return this.open(m, true);
+  }
+
+  /** Seals `text` for the group's members' accepted devices, bound to `cid`. */
+  async sealFor(room: number, text: string, cid: string) {
     const keys = await this.keys();
     if (this.o.dm.devices?.state !== "linked") {
       throw new RequestError("UNLINKED", "This device is not linked to your account yet (/link).");
@@ -323,6 +318,11 @@ export class SecureGroups {
       throw new RequestError("NOT_MEMBER", "You are no longer a member of this group.");
     }
     await keys.directory.refresh(current.members.map(Number));
+    // As a DM: nothing goes while a member's (or one's own) identity key changed unaccepted.
+    const changed = current.members.find((u) => keys.book.trust(u) === "changed");
+    if (changed !== undefined) {
+      throw this.o.dm.heldFor(cid, { id: Number(changed), name: this.nameOf(changed) });
+    }
     return seal({
       from: keys.identity,
       conversation: groupConversation(room),
@@ -338,51 +338,31 @@ export class SecureGroups {
     return this.enqueue(() => this.open(m, false));
   }
 
-  private async reveal(m: Message, live: boolean): Promise<void> {
-    const shown = await this.open(m, live);
+  private async show(m: Message): Promise<void> {
+    const shown = await this.open(m, true);
     if (shown) this.emit("message", shown.message, shown.content);
   }
 
-  /** Opens `m` with the members of the version in effect when it was stored as participants. */
-  private async open(m: Message, live: boolean) {
+  /**
+   * Adds to the key backup the content keys of every group message in this device's groups'
+   * history it can open (as SecureDm.backUpHistory for DMs); resolves with how many.
+   */
+  async backUpHistory(): Promise<number> {
+    const backup = this.o.dm.keyBackup;
+    if (!backup?.enabled) return 0;
     const keys = await this.keys();
-    const say = (content: GroupContent) => ({ message: { ...m, body: "" }, content });
-    if (m.envelope === undefined) return say({ kind: "tampered", reason: "no-envelope" });
-    const chain = await this.chain(m.room);
-    const inEffect = chain.versions.filter((v) => v.seq < m.seq).at(-1)?.m;
-    // Stored before any accepted version: nobody was a participant yet.
-    if (!inEffect) return say({ kind: "tampered", reason: "participants" });
-    const conversation = groupConversation(m.room);
-    const sender = m.envelope.from.u;
-    const options = () => ({
-      me: keys.identity,
-      conversation,
-      senders: [...keys.directory.accepted(sender), ...keys.directory.unverified(sender)],
-      participants: inEffect.members,
-    });
-    let result = await open(m.envelope, options());
-    if (result.outcome === "unknown-sender" && /^[0-9]{1,15}$/.test(sender)) {
-      await keys.directory.refresh([Number(sender)]).catch(() => {});
-      result = await open(m.envelope, options());
-    }
-    if (result.outcome === "tampered") return say({ kind: "tampered", reason: result.reason });
-    if (result.outcome !== "opened") return say({ kind: result.outcome });
-    const sighting = await keys.book.sight(
-      conversation,
-      envelopeKey(result.from, result.id),
-      m.seq,
+    const rooms = (await this.o.conn.listRooms()).filter((r) => r.kind === "group" && r.joined);
+    return backup.backfill(
+      rooms.map((r) => r.id),
+      async (m) =>
+        groupContentKey(m, keys, (await this.enqueue(() => this.chain(m.room))).versions),
     );
-    if (sighting.kind === "same" && !sighting.elsewhere && live) return undefined;
-    if (sighting.kind === "replay") return say(sighting);
-    const accepted = keys.directory
-      .accepted(result.from.user)
-      .some((b) => b.device === result.from.device);
-    if (!accepted) {
-      return say({ kind: "unverified-device", text: result.text, device: result.from.device });
-    }
-    return {
-      message: { ...m, body: result.text, ts: result.at },
-      content: { kind: "text", text: result.text } as GroupContent,
-    };
+  }
+
+  /** Opens `m` with the members of the version in effect when it was stored (group-reveal.ts). */
+  private async open(m: Message, live: boolean): Promise<Revealed> {
+    const keys = await this.keys();
+    const { versions } = await this.chain(m.room);
+    return revealGroupMessage(m, keys, versions, live, this.o.dm.keyBackup);
   }
 }

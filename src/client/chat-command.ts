@@ -2,6 +2,7 @@
 import type { Connection } from "../client-core/connection.ts";
 import type { FileTransfer, SharedFile } from "../client-core/file-transfer.ts";
 import type { SecureDm } from "../client-core/secure-dm.ts";
+import type { SecureGroups } from "../client-core/secure-group.ts";
 import type { RoomKind } from "../protocol/index.ts";
 
 export interface Command {
@@ -18,6 +19,8 @@ export interface ChatContext {
   conn: Connection;
   /** Encrypted DMs; undefined where encryption could not be set up (DM commands say so). */
   secure: SecureDm | undefined;
+  /** Encrypted groups, with the same keys; undefined where encryption could not be set up. */
+  groups?: SecureGroups | undefined;
   note(text: string, tone?: NoteTone): void;
   /** Switches the view to a room by name, or to a DM as "@name". */
   enter(name: string): Promise<void>;

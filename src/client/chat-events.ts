@@ -119,10 +119,11 @@ export function listenToConnection(s: ChatState): void {
     () => clearInterval(ticker),
     conn.on("status", onStatus),
     conn.on("message", onRoomMessage),
-    // Public rooms' events; a DM's are opened first and applied by DmChanges (message-commands.ts).
+    // Public rooms' events; a DM's or a group's are opened first and applied by SealedChanges
+    // (message-commands.ts), and a group's membership versions told by SecureGroups.
     conn.on("event", (e) => {
-      // A group's membership versions are judged and told by SecureGroups (group-commands.ts).
-      if (e.envelope !== undefined || e.kind === "membership" || s.session.isDm(e.room)) return;
+      const sealed = s.session.isDm(e.room) || conn.summaryOf(e.room)?.kind === "group";
+      if (e.envelope !== undefined || e.kind === "membership" || sealed) return;
       if (!showRoomEvent(s, e)) s.change(e);
     }),
     conn.on("push", onPush),

@@ -77,6 +77,7 @@ function commandTable(
   const ctx: ChatContext = {
     conn: s.conn,
     secure: s.secure,
+    groups: s.groups,
     note: (text, tone) => s.note(text, tone),
     enter: (name) => enterConversation(s, name),
     blocked: s.blocked,

@@ -121,7 +121,7 @@ export function deviceCommands(ctx: ChatContext): Record<string, Command> {
           if (made === "passphrase-refused") {
             return note("A passphrase needs 12 to 1024 characters: take several words.", "warn");
           }
-          const earlier = (await ctx.secure?.backUpHistory()) ?? 0;
+          const earlier = await backUpEarlier(ctx);
           return note(
             `Key backup made from your passphrase (argon2id), with ${earlier} earlier messages. On a new device: /backup unlock PHRASE.`,
             "ok",
@@ -143,7 +143,7 @@ export function deviceCommands(ctx: ChatContext): Record<string, Command> {
           }
           note("Your recovery key. Write it down now: it is shown only this once.", "warn");
           note(`  ${key}`, "ok");
-          const earlier = (await ctx.secure?.backUpHistory()) ?? 0;
+          const earlier = await backUpEarlier(ctx);
           note(`Backed up the keys of ${earlier} earlier messages this device can read.`);
           return note(
             "On a new device, /backup restore followed by this key reads your earlier private messages and links the device. Anyone with it can do the same.",
@@ -171,4 +171,10 @@ export function deviceCommands(ctx: ChatContext): Record<string, Command> {
       },
     },
   };
+}
+
+/** The keys of the DMs' and groups' earlier messages this device reads, put in a new backup. */
+async function backUpEarlier(ctx: ChatContext): Promise<number> {
+  const dms = (await ctx.secure?.backUpHistory()) ?? 0;
+  return dms + ((await ctx.groups?.backUpHistory()) ?? 0);
 }

@@ -4,12 +4,12 @@
  * (/search is search-commands.ts). A message is named by "^N", the Nth newest in the buffer on
  * screen (for /edit and /delete, the Nth newest of your own); without it, the newest. Changes are events of the room's
  * log (docs/protocol.md 4.8): they come back to every client, this one included, as events. In
- * a DM they are sealed end to end like its messages (dm-changes.ts).
+ * a DM or a group they are sealed end to end like its messages (sealed-changes.ts).
  */
 
 import { escapeControls } from "../client-core/display-text.ts";
-import { type DmChangeRequest, DmChanges } from "../client-core/dm-changes.ts";
 import { hasReacted } from "../client-core/message-state.ts";
+import { type MessageChangeRequest, SealedChanges } from "../client-core/sealed-changes.ts";
 import type { Message } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";
 import type { ChatState } from "./chat-state.ts";
@@ -24,34 +24,39 @@ function reference(arg: string): { n: number; rest: string } {
 
 export function messageCommands(s: ChatState): Record<string, Command> {
   const note = s.note.bind(s);
-  // DM changes are sealed (dm-changes.ts), and shown once opened, in order with the messages.
+  // DMs' and groups' changes are sealed (sealed-changes.ts), and shown once opened, in order
+  // with the messages.
   const secure = s.secure;
   const dm = secure
-    ? new DmChanges(s.conn, secure, {
-        change: (e, content) => s.change(e, content),
-        problem: (text) => note(text, "warn"),
-      })
+    ? new SealedChanges(
+        s.conn,
+        { dm: secure, groups: s.groups },
+        {
+          change: (e, content) => s.change(e, content),
+          problem: (text) => note(text, "warn"),
+        },
+      )
     : undefined;
   if (dm) s.onCleanup(() => dm.close());
   /** The room on screen and the message named, or a note saying why not. */
   const pick = (
     arg: string,
     own: boolean,
-  ): { room: number; m: Message; rest: string; dm: boolean } | undefined => {
+  ): { room: number; m: Message; rest: string; dm: boolean; group: boolean } | undefined => {
     const b = s.buffers.current;
     if (!b || b.id === undefined) return void note("Open a room first.", "warn");
-    if (b.kind === "dm" && !dm)
-      return void note("Encryption is not set up on this device.", "warn");
+    const sealed = b.kind === "dm" || b.kind === "group";
+    if (sealed && !dm) return void note("Encryption is not set up on this device.", "warn");
     const { n, rest } = reference(arg);
     const m = b.recent(n, own ? s.conn.user?.id : undefined);
     if (!m)
       return void note(own ? "You have no such message here." : "No such message here.", "warn");
-    return { room: b.id, m, rest, dm: b.kind === "dm" };
+    return { room: b.id, m, rest, dm: sealed, group: b.kind === "group" };
   };
   const failed = (what: string) => (err: unknown) =>
     note(`Could not ${what}: ${(err as Error).message}`, "error");
-  /** A change to the message picked: sealed in a DM, plain in a room. */
-  const change = (p: { room: number; dm: boolean }, c: DmChangeRequest): Promise<unknown> =>
+  /** A change to the message picked: sealed in a DM or a group, plain in a room. */
+  const change = (p: { room: number; dm: boolean }, c: MessageChangeRequest): Promise<unknown> =>
     p.dm && dm ? dm.send(p.room, c) : s.conn.change(p.room, c);
 
   return {
@@ -94,7 +99,8 @@ export function messageCommands(s: ChatState): Record<string, Command> {
         const p = pick(arg, false);
         if (!p) return;
         if (p.rest === "") return note("Usage: /reply [^N] TEXT", "warn");
-        if (p.dm) secure?.send(p.room, p.rest, undefined, p.m.seq);
+        if (p.group) s.groups?.send(p.room, p.rest, undefined, p.m.seq);
+        else if (p.dm) secure?.send(p.room, p.rest, undefined, p.m.seq);
         else s.conn.send(p.room, p.rest, { reply: p.m.seq });
         s.refreshPending();
         s.screen.render();

@@ -6,6 +6,7 @@
  */
 import { ParleyError, type UserStatus } from "../protocol/index.ts";
 import { attach } from "../server/replay.ts";
+import { channelRoom } from "./channel-room.ts";
 import type { IrcConnection } from "./connection.ts";
 import type { IrcContext } from "./context.ts";
 import type { Handler } from "./handler.ts";
@@ -35,7 +36,7 @@ export async function joinRoom(
 ): Promise<void> {
   if (roomOfChannel(conn, channelOf(ref.name)) !== undefined) return;
   const user = conn.user;
-  const room = await ctx.chat.join(user, ref);
+  const room = await ctx.chat.join(user, { room: (await channelRoom(ctx, user, ref.name)).id });
   const channel = channelOf(room.name);
   conn.channels.set(room.id, channel);
   reply.send({ source: conn.source(), command: "JOIN", params: [channel] });
@@ -107,7 +108,7 @@ async function findRoom(ctx: IrcContext, conn: IrcConnection, channel: string) {
   const name = roomNameOf(channel);
   if (name === undefined) return undefined;
   try {
-    return await ctx.chat.findRoom({ name }, conn.user);
+    return await channelRoom(ctx, conn.user, name);
   } catch (err) {
     if (err instanceof ParleyError && err.code === "ROOM_NOT_FOUND") return undefined;
     throw err;

@@ -5,6 +5,7 @@
  * a few store reads, never a scan. Bounds are exclusive, as the spec says.
  */
 import { HISTORY_PAGE_MAX, type Message, ParleyError } from "../protocol/index.ts";
+import { channelRoom } from "./channel-room.ts";
 import type { IrcConnection } from "./connection.ts";
 import type { IrcContext } from "./context.ts";
 import type { Handler } from "./handler.ts";
@@ -96,7 +97,7 @@ async function resolveTarget(ctx: IrcContext, conn: IrcConnection, raw: string) 
   const name = roomNameOf(raw);
   if (name === undefined) return undefined;
   try {
-    const room = await ctx.chat.findRoom({ name }, conn.user);
+    const room = await channelRoom(ctx, conn.user, name);
     await ctx.chat.requireMember(conn.user, room.id);
     return { room: room.id, channel: channelOf(room.name) };
   } catch (err) {

@@ -7,6 +7,7 @@
 import { ParleyError } from "../protocol/index.ts";
 import type { SendOutcome } from "../server/chat.ts";
 import type { ChangeOutcome, ChangeRequest } from "../server/message-events.ts";
+import { channelRoom } from "./channel-room.ts";
 import { roomOfChannel } from "./channels.ts";
 import type { IrcConnection } from "./connection.ts";
 import type { IrcContext } from "./context.ts";
@@ -29,7 +30,7 @@ async function notInChannel(ctx: IrcContext, conn: IrcConnection, channel: strin
   const name = roomNameOf(channel);
   if (name !== undefined) {
     try {
-      const room = await ctx.chat.findRoom({ name }, conn.user);
+      const room = await channelRoom(ctx, conn.user, name);
       return conn.numeric(ERR.CANNOTSENDTOCHAN, channelOf(room.name), "Join the channel first");
     } catch (err) {
       if (!(err instanceof ParleyError) || err.code !== "ROOM_NOT_FOUND") throw err;

@@ -103,6 +103,11 @@ export const ERRORS = {
     message:
       "That membership change is not the group's next version signed by you, or not yours to make.",
   },
+  GROUP_MANAGED: {
+    status: 409,
+    message:
+      "An encrypted group's members are its signed membership versions: use /group add, remove or leave.",
+  },
   OUTRANKED: {
     status: 403,
     message: "You cannot act on a member whose role is equal to or above yours.",

@@ -65,8 +65,11 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   const room = (id: string | undefined) => parse(roomParam, id);
   const may = (right: RoomRight) => requires(o.access, { room: right });
+  // Moderation and invitations change who is in a room: not a group's (access.ts, notGroup).
+  const notInGroup = requires(o.access, { notGroup: true });
+  const mayInvite = requires(o.access, { room: "invite", notGroup: true });
 
-  app.post("/api/rooms/:id/moderation", async (c) => {
+  app.post("/api/rooms/:id/moderation", notInGroup, async (c) => {
     const body = await jsonBody(c, moderationBody);
     await o.moderation.moderate(c.get("session").user, {
       ...body,
@@ -81,7 +84,7 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     return c.body(null, 204);
   });
 
-  app.post("/api/rooms/:id/invitations", may("invite"), async (c) => {
+  app.post("/api/rooms/:id/invitations", mayInvite, async (c) => {
     const body = await jsonBody(c, inviteUserBody);
     const id = await room(c.req.param("id"));
     await o.invitations.users.invite(c.get("session").user, id, body.user, body.seconds);
@@ -125,7 +128,7 @@ export function communityRoutes(o: CommunityRouteOptions): Hono<HttpEnv> {
     return c.body(null, 204);
   });
 
-  app.post("/api/rooms/:id/invites", may("invite"), async (c) => {
+  app.post("/api/rooms/:id/invites", mayInvite, async (c) => {
     const opts = await jsonBody(c, inviteBody);
     const invite = await o.invitations.create(
       c.get("session").user,

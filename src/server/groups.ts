@@ -23,6 +23,7 @@ import { e2eeUserId } from "./devices.ts";
 import type { Hub } from "./hub.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import type { Revocation } from "./revocation.ts";
+import { isDeletedAccount } from "./sealed-envelope.ts";
 
 export interface GroupsOptions {
   store: Store;
@@ -90,9 +91,15 @@ export class Groups {
       throw new ParleyError("BAD_MEMBERSHIP");
     }
     const added: number[] = [];
+    const kept = new Set(current?.members.map(Number));
     for (const id of after) {
       if (before.has(id)) continue;
-      if (!(await this.o.store.findUserById(id))) throw new ParleyError("USER_NOT_FOUND");
+      if (await isDeletedAccount(this.o.store, id)) {
+        // A deleted account stays in the chain until an admin signs it out: a version that
+        // still names it is no addition, and re-adds no one. A new name must be a user.
+        if (kept.has(id)) continue;
+        throw new ParleyError("USER_NOT_FOUND");
+      }
       added.push(id);
     }
     const now = this.o.now();

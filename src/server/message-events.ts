@@ -3,9 +3,9 @@
  * checked here (membership, the target, who may do it, the content), then goes through the same
  * group commit as a send, is acked with its own seq, and is published to the room in seq order.
  *
- * Authorization lives in one place, MAY below: one rule per kind of change. In a DM the change
- * itself is sealed (an envelope, like the text): the server sees only that an event of some kind
- * targets a seq. A delete carries nothing to seal.
+ * Authorization lives in one place, MAY below: one rule per kind of change. In a DM or a group
+ * the change itself is sealed (an envelope, like the text): the server sees only that an event
+ * of some kind targets a seq. A delete carries nothing to seal.
  */
 import {
   type AppendRequest,
@@ -30,6 +30,7 @@ import {
 import type { Access } from "./access.ts";
 import type { CommitQueue } from "./commit-queue.ts";
 import { e2eeUserId } from "./devices.ts";
+import { groupEnvelope } from "./sealed-envelope.ts";
 
 export type ChangeKind = "edit" | "delete" | "react";
 
@@ -113,21 +114,23 @@ export class MessageEvents {
     const target = await this.o.store.findMessage(req.room, req.target);
     if (!target) throw new ParleyError("MESSAGE_NOT_FOUND");
     if (target.deleted) throw new ParleyError("MESSAGE_DELETED");
-    // A sealed message (a group's) is never changed in plaintext: no edit or reaction in clear.
-    if (!dm && target.envelope !== undefined && req.kind !== "delete") {
-      throw new ParleyError("SEALED_ONLY");
-    }
+    // Outside DMs only a group holds sealed messages: its changes are sealed too, never in clear.
+    const group = !dm && target.envelope !== undefined;
     const moderates = this.o.moderates ?? nobody;
     const refused = await MAY[req.kind]({ actor: user, target, room: req.room, moderates });
     if (refused) throw new ParleyError(refused);
 
-    const content = dm ? sealedContent(user, req, dm) : plainContent(req);
+    const content = dm
+      ? sealedContent(user, req, dm)
+      : group
+        ? await groupContent(this.o.store, user, req)
+        : plainContent(req);
     const request: AppendRequest = {
       room: req.room,
       sender: user,
       cid: req.cid,
       body: content.body,
-      sealed: dm !== undefined,
+      sealed: dm !== undefined || group,
       ts: this.o.now(),
       event: { kind: req.kind, target: req.target, on: content.on },
     };
@@ -186,19 +189,33 @@ function plainContent(req: ChangeRequest): { body: string; on?: boolean } {
   }
 }
 
+/** A sealed conversation's delete (it carries nothing), or undefined for an edit or reaction. */
+function sealedDelete(req: ChangeRequest): { body: string } | undefined {
+  if (req.body !== undefined || req.emoji !== undefined || req.on !== undefined) {
+    throw new ParleyError("SEALED_ONLY");
+  }
+  if (req.kind !== "delete") return undefined;
+  if (req.envelope !== undefined) throw new ParleyError("INVALID", "A delete carries nothing.");
+  return { body: "" };
+}
+
+/** A group's change: sealed (edit, react) as a group's message is (sealed-envelope.ts). */
+async function groupContent(
+  store: Store,
+  user: UserRef,
+  req: ChangeRequest,
+): Promise<{ body: string; on?: boolean }> {
+  return sealedDelete(req) ?? { body: await groupEnvelope(store, user, req) };
+}
+
 /** A DM's change: sealed (edit, react) and bound to this conversation, sender and cid. */
 function sealedContent(
   user: UserRef,
   req: ChangeRequest,
   users: readonly number[],
 ): { body: string; on?: boolean } {
-  if (req.body !== undefined || req.emoji !== undefined || req.on !== undefined) {
-    throw new ParleyError("SEALED_ONLY");
-  }
-  if (req.kind === "delete") {
-    if (req.envelope !== undefined) throw new ParleyError("INVALID", "A delete carries nothing.");
-    return { body: "" };
-  }
+  const deleted = sealedDelete(req);
+  if (deleted) return deleted;
   const env = req.envelope;
   if (env === undefined) throw new ParleyError("SEALED_ONLY");
   const participants = new Set(users.map(e2eeUserId));

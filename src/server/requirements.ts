@@ -11,6 +11,8 @@ import { SEND } from "./send-pipeline.ts";
 
 const NONE: Requirement = {};
 const MEMBER: Requirement = { room: "member" };
+/** Invitations to a room: not for a group, whose members its signed versions name (access.ts). */
+const INVITE: Requirement = { room: "invite", notGroup: true };
 
 export const REQUIREMENTS: { readonly [T in ClientFrameType]: Requirement } = {
   ping: NONE,
@@ -46,21 +48,22 @@ export const REQUIREMENTS: { readonly [T in ClientFrameType]: Requirement } = {
   devices: NONE,
   /**
    * The right depends on the action (a role change needs "roles"), and the actor must outrank
-   * the target: moderation.ts reads the actor's role for both (roles.ts).
+   * the target: moderation.ts reads the actor's role for both (roles.ts). None of it applies in
+   * a group (kick, ban, mute, roles): its admins and members are its signed versions.
    */
-  moderate: NONE,
+  moderate: { notGroup: true },
   topic: { room: "topic" },
   /** Moderation.deleteRoom checks it itself: the server admin's own route deletes through it. */
   delete_room: NONE,
   rename_room: { room: "lifecycle" },
   archive_room: { room: "lifecycle" },
-  invite_create: { room: "invite" },
+  invite_create: INVITE,
   invites: { room: "invite" },
   invite_revoke: { room: "invite" },
   /** The code itself is the right to join. */
   invite_redeem: NONE,
   audit: { room: "audit" },
-  invite_user: { room: "invite" },
+  invite_user: INVITE,
   user_invites: NONE,
   /** The invitation addressed to the user is the right; invitations.ts looks it up. */
   invite_answer: NONE,

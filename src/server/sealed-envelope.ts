@@ -48,7 +48,38 @@ export async function groupEnvelope(
     conv,
     user,
     cid: req.cid,
-    users: members,
+    users: [...members, ...(await deletedAccounts(store, req.envelope, members))],
     max: GROUP_DEVICES_MAX,
   });
+}
+
+/**
+ * Whether the user id is an account deleted (or none at all): deletion keeps the row, for the
+ * messages, under the name "deleted-ID", made only there (db/admin-store.ts).
+ */
+export async function isDeletedAccount(store: Store, id: number): Promise<boolean> {
+  const user = await store.findUserById(id);
+  return user === undefined || user.name === `deleted-${id}`;
+}
+
+/**
+ * The addressed users that are no accounts any more: a deleted account leaves the server's
+ * members at once but stays in the group's chain until an admin signs it out, and the members'
+ * clients may seal for its last known devices meanwhile. Nobody can fetch for it, so addressing
+ * it is harmless, and refusing would stop the group until then. (Bounded: at most 320 addresses.)
+ */
+async function deletedAccounts(
+  store: Store,
+  env: Envelope | undefined,
+  members: readonly number[],
+): Promise<number[]> {
+  if (!env || env.to.length > GROUP_DEVICES_MAX) return [];
+  const inside = new Set(members.map(e2eeUserId));
+  const others = new Set(env.to.map((r) => r.u).filter((u) => !inside.has(u)));
+  const gone: number[] = [];
+  for (const u of others) {
+    const id = Number(u);
+    if (/^[0-9]{1,15}$/.test(u) && (await isDeletedAccount(store, id))) gone.push(id);
+  }
+  return gone;
 }

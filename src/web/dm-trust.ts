@@ -1,7 +1,8 @@
 /**
  * Trust in the keys of DMs, as the chat shows it: the header's safety-number button and its
  * dialog, the alert above the composer when keys changed, the notices a key change leaves in
- * each DM it concerns, and accepting new keys (which sends what waited for them).
+ * each DM it concerns, and accepting new keys (which sends what waited for them). In a group,
+ * the alert names the member whose changed keys its held messages wait for.
  */
 import { keyChangeNotice } from "../client-core/key-change-text.ts";
 import type { KeyChange } from "../client-core/secure-dm.ts";
@@ -44,9 +45,14 @@ export class DmTrust {
     });
     const compare = () => {
       const c = this.conversations.shown;
-      if (c?.isDm) void this.dialog.open(c.summary.name);
+      const who = c?.isGroup ? this.dms.heldIn(c.id)?.name : c?.isDm ? c.summary.name : undefined;
+      if (who) void this.dialog.open(who);
     };
     this.alert = new KeyAlert({ compare, accept: () => void this.accept() });
+    dms.onHeld(() => {
+      const c = this.conversations.shown;
+      if (c?.isGroup) this.render(c);
+    });
     this.button = h(
       "button",
       { type: "button", class: "text-button safety-button", hidden: true },
@@ -64,7 +70,9 @@ export class DmTrust {
   render(c: Conversation): void {
     this.button.hidden = !c.isDm;
     this.button.setAttribute("aria-label", `Safety number with ${c.summary.name}`);
-    this.alert.show(c.isDm ? this.dms.changedFor(c.summary.name) : undefined, c.summary.name);
+    const waiting = c.isGroup ? this.dms.heldIn(c.id) : undefined;
+    if (waiting) this.alert.show("peer", waiting.name);
+    else this.alert.show(c.isDm ? this.dms.changedFor(c.summary.name) : undefined, c.summary.name);
   }
 
   /** Announced in every DM it concerns: loudly when it waits for the user's acceptance. */
@@ -83,9 +91,11 @@ export class DmTrust {
   /** The confirm step for a key change: accepting sends what waited for it. */
   private async accept(): Promise<void> {
     const c = this.conversations.shown;
-    const change = c?.isDm ? this.dms.changedFor(c.summary.name) : undefined;
+    const waiting = c?.isGroup ? this.dms.heldIn(c.id) : undefined;
+    const change = c?.isDm ? this.dms.changedFor(c.summary.name) : waiting && "peer";
     if (!c || !change) return;
-    const result = await this.dms.trust(change === "self" ? this.me.name : c.summary.name);
+    const peer = waiting?.name ?? c.summary.name;
+    const result = await this.dms.trust(change === "self" ? this.me.name : peer);
     if (result === "stale") {
       this.hooks.notice(
         c,
@@ -97,7 +107,10 @@ export class DmTrust {
 
   /** Messages held for keys that are accepted now go again: shown as sending. */
   afterTrust(): void {
+    const held = this.dms.heldCids();
     for (const c of this.conversations.values()) {
+      // A group's sends wait on any member's keys: those let go are no longer held.
+      if (c.isGroup) for (const p of c.pending) p.held = p.held && held.has(p.cid);
       if (!c.isDm || this.dms.changedFor(c.summary.name)) continue;
       for (const p of c.pending) p.held = false;
     }

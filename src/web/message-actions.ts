@@ -1,17 +1,18 @@
 /**
  * What the reader does to messages in the browser: reply (a quote over the composer), react (a
  * few emoji, or a chip to toggle), edit in place, delete, jump to a quoted message (a window
- * of history around it when it is not shown: history-window.ts), and search (a box in the header; a result opens its message in context).
+ * of history around it when it is not shown: history-window.ts), and search (a box in the
+ * header; a result opens its message in context the same way).
  * Changes go as events (docs/protocol.md 4.8) and come back to every tab as events; in a DM
- * they are sealed end to end like its messages (dm-changes.ts).
+ * or a group they are sealed end to end like its messages (sealed-changes.ts).
  */
 
 import type { Connection } from "../client-core/connection.ts";
 import { safeName } from "../client-core/display-text.ts";
-import type { DmChangeRequest } from "../client-core/dm-changes.ts";
 import { HistoryWindow } from "../client-core/history-window.ts";
 import type { Searcher } from "../client-core/message-search.ts";
 import { type EventContent, hasReacted } from "../client-core/message-state.ts";
+import type { MessageChangeRequest } from "../client-core/sealed-changes.ts";
 import type { Message, RoomEvent, RoomRole } from "../protocol/index.ts";
 import type { MessageActions } from "./bubble.ts";
 import type { Conversations } from "./conversations.ts";
@@ -83,21 +84,23 @@ export class MessageActionsView implements MessageActions {
   }
 
   /**
-   * An event arrived: the message it changes is drawn again where it is shown. A DM's event
-   * comes here twice: as it came (ignored: its content is sealed) and opened, with `content`.
+   * An event arrived: the message it changes is drawn again where it is shown. A DM's or a
+   * group's event comes here twice: as it came (ignored: its content is sealed) and opened,
+   * with `content`.
    */
   applied(e: RoomEvent, content?: EventContent): void {
     if (e.kind === "role") this.roomEvent(e);
     const c = this.o.conversations.get(e.room);
-    if (!c || (c.isDm && content === undefined)) return;
+    if (!c || ((c.isDm || c.isGroup) && content === undefined)) return;
     const { item, counts } = c.changed(e, content);
     if (item && this.o.conversations.current === e.room) this.o.list().replace(item);
     if (counts) this.o.countsChanged();
   }
 
-  /** A change to a message: sealed in a DM, as it is in a room. */
-  private change(room: number, c: DmChangeRequest): Promise<unknown> {
-    if (this.o.conversations.get(room)?.isDm) return this.o.dms.change(room, c);
+  /** A change to a message: sealed in a DM or a group, as it is in a room. */
+  private change(room: number, c: MessageChangeRequest): Promise<unknown> {
+    const sealed = this.o.conversations.get(room);
+    if (sealed?.isDm || sealed?.isGroup) return this.o.dms.change(room, c);
     return this.o.conn.change(room, c);
   }
 

@@ -102,11 +102,11 @@ export class Outgoing {
     this.hooks.changed(c.id);
   }
 
-  /** DMs held when a tab closed go again, under their cid: shown held until keys are accepted. */
+  /** DMs and group messages held when a tab closed go again, under their cid: shown held until keys are accepted. */
   restoreHeld(): void {
     for (const m of this.held.list()) {
       const c = this.o.conversations.get(m.room);
-      if (!c?.isDm || c.pending.some((p) => p.cid === m.cid)) continue;
+      if (!(c?.isDm || c?.isGroup) || c.pending.some((p) => p.cid === m.cid)) continue;
       c.pending.push({ cid: m.cid, body: m.body, ts: m.ts, state: "pending", held: true });
       this.o.dms.send(m.room, m.body, m.cid);
       this.hooks.changed(c.id);

@@ -5,9 +5,9 @@
  * that is never shown as text.
  */
 import type { Connection } from "../client-core/connection.ts";
-import { type DmChangeRequest, DmChanges } from "../client-core/dm-changes.ts";
 import { skewNotice } from "../client-core/dm-notices.ts";
 import type { EventContent } from "../client-core/message-state.ts";
+import { type MessageChangeRequest, SealedChanges } from "../client-core/sealed-changes.ts";
 import {
   type DmContent,
   type KeyChange,
@@ -51,8 +51,8 @@ export class PrivateMessages {
   private readonly secure: SecureDm;
   /** Encrypted groups, with the same keys (secure-group.ts); the Group dialog drives them. */
   readonly groups: SecureGroups;
-  /** Edits, deletions and reactions in DMs, sealed like the messages (dm-changes.ts). */
-  private readonly changes: DmChanges;
+  /** Edits, deletions and reactions in DMs and groups, sealed like the messages (sealed-changes.ts). */
+  private readonly changes: SealedChanges;
   private readonly changeListeners = new Set<(e: RoomEvent, content: EventContent) => void>();
   private readonly stopListening: () => void;
   /** undefined while starting or once started; the reason when encryption is off. */
@@ -83,12 +83,16 @@ export class PrivateMessages {
       hooks.message(shown.message, shown.sealed);
     });
     this.groups.on("membership", (c) => hooks.membership(c.room, c.text, c.outcome !== "accepted"));
-    this.changes = new DmChanges(conn, this.secure, {
-      change: (e, content) => {
-        for (const fn of this.changeListeners) fn(e, content);
+    this.changes = new SealedChanges(
+      conn,
+      { dm: this.secure, groups: this.groups },
+      {
+        change: (e, content) => {
+          for (const fn of this.changeListeners) fn(e, content);
+        },
+        problem: (text) => hooks.problem(text),
       },
-      problem: (text) => hooks.problem(text),
-    });
+    );
     this.secure.on("keys", (k) => hooks.keys(k));
     this.secure.on("problem", (text) => hooks.problem(text));
     this.stopListening = store.onKeyBookSaved(() => {
@@ -128,14 +132,14 @@ export class PrivateMessages {
     return this.secure.openDm(user);
   }
 
-  /** Sends a DM (`reply`: the seq of the message it answers), or to a group (no replies yet). */
+  /** Sends to a DM or a group (`reply`: the seq of the message it answers). */
   send(room: number, text: string, cid: string, reply?: number): void {
-    if (this.kindOf(room) === "group") this.groups.send(room, text, cid);
+    if (this.kindOf(room) === "group") this.groups.send(room, text, cid, reply);
     else this.secure.send(room, text, cid, reply);
   }
 
-  /** Edits, deletes or reacts to a DM message, sealed; resolves once stored. */
-  change(room: number, c: DmChangeRequest): Promise<void> {
+  /** Edits, deletes or reacts to a DM's or a group's message, sealed; resolves once stored. */
+  change(room: number, c: MessageChangeRequest): Promise<void> {
     return this.changes.send(room, c);
   }
 
@@ -171,6 +175,21 @@ export class PrivateMessages {
     return this.secure.waitingOn(peer);
   }
 
+  /** Whose changed keys the group's first held send waits for, if one waits. */
+  heldIn(room: number): UserRef | undefined {
+    return this.secure.heldMessages().find((h) => h.room === room)?.user;
+  }
+
+  /** Calls `fn` when a send is held for a key change. */
+  onHeld(fn: () => void): () => void {
+    return this.secure.on("held", () => fn());
+  }
+
+  /** The cids of the sends (DMs' and groups') still held for a key change. */
+  heldCids(): Set<string> {
+    return new Set(this.secure.heldMessages().map((h) => h.cid));
+  }
+
   trust(name: string): Promise<TrustResult> {
     return this.secure.trust(name);
   }
@@ -192,8 +211,8 @@ export class PrivateMessages {
     return this.secure.keyBackup;
   }
 
-  backUpHistory(): Promise<number> {
-    return this.secure.backUpHistory();
+  async backUpHistory(): Promise<number> {
+    return (await this.secure.backUpHistory()) + (await this.groups.backUpHistory());
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 /**
- * Edits, deletions, reactions and replies in end-to-end encrypted DMs (dm-changes.ts), between
+ * Edits, deletions, reactions and replies in end-to-end encrypted DMs (sealed-changes.ts), between
  * two real devices through a real server: the server stores only sealed changes, both people
  * see each change opened, an edited DM reads as its new text in history, and a change the
  * server (or the peer) moved to another message is dropped, never applied.
@@ -8,9 +8,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
 import { Connection } from "../../src/client-core/connection.ts";
-import { DmChanges } from "../../src/client-core/dm-changes.ts";
 import { applyEvent, type EventContent } from "../../src/client-core/message-state.ts";
 import { sealedChangeText } from "../../src/client-core/sealed-change.ts";
+import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import { api, register } from "../support/client.ts";
@@ -24,7 +24,7 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 /** A device with its DM changes, folding what it sees into the messages it holds. */
 interface Peer {
   d: Device;
-  changes: DmChanges;
+  changes: SealedChanges;
   events: { e: RoomEvent; content: EventContent }[];
   problems: string[];
   /** The message at `seq` as this device shows it now. */
@@ -46,10 +46,14 @@ async function peer(
   const d = device ?? (await startDevice(server, account, dirs.path));
   const events: Peer["events"] = [];
   const problems: string[] = [];
-  const changes = new DmChanges(d.conn, d.dm, {
-    change: (e, content) => events.push({ e, content }),
-    problem: (text) => problems.push(text),
-  });
+  const changes = new SealedChanges(
+    d.conn,
+    { dm: d.dm },
+    {
+      change: (e, content) => events.push({ e, content }),
+      problem: (text) => problems.push(text),
+    },
+  );
   cleanups.push(() => {
     changes.close();
     d.close();

@@ -6,8 +6,8 @@
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { SessionStore } from "../../src/client/session-store.ts";
-import { DmChanges } from "../../src/client-core/dm-changes.ts";
 import type { EventContent } from "../../src/client-core/message-state.ts";
+import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import type { RoomEvent } from "../../src/protocol/index.ts";
 import { createRoom, register, unique } from "../support/client.ts";
 import { startTestServer, tempDir } from "../support/server.ts";
@@ -42,12 +42,16 @@ describe("the terminal client's encrypted DMs", () => {
     });
     const bobDevice = await startDevice(server.url, bob, devices.path);
     const seen: { e: RoomEvent; content: EventContent }[] = [];
-    const bobChanges = new DmChanges(bobDevice.conn, bobDevice.dm, {
-      change: (e, content) => seen.push({ e, content }),
-      problem: (text) => {
-        throw new Error(`bob's device could not trust a change: ${text}`);
+    const bobChanges = new SealedChanges(
+      bobDevice.conn,
+      { dm: bobDevice.dm },
+      {
+        change: (e, content) => seen.push({ e, content }),
+        problem: (text) => {
+          throw new Error(`bob's device could not trust a change: ${text}`);
+        },
       },
-    });
+    );
     const client = spawnClient(
       ["--server", server.url],
       { XDG_CONFIG_HOME: config.path },

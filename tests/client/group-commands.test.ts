@@ -1,11 +1,14 @@
 /**
  * Encrypted groups in the terminal (PTY): /group create, reading and sending in the group's
- * buffer, membership changes said as lines, /group remove and /group listing the members.
+ * buffer, /edit, /react and /reply there (sealed), membership changes said as lines, /group
+ * remove and /group listing the members.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { SessionStore } from "../../src/client/session-store.ts";
+import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import { SecureGroups } from "../../src/client-core/secure-group.ts";
+import type { Message } from "../../src/protocol/index.ts";
 import { createRoom, register, unique } from "../support/client.ts";
 import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
@@ -40,7 +43,20 @@ describe("groups in the interactive client", () => {
     const carolGroups = new SecureGroups({ conn: carol.conn, dm: carol.dm });
     const bobTexts: string[] = [];
     const bobLines: string[] = [];
-    bobGroups.on("message", (_m, c) => c.kind === "text" && bobTexts.push(c.text));
+    const bobMessages: Message[] = [];
+    bobGroups.on("message", (m, c) => {
+      if (c.kind === "text") bobTexts.push(c.text);
+      if (c.kind === "text") bobMessages.push(m);
+    });
+    const bobChanges: string[] = [];
+    const bobSealed = new SealedChanges(
+      bob.conn,
+      { dm: bob.dm, groups: bobGroups },
+      {
+        change: (e, c) => bobChanges.push(`${e.kind} ${e.from.name} ${JSON.stringify(c)}`),
+        problem: (text) => bobChanges.push(`problem ${text}`),
+      },
+    );
     bobGroups.on("membership", (c) => bobLines.push(c.text));
     new SessionStore(join(config.path, "parley")).save([server.url], {
       ...alice,
@@ -69,6 +85,30 @@ describe("groups in the interactive client", () => {
       bobGroups.send(room, "bob answers");
       await client.waitFor(/bob answers/);
 
+      // Changes in a group go sealed, as in a DM, and come back opened.
+      client.type("/edit hello from the terminal, edited\r");
+      await until(
+        () =>
+          bobChanges.includes(`edit ${alice.user.name} {"body":"hello from the terminal, edited"}`),
+        "bob to apply alice's edit",
+      );
+      client.type("/react 👍\r");
+      await until(
+        () => bobChanges.includes(`react ${alice.user.name} {"emoji":"👍","on":true}`),
+        "bob to apply alice's reaction",
+      );
+      client.type("/reply sure thing\r");
+      await until(() => bobTexts.includes("sure thing"), "bob to read the reply");
+      const answered = bobMessages.find((m) => m.body === "bob answers")?.seq;
+      expect(bobMessages.find((m) => m.body === "sure thing")?.reply?.seq).toBe(answered);
+      await bobSealed.send(room, {
+        kind: "edit",
+        target: answered as number,
+        body: "bob answers, edited",
+      });
+      await client.waitFor(/bob answers, edited/);
+      expect(bobChanges.filter((c) => c.startsWith("problem"))).toEqual([]);
+
       client.type(`/group remove ${carolAcc.user.name}\r`);
       await client.waitFor(new RegExp(`${alice.user.name} removed ${carolAcc.user.name}`));
       await until(
@@ -80,6 +120,7 @@ describe("groups in the interactive client", () => {
       expect(bobLines[0]).toContain("created the group");
     } finally {
       client.proc.kill();
+      bobSealed.close();
       bobGroups.close();
       carolGroups.close();
       bob.close();

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import { DmChanges } from "../../src/client-core/dm-changes.ts";
 import type { EventContent } from "../../src/client-core/message-state.ts";
+import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import { api, register, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
@@ -30,10 +30,14 @@ describe.skipIf(gate.skip)("changes to encrypted DMs in the browser", () => {
       cleanups: web.cleanups,
     });
     const seen: { e: RoomEvent; content: EventContent }[] = [];
-    const bobChanges = new DmChanges(bob.conn, bob.dm, {
-      change: (e, content) => seen.push({ e, content }),
-      problem: (text) => seen.push({ e: { kind: "problem" } as never, content: { body: text } }),
-    });
+    const bobChanges = new SealedChanges(
+      bob.conn,
+      { dm: bob.dm },
+      {
+        change: (e, content) => seen.push({ e, content }),
+        problem: (text) => seen.push({ e: { kind: "problem" } as never, content: { body: text } }),
+      },
+    );
     web.cleanups.unshift(() => bobChanges.close());
     const c = await web.context({ viewport: { width: 1280, height: 860 } });
     const { page, errors } = await openPage(c, web.server.url);
