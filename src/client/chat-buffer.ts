@@ -4,6 +4,7 @@
  * mention counts, its scroll position, the nicks seen in it and its input history. The list is
  * ordered as buffers were opened, numbered from 1 for Alt-1…9, and one of them is current.
  */
+import type { HistoryWindow } from "../client-core/history-window.ts";
 import { UnreadCounts } from "../client-core/unread-counts.ts";
 import { type Message, nameKey, type RoomKind } from "../protocol/index.ts";
 import { InputHistory } from "./input-history.ts";
@@ -15,6 +16,16 @@ const ENTRIES_KEPT = 2000;
 export interface Entry {
   seq?: number;
   draw(columns: number): string[];
+}
+
+/**
+ * A stretch of older history shown instead of the live lines (a /jump far back): the shared
+ * window (src/client-core/history-window.ts) and its entries as drawn. The live lines go on
+ * receiving messages meanwhile, and come back with /latest.
+ */
+export interface Detached {
+  window: HistoryWindow;
+  entries: Entry[];
 }
 
 /** Draws an entry once per width. */
@@ -55,6 +66,8 @@ export class ChatBuffer {
   draft = "";
   /** The messages shown, by seq, in their current state (events change them here). */
   readonly messages = new Map<number, Message>();
+  /** Older history on screen instead of the live lines, if the reader jumped far back. */
+  detached: Detached | undefined;
 
   get unread(): number {
     return this.counts.unread;
@@ -87,7 +100,8 @@ export class ChatBuffer {
       this.newest = Math.max(this.newest, e.seq);
       if (this.oldest === undefined) this.oldest = e.seq;
     }
-    if (this.scroll > 0) this.scroll += e.draw(columns).length;
+    // Scrolled up the live lines, the view keeps its place; in a detached window it is apart.
+    if (this.scroll > 0 && !this.detached) this.scroll += e.draw(columns).length;
     if (this.entries.length > ENTRIES_KEPT) {
       const gone = this.entries.shift();
       if (gone?.seq !== undefined) this.messages.delete(gone.seq);
@@ -126,19 +140,25 @@ export class ChatBuffer {
     return undefined;
   }
 
+  /** What is on screen: the detached window's entries, or the live ones. */
+  get shown(): readonly Entry[] {
+    return this.detached?.entries ?? this.entries;
+  }
+
   /** Lines in all, at a width. */
   lineCount(columns: number): number {
     let n = 0;
-    for (const e of this.entries) n += e.draw(columns).length;
+    for (const e of this.shown) n += e.draw(columns).length;
     return n;
   }
 
   /** The `rows` lines ending `scroll` lines above the bottom (fewer when there are fewer). */
   window(columns: number, rows: number): string[] {
     const out: string[] = [];
+    const shown = this.shown;
     let skip = this.scroll;
-    for (let i = this.entries.length - 1; i >= 0 && out.length < rows; i--) {
-      const lines = (this.entries[i] as Entry).draw(columns);
+    for (let i = shown.length - 1; i >= 0 && out.length < rows; i--) {
+      const lines = (shown[i] as Entry).draw(columns);
       for (let j = lines.length - 1; j >= 0 && out.length < rows; j--) {
         if (skip > 0) skip--;
         else out.push(lines[j] as string);
@@ -193,6 +213,8 @@ export class BufferList {
     const i = this.all.indexOf(b);
     if (i < 0) return;
     const wasCurrent = b === this.current;
+    b.detached?.window.close();
+    b.detached = undefined;
     this.all.splice(i, 1);
     if (i < this.index || (wasCurrent && this.index >= this.all.length)) {
       this.index = Math.max(0, this.index - 1);

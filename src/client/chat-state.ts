@@ -352,7 +352,12 @@ export class ChatState {
         : used >= limit * COUNTER_FROM
           ? ` · ${used}/${limit}`
           : "";
-    screen.status = `${this.statusBase} · ${this.label()}${away} · ${typing || "/help"}${lines}${counter}`;
+    // A buffer showing older history (/jump far back) says so, with what arrived meanwhile.
+    const w = this.buffers.current?.detached?.window;
+    const older = w
+      ? ` · viewing older messages${w.unseen > 0 ? ` (${w.unseen} new)` : ""}, /latest returns`
+      : "";
+    screen.status = `${this.statusBase} · ${this.label()}${older}${away} · ${typing || "/help"}${lines}${counter}`;
     screen.bar = this.buffers.bar();
     clearTimeout(this.typingTimer);
     const next = this.session.nextTypingExpiry();

@@ -8,6 +8,7 @@ import { messageLength } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";
 import type { ChatState } from "./chat-state.ts";
 import { Completer } from "./completion.ts";
+import { scrollDetached, toLatest } from "./history-view.ts";
 import type { KeyTarget } from "./keymap.ts";
 import { enterConversation, HISTORY_DEFAULT, showHistory } from "./room-commands.ts";
 import { graphemes } from "./text-layout.ts";
@@ -53,6 +54,10 @@ export function keyActions(
         return;
       }
       editor.take();
+      const b = s.buffers.current;
+      // Older history on screen: a message, or a command's answer, goes to the latest lines, so
+      // they come back (but for another /jump or /original, which opens a window of its own).
+      if (b?.detached && !/^\s*\/(jump|original)\b/.test(text)) toLatest(s, b);
       s.buffers.current?.history.add(text);
       s.remember();
       void run(text);
@@ -79,6 +84,12 @@ export function keyActions(
     scroll(pages) {
       const b = s.buffers.current;
       if (!b) return;
+      if (b.detached) {
+        void scrollDetached(s, b, pages)
+          .catch((err) => s.note(`Could not load the history: ${(err as Error).message}`, "error"))
+          .then(() => screen.render());
+        return;
+      }
       const page = Math.max(1, screen.logRows - 2);
       const top = Math.max(0, b.lineCount(screen.columns) - screen.logRows + 1);
       if (pages < 0) {

@@ -1,20 +1,17 @@
 /**
  * /search and /jump: the server's search (public rooms the user is in, newest first) listed
  * with numbers, and /jump N opening hit N in context, as the browser's results do: its room on
- * screen, earlier pages loaded until the message is there, and the view scrolled to it.
+ * screen and the message in the middle, in a window of history around it when the buffer does
+ * not hold it (history-view.ts); /original the same for the message a reply answers; /latest
+ * goes back to the newest.
  */
 import { escapeControls } from "../client-core/display-text.ts";
 import type { Searcher } from "../client-core/message-search.ts";
 import type { SearchHit } from "../protocol/index.ts";
 import type { Command } from "./chat-command.ts";
 import type { ChatState } from "./chat-state.ts";
-import { showHistory } from "./room-commands.ts";
+import { jumpTo, toLatest } from "./history-view.ts";
 import { sanitize } from "./text-layout.ts";
-
-/** Messages per page loaded on the way back to a hit. */
-const JUMP_PAGE = 100;
-/** Pages loaded at most to reach a hit (the buffer keeps 2,000 lines). */
-const JUMP_PAGES = 19;
 
 function clock(ts: number): string {
   const d = new Date(ts);
@@ -53,29 +50,53 @@ export function searchCommands(s: ChatState, search?: Searcher): Record<string, 
       help: "open result N of the last /search in its room, with the messages around it",
       online: true,
       async run(arg) {
+        // A refusal is said among the latest lines: back to them if older history is shown.
+        const refuse = (text: string, tone: "warn" | "error" = "warn") => {
+          const here = s.buffers.current;
+          if (here?.detached) toLatest(s, here);
+          note(text, tone);
+        };
         const hit = hits[Number(arg.trim()) - 1];
-        if (!hit) return note("Usage: /jump N, with N a result of the last /search.", "warn");
+        if (!hit) return refuse("Usage: /jump N, with N a result of the last /search.");
         const b = s.bufferFor(hit.room);
-        if (!b) return note("You are not in that room any more.", "warn");
+        if (!b) return refuse("You are not in that room any more.");
         s.select(b);
         try {
-          for (let i = 0; i < JUMP_PAGES && !b.messages.has(hit.seq) && !b.atBeginning; i++) {
-            const before = b.oldest;
-            await showHistory(s, JUMP_PAGE, { quiet: true });
-            if (b.oldest === before) break;
-          }
+          await jumpTo(s, b, hit.seq);
         } catch (err) {
-          return note(`Could not load the history: ${(err as Error).message}`, "error");
+          return refuse(`Could not load the history: ${(err as Error).message}`, "error");
         }
-        if (!b.messages.has(hit.seq)) return note("That message is no longer available.", "warn");
-        // Scroll so that the message sits in the middle of the log.
-        const columns = s.screen.columns;
-        const at = b.entries.findIndex((e) => e.seq === hit.seq);
-        let below = 0;
-        for (const e of b.entries.slice(at + 1)) below += e.draw(columns).length;
-        const lines = b.entries[at]?.draw(columns).length ?? 1;
-        b.scroll = Math.max(0, below + lines - Math.ceil(s.screen.logRows / 2));
         s.screen.render();
+      },
+    },
+    original: {
+      usage: "/original [^N]",
+      help: "show the message the newest reply here (or the Nth newest) answers, however far back",
+      online: true,
+      async run(arg) {
+        const b = s.buffers.current;
+        if (!b || b.id === undefined) return note("Open a room first.", "warn");
+        if (b.kind !== "room") return note("In a private conversation, PageUp to it.", "warn");
+        const n = Number(/^\^(\d{1,4})$/.exec(arg.trim())?.[1] ?? 1);
+        const replies = [...b.messages.values()]
+          .filter((m) => m.reply)
+          .sort((x, y) => y.seq - x.seq);
+        const seq = replies[n - 1]?.reply?.seq;
+        if (seq === undefined) return note("No such reply here.", "warn");
+        try {
+          await jumpTo(s, b, seq);
+        } catch (err) {
+          note(`Could not load the history: ${(err as Error).message}`, "error");
+        }
+      },
+    },
+    latest: {
+      usage: "/latest",
+      help: "back to the newest messages after /jump (PageDown to the end does it too)",
+      online: false,
+      async run() {
+        const b = s.buffers.current;
+        if (b) toLatest(s, b);
       },
     },
   };

@@ -134,7 +134,7 @@ export class ChatScreen {
       reports,
       conn: this.conn,
       conversations: this.conversations,
-      list: { replace: (i) => this.list.replace(i), rowOf: (seq) => this.list.rowOf(seq) },
+      list: () => this.list,
       search: searcher({ server: () => this.conn.server, token: o.token }),
       me: () => this.me.id,
       loadOlder: () => this.loadOlder(),

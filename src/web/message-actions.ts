@@ -1,13 +1,15 @@
 /**
  * What the reader does to messages in the browser: reply (a quote over the composer), react (a
- * few emoji, or a chip to toggle), edit in place, delete, jump to a quoted message (loading
- * history back to it), and search (a box in the header; a result opens its message in context).
+ * few emoji, or a chip to toggle), edit in place, delete, jump to a quoted message (a window
+ * of history around it when it is not shown: history-window.ts), and search (a box in the
+ * header; a result opens its message in context the same way).
  * Changes go as events (docs/protocol.md 4.8) and come back to every tab as events; in a DM
  * or a group they are sealed end to end like its messages (sealed-changes.ts).
  */
 
 import type { Connection } from "../client-core/connection.ts";
 import { safeName } from "../client-core/display-text.ts";
+import { HistoryWindow } from "../client-core/history-window.ts";
 import type { Searcher } from "../client-core/message-search.ts";
 import { type EventContent, hasReacted } from "../client-core/message-state.ts";
 import type { MessageChangeRequest } from "../client-core/sealed-changes.ts";
@@ -22,13 +24,14 @@ import { timeOfDay } from "./time-format.ts";
 /** The emoji offered by the React button. */
 export const QUICK_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "🙏"];
 
-/** Older pages loaded at most to reach a quoted or found message. */
+/** Older pages loaded at most to reach a quoted message in a DM (its pages are opened here). */
 const JUMP_PAGES = 40;
 
 export interface MessageActionsHooks {
   conn: Connection;
   conversations: Conversations;
-  list: Pick<MessageList, "replace" | "rowOf">;
+  /** The message list (made after this view, so asked for when needed). */
+  list: () => Pick<MessageList, "replace" | "rowOf" | "showWindow" | "drawWindow" | "isDetached">;
   search: Searcher;
   me: () => number;
   /** Loads one older page into the conversation on screen. */
@@ -90,7 +93,7 @@ export class MessageActionsView implements MessageActions {
     const c = this.o.conversations.get(e.room);
     if (!c || ((c.isDm || c.isGroup) && content === undefined)) return;
     const { item, counts } = c.changed(e, content);
-    if (item && this.o.conversations.current === e.room) this.o.list.replace(item);
+    if (item && this.o.conversations.current === e.room) this.o.list().replace(item);
     if (counts) this.o.countsChanged();
   }
 
@@ -146,7 +149,7 @@ export class MessageActionsView implements MessageActions {
 
   react(m: Message, emoji?: string): void {
     if (emoji !== undefined) return void this.toggle(m, emoji);
-    const row = this.o.list.rowOf(m.seq);
+    const row = this.o.list().rowOf(m.seq);
     if (!row) return;
     row.querySelector(".emoji-picker")?.remove();
     const picker = h("div", {
@@ -243,7 +246,7 @@ export class MessageActionsView implements MessageActions {
         const c = this.o.conversations.get(room);
         for (const item of c?.items ?? []) {
           if (item.kind === "message" && item.message.from.id !== this.o.me()) {
-            this.o.list.replace(item);
+            this.o.list().replace(item);
           }
         }
       },
@@ -259,14 +262,29 @@ export class MessageActionsView implements MessageActions {
     this.o.reports?.report(m);
   }
 
-  /** Shows a message of the conversation on screen, loading older pages until it is there. */
+  /**
+   * Shows a message of the conversation on screen: where it is, or in a window of history
+   * around it however far back (two reads); a DM's, whose pages are opened here, by pages.
+   */
   async jump(seq: number): Promise<void> {
-    for (let i = 0; i < JUMP_PAGES && !this.o.list.rowOf(seq); i++) {
-      const c = this.o.conversations.shown;
-      if (!c?.hasOlder) break;
+    const c = this.o.conversations.shown;
+    if (c && !c.isDm && !c.isGroup && !this.o.list().rowOf(seq)) {
+      try {
+        const list = this.o.list();
+        const w = await HistoryWindow.around(this.o.conn, c.id, seq, {
+          changed: (what) => list.drawWindow(what),
+        });
+        if (this.o.conversations.shown !== c) return w.close();
+        list.showWindow(w, c, seq);
+      } catch (err) {
+        return this.o.problem(`Could not load the history: ${(err as Error).message}`);
+      }
+    }
+    for (let i = 0; i < JUMP_PAGES && !this.o.list().rowOf(seq); i++) {
+      if (!this.o.conversations.shown?.hasOlder) break;
       await this.o.loadOlder();
     }
-    const row = this.o.list.rowOf(seq);
+    const row = this.o.list().rowOf(seq);
     if (!row) return this.o.problem("That message is no longer available.");
     row.scrollIntoView({ block: "center" });
     row.classList.add("flash");

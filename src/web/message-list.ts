@@ -4,11 +4,18 @@
  * pending. While the reader is at the bottom it stays there, also when content above grows
  * (an image loading); scrolled up, new messages are counted on a jump-to-latest button
  * instead. Asks for older history when scrolled to the top.
+ *
+ * Detached: a jump to a message older than the conversation holds shows a window of history
+ * around it instead (src/client-core/history-window.ts), with a bar saying so and a button back
+ * to the latest that counts what arrived meanwhile; scrolling reads the window on either way,
+ * and reaching the live messages rejoins them, each message once.
  */
+import type { HistoryWindow, WindowChange } from "../client-core/history-window.ts";
 import { bubbleRow, type MessageActions } from "./bubble.ts";
 import type { Conversation, Item, Pending, ScrollAnchor } from "./conversation.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
+import { rejoin, windowConversation } from "./history-window-items.ts";
 import { dayKey, dayLabel } from "./time-format.ts";
 
 /** Messages from one sender within this long of each other share a group. */
@@ -48,6 +55,9 @@ export class MessageList {
   private lastHeight = 0;
   /** Messages appended while scrolled up, counted on the jump button. */
   private unseen = 0;
+  /** The window shown instead of the live conversation, if detached. */
+  private detached: { w: HistoryWindow; live: Conversation } | undefined;
+  private readonly bar: HTMLElement;
 
   constructor(private readonly hooks: MessageListHooks) {
     this.older = h(
@@ -55,7 +65,7 @@ export class MessageList {
       { type: "button", class: "load-older", hidden: true },
       "Load earlier messages",
     );
-    this.older.addEventListener("click", () => this.hooks.loadOlder());
+    this.older.addEventListener("click", () => this.wantOlder());
     this.list = h("ol", { class: "items" });
     this.pendingList = h("ol", { class: "items pending-items", "aria-label": "Sending" });
     this.scroller = h(
@@ -73,8 +83,13 @@ export class MessageList {
       this.pendingList,
     );
     this.jump = h("button", { type: "button", class: "jump", hidden: true });
-    this.jump.addEventListener("click", () => this.scrollToBottom());
-    this.root = h("div", { class: "messages-pane" }, this.scroller, this.jump);
+    this.jump.addEventListener("click", () => this.toLatest());
+    this.bar = h(
+      "div",
+      { class: "detached-bar", role: "status", hidden: true },
+      "Viewing older messages",
+    );
+    this.root = h("div", { class: "messages-pane" }, this.bar, this.scroller, this.jump);
     this.scroller.addEventListener("scroll", () => {
       // Only the reader moving up lets go of the bottom. Content that changed before this event
       // must not (an image that shrank to nothing, then decoded tall, moves scrollTop up and
@@ -82,15 +97,17 @@ export class MessageList {
       const top = this.scroller.scrollTop;
       const height = this.scroller.scrollHeight;
       const movedUp = top < this.lastTop && height === this.lastHeight;
-      this.stuck = movedUp ? this.atBottom : this.stuck || this.atBottom;
+      // A window of older history never sticks: growth below it must not pull the reader on.
+      this.stuck = !this.detached && (movedUp ? this.atBottom : this.stuck || this.atBottom);
       this.lastTop = top;
       this.lastHeight = height;
       if (this.stuck) this.unseen = 0;
       this.renderJump();
       const c = this.conversation;
       if (c?.hasOlder && !c.loadingOlder && this.scroller.scrollTop < TOP_SLACK) {
-        this.hooks.loadOlder();
+        this.wantOlder();
       }
+      if (this.detached && this.atBottom) void this.readOn();
     });
     // Content that grows above the bottom (an image decoding, a font) keeps a stuck reader there.
     const grow = new ResizeObserver(() => {
@@ -118,7 +135,7 @@ export class MessageList {
    * the newest is shown again). A message, not a pixel offset: a divider may come or go.
    */
   position(): ScrollAnchor | undefined {
-    if (this.stuck) return undefined;
+    if (this.stuck && !this.detached) return undefined;
     const top = this.scroller.scrollTop;
     for (const row of this.list.querySelectorAll<HTMLElement>(".msg[data-seq]")) {
       if (row.offsetTop + row.offsetHeight > top) {
@@ -139,6 +156,7 @@ export class MessageList {
     o: { keepOffset?: boolean; at?: ScrollAnchor | undefined; toDivider?: boolean } = {},
   ): void {
     const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+    this.detach(undefined);
     const same = this.conversation === c;
     this.conversation = c;
     this.me = me;
@@ -181,9 +199,76 @@ export class MessageList {
     });
   }
 
+  /**
+   * Shows the window `w` of the live conversation `live` instead of it, scrolled to the message
+   * `seq`; the window then redraws itself as it changes (a page, a change, a live message).
+   */
+  showWindow(w: HistoryWindow, live: Conversation, seq: number): void {
+    this.detach({ w, live });
+    this.drawWindow();
+    this.rowOf(seq)?.scrollIntoView({ block: "center" });
+    this.stuck = false;
+    this.renderJump();
+  }
+
+  /** The window changed: drawn again, the reader's place kept (the first message in view). */
+  drawWindow(what: WindowChange = "page"): void {
+    const d = this.detached;
+    if (!d || what === "unseen") return void this.renderJump(); // only the count changed
+    const at = this.position();
+    this.conversation = windowConversation(d.w, d.live);
+    this.last = undefined;
+    this.list.replaceChildren();
+    for (const item of this.conversation.items) this.renderItem(item);
+    this.syncOlder();
+    const row = at && this.rowOf(at.seq);
+    if (at && row) this.scroller.scrollTop = row.offsetTop - at.offset;
+    this.renderJump();
+  }
+
+  /** Back to the live conversation, at its newest. */
+  toLatest(): void {
+    const d = this.detached;
+    if (d) this.show(d.live, this.me);
+    else this.scrollToBottom();
+  }
+
+  /** Whether a window is shown instead of the live conversation. */
+  get isDetached(): boolean {
+    return this.detached !== undefined;
+  }
+
+  private detach(next: { w: HistoryWindow; live: Conversation } | undefined): void {
+    this.detached?.w.close();
+    this.detached = next;
+    this.bar.hidden = next === undefined;
+    this.pendingList.hidden = next !== undefined;
+  }
+
+  private wantOlder(): void {
+    const d = this.detached;
+    if (!d) this.hooks.loadOlder();
+    else if (!d.w.busy) void d.w.older(); // drawn when it lands (the window's `changed`)
+  }
+
+  /** At the window's bottom: the next page, or the live conversation where they meet. */
+  private async readOn(): Promise<void> {
+    const d = this.detached;
+    if (!d || d.w.busy) return;
+    if (!d.w.meets(d.live.firstSeq)) {
+      await d.w.newer();
+      return;
+    }
+    const at = this.position();
+    rejoin(d.w, d.live);
+    this.show(d.live, this.me, { at });
+  }
+
   /** A new item at the end of the conversation on screen. */
   append(item: Item): void {
     const stick = this.stuck;
+    // Detached: the item waits in the live conversation; the window's count says it came.
+    if (this.detached) return void this.renderJump();
     this.renderItem(item);
     this.syncOlder();
     if (stick) this.scrollToBottom();
@@ -194,6 +279,8 @@ export class MessageList {
   }
 
   renderPending(): void {
+    // Sending while detached returns to the latest, where the message goes.
+    if (this.detached?.live.pending.some((p) => p.state !== "failed")) return void this.toLatest();
     const c = this.conversation;
     if (!c) return;
     const stick = this.stuck;
@@ -237,9 +324,11 @@ export class MessageList {
   }
 
   private renderJump(): void {
-    this.jump.hidden = this.stuck;
-    const n = this.unseen;
-    this.jump.textContent = n > 0 ? `↓ ${n} new message${n === 1 ? "" : "s"}` : "↓ Jump to latest";
+    this.jump.hidden = this.stuck && !this.detached;
+    const n = this.detached ? this.detached.w.unseen : this.unseen;
+    const news = `${n} new message${n === 1 ? "" : "s"}`;
+    if (this.detached) this.jump.textContent = `↓ Jump to latest${n > 0 ? ` (${news})` : ""}`;
+    else this.jump.textContent = n > 0 ? `↓ ${news}` : "↓ Jump to latest";
   }
 
   /** "Retry" and "Dismiss" under a message that was refused or failed to upload. */

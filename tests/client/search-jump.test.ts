@@ -1,6 +1,6 @@
 /**
  * /search then /jump in the terminal client, through a PTY: a result older than anything the
- * buffer holds opens in context (earlier pages loaded until it is there, the view scrolled to it).
+ * buffer holds opens in context (a window of history around it, the view scrolled to it).
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
