@@ -34,9 +34,16 @@ export async function runParley(
   }
 }
 
+/** One JSON line of `parley tail`: a message (`body`), or one of the room's events (`event`). */
+export interface TailLine {
+  seq: number;
+  body?: string;
+  event?: string;
+}
+
 export interface Tail {
   /** Waits for at least n JSON lines on stdout and returns every line so far, parsed. */
-  lines(n: number, timeoutMs?: number): Promise<{ body: string; seq: number }[]>;
+  lines(n: number, timeoutMs?: number): Promise<TailLine[]>;
   /** What tail wrote to stderr so far (status lines). */
   stderr(): string;
   stop(): Promise<void>;
@@ -64,7 +71,7 @@ export function spawnTail(args: string[], env: Record<string, string | undefined
     out
       .split("\n")
       .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as { body: string; seq: number });
+      .map((l) => JSON.parse(l) as TailLine);
   return {
     async lines(n, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { runParley, spawnTail } from "../client/cli.ts";
+import { runParley, spawnTail, type TailLine } from "../client/cli.ts";
 import { register, unique } from "../support/client.ts";
 import { tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
@@ -47,7 +47,9 @@ describe.skipIf(gate.skip)("the browser client with the terminal client", () => 
     expect(sent).toMatchObject({ code: 0, stderr: "" });
     await alice.page.locator(".msg", { hasText: "hello from the terminal" }).waitFor();
     await sendInPage(alice.page, "hello from the browser");
-    expect((await tail.lines(2)).map((l) => l.body)).toEqual([
+    const entry = (l: TailLine) => l.event ?? l.body;
+    expect((await tail.lines(3)).map(entry)).toEqual([
+      "join",
       "hello from the terminal",
       "hello from the browser",
     ]);
@@ -60,18 +62,19 @@ describe.skipIf(gate.skip)("the browser client with the terminal client", () => 
       `${bobName}: and back again`,
     ];
     await eventually(async () => expect(await shownMessages(alice.page)).toEqual(expected));
-    const lines = await tail.lines(3);
-    expect(lines.map((l) => l.body)).toEqual([
+    const lines = await tail.lines(4);
+    expect(lines.map(entry)).toEqual([
+      "join",
       "hello from the terminal",
       "hello from the browser",
       "and back again",
     ]);
-    // Seq 1 is bob's join, an event of the room's log (tail prints messages only).
-    expect(lines.map((l) => l.seq)).toEqual([2, 3, 4]);
+    // Seq 1 is bob's join, an event of the room's log, which tail prints as well.
+    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4]);
     // Nothing arrives twice on either side afterwards (a late duplicate would show here).
     await Bun.sleep(500);
     expect(await shownMessages(alice.page)).toEqual(expected);
-    expect((await tail.lines(3)).length).toBe(3);
+    expect((await tail.lines(4)).length).toBe(4);
     expect(alice.errors).toEqual([]);
   });
 });
