@@ -74,3 +74,23 @@ export function spawnLoggedIn(
   saveLogin(configDir, server, account);
   return spawnClient(["--server", server], { XDG_CONFIG_HOME: configDir }, size);
 }
+
+/**
+ * saveLogin, plus a remembered view so the client opens straight in `#room` (bell on), as if
+ * the account had last left it there; returns the store.
+ */
+export function saveLoginIn(
+  configDir: string,
+  server: string,
+  account: Account,
+  room: string,
+): SessionStore {
+  const sessions = saveLogin(configDir, server, account);
+  sessions.saveView([server], account.user.id, {
+    last: `#${room}`,
+    history: {},
+    highlights: [],
+    bell: true,
+  });
+  return sessions;
+}
