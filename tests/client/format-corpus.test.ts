@@ -7,7 +7,7 @@
  * and @name completion.
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
+import { aliceAndBobIn, unique } from "../support/client.ts";
 import { startTestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { saveLoginIn, spawnClient } from "./pty.ts";
@@ -35,13 +35,8 @@ describe("the terminal client's formatted messages", () => {
 
   it("should keep an XSS and escape-sequence corpus in formatted messages as text", async () => {
     const server = await startTestServer({ rate: 10_000, burst: 10_000 });
-    const alice = await register(server.url, unique("al"));
-    const bob = await register(server.url, unique("bo"));
     const lounge = unique("lounge");
-    const room = await createRoom(server.url, alice.token, lounge);
-    await joinRoom(server.url, bob.token, room);
-    const b = await connect(server.wsUrl, bob.token);
-    await b.request({ type: "join", room });
+    const { alice, bob, room, b } = await aliceAndBobIn(server, lounge);
     saveLoginIn(config.path, server.url, alice, lounge);
     const client = spawnClient(
       ["--server", server.url],
