@@ -27,6 +27,12 @@ export interface Requirement {
    */
   inOrder?: true;
   /**
+   * An ephemeral frame that stores nothing (typing): this node's cached rooms may answer
+   * "member" before the store is read, so a burst of keystrokes costs no lookup. A socket not
+   * listed there (a non-member, or one that just left) is still read from the store.
+   */
+  cached?: true;
+  /**
    * A community action on who is in the room or what they may do there (moderation, invite
    * codes, invitations): refused in an encrypted group with GROUP_MANAGED, since its members are
    * the signed membership versions (groups.ts) and a change made behind them would leave the
@@ -60,7 +66,7 @@ export class Access {
     if (need.room === undefined) return undefined;
     if (need.room !== "member")
       return requireRight(this.o.store, user, room, need.room).then(() => {});
-    if (need.inOrder && this.o.cachedMember?.(user.id, room)) return undefined;
+    if ((need.inOrder || need.cached) && this.o.cachedMember?.(user.id, room)) return undefined;
     return this.requireMember(user, room);
   }
 

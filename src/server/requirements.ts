@@ -29,7 +29,7 @@ export const REQUIREMENTS: { readonly [T in ClientFrameType]: Requirement } = {
   resume: NONE,
   history: MEMBER,
   members: MEMBER,
-  typing: MEMBER,
+  typing: { room: "member", cached: true },
   /** Marks only a membership that exists: nothing to refuse. */
   read: NONE,
   status: NONE,
