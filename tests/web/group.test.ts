@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
+import type { Page } from "playwright-core";
 import type { EventContent } from "../../src/client-core/message-state.ts";
 import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import { SecureGroups } from "../../src/client-core/secure-group.ts";
@@ -43,6 +44,15 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
     return { account, device, groups, texts };
   }
 
+  /** Creates the group `&name` with these members from the page, and waits until it is open. */
+  async function createGroupInPage(page: Page, name: string, members: string[]) {
+    await page.getByRole("button", { name: "New group" }).click();
+    await page.getByLabel("Group name").fill(name);
+    await page.getByRole("textbox", { name: "Members" }).fill(members.join(" "));
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: `&${name}` }).waitFor();
+  }
+
   it("creates a group, sends and reads in it, and shows a removal; the removed member is not addressed after", async () => {
     const { account: bobAcc, device: bob, groups: bobGroups, texts: bobTexts } = await bobsDevice();
     const carolAcc = await register(web.server.url, unique("carol"));
@@ -54,13 +64,7 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
     const alice = unique("alice");
     await registerInPage(page, alice);
     const group = unique("g");
-    await page.getByRole("button", { name: "New group" }).click();
-    await page.getByLabel("Group name").fill(group);
-    await page
-      .getByRole("textbox", { name: "Members" })
-      .fill(`${bobAcc.user.name} ${carolAcc.user.name}`);
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: `&${group}` }).waitFor();
+    await createGroupInPage(page, group, [bobAcc.user.name, carolAcc.user.name]);
     await page
       .getByText(`${alice} created the group with ${bobAcc.user.name}, ${carolAcc.user.name}`)
       .waitFor();
@@ -115,11 +119,7 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
     const alice = unique("alice");
     await registerInPage(page, alice);
     const group = unique("g");
-    await page.getByRole("button", { name: "New group" }).click();
-    await page.getByLabel("Group name").fill(group);
-    await page.getByRole("textbox", { name: "Members" }).fill(bobAcc.user.name);
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: `&${group}` }).waitFor();
+    await createGroupInPage(page, group, [bobAcc.user.name]);
     await eventually(async () =>
       expect(bob.conn.joinedRooms().some((r) => r.kind === "group")).toBe(true),
     );
@@ -182,11 +182,7 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
     const { page, errors } = await openPage(context, web.server.url);
     await registerInPage(page, unique("alice"));
     const group = unique("g");
-    await page.getByRole("button", { name: "New group" }).click();
-    await page.getByLabel("Group name").fill(group);
-    await page.getByRole("textbox", { name: "Members" }).fill(bobAcc.user.name);
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: `&${group}` }).waitFor();
+    await createGroupInPage(page, group, [bobAcc.user.name]);
     await eventually(async () =>
       expect(bob.conn.joinedRooms().some((r) => r.kind === "group")).toBe(true),
     );
