@@ -20,10 +20,18 @@ export interface Member {
   close(): void;
 }
 
-/** A new device of `account` (a new account when not given), its groups judged and attached. */
-export async function groupMember(url: string, root: string, account?: Account): Promise<Member> {
+/**
+ * A new device of `account` (a new account when not given), its groups judged and attached; or,
+ * given the `dir` of a closed one, that device started again.
+ */
+export async function groupMember(
+  url: string,
+  root: string,
+  account?: Account,
+  dir?: string,
+): Promise<Member> {
   const acc = account ?? (await register(url));
-  const device = await startDevice(url, acc, root);
+  const device = await startDevice(url, acc, root, dir);
   const groups = new SecureGroups({ conn: device.conn, dm: device.dm });
   const m: Member = {
     account: acc,
@@ -60,8 +68,8 @@ export async function joinedGroup(m: Member, room: number): Promise<void> {
 export interface GroupSuite {
   /** The file's server, started before its first test. */
   readonly server: TestServer;
-  /** A new member (a new account when not given), closed after the test. */
-  member(account?: Account): Promise<Member>;
+  /** A new member (a new account when not given; see groupMember), closed after the test. */
+  member(account?: Account, dir?: string): Promise<Member>;
   /** Closes these too after the test, in order, after the members made before them. */
   track(...closing: { close(): void }[]): void;
 }
@@ -90,8 +98,8 @@ export function groupSuite(name: string): GroupSuite {
       if (server === undefined) throw new Error("the suite's server is not started yet");
       return server;
     },
-    async member(account) {
-      const m = await groupMember(suite.server.url, dirs.path, account);
+    async member(account, dir) {
+      const m = await groupMember(suite.server.url, dirs.path, account, dir);
       running.push(m);
       return m;
     },
