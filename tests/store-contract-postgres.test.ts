@@ -266,27 +266,14 @@ describe.skipIf(pg.skip)("PostgresStore upgrading to files (003)", () => {
 
 describe.skipIf(pg.skip)("PostgresStore when PostgreSQL is unreachable", () => {
   it("rejects while PostgreSQL is unreachable and works again once it is back", async () => {
-    assertReachable("PostgreSQL", pg);
-    const db = await createTestDatabase();
-    const target = new URL(POSTGRES_URL);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const url = new URL(db.url);
-    url.hostname = "127.0.0.1";
-    url.port = String(proxy.port);
-    const store = await PostgresStore.open({ url: url.toString(), max: 2, connectionTimeout: 2 });
+    const { store, proxy, close } = await proxiedStore({ max: 2, connectionTimeout: 2 });
     try {
-      const u = await store.createUser("carol", "h", T0);
-      if (u === "taken") throw new Error("fresh database has users");
-      const carol = { id: u.id, name: u.name };
-      const r = await store.createRoom("gamma", "", carol.id, T0);
-      if (r === "taken") throw new Error("fresh database has rooms");
-      const send = (cid: string) =>
-        store.append([{ room: r.id, sender: carol, cid, body: "b", ts: T0 }]);
+      const { room, send } = await roomToSend(store, "carol", "gamma");
       expect(sent((await send("before"))[0]).seq).toBe(1);
 
       await proxy.down();
       await expect(send("during")).rejects.toThrow();
-      await expect(store.findRoom(r.id)).rejects.toThrow();
+      await expect(store.findRoom(room)).rejects.toThrow();
 
       await proxy.up();
       let during: AppendResult[] | undefined;
@@ -297,24 +284,14 @@ describe.skipIf(pg.skip)("PostgresStore when PostgreSQL is unreachable", () => {
       // The refused append stored nothing: the retry is new, and the seq has no gap.
       expect(during?.[0]).toMatchObject({ ok: true, duplicate: false, message: { seq: 2 } });
     } finally {
-      await store.close();
-      await proxy.close();
-      await db.drop();
+      await close();
     }
   });
 });
 
 describe.skipIf(pg.skip)("PostgresStore on a link that goes silent", () => {
   it("rejects a call that gets no answer with UNAVAILABLE (caused by PostgresTimeoutError), then works on a fresh pool", async () => {
-    assertReachable("PostgreSQL", pg);
-    const db = await createTestDatabase();
-    const target = new URL(POSTGRES_URL);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const url = new URL(db.url);
-    url.hostname = "127.0.0.1";
-    url.port = String(proxy.port);
-    const store = await PostgresStore.open({
-      url: url.toString(),
+    const { store, proxy, close } = await proxiedStore({
       max: 2,
       connectionTimeout: 2,
       timeout: 2,
@@ -326,18 +303,12 @@ describe.skipIf(pg.skip)("PostgresStore on a link that goes silent", () => {
           SELECT current_setting('statement_timeout') AS statement,
                  current_setting('idle_in_transaction_session_timeout') AS idle`;
       expect(limits).toEqual({ statement: "1s", idle: "2s" });
-      const u = await store.createUser("erin", "h", T0);
-      if (u === "taken") throw new Error("fresh database has users");
-      const erin = { id: u.id, name: u.name };
-      const r = await store.createRoom("delta", "", erin.id, T0);
-      if (r === "taken") throw new Error("fresh database has rooms");
-      const send = (cid: string) =>
-        store.append([{ room: r.id, sender: erin, cid, body: "b", ts: T0 }]);
+      const { room, send } = await roomToSend(store, "erin", "delta");
       expect(sent((await send("before"))[0]).seq).toBe(1);
 
       // No FIN, no RST, no bytes: without a deadline these calls would never settle.
       proxy.silence();
-      const silent = await store.findRoom(r.id).catch((err) => err);
+      const silent = await store.findRoom(room).catch((err) => err);
       expect(silent).toMatchObject({ code: "UNAVAILABLE", retryAfter: 1 });
       expect(silent.cause).toBeInstanceOf(PostgresTimeoutError);
       await expect(send("silent")).rejects.toThrow();
@@ -351,9 +322,40 @@ describe.skipIf(pg.skip)("PostgresStore on a link that goes silent", () => {
       // Nothing reached the server while silent: the retry is new, and the seq has no gap.
       expect(retried?.[0]).toMatchObject({ ok: true, duplicate: false, message: { seq: 2 } });
     } finally {
-      await store.close();
-      await proxy.close();
-      await db.drop();
+      await close();
     }
   }, 60_000);
 });
+
+/**
+ * A store on a fresh database reached through a TCP proxy the test can take down or silence;
+ * close() ends the store, the proxy and the database.
+ */
+async function proxiedStore(options: { max: number; connectionTimeout: number; timeout?: number }) {
+  assertReachable("PostgreSQL", pg);
+  const db = await createTestDatabase();
+  const target = new URL(POSTGRES_URL);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+  const url = new URL(db.url);
+  url.hostname = "127.0.0.1";
+  url.port = String(proxy.port);
+  const store = await PostgresStore.open({ url: url.toString(), ...options });
+  const close = async () => {
+    await store.close();
+    await proxy.close();
+    await db.drop();
+  };
+  return { store, proxy, close };
+}
+
+/** The first user and room of a fresh store, and send(cid) appending one message there as them. */
+async function roomToSend(store: PostgresStore, userName: string, roomName: string) {
+  const u = await store.createUser(userName, "h", T0);
+  if (u === "taken") throw new Error("fresh database has users");
+  const user = { id: u.id, name: u.name };
+  const r = await store.createRoom(roomName, "", user.id, T0);
+  if (r === "taken") throw new Error("fresh database has rooms");
+  const send = (cid: string) =>
+    store.append([{ room: r.id, sender: user, cid, body: "b", ts: T0 }]);
+  return { room: r.id, send };
+}

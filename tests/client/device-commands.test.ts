@@ -1,31 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { createRoom, register, unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { spawnLoggedIn } from "./pty.ts";
+import { spawnLoggedIn, terminalSuite } from "./pty.ts";
 import { startDevice } from "./secure-device.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("device commands in the interactive client", () => {
-  let server: TestServer;
-  const config = tempDir("parley-config-");
-  const other = tempDir("parley-other-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    config.remove();
-    other.remove();
-  });
+  const suite = terminalSuite();
+  const { config, other } = suite;
 
   it("should link a new device by its code with /link, refuse a wrong code, and list both with /devices", async () => {
-    const alice = await register(server.url, unique("al"));
+    const alice = await register(suite.server.url, unique("al"));
     const name = unique("r");
-    await createRoom(server.url, alice.token, name);
+    await createRoom(suite.server.url, alice.token, name);
     // The terminal is alice's first device: it makes the account key.
-    const client = spawnLoggedIn(server.url, alice, config.path);
+    const client = spawnLoggedIn(suite.server.url, alice, config.path);
     try {
       await client.waitFor(new RegExp(`#${name}`));
       client.type("\r");
@@ -34,7 +24,7 @@ describe("device commands in the interactive client", () => {
       await client.waitFor(/holds the account key/);
 
       // A second installation: not linked, so it shows a code.
-      const second = await startDevice(server.url, alice, other.path);
+      const second = await startDevice(suite.server.url, alice, other.path);
       expect(second.dm.devices?.state).toBe("unlinked");
       const code = (await second.dm.devices?.myLinkCode()) as string;
       const device = second.dm.device as string;

@@ -4,8 +4,6 @@
  * reactions show in the DM; a message deleted while still unread leaves the activity bar.
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
 import type { EventContent } from "../../src/client-core/message-state.ts";
 import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import type { RoomEvent } from "../../src/protocol/index.ts";
@@ -13,7 +11,7 @@ import { createRoom, register, unique } from "../support/client.ts";
 import { startTestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { spawnClient } from "./pty.ts";
+import { saveLoginIn, spawnClient } from "./pty.ts";
 import { startDevice } from "./secure-device.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -32,14 +30,7 @@ describe("the terminal client's encrypted DMs", () => {
     const bob = await register(server.url, unique("bo"));
     const lounge = unique("lounge");
     await createRoom(server.url, alice.token, lounge);
-    const sessions = new SessionStore(join(config.path, "parley"));
-    sessions.save([server.url], { ...alice, expiresAt: Date.now() + 86_400_000 });
-    sessions.saveView([server.url], alice.user.id, {
-      last: `#${lounge}`,
-      history: {},
-      highlights: [],
-      bell: true,
-    });
+    saveLoginIn(config.path, server.url, alice, lounge);
     const bobDevice = await startDevice(server.url, bob, devices.path);
     const seen: { e: RoomEvent; content: EventContent }[] = [];
     const bobChanges = new SealedChanges(

@@ -7,12 +7,10 @@
  * and @name completion.
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
-import { connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
+import { aliceAndBobIn, unique } from "../support/client.ts";
 import { startTestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { spawnClient } from "./pty.ts";
+import { saveLoginIn, spawnClient } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -37,21 +35,9 @@ describe("the terminal client's formatted messages", () => {
 
   it("should keep an XSS and escape-sequence corpus in formatted messages as text", async () => {
     const server = await startTestServer({ rate: 10_000, burst: 10_000 });
-    const alice = await register(server.url, unique("al"));
-    const bob = await register(server.url, unique("bo"));
     const lounge = unique("lounge");
-    const room = await createRoom(server.url, alice.token, lounge);
-    await joinRoom(server.url, bob.token, room);
-    const b = await connect(server.wsUrl, bob.token);
-    await b.request({ type: "join", room });
-    const sessions = new SessionStore(join(config.path, "parley"));
-    sessions.save([server.url], { ...alice, expiresAt: Date.now() + 86_400_000 });
-    sessions.saveView([server.url], alice.user.id, {
-      last: `#${lounge}`,
-      history: {},
-      highlights: [],
-      bell: true,
-    });
+    const { alice, bob, room, b } = await aliceAndBobIn(server, lounge);
+    saveLoginIn(config.path, server.url, alice, lounge);
     const client = spawnClient(
       ["--server", server.url],
       { XDG_CONFIG_HOME: config.path },

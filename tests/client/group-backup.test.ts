@@ -3,36 +3,18 @@
  * that enters the recovery key reads the group's earlier messages; one that does not, cannot;
  * the server's store holds neither the texts nor the recovery key.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { groupMember, joinedGroup, type Member, nameOf } from "./group-member.ts";
+import { groupSuite, joinedGroup, type Member, nameOf } from "./group-member.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
-let server: TestServer;
-const dirs = tempDir("parley-group-backup-");
-const running: Member[] = [];
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(async () => {
-  await server.close();
-  dirs.remove();
-});
-afterEach(() => {
-  for (const r of running.splice(0)) r.close();
-});
-
-async function member(account?: Member["account"]): Promise<Member> {
-  const m = await groupMember(server.url, dirs.path, account);
-  running.push(m);
-  return m;
-}
+const suite = groupSuite("group-backup");
+const member = (account?: Member["account"]) => suite.member(account);
 
 /** What a device shows of every stored message of the group, from a history page. */
 async function shownBy(m: Member, room: number) {
@@ -78,12 +60,12 @@ describe("group messages in the key backup", () => {
     ]);
 
     // The server's store and logs hold neither the texts nor the recovery key.
-    for (const file of readdirSync(server.dir)) {
+    for (const file of readdirSync(suite.server.dir)) {
       if (!file.startsWith("parley.db")) continue;
-      const bytes = readFileSync(join(server.dir, file));
+      const bytes = readFileSync(join(suite.server.dir, file));
       expect(bytes.includes(Buffer.from(secret))).toBe(false);
       expect(bytes.includes(Buffer.from(recovery))).toBe(false);
     }
-    expect(server.logs.join("\n")).not.toContain(secret);
+    expect(suite.server.logs.join("\n")).not.toContain(secret);
   });
 });

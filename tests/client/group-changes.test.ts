@@ -3,31 +3,18 @@
  * real server and sockets: sealed like the group's messages by the shared SealedChanges, opened
  * and applied by every member, refused by the server in plaintext, and never stored in clear.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { EventContent } from "../../src/client-core/message-state.ts";
 import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import { unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { groupMember, joinedGroup, type Member, nameOf } from "./group-member.ts";
+import { groupSuite, joinedGroup, type Member, nameOf } from "./group-member.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
-let server: TestServer;
-const dirs = tempDir("parley-group-changes-");
-const running: { close(): void }[] = [];
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(async () => {
-  await server.close();
-  dirs.remove();
-});
-afterEach(() => {
-  for (const r of running.splice(0)) r.close();
-});
+const suite = groupSuite("group-changes");
 
 interface Changer extends Member {
   sealed: SealedChanges;
@@ -37,7 +24,7 @@ interface Changer extends Member {
 }
 
 async function member(): Promise<Changer> {
-  const m = await groupMember(server.url, dirs.path);
+  const m = await suite.member();
   const applied: Changer["applied"] = [];
   const problems: string[] = [];
   const messages: Message[] = [];
@@ -52,7 +39,7 @@ async function member(): Promise<Changer> {
   m.groups.on("message", (msg, content) => {
     if (content.kind === "text") messages.push(msg);
   });
-  running.push(m, sealed);
+  suite.track(sealed);
   return { ...m, sealed, applied, problems, messages };
 }
 
@@ -92,7 +79,7 @@ describe("changes to group messages", () => {
     await expect(
       conn.change(room, { kind: "react", target: seq, emoji: "🎉", on: true }),
     ).rejects.toMatchObject({ code: "SEALED_ONLY" });
-    const log = JSON.stringify(await server.store.logAfter(room, 0, 1000));
+    const log = JSON.stringify(await suite.server.store.logAfter(room, 0, 1000));
     for (const text of [secretEdit, "works for me", "👍", "lunch"]) expect(log).not.toContain(text);
 
     // Only its author edits a message: bob's edit of alice's is refused (and clients check it).

@@ -3,42 +3,30 @@
  * buffer, /edit, /react and /reply there (sealed), membership changes said as lines, /group
  * remove and /group listing the members.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import { SecureGroups } from "../../src/client-core/secure-group.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { createRoom, register, unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { spawnClient } from "./pty.ts";
+import { spawnLoggedIn, terminalSuite } from "./pty.ts";
 import { startDevice } from "./secure-device.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("groups in the interactive client", () => {
-  let server: TestServer;
-  const config = tempDir("parley-config-");
-  const other = tempDir("parley-other-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    config.remove();
-    other.remove();
-  });
+  const suite = terminalSuite();
+  const { config, other } = suite;
 
   it("creates a group with /group create, sends and reads in it, and shows /group remove as a line", async () => {
-    const alice = await register(server.url, unique("al"));
-    const bobAcc = await register(server.url, unique("bo"));
-    const carolAcc = await register(server.url, unique("ca"));
+    const alice = await register(suite.server.url, unique("al"));
+    const bobAcc = await register(suite.server.url, unique("bo"));
+    const carolAcc = await register(suite.server.url, unique("ca"));
     const start = unique("r");
-    await createRoom(server.url, alice.token, start);
-    const bob = await startDevice(server.url, bobAcc, other.path);
-    const carol = await startDevice(server.url, carolAcc, other.path);
+    await createRoom(suite.server.url, alice.token, start);
+    const bob = await startDevice(suite.server.url, bobAcc, other.path);
+    const carol = await startDevice(suite.server.url, carolAcc, other.path);
     const bobGroups = new SecureGroups({ conn: bob.conn, dm: bob.dm });
     const carolGroups = new SecureGroups({ conn: carol.conn, dm: carol.dm });
     const bobTexts: string[] = [];
@@ -58,11 +46,7 @@ describe("groups in the interactive client", () => {
       },
     );
     bobGroups.on("membership", (c) => bobLines.push(c.text));
-    new SessionStore(join(config.path, "parley")).save([server.url], {
-      ...alice,
-      expiresAt: Date.now() + 86_400_000,
-    });
-    const client = spawnClient(["--server", server.url], { XDG_CONFIG_HOME: config.path });
+    const client = spawnLoggedIn(suite.server.url, alice, config.path);
     try {
       await client.waitFor(new RegExp(`#${start}`));
       client.type("\r");

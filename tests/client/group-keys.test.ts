@@ -3,7 +3,7 @@
  * a member's identity key changed and is not accepted, and goes, once, under its first cid, when
  * the sender accepts it with trust().
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import {
   createAccountKey,
   createIdentity,
@@ -11,32 +11,15 @@ import {
   signDeviceList,
 } from "../../src/crypto/index.ts";
 import { unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { groupMember, joinedGroup, type Member, nameOf } from "./group-member.ts";
+import { groupSuite, joinedGroup, nameOf } from "./group-member.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
-let server: TestServer;
-const dirs = tempDir("parley-group-keys-");
-const running: Member[] = [];
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(async () => {
-  await server.close();
-  dirs.remove();
-});
-afterEach(() => {
-  for (const r of running.splice(0)) r.close();
-});
+const suite = groupSuite("group-keys");
 
-async function member(): Promise<Member> {
-  const m = await groupMember(server.url, dirs.path);
-  running.push(m);
-  return m;
-}
+const member = () => suite.member();
 
 describe("key changes in a group", () => {
   it("holds a group send while a member's identity key changed unaccepted, and sends it once after /trust", async () => {
@@ -57,7 +40,7 @@ describe("key changes in a group", () => {
       devices: [other.bundle],
     });
     const wire = JSON.stringify(deviceListWire(list));
-    const put = await server.store.putDeviceList(
+    const put = await suite.server.store.putDeviceList(
       bob.account.user.id,
       list.key,
       list.version,
@@ -73,7 +56,8 @@ describe("key changes in a group", () => {
     alice.groups.send(room, "after it");
     await until(() => alice.device.held.length === 2, "the next one held too");
     const stored = async () =>
-      (await server.store.logAfter(room, 0, 1000)).filter((m) => m.envelope !== undefined).length;
+      (await suite.server.store.logAfter(room, 0, 1000)).filter((m) => m.envelope !== undefined)
+        .length;
     expect(await stored()).toBe(1);
 
     expect(await alice.device.dm.trust(nameOf(bob))).toBe("updated");

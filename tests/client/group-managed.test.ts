@@ -4,34 +4,17 @@
  * GROUP_MANAGED, on frames and HTTP routes alike, so the server's member list never drifts from
  * the chain; and a deleted account leaves its groups without blocking them.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { api, type Request, register, unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { groupMember, joinedGroup, type Member, nameOf } from "./group-member.ts";
+import { groupSuite, joinedGroup, type Member, nameOf } from "./group-member.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
-let server: TestServer;
-const dirs = tempDir("parley-group-managed-");
-const running: Member[] = [];
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(async () => {
-  await server.close();
-  dirs.remove();
-});
-afterEach(() => {
-  for (const r of running.splice(0)) r.close();
-});
+const suite = groupSuite("group-managed");
 
-async function member(): Promise<Member> {
-  const m = await groupMember(server.url, dirs.path);
-  running.push(m);
-  return m;
-}
+const member = () => suite.member();
 
 /** The code a frame is refused with ("ok" if it is not). */
 async function refusal(m: Member, frame: Request): Promise<string> {
@@ -44,12 +27,12 @@ async function refusal(m: Member, frame: Request): Promise<string> {
 }
 
 const memberIds = async (room: number) =>
-  (await server.store.membersOf(room)).map((u) => u.id).sort((a, b) => a - b);
+  (await suite.server.store.membersOf(room)).map((u) => u.id).sort((a, b) => a - b);
 
 describe("a group's membership is its signed versions only", () => {
   it("refuses moderation, invite codes and invitations in a group with GROUP_MANAGED, on frames and HTTP, and to outsiders says nothing", async () => {
     const [alice, bob] = [await member(), await member()];
-    const carol = await register(server.url);
+    const carol = await register(suite.server.url);
     const room = (await alice.groups.create(unique("g"), [nameOf(bob)])).id;
     await joinedGroup(bob, room);
     const before = await memberIds(room);
@@ -75,12 +58,12 @@ describe("a group's membership is its signed versions only", () => {
       ["POST", `/api/rooms/${room}/moderation`, { action: "kick", user: nameOf(bob) }],
     ];
     for (const [method, path, body] of routes) {
-      const res = await api<{ code?: string }>(server.url, method, path, body, token);
+      const res = await api<{ code?: string }>(suite.server.url, method, path, body, token);
       expect([path, res.status, res.body.code]).toEqual([path, 409, "GROUP_MANAGED"]);
     }
     // To someone outside it, the group does not exist.
     const outside = await api<{ code?: string }>(
-      server.url,
+      suite.server.url,
       "POST",
       `/api/rooms/${room}/moderation`,
       { action: "kick", user: nameOf(bob) },
@@ -91,7 +74,7 @@ describe("a group's membership is its signed versions only", () => {
     // Nothing changed: the same members, no invitation for carol, and messages still go through.
     expect(await memberIds(room)).toEqual(before);
     const invites = await api<{ invites: unknown[] }>(
-      server.url,
+      suite.server.url,
       "GET",
       "/api/invitations",
       undefined,
@@ -111,7 +94,7 @@ describe("a group's membership is its signed versions only", () => {
     await until(() => bob.texts.includes("before"), "bob to read alice");
 
     const deleted = await api(
-      server.url,
+      suite.server.url,
       "DELETE",
       "/api/account",
       { password: "correct horse" },

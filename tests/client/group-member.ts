@@ -1,10 +1,12 @@
 /** A group member's device for tests: a SecureDm device with SecureGroups, recording what it shows. */
+import { afterAll, afterEach, beforeAll } from "bun:test";
 import {
   type GroupContent,
   type MembershipChange,
   SecureGroups,
 } from "../../src/client-core/secure-group.ts";
 import { type Account, register } from "../support/client.ts";
+import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { until } from "./gated-clock.ts";
 import { type Device, startDevice } from "./secure-device.ts";
 
@@ -18,10 +20,18 @@ export interface Member {
   close(): void;
 }
 
-/** A new device of `account` (a new account when not given), its groups judged and attached. */
-export async function groupMember(url: string, root: string, account?: Account): Promise<Member> {
+/**
+ * A new device of `account` (a new account when not given), its groups judged and attached; or,
+ * given the `dir` of a closed one, that device started again.
+ */
+export async function groupMember(
+  url: string,
+  root: string,
+  account?: Account,
+  dir?: string,
+): Promise<Member> {
   const acc = account ?? (await register(url));
-  const device = await startDevice(url, acc, root);
+  const device = await startDevice(url, acc, root, dir);
   const groups = new SecureGroups({ conn: device.conn, dm: device.dm });
   const m: Member = {
     account: acc,
@@ -52,4 +62,50 @@ export async function joinedGroup(m: Member, room: number): Promise<void> {
     () => m.device.conn.joinedRooms().some((r) => r.id === room && r.kind === "group"),
     `${nameOf(m)} to receive the group`,
   );
+}
+
+/** What a file of group tests shares (see groupSuite). */
+export interface GroupSuite {
+  /** The file's server, started before its first test. */
+  readonly server: TestServer;
+  /** A new member (a new account when not given; see groupMember), closed after the test. */
+  member(account?: Account, dir?: string): Promise<Member>;
+  /** Closes these too after the test, in order, after the members made before them. */
+  track(...closing: { close(): void }[]): void;
+}
+
+/**
+ * The set-up every file of group tests shares, registered where it is called: one server for
+ * the file (rate limits lifted) and a temporary root for the devices, removed after it; the
+ * members and whatever else a test tracks, closed after that test. `name` names the folder.
+ */
+export function groupSuite(name: string): GroupSuite {
+  let server: TestServer | undefined;
+  const dirs = tempDir(`parley-${name}-`);
+  const running: { close(): void }[] = [];
+  beforeAll(async () => {
+    server = await startTestServer({ rate: 10_000, burst: 10_000 });
+  });
+  afterAll(async () => {
+    await server?.close();
+    dirs.remove();
+  });
+  afterEach(() => {
+    for (const r of running.splice(0)) r.close();
+  });
+  const suite: GroupSuite = {
+    get server() {
+      if (server === undefined) throw new Error("the suite's server is not started yet");
+      return server;
+    },
+    async member(account, dir) {
+      const m = await groupMember(suite.server.url, dirs.path, account, dir);
+      running.push(m);
+      return m;
+    },
+    track(...closing) {
+      running.push(...closing);
+    },
+  };
+  return suite;
 }

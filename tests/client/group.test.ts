@@ -6,15 +6,10 @@
  */
 
 import { Database } from "bun:sqlite";
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
-import {
-  type GroupContent,
-  type MembershipChange,
-  SecureGroups,
-} from "../../src/client-core/secure-group.ts";
 import {
   acceptMembership,
   type Envelope,
@@ -26,62 +21,26 @@ import {
   verifyBundle,
 } from "../../src/crypto/index.ts";
 import { groupConversation, type Message, type RoomEvent } from "../../src/protocol/index.ts";
-import { type Account, register } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import type { Account } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { type Device, startDevice } from "./secure-device.ts";
+import { groupSuite, joinedGroup, type Member, nameOf } from "./group-member.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
-let server: TestServer;
-const dirs = tempDir("parley-group-");
-const running: { close(): void }[] = [];
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(async () => {
-  await server.close();
-  dirs.remove();
-});
-afterEach(() => {
-  for (const r of running.splice(0)) r.close();
-});
-
-interface Member {
-  account: Account;
-  device: Device;
-  groups: SecureGroups;
-  texts: string[];
-  shown: GroupContent[];
-  changes: MembershipChange[];
-}
+const suite = groupSuite("group");
 
 /** A member's device: a new one, or (with `restart`) the same device started again. */
 async function member(account?: Account, restart?: Member): Promise<Member> {
-  const acc = account ?? (await register(server.url));
-  if (restart) {
-    restart.groups.close();
-    restart.device.close();
-  }
-  const device = await startDevice(server.url, acc, dirs.path, restart?.device.dir);
-  const groups = new SecureGroups({ conn: device.conn, dm: device.dm });
-  running.push(device, groups);
-  const m: Member = { account: acc, device, groups, texts: [], shown: [], changes: [] };
-  groups.on("message", (_msg, content) => {
-    m.shown.push(content);
-    if (content.kind === "text") m.texts.push(content.text);
-  });
-  groups.on("membership", (c) => m.changes.push(c));
-  await groups.start({ list: true });
-  return m;
+  restart?.close();
+  return suite.member(account, restart?.device.dir);
 }
 
 const lines = (m: Member) => m.changes.map((c) => c.text);
-const name = (m: Member) => m.account.user.name;
+const name = nameOf;
 
 async function identityOf(m: Member): Promise<Identity> {
-  const files = deviceFiles(m.device.dir, server.url, m.account.user.id);
+  const files = deviceFiles(m.device.dir, suite.server.url, m.account.user.id);
   const imported = await importIdentity(JSON.parse(readFileSync(files.identityPath, "utf8")));
   if (!imported.ok) throw new Error("no identity");
   return imported.identity;
@@ -89,15 +48,7 @@ async function identityOf(m: Member): Promise<Identity> {
 
 /** The group's stored messages and events, as the server's store holds them. */
 async function stored(room: number) {
-  return server.store.logAfter(room, 0, 1000);
-}
-
-/** Waits until the user's client receives the group (the group_added push attaches it). */
-async function joinedGroup(m: Member, room: number) {
-  await until(
-    () => m.device.conn.joinedRooms().some((r) => r.id === room && r.kind === "group"),
-    `${name(m)} to receive the group`,
-  );
+  return suite.server.store.logAfter(room, 0, 1000);
 }
 
 describe("encrypted groups", () => {
@@ -181,7 +132,7 @@ describe("encrypted groups", () => {
     const room = await alice.groups.create("council", [name(bob)]);
     await joinedGroup(bob, room.id);
     await until(() => bob.changes.length === 1, "bob to see version 1");
-    const versions = await server.store.groupVersions(room.id);
+    const versions = await suite.server.store.groupVersions(room.id);
     const first = versions[0];
     if (!first) throw new Error("no version 1");
 
@@ -202,7 +153,7 @@ describe("encrypted groups", () => {
       by: await identityOf(mallory),
     });
     const write = (sender: Account, body: string) =>
-      server.store.append([
+      suite.server.store.append([
         {
           room: room.id,
           sender: sender.user,
@@ -252,7 +203,7 @@ describe("encrypted groups", () => {
     // A plain leave would leave the chain naming him: refused; he leaves with a signed version.
     await expect(bob.device.conn.leave(room.id)).rejects.toMatchObject({ code: "BAD_MEMBERSHIP" });
     // Version 1 again (a stale or replayed version) is refused as not the next one.
-    const [v1] = await server.store.groupVersions(room.id);
+    const [v1] = await suite.server.store.groupVersions(room.id);
     await expect(
       alice.device.conn.request({
         type: "group_membership",
@@ -264,7 +215,7 @@ describe("encrypted groups", () => {
     await expect(
       carol.device.conn.request({ type: "group_state", room: room.id }),
     ).rejects.toMatchObject({ code: "ROOM_NOT_FOUND" });
-    expect((await server.store.groupVersions(room.id)).length).toBe(1);
+    expect((await suite.server.store.groupVersions(room.id)).length).toBe(1);
   });
 
   it("keeps no plaintext of group messages in the store (database and WAL)", async () => {
@@ -274,7 +225,7 @@ describe("encrypted groups", () => {
     const secret = `group-secret-${crypto.randomUUID()}`;
     alice.groups.send(room.id, secret);
     await until(() => bob.texts.includes(secret), "bob to read it");
-    const db = new Database(join(server.dir, "parley.db"), { readonly: true });
+    const db = new Database(join(suite.server.dir, "parley.db"), { readonly: true });
     try {
       const rows = db.query("SELECT body FROM messages WHERE room_id = ?").all(room.id) as {
         body: string;
@@ -283,10 +234,10 @@ describe("encrypted groups", () => {
     } finally {
       db.close();
     }
-    for (const file of readdirSync(server.dir)) {
+    for (const file of readdirSync(suite.server.dir)) {
       if (!file.startsWith("parley.db")) continue;
-      expect(readFileSync(join(server.dir, file)).includes(Buffer.from(secret))).toBe(false);
+      expect(readFileSync(join(suite.server.dir, file)).includes(Buffer.from(secret))).toBe(false);
     }
-    expect(server.logs.join("\n")).not.toContain(secret);
+    expect(suite.server.logs.join("\n")).not.toContain(secret);
   });
 });

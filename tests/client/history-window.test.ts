@@ -6,13 +6,11 @@
  * reply's original the same way.
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
 import { bigRoomServer } from "../support/big-room.ts";
 import { connect, unique } from "../support/client.ts";
 import { tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { spawnClient } from "./pty.ts";
+import { spawnLoggedIn } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -34,13 +32,7 @@ describe("the terminal client's jump far back", () => {
       body: "about seven hundred",
       reply: 700,
     } as never);
-    const sessions = new SessionStore(join(config.path, "parley"));
-    sessions.save([server.url], { ...bob, expiresAt: Date.now() + 86_400_000 });
-    const client = spawnClient(
-      ["--server", server.url],
-      { XDG_CONFIG_HOME: config.path },
-      { cols: 100, rows: 24 },
-    );
+    const client = spawnLoggedIn(server.url, bob, config.path, { cols: 100, rows: 24 });
     try {
       await client.waitFor(/Pick a room/);
       client.type("\r");
@@ -95,13 +87,7 @@ describe("the terminal client's jump far back", () => {
       seq === 5890 ? "the narwhal surfaced" : `message number ${seq}`,
     );
     const { server, bob } = big;
-    const sessions = new SessionStore(join(config.path, "parley"));
-    sessions.save([server.url], { ...bob, expiresAt: Date.now() + 86_400_000 });
-    const client = spawnClient(
-      ["--server", server.url],
-      { XDG_CONFIG_HOME: config.path },
-      { cols: 100, rows: 24 },
-    );
+    const client = spawnLoggedIn(server.url, bob, config.path, { cols: 100, rows: 24 });
     try {
       await client.waitFor(/Pick a room|message number 6000/);
       if (/Pick a room/.test(client.screen.text())) client.type("\r");

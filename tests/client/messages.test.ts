@@ -5,13 +5,12 @@
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
 import type { ServerFrameOf } from "../../src/protocol/index.ts";
-import { connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
+import { aliceAndBobIn, connect, unique } from "../support/client.ts";
 import { spawnServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
-import { spawnClient } from "./pty.ts";
+import { saveLoginIn, spawnClient } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -29,21 +28,12 @@ describe("the terminal client's messages", () => {
     const db = join(data.path, "p.db");
     let server = await spawnServer({ db, extraArgs: ["--rate", "1000", "--burst", "1000"] });
     const port = Number(new URL(server.url).port);
-    const alice = await register(server.url, unique("al"));
-    const bob = await register(server.url, unique("bo"));
     const lounge = unique("lounge");
-    const room = await createRoom(server.url, alice.token, lounge);
-    await joinRoom(server.url, bob.token, room);
-    let b = await connect(server.wsUrl, bob.token);
-    await b.request({ type: "join", room });
-    const sessions = new SessionStore(join(config.path, "parley"));
-    sessions.save([server.url], { ...alice, expiresAt: Date.now() + 86_400_000 });
-    sessions.saveView([server.url], alice.user.id, {
-      last: `#${lounge}`,
-      history: {},
-      highlights: [],
-      bell: true,
-    });
+    const first = await aliceAndBobIn(server, lounge);
+    const { alice, bob, room } = first;
+    // Bob's socket is replaced after the server restarts.
+    let b = first.b;
+    saveLoginIn(config.path, server.url, alice, lounge);
     const client = spawnClient(
       ["--server", server.url],
       { XDG_CONFIG_HOME: config.path },

@@ -1,8 +1,9 @@
 /** The real client in a pseudo-terminal (Bun.spawn's terminal option), read through a VirtualTerminal. */
+import { afterAll, beforeAll } from "bun:test";
 import { join } from "node:path";
 import { SessionStore } from "../../src/client/session-store.ts";
 import type { Account } from "../support/client.ts";
-import { ROOT } from "../support/server.ts";
+import { ROOT, startTestServer, type TestServer, tempDir } from "../support/server.ts";
 import { VirtualTerminal } from "./virtual-terminal.ts";
 
 export interface PtyClient {
@@ -73,4 +74,57 @@ export function spawnLoggedIn(
 ): PtyClient {
   saveLogin(configDir, server, account);
   return spawnClient(["--server", server], { XDG_CONFIG_HOME: configDir }, size);
+}
+
+/**
+ * saveLogin, plus a remembered view so the client opens straight in `#room` (bell on), as if
+ * the account had last left it there; returns the store.
+ */
+export function saveLoginIn(
+  configDir: string,
+  server: string,
+  account: Account,
+  room: string,
+): SessionStore {
+  const sessions = saveLogin(configDir, server, account);
+  sessions.saveView([server], account.user.id, {
+    last: `#${room}`,
+    history: {},
+    highlights: [],
+    bell: true,
+  });
+  return sessions;
+}
+
+/** What a block of terminal tests shares (see terminalSuite). */
+export interface TerminalSuite {
+  /** The block's server (rate limits lifted), started before its first test. */
+  readonly server: TestServer;
+  /** The terminal client's XDG_CONFIG_HOME. */
+  readonly config: { readonly path: string };
+  /** A home for the other people's devices. */
+  readonly other: { readonly path: string };
+}
+
+/** One server and two temporary folders for the enclosing block, removed after it. */
+export function terminalSuite(): TerminalSuite {
+  let server: TestServer | undefined;
+  const config = tempDir("parley-config-");
+  const other = tempDir("parley-other-");
+  beforeAll(async () => {
+    server = await startTestServer({ rate: 10_000, burst: 10_000 });
+  });
+  afterAll(async () => {
+    await server?.close();
+    config.remove();
+    other.remove();
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error("the suite's server is not started yet");
+      return server;
+    },
+    config,
+    other,
+  };
 }

@@ -3,12 +3,10 @@
  * buffer holds opens in context (a window of history around it, the view scrolled to it).
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { join } from "node:path";
-import { SessionStore } from "../../src/client/session-store.ts";
 import { connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
 import { startTestServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
-import { spawnClient } from "./pty.ts";
+import { saveLoginIn, spawnClient } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -31,15 +29,8 @@ describe("the terminal client's search", () => {
       b.request({ type: "send", room, cid: unique("c"), body } as never);
     await say("the walrus has landed");
     for (let i = 1; i <= 150; i++) await say(`filler number ${i}`);
-    const sessions = new SessionStore(join(config.path, "parley"));
-    sessions.save([server.url], { ...alice, expiresAt: Date.now() + 86_400_000 });
     // The client opens in the other room: the lounge's buffer holds only what comes live.
-    sessions.saveView([server.url], alice.user.id, {
-      last: `#${other}`,
-      history: {},
-      highlights: [],
-      bell: true,
-    });
+    saveLoginIn(config.path, server.url, alice, other);
     const client = spawnClient(
       ["--server", server.url],
       { XDG_CONFIG_HOME: config.path },

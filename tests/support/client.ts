@@ -190,3 +190,20 @@ export async function connect(wsUrl: string, token: string): Promise<TestSocket>
   await socket.opened;
   return socket;
 }
+
+/**
+ * Alice and Bob registered, Alice's room `name` with Bob joined, and Bob's socket in it: the
+ * other side of a test about what Alice's client shows.
+ */
+export async function aliceAndBobIn(
+  server: { url: string; wsUrl: string },
+  name: string,
+): Promise<{ alice: Account; bob: Account; room: number; b: TestSocket }> {
+  const alice = await register(server.url, unique("al"));
+  const bob = await register(server.url, unique("bo"));
+  const room = await createRoom(server.url, alice.token, name);
+  await joinRoom(server.url, bob.token, room);
+  const b = await connect(server.wsUrl, bob.token);
+  await b.request({ type: "join", room });
+  return { alice, bob, room, b };
+}

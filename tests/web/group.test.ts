@@ -4,26 +4,24 @@
  * removed member's device is not addressed by what is sent after it; replies, reactions and
  * edits in a group go sealed from the message actions, and a member's sealed edit shows.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { EventContent } from "../../src/client-core/message-state.ts";
 import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import { SecureGroups } from "../../src/client-core/secure-group.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import { startDevice } from "../client/secure-device.ts";
 import { api, register, unique } from "../support/client.ts";
-import { type ChildServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import {
+  browserSuite,
   chromiumGate,
   eventually,
-  launchBrowser,
   openPage,
   registerInPage,
   sendInPage,
   shownMessages,
-  spawnWebServer,
 } from "./browser.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -31,50 +29,42 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const gate = chromiumGate();
 
 describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
-  let browser: Browser;
-  let server: ChildServer;
-  const dir = tempDir("parley-web-group-");
-  const contexts: BrowserContext[] = [];
-  const cleanups: (() => void)[] = [];
-
-  beforeAll(async () => {
+  beforeAll(() => {
     if (gate.missing) throw new Error("chromium is required but /usr/bin/chromium is missing");
-    browser = await launchBrowser();
-    server = await spawnWebServer(join(dir.path, "group.db"));
   });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) c();
-    for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
-    dir.remove();
-  });
+  const web = browserSuite("group");
+
+  /** Bob: a new account's device with its groups, keeping the texts it reads. */
+  async function bobsDevice() {
+    const account = await register(web.server.url, unique("bob"));
+    const device = await startDevice(web.server.url, account, join(web.dir.path, "homes"));
+    const groups = new SecureGroups({ conn: device.conn, dm: device.dm });
+    const texts: string[] = [];
+    groups.on("message", (_m, c) => c.kind === "text" && texts.push(c.text));
+    return { account, device, groups, texts };
+  }
+
+  /** Creates the group `&name` with these members from the page, and waits until it is open. */
+  async function createGroupInPage(page: Page, name: string, members: string[]) {
+    await page.getByRole("button", { name: "New group" }).click();
+    await page.getByLabel("Group name").fill(name);
+    await page.getByRole("textbox", { name: "Members" }).fill(members.join(" "));
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: `&${name}` }).waitFor();
+  }
 
   it("creates a group, sends and reads in it, and shows a removal; the removed member is not addressed after", async () => {
-    const bobAcc = await register(server.url, unique("bob"));
-    const carolAcc = await register(server.url, unique("carol"));
-    const bob = await startDevice(server.url, bobAcc, join(dir.path, "homes"));
-    const carol = await startDevice(server.url, carolAcc, join(dir.path, "homes"));
-    const bobGroups = new SecureGroups({ conn: bob.conn, dm: bob.dm });
-    const bobTexts: string[] = [];
-    bobGroups.on("message", (_m, c) => c.kind === "text" && bobTexts.push(c.text));
-    cleanups.push(() => bobGroups.close(), bob.close, carol.close);
+    const { account: bobAcc, device: bob, groups: bobGroups, texts: bobTexts } = await bobsDevice();
+    const carolAcc = await register(web.server.url, unique("carol"));
+    const carol = await startDevice(web.server.url, carolAcc, join(web.dir.path, "homes"));
+    web.cleanups.push(() => bobGroups.close(), bob.close, carol.close);
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(context);
-    const { page, errors } = await openPage(context, server.url);
+    const context = await web.context({ viewport: { width: 1280, height: 860 } });
+    const { page, errors } = await openPage(context, web.server.url);
     const alice = unique("alice");
     await registerInPage(page, alice);
     const group = unique("g");
-    await page.getByRole("button", { name: "New group" }).click();
-    await page.getByLabel("Group name").fill(group);
-    await page
-      .getByRole("textbox", { name: "Members" })
-      .fill(`${bobAcc.user.name} ${carolAcc.user.name}`);
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: `&${group}` }).waitFor();
+    await createGroupInPage(page, group, [bobAcc.user.name, carolAcc.user.name]);
     await page
       .getByText(`${alice} created the group with ${bobAcc.user.name}, ${carolAcc.user.name}`)
       .waitFor();
@@ -97,7 +87,7 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
     await eventually(async () => expect(bobTexts).toContain("after carol left"));
 
     const stored = await api<{ messages: Message[] }>(
-      server.url,
+      web.server.url,
       "GET",
       `/api/rooms/${room}/messages?after=0&limit=200`,
       undefined,
@@ -111,34 +101,25 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
   });
 
   it("reacts, replies and edits in a group through the message actions, sealed; a member's sealed edit shows", async () => {
-    const bobAcc = await register(server.url, unique("bob"));
-    const bob = await startDevice(server.url, bobAcc, join(dir.path, "homes"));
-    const bobGroups = new SecureGroups({ conn: bob.conn, dm: bob.dm });
-    const bobTexts: string[] = [];
-    bobGroups.on("message", (_m, c) => c.kind === "text" && bobTexts.push(c.text));
+    const { account: bobAcc, device: bob, groups: bobGroups, texts: bobTexts } = await bobsDevice();
     const seen: { e: RoomEvent; content: EventContent }[] = [];
     const bobChanges = new SealedChanges(
       bob.conn,
       { dm: bob.dm, groups: bobGroups },
       { change: (e, content) => seen.push({ e, content }), problem: () => {} },
     );
-    cleanups.push(
+    web.cleanups.push(
       () => bobChanges.close(),
       () => bobGroups.close(),
       bob.close,
     );
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(context);
-    const { page, errors } = await openPage(context, server.url);
+    const context = await web.context({ viewport: { width: 1280, height: 860 } });
+    const { page, errors } = await openPage(context, web.server.url);
     const alice = unique("alice");
     await registerInPage(page, alice);
     const group = unique("g");
-    await page.getByRole("button", { name: "New group" }).click();
-    await page.getByLabel("Group name").fill(group);
-    await page.getByRole("textbox", { name: "Members" }).fill(bobAcc.user.name);
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: `&${group}` }).waitFor();
+    await createGroupInPage(page, group, [bobAcc.user.name]);
     await eventually(async () =>
       expect(bob.conn.joinedRooms().some((r) => r.kind === "group")).toBe(true),
     );
@@ -180,7 +161,7 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
     await bobChanges.send(room, { kind: "edit", target: bobSeq, body: "pick any time" });
     await page.locator(`.items .msg[data-seq="${bobSeq}"]`).getByText("pick any time").waitFor();
     const stored = await api(
-      server.url,
+      web.server.url,
       "GET",
       `/api/rooms/${room}/messages?after=0&limit=200`,
       undefined,
@@ -194,23 +175,14 @@ describe.skipIf(gate.skip)("encrypted groups in the browser", () => {
   });
 
   it("holds a group message while a member's keys changed, names them above the composer, and sends it once accepted", async () => {
-    const bobAcc = await register(server.url, unique("bob"));
-    const bob = await startDevice(server.url, bobAcc, join(dir.path, "homes"));
-    const bobGroups = new SecureGroups({ conn: bob.conn, dm: bob.dm });
-    const bobTexts: string[] = [];
-    bobGroups.on("message", (_m, c) => c.kind === "text" && bobTexts.push(c.text));
-    cleanups.push(() => bobGroups.close(), bob.close);
+    const { account: bobAcc, device: bob, groups: bobGroups, texts: bobTexts } = await bobsDevice();
+    web.cleanups.push(() => bobGroups.close(), bob.close);
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(context);
-    const { page, errors } = await openPage(context, server.url);
+    const context = await web.context({ viewport: { width: 1280, height: 860 } });
+    const { page, errors } = await openPage(context, web.server.url);
     await registerInPage(page, unique("alice"));
     const group = unique("g");
-    await page.getByRole("button", { name: "New group" }).click();
-    await page.getByLabel("Group name").fill(group);
-    await page.getByRole("textbox", { name: "Members" }).fill(bobAcc.user.name);
-    await page.getByRole("button", { name: "Create", exact: true }).click();
-    await page.getByRole("heading", { name: `&${group}` }).waitFor();
+    await createGroupInPage(page, group, [bobAcc.user.name]);
     await eventually(async () =>
       expect(bob.conn.joinedRooms().some((r) => r.kind === "group")).toBe(true),
     );
