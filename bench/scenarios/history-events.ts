@@ -5,7 +5,7 @@
  * with `history` (plain messages) for the price of the reactions and edits.
  */
 import { bodyOf, ClientSocket } from "../client-socket.ts";
-import { Histogram } from "../histogram.ts";
+import { readHistoryPages } from "../history-pages.ts";
 import { expectEqual, type Scenario, withParley } from "../scenario.ts";
 
 const PAGE = 100;
@@ -29,33 +29,20 @@ export const historyEvents: Scenario = async (settings) => {
     async (d, reader) => {
       const failures: string[] = [];
       const s = await ClientSocket.open({ kind: "parley", wsUrl: d.target.wsUrl }, reader);
-      const histogram = new Histogram();
-      let wrong = 0;
-      let x = 12345;
-      for (let i = 0; i < requests + 20; i++) {
-        x = (x * 1103515245 + 12345) % 2 ** 31;
-        const before = PAGE + 1 + (x % (stored - PAGE));
-        const reply = s.expect('{"type":"history"');
-        const started = performance.now();
-        s.ws.send(
-          JSON.stringify({ type: "history", id: "h", room: reader.room, before, limit: PAGE }),
-        );
-        const frame = await reply;
-        const ms = performance.now() - started;
-        if (i >= 20) histogram.record(ms);
-        const page = JSON.parse(frame) as {
-          messages: { seq: number; reactions?: { count: number }[]; edited?: number }[];
-        };
-        const last = page.messages[PAGE - 1];
-        if (
-          page.messages.length !== PAGE ||
-          last?.seq !== before - 1 ||
-          last.reactions?.length !== REACTORS ||
-          (last.seq % 2 === 0) !== (last.edited !== undefined)
-        ) {
-          wrong++;
-        }
-      }
+      type Shown = { seq: number; reactions?: { count: number }[]; edited?: number };
+      const { histogram, wrong } = await readHistoryPages<Shown>(
+        s,
+        { room: reader.room, stored, page: PAGE, requests },
+        ({ before, messages }) => {
+          const last = messages[PAGE - 1];
+          return (
+            messages.length === PAGE &&
+            last?.seq === before - 1 &&
+            last.reactions?.length === REACTORS &&
+            (last.seq % 2 === 0) === (last.edited !== undefined)
+          );
+        },
+      );
       await s.close();
       expectEqual(failures, "history pages with the wrong state", wrong, 0);
       return {

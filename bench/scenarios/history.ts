@@ -3,7 +3,7 @@
  * one request at a time over the WebSocket. Round trip p50/p99 as the client sees it.
  */
 import { bodyOf, ClientSocket } from "../client-socket.ts";
-import { Histogram } from "../histogram.ts";
+import { readHistoryPages } from "../history-pages.ts";
 import { expectEqual, type Scenario, withParley } from "../scenario.ts";
 
 const PAGE = 100;
@@ -24,25 +24,12 @@ export const history: Scenario = async (settings) => {
     async (d, reader) => {
       const failures: string[] = [];
       const s = await ClientSocket.open({ kind: "parley", wsUrl: d.target.wsUrl }, reader);
-      const histogram = new Histogram();
-      let wrong = 0;
-      // Deterministic depths, so two runs read the same pages.
-      let x = 12345;
-      for (let i = 0; i < requests + 20; i++) {
-        x = (x * 1103515245 + 12345) % 2 ** 31;
-        const before = PAGE + 1 + (x % (stored - PAGE));
-        const reply = s.expect('{"type":"history"');
-        const started = performance.now();
-        s.ws.send(
-          JSON.stringify({ type: "history", id: "h", room: reader.room, before, limit: PAGE }),
-        );
-        const frame = await reply;
-        const ms = performance.now() - started;
-        // The first 20 warm the JIT and the page cache; they are checked but not timed.
-        if (i >= 20) histogram.record(ms);
-        const page = JSON.parse(frame) as { messages: { seq: number }[] };
-        if (page.messages.length !== PAGE || page.messages[PAGE - 1]?.seq !== before - 1) wrong++;
-      }
+      const { histogram, wrong } = await readHistoryPages<{ seq: number }>(
+        s,
+        { room: reader.room, stored, page: PAGE, requests },
+        ({ before, messages }) =>
+          messages.length === PAGE && messages[PAGE - 1]?.seq === before - 1,
+      );
       await s.close();
       expectEqual(failures, "history pages with the wrong messages", wrong, 0);
       return {
