@@ -2,10 +2,11 @@
  * Jumping far back in an encrypted DM in the browser (Chromium): a reply's quote whose original
  * is several pages back opens a window of history around it with two `history` reads, not a
  * page at a time (the server serves the DM's ciphertext around the seq; the page opens only
- * what it shows), with the original opened, a mention of the reader marked, and the latest
- * messages back with "Jump to latest".
+ * what it shows), with the original opened, a mention of the reader marked, a sealed edit
+ * made meanwhile shown in it, and the latest messages back with "Jump to latest".
  */
 import { describe, expect, it, setDefaultTimeout } from "bun:test";
+import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import { register, unique } from "../support/client.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { browserSuite, chromiumGate, openPage } from "./browser.ts";
@@ -25,6 +26,12 @@ describe.skipIf(gate.skip)("jumping far back in an encrypted DM in the browser",
   it("opens a quoted message many pages back with two history reads, opened, the mention marked", async () => {
     const bobAccount = await register(web.server.url, unique("bob"));
     const bob = await suiteTerminal(web, bobAccount);
+    const bobChanges = new SealedChanges(
+      bob.conn,
+      { dm: bob.dm },
+      { change: () => {}, problem: () => {} },
+    );
+    web.cleanups.unshift(() => bobChanges.close());
     const c = await web.context({ viewport: { width: 1280, height: 860 } });
     const { page, errors, frames } = await openPage(c, web.server.url);
     const aliceName = unique("alice");
@@ -62,6 +69,12 @@ describe.skipIf(gate.skip)("jumping far back in an encrypted DM in the browser",
     // A mention of the reader is marked in the window as in the live messages.
     const mention = page.locator(".msg.mentions-me", { hasText: "it is there" });
     expect(await mention.locator("mark.mention").textContent()).toBe(`@${aliceName}`);
+    // bob's sealed edit of a message in the window shows there, opened.
+    await bobChanges.send(room, { kind: "edit", target: walrusSeq + 2, body: "later 1, fixed" });
+    await page
+      .locator(`.msg[data-seq="${walrusSeq + 2}"]`, { hasText: "later 1, fixed" })
+      .waitFor();
+    expect(await page.locator(".detached-bar").isVisible()).toBe(true);
 
     await page.locator("button.jump").click();
     await page.locator(".items .msg", { hasText: `later ${LATER}` }).waitFor();
