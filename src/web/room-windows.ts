@@ -95,11 +95,6 @@ export class RoomWindows {
     else c.scroll = list.position();
   }
 
-  /** Whether a window is kept for `room` (shown or not). */
-  has(room: number): boolean {
-    return this.kept.has(room);
-  }
-
   /** The window of `room` is done with: it stops listening and is forgotten. */
   drop(room: number): void {
     this.kept.get(room)?.w.close();
