@@ -88,8 +88,8 @@ describe("floods", () => {
 
   it("rate-limits a message flood while another member's messages flow on", async () => {
     // The server's clock stands still, so the bucket refills nothing however long the nine acks
-    // take on a loaded machine (at 10 a second, then even at 1, slow acks let part of the second
-    // burst in).
+    // take on a loaded machine (at 10 a second slow acks let part of the second burst in; at 1 a
+    // second, acks slower than about two seconds still would).
     const frozen = Date.now();
     server = await startTestServer({ rate: 1, burst: 10 }, { now: () => frozen });
     const flooder = await register(server.url);
