@@ -46,7 +46,8 @@ async function setup(holdMs?: number, holdBatch?: number) {
   return { path, store, queue, request, send };
 }
 
-const seqOf = (r: AppendResult | "failed") => (r !== "failed" && r.ok && r.message ? r.message.seq : 0);
+const seqOf = (r: AppendResult | "failed") =>
+  r !== "failed" && r.ok && r.message ? r.message.seq : 0;
 
 /** Submits sends 1..count, each in a loop turn of its own, as frames read one turn apart. */
 async function trickle(send: (i: number) => Promise<AppendResult | "failed">, count: number) {
