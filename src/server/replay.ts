@@ -6,9 +6,9 @@
  * subscribe in the same synchronous step. A message committed during the read is in the buffer,
  * the read, or both; skipping seqs already sent removes the overlap.
  */
-import type { LogEntry, Store } from "../../db/store.ts";
+import { entryFrame, type LogEntry, type Store } from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
-import { encodeEntryFrame, encodeFrame } from "../protocol/index.ts";
+import { encodeFrame } from "../protocol/index.ts";
 import type { Hub, Socket } from "./hub.ts";
 
 export type AttachFrom =
@@ -86,7 +86,7 @@ export function finishAttach(
   // Left the room, re-attached or closed while reading: a newer attach owns the room now.
   if (ws.data.delivery.state === "closed" || !ws.data.delivery.catchUp.has(room)) return 0;
 
-  const frames = messages.map(encodeEntryFrame);
+  const frames = messages.map((m) => encodeFrame(entryFrame(m)));
   let bytes = frames.reduce((n, f) => n + f.length, 0);
   let first = 0;
   while (bytes > limits.maxBytes && first < frames.length - 1) {

@@ -8,13 +8,18 @@
  * that must wait for a lookup holds back the ones behind it, and after an UNAVAILABLE refusal the
  * room is held until the refused cid comes again (send-order.ts).
  */
-import { type AppendRequest, OUTAGE_RETRY_AFTER_S, type Store } from "../../db/store.ts";
+import {
+  type AppendRequest,
+  entryFrame,
+  OUTAGE_RETRY_AFTER_S,
+  type Store,
+} from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
 import { DEVICES_MAX, type Envelope } from "../crypto/index.ts";
 import { errorFields, type Logger } from "../log/log.ts";
 import {
   dmConversation,
-  encodeEntryFrame,
+  encodeFrame,
   isValidMessage,
   type Message,
   type MessageFile,
@@ -200,7 +205,7 @@ export class SendPipeline {
       this.o.bus.publish({
         room: m.room,
         seq: m.seq,
-        frame: encodeEntryFrame(result.message ?? result.event),
+        frame: encodeFrame(entryFrame(result.message ?? result.event)),
       });
       if (!result.duplicate) {
         this.o.metrics?.messagesAccepted.inc();
