@@ -6,6 +6,7 @@
 import type { SQL } from "bun";
 import type { UserRef } from "../src/protocol/index.ts";
 import { actDetail, actTarget, inviteJoin, storedJoin } from "./community-records.ts";
+import { type ReportRow, toAuditEntry, toInvite, toReport } from "./community-rows.ts";
 import type { CommunityStore } from "./community-store.ts";
 import type {
   AuditBy,
@@ -20,7 +21,6 @@ import type {
 import { appendIn } from "./store-postgres-append.ts";
 import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
-import { type ReportRow, toAuditEntry, toInvite, toReport } from "./store-sqlite-communities.ts";
 
 const AUDIT_COLUMNS = `id, room_id AS room, actor_id AS "actorId", actor_name AS "actorName", action,
   target_id AS "targetId", target_name AS "targetName", reason, detail, created_at AS at`;
