@@ -1,8 +1,9 @@
 /**
  * The SQLite store's communities (community-store.ts): roles and mutes, bans, invite codes, the
  * audit log and reports.
- * Every moderation action and its audit row commit in one transaction, so the log never misses
- * an action that happened, nor records one that did not.
+ * Every moderation action, its audit row and its room event commit in one transaction, so
+ * neither the audit log nor the room's timeline misses an action that happened, nor records one
+ * that did not.
  */
 import type { Database } from "bun:sqlite";
 import type { UserRef } from "../src/protocol/index.ts";
@@ -15,8 +16,10 @@ import {
   toInvite,
   toReport,
 } from "./community-rows.ts";
-import type { CommunityStore } from "./community-store.ts";
+import type { CommunityStore, LoggedModeration } from "./community-store.ts";
 import type {
+  AppendRequest,
+  AppendResult,
   AuditBy,
   AuditEntry,
   InviteRecord,
@@ -26,6 +29,11 @@ import type {
   RoomStanding,
 } from "./store.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
+
+/** Thrown inside a transaction to roll it back with the refusal it answers. */
+class Undone {
+  constructor(readonly result: AppendResult) {}
+}
 
 const INVITE_COLUMNS = `id, room_id AS room, created_by AS createdBy, created_at AS createdAt,
   expires_at AS expiresAt, max_uses AS maxUses, uses, revoked_at AS revokedAt`;
@@ -140,18 +148,31 @@ export class SqliteCommunities implements CommunityStore {
     return this.db
       .transaction(() => {
         if (!this.#apply(rec)) return false;
-        this.#audit(
-          rec.room,
-          rec.actor,
-          rec.act.action,
-          actTarget(rec.act),
-          rec.reason,
-          actDetail(rec.act),
-          rec.now,
-        );
+        this.#auditAct(rec);
         return true;
       })
       .immediate();
+  }
+
+  async moderateWithEvent(rec: ModerationRecord, event: AppendRequest) {
+    try {
+      return this.db
+        .transaction((): LoggedModeration => {
+          if (!this.#apply(rec)) return "unchanged";
+          const [result] = this.append([event]);
+          if (!result?.ok) throw new Undone(result ?? { ok: false, code: "ROOM_NOT_FOUND" });
+          this.#auditAct(rec);
+          return result;
+        })
+        .immediate();
+    } catch (err) {
+      if (err instanceof Undone) return err.result;
+      throw err;
+    }
+  }
+
+  #auditAct({ room, actor, act, reason, now }: ModerationRecord): void {
+    this.#audit(room, actor, act.action, actTarget(act), reason, actDetail(act), now);
   }
 
   #apply({ room, actor, act, now }: ModerationRecord): boolean {

@@ -7,7 +7,7 @@
  * a server admin may delete it. A public room its last member leaves stays open to anyone, as
  * an IRC channel or a Zulip stream does, and server admins manage it (docs/admin.md).
  */
-import type { Store } from "../../db/store.ts";
+import { LAST_MEMBER_LEFT, type Store } from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
 import { ParleyError, type UserRef } from "../protocol/index.ts";
 import { requireMayLeave } from "./roles.ts";
@@ -19,9 +19,6 @@ export interface DepartureOptions {
   log: Logger;
   now: () => number;
 }
-
-/** The reason the audit log keeps for a room archived by its last member's leaving. */
-export const LAST_MEMBER_LEFT = "the last member left";
 
 /** Takes the user out of the room (NOT_MEMBER if they were not in it), after storing the leave. */
 export async function depart(o: DepartureOptions, user: UserRef, room: number): Promise<void> {
