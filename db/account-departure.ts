@@ -10,10 +10,10 @@ import type { UserRef } from "../src/protocol/index.ts";
 import type { RoomRole, RoomVisibility } from "./community-records.ts";
 import type { AppendRequest } from "./message-log.ts";
 
+export { LAST_MEMBER_LEFT } from "./room-store.ts";
+
 /** The body of the leave a deleted account leaves in each room it was in. */
 export const ACCOUNT_DELETED = "account deleted";
-/** The reason the audit log keeps for a private room archived by its last member's going. */
-export const LAST_MEMBER_LEFT = "the last member left";
 /** The reason the audit log keeps for a successor made owner by the deletion. */
 export const OWNER_DELETED = "the last owner's account was deleted";
 

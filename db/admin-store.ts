@@ -6,7 +6,7 @@
 import type { UserRecord } from "./account-store.ts";
 import type { AccountRecord, AuditBy } from "./community-records.ts";
 
-export { ACCOUNT_DELETED, LAST_MEMBER_LEFT, OWNER_DELETED } from "./account-departure.ts";
+export { ACCOUNT_DELETED, OWNER_DELETED } from "./account-departure.ts";
 
 export interface AdminStore {
   /** A user's server-wide standing, or undefined for no such user. */

@@ -1,7 +1,7 @@
 /**
  * A moderation action and the event of the room's log that tells of it are one transaction
  * (Store.moderateWithEvent, src/server/moderation.ts): on both stores, a refused event undoes
- * the action; and a server killed with SIGKILL in the middle of a burst of kicks never leaves a
+ * the action, and a private room's last leave archives it in the leave's transaction; and a server killed with SIGKILL in the middle of a burst of kicks never leaves a
  * kicked member without the kick in the timeline, nor a kick for someone still in the room.
  */
 import { Database } from "bun:sqlite";
@@ -13,7 +13,7 @@ import type { EventKind, UserRef } from "../src/protocol/index.ts";
 import { connect } from "./support/client.ts";
 import { type ChildServer, spawnServer, tempDir } from "./support/server.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
-import { storeContract, T0 } from "./support/store-contract.ts";
+import { fresh, storeContract, T0 } from "./support/store-contract.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
@@ -106,6 +106,24 @@ storeContract("moderation with its event", (c) => {
     );
     expect(e.kind).toBe("archive");
     expect((await store.findRoom(r.id))?.archivedAt).toBe(T0 + 9);
+  });
+  it("archives a private room with its last member's leave, one transaction; a public room stays open", async () => {
+    const owner = await c.user();
+    const secret = await store.createRoom(fresh("p"), "", owner.id, T0, "private");
+    const open = await c.room(owner);
+    if (secret === "taken") throw new Error("room taken");
+    const leave = (room: number) => store.changeMembership("leave", event(room, owner, "leave"));
+    const last = await leave(secret.id);
+    if (last === "unchanged" || !last.ok) throw new Error(JSON.stringify(last));
+    expect(last.event?.body).toBe("archived");
+    expect((await store.findRoom(secret.id))?.archivedAt).toBe(T0 + 9);
+    expect((await store.auditLog(secret.id, 5)).map((a) => [a.action, a.actor, a.reason])).toEqual([
+      ["archive", owner, "the last member left"],
+    ]);
+    const left = await leave(open.id);
+    if (left === "unchanged" || !left.ok) throw new Error(JSON.stringify(left));
+    expect(left.event?.body).toBeUndefined();
+    expect((await store.findRoom(open.id))?.archivedAt ?? null).toBeNull();
   });
 });
 

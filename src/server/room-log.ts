@@ -58,7 +58,7 @@ export class RoomLog {
 
   /**
    * The user joins or leaves the room, and the event that says so is stored with that change,
-   * in one transaction, then published: its seq, or "unchanged" (nothing stored) when they
+   * in one transaction, then published: the event, or "unchanged" (nothing stored) when they
    * already were (join) or were not (leave) a member. Throws the refusal when the room is gone.
    */
   async membership(
@@ -66,7 +66,7 @@ export class RoomLog {
     user: UserRef,
     change: MembershipChange,
     body = "",
-  ): Promise<number | "unchanged"> {
+  ): Promise<LogEntry | "unchanged"> {
     const request: AppendRequest = {
       room,
       sender: user,
@@ -80,7 +80,7 @@ export class RoomLog {
     if (!result.ok) throw new ParleyError(result.code);
     const entry = result.event ?? result.message;
     this.publish(entry);
-    return entry.seq;
+    return entry;
   }
 
   /**
