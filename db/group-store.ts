@@ -18,6 +18,11 @@ export interface GroupVersionRecord {
 export interface GroupVersionChange {
   /** The "membership" event holding the signed version; its sender must be a member. */
   event: AppendRequest;
+  /**
+   * The seq of the newest version the change was checked against (0: none). If another was
+   * stored since (another node's), the change is "stale" and nothing is stored.
+   */
+  after: number;
   /** Users the version adds to the server's members (joined at the event's ts). */
   add: readonly number[];
   /** Members the version drops: they leave after the event is stored, so a leaver signs it. */
@@ -35,9 +40,9 @@ export interface GroupStore {
    * Stores a membership version and everything the server keeps in step with it, in one
    * transaction: the added members join, the event is appended, every member's role is set from
    * the admins (so the room's rights follow the chain), and the dropped members leave. When the
-   * append is refused nothing changes and the refusal is returned.
+   * append is refused, or the change is stale, nothing changes and that is returned.
    */
-  storeGroupVersion(change: GroupVersionChange): Promise<AppendResult>;
+  storeGroupVersion(change: GroupVersionChange): Promise<AppendResult | "stale">;
 }
 
 /** Versions a group's state returns: each change is one, so this bounds a reply's size. */

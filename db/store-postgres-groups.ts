@@ -15,7 +15,7 @@ const VERSION_ATTEMPTS = 5;
 
 /** Thrown inside a version's transaction to roll it back with the append's refusal. */
 class Refused {
-  constructor(readonly result: AppendResult) {}
+  constructor(readonly result: AppendResult | "stale") {}
 }
 
 export class PostgresGroups implements GroupStore {
@@ -45,15 +45,20 @@ export class PostgresGroups implements GroupStore {
     }));
   }
 
-  async storeGroupVersion(c: GroupVersionChange): Promise<AppendResult> {
+  async storeGroupVersion(c: GroupVersionChange): Promise<AppendResult | "stale"> {
     const { room, ts } = c.event;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.run((pool) =>
-          pool.sql.begin(async (tx): Promise<AppendResult> => {
-            // The room's row first, as the append takes it: versions of one group queue here.
+          pool.sql.begin(async (tx): Promise<AppendResult | "stale"> => {
+            // The room's row first, as the append takes it: versions of one group queue here,
+            // and each then reads the newest version the one before it committed.
             const found = await tx`SELECT 1 FROM rooms WHERE id = ${room} FOR NO KEY UPDATE`;
             if (found.length === 0) return { ok: false, code: "ROOM_NOT_FOUND" };
+            const [newest] = await tx`
+              SELECT seq FROM messages WHERE room_id = ${room} AND kind = 'membership'
+              ORDER BY seq DESC LIMIT 1`;
+            if (Number(newest?.seq ?? 0) !== c.after) return "stale";
             for (const id of c.add) {
               await tx`INSERT INTO members (room_id, user_id, joined_at)
                        VALUES (${room}, ${id}, ${ts}) ON CONFLICT DO NOTHING`;

@@ -13,7 +13,7 @@ type Row = { seq: number; ts: number; id: number; name: string | null; body: str
 
 /** Thrown inside a version's transaction to roll it back with the append's refusal. */
 class Refused {
-  constructor(readonly result: AppendResult) {}
+  constructor(readonly result: AppendResult | "stale") {}
 }
 
 export class SqliteGroups implements GroupStore {
@@ -33,6 +33,10 @@ export class SqliteGroups implements GroupStore {
            LEFT JOIN users u ON u.id = m.sender_id
            WHERE m.room_id = ? AND m.kind = 'membership' ORDER BY m.seq DESC LIMIT ?
          ) ORDER BY seq`,
+      ),
+      newest: db.query<{ seq: number }, [number]>(
+        `SELECT seq FROM messages WHERE room_id = ? AND kind = 'membership'
+         ORDER BY seq DESC LIMIT 1`,
       ),
       join: db.query<never, [number, number, number]>(
         "INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -60,11 +64,12 @@ export class SqliteGroups implements GroupStore {
     }));
   }
 
-  async storeGroupVersion(c: GroupVersionChange): Promise<AppendResult> {
+  async storeGroupVersion(c: GroupVersionChange): Promise<AppendResult | "stale"> {
     const { room, ts } = c.event;
     try {
       return this.db
-        .transaction((): AppendResult => {
+        .transaction((): AppendResult | "stale" => {
+          if ((this.q.newest.get(room)?.seq ?? 0) !== c.after) return "stale";
           for (const id of c.add) this.q.join.run(room, id, ts);
           const [result] = this.append([c.event]);
           if (!result?.ok) throw new Refused(result ?? { ok: false, code: "ROOM_NOT_FOUND" });

@@ -119,10 +119,13 @@ export class Groups {
         ts: this.o.now(),
         event: { kind: "membership" },
       },
+      after: versions.at(-1)?.seq ?? 0,
       add: added,
       remove: removed,
       admins: m.admins.map(Number).filter((id) => after.has(id)),
     });
+    // Stale: another node stored a version since this one was checked against the newest.
+    if (stored === "stale") throw new ParleyError("BAD_MEMBERSHIP");
     if (!stored.ok) throw new ParleyError(stored.code);
     // Delivery follows the store: the added see the version that adds them, the removed the one
     // that removes them, before they are taken out of the room on every node.
