@@ -13,10 +13,15 @@
  * meets the tail when its newest seq reaches the first seq the live view holds (or the room's
  * head); `seam()` then gives exactly the entries the live view lacks, so nothing is shown twice
  * or skipped where they join.
+ *
+ * A sealed room (a DM, an encrypted group) is read the same way, two requests however far back:
+ * the server serves ciphertext pages around a seq as for rooms. The client opens each page as it
+ * lands (`open`), so only what the window holds is decrypted, and takes the room's changes
+ * opened (`changes`), since the connection's own events carry them sealed.
  */
 import { isEvent, type LogEntry, type Message, type RoomEvent } from "../protocol/index.ts";
 import type { Connection } from "./connection.ts";
-import { applyEvent } from "./message-state.ts";
+import { applyEvent, type EventContent } from "./message-state.ts";
 import { isRoomEventLine } from "./room-event-text.ts";
 
 /** Messages per page read around the target and on each scroll. */
@@ -25,10 +30,23 @@ export const WINDOW_PAGE = 50;
 /** What changed: a page landed, a message in the window changed, or a live message came. */
 export type WindowChange = "page" | "message" | "unseen";
 
-type Page = { messages: Message[]; events?: RoomEvent[] | undefined; more: boolean };
+export type WindowPage = { messages: Message[]; events?: RoomEvent[] | undefined; more: boolean };
 
 /** What the window needs of a connection (Connection has it). */
 export type WindowConnection = Pick<Connection, "history" | "on">;
+
+/** A change to a message, with its content when it came sealed and was opened. */
+type ChangeListener = (e: RoomEvent, content?: EventContent) => void;
+
+export interface WindowOptions {
+  /** Called when the window changed, to redraw what `what` concerns. */
+  changed?: (what: WindowChange) => void;
+  page?: number;
+  /** A sealed room: opens a page as it lands (its messages with their text). */
+  open?: (p: WindowPage) => Promise<WindowPage>;
+  /** A sealed room: where its changes come opened (subscribes; returns how to stop). */
+  changes?: (fn: ChangeListener) => () => void;
+}
 
 export class HistoryWindow {
   /** Messages and the room's own event lines (joins, topics…), oldest first. */
@@ -40,7 +58,7 @@ export class HistoryWindow {
   unseen = 0;
   private loading: "older" | "newer" | undefined;
   /** Changes delivered while a page was on its way, applied again when it lands. */
-  private inFlight: RoomEvent[] | undefined;
+  private inFlight: { e: RoomEvent; content?: EventContent | undefined }[] | undefined;
   private readonly off: (() => void)[];
 
   private constructor(
@@ -48,41 +66,55 @@ export class HistoryWindow {
     readonly room: number,
     /** The message jumped to. */
     readonly target: number,
-    /** Called when the window changed, to redraw what `what` concerns. */
-    private readonly changed: (what: WindowChange) => void,
-    private readonly page: number,
+    private readonly o: WindowOptions,
   ) {
+    const change: ChangeListener = (e, content) => {
+      if (e.room !== this.room || e.target === undefined) return;
+      this.inFlight?.push({ e, content });
+      if (this.apply(e, content)) this.changed("message");
+    };
     this.off = [
       conn.on("message", (m) => {
         if (m.room !== this.room) return;
         this.unseen++;
         this.changed("unseen");
       }),
-      conn.on("event", (e) => {
-        if (e.room !== this.room || e.target === undefined) return;
-        this.inFlight?.push(e);
-        if (this.apply(e)) this.changed("message");
-      }),
+      o.changes ? o.changes(change) : conn.on("event", (e) => change(e)),
     ];
+  }
+
+  private get page(): number {
+    return this.o.page ?? WINDOW_PAGE;
+  }
+
+  private changed(what: WindowChange): void {
+    this.o.changed?.(what);
+  }
+
+  /** A page as the window holds it: opened first in a sealed room. */
+  private async read(q: { before?: number; after?: number; limit: number }): Promise<WindowPage> {
+    const p = await this.conn.history(this.room, q);
+    return this.o.open ? this.o.open(p) : p;
   }
 
   /**
    * Opens the window around `seq` of `room`: two requests in parallel, whatever the distance
-   * to the live tail. Rejects (and listens to nothing) when a page cannot be read.
+   * to the live tail (in a sealed room too). Rejects (and listens to nothing) when a page cannot
+   * be read or opened.
    */
   static async around(
     conn: WindowConnection,
     room: number,
     seq: number,
-    o: { changed?: (what: WindowChange) => void; page?: number } = {},
+    o: WindowOptions = {},
   ): Promise<HistoryWindow> {
-    const w = new HistoryWindow(conn, room, seq, o.changed ?? (() => {}), o.page ?? WINDOW_PAGE);
+    const w = new HistoryWindow(conn, room, seq, o);
     w.inFlight = [];
     try {
       const half = Math.max(1, Math.floor(w.page / 2));
       const [before, after] = await Promise.all([
-        conn.history(room, { before: seq + 1, limit: w.page - half }),
-        conn.history(room, { after: seq, limit: half }),
+        w.read({ before: seq + 1, limit: w.page - half }),
+        w.read({ after: seq, limit: half }),
       ]);
       w.items = [...w.lines(before), ...w.lines(after)].sort((a, b) => a.seq - b.seq);
       w.hasOlder = before.more;
@@ -168,12 +200,12 @@ export class HistoryWindow {
   private async load(
     which: "older" | "newer",
     q: { before?: number; after?: number; limit: number },
-    take: (p: Page) => LogEntry[],
+    take: (p: WindowPage) => LogEntry[],
   ): Promise<readonly LogEntry[]> {
     this.loading = which;
     this.inFlight = [];
     try {
-      const added = take(await this.conn.history(this.room, q));
+      const added = take(await this.read(q));
       this.landed();
       this.changed("page");
       return added;
@@ -184,22 +216,22 @@ export class HistoryWindow {
   }
 
   /** A page's messages and the room event lines among them; its message changes are folded. */
-  private lines(p: Page): LogEntry[] {
+  private lines(p: WindowPage): LogEntry[] {
     return [...p.messages, ...(p.events ?? []).filter(isRoomEventLine)];
   }
 
   /** Applies again what arrived while the page was on its way (a change to a message in it). */
   private landed(): void {
-    for (const e of this.inFlight ?? []) this.apply(e);
+    for (const x of this.inFlight ?? []) this.apply(x.e, x.content);
     this.inFlight = undefined;
   }
 
   /** A change to a message the window holds: its copy takes the new state. */
-  private apply(e: RoomEvent): boolean {
+  private apply(e: RoomEvent, content?: EventContent): boolean {
     const i = this.items.findIndex((x) => x.seq === e.target && !isEvent(x));
     const m = this.items[i];
     if (!m || isEvent(m)) return false;
-    const next = applyEvent(m, e);
+    const next = applyEvent(m, e, content ?? e);
     if (next === m) return false;
     this.items[i] = next;
     return true;

@@ -137,7 +137,6 @@ export class ChatScreen {
       list: () => this.list,
       search: searcher({ server: () => this.conn.server, token: o.token }),
       me: () => this.me.id,
-      loadOlder: () => this.loadOlder(),
       select: (room) => this.select(room),
       problem: (text) => this.announcer.message("Parley", text),
       focusComposer: () => this.composer.focus(),
@@ -145,6 +144,7 @@ export class ChatScreen {
       countsChanged: () => this.renderSidebar(),
     });
     this.list = new MessageList({
+      me: this.me,
       actions: this.actions,
       loadOlder: () => void this.loadOlder(),
       fileView: (f) => this.files.render(f),
@@ -297,7 +297,7 @@ export class ChatScreen {
     const c = this.conversations.shown;
     if (opened && c?.id === opened.id && opened.unread > 0 && c.dividerSeq === undefined) {
       c.markUnread(this.me.id, opened.unread);
-      if (c.dividerSeq !== undefined) this.list.show(c, this.me, { toDivider: true });
+      if (c.dividerSeq !== undefined) this.list.show(c, { toDivider: true });
     }
   }
 
@@ -321,12 +321,12 @@ export class ChatScreen {
     const c = this.conversations.get(id);
     if (!c) return;
     const left = this.conversations.shown;
-    if (left && left !== c) left.scroll = this.list.position();
+    if (left && left !== c) this.actions.windows.leave(left);
     if (left !== c) c.markUnread(this.me.id);
     this.conversations.current = id;
     this.layout.showConversation();
     this.renderHeader();
-    this.list.show(c, this.me, { at: left === c ? this.list.position() : c.scroll });
+    this.actions.windows.show(c, left === c ? this.list.position() : c.scroll);
     if (c.isDm && c.firstSeq === undefined && c.summary.head > 0) void this.loadOlder();
     this.composer.target(c.label, c.isDm ? this.dms.off : c.readOnly);
     if (left !== c) this.composer.text = this.drafts.get(c.id);
@@ -352,7 +352,7 @@ export class ChatScreen {
     if (!c) return;
     const busy = () => this.list.syncOlder();
     await loadOlderPage(c, { conn: this.conn, dms: this.dms, busy });
-    if (this.conversations.current === c.id) this.list.show(c, this.me, { keepOffset: true });
+    if (this.list.shows(c)) this.list.show(c, { keepOffset: true });
   }
 
   /** Runs `act` on the conversation on screen, if there is one. */

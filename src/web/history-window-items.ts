@@ -7,12 +7,18 @@ import type { HistoryWindow } from "../client-core/history-window.ts";
 import { roomEventText } from "../client-core/room-event-text.ts";
 import { isEvent } from "../protocol/index.ts";
 import { Conversation } from "./conversation.ts";
+import type { SealedKind } from "./sealed-kind.ts";
 
-export function windowConversation(w: HistoryWindow, live: Conversation): Conversation {
+/** `sealed`: a DM's or a group's messages that cannot be shown as text, by seq. */
+export function windowConversation(
+  w: HistoryWindow,
+  live: Conversation,
+  sealed?: ReadonlyMap<number, SealedKind>,
+): Conversation {
   const c = new Conversation({ ...live.summary });
   for (const e of w.entries) {
     if (isEvent(e)) c.items.push({ kind: "notice", ts: e.ts, text: roomEventText(e), seq: e.seq });
-    else c.add(e);
+    else c.add(e, sealed?.get(e.seq));
   }
   c.hasOlder = w.hasOlder;
   c.unread = 0;
@@ -20,9 +26,13 @@ export function windowConversation(w: HistoryWindow, live: Conversation): Conver
 }
 
 /** What the live conversation lacks of the window where they meet, put before what it holds. */
-export function rejoin(w: HistoryWindow, live: Conversation): void {
+export function rejoin(
+  w: HistoryWindow,
+  live: Conversation,
+  sealed?: ReadonlyMap<number, SealedKind>,
+): void {
   const seam = w.seam(live.firstSeq);
   const messages = seam.flatMap((e) => (isEvent(e) ? [] : [e]));
   const events = seam.flatMap((e) => (isEvent(e) ? [e] : []));
-  live.prepend(messages, w.hasOlder, undefined, events);
+  live.prepend(messages, w.hasOlder, sealed, events);
 }

@@ -1,15 +1,14 @@
 /**
  * What the reader does to messages in the browser: reply (a quote over the composer), react (a
  * few emoji, or a chip to toggle), edit in place, delete, jump to a quoted message (a window
- * of history around it when it is not shown: history-window.ts), and search (a box in the
- * header; a result opens its message in context the same way).
+ * of history around it when it is not shown, kept per conversation: room-windows.ts), and
+ * search (a box in the header; a result opens its message in context the same way).
  * Changes go as events (docs/protocol.md 4.8) and come back to every tab as events; in a DM
  * or a group they are sealed end to end like its messages (sealed-changes.ts).
  */
 
 import type { Connection } from "../client-core/connection.ts";
 import { safeName } from "../client-core/display-text.ts";
-import { HistoryWindow } from "../client-core/history-window.ts";
 import type { Searcher } from "../client-core/message-search.ts";
 import { type EventContent, hasReacted } from "../client-core/message-state.ts";
 import type { MessageChangeRequest } from "../client-core/sealed-changes.ts";
@@ -19,23 +18,19 @@ import type { Conversations } from "./conversations.ts";
 import { h } from "./dom.ts";
 import type { MessageList } from "./message-list.ts";
 import type { PrivateMessages } from "./private-messages.ts";
+import { RoomWindows } from "./room-windows.ts";
 import { timeOfDay } from "./time-format.ts";
 
 /** The emoji offered by the React button. */
 export const QUICK_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "🙏"];
 
-/** Older pages loaded at most to reach a quoted message in a DM (its pages are opened here). */
-const JUMP_PAGES = 40;
-
 export interface MessageActionsHooks {
   conn: Connection;
   conversations: Conversations;
   /** The message list (made after this view, so asked for when needed). */
-  list: () => Pick<MessageList, "replace" | "rowOf" | "showWindow" | "drawWindow" | "isDetached">;
+  list: () => MessageList;
   search: Searcher;
   me: () => number;
-  /** Loads one older page into the conversation on screen. */
-  loadOlder(): Promise<void>;
   /** Shows a conversation. */
   select(room: number): void;
   /** Something went wrong that the reader should know. */
@@ -43,7 +38,7 @@ export interface MessageActionsHooks {
   /** The composer takes the focus. */
   focusComposer(): void;
   /** DMs: their changes go sealed, and come back opened (private-messages.ts). */
-  dms: Pick<PrivateMessages, "change" | "onChange">;
+  dms: Pick<PrivateMessages, "change" | "onChange" | "reveal">;
   /** Unread counts changed (an unread message was deleted): redraw them. */
   countsChanged(): void;
   /** Asks why and reports a message to its room's moderators (report-dialog.ts). */
@@ -60,8 +55,16 @@ export class MessageActionsView implements MessageActions {
   private replying: { room: number; seq: number } | undefined;
   /** The reader's role per room, as far as known ("asking" while the members are read). */
   private readonly roles = new Map<number, RoomRole | "asking">();
+  /** The windows of older history jumped to, one per conversation, kept across switches. */
+  readonly windows: RoomWindows;
 
   constructor(private readonly o: MessageActionsHooks) {
+    this.windows = new RoomWindows({
+      conn: o.conn,
+      dms: o.dms,
+      list: o.list,
+      shown: () => o.conversations.shown,
+    });
     this.replyBar = h("div", { class: "reply-bar", hidden: true });
     const input = h("input", {
       type: "search",
@@ -264,25 +267,16 @@ export class MessageActionsView implements MessageActions {
 
   /**
    * Shows a message of the conversation on screen: where it is, or in a window of history
-   * around it however far back (two reads); a DM's, whose pages are opened here, by pages.
+   * around it however far back (two reads; in a DM or a group only those pages are opened).
    */
   async jump(seq: number): Promise<void> {
     const c = this.o.conversations.shown;
-    if (c && !c.isDm && !c.isGroup && !this.o.list().rowOf(seq)) {
+    if (c && !this.o.list().rowOf(seq)) {
       try {
-        const list = this.o.list();
-        const w = await HistoryWindow.around(this.o.conn, c.id, seq, {
-          changed: (what) => list.drawWindow(what),
-        });
-        if (this.o.conversations.shown !== c) return w.close();
-        list.showWindow(w, c, seq);
+        if (!(await this.windows.open(c, seq))) return;
       } catch (err) {
         return this.o.problem(`Could not load the history: ${(err as Error).message}`);
       }
-    }
-    for (let i = 0; i < JUMP_PAGES && !this.o.list().rowOf(seq); i++) {
-      if (!this.o.conversations.shown?.hasOlder) break;
-      await this.o.loadOlder();
     }
     const row = this.o.list().rowOf(seq);
     if (!row) return this.o.problem("That message is no longer available.");

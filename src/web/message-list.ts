@@ -6,16 +6,15 @@
  * instead. Asks for older history when scrolled to the top.
  *
  * Detached: a jump to a message older than the conversation holds shows a window of history
- * around it instead (src/client-core/history-window.ts), with a bar saying so and a button back
- * to the latest that counts what arrived meanwhile; scrolling reads the window on either way,
- * and reaching the live messages rejoins them, each message once.
+ * around it instead (kept per conversation by room-windows.ts), with a bar saying so and a
+ * button back to the latest that counts what arrived meanwhile; scrolling reads the window on
+ * either way, and reaching the live messages rejoins them, each message once.
  */
-import type { HistoryWindow, WindowChange } from "../client-core/history-window.ts";
 import { bubbleRow, type MessageActions } from "./bubble.ts";
 import type { Conversation, Item, Pending, ScrollAnchor } from "./conversation.ts";
 import { h } from "./dom.ts";
 import type { FileFacts } from "./file-view.ts";
-import { rejoin, windowConversation } from "./history-window-items.ts";
+import { pendingRow } from "./pending-row.ts";
 import { dayKey, dayLabel } from "./time-format.ts";
 
 /** Messages from one sender within this long of each other share a group. */
@@ -26,6 +25,8 @@ const TOP_SLACK = 120;
 const BOTTOM_SLACK = 80;
 
 export interface MessageListHooks {
+  /** The reader: their own messages and @mentions of them are drawn apart. */
+  me: { id: number; name: string };
   loadOlder(): void;
   /** Shows a shared file: an inline image or a card with a download button. */
   fileView?: (file: FileFacts) => Node;
@@ -34,6 +35,20 @@ export interface MessageListHooks {
   dismiss?: (p: Pending) => void;
   /** Reply, react, edit, delete and jump, for stored messages of public rooms. */
   actions?: MessageActions;
+}
+
+/** A window of older history on screen in place of the live conversation: what drives it. */
+export interface DetachedView {
+  /** The live conversation it stands for: sending there returns to it. */
+  readonly live: Conversation;
+  /** Live messages that arrived meanwhile, counted on "Jump to latest". */
+  readonly unseen: number;
+  /** Scrolled to its top: the page before (drawn again when it lands). */
+  older(): void;
+  /** Scrolled to its bottom: true when it met the live messages (they now hold it all). */
+  bottom(): Promise<boolean>;
+  /** Back to the latest: the window is done with. */
+  close(): void;
 }
 
 export class MessageList {
@@ -45,7 +60,7 @@ export class MessageList {
   private readonly pendingList: HTMLOListElement;
   private readonly jump: HTMLButtonElement;
   private conversation: Conversation | undefined;
-  private me = { id: 0, name: "" };
+  private readonly me: { id: number; name: string };
   /** The last item rendered, to decide grouping and day separators for the next. */
   private last: Item | undefined;
   /** The reader is at the bottom: growth keeps them there. Updated on every scroll. */
@@ -56,10 +71,11 @@ export class MessageList {
   /** Messages appended while scrolled up, counted on the jump button. */
   private unseen = 0;
   /** The window shown instead of the live conversation, if detached. */
-  private detached: { w: HistoryWindow; live: Conversation } | undefined;
+  private detached: DetachedView | undefined;
   private readonly bar: HTMLElement;
 
   constructor(private readonly hooks: MessageListHooks) {
+    this.me = hooks.me;
     this.older = h(
       "button",
       { type: "button", class: "load-older", hidden: true },
@@ -152,21 +168,14 @@ export class MessageList {
    */
   show(
     c: Conversation,
-    me: { id: number; name: string },
     o: { keepOffset?: boolean; at?: ScrollAnchor | undefined; toDivider?: boolean } = {},
   ): void {
     const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
     this.detach(undefined);
     const same = this.conversation === c;
-    this.conversation = c;
-    this.me = me;
-    this.last = undefined;
     if (!same) this.unseen = 0;
-    this.list.replaceChildren();
-    for (const item of c.items) this.renderItem(item);
+    this.draw(c);
     this.renderPending();
-    this.syncOlder();
-    this.scroller.setAttribute("aria-label", `Messages in ${c.label}`);
     const divider = this.list.querySelector<HTMLElement>(".new-divider");
     if (o.keepOffset) this.scrollTo(this.scroller.scrollHeight - fromBottom);
     else if (divider && (!same || o.toDivider)) this.scrollTo(divider.offsetTop - 8);
@@ -200,68 +209,66 @@ export class MessageList {
   }
 
   /**
-   * Shows the window `w` of the live conversation `live` instead of it, scrolled to the message
-   * `seq`; the window then redraws itself as it changes (a page, a change, a live message).
+   * Shows `c`, a window of older history (room-windows.ts), in place of the live conversation
+   * `view` stands for: at the message `seq`, else at `at`, else (drawn again as it changed)
+   * where the reader is. A window never sticks to its bottom.
    */
-  showWindow(w: HistoryWindow, live: Conversation, seq: number): void {
-    this.detach({ w, live });
-    this.drawWindow();
-    this.rowOf(seq)?.scrollIntoView({ block: "center" });
+  showDetached(c: Conversation, view: DetachedView, o: { seq?: number; at?: ScrollAnchor }): void {
+    const at = o.at ?? (this.detached === view ? this.position() : undefined);
+    this.detach(view);
+    this.draw(c);
+    const row = o.seq !== undefined ? this.rowOf(o.seq) : at && this.rowOf(at.seq);
+    if (o.seq !== undefined) row?.scrollIntoView({ block: "center" });
+    else if (at && row) this.scroller.scrollTop = row.offsetTop - at.offset;
     this.stuck = false;
     this.renderJump();
   }
 
-  /** The window changed: drawn again, the reader's place kept (the first message in view). */
-  drawWindow(what: WindowChange = "page"): void {
-    const d = this.detached;
-    if (!d || what === "unseen") return void this.renderJump(); // only the count changed
-    const at = this.position();
-    this.conversation = windowConversation(d.w, d.live);
-    this.last = undefined;
-    this.list.replaceChildren();
-    for (const item of this.conversation.items) this.renderItem(item);
-    this.syncOlder();
-    const row = at && this.rowOf(at.seq);
-    if (at && row) this.scroller.scrollTop = row.offsetTop - at.offset;
-    this.renderJump();
+  /** Whether the live conversation `c` is what is on screen (not a window of it). */
+  shows(c: Conversation): boolean {
+    return this.conversation === c;
   }
 
-  /** Back to the live conversation, at its newest. */
+  /** Whether `view`'s window is what is on screen. */
+  showing(view: DetachedView): boolean {
+    return this.detached === view;
+  }
+
+  /** Back to the live conversation, at its newest (its "New" divider, if it has one). */
   toLatest(): void {
     const d = this.detached;
-    if (d) this.show(d.live, this.me);
-    else this.scrollToBottom();
+    if (!d) return void this.scrollToBottom();
+    d.close();
+    this.show(d.live);
   }
 
-  /** Whether a window is shown instead of the live conversation. */
-  get isDetached(): boolean {
-    return this.detached !== undefined;
+  private draw(c: Conversation): void {
+    this.conversation = c;
+    this.last = undefined;
+    this.list.replaceChildren();
+    for (const item of c.items) this.renderItem(item);
+    this.syncOlder();
+    this.scroller.setAttribute("aria-label", `Messages in ${c.label}`);
   }
 
-  private detach(next: { w: HistoryWindow; live: Conversation } | undefined): void {
-    this.detached?.w.close();
+  private detach(next: DetachedView | undefined): void {
     this.detached = next;
     this.bar.hidden = next === undefined;
     this.pendingList.hidden = next !== undefined;
   }
 
   private wantOlder(): void {
-    const d = this.detached;
-    if (!d) this.hooks.loadOlder();
-    else if (!d.w.busy) void d.w.older(); // drawn when it lands (the window's `changed`)
+    if (this.detached) this.detached.older();
+    else this.hooks.loadOlder();
   }
 
   /** At the window's bottom: the next page, or the live conversation where they meet. */
   private async readOn(): Promise<void> {
     const d = this.detached;
-    if (!d || d.w.busy) return;
-    if (!d.w.meets(d.live.firstSeq)) {
-      await d.w.newer();
-      return;
-    }
+    if (!d || !(await d.bottom()) || this.detached !== d) return;
     const at = this.position();
-    rejoin(d.w, d.live);
-    this.show(d.live, this.me, { at });
+    d.close();
+    this.show(d.live, { at });
   }
 
   /** A new item at the end of the conversation on screen. */
@@ -285,21 +292,7 @@ export class MessageList {
     if (!c) return;
     const stick = this.stuck;
     this.pendingList.replaceChildren(
-      ...c.pending.map((p) => {
-        const row = bubbleRow(
-          { from: this.me, ts: p.ts, body: p.body, cid: p.cid, file: p.file },
-          {
-            me: this.me,
-            grouped: false,
-            held: p.held,
-            state: p.state,
-            fileView: this.hooks.fileView,
-            ...(p.error ? { error: p.error } : {}),
-          },
-        );
-        if (p.state === "failed") row.querySelector(".bubble")?.append(this.failedActions(p));
-        return row;
-      }),
+      ...c.pending.map((p) => pendingRow(p, { ...this.hooks, me: this.me })),
     );
     if (stick) this.scrollToBottom();
   }
@@ -323,38 +316,12 @@ export class MessageList {
     this.renderJump();
   }
 
-  private renderJump(): void {
+  renderJump(): void {
     this.jump.hidden = this.stuck && !this.detached;
-    const n = this.detached ? this.detached.w.unseen : this.unseen;
+    const n = this.detached ? this.detached.unseen : this.unseen;
     const news = `${n} new message${n === 1 ? "" : "s"}`;
     if (this.detached) this.jump.textContent = `↓ Jump to latest${n > 0 ? ` (${news})` : ""}`;
     else this.jump.textContent = n > 0 ? `↓ ${news}` : "↓ Jump to latest";
-  }
-
-  /** "Retry" and "Dismiss" under a message that was refused or failed to upload. */
-  private failedActions(p: Pending): HTMLElement {
-    const what = p.file ? p.file.name : "message";
-    const row = h("span", { class: "failed-actions" });
-    // A file can go again only while its bytes are at hand (not for one refused as too large).
-    if (this.hooks.retry && (!p.file || p.source)) {
-      const retry = h(
-        "button",
-        { type: "button", class: "text-button", "aria-label": `Retry sending ${what}` },
-        "Retry",
-      );
-      retry.addEventListener("click", () => this.hooks.retry?.(p));
-      row.append(retry);
-    }
-    if (this.hooks.dismiss) {
-      const dismiss = h(
-        "button",
-        { type: "button", class: "text-button", "aria-label": `Dismiss ${what}` },
-        "Dismiss",
-      );
-      dismiss.addEventListener("click", () => this.hooks.dismiss?.(p));
-      row.append(dismiss);
-    }
-    return row;
   }
 
   private renderItem(item: Item): void {

@@ -4,7 +4,10 @@
  * around it (not page by page), shown detached with a bar and a "Jump to latest" button that
  * counts what arrives meanwhile; an edit made meanwhile shows in the window; back to latest,
  * or scrolling down until the window meets the live messages, shows each message once; scrolling
- * up reads the page before the window with the reader's place kept.
+ * up reads the page before the window with the reader's place kept. The window is kept across
+ * room switches (the same message at the same place when the reader comes back, what arrived
+ * meanwhile counted, unread counts right), and a mention of the reader is marked in it as in
+ * the live messages.
  */
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
@@ -29,6 +32,13 @@ const gate = chromiumGate();
 type Ack = ServerFrameOf<"ack">;
 const SEEDED = 6000;
 const WALRUS = 300;
+/** A seeded message that mentions bob, next to the walrus. */
+const MENTION = WALRUS + 2;
+
+/** Waits until the sidebar entry shows no unread count. */
+async function expectNoBadge(entry: ReturnType<Page["locator"]>): Promise<void> {
+  await eventually(async () => expect(await entry.locator(".badge").count()).toBe(0));
+}
 
 /** The stored messages' seqs in the list, in the order shown. */
 function shownSeqs(page: Page): Promise<number[]> {
@@ -42,6 +52,7 @@ describe.skipIf(gate.skip)("the browser client's jump far back", () => {
   let server: ChildServer;
   let alice: TestSocket;
   let room: number;
+  let otherRoom: number;
   let bobName: string;
   const dir = tempDir("parley-web-window-");
   const contexts: BrowserContext[] = [];
@@ -54,8 +65,14 @@ describe.skipIf(gate.skip)("the browser client's jump far back", () => {
     if (!a || !b) throw new Error("seed: two users expected");
     room = await seed.room([a, b]);
     seed.messages(room, a, SEEDED, (seq) =>
-      seq === WALRUS ? "the walrus has landed" : `message number ${seq}`,
+      seq === WALRUS
+        ? "the walrus has landed"
+        : seq === MENTION
+          ? `@${b.name} have a look at ${seq}`
+          : `message number ${seq}`,
     );
+    otherRoom = await seed.room([a, b]);
+    seed.messages(otherRoom, b, 5, (seq) => `elsewhere ${seq}`); // client ids are per sender
     await seed.close();
     bobName = b.name;
     browser = await launchBrowser();
@@ -108,6 +125,10 @@ describe.skipIf(gate.skip)("the browser client's jump far back", () => {
     expect(seqs).toContain(WALRUS - 1);
     expect(seqs).toContain(WALRUS + 1);
     expect(seqs.length).toBeLessThanOrEqual(50);
+    // A mention of bob is marked in the window as in the live messages.
+    const mention = page.locator(`.msg.mentions-me[data-seq="${MENTION}"]`);
+    expect(await mention.locator("mark.mention").textContent()).toBe(`@${bobName}`);
+    expect(await page.locator(".msg.mentions-me").count()).toBe(1);
 
     // Live meanwhile: counted on the button, kept out of the window.
     await say("sent while bob looked back");
@@ -184,6 +205,77 @@ describe.skipIf(gate.skip)("the browser client's jump far back", () => {
     expect(seqs.filter((s) => s >= original - 20 && s <= head.seq).length).toBe(
       head.seq - (original - 20) + 1 - 1, // the edit of the first test is an event, not a row
     );
+    expect(errors).toEqual([]);
+  });
+  it("keeps the window across a switch to another room: the same message at the same place, what came meanwhile counted", async () => {
+    // bob's earlier tabs would read the room for him while this one looks elsewhere.
+    for (const c of contexts.splice(0)) await c.close();
+    const { page, errors } = await bobInRoom();
+    await page.getByLabel("Search messages").fill("walrus");
+    await page.getByLabel("Search messages").press("Enter");
+    await page.locator(".search-hit", { hasText: "the walrus has landed" }).click();
+    await page.locator(`.msg.flash[data-seq="${WALRUS}"]`).waitFor();
+    // The reader moves a little in the window: that place, not the jump's, is what comes back.
+    await page.locator(".messages").evaluate((el) => {
+      el.scrollTop -= 90;
+    });
+    const place = () =>
+      page.locator(".messages").evaluate((el) => {
+        const top = el.getBoundingClientRect().top;
+        for (const row of el.querySelectorAll<HTMLElement>(".items .msg[data-seq]")) {
+          const r = row.getBoundingClientRect();
+          if (r.bottom > top) return { seq: Number(row.dataset.seq), offset: r.top - top };
+        }
+        return undefined;
+      });
+    const before = await place();
+    expect(before).toBeDefined();
+
+    const other = page.locator(`.sidebar .conversation[data-room="${otherRoom}"]`);
+    await other.click();
+    await page.locator(".msg", { hasText: "elsewhere 5" }).waitFor();
+    expect(await page.locator(".detached-bar").isVisible()).toBe(false);
+    // Meanwhile, in the room left: a live message (unread there) and an edit in the window.
+    const live = await say("said while bob was elsewhere");
+    const back = page.locator(`.sidebar .conversation[data-room="${room}"]`);
+    await back.locator(".badge", { hasText: "1" }).waitFor();
+    await alice.request({
+      type: "event",
+      room,
+      cid: unique("e"),
+      kind: "edit",
+      target: WALRUS - 1,
+      body: "two hundred and ninety-nine, fixed",
+    } as never);
+
+    await back.click();
+    await page.locator(`.msg[data-seq="${WALRUS}"]`).waitFor();
+    expect(await page.locator(".detached-bar").isVisible()).toBe(true);
+    const after = await place();
+    expect(after?.seq).toBe(before?.seq as number);
+    expect(Math.abs((after?.offset ?? 0) - (before?.offset ?? 0))).toBeLessThan(4);
+    expect(await page.locator(`.msg[data-seq="${WALRUS}"]`).isVisible()).toBe(true);
+    await page
+      .locator(`.msg[data-seq="${WALRUS - 1}"]`, { hasText: "two hundred and ninety-nine, fixed" })
+      .waitFor();
+    // Back in the room: read there (no badge), and the window's button counts what came.
+    await expectNoBadge(back);
+    expect(await page.locator("button.jump").textContent()).toBe(
+      "↓ Jump to latest (1 new message)",
+    );
+    expect(await page.locator(`.msg[data-seq="${live.seq}"]`).count()).toBe(0);
+
+    // Until the reader goes back to the latest: then the room shows its newest again, and
+    // another switch and return does not bring the window back.
+    await page.locator("button.jump").click();
+    await page.locator(`.msg[data-seq="${live.seq}"]`).waitFor();
+    expect(await page.locator(".detached-bar").isVisible()).toBe(false);
+    await other.click();
+    await page.locator(".msg", { hasText: "elsewhere 5" }).waitFor();
+    await back.click();
+    await page.locator(`.msg[data-seq="${live.seq}"]`).waitFor();
+    expect(await page.locator(".detached-bar").isVisible()).toBe(false);
+    expect(await page.locator(`.msg[data-seq="${WALRUS}"]`).count()).toBe(0);
     expect(errors).toEqual([]);
   });
 });
