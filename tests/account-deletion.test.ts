@@ -94,6 +94,18 @@ storeContract("account deletion and room ownership", (c) => {
     expect((await store.auditLog(r.id, 5)).map((a) => a.action)).toEqual([]);
   });
 
+  it("leaves a group's roles to its signed chain: no successor, no event", async () => {
+    const owner = await c.user();
+    const member = await c.user();
+    const group = await roomWith(owner, [member], "private");
+    await store.markGroup(group.id);
+    const head = (await store.findRoom(group.id))?.head;
+    await store.deleteAccount(owner.id, by());
+    expect((await store.standing(group.id, member.id))?.role).toBe("member");
+    expect((await store.findRoom(group.id))?.head).toBe(head);
+    expect(await store.auditLog(group.id, 5)).toEqual([]);
+  });
+
   it("archives a private room it was the last member of, audited; a public one stays open", async () => {
     const owner = await c.user();
     const secret = await roomWith(owner, [], "private");
