@@ -3,34 +3,10 @@
  * invites, each change audited in the same transaction.
  */
 
-import type { UserRef } from "../src/protocol/index.ts";
 import type { UserRecord } from "./account-store.ts";
 import type { AccountRecord, AuditBy } from "./community-records.ts";
-import type { AppendRequest } from "./message-log.ts";
 
-/** The body of the leave a deleted account leaves in each room it was in. */
-export const ACCOUNT_DELETED = "account deleted";
-
-/**
- * The leaves of a deleted account, one per room (not DM, not encrypted group) it was in: its
- * memberships end, so, as Matrix's deactivation does, each room's timeline says so ("left:
- * account deleted") rather than a member vanishing from the list unexplained. Appended in the
- * deletion's transaction while the user is still a member; the nodes' sequencers deliver them.
- */
-export function accountLeaves(
-  user: UserRef,
-  rooms: readonly number[],
-  now: number,
-): AppendRequest[] {
-  return rooms.map((room) => ({
-    room,
-    sender: user,
-    cid: `leave-${crypto.randomUUID()}`,
-    body: ACCOUNT_DELETED,
-    ts: now,
-    event: { kind: "leave" },
-  }));
-}
+export { ACCOUNT_DELETED, OWNER_DELETED } from "./account-departure.ts";
 
 export interface AdminStore {
   /** A user's server-wide standing, or undefined for no such user. */
@@ -48,8 +24,10 @@ export interface AdminStore {
   resetPassword(userId: number, passwordHash: string, by: AuditBy): Promise<boolean>;
   /**
    * Deletes an account, audited: its sessions, memberships, contacts, blocks, devices and bots'
-   * tokens go; its messages stay, shown under "deleted-ID" (the name is freed). Each room it was
-   * in gets its leave (accountLeaves) in the same transaction. False if none.
+   * tokens go; its messages stay, shown under "deleted-ID" (the name is freed). In the same
+   * transaction (account-departure.ts) each room it was in gets its leave, a room it was the
+   * only owner of gets a successor (a `role` event "owner" and an audit row `succession`), and a
+   * private room it was the last member of is archived (audited). False if none.
    */
   deleteAccount(userId: number, by: AuditBy): Promise<boolean>;
   /** A server setting (registration mode), or undefined when never set. */

@@ -1,6 +1,7 @@
 /**
  * Communities and moderation: roles, mutes and bans, invite codes, the audit log and reports.
- * Each action and its audit row commit in one transaction. The records: community-records.ts.
+ * Each action and its audit row commit in one transaction, with the room event that tells of it
+ * when there is one. The records: community-records.ts.
  */
 import type { UserRef } from "../src/protocol/index.ts";
 import type {
@@ -13,6 +14,10 @@ import type {
   ReportRecord,
   RoomStanding,
 } from "./community-records.ts";
+import type { AppendRequest, AppendResult } from "./message-log.ts";
+
+/** A moderation action's stored event, the event's refusal, or "unchanged" (nothing stored). */
+export type LoggedModeration = AppendResult | "unchanged";
 
 export interface CommunityStore {
   /** The user's role and mute in the room, or undefined when not a member. */
@@ -26,6 +31,15 @@ export interface CommunityStore {
    * changed nothing (the target was not a member, not banned, the room is gone): no row then.
    */
   moderate(record: ModerationRecord): Promise<boolean>;
+  /**
+   * As moderate(), and `event`, the room event that records the action (its sender the actor,
+   * who must be a member), is appended to the room's log in the same transaction: the log never
+   * loses an action that happened (a kick whose line is missing) nor tells of one that did not.
+   * The action is applied first, so a kick's event is the first entry its target cannot read.
+   * "unchanged" when the action changed nothing (no event, no audit row); a refused event (the
+   * actor is no member) rolls the action back and answers the refusal.
+   */
+  moderateWithEvent(record: ModerationRecord, event: AppendRequest): Promise<LoggedModeration>;
   /** Stores an invite code's hash; returns the invite's id. Audited as "invite_create". */
   createInvite(invite: NewInvite): Promise<number>;
   /**

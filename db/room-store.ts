@@ -38,6 +38,11 @@ export interface MembershipRecord {
 /** The most unread messages counted per room; clients show more as "999+". */
 export const UNREAD_COUNT_MAX = 1000;
 
+/** The body of the leave of a private room's last member, which archives the room with it. */
+export const ARCHIVING_LEAVE = "archived";
+/** The reason the audit log keeps for a private room archived by its last member's going. */
+export const LAST_MEMBER_LEFT = "the last member left";
+
 /** A membership that begins (join) or ends (leave) with the event of the room's log that says so. */
 export type MembershipChange = "join" | "leave";
 
@@ -76,7 +81,9 @@ export interface RoomStore {
    * a member of `event.room` (join) or stops being one (leave), and `event` is appended to the
    * room's log exactly when that row changed. "unchanged" (nothing stored) when they were a
    * member already (join) or no member (leave), also when another node's change won a race;
-   * a refusal stores nothing either.
+   * a refusal stores nothing either. The leave of a private room's last member archives the
+   * room in the same transaction (audited as "archive", LAST_MEMBER_LEFT, the leaver as actor),
+   * and its event's body becomes ARCHIVING_LEAVE: nobody could ever be invited back.
    */
   changeMembership(change: MembershipChange, event: AppendRequest): Promise<MembershipResult>;
   isMember(roomId: number, userId: number): Promise<boolean>;

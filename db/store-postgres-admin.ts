@@ -3,11 +3,22 @@
  * deleted accounts, settings and registration invites, each audited in the same transaction.
  */
 import type { SQL } from "bun";
+import type { UserRef } from "../src/protocol/index.ts";
 import { nameKey } from "../src/protocol/index.ts";
-import { type AdminStore, accountLeaves } from "./admin-store.ts";
+import {
+  archivedByDeparture,
+  departureEvents,
+  LAST_MEMBER_LEFT,
+  type LeftRoom,
+  needsSuccessor,
+  OWNER_DELETED,
+  SUCCESSION_ORDER,
+  successionDetail,
+} from "./account-departure.ts";
+import type { AdminStore } from "./admin-store.ts";
 import type { AccountRecord, AuditBy, UserRecord } from "./store.ts";
 import { appendIn } from "./store-postgres-append.ts";
-import type { Run } from "./store-postgres-pool.ts";
+import type { Pool, Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
 
 async function writeAudit(
@@ -24,6 +35,52 @@ async function writeAudit(
     VALUES (${room}, ${by.actor.id}, ${by.actor.name}, ${action}, ${target},
       coalesce((SELECT name FROM users WHERE id = ${target}), ''), ${by.reason}, ${detail},
       ${by.now})`;
+}
+
+/** The deleted account's going from each of its rooms (account-departure.ts). */
+async function leaveRooms(tx: SQL, pool: Pool, user: UserRef, by: AuditBy): Promise<void> {
+  // Its rooms locked first, in id order as appends lock them; the counts, read after (a new
+  // snapshot under READ COMMITTED), then hold until the commit: a join waits for the lock.
+  await tx`
+    SELECT r.id FROM members m JOIN rooms r ON r.id = m.room_id
+    WHERE m.user_id = ${user.id} AND r.kind = 'room' ORDER BY r.id FOR NO KEY UPDATE OF r`;
+  const rows = (await tx`
+    SELECT r.id AS room, m.role, r.visibility, r.archived_at IS NOT NULL AS archived,
+      (SELECT count(*) FROM members o WHERE o.room_id = r.id AND o.user_id <> m.user_id) AS others,
+      (SELECT count(*) FROM members o WHERE o.room_id = r.id AND o.user_id <> m.user_id
+         AND o.role = 'owner') AS owners
+    FROM members m JOIN rooms r ON r.id = m.room_id
+    WHERE m.user_id = ${user.id} AND r.kind = 'room'
+      AND NOT EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id)
+    ORDER BY r.id`) as (LeftRoom & { others: Int; owners: Int })[];
+  const rooms = rows.map((r) => ({
+    ...r,
+    room: Number(r.room),
+    others: Number(r.others),
+    owners: Number(r.owners),
+  }));
+  const successors = new Map<number, UserRef>();
+  for (const r of rooms.filter(needsSuccessor)) {
+    const [next] = await tx`
+      SELECT u.id, u.name FROM members m JOIN users u ON u.id = m.user_id
+      WHERE m.room_id = ${r.room} AND m.user_id <> ${user.id}
+      ORDER BY ${tx.unsafe(SUCCESSION_ORDER)} LIMIT 1`;
+    if (next) successors.set(r.room, { id: Number(next.id), name: next.name as string });
+  }
+  // Appended while the account is still a member, as every event's sender must be.
+  const events = departureEvents(user, rooms, successors, by.now);
+  const stored = events.length > 0 ? await appendIn(tx, pool, events) : [];
+  const refused = stored.find((result) => !result.ok);
+  if (refused) throw new Error(`a deleted account's event was refused: ${JSON.stringify(refused)}`);
+  for (const [room, next] of successors) {
+    await tx`UPDATE members SET role = 'owner' WHERE room_id = ${room} AND user_id = ${next.id}`;
+    const why = { ...by, reason: OWNER_DELETED };
+    await writeAudit(tx, room, "succession", next.id, why, successionDetail(user));
+  }
+  for (const r of rooms.filter(archivedByDeparture)) {
+    await tx`UPDATE rooms SET archived_at = ${by.now} WHERE id = ${r.room}`;
+    await writeAudit(tx, r.room, "archive", null, { ...by, reason: LAST_MEMBER_LEFT });
+  }
 }
 
 const changed = (res: { count: unknown }) => (res.count as number) > 0;
@@ -117,19 +174,7 @@ export class PostgresAdmin implements AdminStore {
         const [user] = await tx`SELECT id, name FROM users WHERE id = ${userId} FOR UPDATE`;
         if (!user) return false;
         await writeAudit(tx, null, "user_delete", userId, by);
-        // Each room's timeline gets the leave (admin-store.ts), while they are still a member.
-        const rooms = (await tx`
-          SELECT m.room_id FROM members m JOIN rooms r ON r.id = m.room_id
-          WHERE m.user_id = ${userId} AND r.kind = 'room'
-            AND NOT EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id)
-          ORDER BY m.room_id`) as { room_id: Int }[];
-        const leaver = { id: userId, name: user.name as string };
-        const leaves = accountLeaves(
-          leaver,
-          rooms.map((r) => Number(r.room_id)),
-          by.now,
-        );
-        if (leaves.length > 0) await appendIn(tx, pool, leaves);
+        await leaveRooms(tx, pool, { id: userId, name: user.name as string }, by);
         await tx`DELETE FROM sessions WHERE user_id = ${userId}`;
         await tx`DELETE FROM members WHERE user_id = ${userId}`;
         await tx`DELETE FROM contacts WHERE user_id = ${userId} OR contact_id = ${userId}`;

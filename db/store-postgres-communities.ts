@@ -1,13 +1,17 @@
 /**
  * The PostgreSQL store's communities part, as store-sqlite-communities.ts: roles and mutes,
- * bans, invite codes and the audit log. Each moderation action and its audit row commit in one
- * transaction; the room's row is locked first, so two moderators' actions on it queue.
+ * bans, invite codes and the audit log. Each moderation action, its audit row and its room event
+ * commit in one transaction; the room's row is locked first, so two moderators' actions on it
+ * queue.
  */
 import type { SQL } from "bun";
 import type { UserRef } from "../src/protocol/index.ts";
 import { actDetail, actTarget, inviteJoin, storedJoin } from "./community-records.ts";
-import type { CommunityStore } from "./community-store.ts";
+import { type ReportRow, toAuditEntry, toInvite, toReport } from "./community-rows.ts";
+import type { CommunityStore, LoggedModeration } from "./community-store.ts";
 import type {
+  AppendRequest,
+  AppendResult,
   AuditBy,
   AuditEntry,
   InviteRecord,
@@ -17,10 +21,9 @@ import type {
   RoomRole,
   RoomStanding,
 } from "./store.ts";
-import { appendIn } from "./store-postgres-append.ts";
+import { appendIn, isLostRace } from "./store-postgres-append.ts";
 import type { Run } from "./store-postgres-pool.ts";
 import type { Int } from "./store-postgres-rows.ts";
-import { type ReportRow, toAuditEntry, toInvite, toReport } from "./store-sqlite-communities.ts";
 
 const AUDIT_COLUMNS = `id, room_id AS room, actor_id AS "actorId", actor_name AS "actorName", action,
   target_id AS "targetId", target_name AS "targetName", reason, detail, created_at AS at`;
@@ -43,6 +46,18 @@ async function audit(
     VALUES (${room}, ${actor.id}, ${actor.name}, ${action}, ${target ?? null},
       coalesce((SELECT name FROM users WHERE id = ${target ?? null}), ''), ${reason}, ${detail},
       ${now})`;
+}
+
+/** A logged action's transaction is rerun this often after a lost race (a deadlock). */
+const MODERATION_ATTEMPTS = 5;
+
+/** Thrown inside a transaction to roll it back with the refusal it answers. */
+class Undone {
+  constructor(readonly result: AppendResult) {}
+}
+
+function auditAct(tx: SQL, { room, actor, act, reason, now }: ModerationRecord): Promise<void> {
+  return audit(tx, room, actor, act.action, actTarget(act), reason, actDetail(act), now);
 }
 
 export class PostgresCommunities implements CommunityStore {
@@ -83,20 +98,33 @@ export class PostgresCommunities implements CommunityStore {
         const locked = await tx`SELECT id FROM rooms WHERE id = ${rec.room} FOR UPDATE`;
         if (locked.length === 0) return false;
         if (!(await apply(tx, rec))) return false;
-        const { act } = rec;
-        await audit(
-          tx,
-          rec.room,
-          rec.actor,
-          act.action,
-          actTarget(act),
-          rec.reason,
-          actDetail(act),
-          rec.now,
-        );
+        await auditAct(tx, rec);
         return true;
       }),
     );
+  }
+
+  async moderateWithEvent(rec: ModerationRecord, event: AppendRequest) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.run((pool) =>
+          pool.sql.begin(async (tx): Promise<LoggedModeration> => {
+            // The room's row first, as every append takes it: the action, its event and the
+            // other nodes' sends to the room queue here, so the event's seq follows the action.
+            const locked = await tx`SELECT id FROM rooms WHERE id = ${rec.room} FOR UPDATE`;
+            if (locked.length === 0 || !(await apply(tx, rec))) return "unchanged";
+            const [result] = await appendIn(tx, pool, [event]);
+            if (!result?.ok) throw new Undone(result ?? { ok: false, code: "ROOM_NOT_FOUND" });
+            await auditAct(tx, rec);
+            return result;
+          }),
+        );
+      } catch (err) {
+        if (err instanceof Undone) return err.result;
+        if (attempt < MODERATION_ATTEMPTS && isLostRace(err)) continue;
+        throw err;
+      }
+    }
   }
 
   createInvite(inv: NewInvite): Promise<number> {

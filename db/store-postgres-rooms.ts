@@ -4,7 +4,9 @@ import { MENTION_SQL_WORD, nameKey } from "../src/protocol/index.ts";
 import type { RoomVisibility } from "./community-records.ts";
 import type { AppendRequest } from "./message-log.ts";
 import {
+  ARCHIVING_LEAVE,
   type DmRecord,
+  LAST_MEMBER_LEFT,
   type MembershipChange,
   type MembershipRecord,
   type MembershipResult,
@@ -145,8 +147,19 @@ export class PostgresRooms implements RoomStore {
                 VALUES (${room}, ${sender.id}, ${event.ts}) ON CONFLICT DO NOTHING`;
               if ((added.count as number) === 0) return "unchanged";
             }
+            // Counted under the room's lock, which every join takes too.
+            const archives =
+              change === "leave" &&
+              (
+                await tx`
+                  SELECT 1 FROM rooms r WHERE r.id = ${room} AND r.archived_at IS NULL
+                  AND r.kind = 'room' AND r.visibility = 'private'
+                  AND NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id
+                    AND m.user_id <> ${sender.id})`
+              ).length > 0;
             // A leave is appended while its sender is still a member, as every event's must be.
-            const [result] = await appendIn(tx, pool, [event]);
+            const stored = archives ? { ...event, body: ARCHIVING_LEAVE } : event;
+            const [result] = await appendIn(tx, pool, [stored]);
             if (!result?.ok) {
               const gone = change === "leave" && result?.code === "NOT_MEMBER";
               throw new Undone(gone || !result ? "unchanged" : result);
@@ -155,6 +168,13 @@ export class PostgresRooms implements RoomStore {
               const removed = await tx`
                 DELETE FROM members WHERE room_id = ${room} AND user_id = ${sender.id}`;
               if ((removed.count as number) === 0) throw new Undone("unchanged");
+            }
+            if (archives) {
+              await tx`UPDATE rooms SET archived_at = ${event.ts} WHERE id = ${room}`;
+              await tx`
+                INSERT INTO audit_log (room_id, actor_id, actor_name, action, reason, created_at)
+                VALUES (${room}, ${sender.id}, ${sender.name}, 'archive', ${LAST_MEMBER_LEFT},
+                  ${event.ts})`;
             }
             return result;
           }),

@@ -4,15 +4,34 @@
  * transaction.
  */
 import type { Database } from "bun:sqlite";
+import type { UserRef } from "../src/protocol/index.ts";
 import { nameKey } from "../src/protocol/index.ts";
-import { type AdminStore, accountLeaves } from "./admin-store.ts";
+import {
+  archivedByDeparture,
+  departureEvents,
+  LAST_MEMBER_LEFT,
+  type LeftRoom,
+  needsSuccessor,
+  OWNER_DELETED,
+  SUCCESSION_ORDER,
+  successionDetail,
+} from "./account-departure.ts";
+import type { AdminStore } from "./admin-store.ts";
 import type { AccountRecord, AuditBy, UserRecord } from "./store.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 
 /** The rooms whose timelines get a deleted account's leave: not DMs, not encrypted groups. */
-const ROOMS_TO_LEAVE = `SELECT m.room_id AS room FROM members m JOIN rooms r ON r.id = m.room_id
+const ROOMS_LEFT = `SELECT r.id AS room, m.role, r.visibility, r.archived_at IS NOT NULL AS archived,
+    (SELECT count(*) FROM members o WHERE o.room_id = r.id AND o.user_id <> m.user_id) AS others,
+    (SELECT count(*) FROM members o WHERE o.room_id = r.id AND o.user_id <> m.user_id
+       AND o.role = 'owner') AS owners
+  FROM members m JOIN rooms r ON r.id = m.room_id
   WHERE m.user_id = ? AND r.kind = 'room'
     AND NOT EXISTS (SELECT 1 FROM group_rooms g WHERE g.room_id = r.id) ORDER BY m.room_id`;
+
+/** The member who takes the room over (account-departure.ts), the deleted account aside. */
+const SUCCESSOR = `SELECT u.id, u.name FROM members m JOIN users u ON u.id = m.user_id
+  WHERE m.room_id = ? AND m.user_id <> ? ORDER BY ${SUCCESSION_ORDER} LIMIT 1`;
 
 export class SqliteAdmin implements AdminStore {
   /** The log's append, for a deleted account's leaves inside the deletion's transaction. */
@@ -127,14 +146,7 @@ export class SqliteAdmin implements AdminStore {
         if (!user) return false;
         // Audited first, while the name is still the one people knew.
         this.#audit(null, "user_delete", userId, by);
-        const rooms = this.db.query<{ room: number }, [number]>(ROOMS_TO_LEAVE).all(userId);
-        this.append(
-          accountLeaves(
-            user,
-            rooms.map((r) => r.room),
-            by.now,
-          ),
-        );
+        this.#leaveRooms(user, by);
         for (const sql of [
           "DELETE FROM sessions WHERE user_id = ?1",
           "DELETE FROM members WHERE user_id = ?1",
@@ -153,6 +165,36 @@ export class SqliteAdmin implements AdminStore {
         return true;
       })
       .immediate();
+  }
+
+  /** The deleted account's going from each of its rooms (account-departure.ts). */
+  #leaveRooms(user: UserRef, by: AuditBy): void {
+    const rooms = this.db
+      .query<Omit<LeftRoom, "archived"> & { archived: number }, [number]>(ROOMS_LEFT)
+      .all(user.id)
+      .map((r) => ({ ...r, archived: r.archived === 1 }));
+    const successors = new Map<number, UserRef>();
+    for (const r of rooms.filter(needsSuccessor)) {
+      const next = this.db.query<UserRef, [number, number]>(SUCCESSOR).get(r.room, user.id);
+      if (next) successors.set(r.room, next);
+    }
+    // Appended while the account is still a member, as every event's sender must be.
+    const stored = this.append(departureEvents(user, rooms, successors, by.now));
+    const refused = stored.find((result) => !result.ok);
+    if (refused)
+      throw new Error(`a deleted account's event was refused: ${JSON.stringify(refused)}`);
+    for (const [room, next] of successors) {
+      this.db.run("UPDATE members SET role = 'owner' WHERE room_id = ? AND user_id = ?", [
+        room,
+        next.id,
+      ]);
+      const why = { ...by, reason: OWNER_DELETED };
+      this.#audit(room, "succession", next.id, why, successionDetail(user));
+    }
+    for (const r of rooms.filter(archivedByDeparture)) {
+      this.db.run("UPDATE rooms SET archived_at = ? WHERE id = ?", [by.now, r.room]);
+      this.#audit(r.room, "archive", null, { ...by, reason: LAST_MEMBER_LEFT });
+    }
   }
 
   async setting(key: string): Promise<string | undefined> {

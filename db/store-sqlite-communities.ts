@@ -1,75 +1,38 @@
 /**
  * The SQLite store's communities (community-store.ts): roles and mutes, bans, invite codes, the
  * audit log and reports.
- * Every moderation action and its audit row commit in one transaction, so the log never misses
- * an action that happened, nor records one that did not.
+ * Every moderation action, its audit row and its room event commit in one transaction, so
+ * neither the audit log nor the room's timeline misses an action that happened, nor records one
+ * that did not.
  */
 import type { Database } from "bun:sqlite";
 import type { UserRef } from "../src/protocol/index.ts";
 import { actDetail, actTarget, inviteJoin, storedJoin } from "./community-records.ts";
-import type { CommunityStore } from "./community-store.ts";
+import {
+  type AuditRow,
+  type InviteRow,
+  type ReportRow,
+  toAuditEntry,
+  toInvite,
+  toReport,
+} from "./community-rows.ts";
+import type { CommunityStore, LoggedModeration } from "./community-store.ts";
 import type {
+  AppendRequest,
+  AppendResult,
   AuditBy,
   AuditEntry,
   InviteRecord,
   InviteRedemption,
   ModerationRecord,
   NewInvite,
-  ReportRecord,
   RoomStanding,
 } from "./store.ts";
 import { type Appender, createAppender } from "./store-sqlite-append.ts";
 
-interface AuditRow {
-  id: number;
-  room: number | null;
-  actorId: number | null;
-  actorName: string;
-  action: string;
-  targetId: number | null;
-  targetName: string;
-  reason: string;
-  detail: string;
-  at: number;
-}
-
-interface InviteRow {
-  id: number;
-  room: number;
-  createdBy: number | null;
-  createdAt: number;
-  expiresAt: number;
-  maxUses: number;
-  uses: number;
-  revokedAt: number | null;
-}
-
-export function toAuditEntry(row: AuditRow): AuditEntry {
-  const entry: AuditEntry = {
-    id: Number(row.id),
-    actor: { id: Number(row.actorId ?? 0), name: row.actorName },
-    action: row.action,
-    reason: row.reason,
-    detail: row.detail,
-    at: Number(row.at),
-  };
-  if (row.room !== null) entry.room = Number(row.room);
-  if (row.targetId !== null) entry.target = { id: Number(row.targetId), name: row.targetName };
-  return entry;
-}
-
-export function toInvite(row: InviteRow): InviteRecord {
-  const invite: InviteRecord = {
-    id: Number(row.id),
-    room: Number(row.room),
-    createdBy: row.createdBy === null ? null : Number(row.createdBy),
-    createdAt: Number(row.createdAt),
-    expiresAt: Number(row.expiresAt),
-    maxUses: Number(row.maxUses),
-    uses: Number(row.uses),
-  };
-  if (row.revokedAt !== null) invite.revokedAt = Number(row.revokedAt);
-  return invite;
+/** Thrown inside a transaction to roll it back with the refusal it answers. */
+class Undone {
+  constructor(readonly result: AppendResult) {}
 }
 
 const INVITE_COLUMNS = `id, room_id AS room, created_by AS createdBy, created_at AS createdAt,
@@ -185,18 +148,31 @@ export class SqliteCommunities implements CommunityStore {
     return this.db
       .transaction(() => {
         if (!this.#apply(rec)) return false;
-        this.#audit(
-          rec.room,
-          rec.actor,
-          rec.act.action,
-          actTarget(rec.act),
-          rec.reason,
-          actDetail(rec.act),
-          rec.now,
-        );
+        this.#auditAct(rec);
         return true;
       })
       .immediate();
+  }
+
+  async moderateWithEvent(rec: ModerationRecord, event: AppendRequest) {
+    try {
+      return this.db
+        .transaction((): LoggedModeration => {
+          if (!this.#apply(rec)) return "unchanged";
+          const [result] = this.append([event]);
+          if (!result?.ok) throw new Undone(result ?? { ok: false, code: "ROOM_NOT_FOUND" });
+          this.#auditAct(rec);
+          return result;
+        })
+        .immediate();
+    } catch (err) {
+      if (err instanceof Undone) return err.result;
+      throw err;
+    }
+  }
+
+  #auditAct({ room, actor, act, reason, now }: ModerationRecord): void {
+    this.#audit(room, actor, act.action, actTarget(act), reason, actDetail(act), now);
   }
 
   #apply({ room, actor, act, now }: ModerationRecord): boolean {
@@ -365,34 +341,4 @@ export class SqliteCommunities implements CommunityStore {
       })
       .immediate();
   }
-}
-
-export interface ReportRow {
-  id: number;
-  room: number;
-  seq: number;
-  reporterId: number | null;
-  reporterName: string | null;
-  reason: string;
-  createdAt: number;
-  resolvedBy: number | null;
-  resolvedAt: number | null;
-  outcome: string;
-}
-
-export function toReport(r: ReportRow): ReportRecord {
-  const report: ReportRecord = {
-    id: Number(r.id),
-    room: Number(r.room),
-    seq: Number(r.seq),
-    reason: r.reason,
-    createdAt: Number(r.createdAt),
-    outcome: r.outcome,
-  };
-  if (r.reporterId !== null && r.reporterName !== null) {
-    report.reporter = { id: Number(r.reporterId), name: r.reporterName };
-  }
-  if (r.resolvedBy !== null) report.resolvedBy = Number(r.resolvedBy);
-  if (r.resolvedAt !== null) report.resolvedAt = Number(r.resolvedAt);
-  return report;
 }

@@ -4,7 +4,9 @@ import { MENTION_SQL_WORD, nameKey } from "../src/protocol/index.ts";
 import type { RoomVisibility } from "./community-records.ts";
 import type { AppendRequest } from "./message-log.ts";
 import {
+  ARCHIVING_LEAVE,
   type DmRecord,
+  LAST_MEMBER_LEFT,
   type MembershipChange,
   type MembershipRecord,
   type MembershipResult,
@@ -73,6 +75,16 @@ function prepare(db: Database) {
       "DELETE FROM members WHERE room_id = ? AND user_id = ?",
     ),
     roomExists: s<{ one: number }, [number]>("SELECT 1 AS one FROM rooms WHERE id = ?"),
+    lastOfPrivate: s<{ one: number }, [number, number]>(
+      `SELECT 1 AS one FROM rooms r WHERE r.id = ? AND r.archived_at IS NULL
+       AND r.kind = 'room' AND r.visibility = 'private'
+       AND NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id <> ?)`,
+    ),
+    archive: s<never, [number, number]>("UPDATE rooms SET archived_at = ? WHERE id = ?"),
+    auditArchive: s<never, [number, number, string, string, number]>(
+      `INSERT INTO audit_log (room_id, actor_id, actor_name, action, reason, created_at)
+       VALUES (?, ?, ?, 'archive', ?, ?)`,
+    ),
     isMember: s<{ one: number }, [number, number]>(
       "SELECT 1 AS one FROM members WHERE room_id = ? AND user_id = ?",
     ),
@@ -205,14 +217,19 @@ export class SqliteRooms implements RoomStore {
           ) {
             return "unchanged";
           }
+          const archives = change === "leave" && this.q.lastOfPrivate.get(room, sender.id) !== null;
           // A leave is appended while its sender is still a member, as every event's must be.
-          const [result] = this.append([event]);
+          const [result] = this.append([archives ? { ...event, body: ARCHIVING_LEAVE } : event]);
           if (!result?.ok) {
             const gone = change === "leave" && result?.code === "NOT_MEMBER";
             throw new Undone(gone || !result ? "unchanged" : result);
           }
           if (change === "leave" && this.q.deleteMember.run(room, sender.id).changes === 0) {
             throw new Undone("unchanged");
+          }
+          if (archives) {
+            this.q.archive.run(event.ts, room);
+            this.q.auditArchive.run(room, sender.id, sender.name, LAST_MEMBER_LEFT, event.ts);
           }
           return result;
         })

@@ -25,7 +25,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function setup() {
+async function setup(holdMs?: number, holdBatch?: number) {
   const dir = tempDir();
   cleanup.push(() => dir.remove());
   const path = join(dir.path, "parley.db");
@@ -33,7 +33,7 @@ async function setup() {
   cleanup.push(() => store.close());
   const user = (await store.createUser("alice", "hash", 1)) as { id: number; name: string };
   const room = (await store.createRoom("general", "", user.id, 1)) as { id: number };
-  const queue = new CommitQueue({ store, log: createLogger("silent") });
+  const queue = new CommitQueue({ store, log: createLogger("silent"), holdMs, holdBatch });
   const request = (i: number): AppendRequest => ({
     room: room.id,
     sender: { id: user.id, name: "alice" },
@@ -41,7 +41,22 @@ async function setup() {
     body: `m${i}`,
     ts: i,
   });
-  return { path, store, queue, request };
+  const send = (i: number) =>
+    new Promise<AppendResult | "failed">((resolve) => queue.submit(request(i), resolve));
+  return { path, store, queue, request, send };
+}
+
+const seqOf = (r: AppendResult | "failed") =>
+  r !== "failed" && r.ok && r.message ? r.message.seq : 0;
+
+/** Submits sends 1..count, each in a loop turn of its own, as frames read one turn apart. */
+async function trickle(send: (i: number) => Promise<AppendResult | "failed">, count: number) {
+  const answers: Promise<AppendResult | "failed">[] = [];
+  for (let i = 1; i <= count; i++) {
+    answers.push(send(i));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return Promise.all(answers);
 }
 
 describe("group commit", () => {
@@ -105,6 +120,49 @@ describe("group commit", () => {
     for (let i = 0; i < 3; i++) queue.submit(request(10 + i), () => {});
     expect(queue.submit(request(99), () => {})).toBe(false);
     await queue.close();
+  });
+});
+
+describe("holding a group commit while commits come back to back", () => {
+  it("commits sends that trickle in right after a commit in one transaction instead of one each", async () => {
+    const held = await setup(10_000, 10);
+    await held.send(0);
+    const seqs = (await trickle(held.send, 10)).map(seqOf);
+    // The hold ends when the 10th send is queued, not at its 10 s deadline.
+    expect(held.store.batches).toEqual([1, 10]);
+    expect(seqs).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
+
+    const unheld = await setup(0);
+    await unheld.send(0);
+    await trickle(unheld.send, 10);
+    expect(unheld.store.batches).toEqual(Array.from({ length: 11 }, () => 1));
+  });
+
+  it("never holds a send that follows a quiet spell", async () => {
+    // Deadline an hour away: the first send (no commit before it) must not wait for it.
+    const { store, send } = await setup(3_600_000);
+    expect(seqOf(await send(1))).toBe(1);
+    expect(store.batches).toEqual([1]);
+  });
+
+  it("commits a lone held send at its deadline, with nothing else arriving", async () => {
+    const { store, send } = await setup(100, 64);
+    await send(0);
+    const asked = performance.now();
+    expect(seqOf(await send(1))).toBe(2);
+    // Held (the previous commit had just ended) and then committed by the deadline alone.
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(90);
+    expect(store.batches).toEqual([1, 1]);
+  });
+
+  it("commits held sends at once when the queue closes", async () => {
+    const { store, queue, send } = await setup(3_600_000);
+    await send(0);
+    const answer = send(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    await queue.close();
+    expect(seqOf(await answer)).toBe(2);
+    expect(store.batches).toEqual([1, 1]);
   });
 });
 

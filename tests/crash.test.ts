@@ -52,13 +52,20 @@ function sendUntilDead(
 }
 
 describe("kill -9", () => {
-  for (const kind of ["room", "dm"] as const) {
-    it(`keeps every acknowledged message and never reuses a seq after a restart (${kind})`, async () => {
+  // A 50 ms commit hold keeps each group commit open far longer than it takes: the kill then
+  // lands while sends are held, queued but neither stored nor acknowledged.
+  const cases = [
+    { kind: "room", hold: [], during: "" },
+    { kind: "dm", hold: [], during: "" },
+    { kind: "room", hold: ["--commit-hold", "50"], during: ", during a held group commit" },
+  ] as const;
+  for (const { kind, hold, during } of cases) {
+    it(`keeps every acknowledged message and never reuses a seq after a restart (${kind}${during})`, async () => {
       const dir = tempDir();
       dirs.push(dir);
       const db = join(dir.path, "parley.db");
       const fast = ["--rate", "100000", "--burst", "100000"];
-      const first = await spawnServer({ db, extraArgs: fast });
+      const first = await spawnServer({ db, extraArgs: [...fast, ...hold] });
       children.push(first);
       const { room, alice, payload } = await converse(kind, first.url, first.wsUrl);
       const ws = await connect(first.wsUrl, alice.token);

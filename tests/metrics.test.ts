@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { RedisClient } from "bun";
 import type { SqliteStore } from "../db/store-sqlite.ts";
+import { Counter, Histogram } from "../src/server/metrics-registry.ts";
 import { api, connect, createRoom, register, type TestSocket, unique } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 import {
@@ -63,6 +64,33 @@ async function scrape(server: TestServer): Promise<Map<string, number>> {
   expect(res.headers.get("content-type")).toContain("text/plain; version=0.0.4");
   return parse(await res.text());
 }
+
+describe("the registry's text", () => {
+  it("renders histogram buckets cumulatively, a value past every bound (or NaN) only in +Inf", () => {
+    const h = new Histogram("h_seconds", "help", [0.001, 0.01, 1]);
+    for (const v of [0.0001, 0.001, 0.003, 7, Number.NaN]) h.observe(v);
+    h.observe(0.5, { node: "b" });
+    const text = h.render();
+    expect(text).toContain('h_seconds_bucket{le="0.001"} 2\nh_seconds_bucket{le="0.01"} 3\n');
+    expect(text).toContain('h_seconds_bucket{le="1"} 3\nh_seconds_bucket{le="+Inf"} 5\n');
+    expect(text).toContain("h_seconds_count 5\n");
+    expect(text).toContain(
+      'h_seconds_bucket{node="b",le="0.01"} 0\nh_seconds_bucket{node="b",le="1"} 1\n',
+    );
+  });
+
+  it("keeps an unlabelled counter and its labelled series apart", () => {
+    const c = new Counter("c_total", "help");
+    c.inc();
+    c.inc(undefined, 31);
+    c.inc({ reason: "x" });
+    expect(c.value()).toBe(32);
+    expect(c.value({ reason: "x" })).toBe(1);
+    expect(c.render()).toBe(
+      '# HELP c_total help\n# TYPE c_total counter\nc_total 32\nc_total{reason="x"} 1\n',
+    );
+  });
+});
 
 describe("metrics", () => {
   let server: TestServer;

@@ -49,5 +49,83 @@ storeContract("encrypted groups", (c) => {
       expect(versions[0]?.from).toEqual({ id: alice.id, name: alice.name });
       expect(await store.groupVersions(room.id + 1000)).toEqual([]);
     });
+
+    it("stores a version with its joins, roles and leaves in one step; a refused or stale one changes nothing", async () => {
+      const [alice, bob, carol, dave] = [
+        await c.user("gs"),
+        await c.user("gs"),
+        await c.user("gs"),
+        await c.user("gs"),
+      ];
+      const room = await c.room(alice, "gs");
+      await store.markGroup(room.id);
+      const version = (by: typeof alice, cid: string, body: string) => ({
+        ...c.req(room.id, by, cid, body),
+        event: { kind: "membership" as const },
+      });
+      const roles = async () =>
+        Object.fromEntries(
+          [...(await store.standings(room.id))].map(([id, s]) => [id, s.role] as const),
+        );
+
+      const first = await store.storeGroupVersion({
+        event: version(alice, "v1", '{"version":1}'),
+        after: 0,
+        add: [bob.id, carol.id],
+        remove: [],
+        admins: [alice.id],
+      });
+      expect(first).toMatchObject({ ok: true, event: { kind: "membership", seq: 1 } });
+      expect(await roles()).toEqual({
+        [alice.id]: "owner",
+        [bob.id]: "member",
+        [carol.id]: "member",
+      });
+
+      // Alice hands the group to bob and drops carol: the demoted creator is a member now.
+      const second = await store.storeGroupVersion({
+        event: version(alice, "v2", '{"version":2}'),
+        after: 1,
+        add: [],
+        remove: [carol.id],
+        admins: [bob.id],
+      });
+      expect(second).toMatchObject({ ok: true, event: { seq: 2 } });
+      expect(await roles()).toEqual({ [alice.id]: "member", [bob.id]: "owner" });
+      expect((await store.findRoom(room.id))?.members).toBe(2);
+
+      // Carol, no longer a member, cannot store one: nothing of it is kept, dave is not added.
+      const refused = await store.storeGroupVersion({
+        event: version(carol, "v3", '{"version":3}'),
+        after: 2,
+        add: [dave.id],
+        remove: [alice.id],
+        admins: [carol.id],
+      });
+      expect(refused).toEqual({ ok: false, code: "NOT_MEMBER" });
+      expect(await roles()).toEqual({ [alice.id]: "member", [bob.id]: "owner" });
+      expect((await store.groupVersions(room.id)).map((v) => v.seq)).toEqual([1, 2]);
+
+      // One checked against an older newest version (another node stored one since) is stale.
+      const stale = await store.storeGroupVersion({
+        event: version(bob, "v3b", '{"version":2}'),
+        after: 1,
+        add: [dave.id],
+        remove: [],
+        admins: [dave.id],
+      });
+      expect(stale).toBe("stale");
+      expect(await roles()).toEqual({ [alice.id]: "member", [bob.id]: "owner" });
+
+      // A version with no admins left (the last one left): every member is a plain member.
+      await store.storeGroupVersion({
+        event: version(bob, "v4", '{"version":3}'),
+        after: 2,
+        add: [],
+        remove: [bob.id],
+        admins: [],
+      });
+      expect(await roles()).toEqual({ [alice.id]: "member" });
+    });
   });
 });

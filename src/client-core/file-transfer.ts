@@ -1,7 +1,8 @@
 /**
- * Files over the HTTP API: upload to a room or DM and download by id. DM files are encrypted
- * here before they leave (a fresh key per file) and shared by sealing an attachment descriptor
- * as the DM's text; downloads of them are decrypted and checked against the sender's SHA-256.
+ * Files over the HTTP API: upload to a room, DM or group and download by id. Files in DMs and
+ * groups are encrypted here before they leave (a fresh key per file) and shared by sealing an
+ * attachment descriptor as the message's text; downloads of them are decrypted and checked
+ * against the sender's SHA-256.
  * Uses only fetch and WebCrypto, so the browser client can share it.
  */
 import { attachmentText, decryptFile, encryptFile, type FileAttachment } from "../crypto/index.ts";
@@ -25,7 +26,7 @@ export class TransferError extends Error {
   }
 }
 
-/** A file a message shared: in a room by reference, in a DM with its key. */
+/** A file a message shared: in a room by reference, in a DM or a group ("dm") with its key. */
 export type SharedFile =
   | { kind: "room"; file: MessageFile }
   | { kind: "dm"; attachment: FileAttachment };
@@ -70,8 +71,8 @@ export class FileTransfer {
   }
 
   /**
-   * Uploads bytes as they are (a Blob streams from disk). A name is given for a public room and
-   * never for a DM, whose bytes must already be ciphertext.
+   * Uploads bytes as they are (a Blob streams from disk). A name is given for a room and never
+   * for a DM or a group, whose bytes must already be ciphertext.
    */
   async upload(
     room: number,
@@ -87,7 +88,10 @@ export class FileTransfer {
     return ((await res.json()) as { file: FileView }).file;
   }
 
-  /** Encrypts and uploads a DM file; the returned text, sealed as the DM, shares it. */
+  /**
+   * Encrypts and uploads a file to a DM or a group; the returned text, sealed as a message
+   * there, shares it.
+   */
   async uploadForDm(
     room: number,
     bytes: Uint8Array<ArrayBuffer>,
@@ -111,13 +115,13 @@ export class FileTransfer {
     };
   }
 
-  /** The bytes as stored: a room file as is, a DM file still encrypted. */
+  /** The bytes as stored: a room file as is, a DM's or group's still encrypted. */
   async download(id: string): Promise<Uint8Array<ArrayBuffer>> {
     const res = await this.request(`/api/files/${encodeURIComponent(id)}`, { method: "GET" });
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  /** A shared file's plaintext: DM files decrypted and checked against the sender's SHA-256. */
+  /** A shared file's plaintext: sealed ones decrypted and checked against the sender's SHA-256. */
   async fetchShared(shared: SharedFile): Promise<Uint8Array<ArrayBuffer>> {
     if (shared.kind === "room") return this.download(shared.file.id);
     const a = shared.attachment;

@@ -1,6 +1,7 @@
 /**
  * How a group's accepted membership version reads in a timeline, in both clients: "alice created
- * the group with bob, carol", "alice added carol", "alice removed carol", "bob left".
+ * the group with bob, carol", "alice added carol", "alice removed carol", "bob left", "bob
+ * became admin; alice is no longer admin".
  */
 import type { VerifiedMembership } from "../crypto/index.ts";
 
@@ -26,5 +27,7 @@ export function describe(
   else if (removed.length > 0) parts.push(`${by} removed ${list(removed)}`);
   const madeAdmin = next.admins.filter((u) => !prev.admins.includes(u) && !added.includes(u));
   if (madeAdmin.length > 0) parts.push(`${list(madeAdmin)} became admin`);
+  const demoted = prev.admins.filter((u) => !next.admins.includes(u) && next.members.includes(u));
+  if (demoted.length > 0) parts.push(`${list(demoted)} is no longer admin`);
   return parts.length > 0 ? parts.join("; ") : `${by} signed version ${next.version}`;
 }

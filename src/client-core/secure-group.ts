@@ -149,6 +149,21 @@ export class SecureGroups {
     await this.change(room, keep(current.members), keep(current.admins));
   }
 
+  /**
+   * Makes exactly these members the group's admins (an admin's change), who alone may then
+   * change it, and whom the server lets rename, archive or delete it.
+   */
+  async setAdmins(room: number, names: readonly string[]): Promise<void> {
+    const current = await this.current(room);
+    const admins = await this.lookup(names);
+    const outsider = admins.find((u) => !current.members.includes(u));
+    if (outsider !== undefined) {
+      throw new RequestError("NOT_MEMBER", `${this.nameOf(outsider)} is not in this group.`);
+    }
+    if (admins.length === 0) throw new RequestError("INVALID", "Name at least one admin.");
+    await this.change(room, [...current.members], admins);
+  }
+
   /** Leaves the group; an admin who is the last one hands it to the first member left. */
   async leave(room: number): Promise<void> {
     const current = await this.current(room);
@@ -164,6 +179,11 @@ export class SecureGroups {
   /** The members (user ids) of the newest accepted version; undefined before any. */
   async members(room: number): Promise<readonly string[] | undefined> {
     return this.enqueue(async () => (await this.chain(room)).versions.at(-1)?.m.members);
+  }
+
+  /** The admins (user ids) of the newest accepted version; undefined before any. */
+  async admins(room: number): Promise<readonly string[] | undefined> {
+    return this.enqueue(async () => (await this.chain(room)).versions.at(-1)?.m.admins);
   }
 
   /** A member's name as last reported, for display. */

@@ -1,7 +1,7 @@
 /**
- * The terminal's file commands: /upload PATH shares a file in the room or DM on screen (a DM's
- * encrypted first), and /download ID [DEST] saves one that was shown, decrypting and checking
- * DM files. Files shown in this session are remembered by id, with what it takes to read them.
+ * The terminal's file commands: /upload PATH shares a file in the room, DM or group on screen
+ * (in a DM or a group encrypted first, its descriptor sealed as the message), and /download ID
+ * [DEST] saves one that was shown, decrypting and checking a sealed one. Files shown in this session are remembered by id, with what it takes to read them.
  */
 import { stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -43,7 +43,7 @@ export function fileCommands(ctx: ChatContext): Record<string, Command> {
   return {
     upload: {
       usage: "/upload PATH",
-      help: "share a file here (in a DM it is end-to-end encrypted first)",
+      help: "share a file here (in a DM or a group it is end-to-end encrypted first)",
       online: true,
       async run(arg) {
         if (arg.trim() === "") return note("Usage: /upload PATH", "warn");
@@ -57,14 +57,15 @@ export function fileCommands(ctx: ChatContext): Record<string, Command> {
         const type = file.type.split(";")[0] || "application/octet-stream";
         note(`Uploading ${name} (${formatBytes(info.size)})…`);
         try {
-          if (here.kind === "dm") {
-            if (!ctx.secure) throw new Error("Encryption is not set up on this device.");
+          if (here.kind === "dm" || here.kind === "group") {
+            const sealer = here.kind === "dm" ? ctx.secure : ctx.groups;
+            if (!sealer) throw new Error("Encryption is not set up on this device.");
             const shared = await transfer().uploadForDm(here.id, await file.bytes(), {
               name,
               type,
             });
             ctx.shared.set(shared.attachment.id, { kind: "dm", attachment: shared.attachment });
-            ctx.secure.send(here.id, shared.text);
+            sealer.send(here.id, shared.text);
           } else {
             // A Blob body streams from disk: the file is never read whole into memory.
             const uploaded = await transfer().upload(here.id, file, { name, type });

@@ -1,7 +1,7 @@
 /**
  * Encrypted groups in the terminal (docs/e2ee.md section 12): /group create NAME USER…,
- * /group add USER…, /group remove USER…, /group leave and /group (the members), in the group's
- * buffer ("&name"). Group messages and membership changes come from the shared SecureGroups;
+ * /group add USER…, /group remove USER…, /group admins USER…, /group leave and /group (the
+ * members), in the group's buffer ("&name"). Files are shared there with /upload, as in a DM. Group messages and membership changes come from the shared SecureGroups;
  * each change is said in the group's buffer ("alice added carol"), and a version the server
  * forged or replayed is said as rejected, loudly.
  */
@@ -27,7 +27,7 @@ export function startGroups(s: ChatState): void {
   );
 }
 
-const GROUP_USAGE = "/group [create NAME USER… | add USER… | remove USER… | leave]";
+const GROUP_USAGE = "/group [create NAME USER… | add USER… | remove USER… | admins USER… | leave]";
 
 export function groupCommands(s: ChatState): Record<string, Command> {
   const note = s.note.bind(s);
@@ -41,7 +41,7 @@ export function groupCommands(s: ChatState): Record<string, Command> {
   return {
     group: {
       usage: GROUP_USAGE,
-      help: "end-to-end encrypted groups: create, add, remove, leave, list the members",
+      help: "end-to-end encrypted groups: create, add, remove, name the admins, leave, list the members",
       online: true,
       async run(arg) {
         const groups = s.groups;
@@ -64,6 +64,13 @@ export function groupCommands(s: ChatState): Record<string, Command> {
             await (verb === "add" ? groups.add(room, users) : groups.remove(room, users));
             return;
           }
+          case "admins": {
+            const room = here();
+            if (room === undefined) return;
+            if (users.length === 0) return note("Usage: /group admins USER…", "warn");
+            await groups.setAdmins(room, users);
+            return;
+          }
           case "leave": {
             const room = here();
             if (room === undefined) return;
@@ -74,7 +81,10 @@ export function groupCommands(s: ChatState): Record<string, Command> {
             const room = here();
             if (room === undefined) return;
             const members = (await groups.members(room)) ?? [];
-            const names = members.map((u) => safeName(groups.nameOf(u)));
+            const admins = new Set((await groups.admins(room)) ?? []);
+            const names = members.map(
+              (u) => `${safeName(groups.nameOf(u))}${admins.has(u) ? " (admin)" : ""}`,
+            );
             return note(`Members (${names.length}): ${names.join(", ")}`, "info");
           }
           default:

@@ -249,7 +249,7 @@ export class Chat {
     const added = await this.roomLog.membership(room.id, user, "join");
     if (added !== "unchanged") {
       room.members++;
-      room.head = added;
+      room.head = added.seq;
       this.o.log.info("room.joined", { room: room.id, user: user.id });
       this.publishEphemeral(room.id, { type: "notice", room: room.id, user, event: "joined" });
     }

@@ -89,6 +89,14 @@ export const OPTIONS: readonly Option[] = [
     help: "frames per connection in a burst",
   },
   {
+    key: "commitHold",
+    flag: "--commit-hold",
+    env: "PARLEY_COMMIT_HOLD",
+    kind: "int",
+    min: 0,
+    help: "ms a group commit waits for more sends while commits come back to back; 0: never",
+  },
+  {
     key: "maxConnectionsPerUser",
     flag: "--max-connections-per-user",
     env: "PARLEY_MAX_CONNECTIONS_PER_USER",

@@ -31,6 +31,8 @@ export interface Config {
   rate: number;
   /** Frames a connection may send in a burst. @default 60 */
   burst: number;
+  /** Milliseconds a group commit waits for more sends while commits come back to back. @default 1 */
+  commitHold: number;
   /** Open WebSocket connections per user. @default 16 */
   maxConnectionsPerUser: number;
   /** Bytes queued to a client that is not reading before it is cut off. @default 4194304 */
@@ -109,6 +111,7 @@ export const DEFAULTS: Config = {
   filesDir: "",
   rate: 20,
   burst: 60,
+  commitHold: 1,
   maxConnectionsPerUser: 16,
   sendBufferBytes: 4 * 1024 * 1024,
   replayMax: 1000,

@@ -1,7 +1,8 @@
 /**
  * File sharing: uploads into a room or DM, and downloads for its members only. Bytes go to the
- * content-addressed FileBlobs, metadata to the store. A DM file arrives already encrypted by the
- * client, so for DMs the server keeps no name and no type: only the ciphertext and its size.
+ * content-addressed FileBlobs, metadata to the store. A file in a DM or an encrypted group arrives
+ * already encrypted by the client, so there the server keeps no name and no type: only the
+ * ciphertext and its size. A group's file is for its current members, as its messages are.
  */
 import { randomBytes } from "node:crypto";
 import type { FileRecord, RoomRecord, Store } from "../../db/store.ts";
@@ -16,6 +17,7 @@ import {
 import type { Access } from "./access.ts";
 import { FileBlobs } from "./file-blobs.ts";
 import type { FileQuota } from "./file-quota.ts";
+import { wasGroupMember } from "./groups.ts";
 
 export interface FilesOptions {
   store: Store;
@@ -34,9 +36,9 @@ export interface FilesOptions {
 }
 
 export interface UploadMeta {
-  /** The file's name (public rooms: required; DMs: must be absent). */
+  /** The file's name (rooms: required; DMs and groups: must be absent). */
   name?: string | undefined;
-  /** The Content-Type sent with the bytes (ignored for DMs). */
+  /** The Content-Type sent with the bytes (ignored for DMs and groups). */
   type?: string | undefined;
   /** The declared Content-Length, when there is one: refused before reading if over the limit. */
   length?: number | undefined;
@@ -119,14 +121,15 @@ export class Files {
     meta: UploadMeta,
   ): Promise<FileRecord> {
     const room = await this.roomOf(roomId);
-    const dm = room.kind === "dm";
-    if (dm && meta.name !== undefined) {
+    // Sealed conversations: the client encrypted the bytes and keeps name and type in the message.
+    const sealed = room.kind === "dm" || room.kind === "group";
+    if (sealed && meta.name !== undefined) {
       throw new ParleyError(
         "INVALID",
-        "name: DM files are encrypted by the client, which keeps the name inside the message; send none",
+        "name: files in DMs and groups are encrypted by the client, which keeps the name inside the message; send none",
       );
     }
-    const name = dm ? undefined : checkName(meta.name);
+    const name = sealed ? undefined : checkName(meta.name);
     if (meta.length !== undefined && meta.length > this.maxBytes) throw this.tooLarge();
     const { release, allowance } = this.o.quota
       ? await this.o.quota.admit(user.id, meta.length)
@@ -151,7 +154,7 @@ export class Files {
       uploader: user.id,
       sha256: written.sha256,
       size: written.size,
-      ...(dm ? {} : { name, type: mediaType(meta.type) }),
+      ...(sealed ? {} : { name, type: mediaType(meta.type) }),
       createdAt: this.o.now(),
     };
     // 128 random bits do not collide in practice; the loop only keeps the store's promise.
@@ -174,9 +177,10 @@ export class Files {
 
   /**
    * Deletes room files that no message shared within unsharedFileHours, and their bytes once
-   * no record uses them, plus partial files a cut upload left. DM files are encrypted by the
-   * client, which shares them inside an envelope the server cannot read: they stay, counted in
-   * their uploader's quota. Returns how many records it deleted.
+   * no record uses them, plus partial files a cut upload left. Files of DMs and groups are
+   * encrypted by the client, which shares them inside an envelope the server cannot read: they
+   * stay (the store lists only named files), counted in their uploader's quota. Returns how many
+   * records it deleted.
    */
   async sweep(batch = 500): Promise<number> {
     const now = this.o.now();
@@ -194,6 +198,30 @@ export class Files {
   }
 
   /**
+   * The room is known only from the file: checked here, by the same Access as routes use. A
+   * group's former member knows the group, so she is told she is no longer in it (NOT_MEMBER)
+   * rather than that it does not exist; its files stay for its current members only, as its
+   * history does (docs/e2ee.md 12).
+   */
+  private async requireReader(user: UserRef, room: number): Promise<void> {
+    try {
+      await this.o.access.requireMember(user, room);
+    } catch (err) {
+      if (
+        err instanceof ParleyError &&
+        err.code === "ROOM_NOT_FOUND" &&
+        (await wasGroupMember(this.o.store, room, user.id))
+      ) {
+        throw new ParleyError(
+          "NOT_MEMBER",
+          "You are no longer a member of this group: its files are for its members only.",
+        );
+      }
+      throw err;
+    }
+  }
+
+  /**
    * The download of a file, for members of its room. Only PNG, JPEG, GIF and WebP are shown
    * inline (as images); everything else, HTML and SVG included, is an attachment, and nothing is
    * ever sniffed, scripted or framed.
@@ -201,8 +229,7 @@ export class Files {
   async download(user: UserRef, id: string): Promise<Response> {
     const f = await this.o.store.findFile(id);
     if (!f) throw new ParleyError("FILE_NOT_FOUND");
-    // The room is known only from the file: checked here, by the same Access as routes use.
-    await this.o.access.requireMember(user, f.room);
+    await this.requireReader(user, f.room);
     const blob = Bun.file(this.blobs.path(f.sha256));
     if (!(await blob.exists())) {
       this.o.log.error("file.blob_missing", { file: f.id, sha256: f.sha256 });

@@ -3,7 +3,9 @@
  * private room of kind "group" holding only sealed messages. Its membership is a chain of
  * versions, each signed by a member's device; the server stores each as a "membership" event of
  * the room's log (so resume, history and every node carry it) and keeps its own member list in
- * step with it, for delivery and for checking that an envelope addresses only members.
+ * step with it, for delivery and for checking that an envelope addresses only members, and its
+ * members' roles: a version's admins are the group's owners, so only they may rename, archive
+ * or delete it (roles.ts), however the group began.
  *
  * The checks here keep honest clients in step; they are not what protects anyone: clients accept
  * a version only as the next of the chain they verified (src/crypto/group-membership.ts), so a
@@ -64,9 +66,11 @@ export class Groups {
   }
 
   /**
-   * Stores the next membership version, then brings the server's members in step with it: those
-   * it adds join before it is stored (so a message sealed for them right after is accepted),
-   * those it drops leave after (so one who leaves can sign their own leaving).
+   * Stores the next membership version and brings the server's members and their roles in step
+   * with it, atomically (GroupStore.storeGroupVersion): those it adds are members once it is
+   * stored (so a message sealed for them right after is accepted), those it drops leave after
+   * it is appended (so one who leaves signs their own leaving), and its admins alone hold the
+   * owner's rights (rename, archive, delete).
    */
   membership(user: UserRef, room: number, m: Membership): Promise<void> {
     return this.perGroup.run(room, () => this.apply(user, room, m));
@@ -102,18 +106,34 @@ export class Groups {
       }
       added.push(id);
     }
-    const now = this.o.now();
-    for (const id of added) {
-      await this.o.store.addMember(room, id, now);
-      this.o.hub.memberJoined(id, room);
-    }
-    const stored = await this.o.chat.roomLog.append(room, user, "membership", JSON.stringify(m));
-    if (typeof stored === "string") throw new ParleyError(stored);
+    const removed = [...before].filter((id) => !after.has(id));
+    // One transaction: the added join, the version is stored, every member's server role follows
+    // its admins (owner or member: rename, archive and delete are the chain's admins'), and the
+    // dropped leave. So the server's members and rights never differ from a stored version.
+    const stored = await this.o.store.storeGroupVersion({
+      event: {
+        room,
+        sender: user,
+        cid: `membership-${crypto.randomUUID()}`,
+        body: JSON.stringify(m),
+        ts: this.o.now(),
+        event: { kind: "membership" },
+      },
+      after: versions.at(-1)?.seq ?? 0,
+      add: added,
+      remove: removed,
+      admins: m.admins.map(Number).filter((id) => after.has(id)),
+    });
+    // Stale: another node stored a version since this one was checked against the newest.
+    if (stored === "stale") throw new ParleyError("BAD_MEMBERSHIP");
+    if (!stored.ok) throw new ParleyError(stored.code);
+    // Delivery follows the store: the added see the version that adds them, the removed the one
+    // that removes them, before they are taken out of the room on every node.
+    for (const id of added) this.o.hub.memberJoined(id, room);
+    this.o.chat.roomLog.publish(stored.event ?? stored.message);
     const told = encodeFrame({ type: "group_added", room, by: user });
     for (const id of added) this.o.revocation.tell(id, told);
-    for (const id of before) {
-      if (after.has(id)) continue;
-      await this.o.store.removeMember(room, id);
+    for (const id of removed) {
       this.o.hub.memberLeft(id, room);
       this.o.revocation.removeFromRoom(id, room, "kicked");
     }
@@ -125,6 +145,19 @@ export class Groups {
       throw new ParleyError("ROOM_NOT_FOUND");
     }
   }
+}
+
+/**
+ * Whether any stored version of the group named the user: a former member, who knows of the
+ * group, where anyone else must not learn it exists. (False for a room that is no group.)
+ */
+export async function wasGroupMember(store: Store, room: number, userId: number): Promise<boolean> {
+  if ((await store.findRoom(room))?.kind !== "group") return false;
+  const me = e2eeUserId(userId);
+  return (await store.groupVersions(room)).some((v) => {
+    const members = parsed(v.body)?.members;
+    return Array.isArray(members) && members.includes(me);
+  });
 }
 
 /** As acceptMembership's rule: version 1 by its own admin; then an admin, or a member leaving. */

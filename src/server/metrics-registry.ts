@@ -45,6 +45,8 @@ function formatNumber(n: number): string {
 /** Series of one metric, one per label set; labels with many values must be bounded by callers. */
 abstract class Family<T> implements Metric {
   protected readonly series = new Map<string, { labels: Labels | undefined; value: T }>();
+  /** The series without labels, kept at hand: the per-message counters use it. */
+  private bare: T | undefined;
 
   constructor(
     readonly name: string,
@@ -53,12 +55,14 @@ abstract class Family<T> implements Metric {
   ) {}
 
   protected get(labels: Labels | undefined, fresh: () => T): T {
+    if (labels === undefined && this.bare !== undefined) return this.bare;
     const key = keyOf(labels);
     let entry = this.series.get(key);
     if (!entry) {
       entry = { labels, value: fresh() };
       this.series.set(key, entry);
     }
+    if (labels === undefined) this.bare = entry.value;
     return entry.value;
   }
 
@@ -107,6 +111,7 @@ export class Gauge implements Metric {
 }
 
 interface HistogramState {
+  /** Observations per bucket, each counted in the first bucket it fits; cumulated when rendered. */
   counts: number[];
   sum: number;
   count: number;
@@ -127,9 +132,10 @@ export class Histogram extends Family<HistogramState> {
       sum: 0,
       count: 0,
     }));
-    for (let i = 0; i < this.buckets.length; i++) {
-      if (value <= (this.buckets[i] as number)) state.counts[i] = (state.counts[i] as number) + 1;
-    }
+    let i = 0;
+    // "not <=" so NaN, like a value past every bound, is counted in no bucket but +Inf.
+    while (i < this.buckets.length && !(value <= (this.buckets[i] as number))) i++;
+    if (i < this.buckets.length) state.counts[i] = (state.counts[i] as number) + 1;
     state.sum += value;
     state.count++;
   }
@@ -144,8 +150,10 @@ export class Histogram extends Family<HistogramState> {
     for (const entry of all) {
       const labels = entry?.labels;
       const state = entry?.value;
+      let cumulative = 0;
       this.buckets.forEach((le, i) => {
-        out += `${this.name}_bucket${labelText(labels, `le="${formatNumber(le)}"`)} ${state?.counts[i] ?? 0}\n`;
+        cumulative += state?.counts[i] ?? 0;
+        out += `${this.name}_bucket${labelText(labels, `le="${formatNumber(le)}"`)} ${cumulative}\n`;
       });
       out += `${this.name}_bucket${labelText(labels, 'le="+Inf"')} ${state?.count ?? 0}\n`;
       out += `${this.name}_sum${labelText(labels)} ${formatNumber(state?.sum ?? 0)}\n`;

@@ -140,15 +140,25 @@ export class Metrics {
 const LAG_PENDING_MAX = 10_000;
 
 /**
+ * An envelope's key among those awaiting their echo: a number, as the full-text index's rowid
+ * (a `room:seq` string cost 1 µs a message to build and hash, five times the rest of this
+ * metric). Exact for room ids below 2^21; past that two messages may share a key, which can
+ * only mis-time one sample of this histogram.
+ */
+function lagKey(e: BusEnvelope): number {
+  return e.room * 4294967296 + e.seq;
+}
+
+/**
  * Wraps a bus to time each committed message from publish to its arrival back at this node:
  * zero-ish for the in-process bus, a Redis round trip across nodes. Nothing else changes.
  */
 export function meteredBus(bus: Bus, metrics: Metrics, clock: () => number): Bus {
-  const pending = new Map<string, number>();
+  const pending = new Map<number, number>();
   return {
     start(deliver: Deliver, hooks?: BusHooks) {
       return bus.start((e: BusEnvelope) => {
-        const key = `${e.room}:${e.seq}`;
+        const key = lagKey(e);
         const at = pending.get(key);
         if (at !== undefined) {
           pending.delete(key);
@@ -159,8 +169,8 @@ export function meteredBus(bus: Bus, metrics: Metrics, clock: () => number): Bus
     },
     publish(e: BusEnvelope) {
       if (e.seq !== EPHEMERAL_SEQ) {
-        if (pending.size >= LAG_PENDING_MAX) pending.delete(pending.keys().next().value as string);
-        pending.set(`${e.room}:${e.seq}`, clock());
+        if (pending.size >= LAG_PENDING_MAX) pending.delete(pending.keys().next().value as number);
+        pending.set(lagKey(e), clock());
       }
       bus.publish(e);
     },

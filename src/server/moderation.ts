@@ -1,11 +1,18 @@
 /**
  * Moderation actions on a room: kick, ban (for a time or for good), unban, mute, unmute, role
  * changes, ownership transfer, the topic and deletion. Each action is one function that checks
- * the actor's rights first (roles.ts), then applies the change and its audit row in one store
- * transaction, then makes it felt at once: a removed user's sockets leave the room on every
- * node, and the room's members are told.
+ * the actor's rights first (roles.ts), then applies the change, its audit row and the event of
+ * the room's log that tells of it in one store transaction (a crash leaves all three or none),
+ * then makes it felt at once: a removed user's sockets leave the room on every node, and the
+ * event is published through the room's log like every other entry.
  */
-import type { ModerationAct, Store } from "../../db/store.ts";
+import type {
+  AppendRequest,
+  LogEntry,
+  ModerationAct,
+  ModerationRecord,
+  Store,
+} from "../../db/store.ts";
 import type { Logger } from "../log/log.ts";
 import {
   nameKey,
@@ -16,7 +23,14 @@ import {
   type UserRef,
 } from "../protocol/index.ts";
 import { outranks, type RoomRight, requireRight } from "./roles.ts";
-import type { RoomLog } from "./room-log.ts";
+import type { RoomEventKind, RoomLog } from "./room-log.ts";
+
+/** The event of the room's log that records an action: its kind, the member acted on, its text. */
+interface RoomEventLine {
+  kind: RoomEventKind;
+  user?: UserRef;
+  body: string;
+}
 
 export type ModerationAction =
   | "kick"
@@ -44,7 +58,7 @@ export interface ModerationOptions {
   now: () => number;
   /** Publishes a live frame to the room's members. */
   publish: (room: number, frame: ServerFrame) => void;
-  /** The room's ordered log, for the events every member sees (kick, ban, role, topic). */
+  /** The room's ordered log, which publishes the events every member sees (kick, ban, role, topic). */
   roomLog: RoomLog;
   /** Takes the user out of the room on every node: their sockets stop receiving it at once. */
   remove: (userId: number, room: number, why: "kicked" | "banned" | "deleted") => void;
@@ -91,18 +105,22 @@ export class Moderation {
     const now = this.o.now();
     const act = toAct(req, target.id, now);
     const ref = { id: target.id, name: target.name };
-    const changed = await this.o.store.moderate({ room: req.room, actor, act, reason, now });
-    if (!changed) return;
+    const event = await this.logged(
+      { room: req.room, actor, act, reason, now },
+      actEvent(req, ref, reason),
+    );
+    if (!event) return;
     this.o.log.info("room.moderated", {
       room: req.room,
       action: req.action,
       actor: actor.id,
       target: target.id,
     });
+    // Out of the room before the event goes out: the removed user's sockets never get it.
     if (req.action === "kick" || req.action === "ban") {
       this.o.remove(target.id, req.room, req.action === "kick" ? "kicked" : "banned");
     }
-    await this.logEvent(req, actor, ref, reason);
+    this.o.roomLog.publish(event);
     const until = "until" in act ? act.until : undefined;
     this.o.publish(req.room, {
       type: "moderation",
@@ -115,23 +133,37 @@ export class Moderation {
     });
   }
 
-  /** Every moderation action is an event of the room's log too: the timeline shows it. */
-  private async logEvent(req: ModerationRequest, actor: UserRef, user: UserRef, reason: string) {
-    const log = this.o.roomLog;
-    switch (req.action) {
-      case "kick":
-      case "ban":
-      case "unban":
-      case "mute":
-      case "unmute":
-        return log.record(req.room, actor, req.action, { user, body: reason });
-      case "op":
-        return log.record(req.room, actor, "role", { user, body: "moderator" });
-      case "deop":
-        return log.record(req.room, actor, "role", { user, body: "member" });
-      case "transfer":
-        return log.record(req.room, actor, "role", { user, body: "owner" });
+  /**
+   * Applies the action, its audit row and the room event that tells of it in one store
+   * transaction (Store.moderateWithEvent): the stored event, or undefined when the action
+   * changed nothing. A refused event (the actor stopped being a member) undoes the action.
+   */
+  private async logged(rec: ModerationRecord, event: RoomEventLine): Promise<LogEntry | undefined> {
+    const request: AppendRequest = {
+      room: rec.room,
+      sender: rec.actor,
+      cid: `${event.kind}-${crypto.randomUUID()}`,
+      body: event.body,
+      ts: rec.now,
+      event: { kind: event.kind, ...(event.user ? { user: event.user } : {}) },
+    };
+    const result = await this.o.store.moderateWithEvent(rec, request);
+    if (result === "unchanged") return undefined;
+    if (!result.ok) throw new ParleyError(result.code);
+    return result.event ?? result.message;
+  }
+
+  /**
+   * A lifecycle action (rename, archive) with its event when the actor is a member. A server
+   * admin who is not one acts without a line in the timeline: an event's sender is a member.
+   */
+  private async lifecycle(rec: ModerationRecord, event: RoomEventLine): Promise<boolean> {
+    if (!(await this.o.store.isMember(rec.room, rec.actor.id))) {
+      return this.o.store.moderate(rec);
     }
+    const stored = await this.logged(rec, event);
+    if (stored) this.o.roomLog.publish(stored);
+    return stored !== undefined;
   }
 
   async setTopic(actor: UserRef, room: number, topic: string): Promise<void> {
@@ -139,10 +171,9 @@ export class Moderation {
       throw new ParleyError("INVALID", "topic: not valid text");
     }
     const act: ModerationAct = { action: "topic", topic: topic.trim() };
-    if (!(await this.o.store.moderate({ room, actor, act, reason: "", now: this.o.now() }))) {
-      return;
-    }
-    await this.o.roomLog.record(room, actor, "topic", { body: act.topic });
+    const rec = { room, actor, act, reason: "", now: this.o.now() };
+    const event = await this.logged(rec, { kind: "topic", body: act.topic });
+    if (event) this.o.roomLog.publish(event);
   }
 
   /** Renames the room (owner or server admin); members see a `rename` event in the timeline. */
@@ -151,9 +182,10 @@ export class Moderation {
     const other = await this.o.store.findRoomByName(name);
     if (other && other.id !== room) throw new ParleyError("ROOM_NAME_TAKEN");
     const act: ModerationAct = { action: "rename", name, key: nameKey(name) };
+    const rec = { room, actor, act, reason: "", now: this.o.now() };
     let changed: boolean;
     try {
-      changed = await this.o.store.moderate({ room, actor, act, reason: "", now: this.o.now() });
+      changed = await this.lifecycle(rec, { kind: "rename", body: name });
     } catch (err) {
       // Another room took the name between the check and the update: the unique key refused it.
       if ((await this.o.store.findRoomByName(name))?.id !== room) {
@@ -161,9 +193,7 @@ export class Moderation {
       }
       throw err;
     }
-    if (!changed) return;
-    this.o.log.info("room.renamed", { room, actor: actor.id });
-    await this.o.roomLog.record(room, actor, "rename", { body: name });
+    if (changed) this.o.log.info("room.renamed", { room, actor: actor.id });
   }
 
   /**
@@ -173,11 +203,10 @@ export class Moderation {
   async archive(actor: UserRef, room: number, reason?: string): Promise<void> {
     const why = checkReason(reason);
     const act: ModerationAct = { action: "archive" };
-    if (!(await this.o.store.moderate({ room, actor, act, reason: why, now: this.o.now() }))) {
-      return;
+    const rec = { room, actor, act, reason: why, now: this.o.now() };
+    if (await this.lifecycle(rec, { kind: "archive", body: "" })) {
+      this.o.log.info("room.archived", { room, actor: actor.id });
     }
-    this.o.log.info("room.archived", { room, actor: actor.id });
-    await this.o.roomLog.record(room, actor, "archive", { body: "" });
   }
 
   async deleteRoom(actor: UserRef, room: number, reason?: string): Promise<void> {
@@ -199,6 +228,20 @@ function checkReason(reason: string | undefined): string {
     throw new ParleyError("INVALID", `reason: at most ${REASON_MAX_CHARS} characters of text`);
   }
   return reason.trim();
+}
+
+/** The timeline's line for an action: kick, ban, unban, mute, unmute; role for op, deop, transfer. */
+function actEvent(req: ModerationRequest, user: UserRef, reason: string): RoomEventLine {
+  switch (req.action) {
+    case "op":
+      return { kind: "role", user, body: "moderator" };
+    case "deop":
+      return { kind: "role", user, body: "member" };
+    case "transfer":
+      return { kind: "role", user, body: "owner" };
+    default:
+      return { kind: req.action, user, body: reason };
+  }
 }
 
 function toAct(req: ModerationRequest, target: number, now: number): ModerationAct {

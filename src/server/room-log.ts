@@ -7,6 +7,8 @@
  * and after a resume. The one who acted is the event's sender and must be a member when it is
  * stored. A join or leave is stored in the same store transaction as the membership row it
  * records, and only when that row changed: two nodes racing the same user's leave store one.
+ * A moderation action's event is stored in the action's own transaction (moderation.ts), then
+ * published here.
  */
 import {
   type AppendRequest,
@@ -16,7 +18,7 @@ import {
   type Store,
 } from "../../db/store.ts";
 import type { Bus } from "../bus/bus.ts";
-import { errorFields, type Logger } from "../log/log.ts";
+import type { Logger } from "../log/log.ts";
 import {
   type ErrorCode,
   type EventKind,
@@ -55,50 +57,8 @@ export class RoomLog {
   constructor(private readonly o: RoomLogOptions) {}
 
   /**
-   * Stores the event and publishes it; resolves with its seq once it is stored (undefined if it
-   * could not be). Never rejects: the action it records has happened already.
-   */
-  record(
-    room: number,
-    by: UserRef,
-    kind: RoomEventKind,
-    extra: { user?: UserRef; body?: string } = {},
-  ): Promise<number | undefined> {
-    const request: AppendRequest = {
-      room,
-      sender: by,
-      cid: `${kind}-${crypto.randomUUID()}`,
-      body: extra.body ?? "",
-      ts: this.o.now(),
-      event: { kind, ...(extra.user ? { user: extra.user } : {}) },
-    };
-    return new Promise<number | undefined>((resolve) => {
-      const accepted = this.o.queue.submit(request, (result) => {
-        if (result === "failed" || !result.ok) {
-          this.o.log.warn("room_event.not_stored", {
-            room,
-            kind,
-            why: result === "failed" ? "failed" : result.code,
-          });
-          return resolve(undefined);
-        }
-        const entry = result.event ?? result.message;
-        this.o.bus.publish({ room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
-        resolve(entry.seq);
-      });
-      if (!accepted) {
-        this.o.log.warn("room_event.not_stored", { room, kind, why: "busy" });
-        resolve(undefined);
-      }
-    }).catch((err) => {
-      this.o.log.warn("room_event.failed", errorFields(err));
-      return undefined;
-    });
-  }
-
-  /**
    * The user joins or leaves the room, and the event that says so is stored with that change,
-   * in one transaction, then published: its seq, or "unchanged" (nothing stored) when they
+   * in one transaction, then published: the event, or "unchanged" (nothing stored) when they
    * already were (join) or were not (leave) a member. Throws the refusal when the room is gone.
    */
   async membership(
@@ -106,7 +66,7 @@ export class RoomLog {
     user: UserRef,
     change: MembershipChange,
     body = "",
-  ): Promise<number | "unchanged"> {
+  ): Promise<LogEntry | "unchanged"> {
     const request: AppendRequest = {
       room,
       sender: user,
@@ -120,10 +80,13 @@ export class RoomLog {
     if (!result.ok) throw new ParleyError(result.code);
     const entry = result.event ?? result.message;
     this.publish(entry);
-    return entry.seq;
+    return entry;
   }
 
-  /** Publishes an entry the store stored in a transaction of its own (an invitation's join). */
+  /**
+   * Publishes an entry the store stored in a transaction of its own (an invitation's join, a
+   * moderation action's event).
+   */
   publish(entry: LogEntry): void {
     this.o.bus.publish({ room: entry.room, seq: entry.seq, frame: encodeFrame(entryFrame(entry)) });
   }

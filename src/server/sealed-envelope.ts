@@ -32,8 +32,9 @@ export function sealedBody(
 }
 
 /**
- * A send to a group: only by a member (to anyone else the group does not exist), only sealed
- * (a file would travel inside the envelope, as a DM's, which is not built), for members only.
+ * A send to a group: only by a member (to anyone else the group does not exist), only sealed,
+ * for members only. A file is shared as in a DM: its descriptor (with the key) sealed as the
+ * text, never by the file id in the clear, which would tell the server which message shares it.
  */
 export async function groupEnvelope(
   store: Store,
@@ -42,7 +43,12 @@ export async function groupEnvelope(
 ): Promise<string> {
   const members = (await store.membersOf(req.room)).map((m) => m.id);
   if (!members.includes(user.id)) throw new ParleyError("ROOM_NOT_FOUND");
-  if (req.file !== undefined) throw new ParleyError("SEALED_ONLY");
+  if (req.file !== undefined) {
+    throw new ParleyError(
+      "SEALED_ONLY",
+      "Groups are end-to-end encrypted: share a file by sealing its descriptor, not by its id.",
+    );
+  }
   const conv = groupConversation(req.room);
   return sealedBody(req.envelope, {
     conv,

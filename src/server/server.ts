@@ -111,7 +111,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   );
   const origins = createOriginPolicy(config.allowedOrigins);
   const tls = config.tlsCert !== "";
-  const queue = new CommitQueue({ store, log, metrics });
+  const queue = new CommitQueue({ store, log, metrics, holdMs: config.commitHold });
   const registration = new Registration(store, config.registration as RegistrationMode);
   const auth = new Auth({
     store,

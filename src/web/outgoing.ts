@@ -58,17 +58,17 @@ export class Outgoing {
   }
 
   /**
-   * Uploads and shares files in `c`, one after another, in the order given; in a DM encrypted
-   * first and shared by a sealed descriptor, like a text DM.
+   * Uploads and shares files in `c`, one after another, in the order given; in a DM or a group
+   * encrypted first and shared by a sealed descriptor, like a text message there.
    */
   files(c: Conversation, files: File[]): void {
-    if (!this.takes(c) || c.isGroup) return; // files in groups: not built (docs/e2ee.md 12)
+    if (!this.takes(c)) return;
     this.hooks.sent(c.id);
     const changed = (room: number) => this.hooks.changed(room);
     const maxBytes = this.hooks.maxUploadBytes();
     void (async () => {
       for (const file of files) {
-        if (c.isDm) {
+        if (c.isDm || c.isGroup) {
           await shareDmFile(c, file, {
             transfer: this.o.transfer,
             send: (room, text, cid) => this.o.dms.send(room, text, cid),
