@@ -4,7 +4,7 @@
  * with the same refusal, before anything runs; and a send is checked in TypeScript before it is
  * queued, even on the fast path.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterAll, afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../src/protocol/index.ts";
 import {
   type Account,
@@ -17,20 +17,16 @@ import {
   unique,
 } from "./support/client.ts";
 import { Cluster } from "./support/cluster.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { suiteServer } from "./support/server.ts";
 import { assertReachable, postgresGate, redisGate } from "./support/services.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
-let server: TestServer;
+const server = suiteServer();
 const sockets: TestSocket[] = [];
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(async () => {
+afterAll(() => {
   for (const s of sockets) s.ws.close();
-  await server.close();
 });
 
 async function socket(a: Account): Promise<TestSocket> {

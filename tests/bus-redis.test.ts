@@ -122,7 +122,13 @@ describe.skipIf(redis.skip)("RedisBus across nodes", () => {
       expect(watcher.seqs(101)).toEqual([]);
       expect(other.got).toEqual([]);
       watcher.bus.unwatch(100);
-      await Bun.sleep(100);
+      // Redis drops the subscription when it reads the UNSUBSCRIBE, which a loaded machine may
+      // send late: publish only once Redis counts no subscriber on the room's channel.
+      const channel = watcher.bus.channelOf(100);
+      await waitFor(async () => {
+        const reply = (await admin.send("PUBSUB", ["NUMSUB", channel])) as [string, number];
+        return Number(reply[1]) === 0;
+      }, "Redis to drop the unwatched room's subscription");
       other.bus.publish(envelope(100, 3));
       await watcher.bus.watch(102);
       other.bus.publish(envelope(102, 1));

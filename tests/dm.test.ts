@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -19,16 +19,12 @@ import {
 } from "../src/crypto/index.ts";
 import { dmConversation, type ServerFrameOf } from "../src/protocol/index.ts";
 import { type Account, api, connect, register, type TestSocket } from "./support/client.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { suiteServer } from "./support/server.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(() => server.close());
+const server = suiteServer();
 
 /** A person with one device: an account, a socket and a device identity published to the server. */
 interface Person {

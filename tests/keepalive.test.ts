@@ -3,6 +3,7 @@ import type { RoomSummary } from "../src/protocol/index.ts";
 import { type Account, api, connect, createRoom, register } from "./support/client.ts";
 import { RawSocket } from "./support/raw-socket.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { waitFor } from "./support/services.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -42,7 +43,8 @@ describe("keep-alive", () => {
     // The documented bound: the heartbeat (a multiple of 4 s, at least 8), with slack for load.
     expect(seconds).toBeLessThan(2 * HEARTBEAT + 2);
     expect(raw.pings()).toBeGreaterThan(0);
-    await Bun.sleep(50);
+    // The count follows once the server has run its close handler; ask until it has.
+    await waitFor(async () => (await online(room)) === 0, "the dropped client counted offline");
     expect(await online(room)).toBe(0);
 
     // The silent client was dropped for its silence: the one that answers pings is still here.

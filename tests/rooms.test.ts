@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bu
 import type { RoomSummary, ServerFrameOf } from "../src/protocol/index.ts";
 import { type Account, api, connect, createRoom, register, unique } from "./support/client.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
+import { waitFor } from "./support/services.ts";
 import { TEST_TIMEOUT_MS } from "./support/setup.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -74,8 +75,12 @@ describe("rooms over HTTP", () => {
     expect(mine).toMatchObject({ members: 2, online: 1, joined: true });
 
     await ws.close();
-    await Bun.sleep(50);
-    mine = (await rooms(bob.token)).find((r) => r.id === id);
+    // The count drops once the server has run its close handler: later than any fixed wait on
+    // a loaded machine, so ask until it has.
+    await waitFor(async () => {
+      mine = (await rooms(bob.token)).find((r) => r.id === id);
+      return mine?.online === 0;
+    }, "bob counted offline after his socket closed");
     expect(mine).toMatchObject({ members: 2, online: 0 });
   });
 

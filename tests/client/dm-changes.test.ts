@@ -4,7 +4,7 @@
  * see each change opened, an edited DM reads as its new text in history, and a change the
  * server (or the peer) moved to another message is dropped, never applied.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterAll, afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
 import { Connection } from "../../src/client-core/connection.ts";
@@ -14,7 +14,7 @@ import { SealedChanges } from "../../src/client-core/sealed-changes.ts";
 import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message, RoomEvent } from "../../src/protocol/index.ts";
 import { api, register } from "../support/client.ts";
-import { spawnServer, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { spawnServer, suiteServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
 import { type Device, startDevice } from "./secure-device.ts";
@@ -103,11 +103,7 @@ async function deviceOn(
 }
 
 describe("changes to end-to-end encrypted DMs", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(() => server.close());
+  const server = suiteServer();
 
   it("should seal edits and reactions, show them opened to both people, and erase on delete", async () => {
     const aliceAcc = await register(server.url);

@@ -3,7 +3,7 @@
  * DM (encrypted before it leaves), file lines on screen, and /download of both kinds, checked
  * byte for byte; the other side is the same connection layer a bot or the browser would use.
  */
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
@@ -14,7 +14,7 @@ import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import { parseAttachment } from "../../src/crypto/index.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { createRoom, joinRoom, register, unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { suiteDir, suiteServer } from "../support/server.ts";
 import { until } from "./gated-clock.ts";
 import { spawnLoggedIn } from "./pty.ts";
 
@@ -37,19 +37,10 @@ describe("safe file names", () => {
 });
 
 describe("files in the interactive client", () => {
-  let server: TestServer;
-  const config = tempDir("parley-config-");
-  const bobDir = tempDir("parley-bob-");
-  const work = tempDir("parley-files-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    config.remove();
-    bobDir.remove();
-    work.remove();
-  });
+  const server = suiteServer();
+  const config = suiteDir("parley-config-");
+  const bobDir = suiteDir("parley-bob-");
+  const work = suiteDir("parley-files-");
 
   it("should /upload and /download in a room and, encrypted, in a DM", async () => {
     const alice = await register(server.url, unique("al"));

@@ -1,12 +1,12 @@
 /** A group member's device for tests: a SecureDm device with SecureGroups, recording what it shows. */
-import { afterAll, afterEach, beforeAll } from "bun:test";
+import { afterEach } from "bun:test";
 import {
   type GroupContent,
   type MembershipChange,
   SecureGroups,
 } from "../../src/client-core/secure-group.ts";
 import { type Account, register } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { suiteDir, suiteServer, type TestServer } from "../support/server.ts";
 import { until } from "./gated-clock.ts";
 import { type Device, startDevice } from "./secure-device.ts";
 
@@ -80,24 +80,13 @@ export interface GroupSuite {
  * members and whatever else a test tracks, closed after that test. `name` names the folder.
  */
 export function groupSuite(name: string): GroupSuite {
-  let server: TestServer | undefined;
-  const dirs = tempDir(`parley-${name}-`);
+  const dirs = suiteDir(`parley-${name}-`);
   const running: { close(): void }[] = [];
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server?.close();
-    dirs.remove();
-  });
   afterEach(() => {
     for (const r of running.splice(0)) r.close();
   });
   const suite: GroupSuite = {
-    get server() {
-      if (server === undefined) throw new Error("the suite's server is not started yet");
-      return server;
-    },
+    server: suiteServer(),
     async member(account, dir) {
       const m = await groupMember(suite.server.url, dirs.path, account, dir);
       running.push(m);

@@ -1,27 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
 import { formatRecoveryKey, parseRecoveryKey, sealBackupItem } from "../../src/crypto/index.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { register } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { suiteDir, suiteServer } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
 import { type Device, startDevice } from "./secure-device.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
-let server: TestServer;
-const dirs = tempDir("parley-backup-");
+const server = suiteServer();
+const dirs = suiteDir("parley-backup-");
 const open: Device[] = [];
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(async () => {
-  await server.close();
-  dirs.remove();
-});
 afterEach(() => {
   for (const d of open.splice(0)) d.close();
 });

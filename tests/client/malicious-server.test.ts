@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
@@ -17,7 +17,7 @@ import {
 } from "../../src/crypto/index.ts";
 import { dmConversation, type Message, type ServerFrameOf } from "../../src/protocol/index.ts";
 import { type Account, connect, register } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { suiteDir, suiteServer } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
 import { type Device, startDevice } from "./secure-device.ts";
@@ -30,16 +30,9 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
  */
 const IBAN = "Bob here – new phone. Send the wire to IBAN DE00 1234 5678 9000";
 
-let server: TestServer;
-const dirs = tempDir("parley-malicious-");
+const server = suiteServer();
+const dirs = suiteDir("parley-malicious-");
 const open: Device[] = [];
-beforeAll(async () => {
-  server = await startTestServer({ rate: 10_000, burst: 10_000 });
-});
-afterAll(async () => {
-  await server.close();
-  dirs.remove();
-});
 afterEach(() => {
   for (const d of open.splice(0)) d.close();
 });

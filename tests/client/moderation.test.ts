@@ -2,30 +2,20 @@
  * Moderation in the interactive terminal client, as a person types it: /op, /who with roles,
  * /mute, /topic, /invite, /kick, and /accept of an invite code.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { suiteDir, suiteServer } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { spawnLoggedIn } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("moderation in the interactive client", () => {
-  let server: TestServer;
-  const aliceConfig = tempDir("parley-config-");
-  const daveConfig = tempDir("parley-config-");
-  const ownerConfig = tempDir("parley-config-");
-  const guestConfig = tempDir("parley-config-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    aliceConfig.remove();
-    daveConfig.remove();
-    ownerConfig.remove();
-    guestConfig.remove();
-  });
+  const server = suiteServer();
+  const aliceConfig = suiteDir("parley-config-");
+  const daveConfig = suiteDir("parley-config-");
+  const ownerConfig = suiteDir("parley-config-");
+  const guestConfig = suiteDir("parley-config-");
 
   it("should op, show roles in /who, mute, set the topic, make an invite code and kick", async () => {
     const alice = await register(server.url, unique("al"));

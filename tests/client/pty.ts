@@ -1,9 +1,7 @@
-/** The real client in a pseudo-terminal (Bun.spawn's terminal option), read through a VirtualTerminal. */
-import { afterAll, beforeAll } from "bun:test";
 import { join } from "node:path";
 import { SessionStore } from "../../src/client/session-store.ts";
 import type { Account } from "../support/client.ts";
-import { ROOT, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { ROOT, suiteDir, suiteServer, type TestServer } from "../support/server.ts";
 import { VirtualTerminal } from "./virtual-terminal.ts";
 
 export interface PtyClient {
@@ -108,23 +106,9 @@ export interface TerminalSuite {
 
 /** One server and two temporary folders for the enclosing block, removed after it. */
 export function terminalSuite(): TerminalSuite {
-  let server: TestServer | undefined;
-  const config = tempDir("parley-config-");
-  const other = tempDir("parley-other-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server?.close();
-    config.remove();
-    other.remove();
-  });
   return {
-    get server() {
-      if (server === undefined) throw new Error("the suite's server is not started yet");
-      return server;
-    },
-    config,
-    other,
+    server: suiteServer(),
+    config: suiteDir("parley-config-"),
+    other: suiteDir("parley-other-"),
   };
 }

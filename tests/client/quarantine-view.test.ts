@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import {
   createIdentity,
   type DeviceBundle,
@@ -8,7 +8,7 @@ import {
 } from "../../src/crypto/index.ts";
 import { dmConversation, type ServerFrameOf } from "../../src/protocol/index.ts";
 import { connect, createRoom, register, unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { suiteDir, suiteServer } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
 import { spawnLoggedIn } from "./pty.ts";
@@ -17,17 +17,9 @@ import { startDevice } from "./secure-device.ts";
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("the terminal's view of a device outside the signed list", () => {
-  let server: TestServer;
-  const config = tempDir("parley-config-");
-  const bobDir = tempDir("parley-bob-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    config.remove();
-    bobDir.remove();
-  });
+  const server = suiteServer();
+  const config = suiteDir("parley-config-");
+  const bobDir = suiteDir("parley-bob-");
 
   it("should show a DM from a device bob's account did not sign as from an unverified device of bob, never its text", async () => {
     const alice = await register(server.url, unique("al"));

@@ -3,25 +3,18 @@
  * kicks and topics as lines of the room's buffer, live and after a restart; /report, /reports
  * and /resolve; and an archived room said to be read-only.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { ServerFrameOf } from "../../src/protocol/index.ts";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { suiteDir, suiteServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { type PtyClient, saveLogin, spawnClient, spawnLoggedIn } from "./pty.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("room events in the interactive client", () => {
-  let server: TestServer;
-  const config = tempDir("parley-config-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    config.remove();
-  });
+  const server = suiteServer();
+  const config = suiteDir("parley-config-");
 
   it("shows joins, kicks and topics as lines, live and after a restart; reports and resolves; says an archived room is read-only", async () => {
     const alice = await register(server.url, unique("al"));

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterAll, afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
@@ -7,7 +7,7 @@ import { type DmContent, type KeyChange, SecureDm } from "../../src/client-core/
 import { createIdentity, type DeviceBundle, seal, verifyBundle } from "../../src/crypto/index.ts";
 import { dmConversation, type Message, type ServerFrameOf } from "../../src/protocol/index.ts";
 import { type Account, api, connect, register } from "../support/client.ts";
-import { spawnServer, startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { spawnServer, suiteDir, suiteServer, tempDir } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { runParley } from "./cli.ts";
 import { until } from "./gated-clock.ts";
@@ -73,11 +73,7 @@ async function storedDm(base: string, token: string, room: number) {
 }
 
 describe("end-to-end encrypted DMs through the connection layer", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(() => server.close());
+  const server = suiteServer();
 
   it("should deliver a DM between two clients that both can read, with 0600 key files and only ciphertext on the server", async () => {
     const aliceAcc = await register(server.url);
@@ -257,15 +253,8 @@ describe("end-to-end encrypted DMs through the connection layer", () => {
 });
 
 describe("parley send --to", () => {
-  let server: TestServer;
-  const config = tempDir("parley-config-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    config.remove();
-  });
+  const server = suiteServer();
+  const config = suiteDir("parley-config-");
 
   it("should seal a private message from a script that the recipient's device opens", async () => {
     const botAcc = await register(server.url);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { deviceFiles } from "../../src/client/device-files.ts";
@@ -6,7 +6,7 @@ import { Connection } from "../../src/client-core/connection.ts";
 import { SecureDm } from "../../src/client-core/secure-dm.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { api, connect, createRoom, joinRoom, register, unique } from "../support/client.ts";
-import { startTestServer, type TestServer, tempDir } from "../support/server.ts";
+import { suiteDir, suiteServer } from "../support/server.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { until } from "./gated-clock.ts";
 import { spawnLoggedIn } from "./pty.ts";
@@ -14,17 +14,9 @@ import { spawnLoggedIn } from "./pty.ts";
 setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("people in the interactive client", () => {
-  let server: TestServer;
-  const config = tempDir("parley-config-");
-  const bobDir = tempDir("parley-bob-");
-  beforeAll(async () => {
-    server = await startTestServer({ rate: 10_000, burst: 10_000 });
-  });
-  afterAll(async () => {
-    await server.close();
-    config.remove();
-    bobDir.remove();
-  });
+  const server = suiteServer();
+  const config = suiteDir("parley-config-");
+  const bobDir = suiteDir("parley-bob-");
 
   it("should show joins, typing that expires, statuses in /who, hide a blocked user, and exchange encrypted DMs", async () => {
     const alice = await register(server.url, unique("al"));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { api, register, unique } from "../support/client.ts";
+import { waitFor } from "../support/services.ts";
 import { TEST_TIMEOUT_MS } from "../support/setup.ts";
 import { type IrcServer, PASSWORD, person, sessionCount, startIrcServer } from "./fixture.ts";
 import { IrcTestClient, loginIrc, saslPlain } from "./irc-client.ts";
@@ -213,7 +214,7 @@ describe("logging in", () => {
     expect(error.params[0]).toBe("Quit: bye");
     await c.waitClosed();
     // Registering made one session; the IRC login made another, gone with the connection.
-    for (let i = 0; i < 100 && sessionCount(server.db, p.user.id) > 1; i++) await Bun.sleep(20);
+    await waitFor(() => sessionCount(server.db, p.user.id) <= 1, "the IRC session ended");
     expect(sessionCount(server.db, p.user.id)).toBe(1);
   });
 });

@@ -75,6 +75,13 @@ export type Request = ClientFrame extends infer F
     : never
   : never;
 
+/**
+ * How long a socket waits for a reply or a frame unless told otherwise. A frame takes
+ * milliseconds on an idle machine, but the CI machine runs the suite on 2 loaded cores with
+ * browsers and child servers beside it: a wait gives up only when something is truly missing.
+ */
+const WAIT_MS = 15_000;
+
 export class TestSocket {
   readonly frames: ServerFrame[] = [];
   readonly opened: Promise<ServerFrameOf<"hello">>;
@@ -117,7 +124,10 @@ export class TestSocket {
   }
 
   /** Sends a request (an id is filled in) and resolves with the reply that quotes it. */
-  async request<F extends ServerFrame = ServerFrame>(frame: Request, timeoutMs = 5000): Promise<F> {
+  async request<F extends ServerFrame = ServerFrame>(
+    frame: Request,
+    timeoutMs = WAIT_MS,
+  ): Promise<F> {
     const id = frame.id ?? `t${++this.nextId}`;
     const reply = this.waitFor((f) => "ref" in f && f.ref === id, timeoutMs);
     this.ws.send(JSON.stringify({ ...frame, id }));
@@ -125,7 +135,7 @@ export class TestSocket {
   }
 
   /** Resolves with the first frame, already received or still to come, that matches. */
-  waitFor(match: (f: ServerFrame) => boolean, timeoutMs = 5000): Promise<ServerFrame> {
+  waitFor(match: (f: ServerFrame) => boolean, timeoutMs = WAIT_MS): Promise<ServerFrame> {
     const seen = this.frames.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -166,7 +176,7 @@ export class TestSocket {
   }
 
   /** Waits until `count` msg frames for the room have arrived. */
-  async waitForMessages(room: number, count: number, timeoutMs = 10_000): Promise<Msg[]> {
+  async waitForMessages(room: number, count: number, timeoutMs = WAIT_MS): Promise<Msg[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.messages(room).length < count) {
       if (Date.now() > deadline)

@@ -1,4 +1,5 @@
 /** Test servers: in-process on port 0, or a real child process that tests may SIGKILL. */
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +72,38 @@ export async function startTestServer(
       dir.remove();
     },
   };
+}
+
+/** The frame rate a suite's server allows: more than any test sends, so no test meets RATE_LIMITED. */
+const LIFTED = { rate: 10_000, burst: 10_000 } as const;
+
+/**
+ * The server of the enclosing block (or file): started before its first test with every rate
+ * limit lifted (`overrides` may set some again), stopped after its last. Read it only inside
+ * tests and hooks; before the block starts, reading it throws.
+ */
+export function suiteServer(overrides: Partial<Config> = {}): TestServer {
+  let started: TestServer | undefined;
+  beforeAll(async () => {
+    started = await startTestServer({ ...LIFTED, ...overrides });
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as TestServer, {
+    get(_, key) {
+      if (!started) throw new Error("the suite's server starts before its first test");
+      const value = Reflect.get(started, key);
+      return typeof value === "function" ? value.bind(started) : value;
+    },
+  });
+}
+
+/** A temporary folder for the enclosing block (or file), removed after its last test. */
+export function suiteDir(prefix?: string): { path: string; remove(): void } {
+  const dir = tempDir(prefix);
+  afterAll(() => dir.remove());
+  return dir;
 }
 
 export interface ChildServer {
