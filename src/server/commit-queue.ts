@@ -37,7 +37,7 @@ export interface CommitQueueOptions {
   maxPending?: number;
   /** Batches committing at once (each needs a store connection). @default 4 */
   maxConcurrent?: number;
-  /** Longest wait for more sends when commits come back to back, in ms; 0 never waits. @default 1 */
+  /** Longest wait for more sends when commits come back to back, in ms; 0 never waits. @default 0 */
   holdMs?: number;
   /** Sends queued that end a hold at once. @default 64 */
   holdBatch?: number;
@@ -68,7 +68,7 @@ export class CommitQueue {
     this.maxBatch = opts.maxBatch ?? 2000;
     this.maxPending = opts.maxPending ?? 50_000;
     this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 4);
-    this.holdMs = Math.max(0, opts.holdMs ?? 1);
+    this.holdMs = Math.max(0, opts.holdMs ?? 0);
     this.holdBatch = Math.max(1, opts.holdBatch ?? 64);
   }
 
