@@ -27,6 +27,12 @@ export interface SoakOptions {
   rate?: number;
   /** The share of chaos events that freeze the server (SIGSTOP) instead of killing it. */
   freezeShare?: number;
+  /**
+   * Keep sending past `seconds` until the killer has made this many kills (for at most four
+   * times `seconds` in all): on a loaded machine a restart can take seconds, and a fixed run
+   * then saw fewer kills than its seed planned. @default 0
+   */
+  minKills?: number;
   /** How long the drain may take. @default 60 */
   drainSeconds?: number;
   log?: (line: string) => void;
@@ -101,11 +107,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     log(`soak: ${o.clients} clients in ${roomCount} rooms at ${server.url}`);
     // Steady typing: each client on its own seeded jittered clock.
     const until = Date.now() + o.seconds * 1000;
+    const latest = Date.now() + o.seconds * 4000;
+    const sending = () =>
+      Date.now() < until ||
+      ((killer?.kills.length ?? 0) < (o.minKills ?? 0) && Date.now() < latest);
     await Promise.all(
       clients.map(async (c, i) => {
         const r = rng.fork(`client-${i}`);
         await Bun.sleep(r.int(0, 1000 / rate));
-        while (Date.now() < until) {
+        while (sending()) {
           c.say(r.int(0, 1));
           await Bun.sleep((1000 / rate) * (0.5 + r.next()));
         }
@@ -113,7 +123,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     );
     await killer.stop();
     server = killer.server;
-    log(`soak: sending stopped after ${o.seconds} s, ${killer.kills.length} kills; draining`);
+    const sentFor = Math.round((Date.now() - started) / 1000);
+    log(`soak: sending stopped after ${sentFor} s, ${killer.kills.length} kills; draining`);
 
     // Drain: every outbox empty and every client caught up with every room's head.
     const drainStart = Date.now();
