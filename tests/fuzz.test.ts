@@ -25,6 +25,8 @@ setDefaultTimeout(TEST_TIMEOUT_MS);
 const SEED = 20_240_601;
 
 describe("the fuzzer against a real server", () => {
+  // 300 s: alone this whole file takes ~28 s, but CPU-bound beside three other workers and Chromium,
+  // this test took 58–115 s in whole-suite runs, and once passed 120 s on a loaded CI machine.
   it("holds every invariant through 10,000 generated frames (fixed seed)", async () => {
     const report = await runFuzz({ seed: SEED, frames: 10_000 });
     expect(report.violations.found.map(formatViolation)).toEqual([]);
@@ -48,7 +50,7 @@ describe("the fuzzer against a real server", () => {
     expect(raised.stats.bystanderMessages).toBeGreaterThan(20);
     expect(defaults.stats.bystanderMessages).toBeGreaterThan(20);
     expect(raised.stats.http.total).toBeGreaterThan(100);
-  }, 120_000);
+  }, 300_000);
 
   // Seed 7 at 20,000 frames once failed on an oracle bug (see "the reply matcher" below); these
   // short runs on other fixed seeds keep more of the generator's space covered on every run.
