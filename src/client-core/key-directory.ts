@@ -35,6 +35,12 @@ export class KeyDirectory {
   private readonly unlisted = new Map<string, VerifiedBundle[]>();
   /** Unlisted devices already announced, so each is announced once per session. */
   private readonly announced = new Set<string>();
+  /**
+   * The last change announced per user id, as its kind and the signed list behind it. Two
+   * refreshes racing (a devices_changed push and a send's key check) observe one change twice:
+   * an identity change stays unaccepted, so the key book reports it again until the user acts.
+   */
+  private readonly lastChange = new Map<string, string>();
 
   constructor(
     private readonly conn: Connection,
@@ -73,7 +79,9 @@ export class KeyDirectory {
       }
       const observation = await this.book.observe(id, list);
       if (observation.kind !== "unchanged" && observation.kind !== "no-list") {
-        if (observation.kind !== "first-seen") {
+        const mark = `${observation.kind}:${JSON.stringify(entry.list ?? null)}`;
+        if (observation.kind !== "first-seen" && this.lastChange.get(id) !== mark) {
+          this.lastChange.set(id, mark);
           this.events.keys({ user: entry.user, self, observation });
         }
       }

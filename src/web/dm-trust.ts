@@ -79,9 +79,6 @@ export class DmTrust {
   keysChanged(k: KeyChange): void {
     const { text, loud } = keyChangeNotice(k);
     for (const c of this.conversations.concernedBy(k)) {
-      // Two refreshes racing (a devices_changed and a send's key check) report one change twice.
-      const last = c.items.at(-1);
-      if (last?.kind === "notice" && last.text === text) continue;
       this.hooks.notice(c, c.notice(Date.now(), text, loud));
       if (this.conversations.current === c.id) this.render(c);
     }
